@@ -1,0 +1,39 @@
+/* vec.h: a typed growable array.
+ *
+ *   CT_VEC(int) v = {0};
+ *   if (CT_VEC_PUSH(&v, 42)) goto nomem;   // evaluates to nonzero on OOM
+ *   ... v.items[i], v.len ...
+ *   CT_VEC_FREE(&v);
+ *
+ * The vector owns `items`; growth doubles through ct_realloc (fault-injectable). */
+#ifndef CT_BASE_VEC_H
+#define CT_BASE_VEC_H
+
+#include <stddef.h>
+
+#include "base/alloc.h"
+
+#define CT_VEC(T)                                                                                  \
+    struct {                                                                                       \
+        T *items;                                                                                  \
+        size_t len;                                                                                \
+        size_t cap;                                                                                \
+    }
+
+/* Grows `cap` to at least `need` elements of size `elem`; returns 0 on success, -1 on OOM. */
+int ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem);
+
+#define CT_VEC_RESERVE(v, n)                                                                       \
+    ((n) <= (v)->cap ? 0 : ct__vec_grow((void **)&(v)->items, &(v)->cap, (n), sizeof(*(v)->items)))
+
+#define CT_VEC_PUSH(v, x)                                                                          \
+    (CT_VEC_RESERVE((v), (v)->len + 1) ? -1 : ((v)->items[(v)->len++] = (x), 0))
+
+#define CT_VEC_FREE(v)                                                                             \
+    do {                                                                                           \
+        ct_free((v)->items);                                                                       \
+        (v)->items = NULL;                                                                         \
+        (v)->len = (v)->cap = 0;                                                                   \
+    } while (0)
+
+#endif

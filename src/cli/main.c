@@ -1,0 +1,271 @@
+/* main.c: the `contrail` command: serve, migrate, import, version.
+ *
+ * Every subcommand reads configuration through base/config.h (flags over CONTRAIL_* over the
+ * --config file). `serve` opens the store, applies migrations, imports the reference data
+ * when the database has none, loads the snapshot, starts the HTTP server and waits for
+ * SIGINT/SIGTERM, then drains in-flight requests and exits 0. */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "api/api.h"
+#include "base/config.h"
+#include "base/log.h"
+#include "refdata/refdata.h"
+#include "store/migrate.h"
+#include "store/store.h"
+
+#define CONTRAIL_VERSION "0.1.0"
+#define DEFAULT_DB       "sqlite:var/contrail.db"
+#define DEFAULT_REFDATA  "data/node_modules"
+#define DEFAULT_WEB      "web/dist"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: contrail <command> [--flag value ...]\n"
+            "\n"
+            "commands:\n"
+            "  serve            run the platform (HTTP API + web app)\n"
+            "  migrate          apply database migrations\n"
+            "  import refdata   import airports, airlines, countries, currencies\n"
+            "  version          print the version\n"
+            "\n"
+            "flags (or CONTRAIL_<NAME> in the environment, or `name = value` in --config):\n"
+            "  --db URL           sqlite:PATH or postgres://... (default %s)\n"
+            "  --host ADDR        bind address (default 127.0.0.1)\n"
+            "  --port N           port, 0 = any free one (default 8080)\n"
+            "  --threads N        HTTP worker threads (default 2)\n"
+            "  --web-dir DIR      built web app (default %s)\n"
+            "  --refdata-dir DIR  data packages, a node_modules (default %s)\n"
+            "  --port-file PATH   write the bound port there once listening\n"
+            "  --log-level L      debug, info, warn, error, off (default info)\n"
+            "  --access-log B     true/false (default true)\n",
+            DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
+}
+
+/* Creates the directory of a sqlite:PATH database when missing (var/ on a fresh clone). */
+static void ensure_db_dir(const char *url)
+{
+    const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : NULL;
+    const char *slash = path ? strrchr(path, '/') : NULL;
+    if (slash == NULL || slash == path)
+        return;
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        fprintf(stderr, "contrail: cannot create %s: %s\n", dir, strerror(errno));
+}
+
+static ct_status open_migrated(const ct_config *cfg, ct_store **out)
+{
+    const char *url = ct_config_get(cfg, "db", DEFAULT_DB);
+    ensure_db_dir(url);
+    char err[512];
+    ct_status rc = ct_store_open(url, out, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return rc;
+    }
+    int applied = 0;
+    rc = ct_store_migrate(*out, &applied);
+    if (rc) {
+        fprintf(stderr, "contrail: migration failed: %s\n", ct_store_errmsg(*out));
+        ct_store_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+static int run_import(ct_store *st, const ct_config *cfg)
+{
+    const char *dir = ct_config_get(cfg, "refdata_dir", DEFAULT_REFDATA);
+    ct_import_report *r = calloc(1, sizeof(*r));
+    if (r == NULL)
+        return 1;
+    ct_status rc = ct_refdata_import(st, dir, r);
+    for (int i = 0; i < r->nerrors; i++)
+        fprintf(stderr, "%s\n", r->errors[i]);
+    if (r->rejected > r->nerrors)
+        fprintf(stderr, "... and %d more rejected records\n", r->rejected - r->nerrors);
+    if (rc)
+        fprintf(stderr, "contrail: import failed (%s); nothing was written\n",
+                ct_status_name(rc));
+    else
+        fprintf(stderr,
+                "imported %d countries, %d currencies, %d metro areas, %d airports (time zone by"
+                " IATA %d, ICAO %d, nearest %d, country %d), %d airlines; %d records rejected\n",
+                r->countries, r->currencies, r->metros, r->airports, r->tz_by_iata, r->tz_by_icao,
+                r->tz_by_nearest, r->tz_by_country, r->airlines, r->rejected);
+    free(r);
+    return rc ? 1 : 0;
+}
+
+static int cmd_migrate(const ct_config *cfg)
+{
+    ct_store *st = NULL;
+    if (open_migrated(cfg, &st))
+        return 1;
+    int version = 0;
+    ct_store_schema_version(st, &version);
+    printf("schema version %d (%s)\n", version, ct_store_engine(st));
+    ct_store_close(st);
+    return 0;
+}
+
+static int cmd_import(const ct_config *cfg)
+{
+    const char *what = ct_config_positional(cfg, 1);
+    if (what == NULL || strcmp(what, "refdata") != 0) {
+        fprintf(stderr, "contrail: usage: contrail import refdata [--refdata-dir DIR]\n");
+        return 2;
+    }
+    ct_store *st = NULL;
+    if (open_migrated(cfg, &st))
+        return 1;
+    int code = run_import(st, cfg);
+    ct_store_close(st);
+    return code;
+}
+
+static int write_port_file(const char *path, int port)
+{
+    char tmp[1024];
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    FILE *f = fopen(tmp, "w");
+    if (f == NULL)
+        return -1;
+    fprintf(f, "%d\n", port);
+    if (fclose(f) != 0)
+        return -1;
+    return rename(tmp, path);
+}
+
+static int cmd_serve(const ct_config *cfg)
+{
+    char err[256];
+    long port = 0, threads = 0;
+    if (ct_config_get_int(cfg, "port", 8080, 0, 65535, &port, err, sizeof(err)) ||
+        ct_config_get_int(cfg, "threads", 2, 1, 256, &threads, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return 2;
+    }
+    /* Block the stop signals before any thread starts, so they all inherit the mask and the
+     * main thread alone receives them in sigwait. */
+    sigset_t stop;
+    sigemptyset(&stop);
+    sigaddset(&stop, SIGINT);
+    sigaddset(&stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int code = 1;
+    ct_router *router = NULL;
+    ct_http_server *server = NULL;
+    ct_app app = {0};
+    pthread_mutex_init(&app.store_lock, NULL);
+    app.version = CONTRAIL_VERSION;
+    if (open_migrated(cfg, &app.store))
+        goto cleanup;
+    ct_status rc = ct_refdata_load(app.store, &app.refdata);
+    if (rc == CT_NOT_FOUND) {
+        ct_log(CT_LOG_INFO, "refdata.import", "reason", "database has no reference data", NULL);
+        if (run_import(app.store, cfg) != 0)
+            goto cleanup;
+        rc = ct_refdata_load(app.store, &app.refdata);
+    }
+    if (rc) {
+        fprintf(stderr, "contrail: cannot load reference data: %s\n", ct_status_name(rc));
+        goto cleanup;
+    }
+    const char *web_dir = ct_config_get(cfg, "web_dir", DEFAULT_WEB);
+    app.web_dir = *web_dir ? web_dir : NULL;
+    router = ct_router_create();
+    if (router == NULL || ct_api_register(&app, router))
+        goto cleanup;
+    const char *access_log = ct_config_get(cfg, "access_log", "true");
+    ct_http_options opt = {
+        .host = ct_config_get(cfg, "host", "127.0.0.1"),
+        .port = (int)port,
+        .threads = (int)threads,
+        .cors_origin = ct_config_get(cfg, "cors_origin", "*"),
+        .access_log = strcmp(access_log, "false") != 0 && strcmp(access_log, "0") != 0,
+    };
+    rc = ct_http_server_start(&opt, router, &server);
+    if (rc) {
+        fprintf(stderr, "contrail: cannot listen on %s:%ld (%s)\n", opt.host, port,
+                ct_status_name(rc));
+        goto cleanup;
+    }
+    atomic_store(&app.ready, 1);
+    int bound = ct_http_server_port(server);
+    const char *port_file = ct_config_get(cfg, "port_file", NULL);
+    if (port_file != NULL && write_port_file(port_file, bound) != 0)
+        fprintf(stderr, "contrail: cannot write %s\n", port_file);
+    char portstr[16];
+    snprintf(portstr, sizeof(portstr), "%d", bound);
+    ct_log(CT_LOG_INFO, "serve.ready", "host", opt.host, "port", portstr, "database",
+           ct_store_engine(app.store), NULL);
+    printf("Contrail is running at http://%s:%d/  (Ctrl-C stops it)\n", opt.host, bound);
+    fflush(stdout);
+
+    int sig = 0;
+    sigwait(&stop, &sig);
+    ct_log(CT_LOG_INFO, "serve.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+    atomic_store(&app.ready, 0);
+    ct_http_server_stop(server);
+    server = NULL;
+    code = 0;
+cleanup:
+    ct_http_server_stop(server);
+    ct_router_destroy(router);
+    ct_refdata_free(app.refdata);
+    ct_store_close(app.store);
+    pthread_mutex_destroy(&app.store_lock);
+    if (code == 0)
+        ct_log(CT_LOG_INFO, "serve.stopped", NULL);
+    return code;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    char err[512];
+    ct_config *cfg = NULL;
+    if (ct_config_load(argc, argv, 1, &cfg, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return 2;
+    }
+    int level = ct_log_level_parse(ct_config_get(cfg, "log_level", "info"));
+    if (level < 0) {
+        fprintf(stderr, "contrail: log_level: expected debug, info, warn, error or off\n");
+        ct_config_free(cfg);
+        return 2;
+    }
+    ct_log_set_level((ct_log_level)level);
+    const char *cmd = ct_config_positional(cfg, 0);
+    int code;
+    if (strcmp(cmd, "serve") == 0)
+        code = cmd_serve(cfg);
+    else if (strcmp(cmd, "migrate") == 0)
+        code = cmd_migrate(cfg);
+    else if (strcmp(cmd, "import") == 0)
+        code = cmd_import(cfg);
+    else if (strcmp(cmd, "version") == 0) {
+        printf("contrail %s\n", CONTRAIL_VERSION);
+        code = 0;
+    } else {
+        fprintf(stderr, "contrail: unknown command '%s'\n", cmd);
+        usage(stderr);
+        code = 2;
+    }
+    ct_config_free(cfg);
+    return code;
+}

@@ -1,0 +1,97 @@
+/* http.h: Contrail's HTTP server interface (requests, responses, routes, server lifecycle).
+ *
+ * The server runs libmicrohttpd with an epoll thread pool and keep-alive. Every request gets
+ * an arena (ct_http_arena) that lives until the response has been sent; handlers allocate
+ * from it freely. A handler is called once, with the whole (capped) body, and must set a
+ * response with one of the ct_http_reply* or ct_http_problem* functions; a handler that sets
+ * none produces a 500 problem.
+ *
+ * Middleware applied to every request, in order: request id (X-Request-Id: the client's when
+ * it is a sane token, else a fresh random one; echoed in the response and in logs), body-size
+ * cap (413), CORS (preflight answered; Access-Control-Allow-Origin on every response),
+ * routing (404 / 405 problem), the handler, then on completion the access log line and the
+ * per-route metrics (http/metrics.h). */
+#ifndef CT_HTTP_HTTP_H
+#define CT_HTTP_HTTP_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "base/arena.h"
+#include "base/status.h"
+
+typedef struct ct_http_req ct_http_req;
+typedef struct ct_http_server ct_http_server;
+typedef struct ct_router ct_router;
+
+typedef void (*ct_http_handler)(ct_http_req *req, void *ctx);
+
+/* ---- request accessors (valid until the response is sent) ---- */
+const char *ct_http_method(const ct_http_req *req);
+const char *ct_http_path(const ct_http_req *req);
+const char *ct_http_request_id(const ct_http_req *req);
+ct_arena *ct_http_arena(ct_http_req *req);
+/* Decoded query argument, or NULL when absent. */
+const char *ct_http_query(ct_http_req *req, const char *name);
+/* Request header (case-insensitive name), or NULL. */
+const char *ct_http_header(ct_http_req *req, const char *name);
+/* Path parameter captured by a `{name}` route segment, or NULL. */
+const char *ct_http_param(const ct_http_req *req, const char *name);
+/* Request body (NUL-terminated, may be empty). */
+const char *ct_http_body(const ct_http_req *req, size_t *len_out);
+
+/* ---- responses ---- */
+/* Copies `len` bytes as the response body. */
+void ct_http_reply(ct_http_req *req, int status, const char *content_type, const char *body,
+                   size_t len);
+/* Serialises `body` (the reference is stolen) as application/json. */
+void ct_http_reply_json(ct_http_req *req, int status, json_t *body);
+/* Adds a response header (both strings copied). */
+void ct_http_add_header(ct_http_req *req, const char *name, const char *value);
+/* Sends a file from disk (the server owns the descriptor from here). */
+void ct_http_reply_fd(ct_http_req *req, int status, const char *content_type, int fd,
+                      size_t size);
+
+/* ---- routes ---- */
+/* Creates an empty router. NULL on OOM. */
+ct_router *ct_router_create(void);
+void ct_router_destroy(ct_router *r);
+/* Adds a route. `pattern` segments are literal or `{name}`; e.g. "/api/v1/airports/{code}".
+ * `pattern` must outlive the router (string literals do). CT_NOMEM/CT_INVALID on failure. */
+ct_status ct_router_add(ct_router *r, const char *method, const char *pattern,
+                        ct_http_handler handler, void *ctx);
+/* Fallback for GET/HEAD requests no route matches (the web app's static files). */
+void ct_router_set_fallback(ct_router *r, ct_http_handler handler, void *ctx);
+/* Number of routes, and the method/pattern of route i (for the OpenAPI consistency test). */
+size_t ct_router_count(const ct_router *r);
+void ct_router_route(const ct_router *r, size_t i, const char **method, const char **pattern);
+
+/* Static files (the web app): a fallback handler whose ctx is the root directory (a string
+ * that must outlive the router). Serves the file named by the path, "index.html" for "/" and
+ * for paths without a file (so client-side routes load the app), 404 when the app is not
+ * built. Files under /assets/ are content-hashed by the build and cached for a year. */
+void ct_http_serve_static(ct_http_req *req, void *root_dir);
+
+/* ---- server ---- */
+typedef struct ct_http_options {
+    const char *host;       /* bind address, default "127.0.0.1" */
+    int port;               /* 0 = ephemeral (see ct_http_server_port) */
+    int threads;            /* thread-pool size, default 2 */
+    size_t max_body;        /* request body cap in bytes, default 1 MiB */
+    const char *cors_origin; /* Access-Control-Allow-Origin value, default "*" */
+    int access_log;         /* 1 = one JSON line per request */
+} ct_http_options;
+
+/* Starts serving `router` (borrowed; must outlive the server). *out on success. */
+ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router,
+                               ct_http_server **out);
+/* The bound port. */
+int ct_http_server_port(const ct_http_server *s);
+/* Stops accepting, lets in-flight requests finish, joins the threads, frees the server. */
+void ct_http_server_stop(ct_http_server *s);
+
+/* Prometheus text for every route's counters and latency histograms, into a malloc'd
+ * string the caller frees with ct_free. NULL on OOM. */
+char *ct_http_metrics_text(const ct_router *r);
+
+#endif

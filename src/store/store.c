@@ -1,0 +1,146 @@
+/* store.c: URL dispatch to a driver and the thin public wrappers over its vtable. */
+#include "store/store_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void ct__store_set_error(ct_store *st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(st->errmsg, sizeof(st->errmsg), fmt, ap);
+    va_end(ap);
+}
+
+ct_status ct_store_open(const char *url, ct_store **out, char *err, size_t errlen)
+{
+    if (strncmp(url, "postgres://", 11) == 0 || strncmp(url, "postgresql://", 13) == 0)
+        return ct__pg_open(url, out, err, errlen);
+    if (strncmp(url, "sqlite:", 7) == 0)
+        return ct__sqlite_open(url + 7, out, err, errlen);
+    size_t n = strlen(url);
+    if (n > 3 && (strcmp(url + n - 3, ".db") == 0 || strcmp(url, ":memory:") == 0))
+        return ct__sqlite_open(url, out, err, errlen);
+    snprintf(err, errlen, "unknown database URL '%s' (want sqlite:PATH or postgres://...)", url);
+    return CT_INVALID;
+}
+
+void ct_store_close(ct_store *st)
+{
+    if (st != NULL)
+        st->drv->close(st);
+}
+
+const char *ct_store_engine(const ct_store *st)
+{
+    return st->drv->name;
+}
+
+const char *ct_store_errmsg(const ct_store *st)
+{
+    return st->errmsg;
+}
+
+ct_status ct_store_exec(ct_store *st, const char *sql)
+{
+    return st->drv->exec(st, sql);
+}
+
+ct_status ct_store_begin(ct_store *st)
+{
+    return st->drv->begin(st);
+}
+
+ct_status ct_store_commit(ct_store *st)
+{
+    return st->drv->exec(st, "COMMIT");
+}
+
+ct_status ct_store_rollback(ct_store *st)
+{
+    return st->drv->exec(st, "ROLLBACK");
+}
+
+ct_status ct_store_prepare(ct_store *st, const char *sql, ct_stmt **out)
+{
+    return st->drv->prepare(st, sql, out);
+}
+
+ct_status ct_stmt_bind_text(ct_stmt *s, int idx, const char *value)
+{
+    return value ? s->st->drv->bind_text(s, idx, value) : s->st->drv->bind_null(s, idx);
+}
+
+ct_status ct_stmt_bind_int64(ct_stmt *s, int idx, int64_t value)
+{
+    return s->st->drv->bind_int64(s, idx, value);
+}
+
+ct_status ct_stmt_bind_double(ct_stmt *s, int idx, double value)
+{
+    return s->st->drv->bind_double(s, idx, value);
+}
+
+ct_status ct_stmt_bind_null(ct_stmt *s, int idx)
+{
+    return s->st->drv->bind_null(s, idx);
+}
+
+ct_status ct_stmt_step(ct_stmt *s)
+{
+    return s->st->drv->step(s);
+}
+
+ct_status ct_stmt_reset(ct_stmt *s)
+{
+    return s->st->drv->reset(s);
+}
+
+void ct_stmt_finalize(ct_stmt *s)
+{
+    if (s != NULL)
+        s->st->drv->finalize(s);
+}
+
+int ct_stmt_column_count(ct_stmt *s)
+{
+    return s->st->drv->column_count(s);
+}
+
+int ct_stmt_is_null(ct_stmt *s, int col)
+{
+    return s->st->drv->is_null(s, col);
+}
+
+const char *ct_stmt_text(ct_stmt *s, int col)
+{
+    return s->st->drv->text(s, col);
+}
+
+int64_t ct_stmt_int64(ct_stmt *s, int col)
+{
+    return s->st->drv->int64(s, col);
+}
+
+double ct_stmt_double(ct_stmt *s, int col)
+{
+    return s->st->drv->dbl(s, col);
+}
+
+ct_status ct_store_query_int64(ct_store *st, const char *sql, int64_t *out)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, sql, &s);
+    if (rc)
+        return rc;
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        *out = ct_stmt_int64(s, 0);
+        rc = CT_OK;
+    } else if (rc == CT_DONE) {
+        rc = CT_NOT_FOUND;
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}

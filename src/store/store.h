@@ -1,0 +1,63 @@
+/* store.h: the one database interface, with SQLite and PostgreSQL drivers.
+ *
+ * A store is opened from a URL: "sqlite:PATH" (or a bare path ending in .db) for the embedded
+ * default, "postgres://..." / "postgresql://..." for PostgreSQL. SQL is written once in the
+ * common dialect both engines accept (TEXT, BIGINT, DOUBLE PRECISION, `?` placeholders; the
+ * PostgreSQL driver rewrites `?` to `$n` outside string literals).
+ *
+ * SQLite is opened in WAL mode with a busy timeout, and write transactions begin IMMEDIATE so
+ * two writers never deadlock on a lock upgrade. A ct_store is one connection: use it from one
+ * thread at a time (callers that share one hold a lock; pools come with the booking work).
+ *
+ * Statements: prepare, bind (1-based), step until CT_DONE reading columns on each CT_ROW
+ * (0-based), finalize. Column text is valid until the next step/finalize. */
+#ifndef CT_STORE_STORE_H
+#define CT_STORE_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+
+typedef struct ct_store ct_store;
+typedef struct ct_stmt ct_stmt;
+
+/* Opens a store. On failure returns non-OK and writes a message to err. */
+ct_status ct_store_open(const char *url, ct_store **out, char *err, size_t errlen);
+void ct_store_close(ct_store *st);
+
+/* "sqlite" or "postgres". */
+const char *ct_store_engine(const ct_store *st);
+
+/* The last error message of this connection (never NULL). */
+const char *ct_store_errmsg(const ct_store *st);
+
+/* Runs one or more statements without parameters (DDL, migrations). */
+ct_status ct_store_exec(ct_store *st, const char *sql);
+
+/* Transactions. ct_store_begin starts a write transaction (IMMEDIATE on SQLite). */
+ct_status ct_store_begin(ct_store *st);
+ct_status ct_store_commit(ct_store *st);
+ct_status ct_store_rollback(ct_store *st);
+
+ct_status ct_store_prepare(ct_store *st, const char *sql, ct_stmt **out);
+ct_status ct_stmt_bind_text(ct_stmt *s, int idx, const char *value); /* NULL binds NULL */
+ct_status ct_stmt_bind_int64(ct_stmt *s, int idx, int64_t value);
+ct_status ct_stmt_bind_double(ct_stmt *s, int idx, double value);
+ct_status ct_stmt_bind_null(ct_stmt *s, int idx);
+/* CT_ROW when a row is ready, CT_DONE at the end, an error status otherwise. */
+ct_status ct_stmt_step(ct_stmt *s);
+/* Makes the statement executable again with new bindings. */
+ct_status ct_stmt_reset(ct_stmt *s);
+void ct_stmt_finalize(ct_stmt *s);
+
+int ct_stmt_column_count(ct_stmt *s);
+int ct_stmt_is_null(ct_stmt *s, int col);
+const char *ct_stmt_text(ct_stmt *s, int col); /* NULL for SQL NULL */
+int64_t ct_stmt_int64(ct_stmt *s, int col);
+double ct_stmt_double(ct_stmt *s, int col);
+
+/* Convenience: runs a query expected to return one integer (e.g. COUNT(*)). */
+ct_status ct_store_query_int64(ct_store *st, const char *sql, int64_t *out);
+
+#endif

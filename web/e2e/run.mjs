@@ -1,0 +1,378 @@
+#!/usr/bin/env node
+// End-to-end test of the Contrail web app against a running server.
+//
+//   CT_BASE_URL=http://127.0.0.1:8080 npm run e2e
+//
+// Env:
+//   CT_BASE_URL        base URL of the server that serves web/dist and /api/v1 (required)
+//   CT_SCREENSHOT_DIR  where to write autocomplete.png (default: web/e2e/out)
+//   CHROMIUM           Chromium executable (default: /usr/bin/chromium)
+//
+// Prints one line per check and a final "N passed, M failed" line; exits 1
+// if any check failed (2 for a usage error).
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const OVERALL_TIMEOUT_MS = 60_000;
+const STEP_TIMEOUT_MS = 6_000;
+
+const BASE = process.env.CT_BASE_URL;
+if (!BASE) {
+  console.error('e2e: CT_BASE_URL is not set. Start the Contrail server and run e.g.');
+  console.error('     CT_BASE_URL=http://127.0.0.1:8080 npm run e2e');
+  console.log('0 passed, 1 failed');
+  process.exit(2);
+}
+const SHOT_DIR = path.resolve(process.env.CT_SCREENSHOT_DIR || path.join(HERE, 'out'));
+const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed += 1;
+    console.log(`ok   - ${name} (${Date.now() - t0} ms)`);
+  } catch (err) {
+    failed += 1;
+    const msg = (err && err.message ? err.message : String(err)).split('\n')[0];
+    failures.push(`${name}: ${msg}`);
+    console.log(`FAIL - ${name}: ${msg}`);
+  }
+}
+
+function assert(cond, message) {
+  if (!cond) throw new Error(message);
+}
+
+function isoDate(daysFromToday) {
+  const d = new Date();
+  d.setDate(d.getDate() + daysFromToday);
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
+}
+
+/** Facts about a combobox input and its active option, read in the page. */
+async function comboInfo(input) {
+  return input.evaluate((el) => {
+    const listId = el.getAttribute('aria-controls');
+    const listbox = listId ? document.getElementById(listId) : null;
+    const activeId = el.getAttribute('aria-activedescendant');
+    const active = activeId ? document.getElementById(activeId) : null;
+    const options = listbox ? Array.from(listbox.querySelectorAll('[role="option"]')) : [];
+    return {
+      role: el.getAttribute('role'),
+      expanded: el.getAttribute('aria-expanded'),
+      listId,
+      listboxRole: listbox ? listbox.getAttribute('role') : null,
+      listboxVisible: !!listbox && !listbox.hidden && listbox.getClientRects().length > 0,
+      activeId,
+      activeExists: !!active,
+      activeInListbox: !!active && !!listbox && listbox.contains(active),
+      activeRole: active ? active.getAttribute('role') : null,
+      activeSelected: active ? active.getAttribute('aria-selected') : null,
+      activeCode: active ? (active.querySelector('.opt-badge')?.textContent ?? '') : '',
+      codes: options.map((o) => o.querySelector('.opt-badge')?.textContent ?? ''),
+      texts: options.map((o) => o.textContent ?? ''),
+      value: el.value,
+    };
+  });
+}
+
+async function typeInto(input, text) {
+  await input.click();
+  await input.press('ControlOrMeta+A');
+  await input.press('Backspace');
+  await input.pressSequentially(text, { delay: 35 });
+}
+
+/**
+ * Wait until the input's listbox is visible and has an option with `code`
+ * (anywhere, or first when `first` is true).
+ */
+async function waitForOption(page, input, code, { first = false } = {}) {
+  const listId = await input.getAttribute('aria-controls');
+  assert(listId, 'combobox has no aria-controls');
+  try {
+    await page.waitForFunction(
+      ({ listId, code, first }) => {
+        const lb = document.getElementById(listId);
+        if (!lb || lb.hidden) return false;
+        const codes = Array.from(lb.querySelectorAll('[role="option"] .opt-badge')).map((b) => b.textContent);
+        return first ? codes[0] === code : codes.includes(code);
+      },
+      { listId, code, first },
+      { timeout: STEP_TIMEOUT_MS },
+    );
+  } catch {
+    const info = await comboInfo(input);
+    throw new Error(
+      `timed out waiting for ${code}${first ? ' as the first option' : ''}; options now: [${info.codes.join(', ')}], aria-expanded=${info.expanded}`,
+    );
+  }
+}
+
+/** Press ArrowDown until the active option has `code`, then Enter. */
+async function chooseWithKeyboard(input, code) {
+  const before = await comboInfo(input);
+  const n = before.codes.length;
+  for (let i = 0; i < n; i++) {
+    await input.press('ArrowDown');
+    const info = await comboInfo(input);
+    if (info.activeCode === code) {
+      await input.press('Enter');
+      return;
+    }
+  }
+  throw new Error(`option ${code} never became active among [${before.codes.join(', ')}]`);
+}
+
+async function main(state) {
+  state.browser = await chromium.launch({
+    executablePath: EXECUTABLE,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  const context = await state.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(`console: ${m.text()}`);
+  });
+  page.on('response', (r) => {
+    const u = new URL(r.url());
+    if (r.status() >= 400 && !u.pathname.startsWith('/api/')) pageErrors.push(`HTTP ${r.status()} ${u.pathname}`);
+  });
+  page.on('requestfailed', (r) => pageErrors.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`));
+
+  const origin = page.getByRole('combobox', { name: 'From' });
+  const dest = page.getByRole('combobox', { name: 'To' });
+  const status = page.locator('#search-status');
+
+  await check('page loads (HTTP 200, text/html)', async () => {
+    const res = await page.goto(BASE, { waitUntil: 'load', timeout: 15_000 });
+    assert(res, 'no response');
+    assert(res.status() === 200, `status ${res.status()}`);
+    const ct = res.headers()['content-type'] ?? '';
+    assert(/text\/html/i.test(ct), `content-type is "${ct}"`);
+  });
+
+  await check('header says Contrail', async () => {
+    const header = page.locator('header').first();
+    await header.waitFor({ state: 'visible' });
+    const text = await header.innerText();
+    assert(/Contrail/.test(text), `header text: ${JSON.stringify(text.slice(0, 80))}`);
+  });
+
+  await check('origin and destination are ARIA comboboxes (collapsed, controlling a listbox)', async () => {
+    await origin.waitFor({ state: 'visible' });
+    for (const [label, input] of [
+      ['From', origin],
+      ['To', dest],
+    ]) {
+      const info = await comboInfo(input);
+      assert(info.role === 'combobox', `${label}: role=${info.role}`);
+      assert(info.expanded === 'false', `${label}: aria-expanded=${info.expanded}`);
+      assert(info.listboxRole === 'listbox', `${label}: aria-controls does not point to a listbox`);
+      assert(!info.activeId, `${label}: aria-activedescendant set while closed`);
+    }
+  });
+
+  await check('submitting the empty form shows inline errors', async () => {
+    await page.getByRole('button', { name: 'Search flights' }).click();
+    const err = page.locator('#origin-error');
+    await err.waitFor({ state: 'visible' });
+    assert((await err.innerText()).trim().length > 0, 'origin error is empty');
+    assert((await origin.getAttribute('aria-invalid')) === 'true', 'origin not aria-invalid');
+    const describedBy = (await origin.getAttribute('aria-describedby')) ?? '';
+    assert(describedBy.split(/\s+/).includes('origin-error'), `aria-describedby="${describedBy}"`);
+    assert((await status.innerText()).trim() === '', 'status message shown for an invalid search');
+  });
+
+  await check('typing "zur" in From shows an option with ZRH', async () => {
+    await typeInto(origin, 'zur');
+    await waitForOption(page, origin, 'ZRH');
+  });
+
+  await check('aria-expanded is true while the list is open', async () => {
+    const info = await comboInfo(origin);
+    assert(info.expanded === 'true', `aria-expanded=${info.expanded}`);
+    assert(info.listboxVisible, 'listbox not visible');
+  });
+
+  await check('ArrowDown sets aria-activedescendant to an existing, selected option', async () => {
+    await origin.press('ArrowDown');
+    const info = await comboInfo(origin);
+    assert(info.activeId, 'no aria-activedescendant');
+    assert(info.activeExists, `aria-activedescendant="${info.activeId}" points to nothing`);
+    assert(info.activeInListbox, 'active option is not inside the controlled listbox');
+    assert(info.activeRole === 'option', `active element role=${info.activeRole}`);
+    assert(info.activeSelected === 'true', `active option aria-selected=${info.activeSelected}`);
+  });
+
+  await check('ArrowDown/Enter selects ZRH and closes the list', async () => {
+    // Start from a known position: close, then walk the list from the top.
+    await origin.press('Escape');
+    await chooseWithKeyboard(origin, 'ZRH');
+    const info = await comboInfo(origin);
+    assert(/\(ZRH\)$/.test(info.value), `field value "${info.value}"`);
+    assert(info.expanded === 'false', `aria-expanded=${info.expanded} after selecting`);
+    assert(!info.activeId, 'aria-activedescendant left set after closing');
+    assert((await page.locator('#origin-code').inputValue()) === 'ZRH', 'form does not store the code ZRH');
+  });
+
+  await check('typing "new york" in To shows NYC', async () => {
+    await typeInto(dest, 'new york');
+    await waitForOption(page, dest, 'NYC');
+  });
+
+  await check('JFK appears among the "new york" options', async () => {
+    const info = await comboInfo(dest);
+    assert(info.codes.includes('JFK'), `options: [${info.codes.join(', ')}]`);
+  });
+
+  await check('NYC is selected with the keyboard and shown as a metro', async () => {
+    await chooseWithKeyboard(dest, 'NYC');
+    const info = await comboInfo(dest);
+    assert(/\(NYC\) — all airports$/.test(info.value), `field value "${info.value}"`);
+    assert(info.expanded === 'false', `aria-expanded=${info.expanded}`);
+    assert((await page.locator('#destination-code').inputValue()) === 'NYC', 'form does not store the code NYC');
+  });
+
+  const depart = isoDate(30);
+  const ret = isoDate(37);
+  await check('departure and return dates can be picked', async () => {
+    await page.getByLabel('Departure').fill(depart);
+    await page.getByLabel('Return').fill(ret);
+    assert((await page.getByLabel('Departure').inputValue()) === depart, 'departure not set');
+    assert((await page.getByLabel('Return').inputValue()) === ret, 'return not set');
+  });
+
+  await check('submitting shows the status message with ZRH and NYC', async () => {
+    await page.getByRole('button', { name: 'Search flights' }).click();
+    await page.waitForFunction(() => /ZRH/.test(document.querySelector('[role="status"]#search-status')?.textContent ?? ''), null, {
+      timeout: STEP_TIMEOUT_MS,
+    });
+    const text = await status.innerText();
+    assert(/coming soon/i.test(text), `status: "${text}"`);
+    assert(/ZRH/.test(text) && /NYC/.test(text), `status: "${text}"`);
+    assert(text.includes(depart), `status lacks the date ${depart}: "${text}"`);
+    assert((await origin.getAttribute('aria-invalid')) !== 'true', 'origin still marked invalid');
+  });
+
+  await check('the search is kept in the URL query string', async () => {
+    const u = new URL(page.url());
+    assert(u.searchParams.get('from') === 'ZRH' && u.searchParams.get('to') === 'NYC', `url ${page.url()}`);
+  });
+
+  await check('One-way disables the return date', async () => {
+    await page.getByLabel('One-way').check();
+    assert(await page.getByLabel('Return').isDisabled(), 'return date still enabled');
+    await page.getByLabel('Round trip').check();
+    assert(!(await page.getByLabel('Return').isDisabled()), 'return date not re-enabled');
+  });
+
+  await check('typing "lon" lists LON first', async () => {
+    await typeInto(origin, 'lon');
+    await waitForOption(page, origin, 'LON', { first: true });
+    await origin.press('ArrowDown');
+    await origin.press('ArrowDown');
+  });
+
+  await check('screenshot autocomplete.png is saved', async () => {
+    fs.mkdirSync(SHOT_DIR, { recursive: true });
+    const file = path.join(SHOT_DIR, 'autocomplete.png');
+    await page.screenshot({ path: file });
+    assert(fs.statSync(file).size > 1000, 'screenshot is empty');
+    console.log(`     screenshot: ${file}`);
+  });
+
+  await check('ArrowUp wraps from the first option to the last', async () => {
+    await origin.press('Escape');
+    await origin.press('ArrowDown'); // reopen on the first option
+    const first = await comboInfo(origin);
+    assert(first.expanded === 'true', 'ArrowDown did not reopen the list');
+    assert(first.activeCode === first.codes[0], `active ${first.activeCode}, expected ${first.codes[0]}`);
+    await origin.press('ArrowUp');
+    const last = await comboInfo(origin);
+    assert(last.activeCode === last.codes[last.codes.length - 1], `active ${last.activeCode} after wrap`);
+    assert(last.activeExists, 'aria-activedescendant points to nothing');
+  });
+
+  await check('Escape closes the list (aria-expanded false)', async () => {
+    await origin.press('Escape');
+    const info = await comboInfo(origin);
+    assert(info.expanded === 'false', `aria-expanded=${info.expanded}`);
+    assert(!info.listboxVisible, 'listbox still visible');
+    assert(!info.activeId, 'aria-activedescendant still set');
+  });
+
+  await check('clicking an option selects it', async () => {
+    await origin.press('ArrowDown'); // reopen
+    const listId = await origin.getAttribute('aria-controls');
+    await page.locator(`#${listId} [role="option"]`).first().click();
+    const info = await comboInfo(origin);
+    assert(/\(LON\) — all airports$/.test(info.value), `field value "${info.value}"`);
+    assert(info.expanded === 'false', 'list still open');
+  });
+
+  await check('an unknown place shows "No matches"', async () => {
+    await typeInto(dest, 'qxqxzz');
+    const msg = page.locator('#destination-input-message');
+    await msg.waitFor({ state: 'visible' });
+    assert(/no matches/i.test(await msg.innerText()), `message "${await msg.innerText()}"`);
+    assert((await dest.getAttribute('aria-expanded')) === 'false', 'expanded with no options');
+    await dest.press('Escape');
+  });
+
+  await check('no page errors or failed asset loads', async () => {
+    assert(pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
+  });
+
+  await context.close();
+}
+
+const state = { browser: null };
+let timer;
+const timeout = new Promise((_, reject) => {
+  timer = setTimeout(() => reject(new Error(`overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`)), OVERALL_TIMEOUT_MS);
+});
+
+try {
+  await Promise.race([main(state), timeout]);
+} catch (err) {
+  failed += 1;
+  const msg = err && err.message ? err.message.split('\n')[0] : String(err);
+  failures.push(`run aborted: ${msg}`);
+  console.log(`FAIL - run aborted: ${msg}`);
+} finally {
+  clearTimeout(timer);
+  if (state.browser) {
+    await Promise.race([state.browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
+  }
+}
+
+if (failures.length) {
+  console.log('\nFailures:');
+  for (const f of failures) console.log(`  - ${f}`);
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && passed > 0 ? 0 : 1);

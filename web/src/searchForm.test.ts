@@ -1,0 +1,258 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  DEFAULT_STATE,
+  addDays,
+  comingSoonMessage,
+  fromQuery,
+  isIsoDate,
+  localToday,
+  mountSearchForm,
+  toQuery,
+  validateSearch,
+  type SearchFormHandle,
+  type SearchState,
+} from './searchForm';
+import { JFK, NYC, ZRH, flush, press, tableFetch, typeText } from './testUtils';
+
+const valid: SearchState = {
+  trip: 'round',
+  origin: 'ZRH',
+  destination: 'NYC',
+  depart: '2030-05-01',
+  return: '2030-05-08',
+  adults: 2,
+  cabin: 'business',
+};
+
+describe('validateSearch', () => {
+  it('accepts a complete round trip', () => {
+    expect(validateSearch(valid, '2030-01-01')).toEqual({});
+  });
+
+  it('requires origin and destination', () => {
+    const e = validateSearch({ ...valid, origin: '', destination: '' });
+    expect(Object.keys(e).sort()).toEqual(['destination', 'origin']);
+  });
+
+  it('rejects the same origin and destination (case-insensitive)', () => {
+    const e = validateSearch({ ...valid, origin: 'ZRH', destination: 'zrh' });
+    expect(e.destination).toMatch(/different/);
+    expect(e.origin).toBeUndefined();
+  });
+
+  it('requires a departure date', () => {
+    expect(validateSearch({ ...valid, depart: '' }).depart).toMatch(/departure date/);
+  });
+
+  it('rejects impossible dates', () => {
+    expect(validateSearch({ ...valid, depart: '2030-02-30' }).depart).toMatch(/valid/);
+    expect(validateSearch({ ...valid, return: '2030-13-01' }).return).toMatch(/valid/);
+  });
+
+  it('rejects a departure in the past only when "today" is given', () => {
+    expect(validateSearch({ ...valid, depart: '2029-12-31' }, '2030-01-01').depart).toMatch(/past/);
+    expect(validateSearch({ ...valid, depart: '2030-01-01' }, '2030-01-01').depart).toBeUndefined();
+    expect(validateSearch({ ...valid, depart: '2000-01-01', return: '2000-01-02' })).toEqual({});
+  });
+
+  it('requires a return date for round trips', () => {
+    expect(validateSearch({ ...valid, return: '' }).return).toMatch(/return date/);
+  });
+
+  it('requires return >= departure', () => {
+    expect(validateSearch({ ...valid, return: '2030-04-30' }).return).toMatch(/on or after/);
+    expect(validateSearch({ ...valid, return: '2030-05-01' }).return).toBeUndefined();
+  });
+
+  it('ignores the return date for one-way trips', () => {
+    expect(validateSearch({ ...valid, trip: 'oneway', return: '' })).toEqual({});
+    expect(validateSearch({ ...valid, trip: 'oneway', return: '1999-01-01' })).toEqual({});
+  });
+
+  it('limits adults to whole numbers from 1 to 9', () => {
+    for (const adults of [0, 10, 1.5, Number.NaN]) {
+      expect(validateSearch({ ...valid, adults }).adults, `adults=${adults}`).toBeDefined();
+    }
+    for (const adults of [1, 9]) {
+      expect(validateSearch({ ...valid, adults }).adults).toBeUndefined();
+    }
+  });
+
+  it('rejects an unknown cabin', () => {
+    expect(validateSearch({ ...valid, cabin: 'cargo' as SearchState['cabin'] }).cabin).toBeDefined();
+  });
+
+  it('reports every problem of an empty form at once', () => {
+    expect(Object.keys(validateSearch(DEFAULT_STATE)).sort()).toEqual(['depart', 'destination', 'origin', 'return']);
+  });
+});
+
+describe('date helpers', () => {
+  it('isIsoDate checks real calendar dates', () => {
+    expect(isIsoDate('2028-02-29')).toBe(true);
+    expect(isIsoDate('2027-02-29')).toBe(false);
+    expect(isIsoDate('2027-1-01')).toBe(false);
+    expect(isIsoDate('')).toBe(false);
+  });
+  it('addDays crosses months and years', () => {
+    expect(addDays('2030-01-31', 1)).toBe('2030-02-01');
+    expect(addDays('2030-12-31', 1)).toBe('2031-01-01');
+    expect(addDays('2030-03-01', -1)).toBe('2030-02-28');
+  });
+  it('localToday formats the local date', () => {
+    expect(localToday(new Date(2030, 0, 5, 23, 59))).toBe('2030-01-05');
+  });
+});
+
+describe('comingSoonMessage', () => {
+  it('names the route and date', () => {
+    expect(comingSoonMessage({ ...valid, trip: 'oneway' })).toBe('Search is coming soon: ZRH → NYC on 2030-05-01');
+  });
+  it('adds the return date for round trips', () => {
+    expect(comingSoonMessage(valid)).toBe('Search is coming soon: ZRH → NYC on 2030-05-01, returning 2030-05-08');
+  });
+});
+
+describe('URL state', () => {
+  it('round-trips through the query string', () => {
+    expect(fromQuery(`?${toQuery(valid)}`)).toEqual(valid);
+  });
+  it('omits the return date for one-way trips', () => {
+    const q = new URLSearchParams(toQuery({ ...valid, trip: 'oneway' }));
+    expect(q.has('return')).toBe(false);
+    expect(q.get('trip')).toBe('oneway');
+  });
+  it('ignores malformed values', () => {
+    expect(fromQuery('trip=weekly&from=<script>&to=jfk&depart=tomorrow&adults=12&cabin=cargo')).toEqual({ destination: 'JFK' });
+  });
+});
+
+describe('mountSearchForm', () => {
+  let root: HTMLElement;
+  let form: SearchFormHandle;
+  const fetchFn = tableFetch({ zur: [ZRH], 'new york': [NYC, JFK], zrh: [ZRH], nyc: [NYC, JFK] });
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    document.body.innerHTML = '<div id="root"></div>';
+    root = document.getElementById('root')!;
+    window.history.replaceState(null, '', '/');
+    form = mountSearchForm(root, { fetchFn, today: () => '2030-01-01' });
+  });
+
+  afterEach(() => {
+    form.destroy();
+    vi.useRealTimers();
+  });
+
+  const $ = <E extends HTMLElement>(sel: string) => root.querySelector<E>(sel)!;
+
+  async function choose(input: HTMLInputElement, text: string, code: string) {
+    input.focus();
+    typeText(input, text);
+    await vi.advanceTimersByTimeAsync(120);
+    await flush();
+    for (let i = 0; i < 10; i++) {
+      press(input, 'ArrowDown');
+      const id = input.getAttribute('aria-activedescendant');
+      if (id && document.getElementById(id)?.querySelector('.opt-badge')?.textContent === code) break;
+    }
+    press(input, 'Enter');
+  }
+
+  it('renders labelled fields and the action button', () => {
+    expect($('label[for="origin-input"]').textContent).toBe('From');
+    expect($('label[for="destination-input"]').textContent).toBe('To');
+    expect($<HTMLSelectElement>('#adults-input').options).toHaveLength(9);
+    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.value)).toEqual([
+      'economy',
+      'premium_economy',
+      'business',
+      'first',
+    ]);
+    expect($('button[type="submit"]').textContent?.trim()).toBe('Search flights');
+    expect(form.status.getAttribute('role')).toBe('status');
+  });
+
+  it('shows accessible inline errors for an empty form and focuses the first one', () => {
+    expect(form.submit()).toBe(false);
+    const origin = $<HTMLInputElement>('#origin-input');
+    const err = $('#origin-error');
+    expect(err.hidden).toBe(false);
+    expect(err.textContent).toMatch(/flying from/);
+    expect(origin.getAttribute('aria-invalid')).toBe('true');
+    expect(origin.getAttribute('aria-describedby')?.split(' ')).toContain('origin-error');
+    expect(document.activeElement).toBe(origin);
+    expect($('#form-alert').textContent).toMatch(/4 highlighted fields/);
+    expect(form.status.textContent).toBe('');
+  });
+
+  it('disables the return date for one-way trips', () => {
+    const ret = $<HTMLInputElement>('#return-input');
+    expect(ret.disabled).toBe(false);
+    const oneway = $<HTMLInputElement>('input[name="trip"][value="oneway"]');
+    oneway.checked = true;
+    oneway.dispatchEvent(new Event('change', { bubbles: true }));
+    expect(ret.disabled).toBe(true);
+    expect(form.getState().return).toBe('');
+  });
+
+  it('stores codes from the comboboxes and shows the coming-soon status on a valid search', async () => {
+    await choose($<HTMLInputElement>('#origin-input'), 'zur', 'ZRH');
+    await choose($<HTMLInputElement>('#destination-input'), 'new york', 'NYC');
+    expect($<HTMLInputElement>('#origin-input').value).toBe('Zürich Airport (ZRH)');
+    expect($<HTMLInputElement>('#destination-input').value).toBe('New York (NYC) — all airports');
+    expect($<HTMLInputElement>('#origin-code').value).toBe('ZRH');
+    expect($<HTMLInputElement>('#destination-code').value).toBe('NYC');
+
+    $<HTMLInputElement>('#depart-input').value = '2030-03-10';
+    $<HTMLInputElement>('#return-input').value = '2030-03-17';
+    $<HTMLFormElement>('form').dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+
+    expect(form.status.textContent).toBe('Search is coming soon: ZRH → NYC on 2030-03-10, returning 2030-03-17');
+    expect(root.querySelectorAll('[aria-invalid="true"]')).toHaveLength(0);
+    const params = new URLSearchParams(window.location.search);
+    expect(params.get('from')).toBe('ZRH');
+    expect(params.get('to')).toBe('NYC');
+  });
+
+  it('flags a return date before the departure', async () => {
+    await form.setState({ origin: 'ZRH', destination: 'NYC', depart: '2030-03-10', return: '2030-03-01' });
+    expect(form.submit()).toBe(false);
+    expect($('#return-error').textContent).toMatch(/on or after/);
+    expect(document.activeElement).toBe($('#return-input'));
+  });
+
+  it('restores a search (with place names) from state', async () => {
+    await form.setState(fromQuery('trip=oneway&from=ZRH&to=NYC&depart=2030-04-01&adults=3&cabin=first'));
+    expect($<HTMLInputElement>('#origin-input').value).toBe('Zürich Airport (ZRH)');
+    expect($<HTMLInputElement>('#destination-input').value).toBe('New York (NYC) — all airports');
+    expect(form.getState()).toEqual({
+      trip: 'oneway',
+      origin: 'ZRH',
+      destination: 'NYC',
+      depart: '2030-04-01',
+      return: '',
+      adults: 3,
+      cabin: 'first',
+    });
+  });
+
+  it('swaps origin and destination', async () => {
+    await form.setState({ origin: 'ZRH', destination: 'NYC' });
+    $<HTMLButtonElement>('#swap-button').click();
+    expect(form.getState().origin).toBe('NYC');
+    expect(form.getState().destination).toBe('ZRH');
+    expect($<HTMLInputElement>('#origin-input').value).toBe('New York (NYC) — all airports');
+  });
+
+  it('clears a shown error once the field is fixed', async () => {
+    form.submit();
+    expect($('#origin-error').hidden).toBe(false);
+    await choose($<HTMLInputElement>('#origin-input'), 'zur', 'ZRH');
+    expect($('#origin-error').hidden).toBe(true);
+    expect($('#origin-input').hasAttribute('aria-invalid')).toBe(false);
+    // Other errors stay until fixed.
+    expect($('#destination-error').hidden).toBe(false);
+  });
+});

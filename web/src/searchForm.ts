@@ -1,0 +1,483 @@
+/**
+ * Flight search form: pure state/validation helpers plus the DOM wiring.
+ */
+
+import type { FetchFn, Place } from './api';
+import type { Combobox } from './combobox';
+import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
+
+/* -------------------------------------------------------------------- */
+/* Pure part                                                            */
+/* -------------------------------------------------------------------- */
+
+export type TripType = 'oneway' | 'round';
+export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
+
+export const CABINS: readonly { value: Cabin; label: string }[] = [
+  { value: 'economy', label: 'Economy' },
+  { value: 'premium_economy', label: 'Premium economy' },
+  { value: 'business', label: 'Business' },
+  { value: 'first', label: 'First' },
+];
+
+export const MIN_ADULTS = 1;
+export const MAX_ADULTS = 9;
+
+export interface SearchState {
+  trip: TripType;
+  /** IATA airport or metro code, '' when not chosen. */
+  origin: string;
+  destination: string;
+  /** ISO date YYYY-MM-DD, '' when empty. */
+  depart: string;
+  return: string;
+  adults: number;
+  cabin: Cabin;
+}
+
+export type SearchField = keyof SearchState;
+export type FieldErrors = Partial<Record<SearchField, string>>;
+
+export const DEFAULT_STATE: SearchState = {
+  trip: 'round',
+  origin: '',
+  destination: '',
+  depart: '',
+  return: '',
+  adults: 1,
+  cabin: 'economy',
+};
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const CODE = /^[A-Z0-9]{3,4}$/;
+
+/** True for a real calendar date written as YYYY-MM-DD. */
+export function isIsoDate(s: string): boolean {
+  const m = ISO_DATE.exec(s);
+  if (!m) return false;
+  const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const dt = new Date(Date.UTC(y, mo - 1, d));
+  return dt.getUTCFullYear() === y && dt.getUTCMonth() === mo - 1 && dt.getUTCDate() === d;
+}
+
+/** Today's date in the user's local time zone, as YYYY-MM-DD. */
+export function localToday(now: Date = new Date()): string {
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${p(now.getMonth() + 1)}-${p(now.getDate())}`;
+}
+
+/** Add days to an ISO date (UTC arithmetic, no DST surprises). */
+export function addDays(iso: string, days: number): string {
+  const m = ISO_DATE.exec(iso);
+  if (!m) return iso;
+  const dt = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]) + days));
+  return dt.toISOString().slice(0, 10);
+}
+
+export function isCabin(v: string): v is Cabin {
+  return CABINS.some((c) => c.value === v);
+}
+
+/**
+ * Validate a search. `today` (YYYY-MM-DD) enables the "not in the past"
+ * rule; omit it to skip that rule.
+ */
+export function validateSearch(s: SearchState, today?: string): FieldErrors {
+  const errors: FieldErrors = {};
+
+  if (!s.origin) errors.origin = 'Choose where you are flying from.';
+  if (!s.destination) errors.destination = 'Choose where you are flying to.';
+  if (s.origin && s.destination && s.origin.toUpperCase() === s.destination.toUpperCase()) {
+    errors.destination = 'Destination must be different from the origin.';
+  }
+
+  if (!s.depart) errors.depart = 'Choose a departure date.';
+  else if (!isIsoDate(s.depart)) errors.depart = 'Enter a valid departure date.';
+  else if (today && s.depart < today) errors.depart = 'Departure date cannot be in the past.';
+
+  if (s.trip === 'round') {
+    if (!s.return) errors.return = 'Choose a return date.';
+    else if (!isIsoDate(s.return)) errors.return = 'Enter a valid return date.';
+    else if (isIsoDate(s.depart) && s.return < s.depart) errors.return = 'Return date must be on or after the departure date.';
+  }
+
+  if (!Number.isInteger(s.adults) || s.adults < MIN_ADULTS || s.adults > MAX_ADULTS) {
+    errors.adults = `Choose between ${MIN_ADULTS} and ${MAX_ADULTS} adults.`;
+  }
+  if (!isCabin(s.cabin)) errors.cabin = 'Choose a cabin class.';
+
+  return errors;
+}
+
+export function hasErrors(e: FieldErrors): boolean {
+  return Object.keys(e).length > 0;
+}
+
+/** "Search is coming soon: ZRH → NYC on 2026-05-01" (+ return date). */
+export function comingSoonMessage(s: SearchState): string {
+  let msg = `Search is coming soon: ${s.origin} → ${s.destination} on ${s.depart}`;
+  if (s.trip === 'round' && s.return) msg += `, returning ${s.return}`;
+  return msg;
+}
+
+/** Serialise a search to a query string (without the leading '?'). */
+export function toQuery(s: SearchState): string {
+  const p = new URLSearchParams();
+  p.set('trip', s.trip);
+  if (s.origin) p.set('from', s.origin);
+  if (s.destination) p.set('to', s.destination);
+  if (s.depart) p.set('depart', s.depart);
+  if (s.trip === 'round' && s.return) p.set('return', s.return);
+  p.set('adults', String(s.adults));
+  p.set('cabin', s.cabin);
+  return p.toString();
+}
+
+/** Parse a query string, ignoring anything malformed. */
+export function fromQuery(search: string): Partial<SearchState> {
+  const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
+  const out: Partial<SearchState> = {};
+  const trip = p.get('trip');
+  if (trip === 'oneway' || trip === 'round') out.trip = trip;
+  const from = p.get('from')?.trim().toUpperCase();
+  if (from && CODE.test(from)) out.origin = from;
+  const to = p.get('to')?.trim().toUpperCase();
+  if (to && CODE.test(to)) out.destination = to;
+  const depart = p.get('depart');
+  if (depart && isIsoDate(depart)) out.depart = depart;
+  const ret = p.get('return');
+  if (ret && isIsoDate(ret)) out.return = ret;
+  const adults = Number(p.get('adults'));
+  if (Number.isInteger(adults) && adults >= MIN_ADULTS && adults <= MAX_ADULTS) out.adults = adults;
+  const cabin = p.get('cabin');
+  if (cabin && isCabin(cabin)) out.cabin = cabin;
+  return out;
+}
+
+/* -------------------------------------------------------------------- */
+/* DOM part                                                             */
+/* -------------------------------------------------------------------- */
+
+const FORM_HTML = /* html */ `
+<form class="search-card" novalidate aria-labelledby="search-heading">
+  <h2 id="search-heading" class="visually-hidden">Search flights</h2>
+  <div class="search-options">
+    <fieldset class="segmented" id="trip-field">
+      <legend class="visually-hidden">Trip type</legend>
+      <label class="segmented-item"><input type="radio" name="trip" value="round" checked /><span>Round trip</span></label>
+      <label class="segmented-item"><input type="radio" name="trip" value="oneway" /><span>One-way</span></label>
+    </fieldset>
+    <div class="pill-select">
+      <label for="adults-input" class="visually-hidden">Passengers</label>
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path fill="currentColor" d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-8 1.7-8 5v1h16v-1c0-3.3-4.7-5-8-5z"/></svg>
+      <select id="adults-input" name="adults" aria-describedby="adults-error"></select>
+    </div>
+    <div class="pill-select">
+      <label for="cabin-input" class="visually-hidden">Cabin</label>
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path fill="currentColor" d="M6 3h3v9h8l3 7h-3l-2-4H7a2 2 0 0 1-2-2V4a1 1 0 0 1 1-1zm-3 16h9v2H3z"/></svg>
+      <select id="cabin-input" name="cabin" aria-describedby="cabin-error"></select>
+    </div>
+    <p class="field-error" id="adults-error" hidden></p>
+    <p class="field-error" id="cabin-error" hidden></p>
+  </div>
+
+  <div class="search-grid">
+    <div class="field field-place" data-field="origin">
+      <label for="origin-input" class="field-label">From</label>
+      <div class="cb">
+        <input id="origin-input" class="field-input" type="text" placeholder="City or airport" aria-describedby="origin-error" />
+      </div>
+      <input type="hidden" name="from" id="origin-code" />
+      <p class="field-error" id="origin-error" hidden></p>
+    </div>
+
+    <button type="button" class="swap-button" id="swap-button" aria-label="Swap origin and destination" title="Swap origin and destination">
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path fill="currentColor" d="M7 7h11l-3-3 1.4-1.4L21.8 8l-5.4 5.4L15 12l3-3H7V7zm10 10H6l3 3-1.4 1.4L2.2 16l5.4-5.4L9 12l-3 3h11v2z"/></svg>
+    </button>
+
+    <div class="field field-place" data-field="destination">
+      <label for="destination-input" class="field-label">To</label>
+      <div class="cb">
+        <input id="destination-input" class="field-input" type="text" placeholder="City or airport" aria-describedby="destination-error" />
+      </div>
+      <input type="hidden" name="to" id="destination-code" />
+      <p class="field-error" id="destination-error" hidden></p>
+    </div>
+
+    <div class="field field-date" data-field="depart">
+      <label for="depart-input" class="field-label">Departure</label>
+      <input id="depart-input" class="field-input" type="date" name="depart" aria-describedby="depart-error" />
+      <p class="field-error" id="depart-error" hidden></p>
+    </div>
+
+    <div class="field field-date" data-field="return">
+      <label for="return-input" class="field-label">Return</label>
+      <input id="return-input" class="field-input" type="date" name="return" aria-describedby="return-error" />
+      <p class="field-error" id="return-error" hidden></p>
+    </div>
+
+    <button type="submit" class="search-button" id="search-button">
+      <svg aria-hidden="true" viewBox="0 0 24 24" width="20" height="20"><path fill="currentColor" d="M10 4a6 6 0 1 0 3.7 10.7l4.8 4.8 1.4-1.4-4.8-4.8A6 6 0 0 0 10 4zm0 2a4 4 0 1 1 0 8 4 4 0 0 1 0-8z"/></svg>
+      <span>Search flights</span>
+    </button>
+  </div>
+
+  <div class="form-alert" id="form-alert" role="alert"></div>
+</form>
+<div class="search-status" id="search-status" role="status" aria-live="polite"></div>
+`;
+
+export interface SearchFormOptions {
+  fetchFn?: FetchFn;
+  /** Persist the search in the URL query string. Default true. */
+  syncUrl?: boolean;
+  /** Override "today" (tests). */
+  today?: () => string;
+  /** Debounce for the airport comboboxes. */
+  debounceMs?: number;
+}
+
+export interface SearchFormHandle {
+  form: HTMLFormElement;
+  origin: Combobox<Place>;
+  destination: Combobox<Place>;
+  status: HTMLElement;
+  getState(): SearchState;
+  /** Restores state (e.g. from the URL). Resolves once place names are loaded. */
+  setState(s: Partial<SearchState>): Promise<void>;
+  submit(): boolean;
+  destroy(): void;
+}
+
+const FIELD_ORDER: SearchField[] = ['origin', 'destination', 'depart', 'return', 'adults', 'cabin'];
+
+export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {}): SearchFormHandle {
+  const doc = root.ownerDocument;
+  const win = doc.defaultView;
+  const syncUrl = opts.syncUrl ?? true;
+  const today = opts.today ?? (() => localToday());
+
+  root.innerHTML = FORM_HTML;
+  const $ = <E extends Element>(sel: string): E => {
+    const el = root.querySelector<E>(sel);
+    if (!el) throw new Error(`search form: missing ${sel}`);
+    return el;
+  };
+
+  const form = $<HTMLFormElement>('form');
+  const status = $<HTMLElement>('#search-status');
+  const alertBox = $<HTMLElement>('#form-alert');
+  const originInput = $<HTMLInputElement>('#origin-input');
+  const destInput = $<HTMLInputElement>('#destination-input');
+  const originCode = $<HTMLInputElement>('#origin-code');
+  const destCode = $<HTMLInputElement>('#destination-code');
+  const departInput = $<HTMLInputElement>('#depart-input');
+  const returnInput = $<HTMLInputElement>('#return-input');
+  const adultsSelect = $<HTMLSelectElement>('#adults-input');
+  const cabinSelect = $<HTMLSelectElement>('#cabin-input');
+  const swapButton = $<HTMLButtonElement>('#swap-button');
+  const tripRadios = Array.from(root.querySelectorAll<HTMLInputElement>('input[name="trip"]'));
+
+  for (let n = MIN_ADULTS; n <= MAX_ADULTS; n++) {
+    adultsSelect.add(new Option(n === 1 ? '1 adult' : `${n} adults`, String(n)));
+  }
+  for (const c of CABINS) cabinSelect.add(new Option(c.label, c.value));
+
+  const minDate = today();
+  departInput.min = minDate;
+  returnInput.min = minDate;
+
+  /** Fields whose errors are currently shown (re-validated live). */
+  let shownErrors: FieldErrors = {};
+
+  const revalidate = () => {
+    if (hasErrors(shownErrors)) {
+      const errs = validateSearch(getState(), today());
+      // Only update fields that were already flagged (don't nag early).
+      const next: FieldErrors = {};
+      for (const k of Object.keys(shownErrors) as SearchField[]) if (errs[k]) next[k] = errs[k];
+      showErrors(next);
+    }
+  };
+
+  const origin = createPlaceCombobox(originInput, {
+    fetchFn: opts.fetchFn,
+    debounceMs: opts.debounceMs,
+    onSelect: (p) => {
+      originCode.value = p?.code ?? '';
+      revalidate();
+    },
+  });
+  const destination = createPlaceCombobox(destInput, {
+    fetchFn: opts.fetchFn,
+    debounceMs: opts.debounceMs,
+    onSelect: (p) => {
+      destCode.value = p?.code ?? '';
+      revalidate();
+    },
+  });
+
+  const fieldEl: Record<SearchField, HTMLElement> = {
+    trip: tripRadios[0]!,
+    origin: originInput,
+    destination: destInput,
+    depart: departInput,
+    return: returnInput,
+    adults: adultsSelect,
+    cabin: cabinSelect,
+  };
+
+  function getTrip(): TripType {
+    return tripRadios.find((r) => r.checked)?.value === 'oneway' ? 'oneway' : 'round';
+  }
+
+  function getState(): SearchState {
+    const adults = Number(adultsSelect.value);
+    const cabin = cabinSelect.value;
+    return {
+      trip: getTrip(),
+      origin: originCode.value,
+      destination: destCode.value,
+      depart: departInput.value,
+      return: getTrip() === 'round' ? returnInput.value : '',
+      adults,
+      cabin: isCabin(cabin) ? cabin : 'economy',
+    };
+  }
+
+  function applyTrip(): void {
+    const oneway = getTrip() === 'oneway';
+    returnInput.disabled = oneway;
+    returnInput.closest('.field')?.classList.toggle('is-disabled', oneway);
+    if (oneway && shownErrors.return) {
+      const { return: _dropped, ...rest } = shownErrors;
+      void _dropped;
+      showErrors(rest);
+    }
+  }
+
+  function showErrors(errors: FieldErrors): void {
+    shownErrors = errors;
+    for (const field of FIELD_ORDER) {
+      const msgEl = root.querySelector<HTMLElement>(`#${field}-error`);
+      const input = fieldEl[field];
+      const msg = errors[field];
+      if (msgEl) {
+        msgEl.textContent = msg ?? '';
+        msgEl.hidden = !msg;
+      }
+      if (msg) input.setAttribute('aria-invalid', 'true');
+      else input.removeAttribute('aria-invalid');
+      input.closest('.field')?.classList.toggle('has-error', !!msg);
+    }
+    if (!hasErrors(errors)) alertBox.textContent = '';
+  }
+
+  function submit(): boolean {
+    const state = getState();
+    const errors = validateSearch(state, today());
+    showErrors(errors);
+    if (hasErrors(errors)) {
+      const n = Object.keys(errors).length;
+      alertBox.textContent = n === 1 ? 'Please fix the highlighted field.' : `Please fix the ${n} highlighted fields.`;
+      status.textContent = '';
+      status.classList.remove('is-visible');
+      const first = FIELD_ORDER.find((f) => errors[f]);
+      if (first) (fieldEl[first] as HTMLElement).focus();
+      return false;
+    }
+    alertBox.textContent = '';
+    status.textContent = comingSoonMessage(state);
+    status.classList.add('is-visible');
+    if (syncUrl && win) {
+      const url = `${win.location.pathname}?${toQuery(state)}`;
+      win.history.replaceState(null, '', url);
+    }
+    return true;
+  }
+
+  async function setState(s: Partial<SearchState>): Promise<void> {
+    if (s.trip) for (const r of tripRadios) r.checked = r.value === s.trip;
+    if (s.depart !== undefined) departInput.value = s.depart;
+    if (s.return !== undefined) returnInput.value = s.return;
+    if (s.adults !== undefined) adultsSelect.value = String(s.adults);
+    if (s.cabin !== undefined) cabinSelect.value = s.cabin;
+    applyTrip();
+    syncReturnMin();
+    const jobs: Promise<void>[] = [];
+    const restore = (cb: Combobox<Place>, code: string | undefined) => {
+      if (!code) return;
+      const placeholder = placeholderPlace(code);
+      cb.setValue(placeholder);
+      jobs.push(
+        resolvePlace(code, opts.fetchFn).then((p) => {
+          // Only upgrade if the user hasn't changed the field meanwhile.
+          if (cb.value === placeholder) cb.setValue(p);
+        }),
+      );
+    };
+    restore(origin, s.origin);
+    restore(destination, s.destination);
+    await Promise.all(jobs);
+  }
+
+  function syncReturnMin(): void {
+    returnInput.min = departInput.value && departInput.value > minDate ? departInput.value : minDate;
+  }
+
+  const offs: (() => void)[] = [];
+  const on = (el: EventTarget, type: string, fn: (e: Event) => void) => {
+    el.addEventListener(type, fn);
+    offs.push(() => el.removeEventListener(type, fn));
+  };
+
+  on(form, 'submit', (e) => {
+    e.preventDefault();
+    submit();
+  });
+  for (const r of tripRadios) {
+    on(r, 'change', () => {
+      applyTrip();
+      revalidate();
+    });
+  }
+  on(departInput, 'change', () => {
+    syncReturnMin();
+    // Keep the return date sensible when the departure moves past it.
+    if (getTrip() === 'round' && returnInput.value && departInput.value && returnInput.value < departInput.value) {
+      returnInput.value = departInput.value;
+    }
+    revalidate();
+  });
+  on(returnInput, 'change', revalidate);
+  on(adultsSelect, 'change', revalidate);
+  on(cabinSelect, 'change', revalidate);
+  on(swapButton, 'click', () => {
+    const a = origin.value;
+    const b = destination.value;
+    const aText = originInput.value;
+    const bText = destInput.value;
+    origin.setValue(b);
+    destination.setValue(a);
+    if (!b) originInput.value = bText;
+    if (!a) destInput.value = aText;
+  });
+
+  applyTrip();
+
+  return {
+    form,
+    origin,
+    destination,
+    status,
+    getState,
+    setState,
+    submit,
+    destroy() {
+      for (const off of offs.splice(0)) off();
+      origin.destroy();
+      destination.destroy();
+      root.replaceChildren();
+    },
+  };
+}
