@@ -217,7 +217,7 @@ static UCalendar *calendar_for(const char *zone)
         return NULL;
     ucal_setGregorianChange(cal, -1e300, &status); /* proleptic Gregorian, like the rest */
     ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
-    ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_NEXT_VALID);
+    ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST); /* offset before the gap */
     if (c->cal != NULL)
         ucal_close(c->cal);
     c->cal = cal;

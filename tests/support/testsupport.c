@@ -107,7 +107,7 @@ void ts_write_file(const char *dir, const char *rel, const char *text)
 {
     char path[1024];
     snprintf(path, sizeof(path), "%s/%s", dir, rel);
-    for (char *p = path + strlen(dir) + 1; *p; p++) {
+    for (char *p = path + 1; *p; p++) {
         if (*p == '/') {
             *p = '\0';
             mkdir(path, 0755);

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# test.sh: everything `make test` runs, in order, stopping at the first failure:
+#   1. deps (scripts/deps.sh) and the clang-format check;
+#   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
+#   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   4. the web app's unit tests (Vitest) and production build;
+#   5. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=${JOBS:-2}
+
+scripts/deps.sh
+
+work=$(mktemp -d /tmp/contrail-test.XXXXXX)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  scripts/pg-cluster.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+suites_passed=0
+suite_ok() { suites_passed=$((suites_passed + 1)); echo "== ok: $1"; }
+
+echo "== clang-format"
+files=$(git ls-files '*.c' '*.h' 2>/dev/null || find src tests bench -name '*.[ch]')
+clang-format --dry-run --Werror $files
+suite_ok "clang-format"
+
+echo "== PostgreSQL (throwaway cluster)"
+export CT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$work/pg")
+export CT_TEST_REQUIRE_PG=1
+echo "   $CT_TEST_PG_URL"
+
+for type in Debug Asan; do
+  dir=build/$(echo "$type" | tr 'A-Z' 'a-z')
+  echo "== build $type"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=$type >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  echo "== C tests ($type, SQLite + PostgreSQL)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir "$dir" --output-on-failure -j"$jobs"
+  suite_ok "C tests ($type)"
+done
+
+echo "== web unit tests"
+(cd web && npm test --silent)
+suite_ok "web unit tests"
+echo "== web build"
+(cd web && npm run build --silent)
+
+echo "== end-to-end (Chromium, ASan server)"
+rm -f "$work/port"
+ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e.db" --port 0 \
+  --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
+  --access-log false >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { cat "$work/server.log"; echo "server did not start"; exit 1; }
+mkdir -p web/e2e/out
+CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
+  node web/e2e/run.mjs
+kill -TERM "$server_pid"
+wait "$server_pid" || { cat "$work/server.log"; echo "server did not stop cleanly"; exit 1; }
+server_pid=""
+suite_ok "end-to-end"
+
+echo "suites: $suites_passed passed, 0 failed"
