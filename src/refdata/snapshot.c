@@ -5,10 +5,8 @@
  * after ct_refdata_load returns, so any number of threads read it without locks; a refresh
  * loads a new snapshot and swaps the pointer (the caller's job).
  *
- * Autocomplete is a scan over folded keys (about 3,200 airports: tens of microseconds, see
- * bench/), scoring as documented in refdata.h, then a sort of the matches and metro
- * expansion. */
-#include "refdata/refdata.h"
+ * The autocomplete index is built here too, once per snapshot (autocomplete.c). */
+#include "refdata/refdata_internal.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -20,17 +18,8 @@
 #include "base/map.h"
 #include "base/text.h"
 
-#define QUERY_MAX      64
 
-struct ct_refdata {
-    ct_arena *arena;
-    ct_airport *airports;
-    size_t nairports;
-    ct_metro *metros;
-    size_t nmetros;
-    ct_map *airport_by_code;
-    ct_map *metro_by_code;
-};
+
 
 static const char *dup_text(ct_arena *a, const char *s)
 {
@@ -101,6 +90,8 @@ static ct_status load_airports(ct_store *st, ct_refdata *rd, ct_map *country_nam
             rc = CT_NOMEM;
         else
             rc = ct_map_put(rd->airport_by_code, a->iata, a);
+        if (!rc && a->icao[0])
+            rc = ct_map_put(rd->airport_by_icao, a->icao, a);
         rd->nairports++;
     }
     ct_stmt_finalize(s);
@@ -157,13 +148,17 @@ ct_status ct_refdata_load(ct_store *st, ct_refdata **out)
     rd->arena = ct_arena_create(0);
     rd->airport_by_code = ct_map_create();
     rd->metro_by_code = ct_map_create();
-    if (rd->arena == NULL || rd->airport_by_code == NULL || rd->metro_by_code == NULL)
+    rd->airport_by_icao = ct_map_create();
+    if (rd->arena == NULL || rd->airport_by_code == NULL || rd->metro_by_code == NULL ||
+        rd->airport_by_icao == NULL)
         goto err;
     rc = load_countries(st, rd, country_names);
     if (!rc)
         rc = load_airports(st, rd, country_names);
     if (!rc)
         rc = load_metros(st, rd, country_names);
+    if (!rc)
+        rc = ct__refdata_build_index(rd);
     if (rc)
         goto err;
     ct_map_destroy(country_names);
@@ -181,6 +176,7 @@ void ct_refdata_free(ct_refdata *rd)
         return;
     ct_map_destroy(rd->airport_by_code);
     ct_map_destroy(rd->metro_by_code);
+    ct_map_destroy(rd->airport_by_icao);
     ct_arena_destroy(rd->arena);
     ct_free(rd);
 }
@@ -203,136 +199,4 @@ const ct_airport *ct_refdata_airport(const ct_refdata *rd, const char *iata)
 const ct_metro *ct_refdata_metro(const ct_refdata *rd, const char *code)
 {
     return ct_map_get(rd->metro_by_code, code);
-}
-
-/* ---- autocomplete ---- */
-
-/* 1 when `key` starts with q (at a word boundary: q is a whole-word prefix of key). */
-static int has_prefix(const char *key, const char *q, size_t qlen)
-{
-    return strncmp(key, q, qlen) == 0;
-}
-
-/* 1 when a word after the first in `key` starts with q. */
-static int has_word_prefix(const char *key, const char *q, size_t qlen)
-{
-    for (const char *p = strchr(key, ' '); p != NULL; p = strchr(p + 1, ' ')) {
-        if (strncmp(p + 1, q, qlen) == 0)
-            return 1;
-    }
-    return 0;
-}
-
-static int score_airport(const ct_airport *a, const char *code, const char *q, size_t qlen)
-{
-    int s = 0;
-    if (strcmp(a->iata, code) == 0)
-        s = 950;
-    else if (a->icao[0] && strcmp(a->icao, code) == 0)
-        s = 900;
-    else if (has_prefix(a->k_city, q, qlen))
-        s = 600;
-    else if (has_prefix(a->k_name, q, qlen))
-        s = 500;
-    else if (has_word_prefix(a->k_city, q, qlen) || has_word_prefix(a->k_name, q, qlen))
-        s = 400;
-    else if (has_prefix(a->k_country, q, qlen))
-        s = 300;
-    if (s > 0 && a->size == CT_AIRPORT_LARGE)
-        s += 30;
-    return s;
-}
-
-static int score_metro(const ct_metro *m, const char *code, const char *q, size_t qlen)
-{
-    if (strcmp(m->code, code) == 0)
-        return 1000;
-    if (has_prefix(m->k_name, q, qlen))
-        return 700;
-    if (has_word_prefix(m->k_name, q, qlen))
-        return 400;
-    return 0;
-}
-
-static const char *place_name(const ct_place *p)
-{
-    return p->airport ? p->airport->name : p->metro->name;
-}
-
-static int place_cmp(const void *x, const void *y)
-{
-    const ct_place *a = x, *b = y;
-    if (a->score != b->score)
-        return b->score - a->score;
-    int sa = a->airport ? (int)a->airport->size : 3, sb = b->airport ? (int)b->airport->size : 3;
-    if (sa != sb)
-        return sb - sa;
-    return strcmp(place_name(a), place_name(b));
-}
-
-static int contains_airport(const ct_place *out, int n, const ct_airport *a)
-{
-    for (int i = 0; i < n; i++) {
-        if (out[i].airport == a)
-            return 1;
-    }
-    return 0;
-}
-
-int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
-                            ct_status *rc)
-{
-    char q[QUERY_MAX * 4 + 1];
-    size_t rawlen = strlen(query);
-    if (rawlen == 0 || rawlen > QUERY_MAX) {
-        *rc = CT_INVALID;
-        return -1;
-    }
-    *rc = ct_text_fold(query, q, sizeof(q));
-    if (*rc)
-        return -1;
-    size_t qlen = strlen(q);
-    if (qlen == 0)
-        return 0; /* only punctuation: nothing can match */
-    char code[8] = "";
-    if (qlen <= 4) {
-        for (size_t i = 0; i < qlen; i++)
-            code[i] = (char)toupper((unsigned char)q[i]);
-        code[qlen] = '\0';
-    }
-
-    ct_place *cand = ct_malloc((rd->nmetros + rd->nairports) * sizeof(*cand));
-    if (cand == NULL) {
-        *rc = CT_NOMEM;
-        return -1;
-    }
-    int n = 0;
-    for (size_t i = 0; i < rd->nmetros; i++) {
-        int s = score_metro(&rd->metros[i], code, q, qlen);
-        if (s > 0)
-            cand[n++] = (ct_place){NULL, &rd->metros[i], s};
-    }
-    for (size_t i = 0; i < rd->nairports; i++) {
-        int s = score_airport(&rd->airports[i], code, q, qlen);
-        if (s > 0)
-            cand[n++] = (ct_place){&rd->airports[i], NULL, s};
-    }
-    qsort(cand, (size_t)n, sizeof(cand[0]), place_cmp);
-
-    int nout = 0;
-    for (int i = 0; i < n && nout < limit; i++) {
-        if (cand[i].airport != NULL) {
-            if (!contains_airport(out, nout, cand[i].airport))
-                out[nout++] = cand[i];
-            continue;
-        }
-        out[nout++] = cand[i];
-        const ct_metro *m = cand[i].metro;
-        for (int k = 0; k < m->nairports && nout < limit; k++) {
-            if (!contains_airport(out, nout, m->airports[k]))
-                out[nout++] = (ct_place){m->airports[k], NULL, cand[i].score};
-        }
-    }
-    ct_free(cand);
-    return nout;
 }

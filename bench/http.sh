@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# bench/http.sh: HTTP throughput and latency of Contrail beside nginx, in the same run.
+#
+# Starts the release build of `contrail serve` (fresh SQLite database, access log off) and an
+# nginx serving a static file of the same size as the /healthz answer, then runs wrk against
+# each: nginx static (the peer), /healthz, and the autocomplete rotating over a fixed query
+# mix. Prints requests/s, latency percentiles and the ratio to nginx. Load goes to loopback
+# only and every run is bounded by DURATION.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+DURATION=${DURATION:-10s}
+CONNECTIONS=${CONNECTIONS:-64}
+THREADS=${THREADS:-2}
+
+work=$(mktemp -d /tmp/contrail-bench.XXXXXX)
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$work/nginx.pid" ] && kill "$(cat "$work/nginx.pid")" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+free_port() {
+  for p in $(seq "$1" $(($1 + 200))); do
+    if ! (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "$p"; return; fi
+  done
+  return 1
+}
+
+build/release/contrail serve --db "sqlite:$work/bench.db" --port 0 --port-file "$work/port" \
+  --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" \
+  --refdata-dir "$root/data/node_modules" >"$work/contrail.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+ct_port=$(cat "$work/port")
+
+ng_port=$(free_port 18080)
+mkdir -p "$work/www"
+chmod 755 "$work" "$work/www" # nginx workers run as an unprivileged user
+printf '{"status":"ok"}' >"$work/www/healthz.json"
+cat >"$work/nginx.conf" <<CONF
+worker_processes 2;
+pid $work/nginx.pid;
+error_log $work/nginx-error.log;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  keepalive_requests 100000;
+  server {
+    listen 127.0.0.1:$ng_port;
+    root $work/www;
+    location / { default_type application/json; }
+  }
+}
+CONF
+nginx -c "$work/nginx.conf" -p "$work"
+for _ in $(seq 1 50); do (exec 3<>/dev/tcp/127.0.0.1/$ng_port) 2>/dev/null && break; sleep 0.1; done
+
+cat >"$work/mix.lua" <<'LUA'
+-- Rotates over a fixed autocomplete mix: codes, cities, metro names, accents, countries.
+local qs = {"zur", "new%20york", "lon", "sao", "S%C3%A3o%20Paulo", "JFK", "frankfurt",
+            "tok", "par", "los%20angeles", "switzerland", "dubai", "sin", "ber", "mad"}
+local i = 0
+request = function()
+  i = i % #qs + 1
+  return wrk.format("GET", "/api/v1/airports?q=" .. qs[i] .. "&limit=10")
+end
+LUA
+
+run() { # name url [script]
+  local name=$1 url=$2 script=${3:-}
+  local out
+  if [ -n "$script" ]; then
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency -s "$script" "$url")
+  else
+    out=$(wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url")
+  fi
+  local rps p50 p90 p99 errors
+  rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
+  p50=$(echo "$out" | awk '$1=="50%" {print $2}')
+  p90=$(echo "$out" | awk '$1=="90%" {print $2}')
+  p99=$(echo "$out" | awk '$1=="99%" {print $2}')
+  errors=$(echo "$out" | awk '/Non-2xx|Socket errors/ {print}' | tr '\n' ' ')
+  printf '%-28s %12s req/s   p50 %8s   p90 %8s   p99 %8s  %s\n' "$name" "$rps" "$p50" "$p90" "$p99" "$errors"
+  echo "$rps" >"$work/rps.$name"
+}
+
+echo "wrk: $THREADS threads, $CONNECTIONS connections, $DURATION each; $(nproc) cores"
+run nginx-static "http://127.0.0.1:$ng_port/healthz.json"
+run contrail-healthz "http://127.0.0.1:$ct_port/healthz"
+run contrail-autocomplete "http://127.0.0.1:$ct_port/" "$work/mix.lua"
+ng=$(cat "$work/rps.nginx-static")
+for n in contrail-healthz contrail-autocomplete; do
+  awk -v a="$(cat "$work/rps.$n")" -v b="$ng" -v n="$n" \
+    'BEGIN { printf "ratio %-22s %.2f x nginx static\n", n, a / b }'
+done

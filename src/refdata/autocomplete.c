@@ -1,0 +1,277 @@
+/* autocomplete.c: ranked prefix search over airports and metro areas.
+ *
+ * Index: every word start of every searchable folded text (metro-area names; airport city,
+ * name and country name) becomes one key: a pointer to the folded text at that word, the
+ * place it belongs to and the score a match there earns. The keys are sorted once per
+ * snapshot (about 25,000 of them). A query is folded the same way, its lower bound found by
+ * binary search, and the keys are walked while they start with the query: the work is
+ * proportional to the number of matches, not to the number of airports. Exact IATA and ICAO
+ * codes come from the hash maps. Scores are documented in refdata.h.
+ *
+ * Matches are gathered with their best score per place, sorted, and metro areas are
+ * followed by their airports. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/text.h"
+#include "refdata/refdata_internal.h"
+
+#define QUERY_MAX 64
+
+enum {
+    SCORE_METRO_CODE = 1000,
+    SCORE_AIRPORT_CODE = 950,
+    SCORE_ICAO_CODE = 900,
+    SCORE_METRO_NAME = 700,
+    SCORE_CITY = 600,
+    SCORE_NAME = 500,
+    SCORE_LATER_WORD = 400,
+    SCORE_COUNTRY = 300,
+    SCORE_LARGE_BONUS = 30,
+};
+
+struct ct__place_key {
+    const char *key;
+    const ct_airport *airport; /* exactly one of airport / metro is set */
+    const ct_metro *metro;
+    int score;
+};
+
+typedef struct ct__place_key place_key;
+
+typedef struct key_vec {
+    place_key *items;
+    size_t len, cap;
+} key_vec;
+
+static ct_status add_words(key_vec *v, const char *text, const ct_airport *a, const ct_metro *m,
+                           int first_score, int later_score)
+{
+    for (const char *p = text; p != NULL && *p; p = strchr(p, ' ')) {
+        if (*p == ' ')
+            p++;
+        if (v->len == v->cap) {
+            size_t cap = v->cap ? v->cap * 2 : 4096;
+            place_key *items = ct_realloc(v->items, cap * sizeof(*items));
+            if (items == NULL)
+                return CT_NOMEM;
+            v->items = items;
+            v->cap = cap;
+        }
+        v->items[v->len++] = (place_key){p, a, m, p == text ? first_score : later_score};
+    }
+    return CT_OK;
+}
+
+static int key_cmp(const void *x, const void *y)
+{
+    const place_key *a = x, *b = y;
+    return strcmp(a->key, b->key);
+}
+
+ct_status ct__refdata_build_index(ct_refdata *rd)
+{
+    key_vec v = {0};
+    ct_status rc = CT_OK;
+    for (size_t i = 0; !rc && i < rd->nmetros; i++)
+        rc = add_words(&v, rd->metros[i].k_name, NULL, &rd->metros[i], SCORE_METRO_NAME,
+                       SCORE_LATER_WORD);
+    for (size_t i = 0; !rc && i < rd->nairports; i++) {
+        const ct_airport *a = &rd->airports[i];
+        int bonus = a->size == CT_AIRPORT_LARGE ? SCORE_LARGE_BONUS : 0;
+        rc = add_words(&v, a->k_city, a, NULL, SCORE_CITY + bonus, SCORE_LATER_WORD + bonus);
+        if (!rc)
+            rc = add_words(&v, a->k_name, a, NULL, SCORE_NAME + bonus, SCORE_LATER_WORD + bonus);
+        if (!rc)
+            rc = add_words(&v, a->k_country, a, NULL, SCORE_COUNTRY + bonus,
+                           SCORE_COUNTRY + bonus);
+    }
+    if (!rc) {
+        qsort(v.items, v.len, sizeof(place_key), key_cmp);
+        rd->keys = ct_arena_alloc(rd->arena, v.len * sizeof(place_key) + 1);
+        if (rd->keys == NULL)
+            rc = CT_NOMEM;
+        else {
+            memcpy(rd->keys, v.items, v.len * sizeof(place_key));
+            rd->nkeys = v.len;
+        }
+    }
+    ct_free(v.items);
+    return rc;
+}
+
+/* Folds a query. Pure-ASCII text folds by hand to exactly what ICU's transliterator gives for
+ * it (lower case, non-alphanumerics to single spaces), skipping ICU on the common path. */
+static ct_status fold_query(const char *query, char *out, size_t outlen)
+{
+    size_t n = 0;
+    int pending_space = 0;
+    for (const unsigned char *p = (const unsigned char *)query; *p; p++) {
+        if (*p >= 0x80)
+            return ct_text_fold(query, out, outlen);
+        if (isalnum(*p)) {
+            if (pending_space && n > 0)
+                out[n++] = ' ';
+            pending_space = 0;
+            out[n++] = (char)tolower(*p);
+        } else if (*p != '\'') {
+            pending_space = 1;
+        }
+        if (n + 2 >= outlen)
+            return CT_TOO_LARGE;
+    }
+    out[n] = '\0';
+    return CT_OK;
+}
+
+/* First key >= q. */
+static size_t lower_bound(const ct_refdata *rd, const char *q)
+{
+    size_t lo = 0, hi = rd->nkeys;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rd->keys[mid].key, q) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The matches of one query: the best score per place, indexed by place id (airports first,
+ * then metro areas), and the ids touched, so the work stays proportional to the matches. */
+typedef struct match_set {
+    const ct_refdata *rd;
+    int *best;       /* nairports + nmetros entries, zeroed */
+    uint32_t *ids;   /* places with best > 0, in first-seen order */
+    size_t len;
+} match_set;
+
+static void add_match(match_set *s, const ct_airport *a, const ct_metro *m, int score)
+{
+    uint32_t id = a ? (uint32_t)(a - s->rd->airports)
+                    : (uint32_t)(s->rd->nairports + (size_t)(m - s->rd->metros));
+    if (s->best[id] == 0)
+        s->ids[s->len++] = id;
+    if (score > s->best[id])
+        s->best[id] = score;
+}
+
+static const char *place_name(const ct_place *p)
+{
+    return p->airport ? p->airport->name : p->metro->name;
+}
+
+static int place_cmp(const void *x, const void *y)
+{
+    const ct_place *a = x, *b = y;
+    if (a->score != b->score)
+        return b->score - a->score;
+    int sa = a->airport ? (int)a->airport->size : 3, sb = b->airport ? (int)b->airport->size : 3;
+    if (sa != sb)
+        return sb - sa;
+    return strcmp(place_name(a), place_name(b));
+}
+
+static int contains_airport(const ct_place *out, int n, const ct_airport *a)
+{
+    for (int i = 0; i < n; i++) {
+        if (out[i].airport == a)
+            return 1;
+    }
+    return 0;
+}
+
+/* Gathers every place whose code equals the query or one of whose words starts with it. */
+static void collect(const ct_refdata *rd, const char *q, const char *code, match_set *s)
+{
+    const ct_metro *m = code[0] ? ct_map_get(rd->metro_by_code, code) : NULL;
+    if (m != NULL)
+        add_match(s, NULL, m, SCORE_METRO_CODE);
+    const ct_airport *a = code[0] ? ct_map_get(rd->airport_by_code, code) : NULL;
+    if (a != NULL)
+        add_match(s, a, NULL,
+                  SCORE_AIRPORT_CODE + (a->size == CT_AIRPORT_LARGE ? SCORE_LARGE_BONUS : 0));
+    a = code[0] ? ct_map_get(rd->airport_by_icao, code) : NULL;
+    if (a != NULL)
+        add_match(s, a, NULL, SCORE_ICAO_CODE);
+    size_t qlen = strlen(q);
+    for (size_t i = lower_bound(rd, q); i < rd->nkeys; i++) {
+        const place_key *k = &rd->keys[i];
+        if (strncmp(k->key, q, qlen) != 0)
+            break;
+        add_match(s, k->airport, k->metro, k->score);
+    }
+}
+
+/* Turns the match set into ct_place records (caller frees). NULL on OOM. */
+static ct_place *match_places(const match_set *s)
+{
+    ct_place *p = ct_malloc((s->len ? s->len : 1) * sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    for (size_t i = 0; i < s->len; i++) {
+        uint32_t id = s->ids[i];
+        if (id < s->rd->nairports)
+            p[i] = (ct_place){&s->rd->airports[id], NULL, s->best[id]};
+        else
+            p[i] = (ct_place){NULL, &s->rd->metros[id - s->rd->nairports], s->best[id]};
+    }
+    return p;
+}
+
+int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
+                            ct_status *rc)
+{
+    char q[QUERY_MAX * 4 + 1];
+    size_t rawlen = strlen(query);
+    if (rawlen == 0 || rawlen > QUERY_MAX) {
+        *rc = CT_INVALID;
+        return -1;
+    }
+    *rc = fold_query(query, q, sizeof(q));
+    if (*rc)
+        return -1;
+    size_t qlen = strlen(q);
+    if (qlen == 0)
+        return 0; /* only punctuation: nothing can match */
+    char code[8] = "";
+    if (qlen == 3 || qlen == 4) {
+        for (size_t i = 0; i < qlen; i++)
+            code[i] = (char)toupper((unsigned char)q[i]);
+        code[qlen] = '\0';
+    }
+    size_t nplaces = rd->nairports + rd->nmetros;
+    match_set s = {rd, ct_calloc(nplaces, sizeof(int)), ct_malloc(nplaces * sizeof(uint32_t)), 0};
+    ct_place *places = NULL;
+    if (s.best != NULL && s.ids != NULL) {
+        collect(rd, q, code, &s);
+        places = match_places(&s);
+    }
+    ct_free(s.best);
+    ct_free(s.ids);
+    if (places == NULL) {
+        *rc = CT_NOMEM;
+        return -1;
+    }
+    qsort(places, s.len, sizeof(ct_place), place_cmp);
+    int nout = 0;
+    for (size_t i = 0; i < s.len && nout < limit; i++) {
+        if (places[i].airport != NULL) {
+            if (!contains_airport(out, nout, places[i].airport))
+                out[nout++] = places[i];
+            continue;
+        }
+        out[nout++] = places[i];
+        const ct_metro *m = places[i].metro;
+        for (int k = 0; k < m->nairports && nout < limit; k++) {
+            if (!contains_airport(out, nout, m->airports[k]))
+                out[nout++] = (ct_place){m->airports[k], NULL, places[i].score};
+        }
+    }
+    ct_free(places);
+    return nout;
+}
