@@ -12,11 +12,11 @@
 
 static json_t *airport_json(const ct_airport *a)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:f, s:f}", "code", a->iata,
-                          "kind", "airport", "name", a->name, "city", a->city, "country",
-                          a->country, "country_name", a->country_name, "tz", a->tz, "size",
-                          a->size == CT_AIRPORT_LARGE ? "large" : "medium", "lat", a->lat, "lon",
-                          a->lon);
+    json_t *o =
+        json_pack("{s:s, s:s, s:s, s:s?, s:s, s:s, s:s, s:s, s:f, s:f}", "code", a->iata, "kind",
+                  "airport", "name", a->name, "city", a->city, "country", a->country,
+                  "country_name", a->country_name, "tz", a->tz, "size",
+                  a->size == CT_AIRPORT_LARGE ? "large" : "medium", "lat", a->lat, "lon", a->lon);
     if (o == NULL)
         return NULL;
     if (a->icao[0])
@@ -87,8 +87,8 @@ void ct__api_airports_search(ct_http_req *req, void *ctx)
     }
     json_t *items = json_array();
     for (int i = 0; i < n; i++) {
-        json_t *item = places[i].airport ? airport_json(places[i].airport)
-                                         : metro_json(places[i].metro);
+        json_t *item =
+            places[i].airport ? airport_json(places[i].airport) : metro_json(places[i].metro);
         json_array_append_new(items, item);
     }
     ct_http_reply_json(req, 200, json_pack("{s:s, s:o}", "query", q, "items", items));

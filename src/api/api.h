@@ -14,12 +14,12 @@
 #include "store/store.h"
 
 typedef struct ct_app {
-    ct_store *store;              /* owned by the caller; use only under store_lock */
+    ct_store *store; /* owned by the caller; use only under store_lock */
     pthread_mutex_t store_lock;
-    ct_refdata *refdata;          /* immutable snapshot, read by any thread without locks */
-    ct_router *router;            /* the router the routes were added to (for /metrics) */
-    const char *web_dir;          /* built web app, served for non-API GETs; may be NULL */
-    atomic_int ready;             /* 1 once serving; 0 while starting or shutting down */
+    ct_refdata *refdata; /* immutable snapshot, read by any thread without locks */
+    ct_router *router;   /* the router the routes were added to (for /metrics) */
+    const char *web_dir; /* built web app, served for non-API GETs; may be NULL */
+    atomic_int ready;    /* 1 once serving; 0 while starting or shutting down */
     const char *version;
 } ct_app;
 

@@ -17,8 +17,8 @@ ct_status ct_api_register(ct_app *app, ct_router *router)
     };
     app->router = router;
     for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-        ct_status rc = ct_router_add(router, routes[i].method, routes[i].pattern,
-                                     routes[i].handler, app);
+        ct_status rc =
+            ct_router_add(router, routes[i].method, routes[i].pattern, routes[i].handler, app);
         if (rc)
             return rc;
     }

@@ -32,8 +32,7 @@ static char *keep(ct_config *cfg, const char *s, size_t n)
     return copy;
 }
 
-static ct_status put_key(ct_config *cfg, ct_map *m, const char *key, size_t klen,
-                         const char *value)
+static ct_status put_key(ct_config *cfg, ct_map *m, const char *key, size_t klen, const char *value)
 {
     char kbuf[128];
     if (klen == 0 || klen >= sizeof(kbuf))
@@ -191,8 +190,7 @@ ct_status ct_config_get_int(const ct_config *cfg, const char *key, long fallback
     errno = 0;
     long n = strtol(v, &end, 10);
     if (errno || end == v || *end != '\0' || n < min || n > max) {
-        snprintf(err, errlen, "%s: expected an integer in [%ld, %ld], got '%s'", key, min, max,
-                 v);
+        snprintf(err, errlen, "%s: expected an integer in [%ld, %ld], got '%s'", key, min, max, v);
         return CT_INVALID;
     }
     *out = n;

@@ -8,17 +8,17 @@
 
 typedef enum ct_status {
     CT_OK = 0,
-    CT_ERR,          /* unspecified failure; details were logged or returned in a message */
-    CT_NOMEM,        /* an allocation failed */
-    CT_INVALID,      /* the caller's input is malformed */
-    CT_NOT_FOUND,    /* the thing asked for does not exist */
-    CT_CONFLICT,     /* the change conflicts with the current state */
-    CT_TOO_LARGE,    /* a capped buffer or a body exceeded its limit */
-    CT_AGAIN,        /* temporarily unavailable; retry later */
-    CT_IO,           /* an operating-system or network I/O error */
-    CT_UNAVAILABLE,  /* a dependency (database, peer) is unavailable */
-    CT_ROW,          /* a statement produced a row (store iteration) */
-    CT_DONE,         /* a statement has no more rows (store iteration) */
+    CT_ERR,         /* unspecified failure; details were logged or returned in a message */
+    CT_NOMEM,       /* an allocation failed */
+    CT_INVALID,     /* the caller's input is malformed */
+    CT_NOT_FOUND,   /* the thing asked for does not exist */
+    CT_CONFLICT,    /* the change conflicts with the current state */
+    CT_TOO_LARGE,   /* a capped buffer or a body exceeded its limit */
+    CT_AGAIN,       /* temporarily unavailable; retry later */
+    CT_IO,          /* an operating-system or network I/O error */
+    CT_UNAVAILABLE, /* a dependency (database, peer) is unavailable */
+    CT_ROW,         /* a statement produced a row (store iteration) */
+    CT_DONE,        /* a statement has no more rows (store iteration) */
 } ct_status;
 
 /* Returns a static lower-case name for `rc`, e.g. "not_found". Never NULL. */

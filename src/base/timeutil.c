@@ -75,16 +75,16 @@ static void civil_from_utc(ct_utc t, ct_civil *c)
 
 static ct_utc utc_from_civil(const ct_civil *c)
 {
-    return ct_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
-           c->minute * 60 + c->second;
+    return ct_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 + c->minute * 60 +
+           c->second;
 }
 
 char *ct_utc_format(ct_utc t, char *buf, size_t len)
 {
     ct_civil c;
     civil_from_utc(t, &c);
-    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-             c.minute, c.second);
+    snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute,
+             c.second);
     return buf;
 }
 
@@ -92,8 +92,7 @@ char *ct_civil_format(const ct_civil *c, int offset_sec, char *buf, size_t len)
 {
     int off = offset_sec < 0 ? -offset_sec : offset_sec;
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c->year, c->month, c->day,
-             c->hour, c->minute, c->second, offset_sec < 0 ? '-' : '+', off / 3600,
-             off / 60 % 60);
+             c->hour, c->minute, c->second, offset_sec < 0 ? '-' : '+', off / 3600, off / 60 % 60);
     return buf;
 }
 

@@ -20,8 +20,8 @@
 typedef int64_t ct_utc;
 
 typedef struct ct_civil {
-    int year, month, day;      /* month 1-12, day 1-31 */
-    int hour, minute, second;  /* 0-23, 0-59, 0-59 */
+    int year, month, day;     /* month 1-12, day 1-31 */
+    int hour, minute, second; /* 0-23, 0-59, 0-59 */
 } ct_civil;
 
 /* Days since 1970-01-01 for a proleptic Gregorian date, and back (Hinnant's algorithms). */

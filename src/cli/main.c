@@ -93,8 +93,7 @@ static int run_import(ct_store *st, const ct_config *cfg)
     if (r->rejected > r->nerrors)
         fprintf(stderr, "... and %d more rejected records\n", r->rejected - r->nerrors);
     if (rc)
-        fprintf(stderr, "contrail: import failed (%s); nothing was written\n",
-                ct_status_name(rc));
+        fprintf(stderr, "contrail: import failed (%s); nothing was written\n", ct_status_name(rc));
     else
         fprintf(stderr,
                 "imported %d countries, %d currencies, %d metro areas, %d airports (time zone by"

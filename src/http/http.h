@@ -49,8 +49,7 @@ void ct_http_reply_json(ct_http_req *req, int status, json_t *body);
 /* Adds a response header (both strings copied). */
 void ct_http_add_header(ct_http_req *req, const char *name, const char *value);
 /* Sends a file from disk (the server owns the descriptor from here). */
-void ct_http_reply_fd(ct_http_req *req, int status, const char *content_type, int fd,
-                      size_t size);
+void ct_http_reply_fd(ct_http_req *req, int status, const char *content_type, int fd, size_t size);
 
 /* ---- routes ---- */
 /* Creates an empty router. NULL on OOM. */
@@ -74,17 +73,16 @@ void ct_http_serve_static(ct_http_req *req, void *root_dir);
 
 /* ---- server ---- */
 typedef struct ct_http_options {
-    const char *host;       /* bind address, default "127.0.0.1" */
-    int port;               /* 0 = ephemeral (see ct_http_server_port) */
-    int threads;            /* thread-pool size, default 2 */
-    size_t max_body;        /* request body cap in bytes, default 1 MiB */
+    const char *host;        /* bind address, default "127.0.0.1" */
+    int port;                /* 0 = ephemeral (see ct_http_server_port) */
+    int threads;             /* thread-pool size, default 2 */
+    size_t max_body;         /* request body cap in bytes, default 1 MiB */
     const char *cors_origin; /* Access-Control-Allow-Origin value, default "*" */
-    int access_log;         /* 1 = one JSON line per request */
+    int access_log;          /* 1 = one JSON line per request */
 } ct_http_options;
 
 /* Starts serving `router` (borrowed; must outlive the server). *out on success. */
-ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router,
-                               ct_http_server **out);
+ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct_http_server **out);
 /* The bound port. */
 int ct_http_server_port(const ct_http_server *s);
 /* Stops accepting, lets in-flight requests finish, joins the threads, frees the server. */

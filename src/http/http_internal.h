@@ -11,8 +11,8 @@
 
 #include "http/http.h"
 
-#define CT_HTTP_MAX_PARAMS  8
-#define CT_HTTP_NBUCKETS    12
+#define CT_HTTP_MAX_PARAMS   8
+#define CT_HTTP_NBUCKETS     12
 #define CT_HTTP_MAX_SEGMENTS 16
 
 /* Upper bounds of the latency histogram buckets, in seconds (+Inf is implicit). */
@@ -52,8 +52,8 @@ typedef struct ct_http_param_kv {
  * *path_matched = 1 when some route has the path but not the method (-> 405, allow lists the
  * methods, comma separated, written into `allow`). */
 ct_route *ct__router_match(ct_router *r, ct_arena *arena, const char *method, const char *path,
-                           ct_http_param_kv *params, int *nparams, int *path_matched,
-                           char *allow, size_t allow_len);
+                           ct_http_param_kv *params, int *nparams, int *path_matched, char *allow,
+                           size_t allow_len);
 
 /* Records one finished request in `stats`. */
 void ct__route_stats_record(ct_route_stats *stats, int status, uint64_t elapsed_us);

@@ -106,8 +106,8 @@ static int match_pattern(const char *pattern, const char *path, ct_arena *arena,
 }
 
 ct_route *ct__router_match(ct_router *r, ct_arena *arena, const char *method, const char *path,
-                           ct_http_param_kv *params, int *nparams, int *path_matched,
-                           char *allow, size_t allow_len)
+                           ct_http_param_kv *params, int *nparams, int *path_matched, char *allow,
+                           size_t allow_len)
 {
     *path_matched = 0;
     allow[0] = '\0';
@@ -117,8 +117,7 @@ ct_route *ct__router_match(ct_router *r, ct_arena *arena, const char *method, co
         int n = 0;
         if (!match_pattern(route->pattern, path, arena, params, &n))
             continue;
-        if (strcmp(route->method, method) == 0 ||
-            (is_head && strcmp(route->method, "GET") == 0)) {
+        if (strcmp(route->method, method) == 0 || (is_head && strcmp(route->method, "GET") == 0)) {
             *nparams = n;
             return route;
         }

@@ -127,7 +127,8 @@ void ct_http_reply(ct_http_req *req, int status, const char *content_type, const
 
 void ct_http_reply_json(ct_http_req *req, int status, json_t *body)
 {
-    char *text = body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
+    char *text =
+        body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
     json_decref(body);
     if (text == NULL) {
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
@@ -140,8 +141,7 @@ void ct_http_reply_json(ct_http_req *req, int status, json_t *body)
     set_response(req, status, resp, "application/json");
 }
 
-void ct_http_reply_fd(ct_http_req *req, int status, const char *content_type, int fd,
-                      size_t size)
+void ct_http_reply_fd(ct_http_req *req, int status, const char *content_type, int fd, size_t size)
 {
     struct MHD_Response *resp = MHD_create_response_from_fd(size, fd);
     if (resp == NULL)
@@ -202,8 +202,8 @@ static void dispatch(ct_http_req *req)
     }
     int path_matched = 0;
     char allow[128];
-    req->route = ct__router_match(r, req->arena, req->method, req->path, req->params,
-                                  &req->nparams, &path_matched, allow, sizeof(allow));
+    req->route = ct__router_match(r, req->arena, req->method, req->path, req->params, &req->nparams,
+                                  &path_matched, allow, sizeof(allow));
     if (req->route == NULL && strcmp(req->method, "OPTIONS") == 0) {
         req->route = &r->unmatched_route;
         answer_preflight(req);
@@ -254,8 +254,8 @@ static enum MHD_Result queue(ct_http_req *req)
 
 /* ---- MHD callbacks ---- */
 
-static ct_http_req *request_new(ct_http_server *s, struct MHD_Connection *conn,
-                                const char *url, const char *method)
+static ct_http_req *request_new(ct_http_server *s, struct MHD_Connection *conn, const char *url,
+                                const char *method)
 {
     ct_http_req *req = ct_calloc(1, sizeof(*req));
     if (req == NULL)
@@ -284,9 +284,8 @@ static ct_http_req *request_new(ct_http_server *s, struct MHD_Connection *conn,
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version,
-                                  const char *upload_data, size_t *upload_data_size,
-                                  void **con_cls)
+                                  const char *method, const char *version, const char *upload_data,
+                                  size_t *upload_data_size, void **con_cls)
 {
     (void)version;
     ct_http_server *s = cls;
@@ -339,8 +338,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         snprintf(st, sizeof(st), "%d", status);
         snprintf(dur, sizeof(dur), "%.3f", (double)us / 1000.0);
         ct_log(CT_LOG_INFO, "http.access", "request_id", req->request_id, "method", req->method,
-               "path", req->path, "route", req->route ? req->route->pattern : "",
-               "status", st, "ms", dur, "completed",
+               "path", req->path, "route", req->route ? req->route->pattern : "", "status", st,
+               "ms", dur, "completed",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
     }
     if (req->response != NULL)
@@ -362,8 +361,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     ct_log(CT_LOG_WARN, "http.mhd", "message", msg, NULL);
 }
 
-ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router,
-                               ct_http_server **out)
+ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct_http_server **out)
 {
     if (sodium_init() < 0)
         return CT_ERR;
@@ -395,9 +393,9 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router,
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->opt.threads, MHD_OPTION_NOTIFY_COMPLETED,
-        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER,
+        mhd_log, NULL, MHD_OPTION_END);
     if (s->daemon == NULL) {
         ct_free(s);
         return CT_IO;

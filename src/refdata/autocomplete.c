@@ -86,8 +86,7 @@ ct_status ct__refdata_build_index(ct_refdata *rd)
         if (!rc)
             rc = add_words(&v, a->k_name, a, NULL, SCORE_NAME + bonus, SCORE_LATER_WORD + bonus);
         if (!rc)
-            rc = add_words(&v, a->k_country, a, NULL, SCORE_COUNTRY + bonus,
-                           SCORE_COUNTRY + bonus);
+            rc = add_words(&v, a->k_country, a, NULL, SCORE_COUNTRY + bonus, SCORE_COUNTRY + bonus);
     }
     if (!rc) {
         qsort(v.items, v.len, sizeof(place_key), key_cmp);
@@ -145,8 +144,8 @@ static size_t lower_bound(const ct_refdata *rd, const char *q)
  * then metro areas), and the ids touched, so the work stays proportional to the matches. */
 typedef struct match_set {
     const ct_refdata *rd;
-    int *best;       /* nairports + nmetros entries, zeroed */
-    uint32_t *ids;   /* places with best > 0, in first-seen order */
+    int *best;     /* nairports + nmetros entries, zeroed */
+    uint32_t *ids; /* places with best > 0, in first-seen order */
     size_t len;
 } match_set;
 

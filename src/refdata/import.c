@@ -12,7 +12,8 @@
  * Time zones are joined by IATA code; where OpenFlights lacks the IATA code (new airports such
  * as BER) by ICAO code; failing both, the zone of the nearest OpenFlights airport within
  * 150 km; failing that too, the zone of the country when it has only one, else that of the
- * nearest airport of the same country within 1,000 km (tz_source records which). Every zone is checked against ICU's tz database.
+ * nearest airport of the same country within 1,000 km (tz_source records which). Every zone is
+ * checked against ICU's tz database.
  *
  * Everything is written in one transaction after deleting the old rows, so a re-import is
  * idempotent and a failed one leaves the previous data untouched. */
@@ -57,8 +58,8 @@ static void report_error(ct_import_report *r, const char *fmt, ...)
 }
 
 /* Rejects one record: counts it and keeps the message. */
-static void reject(import_ctx *c, const char *file, size_t index, const char *id,
-                   const char *field, const char *problem)
+static void reject(import_ctx *c, const char *file, size_t index, const char *id, const char *field,
+                   const char *problem)
 {
     c->report->rejected++;
     report_error(c->report, "%s: record %zu (%s): %s: %s", file, index + 1, id ? id : "?", field,
@@ -339,8 +340,8 @@ static double great_circle_km(double lat1, double lon1, double lat2, double lon2
 }
 
 static const char *tz_lookup(import_ctx *c, tz_index *t, const char *iata, const char *icao,
-                             const char *country, const char *country_name, double lat,
-                             double lon, const char **source, char *zone_buf, size_t zone_len)
+                             const char *country, const char *country_name, double lat, double lon,
+                             const char **source, char *zone_buf, size_t zone_len)
 {
     const char *tz = ct_map_get(t->by_iata, iata);
     if (tz != NULL) {
@@ -466,9 +467,8 @@ static ct_status import_airports(import_ctx *c, ct_map *countries, ct_map *impor
             icao = is_code(ident, 4, 1) ? ident : NULL;
         const char *tz_source = NULL;
         char zone[64];
-        const char *tz =
-            tz_lookup(c, &tzi, iata, icao, country, ct_map_get(countries, country), lat, lon,
-                      &tz_source, zone, sizeof(zone));
+        const char *tz = tz_lookup(c, &tzi, iata, icao, country, ct_map_get(countries, country),
+                                   lat, lon, &tz_source, zone, sizeof(zone));
         if (tz == NULL) {
             reject(c, file, i, iata, "tz", "no IANA time zone found for this airport");
             continue;

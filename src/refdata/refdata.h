@@ -39,9 +39,9 @@ extern const size_t ct_metro_table_len;
 typedef struct ct_import_report {
     int countries, currencies, metros, airports, airlines;
     int tz_by_iata, tz_by_icao, tz_by_nearest, tz_by_country;
-    int rejected;                               /* malformed records skipped */
-    int nerrors;                                /* messages kept (at most the max) */
-    char errors[CT_IMPORT_MAX_ERRORS][256];     /* "file: record N (id): field: problem" */
+    int rejected;                           /* malformed records skipped */
+    int nerrors;                            /* messages kept (at most the max) */
+    char errors[CT_IMPORT_MAX_ERRORS][256]; /* "file: record N (id): field: problem" */
 } ct_import_report;
 
 /* Imports from `data_dir` (the folder holding the npm packages, i.e. a node_modules). A file

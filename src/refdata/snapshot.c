@@ -18,9 +18,6 @@
 #include "base/map.h"
 #include "base/text.h"
 
-
-
-
 static const char *dup_text(ct_arena *a, const char *s)
 {
     return s ? ct_arena_strdup(a, s) : NULL;
@@ -130,8 +127,7 @@ static ct_status load_metros(ct_store *st, ct_refdata *rd, ct_map *country_names
         ct_metro *m = ct_map_get(rd->metro_by_code, ct_metro_table[i].code);
         for (int k = 0; m != NULL && ct_metro_table[i].airports[k] != NULL; k++) {
             const ct_airport *a = ct_map_get(rd->airport_by_code, ct_metro_table[i].airports[k]);
-            if (a != NULL && a->metro != NULL && strcmp(a->metro, m->code) == 0 &&
-                m->nairports < 8)
+            if (a != NULL && a->metro != NULL && strcmp(a->metro, m->code) == 0 && m->nairports < 8)
                 m->airports[m->nairports++] = a;
         }
     }

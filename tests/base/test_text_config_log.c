@@ -39,9 +39,9 @@ static void utf8_validation(void **state)
     (void)state;
     assert_true(ct_utf8_valid("Zürich", strlen("Zürich")));
     assert_true(ct_utf8_valid("\xf0\x9f\x9b\xab", 4)); /* airplane emoji */
-    assert_false(ct_utf8_valid("\xc0\xaf", 2));       /* overlong */
-    assert_false(ct_utf8_valid("\xed\xa0\x80", 3));   /* surrogate */
-    assert_false(ct_utf8_valid("\xe2\x82", 2));       /* truncated */
+    assert_false(ct_utf8_valid("\xc0\xaf", 2));        /* overlong */
+    assert_false(ct_utf8_valid("\xed\xa0\x80", 3));    /* surrogate */
+    assert_false(ct_utf8_valid("\xe2\x82", 2));        /* truncated */
     assert_false(ct_utf8_valid("a\0b", 3));
 }
 
@@ -54,12 +54,12 @@ static void config_precedence_flags_env_file(void **state)
     char path[300];
     snprintf(path, sizeof(path), "%s/c.conf", dir);
     setenv("CONTRAIL_HOST", "127.0.0.2", 1);
-    char *argv[] = {"contrail", "serve", "--config", path, "--port=7000", "--log-level", "warn",
-                    "extra"};
+    char *argv[] = {"contrail",    "serve",       "--config", path,
+                    "--port=7000", "--log-level", "warn",     "extra"};
     ct_config *cfg = NULL;
     char err[256];
     assert_int_equal(ct_config_load(8, argv, 1, &cfg, err, sizeof(err)), CT_OK);
-    assert_string_equal(ct_config_get(cfg, "port", NULL), "7000");     /* flag */
+    assert_string_equal(ct_config_get(cfg, "port", NULL), "7000");      /* flag */
     assert_string_equal(ct_config_get(cfg, "host", NULL), "127.0.0.2"); /* env over file */
     assert_string_equal(ct_config_get(cfg, "web_dir", NULL), "/srv");   /* file */
     assert_string_equal(ct_config_get(cfg, "log_level", NULL), "warn"); /* dash -> underscore */
@@ -69,8 +69,7 @@ static void config_precedence_flags_env_file(void **state)
     long n = 0;
     assert_int_equal(ct_config_get_int(cfg, "port", 1, 0, 65535, &n, err, sizeof(err)), CT_OK);
     assert_int_equal(n, 7000);
-    assert_int_equal(ct_config_get_int(cfg, "web_dir", 1, 0, 10, &n, err, sizeof(err)),
-                     CT_INVALID);
+    assert_int_equal(ct_config_get_int(cfg, "web_dir", 1, 0, 10, &n, err, sizeof(err)), CT_INVALID);
     assert_non_null(strstr(err, "web_dir"));
     ct_config_free(cfg);
     unsetenv("CONTRAIL_HOST");

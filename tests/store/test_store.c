@@ -141,12 +141,10 @@ static void bad_urls_fail_with_a_message(void **state)
     char err[512] = "";
     assert_int_equal(ct_store_open("mysql://x", &st, err, sizeof(err)), CT_INVALID);
     assert_non_null(strstr(err, "unknown database URL"));
-    assert_int_equal(ct_store_open("sqlite:/nonexistent-dir/x/y.db", &st, err, sizeof(err)),
-                     CT_IO);
-    assert_int_equal(
-        ct_store_open("postgres://nobody@127.0.0.1:1/none?connect_timeout=2", &st, err,
-                      sizeof(err)),
-        CT_UNAVAILABLE);
+    assert_int_equal(ct_store_open("sqlite:/nonexistent-dir/x/y.db", &st, err, sizeof(err)), CT_IO);
+    assert_int_equal(ct_store_open("postgres://nobody@127.0.0.1:1/none?connect_timeout=2", &st, err,
+                                   sizeof(err)),
+                     CT_UNAVAILABLE);
     assert_non_null(strstr(err, "postgres"));
 }
 

@@ -146,8 +146,8 @@ static int teardown(void **state)
 
 static const char *item_code(json_t *j, size_t i)
 {
-    return json_string_value(json_object_get(json_array_get(json_object_get(j, "items"), i),
-                                             "code"));
+    return json_string_value(
+        json_object_get(json_array_get(json_object_get(j, "items"), i), "code"));
 }
 
 static void autocomplete_over_http(void **state)
@@ -218,9 +218,10 @@ static void bad_input_gets_problem_json(void **state)
     expect_problem("/api/v1/airports?q=zur&limit=0", 400, "limit");
     expect_problem("/api/v1/airports?q=zur&limit=21", 400, "limit");
     expect_problem("/api/v1/airports?q=zur&limit=5x", 400, "limit");
-    expect_problem("/api/v1/airports?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
-                   "aaaaa",
-                   400, "q");
+    expect_problem(
+        "/api/v1/airports?q=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+        "aaaaa",
+        400, "q");
     expect_problem("/api/v1/airports/ZZ1", 400, "code");
     expect_problem("/api/v1/airports/QQQ", 404, NULL);
     expect_problem("/api/v1/nothing", 404, NULL);
