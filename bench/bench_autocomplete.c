@@ -16,9 +16,9 @@
 #include "store/migrate.h"
 #include "store/store.h"
 
-static const char *queries[] = {"zur", "new york", "lon", "sao", "São Paulo", "JFK", "frankfurt",
-                                "tok", "par", "los angeles", "switzerland", "dubai", "sin",
-                                "ber", "mad"};
+static const char *queries[] = {"zur",         "new york",  "lon", "sao", "São Paulo",
+                                "JFK",         "frankfurt", "tok", "par", "los angeles",
+                                "switzerland", "dubai",     "sin", "ber", "mad"};
 #define NQ (sizeof(queries) / sizeof(queries[0]))
 
 static double now_us(void)
@@ -38,8 +38,8 @@ static void report(const char *name, double *samples, int n, double *p50_out)
 {
     qsort(samples, (size_t)n, sizeof(double), cmp_double);
     double p50 = samples[n / 2], p90 = samples[n * 9 / 10], p99 = samples[n * 99 / 100];
-    printf("%-34s p50 %9.1f us   p90 %9.1f us   p99 %9.1f us   (%d queries)\n", name, p50, p90,
-           p99, n);
+    printf("%-34s p50 %9.1f us   p90 %9.1f us   p99 %9.1f us   (%d queries)\n", name, p50, p90, p99,
+           n);
     *p50_out = p50;
 }
 

@@ -166,6 +166,7 @@ export class Combobox<T> {
     this.invalidatePending();
     this.selected = item;
     this.input.value = item ? this.opts.formatValue(item) : '';
+    this.input.title = this.input.value;
     this.close();
     if (notify) this.opts.onSelect?.(item);
   }
@@ -192,6 +193,7 @@ export class Combobox<T> {
   private onInput(): void {
     if (this.selected) {
       this.selected = null;
+      this.input.title = '';
       this.opts.onSelect?.(null);
     }
     const q = this.input.value.trim();
@@ -302,6 +304,7 @@ export class Combobox<T> {
     this.input.parentElement?.classList.add('is-loading');
     try {
       const items = await this.opts.source(q, controller.signal);
+      if (id !== this.seq || controller.signal.aborted) return;
       this.showResults(q, items);
     } catch (err) {
       if (id !== this.seq || controller.signal.aborted) return;
@@ -442,6 +445,7 @@ export class Combobox<T> {
     this.invalidatePending();
     this.selected = item;
     this.input.value = this.opts.formatValue(item);
+    this.input.title = this.input.value;
     this.close();
     this.announce('');
     this.opts.onSelect?.(item);

@@ -256,3 +256,17 @@ describe('mountSearchForm', () => {
     expect($('#destination-error').hidden).toBe(false);
   });
 });
+
+describe('mountSearchForm with typed but unpicked places', () => {
+  it('asks the user to pick from the suggestions', () => {
+    document.body.innerHTML = '<div id="root"></div>';
+    const root = document.getElementById('root')!;
+    const form = mountSearchForm(root, { fetchFn: tableFetch({}), syncUrl: false, today: () => '2030-01-01' });
+    const origin = root.querySelector<HTMLInputElement>('#origin-input')!;
+    origin.value = 'Zurich';
+    expect(form.submit()).toBe(false);
+    expect(root.querySelector('#origin-error')!.textContent).toBe('Pick a city or airport from the suggestions.');
+    expect(root.querySelector('#destination-error')!.textContent).toBe('Choose where you are flying to.');
+    form.destroy();
+  });
+});

@@ -290,9 +290,18 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   /** Fields whose errors are currently shown (re-validated live). */
   let shownErrors: FieldErrors = {};
 
+  /** Validation plus a clearer message for typed-but-unpicked places. */
+  const computeErrors = (): FieldErrors => {
+    const errors = validateSearch(getState(), today());
+    const unpicked = 'Pick a city or airport from the suggestions.';
+    if (!originCode.value && originInput.value.trim()) errors.origin = unpicked;
+    if (!destCode.value && destInput.value.trim()) errors.destination = unpicked;
+    return errors;
+  };
+
   const revalidate = () => {
     if (hasErrors(shownErrors)) {
-      const errs = validateSearch(getState(), today());
+      const errs = computeErrors();
       // Only update fields that were already flagged (don't nag early).
       const next: FieldErrors = {};
       for (const k of Object.keys(shownErrors) as SearchField[]) if (errs[k]) next[k] = errs[k];
@@ -375,7 +384,7 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
 
   function submit(): boolean {
     const state = getState();
-    const errors = validateSearch(state, today());
+    const errors = computeErrors();
     showErrors(errors);
     if (hasErrors(errors)) {
       const n = Object.keys(errors).length;

@@ -1,9 +1,9 @@
 /**
  * Helpers shared by the unit tests (not bundled: only *.test.ts import it).
  */
-import type { FetchFn, Place } from './api';
+import type { AirportPlace, FetchFn, MetroPlace, Place } from './api';
 
-export const ZRH: Place = {
+export const ZRH: AirportPlace = {
   code: 'ZRH',
   kind: 'airport',
   name: 'Zürich Airport',
@@ -13,7 +13,7 @@ export const ZRH: Place = {
   tz: 'Europe/Zurich',
   size: 'large',
 };
-export const ZAG: Place = {
+export const ZAG: AirportPlace = {
   code: 'ZAG',
   kind: 'airport',
   name: 'Zagreb Airport',
@@ -21,7 +21,7 @@ export const ZAG: Place = {
   country: 'HR',
   country_name: 'Croatia',
 };
-export const NYC: Place = {
+export const NYC: MetroPlace = {
   code: 'NYC',
   kind: 'metro',
   name: 'New York',
@@ -30,7 +30,7 @@ export const NYC: Place = {
   country_name: 'United States',
   airports: ['JFK', 'LGA', 'EWR'],
 };
-export const JFK: Place = {
+export const JFK: AirportPlace = {
   code: 'JFK',
   kind: 'airport',
   name: 'John F. Kennedy International Airport',
@@ -38,7 +38,7 @@ export const JFK: Place = {
   country: 'US',
   country_name: 'United States',
 };
-export const LGA: Place = {
+export const LGA: AirportPlace = {
   code: 'LGA',
   kind: 'airport',
   name: 'LaGuardia Airport',
