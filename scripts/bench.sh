@@ -3,11 +3,11 @@
 # the same run (`make bench`). Not part of `make test`: figures, not pass/fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-work=$(mktemp -d /tmp/contrail-bench-pg.XXXXXX)
-trap 'scripts/pg-cluster.sh stop "$work/pg"' EXIT
+pgdir=$(mktemp -d /tmp/contrail-bench-pg.XXXXXX)
+trap 'scripts/pg-cluster.sh stop "$pgdir"' EXIT
 echo "== autocomplete in process (peer: SQL LIKE on SQLite and PostgreSQL)"
-CT_BENCH_PG_URL=$(scripts/pg-cluster.sh start "$work/pg") \
-  build/release/bench_autocomplete data/node_modules 200 2>/dev/null
+pg_url=$(scripts/pg-cluster.sh start "$pgdir")
+CT_BENCH_PG_URL=$pg_url build/release/bench_autocomplete data/node_modules 200 2>/dev/null
 echo
 echo "== HTTP (peer: nginx serving a static file)"
 bench/http.sh

@@ -13,10 +13,11 @@ jobs=${JOBS:-2}
 scripts/deps.sh
 
 work=$(mktemp -d /tmp/contrail-test.XXXXXX)
+pgdir=$(mktemp -d /tmp/contrail-pg.XXXXXX) # its own folder: the server's user must reach it
 server_pid=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
-  scripts/pg-cluster.sh stop "$work/pg" || true
+  scripts/pg-cluster.sh stop "$pgdir" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -30,8 +31,8 @@ clang-format --dry-run --Werror $files
 suite_ok "clang-format"
 
 echo "== PostgreSQL (throwaway cluster)"
-export CT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$work/pg")
-export CT_TEST_REQUIRE_PG=1
+CT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
+export CT_TEST_PG_URL CT_TEST_REQUIRE_PG=1
 echo "   $CT_TEST_PG_URL"
 
 for type in Debug Asan; do
