@@ -73,6 +73,14 @@ typedef struct ct_metro {
     const char *k_name;
 } ct_metro;
 
+typedef struct ct_airline {
+    char iata[3];
+    char icao[4];
+    const char *name;
+    char country[3]; /* ISO code when the country name is known, else "" */
+    int active;
+} ct_airline;
+
 typedef struct ct_refdata ct_refdata;
 
 /* Loads a snapshot from the store. The caller owns it (ct_refdata_free). CT_NOT_FOUND when
@@ -82,6 +90,12 @@ void ct_refdata_free(ct_refdata *rd);
 
 size_t ct_refdata_airport_count(const ct_refdata *rd);
 size_t ct_refdata_metro_count(const ct_refdata *rd);
+size_t ct_refdata_airline_count(const ct_refdata *rd);
+
+/* The i-th airport (sorted by IATA code) or airline (sorted by IATA code, then id), for
+ * callers that walk the whole table. i must be below the count. */
+const ct_airport *ct_refdata_airport_at(const ct_refdata *rd, size_t i);
+const ct_airline *ct_refdata_airline_at(const ct_refdata *rd, size_t i);
 
 /* Lookups by code (upper-case IATA); NULL when unknown. Pointers live as long as rd. */
 const ct_airport *ct_refdata_airport(const ct_refdata *rd, const char *iata);

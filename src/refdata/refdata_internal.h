@@ -15,6 +15,8 @@ struct ct_refdata {
     ct_map *airport_by_code;
     ct_map *metro_by_code;
     ct_map *airport_by_icao;
+    ct_airline *airlines;
+    size_t nairlines;
     struct ct__place_key *keys; /* autocomplete index, sorted by key (autocomplete.c) */
     size_t nkeys;
 };

@@ -31,13 +31,17 @@ static const char *fold_into(ct_arena *a, const char *s)
     return ct_arena_strdup(a, buf);
 }
 
-static ct_status load_countries(ct_store *st, ct_refdata *rd, ct_map *names)
+/* Fills names (code -> name) and codes (name -> code) from the countries table. */
+static ct_status load_countries(ct_store *st, ct_refdata *rd, ct_map *names, ct_map *codes)
 {
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st, "SELECT code, name FROM countries", &s);
     while (!rc && (rc = ct_stmt_step(s)) == CT_ROW) {
+        const char *code = dup_text(rd->arena, ct_stmt_text(s, 0));
         const char *name = dup_text(rd->arena, ct_stmt_text(s, 1));
-        rc = name ? ct_map_put(names, ct_stmt_text(s, 0), (void *)name) : CT_NOMEM;
+        rc = name && code ? ct_map_put(names, code, (void *)name) : CT_NOMEM;
+        if (!rc)
+            rc = ct_map_put(codes, name, (void *)code);
     }
     ct_stmt_finalize(s);
     return rc == CT_DONE ? CT_OK : rc;
@@ -134,12 +138,42 @@ static ct_status load_metros(ct_store *st, ct_refdata *rd, ct_map *country_names
     return CT_OK;
 }
 
+static ct_status load_airlines(ct_store *st, ct_refdata *rd, ct_map *country_codes)
+{
+    int64_t n = 0;
+    ct_status rc = ct_store_query_int64(st, "SELECT COUNT(*) FROM airlines", &n);
+    if (rc || n == 0)
+        return rc;
+    rd->airlines = ct_arena_calloc(rd->arena, (size_t)n, sizeof(ct_airline));
+    if (rd->airlines == NULL)
+        return CT_NOMEM;
+    ct_stmt *s = NULL;
+    rc = ct_store_prepare(st,
+                          "SELECT iata, icao, name, country, active FROM airlines"
+                          " ORDER BY iata, id",
+                          &s);
+    while (!rc && (rc = ct_stmt_step(s)) == CT_ROW && rd->nairlines < (size_t)n) {
+        ct_airline *al = &rd->airlines[rd->nairlines++];
+        snprintf(al->iata, sizeof(al->iata), "%s", ct_stmt_text(s, 0) ? ct_stmt_text(s, 0) : "");
+        snprintf(al->icao, sizeof(al->icao), "%s", ct_stmt_text(s, 1) ? ct_stmt_text(s, 1) : "");
+        al->name = dup_text(rd->arena, ct_stmt_text(s, 2));
+        const char *country = ct_stmt_text(s, 3);
+        const char *code = country ? ct_map_get(country_codes, country) : NULL;
+        snprintf(al->country, sizeof(al->country), "%s", code ? code : "");
+        al->active = (int)ct_stmt_int64(s, 4);
+        rc = al->name == NULL ? CT_NOMEM : CT_OK;
+    }
+    ct_stmt_finalize(s);
+    return rc == CT_DONE ? CT_OK : rc;
+}
+
 ct_status ct_refdata_load(ct_store *st, ct_refdata **out)
 {
     ct_status rc = CT_NOMEM;
     ct_map *country_names = ct_map_create();
+    ct_map *country_codes = ct_map_create();
     ct_refdata *rd = ct_calloc(1, sizeof(*rd));
-    if (rd == NULL || country_names == NULL)
+    if (rd == NULL || country_names == NULL || country_codes == NULL)
         goto err;
     rd->arena = ct_arena_create(0);
     rd->airport_by_code = ct_map_create();
@@ -148,20 +182,24 @@ ct_status ct_refdata_load(ct_store *st, ct_refdata **out)
     if (rd->arena == NULL || rd->airport_by_code == NULL || rd->metro_by_code == NULL ||
         rd->airport_by_icao == NULL)
         goto err;
-    rc = load_countries(st, rd, country_names);
+    rc = load_countries(st, rd, country_names, country_codes);
     if (!rc)
         rc = load_airports(st, rd, country_names);
     if (!rc)
         rc = load_metros(st, rd, country_names);
     if (!rc)
+        rc = load_airlines(st, rd, country_codes);
+    if (!rc)
         rc = ct__refdata_build_index(rd);
     if (rc)
         goto err;
     ct_map_destroy(country_names);
+    ct_map_destroy(country_codes);
     *out = rd;
     return CT_OK;
 err:
     ct_map_destroy(country_names);
+    ct_map_destroy(country_codes);
     ct_refdata_free(rd);
     return rc;
 }
@@ -180,6 +218,21 @@ void ct_refdata_free(ct_refdata *rd)
 size_t ct_refdata_airport_count(const ct_refdata *rd)
 {
     return rd->nairports;
+}
+
+size_t ct_refdata_airline_count(const ct_refdata *rd)
+{
+    return rd->nairlines;
+}
+
+const ct_airport *ct_refdata_airport_at(const ct_refdata *rd, size_t i)
+{
+    return &rd->airports[i];
+}
+
+const ct_airline *ct_refdata_airline_at(const ct_refdata *rd, size_t i)
+{
+    return &rd->airlines[i];
 }
 
 size_t ct_refdata_metro_count(const ct_refdata *rd)

@@ -1,0 +1,15 @@
+/* sandbox.h: entry points of the `contrail-sandbox` subcommands (src/sandbox/main.c).
+ *
+ * Each returns a process exit code (0 success, 1 failure, 2 usage error) and reads its flags
+ * through `cfg` (see each function's flags in its own header or in docs/sandbox.md). */
+#ifndef CT_SANDBOX_SANDBOX_H
+#define CT_SANDBOX_SANDBOX_H
+
+#include "base/config.h"
+
+/* `generate`: builds the world and writes one SSIM file per carrier.
+ * Flags: --seed N (default 42), --start YYYY-MM-DD (default today), --size small|default,
+ * --out DIR (default var/sandbox/ssim), --refdata-dir DIR (default data/node_modules). */
+int sb_generate_main(const ct_config *cfg);
+
+#endif
