@@ -4,13 +4,18 @@
  * --config file). `serve` opens the store, applies migrations, imports the reference data
  * when the database has none, loads the snapshot, starts the HTTP server and waits for
  * SIGINT/SIGTERM, then drains in-flight requests and exits 0. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "base/config.h"
@@ -33,6 +38,7 @@ static void usage(FILE *out)
             "  serve            run the platform (HTTP API + web app)\n"
             "  migrate          apply database migrations\n"
             "  import refdata   import airports, airlines, countries, currencies\n"
+            "  sandbox ...      run the simulated outside world (contrail-sandbox help)\n"
             "  version          print the version\n"
             "\n"
             "flags (or CONTRAIL_<NAME> in the environment, or `name = value` in --config):\n"
@@ -44,7 +50,9 @@ static void usage(FILE *out)
             "  --refdata-dir DIR  data packages, a node_modules (default %s)\n"
             "  --port-file PATH   write the bound port there once listening\n"
             "  --log-level L      debug, info, warn, error, off (default info)\n"
-            "  --access-log B     true/false (default true)\n",
+            "  --access-log B     true/false (default true)\n"
+            "  --sandbox B        serve: also run the sandbox world beside it (default false)\n"
+            "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
 
@@ -131,6 +139,82 @@ static int cmd_import(const ct_config *cfg)
     return code;
 }
 
+/* The path of contrail-sandbox, installed beside this executable. */
+static int sandbox_program(char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    if (n <= 0)
+        return -1;
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    if (slash == NULL || (size_t)(slash - out) + sizeof("/contrail-sandbox") > len)
+        return -1;
+    strcpy(slash, "/contrail-sandbox");
+    return access(out, X_OK);
+}
+
+/* Starts `contrail-sandbox world` as a child that dies with us; returns its pid or -1. The
+ * platform talks to the world only over the network, like to any partner: it runs the
+ * program, never links it. */
+static pid_t start_sandbox(const ct_config *cfg)
+{
+    static char prog[1024], dir[1100], seed[64], size[64], refdata[1100];
+    if (sandbox_program(prog, sizeof(prog)) != 0) {
+        fprintf(stderr, "contrail: contrail-sandbox not found beside this program\n");
+        return -1;
+    }
+    snprintf(dir, sizeof(dir), "--dir=%s", ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
+    snprintf(seed, sizeof(seed), "--seed=%s", ct_config_get(cfg, "sandbox_seed", "42"));
+    snprintf(size, sizeof(size), "--size=%s", ct_config_get(cfg, "sandbox_size", "default"));
+    snprintf(refdata, sizeof(refdata), "--refdata-dir=%s",
+             ct_config_get(cfg, "refdata_dir", DEFAULT_REFDATA));
+    char *argv[] = {prog, "world", dir, seed, size, refdata, NULL};
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0); /* a terminal Ctrl-C reaches us; we stop the world in order */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1);
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        execv(prog, argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+static void stop_sandbox(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 200; i++) { /* 10 s */
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* `contrail sandbox ARGS...` runs `contrail-sandbox ARGS...` in this process's place. */
+static int cmd_sandbox(int argc, char **argv)
+{
+    char prog[1024];
+    if (sandbox_program(prog, sizeof(prog)) != 0) {
+        fprintf(stderr, "contrail: contrail-sandbox not found beside this program\n");
+        return 1;
+    }
+    argv[1] = prog;
+    execv(prog, argv + 1);
+    fprintf(stderr, "contrail: cannot run %s: %s\n", prog, strerror(errno));
+    (void)argc;
+    return 1;
+}
+
 static int write_port_file(const char *path, int port)
 {
     char tmp[1024];
@@ -163,6 +247,7 @@ static int cmd_serve(const ct_config *cfg)
     signal(SIGPIPE, SIG_IGN);
 
     int code = 1;
+    pid_t sandbox = -1;
     ct_router *router = NULL;
     ct_http_server *server = NULL;
     ct_app app = {0};
@@ -180,6 +265,15 @@ static int cmd_serve(const ct_config *cfg)
     if (rc) {
         fprintf(stderr, "contrail: cannot load reference data: %s\n", ct_status_name(rc));
         goto cleanup;
+    }
+    /* Before any thread exists: fork from a single-threaded process. */
+    const char *with_sandbox = ct_config_get(cfg, "sandbox", "false");
+    if (strcmp(with_sandbox, "true") == 0 || strcmp(with_sandbox, "1") == 0) {
+        sandbox = start_sandbox(cfg);
+        if (sandbox < 0)
+            goto cleanup;
+        printf("Sandbox world starting: partner endpoints in %s/world.json\n",
+               ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
     const char *web_dir = ct_config_get(cfg, "web_dir", DEFAULT_WEB);
     app.web_dir = *web_dir ? web_dir : NULL;
@@ -220,6 +314,7 @@ static int cmd_serve(const ct_config *cfg)
     server = NULL;
     code = 0;
 cleanup:
+    stop_sandbox(sandbox);
     ct_http_server_stop(server);
     ct_router_destroy(router);
     ct_refdata_free(app.refdata);
@@ -236,6 +331,8 @@ int main(int argc, char **argv)
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
+    if (strcmp(argv[1], "sandbox") == 0)
+        return cmd_sandbox(argc, argv);
     char err[512];
     ct_config *cfg = NULL;
     if (ct_config_load(argc, argv, 1, &cfg, err, sizeof(err))) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -100,7 +101,10 @@ int sb_generate_main(const ct_config *cfg)
            sb_world_legs_on(w, w->start_day), day);
     printf("SSIM: %ld files, %ld leg records, %.1f MB in %s\n", stats.files, stats.records,
            (double)stats.bytes / 1e6, out);
-    printf("time: reference data + generation %.2f s, SSIM %.2f s\n", t_world, t_ssim);
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    printf("time: reference data + generation %.2f s, SSIM %.2f s; peak memory %.0f MB\n", t_world,
+           t_ssim, (double)ru.ru_maxrss / 1024.0);
     sb_data_close(&data);
     return 0;
 }

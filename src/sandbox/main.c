@@ -16,6 +16,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"generate", sb_generate_main, "generate the world and write its SSIM files"},
+    {"world", sb_world_main, "run the whole world: every service, supervised"},
 };
 
 static void usage(FILE *out)

@@ -12,4 +12,9 @@
  * --out DIR (default var/sandbox/ssim), --refdata-dir DIR (default data/node_modules). */
 int sb_generate_main(const ct_config *cfg);
 
+/* `world`: generates the SSIM files, runs every service of the world as a supervised process
+ * and publishes their endpoints in DIR/world.json. Flags: the world flags above, --dir DIR
+ * (default var/sandbox). Runs until SIGTERM/SIGINT. */
+int sb_world_main(const ct_config *cfg);
+
 #endif
