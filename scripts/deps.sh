@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 packages=(
   build-essential cmake pkg-config clang-format
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libicu-dev
-  libcurl4-openssl-dev libsodium-dev libcmocka-dev
+  libcurl4-openssl-dev libsodium-dev libjwt-dev libcmocka-dev
   postgresql chromium wrk nginx-light curl
 )
 missing=()

@@ -51,9 +51,9 @@ static int parse_limit(ct_http_req *req)
     return (int)v;
 }
 
-void ct__api_airports_search(ct_http_req *req, void *ctx)
+void ct__api_airports_search(ct_http_req *req, ct_api_call *call)
 {
-    ct_app *app = ctx;
+    ct_app *app = call->app;
     const char *q = ct_http_query(req, "q");
     if (q == NULL) {
         ct_http_problem_field(req, "q", "is required");
@@ -95,9 +95,9 @@ void ct__api_airports_search(ct_http_req *req, void *ctx)
     ct_http_add_header(req, "Cache-Control", "public, max-age=3600");
 }
 
-void ct__api_airport_get(ct_http_req *req, void *ctx)
+void ct__api_airport_get(ct_http_req *req, ct_api_call *call)
 {
-    ct_app *app = ctx;
+    ct_app *app = call->app;
     const char *code = ct_http_param(req, "code");
     char upper[4];
     size_t n = strlen(code);

@@ -1,33 +1,53 @@
 /* api.h: the /api/v1 handlers and the system endpoints, over the application context.
  *
  * Handlers are thin: validate parameters (400 problem naming the field), call a module, map
- * the result to JSON. They read shared state only through ct_app, whose members say who
- * owns them and how threads may use them. */
+ * the result to JSON. Every route goes through one dispatcher (routes.c) that applies, in
+ * order: authentication (Bearer JWT or API key), the route's access level (public, user,
+ * admin; 401/403), token-bucket rate limits per IP, per user and per API key (429 with
+ * Retry-After), and borrows a database connection from the pool for handlers that need
+ * one. Handlers read shared state only through ct_app, whose members say who owns them. */
 #ifndef CT_API_API_H
 #define CT_API_API_H
 
-#include <pthread.h>
 #include <stdatomic.h>
 
+#include "accounts/accounts.h"
 #include "http/http.h"
+#include "http/ratelimit.h"
 #include "refdata/refdata.h"
 #include "store/store.h"
 
+typedef struct ct_api_limits {
+    double ip_per_minute, ip_burst;     /* 0 disables the per-IP limit */
+    double user_per_minute, user_burst; /* per signed-in user */
+} ct_api_limits;
+
+typedef struct ct_api_route ct_api_route;
+
 typedef struct ct_app {
-    ct_store *store; /* owned by the caller; use only under store_lock */
-    pthread_mutex_t store_lock;
-    ct_refdata *refdata; /* immutable snapshot, read by any thread without locks */
+    ct_store_pool *pool;     /* owned by the caller; connections borrowed per request */
+    ct_refdata *refdata;     /* immutable snapshot, read by any thread without locks */
+    ct_accounts *accounts;   /* owned by the caller; read-only after init */
+    ct_ratelimit *ratelimit; /* owned by the caller; thread-safe */
+    ct_api_limits limits;
     ct_router *router;   /* the router the routes were added to (for /metrics) */
     const char *web_dir; /* built web app, served for non-API GETs; may be NULL */
     atomic_int ready;    /* 1 once serving; 0 while starting or shutting down */
     const char *version;
+    ct_api_route *routes; /* owned: freed by ct_api_free */
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */
 extern const char ct_openapi_json[];
 
+/* Default limits: 1200 requests a minute per IP (burst 200), 600 per user (burst 120). */
+ct_api_limits ct_api_default_limits(void);
+
 /* Adds every route to `router`, with `app` as context (borrowed; must outlive the router),
  * and the static web app as the fallback when app->web_dir is set. */
 ct_status ct_api_register(ct_app *app, ct_router *router);
+
+/* Frees what ct_api_register allocated. */
+void ct_api_free(ct_app *app);
 
 #endif

@@ -1,14 +1,67 @@
-/* api_internal.h: handler declarations shared between the api/ files; not an interface. */
+/* api_internal.h: the dispatcher's types and the handlers, shared by the api/ files only. */
 #ifndef CT_API_INTERNAL_H
 #define CT_API_INTERNAL_H
 
 #include "api/api.h"
 
-void ct__api_healthz(ct_http_req *req, void *ctx);
-void ct__api_readyz(ct_http_req *req, void *ctx);
-void ct__api_metrics(ct_http_req *req, void *ctx);
-void ct__api_openapi(ct_http_req *req, void *ctx);
-void ct__api_airports_search(ct_http_req *req, void *ctx);
-void ct__api_airport_get(ct_http_req *req, void *ctx);
+typedef enum ct_api_access {
+    CT_API_PUBLIC, /* anyone; an API key or a token, when sent, must be valid */
+    CT_API_USER,   /* a signed-in user (JWT); API keys get 403 */
+    CT_API_ADMIN,  /* a signed-in admin */
+} ct_api_access;
+
+typedef struct ct_api_call {
+    ct_app *app;
+    int authenticated;
+    ct_principal principal;
+    ct_store *store; /* borrowed for the call when the route needs the database */
+} ct_api_call;
+
+typedef void (*ct_api_handler)(ct_http_req *req, ct_api_call *call);
+
+struct ct_api_route {
+    const char *method, *pattern;
+    ct_api_handler handler;
+    ct_api_access access;
+    int needs_store;
+    ct_app *app;
+};
+
+/* Parses the body as a JSON object; on failure replies 400 and returns NULL. */
+json_t *ct__api_body_object(ct_http_req *req);
+/* Replies with the problem for a field error (400, or 409 for CT_CONFLICT). */
+void ct__api_field_problem(ct_http_req *req, ct_status rc, const ct_field_error *fe);
+
+void ct__api_healthz(ct_http_req *req, ct_api_call *call);
+void ct__api_readyz(ct_http_req *req, ct_api_call *call);
+void ct__api_metrics(ct_http_req *req, ct_api_call *call);
+void ct__api_openapi(ct_http_req *req, ct_api_call *call);
+void ct__api_airports_search(ct_http_req *req, ct_api_call *call);
+void ct__api_airport_get(ct_http_req *req, ct_api_call *call);
+
+void ct__api_register_user(ct_http_req *req, ct_api_call *call);
+void ct__api_verify_email(ct_http_req *req, ct_api_call *call);
+void ct__api_sign_in(ct_http_req *req, ct_api_call *call);
+void ct__api_refresh(ct_http_req *req, ct_api_call *call);
+void ct__api_sign_out(ct_http_req *req, ct_api_call *call);
+void ct__api_reset_request(ct_http_req *req, ct_api_call *call);
+void ct__api_reset_confirm(ct_http_req *req, ct_api_call *call);
+
+void ct__api_me_get(ct_http_req *req, ct_api_call *call);
+void ct__api_me_update(ct_http_req *req, ct_api_call *call);
+void ct__api_me_delete(ct_http_req *req, ct_api_call *call);
+void ct__api_me_password(ct_http_req *req, ct_api_call *call);
+void ct__api_me_export(ct_http_req *req, ct_api_call *call);
+void ct__api_me_events(ct_http_req *req, ct_api_call *call);
+void ct__api_travellers_list(ct_http_req *req, ct_api_call *call);
+void ct__api_travellers_create(ct_http_req *req, ct_api_call *call);
+void ct__api_traveller_get(ct_http_req *req, ct_api_call *call);
+void ct__api_traveller_update(ct_http_req *req, ct_api_call *call);
+void ct__api_traveller_delete(ct_http_req *req, ct_api_call *call);
+void ct__api_keys_list(ct_http_req *req, ct_api_call *call);
+void ct__api_keys_create(ct_http_req *req, ct_api_call *call);
+void ct__api_key_revoke(ct_http_req *req, ct_api_call *call);
+void ct__api_admin_user_get(ct_http_req *req, ct_api_call *call);
+void ct__api_admin_user_role(ct_http_req *req, ct_api_call *call);
 
 #endif

@@ -1,28 +1,198 @@
-/* routes.c: the route table. Every route here must be in openapi.json and vice versa
- * (tests/http/test_api.c checks both directions). */
+/* routes.c: the route table and the dispatcher every route goes through (see api.h).
+ * Every route here must be in openapi.json and vice versa (tests/api/test_api.c checks). */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
 #include "api/api_internal.h"
+#include "base/alloc.h"
+#include "http/problem.h"
+
+static const ct_api_route table[] = {
+    {"GET", "/healthz", ct__api_healthz, CT_API_PUBLIC, 0, NULL},
+    {"GET", "/readyz", ct__api_readyz, CT_API_PUBLIC, 1, NULL},
+    {"GET", "/metrics", ct__api_metrics, CT_API_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/openapi.json", ct__api_openapi, CT_API_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/airports", ct__api_airports_search, CT_API_PUBLIC, 0, NULL},
+    {"GET", "/api/v1/airports/{code}", ct__api_airport_get, CT_API_PUBLIC, 0, NULL},
+    {"POST", "/api/v1/users", ct__api_register_user, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/users/verify-email", ct__api_verify_email, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/sessions", ct__api_sign_in, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/sessions/refresh", ct__api_refresh, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/sessions/revoke", ct__api_sign_out, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/password-resets", ct__api_reset_request, CT_API_PUBLIC, 1, NULL},
+    {"POST", "/api/v1/password-resets/confirm", ct__api_reset_confirm, CT_API_PUBLIC, 1, NULL},
+    {"GET", "/api/v1/me", ct__api_me_get, CT_API_USER, 1, NULL},
+    {"PUT", "/api/v1/me", ct__api_me_update, CT_API_USER, 1, NULL},
+    {"DELETE", "/api/v1/me", ct__api_me_delete, CT_API_USER, 1, NULL},
+    {"PUT", "/api/v1/me/password", ct__api_me_password, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/me/export", ct__api_me_export, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/me/security-events", ct__api_me_events, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/me/travellers", ct__api_travellers_list, CT_API_USER, 1, NULL},
+    {"POST", "/api/v1/me/travellers", ct__api_travellers_create, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/me/travellers/{id}", ct__api_traveller_get, CT_API_USER, 1, NULL},
+    {"PUT", "/api/v1/me/travellers/{id}", ct__api_traveller_update, CT_API_USER, 1, NULL},
+    {"DELETE", "/api/v1/me/travellers/{id}", ct__api_traveller_delete, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/me/api-keys", ct__api_keys_list, CT_API_USER, 1, NULL},
+    {"POST", "/api/v1/me/api-keys", ct__api_keys_create, CT_API_USER, 1, NULL},
+    {"DELETE", "/api/v1/me/api-keys/{id}", ct__api_key_revoke, CT_API_USER, 1, NULL},
+    {"GET", "/api/v1/admin/users/{id}", ct__api_admin_user_get, CT_API_ADMIN, 1, NULL},
+    {"PUT", "/api/v1/admin/users/{id}/role", ct__api_admin_user_role, CT_API_ADMIN, 1, NULL},
+};
+
+#define NROUTES (sizeof(table) / sizeof(table[0]))
+
+ct_api_limits ct_api_default_limits(void)
+{
+    return (ct_api_limits){1200, 200, 600, 120};
+}
+
+static void unauthorized(ct_http_req *req, const char *detail)
+{
+    ct_http_problem(req, 401, "Unauthorized", detail);
+    ct_http_add_header(req, "WWW-Authenticate", "Bearer realm=\"contrail\"");
+}
+
+static void too_many(ct_http_req *req, int retry_after)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%d", retry_after);
+    ct_http_problem(req, 429, "Too many requests", "rate limit exceeded; retry later");
+    ct_http_add_header(req, "Retry-After", s);
+}
+
+/* Authenticates from Authorization (Bearer JWT, or ApiKey) or X-API-Key. Returns 0 after
+ * replying 401 for a credential that was sent but is not valid. */
+static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_store)
+{
+    const char *auth = ct_http_header(req, "Authorization");
+    const char *key = ct_http_header(req, "X-API-Key");
+    if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
+        if (call->app->accounts == NULL ||
+            ct_accounts_verify_access(call->app->accounts, auth + 7, &call->principal) != CT_OK) {
+            unauthorized(req, "the access token is invalid or expired");
+            return 0;
+        }
+        call->authenticated = 1;
+        return 1;
+    }
+    if (auth != NULL && strncasecmp(auth, "ApiKey ", 7) == 0)
+        key = auth + 7;
+    else if (auth != NULL) {
+        unauthorized(req, "unsupported authorization scheme (use Bearer or ApiKey)");
+        return 0;
+    }
+    if (key == NULL)
+        return 1;
+    if (*key_store == NULL && ct_store_pool_acquire(call->app->pool, 2000, key_store) != CT_OK) {
+        ct_http_problem(req, 503, "Service unavailable", "database busy");
+        return 0;
+    }
+    if (ct_apikeys_authenticate(*key_store, key, &call->principal) != CT_OK) {
+        unauthorized(req, "the API key is invalid or revoked");
+        return 0;
+    }
+    call->authenticated = 1;
+    return 1;
+}
+
+/* Applies the per-IP, per-user and per-key buckets. Returns 0 after replying 429. */
+static int within_limits(ct_http_req *req, ct_api_call *call)
+{
+    ct_app *app = call->app;
+    if (app->ratelimit == NULL)
+        return 1;
+    char key[96];
+    int retry = 0;
+    if (app->limits.ip_per_minute > 0) {
+        snprintf(key, sizeof(key), "ip:%s", ct_http_client_ip(req));
+        if (!ct_ratelimit_take(app->ratelimit, key, app->limits.ip_per_minute, app->limits.ip_burst,
+                               &retry)) {
+            too_many(req, retry);
+            return 0;
+        }
+    }
+    if (call->authenticated && call->principal.key_id[0]) {
+        double rate = call->principal.rate_per_minute;
+        snprintf(key, sizeof(key), "key:%s", call->principal.key_id);
+        if (!ct_ratelimit_take(app->ratelimit, key, rate, rate / 6 < 10 ? 10 : rate / 6, &retry)) {
+            too_many(req, retry);
+            return 0;
+        }
+    } else if (call->authenticated && app->limits.user_per_minute > 0) {
+        snprintf(key, sizeof(key), "user:%s", call->principal.user_id);
+        if (!ct_ratelimit_take(app->ratelimit, key, app->limits.user_per_minute,
+                               app->limits.user_burst, &retry)) {
+            too_many(req, retry);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static int access_allowed(ct_http_req *req, const ct_api_route *route, ct_api_call *call)
+{
+    if (route->access == CT_API_PUBLIC)
+        return 1;
+    if (!call->authenticated) {
+        unauthorized(req, "sign in first");
+        return 0;
+    }
+    if (call->principal.key_id[0]) {
+        ct_http_problem(req, 403, "Forbidden", "API keys cannot use account routes");
+        return 0;
+    }
+    if (route->access == CT_API_ADMIN && strcmp(call->principal.role, "admin") != 0) {
+        ct_http_problem(req, 403, "Forbidden", "administrators only");
+        return 0;
+    }
+    return 1;
+}
+
+static void dispatch(ct_http_req *req, void *ctx)
+{
+    const ct_api_route *route = ctx;
+    ct_api_call call;
+    memset(&call, 0, sizeof(call));
+    call.app = route->app;
+    ct_store *st = NULL;
+    if (authenticate(req, &call, &st) && within_limits(req, &call) &&
+        access_allowed(req, route, &call)) {
+        if (route->needs_store && st == NULL && call.app->pool != NULL &&
+            ct_store_pool_acquire(call.app->pool, 2000, &st) != CT_OK) {
+            ct_http_problem(req, 503, "Service unavailable", "database busy");
+        } else if (route->needs_store && call.app->pool == NULL) {
+            ct_http_problem(req, 503, "Service unavailable", "no database");
+        } else {
+            call.store = st;
+            route->handler(req, &call);
+        }
+    }
+    if (st != NULL)
+        ct_store_pool_release(call.app->pool, st);
+}
 
 ct_status ct_api_register(ct_app *app, ct_router *router)
 {
-    static const struct {
-        const char *method, *pattern;
-        ct_http_handler handler;
-    } routes[] = {
-        {"GET", "/healthz", ct__api_healthz},
-        {"GET", "/readyz", ct__api_readyz},
-        {"GET", "/metrics", ct__api_metrics},
-        {"GET", "/api/v1/openapi.json", ct__api_openapi},
-        {"GET", "/api/v1/airports", ct__api_airports_search},
-        {"GET", "/api/v1/airports/{code}", ct__api_airport_get},
-    };
     app->router = router;
-    for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+    app->routes = ct_calloc(NROUTES, sizeof(ct_api_route));
+    if (app->routes == NULL)
+        return CT_NOMEM;
+    for (size_t i = 0; i < NROUTES; i++) {
+        app->routes[i] = table[i];
+        app->routes[i].app = app;
         ct_status rc =
-            ct_router_add(router, routes[i].method, routes[i].pattern, routes[i].handler, app);
+            ct_router_add(router, table[i].method, table[i].pattern, dispatch, &app->routes[i]);
         if (rc)
             return rc;
     }
     if (app->web_dir != NULL)
         ct_router_set_fallback(router, ct_http_serve_static, (void *)app->web_dir);
     return CT_OK;
+}
+
+void ct_api_free(ct_app *app)
+{
+    ct_free(app->routes);
+    app->routes = NULL;
 }

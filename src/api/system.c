@@ -9,25 +9,23 @@
 #include "base/alloc.h"
 #include "http/problem.h"
 
-void ct__api_healthz(ct_http_req *req, void *ctx)
+void ct__api_healthz(ct_http_req *req, ct_api_call *call)
 {
-    (void)ctx;
+    (void)call;
     ct_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
-void ct__api_readyz(ct_http_req *req, void *ctx)
+void ct__api_readyz(ct_http_req *req, ct_api_call *call)
 {
-    ct_app *app = ctx;
+    ct_app *app = call->app;
     const char *failed = NULL;
     if (!atomic_load(&app->ready))
         failed = "not accepting traffic (starting or shutting down)";
     else if (app->refdata == NULL)
         failed = "reference data not loaded";
-    else if (app->store != NULL) {
+    else if (call->store != NULL) {
         int64_t one = 0;
-        pthread_mutex_lock(&app->store_lock);
-        ct_status rc = ct_store_query_int64(app->store, "SELECT 1", &one);
-        pthread_mutex_unlock(&app->store_lock);
+        ct_status rc = ct_store_query_int64(call->store, "SELECT 1", &one);
         if (rc || one != 1)
             failed = "database does not answer";
     }
@@ -37,13 +35,13 @@ void ct__api_readyz(ct_http_req *req, void *ctx)
     }
     ct_http_reply_json(req, 200,
                        json_pack("{s:s, s:s, s:i}", "status", "ready", "database",
-                                 app->store ? ct_store_engine(app->store) : "none", "airports",
+                                 call->store ? ct_store_engine(call->store) : "none", "airports",
                                  (int)ct_refdata_airport_count(app->refdata)));
 }
 
-void ct__api_metrics(ct_http_req *req, void *ctx)
+void ct__api_metrics(ct_http_req *req, ct_api_call *call)
 {
-    ct_app *app = ctx;
+    ct_app *app = call->app;
     char *text = ct_http_metrics_text(app->router);
     if (text == NULL) {
         ct_http_problem(req, 500, "Internal error", "out of memory");
@@ -53,8 +51,8 @@ void ct__api_metrics(ct_http_req *req, void *ctx)
     ct_free(text);
 }
 
-void ct__api_openapi(ct_http_req *req, void *ctx)
+void ct__api_openapi(ct_http_req *req, ct_api_call *call)
 {
-    (void)ctx;
+    (void)call;
     ct_http_reply(req, 200, "application/json", ct_openapi_json, strlen(ct_openapi_json));
 }

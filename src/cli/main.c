@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sodium.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -52,6 +54,9 @@ static void usage(FILE *out)
             "  --log-level L      debug, info, warn, error, off (default info)\n"
             "  --access-log B     true/false (default true)\n"
             "  --sandbox B        serve: also run the sandbox world beside it (default false)\n"
+            "  --smtp-url URL     SMTP server for account e-mails, e.g. smtp://127.0.0.1:2525\n"
+            "  --jwt-secret S     HS256 key (default: var/secrets/jwt.key, made on first start)\n"
+            "  --rate-limit-ip N  requests a minute per client IP, 0 = off (default 1200)\n"
             "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
@@ -215,6 +220,83 @@ static int cmd_sandbox(int argc, char **argv)
     return 1;
 }
 
+/* Reads the JWT secret from --jwt-secret / CONTRAIL_JWT_SECRET, else from (or into) the
+ * file var/secrets/jwt.key, created with 48 random bytes and mode 0600 on first start. */
+static int load_jwt_secret(const ct_config *cfg, char *out, size_t len)
+{
+    const char *s = ct_config_get(cfg, "jwt_secret", NULL);
+    if (s != NULL) {
+        snprintf(out, len, "%s", s);
+        return strlen(out) >= 32 ? 0 : -1;
+    }
+    const char *path = ct_config_get(cfg, "jwt_secret_file", "var/secrets/jwt.key");
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        int ok = fgets(out, (int)len, f) != NULL;
+        fclose(f);
+        out[strcspn(out, "\r\n")] = '\0';
+        return ok && strlen(out) >= 32 ? 0 : -1;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        mkdir(dir, 0700);
+    }
+    unsigned char raw[48];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0)
+        return -1;
+    int ok = write(fd, out, strlen(out)) == (ssize_t)strlen(out);
+    close(fd);
+    return ok ? 0 : -1;
+}
+
+/* The connection pool, accounts (JWT, mail) and rate limits of `serve`. */
+static int open_services(const ct_config *cfg, int threads, ct_app *app, ct_accounts *accounts,
+                         ct_mailer *mailer, int port)
+{
+    static char secret[256], public_url[256];
+    char err[512];
+    if (ct_store_pool_open(ct_config_get(cfg, "db", DEFAULT_DB), threads + 2, &app->pool, err,
+                           sizeof(err)) != CT_OK) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return -1;
+    }
+    if (load_jwt_secret(cfg, secret, sizeof(secret)) != 0) {
+        fprintf(stderr, "contrail: no usable JWT secret (at least 32 characters)\n");
+        return -1;
+    }
+    mailer->smtp_url = ct_config_get(cfg, "smtp_url", NULL);
+    mailer->from = ct_config_get(cfg, "mail_from", "Contrail <no-reply@contrail.test>");
+    snprintf(public_url, sizeof(public_url), "%s",
+             ct_config_get(cfg, "public_url", "http://127.0.0.1"));
+    if (ct_config_get(cfg, "public_url", NULL) == NULL)
+        snprintf(public_url, sizeof(public_url), "http://127.0.0.1:%d", port);
+    ct_accounts_config ac = {
+        .jwt_secret = secret,
+        .public_url = public_url,
+        .mailer = mailer->smtp_url ? mailer : NULL,
+    };
+    if (ct_accounts_init(accounts, &ac) != CT_OK) {
+        fprintf(stderr, "contrail: accounts configuration is invalid\n");
+        return -1;
+    }
+    app->accounts = accounts;
+    app->ratelimit = ct_ratelimit_create();
+    char e2[256];
+    long ip_rate = 0;
+    if (ct_config_get_int(cfg, "rate_limit_ip", 1200, 0, 10000000, &ip_rate, e2, sizeof(e2))) {
+        fprintf(stderr, "contrail: %s\n", e2);
+        return -1;
+    }
+    app->limits.ip_per_minute = (double)ip_rate;
+    return app->ratelimit ? 0 : -1;
+}
+
 static int write_port_file(const char *path, int port)
 {
     char tmp[1024];
@@ -251,21 +333,26 @@ static int cmd_serve(const ct_config *cfg)
     ct_router *router = NULL;
     ct_http_server *server = NULL;
     ct_app app = {0};
-    pthread_mutex_init(&app.store_lock, NULL);
+    ct_store *setup = NULL;
+    ct_accounts accounts;
+    ct_mailer mailer = {0};
     app.version = CONTRAIL_VERSION;
-    if (open_migrated(cfg, &app.store))
+    app.limits = ct_api_default_limits();
+    if (open_migrated(cfg, &setup))
         goto cleanup;
-    ct_status rc = ct_refdata_load(app.store, &app.refdata);
+    ct_status rc = ct_refdata_load(setup, &app.refdata);
     if (rc == CT_NOT_FOUND) {
         ct_log(CT_LOG_INFO, "refdata.import", "reason", "database has no reference data", NULL);
-        if (run_import(app.store, cfg) != 0)
+        if (run_import(setup, cfg) != 0)
             goto cleanup;
-        rc = ct_refdata_load(app.store, &app.refdata);
+        rc = ct_refdata_load(setup, &app.refdata);
     }
     if (rc) {
         fprintf(stderr, "contrail: cannot load reference data: %s\n", ct_status_name(rc));
         goto cleanup;
     }
+    if (open_services(cfg, (int)threads, &app, &accounts, &mailer, (int)port) != 0)
+        goto cleanup;
     /* Before any thread exists: fork from a single-threaded process. */
     const char *with_sandbox = ct_config_get(cfg, "sandbox", "false");
     if (strcmp(with_sandbox, "true") == 0 || strcmp(with_sandbox, "1") == 0) {
@@ -302,7 +389,7 @@ static int cmd_serve(const ct_config *cfg)
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", bound);
     ct_log(CT_LOG_INFO, "serve.ready", "host", opt.host, "port", portstr, "database",
-           ct_store_engine(app.store), NULL);
+           ct_store_engine(setup), NULL);
     printf("Contrail is running at http://%s:%d/  (Ctrl-C stops it)\n", opt.host, bound);
     fflush(stdout);
 
@@ -317,9 +404,11 @@ cleanup:
     stop_sandbox(sandbox);
     ct_http_server_stop(server);
     ct_router_destroy(router);
+    ct_api_free(&app);
     ct_refdata_free(app.refdata);
-    ct_store_close(app.store);
-    pthread_mutex_destroy(&app.store_lock);
+    ct_ratelimit_destroy(app.ratelimit);
+    ct_store_pool_close(app.pool);
+    ct_store_close(setup);
     if (code == 0)
         ct_log(CT_LOG_INFO, "serve.stopped", NULL);
     return code;

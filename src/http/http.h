@@ -37,6 +37,8 @@ const char *ct_http_query(ct_http_req *req, const char *name);
 const char *ct_http_header(ct_http_req *req, const char *name);
 /* Path parameter captured by a `{name}` route segment, or NULL. */
 const char *ct_http_param(const ct_http_req *req, const char *name);
+/* The client's IP address as text ("127.0.0.1", "::1"); "unknown" when not available. */
+const char *ct_http_client_ip(ct_http_req *req);
 /* Request body (NUL-terminated, may be empty). */
 const char *ct_http_body(const ct_http_req *req, size_t *len_out);
 

@@ -42,6 +42,7 @@ struct ct_http_req {
     const char *method;
     const char *path;
     char request_id[40];
+    char client_ip[48];
     struct timespec started;
     ct_strbuf body;
     int body_too_large;
@@ -95,6 +96,25 @@ const char *ct_http_param(const ct_http_req *req, const char *name)
             return req->params[i].value;
     }
     return NULL;
+}
+
+const char *ct_http_client_ip(ct_http_req *req)
+{
+    if (req->client_ip[0])
+        return req->client_ip;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const char *ok = NULL;
+    if (sa != NULL && sa->sa_family == AF_INET)
+        ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client_ip,
+                       sizeof(req->client_ip));
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        ok = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client_ip,
+                       sizeof(req->client_ip));
+    if (ok == NULL)
+        snprintf(req->client_ip, sizeof(req->client_ip), "unknown");
+    return req->client_ip;
 }
 
 const char *ct_http_body(const ct_http_req *req, size_t *len_out)

@@ -144,3 +144,17 @@ ct_status ct_store_query_int64(ct_store *st, const char *sql, int64_t *out)
     ct_stmt_finalize(s);
     return rc;
 }
+
+ct_status ct_store_run(ct_store *st, const char *sql, int nparams, const char *const *params)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, sql, &s);
+    if (rc)
+        return rc;
+    for (int i = 0; !rc && i < nparams; i++)
+        rc = ct_stmt_bind_text(s, i + 1, params[i]);
+    if (!rc)
+        rc = ct_stmt_step(s);
+    ct_stmt_finalize(s);
+    return rc == CT_DONE || rc == CT_ROW ? CT_OK : rc;
+}

@@ -60,4 +60,20 @@ double ct_stmt_double(ct_stmt *s, int col);
 /* Convenience: runs a query expected to return one integer (e.g. COUNT(*)). */
 ct_status ct_store_query_int64(ct_store *st, const char *sql, int64_t *out);
 
+/* Runs one statement with text parameters (NULL binds NULL), ignoring any result rows.
+ * Convenience for INSERT/UPDATE/DELETE. */
+ct_status ct_store_run(ct_store *st, const char *sql, int nparams, const char *const *params);
+
+/* ---- connection pool (pool.c) ----
+ * A fixed set of connections to one database, shared by request threads: acquire blocks
+ * until one is free (or fails with CT_AGAIN after `wait_ms`), release returns it. Each
+ * connection is used by one thread at a time, as store.h requires. */
+typedef struct ct_store_pool ct_store_pool;
+
+ct_status ct_store_pool_open(const char *url, int size, ct_store_pool **out, char *err,
+                             size_t errlen);
+void ct_store_pool_close(ct_store_pool *p);
+ct_status ct_store_pool_acquire(ct_store_pool *p, int wait_ms, ct_store **out);
+void ct_store_pool_release(ct_store_pool *p, ct_store *st);
+
 #endif

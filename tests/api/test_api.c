@@ -21,6 +21,7 @@
 
 static char tmpdir[256];
 static ct_app app;
+static ct_store *setup_store;
 static ct_router *router;
 static ct_http_server *server;
 static int port;
@@ -107,14 +108,16 @@ static int setup(void **state)
     ts_tempdir(tmpdir, sizeof(tmpdir));
     char url[512];
     snprintf(url, sizeof(url), "sqlite:%s/api.db", tmpdir);
-    app.store = ts_open_migrated(url);
+    setup_store = ts_open_migrated(url);
     ct_import_report *rep = calloc(1, sizeof(*rep));
-    if (ct_refdata_import(app.store, ts_refdata_dir(), rep) != CT_OK)
+    if (ct_refdata_import(setup_store, ts_refdata_dir(), rep) != CT_OK)
         fail_msg("import: %s", rep->errors[0]);
     free(rep);
-    if (ct_refdata_load(app.store, &app.refdata) != CT_OK)
+    if (ct_refdata_load(setup_store, &app.refdata) != CT_OK)
         fail_msg("load");
-    pthread_mutex_init(&app.store_lock, NULL);
+    char err[256];
+    if (ct_store_pool_open(url, 4, &app.pool, err, sizeof(err)) != CT_OK)
+        fail_msg("pool: %s", err);
     ts_write_file(tmpdir, "web/index.html", "<!doctype html><title>Contrail</title>");
     ts_write_file(tmpdir, "web/assets/app-1234.js", "console.log('hi')");
     ts_write_file(tmpdir, "secret.txt", "do not serve");
@@ -137,8 +140,10 @@ static int teardown(void **state)
     (void)state;
     ct_http_server_stop(server);
     ct_router_destroy(router);
+    ct_api_free(&app);
     ct_refdata_free(app.refdata);
-    ct_store_close(app.store);
+    ct_store_pool_close(app.pool);
+    ct_store_close(setup_store);
     ts_rmtree(tmpdir);
     curl_global_cleanup();
     return 0;

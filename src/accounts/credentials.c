@@ -1,0 +1,281 @@
+/* credentials.c: registration, e-mail verification, password change and reset.
+ *
+ * Password policy (NIST SP 800-63B): 10 to 128 bytes of valid UTF-8, no composition rules,
+ * not the e-mail address. Hashes: argon2id t=2, m=19 MiB, p=1 through libsodium.
+ * E-mail tokens are 256-bit random values sent in a link and stored as SHA-256: verification
+ * links live 24 hours, reset links 1 hour; each works once. */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "base/log.h"
+#include "base/text.h"
+
+#define VERIFY_TTL (24 * 3600)
+#define RESET_TTL  3600
+
+static void field_error(ct_field_error *fe, const char *field, const char *message)
+{
+    snprintf(fe->field, sizeof(fe->field), "%s", field);
+    snprintf(fe->message, sizeof(fe->message), "%s", message);
+}
+
+static int password_ok(const char *pw, const char *email, ct_field_error *fe, const char *field)
+{
+    size_t n = strlen(pw);
+    if (n < 10 || n > 128) {
+        field_error(fe, field, "must be 10 to 128 characters");
+        return 0;
+    }
+    if (!ct_utf8_valid(pw, n)) {
+        field_error(fe, field, "must be valid UTF-8");
+        return 0;
+    }
+    if (email != NULL && strcasecmp(pw, email) == 0) {
+        field_error(fe, field, "must not be the e-mail address");
+        return 0;
+    }
+    return 1;
+}
+
+static ct_status hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
+{
+    return crypto_pwhash_str_alg(out, pw, strlen(pw), 2, 19u << 20, crypto_pwhash_ALG_ARGON2ID13) ==
+                   0
+               ? CT_OK
+               : CT_NOMEM;
+}
+
+/* Sends a message, or logs that it could not be sent; mail failures never undo the change
+ * that caused them (the user can ask for the link again). */
+static void send_mail(ct_accounts *a, const char *to, const char *subject, const char *body)
+{
+    if (a->cfg.mailer == NULL) {
+        ct_log(CT_LOG_WARN, "mail.not_sent", "reason", "no SMTP server configured", "subject",
+               subject, NULL);
+        return;
+    }
+    char err[256];
+    if (ct_mailer_send(a->cfg.mailer, to, subject, body, err, sizeof(err)) != CT_OK)
+        ct_log(CT_LOG_ERROR, "mail.failed", "subject", subject, "error", err, NULL);
+}
+
+/* Stores a hashed e-mail token and returns the clear one in `token`. */
+static ct_status new_email_token(ct_store *st, const char *user_id, const char *purpose, int ttl,
+                                 char token[64])
+{
+    char hash[65], now[24], exp[24];
+    ct__accounts_new_token(token);
+    ct__accounts_sha256_hex(token, hash);
+    int64_t t = ct__accounts_now();
+    snprintf(now, sizeof(now), "%lld", (long long)t);
+    snprintf(exp, sizeof(exp), "%lld", (long long)(t + ttl));
+    const char *p[] = {hash, user_id, purpose, now, exp};
+    return ct_store_run(st,
+                        "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at,"
+                        " expires_at) VALUES (?, ?, ?, ?, ?)",
+                        5, p);
+}
+
+/* Consumes a token: returns its user in user_id when valid, unused and unexpired. */
+static ct_status use_email_token(ct_store *st, const char *token, const char *purpose,
+                                 char user_id[40])
+{
+    if (strlen(token) > 64)
+        return CT_INVALID;
+    char hash[65], now[24];
+    ct__accounts_sha256_hex(token, hash);
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "UPDATE email_tokens SET used_at = ? WHERE token_hash = ?"
+                                    " AND purpose = ? AND used_at IS NULL AND expires_at > ?"
+                                    " RETURNING user_id",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, now);
+    ct_stmt_bind_text(s, 2, hash);
+    ct_stmt_bind_text(s, 3, purpose);
+    ct_stmt_bind_text(s, 4, now);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        snprintf(user_id, 40, "%s", ct_stmt_text(s, 0));
+        rc = CT_OK;
+    } else {
+        rc = rc == CT_DONE ? CT_INVALID : rc;
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}
+
+ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
+                               const char *password, const char *name, const char *ip,
+                               char user_id[40], ct_field_error *fe)
+{
+    char norm[256];
+    if (email == NULL || !ct__accounts_normalize_email(email, norm, sizeof(norm))) {
+        field_error(fe, "email", "must be a valid e-mail address");
+        return CT_INVALID;
+    }
+    if (password == NULL) {
+        field_error(fe, "password", "is required");
+        return CT_INVALID;
+    }
+    if (!password_ok(password, norm, fe, "password"))
+        return CT_INVALID;
+    if (name != NULL && (strlen(name) > 100 || !ct_utf8_valid(name, strlen(name)))) {
+        field_error(fe, "name", "must be at most 100 characters of valid UTF-8");
+        return CT_INVALID;
+    }
+    char hash[crypto_pwhash_STRBYTES], now[24];
+    if (hash_password(password, hash))
+        return CT_NOMEM;
+    ct__accounts_new_id("usr", user_id);
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    const char *p[] = {user_id, norm, hash, name, now, now};
+    ct_status rc = ct_store_run(st,
+                                "INSERT INTO users (id, email, password_hash, name, created_at,"
+                                " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                                6, p);
+    if (rc == CT_CONFLICT) {
+        field_error(fe, "email", "is already registered");
+        return CT_CONFLICT;
+    }
+    char token[64];
+    if (!rc)
+        rc = new_email_token(st, user_id, "verify", VERIFY_TTL, token);
+    if (rc)
+        return rc;
+    ct_security_log(st, user_id, "registered", norm, ip, NULL);
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "Welcome to Contrail.\n\nConfirm your e-mail address by opening this link within "
+             "24 hours:\n\n%s/verify-email?token=%s\n\nIf you did not create an account, ignore "
+             "this message.\n",
+             a->cfg.public_url, token);
+    send_mail(a, norm, "Confirm your e-mail address", body);
+    return CT_OK;
+}
+
+ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *token)
+{
+    (void)a;
+    char user_id[40], now[24];
+    ct_status rc = use_email_token(st, token, "verify", user_id);
+    if (rc)
+        return rc;
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    const char *p[] = {now, user_id};
+    rc = ct_store_run(st, "UPDATE users SET email_verified = 1, updated_at = ? WHERE id = ?", 2, p);
+    if (!rc)
+        ct_security_log(st, user_id, "email_verified", NULL, NULL, NULL);
+    return rc;
+}
+
+static ct_status set_password(ct_store *st, const char *user_id, const char *password)
+{
+    char hash[crypto_pwhash_STRBYTES], now[24];
+    if (hash_password(password, hash))
+        return CT_NOMEM;
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    const char *p[] = {hash, now, user_id};
+    ct_status rc =
+        ct_store_run(st, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", 3, p);
+    /* Every session ends with the old password. */
+    const char *q[] = {now, user_id};
+    if (!rc)
+        rc = ct_store_run(st,
+                          "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ?"
+                          " AND revoked_at IS NULL",
+                          2, q);
+    return rc;
+}
+
+ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *user_id,
+                                      const char *current, const char *next, const char *ip,
+                                      ct_field_error *fe)
+{
+    (void)a;
+    char hash[crypto_pwhash_STRBYTES] = "", email[256] = "";
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, "SELECT password_hash, email FROM users WHERE id = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    if (ct_stmt_step(s) == CT_ROW) {
+        snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 0));
+        snprintf(email, sizeof(email), "%s", ct_stmt_text(s, 1));
+    }
+    ct_stmt_finalize(s);
+    if (hash[0] == '\0')
+        return CT_NOT_FOUND;
+    if (current == NULL || crypto_pwhash_str_verify(hash, current, strlen(current)) != 0) {
+        field_error(fe, "current_password", "is not correct");
+        ct_security_log(st, user_id, "password_change_failed", email, ip, NULL);
+        return CT_INVALID;
+    }
+    if (next == NULL) {
+        field_error(fe, "new_password", "is required");
+        return CT_INVALID;
+    }
+    if (!password_ok(next, email, fe, "new_password"))
+        return CT_INVALID;
+    rc = set_password(st, user_id, next);
+    if (!rc)
+        ct_security_log(st, user_id, "password_changed", email, ip, NULL);
+    return rc;
+}
+
+ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *email, const char *ip)
+{
+    char norm[256], user_id[40] = "";
+    if (email == NULL || !ct__accounts_normalize_email(email, norm, sizeof(norm)))
+        return CT_INVALID;
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, "SELECT id FROM users WHERE email = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, norm);
+    if (ct_stmt_step(s) == CT_ROW)
+        snprintf(user_id, sizeof(user_id), "%s", ct_stmt_text(s, 0));
+    ct_stmt_finalize(s);
+    ct_security_log(st, user_id[0] ? user_id : NULL, "reset_requested", norm, ip, NULL);
+    if (user_id[0] == '\0')
+        return CT_OK;
+    char token[64];
+    rc = new_email_token(st, user_id, "reset", RESET_TTL, token);
+    if (rc)
+        return rc;
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "Someone asked to reset the password of your Contrail account.\n\nOpen this link "
+             "within one hour to choose a new password:\n\n%s/reset-password?token=%s\n\nIf it "
+             "was not you, ignore this message: your password has not changed.\n",
+             a->cfg.public_url, token);
+    send_mail(a, norm, "Reset your Contrail password", body);
+    return CT_OK;
+}
+
+ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *token,
+                                     const char *password, const char *ip, ct_field_error *fe)
+{
+    (void)a;
+    if (password == NULL) {
+        field_error(fe, "password", "is required");
+        return CT_INVALID;
+    }
+    if (!password_ok(password, NULL, fe, "password"))
+        return CT_INVALID;
+    char user_id[40];
+    ct_status rc = use_email_token(st, token ? token : "", "reset", user_id);
+    if (rc == CT_INVALID) {
+        field_error(fe, "token", "is invalid, used or expired");
+        return rc;
+    }
+    if (!rc)
+        rc = set_password(st, user_id, password);
+    if (!rc)
+        ct_security_log(st, user_id, "password_reset", NULL, ip, NULL);
+    return rc;
+}

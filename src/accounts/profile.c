@@ -1,0 +1,228 @@
+/* profile.c: profile and preferences, GDPR export and erasure, roles. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "base/text.h"
+
+static const char *cabins[] = {"economy", "premium_economy", "business", "first"};
+
+static void field_error(ct_field_error *fe, const char *field, const char *message)
+{
+    snprintf(fe->field, sizeof(fe->field), "%s", field);
+    snprintf(fe->message, sizeof(fe->message), "%s", message);
+}
+
+ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "SELECT id, email, role, email_verified, name, home_airport,"
+                                    " currency, cabin, notify_email, notify_webhook,"
+                                    " notify_in_app, created_at FROM users WHERE id = ?",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        *out = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?, s:s?, s:{s:b, s:b, s:b}, s:I}",
+                         "id", ct_stmt_text(s, 0), "email", ct_stmt_text(s, 1), "role",
+                         ct_stmt_text(s, 2), "email_verified", (int)ct_stmt_int64(s, 3), "name",
+                         ct_stmt_text(s, 4), "home_airport", ct_stmt_text(s, 5), "currency",
+                         ct_stmt_text(s, 6), "cabin", ct_stmt_text(s, 7), "notifications", "email",
+                         (int)ct_stmt_int64(s, 8), "webhook", (int)ct_stmt_int64(s, 9), "in_app",
+                         (int)ct_stmt_int64(s, 10), "created_at", (json_int_t)ct_stmt_int64(s, 11));
+        rc = *out ? CT_OK : CT_NOMEM;
+    } else if (rc == CT_DONE) {
+        rc = CT_NOT_FOUND;
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}
+
+static int upper_code(const char *s, size_t n)
+{
+    if (strlen(s) != n)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isupper((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+/* Validates one optional text field of the patch; sets *value (NULL clears it). */
+static int text_field(json_t *patch, const char *key, const char **value, ct_field_error *fe,
+                      int (*check)(const char *), const char *message)
+{
+    json_t *v = json_object_get(patch, key);
+    if (v == NULL)
+        return 1;
+    if (json_is_null(v)) {
+        *value = NULL;
+        return 1;
+    }
+    if (!json_is_string(v) || !check(json_string_value(v))) {
+        field_error(fe, key, message);
+        return 0;
+    }
+    *value = json_string_value(v);
+    return 1;
+}
+
+static int check_name(const char *s)
+{
+    return strlen(s) <= 100 && ct_utf8_valid(s, strlen(s));
+}
+
+static int check_airport(const char *s)
+{
+    return upper_code(s, 3);
+}
+
+static int check_cabin(const char *s)
+{
+    for (size_t i = 0; i < sizeof(cabins) / sizeof(cabins[0]); i++) {
+        if (strcmp(s, cabins[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int bool_field(json_t *obj, const char *key, const char *path, int *value,
+                      ct_field_error *fe)
+{
+    json_t *v = json_object_get(obj, key);
+    if (v == NULL)
+        return 1;
+    if (!json_is_boolean(v)) {
+        field_error(fe, path, "must be true or false");
+        return 0;
+    }
+    *value = json_is_true(v);
+    return 1;
+}
+
+ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *patch,
+                                     ct_field_error *fe, json_t **out)
+{
+    json_t *current = NULL;
+    ct_status rc = ct_accounts_profile(st, user_id, &current);
+    if (rc)
+        return rc;
+    if (!json_is_object(patch)) {
+        json_decref(current);
+        field_error(fe, "body", "must be a JSON object");
+        return CT_INVALID;
+    }
+    const char *name = json_string_value(json_object_get(current, "name"));
+    const char *home = json_string_value(json_object_get(current, "home_airport"));
+    const char *currency = json_string_value(json_object_get(current, "currency"));
+    const char *cabin = json_string_value(json_object_get(current, "cabin"));
+    json_t *n = json_object_get(current, "notifications");
+    int ne = json_is_true(json_object_get(n, "email"));
+    int nw = json_is_true(json_object_get(n, "webhook"));
+    int ni = json_is_true(json_object_get(n, "in_app"));
+    json_t *np = json_object_get(patch, "notifications");
+    int ok = text_field(patch, "name", &name, fe, check_name,
+                        "must be at most 100 characters of valid UTF-8") &&
+             text_field(patch, "home_airport", &home, fe, check_airport,
+                        "must be a three-letter IATA code in capitals") &&
+             text_field(patch, "currency", &currency, fe, check_airport,
+                        "must be a three-letter ISO 4217 code in capitals") &&
+             text_field(patch, "cabin", &cabin, fe, check_cabin,
+                        "must be economy, premium_economy, business or first");
+    if (ok && np != NULL && !json_is_object(np)) {
+        field_error(fe, "notifications", "must be an object");
+        ok = 0;
+    }
+    ok = ok && bool_field(np, "email", "notifications.email", &ne, fe) &&
+         bool_field(np, "webhook", "notifications.webhook", &nw, fe) &&
+         bool_field(np, "in_app", "notifications.in_app", &ni, fe);
+    if (ok) {
+        char now[24];
+        snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+        const char *p[] = {name,           home,           currency, cabin,  ne ? "1" : "0",
+                           nw ? "1" : "0", ni ? "1" : "0", now,      user_id};
+        rc = ct_store_run(st,
+                          "UPDATE users SET name = ?, home_airport = ?, currency = ?, cabin = ?,"
+                          " notify_email = ?, notify_webhook = ?, notify_in_app = ?,"
+                          " updated_at = ? WHERE id = ?",
+                          9, p);
+    }
+    json_decref(current);
+    if (!ok)
+        return CT_INVALID;
+    return rc ? rc : ct_accounts_profile(st, user_id, out);
+}
+
+ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
+{
+    json_t *profile = NULL, *travellers = NULL, *keys = NULL, *events = NULL;
+    ct_status rc = ct_accounts_profile(st, user_id, &profile);
+    if (!rc)
+        rc = ct_travellers_list(st, user_id, &travellers);
+    if (!rc)
+        rc = ct_apikeys_list(st, user_id, &keys);
+    if (!rc)
+        rc = ct_security_list(st, user_id, 10000, &events);
+    if (rc) {
+        json_decref(profile);
+        json_decref(travellers);
+        json_decref(keys);
+        json_decref(events);
+        return rc;
+    }
+    *out = json_pack("{s:o, s:o, s:o, s:o, s:I}", "profile", profile, "travellers", travellers,
+                     "api_keys", keys, "security_events", events, "exported_at",
+                     (json_int_t)ct__accounts_now());
+    return *out ? CT_OK : CT_NOMEM;
+}
+
+ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
+                             const char *password, const char *ip, ct_field_error *fe)
+{
+    (void)a;
+    char hash[crypto_pwhash_STRBYTES] = "";
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, "SELECT password_hash FROM users WHERE id = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    if (ct_stmt_step(s) == CT_ROW)
+        snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 0));
+    ct_stmt_finalize(s);
+    if (hash[0] == '\0')
+        return CT_NOT_FOUND;
+    if (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+        field_error(fe, "password", "is not correct");
+        return CT_INVALID;
+    }
+    rc = ct_store_begin(st);
+    const char *p[] = {user_id};
+    /* Owned rows go by ON DELETE CASCADE; the security log keeps no link to the person. */
+    if (!rc)
+        rc = ct_store_run(st,
+                          "UPDATE security_events SET user_id = NULL, subject = NULL, ip = NULL"
+                          " WHERE user_id = ?",
+                          1, p);
+    if (!rc)
+        rc = ct_store_run(st, "DELETE FROM users WHERE id = ?", 1, p);
+    if (!rc)
+        rc = ct_security_log(st, NULL, "account_deleted", NULL, ip, NULL);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    return ct_store_commit(st);
+}
+
+ct_status ct_accounts_set_role(ct_store *st, const char *user_id, const char *role)
+{
+    if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0)
+        return CT_INVALID;
+    const char *p[] = {role, user_id};
+    return ct_store_run(st, "UPDATE users SET role = ? WHERE id = ?", 2, p);
+}

@@ -1,0 +1,253 @@
+/* travellers.c: saved travellers, always scoped to their owner (a row of another user is
+ * "not found", never "forbidden", so ids cannot be probed).
+ *
+ * Validation: names are 1-64 bytes of letters (any script), spaces, hyphens, apostrophes and
+ * full stops; the birth date is a real date between 1900-01-01 and today; an optional travel
+ * document has a type (passport, id_card), a number of 5-20 capital letters and digits, an
+ * issuing country (ISO alpha-2) and an expiry date after today. */
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "base/text.h"
+#include "base/timeutil.h"
+
+static void field_error(ct_field_error *fe, const char *field, const char *message)
+{
+    snprintf(fe->field, sizeof(fe->field), "%s", field);
+    snprintf(fe->message, sizeof(fe->message), "%s", message);
+}
+
+static int valid_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 64 || !ct_utf8_valid(s, n) || s[0] == ' ' || s[n - 1] == ' ')
+        return 0;
+    int letters = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p >= 0x80 || isalpha(*p))
+            letters++;
+        else if (!strchr(" -'.", *p))
+            return 0; /* digits, controls and other punctuation */
+    }
+    return letters > 0;
+}
+
+static int valid_document_number(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 5 || n > 20)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return 0;
+    }
+    return 1;
+}
+
+static const char *str(json_t *in, const char *key)
+{
+    return json_string_value(json_object_get(in, key));
+}
+
+/* Validates a traveller document; 1 when valid. */
+static int validate(json_t *in, ct_field_error *fe)
+{
+    if (!json_is_object(in)) {
+        field_error(fe, "body", "must be a JSON object");
+        return 0;
+    }
+    static const char *names[] = {"given_name", "family_name"};
+    for (int i = 0; i < 2; i++) {
+        const char *v = str(in, names[i]);
+        if (v == NULL || !valid_name(v)) {
+            field_error(fe, names[i], "must be 1-64 letters, spaces, hyphens or apostrophes");
+            return 0;
+        }
+    }
+    int64_t today = ct__accounts_now() / 86400, day;
+    const char *birth = str(in, "birth_date");
+    if (birth == NULL || ct_date_parse(birth, &day) != CT_OK ||
+        day < ct_days_from_civil(1900, 1, 1) || day > today) {
+        field_error(fe, "birth_date", "must be a date (YYYY-MM-DD) between 1900 and today");
+        return 0;
+    }
+    json_t *g = json_object_get(in, "gender");
+    if (g != NULL && !json_is_null(g) &&
+        (!json_is_string(g) || strlen(json_string_value(g)) != 1 ||
+         !strchr("FMX", json_string_value(g)[0]))) {
+        field_error(fe, "gender", "must be F, M or X");
+        return 0;
+    }
+    json_t *doc = json_object_get(in, "document");
+    if (doc == NULL || json_is_null(doc))
+        return 1;
+    if (!json_is_object(doc)) {
+        field_error(fe, "document", "must be an object");
+        return 0;
+    }
+    const char *type = str(doc, "type"), *number = str(doc, "number");
+    const char *country = str(doc, "country"), *expiry = str(doc, "expiry");
+    if (type == NULL || (strcmp(type, "passport") && strcmp(type, "id_card"))) {
+        field_error(fe, "document.type", "must be passport or id_card");
+        return 0;
+    }
+    if (number == NULL || !valid_document_number(number)) {
+        field_error(fe, "document.number", "must be 5-20 capital letters and digits");
+        return 0;
+    }
+    if (country == NULL || strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
+        !isupper((unsigned char)country[1])) {
+        field_error(fe, "document.country", "must be an ISO 3166-1 alpha-2 code");
+        return 0;
+    }
+    if (expiry == NULL || ct_date_parse(expiry, &day) != CT_OK || day <= today) {
+        field_error(fe, "document.expiry", "must be a date (YYYY-MM-DD) after today");
+        return 0;
+    }
+    return 1;
+}
+
+static json_t *row_json(ct_stmt *s)
+{
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", ct_stmt_text(s, 0), "given_name",
+                          ct_stmt_text(s, 1), "family_name", ct_stmt_text(s, 2), "birth_date",
+                          ct_stmt_text(s, 3), "gender", ct_stmt_text(s, 4));
+    if (o != NULL && !ct_stmt_is_null(s, 5))
+        json_object_set_new(o, "document",
+                            json_pack("{s:s, s:s, s:s, s:s}", "type", ct_stmt_text(s, 5), "number",
+                                      ct_stmt_text(s, 6), "country", ct_stmt_text(s, 7), "expiry",
+                                      ct_stmt_text(s, 8)));
+    return o;
+}
+
+#define COLUMNS                                                                                    \
+    "id, given_name, family_name, birth_date, gender, document_type, document_number,"             \
+    " document_country, document_expiry"
+
+ct_status ct_travellers_list(ct_store *st, const char *user_id, json_t **out)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(
+        st, "SELECT " COLUMNS " FROM travellers WHERE user_id = ? ORDER BY created_at, id", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    json_t *items = json_array();
+    while ((rc = ct_stmt_step(s)) == CT_ROW)
+        json_array_append_new(items, row_json(s));
+    ct_stmt_finalize(s);
+    if (rc != CT_DONE) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return CT_OK;
+}
+
+ct_status ct_travellers_get(ct_store *st, const char *user_id, const char *id, json_t **out)
+{
+    ct_stmt *s = NULL;
+    ct_status rc =
+        ct_store_prepare(st, "SELECT " COLUMNS " FROM travellers WHERE id = ? AND user_id = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, id);
+    ct_stmt_bind_text(s, 2, user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        *out = row_json(s);
+        rc = *out ? CT_OK : CT_NOMEM;
+    } else if (rc == CT_DONE) {
+        rc = CT_NOT_FOUND;
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}
+
+/* The document fields, or NULLs. */
+static void doc_fields(json_t *in, const char *out[4])
+{
+    json_t *doc = json_object_get(in, "document");
+    out[0] = str(doc, "type");
+    out[1] = str(doc, "number");
+    out[2] = str(doc, "country");
+    out[3] = str(doc, "expiry");
+}
+
+ct_status ct_travellers_create(ct_store *st, const char *user_id, json_t *in, ct_field_error *fe,
+                               json_t **out)
+{
+    if (!validate(in, fe))
+        return CT_INVALID;
+    char id[40], now[24];
+    ct__accounts_new_id("trv", id);
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    const char *d[4];
+    doc_fields(in, d);
+    const char *p[] = {id,
+                       user_id,
+                       str(in, "given_name"),
+                       str(in, "family_name"),
+                       str(in, "birth_date"),
+                       str(in, "gender"),
+                       d[0],
+                       d[1],
+                       d[2],
+                       d[3],
+                       now,
+                       now};
+    ct_status rc = ct_store_run(st,
+                                "INSERT INTO travellers (id, user_id, given_name, family_name,"
+                                " birth_date, gender, document_type, document_number,"
+                                " document_country, document_expiry, created_at, updated_at)"
+                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                12, p);
+    return rc ? rc : ct_travellers_get(st, user_id, id, out);
+}
+
+ct_status ct_travellers_update(ct_store *st, const char *user_id, const char *id, json_t *in,
+                               ct_field_error *fe, json_t **out)
+{
+    json_t *existing = NULL;
+    ct_status rc = ct_travellers_get(st, user_id, id, &existing);
+    json_decref(existing);
+    if (rc)
+        return rc;
+    if (!validate(in, fe))
+        return CT_INVALID;
+    char now[24];
+    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    const char *d[4];
+    doc_fields(in, d);
+    const char *p[] = {str(in, "given_name"),
+                       str(in, "family_name"),
+                       str(in, "birth_date"),
+                       str(in, "gender"),
+                       d[0],
+                       d[1],
+                       d[2],
+                       d[3],
+                       now,
+                       id,
+                       user_id};
+    rc = ct_store_run(st,
+                      "UPDATE travellers SET given_name = ?, family_name = ?, birth_date = ?,"
+                      " gender = ?, document_type = ?, document_number = ?,"
+                      " document_country = ?, document_expiry = ?, updated_at = ?"
+                      " WHERE id = ? AND user_id = ?",
+                      11, p);
+    return rc ? rc : ct_travellers_get(st, user_id, id, out);
+}
+
+ct_status ct_travellers_delete(ct_store *st, const char *user_id, const char *id)
+{
+    json_t *existing = NULL;
+    ct_status rc = ct_travellers_get(st, user_id, id, &existing);
+    json_decref(existing);
+    if (rc)
+        return rc;
+    const char *p[] = {id, user_id};
+    return ct_store_run(st, "DELETE FROM travellers WHERE id = ? AND user_id = ?", 2, p);
+}

@@ -1,0 +1,23 @@
+/* mailer.h: sends e-mail over SMTP with libcurl.
+ *
+ * One message per call: a plain-text UTF-8 body with From, To, Subject, Date and Message-ID
+ * headers (Subject encoded as RFC 2047 when not ASCII). Connection errors and 4xx/5xx SMTP
+ * replies return CT_UNAVAILABLE with the reason in err. Thread-safe: each call uses its own
+ * curl handle. */
+#ifndef CT_NOTIFY_MAILER_H
+#define CT_NOTIFY_MAILER_H
+
+#include <stddef.h>
+
+#include "base/status.h"
+
+typedef struct ct_mailer {
+    const char *smtp_url; /* e.g. "smtp://127.0.0.1:2525" */
+    const char *from;     /* e.g. "Contrail <no-reply@contrail.test>" */
+    int timeout_s;        /* whole transfer, default 10 */
+} ct_mailer;
+
+ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject, const char *body,
+                         char *err, size_t errlen);
+
+#endif
