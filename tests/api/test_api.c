@@ -17,6 +17,7 @@
 #include "http/http.h"
 #include "refdata/refdata.h"
 #include "store/store.h"
+#include "httpclient.h"
 #include "testsupport.h"
 
 static char tmpdir[256];
@@ -26,79 +27,24 @@ static ct_router *router;
 static ct_http_server *server;
 static int port;
 
-typedef struct response {
-    long status;
-    char *body;
-    char headers[4096];
-} response;
+typedef ts_response response;
 
-static size_t on_body(char *p, size_t size, size_t n, void *ud)
-{
-    ct_strbuf_append(ud, p, size * n);
-    return size * n;
-}
-
-static size_t on_header(char *p, size_t size, size_t n, void *ud)
-{
-    response *r = ud;
-    size_t used = strlen(r->headers), len = size * n;
-    if (used + len < sizeof(r->headers)) {
-        memcpy(r->headers + used, p, len);
-        r->headers[used + len] = '\0';
-    }
-    return len;
-}
-
-/* Performs a request; body may be NULL. extra_header may be NULL. */
+/* One request to the server under test, with at most one extra header line. */
 static response request(const char *method, const char *path, const char *body,
                         const char *extra_header)
 {
-    response r = {0};
-    ct_strbuf sb;
-    ct_strbuf_init(&sb, 8u << 20);
-    CURL *c = curl_easy_init();
-    char url[1024];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 20L);
-    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
-    struct curl_slist *hdrs = NULL;
-    if (extra_header != NULL)
-        hdrs = curl_slist_append(hdrs, extra_header);
-    if (body != NULL) {
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
-    }
-    if (strcmp(method, "HEAD") == 0)
-        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK)
-        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
-    curl_slist_free_all(hdrs);
-    curl_easy_cleanup(c);
-    r.body = ct_strbuf_take(&sb);
-    return r;
+    const char *headers[] = {extra_header, NULL};
+    return ts_http(method, port, path, body, extra_header ? headers : NULL);
 }
 
 static json_t *json_of(const response *r)
 {
-    json_error_t err;
-    json_t *j = json_loads(r->body, 0, &err);
-    if (j == NULL)
-        fail_msg("not JSON (%s): %.200s", err.text, r->body);
-    return j;
+    return ts_json(r);
 }
 
 static int has_header(const response *r, const char *line)
 {
-    return strcasestr(r->headers, line) != NULL;
+    return ts_has_header(r, line);
 }
 
 static int setup(void **state)

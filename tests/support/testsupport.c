@@ -59,8 +59,7 @@ static int pg_fresh_schema(const char *base, char *out, size_t len)
     static int counter;
     char schema[64], sql[256];
     snprintf(schema, sizeof(schema), "t_%d_%d", (int)getpid(), ++counter);
-    snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS %s CASCADE; CREATE SCHEMA %s", schema,
-             schema);
+    snprintf(sql, sizeof(sql), "CREATE SCHEMA %s", schema);
     PGresult *r = PQexec(c, sql);
     int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
     PQclear(r);

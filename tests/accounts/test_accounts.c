@@ -1,0 +1,482 @@
+/* test_accounts.c: the accounts module on every engine: registration rules, argon2id
+ * parameters, sign-in answers and timing, refresh rotation and reuse detection, sign-out,
+ * password change, throttling, travellers and their scoping, API keys, export and erasure;
+ * and the JWT negative suite. */
+#include "ct_test.h"
+
+#include <jwt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "accounts/accounts.h"
+#include "testsupport.h"
+
+static char tmpdir[256];
+static char urls[2][512];
+static int nurls;
+static ct_accounts acc;
+static const char *secret = "test-secret-0123456789abcdefghijklmnopqrstuvwxyz";
+
+static int setup(void **state)
+{
+    (void)state;
+    ts_tempdir(tmpdir, sizeof(tmpdir));
+    nurls = ts_store_urls(tmpdir, urls, 2);
+    ct_accounts_config cfg = {.jwt_secret = secret, .signin_failures_per_hour = 5};
+    if (ct_accounts_init(&acc, &cfg) != CT_OK)
+        fail_msg("init");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ts_rmtree(tmpdir);
+    return 0;
+}
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static void register_user(ct_store *st, const char *email, char id[40])
+{
+    ct_field_error fe = {"", ""};
+    ct_status rc =
+        ct_accounts_register(&acc, st, email, "correct horse battery", "Ada", "1.2.3.4", id, &fe);
+    if (rc)
+        fail_msg("register %s: %s %s", email, fe.field, fe.message);
+}
+
+static void registration_rules(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        ct_field_error fe = {"", ""};
+        char id[40];
+        assert_int_equal(
+            ct_accounts_register(&acc, st, "not-an-email", "long enough pw", NULL, NULL, id, &fe),
+            CT_INVALID);
+        assert_string_equal(fe.field, "email");
+        assert_int_equal(
+            ct_accounts_register(&acc, st, "a@example.com", "short", NULL, NULL, id, &fe),
+            CT_INVALID);
+        assert_string_equal(fe.field, "password");
+        assert_int_equal(
+            ct_accounts_register(&acc, st, "a@example.com", "a@example.com", NULL, NULL, id, &fe),
+            CT_INVALID);
+        register_user(st, "Ada@Example.com", id);
+        assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another password", NULL,
+                                              NULL, id, &fe),
+                         CT_CONFLICT);
+        assert_string_equal(fe.field, "email");
+        /* argon2id with the required parameters. */
+        ct_stmt *s = NULL;
+        assert_int_equal(ct_store_prepare(st, "SELECT password_hash, email FROM users", &s), CT_OK);
+        assert_int_equal(ct_stmt_step(s), CT_ROW);
+        assert_non_null(strstr(ct_stmt_text(s, 0), "$argon2id$v=19$m=19456,t=2,p=1$"));
+        assert_string_equal(ct_stmt_text(s, 1), "ada@example.com");
+        ct_stmt_finalize(s);
+        ct_store_close(st);
+    }
+}
+
+static void sign_in_answers_and_timing(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "bob@example.com", id);
+        ct_session_tokens t;
+        int retry = 0;
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "BOB@example.com", "correct horse battery",
+                                             "9.9.9.1", &t, &retry),
+                         CT_OK);
+        ct_principal p;
+        assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
+        assert_string_equal(p.user_id, id);
+        assert_string_equal(p.role, "user");
+        assert_int_equal(t.expires_in, 900);
+        /* Wrong password and unknown e-mail: same status, both pay for an argon2 verify. */
+        double t0 = now_ms();
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "bob@example.com", "wrong password!",
+                                             "9.9.9.2", &t, &retry),
+                         CT_INVALID);
+        double wrong = now_ms() - t0;
+        t0 = now_ms();
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "nobody@example.com", "wrong password!",
+                                             "9.9.9.3", &t, &retry),
+                         CT_INVALID);
+        double unknown = now_ms() - t0;
+        assert_true(wrong > 10 && unknown > 10); /* argon2id at 19 MiB is not instant */
+        assert_true(unknown > wrong / 3 && unknown < wrong * 3);
+        ct_store_close(st);
+    }
+}
+
+static void refresh_rotation_and_reuse(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "carol@example.com", id);
+        ct_session_tokens first, second, third;
+        int retry;
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "carol@example.com", "correct horse battery",
+                                             NULL, &first, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_refresh(&acc, st, first.refresh, NULL, &second), CT_OK);
+        assert_string_not_equal(first.refresh, second.refresh);
+        /* Reusing the spent token revokes the family: the live one dies too. */
+        assert_int_equal(ct_accounts_refresh(&acc, st, first.refresh, NULL, &third), CT_INVALID);
+        assert_int_equal(ct_accounts_refresh(&acc, st, second.refresh, NULL, &third), CT_INVALID);
+        /* Another sign-in is another family, unaffected; sign-out ends it. */
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "carol@example.com", "correct horse battery",
+                                             NULL, &first, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_refresh(&acc, st, first.refresh, NULL, &second), CT_OK);
+        assert_int_equal(ct_accounts_sign_out(&acc, st, second.refresh), CT_OK);
+        assert_int_equal(ct_accounts_refresh(&acc, st, second.refresh, NULL, &third), CT_INVALID);
+        assert_int_equal(ct_accounts_refresh(&acc, st, "garbage", NULL, &third), CT_INVALID);
+        /* Expired refresh tokens are refused. */
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "carol@example.com", "correct horse battery",
+                                             NULL, &first, &retry),
+                         CT_OK);
+        ct__accounts_clock_offset = 31 * 86400;
+        assert_int_equal(ct_accounts_refresh(&acc, st, first.refresh, NULL, &third), CT_INVALID);
+        ct__accounts_clock_offset = 0;
+        /* Reuse was logged. */
+        int64_t n = 0;
+        assert_int_equal(ct_store_query_int64(st,
+                                              "SELECT COUNT(*) FROM security_events WHERE kind ="
+                                              " 'refresh_reuse'",
+                                              &n),
+                         CT_OK);
+        assert_int_equal(n, 1);
+        ct_store_close(st);
+    }
+}
+
+static void password_change_ends_sessions(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "dan@example.com", id);
+        ct_session_tokens t, u;
+        int retry;
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "dan@example.com", "correct horse battery",
+                                             NULL, &t, &retry),
+                         CT_OK);
+        ct_field_error fe = {"", ""};
+        assert_int_equal(
+            ct_accounts_change_password(&acc, st, id, "wrong", "new password 123", NULL, &fe),
+            CT_INVALID);
+        assert_string_equal(fe.field, "current_password");
+        assert_int_equal(ct_accounts_change_password(&acc, st, id, "correct horse battery",
+                                                     "new password 123", NULL, &fe),
+                         CT_OK);
+        assert_int_equal(ct_accounts_refresh(&acc, st, t.refresh, NULL, &u), CT_INVALID);
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "dan@example.com", "correct horse battery",
+                                             NULL, &t, &retry),
+                         CT_INVALID);
+        assert_int_equal(
+            ct_accounts_sign_in(&acc, st, "dan@example.com", "new password 123", NULL, &t, &retry),
+            CT_OK);
+        /* Reset requests never reveal whether an account exists. */
+        assert_int_equal(ct_accounts_request_reset(&acc, st, "dan@example.com", NULL), CT_OK);
+        assert_int_equal(ct_accounts_request_reset(&acc, st, "ghost@example.com", NULL), CT_OK);
+        assert_int_equal(
+            ct_accounts_reset_password(&acc, st, "not-a-token", "whatever 12345", NULL, &fe),
+            CT_INVALID);
+        assert_string_equal(fe.field, "token");
+        assert_int_equal(ct_accounts_verify_email(&acc, st, "not-a-token"), CT_INVALID);
+        ct_store_close(st);
+    }
+}
+
+static void failed_sign_ins_are_throttled(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "eve@example.com", id);
+        ct_session_tokens t;
+        int retry = 0;
+        for (int i = 0; i < 5; i++) /* the test configuration allows 5 an hour */
+            assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "bad guess 1234",
+                                                 "7.7.7.7", &t, &retry),
+                             CT_INVALID);
+        /* Per account: even the right password from another address waits. */
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "correct horse battery",
+                                             "8.8.8.8", &t, &retry),
+                         CT_AGAIN);
+        assert_true(retry > 3500 && retry <= 3600);
+        /* Per IP: another account from the same address waits too. */
+        register_user(st, "frank@example.com", id);
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "frank@example.com", "correct horse battery",
+                                             "7.7.7.7", &t, &retry),
+                         CT_AGAIN);
+        /* An hour later both work again. */
+        ct__accounts_clock_offset = 3601;
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "correct horse battery",
+                                             "8.8.8.8", &t, &retry),
+                         CT_OK);
+        ct__accounts_clock_offset = 0;
+        ct_store_close(st);
+    }
+}
+
+static json_t *traveller(const char *given, const char *birth)
+{
+    return json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "given_name", given,
+                     "family_name", "Lovelace", "birth_date", birth, "gender", "F", "document",
+                     "type", "passport", "number", "X1234567", "country", "GB", "expiry",
+                     "2031-05-01");
+}
+
+static void travellers_validated_and_scoped(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char a[40], b[40];
+        register_user(st, "gina@example.com", a);
+        register_user(st, "hugo@example.com", b);
+        ct_field_error fe = {"", ""};
+        json_t *in = traveller("Ada", "1990-12-10"), *out = NULL;
+        assert_int_equal(ct_travellers_create(st, a, in, &fe, &out), CT_OK);
+        const char *tid = json_string_value(json_object_get(out, "id"));
+        char id[40];
+        snprintf(id, sizeof(id), "%s", tid);
+        json_decref(out);
+        /* Another user's id is not found, for every operation. */
+        assert_int_equal(ct_travellers_get(st, b, id, &out), CT_NOT_FOUND);
+        assert_int_equal(ct_travellers_update(st, b, id, in, &fe, &out), CT_NOT_FOUND);
+        assert_int_equal(ct_travellers_delete(st, b, id), CT_NOT_FOUND);
+        assert_int_equal(ct_travellers_get(st, a, id, &out), CT_OK);
+        json_decref(out);
+        json_decref(in);
+        struct {
+            json_t *in;
+            const char *field;
+        } bad[] = {
+            {traveller("Ad4", "1990-12-10"), "given_name"},
+            {traveller("Ada", "2990-12-10"), "birth_date"},
+            {traveller("Ada", "1990-02-30"), "birth_date"},
+            {json_pack("{s:s, s:s, s:s, s:s}", "given_name", "Ada", "family_name", "L",
+                       "birth_date", "1990-01-01", "gender", "Q"),
+             "gender"},
+            {json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "given_name", "Ada",
+                       "family_name", "L", "birth_date", "1990-01-01", "document", "type",
+                       "passport", "number", "x1", "country", "GB", "expiry", "2031-01-01"),
+             "document.number"},
+            {json_pack("{s:s, s:s, s:s, s:{s:s, s:s, s:s, s:s}}", "given_name", "Ada",
+                       "family_name", "L", "birth_date", "1990-01-01", "document", "type",
+                       "passport", "number", "X1234567", "country", "GB", "expiry", "2001-01-01"),
+             "document.expiry"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            assert_int_equal(ct_travellers_create(st, a, bad[i].in, &fe, &out), CT_INVALID);
+            assert_string_equal(fe.field, bad[i].field);
+            json_decref(bad[i].in);
+        }
+        json_t *ok_names = json_pack("{s:s, s:s, s:s}", "given_name", "Zoë-Anne", "family_name",
+                                     "O'Brien", "birth_date", "1985-07-04");
+        assert_int_equal(ct_travellers_create(st, a, ok_names, &fe, &out), CT_OK);
+        json_decref(out);
+        json_decref(ok_names);
+        ct_store_close(st);
+    }
+}
+
+static void api_keys_export_and_erasure(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char a[40];
+        register_user(st, "ivy@example.com", a);
+        ct_field_error fe = {"", ""};
+        json_t *in = json_pack("{s:s, s:[s, s], s:i}", "name", "partner", "scopes", "search",
+                               "offers", "rate_per_minute", 120),
+               *out = NULL;
+        assert_int_equal(ct_apikeys_create(st, a, in, NULL, &fe, &out), CT_OK);
+        char key[100], kid[40];
+        snprintf(key, sizeof(key), "%s", json_string_value(json_object_get(out, "key")));
+        snprintf(kid, sizeof(kid), "%s", json_string_value(json_object_get(out, "id")));
+        json_decref(out);
+        json_decref(in);
+        ct_principal p;
+        assert_int_equal(ct_apikeys_authenticate(st, key, &p), CT_OK);
+        assert_string_equal(p.user_id, a);
+        assert_string_equal(p.scopes, "search offers");
+        assert_int_equal(p.rate_per_minute, 120);
+        /* The secret is stored only as a hash. */
+        int64_t n = -1;
+        char sql[300];
+        snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM api_keys WHERE key_hash = '%s'", key);
+        assert_int_equal(ct_store_query_int64(st, sql, &n), CT_OK);
+        assert_int_equal(n, 0);
+        in = json_pack("{s:s, s:[s]}", "name", "x", "scopes", "admin");
+        assert_int_equal(ct_apikeys_create(st, a, in, NULL, &fe, &out), CT_INVALID);
+        assert_string_equal(fe.field, "scopes");
+        json_decref(in);
+        assert_int_equal(ct_apikeys_revoke(st, "usr_other", kid, NULL), CT_NOT_FOUND);
+        assert_int_equal(ct_apikeys_revoke(st, a, kid, NULL), CT_OK);
+        assert_int_equal(ct_apikeys_authenticate(st, key, &p), CT_INVALID);
+        /* Export holds everything; erasure removes it and anonymises the log. */
+        json_t *t = traveller("Ivy", "1991-01-01");
+        assert_int_equal(ct_travellers_create(st, a, t, &fe, &out), CT_OK);
+        json_decref(out);
+        json_decref(t);
+        json_t *exp = NULL;
+        assert_int_equal(ct_accounts_export(st, a, &exp), CT_OK);
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(exp, "profile"), "email")),
+            "ivy@example.com");
+        assert_int_equal(json_array_size(json_object_get(exp, "travellers")), 1);
+        assert_int_equal(json_array_size(json_object_get(exp, "api_keys")), 1);
+        assert_true(json_array_size(json_object_get(exp, "security_events")) >= 3);
+        json_decref(exp);
+        assert_int_equal(ct_accounts_delete(&acc, st, a, "wrong password", NULL, &fe), CT_INVALID);
+        assert_int_equal(ct_accounts_delete(&acc, st, a, "correct horse battery", NULL, &fe),
+                         CT_OK);
+        const char *checks[] = {"SELECT COUNT(*) FROM users WHERE email = 'ivy@example.com'",
+                                "SELECT COUNT(*) FROM travellers WHERE given_name = 'Ivy'",
+                                "SELECT COUNT(*) FROM api_keys WHERE name = 'partner'",
+                                "SELECT COUNT(*) FROM security_events WHERE subject ="
+                                " 'ivy@example.com'"};
+        for (size_t i = 0; i < 4; i++) {
+            assert_int_equal(ct_store_query_int64(st, checks[i], &n), CT_OK);
+            assert_int_equal(n, 0);
+        }
+        ct_store_close(st);
+    }
+}
+
+/* Signs claims with any algorithm and key through libjwt. */
+static char *make_jwt(jwt_alg_t alg, const char *key, const char *iss, const char *aud, long iat,
+                      long nbf, long exp, const char *role)
+{
+    jwt_t *j = NULL;
+    jwt_new(&j);
+    jwt_add_grant(j, "iss", iss);
+    jwt_add_grant(j, "aud", aud);
+    jwt_add_grant(j, "sub", "usr_0123456789abcdef0123456789abcdef");
+    jwt_add_grant(j, "role", role);
+    jwt_add_grant_int(j, "iat", iat);
+    jwt_add_grant_int(j, "nbf", nbf);
+    jwt_add_grant_int(j, "exp", exp);
+    jwt_set_alg(j, alg, (const unsigned char *)key, key ? (int)strlen(key) : 0);
+    char *t = jwt_encode_str(j);
+    jwt_free(j);
+    return t;
+}
+
+static char *b64url(const char *s)
+{
+    char *out = malloc(strlen(s) * 2 + 8);
+    sodium_bin2base64(out, strlen(s) * 2 + 8, (const unsigned char *)s, strlen(s),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    return out;
+}
+
+static void jwt_negative_suite(void **state)
+{
+    (void)state;
+    long now = (long)time(NULL);
+    ct_principal p;
+    char *ok =
+        make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now, now, now + 600, "user");
+    assert_int_equal(ct_accounts_verify_access(&acc, ok, &p), CT_OK);
+    struct {
+        const char *what;
+        char *token;
+    } bad[] = {
+        {"wrong key", make_jwt(JWT_ALG_HS256, "another-secret-0123456789abcdefghij", "contrail",
+                               "contrail-api", now, now, now + 600, "user")},
+        {"HS512 with our key",
+         make_jwt(JWT_ALG_HS512, secret, "contrail", "contrail-api", now, now, now + 600, "user")},
+        {"expired", make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now - 1000,
+                             now - 1000, now - 100, "user")},
+        {"not yet valid", make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now,
+                                   now + 3600, now + 3700, "user")},
+        {"wrong issuer",
+         make_jwt(JWT_ALG_HS256, secret, "evil", "contrail-api", now, now, now + 600, "user")},
+        {"wrong audience",
+         make_jwt(JWT_ALG_HS256, secret, "contrail", "other", now, now, now + 600, "user")},
+        {"lifetime over 15 minutes", make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api",
+                                              now, now, now + 86400, "user")},
+        {"unknown role",
+         make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now, now, now + 600, "root")},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (ct_accounts_verify_access(&acc, bad[i].token, &p) != CT_INVALID)
+            fail_msg("accepted: %s", bad[i].what);
+        free(bad[i].token);
+    }
+    /* alg none: header says none, payload valid, empty signature. */
+    char payload[300];
+    snprintf(payload, sizeof(payload),
+             "{\"iss\":\"contrail\",\"aud\":\"contrail-api\",\"sub\":\"usr_0123456789abcdef0123456"
+             "789abcdef\",\"role\":\"admin\",\"iat\":%ld,\"nbf\":%ld,\"exp\":%ld}",
+             now, now, now + 600);
+    char *h = b64url("{\"alg\":\"none\",\"typ\":\"JWT\"}"), *pl = b64url(payload);
+    char none[1024];
+    snprintf(none, sizeof(none), "%s.%s.", h, pl);
+    assert_int_equal(ct_accounts_verify_access(&acc, none, &p), CT_INVALID);
+    /* Tampered payload: role raised to admin, signature of the original kept. */
+    const char *sig = strrchr(ok, '.');
+    char tampered[2048];
+    char *h2 = b64url("{\"alg\":\"HS256\",\"typ\":\"JWT\"}");
+    snprintf(tampered, sizeof(tampered), "%s.%s%s", h2, pl, sig);
+    assert_int_equal(ct_accounts_verify_access(&acc, tampered, &p), CT_INVALID);
+    /* Key confusion: RS256 header over an HMAC made with our secret as the "public key". */
+    char *h3 = b64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}");
+    char signing[1024];
+    snprintf(signing, sizeof(signing), "%s.%s", h3, pl);
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state hs;
+    crypto_auth_hmacsha256_init(&hs, (const unsigned char *)secret, strlen(secret));
+    crypto_auth_hmacsha256_update(&hs, (const unsigned char *)signing, strlen(signing));
+    crypto_auth_hmacsha256_final(&hs, mac);
+    char macb64[64], confused[2048];
+    sodium_bin2base64(macb64, sizeof(macb64), mac, sizeof(mac),
+                      sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    snprintf(confused, sizeof(confused), "%s.%s", signing, macb64);
+    assert_int_equal(ct_accounts_verify_access(&acc, confused, &p), CT_INVALID);
+    assert_int_equal(ct_accounts_verify_access(&acc, "", &p), CT_INVALID);
+    assert_int_equal(ct_accounts_verify_access(&acc, "a.b", &p), CT_INVALID);
+    assert_int_equal(ct_accounts_verify_access(&acc, "a.b.c.d", &p), CT_INVALID);
+    free(h);
+    free(h2);
+    free(h3);
+    free(pl);
+    free(ok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(registration_rules),
+        cmocka_unit_test(sign_in_answers_and_timing),
+        cmocka_unit_test(refresh_rotation_and_reuse),
+        cmocka_unit_test(password_change_ends_sessions),
+        cmocka_unit_test(failed_sign_ins_are_throttled),
+        cmocka_unit_test(travellers_validated_and_scoped),
+        cmocka_unit_test(api_keys_export_and_erasure),
+        cmocka_unit_test(jwt_negative_suite),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,90 @@
+/* httpclient.c: see httpclient.h. */
+#define _GNU_SOURCE
+#include "httpclient.h"
+
+#include <curl/curl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/strbuf.h"
+
+static size_t on_body(char *p, size_t size, size_t n, void *ud)
+{
+    ct_strbuf_append(ud, p, size * n);
+    return size * n;
+}
+
+static size_t on_header(char *p, size_t size, size_t n, void *ud)
+{
+    ts_response *r = ud;
+    size_t used = strlen(r->headers), len = size * n;
+    if (used + len < sizeof(r->headers)) {
+        memcpy(r->headers + used, p, len);
+        r->headers[used + len] = '\0';
+    }
+    return len;
+}
+
+ts_response ts_http(const char *method, int port, const char *path, const char *body,
+                    const char *const *headers)
+{
+    ts_response r;
+    memset(&r, 0, sizeof(r));
+    ct_strbuf sb;
+    ct_strbuf_init(&sb, 16u << 20);
+    CURL *c = curl_easy_init();
+    char url[2048];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &sb);
+    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+    curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
+    struct curl_slist *hdrs = NULL;
+    for (int i = 0; headers != NULL && headers[i] != NULL; i++)
+        hdrs = curl_slist_append(hdrs, headers[i]);
+    if (body != NULL) {
+        curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+    }
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+    CURLcode rc = curl_easy_perform(c);
+    if (rc != CURLE_OK)
+        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    curl_slist_free_all(hdrs);
+    curl_easy_cleanup(c);
+    r.body = ct_strbuf_take(&sb);
+    return r;
+}
+
+void ts_response_free(ts_response *r)
+{
+    free(r->body);
+    r->body = NULL;
+}
+
+json_t *ts_json(const ts_response *r)
+{
+    json_error_t err;
+    json_t *j = json_loads(r->body, 0, &err);
+    if (j == NULL)
+        fail_msg("not JSON (%s): %.200s", err.text, r->body);
+    return j;
+}
+
+int ts_has_header(const ts_response *r, const char *text)
+{
+    return strcasestr(r->headers, text) != NULL;
+}

@@ -1,0 +1,26 @@
+/* httpclient.h: a small libcurl client for the HTTP integration tests. */
+#ifndef CT_TEST_HTTPCLIENT_H
+#define CT_TEST_HTTPCLIENT_H
+
+#include <jansson.h>
+
+typedef struct ts_response {
+    long status;
+    char *body;         /* malloc'd, NUL-terminated; free with ts_response_free */
+    char headers[4096]; /* raw response header lines */
+} ts_response;
+
+/* Performs METHOD http://127.0.0.1:port/path with an optional body (sent as JSON) and up
+ * to 4 extra header lines (NULL-terminated array, or NULL). Fails the test on a transport
+ * error. The path is sent as is (no normalisation of "..": tests probe traversal). */
+ts_response ts_http(const char *method, int port, const char *path, const char *body,
+                    const char *const *headers);
+void ts_response_free(ts_response *r);
+
+/* Parses the body as JSON (fails the test when it is not). Caller decrefs. */
+json_t *ts_json(const ts_response *r);
+
+/* 1 when a header line containing `text` (case-insensitive) was received. */
+int ts_has_header(const ts_response *r, const char *text);
+
+#endif
