@@ -30,7 +30,7 @@ free_port() {
 }
 
 build/release/contrail serve --db "sqlite:$work/bench.db" --port 0 --port-file "$work/port" \
-  --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" \
+  --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" --rate-limit-ip 0 \
   --refdata-dir "$root/data/node_modules" >"$work/contrail.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
