@@ -9,5 +9,8 @@ echo "== autocomplete in process (peer: SQL LIKE on SQLite and PostgreSQL)"
 pg_url=$(scripts/pg-cluster.sh start "$pgdir")
 CT_BENCH_PG_URL=$pg_url build/release/bench_autocomplete data/node_modules 200 2>/dev/null
 echo
+echo "== SSIM reader (peers: fgets + sscanf, raw read + memchr line count)"
+build/release/bench_ssim
+echo
 echo "== HTTP (peer: nginx serving a static file)"
 bench/http.sh
