@@ -9,6 +9,9 @@ echo "== autocomplete in process (peer: SQL LIKE on SQLite and PostgreSQL)"
 pg_url=$(scripts/pg-cluster.sh start "$pgdir")
 CT_BENCH_PG_URL=$pg_url build/release/bench_autocomplete data/node_modules 200 2>/dev/null
 echo
+echo "== SSIM reader (peers: fgets + sscanf, raw read + memchr line count)"
+build/release/bench_ssim
+echo
 echo "== accounts: sign-ins and token verifications (peers: bare libsodium)"
 build/release/bench_accounts 40 2>/dev/null
 echo

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   build-essential cmake pkg-config clang-format
+  clang libclang-rt-14-dev # the fuzz drivers: clang -fsanitize=fuzzer (libFuzzer is in clang-rt)
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libicu-dev
   libcurl4-openssl-dev libsodium-dev libjwt-dev libcmocka-dev
   postgresql chromium wrk nginx-light curl

@@ -3,8 +3,9 @@
 #   1. deps (scripts/deps.sh) and the clang-format check;
 #   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
 #   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   4. the web app's unit tests (Vitest) and production build;
-#   5. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
+#   4. a bounded libFuzzer run of the SSIM reader (scripts/fuzz.sh, 20 seconds);
+#   5. the web app's unit tests (Vitest) and production build;
+#   6. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -45,6 +46,10 @@ for type in Debug Asan; do
     ctest --test-dir "$dir" --output-on-failure -j"$jobs"
   suite_ok "C tests ($type)"
 done
+
+echo "== fuzz ssim (libFuzzer + ASan + UBSan, 20 s)"
+scripts/fuzz.sh 20
+suite_ok "fuzz ssim"
 
 echo "== web unit tests"
 (cd web && npm test --silent)

@@ -89,6 +89,8 @@ static char day_var(int offset)
 /* What a leg's record says on one date; a period is split where it changes. */
 typedef struct leg_sig {
     int dep_var, arr_var; /* UTC offsets, seconds */
+    int dep_local_min;    /* STD as the wall clock reads it (moved on a spring-forward gap) */
+    int dep_day;          /* departure date variation */
     int arr_local_min;    /* STA, local minutes */
     int arr_day;          /* arrival date variation */
 } leg_sig;
@@ -107,8 +109,12 @@ static void leg_signature(const sb_world *w, const sb_flight *f, int64_t day, le
         const sb_zone *zd = &w->zones[w->airports[f->legs[l].dest].zone];
         sig[l].dep_var = sb_zone_offset_at(zo, dep);
         sig[l].arr_var = sb_zone_offset_at(zd, arr);
-        int64_t local = arr + sig[l].arr_var;
+        int64_t local = dep + sig[l].dep_var;
         int64_t local_day = floor_div(local, 86400);
+        sig[l].dep_local_min = (int)((local - local_day * 86400) / 60);
+        sig[l].dep_day = (int)(local_day - day);
+        local = arr + sig[l].arr_var;
+        local_day = floor_div(local, 86400);
         sig[l].arr_local_min = (int)((local - local_day * 86400) / 60);
         sig[l].arr_day = (int)(local_day - day);
     }
@@ -138,7 +144,7 @@ static void write_leg(ssim_out *o, const sb_world *w, const sb_flight *f, int l,
         }
     }
     put(rec, 37, w->airports[leg->origin].iata);
-    fmt_hhmm(leg->dep_local_min, buf);
+    fmt_hhmm(sig->dep_local_min, buf);
     put(rec, 40, buf);
     put(rec, 44, buf);
     fmt_variation(sig->dep_var, buf);
@@ -157,7 +163,7 @@ static void write_leg(ssim_out *o, const sb_world *w, const sb_flight *f, int l,
     else
         snprintf(buf, sizeof(buf), "Y%d", ac->seats_economy);
     put(rec, 173, buf);
-    char vars[3] = {day_var(leg->dep_day_offset), day_var(sig->arr_day), 0};
+    char vars[3] = {day_var(sig->dep_day), day_var(sig->arr_day), 0};
     put(rec, 193, vars);
     emit(o, rec, 1);
 }
