@@ -32,4 +32,35 @@ ct_store *ts_open_migrated(const char *url);
 /* Writes `text` to dir/rel (creating parent folders). */
 void ts_write_file(const char *dir, const char *rel, const char *text);
 
+/* ---- HTTP and child processes (the sandbox server tests) ---- */
+
+typedef struct ts_response {
+    long status;        /* HTTP status, or -1 when the transfer failed */
+    char *body;         /* NUL-terminated; free with ts_response_free */
+    char headers[4096]; /* raw response header lines */
+} ts_response;
+
+/* Performs one request with libcurl (`body` and `headers`, a NULL-terminated list of
+ * "Name: value" lines, may be NULL). Safe to call from any thread: it never fails the test, it
+ * returns status -1 instead. A body is sent as application/json unless a header overrides. */
+ts_response ts_http(const char *method, const char *url, const char *body,
+                    const char *const *headers);
+void ts_response_free(ts_response *r);
+
+/* 1 when the response has a header line containing `line` (case-insensitive). */
+int ts_has_header(const ts_response *r, const char *line);
+
+/* The built contrail-sandbox program (CT_SANDBOX_BIN, set by CTest); fails the test if unset. */
+const char *ts_sandbox_bin(void);
+
+/* Starts argv[0] with argv, stdout and stderr to `log_path`; returns the child's pid. */
+int ts_spawn(char *const argv[], const char *log_path);
+
+/* Waits up to timeout_ms for a port file and returns the port it holds, or -1. */
+int ts_wait_port_file(const char *path, int timeout_ms);
+
+/* Sends `sig` to the child and waits up to timeout_ms for it; returns its exit code, 128+signal
+ * when a signal killed it, or -1 when it did not exit in time (it is then killed). */
+int ts_stop_child(int pid, int sig, int timeout_ms);
+
 #endif
