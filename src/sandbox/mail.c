@@ -357,11 +357,12 @@ static void h_list(ct_http_req *req, void *ctx)
         return;
     }
     char to[256];
-    if (to_q != NULL && (*to_q == '\0' || strlen(to_q) >= sizeof(to))) {
+    size_t to_len = to_q ? strlen(to_q) : 0;
+    if (to_q != NULL && (to_len == 0 || to_len >= sizeof(to))) {
         ct_http_problem_field(req, "to", "expected an email address (at most 255 characters)");
         return;
     }
-    for (size_t i = 0; to_q != NULL && i <= strlen(to_q); i++)
+    for (size_t i = 0; to_q != NULL && i <= to_len; i++)
         to[i] = (char)tolower((unsigned char)to_q[i]);
     ct_store *st = sb_dbpool_acquire(m->db);
     json_t *items = json_array();
