@@ -173,7 +173,9 @@ static pid_t start_sandbox(const ct_config *cfg)
     snprintf(size, sizeof(size), "--size=%s", ct_config_get(cfg, "sandbox_size", "default"));
     snprintf(refdata, sizeof(refdata), "--refdata-dir=%s",
              ct_config_get(cfg, "refdata_dir", DEFAULT_REFDATA));
-    char *argv[] = {prog, "world", dir, seed, size, refdata, NULL};
+    static char smtp[64];
+    snprintf(smtp, sizeof(smtp), "--smtp-port=%s", ct_config_get(cfg, "sandbox_smtp_port", "2525"));
+    char *argv[] = {prog, "world", dir, seed, size, refdata, smtp, NULL};
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
@@ -270,7 +272,13 @@ static int open_services(const ct_config *cfg, int threads, ct_app *app, ct_acco
         fprintf(stderr, "contrail: no usable JWT secret (at least 32 characters)\n");
         return -1;
     }
-    mailer->smtp_url = ct_config_get(cfg, "smtp_url", NULL);
+    /* With the sandbox world, account e-mails go to its mail server. */
+    static char sandbox_smtp[64];
+    const char *with_sandbox = ct_config_get(cfg, "sandbox", "false");
+    snprintf(sandbox_smtp, sizeof(sandbox_smtp), "smtp://127.0.0.1:%s",
+             ct_config_get(cfg, "sandbox_smtp_port", "2525"));
+    int sandbox_on = strcmp(with_sandbox, "true") == 0 || strcmp(with_sandbox, "1") == 0;
+    mailer->smtp_url = ct_config_get(cfg, "smtp_url", sandbox_on ? sandbox_smtp : NULL);
     mailer->from = ct_config_get(cfg, "mail_from", "Contrail <no-reply@contrail.test>");
     snprintf(public_url, sizeof(public_url), "%s",
              ct_config_get(cfg, "public_url", "http://127.0.0.1"));

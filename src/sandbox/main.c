@@ -1,29 +1,38 @@
-/* main.c: `contrail-sandbox`, the simulated outside world, one subcommand per part.
+/* main.c: the `contrail-sandbox` program, the simulated outside world.
  *
- * Each part is its own process in `make run` (and `contrail sandbox PART ...` runs one alone):
- * world generation, the providers' HTTP servers, the payment processor and the mail server.
- * Every subcommand takes its configuration through base/config.h like `contrail` does. */
+ * A dispatch table from the first positional argument to a subcommand entry point
+ * `int fn(const ct_config *cfg)` that returns the exit code. Configuration is loaded once here
+ * (flags over CONTRAIL_* over --config), as `contrail` does; the log level applies to every
+ * subcommand. */
 #include <stdio.h>
 #include <string.h>
 
 #include "base/config.h"
 #include "base/log.h"
 #include "sandbox/sandbox.h"
+#include "sandbox/services.h"
 
-static const struct {
+typedef struct command {
     const char *name;
     int (*run)(const ct_config *cfg);
-    const char *help;
-} commands[] = {
-    {"generate", sb_generate_main, "generate the world and write its SSIM files"},
-    {"world", sb_world_main, "run the whole world: every service, supervised"},
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"world", sb_world_main, "run the whole world: every service, supervised, on free ports"},
+    {"generate", sb_generate_main, "generate the world and write one SSIM file per carrier"},
+    {"clock", sb_clock_main, "show, set (set --at ISO8601 --speed X) or reset the world clock"},
+    {"payments", sb_payments_main, "run the card payment processor (HTTP)"},
+    {"mail", sb_mail_main, "run the mail server (SMTP) and its mailbox API (HTTP)"},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: contrail-sandbox <command> [--flag value ...]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-        fprintf(out, "  %-12s %s\n", commands[i].name, commands[i].help);
+        fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\nEvery flag is also CONTRAIL_<NAME> or `name = value` in --config;"
+                 " docs/sandbox.md lists them.\n");
 }
 
 int main(int argc, char **argv)
@@ -38,21 +47,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "contrail-sandbox: %s\n", err);
         return 2;
     }
-    int level = ct_log_level_parse(ct_config_get(cfg, "log_level", "info"));
-    ct_log_set_level(level < 0 ? CT_LOG_INFO : (ct_log_level)level);
-    const char *cmd = ct_config_positional(cfg, 0);
     int code = 2;
-    size_t i = 0;
-    for (; i < sizeof(commands) / sizeof(commands[0]); i++) {
-        if (strcmp(cmd, commands[i].name) == 0) {
+    int level = ct_log_level_parse(ct_config_get(cfg, "log_level", "info"));
+    const char *name = ct_config_positional(cfg, 0);
+    if (level < 0) {
+        fprintf(stderr, "contrail-sandbox: log_level: expected debug, info, warn, error or off\n");
+        goto cleanup;
+    }
+    ct_log_set_level((ct_log_level)level);
+    for (size_t i = 0; name != NULL && i < sizeof(commands) / sizeof(commands[0]); i++) {
+        if (strcmp(name, commands[i].name) == 0) {
             code = commands[i].run(cfg);
-            break;
+            goto cleanup;
         }
     }
-    if (i == sizeof(commands) / sizeof(commands[0])) {
-        fprintf(stderr, "contrail-sandbox: unknown command '%s'\n", cmd);
-        usage(stderr);
-    }
+    fprintf(stderr, "contrail-sandbox: unknown command '%s'\n", name ? name : "");
+    usage(stderr);
+cleanup:
     ct_config_free(cfg);
     return code;
 }

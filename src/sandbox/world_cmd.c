@@ -32,6 +32,8 @@ typedef struct service {
 } service;
 
 static const service services[] = {
+    {"payments", "payments", {"payments", NULL}},
+    {"mail", "mail", {"mail", NULL}},
     {NULL, NULL, {NULL}},
 };
 
@@ -94,6 +96,16 @@ static void build_children(world_run *r)
             }
         }
         add_arg(r, c, &argc, "--dir=", r->dir);
+        char path[600];
+        snprintf(path, sizeof(path), "%s/%s.db", r->dir, services[i].name);
+        add_arg(r, c, &argc, "--db=sqlite:", path);
+        snprintf(path, sizeof(path), "%s/clock.json", r->dir);
+        add_arg(r, c, &argc, "--clock=", path);
+        if (strcmp(services[i].kind, "mail") == 0) {
+            add_arg(r, c, &argc, "--smtp-port=", ct_config_get(r->cfg, "smtp_port", "2525"));
+            snprintf(path, sizeof(path), "%s/run/%s.smtp.port", r->dir, services[i].name);
+            add_arg(r, c, &argc, "--smtp-port-file=", path);
+        }
         add_arg(r, c, &argc, "--port=", "0");
         char pf[600];
         snprintf(pf, sizeof(pf), "%s/run/%s.port", r->dir, services[i].name);
@@ -127,6 +139,12 @@ static int publish(world_run *r, const char *ssim_dir)
         char url[64];
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
         json_t *entry = json_pack("{s:s, s:s}", "name", r->children[i].name, "url", url);
+        if (strcmp(r->kinds[i], "mail") == 0) {
+            char smtp_pf[640], smtp[64];
+            snprintf(smtp_pf, sizeof(smtp_pf), "%s/run/%s.smtp.port", r->dir, r->children[i].name);
+            snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", read_port(smtp_pf));
+            json_object_set_new(entry, "smtp", json_string(smtp));
+        }
         if (strcmp(r->kinds[i], "provider") == 0)
             json_array_append_new(providers, entry);
         else

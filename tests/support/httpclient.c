@@ -31,16 +31,15 @@ static size_t on_header(char *p, size_t size, size_t n, void *ud)
     return len;
 }
 
-ts_response ts_http(const char *method, int port, const char *path, const char *body,
-                    const char *const *headers)
+ts_response ts_http_url(const char *method, const char *url, const char *body,
+                        const char *const *headers)
 {
     ts_response r;
     memset(&r, 0, sizeof(r));
+    r.status = -1;
     ct_strbuf sb;
     ct_strbuf_init(&sb, 16u << 20);
     CURL *c = curl_easy_init();
-    char url[2048];
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
     curl_easy_setopt(c, CURLOPT_URL, url);
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
@@ -48,6 +47,7 @@ ts_response ts_http(const char *method, int port, const char *path, const char *
     curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
     curl_easy_setopt(c, CURLOPT_HEADERDATA, &r);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     struct curl_slist *hdrs = NULL;
     for (int i = 0; headers != NULL && headers[i] != NULL; i++)
@@ -59,13 +59,22 @@ ts_response ts_http(const char *method, int port, const char *path, const char *
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
-    CURLcode rc = curl_easy_perform(c);
-    if (rc != CURLE_OK)
-        fail_msg("%s %s: %s", method, path, curl_easy_strerror(rc));
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
+    if (curl_easy_perform(c) == CURLE_OK)
+        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &r.status);
     curl_slist_free_all(hdrs);
     curl_easy_cleanup(c);
     r.body = ct_strbuf_take(&sb);
+    return r;
+}
+
+ts_response ts_http(const char *method, int port, const char *path, const char *body,
+                    const char *const *headers)
+{
+    char url[2048];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, path);
+    ts_response r = ts_http_url(method, url, body, headers);
+    if (r.status < 0)
+        fail_msg("%s %s: transfer failed", method, path);
     return r;
 }
 

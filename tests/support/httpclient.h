@@ -5,10 +5,16 @@
 #include <jansson.h>
 
 typedef struct ts_response {
-    long status;
+    long status;        /* HTTP status, or -1 when the transfer failed (ts_http_url) */
     char *body;         /* malloc'd, NUL-terminated; free with ts_response_free */
     char headers[4096]; /* raw response header lines */
 } ts_response;
+
+/* Performs one request to a full URL. Safe from any thread: it never fails the test but
+ * returns status -1 when the transfer failed. `headers` is a NULL-terminated list of
+ * "Name: value" lines or NULL; a body is sent as application/json. */
+ts_response ts_http_url(const char *method, const char *url, const char *body,
+                        const char *const *headers);
 
 /* Performs METHOD http://127.0.0.1:port/path with an optional body (sent as JSON) and up
  * to 4 extra header lines (NULL-terminated array, or NULL). Fails the test on a transport

@@ -1,7 +1,13 @@
 /* testsupport.c: see testsupport.h. */
+#define _GNU_SOURCE
 #include "testsupport.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <strings.h>
+#include <sys/wait.h>
+#include <time.h>
 #include <libpq-fe.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,6 +20,8 @@
 
 #include <cmocka.h>
 
+#include "base/alloc.h"
+#include "base/strbuf.h"
 #include "store/migrate.h"
 
 const char *ts_source_dir(void)
@@ -118,4 +126,70 @@ void ts_write_file(const char *dir, const char *rel, const char *text)
         fail_msg("cannot write %s", path);
     fputs(text, f);
     fclose(f);
+}
+
+const char *ts_sandbox_bin(void)
+{
+    const char *bin = getenv("CT_SANDBOX_BIN");
+    if (bin == NULL || access(bin, X_OK) != 0)
+        fail_msg("CT_SANDBOX_BIN does not name the built contrail-sandbox (run through ctest)");
+    return bin;
+}
+
+int ts_spawn(char *const argv[], const char *log_path)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(log_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+        }
+        sigset_t none;
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return (int)pid;
+}
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int ts_wait_port_file(const char *path, int timeout_ms)
+{
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+        FILE *f = fopen(path, "r");
+        int port = -1;
+        if (f != NULL) {
+            if (fscanf(f, "%d", &port) != 1)
+                port = -1;
+            fclose(f);
+        }
+        if (port > 0)
+            return port;
+        sleep_ms(20);
+    }
+    return -1;
+}
+
+int ts_stop_child(int pid, int sig, int timeout_ms)
+{
+    kill((pid_t)pid, sig);
+    for (int waited = 0; waited <= timeout_ms; waited += 20) {
+        int status = 0;
+        pid_t done = waitpid((pid_t)pid, &status, WNOHANG);
+        if (done == (pid_t)pid)
+            return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        sleep_ms(20);
+    }
+    kill((pid_t)pid, SIGKILL);
+    waitpid((pid_t)pid, NULL, 0);
+    return -1;
 }

@@ -32,4 +32,19 @@ ct_store *ts_open_migrated(const char *url);
 /* Writes `text` to dir/rel (creating parent folders). */
 void ts_write_file(const char *dir, const char *rel, const char *text);
 
+/* ---- child processes (the sandbox server tests); HTTP helpers are in httpclient.h ---- */
+
+/* The built contrail-sandbox program (CT_SANDBOX_BIN, set by CTest); fails the test if unset. */
+const char *ts_sandbox_bin(void);
+
+/* Starts argv[0] with argv, stdout and stderr to `log_path`; returns the child's pid. */
+int ts_spawn(char *const argv[], const char *log_path);
+
+/* Waits up to timeout_ms for a port file and returns the port it holds, or -1. */
+int ts_wait_port_file(const char *path, int timeout_ms);
+
+/* Sends `sig` to the child and waits up to timeout_ms for it; returns its exit code, 128+signal
+ * when a signal killed it, or -1 when it did not exit in time (it is then killed). */
+int ts_stop_child(int pid, int sig, int timeout_ms);
+
 #endif
