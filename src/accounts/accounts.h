@@ -152,6 +152,8 @@ void ct__accounts_new_token(char out[64]);
 void ct__accounts_sha256_hex(const char *s, char out[65]);
 /* Lower-cases and validates an e-mail address; 0 when malformed. */
 int ct__accounts_normalize_email(const char *in, char *out, size_t len);
+/* Fills a field error. */
+void ct__accounts_field_error(ct_field_error *fe, const char *field, const char *message);
 /* Current time (seconds); tests may move it (ct__accounts_clock_offset). */
 int64_t ct__accounts_now(void);
 extern int64_t ct__accounts_clock_offset;

@@ -58,3 +58,9 @@ int ct__accounts_normalize_email(const char *in, char *out, size_t len)
     out[n] = '\0';
     return 1;
 }
+
+void ct__accounts_field_error(ct_field_error *fe, const char *field, const char *message)
+{
+    snprintf(fe->field, sizeof(fe->field), "%s", field);
+    snprintf(fe->message, sizeof(fe->message), "%s", message);
+}

@@ -12,12 +12,6 @@
 
 static const char *known_scopes[] = {"search", "offers", "bookings", "prices"};
 
-static void field_error(ct_field_error *fe, const char *field, const char *message)
-{
-    snprintf(fe->field, sizeof(fe->field), "%s", field);
-    snprintf(fe->message, sizeof(fe->message), "%s", message);
-}
-
 /* Joins validated scopes into out ("search offers"); 0 on an unknown or duplicate scope. */
 static int collect_scopes(json_t *arr, char *out, size_t len)
 {
@@ -47,19 +41,19 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
     const char *name = json_string_value(json_object_get(in, "name"));
     if (name == NULL || strlen(name) == 0 || strlen(name) > 64 ||
         !ct_utf8_valid(name, strlen(name))) {
-        field_error(fe, "name", "must be 1-64 characters");
+        ct__accounts_field_error(fe, "name", "must be 1-64 characters");
         return CT_INVALID;
     }
     char scopes[160];
     if (!collect_scopes(json_object_get(in, "scopes"), scopes, sizeof(scopes))) {
-        field_error(fe, "scopes",
-                    "must list 1-4 distinct scopes of search, offers, bookings, prices");
+        ct__accounts_field_error(
+            fe, "scopes", "must list 1-4 distinct scopes of search, offers, bookings, prices");
         return CT_INVALID;
     }
     json_t *r = json_object_get(in, "rate_per_minute");
     json_int_t rate = r == NULL ? 600 : json_integer_value(r);
     if (r != NULL && (!json_is_integer(r) || rate < 1 || rate > 100000)) {
-        field_error(fe, "rate_per_minute", "must be an integer from 1 to 100000");
+        ct__accounts_field_error(fe, "rate_per_minute", "must be an integer from 1 to 100000");
         return CT_INVALID;
     }
     char id[40], secret[64], prefix[9], key[96], hash[65], now[24], rate_s[24];

@@ -14,25 +14,19 @@
 #define VERIFY_TTL (24 * 3600)
 #define RESET_TTL  3600
 
-static void field_error(ct_field_error *fe, const char *field, const char *message)
-{
-    snprintf(fe->field, sizeof(fe->field), "%s", field);
-    snprintf(fe->message, sizeof(fe->message), "%s", message);
-}
-
 static int password_ok(const char *pw, const char *email, ct_field_error *fe, const char *field)
 {
     size_t n = strlen(pw);
     if (n < 10 || n > 128) {
-        field_error(fe, field, "must be 10 to 128 characters");
+        ct__accounts_field_error(fe, field, "must be 10 to 128 characters");
         return 0;
     }
     if (!ct_utf8_valid(pw, n)) {
-        field_error(fe, field, "must be valid UTF-8");
+        ct__accounts_field_error(fe, field, "must be valid UTF-8");
         return 0;
     }
     if (email != NULL && strcasecmp(pw, email) == 0) {
-        field_error(fe, field, "must not be the e-mail address");
+        ct__accounts_field_error(fe, field, "must not be the e-mail address");
         return 0;
     }
     return 1;
@@ -115,17 +109,17 @@ ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
 {
     char norm[256];
     if (email == NULL || !ct__accounts_normalize_email(email, norm, sizeof(norm))) {
-        field_error(fe, "email", "must be a valid e-mail address");
+        ct__accounts_field_error(fe, "email", "must be a valid e-mail address");
         return CT_INVALID;
     }
     if (password == NULL) {
-        field_error(fe, "password", "is required");
+        ct__accounts_field_error(fe, "password", "is required");
         return CT_INVALID;
     }
     if (!password_ok(password, norm, fe, "password"))
         return CT_INVALID;
     if (name != NULL && (strlen(name) > 100 || !ct_utf8_valid(name, strlen(name)))) {
-        field_error(fe, "name", "must be at most 100 characters of valid UTF-8");
+        ct__accounts_field_error(fe, "name", "must be at most 100 characters of valid UTF-8");
         return CT_INVALID;
     }
     char hash[crypto_pwhash_STRBYTES], now[24];
@@ -139,7 +133,7 @@ ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 6, p);
     if (rc == CT_CONFLICT) {
-        field_error(fe, "email", "is already registered");
+        ct__accounts_field_error(fe, "email", "is already registered");
         return CT_CONFLICT;
     }
     char token[64];
@@ -211,12 +205,12 @@ ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *
     if (hash[0] == '\0')
         return CT_NOT_FOUND;
     if (current == NULL || crypto_pwhash_str_verify(hash, current, strlen(current)) != 0) {
-        field_error(fe, "current_password", "is not correct");
+        ct__accounts_field_error(fe, "current_password", "is not correct");
         ct_security_log(st, user_id, "password_change_failed", email, ip, NULL);
         return CT_INVALID;
     }
     if (next == NULL) {
-        field_error(fe, "new_password", "is required");
+        ct__accounts_field_error(fe, "new_password", "is required");
         return CT_INVALID;
     }
     if (!password_ok(next, email, fe, "new_password"))
@@ -262,7 +256,7 @@ ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *t
 {
     (void)a;
     if (password == NULL) {
-        field_error(fe, "password", "is required");
+        ct__accounts_field_error(fe, "password", "is required");
         return CT_INVALID;
     }
     if (!password_ok(password, NULL, fe, "password"))
@@ -270,7 +264,7 @@ ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *t
     char user_id[40];
     ct_status rc = use_email_token(st, token ? token : "", "reset", user_id);
     if (rc == CT_INVALID) {
-        field_error(fe, "token", "is invalid, used or expired");
+        ct__accounts_field_error(fe, "token", "is invalid, used or expired");
         return rc;
     }
     if (!rc)

@@ -8,12 +8,6 @@
 
 static const char *cabins[] = {"economy", "premium_economy", "business", "first"};
 
-static void field_error(ct_field_error *fe, const char *field, const char *message)
-{
-    snprintf(fe->field, sizeof(fe->field), "%s", field);
-    snprintf(fe->message, sizeof(fe->message), "%s", message);
-}
-
 ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out)
 {
     ct_stmt *s = NULL;
@@ -65,7 +59,7 @@ static int text_field(json_t *patch, const char *key, const char **value, ct_fie
         return 1;
     }
     if (!json_is_string(v) || !check(json_string_value(v))) {
-        field_error(fe, key, message);
+        ct__accounts_field_error(fe, key, message);
         return 0;
     }
     *value = json_string_value(v);
@@ -98,7 +92,7 @@ static int bool_field(json_t *obj, const char *key, const char *path, int *value
     if (v == NULL)
         return 1;
     if (!json_is_boolean(v)) {
-        field_error(fe, path, "must be true or false");
+        ct__accounts_field_error(fe, path, "must be true or false");
         return 0;
     }
     *value = json_is_true(v);
@@ -114,7 +108,7 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
         return rc;
     if (!json_is_object(patch)) {
         json_decref(current);
-        field_error(fe, "body", "must be a JSON object");
+        ct__accounts_field_error(fe, "body", "must be a JSON object");
         return CT_INVALID;
     }
     const char *name = json_string_value(json_object_get(current, "name"));
@@ -135,7 +129,7 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
              text_field(patch, "cabin", &cabin, fe, check_cabin,
                         "must be economy, premium_economy, business or first");
     if (ok && np != NULL && !json_is_object(np)) {
-        field_error(fe, "notifications", "must be an object");
+        ct__accounts_field_error(fe, "notifications", "must be an object");
         ok = 0;
     }
     ok = ok && bool_field(np, "email", "notifications.email", &ne, fe) &&
@@ -197,7 +191,7 @@ ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
     if (hash[0] == '\0')
         return CT_NOT_FOUND;
     if (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
-        field_error(fe, "password", "is not correct");
+        ct__accounts_field_error(fe, "password", "is not correct");
         return CT_INVALID;
     }
     rc = ct_store_begin(st);

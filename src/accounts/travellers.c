@@ -13,12 +13,6 @@
 #include "base/text.h"
 #include "base/timeutil.h"
 
-static void field_error(ct_field_error *fe, const char *field, const char *message)
-{
-    snprintf(fe->field, sizeof(fe->field), "%s", field);
-    snprintf(fe->message, sizeof(fe->message), "%s", message);
-}
-
 static int valid_name(const char *s)
 {
     size_t n = strlen(s);
@@ -55,14 +49,15 @@ static const char *str(json_t *in, const char *key)
 static int validate(json_t *in, ct_field_error *fe)
 {
     if (!json_is_object(in)) {
-        field_error(fe, "body", "must be a JSON object");
+        ct__accounts_field_error(fe, "body", "must be a JSON object");
         return 0;
     }
     static const char *names[] = {"given_name", "family_name"};
     for (int i = 0; i < 2; i++) {
         const char *v = str(in, names[i]);
         if (v == NULL || !valid_name(v)) {
-            field_error(fe, names[i], "must be 1-64 letters, spaces, hyphens or apostrophes");
+            ct__accounts_field_error(fe, names[i],
+                                     "must be 1-64 letters, spaces, hyphens or apostrophes");
             return 0;
         }
     }
@@ -70,40 +65,41 @@ static int validate(json_t *in, ct_field_error *fe)
     const char *birth = str(in, "birth_date");
     if (birth == NULL || ct_date_parse(birth, &day) != CT_OK ||
         day < ct_days_from_civil(1900, 1, 1) || day > today) {
-        field_error(fe, "birth_date", "must be a date (YYYY-MM-DD) between 1900 and today");
+        ct__accounts_field_error(fe, "birth_date",
+                                 "must be a date (YYYY-MM-DD) between 1900 and today");
         return 0;
     }
     json_t *g = json_object_get(in, "gender");
     if (g != NULL && !json_is_null(g) &&
         (!json_is_string(g) || strlen(json_string_value(g)) != 1 ||
          !strchr("FMX", json_string_value(g)[0]))) {
-        field_error(fe, "gender", "must be F, M or X");
+        ct__accounts_field_error(fe, "gender", "must be F, M or X");
         return 0;
     }
     json_t *doc = json_object_get(in, "document");
     if (doc == NULL || json_is_null(doc))
         return 1;
     if (!json_is_object(doc)) {
-        field_error(fe, "document", "must be an object");
+        ct__accounts_field_error(fe, "document", "must be an object");
         return 0;
     }
     const char *type = str(doc, "type"), *number = str(doc, "number");
     const char *country = str(doc, "country"), *expiry = str(doc, "expiry");
     if (type == NULL || (strcmp(type, "passport") && strcmp(type, "id_card"))) {
-        field_error(fe, "document.type", "must be passport or id_card");
+        ct__accounts_field_error(fe, "document.type", "must be passport or id_card");
         return 0;
     }
     if (number == NULL || !valid_document_number(number)) {
-        field_error(fe, "document.number", "must be 5-20 capital letters and digits");
+        ct__accounts_field_error(fe, "document.number", "must be 5-20 capital letters and digits");
         return 0;
     }
     if (country == NULL || strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
         !isupper((unsigned char)country[1])) {
-        field_error(fe, "document.country", "must be an ISO 3166-1 alpha-2 code");
+        ct__accounts_field_error(fe, "document.country", "must be an ISO 3166-1 alpha-2 code");
         return 0;
     }
     if (expiry == NULL || ct_date_parse(expiry, &day) != CT_OK || day <= today) {
-        field_error(fe, "document.expiry", "must be a date (YYYY-MM-DD) after today");
+        ct__accounts_field_error(fe, "document.expiry", "must be a date (YYYY-MM-DD) after today");
         return 0;
     }
     return 1;
