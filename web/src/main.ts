@@ -3,7 +3,7 @@ import { AccountApi } from './accountApi';
 import { ProfileStore, type App, type View, type ViewFactory } from './app';
 import { mountNav } from './nav';
 import { Router, type RouteContext, type RouteName } from './router';
-import { fromQuery, mountSearchForm } from './searchForm';
+import { fromQuery, isCabin, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
 import { Session } from './session';
 import { utcToday } from './validators';
 import { accountView } from './views/account';
@@ -39,7 +39,24 @@ function boot(): void {
   const profile = new ProfileStore(() => api.getMe());
 
   let current: View | null = null;
-  let searchMounted = false;
+  let search: SearchFormHandle | null = null;
+  let prefsApplied = false;
+
+  /**
+   * Start a fresh search from the signed-in user's home airport and cabin
+   * (once per page load, only while the form is untouched and the URL
+   * carries no search of its own).
+   */
+  const applyPreferences = () => {
+    const p = profile.current;
+    if (!search || !p || prefsApplied) return;
+    prefsApplied = true;
+    if (window.location.search) return;
+    const patch: Partial<SearchState> = {};
+    if (p.home_airport && search.origin.input.value.trim() === '') patch.origin = p.home_airport;
+    if (p.cabin && isCabin(p.cabin)) patch.cabin = p.cabin;
+    if (Object.keys(patch).length > 0) void search.setState(patch);
+  };
 
   const render = (ctx: RouteContext) => {
     current?.destroy?.();
@@ -51,13 +68,13 @@ function boot(): void {
       appView.hidden = true;
       appView.replaceChildren();
       homeView.hidden = false;
-      if (!searchMounted) {
-        searchMounted = true;
-        const form = mountSearchForm(searchRoot);
+      if (!search) {
+        search = mountSearchForm(searchRoot);
         // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
         const initial = fromQuery(ctx.url.search);
-        if (Object.keys(initial).length > 0) void form.setState(initial);
+        if (Object.keys(initial).length > 0) void search.setState(initial);
       }
+      applyPreferences();
       focusTarget = document.getElementById('hero-title');
       if (ctx.flash) app.toast(ctx.flash);
     } else {
@@ -117,8 +134,11 @@ function boot(): void {
 
   const nav = mountNav(navList, app, () => router.route?.route.name ?? null);
 
+  profile.subscribe(() => applyPreferences());
+
   session.onChange((change) => {
     if (change.signedIn) return;
+    prefsApplied = false;
     profile.clear();
     // The refresh token was refused (expired, revoked, reused): leave protected pages.
     if (change.reason === 'expired' && router.route?.route.auth) {

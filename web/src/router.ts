@@ -166,14 +166,14 @@ export class Router {
     if (this.started) return;
     this.started = true;
     const onClick = (e: MouseEvent) => this.onClick(e);
-    const onPop = () => this.apply(true, false);
+    const onPop = () => this.apply(false);
     this.win.document.addEventListener('click', onClick);
     this.win.addEventListener('popstate', onPop);
     this.offs.push(
       () => this.win.document.removeEventListener('click', onClick),
       () => this.win.removeEventListener('popstate', onPop),
     );
-    this.apply(true, true);
+    this.apply(true);
   }
 
   stop(): void {
@@ -188,16 +188,16 @@ export class Router {
     if (opts.flash) this.flash = opts.flash;
     if (opts.replace) this.win.history.replaceState(null, '', target);
     else this.win.history.pushState(null, '', target);
-    this.apply(opts.replace ?? false, false);
+    this.apply(false);
   }
 
   /** Re-run the guards for the current URL (e.g. after signing out). */
   refresh(opts: { flash?: string } = {}): void {
     if (opts.flash) this.flash = opts.flash;
-    this.apply(true, false);
+    this.apply(false);
   }
 
-  private apply(_replace: boolean, initial: boolean): void {
+  private apply(initial: boolean): void {
     const loc = this.win.location;
     const res = resolve(`${loc.pathname}${loc.search}${loc.hash}`, this.opts.isSignedIn(), loc.origin);
     if (res.kind === 'redirect') {

@@ -8,7 +8,7 @@ import { resolve, type RouteContext, type Router } from './router';
 import { Session } from './session';
 import { FakeAuthServer, ManualTimers, MemoryStorage } from './testServer';
 import { flush, press } from './testUtils';
-import { signInView, signUpView } from './views/auth';
+import { resetPasswordView, signInView, signUpView, verifyEmailView } from './views/auth';
 import { travellersView } from './views/travellers';
 
 const PROFILE: Profile = {
@@ -356,5 +356,82 @@ describe('header navigation', () => {
     expect(server.count('/api/v1/sessions/revoke')).toBe(1);
     expect(app.session.signedIn).toBe(false);
     expect(ul.querySelector('#sign-in-link')).not.toBeNull();
+  });
+});
+
+describe('verify-email page', () => {
+  it('posts the token once, hides it from the address bar and shows success', async () => {
+    const { app } = await makeApp(false);
+    const verify = vi.spyOn(app.api, 'verifyEmail').mockResolvedValue();
+    window.history.replaceState(null, '', '/verify-email?token=tok-123');
+    const view = verifyEmailView(app, ctxFor('/verify-email?token=tok-123', false));
+    document.body.append(view.el);
+    expect(window.location.search).toBe('');
+    const status = view.el.querySelector('[role="status"]')!;
+    await vi.waitFor(() => expect(status.textContent).toMatch(/is confirmed/));
+    expect(verify).toHaveBeenCalledTimes(1);
+    expect(verify).toHaveBeenCalledWith('tok-123');
+    // Rendering the same link again (e.g. a re-render) does not spend a request.
+    const again = verifyEmailView(app, ctxFor('/verify-email?token=tok-123', false));
+    await vi.waitFor(() => expect(again.el.querySelector('[role="status"]')!.textContent).toMatch(/invalid|used/));
+    expect(verify).toHaveBeenCalledTimes(1);
+  });
+
+  it('explains an invalid or used link', async () => {
+    const { app } = await makeApp(false);
+    vi.spyOn(app.api, 'verifyEmail').mockRejectedValue(new ApiError(400, { status: 400, errors: [{ field: 'token', message: 'is invalid, used or expired' }] }));
+    const view = verifyEmailView(app, ctxFor('/verify-email?token=old', false));
+    await vi.waitFor(() => expect(view.el.querySelector('[role="status"]')!.textContent).toMatch(/already been used or has expired/));
+  });
+
+  it('says so when the link has no token, without calling the server', async () => {
+    const { app } = await makeApp(false);
+    const verify = vi.spyOn(app.api, 'verifyEmail');
+    const view = verifyEmailView(app, ctxFor('/verify-email', false));
+    expect(view.el.textContent).toMatch(/incomplete/);
+    expect(verify).not.toHaveBeenCalled();
+  });
+});
+
+describe('reset-password pages', () => {
+  it('requests a link without revealing whether the account exists', async () => {
+    const { app } = await makeApp(false);
+    const req = vi.spyOn(app.api, 'requestPasswordReset').mockResolvedValue();
+    const view = resetPasswordView(app, ctxFor('/reset-password', false));
+    document.body.append(view.el);
+    inputByLabel(view.el, 'E-mail address').value = 'nobody@example.com';
+    submit(view.el.querySelector('form')!);
+    const status = view.el.querySelector('.form-status')!;
+    await vi.waitFor(() => expect(status.textContent).toMatch(/If an account exists for nobody@example\.com/));
+    expect(req).toHaveBeenCalledWith('nobody@example.com');
+  });
+
+  it('sets a new password with the token, checking the repeat first', async () => {
+    const { app, navigate } = await makeApp(false);
+    const confirm = vi.spyOn(app.api, 'confirmPasswordReset').mockResolvedValue();
+    const view = resetPasswordView(app, ctxFor('/reset-password?token=rst-9', false));
+    document.body.append(view.el);
+    inputByLabel(view.el, 'New password').value = 'a brand new password';
+    const repeat = inputByLabel(view.el, 'Repeat the new password');
+    repeat.value = 'a brand new passw0rd';
+    submit(view.el.querySelector('form')!);
+    expect(confirm).not.toHaveBeenCalled();
+    expect(describedText(repeat)).toMatch(/not the same/);
+    repeat.value = 'a brand new password';
+    submit(view.el.querySelector('form')!);
+    await vi.waitFor(() => expect(navigate).toHaveBeenCalledWith('/sign-in', expect.objectContaining({ flash: expect.stringMatching(/changed/) })));
+    expect(confirm).toHaveBeenCalledWith('rst-9', 'a brand new password');
+  });
+
+  it('offers a new link when the token is spent', async () => {
+    const { app } = await makeApp(false);
+    vi.spyOn(app.api, 'confirmPasswordReset').mockRejectedValue(new ApiError(400, { status: 400, errors: [{ field: 'token', message: 'is invalid, used or expired' }] }));
+    const view = resetPasswordView(app, ctxFor('/reset-password?token=old', false));
+    document.body.append(view.el);
+    inputByLabel(view.el, 'New password').value = 'a brand new password';
+    inputByLabel(view.el, 'Repeat the new password').value = 'a brand new password';
+    submit(view.el.querySelector('form')!);
+    await vi.waitFor(() => expect(view.el.querySelector('[role="alert"]')!.textContent).toMatch(/invalid, has already been used/));
+    expect(view.el.querySelector('a[href="/reset-password"]')).not.toBeNull();
   });
 });

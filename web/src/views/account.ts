@@ -89,7 +89,7 @@ function profileSection(app: App, p: Profile, cleanups: (() => void)[]): HTMLEle
   // Home airport: the same accessible combobox as the search form.
   const homeId = nextId('f-home');
   const homeInput = h('input', { id: homeId, class: 'field-input', type: 'text', name: 'home_airport_text', placeholder: 'City or airport' });
-  const homeHint = h('p', { id: `${homeId}-hint`, class: 'field-hint' }, 'Searches start from here. Leave it empty for no default.');
+  const homeHint = h('p', { id: `${homeId}-hint`, class: 'field-hint' }, 'New searches start from here. Leave it empty for no default.');
   const homeError = h('p', { id: `${homeId}-error`, class: 'field-error', hidden: true });
   const homeLabel = h('label', { for: homeId, class: 'field-label' }, 'Home airport', h('span', { class: 'field-optional' }, ' (optional)'));
   const homeWrap = h('div', { class: 'field form-field field-place span-all', 'data-field': 'home_airport' }, homeLabel, h('div', { class: 'cb' }, homeInput), homeHint, homeError);
@@ -109,8 +109,8 @@ function profileSection(app: App, p: Profile, cleanups: (() => void)[]): HTMLEle
   homeWrap.querySelector('.cb')!.classList.add('cb-half');
   const currencyOptions = [{ value: '', label: 'No preference' }, ...CURRENCIES];
   if (p.currency && !CURRENCIES.some((x) => x.value === p.currency)) currencyOptions.push({ value: p.currency, label: p.currency });
-  const currency = field({ label: 'Currency', name: 'currency', type: 'select', options: currencyOptions, value: p.currency ?? '', hint: 'Prices are shown in this currency.' });
-  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: CABIN_OPTIONS, value: p.cabin ?? '', hint: 'Preselected when you search.' });
+  const currency = field({ label: 'Currency', name: 'currency', type: 'select', options: currencyOptions, value: p.currency ?? '', hint: 'Prices will be shown in this currency.' });
+  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: CABIN_OPTIONS, value: p.cabin ?? '', hint: 'Preselected when you start a search.' });
 
   const nEmail = switchField({ name: 'notify_email', label: 'E-mail', hint: 'Trip changes and price alerts by e-mail.', checked: p.notifications.email });
   const nInApp = switchField({ name: 'notify_in_app', label: 'In the app', hint: 'Notices shown when you are signed in.', checked: p.notifications.in_app });
