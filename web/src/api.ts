@@ -50,13 +50,34 @@ export interface Problem {
 export class ApiError extends Error {
   readonly status: number;
   readonly problem: Problem | null;
+  /** Seconds from a `Retry-After` header (429, 503), or null. */
+  readonly retryAfter: number | null;
 
-  constructor(status: number, problem: Problem | null, message?: string) {
+  constructor(status: number, problem: Problem | null, message?: string, retryAfter: number | null = null) {
     super(message ?? problem?.detail ?? problem?.title ?? `Request failed (HTTP ${status})`);
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;
+    this.retryAfter = retryAfter;
   }
+
+  /** Build the error for a non-2xx response (reads problem+json and Retry-After). */
+  static async fromResponse(res: Response): Promise<ApiError> {
+    return new ApiError(res.status, await readProblem(res), undefined, parseRetryAfter(res.headers.get('retry-after')));
+  }
+}
+
+/**
+ * Seconds to wait from a Retry-After value: delay-seconds or an HTTP date.
+ * Null when absent or unreadable.
+ */
+export function parseRetryAfter(value: string | null, now: number = Date.now()): number | null {
+  if (value == null) return null;
+  const v = value.trim();
+  if (/^\d+$/.test(v)) return Number(v);
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return null;
+  return Math.max(0, Math.ceil((t - now) / 1000));
 }
 
 export interface RequestOptions {
@@ -69,7 +90,7 @@ export interface RequestOptions {
 export const API_PREFIX = '/api/v1';
 export const DEFAULT_AIRPORT_LIMIT = 8;
 
-function defaultFetch(): FetchFn {
+export function defaultFetch(): FetchFn {
   // Bind so `this` is the global object (required by browsers).
   return (input, init) => globalThis.fetch(input, init);
 }
@@ -80,7 +101,7 @@ export function airportsUrl(q: string, limit = DEFAULT_AIRPORT_LIMIT, baseUrl = 
   return `${baseUrl}${API_PREFIX}/airports?${params.toString()}`;
 }
 
-async function readProblem(res: Response): Promise<Problem | null> {
+export async function readProblem(res: Response): Promise<Problem | null> {
   const type = res.headers.get('content-type') ?? '';
   if (!/json/i.test(type)) return null;
   try {

@@ -1,42 +1,154 @@
 import './style.css';
-import { fromQuery, mountSearchForm } from './searchForm';
+import { AccountApi } from './accountApi';
+import { ProfileStore, type App, type View, type ViewFactory } from './app';
+import { mountNav } from './nav';
+import { Router, type RouteContext, type RouteName } from './router';
+import { fromQuery, isCabin, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
+import { Session } from './session';
+import { utcToday } from './validators';
+import { accountView } from './views/account';
+import { resetPasswordView, signInView, signUpView, verifyEmailView } from './views/auth';
+import { notFoundView } from './views/notFound';
+import { securityView } from './views/security';
+import { travellersView } from './views/travellers';
+
+const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
+  'sign-in': signInView,
+  'sign-up': signUpView,
+  'verify-email': verifyEmailView,
+  'reset-password': resetPasswordView,
+  account: accountView,
+  travellers: travellersView,
+  security: securityView,
+  'not-found': notFoundView,
+};
 
 function boot(): void {
-  const root = document.getElementById('search-root');
-  if (!root) return;
-
-  const form = mountSearchForm(root);
-
-  // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
-  const initial = fromQuery(window.location.search);
-  if (Object.keys(initial).length > 0) void form.setState(initial);
+  const homeView = document.getElementById('home-view');
+  const appView = document.getElementById('app-view');
+  const searchRoot = document.getElementById('search-root');
+  const navList = document.querySelector<HTMLUListElement>('.site-nav ul');
+  const live = document.getElementById('app-live');
+  if (!homeView || !appView || !searchRoot || !navList) return;
 
   const year = document.getElementById('year');
   if (year) year.textContent = String(new Date().getFullYear());
 
-  // "Sign in" is a placeholder for now.
-  const signIn = document.getElementById('sign-in-link');
-  signIn?.addEventListener('click', (e) => {
-    e.preventDefault();
-    toast('Accounts are coming soon.');
+  const session = new Session();
+  const api = new AccountApi(session);
+  const profile = new ProfileStore(() => api.getMe());
+
+  let current: View | null = null;
+  let search: SearchFormHandle | null = null;
+  let prefsApplied = false;
+
+  /**
+   * Start a fresh search from the signed-in user's home airport and cabin
+   * (once per page load, only while the form is untouched and the URL
+   * carries no search of its own).
+   */
+  const applyPreferences = () => {
+    const p = profile.current;
+    if (!search || !p || prefsApplied) return;
+    prefsApplied = true;
+    if (window.location.search) return;
+    const patch: Partial<SearchState> = {};
+    if (p.home_airport && search.origin.input.value.trim() === '') patch.origin = p.home_airport;
+    if (p.cabin && isCabin(p.cabin)) patch.cabin = p.cabin;
+    if (Object.keys(patch).length > 0) void search.setState(patch);
+  };
+
+  const render = (ctx: RouteContext) => {
+    current?.destroy?.();
+    current = null;
+    const name = ctx.route.name;
+    document.title = name === 'home' ? 'Contrail — Flight search' : `${ctx.route.title} — Contrail`;
+    let focusTarget: HTMLElement | null = null;
+    if (name === 'home') {
+      appView.hidden = true;
+      appView.replaceChildren();
+      homeView.hidden = false;
+      if (!search) {
+        search = mountSearchForm(searchRoot);
+        // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
+        const initial = fromQuery(ctx.url.search);
+        if (Object.keys(initial).length > 0) void search.setState(initial);
+      }
+      applyPreferences();
+      focusTarget = document.getElementById('hero-title');
+      if (ctx.flash) app.toast(ctx.flash);
+    } else {
+      const factory = VIEWS[name] ?? notFoundView;
+      current = factory(app, ctx);
+      homeView.hidden = true;
+      appView.replaceChildren(current.el);
+      appView.hidden = false;
+      focusTarget = current.heading ?? null;
+      if (ctx.flash) app.announce(ctx.flash);
+    }
+    nav.update();
+    if (!ctx.initial) {
+      window.scrollTo(0, 0);
+      // Move focus to the new page's heading so keyboard and screen-reader users start there.
+      focusTarget?.setAttribute('tabindex', '-1');
+      focusTarget?.focus({ preventScroll: true });
+    }
+  };
+
+  const router = new Router({ isSignedIn: () => session.signedIn, render });
+
+  let toastTimer: ReturnType<typeof setTimeout> | undefined;
+  const app: App = {
+    session,
+    api,
+    profile,
+    router,
+    announce(message) {
+      if (!live) return;
+      live.textContent = '';
+      // A fresh text node after a tick is announced reliably.
+      setTimeout(() => (live.textContent = message), 60);
+    },
+    toast(message) {
+      const el = document.getElementById('toast');
+      if (!el) return;
+      el.textContent = message;
+      el.classList.add('is-visible');
+      clearTimeout(toastTimer);
+      toastTimer = setTimeout(() => el.classList.remove('is-visible'), 6000);
+    },
+    today: () => utcToday(),
+    download(blob, filename) {
+      const url = URL.createObjectURL(blob);
+      const a = document.createElement('a');
+      a.href = url;
+      a.download = filename;
+      a.rel = 'noopener';
+      a.hidden = true;
+      document.body.append(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    },
+  };
+
+  const nav = mountNav(navList, app, () => router.route?.route.name ?? null);
+
+  profile.subscribe(() => applyPreferences());
+
+  session.onChange((change) => {
+    if (change.signedIn) return;
+    prefsApplied = false;
+    profile.clear();
+    // The refresh token was refused (expired, revoked, reused): leave protected pages.
+    if (change.reason === 'expired' && router.route?.route.auth) {
+      router.refresh({ flash: 'Your session has ended. Please sign in again.' });
+    }
   });
-}
 
-let toastTimer: ReturnType<typeof setTimeout> | undefined;
-
-function toast(text: string): void {
-  let el = document.getElementById('toast');
-  if (!el) {
-    el = document.createElement('div');
-    el.id = 'toast';
-    el.className = 'toast';
-    el.setAttribute('role', 'status');
-    document.body.append(el);
-  }
-  el.textContent = text;
-  el.classList.add('is-visible');
-  clearTimeout(toastTimer);
-  toastTimer = setTimeout(() => el?.classList.remove('is-visible'), 3000);
+  router.start();
+  // A reload keeps the refresh token: load the profile for the header (refreshes the access token).
+  if (session.signedIn) void profile.load().catch(() => undefined);
 }
 
 if (document.readyState === 'loading') {

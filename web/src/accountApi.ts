@@ -1,0 +1,217 @@
+/**
+ * Typed calls for the account API (/api/v1/users, /password-resets, /me…).
+ * Public endpoints use plain fetch (no Authorization header: a stale bearer
+ * token would turn even a public call into a 401); everything under /me goes
+ * through `Session.authFetch`. Non-2xx answers throw `ApiError`.
+ */
+
+import { API_PREFIX, ApiError, defaultFetch, type FetchFn } from './api';
+import type { Session } from './session';
+import type { TravellerBody } from './validators';
+
+export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
+
+export interface Notifications {
+  email: boolean;
+  webhook: boolean;
+  in_app: boolean;
+}
+
+export interface Profile {
+  id: string;
+  email: string;
+  role: string;
+  email_verified: boolean;
+  name: string | null;
+  home_airport: string | null;
+  currency: string | null;
+  cabin: Cabin | null;
+  notifications: Notifications;
+  created_at: number;
+}
+
+export interface ProfilePatch {
+  name?: string | null;
+  home_airport?: string | null;
+  currency?: string | null;
+  cabin?: Cabin | null;
+  notifications?: Partial<Notifications>;
+}
+
+export interface Traveller {
+  id: string;
+  given_name: string;
+  family_name: string;
+  birth_date: string;
+  gender?: 'F' | 'M' | 'X' | null;
+  document?: { type: 'passport' | 'id_card'; number: string; country: string; expiry: string } | null;
+}
+
+export interface SecurityEvent {
+  id: string;
+  kind: string;
+  ip?: string | null;
+  detail?: string | null;
+  /** Seconds since the epoch. */
+  at: number;
+}
+
+export interface ExportFile {
+  blob: Blob;
+  filename: string;
+}
+
+/** Filename from `Content-Disposition: attachment; filename="x.json"`. */
+export function filenameFromDisposition(header: string | null, fallback: string): string {
+  if (!header) return fallback;
+  const star = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(header);
+  if (star) {
+    try {
+      return sanitizeFilename(decodeURIComponent(star[1]!.trim()), fallback);
+    } catch {
+      /* fall through */
+    }
+  }
+  const plain = /filename\s*=\s*"([^"]*)"|filename\s*=\s*([^;]+)/.exec(header);
+  const name = plain?.[1] ?? plain?.[2]?.trim();
+  return name ? sanitizeFilename(name, fallback) : fallback;
+}
+
+function sanitizeFilename(name: string, fallback: string): string {
+  const clean = name.replace(/[/\\\u0000-\u001f]/g, '').trim();
+  return clean && clean !== '.' && clean !== '..' ? clean : fallback;
+}
+
+function toProfile(raw: unknown): Profile {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const n = (r.notifications && typeof r.notifications === 'object' ? r.notifications : {}) as Record<string, unknown>;
+  const s = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  return {
+    id: typeof r.id === 'string' ? r.id : '',
+    email: typeof r.email === 'string' ? r.email : '',
+    role: typeof r.role === 'string' ? r.role : 'user',
+    email_verified: r.email_verified === true,
+    name: s(r.name),
+    home_airport: s(r.home_airport),
+    currency: s(r.currency),
+    cabin: (s(r.cabin) as Cabin | null) ?? null,
+    notifications: { email: n.email === true, webhook: n.webhook === true, in_app: n.in_app === true },
+    created_at: typeof r.created_at === 'number' ? r.created_at : 0,
+  };
+}
+
+function items<T>(raw: unknown): T[] {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  return Array.isArray(r.items) ? (r.items as T[]) : [];
+}
+
+export class AccountApi {
+  private readonly session: Session;
+  private readonly fetchFn: FetchFn;
+
+  constructor(session: Session, fetchFn?: FetchFn) {
+    this.session = session;
+    this.fetchFn = fetchFn ?? defaultFetch();
+  }
+
+  /* ---- helpers ---- */
+
+  private async publicPost(path: string, body: unknown): Promise<Response> {
+    const res = await this.fetchFn(`${API_PREFIX}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+      body: JSON.stringify(body),
+      credentials: 'same-origin',
+    });
+    if (!res.ok) throw await ApiError.fromResponse(res);
+    return res;
+  }
+
+  private async authed(path: string, method = 'GET', body?: unknown): Promise<Response> {
+    const init: RequestInit = { method };
+    if (body !== undefined) {
+      init.headers = { 'Content-Type': 'application/json' };
+      init.body = JSON.stringify(body);
+    }
+    const res = await this.session.authFetch(`${API_PREFIX}${path}`, init);
+    if (!res.ok) throw await ApiError.fromResponse(res);
+    return res;
+  }
+
+  private static async json(res: Response): Promise<unknown> {
+    try {
+      return await res.json();
+    } catch {
+      throw new ApiError(res.status, null, 'The server sent an unreadable response');
+    }
+  }
+
+  /* ---- public ---- */
+
+  /** POST /users → the new profile (not signed in yet: call session.signIn next). */
+  async register(input: { email: string; password: string; name?: string }): Promise<Profile> {
+    const body: Record<string, string> = { email: input.email, password: input.password };
+    if (input.name) body.name = input.name;
+    return toProfile(await AccountApi.json(await this.publicPost('/users', body)));
+  }
+
+  async verifyEmail(token: string): Promise<void> {
+    await this.publicPost('/users/verify-email', { token });
+  }
+
+  async requestPasswordReset(email: string): Promise<void> {
+    await this.publicPost('/password-resets', { email });
+  }
+
+  async confirmPasswordReset(token: string, password: string): Promise<void> {
+    await this.publicPost('/password-resets/confirm', { token, password });
+  }
+
+  /* ---- signed in ---- */
+
+  async getMe(): Promise<Profile> {
+    return toProfile(await AccountApi.json(await this.authed('/me')));
+  }
+
+  async updateMe(patch: ProfilePatch): Promise<Profile> {
+    return toProfile(await AccountApi.json(await this.authed('/me', 'PUT', patch)));
+  }
+
+  async changePassword(current: string, next: string): Promise<void> {
+    await this.authed('/me/password', 'PUT', { current_password: current, new_password: next });
+  }
+
+  async deleteMe(password: string): Promise<void> {
+    await this.authed('/me', 'DELETE', { password });
+  }
+
+  async exportData(): Promise<ExportFile> {
+    const res = await this.authed('/me/export');
+    const blob = await res.blob();
+    const type = blob.type || 'application/json';
+    return {
+      blob: blob.type ? blob : new Blob([blob], { type }),
+      filename: filenameFromDisposition(res.headers.get('content-disposition'), 'contrail-data.json'),
+    };
+  }
+
+  async securityEvents(): Promise<SecurityEvent[]> {
+    return items<SecurityEvent>(await AccountApi.json(await this.authed('/me/security-events')));
+  }
+
+  async listTravellers(): Promise<Traveller[]> {
+    return items<Traveller>(await AccountApi.json(await this.authed('/me/travellers')));
+  }
+
+  async createTraveller(t: TravellerBody): Promise<Traveller> {
+    return (await AccountApi.json(await this.authed('/me/travellers', 'POST', t))) as Traveller;
+  }
+
+  async updateTraveller(id: string, t: TravellerBody): Promise<Traveller> {
+    return (await AccountApi.json(await this.authed(`/me/travellers/${encodeURIComponent(id)}`, 'PUT', t))) as Traveller;
+  }
+
+  async deleteTraveller(id: string): Promise<void> {
+    await this.authed(`/me/travellers/${encodeURIComponent(id)}`, 'DELETE');
+  }
+}
