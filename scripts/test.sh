@@ -60,6 +60,7 @@ echo "== web build"
 echo "== end-to-end (Chromium, ASan server)"
 rm -f "$work/port"
 ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e.db" --port 0 \
+  --jwt-secret-file "$work/jwt.key" \
   --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
   --access-log false >"$work/server.log" 2>&1 &
 server_pid=$!
@@ -68,6 +69,8 @@ for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 mkdir -p web/e2e/out
 CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
   node web/e2e/run.mjs
+CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
+  node web/e2e/accounts.mjs
 kill -TERM "$server_pid"
 wait "$server_pid" || { cat "$work/server.log"; echo "server did not stop cleanly"; exit 1; }
 server_pid=""

@@ -75,6 +75,9 @@ ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg);
 ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                const char *password, const char *name, const char *ip,
                                char user_id[40], ct_field_error *fe);
+/* Sends a fresh verification link (earlier links stay valid until they expire). CT_CONFLICT
+ * when the address is already verified, CT_NOT_FOUND for an unknown user. */
+ct_status ct_accounts_resend_verification(ct_accounts *a, ct_store *st, const char *user_id);
 /* Marks the e-mail verified. CT_INVALID for an unknown, used or expired token. */
 ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *token);
 /* CT_OK with tokens; CT_INVALID for wrong credentials (same answer, same time for an

@@ -103,6 +103,17 @@ static ct_status use_email_token(ct_store *st, const char *token, const char *pu
     return rc;
 }
 
+static void mail_verification(ct_accounts *a, const char *email, const char *token)
+{
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "Welcome to Contrail.\n\nConfirm your e-mail address by opening this link within "
+             "24 hours:\n\n%s/verify-email?token=%s\n\nIf you did not create an account, ignore "
+             "this message.\n",
+             a->cfg.public_url, token);
+    send_mail(a, email, "Confirm your e-mail address", body);
+}
+
 ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                const char *password, const char *name, const char *ip,
                                char user_id[40], ct_field_error *fe)
@@ -142,14 +153,33 @@ ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
     if (rc)
         return rc;
     ct_security_log(st, user_id, "registered", norm, ip, NULL);
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "Welcome to Contrail.\n\nConfirm your e-mail address by opening this link within "
-             "24 hours:\n\n%s/verify-email?token=%s\n\nIf you did not create an account, ignore "
-             "this message.\n",
-             a->cfg.public_url, token);
-    send_mail(a, norm, "Confirm your e-mail address", body);
+    mail_verification(a, norm, token);
     return CT_OK;
+}
+
+ct_status ct_accounts_resend_verification(ct_accounts *a, ct_store *st, const char *user_id)
+{
+    char email[256] = "";
+    int verified = 0;
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, "SELECT email, email_verified FROM users WHERE id = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    if (ct_stmt_step(s) == CT_ROW) {
+        snprintf(email, sizeof(email), "%s", ct_stmt_text(s, 0));
+        verified = (int)ct_stmt_int64(s, 1);
+    }
+    ct_stmt_finalize(s);
+    if (email[0] == '\0')
+        return CT_NOT_FOUND;
+    if (verified)
+        return CT_CONFLICT;
+    char token[64];
+    rc = new_email_token(st, user_id, "verify", VERIFY_TTL, token);
+    if (!rc)
+        mail_verification(a, email, token);
+    return rc;
 }
 
 ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *token)

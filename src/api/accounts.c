@@ -220,6 +220,15 @@ void ct__api_me_update(ct_http_req *req, ct_api_call *call)
     json_t *in = ct__api_body_object(req);
     if (in == NULL)
         return;
+    /* The home airport must be one we know (an airport or a metropolitan area). */
+    const char *home = str(in, "home_airport");
+    if (home != NULL && call->app->refdata != NULL &&
+        ct_refdata_airport(call->app->refdata, home) == NULL &&
+        ct_refdata_metro(call->app->refdata, home) == NULL) {
+        ct_http_problem_field(req, "home_airport", "is not a known airport or city code");
+        json_decref(in);
+        return;
+    }
     ct_field_error fe = {"", ""};
     json_t *out = NULL;
     ct_status rc = ct_accounts_update_profile(call->store, call->principal.user_id, in, &fe, &out);
@@ -266,6 +275,18 @@ void ct__api_me_export(ct_http_req *req, ct_api_call *call)
     if (!rc)
         ct_http_add_header(req, "Content-Disposition",
                            "attachment; filename=\"contrail-data.json\"");
+}
+
+void ct__api_me_resend_verification(ct_http_req *req, ct_api_call *call)
+{
+    ct_status rc =
+        ct_accounts_resend_verification(call->app->accounts, call->store, call->principal.user_id);
+    if (rc == CT_CONFLICT)
+        ct_http_problem(req, 409, "Conflict", "the e-mail address is already verified");
+    else if (rc)
+        reply_result(req, rc, NULL, 0, &(ct_field_error){"", ""});
+    else
+        ct_http_reply_json(req, 202, json_pack("{s:s}", "status", "a new link was sent"));
 }
 
 void ct__api_me_events(ct_http_req *req, ct_api_call *call)
@@ -345,8 +366,6 @@ void ct__api_keys_create(ct_http_req *req, ct_api_call *call)
     ct_status rc = ct_apikeys_create(call->store, call->principal.user_id, in,
                                      ct_http_client_ip(req), &fe, &out);
     reply_result(req, rc, out, 201, &fe);
-    if (!rc)
-        ct_http_add_header(req, "Cache-Control", "no-store");
     json_decref(in);
 }
 

@@ -52,6 +52,7 @@ void ct__api_me_update(ct_http_req *req, ct_api_call *call);
 void ct__api_me_delete(ct_http_req *req, ct_api_call *call);
 void ct__api_me_password(ct_http_req *req, ct_api_call *call);
 void ct__api_me_export(ct_http_req *req, ct_api_call *call);
+void ct__api_me_resend_verification(ct_http_req *req, ct_api_call *call);
 void ct__api_me_events(ct_http_req *req, ct_api_call *call);
 void ct__api_travellers_list(ct_http_req *req, ct_api_call *call);
 void ct__api_travellers_create(ct_http_req *req, ct_api_call *call);

@@ -27,6 +27,7 @@ static const ct_api_route table[] = {
     {"DELETE", "/api/v1/me", ct__api_me_delete, CT_API_USER, 1, NULL},
     {"PUT", "/api/v1/me/password", ct__api_me_password, CT_API_USER, 1, NULL},
     {"GET", "/api/v1/me/export", ct__api_me_export, CT_API_USER, 1, NULL},
+    {"POST", "/api/v1/me/verify-email", ct__api_me_resend_verification, CT_API_USER, 1, NULL},
     {"GET", "/api/v1/me/security-events", ct__api_me_events, CT_API_USER, 1, NULL},
     {"GET", "/api/v1/me/travellers", ct__api_travellers_list, CT_API_USER, 1, NULL},
     {"POST", "/api/v1/me/travellers", ct__api_travellers_create, CT_API_USER, 1, NULL},
@@ -47,10 +48,13 @@ ct_api_limits ct_api_default_limits(void)
     return (ct_api_limits){1200, 200, 600, 120};
 }
 
-static void unauthorized(ct_http_req *req, const char *detail)
+/* 401 with an RFC 6750 challenge; `invalid` says a credential was sent but refused. */
+static void unauthorized(ct_http_req *req, const char *detail, int invalid)
 {
     ct_http_problem(req, 401, "Unauthorized", detail);
-    ct_http_add_header(req, "WWW-Authenticate", "Bearer realm=\"contrail\"");
+    ct_http_add_header(req, "WWW-Authenticate",
+                       invalid ? "Bearer realm=\"contrail\", error=\"invalid_token\""
+                               : "Bearer realm=\"contrail\"");
 }
 
 static void too_many(ct_http_req *req, int retry_after)
@@ -70,7 +74,7 @@ static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_stor
     if (auth != NULL && strncasecmp(auth, "Bearer ", 7) == 0) {
         if (call->app->accounts == NULL ||
             ct_accounts_verify_access(call->app->accounts, auth + 7, &call->principal) != CT_OK) {
-            unauthorized(req, "the access token is invalid or expired");
+            unauthorized(req, "the access token is invalid or expired", 1);
             return 0;
         }
         call->authenticated = 1;
@@ -79,7 +83,7 @@ static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_stor
     if (auth != NULL && strncasecmp(auth, "ApiKey ", 7) == 0)
         key = auth + 7;
     else if (auth != NULL) {
-        unauthorized(req, "unsupported authorization scheme (use Bearer or ApiKey)");
+        unauthorized(req, "unsupported authorization scheme (use Bearer or ApiKey)", 1);
         return 0;
     }
     if (key == NULL)
@@ -89,7 +93,7 @@ static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_stor
         return 0;
     }
     if (ct_apikeys_authenticate(*key_store, key, &call->principal) != CT_OK) {
-        unauthorized(req, "the API key is invalid or revoked");
+        unauthorized(req, "the API key is invalid or revoked", 1);
         return 0;
     }
     call->authenticated = 1;
@@ -135,7 +139,7 @@ static int access_allowed(ct_http_req *req, const ct_api_route *route, ct_api_ca
     if (route->access == CT_API_PUBLIC)
         return 1;
     if (!call->authenticated) {
-        unauthorized(req, "sign in first");
+        unauthorized(req, "sign in first", 0);
         return 0;
     }
     if (call->principal.key_id[0]) {
@@ -166,6 +170,8 @@ static void dispatch(ct_http_req *req, void *ctx)
         } else {
             call.store = st;
             route->handler(req, &call);
+            if (route->access != CT_API_PUBLIC) /* personal data: never cached */
+                ct_http_add_header(req, "Cache-Control", "no-store");
         }
     }
     if (st != NULL)

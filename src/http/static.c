@@ -104,6 +104,13 @@ void ct_http_serve_static(ct_http_req *req, void *root_dir)
         return;
     }
     ct_http_reply_fd(req, 200, mime_type(rel), fd, size);
+    /* The app loads nothing from elsewhere; verify and reset links carry tokens in the URL,
+     * which must not leak through Referer. */
+    ct_http_add_header(req, "Content-Security-Policy",
+                       "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' "
+                       "data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+                       "frame-ancestors 'none'");
+    ct_http_add_header(req, "Referrer-Policy", "no-referrer");
     if (strncmp(rel, "assets/", 7) == 0)
         ct_http_add_header(req, "Cache-Control", "public, max-age=31536000, immutable");
     else

@@ -30,7 +30,13 @@ static int setup(void **state)
     ts_tempdir(tmpdir, sizeof(tmpdir));
     char url[512], err[256];
     snprintf(url, sizeof(url), "sqlite:%s/accounts.db", tmpdir);
-    ct_store_close(ts_open_migrated(url));
+    ct_store *st = ts_open_migrated(url);
+    ct_import_report *rep = calloc(1, sizeof(*rep));
+    if (ct_refdata_import(st, ts_refdata_dir(), rep) != CT_OK ||
+        ct_refdata_load(st, &app.refdata) != CT_OK)
+        fail_msg("reference data");
+    free(rep);
+    ct_store_close(st);
     if (ct_store_pool_open(url, 4, &app.pool, err, sizeof(err)) != CT_OK)
         fail_msg("pool: %s", err);
     ct_accounts_config cfg = {.jwt_secret = secret};
@@ -57,6 +63,7 @@ static int teardown(void **state)
     ct_router_destroy(router);
     ct_api_free(&app);
     ct_ratelimit_destroy(app.ratelimit);
+    ct_refdata_free(app.refdata);
     ct_store_pool_close(app.pool);
     ts_rmtree(tmpdir);
     curl_global_cleanup();
@@ -146,6 +153,11 @@ static void register_and_profile(void **state)
     json_decref(me);
     ts_response_free(&r);
     assert_int_equal(status_of("PUT", "/api/v1/me", "{\"cabin\":\"cargo\"}", s.bearer), 400);
+    r = call("PUT", "/api/v1/me", "{\"home_airport\":\"QQQ\"}", s.bearer);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "home_airport"));
+    ts_response_free(&r);
+    assert_int_equal(status_of("PUT", "/api/v1/me", "{\"home_airport\":\"LON\"}", s.bearer), 200);
 }
 
 static void bearer_tokens(void **state)

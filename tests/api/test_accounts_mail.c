@@ -119,6 +119,27 @@ static void verification_link_works_once(void **state)
                      201);
     char token[128], body[256];
     token_from_mail("vera@example.com", "Confirm your e-mail", token, sizeof(token));
+    /* A fresh link on request; the first one keeps working until it expires. */
+    {
+        ts_response s = ts_http("POST", port, "/api/v1/sessions",
+                                "{\"email\":\"vera@example.com\",\"password\":\"correct horse "
+                                "battery\"}",
+                                NULL);
+        json_t *sj = ts_json(&s);
+        char auth[1300];
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+                 json_string_value(json_object_get(sj, "access_token")));
+        json_decref(sj);
+        ts_response_free(&s);
+        const char *ah[] = {auth, NULL};
+        s = ts_http("POST", port, "/api/v1/me/verify-email", NULL, ah);
+        assert_int_equal(s.status, 202);
+        assert_true(ts_has_header(&s, "Cache-Control: no-store"));
+        ts_response_free(&s);
+        char second[128];
+        token_from_mail("vera@example.com", "Confirm your e-mail", second, sizeof(second));
+        assert_string_not_equal(second, token);
+    }
     snprintf(body, sizeof(body), "{\"token\":\"%s\"}", token);
     assert_int_equal(post("/api/v1/users/verify-email", body), 200);
     assert_int_equal(post("/api/v1/users/verify-email", body), 400); /* single use */
@@ -138,6 +159,9 @@ static void verification_link_works_once(void **state)
     j = ts_json(&r);
     assert_true(json_is_true(json_object_get(j, "email_verified")));
     json_decref(j);
+    ts_response_free(&r);
+    r = ts_http("POST", port, "/api/v1/me/verify-email", NULL, h);
+    assert_int_equal(r.status, 409); /* already verified */
     ts_response_free(&r);
 }
 
