@@ -16,6 +16,7 @@ static const struct {
     const char *help;
 } commands[] = {
     {"generate", sb_generate_main, "generate the world and write its SSIM files"},
+    {"provider", sb_provider_main, "serve one provider (airline, agency, combiner) over HTTP"},
 };
 
 static void usage(FILE *out)
