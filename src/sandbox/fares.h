@@ -26,9 +26,9 @@
  * a ticket of one leg costs a_1. A slice costs the sum of its tickets. A trip of two slices
  * (a return) whose every leg cooperates with every other, sold by one seller on one ticket,
  * costs floor((slice1 + slice2) x 90 / 100); otherwise the sum of the slices. So the rule
- * only ever lowers the sum of the legs, by known factors: for any itinerary,
+ * only ever lowers the sum of the legs, by known factors: for any itinerary of n legs,
  *
- *     0.85 x 0.90 x sum(a_i) - 1  <=  price  <=  sum(a_i)
+ *     0.85 x 0.90 x sum(a_i) - (n + 1)  <  price  <=  sum(a_i)      (minor units)
  *
  * and the exact price follows from the legs' amounts and carriers alone. The filed return
  * fare of a market (sb_fare_return) is that rule applied to out and back in one class.
