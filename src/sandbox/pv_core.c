@@ -530,14 +530,9 @@ ct_status pv_order_create(pv_call *c, const pv_order_req *r, pv_order *out, pv_e
     sb_provider *p = c->p;
     pv_offer offer;
     sb_book_outcome oc;
-    ct_status rc = decode_offer(p, r->offer_id, r->f_offer, &offer, e);
-    if (rc)
-        return rc;
-    if (r->npax != offer.pr.it.pax) {
-        pv_err_set(e, 400, "invalid_field", r->f_pax, "expected %d traveller(s), as offered",
-                   offer.pr.it.pax);
-        return CT_INVALID;
-    }
+    ct_status rc;
+    /* A known key answers first: the same request gets its order back even after the offer
+     * expired, another request with the key is refused whatever it contains. */
     if (r->idem_key != NULL) {
         rc = sb_inventory_find_key(p->inv, p->name, r->idem_key, r->fingerprint, c->now, &oc,
                                    &out->b);
@@ -547,6 +542,14 @@ ct_status pv_order_create(pv_call *c, const pv_order_req *r, pv_order *out, pv_e
             pv_err_set(e, 500, "internal", "", "inventory: %s", ct_status_name(rc));
             return rc;
         }
+    }
+    rc = decode_offer(p, r->offer_id, r->f_offer, &offer, e);
+    if (rc)
+        return rc;
+    if (r->npax != offer.pr.it.pax) {
+        pv_err_set(e, 400, "invalid_field", r->f_pax, "expected %d traveller(s), as offered",
+                   offer.pr.it.pax);
+        return CT_INVALID;
     }
     if (offer.expires_at <= c->now) {
         pv_err_set(e, 410, "offer_expired", r->f_offer, "the offer expired; ask for a new one");
