@@ -643,6 +643,57 @@ static void availability_feed_full_and_incremental(void **state)
     set_now(base_now);
 }
 
+/* Every dialect's availability and fares feeds: a full pass in small pages covers the
+ * window, nothing is new right after, and a booking at any provider shows up. */
+static void every_dialect_pages_and_follows_changes(void **state)
+{
+    (void)state;
+    set_now(base_now);
+    static const struct {
+        int who;
+        const char *avail, *p_from, *p_to, *p_limit;
+        const char *items, *next, *page, *cursor, *since, *fares, *fare_items;
+        int rows_per_market;
+    } d[] = {
+        {AIR2, "/ndc/v1/availability", "fromDate", "toDate", "limit", "Legs", "NextPageToken",
+         "pageToken", "Cursor", "since", "/ndc/v1/fares?limit=9", "Fares", 1},
+        {OTA_EUR, "/api/availability", "start_date", "end_date", "per_page", "flights",
+         "next_page", "page", "sync_token", "since", "/api/fares?per_page=9", "fares", 1},
+        {OTA_USD, "/v2/availability", "fromDate", "toDate", "pageSize", "data", "paging.next",
+         "cursor", "syncCursor", "changesSince", "/v2/fares?pageSize=9", "data", 8},
+        {COMB, "/v1/availability", "from", "to", "limit", "items", "next_page_token",
+         "page_token", "cursor", "since", "/v1/fares?limit=40", "items", 1},
+    };
+    int64_t from = day0 + 8;
+    char d0[11], d1[11], first[256], cursor[512], path[1200];
+    for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
+        snprintf(first, sizeof(first), "%s?%s=%s&%s=%s&%s=9", d[i].avail, d[i].p_from,
+                 pv_date(from, d0), d[i].p_to, pv_date(from + 1, d1), d[i].p_limit);
+        int n = page_through(d[i].who, first, d[i].items, d[i].next, d[i].page, d[i].cursor,
+                             cursor, NULL);
+        assert_int_equal(n, legs_in_window(d[i].who, from, from + 1));
+        snprintf(path, sizeof(path), "%s&%s=%s", first, d[i].since, cursor);
+        json_t *j = call(d[i].who, "GET", path, NULL, NULL, 200);
+        assert_int_equal(json_array_size(at(j, d[i].items)), 0);
+        json_decref(j);
+        /* A booking at the airline that sells a leg this provider sells too. */
+        int c = sb_provider_sells(prov[d[i].who], sb_provider_carrier(prov[AIR2]))
+                    ? sb_provider_carrier(prov[AIR2])
+                    : sb_provider_carrier(prov[AIR1]);
+        int seller = c == sb_provider_carrier(prov[AIR2]) ? AIR2 : AIR1;
+        leg_ref l = find_leg(seller, c, from + 1, (int)i + 5);
+        char offer[PV_TOKEN_LEN];
+        ndc_price(seller, &l, 1, 1, 1, offer, sizeof(offer), NULL);
+        json_decref(call(seller, "POST", "/ndc/v1/orders", ndc_order(offer, 1, "Feed"), NULL, 201));
+        j = call(d[i].who, "GET", path, NULL, NULL, 200);
+        assert_int_equal(json_array_size(at(j, d[i].items)), 1);
+        json_decref(j);
+        n = page_through(d[i].who, d[i].fares, d[i].fare_items, d[i].next, d[i].page,
+                         d[i].cursor, cursor, NULL);
+        assert_int_equal(n, d[i].rows_per_market * markets_sold(d[i].who, NULL));
+    }
+}
+
 /* ---- the airline gateway's contract ---- */
 
 static void expect_error(int who, const char *method, const char *path, json_t *body, long status,
@@ -862,6 +913,18 @@ static void ota_eur_contract(void **state)
     assert_string_equal(str_at(b, "booking.status"), "refunded");
     json_decref(b);
 
+    /* A hold cancelled, twice (the second time changes nothing). */
+    q = call(OTA_EUR, "POST", "/api/quotes", voyagio_quote(&l, 1, 1, 1), NULL, 200);
+    b = call(OTA_EUR, "POST", "/api/bookings",
+             voyagio_booking(str_at(q, "quote.id"), "eur-cancel", "Ada"), NULL, 201);
+    snprintf(path, sizeof(path), "/api/bookings/%s/cancel", str_at(b, "booking.reference"));
+    json_decref(q);
+    json_decref(b);
+    for (int k = 0; k < 2; k++) {
+        b = call(OTA_EUR, "POST", path, NULL, NULL, 200);
+        assert_string_equal(str_at(b, "booking.status"), "cancelled");
+        json_decref(b);
+    }
     /* Invalid input: 422 naming the field. */
     json_t *bad = voyagio_quote(&l, 1, 1, 1);
     json_object_set_new(bad, "passengers", json_integer(0));
@@ -1007,6 +1070,23 @@ static void combiner_contract(void **state)
     snprintf(path, sizeof(path), "/v1/bookings/%s/refund", id);
     b = call(COMB, "POST", path, NULL, NULL, 200);
     assert_string_equal(str_at(b, "booking.status"), "refunded");
+    assert_true(minor_of(at(b, "booking.refund.amount"), "GBP") <= a0 + a1);
+    json_decref(b);
+    snprintf(path, sizeof(path), "/v1/bookings/%s/cancel", id);
+    b = call(COMB, "POST", path, NULL, NULL, 409);
+    assert_string_equal(str_at(b, "type"), "https://hopscotch.sandbox/problems/wrong_state");
+    json_decref(b);
+    /* A hold cancelled. */
+    q = call(COMB, "POST", "/v1/itineraries/price", hopscotch_price(legs, 2, 1), NULL, 200);
+    b = call(COMB, "POST", "/v1/bookings",
+             json_pack("{s:s, s:[{s:s, s:s}]}", "price_id", str_at(q, "price_id"), "passengers",
+                       "given_name", "Bo", "family_name", "L"),
+             NULL, 201);
+    snprintf(path, sizeof(path), "/v1/bookings/%s/cancel", str_at(b, "booking.id"));
+    json_decref(q);
+    json_decref(b);
+    b = call(COMB, "POST", path, NULL, NULL, 200);
+    assert_string_equal(str_at(b, "booking.status"), "cancelled");
     json_decref(b);
 
     /* A self-transfer shorter than 120 minutes is refused naming the later leg's date. */
@@ -1470,6 +1550,7 @@ int main(void)
         cmocka_unit_test(schedules_and_ssim),
         cmocka_unit_test(fares_feed_full_and_incremental),
         cmocka_unit_test(availability_feed_full_and_incremental),
+        cmocka_unit_test(every_dialect_pages_and_follows_changes),
         cmocka_unit_test(airline_contract),
         cmocka_unit_test(ota_eur_contract),
         cmocka_unit_test(ota_usd_contract),
