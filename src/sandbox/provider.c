@@ -444,7 +444,9 @@ ct_status sb_provider_start(const sb_world *w, const sb_provider_options *opt, s
         return CT_INVALID;
     }
     if (opt->inventory_path == NULL || opt->now.fn == NULL) {
-        snprintf(err, errlen, "inventory: a path is required");
+        snprintf(err, errlen, "%s",
+                 opt->now.fn == NULL ? "a world clock is required"
+                                     : "inventory: a path is required");
         return CT_INVALID;
     }
     if (sodium_init() < 0)
@@ -526,6 +528,10 @@ static ct_status options_from_config(const ct_config *cfg, sb_provider_options *
     o->inventory_path = ct_config_get(cfg, "inventory", NULL);
     if (o->name == NULL || o->inventory_path == NULL) {
         snprintf(err, errlen, "%s: required", o->name == NULL ? "name" : "inventory");
+        return CT_INVALID;
+    }
+    if (find_kind(o->name) == NULL) {
+        snprintf(err, errlen, "name: expected airline-1, airline-2, ota-eur, ota-usd or combiner");
         return CT_INVALID;
     }
     ct_status rc = ct_config_get_int(cfg, "port", 0, 0, 65535, &port, err, errlen);

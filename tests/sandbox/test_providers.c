@@ -657,20 +657,20 @@ static void every_dialect_pages_and_follows_changes(void **state)
     } d[] = {
         {AIR2, "/ndc/v1/availability", "fromDate", "toDate", "limit", "Legs", "NextPageToken",
          "pageToken", "Cursor", "since", "/ndc/v1/fares?limit=9", "Fares", 1},
-        {OTA_EUR, "/api/availability", "start_date", "end_date", "per_page", "flights",
-         "next_page", "page", "sync_token", "since", "/api/fares?per_page=9", "fares", 1},
+        {OTA_EUR, "/api/availability", "start_date", "end_date", "per_page", "flights", "next_page",
+         "page", "sync_token", "since", "/api/fares?per_page=9", "fares", 1},
         {OTA_USD, "/v2/availability", "fromDate", "toDate", "pageSize", "data", "paging.next",
          "cursor", "syncCursor", "changesSince", "/v2/fares?pageSize=9", "data", 8},
-        {COMB, "/v1/availability", "from", "to", "limit", "items", "next_page_token",
-         "page_token", "cursor", "since", "/v1/fares?limit=40", "items", 1},
+        {COMB, "/v1/availability", "from", "to", "limit", "items", "next_page_token", "page_token",
+         "cursor", "since", "/v1/fares?limit=40", "items", 1},
     };
     int64_t from = day0 + 8;
     char d0[11], d1[11], first[256], cursor[512], path[1200];
     for (size_t i = 0; i < sizeof(d) / sizeof(d[0]); i++) {
         snprintf(first, sizeof(first), "%s?%s=%s&%s=%s&%s=9", d[i].avail, d[i].p_from,
                  pv_date(from, d0), d[i].p_to, pv_date(from + 1, d1), d[i].p_limit);
-        int n = page_through(d[i].who, first, d[i].items, d[i].next, d[i].page, d[i].cursor,
-                             cursor, NULL);
+        int n = page_through(d[i].who, first, d[i].items, d[i].next, d[i].page, d[i].cursor, cursor,
+                             NULL);
         assert_int_equal(n, legs_in_window(d[i].who, from, from + 1));
         snprintf(path, sizeof(path), "%s&%s=%s", first, d[i].since, cursor);
         json_t *j = call(d[i].who, "GET", path, NULL, NULL, 200);
@@ -688,8 +688,8 @@ static void every_dialect_pages_and_follows_changes(void **state)
         j = call(d[i].who, "GET", path, NULL, NULL, 200);
         assert_int_equal(json_array_size(at(j, d[i].items)), 1);
         json_decref(j);
-        n = page_through(d[i].who, d[i].fares, d[i].fare_items, d[i].next, d[i].page,
-                         d[i].cursor, cursor, NULL);
+        n = page_through(d[i].who, d[i].fares, d[i].fare_items, d[i].next, d[i].page, d[i].cursor,
+                         cursor, NULL);
         assert_int_equal(n, d[i].rows_per_market * markets_sold(d[i].who, NULL));
     }
 }
