@@ -24,6 +24,7 @@ static const command commands[] = {
     {"clock", sb_clock_main, "show, set (set --at ISO8601 --speed X) or reset the world clock"},
     {"payments", sb_payments_main, "run the card payment processor (HTTP)"},
     {"mail", sb_mail_main, "run the mail server (SMTP) and its mailbox API (HTTP)"},
+    {"provider", sb_provider_main, "serve one provider (airline, agency, combiner) over HTTP"},
 };
 
 static void usage(FILE *out)

@@ -34,6 +34,11 @@ typedef struct service {
 static const service services[] = {
     {"payments", "payments", {"payments", NULL}},
     {"mail", "mail", {"mail", NULL}},
+    {"airline-1", "provider", {"provider", "--name=airline-1", NULL}},
+    {"airline-2", "provider", {"provider", "--name=airline-2", NULL}},
+    {"ota-eur", "provider", {"provider", "--name=ota-eur", NULL}},
+    {"ota-usd", "provider", {"provider", "--name=ota-usd", NULL}},
+    {"combiner", "provider", {"provider", "--name=combiner", NULL}},
     {NULL, NULL, {NULL}},
 };
 
@@ -101,6 +106,10 @@ static void build_children(world_run *r)
         add_arg(r, c, &argc, "--db=sqlite:", path);
         snprintf(path, sizeof(path), "%s/clock.json", r->dir);
         add_arg(r, c, &argc, "--clock=", path);
+        if (strcmp(services[i].kind, "provider") == 0) {
+            snprintf(path, sizeof(path), "%s/inventory.db", r->dir);
+            add_arg(r, c, &argc, "--inventory=", path);
+        }
         if (strcmp(services[i].kind, "mail") == 0) {
             add_arg(r, c, &argc, "--smtp-port=", ct_config_get(r->cfg, "smtp_port", "2525"));
             snprintf(path, sizeof(path), "%s/run/%s.smtp.port", r->dir, services[i].name);
@@ -135,6 +144,11 @@ static int publish(world_run *r, const char *ssim_dir)
             json_decref(doc);
             json_decref(providers);
             return -1;
+        }
+        /* A restarted service comes back on the same port, so world.json stays true. */
+        for (int k = 0; r->children[i].argv[k] != NULL; k++) {
+            if (strcmp(r->children[i].argv[k], "--port=0") == 0)
+                snprintf(r->children[i].argv[k], 512, "--port=%d", port);
         }
         char url[64];
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);

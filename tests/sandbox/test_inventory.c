@@ -1,0 +1,559 @@
+/* test_inventory.c: seats on the small world: the background market, nested booking limits
+ * and advance purchase, the lowest class rising as seats sell, and the shared SQLite store:
+ * holds, tickets, cancels, refunds, hold expiry, idempotency, sold-out, the change log, a
+ * foreign world refused, and concurrent bookings through two handles (two processes' worth
+ * of connections) that never oversell. */
+#define _GNU_SOURCE
+#include "ct_test.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/timeutil.h"
+#include "sandbox/inventory.h"
+#include "sandbox/sandbox_data.h"
+#include "testsupport.h"
+
+static sb_data data;
+static char tmpdir[256];
+static int64_t day0; /* world start */
+
+static const int protect_pct[SB_NCLASSES] = {0, 5, 12, 22, 35, 50, 0, 30};
+static const int advance_days[SB_NCLASSES] = {0, 0, 3, 7, 14, 21, 0, 7};
+
+static int setup(void **state)
+{
+    (void)state;
+    char err[256];
+    ct_date_parse("2026-11-23", &day0);
+    sb_world_params p = {42, day0, SB_WORLD_SMALL, ts_refdata_dir()};
+    if (sb_data_open(&p, &data, err, sizeof(err)))
+        fail_msg("small world: %s", err);
+    ts_tempdir(tmpdir, sizeof(tmpdir));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    sb_data_close(&data);
+    ts_rmtree(tmpdir);
+    return 0;
+}
+
+/* The first leg of the first flight of `carrier` with a cabin of that kind operating on `day`. */
+static sb_dated_leg find_leg(int cabin, int64_t day)
+{
+    const sb_world *w = data.world;
+    for (int f = 0; f < w->nflights; f++) {
+        if (sb_flight_operates(&w->flights[f], day) && sb_inv_capacity(w, f, cabin) > 0)
+            return (sb_dated_leg){f, 0, day};
+    }
+    fail_msg("no flight on day %lld", (long long)day);
+    return (sb_dated_leg){-1, 0, 0};
+}
+
+static int64_t departure(const sb_dated_leg *dl)
+{
+    int64_t dep, arr;
+    sb_leg_times(data.world, &data.world->flights[dl->flight], dl->leg, dl->day, &dep, &arr);
+    return dep;
+}
+
+static sb_inventory *open_inv(const char *name, int conns)
+{
+    char path[400], err[256];
+    snprintf(path, sizeof(path), "%s/%s", tmpdir, name);
+    sb_inventory *inv = NULL;
+    if (sb_inventory_open(path, data.world, conns, &inv, err, sizeof(err)))
+        fail_msg("open inventory: %s", err);
+    return inv;
+}
+
+static void background_market(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    int legs = 0, sold_out = 0, differ = 0, last_final = -1;
+    for (int d = 0; d < 120; d += 3) {
+        for (int f = 0; f < w->nflights; f += 7) {
+            sb_dated_leg dl = {f, 0, day0 + d};
+            if (!sb_flight_operates(&w->flights[f], dl.day))
+                continue;
+            int64_t dep = departure(&dl);
+            int cap = sb_inv_capacity(w, f, SB_CABIN_ECONOMY);
+            int64_t open = dep - (int64_t)SB_INV_WINDOW_DAYS * 86400;
+            assert_int_equal(sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, open), 0);
+            int prev = 0;
+            for (int64_t t = open; t <= dep; t += 10 * 86400 + 3600) {
+                int s = sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, t);
+                assert_true(s >= prev && s <= cap);
+                prev = s;
+            }
+            int final = sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, dep);
+            assert_true(final >= (int)(0.62 * cap) - 1 && final <= cap);
+            assert_int_equal(sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, dep + 86400), final);
+            sold_out += final == cap;
+            differ += last_final >= 0 && final != last_final;
+            last_final = final;
+            legs++;
+        }
+    }
+    assert_true(legs > 300);
+    assert_true(sold_out > 0 && sold_out < legs / 5);
+    assert_true(differ > legs / 2);
+}
+
+/* Exact nested limits for a known remaining count, and advance purchase and cut-off. */
+static void nested_limits_and_advance_purchase(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    sb_dated_leg dl = find_leg(SB_CABIN_BUSINESS, day0 + 60);
+    int64_t dep = departure(&dl);
+    int64_t t = dep - 300 * 86400; /* early: the market has sold little */
+    int cap = sb_inv_capacity(w, dl.flight, SB_CABIN_ECONOMY);
+    int bcap = sb_inv_capacity(w, dl.flight, SB_CABIN_BUSINESS);
+    int bg = sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, t);
+    int bbg = sb_inv_background(w, &dl, SB_CABIN_BUSINESS, dep, t);
+    assert_true(cap - bg >= 50 && bcap - bbg >= 10);
+    int booked[SB_NCABINS] = {cap - 50 - bg, 0};
+    sb_leg_avail a;
+    assert_int_equal(sb_inv_state(w, &dl, booked, t, t, &a), CT_OK);
+    assert_int_equal(a.capacity[0], cap);
+    assert_int_equal(a.remaining[0], 50);
+    assert_int_equal(a.seats[5], 50 - (cap * 50 + 99) / 100);
+    assert_true(a.seats[5] > 0 && a.seats[7] > 0);
+    assert_int_equal(a.remaining[1], bcap - bbg);
+    for (int k = 0; k < SB_NCLASSES; k++) {
+        int c = k < 6 ? 0 : 1;
+        int want = a.remaining[c] - (a.capacity[c] * protect_pct[k] + 99) / 100;
+        assert_int_equal(a.seats[k], want < 0 ? 0 : want);
+    }
+    /* Two days out: only classes without advance purchase over 2 days sell. */
+    sb_leg_avail late;
+    sb_inv_state(w, &dl, booked, t, dep - 2 * 86400, &late);
+    for (int k = 0; k < SB_NCLASSES; k++) {
+        if (advance_days[k] > 2)
+            assert_int_equal(late.seats[k], 0);
+        else
+            assert_int_equal(late.seats[k], a.seats[k]);
+    }
+    /* Thirty minutes out: everything is closed. */
+    sb_inv_state(w, &dl, booked, t, dep - 1800, &late);
+    for (int k = 0; k < SB_NCLASSES; k++)
+        assert_int_equal(late.seats[k], 0);
+    assert_int_equal(late.lowest[0], -1);
+    assert_int_equal(late.lowest[1], -1);
+    char avs[24];
+    sb_inv_avs(&late, avs, sizeof(avs));
+    assert_string_equal(avs, "Y0B0M0H0Q0V0J0C0");
+    /* Not operating on that date. */
+    sb_dated_leg bad = dl;
+    bad.day += 1;
+    while (sb_flight_operates(&w->flights[bad.flight], bad.day))
+        bad.day += 1;
+    assert_int_equal(sb_inv_state(w, &bad, booked, t, t, &late), CT_INVALID);
+}
+
+/* As seats sell the cheapest open class only moves up the ladder, to sold out. */
+static void lowest_class_rises_as_seats_sell(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 90);
+    int64_t t = departure(&dl) - 60 * 86400;
+    int cap = sb_inv_capacity(w, dl.flight, SB_CABIN_ECONOMY);
+    int prev = SB_NCLASSES, changes = 0;
+    for (int sold = 0; sold <= cap; sold++) {
+        int booked[SB_NCABINS] = {sold, 0};
+        sb_leg_avail a;
+        sb_inv_state(w, &dl, booked, t, t, &a);
+        assert_true(a.lowest[0] <= prev);
+        changes += a.lowest[0] != prev;
+        prev = a.lowest[0];
+        if (a.lowest[0] >= 0)
+            assert_int_equal(sb_inv_pick(&a, 0, 1), a.lowest[0]);
+    }
+    assert_int_equal(prev, -1);
+    assert_true(changes >= 6);
+}
+
+typedef struct price_ctx {
+    int calls;
+    int classes[SB_INV_MAX_SEGS];
+} price_ctx;
+
+static ct_status price_fn(void *ctx, const sb_booking_seg *segs, int n, int64_t *amount, char **doc)
+{
+    price_ctx *p = ctx;
+    p->calls++;
+    *amount = 0;
+    for (int i = 0; i < n; i++) {
+        p->classes[i] = segs[i].cls;
+        *amount += 1000 * (SB_NCLASSES - segs[i].cls);
+    }
+    *doc = ct_strdup("{\"pax\":[]}");
+    return CT_OK;
+}
+
+static sb_book_req book_req(const sb_booking_seg *seg, int seats, int64_t now, price_ctx *pc)
+{
+    return (sb_book_req){.provider = "test",
+                         .segs = seg,
+                         .nsegs = 1,
+                         .seats = seats,
+                         .now = now,
+                         .expires_at = now + 1800,
+                         .currency = "EUR",
+                         .offer_amount = 1,
+                         .price = price_fn,
+                         .price_ctx = pc};
+}
+
+static int booked_now(sb_inventory *inv, const sb_dated_leg *dl, int64_t now)
+{
+    int b[SB_NCABINS];
+    assert_int_equal(sb_inventory_booked(inv, dl, now, b), CT_OK);
+    return b[0];
+}
+
+static void book_ticket_cancel_refund(void **state)
+{
+    (void)state;
+    sb_inventory *inv = open_inv("life.db", 2);
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 30);
+    int64_t now = day0 * 86400 + 3600;
+    sb_booking_seg seg = {dl, SB_CABIN_ECONOMY, -1};
+    price_ctx pc = {0};
+    sb_book_req req = book_req(&seg, 2, now, &pc);
+    sb_book_outcome oc;
+    sb_booking b = {0};
+    sb_leg_avail before;
+    assert_int_equal(sb_inventory_avail(inv, &dl, now, now, &before), CT_OK);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_CREATED);
+    assert_int_equal(strlen(b.id), 6);
+    assert_int_equal(b.state, SB_BOOKING_HELD);
+    assert_int_equal(b.seats, 2);
+    assert_int_equal(b.nsegs, 1);
+    assert_int_equal(b.segs[0].cls, sb_inv_pick(&before, 0, 2));
+    assert_int_equal(b.amount, 1000 * (SB_NCLASSES - b.segs[0].cls));
+    assert_string_equal(b.doc, "{\"pax\":[]}");
+    assert_int_equal(booked_now(inv, &dl, now), 2);
+    char id[12];
+    snprintf(id, sizeof(id), "%s", b.id);
+    sb_op_outcome op;
+    assert_int_equal(sb_inventory_ticket(inv, "test", id, "pay-1", now + 60, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_DONE);
+    assert_int_equal(b.state, SB_BOOKING_TICKETED);
+    assert_string_equal(b.payment_ref, "pay-1");
+    assert_int_equal(sb_inventory_ticket(inv, "test", id, "pay-1", now + 61, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_REPEATED);
+    assert_int_equal(sb_inventory_ticket(inv, "test", id, "pay-2", now + 62, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_MISMATCH);
+    /* A ticket outlives the hold's expiry. */
+    assert_int_equal(booked_now(inv, &dl, now + 7200), 2);
+    assert_int_equal(sb_inventory_cancel(inv, "test", id, now + 63, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_WRONG_STATE);
+    /* Another provider does not see it. */
+    assert_int_equal(sb_inventory_get(inv, "other", id, now, &b), CT_NOT_FOUND);
+    assert_int_equal(sb_inventory_refund(inv, "test", id, now + 64, 777, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_DONE);
+    assert_int_equal(b.state, SB_BOOKING_REFUNDED);
+    assert_int_equal(b.refund_amount, 777);
+    assert_int_equal(booked_now(inv, &dl, now + 64), 0);
+    assert_int_equal(sb_inventory_refund(inv, "test", id, now + 65, 777, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_REPEATED);
+    /* A hold cancelled. */
+    sb_booking_clear(&b);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    snprintf(id, sizeof(id), "%s", b.id);
+    assert_int_equal(booked_now(inv, &dl, now), 2);
+    assert_int_equal(sb_inventory_cancel(inv, "test", id, now + 10, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_DONE);
+    assert_int_equal(b.state, SB_BOOKING_CANCELLED);
+    assert_int_equal(booked_now(inv, &dl, now + 10), 0);
+    assert_int_equal(sb_inventory_cancel(inv, "test", id, now + 11, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_REPEATED);
+    assert_int_equal(sb_inventory_ticket(inv, "test", id, "pay", now + 12, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_WRONG_STATE);
+    assert_int_equal(sb_inventory_ticket(inv, "test", "NOSUCH", "pay", now, &op, &b), CT_NOT_FOUND);
+    sb_booking_clear(&b);
+    sb_inventory_close(inv);
+}
+
+static void holds_expire(void **state)
+{
+    (void)state;
+    sb_inventory *inv = open_inv("expiry.db", 1);
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 40);
+    int64_t now = day0 * 86400 + 7200;
+    sb_booking_seg seg = {dl, SB_CABIN_ECONOMY, -1};
+    price_ctx pc = {0};
+    sb_book_req req = book_req(&seg, 3, now, &pc);
+    req.expires_at = now + 600;
+    sb_book_outcome oc;
+    sb_booking b = {0};
+    int64_t seq0;
+    assert_int_equal(sb_inventory_seq(inv, &seq0), CT_OK);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    char id[12];
+    snprintf(id, sizeof(id), "%s", b.id);
+    assert_int_equal(booked_now(inv, &dl, now + 599), 3);
+    assert_int_equal(booked_now(inv, &dl, now + 600), 0);
+    assert_int_equal(sb_inventory_get(inv, "test", id, now + 599, &b), CT_OK);
+    assert_int_equal(b.state, SB_BOOKING_HELD);
+    assert_int_equal(sb_inventory_get(inv, "test", id, now + 600, &b), CT_OK);
+    assert_int_equal(b.state, SB_BOOKING_EXPIRED);
+    sb_op_outcome op;
+    assert_int_equal(sb_inventory_ticket(inv, "test", id, "late", now + 601, &op, &b), CT_OK);
+    assert_int_equal(op, SB_OP_WRONG_STATE);
+    assert_int_equal(b.state, SB_BOOKING_EXPIRED);
+    sb_booking_clear(&b);
+    sb_inventory_close(inv);
+}
+
+typedef struct seen_legs {
+    sb_dated_leg dl;
+    int found;
+    int seats;
+} seen_legs;
+
+static void on_leg(void *ctx, const sb_dated_leg *dl)
+{
+    seen_legs *s = ctx;
+    if (dl->flight == s->dl.flight && dl->leg == s->dl.leg && dl->day == s->dl.day)
+        s->found++;
+}
+
+static void on_booked(void *ctx, const sb_dated_leg *dl, int cabin, int seats)
+{
+    seen_legs *s = ctx;
+    if (dl->flight == s->dl.flight && dl->day == s->dl.day && cabin == SB_CABIN_ECONOMY)
+        s->seats += seats;
+}
+
+static void change_log_and_ranges(void **state)
+{
+    (void)state;
+    sb_inventory *inv = open_inv("log.db", 1);
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 50);
+    int64_t now = day0 * 86400;
+    sb_booking_seg seg = {dl, SB_CABIN_ECONOMY, -1};
+    price_ctx pc = {0};
+    sb_book_req req = book_req(&seg, 4, now, &pc);
+    req.expires_at = now + 900;
+    sb_book_outcome oc;
+    sb_booking b = {0};
+    int64_t seq0, seq1;
+    sb_inventory_seq(inv, &seq0);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    sb_inventory_seq(inv, &seq1);
+    assert_int_equal(seq1, seq0 + 1);
+    seen_legs s = {dl, 0, 0};
+    assert_int_equal(sb_inventory_touched(inv, seq0, seq1, now, now, dl.day, dl.day, on_leg, &s),
+                     CT_OK);
+    assert_int_equal(s.found, 1);
+    s.found = 0;
+    sb_inventory_touched(inv, seq1, seq1, now, now + 100, dl.day, dl.day, on_leg, &s);
+    assert_int_equal(s.found, 0); /* nothing new, nothing expired yet */
+    sb_inventory_touched(inv, seq1, seq1, now + 100, now + 900, dl.day, dl.day, on_leg, &s);
+    assert_int_equal(s.found, 1); /* the hold expired in the interval */
+    s.found = 0;
+    sb_inventory_touched(inv, seq0, seq1, now, now, dl.day + 1, dl.day + 5, on_leg, &s);
+    assert_int_equal(s.found, 0); /* outside the window */
+    assert_int_equal(sb_inventory_booked_range(inv, dl.day, dl.day, now, on_booked, &s), CT_OK);
+    assert_int_equal(s.seats, 4);
+    s.seats = 0;
+    sb_inventory_booked_range(inv, dl.day, dl.day, now + 900, on_booked, &s);
+    assert_int_equal(s.seats, 0);
+    sb_booking_clear(&b);
+    sb_inventory_close(inv);
+}
+
+static void idempotency_and_sold_out(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    sb_inventory *inv = open_inv("idem.db", 1);
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 20);
+    int64_t now = day0 * 86400;
+    sb_booking_seg seg = {dl, SB_CABIN_ECONOMY, -1};
+    price_ctx pc = {0};
+    sb_book_req req = book_req(&seg, 1, now, &pc);
+    req.idem_key = "key-1";
+    req.fingerprint = "aaa";
+    sb_book_outcome oc;
+    sb_booking a = {0}, b = {0};
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &a), CT_OK);
+    assert_int_equal(oc, SB_BOOK_CREATED);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_REPLAYED);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(pc.calls, 1);
+    assert_int_equal(booked_now(inv, &dl, now), 1);
+    req.fingerprint = "bbb";
+    sb_booking_clear(&b);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_KEY_REUSED);
+    assert_int_equal(sb_inventory_find_key(inv, "test", "key-1", "aaa", now, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_REPLAYED);
+    assert_string_equal(a.id, b.id);
+    assert_int_equal(sb_inventory_find_key(inv, "test", "key-2", "aaa", now, &oc, &b),
+                     CT_NOT_FOUND);
+    /* Keys are per provider. */
+    req.provider = "other";
+    sb_booking_clear(&b);
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_CREATED);
+    assert_string_not_equal(a.id, b.id);
+    /* Fill the cabin to fewer than 9 seats, then ask for one more than is left. */
+    req.idem_key = NULL;
+    req.seats = 9;
+    sb_leg_avail av;
+    for (;;) {
+        sb_inventory_avail(inv, &dl, now, now, &av);
+        if (av.remaining[0] < 9)
+            break;
+        sb_booking_clear(&b);
+        assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+        assert_int_equal(oc, SB_BOOK_CREATED);
+    }
+    int left = av.remaining[0];
+    int64_t seq0, seq1;
+    sb_inventory_seq(inv, &seq0);
+    req.seats = left + 1;
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_SOLD_OUT);
+    sb_inventory_seq(inv, &seq1);
+    assert_int_equal(seq1, seq0); /* nothing written */
+    if (left > 0) {
+        req.seats = left;
+        sb_booking_clear(&b);
+        assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+        assert_int_equal(oc, SB_BOOK_CREATED);
+        assert_int_equal(b.segs[0].cls, 0); /* the last seats sell in Y */
+    }
+    req.seats = 1;
+    assert_int_equal(sb_inventory_book(inv, &req, &oc, &b), CT_OK);
+    assert_int_equal(oc, SB_BOOK_SOLD_OUT);
+    sb_inventory_avail(inv, &dl, now, now, &av);
+    assert_int_equal(av.remaining[0], 0);
+    assert_int_equal(av.lowest[0], -1);
+    (void)w;
+    sb_booking_clear(&a);
+    sb_booking_clear(&b);
+    sb_inventory_close(inv);
+}
+
+static void foreign_world_refused(void **state)
+{
+    (void)state;
+    sb_inventory *inv = open_inv("world.db", 1);
+    sb_inventory_close(inv);
+    sb_world other = *data.world;
+    other.seed = 43;
+    char path[400], err[256];
+    snprintf(path, sizeof(path), "%s/world.db", tmpdir);
+    assert_int_equal(sb_inventory_open(path, &other, 1, &inv, err, sizeof(err)), CT_CONFLICT);
+    assert_non_null(strstr(err, "another world"));
+    assert_int_equal(sb_inventory_open(path, data.world, 0, &inv, err, sizeof(err)), CT_INVALID);
+}
+
+/* ---- concurrency ---- */
+
+static pthread_barrier_t start_line;
+
+typedef struct racer {
+    sb_inventory *inv;
+    const sb_booking_seg *seg;
+    int64_t now;
+    int created, sold_out, failed;
+} racer;
+
+static void *race(void *arg)
+{
+    racer *r = arg;
+    price_ctx pc = {0};
+    sb_book_req req = book_req(r->seg, 1, r->now, &pc);
+    sb_book_outcome oc;
+    sb_booking b = {0};
+    pthread_barrier_wait(&start_line); /* everyone at once */
+    ct_status rc = sb_inventory_book(r->inv, &req, &oc, &b);
+    if (rc)
+        r->failed = 1;
+    else if (oc == SB_BOOK_CREATED)
+        r->created = 1;
+    else if (oc == SB_BOOK_SOLD_OUT)
+        r->sold_out = 1;
+    sb_booking_clear(&b);
+    return NULL;
+}
+
+static void concurrent_bookings_never_oversell(void **state)
+{
+    (void)state;
+    sb_inventory *a = open_inv("race.db", 4), *b = open_inv("race.db", 4);
+    sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 70);
+    int64_t now = day0 * 86400;
+    sb_booking_seg seg = {dl, SB_CABIN_ECONOMY, -1};
+    price_ctx pc = {0};
+    sb_book_req fill = book_req(&seg, 9, now, &pc);
+    fill.expires_at = now + 86400;
+    sb_book_outcome oc;
+    sb_booking bk = {0};
+    sb_leg_avail av;
+    for (;;) { /* leave 5 seats */
+        sb_inventory_avail(a, &dl, now, now, &av);
+        if (av.remaining[0] <= 5)
+            break;
+        fill.seats = av.remaining[0] - 5 > 9 ? 9 : av.remaining[0] - 5;
+        assert_int_equal(sb_inventory_book(a, &fill, &oc, &bk), CT_OK);
+        assert_int_equal(oc, SB_BOOK_CREATED);
+        sb_booking_clear(&bk);
+    }
+    int left = av.remaining[0];
+    assert_int_equal(left, 5);
+    enum { N = 40 };
+    pthread_t th[N];
+    racer r[N];
+    pthread_barrier_init(&start_line, NULL, N);
+    for (int i = 0; i < N; i++) {
+        r[i] = (racer){i % 2 ? a : b, &seg, now, 0, 0, 0};
+        pthread_create(&th[i], NULL, race, &r[i]);
+    }
+    int created = 0, sold_out = 0;
+    for (int i = 0; i < N; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(r[i].failed, 0);
+        created += r[i].created;
+        sold_out += r[i].sold_out;
+    }
+    pthread_barrier_destroy(&start_line);
+    assert_int_equal(created, left);
+    assert_int_equal(sold_out, N - left);
+    sb_inventory_avail(b, &dl, now, now, &av);
+    assert_int_equal(av.remaining[0], 0);
+    sb_inventory_close(a);
+    sb_inventory_close(b);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(background_market),
+        cmocka_unit_test(nested_limits_and_advance_purchase),
+        cmocka_unit_test(lowest_class_rises_as_seats_sell),
+        cmocka_unit_test(book_ticket_cancel_refund),
+        cmocka_unit_test(holds_expire),
+        cmocka_unit_test(change_log_and_ranges),
+        cmocka_unit_test(idempotency_and_sold_out),
+        cmocka_unit_test(foreign_world_refused),
+        cmocka_unit_test(concurrent_bookings_never_oversell),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
