@@ -21,7 +21,8 @@ int sb_world_main(const ct_config *cfg);
  * Flags: --name airline-1|airline-2|ota-eur|ota-usd|combiner, --inventory PATH.db (the SQLite
  * file every provider shares), --port N (0 = any), --port-file F, --threads N (default 4),
  * --carrier XX (airline-N: sell another carrier), --hold-minutes M, --offer-minutes M, the
- * world flags above, --clock PATH (the shared world clock file, sandbox/clock.h) and the fault flags
+ * world flags above, --clock PATH (the shared world clock file, sandbox/clock.h) and the fault
+ * flags
  * --fault-latency-ms, --fault-latency-tail-ms, --fault-timeout-rate, --fault-timeout-ms,
  * --fault-error-rate, --fault-malformed-rate, --fault-price-change-rate,
  * --fault-sold-out-rate, --fault-seed (sandbox/faults.h). Serves until SIGINT/SIGTERM. */
