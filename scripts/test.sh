@@ -47,6 +47,11 @@ for type in Debug Asan; do
   suite_ok "C tests ($type)"
 done
 
+echo "== build Release (what make run and make bench use)"
+cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build build/release -j"$jobs"
+suite_ok "Release build"
+
 echo "== fuzz ssim (libFuzzer + ASan + UBSan, 20 s)"
 scripts/fuzz.sh 20
 suite_ok "fuzz ssim"

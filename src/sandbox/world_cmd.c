@@ -69,13 +69,17 @@ typedef struct world_run {
     int n;
 } world_run;
 
-/* Appends the argument prefix+value. */
+/* Appends the argument prefix+value (dropped, with a log line, if it would not fit). */
 static void add_arg(world_run *r, sb_child *c, int *argc, const char *prefix, const char *value)
 {
-    if (*argc >= SB_CHILD_MAX_ARGS)
+    size_t np = strlen(prefix), nv = strlen(value);
+    if (*argc >= SB_CHILD_MAX_ARGS || np + nv >= 512) {
+        ct_log(CT_LOG_ERROR, "sandbox.world", "error", "argument too long", "arg", prefix, NULL);
         return;
+    }
     char *slot = r->storage[c - r->children][*argc];
-    snprintf(slot, 512, "%s%s", prefix, value);
+    memcpy(slot, prefix, np);
+    memcpy(slot + np, value, nv + 1);
     c->argv[(*argc)++] = slot;
     c->argv[*argc] = NULL;
 }
