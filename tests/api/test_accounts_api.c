@@ -23,13 +23,19 @@ static ct_http_server *server;
 static int port;
 static const char *secret = "api-test-secret-0123456789abcdefghijklmnop";
 
+static int engine; /* 0 = SQLite, 1 = PostgreSQL (when CT_TEST_PG_URL is set) */
+
 static int setup(void **state)
 {
     (void)state;
+    memset(&app, 0, sizeof(app));
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ts_tempdir(tmpdir, sizeof(tmpdir));
-    char url[512], err[256];
-    snprintf(url, sizeof(url), "sqlite:%s/accounts.db", tmpdir);
+    char urls[2][512], err[256];
+    int n = ts_store_urls(tmpdir, urls, 2);
+    if (engine >= n)
+        fail_msg("engine %d is not configured", engine);
+    const char *url = urls[engine];
     ct_store *st = ts_open_migrated(url);
     ct_import_report *rep = calloc(1, sizeof(*rep));
     if (ct_refdata_import(st, ts_refdata_dir(), rep) != CT_OK ||
@@ -434,5 +440,12 @@ int main(void)
         cmocka_unit_test(export_and_delete),
         cmocka_unit_test(brute_force_is_throttled), /* last: it throttles this client's IP */
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    /* The whole suite once per engine: SQLite, then PostgreSQL when configured. */
+    const char *pg = getenv("CT_TEST_PG_URL");
+    int engines = pg != NULL && *pg ? 2 : 1, failed = 0;
+    for (engine = 0; engine < engines; engine++) {
+        fprintf(stderr, "== engine: %s\n", engine == 0 ? "sqlite" : "postgres");
+        failed += cmocka_run_group_tests(tests, setup, teardown);
+    }
+    return failed;
 }
