@@ -1,0 +1,189 @@
+/* timetable.c: SSIM files -> dated legs -> CSR by departure airport (see timetable.h).
+ *
+ * Two passes over a growing vector: expand every leg record over its period (UTC from the
+ * record's own local times and variations, ct_ssim_leg_utc), then sort by (from, dep) and
+ * build the per-airport offsets. */
+#include "timetable/timetable.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "base/map.h"
+#include "base/vec.h"
+#include "timetable/ssim.h"
+
+typedef CT_VEC(ct_leg) leg_vec;
+
+static int leg_cmp(const void *x, const void *y)
+{
+    const ct_leg *a = x, *b = y;
+    if (a->from != b->from)
+        return a->from < b->from ? -1 : 1;
+    if (a->dep != b->dep)
+        return a->dep < b->dep ? -1 : 1;
+    if (a->carrier != b->carrier)
+        return a->carrier < b->carrier ? -1 : 1;
+    return (int)a->number - (int)b->number;
+}
+
+int ct_timetable_airport(const ct_timetable *tt, const char *iata)
+{
+    const ct_airport *a = ct_refdata_airport(tt->rd, iata);
+    if (a == NULL)
+        return -1;
+    return (int)(a - ct_refdata_airport_at(tt->rd, 0));
+}
+
+static int carrier_index(ct_timetable *tt, ct_map *ids, const char *code)
+{
+    intptr_t at = (intptr_t)ct_map_get(ids, code);
+    if (at > 0)
+        return (int)at - 1;
+    char(*c)[4] = ct_realloc(tt->carriers, (tt->ncarriers + 1) * sizeof(*c));
+    if (c == NULL)
+        return -1;
+    tt->carriers = c;
+    snprintf(tt->carriers[tt->ncarriers], 4, "%s", code);
+    if (ct_map_put(ids, code, (void *)(intptr_t)(tt->ncarriers + 1)) != CT_OK)
+        return -1;
+    return (int)tt->ncarriers++;
+}
+
+/* Expands one record over the window. */
+static ct_status expand(ct_timetable *tt, const ct_ssim_leg *leg, int carrier, leg_vec *out)
+{
+    int from = ct_timetable_airport(tt, leg->dep), to = ct_timetable_airport(tt, leg->arr);
+    if (from < 0 || to < 0) {
+        tt->skipped++;
+        return CT_OK;
+    }
+    int64_t first = leg->period_from, last = leg->period_to;
+    /* Period dates are the first leg's; this leg departs dep_date_var days later. */
+    if (first + leg->dep_date_var < tt->from_day)
+        first = tt->from_day - leg->dep_date_var;
+    if (last + leg->dep_date_var > tt->to_day)
+        last = tt->to_day - leg->dep_date_var;
+    for (int64_t day = first; day <= last; day++) {
+        if (!ct_ssim_leg_operates(leg, day))
+            continue;
+        ct_utc dep, arr;
+        if (ct_ssim_leg_utc(leg, day, &dep, &arr) != CT_OK)
+            continue;
+        ct_leg l = {(int32_t)(dep / 60),
+                    (int32_t)(arr / 60),
+                    (int32_t)(day + leg->dep_date_var),
+                    (uint16_t)from,
+                    (uint16_t)to,
+                    (uint16_t)carrier,
+                    (uint16_t)leg->flight_number,
+                    (uint8_t)leg->leg_seq,
+                    (uint8_t)(leg->seats['J' - 'A'] > 255 ? 255 : leg->seats['J' - 'A']),
+                    (uint16_t)leg->seats['Y' - 'A']};
+        if (CT_VEC_PUSH(out, l))
+            return CT_NOMEM;
+    }
+    return CT_OK;
+}
+
+static ct_status read_file(ct_timetable *tt, const char *path, ct_map *ids, leg_vec *out,
+                           size_t *bad)
+{
+    ct_ssim_reader *r = NULL;
+    ct_ssim_options opt = {0};
+    opt.open_until = tt->to_day;
+    ct_status rc = ct_ssim_open(path, &opt, &r);
+    if (rc)
+        return rc;
+    const ct_ssim_leg *leg;
+    while (!rc && (rc = ct_ssim_next(r, &leg)) == CT_ROW) {
+        rc = CT_OK;
+        if (leg->service_type != 'J')
+            continue; /* scheduled passenger service only */
+        int carrier = carrier_index(tt, ids, leg->airline);
+        rc = carrier < 0 ? CT_NOMEM : expand(tt, leg, carrier, out);
+    }
+    if (bad != NULL)
+        *bad += ct_ssim_get_report(r)->rejected;
+    ct_ssim_close(r);
+    return rc == CT_DONE ? CT_OK : rc;
+}
+
+/* Country ids: equal ids for airports of one country. */
+static ct_status build_countries(ct_timetable *tt)
+{
+    tt->country = ct_calloc(tt->nairports + 1, sizeof(uint16_t));
+    ct_map *ids = ct_map_create();
+    if (tt->country == NULL || ids == NULL) {
+        ct_map_destroy(ids);
+        return CT_NOMEM;
+    }
+    ct_status rc = CT_OK;
+    for (size_t i = 0; !rc && i < tt->nairports; i++) {
+        const char *c = ct_refdata_airport_at(tt->rd, i)->country;
+        intptr_t id = (intptr_t)ct_map_get(ids, c);
+        if (id == 0) {
+            id = (intptr_t)ct_map_len(ids) + 1;
+            rc = ct_map_put(ids, c, (void *)id);
+        }
+        tt->country[i] = (uint16_t)id;
+    }
+    ct_map_destroy(ids);
+    return rc;
+}
+
+ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size_t npaths,
+                            int64_t from_day, int64_t to_day, ct_timetable **out,
+                            size_t *bad_records)
+{
+    ct_timetable *tt = ct_calloc(1, sizeof(*tt));
+    ct_map *ids = ct_map_create();
+    leg_vec legs = {0};
+    ct_status rc = tt && ids ? CT_OK : CT_NOMEM;
+    if (bad_records != NULL)
+        *bad_records = 0;
+    if (!rc) {
+        tt->rd = rd;
+        tt->from_day = from_day;
+        tt->to_day = to_day;
+        tt->nairports = ct_refdata_airport_count(rd);
+    }
+    for (size_t i = 0; !rc && i < npaths; i++)
+        rc = read_file(tt, paths[i], ids, &legs, bad_records);
+    if (!rc)
+        rc = build_countries(tt);
+    if (!rc) {
+        qsort(legs.items, legs.len, sizeof(ct_leg), leg_cmp);
+        tt->first = ct_calloc(tt->nairports + 1, sizeof(uint32_t));
+        rc = tt->first ? CT_OK : CT_NOMEM;
+    }
+    if (!rc) {
+        for (size_t i = 0; i < legs.len; i++)
+            tt->first[legs.items[i].from + 1]++;
+        for (size_t a = 0; a < tt->nairports; a++)
+            tt->first[a + 1] += tt->first[a];
+        tt->legs = legs.items;
+        tt->nlegs = legs.len;
+        legs.items = NULL;
+    }
+    ct_map_destroy(ids);
+    CT_VEC_FREE(&legs);
+    if (rc) {
+        ct_timetable_free(tt);
+        return rc;
+    }
+    *out = tt;
+    return CT_OK;
+}
+
+void ct_timetable_free(ct_timetable *tt)
+{
+    if (tt == NULL)
+        return;
+    ct_free(tt->legs);
+    ct_free(tt->first);
+    ct_free(tt->country);
+    ct_free(tt->carriers);
+    ct_free(tt);
+}

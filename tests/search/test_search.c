@@ -1,0 +1,271 @@
+/* test_search.c: the engine against a brute-force enumerator on generated networks.
+ *
+ * A small sandbox world is published as SSIM, loaded through the platform's reader into the
+ * timetable, and 1,000 random one-way queries (airports and metro areas, every day of the
+ * year with extra weight on daylight-saving weekends, 0 to 2 stops) are answered twice: by
+ * the engine, and by enumerating every itinerary the rules allow and keeping the
+ * non-dominated ones. The two sets must be identical (ties included), and every itinerary
+ * the engine returns must be valid. */
+#include "ct_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "base/vec.h"
+#include "sandbox/sandbox_data.h"
+#include "sandbox/ssim_write.h"
+#include "search/search.h"
+#include "testsupport.h"
+#include "timetable/timetable.h"
+
+static sb_data world;
+static ct_timetable *tt;
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    int64_t start;
+    ct_date_parse("2026-11-23", &start);
+    char err[256];
+    sb_world_params p = {11, start, SB_WORLD_SMALL, ts_refdata_dir()};
+    if (sb_data_open(&p, &world, err, sizeof(err)))
+        fail_msg("world: %s", err);
+    ts_tempdir(dir, sizeof(dir));
+    sb_ssim_stats st = {0};
+    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
+        fail_msg("ssim");
+    const char *paths[64];
+    static char names[64][300];
+    int n = 0;
+    for (int c = 0; c < world.world->ncarriers && n < 64; c++) {
+        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
+        paths[n] = names[n];
+        n++;
+    }
+    size_t bad = 0;
+    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 364, &tt, &bad) != CT_OK)
+        fail_msg("timetable");
+    if (bad != 0)
+        fail_msg("%zu bad SSIM records", bad);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ct_timetable_free(tt);
+    sb_data_close(&world);
+    ts_rmtree(dir);
+    return 0;
+}
+
+/* ---- the brute-force enumerator: the rules written out, no pruning ---- */
+
+typedef CT_VEC(ct_itinerary) itin_vec;
+
+static int in_set(const uint16_t *set, int n, uint16_t a)
+{
+    for (int i = 0; i < n; i++)
+        if (set[i] == a)
+            return 1;
+    return 0;
+}
+
+static int mct(const ct_leg *in, const ct_leg *out)
+{
+    const char *a = ct_refdata_airport_at(tt->rd, in->from)->country;
+    const char *b = ct_refdata_airport_at(tt->rd, in->to)->country;
+    const char *c = ct_refdata_airport_at(tt->rd, out->to)->country;
+    return strcmp(a, b) == 0 && strcmp(b, c) == 0 ? 45 : 60;
+}
+
+static int connects(const ct_leg *p, const ct_leg *n)
+{
+    return n->from == p->to && n->dep >= p->arr + mct(p, n) && n->dep <= p->arr + 1440;
+}
+
+static void push(itin_vec *v, const ct_leg *a, const ct_leg *b, const ct_leg *c)
+{
+    ct_itinerary it = {c ? 3 : b ? 2 : 1, {a, b, c}, a->dep, (c ? c : b ? b : a)->arr};
+    assert_int_equal(CT_VEC_PUSH(v, it), 0);
+}
+
+static void brute_force(const ct_search_query *q, itin_vec *out)
+{
+    itin_vec all = {0};
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        const ct_leg *a = &tt->legs[i];
+        if (!in_set(q->origins, q->norigins, a->from) || a->local_date != q->date)
+            continue;
+        if (in_set(q->dests, q->ndests, a->to))
+            push(&all, a, NULL, NULL);
+        if (q->max_stops < 1)
+            continue;
+        for (size_t j = tt->first[a->to]; j < tt->first[a->to + 1]; j++) {
+            const ct_leg *b = &tt->legs[j];
+            if (!connects(a, b) || b->to == a->from)
+                continue;
+            if (in_set(q->dests, q->ndests, b->to))
+                push(&all, a, b, NULL);
+            if (q->max_stops < 2)
+                continue;
+            for (size_t k = tt->first[b->to]; k < tt->first[b->to + 1]; k++) {
+                const ct_leg *c = &tt->legs[k];
+                if (connects(b, c) && c->to != a->from && c->to != a->to &&
+                    in_set(q->dests, q->ndests, c->to))
+                    push(&all, a, b, c);
+            }
+        }
+    }
+    for (size_t i = 0; i < all.len; i++) {
+        int dominated = 0;
+        for (size_t j = 0; j < all.len && !dominated; j++)
+            dominated = j != i && ct_itinerary_dominates(&all.items[j], &all.items[i]);
+        if (!dominated)
+            assert_int_equal(CT_VEC_PUSH(out, all.items[i]), 0);
+    }
+    CT_VEC_FREE(&all);
+}
+
+static int itin_cmp(const void *x, const void *y)
+{
+    const ct_itinerary *a = x, *b = y;
+    if (a->dep != b->dep)
+        return a->dep < b->dep ? -1 : 1;
+    if (a->arr != b->arr)
+        return a->arr < b->arr ? -1 : 1;
+    if (a->nlegs != b->nlegs)
+        return a->nlegs - b->nlegs;
+    for (int i = 0; i < a->nlegs; i++)
+        if (a->legs[i] != b->legs[i])
+            return a->legs[i] < b->legs[i] ? -1 : 1;
+    return 0;
+}
+
+/* ---- random queries ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return (uint32_t)(rng >> 11);
+}
+
+/* A random place of the world: an airport, or now and then a metro area of it. */
+static int random_place(uint16_t *out)
+{
+    const sb_world *w = world.world;
+    if (next_rand() % 5 == 0) {
+        size_t nm = ct_refdata_metro_count(tt->rd);
+        for (int tries = 0; tries < 20; tries++) {
+            const ct_metro *m = NULL;
+            const char *codes[] = {"LON", "PAR", "NYC", "TYO", "WAS", "CHI", "BER", "MIL"};
+            m = ct_refdata_metro(tt->rd, codes[next_rand() % 8]);
+            if (m == NULL || nm == 0)
+                continue;
+            int n = 0;
+            for (int i = 0; i < m->nairports; i++) {
+                int a = ct_timetable_airport(tt, m->airports[i]->iata);
+                if (a >= 0 && tt->first[a + 1] > tt->first[a])
+                    out[n++] = (uint16_t)a;
+            }
+            if (n > 0)
+                return n;
+        }
+    }
+    out[0] =
+        (uint16_t)ct_timetable_airport(tt, w->airports[next_rand() % (uint32_t)w->nairports].iata);
+    return 1;
+}
+
+static void engine_equals_brute_force(void **state)
+{
+    (void)state;
+    int64_t dst_days[] = {ct_days_from_civil(2027, 3, 14),  ct_days_from_civil(2027, 3, 13),
+                          ct_days_from_civil(2027, 3, 28),  ct_days_from_civil(2027, 3, 27),
+                          ct_days_from_civil(2027, 10, 31), ct_days_from_civil(2027, 10, 30),
+                          ct_days_from_civil(2027, 11, 7),  ct_days_from_civil(2027, 4, 4)};
+    int nonempty = 0, with_stops[3] = {0}, multi_airport = 0;
+    size_t total = 0;
+    for (int qn = 0; qn < 1000; qn++) {
+        uint16_t orig[8], dest[8];
+        int no = random_place(orig), nd = random_place(dest);
+        int overlap = 0;
+        for (int i = 0; i < no; i++)
+            overlap |= in_set(dest, nd, orig[i]);
+        if (overlap) {
+            qn--;
+            continue;
+        }
+        int64_t date =
+            next_rand() % 4 == 0 ? dst_days[next_rand() % 8] : tt->from_day + next_rand() % 360;
+        ct_search_query q = {orig, no,   dest,
+                             nd,   date, (int)(next_rand() % 6 == 0 ? next_rand() % 2 : 2)};
+        ct_search_result r;
+        assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+        itin_vec want = {0};
+        brute_force(&q, &want);
+        qsort(want.items, want.len, sizeof(ct_itinerary), itin_cmp);
+        if (want.len != r.n)
+            fail_msg("query %d (%s->%s, day %lld, %d stops): engine %zu, brute force %zu", qn,
+                     ct_refdata_airport_at(tt->rd, orig[0])->iata,
+                     ct_refdata_airport_at(tt->rd, dest[0])->iata, (long long)date, q.max_stops,
+                     r.n, want.len);
+        for (size_t i = 0; i < r.n; i++) {
+            assert_int_equal(itin_cmp(&r.items[i], &want.items[i]), 0);
+            assert_true(ct_search_valid(tt, &q, &r.items[i]));
+            with_stops[r.items[i].nlegs - 1]++;
+        }
+        nonempty += r.n > 0;
+        multi_airport += no > 1 || nd > 1;
+        total += r.n;
+        CT_VEC_FREE(&want);
+        ct_search_result_free(&r);
+    }
+    /* The queries exercised what they should. */
+    assert_true(nonempty > 300);
+    assert_true(with_stops[0] > 50 && with_stops[1] > 50 && with_stops[2] > 50);
+    assert_true(multi_airport > 50);
+    assert_true(total > 1000);
+}
+
+static void rules_are_enforced(void **state)
+{
+    (void)state;
+    uint16_t a = 0, b = 1;
+    ct_search_query bad = {&a, 1, &a, 1, tt->from_day, 2};
+    ct_search_result r;
+    assert_int_equal(ct_search_oneway(tt, &bad, &r), CT_INVALID); /* same place */
+    ct_search_query stops = {&a, 1, &b, 1, tt->from_day, 3};
+    assert_int_equal(ct_search_oneway(tt, &stops, &r), CT_INVALID);
+    /* The validator refuses a broken itinerary: too short a connection. */
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        const ct_leg *l1 = &tt->legs[i];
+        for (size_t j = tt->first[l1->to]; j < tt->first[l1->to + 1]; j++) {
+            const ct_leg *l2 = &tt->legs[j];
+            if (l2->dep >= l1->arr && l2->dep < l1->arr + 45 && l2->to != l1->from) {
+                uint16_t o = l1->from, d = l2->to;
+                ct_search_query q = {&o, 1, &d, 1, l1->local_date, 2};
+                ct_itinerary it = {2, {l1, l2, NULL}, l1->dep, l2->arr};
+                assert_false(ct_search_valid(tt, &q, &it));
+                return;
+            }
+        }
+    }
+    fail_msg("no tight connection found to test with");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(engine_equals_brute_force),
+        cmocka_unit_test(rules_are_enforced),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
