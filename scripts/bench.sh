@@ -18,5 +18,8 @@ echo
 echo "== sandbox world generation and SSIM (peer: writing the same bytes)"
 bench/world.sh
 echo
+echo "== one-way search on the default world (peers: SQL self-joins in SQLite and PostgreSQL)"
+CT_BENCH_PG_URL=$pg_url build/release/bench_search data/node_modules "${SEARCH_DAYS:-365}" 20 2>/dev/null
+echo
 echo "== HTTP (peer: nginx serving a static file)"
 bench/http.sh

@@ -1,0 +1,253 @@
+/* bench_search.c: one-way search on the default sandbox world, beside plain SQL.
+ *
+ * Publishes the default world as SSIM (through the sandbox's writer, as `make run` does),
+ * loads a timetable over DAYS days (default 365) through the platform's reader, reports the
+ * load time and resident memory, then runs a fixed mix of queries (hub pairs, metro areas,
+ * regional airports) single-threaded and warm: p50/p90/p99. The peer, in the same run: the
+ * same queries as the self-joins a typical web stack would write (direct, one stop, two
+ * stops, connection rules in the join) over the same day's legs in SQLite (and PostgreSQL
+ * when CT_BENCH_PG_URL is set), timed until the last row is fetched.
+ * Usage: bench_search DATA_DIR [DAYS] [ROUNDS] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/timeutil.h"
+#include "sandbox/sandbox_data.h"
+#include "sandbox/ssim_write.h"
+#include "search/search.h"
+#include "store/store.h"
+#include "timetable/timetable.h"
+
+static const char *pairs[][2] = {
+    {"LON", "NYC"}, {"FRA", "JFK"}, {"PAR", "TYO"}, {"ZRH", "SIN"}, {"LAX", "SYD"},
+    {"ORD", "MIA"}, {"GRU", "LIS"}, {"DXB", "BOM"}, {"HND", "ICN"}, {"MAD", "BCN"},
+    {"BSL", "OSL"}, {"YYZ", "MEX"}, {"CPT", "NBO"}, {"DEL", "BKK"}, {"AMS", "SFO"},
+};
+#define NPAIRS (sizeof(pairs) / sizeof(pairs[0]))
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double report(const char *name, double *s, int n)
+{
+    qsort(s, (size_t)n, sizeof(double), cmp_double);
+    printf("%-30s p50 %9.3f ms   p90 %9.3f ms   p99 %9.3f ms   (%d queries)\n", name, s[n / 2],
+           s[n * 9 / 10], s[n * 99 / 100], n);
+    return s[n / 2];
+}
+
+/* Airport indices of a code: a metro area's airports, or the airport. */
+static int place(const ct_timetable *tt, const char *code, uint16_t *out)
+{
+    const ct_metro *m = ct_refdata_metro(tt->rd, code);
+    int n = 0;
+    if (m != NULL) {
+        for (int i = 0; i < m->nairports; i++) {
+            int a = ct_timetable_airport(tt, m->airports[i]->iata);
+            if (a >= 0)
+                out[n++] = (uint16_t)a;
+        }
+        return n;
+    }
+    int a = ct_timetable_airport(tt, code);
+    if (a >= 0)
+        out[n++] = (uint16_t)a;
+    return n;
+}
+
+static long rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+/* Loads the legs departing in [day-1, day+2] into a `legs` table of the peer. */
+static void load_peer(ct_store *st, const ct_timetable *tt, int64_t day)
+{
+    ct_store_exec(st, "DROP TABLE IF EXISTS legs");
+    ct_store_exec(st, "CREATE TABLE legs (id BIGINT PRIMARY KEY, dep_ap INTEGER, arr_ap INTEGER,"
+                      " dep BIGINT, arr BIGINT, local_date BIGINT, dep_country INTEGER,"
+                      " arr_country INTEGER)");
+    ct_store_begin(st);
+    ct_stmt *ins = NULL;
+    ct_store_prepare(st, "INSERT INTO legs VALUES (?, ?, ?, ?, ?, ?, ?, ?)", &ins);
+    int32_t lo = (int32_t)((day - 1) * 1440), hi = (int32_t)((day + 3) * 1440);
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        const ct_leg *l = &tt->legs[i];
+        if (l->dep < lo || l->dep >= hi)
+            continue;
+        ct_stmt_reset(ins);
+        ct_stmt_bind_int64(ins, 1, (int64_t)i);
+        ct_stmt_bind_int64(ins, 2, l->from);
+        ct_stmt_bind_int64(ins, 3, l->to);
+        ct_stmt_bind_int64(ins, 4, l->dep);
+        ct_stmt_bind_int64(ins, 5, l->arr);
+        ct_stmt_bind_int64(ins, 6, l->local_date);
+        ct_stmt_bind_int64(ins, 7, tt->country[l->from]);
+        ct_stmt_bind_int64(ins, 8, tt->country[l->to]);
+        ct_stmt_step(ins);
+    }
+    ct_stmt_finalize(ins);
+    ct_store_commit(st);
+    ct_store_exec(st, "CREATE INDEX legs_dep ON legs (dep_ap, dep);"
+                      " CREATE INDEX legs_arr ON legs (arr_ap, dep)");
+}
+
+/* The web-stack way: all valid itineraries by self-joins, in SQL. */
+static double run_sql(ct_store *st, const char *in_o, const char *in_d, int64_t day)
+{
+    char sql[4096];
+#define MCT(x, y)                                                                                  \
+    "CASE WHEN " x ".dep_country = " x ".arr_country AND " x ".arr_country = " y                   \
+    ".arr_country THEN 45 ELSE 60 END"
+    const char *m1 = MCT("a", "b"), *m2 = MCT("b", "c");
+    snprintf(sql, sizeof(sql),
+             "SELECT a.id, NULL, NULL, a.arr FROM legs a WHERE a.dep_ap IN (%s) AND"
+             " a.local_date = %lld AND a.arr_ap IN (%s)"
+             " UNION ALL SELECT a.id, b.id, NULL, b.arr FROM legs a JOIN legs b ON b.dep_ap ="
+             " a.arr_ap AND b.dep >= a.arr + %s AND b.dep <= a.arr + 1440 WHERE a.dep_ap IN (%s)"
+             " AND a.local_date = %lld AND b.arr_ap IN (%s) AND b.arr_ap <> a.dep_ap"
+             " UNION ALL SELECT a.id, b.id, c.id, c.arr FROM legs a JOIN legs b ON b.dep_ap ="
+             " a.arr_ap AND b.dep >= a.arr + %s AND b.dep <= a.arr + 1440 JOIN legs c ON"
+             " c.dep_ap = b.arr_ap AND c.dep >= b.arr + %s AND c.dep <= b.arr + 1440"
+             " WHERE a.dep_ap IN (%s) AND a.local_date = %lld AND c.arr_ap IN (%s)"
+             " AND b.arr_ap <> a.dep_ap AND c.arr_ap <> a.dep_ap AND c.arr_ap <> a.arr_ap"
+             " AND a.arr_ap NOT IN (%s)",
+             in_o, (long long)day, in_d, m1, in_o, (long long)day, in_d, m1, m2, in_o,
+             (long long)day, in_d, in_d);
+    double t0 = now_ms();
+    ct_stmt *s = NULL;
+    long rows = 0;
+    if (ct_store_prepare(st, sql, &s) == CT_OK) {
+        while (ct_stmt_step(s) == CT_ROW)
+            rows++;
+        ct_stmt_finalize(s);
+    } else {
+        fprintf(stderr, "sql: %s\n", ct_store_errmsg(st));
+    }
+    return now_ms() - t0 + 0 * (double)rows;
+}
+
+static void list(const uint16_t *a, int n, char *out, size_t len)
+{
+    out[0] = '\0';
+    for (int i = 0; i < n; i++) {
+        size_t used = strlen(out);
+        snprintf(out + used, len - used, "%s%d", i ? "," : "", a[i]);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s DATA_DIR [DAYS] [ROUNDS]\n", argv[0]);
+        return 2;
+    }
+    int days = argc > 2 ? atoi(argv[2]) : 365, rounds = argc > 3 ? atoi(argv[3]) : 20;
+    int64_t start;
+    ct_date_parse("2026-11-23", &start);
+    sb_world_params p = {42, start, SB_WORLD_DEFAULT, argv[1]};
+    sb_data data;
+    char err[256], dir[128];
+    if (sb_data_open(&p, &data, err, sizeof(err))) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "/tmp/contrail-bench-search-%d", (int)getpid());
+    char cmd[256];
+    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    sb_ssim_stats stats = {0};
+    sb_ssim_write_world(data.world, dir, start, &stats);
+    static char names[400][200];
+    const char *paths[400];
+    int np = 0;
+    for (int c = 0; c < data.world->ncarriers && np < 400; c++) {
+        snprintf(names[np], sizeof(names[np]), "%s/%s.ssim", dir, data.world->carriers[c].code);
+        paths[np] = names[np];
+        np++;
+    }
+    long rss0 = rss_mb();
+    double t0 = now_ms();
+    ct_timetable *tt = NULL;
+    if (ct_timetable_load(data.refdata, paths, (size_t)np, start, start + days - 1, &tt, NULL)) {
+        fprintf(stderr, "bench: timetable load failed\n");
+        return 1;
+    }
+    double load = now_ms() - t0;
+    printf("timetable: %zu dated legs over %d days from %d SSIM files in %.0f ms;"
+           " peak RSS %ld MB (%ld MB before loading)\n",
+           tt->nlegs, days, np, load, rss_mb(), rss0);
+    int nq = (int)NPAIRS * rounds;
+    double *samples = calloc((size_t)nq, sizeof(double));
+    size_t results = 0;
+    int n = 0;
+    for (int r = 0; r < rounds + 1; r++) {
+        for (size_t k = 0; k < NPAIRS; k++) {
+            uint16_t o[8], d[8];
+            int no = place(tt, pairs[k][0], o), nd = place(tt, pairs[k][1], d);
+            ct_search_query q = {o, no, d, nd, start + 7 + (int64_t)(k % 7), 2};
+            ct_search_result res;
+            double q0 = now_ms();
+            if (ct_search_oneway(tt, &q, &res) != CT_OK)
+                return 1;
+            double dt = now_ms() - q0;
+            if (r > 0) { /* the first round warms up */
+                samples[n++] = dt;
+                results += res.n;
+            }
+            ct_search_result_free(&res);
+        }
+    }
+    printf("one-way Pareto search, <=2 stops, %zu pairs x %d rounds, single thread, warm:\n",
+           NPAIRS, rounds);
+    double engine = report("contrail engine", samples, n);
+    printf("  %.1f non-dominated itineraries per query on average\n", (double)results / n);
+    /* Peers: plain SQL over the same legs. */
+    const char *peers[2] = {"sqlite::memory:", getenv("CT_BENCH_PG_URL")};
+    const char *names_peer[2] = {"SQL self-joins, SQLite", "SQL self-joins, PostgreSQL"};
+    for (int e = 0; e < 2; e++) {
+        if (peers[e] == NULL || *peers[e] == '\0')
+            continue;
+        ct_store *st = NULL;
+        if (ct_store_open(peers[e], &st, err, sizeof(err)) != CT_OK)
+            continue;
+        int m = 0;
+        for (size_t k = 0; k < NPAIRS; k++) {
+            uint16_t o[8], d[8];
+            int no = place(tt, pairs[k][0], o), nd = place(tt, pairs[k][1], d);
+            char so[128], sd[128];
+            list(o, no, so, sizeof(so));
+            list(d, nd, sd, sizeof(sd));
+            int64_t day = start + 7 + (int64_t)(k % 7);
+            load_peer(st, tt, day);
+            samples[m++] = run_sql(st, so, sd, day);
+        }
+        double peer = report(names_peer[e], samples, m);
+        printf("  ratio p50 %s / contrail: %.0fx\n", names_peer[e], peer / engine);
+        ct_store_close(st);
+    }
+    free(samples);
+    ct_timetable_free(tt);
+    sb_data_close(&data);
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    if (system(cmd) != 0)
+        return 1;
+    return 0;
+}
