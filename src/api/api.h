@@ -16,6 +16,7 @@
 #include "http/ratelimit.h"
 #include "refdata/refdata.h"
 #include "store/store.h"
+#include "timetable/timetable.h"
 
 typedef struct ct_api_limits {
     double ip_per_minute, ip_burst;     /* 0 disables the per-IP limit */
@@ -35,6 +36,9 @@ typedef struct ct_app {
     atomic_int ready;    /* 1 once serving; 0 while starting or shutting down */
     const char *version;
     ct_api_route *routes; /* owned: freed by ct_api_free */
+    /* The timetable searches read; set once when schedules are loaded (NULL until then),
+     * immutable afterwards, owned by the caller. */
+    _Atomic(const ct_timetable *) timetable;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

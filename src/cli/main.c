@@ -25,6 +25,11 @@
 #include "refdata/refdata.h"
 #include "store/migrate.h"
 #include "store/store.h"
+#include "timetable/ssim.h"
+#include "timetable/timetable.h"
+
+#include <dirent.h>
+#include <jansson.h>
 
 #define CONTRAIL_VERSION "0.1.0"
 #define DEFAULT_DB       "sqlite:var/contrail.db"
@@ -40,6 +45,7 @@ static void usage(FILE *out)
             "  serve            run the platform (HTTP API + web app)\n"
             "  migrate          apply database migrations\n"
             "  import refdata   import airports, airlines, countries, currencies\n"
+            "  import ssim F... check SSIM schedule files and add them to the schedules\n"
             "  sandbox ...      run the simulated outside world (contrail-sandbox help)\n"
             "  version          print the version\n"
             "\n"
@@ -54,6 +60,7 @@ static void usage(FILE *out)
             "  --log-level L      debug, info, warn, error, off (default info)\n"
             "  --access-log B     true/false (default true)\n"
             "  --sandbox B        serve: also run the sandbox world beside it (default false)\n"
+            "  --schedules-dir D  SSIM files searched by serve (default var/schedules)\n"
             "  --smtp-url URL     SMTP server for account e-mails, e.g. smtp://127.0.0.1:2525\n"
             "  --jwt-secret S     HS256 key (default: var/secrets/jwt.key, made on first start)\n"
             "  --rate-limit-ip N  requests a minute per client IP, 0 = off (default 1200)\n"
@@ -129,11 +136,70 @@ static int cmd_migrate(const ct_config *cfg)
     return 0;
 }
 
+static void print_ssim_diag(void *ctx, const ct_ssim_diag *d)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", d->text);
+}
+
+/* `import ssim FILE...`: reads each file (reporting bad records with file, line and column;
+ * good records are kept) and copies it into the schedules directory, where `serve` finds it.
+ * A file that cannot be read, or has no valid flight leg, is not imported. */
+static int import_ssim(const ct_config *cfg)
+{
+    const char *dir = ct_config_get(cfg, "schedules_dir", "var/schedules");
+    mkdir("var", 0755);
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+        fprintf(stderr, "contrail: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    int failed = 0;
+    for (size_t i = 2; i < ct_config_npositional(cfg); i++) {
+        const char *path = ct_config_positional(cfg, i);
+        ct_ssim_options opt = {0};
+        opt.on_diag = print_ssim_diag;
+        ct_ssim_reader *r = NULL;
+        if (ct_ssim_open(path, &opt, &r) != CT_OK) {
+            fprintf(stderr, "%s: cannot open: %s\n", path, strerror(errno));
+            failed++;
+            continue;
+        }
+        const ct_ssim_leg *leg;
+        ct_status rc;
+        while ((rc = ct_ssim_next(r, &leg)) == CT_ROW)
+            ;
+        const ct_ssim_report *rep = ct_ssim_get_report(r);
+        size_t legs = rep->legs, rejected = rep->rejected;
+        ct_ssim_close(r);
+        if (rc != CT_DONE || legs == 0) {
+            fprintf(stderr, "%s: not imported (%s)\n", path,
+                    rc != CT_DONE ? "read error" : "no valid flight leg");
+            failed++;
+            continue;
+        }
+        const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+        char dst[1024], tmp[1100], cmd[3000];
+        snprintf(dst, sizeof(dst), "%s/%s", dir, base);
+        snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+        snprintf(cmd, sizeof(cmd), "cp -- '%s' '%s'", path, tmp);
+        if (strchr(path, '\'') != NULL || system(cmd) != 0 || rename(tmp, dst) != 0) {
+            fprintf(stderr, "%s: cannot copy into %s\n", path, dir);
+            failed++;
+            continue;
+        }
+        printf("%s: %zu flight legs imported, %zu records rejected\n", path, legs, rejected);
+    }
+    return failed ? 1 : 0;
+}
+
 static int cmd_import(const ct_config *cfg)
 {
     const char *what = ct_config_positional(cfg, 1);
+    if (what != NULL && strcmp(what, "ssim") == 0 && ct_config_npositional(cfg) > 2)
+        return import_ssim(cfg);
     if (what == NULL || strcmp(what, "refdata") != 0) {
-        fprintf(stderr, "contrail: usage: contrail import refdata [--refdata-dir DIR]\n");
+        fprintf(stderr, "contrail: usage: contrail import refdata [--refdata-dir DIR]\n"
+                        "       contrail import ssim FILE...\n");
         return 2;
     }
     ct_store *st = NULL;
@@ -176,6 +242,11 @@ static pid_t start_sandbox(const ct_config *cfg)
     static char smtp[64];
     snprintf(smtp, sizeof(smtp), "--smtp-port=%s", ct_config_get(cfg, "sandbox_smtp_port", "2525"));
     char *argv[] = {prog, "world", dir, seed, size, refdata, smtp, NULL};
+    /* A world.json left by an earlier run must not be mistaken for this world's. */
+    char stale[1200];
+    snprintf(stale, sizeof(stale), "%s/world.json",
+             ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
+    unlink(stale);
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
@@ -255,6 +326,83 @@ static int load_jwt_secret(const ct_config *cfg, char *out, size_t len)
     int ok = write(fd, out, strlen(out)) == (ssize_t)strlen(out);
     close(fd);
     return ok ? 0 : -1;
+}
+
+/* ---- schedules: SSIM files -> the timetable searches read ---- */
+
+typedef struct schedule_loader {
+    ct_app *app;
+    char dirs[2][1024]; /* the operator's schedules, and the sandbox world's SSIM (or "") */
+    int wait_for_world; /* 1: read the sandbox's world.json first (it appears after start) */
+    char world_json[1100];
+    int days;
+    atomic_int stop;      /* set at shutdown: stop waiting for the world */
+    ct_timetable *loaded; /* owned; freed at exit */
+} schedule_loader;
+
+static int add_ssim_files(const char *dir, char ***paths, size_t *n)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".ssim") != 0)
+            continue;
+        char **grown = realloc(*paths, (*n + 1) * sizeof(char *));
+        if (grown == NULL)
+            break;
+        *paths = grown;
+        size_t need = strlen(dir) + len + 2;
+        (*paths)[*n] = malloc(need);
+        if ((*paths)[*n] == NULL)
+            break;
+        snprintf((*paths)[*n], need, "%s/%s", dir, e->d_name);
+        (*n)++;
+    }
+    closedir(d);
+    return 0;
+}
+
+static void *load_schedules(void *arg)
+{
+    schedule_loader *l = arg;
+    if (l->wait_for_world) {
+        json_t *doc = NULL;
+        for (int i = 0; i < 1200 && doc == NULL && !atomic_load(&l->stop); i++) { /* 2 min */
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+            doc = json_load_file(l->world_json, 0, NULL);
+        }
+        const char *ssim = doc ? json_string_value(json_object_get(doc, "ssim_dir")) : NULL;
+        snprintf(l->dirs[1], sizeof(l->dirs[1]), "%s", ssim ? ssim : "");
+        json_decref(doc);
+    }
+    char **paths = NULL;
+    size_t n = 0;
+    for (int i = 0; i < 2; i++) {
+        if (l->dirs[i][0])
+            add_ssim_files(l->dirs[i], &paths, &n);
+    }
+    if (n > 0) {
+        int64_t today = ct_utc_now() / 86400;
+        size_t bad = 0;
+        if (ct_timetable_load(l->app->refdata, (const char *const *)paths, n, today,
+                              today + l->days - 1, &l->loaded, &bad) == CT_OK) {
+            atomic_store(&l->app->timetable, l->loaded);
+            char legs[32], files[32];
+            snprintf(legs, sizeof(legs), "%zu", l->loaded->nlegs);
+            snprintf(files, sizeof(files), "%zu", n);
+            ct_log(CT_LOG_INFO, "schedules.loaded", "files", files, "dated_legs", legs, NULL);
+        } else {
+            ct_log(CT_LOG_ERROR, "schedules.failed", NULL);
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        free(paths[i]);
+    free(paths);
+    return NULL;
 }
 
 /* The connection pool, accounts (JWT, mail) and rate limits of `serve`. */
@@ -338,6 +486,9 @@ static int cmd_serve(const ct_config *cfg)
 
     int code = 1;
     pid_t sandbox = -1;
+    static schedule_loader loader;
+    pthread_t loader_thread;
+    int loader_started = 0;
     ct_router *router = NULL;
     ct_http_server *server = NULL;
     ct_app app = {0};
@@ -389,6 +540,19 @@ static int cmd_serve(const ct_config *cfg)
                 ct_status_name(rc));
         goto cleanup;
     }
+    long days = 365;
+    if (ct_config_get_int(cfg, "schedule_days", 365, 1, 730, &days, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        goto cleanup;
+    }
+    loader.app = &app;
+    loader.days = (int)days;
+    snprintf(loader.dirs[0], sizeof(loader.dirs[0]), "%s",
+             ct_config_get(cfg, "schedules_dir", "var/schedules"));
+    loader.wait_for_world = sandbox > 0;
+    snprintf(loader.world_json, sizeof(loader.world_json), "%s/world.json",
+             ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
+    loader_started = pthread_create(&loader_thread, NULL, load_schedules, &loader) == 0;
     atomic_store(&app.ready, 1);
     int bound = ct_http_server_port(server);
     const char *port_file = ct_config_get(cfg, "port_file", NULL);
@@ -411,6 +575,10 @@ static int cmd_serve(const ct_config *cfg)
 cleanup:
     stop_sandbox(sandbox);
     ct_http_server_stop(server);
+    atomic_store(&loader.stop, 1);
+    if (loader_started)
+        pthread_join(loader_thread, NULL);
+    ct_timetable_free(loader.loaded);
     ct_router_destroy(router);
     ct_api_free(&app);
     ct_refdata_free(app.refdata);
