@@ -89,7 +89,8 @@ ct_status ct__refdata_build_index(ct_refdata *rd)
             rc = add_words(&v, a->k_country, a, NULL, SCORE_COUNTRY + bonus, SCORE_COUNTRY + bonus);
     }
     if (!rc) {
-        qsort(v.items, v.len, sizeof(place_key), key_cmp);
+        if (v.len > 1)
+            qsort(v.items, v.len, sizeof(place_key), key_cmp);
         rd->keys = ct_arena_alloc(rd->arena, v.len * sizeof(place_key) + 1);
         if (rd->keys == NULL)
             rc = CT_NOMEM;

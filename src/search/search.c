@@ -168,7 +168,8 @@ static ct_status first_legs(const search_state *s, leg_ptr_vec *out)
                 return CT_NOMEM;
         }
     }
-    qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
+    if (out->len > 1)
+        qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
     return CT_OK;
 }
 
@@ -200,7 +201,8 @@ static void pareto_filter(itin_vec *v)
             v->items[n++] = v->items[i];
     }
     v->len = n;
-    qsort(v->items, v->len, sizeof(ct_itinerary), itin_order);
+    if (v->len > 1)
+        qsort(v->items, v->len, sizeof(ct_itinerary), itin_order);
 }
 
 ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_search_result *out)

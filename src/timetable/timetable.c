@@ -154,7 +154,8 @@ ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size
     if (!rc)
         rc = build_countries(tt);
     if (!rc) {
-        qsort(legs.items, legs.len, sizeof(ct_leg), leg_cmp);
+        if (legs.len > 1)
+            qsort(legs.items, legs.len, sizeof(ct_leg), leg_cmp);
         tt->first = ct_calloc(tt->nairports + 1, sizeof(uint32_t));
         rc = tt->first ? CT_OK : CT_NOMEM;
     }

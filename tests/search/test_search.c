@@ -211,7 +211,8 @@ static void engine_equals_brute_force(void **state)
         assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
         itin_vec want = {0};
         brute_force(&q, &want);
-        qsort(want.items, want.len, sizeof(ct_itinerary), itin_cmp);
+        if (want.len > 1)
+            qsort(want.items, want.len, sizeof(ct_itinerary), itin_cmp);
         if (want.len != r.n)
             fail_msg("query %d (%s->%s, day %lld, %d stops): engine %zu, brute force %zu", qn,
                      ct_refdata_airport_at(tt->rd, orig[0])->iata,
