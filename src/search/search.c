@@ -10,10 +10,19 @@
 typedef CT_VEC(ct_itinerary) itin_vec;
 typedef CT_VEC(const ct_leg *) leg_ptr_vec;
 
+/* Legs from one airport into one destination airport departing in the query's window:
+ * by_arr[lo..hi), sorted by departure; `next` chains the ranges of one airport. */
+typedef struct into_range {
+    uint32_t lo, hi;
+    int32_t next;
+} into_range;
+
 typedef struct search_state {
     const ct_timetable *tt;
     const ct_search_query *q;
     uint8_t *is_dest;
+    int32_t *into_head; /* per airport: first into_range, or -1 (no leg into a destination) */
+    CT_VEC(into_range) into;
     int32_t best[CT_SEARCH_MAX_LEGS]; /* earliest arrival with at most s stops */
     itin_vec found;
 } search_state;
@@ -96,22 +105,74 @@ static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
     return CT_VEC_PUSH(&s->found, it) ? CT_NOMEM : CT_OK;
 }
 
-/* Two-stop completions: legs from Y = l2->to into a destination. */
+/* First position in by_arr[lo..hi) whose leg departs at or after t. */
+static uint32_t lower_bound_arr(const ct_timetable *tt, uint32_t lo, uint32_t hi, int32_t t)
+{
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (tt->legs[tt->by_arr[mid]].dep < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* The per-query index of legs into a destination, by departure airport: for every
+ * destination airport, its arrival slice (sorted by departure airport, then time) is cut into
+ * one run per departure airport, clipped to the window third legs can depart in. */
+static ct_status build_into(search_state *s)
+{
+    const ct_timetable *tt = s->tt;
+    int32_t lo_t = (int32_t)(s->q->date * 1440 - 14 * 60),
+            hi_t = (int32_t)((s->q->date + 7) * 1440);
+    for (int k = 0; k < s->q->ndests; k++) {
+        uint16_t d = s->q->dests[k];
+        uint32_t p = tt->first_arr[d], end = tt->first_arr[d + 1];
+        while (p < end) {
+            uint16_t y = tt->legs[tt->by_arr[p]].from;
+            uint32_t lo = p, hi = end; /* end of y's run: first position with from > y */
+            while (lo < hi) {
+                uint32_t mid = lo + (hi - lo) / 2;
+                if (tt->legs[tt->by_arr[mid]].from <= y)
+                    lo = mid + 1;
+                else
+                    hi = mid;
+            }
+            uint32_t run_end = lo;
+            uint32_t a = lower_bound_arr(tt, p, run_end, lo_t);
+            uint32_t b = lower_bound_arr(tt, a, run_end, hi_t);
+            if (a < b) {
+                into_range r = {a, b, s->into_head[y]};
+                if (CT_VEC_PUSH(&s->into, r))
+                    return CT_NOMEM;
+                s->into_head[y] = (int32_t)(s->into.len - 1);
+            }
+            p = run_end;
+        }
+    }
+    return CT_OK;
+}
+
+/* Two-stop completions: legs from Y = l2->to into a destination, through the index. */
 static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2)
 {
     const ct_timetable *tt = s->tt;
-    uint32_t end = tt->first[l2->to + 1];
-    for (uint32_t i = lower_bound_dep(tt, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC); i < end; i++) {
-        const ct_leg *l3 = &tt->legs[i];
-        if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
-            break;
-        if (!s->is_dest[l3->to] || l3->to == l1->from || l3->arr > s->best[2] ||
-            l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
-            continue;
-        const ct_leg *legs[3] = {l1, l2, l3};
-        ct_status rc = keep(s, legs, 3);
-        if (rc)
-            return rc;
+    for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
+        const into_range *range = &s->into.items[r];
+        uint32_t i = lower_bound_arr(tt, range->lo, range->hi, l2->arr + CT_SEARCH_MCT_DOMESTIC);
+        for (; i < range->hi; i++) {
+            const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
+            if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
+                break;
+            if (l3->to == l1->from || l3->arr > s->best[2] ||
+                l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
+                continue;
+            const ct_leg *legs[3] = {l1, l2, l3};
+            ct_status rc = keep(s, legs, 3);
+            if (rc)
+                return rc;
+        }
     }
     return CT_OK;
 }
@@ -136,7 +197,7 @@ static ct_status connections(search_state *s, const ct_leg *l1)
                 const ct_leg *legs[2] = {l1, l2};
                 rc = keep(s, legs, 2);
             }
-        } else if (s->q->max_stops >= 2 && l2->arr < s->best[2]) {
+        } else if (s->q->max_stops >= 2 && l2->arr < s->best[2] && s->into_head[l2->to] >= 0) {
             rc = third_legs(s, l1, l2);
         }
         if (rc)
@@ -218,14 +279,18 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
         if (q->dests[i] >= tt->nairports)
             return CT_INVALID;
     }
-    search_state s = {tt, q, NULL, {INT32_MAX, INT32_MAX, INT32_MAX}, {0}};
+    search_state s = {tt, q, NULL, NULL, {0}, {INT32_MAX, INT32_MAX, INT32_MAX}, {0}};
     leg_ptr_vec l1s = {0};
     ct_status rc = CT_NOMEM;
     s.is_dest = ct_calloc(tt->nairports, 1);
-    if (s.is_dest == NULL)
+    s.into_head = ct_malloc(tt->nairports * sizeof(int32_t));
+    if (s.is_dest == NULL || s.into_head == NULL)
         goto cleanup;
     for (int i = 0; i < q->ndests; i++)
         s.is_dest[q->dests[i]] = 1;
+    memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
+    if (q->max_stops >= 2 && build_into(&s) != CT_OK)
+        goto cleanup;
     rc = first_legs(&s, &l1s);
     for (size_t i = 0; !rc && i < l1s.len; i++) {
         const ct_leg *l1 = l1s.items[i];
@@ -245,7 +310,9 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
     }
 cleanup:
     CT_VEC_FREE(&s.found);
+    CT_VEC_FREE(&s.into);
     CT_VEC_FREE(&l1s);
+    ct_free(s.into_head);
     ct_free(s.is_dest);
     return rc;
 }

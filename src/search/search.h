@@ -14,11 +14,13 @@
  *
  * Algorithm: first legs are taken latest-departure first; for each, the connections out of
  * its arrival airport are scanned within the connection window (binary search into the
- * timetable's per-airport slice) and, for two stops, the second connection's airport is
- * scanned for legs into a destination. best[s] holds the earliest arrival found with at most
- * s stops among itineraries leaving no earlier; anything arriving strictly later than that is
- * dominated and pruned, partial paths included (an extension only arrives later). A final
- * exact filter removes what the pruning, which keeps ties, let through. */
+ * timetable's per-airport slice) and, for two stops, the legs from the second connection's
+ * airport into a destination come from a per-query index cut from the timetable's arrival
+ * index (airports without such legs are not tried at all). best[s] holds the earliest
+ * arrival found with at most s stops among itineraries leaving no earlier; anything arriving
+ * strictly later than that is dominated and pruned, partial paths included (an extension
+ * only arrives later). A final exact filter removes what the pruning, which keeps ties, let
+ * through. */
 #ifndef CT_SEARCH_SEARCH_H
 #define CT_SEARCH_SEARCH_H
 

@@ -133,6 +133,29 @@ static ct_status build_countries(ct_timetable *tt)
     return rc;
 }
 
+/* by_arr and first_arr. Legs are already sorted by (from, dep): a counting sort by arrival
+ * airport keeps that order inside each arrival airport's slice, which is (from, dep). */
+static ct_status build_arrival_index(ct_timetable *tt)
+{
+    tt->by_arr = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint32_t));
+    tt->first_arr = ct_calloc(tt->nairports + 1, sizeof(uint32_t));
+    uint32_t *fill = ct_calloc(tt->nairports + 1, sizeof(uint32_t));
+    if (tt->by_arr == NULL || tt->first_arr == NULL || fill == NULL) {
+        ct_free(fill);
+        return CT_NOMEM;
+    }
+    for (size_t i = 0; i < tt->nlegs; i++)
+        tt->first_arr[tt->legs[i].to + 1]++;
+    for (size_t a = 0; a < tt->nairports; a++)
+        tt->first_arr[a + 1] += tt->first_arr[a];
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        uint16_t to = tt->legs[i].to;
+        tt->by_arr[tt->first_arr[to] + fill[to]++] = (uint32_t)i;
+    }
+    ct_free(fill);
+    return CT_OK;
+}
+
 ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size_t npaths,
                             int64_t from_day, int64_t to_day, ct_timetable **out,
                             size_t *bad_records)
@@ -168,6 +191,8 @@ ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size
         tt->nlegs = legs.len;
         legs.items = NULL;
     }
+    if (!rc)
+        rc = build_arrival_index(tt);
     ct_map_destroy(ids);
     CT_VEC_FREE(&legs);
     if (rc) {
@@ -184,6 +209,8 @@ void ct_timetable_free(ct_timetable *tt)
         return;
     ct_free(tt->legs);
     ct_free(tt->first);
+    ct_free(tt->by_arr);
+    ct_free(tt->first_arr);
     ct_free(tt->country);
     ct_free(tt->carriers);
     ct_free(tt);

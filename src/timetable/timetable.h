@@ -4,7 +4,9 @@
  * expanded to the dates it operates on. Layout: one array of 24-byte dated legs sorted by
  * departure airport, then UTC departure; a CSR index gives each airport's slice
  * (first[a] .. first[a+1]). Airports are the reference snapshot's (refdata.h) indices, so
- * the search can use metro areas and countries directly. Times are UTC minutes since
+ * the search can use metro areas and countries directly. A second index (by_arr) orders the
+ * same legs by arrival airport, then departure airport and time, for searches that work
+ * backwards from the destination. Times are UTC minutes since
  * 1970-01-01 in 32 bits (good until 6053). The structure is immutable once built: any number
  * of threads read it without locks; a refresh builds a new one and swaps the pointer.
  *
@@ -33,7 +35,9 @@ typedef struct ct_timetable {
     const ct_refdata *rd; /* borrowed */
     ct_leg *legs;         /* sorted by (from, dep) */
     size_t nlegs;
-    uint32_t *first; /* nairports + 1 offsets into legs */
+    uint32_t *first;     /* nairports + 1 offsets into legs */
+    uint32_t *by_arr;    /* leg indices sorted by (to, from, dep) */
+    uint32_t *first_arr; /* nairports + 1 offsets into by_arr, by arrival airport */
     size_t nairports;
     uint16_t *country;   /* per airport: a country id (same id = same country) */
     char (*carriers)[4]; /* designators, index = ct_leg.carrier */
