@@ -63,14 +63,27 @@ echo "== web build"
 (cd web && npm run build --silent)
 
 echo "== end-to-end (Chromium, ASan server)"
+# Schedules for the search pages: the small sandbox world from today, imported like an
+# operator's SSIM files.
+build/asan/contrail-sandbox generate --size small --start "$(date -u +%F)" --out "$work/ssim" \
+  --refdata-dir "$root/data/node_modules" --log-level warn >/dev/null
+build/asan/contrail import ssim "$work"/ssim/*.ssim --schedules-dir "$work/schedules" >/dev/null
 rm -f "$work/port"
 ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e.db" --port 0 \
-  --jwt-secret-file "$work/jwt.key" \
+  --jwt-secret-file "$work/jwt.key" --schedules-dir "$work/schedules" \
   --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
   --access-log false >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 [ -s "$work/port" ] || { cat "$work/server.log"; echo "server did not start"; exit 1; }
+base="http://127.0.0.1:$(cat "$work/port")"
+for _ in $(seq 1 300); do # the schedules load in the background
+  code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/searches" \
+    -d '{"slices":[{"origin":"LON","destination":"NYC","date":"'"$(date -u +%F)"'"}]}')
+  [ "$code" = 200 ] && break
+  sleep 0.1
+done
+[ "$code" = 200 ] || { cat "$work/server.log"; echo "schedules did not load ($code)"; exit 1; }
 mkdir -p web/e2e/out
 CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
   node web/e2e/run.mjs
