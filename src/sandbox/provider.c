@@ -8,6 +8,7 @@
  * afterwards. Sleeps wait on a condition variable that sb_provider_stop signals, so a
  * provider stops promptly even with requests hanging in a time-out. */
 #define _GNU_SOURCE
+#include "sandbox/daemon.h"
 #include "sandbox/provider.h"
 
 #include <errno.h>
@@ -505,19 +506,6 @@ void sb_provider_stop(sb_provider *p)
 
 /* ---- the subcommand ---- */
 
-static int write_port_file(const char *path, int port)
-{
-    char tmp[1024];
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return -1;
-    fprintf(f, "%d\n", port);
-    if (fclose(f) != 0)
-        return -1;
-    return rename(tmp, path);
-}
-
 static ct_status options_from_config(const ct_config *cfg, sb_provider_options *o, char *err,
                                      size_t errlen)
 {
@@ -588,7 +576,7 @@ int sb_provider_main(const ct_config *cfg)
     }
     int port = sb_provider_port(p);
     const char *port_file = ct_config_get(cfg, "port_file", NULL);
-    if (port_file != NULL && write_port_file(port_file, port) != 0)
+    if (port_file != NULL && sb_daemon_write_port_file(port_file, port) != CT_OK)
         fprintf(stderr, "contrail-sandbox provider: cannot write %s\n", port_file);
     char portstr[16];
     snprintf(portstr, sizeof(portstr), "%d", port);
