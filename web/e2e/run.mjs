@@ -283,21 +283,27 @@ async function main(state) {
     assert((await page.getByLabel('Return').inputValue()) === ret, 'return not set');
   });
 
-  await check('submitting shows the status message with ZRH and NYC', async () => {
+  await check('submitting opens the results page for ZRH → NYC', async () => {
     await page.getByRole('button', { name: 'Search flights' }).click();
-    await page.waitForFunction(() => /ZRH/.test(document.querySelector('[role="status"]#search-status')?.textContent ?? ''), null, {
-      timeout: STEP_TIMEOUT_MS,
-    });
-    const text = await status.innerText();
-    assert(/coming soon/i.test(text), `status: "${text}"`);
-    assert(/ZRH/.test(text) && /NYC/.test(text), `status: "${text}"`);
-    assert(text.includes(depart), `status lacks the date ${depart}: "${text}"`);
-    assert((await origin.getAttribute('aria-invalid')) !== 'true', 'origin still marked invalid');
+    await page.waitForURL((u) => u.pathname === '/search', { timeout: STEP_TIMEOUT_MS });
+    const h1 = await page.locator('#app-view h1').innerText();
+    assert(/ZRH/.test(h1) && /NYC/.test(h1), `results heading: "${h1}"`);
+    assert((await status.innerText()).trim() === '', `status message shown: "${await status.innerText()}"`);
   });
 
   await check('the search is kept in the URL query string', async () => {
     const u = new URL(page.url());
     assert(u.searchParams.get('from') === 'ZRH' && u.searchParams.get('to') === 'NYC', `url ${page.url()}`);
+    assert(u.searchParams.get('date') === depart && u.searchParams.get('return') === ret, `dates in url ${page.url()}`);
+  });
+
+  await check('Back returns to the filled form', async () => {
+    await page.goBack();
+    await origin.waitFor({ state: 'visible' });
+    const u = new URL(page.url());
+    assert(u.pathname === '/' && u.searchParams.get('from') === 'ZRH', `url ${page.url()}`);
+    assert((await page.locator('#origin-code').inputValue()) === 'ZRH', 'form lost ZRH');
+    assert((await origin.getAttribute('aria-invalid')) !== 'true', 'origin still marked invalid');
   });
 
   await check('One-way disables the return date', async () => {

@@ -181,3 +181,35 @@ export function isAbortError(err: unknown): boolean {
     ((err as { name: unknown }).name === 'AbortError' || (err as { name: unknown }).name === 'TimeoutError')
   );
 }
+
+/** One slice of a search: an origin and destination (airport or metro code) on a local date. */
+export interface SearchSlice {
+  origin: string;
+  destination: string;
+  date: string;
+}
+
+/**
+ * POST /api/v1/searches with one slice (the server takes one per request
+ * today). Resolves with the parsed JSON body (check it with
+ * `normalizeResponse` from results.ts); throws `ApiError` for non-2xx answers.
+ */
+export async function postSearch(
+  slice: SearchSlice,
+  maxStops: number,
+  { signal, fetchFn, baseUrl = '' }: RequestOptions = {},
+): Promise<unknown> {
+  const doFetch = fetchFn ?? defaultFetch();
+  const res = await doFetch(`${baseUrl}${API_PREFIX}/searches`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify({ slices: [slice], max_stops: maxStops }),
+    signal,
+  });
+  if (!res.ok) throw await ApiError.fromResponse(res);
+  try {
+    return await res.json();
+  } catch {
+    throw new ApiError(res.status, null, 'The server sent an unreadable response');
+  }
+}

@@ -15,7 +15,9 @@ describe('matchRoute', () => {
     ['/account/security', 'security'],
     ['/account/nope', 'not-found'],
     ['/Account', 'not-found'],
-    ['/search', 'not-found'],
+    ['/search', 'search'],
+    ['/search/', 'search'],
+    ['/searches', 'not-found'],
   ])('%s → %s', (path, name) => {
     expect(matchRoute(path).name).toBe(name);
   });

@@ -8,6 +8,7 @@
 
 export type RouteName =
   | 'home'
+  | 'search'
   | 'sign-up'
   | 'sign-in'
   | 'verify-email'
@@ -30,6 +31,7 @@ export interface RouteDef {
 
 export const ROUTES: readonly RouteDef[] = [
   { name: 'home', path: '/', title: 'Flight search' },
+  { name: 'search', path: '/search', title: 'Flight results' },
   { name: 'sign-up', path: '/sign-up', title: 'Create an account', guest: true },
   { name: 'sign-in', path: '/sign-in', title: 'Sign in', guest: true },
   { name: 'verify-email', path: '/verify-email', title: 'Confirm your e-mail' },

@@ -235,6 +235,11 @@ export interface SearchFormOptions {
   today?: () => string;
   /** Debounce for the airport comboboxes. */
   debounceMs?: number;
+  /**
+   * Called with a valid search (after the URL was updated). Without it the
+   * form only shows the "coming soon" status.
+   */
+  onSearch?: (state: SearchState) => void;
 }
 
 export interface SearchFormHandle {
@@ -396,11 +401,17 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       return false;
     }
     alertBox.textContent = '';
-    status.textContent = comingSoonMessage(state);
-    status.classList.add('is-visible');
     if (syncUrl && win) {
       const url = `${win.location.pathname}?${toQuery(state)}`;
       win.history.replaceState(null, '', url);
+    }
+    if (opts.onSearch) {
+      status.textContent = '';
+      status.classList.remove('is-visible');
+      opts.onSearch(state);
+    } else {
+      status.textContent = comingSoonMessage(state);
+      status.classList.add('is-visible');
     }
     return true;
   }
