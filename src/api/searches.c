@@ -148,6 +148,7 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
     if (tt == NULL) {
         json_decref(in);
         ct_http_problem(req, 503, "Service unavailable", "no schedules are loaded yet");
+        ct_http_add_header(req, "Retry-After", "2");
         return;
     }
     uint16_t orig[8], dest[8];

@@ -183,9 +183,13 @@ static void bad_requests_name_the_field(void **state)
                      400);
     assert_int_equal(status_of("not json"), 400);
     atomic_store(&app.timetable, NULL);
-    assert_int_equal(status_of("{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"
-                               "\"2026-12-01\"}]}"),
-                     503);
+    ts_response r = ts_http("POST", port, "/api/v1/searches",
+                            "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"
+                            "\"2026-12-01\"}]}",
+                            NULL);
+    assert_int_equal(r.status, 503);
+    assert_true(ts_has_header(&r, "Retry-After: 2"));
+    ts_response_free(&r);
     atomic_store(&app.timetable, tt);
 }
 
