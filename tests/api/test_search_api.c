@@ -143,6 +143,40 @@ static void search_answers_like_the_engine(void **state)
     assert_true(checked > 10);
 }
 
+static void round_trip_has_one_set_per_slice(void **state)
+{
+    (void)state;
+    char body[512], out[16], back[16];
+    int y, m, d;
+    ct_civil_from_days(start + 7, &y, &m, &d);
+    snprintf(out, sizeof(out), "%04d-%02d-%02d", y, m, d);
+    ct_civil_from_days(start + 14, &y, &m, &d);
+    snprintf(back, sizeof(back), "%04d-%02d-%02d", y, m, d);
+    snprintf(body, sizeof(body),
+             "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":\"%s\"},"
+             "{\"origin\":\"NYC\",\"destination\":\"LON\",\"date\":\"%s\"}]}",
+             out, back);
+    ts_response r = ts_http("POST", port, "/api/v1/searches", body, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    json_t *slices = json_object_get(j, "slices");
+    assert_int_equal(json_array_size(slices), 2);
+    json_t *ret = json_array_get(slices, 1);
+    assert_string_equal(json_string_value(json_object_get(ret, "date")), back);
+    json_t *items = json_object_get(ret, "itineraries");
+    assert_true(json_array_size(items) > 0);
+    /* The return slice's itineraries leave from New York on the return date. */
+    json_t *leg0 = json_array_get(json_object_get(json_array_get(items, 0), "legs"), 0);
+    const char *o = json_string_value(json_object_get(leg0, "origin"));
+    assert_true(strcmp(o, "JFK") == 0 || strcmp(o, "EWR") == 0 || strcmp(o, "LGA") == 0);
+    assert_string_equal(json_string_value(json_object_get(leg0, "departure_date")), back);
+    /* "itineraries" repeats the first slice. */
+    assert_true(json_equal(json_object_get(j, "itineraries"),
+                           json_object_get(json_array_get(slices, 0), "itineraries")));
+    json_decref(j);
+    ts_response_free(&r);
+}
+
 static long status_of(const char *body)
 {
     ts_response r = ts_http("POST", port, "/api/v1/searches", body, NULL);
@@ -177,10 +211,17 @@ static void bad_requests_name_the_field(void **state)
     assert_int_equal(status_of("{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"
                                "\"2026-12-01\"}],\"max_stops\":3}"),
                      400);
+    /* Dates must not go backwards; at most six slices. */
     assert_int_equal(status_of("{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"
-                               "\"2026-12-01\"},{\"origin\":\"NYC\",\"destination\":\"LON\","
-                               "\"date\":\"2026-12-08\"}]}"),
+                               "\"2026-12-08\"},{\"origin\":\"NYC\",\"destination\":\"LON\","
+                               "\"date\":\"2026-12-01\"}]}"),
                      400);
+    char seven[1024] = "{\"slices\":[";
+    for (int i = 0; i < 7; i++)
+        strcat(seven, i ? ",{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":\"2026-12-01\"}"
+                        : "{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":\"2026-12-01\"}");
+    strcat(seven, "]}");
+    assert_int_equal(status_of(seven), 400);
     assert_int_equal(status_of("not json"), 400);
     atomic_store(&app.timetable, NULL);
     ts_response r = ts_http("POST", port, "/api/v1/searches",
@@ -197,6 +238,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_answers_like_the_engine),
+        cmocka_unit_test(round_trip_has_one_set_per_slice),
         cmocka_unit_test(bad_requests_name_the_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
