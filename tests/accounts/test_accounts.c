@@ -105,16 +105,22 @@ static void sign_in_answers_and_timing(void **state)
         assert_string_equal(p.role, "user");
         assert_int_equal(t.expires_in, 900);
         /* Wrong password and unknown e-mail: same status, both pay for an argon2 verify. */
-        double t0 = now_ms();
-        assert_int_equal(ct_accounts_sign_in(&acc, st, "bob@example.com", "wrong password!",
-                                             "9.9.9.2", &t, &retry),
-                         CT_INVALID);
-        double wrong = now_ms() - t0;
-        t0 = now_ms();
-        assert_int_equal(ct_accounts_sign_in(&acc, st, "nobody@example.com", "wrong password!",
-                                             "9.9.9.3", &t, &retry),
-                         CT_INVALID);
-        double unknown = now_ms() - t0;
+        /* The fastest of three runs each, so a busy machine does not skew the comparison. */
+        double wrong = 1e9, unknown = 1e9;
+        for (int run = 0; run < 3; run++) {
+            double t0 = now_ms();
+            assert_int_equal(ct_accounts_sign_in(&acc, st, "bob@example.com", "wrong password!",
+                                                 "9.9.9.2", &t, &retry),
+                             CT_INVALID);
+            double w = now_ms() - t0;
+            t0 = now_ms();
+            assert_int_equal(ct_accounts_sign_in(&acc, st, "nobody@example.com", "wrong password!",
+                                                 "9.9.9.3", &t, &retry),
+                             CT_INVALID);
+            double u = now_ms() - t0;
+            wrong = w < wrong ? w : wrong;
+            unknown = u < unknown ? u : unknown;
+        }
         assert_true(wrong > 10 && unknown > 10); /* argon2id at 19 MiB is not instant */
         assert_true(unknown > wrong / 3 && unknown < wrong * 3);
         ct_store_close(st);
