@@ -17,78 +17,28 @@
 // Prints one line per check and a final "N passed, M failed" line; exits 1
 // if any check failed (2 for a usage error).
 
-import { chromium } from 'playwright-core';
 import fs from 'node:fs';
-import path from 'node:path';
 import crypto from 'node:crypto';
-import { fileURLToPath } from 'node:url';
+import {
+  assert,
+  baseUrl,
+  check,
+  isoDate,
+  launchBrowser,
+  runE2E,
+  screenshot,
+  typeInto,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OVERALL_TIMEOUT_MS = 150_000;
 const STEP_TIMEOUT_MS = 8_000;
 
-const BASE = process.env.CT_BASE_URL?.replace(/\/+$/, '');
-if (!BASE) {
-  console.error('e2e: CT_BASE_URL is not set. Start the Contrail server and run e.g.');
-  console.error('     CT_BASE_URL=http://127.0.0.1:8080 npm run e2e:accounts');
-  console.log('0 passed, 1 failed');
-  process.exit(2);
-}
-const SHOT_DIR = path.resolve(process.env.CT_SCREENSHOT_DIR || path.join(HERE, 'out'));
-const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
+const BASE = baseUrl('e2e:accounts');
 
 const RUN_ID = `${Date.now().toString(36)}-${crypto.randomBytes(4).toString('hex')}`;
 const EMAIL = `e2e-${RUN_ID}@example.com`;
 const PASSWORD = `trail mix ${crypto.randomBytes(6).toString('hex')}`;
 const SESSION_KEY = 'contrail.session';
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-/** Set once the overall timeout fired: later results are not counted. */
-let aborted = false;
-
-class FatalError extends Error {}
-
-/**
- * Run one counted check. With `{ fatal: true }` a failure stops the run
- * (used when nothing after it could work, e.g. sign-up failed).
- */
-async function check(name, fn, { fatal = false } = {}) {
-  if (aborted) return;
-  const t0 = Date.now();
-  try {
-    await fn();
-    if (aborted) return;
-    passed += 1;
-    console.log(`ok   - ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    if (aborted) return;
-    failed += 1;
-    const msg = (err && err.message ? err.message : String(err)).split('\n')[0];
-    failures.push(`${name}: ${msg}`);
-    console.log(`FAIL - ${name}: ${msg}`);
-    if (fatal) throw new FatalError(`cannot continue after "${name}" failed`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function isoDate(daysFromToday) {
-  const d = new Date();
-  d.setUTCDate(d.getUTCDate() + daysFromToday);
-  return d.toISOString().slice(0, 10);
-}
-
-async function screenshot(page, name) {
-  fs.mkdirSync(SHOT_DIR, { recursive: true });
-  const file = path.join(SHOT_DIR, name);
-  await page.screenshot({ path: file, fullPage: true });
-  assert(fs.statSync(file).size > 1000, `${name} is empty`);
-  console.log(`     screenshot: ${file}`);
-}
 
 /** Accessibility facts about a form control, read in the page. */
 async function fieldInfo(locator) {
@@ -115,13 +65,6 @@ async function sessionToken(page) {
     const raw = sessionStorage.getItem(k);
     return raw ? JSON.parse(raw).refresh_token ?? null : null;
   }, SESSION_KEY);
-}
-
-async function typeInto(input, text) {
-  await input.click();
-  await input.press('ControlOrMeta+A');
-  await input.press('Backspace');
-  await input.pressSequentially(text, { delay: 35 });
 }
 
 /** Wait for the combobox's listbox to offer `code`, then pick it with ArrowDown/Enter. */
@@ -152,11 +95,7 @@ async function chooseFromCombobox(page, input, code) {
 }
 
 async function main(state) {
-  state.browser = await chromium.launch({
-    executablePath: EXECUTABLE,
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  state.browser = await launchBrowser();
   const context = await state.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'en-US', acceptDownloads: true });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -494,37 +433,4 @@ async function main(state) {
   await context.close();
 }
 
-const state = { browser: null };
-let timer;
-const timeout = new Promise((_, reject) => {
-  timer = setTimeout(() => {
-    aborted = true;
-    reject(new Error(`overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`));
-  }, OVERALL_TIMEOUT_MS);
-});
-
-try {
-  await Promise.race([main(state), timeout]);
-} catch (err) {
-  aborted = true;
-  const msg = err && err.message ? err.message.split('\n')[0] : String(err);
-  if (err instanceof FatalError) {
-    console.log(`stop - ${msg}`);
-  } else {
-    failed += 1;
-    failures.push(`run aborted: ${msg}`);
-    console.log(`FAIL - run aborted: ${msg}`);
-  }
-} finally {
-  clearTimeout(timer);
-  if (state.browser) {
-    await Promise.race([state.browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-  }
-}
-
-if (failures.length) {
-  console.log('\nFailures:');
-  for (const f of failures) console.log(`  - ${f}`);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+await runE2E(main, OVERALL_TIMEOUT_MS);

@@ -11,155 +11,27 @@
 // Prints one line per check and a final "N passed, M failed" line; exits 1
 // if any check failed (2 for a usage error).
 
-import { chromium } from 'playwright-core';
-import fs from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import {
+  assert,
+  baseUrl,
+  check,
+  chooseWithKeyboard,
+  comboInfo,
+  isoDate,
+  launchBrowser,
+  runE2E,
+  screenshot,
+  typeInto,
+  waitForOption,
+} from './harness.mjs';
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const OVERALL_TIMEOUT_MS = 60_000;
 const STEP_TIMEOUT_MS = 6_000;
 
-const BASE = process.env.CT_BASE_URL;
-if (!BASE) {
-  console.error('e2e: CT_BASE_URL is not set. Start the Contrail server and run e.g.');
-  console.error('     CT_BASE_URL=http://127.0.0.1:8080 npm run e2e');
-  console.log('0 passed, 1 failed');
-  process.exit(2);
-}
-const SHOT_DIR = path.resolve(process.env.CT_SCREENSHOT_DIR || path.join(HERE, 'out'));
-const EXECUTABLE = process.env.CHROMIUM || '/usr/bin/chromium';
-
-let passed = 0;
-let failed = 0;
-const failures = [];
-/** Set once the overall timeout fired: later results are not counted. */
-let aborted = false;
-
-class FatalError extends Error {}
-
-/**
- * Run one counted check. With `{ fatal: true }` a failure stops the run
- * (used when nothing after it could work, e.g. the page did not load).
- */
-async function check(name, fn, { fatal = false } = {}) {
-  if (aborted) return;
-  const t0 = Date.now();
-  try {
-    await fn();
-    if (aborted) return;
-    passed += 1;
-    console.log(`ok   - ${name} (${Date.now() - t0} ms)`);
-  } catch (err) {
-    if (aborted) return;
-    failed += 1;
-    const msg = (err && err.message ? err.message : String(err)).split('\n')[0];
-    failures.push(`${name}: ${msg}`);
-    console.log(`FAIL - ${name}: ${msg}`);
-    if (fatal) throw new FatalError(`cannot continue after "${name}" failed`);
-  }
-}
-
-function assert(cond, message) {
-  if (!cond) throw new Error(message);
-}
-
-function isoDate(daysFromToday) {
-  const d = new Date();
-  d.setDate(d.getDate() + daysFromToday);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}`;
-}
-
-/** Facts about a combobox input and its active option, read in the page. */
-async function comboInfo(input) {
-  return input.evaluate((el) => {
-    const listId = el.getAttribute('aria-controls');
-    const listbox = listId ? document.getElementById(listId) : null;
-    const activeId = el.getAttribute('aria-activedescendant');
-    const active = activeId ? document.getElementById(activeId) : null;
-    const options = listbox ? Array.from(listbox.querySelectorAll('[role="option"]')) : [];
-    return {
-      role: el.getAttribute('role'),
-      expanded: el.getAttribute('aria-expanded'),
-      listId,
-      listboxRole: listbox ? listbox.getAttribute('role') : null,
-      listboxVisible: !!listbox && !listbox.hidden && listbox.getClientRects().length > 0,
-      activeId,
-      activeExists: !!active,
-      activeInListbox: !!active && !!listbox && listbox.contains(active),
-      activeRole: active ? active.getAttribute('role') : null,
-      activeSelected: active ? active.getAttribute('aria-selected') : null,
-      activeCode: active ? (active.querySelector('.opt-badge')?.textContent ?? '') : '',
-      codes: options.map((o) => o.querySelector('.opt-badge')?.textContent ?? ''),
-      texts: options.map((o) => o.textContent ?? ''),
-      value: el.value,
-    };
-  });
-}
-
-async function typeInto(input, text) {
-  await input.click();
-  await input.press('ControlOrMeta+A');
-  await input.press('Backspace');
-  await input.pressSequentially(text, { delay: 35 });
-}
-
-/**
- * Wait until the input's listbox is visible and has an option with `code`
- * (anywhere, or first when `first` is true).
- */
-async function waitForOption(page, input, code, { first = false } = {}) {
-  const listId = await input.getAttribute('aria-controls');
-  assert(listId, 'combobox has no aria-controls');
-  try {
-    await page.waitForFunction(
-      ({ listId, code, first }) => {
-        const lb = document.getElementById(listId);
-        if (!lb || lb.hidden) return false;
-        const codes = Array.from(lb.querySelectorAll('[role="option"] .opt-badge')).map((b) => b.textContent);
-        return first ? codes[0] === code : codes.includes(code);
-      },
-      { listId, code, first },
-      { timeout: STEP_TIMEOUT_MS },
-    );
-  } catch {
-    const info = await comboInfo(input);
-    throw new Error(
-      `timed out waiting for ${code}${first ? ' as the first option' : ''}; options now: [${info.codes.join(', ')}], aria-expanded=${info.expanded}`,
-    );
-  }
-}
-
-/** Press ArrowDown until the active option has `code`, then Enter. */
-async function chooseWithKeyboard(input, code) {
-  const before = await comboInfo(input);
-  const n = before.codes.length;
-  for (let i = 0; i < n; i++) {
-    await input.press('ArrowDown');
-    const info = await comboInfo(input);
-    if (info.activeCode === code) {
-      await input.press('Enter');
-      return;
-    }
-  }
-  throw new Error(`option ${code} never became active among [${before.codes.join(', ')}]`);
-}
+const BASE = baseUrl('e2e');
 
 async function main(state) {
-  state.browser = await chromium.launch({
-    executablePath: EXECUTABLE,
-    headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  state.browser = await launchBrowser();
   const context = await state.browser.newContext({ viewport: { width: 1280, height: 860 }, locale: 'en-US' });
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
@@ -321,11 +193,7 @@ async function main(state) {
   });
 
   await check('screenshot autocomplete.png is saved', async () => {
-    fs.mkdirSync(SHOT_DIR, { recursive: true });
-    const file = path.join(SHOT_DIR, 'autocomplete.png');
-    await page.screenshot({ path: file });
-    assert(fs.statSync(file).size > 1000, 'screenshot is empty');
-    console.log(`     screenshot: ${file}`);
+    await screenshot(page, 'autocomplete.png', { fullPage: false });
   });
 
   await check('ArrowUp wraps from the first option to the last', async () => {
@@ -377,37 +245,4 @@ async function main(state) {
   await context.close();
 }
 
-const state = { browser: null };
-let timer;
-const timeout = new Promise((_, reject) => {
-  timer = setTimeout(() => {
-    aborted = true;
-    reject(new Error(`overall timeout of ${OVERALL_TIMEOUT_MS / 1000} s exceeded`));
-  }, OVERALL_TIMEOUT_MS);
-});
-
-try {
-  await Promise.race([main(state), timeout]);
-} catch (err) {
-  aborted = true;
-  const msg = err && err.message ? err.message.split('\n')[0] : String(err);
-  if (err instanceof FatalError) {
-    console.log(`stop - ${msg}`);
-  } else {
-    failed += 1;
-    failures.push(`run aborted: ${msg}`);
-    console.log(`FAIL - run aborted: ${msg}`);
-  }
-} finally {
-  clearTimeout(timer);
-  if (state.browser) {
-    await Promise.race([state.browser.close().catch(() => {}), new Promise((r) => setTimeout(r, 5000))]);
-  }
-}
-
-if (failures.length) {
-  console.log('\nFailures:');
-  for (const f of failures) console.log(`  - ${f}`);
-}
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 && passed > 0 ? 0 : 1);
+await runE2E(main, OVERALL_TIMEOUT_MS);
