@@ -297,17 +297,6 @@ static json_t *trip_view(pv_call *c, pv_order *o)
     return json_pack("{s:o}", "trip", t);
 }
 
-static void finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e)
-{
-    if (rc) {
-        pv_fail(c, e);
-    } else {
-        pv_reply(c, o->replayed ? 200 : status, trip_view(c, o));
-        c->replayed = o->replayed ? "true" : NULL;
-    }
-    pv_order_clear(o);
-}
-
 static void trip_create(pv_call *c)
 {
     pv_err e;
@@ -337,15 +326,7 @@ static void trip_create(pv_call *c)
     if (!rc)
         rc = pv_order_create(c, &r, &o, &e);
     json_decref(body);
-    finish(c, rc, 201, &o, &e);
-}
-
-static void trip_get(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_get(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 201, &o, &e);
 }
 
 static void trip_purchase(pv_call *c)
@@ -360,23 +341,7 @@ static void trip_purchase(pv_call *c)
         ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "paymentToken", &o, &e)
             : CT_INVALID;
     json_decref(body);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void trip_void(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_cancel(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void trip_refund(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_refund(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
 }
 
 static ct_status routes(sb_provider *p, ct_router *r)
@@ -391,10 +356,10 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"GET", "/v2/availability", availability},
         {"POST", "/v2/pricing", pricing},
         {"POST", "/v2/trips", trip_create},
-        {"GET", "/v2/trips/{id}", trip_get},
+        {"GET", "/v2/trips/{id}", pv_h_order_get},
         {"POST", "/v2/trips/{id}/purchase", trip_purchase},
-        {"POST", "/v2/trips/{id}/void", trip_void},
-        {"POST", "/v2/trips/{id}/refunds", trip_refund},
+        {"POST", "/v2/trips/{id}/void", pv_h_order_cancel},
+        {"POST", "/v2/trips/{id}/refunds", pv_h_order_refund},
     };
     ct_status rc = CT_OK;
     for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
@@ -402,5 +367,5 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_farefinder = {"farefinder", "application/json", 400,
-                                          error_body,   seg_field,          routes};
+const pv_dialect pv_dialect_farefinder = {
+    "farefinder", "application/json", 400, error_body, seg_field, routes, trip_view};

@@ -330,17 +330,6 @@ static json_t *booking_view(pv_call *c, pv_order *o)
     return json_pack("{s:o}", "booking", b);
 }
 
-static void finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e)
-{
-    if (rc) {
-        pv_fail(c, e);
-    } else {
-        pv_reply(c, o->replayed ? 200 : status, booking_view(c, o));
-        c->replayed = o->replayed ? "true" : NULL;
-    }
-    pv_order_clear(o);
-}
-
 static void booking_create(pv_call *c)
 {
     pv_err e;
@@ -371,15 +360,7 @@ static void booking_create(pv_call *c)
     if (!rc)
         rc = pv_order_create(c, &r, &o, &e);
     json_decref(body);
-    finish(c, rc, 201, &o, &e);
-}
-
-static void booking_get(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_get(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 201, &o, &e);
 }
 
 static void booking_ticket(pv_call *c)
@@ -394,23 +375,7 @@ static void booking_ticket(pv_call *c)
         ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "payment_reference", &o, &e)
             : CT_INVALID;
     json_decref(body);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void booking_cancel(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_cancel(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void booking_refund(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_refund(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
 }
 
 static ct_status routes(sb_provider *p, ct_router *r)
@@ -425,10 +390,10 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"GET", "/v1/availability", availability},
         {"POST", "/v1/itineraries/price", price},
         {"POST", "/v1/bookings", booking_create},
-        {"GET", "/v1/bookings/{id}", booking_get},
+        {"GET", "/v1/bookings/{id}", pv_h_order_get},
         {"POST", "/v1/bookings/{id}/ticket", booking_ticket},
-        {"POST", "/v1/bookings/{id}/cancel", booking_cancel},
-        {"POST", "/v1/bookings/{id}/refund", booking_refund},
+        {"POST", "/v1/bookings/{id}/cancel", pv_h_order_cancel},
+        {"POST", "/v1/bookings/{id}/refund", pv_h_order_refund},
     };
     ct_status rc = CT_OK;
     for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
@@ -437,4 +402,4 @@ static ct_status routes(sb_provider *p, ct_router *r)
 }
 
 const pv_dialect pv_dialect_hopscotch = {
-    "hopscotch", "application/problem+json", 400, error_body, seg_field, routes};
+    "hopscotch", "application/problem+json", 400, error_body, seg_field, routes, booking_view};

@@ -332,17 +332,6 @@ static json_t *order_view(pv_call *c, pv_order *o)
 }
 
 /* Replies with the order (status, or 200 for an idempotent replay) or the error; frees o. */
-static void finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e)
-{
-    if (rc) {
-        pv_fail(c, e);
-    } else {
-        pv_reply(c, o->replayed ? 200 : status, order_view(c, o));
-        c->replayed = o->replayed ? "true" : NULL;
-    }
-    pv_order_clear(o);
-}
-
 static void order_create(pv_call *c)
 {
     pv_err e;
@@ -373,15 +362,7 @@ static void order_create(pv_call *c)
     if (!rc)
         rc = pv_order_create(c, &r, &o, &e);
     json_decref(body);
-    finish(c, rc, 201, &o, &e);
-}
-
-static void order_get(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_get(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 201, &o, &e);
 }
 
 static void order_ticket(pv_call *c)
@@ -395,23 +376,7 @@ static void order_ticket(pv_call *c)
     ct_status rc = ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "PaymentRef", &o, &e)
                        : CT_INVALID;
     json_decref(body);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void order_cancel(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_cancel(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void order_refund(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_refund(c, ct_http_param(c->req, "id"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
 }
 
 static ct_status routes(sb_provider *p, ct_router *r)
@@ -426,10 +391,10 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"GET", "/ndc/v1/availability", availability},
         {"POST", "/ndc/v1/offers", offer},
         {"POST", "/ndc/v1/orders", order_create},
-        {"GET", "/ndc/v1/orders/{id}", order_get},
+        {"GET", "/ndc/v1/orders/{id}", pv_h_order_get},
         {"POST", "/ndc/v1/orders/{id}/ticket", order_ticket},
-        {"POST", "/ndc/v1/orders/{id}/cancel", order_cancel},
-        {"POST", "/ndc/v1/orders/{id}/refund", order_refund},
+        {"POST", "/ndc/v1/orders/{id}/cancel", pv_h_order_cancel},
+        {"POST", "/ndc/v1/orders/{id}/refund", pv_h_order_refund},
     };
     ct_status rc = CT_OK;
     for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
@@ -437,4 +402,5 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_ndc = {"ndc", "application/json", 400, error_body, seg_field, routes};
+const pv_dialect pv_dialect_ndc = {"ndc",  "application/json", 400, error_body, seg_field,
+                                   routes, order_view};

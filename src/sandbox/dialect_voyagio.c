@@ -303,17 +303,6 @@ static json_t *booking_view(pv_call *c, pv_order *o)
     return json_pack("{s:o}", "booking", b);
 }
 
-static void finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e)
-{
-    if (rc) {
-        pv_fail(c, e);
-    } else {
-        pv_reply(c, o->replayed ? 200 : status, booking_view(c, o));
-        c->replayed = o->replayed ? "true" : NULL;
-    }
-    pv_order_clear(o);
-}
-
 static void booking_create(pv_call *c)
 {
     pv_err e;
@@ -341,15 +330,7 @@ static void booking_create(pv_call *c)
     if (!rc)
         rc = pv_order_create(c, &r, &o, &e);
     json_decref(body);
-    finish(c, rc, 201, &o, &e);
-}
-
-static void booking_get(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_get(c, ct_http_param(c->req, "ref"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 201, &o, &e);
 }
 
 static void booking_issue(pv_call *c)
@@ -361,26 +342,10 @@ static void booking_issue(pv_call *c)
         return;
     const char *ref = pv_get_str(body, "payment_reference", "", 90, &e);
     ct_status rc =
-        ref ? pv_order_ticket(c, ct_http_param(c->req, "ref"), ref, "payment_reference", &o, &e)
+        ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "payment_reference", &o, &e)
             : CT_INVALID;
     json_decref(body);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void booking_cancel(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_cancel(c, ct_http_param(c->req, "ref"), &o, &e);
-    finish(c, rc, 200, &o, &e);
-}
-
-static void booking_refund(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    ct_status rc = pv_order_refund(c, ct_http_param(c->req, "ref"), &o, &e);
-    finish(c, rc, 200, &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
 }
 
 static ct_status routes(sb_provider *p, ct_router *r)
@@ -395,10 +360,10 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"GET", "/api/availability", availability},
         {"POST", "/api/quotes", quote},
         {"POST", "/api/bookings", booking_create},
-        {"GET", "/api/bookings/{ref}", booking_get},
-        {"POST", "/api/bookings/{ref}/issue", booking_issue},
-        {"POST", "/api/bookings/{ref}/cancel", booking_cancel},
-        {"POST", "/api/bookings/{ref}/refund", booking_refund},
+        {"GET", "/api/bookings/{id}", pv_h_order_get},
+        {"POST", "/api/bookings/{id}/issue", booking_issue},
+        {"POST", "/api/bookings/{id}/cancel", pv_h_order_cancel},
+        {"POST", "/api/bookings/{id}/refund", pv_h_order_refund},
     };
     ct_status rc = CT_OK;
     for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
@@ -406,5 +371,5 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_voyagio = {"voyagio",  "application/json", 422,
-                                       error_body, seg_field,          routes};
+const pv_dialect pv_dialect_voyagio = {"voyagio", "application/json", 422, error_body, seg_field,
+                                       routes,    booking_view};

@@ -590,3 +590,40 @@ int sb_provider_main(const ct_config *cfg)
     sb_clock_close(clock);
     return 0;
 }
+
+/* ---- the order routes shared by every dialect ---- */
+
+void pv_order_finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e)
+{
+    if (rc) {
+        pv_fail(c, e);
+    } else {
+        pv_reply(c, o->replayed ? 200 : status, c->p->dialect->order_view(c, o));
+        c->replayed = o->replayed ? "true" : NULL;
+    }
+    pv_order_clear(o);
+}
+
+void pv_h_order_get(pv_call *c)
+{
+    pv_err e;
+    pv_order o = {0};
+    ct_status rc = pv_order_get(c, ct_http_param(c->req, "id"), &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
+}
+
+void pv_h_order_cancel(pv_call *c)
+{
+    pv_err e;
+    pv_order o = {0};
+    ct_status rc = pv_order_cancel(c, ct_http_param(c->req, "id"), &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
+}
+
+void pv_h_order_refund(pv_call *c)
+{
+    pv_err e;
+    pv_order o = {0};
+    ct_status rc = pv_order_refund(c, ct_http_param(c->req, "id"), &o, &e);
+    pv_order_finish(c, rc, 200, &o, &e);
+}

@@ -170,6 +170,8 @@ typedef struct pv_dialect {
     void (*seg_field)(const pv_query *q, pv_attr a, int slice, int seg, char *buf, size_t len);
     /* Registers the dialect's API routes through pv_route. */
     ct_status (*routes)(sb_provider *p, ct_router *r);
+    /* The dialect's document of a booking (new reference). */
+    json_t *(*order_view)(pv_call *c, pv_order *o);
 } pv_dialect;
 
 extern const pv_dialect pv_dialect_ndc, pv_dialect_voyagio, pv_dialect_farefinder,
@@ -309,6 +311,15 @@ ct_status pv_order_ticket(pv_call *c, const char *id, const char *payment_ref,
                           const char *f_payment, pv_order *out, pv_err *e);
 ct_status pv_order_cancel(pv_call *c, const char *id, pv_order *out, pv_err *e);
 ct_status pv_order_refund(pv_call *c, const char *id, pv_order *out, pv_err *e);
+
+/* Replies with the dialect's booking document (200 on an idempotent replay, else `status`)
+ * or with the error, then clears the order. */
+void pv_order_finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv_err *e);
+
+/* The order routes every dialect serves the same way, by the {id} path parameter. */
+void pv_h_order_get(pv_call *c);
+void pv_h_order_cancel(pv_call *c);
+void pv_h_order_refund(pv_call *c);
 void pv_order_clear(pv_order *o);
 
 /* The 13-digit ticket number of passenger `pax` on ticket `ticket` (0-based) of an order. */
