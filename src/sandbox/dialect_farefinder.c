@@ -329,21 +329,6 @@ static void trip_create(pv_call *c)
     pv_order_finish(c, rc, 201, &o, &e);
 }
 
-static void trip_purchase(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    const char *ref = pv_get_str(body, "paymentToken", "", 90, &e);
-    ct_status rc =
-        ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "paymentToken", &o, &e)
-            : CT_INVALID;
-    json_decref(body);
-    pv_order_finish(c, rc, 200, &o, &e);
-}
-
 static ct_status routes(sb_provider *p, ct_router *r)
 {
     static const struct {
@@ -357,7 +342,7 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"POST", "/v2/pricing", pricing},
         {"POST", "/v2/trips", trip_create},
         {"GET", "/v2/trips/{id}", pv_h_order_get},
-        {"POST", "/v2/trips/{id}/purchase", trip_purchase},
+        {"POST", "/v2/trips/{id}/purchase", pv_h_order_ticket},
         {"POST", "/v2/trips/{id}/void", pv_h_order_cancel},
         {"POST", "/v2/trips/{id}/refunds", pv_h_order_refund},
     };
@@ -367,5 +352,6 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_farefinder = {
-    "farefinder", "application/json", 400, error_body, seg_field, routes, trip_view};
+const pv_dialect pv_dialect_farefinder = {"farefinder", "application/json", 400,
+                                          error_body,   seg_field,          routes,
+                                          trip_view,    "paymentToken"};

@@ -363,21 +363,6 @@ static void booking_create(pv_call *c)
     pv_order_finish(c, rc, 201, &o, &e);
 }
 
-static void booking_ticket(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    const char *ref = pv_get_str(body, "payment_reference", "", 90, &e);
-    ct_status rc =
-        ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "payment_reference", &o, &e)
-            : CT_INVALID;
-    json_decref(body);
-    pv_order_finish(c, rc, 200, &o, &e);
-}
-
 static ct_status routes(sb_provider *p, ct_router *r)
 {
     static const struct {
@@ -391,7 +376,7 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"POST", "/v1/itineraries/price", price},
         {"POST", "/v1/bookings", booking_create},
         {"GET", "/v1/bookings/{id}", pv_h_order_get},
-        {"POST", "/v1/bookings/{id}/ticket", booking_ticket},
+        {"POST", "/v1/bookings/{id}/ticket", pv_h_order_ticket},
         {"POST", "/v1/bookings/{id}/cancel", pv_h_order_cancel},
         {"POST", "/v1/bookings/{id}/refund", pv_h_order_refund},
     };
@@ -402,4 +387,5 @@ static ct_status routes(sb_provider *p, ct_router *r)
 }
 
 const pv_dialect pv_dialect_hopscotch = {
-    "hopscotch", "application/problem+json", 400, error_body, seg_field, routes, booking_view};
+    "hopscotch",  "application/problem+json", 400, error_body, seg_field, routes,
+    booking_view, "payment_reference"};

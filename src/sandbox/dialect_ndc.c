@@ -365,20 +365,6 @@ static void order_create(pv_call *c)
     pv_order_finish(c, rc, 201, &o, &e);
 }
 
-static void order_ticket(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    const char *ref = pv_get_str(body, "PaymentRef", "", 90, &e);
-    ct_status rc = ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "PaymentRef", &o, &e)
-                       : CT_INVALID;
-    json_decref(body);
-    pv_order_finish(c, rc, 200, &o, &e);
-}
-
 static ct_status routes(sb_provider *p, ct_router *r)
 {
     static const struct {
@@ -392,7 +378,7 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"POST", "/ndc/v1/offers", offer},
         {"POST", "/ndc/v1/orders", order_create},
         {"GET", "/ndc/v1/orders/{id}", pv_h_order_get},
-        {"POST", "/ndc/v1/orders/{id}/ticket", order_ticket},
+        {"POST", "/ndc/v1/orders/{id}/ticket", pv_h_order_ticket},
         {"POST", "/ndc/v1/orders/{id}/cancel", pv_h_order_cancel},
         {"POST", "/ndc/v1/orders/{id}/refund", pv_h_order_refund},
     };
@@ -402,5 +388,5 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_ndc = {"ndc",  "application/json", 400, error_body, seg_field,
-                                   routes, order_view};
+const pv_dialect pv_dialect_ndc = {"ndc",  "application/json", 400,         error_body, seg_field,
+                                   routes, order_view,         "PaymentRef"};

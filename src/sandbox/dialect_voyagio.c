@@ -333,21 +333,6 @@ static void booking_create(pv_call *c)
     pv_order_finish(c, rc, 201, &o, &e);
 }
 
-static void booking_issue(pv_call *c)
-{
-    pv_err e;
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    const char *ref = pv_get_str(body, "payment_reference", "", 90, &e);
-    ct_status rc =
-        ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, "payment_reference", &o, &e)
-            : CT_INVALID;
-    json_decref(body);
-    pv_order_finish(c, rc, 200, &o, &e);
-}
-
 static ct_status routes(sb_provider *p, ct_router *r)
 {
     static const struct {
@@ -361,7 +346,7 @@ static ct_status routes(sb_provider *p, ct_router *r)
         {"POST", "/api/quotes", quote},
         {"POST", "/api/bookings", booking_create},
         {"GET", "/api/bookings/{id}", pv_h_order_get},
-        {"POST", "/api/bookings/{id}/issue", booking_issue},
+        {"POST", "/api/bookings/{id}/issue", pv_h_order_ticket},
         {"POST", "/api/bookings/{id}/cancel", pv_h_order_cancel},
         {"POST", "/api/bookings/{id}/refund", pv_h_order_refund},
     };
@@ -371,5 +356,6 @@ static ct_status routes(sb_provider *p, ct_router *r)
     return rc;
 }
 
-const pv_dialect pv_dialect_voyagio = {"voyagio", "application/json", 422, error_body, seg_field,
-                                       routes,    booking_view};
+const pv_dialect pv_dialect_voyagio = {"voyagio",    "application/json", 422,
+                                       error_body,   seg_field,          routes,
+                                       booking_view, "payment_reference"};

@@ -627,3 +627,18 @@ void pv_h_order_refund(pv_call *c)
     ct_status rc = pv_order_refund(c, ct_http_param(c->req, "id"), &o, &e);
     pv_order_finish(c, rc, 200, &o, &e);
 }
+
+void pv_h_order_ticket(pv_call *c)
+{
+    pv_err e;
+    pv_order o = {0};
+    json_t *body = pv_body_json(c, "(body)");
+    if (body == NULL)
+        return;
+    const char *field = c->p->dialect->ticket_field;
+    const char *ref = pv_get_str(body, field, "", 90, &e);
+    ct_status rc =
+        ref ? pv_order_ticket(c, ct_http_param(c->req, "id"), ref, field, &o, &e) : CT_INVALID;
+    json_decref(body);
+    pv_order_finish(c, rc, 200, &o, &e);
+}

@@ -172,6 +172,8 @@ typedef struct pv_dialect {
     ct_status (*routes)(sb_provider *p, ct_router *r);
     /* The dialect's document of a booking (new reference). */
     json_t *(*order_view)(pv_call *c, pv_order *o);
+    /* The body field of the payment reference when ticketing. */
+    const char *ticket_field;
 } pv_dialect;
 
 extern const pv_dialect pv_dialect_ndc, pv_dialect_voyagio, pv_dialect_farefinder,
@@ -320,6 +322,8 @@ void pv_order_finish(pv_call *c, ct_status rc, int status, pv_order *o, const pv
 void pv_h_order_get(pv_call *c);
 void pv_h_order_cancel(pv_call *c);
 void pv_h_order_refund(pv_call *c);
+/* Tickets the {id} order with the payment reference in the dialect's ticket_field. */
+void pv_h_order_ticket(pv_call *c);
 void pv_order_clear(pv_order *o);
 
 /* The 13-digit ticket number of passenger `pax` on ticket `ticket` (0-based) of an order. */
