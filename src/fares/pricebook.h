@@ -1,0 +1,152 @@
+/* pricebook.h: what each provider sells and at what price, in memory, for the search engine.
+ *
+ * The platform learns prices only from provider feeds (ingest/): a fares feed (per market:
+ * carrier, origin, destination, an amount per booking class) and an availability feed (per
+ * dated leg: seats per class, capped at 9), plus each provider's description (kind,
+ * currency, per-passenger fee, carriers sold, alliances) and reference exchange rates. The
+ * pricebook keeps them in the shapes the engine reads:
+ *
+ *   - a market table built from the timetable: every (carrier, origin, destination) that has
+ *     a leg gets a market id, and market[leg] maps each dated leg to it;
+ *   - per provider, amount[market][class] in the provider's minor units (-1: not filed);
+ *   - per provider, seats[leg]: eight 4-bit seat counts packed in one 32-bit word (class c
+ *     in bits 4c..4c+3), CT_SEATS_UNKNOWN when the feed did not list the leg;
+ *   - carrier alliances (cooperation: same carrier, or both in one alliance), the carriers
+ *     each provider sells, and units per USD for each currency.
+ *
+ * Concurrency (readers never block, never see a half-applied update): the descriptive part
+ * (providers, carriers sold, alliances, fares, rates) is an immutable snapshot, replaced as a
+ * whole by writers (copy, change, publish with one atomic pointer store) and reference
+ * counted by readers (ct_pricebook_acquire / ct_pricebook_release). A dated leg's seats are
+ * one 32-bit word written and read atomically: the unit of an availability update is a dated
+ * leg, whose eight class counts always come from one feed record. Writers are serialised by a
+ * mutex; readers take no lock.
+ *
+ * Booking classes are indexed 0..7 as Y B M H Q V (economy, dearest first) and J C
+ * (business). */
+#ifndef CT_FARES_PRICEBOOK_H
+#define CT_FARES_PRICEBOOK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "timetable/timetable.h"
+
+#define CT_NCLASSES       8
+#define CT_MAX_PROVIDERS  16
+#define CT_SEATS_UNKNOWN  0xffffffffu
+#define CT_AMOUNT_NONE    (-1)
+#define CT_MCT_SELF_XFER  120 /* minutes at a change between carriers that do not cooperate */
+
+typedef enum ct_cabin { CT_CABIN_ECONOMY = 0, CT_CABIN_BUSINESS = 1 } ct_cabin;
+
+typedef enum ct_provider_kind {
+    CT_PROVIDER_AIRLINE = 0,  /* sells one-ticket slices of its carriers; return discount */
+    CT_PROVIDER_AGENCY = 1,   /* same rules, its own currency, fee and markups */
+    CT_PROVIDER_COMBINER = 2, /* sells only slices with a self-transfer, as separate tickets */
+} ct_provider_kind;
+
+typedef struct ct_provider_desc {
+    char name[32]; /* e.g. "airline-1" */
+    ct_provider_kind kind;
+    char currency[4];          /* ISO 4217 */
+    int minor_digits;          /* 2, or 0 for JPY/KRW */
+    int64_t fee_minor;         /* per passenger, in the provider's minor units */
+    int min_self_transfer_min; /* combiner: minutes at a self-transfer (0: CT_MCT_SELF_XFER) */
+} ct_provider_desc;
+
+/* Class index (0..7) of a booking class letter, or -1. */
+int ct_class_index(char rbd);
+/* The letter of class index c. */
+char ct_class_letter(int c);
+/* Cabin of class index c. */
+ct_cabin ct_class_cabin(int c);
+/* Seats of class c in a packed word. */
+static inline int ct_seats_of(uint32_t word, int c)
+{
+    return (int)((word >> (4 * c)) & 0xf);
+}
+/* Packs eight seat counts (each capped at 15). */
+uint32_t ct_seats_pack(const int seats[CT_NCLASSES]);
+
+typedef struct ct_pricebook ct_pricebook;
+
+/* ---- the immutable snapshot readers use ---- */
+
+typedef struct ct_pb_provider {
+    ct_provider_desc desc;
+    uint8_t *sells;                    /* per timetable carrier: 1 when sold */
+    int32_t (*amount)[CT_NCLASSES];    /* per market; NULL until a fares record arrives */
+    size_t nmarkets;
+} ct_pb_provider;
+
+typedef struct ct_pb_snapshot {
+    int nproviders;
+    ct_pb_provider providers[CT_MAX_PROVIDERS];
+    uint8_t *alliance; /* per timetable carrier: 0 none, else an alliance id */
+    double usd_rate[64]; /* units per USD, by ct_pb_currency_id; 0 = unknown */
+    char currencies[64][4];
+    int ncurrencies;
+    int64_t rates_day; /* days since 1970 of the rates (0 = base/unknown) */
+    uint64_t version;  /* increases with every publish */
+    /* private */
+    int refs;
+} ct_pb_snapshot;
+
+/* The view a search holds: the snapshot plus the live seat arrays and market map. */
+typedef struct ct_pb_view {
+    const ct_timetable *tt;
+    const ct_pb_snapshot *snap;
+    const uint32_t *market;                    /* per leg index */
+    uint32_t *const *seats;                    /* per provider: per leg (atomic words) */
+    size_t nmarkets;
+} ct_pb_view;
+
+/* ---- lifetime ---- */
+
+/* A pricebook over `tt` (borrowed; must outlive the pricebook). */
+ct_status ct_pricebook_new(const ct_timetable *tt, ct_pricebook **out);
+void ct_pricebook_free(ct_pricebook *pb);
+const ct_timetable *ct_pricebook_timetable(const ct_pricebook *pb);
+
+/* Readers: a consistent view, then release it (never blocks). */
+void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *view);
+void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *view);
+
+/* Seats word of provider p on leg index i (atomic load). */
+uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg);
+
+/* ---- writers (serialised internally; each call publishes at once unless batched) ---- */
+
+/* Begins a batch: changes become visible together at ct_pricebook_commit. */
+void ct_pricebook_begin(ct_pricebook *pb);
+ct_status ct_pricebook_commit(ct_pricebook *pb);
+
+/* Registers or updates a provider by name; *id receives its index. */
+ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int *id);
+/* Replaces the carriers provider `id` sells (designators; unknown ones are ignored). */
+ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)[4], size_t n);
+/* Sets a carrier's alliance by name ("star", "sky", ... any string; NULL/"" = none). */
+ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const char *alliance);
+/* Units per USD of a currency, and the day the table is for. */
+ct_status ct_pricebook_set_rate(ct_pricebook *pb, const char *currency, double per_usd);
+void ct_pricebook_set_rates_day(ct_pricebook *pb, int64_t day);
+
+/* One market's per-class one-way amounts (minor units of the provider's currency;
+ * CT_AMOUNT_NONE where a class is not filed). A market without legs in the timetable is
+ * ignored (*known = 0). */
+ct_status ct_pricebook_put_fare(ct_pricebook *pb, int id, const char *carrier, const char *origin,
+                                const char *dest, const int32_t amount[CT_NCLASSES], int *known);
+
+/* One dated leg's seats per class, identified by carrier, flight number, origin and UTC
+ * departure (minutes since 1970). Written at once (atomic), batch or not. *known = 0 when
+ * the timetable has no such leg; *changed = 1 when the word differs from before. */
+ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, int number,
+                                 const char *origin, int32_t dep_utc_min,
+                                 const int seats[CT_NCLASSES], int *known, int *changed);
+
+/* Index of a currency in the snapshot's table (adding it when `add`), or -1. */
+int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code);
+
+#endif
