@@ -100,7 +100,7 @@ static void search_answers_like_the_engine(void **state)
             de[nd++] = (uint16_t)ct_timetable_airport(tt, md->airports[i]->iata);
         if (!md)
             de[nd++] = (uint16_t)ct_timetable_airport(tt, pairs[k][1]);
-        ct_search_query q = {o, no, de, nd, start + 7, 2};
+        ct_search_query q = {o, no, de, nd, start + 7, 2, NULL};
         ct_search_result res;
         assert_int_equal(ct_search_oneway(tt, &q, &res), CT_OK);
         assert_int_equal(json_array_size(items), res.n);
