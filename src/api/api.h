@@ -16,6 +16,7 @@
 #include "http/ratelimit.h"
 #include "refdata/refdata.h"
 #include "store/store.h"
+#include "fares/pricebook.h"
 #include "timetable/timetable.h"
 
 typedef struct ct_api_limits {
@@ -39,6 +40,9 @@ typedef struct ct_app {
     /* The timetable searches read; set once when schedules are loaded (NULL until then),
      * immutable afterwards, owned by the caller. */
     _Atomic(const ct_timetable *) timetable;
+    /* Provider prices over that timetable (fares/pricebook.h); NULL while none are ingested
+     * (searches are then schedule-only). Set once, owned by the caller. */
+    _Atomic(ct_pricebook *) pricebook;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */
