@@ -125,6 +125,7 @@ export function exploreView(app: App, ctx: RouteContext): View {
   const originId = nextId('explore-origin');
   const originInput = h('input', { id: originId, class: 'field-input', type: 'text', placeholder: 'City or airport', autocomplete: 'off' }) as HTMLInputElement;
   let originCode = q.origin;
+  const originBox = h('div', { class: 'cb' }, originInput);
   const origin = createPlaceCombobox(originInput, { fetchFn: app.fetchFn, onSelect: (p) => (originCode = p?.code ?? '') });
   if (q.origin) {
     const ph = placeholderPlace(q.origin);
@@ -164,7 +165,7 @@ export function exploreView(app: App, ctx: RouteContext): View {
   const form = h(
     'form',
     { class: 'explore-form card', novalidate: true, 'aria-label': 'Explore' },
-    h('div', { class: 'field' }, h('label', { for: originId, class: 'field-label' }, 'From'), h('div', { class: 'cb' }, originInput)),
+    h('div', { class: 'field' }, h('label', { for: originId, class: 'field-label' }, 'From'), originBox),
     h(
       'fieldset',
       { class: 'field explore-when' },
