@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/map.h"
@@ -45,6 +46,7 @@ static int carrier_index(ct_timetable *tt, ct_map *ids, const char *code)
     if (c == NULL)
         return -1;
     tt->carriers = c;
+    memset(tt->carriers[tt->ncarriers], 0, 4); /* written to the cache byte for byte */
     snprintf(tt->carriers[tt->ncarriers], 4, "%s", code);
     if (ct_map_put(ids, code, (void *)(intptr_t)(tt->ncarriers + 1)) != CT_OK)
         return -1;
@@ -171,6 +173,9 @@ ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size
         tt->from_day = from_day;
         tt->to_day = to_day;
         tt->nairports = ct_refdata_airport_count(rd);
+        /* Before reading: a file that changes during the build makes the key stale. An
+         * unreadable file fails the build below with the reader's own status. */
+        tt->has_key = ct__timetable_key(rd, paths, npaths, tt->key) == CT_OK;
     }
     for (size_t i = 0; !rc && i < npaths; i++)
         rc = read_file(tt, paths[i], ids, &legs, bad_records);
@@ -207,6 +212,11 @@ void ct_timetable_free(ct_timetable *tt)
 {
     if (tt == NULL)
         return;
+    if (tt->mapping != NULL) { /* every array points into the cache file */
+        munmap(tt->mapping, tt->mapping_len);
+        ct_free(tt);
+        return;
+    }
     ct_free(tt->legs);
     ct_free(tt->first);
     ct_free(tt->by_arr);
