@@ -7,6 +7,9 @@
  * same queries as the self-joins a typical web stack would write (direct, one stop, two
  * stops, connection rules in the join) over the same day's legs in SQLite (and PostgreSQL
  * when CT_BENCH_PG_URL is set), timed until the last row is fetched.
+ * Then prices: a synthetic pricebook (tests/support/pricefill.h: four providers, fares per
+ * market and class, seats per dated leg) over the same timetable, and the priced searches:
+ * one-way Pareto with prices, 30-day price calendar, 7x7 round-trip date grid, explore.
  * Usage: bench_search DATA_DIR [DAYS] [ROUNDS] */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +21,8 @@
 #include "base/timeutil.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
+#include "pricefill.h"
+#include "search/calendar.h"
 #include "search/search.h"
 #include "store/store.h"
 #include "timetable/timetable.h"
@@ -164,6 +169,102 @@ static void list(const uint16_t *a, int n, char *out, size_t len)
     }
 }
 
+/* Runs fn over the pairs `rounds` times (plus a warm-up round) and reports it. */
+typedef ct_status (*priced_fn)(const ct_timetable *tt, ct_search_query *q, size_t *out);
+
+static ct_status run_oneway(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    ct_search_result r;
+    ct_status rc = ct_search_oneway(tt, q, &r);
+    *out = r.n;
+    ct_search_result_free(&r);
+    return rc;
+}
+
+static ct_status run_calendar(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    ct_day_price days[30];
+    ct_status rc = ct_calendar(tt, q, 30, days);
+    *out = 0;
+    for (int d = 0; d < 30; d++)
+        *out += (size_t)days[d].found;
+    return rc;
+}
+
+static ct_status run_grid(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    ct_search_query back = *q;
+    back.origins = q->dests;
+    back.norigins = q->ndests;
+    back.dests = q->origins;
+    back.ndests = q->norigins;
+    back.date = q->date + 7;
+    ct_grid_cell cells[49];
+    ct_status rc = ct_date_grid(tt, q, &back, cells);
+    *out = 0;
+    for (int c = 0; c < 49; c++)
+        *out += (size_t)cells[c].found;
+    return rc;
+}
+
+static ct_status run_explore(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    ct_explore_hit *hits = NULL;
+    ct_status rc = ct_explore(tt, q, &hits, out);
+    free(hits);
+    return rc;
+}
+
+static double time_priced(const char *name, const ct_timetable *tt, const ct_price_ctx *pc,
+                          int64_t start, int rounds, priced_fn fn, int explore)
+{
+    double *samples = calloc(NPAIRS * (size_t)rounds, sizeof(double));
+    size_t total = 0;
+    int n = 0;
+    for (int r = 0; r < rounds + 1; r++) {
+        for (size_t k = 0; k < NPAIRS; k++) {
+            uint16_t o[8], d[8];
+            int no = place(tt, pairs[k][0], o), nd = place(tt, pairs[k][1], d);
+            ct_search_query q = {o, no, d, nd, start + 7 + (int64_t)(k % 7), explore ? 1 : 2, pc};
+            size_t got = 0;
+            double q0 = now_ms();
+            if (fn(tt, &q, &got) != CT_OK)
+                exit(1);
+            double dt = now_ms() - q0;
+            if (r > 0) {
+                samples[n++] = dt;
+                total += got;
+            }
+        }
+    }
+    double p50 = report(name, samples, n);
+    printf("  %.1f results per query on average\n", (double)total / n);
+    free(samples);
+    return p50;
+}
+
+static void bench_priced(const ct_timetable *tt, int64_t start, int rounds, double unpriced)
+{
+    double t0 = now_ms();
+    ct_pricebook *pb = ts_fill_pricebook(tt);
+    printf("pricebook: 4 providers, fares and seats for every dated leg in %.0f ms; peak RSS %ld "
+           "MB\n",
+           now_ms() - t0, rss_mb());
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    if (ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR") != CT_OK)
+        exit(1);
+    printf("priced (EUR, economy, 1 adult), same pairs, single thread, warm:\n");
+    double p = time_priced("one-way Pareto with prices", tt, &pc, start, rounds, run_oneway, 0);
+    printf("  priced / unpriced p50: %.1fx\n", p / unpriced);
+    time_priced("30-day price calendar", tt, &pc, start, rounds > 3 ? 3 : rounds, run_calendar, 0);
+    time_priced("7x7 round-trip date grid", tt, &pc, start, rounds > 3 ? 3 : rounds, run_grid, 0);
+    time_priced("explore (<=1 stop, all dests)", tt, &pc, start, rounds, run_explore, 1);
+    ct_pricebook_release(pb, &v);
+    ct_pricebook_free(pb);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -260,6 +361,7 @@ int main(int argc, char **argv)
         printf("  ratio p50 %s / contrail: %.0fx\n", names_peer[e], peer / engine);
         ct_store_close(st);
     }
+    bench_priced(tt, start, rounds, engine);
     free(samples);
     ct_timetable_free(tt);
     sb_data_close(&data);

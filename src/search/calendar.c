@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "search/search_internal.h"
 
 ct_status ct_calendar(const ct_timetable *tt, const ct_search_query *q, int ndays,
                       ct_day_price *out)
@@ -17,22 +18,9 @@ ct_status ct_calendar(const ct_timetable *tt, const ct_search_query *q, int nday
         memset(&out[d], 0, sizeof(out[d]));
         if (day.date < tt->from_day || day.date > tt->to_day)
             continue;
-        ct_search_result r;
-        ct_status rc = ct_search_oneway(tt, &day, &r);
+        ct_status rc = ct_search_cheapest(tt, &day, &out[d].best, &out[d].found);
         if (rc)
             return rc;
-        for (size_t i = 0; i < r.n; i++) {
-            const ct_itinerary *it = &r.items[i];
-            if (it->price == CT_PRICE_UNKNOWN)
-                continue;
-            if (!out[d].found || it->price < out[d].best.price ||
-                (it->price == out[d].best.price &&
-                 it->arr - it->dep < out[d].best.arr - out[d].best.dep)) {
-                out[d].best = *it;
-                out[d].found = 1;
-            }
-        }
-        ct_search_result_free(&r);
     }
     return CT_OK;
 }
@@ -71,60 +59,13 @@ ct_status ct_date_grid(const ct_timetable *tt, const ct_search_query *out,
 
 /* ---- explore ---- */
 
-/* Lower bounds of legs, cached per query by leg index (open addressing). */
-typedef struct bound_cache {
-    uint32_t *keys; /* leg index + 1; 0 = empty */
-    double *vals;
-    size_t cap, len;
-} bound_cache;
-
-static double cached_bound(bound_cache *c, const ct_price_ctx *pc, const ct_timetable *tt,
-                           const ct_leg *l)
-{
-    uint32_t key = (uint32_t)(l - tt->legs) + 1;
-    if (c->len * 2 >= c->cap) {
-        size_t cap = c->cap ? c->cap * 2 : 4096;
-        uint32_t *k = ct_calloc(cap, sizeof(uint32_t));
-        double *v = ct_malloc(cap * sizeof(double));
-        if (k == NULL || v == NULL) {
-            ct_free(k);
-            ct_free(v);
-            return ct_price_leg_bound(pc, l); /* no cache: still correct */
-        }
-        for (size_t i = 0; i < c->cap; i++) {
-            if (c->keys[i] == 0)
-                continue;
-            size_t j = (c->keys[i] * 2654435761u) & (cap - 1);
-            while (k[j] != 0)
-                j = (j + 1) & (cap - 1);
-            k[j] = c->keys[i];
-            v[j] = c->vals[i];
-        }
-        ct_free(c->keys);
-        ct_free(c->vals);
-        c->keys = k;
-        c->vals = v;
-        c->cap = cap;
-    }
-    size_t j = (key * 2654435761u) & (c->cap - 1);
-    while (c->keys[j] != 0) {
-        if (c->keys[j] == key)
-            return c->vals[j];
-        j = (j + 1) & (c->cap - 1);
-    }
-    c->keys[j] = key;
-    c->vals[j] = ct_price_leg_bound(pc, l);
-    c->len++;
-    return c->vals[j];
-}
-
 typedef struct explore_state {
     const ct_timetable *tt;
     const ct_search_query *q;
     const ct_price_ctx *pc;
     ct_itinerary *best; /* per airport; price CT_PRICE_UNKNOWN = none */
     uint8_t *is_origin;
-    bound_cache cache;
+    ct_bound_cache cache;
     int64_t slack;
 } explore_state;
 
@@ -154,7 +95,7 @@ static void offer(explore_state *s, const ct_leg *const *legs, int n)
 static void explore_from(explore_state *s, const ct_leg *l1)
 {
     const ct_timetable *tt = s->tt;
-    double b1 = cached_bound(&s->cache, s->pc, tt, l1);
+    double b1 = ct_bound_cached(&s->cache, s->pc, tt, l1);
     if (b1 == INFINITY)
         return;
     if (!s->is_origin[l1->to])
@@ -179,7 +120,7 @@ static void explore_from(explore_state *s, const ct_leg *l1)
             continue;
         int64_t best = s->best[l2->to].price;
         if (best != CT_PRICE_UNKNOWN) {
-            double b2 = cached_bound(&s->cache, s->pc, tt, l2);
+            double b2 = ct_bound_cached(&s->cache, s->pc, tt, l2);
             double lb =
                 s->pc->payers * ((b1 + b2) * 0.85 + (double)s->pc->min_fee) - (double)s->slack;
             if (lb > (double)best)
@@ -234,7 +175,6 @@ ct_status ct_explore(const ct_timetable *tt, const ct_search_query *q, ct_explor
 cleanup:
     ct_free(s.best);
     ct_free(s.is_origin);
-    ct_free(s.cache.keys);
-    ct_free(s.cache.vals);
+    ct_bound_cache_free(&s.cache);
     return rc;
 }

@@ -11,7 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/alloc.h"
 #include "search/search.h"
+#include "search/search_internal.h"
 
 int ct_currency_minor_digits(const char *code)
 {
@@ -185,4 +187,53 @@ int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int
             best = t;
     }
     return best; /* -1: every leg is known, yet nobody sells the whole: not a valid itinerary */
+}
+
+/* ---- per-query cache of leg bounds (search_internal.h) ---- */
+
+double ct_bound_cached(ct_bound_cache *c, const ct_price_ctx *pc, const ct_timetable *tt,
+                       const ct_leg *l)
+{
+    uint32_t key = (uint32_t)(l - tt->legs) + 1;
+    if (c->len * 2 >= c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 4096;
+        uint32_t *k = ct_calloc(cap, sizeof(uint32_t));
+        double *v = ct_malloc(cap * sizeof(double));
+        if (k == NULL || v == NULL) {
+            ct_free(k);
+            ct_free(v);
+            return ct_price_leg_bound(pc, l); /* no cache: still correct */
+        }
+        for (size_t i = 0; i < c->cap; i++) {
+            if (c->keys[i] == 0)
+                continue;
+            size_t j = (c->keys[i] * 2654435761u) & (cap - 1);
+            while (k[j] != 0)
+                j = (j + 1) & (cap - 1);
+            k[j] = c->keys[i];
+            v[j] = c->vals[i];
+        }
+        ct_free(c->keys);
+        ct_free(c->vals);
+        c->keys = k;
+        c->vals = v;
+        c->cap = cap;
+    }
+    size_t j = (key * 2654435761u) & (c->cap - 1);
+    while (c->keys[j] != 0) {
+        if (c->keys[j] == key)
+            return c->vals[j];
+        j = (j + 1) & (c->cap - 1);
+    }
+    c->keys[j] = key;
+    c->vals[j] = ct_price_leg_bound(pc, l);
+    c->len++;
+    return c->vals[j];
+}
+
+void ct_bound_cache_free(ct_bound_cache *c)
+{
+    ct_free(c->keys);
+    ct_free(c->vals);
+    memset(c, 0, sizeof(*c));
 }

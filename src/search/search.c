@@ -8,6 +8,7 @@
 
 #include "base/alloc.h"
 #include "base/vec.h"
+#include "search/search_internal.h"
 
 typedef CT_VEC(ct_itinerary) itin_vec;
 typedef CT_VEC(const ct_leg *) leg_ptr_vec;
@@ -36,7 +37,10 @@ typedef struct search_state {
     CT_VEC(into_range) into;
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
-    int64_t slack; /* what floors and conversion can take off a bound */
+    int64_t slack;         /* what floors and conversion can take off a bound */
+    ct_bound_cache bounds; /* leg bounds met by this query */
+    int cheapest;          /* cheapest-only mode: prune by price alone */
+    int64_t best_price;    /* in that mode, the cheapest found so far */
 } search_state;
 
 int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out)
@@ -100,6 +104,15 @@ static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
     memmove(&st->items[at + 1], &st->items[end], (st->len - end) * sizeof(stair_point));
     st->len -= end - at - 1;
     return CT_OK;
+}
+
+/* 1 when every itinerary bounded below by (arr, price) with at least level+1 legs can be
+ * dropped: dominated by something found (or, cheapest-only, dearer than the best found). */
+static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
+{
+    if (s->cheapest)
+        return price == CT_PRICE_UNKNOWN || price > s->best_price;
+    return stair_dominated(&s->found_by_stops[level], arr, price);
 }
 
 /* A lower bound of the price of any itinerary whose legs include these (the others cost at
@@ -201,10 +214,20 @@ static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
     if (price < 0)
         return CT_OK; /* no provider sells it */
     ct_itinerary it = {n, {NULL, NULL, NULL}, legs[0]->dep, legs[n - 1]->arr, price};
-    if (stair_dominated(&s->found_by_stops[n - 1], it.arr, price))
-        return CT_OK;
     for (int i = 0; i < n; i++)
         it.legs[i] = legs[i];
+    if (s->cheapest) { /* one itinerary: the cheapest, then the shortest */
+        if (price == CT_PRICE_UNKNOWN || price > s->best_price)
+            return CT_OK;
+        if (s->found.len == 1 && price == s->best_price &&
+            it.arr - it.dep >= s->found.items[0].arr - s->found.items[0].dep)
+            return CT_OK;
+        s->best_price = price;
+        s->found.len = 0;
+        return CT_VEC_PUSH(&s->found, it) ? CT_NOMEM : CT_OK;
+    }
+    if (stair_dominated(&s->found_by_stops[n - 1], it.arr, price))
+        return CT_OK;
     for (int k = n - 1; k < CT_SEARCH_MAX_LEGS; k++) {
         if (stair_insert(&s->found_by_stops[k], it.arr, price))
             return CT_NOMEM;
@@ -266,7 +289,6 @@ static ct_status build_into(search_state *s)
 static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double *bounds)
 {
     const ct_timetable *tt = s->tt;
-    const stair *st = &s->found_by_stops[2];
     int64_t partial = price_bound(s, bounds, 2);
     for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
         const into_range *range = &s->into.items[r];
@@ -275,12 +297,12 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
             const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
             if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
                 break;
-            if (l3->to == l1->from || l3->to == l2->from || stair_dominated(st, l3->arr, partial) ||
+            if (l3->to == l1->from || l3->to == l2->from || pruned(s, 2, l3->arr, partial) ||
                 l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
                 continue;
             if (s->pc != NULL) {
-                bounds[2] = ct_price_leg_bound(s->pc, l3);
-                if (stair_dominated(st, l3->arr, price_bound(s, bounds, 3)))
+                bounds[2] = ct_bound_cached(&s->bounds, s->pc, tt, l3);
+                if (pruned(s, 2, l3->arr, price_bound(s, bounds, 3)))
                     continue;
             }
             const ct_leg *legs[3] = {l1, l2, l3};
@@ -312,16 +334,16 @@ static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
             onward = s->q->max_stops >= 2 && s->into_head[l2->to] >= 0;
         if (!as_dest && !onward)
             continue;
-        if (stair_dominated(&s->found_by_stops[as_dest ? 1 : 2], l2->arr, b1))
+        if (pruned(s, as_dest ? 1 : 2, l2->arr, b1))
             continue;
         if (s->pc != NULL)
-            bounds[1] = ct_price_leg_bound(s->pc, l2);
+            bounds[1] = ct_bound_cached(&s->bounds, s->pc, tt, l2);
         int64_t b2 = price_bound(s, bounds, 2);
-        if (as_dest && !stair_dominated(&s->found_by_stops[1], l2->arr, b2)) {
+        if (as_dest && !pruned(s, 1, l2->arr, b2)) {
             const ct_leg *legs[2] = {l1, l2};
             rc = keep(s, legs, 2);
         }
-        if (!rc && onward && !stair_dominated(&s->found_by_stops[2], l2->arr, b2))
+        if (!rc && onward && !pruned(s, 2, l2->arr, b2))
             rc = third_legs(s, l1, l2, bounds);
         if (rc)
             return rc;
@@ -391,7 +413,8 @@ static void pareto_filter(itin_vec *v)
         qsort(v->items, v->len, sizeof(ct_itinerary), itin_order);
 }
 
-ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_search_result *out)
+static ct_status run(const ct_timetable *tt, const ct_search_query *q, int cheapest,
+                     ct_search_result *out)
 {
     memset(out, 0, sizeof(*out));
     if (q->norigins < 1 || q->ndests < 1 || q->max_stops < 0 || q->max_stops > 2)
@@ -404,7 +427,7 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
         if (q->dests[i] >= tt->nairports)
             return CT_INVALID;
     }
-    search_state s = {tt, q, q->price, NULL, NULL, {0}, {{0}}, {0}, 0};
+    search_state s = {tt, q, q->price, NULL, NULL, {0}, {{0}}, {0}, 0, {0}, cheapest, INT64_MAX};
     if (s.pc != NULL && s.pc->view == NULL)
         s.pc = NULL;
     if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
@@ -428,8 +451,7 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
             bounds[0] = ct_price_leg_bound(s.pc, l1);
         if (s.is_dest[l1->to])
             rc = keep(&s, &l1, 1);
-        if (!rc && q->max_stops >= 1 &&
-            !stair_dominated(&s.found_by_stops[1], l1->arr, price_bound(&s, bounds, 1)))
+        if (!rc && q->max_stops >= 1 && !pruned(&s, 1, l1->arr, price_bound(&s, bounds, 1)))
             rc = connections(&s, l1, bounds);
     }
     if (!rc) {
@@ -440,6 +462,7 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
         s.found.items = NULL;
     }
 cleanup:
+    ct_bound_cache_free(&s.bounds);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
         CT_VEC_FREE(&s.found_by_stops[k]);
     CT_VEC_FREE(&s.found);
@@ -447,6 +470,27 @@ cleanup:
     CT_VEC_FREE(&l1s);
     ct_free(s.into_head);
     ct_free(s.is_dest);
+    return rc;
+}
+
+ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_search_result *out)
+{
+    return run(tt, q, 0, out);
+}
+
+ct_status ct_search_cheapest(const ct_timetable *tt, const ct_search_query *q, ct_itinerary *best,
+                             int *found)
+{
+    *found = 0;
+    if (q->price == NULL || q->price->view == NULL)
+        return CT_OK; /* schedule-only: nothing is priced */
+    ct_search_result r;
+    ct_status rc = run(tt, q, 1, &r);
+    if (rc == CT_OK && r.n == 1) {
+        *best = r.items[0];
+        *found = 1;
+    }
+    ct_search_result_free(&r);
     return rc;
 }
 

@@ -82,6 +82,11 @@ typedef struct ct_search_result {
 ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_search_result *out);
 void ct_search_result_free(ct_search_result *r);
 
+/* The cheapest priced itinerary of the query (the shortest among equally cheap ones), by the
+ * same enumeration pruned on price alone; *found = 0 when nothing is priced. */
+ct_status ct_search_cheapest(const ct_timetable *tt, const ct_search_query *q, ct_itinerary *best,
+                             int *found);
+
 /* The minimum connection time, in minutes, between `in` and `out` at in->to. */
 int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out);
 

@@ -22,6 +22,7 @@
 #include "base/vec.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
+#include "search/calendar.h"
 #include "search/search.h"
 #include "pricefill.h"
 #include "testsupport.h"
@@ -217,6 +218,51 @@ static int random_place(uint16_t *out)
 
 static ct_pricebook *pb;
 
+/* Explore from q's origins (0-1 stops) against every valid itinerary enumerated. */
+static void explore_equals_brute_force(const ct_search_query *query)
+{
+    ct_search_query q = *query;
+    q.max_stops = 1;
+    int64_t *best = malloc(tt->nairports * sizeof(int64_t));
+    for (size_t a = 0; a < tt->nairports; a++)
+        best[a] = -1;
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        const ct_leg *a = &tt->legs[i];
+        if (!in_set(q.origins, q.norigins, a->from) || a->local_date != q.date)
+            continue;
+        itin_vec all = {0};
+        q.dests = &a->to;
+        q.ndests = 1;
+        if (!in_set(q.origins, q.norigins, a->to))
+            push(&all, &q, a, NULL, NULL);
+        for (size_t j = tt->first[a->to]; j < tt->first[a->to + 1]; j++) {
+            const ct_leg *b = &tt->legs[j];
+            if (connects(a, b) && b->to != a->from && !in_set(q.origins, q.norigins, b->to))
+                push(&all, &q, a, b, NULL);
+        }
+        for (size_t k = 0; k < all.len; k++) {
+            const ct_itinerary *it = &all.items[k];
+            uint16_t to = it->legs[it->nlegs - 1]->to;
+            if (it->price != CT_PRICE_UNKNOWN && (best[to] < 0 || it->price < best[to]))
+                best[to] = it->price;
+        }
+        CT_VEC_FREE(&all);
+    }
+    ct_explore_hit *hits = NULL;
+    size_t n = 0;
+    q = *query;
+    q.max_stops = 1;
+    assert_int_equal(ct_explore(tt, &q, &hits, &n), CT_OK);
+    size_t want = 0;
+    for (size_t a = 0; a < tt->nairports; a++)
+        want += best[a] >= 0;
+    assert_int_equal(n, want);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(hits[i].best.price, best[hits[i].airport]);
+    free(hits);
+    free(best);
+}
+
 /* n random queries, priced when `priced`; the engine must equal the enumerator. */
 static void random_queries(int nqueries, int priced)
 {
@@ -270,6 +316,22 @@ static void random_queries(int nqueries, int priced)
             with_stops[r.items[i].nlegs - 1]++;
             with_price += r.items[i].price != CT_PRICE_UNKNOWN;
             unpriced += r.items[i].price == CT_PRICE_UNKNOWN;
+        }
+        if (priced) { /* the cheapest-only search agrees with the enumerator */
+            ct_itinerary cheap;
+            int found;
+            assert_int_equal(ct_search_cheapest(tt, &q, &cheap, &found), CT_OK);
+            int64_t want_min = -1;
+            for (size_t i = 0; i < want.len; i++) {
+                if (want.items[i].price != CT_PRICE_UNKNOWN &&
+                    (want_min < 0 || want.items[i].price < want_min))
+                    want_min = want.items[i].price;
+            }
+            assert_int_equal(found, want_min >= 0);
+            if (found)
+                assert_int_equal(cheap.price, want_min);
+            if (qn % 10 == 0)
+                explore_equals_brute_force(&q);
         }
         nonempty += r.n > 0;
         multi_airport += no > 1 || nd > 1;
