@@ -33,11 +33,11 @@
 #include "base/status.h"
 #include "timetable/timetable.h"
 
-#define CT_NCLASSES       8
-#define CT_MAX_PROVIDERS  16
-#define CT_SEATS_UNKNOWN  0xffffffffu
-#define CT_AMOUNT_NONE    (-1)
-#define CT_MCT_SELF_XFER  120 /* minutes at a change between carriers that do not cooperate */
+#define CT_NCLASSES      8
+#define CT_MAX_PROVIDERS 16
+#define CT_SEATS_UNKNOWN 0xffffffffu
+#define CT_AMOUNT_NONE   (-1)
+#define CT_MCT_SELF_XFER 120 /* minutes at a change between carriers that do not cooperate */
 
 typedef enum ct_cabin { CT_CABIN_ECONOMY = 0, CT_CABIN_BUSINESS = 1 } ct_cabin;
 
@@ -76,30 +76,30 @@ typedef struct ct_pricebook ct_pricebook;
 
 typedef struct ct_pb_provider {
     ct_provider_desc desc;
-    uint8_t *sells;                    /* per timetable carrier: 1 when sold */
-    int32_t (*amount)[CT_NCLASSES];    /* per market; NULL until a fares record arrives */
+    uint8_t *sells;                 /* per timetable carrier: 1 when sold */
+    int32_t (*amount)[CT_NCLASSES]; /* per market; NULL until a fares record arrives */
     size_t nmarkets;
 } ct_pb_provider;
 
 typedef struct ct_pb_snapshot {
     int nproviders;
     ct_pb_provider providers[CT_MAX_PROVIDERS];
-    uint8_t *alliance; /* per timetable carrier: 0 none, else an alliance id */
+    uint8_t *alliance;   /* per timetable carrier: 0 none, else an alliance id */
     double usd_rate[64]; /* units per USD, by ct_pb_currency_id; 0 = unknown */
     char currencies[64][4];
     int ncurrencies;
     int64_t rates_day; /* days since 1970 of the rates (0 = base/unknown) */
     uint64_t version;  /* increases with every publish */
-    /* private */
-    int refs;
+    /* private: readers that released it (see pricebook.c, split reference counts) */
+    int64_t released;
 } ct_pb_snapshot;
 
 /* The view a search holds: the snapshot plus the live seat arrays and market map. */
 typedef struct ct_pb_view {
     const ct_timetable *tt;
     const ct_pb_snapshot *snap;
-    const uint32_t *market;                    /* per leg index */
-    uint32_t *const *seats;                    /* per provider: per leg (atomic words) */
+    const uint32_t *market;            /* per leg index */
+    uint32_t *seats[CT_MAX_PROVIDERS]; /* per provider: per leg (atomic words), or NULL */
     size_t nmarkets;
 } ct_pb_view;
 
@@ -117,9 +117,10 @@ void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *view);
 /* Seats word of provider p on leg index i (atomic load). */
 uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg);
 
-/* ---- writers (serialised internally; each call publishes at once unless batched) ---- */
+/* ---- writers: every call below happens between begin and commit ---- */
 
-/* Begins a batch: changes become visible together at ct_pricebook_commit. */
+/* Begins a batch (takes the writers' mutex): snapshot changes become visible together at
+ * ct_pricebook_commit; seat words are visible at once. */
 void ct_pricebook_begin(ct_pricebook *pb);
 ct_status ct_pricebook_commit(ct_pricebook *pb);
 
@@ -146,7 +147,7 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
                                  const char *origin, int32_t dep_utc_min,
                                  const int seats[CT_NCLASSES], int *known, int *changed);
 
-/* Index of a currency in the snapshot's table (adding it when `add`), or -1. */
+/* Index of a currency in the snapshot's table, or -1. */
 int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code);
 
 #endif

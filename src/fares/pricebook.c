@@ -1,0 +1,518 @@
+/* pricebook.c: the provider feeds in memory (see pricebook.h).
+ *
+ * Markets: a small open-addressing table from (carrier, origin, destination) to a market id,
+ * built once from the timetable (ct_map is string-keyed; this key is three integers and the
+ * table is probed for every fares record, so it is written here).
+ *
+ * Snapshot publication uses split reference counts: the current snapshot is named by one
+ * 64-bit word (slot << 32 | acquisitions). A reader acquires with one fetch-and-add on that
+ * word (reading the slot and counting itself in one step) and releases by decrementing the
+ * snapshot's own `released` balance. A writer that replaces the word adds the old word's
+ * acquisition count to the old snapshot's balance; whoever brings the balance to zero (the
+ * writer, or the last reader) frees it. Readers never wait. */
+#include "fares/pricebook.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/alloc.h"
+
+#define SLOTS 64
+
+struct ct_pricebook {
+    const ct_timetable *tt;
+    uint32_t *market; /* per leg */
+    size_t nmarkets;
+    uint64_t *mkeys; /* hash table: key + 1 (0 = empty) */
+    uint32_t *mvals;
+    size_t mcap;
+    int16_t carrier_of[37 * 37]; /* designator -> timetable carrier index, -1 */
+    uint32_t *seats[CT_MAX_PROVIDERS];
+    pthread_mutex_t mu;
+    _Atomic uint64_t cur;
+    ct_pb_snapshot *_Atomic slot[SLOTS];
+    ct_pb_snapshot *pending; /* the copy a batch changes, or NULL */
+    uint64_t version;
+};
+
+static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
+
+int ct_class_index(char rbd)
+{
+    for (int c = 0; c < CT_NCLASSES; c++) {
+        if (CLASS_LETTERS[c] == rbd)
+            return c;
+    }
+    return -1;
+}
+
+char ct_class_letter(int c)
+{
+    return c >= 0 && c < CT_NCLASSES ? CLASS_LETTERS[c] : '?';
+}
+
+ct_cabin ct_class_cabin(int c)
+{
+    return c >= 6 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+}
+
+uint32_t ct_seats_pack(const int seats[CT_NCLASSES])
+{
+    uint32_t w = 0;
+    for (int c = 0; c < CT_NCLASSES; c++) {
+        int s = seats[c] < 0 ? 0 : seats[c] > 15 ? 15 : seats[c];
+        w |= (uint32_t)s << (4 * c);
+    }
+    return w;
+}
+
+static int code_char(char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A' + 1;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 27;
+    return -1;
+}
+
+static int designator_slot(const char *code)
+{
+    if (code == NULL || code[0] == '\0' || code[1] == '\0' || (code[2] != '\0' && code[2] != ' '))
+        return -1;
+    int a = code_char(code[0]), b = code_char(code[1]);
+    return a < 0 || b < 0 ? -1 : a * 37 + b;
+}
+
+static int carrier_index(const ct_pricebook *pb, const char *code)
+{
+    int s = designator_slot(code);
+    return s < 0 ? -1 : pb->carrier_of[s];
+}
+
+static uint64_t market_key(unsigned carrier, unsigned from, unsigned to)
+{
+    return ((uint64_t)carrier << 32 | (uint64_t)from << 16 | to) + 1;
+}
+
+static size_t market_hash(uint64_t k, size_t cap)
+{
+    k ^= k >> 33;
+    k *= 0xff51afd7ed558ccdULL;
+    k ^= k >> 33;
+    return (size_t)k & (cap - 1);
+}
+
+/* The market id of a key, adding it when `add`; -1 when absent (or out of memory). */
+static int64_t market_find(ct_pricebook *pb, uint64_t key, int add)
+{
+    size_t i = market_hash(key, pb->mcap);
+    while (pb->mkeys[i] != 0) {
+        if (pb->mkeys[i] == key)
+            return pb->mvals[i];
+        i = (i + 1) & (pb->mcap - 1);
+    }
+    if (!add)
+        return -1;
+    pb->mkeys[i] = key;
+    pb->mvals[i] = (uint32_t)pb->nmarkets++;
+    return pb->mvals[i];
+}
+
+static ct_status build_markets(ct_pricebook *pb)
+{
+    const ct_timetable *tt = pb->tt;
+    /* At most one market per leg; capacity for a load under 0.5 of an upper bound that is
+     * cheap to compute (distinct markets are far fewer than legs). */
+    size_t want = 1024;
+    while (want < 2 * (tt->ncarriers * 64 + 1024) && want < ((size_t)1 << 30))
+        want <<= 1;
+    for (;;) {
+        pb->mcap = want;
+        pb->mkeys = ct_calloc(want, sizeof(uint64_t));
+        pb->mvals = ct_malloc(want * sizeof(uint32_t));
+        if (pb->mkeys == NULL || pb->mvals == NULL)
+            return CT_NOMEM;
+        pb->nmarkets = 0;
+        size_t i = 0;
+        for (; i < tt->nlegs && pb->nmarkets * 2 < want; i++) {
+            const ct_leg *l = &tt->legs[i];
+            pb->market[i] = (uint32_t)market_find(pb, market_key(l->carrier, l->from, l->to), 1);
+        }
+        if (i == tt->nlegs)
+            return CT_OK;
+        ct_free(pb->mkeys);
+        ct_free(pb->mvals);
+        pb->mkeys = NULL;
+        pb->mvals = NULL;
+        want <<= 2;
+    }
+}
+
+static void snapshot_free(ct_pb_snapshot *s)
+{
+    if (s == NULL)
+        return;
+    for (int p = 0; p < s->nproviders; p++) {
+        ct_free(s->providers[p].sells);
+        ct_free(s->providers[p].amount);
+    }
+    ct_free(s->alliance);
+    ct_free(s);
+}
+
+ct_status ct_pricebook_new(const ct_timetable *tt, ct_pricebook **out)
+{
+    *out = NULL;
+    ct_pricebook *pb = ct_calloc(1, sizeof(*pb));
+    if (pb == NULL)
+        return CT_NOMEM;
+    pb->tt = tt;
+    pthread_mutex_init(&pb->mu, NULL);
+    memset(pb->carrier_of, 0xff, sizeof(pb->carrier_of));
+    for (size_t c = 0; c < tt->ncarriers; c++) {
+        int s = designator_slot(tt->carriers[c]);
+        if (s >= 0)
+            pb->carrier_of[s] = (int16_t)c;
+    }
+    ct_pb_snapshot *s0 = ct_calloc(1, sizeof(*s0));
+    pb->market = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint32_t));
+    if (s0 == NULL || pb->market == NULL || build_markets(pb) != CT_OK)
+        goto fail;
+    s0->alliance = ct_calloc(tt->ncarriers ? tt->ncarriers : 1, 1);
+    if (s0->alliance == NULL)
+        goto fail;
+    atomic_store(&pb->slot[0], s0);
+    atomic_store(&pb->cur, 0);
+    *out = pb;
+    return CT_OK;
+fail:
+    snapshot_free(s0);
+    atomic_store(&pb->slot[0], NULL);
+    ct_pricebook_free(pb);
+    return CT_NOMEM;
+}
+
+void ct_pricebook_free(ct_pricebook *pb)
+{
+    if (pb == NULL)
+        return;
+    for (int i = 0; i < SLOTS; i++)
+        snapshot_free(atomic_load(&pb->slot[i]));
+    snapshot_free(pb->pending);
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++)
+        ct_free(pb->seats[p]);
+    ct_free(pb->market);
+    ct_free(pb->mkeys);
+    ct_free(pb->mvals);
+    pthread_mutex_destroy(&pb->mu);
+    ct_free(pb);
+}
+
+const ct_timetable *ct_pricebook_timetable(const ct_pricebook *pb)
+{
+    return pb->tt;
+}
+
+static void slot_release(ct_pricebook *pb, ct_pb_snapshot *s)
+{
+    for (int i = 0; i < SLOTS; i++) {
+        if (atomic_load(&pb->slot[i]) == s) {
+            atomic_store(&pb->slot[i], NULL);
+            break;
+        }
+    }
+    snapshot_free(s);
+}
+
+void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *v)
+{
+    uint64_t w = atomic_fetch_add(&pb->cur, 1);
+    memset(v, 0, sizeof(*v));
+    v->tt = pb->tt;
+    v->snap = atomic_load(&pb->slot[w >> 32]);
+    v->market = pb->market;
+    v->nmarkets = pb->nmarkets;
+    for (int p = 0; p < v->snap->nproviders; p++)
+        v->seats[p] = pb->seats[p];
+}
+
+void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *v)
+{
+    if (v->snap == NULL)
+        return;
+    ct_pb_snapshot *s = (ct_pb_snapshot *)v->snap;
+    int64_t left = atomic_fetch_sub((_Atomic int64_t *)&s->released, 1) - 1;
+    if (left == 0)
+        slot_release(pb, s);
+    v->snap = NULL;
+}
+
+uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
+{
+    const uint32_t *a = v->seats[p];
+    return a == NULL ? CT_SEATS_UNKNOWN : __atomic_load_n(&a[leg], __ATOMIC_RELAXED);
+}
+
+/* ---- writers ---- */
+
+static ct_pb_snapshot *current(ct_pricebook *pb)
+{
+    return atomic_load(&pb->slot[atomic_load(&pb->cur) >> 32]);
+}
+
+static ct_status clone_provider(const ct_pb_provider *from, ct_pb_provider *to, size_t ncarriers,
+                                size_t nmarkets)
+{
+    *to = *from;
+    to->sells = NULL;
+    to->amount = NULL;
+    to->sells = ct_calloc(ncarriers ? ncarriers : 1, 1);
+    if (to->sells == NULL)
+        return CT_NOMEM;
+    if (from->sells != NULL)
+        memcpy(to->sells, from->sells, ncarriers);
+    if (from->amount != NULL) {
+        to->amount = ct_malloc(nmarkets * sizeof(*to->amount));
+        if (to->amount == NULL)
+            return CT_NOMEM;
+        memcpy(to->amount, from->amount, nmarkets * sizeof(*to->amount));
+    }
+    return CT_OK;
+}
+
+/* The batch's private copy of the current snapshot. */
+static ct_pb_snapshot *pending(ct_pricebook *pb)
+{
+    if (pb->pending != NULL)
+        return pb->pending;
+    const ct_pb_snapshot *c = current(pb);
+    ct_pb_snapshot *s = ct_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return NULL;
+    *s = *c;
+    s->released = 0;
+    s->alliance = NULL;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        s->providers[p].sells = NULL;
+        s->providers[p].amount = NULL;
+    }
+    size_t nc = pb->tt->ncarriers;
+    s->alliance = ct_malloc(nc ? nc : 1);
+    if (s->alliance == NULL)
+        goto fail;
+    memcpy(s->alliance, c->alliance, nc);
+    for (int p = 0; p < c->nproviders; p++) {
+        if (clone_provider(&c->providers[p], &s->providers[p], nc, pb->nmarkets) != CT_OK)
+            goto fail;
+    }
+    pb->pending = s;
+    return s;
+fail:
+    snapshot_free(s);
+    return NULL;
+}
+
+void ct_pricebook_begin(ct_pricebook *pb)
+{
+    pthread_mutex_lock(&pb->mu);
+}
+
+ct_status ct_pricebook_commit(ct_pricebook *pb)
+{
+    ct_status rc = CT_OK;
+    ct_pb_snapshot *s = pb->pending;
+    pb->pending = NULL;
+    if (s != NULL) {
+        int slot = -1;
+        for (int i = 0; i < SLOTS && slot < 0; i++) {
+            if (atomic_load(&pb->slot[i]) == NULL)
+                slot = i;
+        }
+        if (slot < 0) {
+            snapshot_free(s); /* 63 older snapshots still held by readers: drop the change */
+            rc = CT_AGAIN;
+        } else {
+            s->version = ++pb->version;
+            atomic_store(&pb->slot[slot], s);
+            uint64_t old = atomic_exchange(&pb->cur, (uint64_t)slot << 32);
+            ct_pb_snapshot *prev = atomic_load(&pb->slot[old >> 32]);
+            int64_t acquired = (int64_t)(old & 0xffffffffu);
+            if (atomic_fetch_add((_Atomic int64_t *)&prev->released, acquired) + acquired == 0)
+                slot_release(pb, prev);
+        }
+    }
+    pthread_mutex_unlock(&pb->mu);
+    return rc;
+}
+
+ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int *id)
+{
+    ct_pb_snapshot *s = pending(pb);
+    if (s == NULL)
+        return CT_NOMEM;
+    int p = 0;
+    while (p < s->nproviders && strcmp(s->providers[p].desc.name, d->name) != 0)
+        p++;
+    if (p == s->nproviders) {
+        if (p == CT_MAX_PROVIDERS)
+            return CT_INVALID;
+        size_t n = pb->tt->nlegs ? pb->tt->nlegs : 1;
+        if (pb->seats[p] == NULL) {
+            pb->seats[p] = ct_malloc(n * sizeof(uint32_t));
+            if (pb->seats[p] == NULL)
+                return CT_NOMEM;
+            memset(pb->seats[p], 0xff, n * sizeof(uint32_t));
+        }
+        s->providers[p].sells = ct_calloc(pb->tt->ncarriers ? pb->tt->ncarriers : 1, 1);
+        if (s->providers[p].sells == NULL)
+            return CT_NOMEM;
+        s->nproviders++;
+    }
+    s->providers[p].desc = *d;
+    s->providers[p].nmarkets = pb->nmarkets;
+    if (ct_pb_currency_id(s, d->currency) < 0 && s->ncurrencies < 64)
+        snprintf(s->currencies[s->ncurrencies++], 4, "%s", d->currency);
+    *id = p;
+    return CT_OK;
+}
+
+ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)[4], size_t n)
+{
+    ct_pb_snapshot *s = pending(pb);
+    if (s == NULL)
+        return CT_NOMEM;
+    if (id < 0 || id >= s->nproviders)
+        return CT_INVALID;
+    memset(s->providers[id].sells, 0, pb->tt->ncarriers);
+    for (size_t i = 0; i < n; i++) {
+        int c = carrier_index(pb, carriers[i]);
+        if (c >= 0)
+            s->providers[id].sells[c] = 1;
+    }
+    return CT_OK;
+}
+
+ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const char *alliance)
+{
+    static char names[255][32]; /* alliance ids are process-wide: names are few */
+    static int nnames;
+    static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
+    ct_pb_snapshot *s = pending(pb);
+    if (s == NULL)
+        return CT_NOMEM;
+    int c = carrier_index(pb, carrier);
+    if (c < 0)
+        return CT_OK;
+    int id = 0;
+    if (alliance != NULL && alliance[0] != '\0') {
+        pthread_mutex_lock(&names_mu);
+        for (int i = 0; i < nnames && id == 0; i++) {
+            if (strncmp(names[i], alliance, 31) == 0)
+                id = i + 1;
+        }
+        if (id == 0 && nnames < 255) {
+            snprintf(names[nnames], 32, "%s", alliance);
+            id = ++nnames;
+        }
+        pthread_mutex_unlock(&names_mu);
+    }
+    s->alliance[c] = (uint8_t)id;
+    return CT_OK;
+}
+
+int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code)
+{
+    for (int i = 0; i < s->ncurrencies; i++) {
+        if (strncmp(s->currencies[i], code, 3) == 0)
+            return i;
+    }
+    return -1;
+}
+
+ct_status ct_pricebook_set_rate(ct_pricebook *pb, const char *currency, double per_usd)
+{
+    ct_pb_snapshot *s = pending(pb);
+    if (s == NULL)
+        return CT_NOMEM;
+    if (currency == NULL || strlen(currency) != 3 || !(per_usd > 0))
+        return CT_INVALID;
+    int i = ct_pb_currency_id(s, currency);
+    if (i < 0) {
+        if (s->ncurrencies == 64)
+            return CT_INVALID;
+        i = s->ncurrencies++;
+        snprintf(s->currencies[i], 4, "%s", currency);
+    }
+    s->usd_rate[i] = per_usd;
+    return CT_OK;
+}
+
+void ct_pricebook_set_rates_day(ct_pricebook *pb, int64_t day)
+{
+    ct_pb_snapshot *s = pending(pb);
+    if (s != NULL)
+        s->rates_day = day;
+}
+
+ct_status ct_pricebook_put_fare(ct_pricebook *pb, int id, const char *carrier, const char *origin,
+                                const char *dest, const int32_t amount[CT_NCLASSES], int *known)
+{
+    *known = 0;
+    int c = carrier_index(pb, carrier);
+    int from = ct_timetable_airport(pb->tt, origin), to = ct_timetable_airport(pb->tt, dest);
+    if (c < 0 || from < 0 || to < 0)
+        return CT_OK;
+    int64_t m = market_find(pb, market_key((unsigned)c, (unsigned)from, (unsigned)to), 0);
+    if (m < 0)
+        return CT_OK;
+    ct_pb_snapshot *s = pending(pb);
+    if (s == NULL)
+        return CT_NOMEM;
+    if (id < 0 || id >= s->nproviders)
+        return CT_INVALID;
+    ct_pb_provider *p = &s->providers[id];
+    if (p->amount == NULL) {
+        p->amount = ct_malloc((pb->nmarkets ? pb->nmarkets : 1) * sizeof(*p->amount));
+        if (p->amount == NULL)
+            return CT_NOMEM;
+        memset(p->amount, 0xff, pb->nmarkets * sizeof(*p->amount)); /* -1: none */
+    }
+    memcpy(p->amount[m], amount, sizeof(p->amount[m]));
+    *known = 1;
+    return CT_OK;
+}
+
+ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, int number,
+                                 const char *origin, int32_t dep_utc_min,
+                                 const int seats[CT_NCLASSES], int *known, int *changed)
+{
+    *known = 0;
+    *changed = 0;
+    const ct_timetable *tt = pb->tt;
+    int c = carrier_index(pb, carrier), a = ct_timetable_airport(tt, origin);
+    if (id < 0 || id >= CT_MAX_PROVIDERS || pb->seats[id] == NULL)
+        return CT_INVALID;
+    if (c < 0 || a < 0)
+        return CT_OK;
+    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (tt->legs[mid].dep < dep_utc_min)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < tt->first[a + 1] && tt->legs[lo].dep == dep_utc_min; lo++) {
+        const ct_leg *l = &tt->legs[lo];
+        if (l->carrier == c && l->number == number) {
+            uint32_t w = ct_seats_pack(seats);
+            uint32_t old = __atomic_exchange_n(&pb->seats[id][lo], w, __ATOMIC_RELAXED);
+            *known = 1;
+            *changed = old != w;
+            return CT_OK;
+        }
+    }
+    return CT_OK;
+}
