@@ -12,6 +12,7 @@
 #include <stdatomic.h>
 
 #include "accounts/accounts.h"
+#include "fares/pricebook.h"
 #include "http/http.h"
 #include "http/ratelimit.h"
 #include "refdata/refdata.h"
@@ -39,6 +40,10 @@ typedef struct ct_app {
     /* The timetable searches read; set once when schedules are loaded (NULL until then),
      * immutable afterwards, owned by the caller. */
     _Atomic(const ct_timetable *) timetable;
+    /* Fares and seats over that timetable, kept fresh from the providers' feeds by ingest/;
+     * set once after the timetable (NULL until then, or without providers), owned by the
+     * caller; readers use ct_pricebook_acquire/release. */
+    _Atomic(ct_pricebook *) pricebook;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

@@ -363,8 +363,13 @@ static ct_status run_sync(ct_ingest *ing)
             curl_multi_cleanup(multi);
         return CT_NOMEM;
     }
-    for (int i = 0; i < ing->nprov; i++)
+    uint64_t before = 0, after = 0;
+    pthread_mutex_lock(&ing->stats_mu);
+    for (int i = 0; i < ing->nprov; i++) {
         job_start(ing, &jobs[i], &ing->prov[i]);
+        before += ing->prov[i].st.fares_applied + ing->prov[i].st.seats_applied;
+    }
+    pthread_mutex_unlock(&ing->stats_mu);
     ct_status result = CT_OK;
     for (;;) {
         if (atomic_load(&ing->stop)) {
@@ -425,6 +430,23 @@ static ct_status run_sync(ct_ingest *ing)
         }
         p->st.last_seconds = secs;
         pthread_mutex_unlock(&ing->stats_mu);
+    }
+    int ok = 0, full = 0;
+    pthread_mutex_lock(&ing->stats_mu);
+    for (int i = 0; i < ing->nprov; i++) {
+        after += ing->prov[i].st.fares_applied + ing->prov[i].st.seats_applied;
+        ok += jobs[i].st == ST_DONE;
+        full += !jobs[i].incremental;
+    }
+    pthread_mutex_unlock(&ing->stats_mu);
+    if (result != CT_AGAIN) {
+        char a[16], b[16], c[24], d[24];
+        snprintf(a, sizeof(a), "%d/%d", ok, ing->nprov);
+        snprintf(b, sizeof(b), "%d", full);
+        snprintf(c, sizeof(c), "%llu", (unsigned long long)(after - before));
+        snprintf(d, sizeof(d), "%.3f", secs);
+        ct_log(CT_LOG_INFO, "ingest.synced", "providers_ok", a, "full", b, "records", c, "seconds",
+               d, NULL);
     }
     curl_multi_cleanup(multi);
     ct_free(jobs);
