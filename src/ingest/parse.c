@@ -434,7 +434,7 @@ void ct__request_path(ct_ingest_dialect d, ct_ingest_feed feed, int page_size, c
         return;
     }
     if (feed == CT_FEED_AVAIL) {
-        char a[16], b[16];
+        char a[32], b[32];
         int y, m, dd;
         ct_civil_from_days(from, &y, &m, &dd);
         snprintf(a, sizeof(a), "%04d-%02d-%02d", y, m, dd);

@@ -313,7 +313,7 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
                           : j->st == ST_FARES ? CT_FEED_FARES
                                               : CT_FEED_AVAIL;
     if (status != 200) {
-        char st[16];
+        char st[24];
         snprintf(st, sizeof(st), "%ld", status);
         if (feed == CT_FEED_AVAIL && status == 400 && !j->incremental) {
             ct_log(CT_LOG_WARN, "ingest.window_refused", "provider", j->p->cfg.name, "status", st,
@@ -440,7 +440,7 @@ static ct_status run_sync(ct_ingest *ing)
     }
     pthread_mutex_unlock(&ing->stats_mu);
     if (result != CT_AGAIN) {
-        char a[16], b[16], c[24], d[24];
+        char a[32], b[16], c[24], d[32];
         snprintf(a, sizeof(a), "%d/%d", ok, ing->nprov);
         snprintf(b, sizeof(b), "%d", full);
         snprintf(c, sizeof(c), "%llu", (unsigned long long)(after - before));
