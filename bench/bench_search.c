@@ -214,7 +214,7 @@ int main(int argc, char **argv)
         for (size_t k = 0; k < NPAIRS; k++) {
             uint16_t o[8], d[8];
             int no = place(tt, pairs[k][0], o), nd = place(tt, pairs[k][1], d);
-            ct_search_query q = {o, no, d, nd, start + 7 + (int64_t)(k % 7), 2};
+            ct_search_query q = {o, no, d, nd, start + 7 + (int64_t)(k % 7), 2, NULL};
             ct_search_result res;
             double q0 = now_ms();
             if (ct_search_oneway(tt, &q, &res) != CT_OK)

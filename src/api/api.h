@@ -17,6 +17,7 @@
 #include "http/ratelimit.h"
 #include "refdata/refdata.h"
 #include "store/store.h"
+#include "fares/pricebook.h"
 #include "timetable/timetable.h"
 
 typedef struct ct_api_limits {
@@ -40,9 +41,8 @@ typedef struct ct_app {
     /* The timetable searches read; set once when schedules are loaded (NULL until then),
      * immutable afterwards, owned by the caller. */
     _Atomic(const ct_timetable *) timetable;
-    /* Fares and seats over that timetable, kept fresh from the providers' feeds by ingest/;
-     * set once after the timetable (NULL until then, or without providers), owned by the
-     * caller; readers use ct_pricebook_acquire/release. */
+    /* Provider prices over that timetable (fares/pricebook.h); NULL while none are ingested
+     * (searches are then schedule-only). Set once, owned by the caller. */
     _Atomic(ct_pricebook *) pricebook;
 } ct_app;
 

@@ -394,11 +394,28 @@ ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)
     return CT_OK;
 }
 
+/* Alliance ids are process-wide (names are few and never forgotten). */
+static char alliance_names[255][32];
+static _Atomic int alliance_count;
+static pthread_mutex_t alliance_mu = PTHREAD_MUTEX_INITIALIZER;
+
+int ct_pricebook_alliance_id(const char *name)
+{
+    int n = atomic_load(&alliance_count);
+    for (int i = 0; name != NULL && i < n; i++) {
+        if (strncmp(alliance_names[i], name, 31) == 0)
+            return i + 1;
+    }
+    return 0;
+}
+
+const char *ct_pricebook_alliance_name(int id)
+{
+    return id >= 1 && id <= atomic_load(&alliance_count) ? alliance_names[id - 1] : NULL;
+}
+
 ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const char *alliance)
 {
-    static char names[255][32]; /* alliance ids are process-wide: names are few */
-    static int nnames;
-    static pthread_mutex_t names_mu = PTHREAD_MUTEX_INITIALIZER;
     ct_pb_snapshot *s = pending(pb);
     if (s == NULL)
         return CT_NOMEM;
@@ -407,16 +424,15 @@ ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const
         return CT_OK;
     int id = 0;
     if (alliance != NULL && alliance[0] != '\0') {
-        pthread_mutex_lock(&names_mu);
-        for (int i = 0; i < nnames && id == 0; i++) {
-            if (strncmp(names[i], alliance, 31) == 0)
-                id = i + 1;
+        pthread_mutex_lock(&alliance_mu);
+        id = ct_pricebook_alliance_id(alliance);
+        int n = atomic_load(&alliance_count);
+        if (id == 0 && n < 255) {
+            snprintf(alliance_names[n], 32, "%s", alliance);
+            atomic_store(&alliance_count, n + 1); /* published after the name is written */
+            id = n + 1;
         }
-        if (id == 0 && nnames < 255) {
-            snprintf(names[nnames], 32, "%s", alliance);
-            id = ++nnames;
-        }
-        pthread_mutex_unlock(&names_mu);
+        pthread_mutex_unlock(&alliance_mu);
     }
     s->alliance[c] = (uint8_t)id;
     return CT_OK;

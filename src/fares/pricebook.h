@@ -147,6 +147,10 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
                                  const char *origin, int32_t dep_utc_min,
                                  const int seats[CT_NCLASSES], int *known, int *changed);
 
+/* Alliance ids (1..255) by name and back; 0 / NULL when unknown. */
+int ct_pricebook_alliance_id(const char *name);
+const char *ct_pricebook_alliance_name(int id);
+
 /* Index of a currency in the snapshot's table, or -1. */
 int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code);
 

@@ -1,6 +1,8 @@
 /* search.c: the one-way engine (see search.h for the semantics and the algorithm). */
 #include "search/search.h"
 
+#include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,14 +19,24 @@ typedef struct into_range {
     int32_t next;
 } into_range;
 
+/* A staircase of (arrival, price) points found with at most s stops: arrival ascending,
+ * price strictly descending, so "the cheapest arriving no later than t" is one search. */
+typedef struct stair_point {
+    int32_t arr;
+    int64_t price;
+} stair_point;
+typedef CT_VEC(stair_point) stair;
+
 typedef struct search_state {
     const ct_timetable *tt;
     const ct_search_query *q;
+    const ct_price_ctx *pc; /* NULL: schedule-only */
     uint8_t *is_dest;
     int32_t *into_head; /* per airport: first into_range, or -1 (no leg into a destination) */
     CT_VEC(into_range) into;
-    int32_t best[CT_SEARCH_MAX_LEGS]; /* earliest arrival with at most s stops */
+    stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
+    int64_t slack; /* what floors and conversion can take off a bound */
 } search_state;
 
 int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out)
@@ -36,9 +48,83 @@ int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out)
 
 int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b)
 {
-    if (a->dep < b->dep || a->arr > b->arr || a->nlegs > b->nlegs)
+    if (a->dep < b->dep || a->arr > b->arr || a->nlegs > b->nlegs || a->price > b->price)
         return 0;
-    return a->dep > b->dep || a->arr < b->arr || a->nlegs < b->nlegs;
+    return a->dep > b->dep || a->arr < b->arr || a->nlegs < b->nlegs || a->price < b->price;
+}
+
+/* Last index in the staircase with arrival <= t (strict: < t), or -1. */
+static ptrdiff_t stair_last(const stair *st, int32_t t, int strict)
+{
+    ptrdiff_t lo = 0, hi = (ptrdiff_t)st->len;
+    while (lo < hi) {
+        ptrdiff_t mid = lo + (hi - lo) / 2;
+        if (strict ? st->items[mid].arr < t : st->items[mid].arr <= t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo - 1;
+}
+
+/* 1 when something found departs no earlier (all found so far do), arrives no later than
+ * `arr`, costs no more than `price`, and is strictly better in arrival or price: then every
+ * itinerary bounded below by (arr, price) is dominated. */
+static int stair_dominated(const stair *st, int32_t arr, int64_t price)
+{
+    ptrdiff_t i = stair_last(st, arr, 0);
+    if (i >= 0 && st->items[i].price < price)
+        return 1;
+    i = stair_last(st, arr, 1);
+    return i >= 0 && st->items[i].price <= price;
+}
+
+static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
+{
+    ptrdiff_t i = stair_last(st, arr, 0);
+    if (i >= 0 && st->items[i].price <= price)
+        return CT_OK; /* an existing point is at least as good */
+    size_t at = (size_t)(i + 1), end = at;
+    while (end < st->len && st->items[end].price >= price)
+        end++; /* points it makes redundant */
+    if (end == at) {
+        stair_point pt = {arr, price};
+        if (CT_VEC_PUSH(st, pt))
+            return CT_NOMEM;
+        memmove(&st->items[at + 1], &st->items[at], (st->len - 1 - at) * sizeof(stair_point));
+        st->items[at] = pt;
+        return CT_OK;
+    }
+    st->items[at].arr = arr;
+    st->items[at].price = price;
+    memmove(&st->items[at + 1], &st->items[end], (st->len - end) * sizeof(stair_point));
+    st->len -= end - at - 1;
+    return CT_OK;
+}
+
+/* A lower bound of the price of any itinerary whose legs include these (the others cost at
+ * least nothing): payers x (0.85 x the legs' lowest amounts + the lowest fee) - slack. */
+static int64_t price_bound(const search_state *s, const double *leg_bounds, int n)
+{
+    if (s->pc == NULL)
+        return CT_PRICE_UNKNOWN;
+    double sum = 0;
+    for (int i = 0; i < n; i++) {
+        if (leg_bounds[i] == INFINITY)
+            return CT_PRICE_UNKNOWN;
+        sum += leg_bounds[i];
+    }
+    double b = s->pc->payers * (sum * 0.85 + (double)s->pc->min_fee) - (double)s->slack;
+    return b <= 0 ? 0 : (int64_t)b;
+}
+
+/* 1 when a leg can carry the query's passengers as far as the schedule tells: the cabin
+ * exists on the aircraft (seat availability itself comes from the pricebook). */
+static int cabin_ok(const search_state *s, const ct_leg *l)
+{
+    if (s->pc == NULL)
+        return 1;
+    return s->pc->cabin == CT_CABIN_BUSINESS ? l->seats_j > 0 : l->seats_y > 0;
 }
 
 static int contains(const uint16_t *set, int n, uint16_t a)
@@ -60,6 +146,17 @@ int ct_search_valid(const ct_timetable *tt, const ct_search_query *q, const ct_i
         return 0;
     if (it->dep != first->dep || it->arr != last->arr)
         return 0;
+    if (q->price != NULL) {
+        for (int i = 0; i < it->nlegs; i++) {
+            const ct_leg *l = it->legs[i];
+            if (q->price->cabin == CT_CABIN_BUSINESS ? l->seats_j == 0 : l->seats_y == 0)
+                return 0;
+        }
+        if (ct_price_itinerary(q->price, it->legs, it->nlegs, NULL) != it->price)
+            return 0; /* not sold (-1), or a price that is not the itinerary's */
+    } else if (it->price != CT_PRICE_UNKNOWN) {
+        return 0;
+    }
     uint16_t seen[CT_SEARCH_MAX_LEGS + 1];
     seen[0] = first->from;
     for (int i = 0; i < it->nlegs; i++) {
@@ -93,14 +190,24 @@ static uint32_t lower_bound_dep(const ct_timetable *tt, uint16_t a, int32_t t)
     return lo;
 }
 
+/* A complete candidate: priced exactly, kept unless something found dominates it. */
 static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
 {
-    ct_itinerary it = {n, {NULL, NULL, NULL}, legs[0]->dep, legs[n - 1]->arr};
+    for (int i = 0; i < n; i++) {
+        if (!cabin_ok(s, legs[i]))
+            return CT_OK;
+    }
+    int64_t price = ct_price_itinerary(s->pc, legs, n, NULL);
+    if (price < 0)
+        return CT_OK; /* no provider sells it */
+    ct_itinerary it = {n, {NULL, NULL, NULL}, legs[0]->dep, legs[n - 1]->arr, price};
+    if (stair_dominated(&s->found_by_stops[n - 1], it.arr, price))
+        return CT_OK;
     for (int i = 0; i < n; i++)
         it.legs[i] = legs[i];
     for (int k = n - 1; k < CT_SEARCH_MAX_LEGS; k++) {
-        if (it.arr < s->best[k])
-            s->best[k] = it.arr;
+        if (stair_insert(&s->found_by_stops[k], it.arr, price))
+            return CT_NOMEM;
     }
     return CT_VEC_PUSH(&s->found, it) ? CT_NOMEM : CT_OK;
 }
@@ -154,10 +261,13 @@ static ct_status build_into(search_state *s)
     return CT_OK;
 }
 
-/* Two-stop completions: legs from Y = l2->to into a destination, through the index. */
-static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2)
+/* Two-stop completions: legs from Y = l2->to into a destination, through the index.
+ * bounds[0..1] are l1's and l2's lowest amounts. */
+static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double *bounds)
 {
     const ct_timetable *tt = s->tt;
+    const stair *st = &s->found_by_stops[2];
+    int64_t partial = price_bound(s, bounds, 2);
     for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
         const into_range *range = &s->into.items[r];
         uint32_t i = lower_bound_arr(tt, range->lo, range->hi, l2->arr + CT_SEARCH_MCT_DOMESTIC);
@@ -165,9 +275,14 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2)
             const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
             if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
                 break;
-            if (l3->to == l1->from || l3->arr > s->best[2] ||
+            if (l3->to == l1->from || l3->to == l2->from || stair_dominated(st, l3->arr, partial) ||
                 l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
                 continue;
+            if (s->pc != NULL) {
+                bounds[2] = ct_price_leg_bound(s->pc, l3);
+                if (stair_dominated(st, l3->arr, price_bound(s, bounds, 3)))
+                    continue;
+            }
             const ct_leg *legs[3] = {l1, l2, l3};
             ct_status rc = keep(s, legs, 3);
             if (rc)
@@ -177,13 +292,14 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2)
     return CT_OK;
 }
 
-/* One- and two-stop itineraries starting with l1. */
-static ct_status connections(search_state *s, const ct_leg *l1)
+/* One- and two-stop itineraries starting with l1 (whose lowest amount is bounds[0]). A
+ * destination airport may be passed through: a through fare can make the longer itinerary
+ * cheaper; the bounds prune it whenever it cannot be. */
+static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
 {
     const ct_timetable *tt = s->tt;
     uint16_t x = l1->to;
-    if (s->is_dest[x])
-        return CT_OK; /* continuing past a destination is always dominated */
+    int64_t b1 = price_bound(s, bounds, 1);
     uint32_t end = tt->first[x + 1];
     for (uint32_t i = lower_bound_dep(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC); i < end; i++) {
         const ct_leg *l2 = &tt->legs[i];
@@ -192,14 +308,21 @@ static ct_status connections(search_state *s, const ct_leg *l1)
         if (l2->to == l1->from || l2->dep < l1->arr + ct_search_mct(tt, l1, l2))
             continue;
         ct_status rc = CT_OK;
-        if (s->is_dest[l2->to]) {
-            if (l2->arr <= s->best[1]) {
-                const ct_leg *legs[2] = {l1, l2};
-                rc = keep(s, legs, 2);
-            }
-        } else if (s->q->max_stops >= 2 && l2->arr < s->best[2] && s->into_head[l2->to] >= 0) {
-            rc = third_legs(s, l1, l2);
+        int as_dest = s->is_dest[l2->to],
+            onward = s->q->max_stops >= 2 && s->into_head[l2->to] >= 0;
+        if (!as_dest && !onward)
+            continue;
+        if (stair_dominated(&s->found_by_stops[as_dest ? 1 : 2], l2->arr, b1))
+            continue;
+        if (s->pc != NULL)
+            bounds[1] = ct_price_leg_bound(s->pc, l2);
+        int64_t b2 = price_bound(s, bounds, 2);
+        if (as_dest && !stair_dominated(&s->found_by_stops[1], l2->arr, b2)) {
+            const ct_leg *legs[2] = {l1, l2};
+            rc = keep(s, legs, 2);
         }
+        if (!rc && onward && !stair_dominated(&s->found_by_stops[2], l2->arr, b2))
+            rc = third_legs(s, l1, l2, bounds);
         if (rc)
             return rc;
     }
@@ -243,6 +366,8 @@ static int itin_order(const void *x, const void *y)
         return a->arr < b->arr ? -1 : 1;
     if (a->nlegs != b->nlegs)
         return a->nlegs - b->nlegs;
+    if (a->price != b->price)
+        return a->price < b->price ? -1 : 1;
     for (int i = 0; i < a->nlegs; i++) {
         if (a->legs[i] != b->legs[i])
             return a->legs[i] < b->legs[i] ? -1 : 1;
@@ -279,7 +404,11 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
         if (q->dests[i] >= tt->nairports)
             return CT_INVALID;
     }
-    search_state s = {tt, q, NULL, NULL, {0}, {INT32_MAX, INT32_MAX, INT32_MAX}, {0}};
+    search_state s = {tt, q, q->price, NULL, NULL, {0}, {{0}}, {0}, 0};
+    if (s.pc != NULL && s.pc->view == NULL)
+        s.pc = NULL;
+    if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
+        s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
     leg_ptr_vec l1s = {0};
     ct_status rc = CT_NOMEM;
     s.is_dest = ct_calloc(tt->nairports, 1);
@@ -294,12 +423,14 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
     rc = first_legs(&s, &l1s);
     for (size_t i = 0; !rc && i < l1s.len; i++) {
         const ct_leg *l1 = l1s.items[i];
-        if (s.is_dest[l1->to]) {
-            if (l1->arr <= s.best[0])
-                rc = keep(&s, &l1, 1);
-        } else if (q->max_stops >= 1 && l1->arr < s.best[1]) {
-            rc = connections(&s, l1);
-        }
+        double bounds[CT_SEARCH_MAX_LEGS] = {INFINITY, INFINITY, INFINITY};
+        if (s.pc != NULL)
+            bounds[0] = ct_price_leg_bound(s.pc, l1);
+        if (s.is_dest[l1->to])
+            rc = keep(&s, &l1, 1);
+        if (!rc && q->max_stops >= 1 &&
+            !stair_dominated(&s.found_by_stops[1], l1->arr, price_bound(&s, bounds, 1)))
+            rc = connections(&s, l1, bounds);
     }
     if (!rc) {
         out->candidates = s.found.len;
@@ -309,6 +440,8 @@ ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_
         s.found.items = NULL;
     }
 cleanup:
+    for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
+        CT_VEC_FREE(&s.found_by_stops[k]);
     CT_VEC_FREE(&s.found);
     CT_VEC_FREE(&s.into);
     CT_VEC_FREE(&l1s);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "fares/pricebook.h"
 #include "timetable/timetable.h"
 
 #define CT_SEARCH_MAX_LEGS     3
@@ -35,19 +36,39 @@
 #define CT_SEARCH_MCT_INTL     60
 #define CT_SEARCH_MAX_CONNECT  1440
 
+#define CT_PRICE_UNKNOWN INT64_MAX /* schedule-only: higher than every known price */
+
+/* A query's pricing: the pricebook view, cabin, passengers and currency, with each
+ * provider's conversion factor precomputed (ct_price_ctx_init). */
+typedef struct ct_price_ctx {
+    const ct_pb_view *view; /* NULL: schedule-only */
+    ct_cabin cabin;
+    int class_lo, class_hi; /* the cabin's class indices */
+    int seats;              /* seats each leg needs (adults and children) */
+    int payers;             /* passengers paying a fare */
+    char currency[4];
+    int minor_digits;
+    int nproviders;
+    double conv[CT_MAX_PROVIDERS]; /* provider minor unit -> requested minor unit; 0: no rate */
+    double max_conv;
+    int64_t min_fee; /* smallest converted fee per passenger */
+} ct_price_ctx;
+
 typedef struct ct_search_query {
     const uint16_t *origins; /* airport indices */
     int norigins;
     const uint16_t *dests;
     int ndests;
-    int64_t date;  /* local departure date, days since 1970 */
-    int max_stops; /* 0..2 */
+    int64_t date;              /* local departure date, days since 1970 */
+    int max_stops;             /* 0..2 */
+    const ct_price_ctx *price; /* NULL: schedule-only (every itinerary unpriced) */
 } ct_search_query;
 
 typedef struct ct_itinerary {
     int nlegs;
     const ct_leg *legs[CT_SEARCH_MAX_LEGS]; /* point into the timetable */
     int32_t dep, arr;                       /* UTC minutes */
+    int64_t price; /* requested currency's minor units, or CT_PRICE_UNKNOWN */
 } ct_itinerary;
 
 typedef struct ct_search_result {
@@ -67,7 +88,34 @@ int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out);
 /* 1 when `it` is a valid itinerary for `q` under the rules above. */
 int ct_search_valid(const ct_timetable *tt, const ct_search_query *q, const ct_itinerary *it);
 
-/* 1 when a dominates b. */
+/* 1 when a dominates b (departure, arrival, stops, price). */
 int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b);
+
+/* ---- pricing (pricing.c) ---- */
+
+/* Decimal digits of a currency's minor unit (0 for JPY, KRW ...; 2 otherwise). */
+int ct_currency_minor_digits(const char *code);
+/* Prepares a query's pricing over a pricebook view (NULL view: schedule-only). CT_INVALID
+ * when providers exist but none can be converted to `currency` (no exchange rate). */
+ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin, int seats,
+                            int payers, const char *currency);
+/* 1 when some provider has availability for this leg and sells its carrier. */
+int ct_price_leg_known(const ct_price_ctx *c, const ct_leg *l);
+/* The lowest per-passenger amount any provider asks for the leg, converted (a bound:
+ * through fares lower it at most to 85 %); INFINITY when none. */
+double ct_price_leg_bound(const ct_price_ctx *c, const ct_leg *l);
+/* 1 when the carriers of consecutive legs a, b do not cooperate (a self-transfer). */
+int ct_price_self_transfer(const ct_price_ctx *c, const ct_leg *a, const ct_leg *b);
+/* Provider p's per-passenger price of one slice in its minor units (-1: not sold);
+ * *one_ticket (may be NULL) = 1 when the slice is one ticket. */
+int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
+                                int *one_ticket);
+/* Provider p's total for all passengers, fees included, converted and rounded. */
+int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer);
+/* The itinerary's price: the lowest total any provider asks (each provider's in
+ * per_provider, -1 where it does not sell it; may be NULL); CT_PRICE_UNKNOWN when a leg is
+ * schedule-only; -1 when every leg is known yet no provider sells the whole (invalid). */
+int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int n,
+                           int64_t per_provider[CT_MAX_PROVIDERS]);
 
 #endif

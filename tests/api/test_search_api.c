@@ -1,10 +1,14 @@
-/* test_search_api.c: POST /api/v1/searches over real HTTP on a timetable built from the small
- * sandbox world's SSIM: answers equal the engine's, legs carry local and UTC times and chain,
- * invalid requests name the field, and no schedules means 503. */
+/* test_search_api.c: the search endpoints over real HTTP on a timetable built from the small
+ * sandbox world's SSIM. Schedule-only first (answers equal the engine's, legs carry local and
+ * UTC times and chain), then with a synthetic pricebook (tests/support/pricefill.h): every
+ * provider's offer, the price is the lowest, currencies convert, filters, sorts and pages
+ * hold, round trips combine, calendar, date grid and explore agree with the engine; invalid
+ * requests name the field, and no schedules means 503. */
 #include "ct_test.h"
 
 #include <curl/curl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -13,6 +17,8 @@
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "search/search.h"
+#include "pricefill.h"
+#include "search/calendar.h"
 #include "testsupport.h"
 
 static sb_data world;
@@ -81,7 +87,8 @@ static void search_answers_like_the_engine(void **state)
         ct_civil_from_days(start + 7, &y, &m, &d);
         snprintf(date, sizeof(date), "%04d-%02d-%02d", y, m, d);
         snprintf(body, sizeof(body),
-                 "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}]}",
+                 "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+                 "\"sort\":\"earliest\",\"limit\":100}",
                  pairs[k][0], pairs[k][1], date);
         ts_response r = ts_http("POST", port, "/api/v1/searches", body, NULL);
         assert_int_equal(r.status, 200);
@@ -100,14 +107,18 @@ static void search_answers_like_the_engine(void **state)
             de[nd++] = (uint16_t)ct_timetable_airport(tt, md->airports[i]->iata);
         if (!md)
             de[nd++] = (uint16_t)ct_timetable_airport(tt, pairs[k][1]);
-        ct_search_query q = {o, no, de, nd, start + 7, 2};
+        ct_search_query q = {o, no, de, nd, start + 7, 2, NULL};
         ct_search_result res;
         assert_int_equal(ct_search_oneway(tt, &q, &res), CT_OK);
-        assert_int_equal(json_array_size(items), res.n);
+        assert_int_equal(json_integer_value(json_object_get(j, "total")), res.n);
+        assert_int_equal(json_array_size(items), res.n < 100 ? res.n : 100);
+        assert_true(json_is_false(json_object_get(j, "priced")));
         size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
+        json_t *trip;
+        json_array_foreach(items, i, trip)
         {
+            assert_true(json_is_null(json_object_get(trip, "price")));
+            json_t *it = json_array_get(json_object_get(trip, "slices"), 0);
             json_t *legs = json_object_get(it, "legs");
             assert_int_equal(json_array_size(legs), res.items[i].nlegs);
             assert_int_equal(json_integer_value(json_object_get(it, "stops")),
@@ -143,7 +154,7 @@ static void search_answers_like_the_engine(void **state)
     assert_true(checked > 10);
 }
 
-static void round_trip_has_one_set_per_slice(void **state)
+static void round_trip_combines_slices(void **state)
 {
     (void)state;
     char body[512], out[16], back[16];
@@ -159,20 +170,20 @@ static void round_trip_has_one_set_per_slice(void **state)
     ts_response r = ts_http("POST", port, "/api/v1/searches", body, NULL);
     assert_int_equal(r.status, 200);
     json_t *j = ts_json(&r);
-    json_t *slices = json_object_get(j, "slices");
-    assert_int_equal(json_array_size(slices), 2);
-    json_t *ret = json_array_get(slices, 1);
-    assert_string_equal(json_string_value(json_object_get(ret, "date")), back);
-    json_t *items = json_object_get(ret, "itineraries");
+    json_t *items = json_object_get(j, "itineraries");
     assert_true(json_array_size(items) > 0);
-    /* The return slice's itineraries leave from New York on the return date. */
-    json_t *leg0 = json_array_get(json_object_get(json_array_get(items, 0), "legs"), 0);
-    const char *o = json_string_value(json_object_get(leg0, "origin"));
-    assert_true(strcmp(o, "JFK") == 0 || strcmp(o, "EWR") == 0 || strcmp(o, "LGA") == 0);
-    assert_string_equal(json_string_value(json_object_get(leg0, "departure_date")), back);
-    /* "itineraries" repeats the first slice. */
-    assert_true(json_equal(json_object_get(j, "itineraries"),
-                           json_object_get(json_array_get(slices, 0), "itineraries")));
+    size_t i;
+    json_t *trip;
+    json_array_foreach(items, i, trip)
+    {
+        json_t *sl = json_object_get(trip, "slices");
+        assert_int_equal(json_array_size(sl), 2);
+        /* The return slice leaves from New York on the return date. */
+        json_t *leg0 = json_array_get(json_object_get(json_array_get(sl, 1), "legs"), 0);
+        const char *o = json_string_value(json_object_get(leg0, "origin"));
+        assert_true(strcmp(o, "JFK") == 0 || strcmp(o, "EWR") == 0 || strcmp(o, "LGA") == 0);
+        assert_string_equal(json_string_value(json_object_get(leg0, "departure_date")), back);
+    }
     json_decref(j);
     ts_response_free(&r);
 }
@@ -234,12 +245,373 @@ static void bad_requests_name_the_field(void **state)
     atomic_store(&app.timetable, tt);
 }
 
+/* ---- priced ---- */
+
+static ct_pricebook *pb;
+
+static const char *day_str(int64_t day, char out[16])
+{
+    int y, m, d;
+    ct_civil_from_days(day, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+    return out;
+}
+
+static json_t *post_json(const char *body)
+{
+    ts_response r = ts_http("POST", port, "/api/v1/searches", body, NULL);
+    if (r.status != 200)
+        fail_msg("status %ld: %s", r.status, r.body);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    return j;
+}
+
+static json_t *get_json(const char *path)
+{
+    ts_response r = ts_http("GET", port, path, NULL, NULL);
+    if (r.status != 200)
+        fail_msg("status %ld: %s", r.status, r.body);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    return j;
+}
+
+static json_int_t minor_of(json_t *money)
+{
+    return json_integer_value(json_object_get(money, "amount_minor"));
+}
+
+/* The engine's cheapest price for a one-way query (with the API's pricing), or -1. */
+static int64_t engine_cheapest(const char *from, const char *to, int64_t day, int max_stops,
+                               const char *currency)
+{
+    uint16_t o[8], d[8];
+    int no = 0, nd = 0;
+    const ct_metro *mo = ct_refdata_metro(tt->rd, from), *md = ct_refdata_metro(tt->rd, to);
+    for (int i = 0; mo && i < mo->nairports; i++)
+        o[no++] = (uint16_t)ct_timetable_airport(tt, mo->airports[i]->iata);
+    if (!mo)
+        o[no++] = (uint16_t)ct_timetable_airport(tt, from);
+    for (int i = 0; md && i < md->nairports; i++)
+        d[nd++] = (uint16_t)ct_timetable_airport(tt, md->airports[i]->iata);
+    if (!md)
+        d[nd++] = (uint16_t)ct_timetable_airport(tt, to);
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, currency), CT_OK);
+    ct_search_query q = {o, no, d, nd, day, max_stops, &pc};
+    ct_search_result r;
+    assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+    int64_t best = -1;
+    for (size_t i = 0; i < r.n; i++) {
+        if (r.items[i].price != CT_PRICE_UNKNOWN && (best < 0 || r.items[i].price < best))
+            best = r.items[i].price;
+    }
+    ct_search_result_free(&r);
+    ct_pricebook_release(pb, &v);
+    return best;
+}
+
+static void priced_search_lists_every_offer(void **state)
+{
+    (void)state;
+    pb = ts_fill_pricebook(tt);
+    atomic_store(&app.pricebook, pb);
+    const char *pairs[][2] = {{"LON", "NYC"}, {"ZRH", "LHR"}, {"FRA", "HND"}, {"CDG", "SYD"}};
+    int priced = 0, multi_offer = 0;
+    for (size_t k = 0; k < 4; k++) {
+        char body[512], date[16];
+        snprintf(body, sizeof(body),
+                 "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+                 "\"currency\":\"EUR\",\"sort\":\"cheapest\",\"limit\":100}",
+                 pairs[k][0], pairs[k][1], day_str(start + 9, date));
+        json_t *j = post_json(body);
+        assert_true(json_is_true(json_object_get(j, "priced")));
+        json_t *items = json_object_get(j, "itineraries"), *trip;
+        size_t i;
+        json_int_t prev = -1;
+        int seen_null = 0;
+        json_array_foreach(items, i, trip)
+        {
+            json_t *price = json_object_get(trip, "price"),
+                   *offers = json_object_get(trip, "offers");
+            if (json_is_null(price)) {
+                seen_null = 1; /* schedule-only: after every priced one */
+                assert_int_equal(json_array_size(offers), 0);
+                continue;
+            }
+            assert_false(seen_null);
+            assert_string_equal(json_string_value(json_object_get(price, "currency")), "EUR");
+            json_int_t p = minor_of(price), lowest = -1;
+            assert_true(p >= prev); /* cheapest first */
+            prev = p;
+            size_t o;
+            json_t *of;
+            json_array_foreach(offers, o, of)
+            {
+                json_int_t x = minor_of(json_object_get(of, "price"));
+                lowest = lowest < 0 || x < lowest ? x : lowest;
+                const char *prov = json_string_value(json_object_get(of, "provider"));
+                if (strcmp(prov, "ota-eur") == 0) /* its own currency: no conversion */
+                    assert_int_equal(minor_of(json_object_get(of, "original")), x);
+            }
+            assert_int_equal(lowest, p); /* the price is the lowest offer */
+            multi_offer += json_array_size(offers) >= 2;
+            priced++;
+        }
+        /* The cheapest equals the engine's. */
+        int64_t want = engine_cheapest(pairs[k][0], pairs[k][1], start + 9, 2, "EUR");
+        if (want >= 0)
+            assert_int_equal(minor_of(json_object_get(json_array_get(items, 0), "price")), want);
+        json_decref(j);
+    }
+    assert_true(priced > 5);
+    /* A nonstop on a carrier both agencies sell (pricefill.h) lists both offers. */
+    for (size_t l = 0; l < tt->nlegs && multi_offer == 0; l += 7) {
+        const ct_leg *leg = &tt->legs[l];
+        if (leg->carrier % 6 != 2 || leg->local_date < start + 5)
+            continue;
+        char body[512], date[16];
+        snprintf(body, sizeof(body),
+                 "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+                 "\"max_stops\":0,\"currency\":\"EUR\"}",
+                 ct_refdata_airport_at(tt->rd, leg->from)->iata,
+                 ct_refdata_airport_at(tt->rd, leg->to)->iata, day_str(leg->local_date, date));
+        json_t *j = post_json(body);
+        size_t i;
+        json_t *trip;
+        json_array_foreach(json_object_get(j, "itineraries"), i, trip) multi_offer +=
+            json_array_size(json_object_get(trip, "offers")) >= 2;
+        json_decref(j);
+    }
+    assert_true(multi_offer > 0);
+}
+
+#define BASE                                                                                       \
+    "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"                           \
+    "\"%s\"}],\"currency\":\"USD\",%s\"limit\":100}"
+
+static void filters_sorts_and_pages(void **state)
+{
+    (void)state;
+    char body[1024], date[16];
+    day_str(start + 9, date);
+    snprintf(body, sizeof(body), BASE, date, "");
+    json_t *all = post_json(body);
+    json_int_t total = json_integer_value(json_object_get(all, "total"));
+    assert_true(total > 3);
+    /* Pages concatenate to the whole list. */
+    json_t *ids = json_array();
+    for (int off = 0; off < 6; off += 3) {
+        snprintf(body, sizeof(body),
+                 "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":\"%s\"}],"
+                 "\"currency\":\"USD\",\"offset\":%d,\"limit\":3}",
+                 date, off);
+        json_t *page = post_json(body);
+        size_t i;
+        json_t *t;
+        json_array_foreach(json_object_get(page, "itineraries"), i, t)
+            json_array_append(ids, json_object_get(t, "id"));
+        json_decref(page);
+    }
+    for (size_t i = 0; i < json_array_size(ids); i++)
+        assert_true(json_equal(
+            json_array_get(ids, i),
+            json_object_get(json_array_get(json_object_get(all, "itineraries"), i), "id")));
+    json_decref(ids);
+    /* Nonstop only; max price; a departure window; no self-transfer; fastest. */
+    struct {
+        const char *opts;
+        int check;
+    } cases[] = {
+        {"\"filters\":{\"stops\":[0]},", 0},
+        {"\"filters\":{\"max_price\":900},", 1},
+        {"\"filters\":{\"departure_window\":{\"from\":\"06:00\",\"to\":\"11:59\"}},", 2},
+        {"\"filters\":{\"no_self_transfer\":true},", 3},
+        {"\"sort\":\"fastest\",", 4},
+    };
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        snprintf(body, sizeof(body), BASE, date, cases[c].opts);
+        json_t *j = post_json(body);
+        assert_true(json_integer_value(json_object_get(j, "total")) <= total);
+        assert_int_equal(json_integer_value(json_object_get(j, "unfiltered_total")), total);
+        size_t i;
+        json_t *t;
+        json_int_t prev = 0;
+        json_array_foreach(json_object_get(j, "itineraries"), i, t)
+        {
+            json_t *sl = json_array_get(json_object_get(t, "slices"), 0);
+            switch (cases[c].check) {
+            case 0:
+                assert_int_equal(json_integer_value(json_object_get(sl, "stops")), 0);
+                break;
+            case 1:
+                assert_true(minor_of(json_object_get(t, "price")) <= 90000);
+                break;
+            case 2: {
+                const char *local = json_string_value(json_object_get(sl, "departure_local"));
+                int hh = atoi(local + 11);
+                assert_true(hh >= 6 && hh < 12);
+                break;
+            }
+            case 3:
+                assert_true(json_is_false(json_object_get(t, "self_transfer")));
+                break;
+            default: {
+                json_int_t d = json_integer_value(json_object_get(t, "duration_minutes"));
+                assert_true(d >= prev);
+                prev = d;
+            }
+            }
+        }
+        json_decref(j);
+    }
+    /* Facets describe the set. */
+    json_t *facets = json_object_get(all, "facets");
+    assert_true(json_array_size(json_object_get(facets, "carriers")) > 0);
+    assert_true(json_is_object(json_object_get(facets, "price_range")));
+    json_decref(all);
+}
+
+static void calendar_grid_and_explore(void **state)
+{
+    (void)state;
+    char path[256], date[16], back[16];
+    snprintf(path, sizeof(path),
+             "/api/v1/calendar?origin=LON&destination=NYC&start=%s&days=30&currency=EUR",
+             day_str(start + 2, date));
+    json_t *j = get_json(path);
+    json_t *days = json_object_get(j, "days");
+    assert_int_equal(json_array_size(days), 30);
+    int priced = 0;
+    for (int d = 0; d < 30; d += 7) {
+        json_t *price = json_object_get(json_array_get(days, (size_t)d), "price");
+        int64_t want = engine_cheapest("LON", "NYC", start + 2 + d, 2, "EUR");
+        if (want < 0)
+            assert_true(json_is_null(price));
+        else
+            assert_int_equal(minor_of(price), want);
+        priced += want >= 0;
+    }
+    assert_true(priced > 0);
+    json_decref(j);
+    snprintf(path, sizeof(path),
+             "/api/v1/calendar?origin=LON&destination=NYC&depart=%s&return=%s&currency=EUR",
+             day_str(start + 10, date), day_str(start + 12, back));
+    j = get_json(path);
+    json_t *cells = json_object_get(json_object_get(j, "grid"), "cells");
+    assert_int_equal(json_array_size(cells), 7);
+    int found = 0;
+    for (size_t d = 0; d < 7; d++) {
+        json_t *row = json_array_get(cells, d);
+        assert_int_equal(json_array_size(row), 7);
+        for (size_t r = 0; r < 7; r++) {
+            json_t *p = json_object_get(json_array_get(row, r), "price");
+            if (12 - 3 + (int)r < 10 - 3 + (int)d)
+                assert_true(json_is_null(p)); /* return before departure */
+            found += !json_is_null(p);
+        }
+    }
+    assert_true(found > 10);
+    json_decref(j);
+    snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s&currency=GBP&limit=500",
+             day_str(start + 9, date));
+    j = get_json(path);
+    json_t *dests = json_object_get(j, "destinations");
+    assert_true(json_array_size(dests) > 5);
+    json_int_t prev = 0;
+    for (size_t i = 0; i < json_array_size(dests); i++) {
+        json_t *d = json_array_get(dests, i);
+        json_int_t p = minor_of(json_object_get(d, "price"));
+        assert_true(p >= prev);
+        prev = p;
+        if (i % 5 == 0) /* the engine's cheapest with at most one stop agrees */
+            assert_int_equal(p,
+                             engine_cheapest("LHR", json_string_value(json_object_get(d, "code")),
+                                             start + 9, 1, "GBP"));
+    }
+    json_decref(j);
+    snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s&region=EU",
+             day_str(start + 9, date));
+    j = get_json(path);
+    dests = json_object_get(j, "destinations");
+    for (size_t i = 0; i < json_array_size(dests); i++)
+        assert_string_equal(
+            json_string_value(json_object_get(json_array_get(dests, i), "continent")), "EU");
+    json_decref(j);
+}
+
+static const char *field_of(const char *method, const char *path, const char *body, char *out)
+{
+    ts_response r = ts_http(method, port, path, body, NULL);
+    out[0] = '\0';
+    if (r.status == 400) {
+        json_t *j = ts_json(&r);
+        json_t *e = json_array_get(json_object_get(j, "errors"), 0);
+        snprintf(out, 80, "%s", json_string_value(json_object_get(e, "field")));
+        json_decref(j);
+    }
+    ts_response_free(&r);
+    return out;
+}
+
+static void bad_priced_requests_name_the_field(void **state)
+{
+    (void)state;
+    char f[80];
+    const char *slice = "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":"
+                        "\"2026-12-01\"}]";
+    struct {
+        const char *extra, *field;
+    } cases[] = {
+        {",\"filters\":{\"stops\":[5]}}", "filters.stops"},
+        {",\"filters\":{\"departure_window\":{\"from\":\"25:00\",\"to\":\"10:00\"}}}",
+         "filters.departure_window.from"},
+        {",\"filters\":{\"colour\":\"red\"}}", "filters.colour"},
+        {",\"filters\":{\"max_price\":-3}}", "filters.max_price"},
+        {",\"sort\":\"random\"}", "sort"},
+        {",\"currency\":\"EURO\"}", "currency"},
+        {",\"currency\":\"XYZ\"}", "currency"},
+        {",\"cabin\":\"first\"}", "cabin"},
+        {",\"passengers\":{\"adults\":0}}", "passengers.adults"},
+        {",\"passengers\":{\"adults\":1,\"infants\":2}}", "passengers.infants"},
+        {",\"passengers\":{\"adults\":5,\"children\":5}}", "passengers.children"},
+        {",\"limit\":0}", "limit"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char body[512];
+        snprintf(body, sizeof(body), "%s%s", slice, cases[i].extra);
+        assert_string_equal(field_of("POST", "/api/v1/searches", body, f), cases[i].field);
+    }
+    assert_string_equal(
+        field_of("GET", "/api/v1/calendar?origin=LON&destination=NYC&start=2026-12-01&days=99",
+                 NULL, f),
+        "days");
+    assert_string_equal(
+        field_of("GET", "/api/v1/calendar?origin=LON&destination=QQQ&start=2026-12-01", NULL, f),
+        "destination");
+    assert_string_equal(field_of("GET", "/api/v1/explore?origin=LHR&month=2026-1", NULL, f),
+                        "month");
+    assert_string_equal(
+        field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&max_stops=2", NULL, f),
+        "max_stops");
+    atomic_store(&app.pricebook, NULL);
+    ct_pricebook_free(pb);
+    pb = NULL;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(search_answers_like_the_engine),
-        cmocka_unit_test(round_trip_has_one_set_per_slice),
+        cmocka_unit_test(round_trip_combines_slices),
         cmocka_unit_test(bad_requests_name_the_field),
+        cmocka_unit_test(priced_search_lists_every_offer),
+        cmocka_unit_test(filters_sorts_and_pages),
+        cmocka_unit_test(calendar_grid_and_explore),
+        cmocka_unit_test(bad_priced_requests_name_the_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

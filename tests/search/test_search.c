@@ -5,7 +5,13 @@
  * year with extra weight on daylight-saving weekends, 0 to 2 stops) are answered twice: by
  * the engine, and by enumerating every itinerary the rules allow and keeping the
  * non-dominated ones. The two sets must be identical (ties included), and every itinerary
- * the engine returns must be valid. */
+ * the engine returns must be valid.
+ *
+ * The priced run does the same with prices: a pricebook is filled with four providers
+ * (an airline selling one alliance, two agencies in other currencies with fees, a
+ * self-transfer combiner), random fares per market and class, random seats per dated leg
+ * (some legs unknown, some carriers sold by nobody: schedule-only), random alliances; queries
+ * vary cabin, passengers and currency, and dominance includes the price. */
 #include "ct_test.h"
 
 #include <stdio.h>
@@ -17,6 +23,7 @@
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "search/search.h"
+#include "pricefill.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"
 
@@ -87,9 +94,31 @@ static int connects(const ct_leg *p, const ct_leg *n)
     return n->from == p->to && n->dep >= p->arr + mct(p, n) && n->dep <= p->arr + 1440;
 }
 
-static void push(itin_vec *v, const ct_leg *a, const ct_leg *b, const ct_leg *c)
+/* Adds a schedule-valid itinerary, priced by the query's rule (dropped when nobody sells it
+ * or its cabin is missing). */
+static void push(itin_vec *v, const ct_search_query *q, const ct_leg *a, const ct_leg *b,
+                 const ct_leg *c)
 {
-    ct_itinerary it = {c ? 3 : b ? 2 : 1, {a, b, c}, a->dep, (c ? c : b ? b : a)->arr};
+    ct_itinerary it = {c   ? 3
+                       : b ? 2
+                           : 1,
+                       {a, b, c},
+                       a->dep,
+                       (c   ? c
+                        : b ? b
+                            : a)
+                           ->arr,
+                       CT_PRICE_UNKNOWN};
+    if (q->price != NULL) {
+        for (int i = 0; i < it.nlegs; i++) {
+            if (q->price->cabin == CT_CABIN_BUSINESS ? it.legs[i]->seats_j == 0
+                                                     : it.legs[i]->seats_y == 0)
+                return;
+        }
+        it.price = ct_price_itinerary(q->price, it.legs, it.nlegs, NULL);
+        if (it.price < 0)
+            return;
+    }
     assert_int_equal(CT_VEC_PUSH(v, it), 0);
 }
 
@@ -101,7 +130,7 @@ static void brute_force(const ct_search_query *q, itin_vec *out)
         if (!in_set(q->origins, q->norigins, a->from) || a->local_date != q->date)
             continue;
         if (in_set(q->dests, q->ndests, a->to))
-            push(&all, a, NULL, NULL);
+            push(&all, q, a, NULL, NULL);
         if (q->max_stops < 1)
             continue;
         for (size_t j = tt->first[a->to]; j < tt->first[a->to + 1]; j++) {
@@ -109,14 +138,14 @@ static void brute_force(const ct_search_query *q, itin_vec *out)
             if (!connects(a, b) || b->to == a->from)
                 continue;
             if (in_set(q->dests, q->ndests, b->to))
-                push(&all, a, b, NULL);
+                push(&all, q, a, b, NULL);
             if (q->max_stops < 2)
                 continue;
             for (size_t k = tt->first[b->to]; k < tt->first[b->to + 1]; k++) {
                 const ct_leg *c = &tt->legs[k];
                 if (connects(b, c) && c->to != a->from && c->to != a->to &&
                     in_set(q->dests, q->ndests, c->to))
-                    push(&all, a, b, c);
+                    push(&all, q, a, b, c);
             }
         }
     }
@@ -139,6 +168,8 @@ static int itin_cmp(const void *x, const void *y)
         return a->arr < b->arr ? -1 : 1;
     if (a->nlegs != b->nlegs)
         return a->nlegs - b->nlegs;
+    if (a->price != b->price)
+        return a->price < b->price ? -1 : 1;
     for (int i = 0; i < a->nlegs; i++)
         if (a->legs[i] != b->legs[i])
             return a->legs[i] < b->legs[i] ? -1 : 1;
@@ -184,16 +215,22 @@ static int random_place(uint16_t *out)
     return 1;
 }
 
-static void engine_equals_brute_force(void **state)
+static ct_pricebook *pb;
+
+/* n random queries, priced when `priced`; the engine must equal the enumerator. */
+static void random_queries(int nqueries, int priced)
 {
-    (void)state;
+    ct_pb_view view;
+    if (priced)
+        ct_pricebook_acquire(pb, &view);
+    static const char *const currencies[] = {"USD", "EUR", "GBP", "JPY"};
     int64_t dst_days[] = {ct_days_from_civil(2027, 3, 14),  ct_days_from_civil(2027, 3, 13),
                           ct_days_from_civil(2027, 3, 28),  ct_days_from_civil(2027, 3, 27),
                           ct_days_from_civil(2027, 10, 31), ct_days_from_civil(2027, 10, 30),
                           ct_days_from_civil(2027, 11, 7),  ct_days_from_civil(2027, 4, 4)};
-    int nonempty = 0, with_stops[3] = {0}, multi_airport = 0;
+    int nonempty = 0, with_stops[3] = {0}, multi_airport = 0, with_price = 0, unpriced = 0;
     size_t total = 0;
-    for (int qn = 0; qn < 1000; qn++) {
+    for (int qn = 0; qn < nqueries; qn++) {
         uint16_t orig[8], dest[8];
         int no = random_place(orig), nd = random_place(dest);
         int overlap = 0;
@@ -205,8 +242,17 @@ static void engine_equals_brute_force(void **state)
         }
         int64_t date =
             next_rand() % 4 == 0 ? dst_days[next_rand() % 8] : tt->from_day + next_rand() % 360;
-        ct_search_query q = {orig, no,   dest,
-                             nd,   date, (int)(next_rand() % 6 == 0 ? next_rand() % 2 : 2)};
+        ct_search_query q = {
+            orig, no, dest, nd, date, (int)(next_rand() % 6 == 0 ? next_rand() % 2 : 2), NULL};
+        ct_price_ctx pc;
+        if (priced) {
+            int seats = 1 + (int)(next_rand() % 3);
+            ct_cabin cabin = next_rand() % 5 == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+            assert_int_equal(
+                ct_price_ctx_init(&pc, &view, cabin, seats, seats, currencies[next_rand() % 4]),
+                CT_OK);
+            q.price = &pc;
+        }
         ct_search_result r;
         assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
         itin_vec want = {0};
@@ -222,6 +268,8 @@ static void engine_equals_brute_force(void **state)
             assert_int_equal(itin_cmp(&r.items[i], &want.items[i]), 0);
             assert_true(ct_search_valid(tt, &q, &r.items[i]));
             with_stops[r.items[i].nlegs - 1]++;
+            with_price += r.items[i].price != CT_PRICE_UNKNOWN;
+            unpriced += r.items[i].price == CT_PRICE_UNKNOWN;
         }
         nonempty += r.n > 0;
         multi_airport += no > 1 || nd > 1;
@@ -234,16 +282,35 @@ static void engine_equals_brute_force(void **state)
     assert_true(with_stops[0] > 50 && with_stops[1] > 50 && with_stops[2] > 50);
     assert_true(multi_airport > 50);
     assert_true(total > 1000);
+    if (priced) {
+        ct_pricebook_release(pb, &view);
+        assert_true(with_price > 500 && unpriced > 20); /* both kinds were compared */
+    }
+}
+
+static void engine_equals_brute_force(void **state)
+{
+    (void)state;
+    random_queries(1000, 0);
+}
+
+static void priced_engine_equals_brute_force(void **state)
+{
+    (void)state;
+    pb = ts_fill_pricebook(tt);
+    random_queries(1000, 1);
+    ct_pricebook_free(pb);
+    pb = NULL;
 }
 
 static void rules_are_enforced(void **state)
 {
     (void)state;
     uint16_t a = 0, b = 1;
-    ct_search_query bad = {&a, 1, &a, 1, tt->from_day, 2};
+    ct_search_query bad = {&a, 1, &a, 1, tt->from_day, 2, NULL};
     ct_search_result r;
     assert_int_equal(ct_search_oneway(tt, &bad, &r), CT_INVALID); /* same place */
-    ct_search_query stops = {&a, 1, &b, 1, tt->from_day, 3};
+    ct_search_query stops = {&a, 1, &b, 1, tt->from_day, 3, NULL};
     assert_int_equal(ct_search_oneway(tt, &stops, &r), CT_INVALID);
     /* The validator refuses a broken itinerary: too short a connection. */
     for (size_t i = 0; i < tt->nlegs; i++) {
@@ -252,8 +319,8 @@ static void rules_are_enforced(void **state)
             const ct_leg *l2 = &tt->legs[j];
             if (l2->dep >= l1->arr && l2->dep < l1->arr + 45 && l2->to != l1->from) {
                 uint16_t o = l1->from, d = l2->to;
-                ct_search_query q = {&o, 1, &d, 1, l1->local_date, 2};
-                ct_itinerary it = {2, {l1, l2, NULL}, l1->dep, l2->arr};
+                ct_search_query q = {&o, 1, &d, 1, l1->local_date, 2, NULL};
+                ct_itinerary it = {2, {l1, l2, NULL}, l1->dep, l2->arr, CT_PRICE_UNKNOWN};
                 assert_false(ct_search_valid(tt, &q, &it));
                 return;
             }
@@ -266,6 +333,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_equals_brute_force),
+        cmocka_unit_test(priced_engine_equals_brute_force),
         cmocka_unit_test(rules_are_enforced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

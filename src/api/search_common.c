@@ -1,0 +1,260 @@
+/* search_common.c: parameters, price context and JSON shared by the search endpoints (see
+ * search_common.h). */
+#include "api/search_common.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "http/problem.h"
+
+int search_ctx_open(ct_http_req *req, ct_api_call *call, search_ctx *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->adults = 1;
+    c->cabin = CT_CABIN_ECONOMY;
+    snprintf(c->currency, sizeof(c->currency), "EUR");
+    c->max_stops = 2;
+    c->tt = atomic_load(&call->app->timetable);
+    if (c->tt == NULL) {
+        ct_http_problem(req, 503, "Service unavailable", "no schedules are loaded yet");
+        ct_http_add_header(req, "Retry-After", "2");
+        return 0;
+    }
+    c->pb = atomic_load(&call->app->pricebook);
+    if (c->pb != NULL && ct_pricebook_timetable(c->pb) != c->tt)
+        c->pb = NULL; /* prices of another timetable: schedule-only until they catch up */
+    if (c->pb != NULL)
+        ct_pricebook_acquire(c->pb, &c->view);
+    return 1;
+}
+
+void search_ctx_close(search_ctx *c)
+{
+    if (c->pb != NULL)
+        ct_pricebook_release(c->pb, &c->view);
+    c->pb = NULL;
+}
+
+static int field_error(ct_http_req *req, const char *prefix, const char *name, const char *msg)
+{
+    char field[64];
+    snprintf(field, sizeof(field), "%s%s", prefix, name);
+    ct_http_problem_field(req, field, msg);
+    return 0;
+}
+
+int search_ctx_validate(ct_http_req *req, search_ctx *c, const char *prefix)
+{
+    if (c->adults < 1 || c->adults > 9)
+        return field_error(req, prefix, "adults", "must be 1 to 9");
+    if (c->children < 0 || c->children > 8)
+        return field_error(req, prefix, "children", "must be 0 to 8");
+    if (c->infants < 0 || c->infants > c->adults)
+        return field_error(req, prefix, "infants", "must be 0 to the number of adults");
+    if (c->adults + c->children > 9)
+        return field_error(req, prefix, "children", "adults and children take at most 9 seats");
+    if (c->max_stops < 0 || c->max_stops > 2)
+        return field_error(req, "", "max_stops", "must be 0, 1 or 2");
+    for (int i = 0; i < 3; i++) {
+        if (!isupper((unsigned char)c->currency[i]) || c->currency[3] != '\0')
+            return field_error(req, "", "currency", "must be an ISO 4217 code such as EUR");
+    }
+    /* Infants travel on a lap: no seat and, in the providers' rules, no fare. */
+    int seats = c->adults + c->children;
+    ct_status rc = ct_price_ctx_init(&c->pc, c->pb != NULL ? &c->view : NULL, c->cabin, seats,
+                                     seats, c->currency);
+    if (rc != CT_OK)
+        return field_error(req, "", "currency", "has no exchange rate from the providers");
+    return 1;
+}
+
+int search_query_int(ct_http_req *req, const char *name, int def, int lo, int hi)
+{
+    const char *s = ct_http_query(req, name);
+    if (s == NULL || *s == '\0')
+        return def;
+    char *end = NULL;
+    long v = strtol(s, &end, 10);
+    if (*end != '\0' || v < lo || v > hi)
+        return -1;
+    return (int)v;
+}
+
+int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit)
+{
+    const char *cur = ct_http_query(req, "currency");
+    if (cur != NULL) {
+        if (strlen(cur) != 3)
+            return field_error(req, "", "currency", "must be an ISO 4217 code such as EUR");
+        snprintf(c->currency, sizeof(c->currency), "%s", cur);
+    }
+    const char *cabin = ct_http_query(req, "cabin");
+    if (cabin != NULL && strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0)
+        return field_error(req, "", "cabin", "must be economy or business");
+    c->cabin =
+        cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    static const char *const names[] = {"adults", "children", "infants"};
+    int *dst[] = {&c->adults, &c->children, &c->infants};
+    int defs[] = {1, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        *dst[i] = search_query_int(req, names[i], defs[i], 0, 9);
+        if (*dst[i] < 0)
+            return field_error(req, "", names[i], "must be a whole number from 0 to 9");
+    }
+    c->max_stops = search_query_int(req, "max_stops", max_stops_limit, 0, max_stops_limit);
+    if (c->max_stops < 0) {
+        char msg[48];
+        snprintf(msg, sizeof(msg), "must be a whole number from 0 to %d", max_stops_limit);
+        return field_error(req, "", "max_stops", msg);
+    }
+    return search_ctx_validate(req, c, "");
+}
+
+int search_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out, int max)
+{
+    char upper[4];
+    if (code == NULL || strlen(code) != 3)
+        return 0;
+    for (int i = 0; i < 3; i++)
+        upper[i] = (char)toupper((unsigned char)code[i]);
+    upper[3] = '\0';
+    const ct_metro *m = ct_refdata_metro(tt->rd, upper);
+    int n = 0;
+    if (m != NULL) {
+        for (int i = 0; i < m->nairports && n < max; i++) {
+            int a = ct_timetable_airport(tt, m->airports[i]->iata);
+            if (a >= 0)
+                out[n++] = (uint16_t)a;
+        }
+        return n;
+    }
+    int a = ct_timetable_airport(tt, upper);
+    if (a >= 0)
+        out[n++] = (uint16_t)a;
+    return n;
+}
+
+void search_format_date(int64_t day, char out[16])
+{
+    int y, m, d;
+    ct_civil_from_days(day, &y, &m, &d);
+    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+}
+
+json_t *search_money_in(int64_t minor, const char *currency, int digits)
+{
+    char amount[40];
+    int64_t unit = digits == 0 ? 1 : 100, whole = minor / unit, frac = minor % unit;
+    if (digits == 0)
+        snprintf(amount, sizeof(amount), "%lld", (long long)whole);
+    else
+        snprintf(amount, sizeof(amount), "%lld.%02lld", (long long)whole, (long long)frac);
+    return json_pack("{s:s, s:I, s:s}", "amount", amount, "amount_minor", (json_int_t)minor,
+                     "currency", currency);
+}
+
+json_t *search_money_json(const search_ctx *c, int64_t minor)
+{
+    if (minor < 0 || minor == CT_PRICE_UNKNOWN)
+        return json_null();
+    return search_money_in(minor, c->currency, c->pc.minor_digits);
+}
+
+const char *search_airline_name(const ct_refdata *rd, const char *code)
+{
+    size_t lo = 0, hi = ct_refdata_airline_count(rd);
+    while (lo < hi) { /* airlines are sorted by IATA code */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strncmp(ct_refdata_airline_at(rd, mid)->iata, code, 2) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *name = NULL;
+    for (; lo < ct_refdata_airline_count(rd); lo++) {
+        const ct_airline *a = ct_refdata_airline_at(rd, lo);
+        if (strncmp(a->iata, code, 2) != 0)
+            break;
+        if (name == NULL || a->active)
+            name = a->name;
+        if (a->active)
+            break;
+    }
+    return name != NULL ? name : code;
+}
+
+static void time_json(const ct_timetable *tt, uint16_t airport, int32_t utc_min,
+                      const char *local_key, const char *utc_key, json_t *o)
+{
+    const ct_airport *a = ct_refdata_airport_at(tt->rd, airport);
+    ct_civil c;
+    int off = 0;
+    char local[40], utc[32];
+    if (ct_tz_from_utc(a->tz, (ct_utc)utc_min * 60, &c, &off) == CT_OK)
+        ct_civil_format(&c, off, local, sizeof(local));
+    else
+        snprintf(local, sizeof(local), "unknown");
+    ct_utc_format((ct_utc)utc_min * 60, utc, sizeof(utc));
+    json_object_set_new(o, local_key, json_string(local));
+    json_object_set_new(o, utc_key, json_string(utc));
+}
+
+json_t *search_leg_json(const ct_timetable *tt, const ct_leg *l)
+{
+    char date[16];
+    search_format_date(l->local_date, date);
+    const char *code = tt->carriers[l->carrier];
+    json_t *o =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:i}", "carrier", code, "carrier_name",
+                  search_airline_name(tt->rd, code), "flight_number", l->number, "departure_date",
+                  date, "origin", ct_refdata_airport_at(tt->rd, l->from)->iata, "destination",
+                  ct_refdata_airport_at(tt->rd, l->to)->iata, "duration_minutes", l->arr - l->dep);
+    time_json(tt, l->from, l->dep, "departure_local", "departure_utc", o);
+    time_json(tt, l->to, l->arr, "arrival_local", "arrival_utc", o);
+    return o;
+}
+
+json_t *search_itinerary_json(const search_ctx *c, const ct_itinerary *it)
+{
+    const ct_timetable *tt = c->tt;
+    json_t *legs = json_array(), *layovers = json_array();
+    for (int i = 0; i < it->nlegs; i++) {
+        json_array_append_new(legs, search_leg_json(tt, it->legs[i]));
+        if (i == 0)
+            continue;
+        const ct_leg *a = it->legs[i - 1], *b = it->legs[i];
+        json_array_append_new(
+            layovers,
+            json_pack("{s:s, s:i, s:b}", "airport", ct_refdata_airport_at(tt->rd, b->from)->iata,
+                      "minutes", b->dep - a->arr, "self_transfer",
+                      ct_price_self_transfer(c->pb != NULL ? &c->pc : NULL, a, b)));
+    }
+    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "origin",
+                          ct_refdata_airport_at(tt->rd, it->legs[0]->from)->iata, "destination",
+                          ct_refdata_airport_at(tt->rd, it->legs[it->nlegs - 1]->to)->iata,
+                          "duration_minutes", it->arr - it->dep, "stops", it->nlegs - 1, "legs",
+                          legs, "layovers", layovers);
+    time_json(tt, it->legs[0]->from, it->dep, "departure_local", "departure_utc", o);
+    time_json(tt, it->legs[it->nlegs - 1]->to, it->arr, "arrival_local", "arrival_utc", o);
+    return o;
+}
+
+void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
+                         char *out, size_t cap)
+{
+    size_t len = (size_t)snprintf(out, cap, "i");
+    for (int s = 0; s < n; s++) {
+        for (int i = 0; i < slices[s]->nlegs && len < cap; i++) {
+            const ct_leg *l = slices[s]->legs[i];
+            char date[16];
+            search_format_date(l->local_date, date);
+            len += (size_t)snprintf(out + len, cap - len, "_%s%u-%.4s%.2s%.2s-%s%s",
+                                    tt->carriers[l->carrier], l->number, date, date + 5, date + 8,
+                                    ct_refdata_airport_at(tt->rd, l->from)->iata,
+                                    ct_refdata_airport_at(tt->rd, l->to)->iata);
+        }
+    }
+}

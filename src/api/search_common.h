@@ -1,0 +1,56 @@
+/* search_common.h: what the search endpoints share (searches.c, calendar_api.c): the loaded
+ * timetable and a pricebook view held for one request, parameter validation that names the
+ * field, the price context, and the JSON of money, legs and itineraries. Private to api/. */
+#ifndef CT_API_SEARCH_COMMON_H
+#define CT_API_SEARCH_COMMON_H
+
+#include <jansson.h>
+
+#include "api/api_internal.h"
+#include "search/trip.h"
+
+typedef struct search_ctx {
+    const ct_timetable *tt;
+    ct_pricebook *pb; /* NULL: schedule-only */
+    ct_pb_view view;
+    ct_price_ctx pc;
+    int adults, children, infants;
+    ct_cabin cabin;
+    char currency[4];
+    int max_stops;
+} search_ctx;
+
+/* Takes the timetable and a pricebook view; replies 503 with Retry-After and returns 0 when
+ * no schedules are loaded yet. */
+int search_ctx_open(ct_http_req *req, ct_api_call *call, search_ctx *c);
+void search_ctx_close(search_ctx *c);
+
+/* Checks passengers, cabin, currency (and max_stops when allowed) already stored in c, then
+ * prepares c->pc; replies 400 naming the field and returns 0 on a bad value. `prefix` is
+ * prepended to passenger field names ("passengers." for JSON bodies, "" for queries). */
+int search_ctx_validate(ct_http_req *req, search_ctx *c, const char *prefix);
+
+/* Reads the optional query parameters every GET search endpoint takes (currency, cabin,
+ * adults, children, infants, max_stops) into c; replies 400 and returns 0 when malformed. */
+int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit);
+
+/* Airport indices of an airport or metro code; 0 when unknown. */
+int search_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out, int max);
+
+/* Parses a small non-negative integer query parameter; def when absent; -1 when malformed
+ * or out of [lo, hi]. */
+int search_query_int(ct_http_req *req, const char *name, int def, int lo, int hi);
+
+/* JSON pieces. The price context may be schedule-only (money then null). */
+json_t *search_money_json(const search_ctx *c, int64_t minor);
+json_t *search_money_in(int64_t minor, const char *currency, int digits);
+json_t *search_itinerary_json(const search_ctx *c, const ct_itinerary *it);
+json_t *search_leg_json(const ct_timetable *tt, const ct_leg *l);
+const char *search_airline_name(const ct_refdata *rd, const char *code);
+/* A stable, readable id of the legs: "i_" + per leg CC123-YYYYMMDD-FROMTO, joined by "_". */
+void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
+                         char *out, size_t cap);
+/* "YYYY-MM-DD" of a day number. */
+void search_format_date(int64_t day, char out[16]);
+
+#endif

@@ -1,0 +1,188 @@
+/* pricing.c: an itinerary's price from the pricebook, per provider (see search.h).
+ *
+ * The rule is the one providers publish (docs/sandbox.md "The itinerary rule"): each leg is
+ * sold in the cheapest class of the cabin with seats for every passenger; consecutive legs of
+ * cooperating carriers (same carrier, or one alliance) form a ticket, costing the sum of its
+ * legs' amounts, floor(sum x 85 / 100) when it has two legs or more; airlines and agencies
+ * sell only one-ticket slices, the combiner only slices with a self-transfer (at least its
+ * minimum minutes there); a provider's total is payers x (price + fee), converted to the
+ * requested currency through units per USD and rounded half up to its minor unit. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "search/search.h"
+
+int ct_currency_minor_digits(const char *code)
+{
+    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
+                                       "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
+    for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
+        if (strncmp(code, zero[i], 3) == 0)
+            return 0;
+    }
+    return 2;
+}
+
+ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin, int seats,
+                            int payers, const char *currency)
+{
+    memset(c, 0, sizeof(*c));
+    c->view = v;
+    c->cabin = cabin;
+    c->seats = seats;
+    c->payers = payers;
+    c->class_lo = cabin == CT_CABIN_BUSINESS ? 6 : 0;
+    c->class_hi = cabin == CT_CABIN_BUSINESS ? 7 : 5;
+    snprintf(c->currency, sizeof(c->currency), "%s", currency);
+    c->minor_digits = ct_currency_minor_digits(currency);
+    if (v == NULL)
+        return CT_OK;
+    const ct_pb_snapshot *s = v->snap;
+    int t = ct_pb_currency_id(s, currency);
+    double target = t >= 0 ? s->usd_rate[t] : 0;
+    c->nproviders = s->nproviders;
+    c->min_fee = INT64_MAX;
+    int usable = 0;
+    for (int p = 0; p < s->nproviders; p++) {
+        const ct_provider_desc *d = &s->providers[p].desc;
+        int pc = ct_pb_currency_id(s, d->currency);
+        double rate = pc >= 0 ? s->usd_rate[pc] : 0;
+        if (strncmp(d->currency, currency, 3) == 0)
+            c->conv[p] = 1.0;
+        else if (target > 0 && rate > 0)
+            c->conv[p] = target / rate * pow(10, c->minor_digits - d->minor_digits);
+        else
+            continue; /* no rate: this provider's prices cannot be shown in this currency */
+        usable++;
+        if (c->conv[p] > c->max_conv)
+            c->max_conv = c->conv[p];
+        double fee = (double)d->fee_minor * c->conv[p];
+        if ((int64_t)fee < c->min_fee)
+            c->min_fee = (int64_t)fee;
+    }
+    if (c->min_fee == INT64_MAX)
+        c->min_fee = 0;
+    return usable == 0 && s->nproviders > 0 && t < 0 ? CT_INVALID : CT_OK;
+}
+
+/* Per-passenger amount of provider p for a leg, in its minor units; -1 when it does not
+ * sell it (carrier not sold, no feed data, no class with enough seats, no fare filed). */
+static int64_t leg_amount(const ct_price_ctx *c, int p, const ct_leg *l, size_t i)
+{
+    const ct_pb_view *v = c->view;
+    const ct_pb_provider *pr = &v->snap->providers[p];
+    if (c->conv[p] == 0 || !pr->sells[l->carrier] || pr->amount == NULL)
+        return -1;
+    uint32_t w = ct_pb_seats(v, p, i);
+    if (w == CT_SEATS_UNKNOWN)
+        return -1;
+    const int32_t *a = pr->amount[v->market[i]];
+    for (int k = c->class_hi; k >= c->class_lo; k--) {
+        if (ct_seats_of(w, k) >= c->seats && a[k] >= 0)
+            return a[k];
+    }
+    return -1;
+}
+
+int ct_price_leg_known(const ct_price_ctx *c, const ct_leg *l)
+{
+    if (c == NULL || c->view == NULL)
+        return 0;
+    size_t i = (size_t)(l - c->view->tt->legs);
+    for (int p = 0; p < c->nproviders; p++) {
+        if (c->view->snap->providers[p].sells[l->carrier] &&
+            ct_pb_seats(c->view, p, i) != CT_SEATS_UNKNOWN)
+            return 1;
+    }
+    return 0;
+}
+
+double ct_price_leg_bound(const ct_price_ctx *c, const ct_leg *l)
+{
+    if (c == NULL || c->view == NULL)
+        return INFINITY;
+    size_t i = (size_t)(l - c->view->tt->legs);
+    double best = INFINITY;
+    for (int p = 0; p < c->nproviders; p++) {
+        int64_t a = leg_amount(c, p, l, i);
+        if (a >= 0 && (double)a * c->conv[p] < best)
+            best = (double)a * c->conv[p];
+    }
+    return best;
+}
+
+static int cooperate(const ct_pb_snapshot *s, uint16_t a, uint16_t b)
+{
+    return a == b || (s->alliance[a] != 0 && s->alliance[a] == s->alliance[b]);
+}
+
+int ct_price_self_transfer(const ct_price_ctx *c, const ct_leg *a, const ct_leg *b)
+{
+    return c != NULL && c->view != NULL && !cooperate(c->view->snap, a->carrier, b->carrier);
+}
+
+int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
+                                int *one_ticket)
+{
+    const ct_pb_snapshot *s = c->view->snap;
+    const ct_provider_desc *d = &s->providers[p].desc;
+    int64_t total = 0, run = 0;
+    int run_len = 0, changes = 0;
+    for (int i = 0; i < n; i++) {
+        int64_t a = leg_amount(c, p, legs[i], (size_t)(legs[i] - c->view->tt->legs));
+        if (a < 0)
+            return -1;
+        if (i > 0 && !cooperate(s, legs[i - 1]->carrier, legs[i]->carrier)) {
+            int min = d->min_self_transfer_min > 0 ? d->min_self_transfer_min : CT_MCT_SELF_XFER;
+            if (d->kind != CT_PROVIDER_COMBINER || legs[i]->dep - legs[i - 1]->arr < min)
+                return -1;
+            total += run_len >= 2 ? run * 85 / 100 : run;
+            run = 0;
+            run_len = 0;
+            changes++;
+        }
+        run += a;
+        run_len++;
+    }
+    if (d->kind == CT_PROVIDER_COMBINER && changes == 0)
+        return -1;
+    total += run_len >= 2 ? run * 85 / 100 : run;
+    if (one_ticket != NULL)
+        *one_ticket = changes == 0;
+    return total;
+}
+
+int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer)
+{
+    const ct_provider_desc *d = &c->view->snap->providers[p].desc;
+    double v = (double)(c->payers * (per_payer + d->fee_minor)) * c->conv[p];
+    return (int64_t)floor(v + 0.5);
+}
+
+int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int n,
+                           int64_t per_provider[CT_MAX_PROVIDERS])
+{
+    if (per_provider != NULL) {
+        for (int p = 0; p < CT_MAX_PROVIDERS; p++)
+            per_provider[p] = -1;
+    }
+    if (c == NULL || c->view == NULL)
+        return CT_PRICE_UNKNOWN;
+    for (int i = 0; i < n; i++) {
+        if (!ct_price_leg_known(c, legs[i]))
+            return CT_PRICE_UNKNOWN; /* a schedule-only leg: no price, any carriers connect */
+    }
+    int64_t best = -1;
+    for (int p = 0; p < c->nproviders; p++) {
+        int64_t s = ct_price_slice_provider(c, p, legs, n, NULL);
+        if (s < 0)
+            continue;
+        int64_t t = ct_price_total(c, p, s);
+        if (per_provider != NULL)
+            per_provider[p] = t;
+        if (best < 0 || t < best)
+            best = t;
+    }
+    return best; /* -1: every leg is known, yet nobody sells the whole: not a valid itinerary */
+}
