@@ -12,7 +12,6 @@
 #include <stdatomic.h>
 
 #include "accounts/accounts.h"
-#include "fares/pricebook.h"
 #include "http/http.h"
 #include "http/ratelimit.h"
 #include "refdata/refdata.h"
