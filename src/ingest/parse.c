@@ -340,7 +340,7 @@ static ct_status parse_rates(json_t *doc, ct_ingest_page *out, char *err, size_t
             ok = isupper((unsigned char)code[k]);
         if (!ok || !json_is_number(v) || !(json_number_value(v) > 0) ||
             !isfinite(json_number_value(v))) {
-            ct__reject(&r, ok ? code : "?", "expected a positive rate per USD");
+            ct__reject(&r, code, "expected a code and a positive rate per USD");
             continue;
         }
         ct_ingest_rate *slot = push((void **)&out->rates, &out->nrates, sizeof(*slot));

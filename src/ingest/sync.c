@@ -257,6 +257,7 @@ static void advance(job *j, const ct_ingest_page *page)
     switch (j->st) {
     case ST_DESC:
         j->st = ST_RATES;
+        j->pageno = 0;
         return;
     case ST_RATES:
         j->st = ST_FARES;
@@ -397,15 +398,19 @@ static ct_status run_sync(ct_ingest *ing)
         int running = 0;
         curl_multi_perform(multi, &running);
         CURLMsg *m;
-        int left;
+        int left, finished = 0;
         while ((m = curl_multi_info_read(multi, &left)) != NULL) {
             if (m->msg != CURLMSG_DONE)
                 continue;
             job *j = NULL;
             curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             on_done(ing, multi, j, m->data.result);
+            finished++;
         }
-        curl_multi_poll(multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL);
+        /* A finished request lets its job send the next one at once; otherwise wait for
+         * socket activity, a retry's time or 100 ms (to notice a stop). */
+        if (finished == 0)
+            curl_multi_poll(multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL);
     }
     int64_t end = ct_utc_now();
     double secs = (double)(mono_ms() - t0) / 1000.0;

@@ -26,6 +26,7 @@
 #include "base/timeutil.h"
 #include "events/bus.h"
 #include "fares/pricebook.h"
+#include "http/http.h"
 #include "httpclient.h"
 #include "ingest/ingest.h"
 #include "sandbox/provider.h"
@@ -736,6 +737,102 @@ static void bad_records_are_rejected_and_the_rest_kept(void **state)
     assert_int_equal(ct_ingest_decimal("1e3", 2, &v), CT_INVALID);
 }
 
+/* A fake NDC gateway serving crafted documents: one bad record in the fares page and one
+ * in the availability page, among good ones naming real markets and legs. */
+static void fake_reply(ct_http_req *req, void *ctx)
+{
+    const char *body = ctx;
+    ct_http_reply(req, 200, "application/json", body, strlen(body));
+}
+
+static void bad_records_in_a_sync_are_counted_and_the_rest_applied(void **state)
+{
+    (void)state;
+    /* Two real legs of one carrier from one airport, and their markets. */
+    const ct_leg *a = NULL, *b = NULL;
+    for (size_t k = 0; k + 1 < tt->nlegs && b == NULL; k++) {
+        a = &tt->legs[k];
+        const ct_leg *x = &tt->legs[k + 1];
+        if (x->from == a->from && (x->to != a->to || x->carrier != a->carrier))
+            b = x;
+    }
+    assert_non_null(b);
+    static char schedules[512], fares[2048], avail[2048];
+    const char *ca = tt->carriers[a->carrier], *cb = tt->carriers[b->carrier];
+    snprintf(schedules, sizeof(schedules),
+             "{\"Owner\":\"%s\",\"CurCode\":\"USD\",\"Carriers\":["
+             "{\"AirlineDesigCode\":\"%s\",\"Alliance\":null},"
+             "{\"AirlineDesigCode\":\"%s\",\"Alliance\":\"sky\"}]}",
+             ca, ca, cb);
+    snprintf(fares, sizeof(fares),
+             "{\"CurCode\":\"USD\",\"Fares\":["
+             "{\"Owner\":\"%s\",\"Origin\":\"%s\",\"Destination\":\"%s\",\"FareDetails\":["
+             "{\"RBD\":\"Y\",\"OneWay\":\"100.00\"},{\"RBD\":\"V\",\"OneWay\":\"20.00\"}]},"
+             "{\"Owner\":\"%s\",\"Origin\":\"%s\",\"Destination\":\"%s\",\"FareDetails\":["
+             "{\"RBD\":\"Y\",\"OneWay\":\"12.3.4\"}]},"
+             "{\"Owner\":\"%s\",\"Origin\":\"%s\",\"Destination\":\"%s\",\"FareDetails\":["
+             "{\"RBD\":\"Y\",\"OneWay\":\"90.00\"}]}],"
+             "\"NextPageToken\":null,\"Cursor\":\"Q3wx\"}",
+             ca, iata(a->from), iata(a->to), ca, iata(a->from), iata(a->to), cb, iata(b->from),
+             iata(b->to));
+    char da[32], db[32];
+    ct_utc_format((ct_utc)a->dep * 60, da, sizeof(da));
+    ct_utc_format((ct_utc)b->dep * 60, db, sizeof(db));
+    snprintf(avail, sizeof(avail),
+             "{\"Legs\":[{\"MarketingCarrier\":\"%s\",\"FlightNumber\":\"%04d\",\"Dep\":\"%s\","
+             "\"Arr\":\"%s\",\"DepDateTime\":\"%s\",\"AvailabilityText\":\"Y9B9M9H4Q0V2J0C0\"},"
+             "{\"MarketingCarrier\":\"%s\",\"FlightNumber\":\"%04d\",\"Dep\":\"%s\","
+             "\"Arr\":\"%s\",\"DepDateTime\":\"%s\",\"AvailabilityText\":\"Y9B9M9H4Q0V0J0C0\"},"
+             "{\"MarketingCarrier\":\"%s\",\"FlightNumber\":\"%04d\",\"Dep\":\"%s\","
+             "\"Arr\":\"%s\",\"DepDateTime\":\"tomorrow\",\"AvailabilityText\":\"Y9\"}],"
+             "\"NextPageToken\":null,\"Cursor\":\"Q3wx\"}",
+             ca, a->number, iata(a->from), iata(a->to), da, cb, b->number, iata(b->from),
+             iata(b->to), db, cb, b->number, iata(b->from), iata(b->to));
+    static const char rates[] = "{\"base\":\"USD\",\"date\":\"2026-11-23\",\"rates\":{"
+                                "\"USD\":1.0,\"EUR\":0.94,\"XX\":1}}";
+    ct_router *r = ct_router_create();
+    ct_router_add(r, "GET", "/ndc/v1/schedules", fake_reply, schedules);
+    ct_router_add(r, "GET", "/ndc/v1/fares", fake_reply, fares);
+    ct_router_add(r, "GET", "/ndc/v1/availability", fake_reply, avail);
+    ct_router_add(r, "GET", "/rates", fake_reply, (void *)rates);
+    ct_http_options o = {.host = "127.0.0.1", .threads = 2};
+    ct_http_server *srv;
+    assert_int_equal(ct_http_server_start(&o, r, &srv), CT_OK);
+
+    ct_pricebook *pb2;
+    ct_ingest *ing2;
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    ct_ingest_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.nproviders = 1;
+    snprintf(cfg.providers[0].name, sizeof(cfg.providers[0].name), "fake-ndc");
+    snprintf(cfg.providers[0].base_url, sizeof(cfg.providers[0].base_url), "http://127.0.0.1:%d",
+             ct_http_server_port(srv));
+    cfg.providers[0].dialect = CT_DIALECT_NDC;
+    cfg.today = day0;
+    cfg.chunk_days = 365; /* one window: the fake serves the same page for each */
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    ct_ingest_stats st;
+    assert_int_equal(ct_ingest_stats_get(ing2, &st, 1), 1);
+    assert_int_equal(st.rejected, 3); /* a fare, a leg, a rate */
+    assert_int_equal(st.fares_applied, 2);
+    assert_int_equal(st.seats_applied, 2);
+    ct_pb_view v;
+    ct_pricebook_acquire(pb2, &v);
+    assert_int_equal(v.snap->providers[0].desc.kind, CT_PROVIDER_AIRLINE);
+    assert_int_equal(v.snap->alliance[b->carrier] != 0, 1);
+    size_t ia = (size_t)(a - tt->legs);
+    assert_int_equal(lowest_open(ct_pb_seats(&v, 0, ia), 0), 5); /* V2 */
+    assert_int_equal(v.snap->providers[0].amount[v.market[ia]][5], 2000);
+    assert_int_equal(v.snap->providers[0].amount[v.market[ia]][1], CT_AMOUNT_NONE);
+    ct_pricebook_release(pb2, &v);
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+    ct_http_server_stop(srv);
+    ct_router_destroy(r);
+}
+
 /* The latest observation of a leg's economy price equals the pricebook's. */
 static void check_history(ct_store *st, ct_pricebook *book, int64_t *rows)
 {
@@ -864,6 +961,7 @@ int main(void)
         cmocka_unit_test(order_then_incremental_sync_moves_seats),
         cmocka_unit_test(faults_are_survived_with_the_same_result),
         cmocka_unit_test(bad_records_are_rejected_and_the_rest_kept),
+        cmocka_unit_test(bad_records_in_a_sync_are_counted_and_the_rest_applied),
         cmocka_unit_test(price_history_on_every_engine),
         cmocka_unit_test(background_thread_syncs_and_stops_promptly),
         cmocka_unit_test(bus_delivers_by_topic),
