@@ -21,5 +21,8 @@ echo
 echo "== one-way search on the default world (peers: SQL self-joins in SQLite and PostgreSQL)"
 CT_BENCH_PG_URL=$pg_url build/release/bench_search data/node_modules "${SEARCH_DAYS:-365}" 20 2>/dev/null
 echo
+echo "== serve start-up to the first search answer, one-year timetable (cold, warm cache, evicted)"
+bench/startup.sh
+echo
 echo "== HTTP (peer: nginx serving a static file)"
 bench/http.sh

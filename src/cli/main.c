@@ -65,6 +65,8 @@ static void usage(FILE *out)
             "  --access-log B     true/false (default true)\n"
             "  --sandbox B        serve: also run the sandbox world beside it (default false)\n"
             "  --schedules-dir D  SSIM files searched by serve (default var/schedules)\n"
+            "  --timetable-cache F  built timetable cache, \"\" = none (default\n"
+            "                     var/cache/timetable.bin)\n"
             "  --smtp-url URL     SMTP server for account e-mails, e.g. smtp://127.0.0.1:2525\n"
             "  --jwt-secret S     HS256 key (default: var/secrets/jwt.key, made on first start)\n"
             "  --rate-limit-ip N  requests a minute per client IP, 0 = off (default 1200)\n"
@@ -342,6 +344,7 @@ typedef struct schedule_loader {
     int wait_for_world; /* 1: read the sandbox's world.json first (it appears after start) */
     char world_json[1100];
     int days;
+    char cache[1024];     /* the timetable cache file, "" = no cache */
     atomic_int stop;      /* set at shutdown: stop waiting for the world */
     ct_timetable *loaded; /* owned; freed at exit */
     /* Prices: the world's providers (from world.json), fed into a pricebook over the
@@ -454,15 +457,30 @@ static void *load_schedules(void *arg)
             add_ssim_files(l->dirs[i], &paths, &n);
     }
     if (n > 0) {
-        int64_t today = ct_utc_now() / 86400;
+        /* The cache (timetable.h) when it matches these files; else a build, published
+         * first and saved for the next start after. */
+        const char *const *files_in = (const char *const *)paths;
+        int64_t today = ct_utc_now() / 86400, last = today + l->days - 1;
         size_t bad = 0;
-        if (ct_timetable_load(l->app->refdata, (const char *const *)paths, n, today,
-                              today + l->days - 1, &l->loaded, &bad) == CT_OK) {
+        int hit = ct_timetable_open_cache(l->app->refdata, files_in, n, today, last, l->cache,
+                                          &l->loaded) == CT_OK;
+        if (!hit && l->cache[0])
+            last += CT_TIMETABLE_CACHE_SLACK_DAYS;
+        if (hit || ct_timetable_load(l->app->refdata, files_in, n, today, last, &l->loaded, &bad) ==
+                       CT_OK) {
             atomic_store(&l->app->timetable, l->loaded);
             char legs[32], files[32];
             snprintf(legs, sizeof(legs), "%zu", l->loaded->nlegs);
             snprintf(files, sizeof(files), "%zu", n);
-            ct_log(CT_LOG_INFO, "schedules.loaded", "files", files, "dated_legs", legs, NULL);
+            ct_log(CT_LOG_INFO, "schedules.loaded", "files", files, "dated_legs", legs, "cache",
+                   !l->cache[0] ? "off"
+                   : hit        ? "hit"
+                                : "miss",
+                   NULL);
+            if (hit)
+                ct_timetable_prefetch(l->loaded);
+            else if (l->cache[0] && ct_timetable_save(l->loaded, l->cache) != CT_OK)
+                ct_log(CT_LOG_WARN, "schedules.cache_not_saved", "path", l->cache, NULL);
             start_prices(l);
         } else {
             ct_log(CT_LOG_ERROR, "schedules.failed", NULL);
@@ -626,6 +644,8 @@ static int cmd_serve(const ct_config *cfg)
         strcmp(history, "false") != 0 && strcmp(history, "0") != 0 ? app.pool : NULL;
     loader.app = &app;
     loader.days = (int)days;
+    snprintf(loader.cache, sizeof(loader.cache), "%s",
+             ct_config_get(cfg, "timetable_cache", "var/cache/timetable.bin"));
     snprintf(loader.dirs[0], sizeof(loader.dirs[0]), "%s",
              ct_config_get(cfg, "schedules_dir", "var/schedules"));
     loader.wait_for_world = sandbox > 0;

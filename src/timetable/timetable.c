@@ -1,13 +1,14 @@
 /* timetable.c: SSIM files -> dated legs -> CSR by departure airport (see timetable.h).
  *
  * Two passes over a growing vector: expand every leg record over its period (UTC from the
- * record's own local times and variations, ct_ssim_leg_utc), then sort by (from, dep) and
- * build the per-airport offsets. */
+ * record's own local times and variations, ct_ssim_leg_utc), then sort by (from, dep) in
+ * place (sort_legs), which also gives the per-airport offsets. */
 #include "timetable/timetable.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "base/alloc.h"
 #include "base/map.h"
@@ -25,7 +26,51 @@ static int leg_cmp(const void *x, const void *y)
         return a->dep < b->dep ? -1 : 1;
     if (a->carrier != b->carrier)
         return a->carrier < b->carrier ? -1 : 1;
-    return (int)a->number - (int)b->number;
+    if (a->number != b->number)
+        return (int)a->number - (int)b->number;
+    /* The rest only for duplicated records, so the order never depends on the algorithm. */
+    if (a->to != b->to)
+        return a->to < b->to ? -1 : 1;
+    if (a->arr != b->arr)
+        return a->arr < b->arr ? -1 : 1;
+    return (int)a->leg_seq - (int)b->leg_seq;
+}
+
+/* Sorts legs by leg_cmp and fills first[] (nairports + 1 offsets, zeroed by the caller)
+ * without a second array of legs: glibc's qsort would copy all of them into a temporary
+ * buffer (another 500 MB for a year of the default world). An in-place distribution by
+ * departure airport first (each leg is swapped straight into its airport's slice, every
+ * position written once), then qsort inside each airport's slice, whose temporary copy is
+ * one airport's legs. */
+static ct_status sort_legs(ct_leg *legs, size_t n, uint32_t *first, size_t nairports)
+{
+    uint32_t *next = ct_malloc((nairports + 1) * sizeof(uint32_t));
+    if (next == NULL)
+        return CT_NOMEM;
+    for (size_t i = 0; i < n; i++)
+        first[legs[i].from + 1]++;
+    for (size_t a = 0; a < nairports; a++)
+        first[a + 1] += first[a];
+    memcpy(next, first, (nairports + 1) * sizeof(uint32_t));
+    for (size_t a = 0; a < nairports; a++) {
+        while (next[a] < first[a + 1]) {
+            uint32_t at = next[a];
+            ct_leg l = legs[at];
+            while (l.from != a) { /* l belongs elsewhere: put it there, carry what it displaces */
+                ct_leg displaced = legs[next[l.from]];
+                legs[next[l.from]++] = l;
+                l = displaced;
+            }
+            legs[at] = l;
+            next[a]++;
+        }
+    }
+    ct_free(next);
+    for (size_t a = 0; a < nairports; a++) {
+        if (first[a + 1] - first[a] > 1)
+            qsort(legs + first[a], first[a + 1] - first[a], sizeof(ct_leg), leg_cmp);
+    }
+    return CT_OK;
 }
 
 int ct_timetable_airport(const ct_timetable *tt, const char *iata)
@@ -45,6 +90,7 @@ static int carrier_index(ct_timetable *tt, ct_map *ids, const char *code)
     if (c == NULL)
         return -1;
     tt->carriers = c;
+    memset(tt->carriers[tt->ncarriers], 0, 4); /* written to the cache byte for byte */
     snprintf(tt->carriers[tt->ncarriers], 4, "%s", code);
     if (ct_map_put(ids, code, (void *)(intptr_t)(tt->ncarriers + 1)) != CT_OK)
         return -1;
@@ -171,22 +217,21 @@ ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size
         tt->from_day = from_day;
         tt->to_day = to_day;
         tt->nairports = ct_refdata_airport_count(rd);
+        /* Before reading: a file that changes during the build makes the key stale. An
+         * unreadable file fails the build below with the reader's own status. */
+        tt->has_key = ct__timetable_key(rd, paths, npaths, tt->key) == CT_OK;
     }
     for (size_t i = 0; !rc && i < npaths; i++)
         rc = read_file(tt, paths[i], ids, &legs, bad_records);
     if (!rc)
         rc = build_countries(tt);
+    if (!rc && legs.len > UINT32_MAX)
+        rc = CT_TOO_LARGE; /* offsets and by_arr are 32-bit */
     if (!rc) {
-        if (legs.len > 1)
-            qsort(legs.items, legs.len, sizeof(ct_leg), leg_cmp);
         tt->first = ct_calloc(tt->nairports + 1, sizeof(uint32_t));
-        rc = tt->first ? CT_OK : CT_NOMEM;
+        rc = tt->first ? sort_legs(legs.items, legs.len, tt->first, tt->nairports) : CT_NOMEM;
     }
     if (!rc) {
-        for (size_t i = 0; i < legs.len; i++)
-            tt->first[legs.items[i].from + 1]++;
-        for (size_t a = 0; a < tt->nairports; a++)
-            tt->first[a + 1] += tt->first[a];
         tt->legs = legs.items;
         tt->nlegs = legs.len;
         legs.items = NULL;
@@ -207,6 +252,11 @@ void ct_timetable_free(ct_timetable *tt)
 {
     if (tt == NULL)
         return;
+    if (tt->mapping != NULL) { /* every array points into the cache file */
+        munmap(tt->mapping, tt->mapping_len);
+        ct_free(tt);
+        return;
+    }
     ct_free(tt->legs);
     ct_free(tt->first);
     ct_free(tt->by_arr);

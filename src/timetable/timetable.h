@@ -10,7 +10,42 @@
  * 1970-01-01 in 32 bits (good until 6053). The structure is immutable once built: any number
  * of threads read it without locks; a refresh builds a new one and swaps the pointer.
  *
- * Legs whose airports the reference data does not know are skipped and counted. */
+ * Legs whose airports the reference data does not know are skipped and counted.
+ *
+ * The binary cache (timetable/cache.c). Building a year of the default world takes seconds;
+ * ct_timetable_save writes the built arrays to a file, and ct_timetable_open_cache maps that
+ * file read-only (MAP_PRIVATE) so the arrays point straight into the page cache: no copy, no
+ * parse, the first search can run at once and pages fault in as they are used. File layout,
+ * all in the writer's byte order (checked on open):
+ *
+ *   header (240 bytes): magic "CTTIMETB", format version, byte-order mark 0x01020304,
+ *     header size, sizeof(ct_leg), file size, nlegs, nairports, ncarriers, skipped, the
+ *     window [from_day, to_day], the 32-byte input key, (offset, length) of each section,
+ *     and a BLAKE2b check of the header and the small sections;
+ *   sections, each at a 64-byte aligned offset: legs, first, by_arr, first_arr, country,
+ *     carriers (the arrays of ct_timetable, byte for byte).
+ *
+ * The key is a BLAKE2b hash of the inputs, taken before the SSIM files are read: for each
+ * SSIM path in order its name, size, modification time (ns) and its first and last 64 KiB;
+ * then the reference data's airports in index order (IATA code and country), since legs
+ * store airport indices and the country ids are derived from them. A different file list,
+ * a touched or edited file, or a changed airport list gives another key: the cache is
+ * stale and is rebuilt. A change to the build's rules must bump the format version.
+ *
+ * The window is not part of the key. A cache answers a request for [from_day, to_day] when
+ * its own window covers it; searches go by date, so extra days on either side do no harm
+ * (the timetable's own from_day/to_day say what it holds). So that a cache built today still
+ * covers tomorrow's "today + horizon", a rebuilt timetable extends its end by
+ * CT_TIMETABLE_CACHE_SLACK_DAYS; a cache is therefore reused for that many days of restarts
+ * (at about 2% more memory for a year) and then rebuilt once.
+ *
+ * What is checked on open: the header fields, the key, the window, every section's length
+ * against the counts and against the file's length (a truncated file is refused), the check
+ * hash over the header and the CSR offsets, country ids and carriers, and that both CSR
+ * offset arrays run from 0 to nlegs without decreasing. The two large sections (legs,
+ * by_arr) are not hashed on open: that would read the whole file and defeat the lazy
+ * mapping. Their integrity rests on the atomic write (temporary file, fsync, rename, fsync
+ * of the folder): a reader sees the old file or the complete new one. */
 #ifndef CT_TIMETABLE_TIMETABLE_H
 #define CT_TIMETABLE_TIMETABLE_H
 
@@ -44,14 +79,63 @@ typedef struct ct_timetable {
     size_t ncarriers;
     int64_t from_day, to_day; /* the window the legs were expanded over (inclusive) */
     size_t skipped;           /* records whose airports are unknown */
+
+    /* Private to timetable/: who owns the arrays above and what they were built from. */
+    void *mapping;         /* the cache file mapped read-only; NULL: the arrays are heap blocks */
+    size_t mapping_len;    /* bytes mapped */
+    unsigned char key[32]; /* the inputs' key (see the file comment), valid when has_key */
+    int has_key;
 } ct_timetable;
+
+/* Days a rebuilt timetable extends past the window asked for when it is meant for the
+ * cache (see the file comment). */
+#define CT_TIMETABLE_CACHE_SLACK_DAYS 7
 
 /* Builds a timetable from SSIM files for departures in [from_day, to_day]. Diagnostics of
  * the SSIM reader are counted in *bad_records (may be NULL). The caller owns *out. */
 ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size_t npaths,
                             int64_t from_day, int64_t to_day, ct_timetable **out,
                             size_t *bad_records);
+
+/* Frees a timetable made by any function here: heap arrays are freed, a mapped cache file is
+ * unmapped. NULL is a no-op. */
 void ct_timetable_free(ct_timetable *tt);
+
+/* Writes tt to `path` in the cache format above, atomically: into `path`.tmp.PID, fsync,
+ * rename over `path`, fsync of the folder (created, parents included, when missing). On any
+ * failure the old file, if any, is left as it was and the temporary file is removed.
+ * CT_INVALID when tt has no input key (it was not made by ct_timetable_load or the cache),
+ * CT_IO on a file-system error. */
+ct_status ct_timetable_save(const ct_timetable *tt, const char *path);
+
+/* Opens the cache file `cache_path` when it was built from exactly these inputs (the key of
+ * `paths` and `rd`, see the file comment) and its window covers [from_day, to_day]: the
+ * timetable's arrays then point into a read-only mapping of the file. The caller owns *out
+ * (ct_timetable_free). CT_NOT_FOUND when there is no usable cache: the file is missing,
+ * stale, of another format version or byte order, truncated or damaged (never a crash), or
+ * an input cannot be read; CT_NOMEM when memory runs out. */
+ct_status ct_timetable_open_cache(const ct_refdata *rd, const char *const *paths, size_t npaths,
+                                  int64_t from_day, int64_t to_day, const char *cache_path,
+                                  ct_timetable **out);
+
+/* The cache or a build: ct_timetable_open_cache, and when that finds nothing usable,
+ * ct_timetable_load over [from_day, to_day + CT_TIMETABLE_CACHE_SLACK_DAYS] followed by
+ * ct_timetable_save to `cache_path` (a failed save is logged, not returned: the built
+ * timetable is still good). *hit (may be NULL) is 1 when the cache was used. The caller owns
+ * *out. Fails as ct_timetable_load does. */
+ct_status ct_timetable_open_cached(const ct_refdata *rd, const char *const *paths, size_t npaths,
+                                   int64_t from_day, int64_t to_day, const char *cache_path,
+                                   ct_timetable **out, int *hit);
+
+/* For a timetable mapped from the cache: asks the kernel to read the whole file ahead
+ * (MADV_WILLNEED), so later searches do not wait on the disk. It may block while the reads
+ * are queued: call it from a background thread. No-op for a built timetable. */
+void ct_timetable_prefetch(const ct_timetable *tt);
+
+/* Internal to timetable/: the input key of `paths` and `rd` (see the file comment). CT_IO
+ * when a file cannot be read. */
+ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size_t npaths,
+                            unsigned char key[32]);
 
 /* The airport index of an IATA airport code, or -1. */
 int ct_timetable_airport(const ct_timetable *tt, const char *iata);

@@ -66,7 +66,7 @@ async function waitForResults(page) {
   const deadline = Date.now() + RESULTS_TIMEOUT_MS;
   for (;;) {
     await page.waitForFunction(
-      () => document.querySelector('.itin-list, .results-error, .results-nomatch') !== null || /no flights found/i.test(document.querySelector('.results-lists')?.textContent ?? ''),
+      () => document.querySelector('.results-section')?.getAttribute('aria-busy') !== 'true' && (document.querySelector('.itin-list, .results-error, .results-nomatch') !== null || /no flights found/i.test(document.querySelector('.results-lists')?.textContent ?? '')),
       null,
       { timeout: Math.max(1000, deadline - Date.now()) },
     );
@@ -143,16 +143,15 @@ async function main(state) {
     assert(list.every((c) => c.times === 2), 'cards lack departure/arrival times');
   }, { fatal: true });
 
-  await check('summary, honest price note and live count', async () => {
+  await check('summary, a price or "schedule only" on every card, and live count', async () => {
     const summary = await page.locator('#results-summary').innerText();
-    assert(/\d+ options?/.test(summary), `summary "${summary}"`);
-    const note = await page.locator('.results-prices').innerText();
-    assert(/prices coming soon/i.test(note), `price note "${note}"`);
-    assert(!/[$€£]\s?\d/.test(await page.locator('.results-lists').innerText()), 'a price is shown');
+    assert(/One-way/.test(summary), `summary "${summary}"`);
+    const prices = await page.locator('.itin-price').allInnerTexts();
+    assert(prices.every((t) => /\d/.test(t) || /schedule only — no price/.test(t)), `price boxes: ${prices.slice(0, 3).join(' | ')}`);
     const live = page.locator('#results-count');
     assert((await live.getAttribute('role')) === 'status' && (await live.getAttribute('aria-live')) === 'polite', 'count is not a polite live region');
     const c = parseCount(await countText(page));
-    assert(c && c[0] === c[1] && c[0] === (await cards(page)).length, `count "${await countText(page)}"`);
+    assert(c && c[0] === c[1] && c[0] >= (await cards(page)).length, `count "${await countText(page)}"`);
   });
 
   await check('stops labels read "Nonstop" or "N stop(s) via …"', async () => {
@@ -177,32 +176,38 @@ async function main(state) {
     const before = await cards(page);
     await page.getByLabel('Sort by').selectOption('fastest');
     await page.waitForFunction(() => new URL(location.href).searchParams.get('sort') === 'fastest');
+    await waitForResults(page);
     const after = await cards(page);
     assert(after.length === before.length, `count changed ${before.length} → ${after.length}`);
     const d = after.map((c) => c.duration);
     assert(d.every((x, i) => i === 0 || d[i - 1] <= x), `durations not ascending: ${d.join(', ')}`);
-    assert([...before.map((c) => c.key)].sort().join() === [...after.map((c) => c.key)].sort().join(), 'different itineraries after sorting');
+    // Sorting is server-side and paged: the same set only when everything fits on one page.
+    const [, total] = parseCount(await countText(page)) ?? [];
+    if (total <= after.length) assert([...before.map((c) => c.key)].sort().join() === [...after.map((c) => c.key)].sort().join(), 'different itineraries after sorting');
   });
 
-  await check('"Nonstop only" keeps or reduces the count and the live region says so', async () => {
-    const [, total] = parseCount(await countText(page)) ?? [];
-    const before = (await cards(page)).length;
-    await page.getByLabel('Nonstop only').check();
+  await check('stops filter "Nonstop" only keeps or reduces the count and the live region says so', async () => {
+    const [shown0, total] = parseCount(await countText(page)) ?? [];
+    const stopsBoxes = page.locator('.results-filters fieldset').filter({ has: page.locator('legend', { hasText: /^Stops$/ }) }).locator('input[type="checkbox"]');
+    for (const v of ['1', '2']) {
+      const box = stopsBoxes.and(page.locator(`[value="${v}"]`));
+      if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck();
+      await page.waitForTimeout(300);
+    }
     await page.waitForFunction(() => new URL(location.href).searchParams.get('stops') === '0');
+    await waitForResults(page);
     const after = await cards(page);
-    assert(after.length <= before, `count grew ${before} → ${after.length}`);
     assert(after.every((c) => c.stops === 0), 'a connecting itinerary is still shown');
-    const text = await countText(page);
-    assert(text === `${after.length} of ${total} ${total === 1 ? 'itinerary' : 'itineraries'}`, `live region "${text}"`);
+    const c = parseCount(await countText(page));
+    assert(c && c[0] <= shown0 && c[1] === total, `live region "${await countText(page)}"`);
   });
 
   await check('sort and filters survive a reload (URL state)', async () => {
     await page.reload({ waitUntil: 'load' });
     await waitForResults(page);
     assert((await page.getByLabel('Sort by').inputValue()) === 'fastest', 'sort lost');
-    assert(await page.getByLabel('Nonstop only').isChecked(), 'stops filter lost');
-    await page.getByLabel('2 stops or fewer').check();
-    await page.waitForFunction(() => !new URL(location.href).searchParams.has('stops'));
+    assert(new URL(page.url()).searchParams.get('stops') === '0', 'stops filter lost');
+    assert((await cards(page)).every((c) => c.stops === 0), 'stops filter not applied after reload');
   });
 
   await check('screenshot search-results.png is saved', async () => {

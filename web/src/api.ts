@@ -189,27 +189,45 @@ export interface SearchSlice {
   date: string;
 }
 
-/**
- * POST /api/v1/searches with one slice (the server takes one per request
- * today). Resolves with the parsed JSON body (check it with
- * `normalizeResponse` from results.ts); throws `ApiError` for non-2xx answers.
- */
-export async function postSearch(
-  slice: SearchSlice,
-  maxStops: number,
-  { signal, fetchFn, baseUrl = '' }: RequestOptions = {},
-): Promise<unknown> {
-  const doFetch = fetchFn ?? defaultFetch();
-  const res = await doFetch(`${baseUrl}${API_PREFIX}/searches`, {
-    method: 'POST',
-    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
-    body: JSON.stringify({ slices: [slice], max_stops: maxStops }),
-    signal,
-  });
+/** Read a JSON body or throw an ApiError naming the unreadable answer. */
+async function readJson(res: Response): Promise<unknown> {
   if (!res.ok) throw await ApiError.fromResponse(res);
   try {
     return await res.json();
   } catch {
     throw new ApiError(res.status, null, 'The server sent an unreadable response');
   }
+}
+
+/**
+ * POST /api/v1/searches with a full request body (docs/search-api.md: all
+ * slices at once, passengers, cabin, currency, filters, sort, offset/limit;
+ * build it with `searchRequestBody` from results.ts). Resolves with the
+ * parsed JSON (check it with `normalizeResponse`); throws `ApiError` for
+ * non-2xx answers.
+ */
+export async function postSearch(body: Record<string, unknown>, { signal, fetchFn, baseUrl = '' }: RequestOptions = {}): Promise<unknown> {
+  const doFetch = fetchFn ?? defaultFetch();
+  const res = await doFetch(`${baseUrl}${API_PREFIX}/searches`, {
+    method: 'POST',
+    headers: { Accept: 'application/json', 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+    signal,
+  });
+  return readJson(res);
+}
+
+/** GET `${API_PREFIX}${path}?params` (params with '' or null values left out). */
+export function apiUrl(path: string, params: Record<string, string | number | null | undefined>, baseUrl = ''): string {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined && v !== '') p.set(k, String(v));
+  const qs = p.toString();
+  return `${baseUrl}${API_PREFIX}${path}${qs ? `?${qs}` : ''}`;
+}
+
+/** GET a JSON answer (calendar, explore); throws `ApiError` for non-2xx answers. */
+export async function getJson(url: string, { signal, fetchFn }: RequestOptions = {}): Promise<unknown> {
+  const doFetch = fetchFn ?? defaultFetch();
+  const res = await doFetch(url, { method: 'GET', headers: { Accept: 'application/json' }, signal });
+  return readJson(res);
 }

@@ -3,12 +3,14 @@ import { AccountApi } from './accountApi';
 import { ProfileStore, type App, type View, type ViewFactory } from './app';
 import { mountNav } from './nav';
 import { Router, type RouteContext, type RouteName } from './router';
+import { preferredCurrency } from './currency';
 import { resultsPathFor } from './results';
 import { fromQuery, isCabin, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
 import { Session } from './session';
 import { utcToday } from './validators';
 import { accountView } from './views/account';
 import { resetPasswordView, signInView, signUpView, verifyEmailView } from './views/auth';
+import { exploreView } from './views/explore';
 import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
@@ -23,6 +25,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   travellers: travellersView,
   security: securityView,
   search: resultsView,
+  explore: exploreView,
   'not-found': notFoundView,
 };
 
@@ -73,7 +76,7 @@ function boot(): void {
       homeView.hidden = false;
       if (!search) {
         // A valid search opens the results page (the form keeps its own state in the home URL).
-        search = mountSearchForm(searchRoot, { onSearch: (s) => router.navigate(resultsPathFor(s)) });
+        search = mountSearchForm(searchRoot, { onSearch: (s) => router.navigate(resultsPathFor(s, preferredCurrency())) });
         // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
         const initial = fromQuery(ctx.url.search);
         if (Object.keys(initial).length > 0) void search.setState(initial);

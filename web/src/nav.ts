@@ -27,11 +27,8 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
   let menu: HTMLElement | null = null;
 
   const searchItem = h('li', {}, h('a', { class: 'nav-link', href: '/' }, 'Search'));
-  const exploreItem = h(
-    'li',
-    { class: 'nav-explore' },
-    h('span', { class: 'nav-link is-disabled', 'aria-disabled': 'true', title: 'Coming soon' }, 'Explore ', h('span', { class: 'soon-badge' }, 'Soon')),
-  );
+  const exploreLink = h('a', { class: 'nav-link', href: '/explore' }, 'Explore');
+  const exploreItem = h('li', { class: 'nav-explore' }, exploreLink);
   const authItem = h('li', { class: 'nav-auth' });
   list.replaceChildren(searchItem, exploreItem, authItem);
 
@@ -134,6 +131,9 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
     const route = currentRoute();
     const searchLink = searchItem.firstElementChild as HTMLAnchorElement;
     searchLink.classList.toggle('is-current', route === 'home');
+    exploreLink.classList.toggle('is-current', route === 'explore');
+    if (route === 'explore') exploreLink.setAttribute('aria-current', 'page');
+    else exploreLink.removeAttribute('aria-current');
     if (route === 'home') searchLink.setAttribute('aria-current', 'page');
     else searchLink.removeAttribute('aria-current');
     if (app.session.signedIn) {

@@ -1,62 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from './api';
 import {
-  allCarriers,
+  cheapestIndex,
   countLabel,
   dayMarker,
   describeSearchError,
-  filterItineraries,
+  fieldLabel,
   formatDuration,
+  formatMoney,
   formPathFor,
-  layovers,
   localTime,
   normalizeResponse,
   parseResultsQuery,
   queryProblem,
   resultsPathFor,
   resultsQueryString,
-  sortItineraries,
+  searchRequestBody,
   stopsLabel,
-  timeWindowOf,
   utcLabel,
-  type Itinerary,
-  type Leg,
+  type ResultsQuery,
 } from './results';
-
-function leg(carrier: string, n: number, from: string, to: string, depLocal: string, depUtc: string, arrLocal: string, arrUtc: string): Leg {
-  return {
-    carrier,
-    flight_number: n,
-    departure_date: depLocal.slice(0, 10),
-    origin: from,
-    destination: to,
-    departure_local: depLocal,
-    departure_utc: depUtc,
-    arrival_local: arrLocal,
-    arrival_utc: arrUtc,
-  };
-}
-
-function itin(legs: Leg[]): Itinerary {
-  const dep = Date.parse(legs[0]!.departure_utc);
-  const arr = Date.parse(legs[legs.length - 1]!.arrival_utc);
-  return { stops: legs.length - 1, duration_minutes: (arr - dep) / 60000, priced: false, legs };
-}
-
-// LHR 08:00 → JFK 11:00 (-05:00): 8 h nonstop, BA.
-const nonstop = itin([leg('BA', 117, 'LHR', 'JFK', '2026-12-01T08:00:00+00:00', '2026-12-01T08:00:00Z', '2026-12-01T11:00:00-05:00', '2026-12-01T16:00:00Z')]);
-// LHR 06:30 → ZRH 09:10, ZRH 10:20 → JFK 13:30: 12 h, 1 stop, LX only.
-const viaZrh = itin([
-  leg('LX', 317, 'LHR', 'ZRH', '2026-12-01T06:30:00+00:00', '2026-12-01T06:30:00Z', '2026-12-01T09:10:00+01:00', '2026-12-01T08:10:00Z'),
-  leg('LX', 14, 'ZRH', 'JFK', '2026-12-01T10:20:00+01:00', '2026-12-01T09:20:00Z', '2026-12-01T13:30:00-05:00', '2026-12-01T18:30:00Z'),
-]);
-// LGW 21:00 → ARN → EWR with an overnight connection and an arrival the next local day: 2 stops, SK + BA.
-const overnight = itin([
-  leg('SK', 1500, 'LGW', 'ARN', '2026-12-01T21:00:00+00:00', '2026-12-01T21:00:00Z', '2026-12-02T00:30:00+01:00', '2026-12-01T23:30:00Z'),
-  leg('SK', 903, 'ARN', 'CPH', '2026-12-02T07:00:00+01:00', '2026-12-02T06:00:00Z', '2026-12-02T08:10:00+01:00', '2026-12-02T07:10:00Z'),
-  leg('BA', 9, 'CPH', 'EWR', '2026-12-02T09:30:00+01:00', '2026-12-02T08:30:00Z', '2026-12-02T12:00:00-05:00', '2026-12-02T17:00:00Z'),
-]);
-const all = [viaZrh, nonstop, overnight];
+import { DEFAULT_STATE } from './searchForm';
+import { eur, nonstopRaw, searchAnswer, selfTransferRaw } from './testSearchData';
 
 describe('times and day markers', () => {
   it('reads the local wall-clock time as written, whatever the browser zone', () => {
@@ -72,140 +37,187 @@ describe('times and day markers', () => {
     expect(dayMarker('2026-12-02', '2026-12-01T20:00:00-08:00')).toBe('−1');
   });
 
-  it('formats durations', () => {
+  it('formats durations and UTC labels', () => {
     expect(formatDuration(45)).toBe('45m');
-    expect(formatDuration(60)).toBe('1h 00m');
     expect(formatDuration(435)).toBe('7h 15m');
-    expect(formatDuration(1184)).toBe('19h 44m');
-  });
-
-  it('labels UTC times, with the date when it differs', () => {
     expect(utcLabel('2026-12-01T06:05:00Z')).toBe('06:05 UTC');
-    expect(utcLabel('2026-12-02T01:00:00Z', '2026-12-01')).toBe('01:00 UTC (2026-12-02)');
-  });
-
-  it('puts departures into time windows', () => {
-    expect(timeWindowOf('2026-12-01T05:00:00+00:00')).toBe('morning');
-    expect(timeWindowOf('2026-12-01T11:59:00+00:00')).toBe('morning');
-    expect(timeWindowOf('2026-12-01T12:00:00+00:00')).toBe('afternoon');
-    expect(timeWindowOf('2026-12-01T18:30:00+00:00')).toBe('evening');
-    expect(timeWindowOf('2026-12-01T22:00:00+00:00')).toBe('night');
-    expect(timeWindowOf('2026-12-01T04:59:00+00:00')).toBe('night');
+    expect(utcLabel('2026-12-02T06:05:00Z', '2026-12-01')).toBe('06:05 UTC (2026-12-02)');
   });
 });
 
-describe('layovers and stops', () => {
-  it('computes connection times from UTC, not local times', () => {
-    expect(layovers(nonstop)).toEqual([]);
-    expect(layovers(viaZrh)).toEqual([{ airport: 'ZRH', nextAirport: 'ZRH', minutes: 70, changeAirport: false, overnight: false }]);
-    const l = layovers(overnight);
-    expect(l.map((x) => x.minutes)).toEqual([390, 80]);
-    expect(l[0]!.overnight).toBe(false); // arrives 00:30 and leaves 07:00 the same local date
+describe('money', () => {
+  it('formats the requested currency and falls back for unknown codes', () => {
+    expect(formatMoney(eur(41230))).toBe('€412.30');
+    expect(formatMoney(eur(41230), { whole: true })).toBe('€412');
+    expect(formatMoney({ amount: '12.00', amount_minor: 1200, currency: 'ZZZZ' })).toBe('12.00 ZZZZ');
   });
 
-  it('flags an airport change', () => {
-    const change = itin([
-      leg('BA', 1, 'EDI', 'LHR', '2026-12-01T07:00:00+00:00', '2026-12-01T07:00:00Z', '2026-12-01T08:30:00+00:00', '2026-12-01T08:30:00Z'),
-      leg('U2', 2, 'LGW', 'NCE', '2026-12-01T12:00:00+00:00', '2026-12-01T12:00:00Z', '2026-12-01T15:00:00+01:00', '2026-12-01T14:00:00Z'),
-    ]);
-    expect(layovers(change)[0]).toMatchObject({ changeAirport: true, airport: 'LHR', nextAirport: 'LGW', minutes: 210 });
-    expect(stopsLabel(change)).toBe('1 stop via LHR/LGW');
-  });
-
-  it('names the stops', () => {
-    expect(stopsLabel(nonstop)).toBe('Nonstop');
-    expect(stopsLabel(viaZrh)).toBe('1 stop via ZRH');
-    expect(stopsLabel(overnight)).toBe('2 stops via ARN, CPH');
-  });
-
-  it('lists carriers', () => {
-    expect(allCarriers([all])).toEqual(['BA', 'LX', 'SK']);
-  });
-});
-
-describe('sorting', () => {
-  const keys = (l: Itinerary[]) => l.map((i) => i.legs[0]!.carrier + i.legs[0]!.flight_number);
-  it('sorts by earliest and latest departure', () => {
-    expect(keys(sortItineraries(all, 'earliest'))).toEqual(['LX317', 'BA117', 'SK1500']);
-    expect(keys(sortItineraries(all, 'latest'))).toEqual(['SK1500', 'BA117', 'LX317']);
-  });
-  it('sorts by duration and by stops', () => {
-    expect(keys(sortItineraries(all, 'fastest'))).toEqual(['BA117', 'LX317', 'SK1500']);
-    expect(keys(sortItineraries([overnight, viaZrh, nonstop], 'stops'))).toEqual(['BA117', 'LX317', 'SK1500']);
-  });
-  it('does not modify its input', () => {
-    const copy = [...all];
-    sortItineraries(all, 'fastest');
-    expect(all).toEqual(copy);
-  });
-});
-
-describe('filtering', () => {
-  it('filters by maximum stops', () => {
-    expect(filterItineraries(all, { maxStops: 0, carriers: null, times: null })).toEqual([nonstop]);
-    expect(filterItineraries(all, { maxStops: 1, carriers: null, times: null })).toHaveLength(2);
-    expect(filterItineraries(all, { maxStops: 2, carriers: null, times: null })).toHaveLength(3);
-  });
-  it('keeps an itinerary only when all its carriers are selected', () => {
-    expect(filterItineraries(all, { maxStops: 2, carriers: ['BA'], times: null })).toEqual([nonstop]);
-    expect(filterItineraries(all, { maxStops: 2, carriers: ['BA', 'SK'], times: null })).toEqual([nonstop, overnight]);
-    expect(filterItineraries(all, { maxStops: 2, carriers: [], times: null })).toEqual([]);
-  });
-  it('filters by departure window', () => {
-    expect(filterItineraries(all, { maxStops: 2, carriers: null, times: ['morning'] })).toEqual([viaZrh, nonstop]);
-    expect(filterItineraries(all, { maxStops: 2, carriers: null, times: ['evening'] })).toEqual([overnight]);
-  });
-  it('counts', () => {
-    expect(countLabel(12, 47)).toBe('12 of 47 itineraries');
-    expect(countLabel(1, 1)).toBe('1 of 1 itinerary');
-  });
-});
-
-describe('URL state', () => {
-  it('round-trips every setting and drops defaults', () => {
-    const q = parseResultsQuery('?from=lon&to=NYC&date=2026-12-01&return=2026-12-08&stops=1&sort=fastest&carriers=LX,BA&times=evening,morning');
-    expect(q).toMatchObject({ origin: 'LON', destination: 'NYC', date: '2026-12-01', return: '2026-12-08', maxStops: 1, sort: 'fastest', carriers: ['BA', 'LX'], times: ['morning', 'evening'] });
-    expect(resultsQueryString(q)).toBe('from=LON&to=NYC&date=2026-12-01&return=2026-12-08&sort=fastest&stops=1&carriers=BA%2CLX&times=morning%2Cevening');
-    expect(parseResultsQuery(resultsQueryString(q))).toEqual(q);
-    expect(resultsQueryString(parseResultsQuery('from=LON&to=NYC&date=2026-12-01&stops=2&sort=earliest'))).toBe('from=LON&to=NYC&date=2026-12-01');
-  });
-  it('ignores malformed values', () => {
-    const q = parseResultsQuery('from=<x>&to=NYC&date=2026-02-30&stops=7&sort=cheapest&times=noon');
-    expect(q).toMatchObject({ origin: '', destination: 'NYC', date: '', maxStops: 2, sort: 'earliest', times: null });
-    expect(queryProblem(q)).toMatch(/incomplete/);
-    expect(queryProblem(parseResultsQuery('from=LON&to=LON&date=2026-12-01'))).toMatch(/different/);
-  });
-  it('an empty carrier list stays empty (nothing selected)', () => {
-    expect(parseResultsQuery('from=LON&to=NYC&date=2026-12-01&carriers=').carriers).toEqual([]);
-  });
-  it('links the form and the results', () => {
-    const path = resultsPathFor({ trip: 'oneway', origin: 'LON', destination: 'NYC', depart: '2026-12-01', return: '2026-12-09', adults: 2, cabin: 'business' });
-    expect(path).toBe('/search?from=LON&to=NYC&date=2026-12-01&adults=2&cabin=business');
-    const q = parseResultsQuery(path.split('?')[1]!);
-    expect(formPathFor(q)).toBe('/?trip=oneway&from=LON&to=NYC&depart=2026-12-01&adults=2&cabin=business');
+  it('finds the cheapest price, skipping nulls, first of equals', () => {
+    expect(cheapestIndex([null, eur(500), eur(300), eur(300)])).toBe(2);
+    expect(cheapestIndex([null, null])).toBe(-1);
   });
 });
 
 describe('server answers', () => {
-  it('drops malformed itineraries', () => {
-    const r = normalizeResponse({ priced: false, itineraries: [nonstop, { legs: [] }, { legs: [{ carrier: 'BA' }] }, 'x'] });
-    expect(r.itineraries).toEqual([nonstop]);
-    expect(normalizeResponse(null).itineraries).toEqual([]);
+  it('reads prices, offers (cheapest first), layovers and self-transfers', () => {
+    const r = normalizeResponse(searchAnswer());
+    expect(r.total).toBe(2);
+    expect(r.unfiltered_total).toBe(5);
+    const [a, b] = r.itineraries;
+    expect(a!.price).toEqual(eur(41230));
+    expect(a!.offers.map((o) => o.provider)).toEqual(['ota-eur', 'ba.com', 'skyshop']);
+    expect(a!.offers[2]!.original).toEqual(eur(38500, 'GBP'));
+    expect(a!.slices[0]!.legs[0]!.carrier_name).toBe('British Airways');
+    expect(b!.price).toBeNull();
+    expect(b!.self_transfer).toBe(true);
+    expect(b!.slices[0]!.layovers).toEqual([{ airport: 'DUB', nextAirport: 'DUB', minutes: 95, self_transfer: true, changeAirport: false, overnight: true }]);
+    expect(stopsLabel(b!.slices[0]!)).toBe('1 stop via DUB');
+    expect(r.facets.carriers.map((c) => c.code)).toEqual(['BA', 'EI']);
+    expect(r.facets.price_range?.max.amount_minor).toBe(90000);
+    expect(r.facets.alliances).toBeNull();
   });
-  const slice = { origin: 'LON', destination: 'NYC', date: '2027-12-01' };
-  it('maps field errors to words', () => {
-    const e = new ApiError(400, { status: 400, errors: [{ field: 'slices[0].date', message: 'is outside the loaded schedules' }] });
-    const info = describeSearchError(e, slice);
-    expect(info).toMatchObject({ retry: false, fix: true });
-    expect(info.message).toMatch(/no schedules loaded for Wed, 1 Dec 2027/);
-    const o = describeSearchError(new ApiError(400, { errors: [{ field: 'slices[0].origin', message: 'must be a known airport or city code' }] }), slice);
-    expect(o.message).toMatch(/know the place “LON”/);
+
+  it('drops malformed itineraries and offers', () => {
+    const broken = { ...nonstopRaw, slices: [{ legs: [{ carrier: 'BA' }] }] };
+    const badOffer = { ...selfTransferRaw, offers: [{ provider: 'x' }, { provider: 'y', kind: 'agency', price: eur(100) }] };
+    const r = normalizeResponse(searchAnswer([broken, badOffer, 42]));
+    expect(r.itineraries.map((i) => i.id)).toEqual(['i_self']);
+    expect(r.itineraries[0]!.offers.map((o) => o.provider)).toEqual(['y']);
   });
-  it('503 asks to retry', () => {
-    const info = describeSearchError(new ApiError(503, { status: 503, detail: 'no schedules are loaded yet' }), slice);
-    expect(info).toEqual({ message: 'Schedules are still loading, try again in a few seconds.', retry: true, fix: false });
+});
+
+describe('URL state', () => {
+  const full =
+    'from=LON&to=NYC&date=2026-12-01&return=2026-12-08&adults=2&children=1&infants=1&cabin=business&currency=USD&sort=cheapest' +
+    '&stops=0,1&carriers=BA,LX&alliances=oneworld,star&dep=06:00-12:00&arr=14:00-23:59&maxdur=900&via=DUB,LHR&minlay=60&maxlay=300&noself=1&maxprice=850.5&offset=20&limit=10';
+
+  it('round-trips every setting', () => {
+    const q = parseResultsQuery(full);
+    expect(q.trip).toBe('round');
+    expect(q.slices).toEqual([
+      { origin: 'LON', destination: 'NYC', date: '2026-12-01' },
+      { origin: 'NYC', destination: 'LON', date: '2026-12-08' },
+    ]);
+    expect(q.filters.departure).toEqual({ from: '06:00', to: '12:00' });
+    expect(q.filters.maxPrice).toBe(850.5);
+    expect(parseResultsQuery(resultsQueryString(q))).toEqual(q);
+    expect(new URLSearchParams(resultsQueryString(q)).toString()).toBe(new URLSearchParams(full).toString());
   });
-  it('network failures ask to retry', () => {
-    expect(describeSearchError(new TypeError('Failed to fetch'), slice).retry).toBe(true);
+
+  it('drops defaults and keeps the currency', () => {
+    const q = parseResultsQuery('from=LON&to=NYC&date=2026-12-01', 'CHF');
+    expect(resultsQueryString(q)).toBe('from=LON&to=NYC&date=2026-12-01&currency=CHF');
+  });
+
+  it('reads multi-city trips (2-6 flights)', () => {
+    const q = parseResultsQuery('trip=multi&s=LON-NYC-2026-12-01&s=NYC-LAX-2026-12-04&s=LAX-LON-2026-12-09');
+    expect(q.trip).toBe('multi');
+    expect(q.slices.map((s) => s.destination)).toEqual(['NYC', 'LAX', 'LON']);
+    expect(parseResultsQuery(resultsQueryString(q))).toEqual(q);
+    expect(queryProblem(q)).toBe('');
+    const seven = `trip=multi${'&s=LON-NYC-2026-12-01'.repeat(7)}`;
+    expect(parseResultsQuery(seven).slices).toHaveLength(6);
+  });
+
+  it('ignores malformed values but passes an unknown currency on to the server', () => {
+    const q = parseResultsQuery('from=<x>&to=nyc&date=tomorrow&adults=12&cabin=first&sort=random&stops=7&dep=25:00-26:00&maxprice=-3&offset=-1&currency=xyz');
+    expect(q.slices[0]).toEqual({ origin: '', destination: 'NYC', date: '' });
+    expect(q.adults).toBe(1);
+    expect(q.cabin).toBe('economy');
+    expect(q.sort).toBe('best');
+    expect(q.filters.stops).toBeNull();
+    expect(q.filters.departure).toBeNull();
+    expect(q.filters.maxPrice).toBeNull();
+    expect(q.offset).toBe(0);
+    expect(q.currency).toBe('XYZ');
+    expect(queryProblem(q)).toMatch(/incomplete/);
+  });
+
+  it('links the form and the results', () => {
+    const path = resultsPathFor({ ...DEFAULT_STATE, trip: 'round', origin: 'ZRH', destination: 'NYC', depart: '2030-05-01', return: '2030-05-08', adults: 2, children: 1, cabin: 'business' }, 'GBP');
+    const q = parseResultsQuery(path.split('?')[1]!);
+    expect(q.slices[1]).toEqual({ origin: 'NYC', destination: 'ZRH', date: '2030-05-08' });
+    expect(q.currency).toBe('GBP');
+    expect(q.children).toBe(1);
+    expect(formPathFor(q)).toBe('/?trip=round&from=ZRH&to=NYC&depart=2030-05-01&return=2030-05-08&adults=2&children=1&cabin=business');
+  });
+
+  it('checks passengers and dates before calling', () => {
+    const base = parseResultsQuery('from=LON&to=NYC&date=2026-12-01');
+    expect(queryProblem({ ...base, adults: 1, infants: 2 })).toMatch(/infant/);
+    expect(queryProblem({ ...base, adults: 5, children: 5 })).toMatch(/9 seats/);
+    expect(queryProblem(parseResultsQuery('from=LON&to=NYC&date=2026-12-08&return=2026-12-01'))).toMatch(/return date/);
+  });
+});
+
+describe('request body', () => {
+  it('sends every slice, passengers, cabin, currency, sort and page, and only the filters that are set', () => {
+    const q = parseResultsQuery('from=LON&to=NYC&date=2026-12-01&return=2026-12-08&currency=USD&sort=fastest&offset=40');
+    expect(searchRequestBody(q)).toEqual({
+      slices: [
+        { origin: 'LON', destination: 'NYC', date: '2026-12-01' },
+        { origin: 'NYC', destination: 'LON', date: '2026-12-08' },
+      ],
+      passengers: { adults: 1, children: 0, infants: 0 },
+      cabin: 'economy',
+      currency: 'USD',
+      sort: 'fastest',
+      offset: 40,
+      limit: 20,
+    });
+  });
+
+  it('maps every filter to the contract', () => {
+    const q: ResultsQuery = parseResultsQuery(
+      'from=LON&to=NYC&date=2026-12-01&stops=0,1&carriers=BA,AA&alliances=star&dep=06:00-12:00&arr=00:00-23:59&maxdur=900&via=LHR&minlay=60&maxlay=300&noself=1&maxprice=850',
+    );
+    expect(searchRequestBody(q).filters).toEqual({
+      stops: [0, 1],
+      carriers: ['AA', 'BA'],
+      alliances: ['star'],
+      departure_window: { from: '06:00', to: '12:00' },
+      arrival_window: { from: '00:00', to: '23:59' },
+      max_duration_minutes: 900,
+      layover_airports: ['LHR'],
+      min_layover_minutes: 60,
+      max_layover_minutes: 300,
+      no_self_transfer: true,
+      max_price: 850,
+    });
+  });
+});
+
+describe('errors', () => {
+  const problem = (errors: { field: string; message: string }[]) => new ApiError(400, { status: 400, title: 'Bad Request', errors });
+
+  it('names the fields the server refused', () => {
+    const info = describeSearchError(problem([{ field: 'currency', message: 'unknown currency code' }]));
+    expect(info).toEqual({ message: 'Currency: unknown currency code.', retry: false, fix: true, fields: ['currency'] });
+    const two = describeSearchError(
+      problem([
+        { field: 'slices[1].date', message: 'outside the loaded schedules' },
+        { field: 'filters.max_price', message: 'must be positive' },
+      ]),
+      'round',
+    );
+    expect(two.message).toBe('Return date: outside the loaded schedules. Maximum price: must be positive.');
+  });
+
+  it('labels fields for every kind of trip', () => {
+    expect(fieldLabel('slices[0].origin')).toBe('Origin');
+    expect(fieldLabel('slices[2].destination', 'multi')).toBe('Flight 3 destination');
+    expect(fieldLabel('passengers.infants')).toBe('Infants');
+    expect(fieldLabel('filters.departure_window.from')).toBe('Departure time (from)');
+    expect(fieldLabel('mystery')).toBe('mystery');
+  });
+
+  it('503 and network failures ask to retry', () => {
+    expect(describeSearchError(new ApiError(503, null)).retry).toBe(true);
+    expect(describeSearchError(new TypeError('Failed to fetch')).message).toMatch(/reach Contrail/);
+  });
+
+  it('counts', () => {
+    expect(countLabel(1, 1)).toBe('1 of 1 itinerary');
+    expect(countLabel(12, 47)).toBe('12 of 47 itineraries');
   });
 });

@@ -9,6 +9,7 @@
 export type RouteName =
   | 'home'
   | 'search'
+  | 'explore'
   | 'sign-up'
   | 'sign-in'
   | 'verify-email'
@@ -32,6 +33,7 @@ export interface RouteDef {
 export const ROUTES: readonly RouteDef[] = [
   { name: 'home', path: '/', title: 'Flight search' },
   { name: 'search', path: '/search', title: 'Flight results' },
+  { name: 'explore', path: '/explore', title: 'Explore destinations' },
   { name: 'sign-up', path: '/sign-up', title: 'Create an account', guest: true },
   { name: 'sign-in', path: '/sign-in', title: 'Sign in', guest: true },
   { name: 'verify-email', path: '/verify-email', title: 'Confirm your e-mail' },

@@ -21,7 +21,10 @@ const valid: SearchState = {
   depart: '2030-05-01',
   return: '2030-05-08',
   adults: 2,
+  children: 1,
+  infants: 1,
   cabin: 'business',
+  legs: [],
 };
 
 describe('validateSearch', () => {
@@ -115,7 +118,22 @@ describe('comingSoonMessage', () => {
 
 describe('URL state', () => {
   it('round-trips through the query string', () => {
-    expect(fromQuery(`?${toQuery(valid)}`)).toEqual(valid);
+    expect(fromQuery(`?${toQuery(valid)}`)).toEqual({ ...valid, legs: undefined });
+  });
+  it('round-trips a multi-city trip (the extra flights in `s`)', () => {
+    const multi: SearchState = {
+      ...valid,
+      trip: 'multi',
+      return: '',
+      legs: [
+        { origin: 'ZRH', destination: 'NYC', date: '2030-05-01' },
+        { origin: 'NYC', destination: 'LAX', date: '2030-05-04' },
+        { origin: 'LAX', destination: 'ZRH', date: '2030-05-09' },
+      ],
+    };
+    const qs = toQuery(multi);
+    expect(new URLSearchParams(qs).getAll('s')).toEqual(['NYC-LAX-2030-05-04', 'LAX-ZRH-2030-05-09']);
+    expect(fromQuery(qs)).toEqual({ ...multi, return: undefined });
   });
   it('omits the return date for one-way trips', () => {
     const q = new URLSearchParams(toQuery({ ...valid, trip: 'oneway' }));
@@ -164,12 +182,10 @@ describe('mountSearchForm', () => {
     expect($('label[for="origin-input"]').textContent).toBe('From');
     expect($('label[for="destination-input"]').textContent).toBe('To');
     expect($<HTMLSelectElement>('#adults-input').options).toHaveLength(9);
-    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.value)).toEqual([
-      'economy',
-      'premium_economy',
-      'business',
-      'first',
-    ]);
+    // Only the cabins POST /api/v1/searches accepts.
+    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.value)).toEqual(['economy', 'business']);
+    expect($<HTMLSelectElement>('#children-input').options).toHaveLength(9);
+    expect($<HTMLSelectElement>('#infants-input').options).toHaveLength(10);
     expect($('button[type="submit"]').textContent?.trim()).toBe('Search flights');
     expect(form.status.getAttribute('role')).toBe('status');
   });
@@ -195,6 +211,39 @@ describe('mountSearchForm', () => {
     oneway.dispatchEvent(new Event('change', { bubbles: true }));
     expect(ret.disabled).toBe(true);
     expect(form.getState().return).toBe('');
+  });
+
+  it('multi-city mode shows flight rows, adds and removes them, and returns every flight', async () => {
+    const multi = $<HTMLInputElement>('input[name="trip"][value="multi"]');
+    multi.checked = true;
+    multi.dispatchEvent(new Event('change', { bubbles: true }));
+    expect($<HTMLFieldSetElement>('#multi-legs').hidden).toBe(false);
+    expect($<HTMLInputElement>('#return-input').disabled).toBe(true);
+    expect(root.querySelectorAll('.multi-leg')).toHaveLength(1);
+    expect($('label[for="leg1-origin"]').textContent).toBe('Flight 2 from');
+    $<HTMLButtonElement>('#multi-add').click();
+    expect(root.querySelectorAll('.multi-leg')).toHaveLength(2);
+    await form.setState({ origin: 'ZRH', destination: 'NYC', depart: '2030-03-10' });
+    await choose($<HTMLInputElement>('#leg1-origin'), 'nyc', 'NYC');
+    await choose($<HTMLInputElement>('#leg1-destination'), 'zrh', 'ZRH');
+    $<HTMLInputElement>('#leg1-date').value = '2030-03-05';
+    // Flight 3 is empty and flight 2 leaves before flight 1.
+    expect(form.submit()).toBe(false);
+    expect($('#leg1-error').textContent).toMatch(/before flight 1/);
+    expect($('#leg2-error').textContent).toMatch(/flight 3/);
+    root.querySelector<HTMLButtonElement>('.multi-leg[data-leg="2"] .multi-remove')!.click();
+    expect(root.querySelectorAll('.multi-leg')).toHaveLength(1);
+    $<HTMLInputElement>('#leg1-date').value = '2030-03-15';
+    expect(form.submit()).toBe(true);
+    expect(form.getState().legs).toEqual([
+      { origin: 'ZRH', destination: 'NYC', date: '2030-03-10' },
+      { origin: 'NYC', destination: 'ZRH', date: '2030-03-15' },
+    ]);
+  });
+
+  it('limits seats and infants', () => {
+    expect(validateSearch({ ...valid, adults: 5, children: 5 }).children).toMatch(/9 seats/);
+    expect(validateSearch({ ...valid, adults: 1, infants: 2 }).infants).toMatch(/one infant per adult/);
   });
 
   it('stores codes from the comboboxes and shows the coming-soon status on a valid search', async () => {
@@ -224,7 +273,7 @@ describe('mountSearchForm', () => {
   });
 
   it('restores a search (with place names) from state', async () => {
-    await form.setState(fromQuery('trip=oneway&from=ZRH&to=NYC&depart=2030-04-01&adults=3&cabin=first'));
+    await form.setState(fromQuery('trip=oneway&from=ZRH&to=NYC&depart=2030-04-01&adults=3&children=2&cabin=business'));
     expect($<HTMLInputElement>('#origin-input').value).toBe('Zürich Airport (ZRH)');
     expect($<HTMLInputElement>('#destination-input').value).toBe('New York (NYC) — all airports');
     expect(form.getState()).toEqual({
@@ -234,7 +283,10 @@ describe('mountSearchForm', () => {
       depart: '2030-04-01',
       return: '',
       adults: 3,
-      cabin: 'first',
+      children: 2,
+      infants: 0,
+      cabin: 'business',
+      legs: [],
     });
   });
 

@@ -10,7 +10,7 @@ import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
 /* Pure part                                                            */
 /* -------------------------------------------------------------------- */
 
-export type TripType = 'oneway' | 'round';
+export type TripType = 'oneway' | 'round' | 'multi';
 export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
 
 export const CABINS: readonly { value: Cabin; label: string }[] = [
@@ -20,8 +20,21 @@ export const CABINS: readonly { value: Cabin; label: string }[] = [
   { value: 'first', label: 'First' },
 ];
 
+/** The cabins POST /api/v1/searches accepts (docs/search-api.md); the form offers only these. */
+export const SEARCH_FORM_CABINS: readonly Cabin[] = ['economy', 'business'];
+
 export const MIN_ADULTS = 1;
 export const MAX_ADULTS = 9;
+/** Seats (adults + children); infants sit on a lap, at most one per adult. */
+export const MAX_SEATS = 9;
+export const MAX_FLIGHTS = 6;
+
+/** One flight of a multi-city trip. */
+export interface FlightLeg {
+  origin: string;
+  destination: string;
+  date: string;
+}
 
 export interface SearchState {
   trip: TripType;
@@ -32,10 +45,14 @@ export interface SearchState {
   depart: string;
   return: string;
   adults: number;
+  children: number;
+  infants: number;
   cabin: Cabin;
+  /** Multi-city only: every flight, the first being origin → destination on depart. */
+  legs: FlightLeg[];
 }
 
-export type SearchField = keyof SearchState;
+export type SearchField = Exclude<keyof SearchState, 'legs'> | `leg${number}`;
 export type FieldErrors = Partial<Record<SearchField, string>>;
 
 export const DEFAULT_STATE: SearchState = {
@@ -45,7 +62,10 @@ export const DEFAULT_STATE: SearchState = {
   depart: '',
   return: '',
   adults: 1,
+  children: 0,
+  infants: 0,
   cabin: 'economy',
+  legs: [],
 };
 
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -95,6 +115,20 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
   else if (!isIsoDate(s.depart)) errors.depart = 'Enter a valid departure date.';
   else if (today && s.depart < today) errors.depart = 'Departure date cannot be in the past.';
 
+  if (s.trip === 'multi') {
+    const legs = s.legs ?? [];
+    legs.forEach((l, i) => {
+      if (i === 0) return; // the first flight is origin/destination/depart above
+      const key = `leg${i}` as SearchField;
+      const prev = legs[i - 1]!;
+      if (!l.origin || !l.destination) errors[key] = `Choose where flight ${i + 1} leaves from and goes to.`;
+      else if (l.origin === l.destination) errors[key] = `Flight ${i + 1}: destination must be different from the origin.`;
+      else if (!l.date || !isIsoDate(l.date)) errors[key] = `Choose a date for flight ${i + 1}.`;
+      else if (prev.date && l.date < prev.date) errors[key] = `Flight ${i + 1} must not leave before flight ${i}.`;
+    });
+    if (legs.length < 2) errors.leg1 = 'A multi-city trip needs at least two flights.';
+  }
+
   if (s.trip === 'round') {
     if (!s.return) errors.return = 'Choose a return date.';
     else if (!isIsoDate(s.return)) errors.return = 'Enter a valid return date.';
@@ -104,6 +138,10 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
   if (!Number.isInteger(s.adults) || s.adults < MIN_ADULTS || s.adults > MAX_ADULTS) {
     errors.adults = `Choose between ${MIN_ADULTS} and ${MAX_ADULTS} adults.`;
   }
+  const children = s.children ?? 0;
+  const infants = s.infants ?? 0;
+  if (Number.isInteger(s.adults) && s.adults + children > MAX_SEATS) errors.children = `At most ${MAX_SEATS} seats: adults and children together.`;
+  if (infants > s.adults) errors.infants = 'At most one infant per adult.';
   if (!isCabin(s.cabin)) errors.cabin = 'Choose a cabin class.';
 
   return errors;
@@ -128,7 +166,10 @@ export function toQuery(s: SearchState): string {
   if (s.destination) p.set('to', s.destination);
   if (s.depart) p.set('depart', s.depart);
   if (s.trip === 'round' && s.return) p.set('return', s.return);
+  if (s.trip === 'multi') for (const l of (s.legs ?? []).slice(1)) p.append('s', `${l.origin}-${l.destination}-${l.date}`);
   p.set('adults', String(s.adults));
+  if (s.children) p.set('children', String(s.children));
+  if (s.infants) p.set('infants', String(s.infants));
   p.set('cabin', s.cabin);
   return p.toString();
 }
@@ -138,7 +179,22 @@ export function fromQuery(search: string): Partial<SearchState> {
   const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const out: Partial<SearchState> = {};
   const trip = p.get('trip');
-  if (trip === 'oneway' || trip === 'round') out.trip = trip;
+  if (trip === 'oneway' || trip === 'round' || trip === 'multi') out.trip = trip;
+  const multi = p.getAll('s').map((v) => /^([A-Z0-9]{3,4})-([A-Z0-9]{3,4})-(\d{4}-\d{2}-\d{2})$/.exec(v.trim().toUpperCase()));
+  if (out.trip === 'multi' && multi.length > 0) {
+    const legs = multi.slice(0, MAX_FLIGHTS).map((m) => (m && isIsoDate(m[3]!) ? { origin: m[1]!, destination: m[2]!, date: m[3]! } : { origin: '', destination: '', date: '' }));
+    const from = p.get('from')?.trim().toUpperCase() ?? '';
+    // A results link carries every flight in `s`; the form's own link only the extra ones.
+    if (from && CODE.test(from)) out.legs = [{ origin: from, destination: p.get('to')?.trim().toUpperCase() ?? '', date: p.get('depart') ?? '' }, ...legs].slice(0, MAX_FLIGHTS);
+    else {
+      out.legs = legs;
+      if (legs[0]) {
+        out.origin = legs[0].origin;
+        out.destination = legs[0].destination;
+        out.depart = legs[0].date;
+      }
+    }
+  }
   const from = p.get('from')?.trim().toUpperCase();
   if (from && CODE.test(from)) out.origin = from;
   const to = p.get('to')?.trim().toUpperCase();
@@ -149,6 +205,10 @@ export function fromQuery(search: string): Partial<SearchState> {
   if (ret && isIsoDate(ret)) out.return = ret;
   const adults = Number(p.get('adults'));
   if (Number.isInteger(adults) && adults >= MIN_ADULTS && adults <= MAX_ADULTS) out.adults = adults;
+  const children = Number(p.get('children'));
+  if (p.has('children') && Number.isInteger(children) && children >= 0 && children < MAX_SEATS) out.children = children;
+  const infants = Number(p.get('infants'));
+  if (p.has('infants') && Number.isInteger(infants) && infants >= 0 && infants <= MAX_ADULTS) out.infants = infants;
   const cabin = p.get('cabin');
   if (cabin && isCabin(cabin)) out.cabin = cabin;
   return out;
@@ -166,11 +226,20 @@ const FORM_HTML = /* html */ `
       <legend class="visually-hidden">Trip type</legend>
       <label class="segmented-item"><input type="radio" name="trip" value="round" checked /><span>Round trip</span></label>
       <label class="segmented-item"><input type="radio" name="trip" value="oneway" /><span>One-way</span></label>
+      <label class="segmented-item"><input type="radio" name="trip" value="multi" /><span>Multi-city</span></label>
     </fieldset>
     <div class="pill-select">
       <label for="adults-input" class="visually-hidden">Passengers</label>
       <svg aria-hidden="true" viewBox="0 0 24 24" width="18" height="18"><path fill="currentColor" d="M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm0 2c-3.3 0-8 1.7-8 5v1h16v-1c0-3.3-4.7-5-8-5z"/></svg>
       <select id="adults-input" name="adults" aria-describedby="adults-error"></select>
+    </div>
+    <div class="pill-select">
+      <label for="children-input" class="visually-hidden">Children (2-11)</label>
+      <select id="children-input" name="children" aria-describedby="children-error"></select>
+    </div>
+    <div class="pill-select">
+      <label for="infants-input" class="visually-hidden">Infants (under 2, on a lap)</label>
+      <select id="infants-input" name="infants" aria-describedby="infants-error"></select>
     </div>
     <div class="pill-select">
       <label for="cabin-input" class="visually-hidden">Cabin</label>
@@ -179,6 +248,8 @@ const FORM_HTML = /* html */ `
     </div>
     <p class="field-error" id="adults-error" hidden></p>
     <p class="field-error" id="cabin-error" hidden></p>
+    <p class="field-error" id="children-error" hidden></p>
+    <p class="field-error" id="infants-error" hidden></p>
   </div>
 
   <div class="search-grid">
@@ -222,6 +293,12 @@ const FORM_HTML = /* html */ `
     </button>
   </div>
 
+  <fieldset class="multi-legs" id="multi-legs" hidden>
+    <legend class="visually-hidden">More flights</legend>
+    <ol class="multi-legs-list" id="multi-legs-list"></ol>
+    <button type="button" class="btn btn-secondary multi-add" id="multi-add">Add another flight</button>
+  </fieldset>
+
   <div class="form-alert" id="form-alert" role="alert"></div>
 </form>
 <div class="search-status" id="search-status" role="status" aria-live="polite"></div>
@@ -254,7 +331,17 @@ export interface SearchFormHandle {
   destroy(): void;
 }
 
-const FIELD_ORDER: SearchField[] = ['origin', 'destination', 'depart', 'return', 'adults', 'cabin'];
+const FIELD_ORDER: SearchField[] = ['origin', 'destination', 'depart', 'return', 'adults', 'children', 'infants', 'cabin'];
+
+/** One extra flight row of the multi-city mode. */
+interface LegRow {
+  el: HTMLLIElement;
+  origin: Combobox<Place>;
+  destination: Combobox<Place>;
+  originCode: HTMLInputElement;
+  destCode: HTMLInputElement;
+  date: HTMLInputElement;
+}
 
 export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {}): SearchFormHandle {
   const doc = root.ownerDocument;
@@ -280,13 +367,21 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   const returnInput = $<HTMLInputElement>('#return-input');
   const adultsSelect = $<HTMLSelectElement>('#adults-input');
   const cabinSelect = $<HTMLSelectElement>('#cabin-input');
+  const childrenSelect = $<HTMLSelectElement>('#children-input');
+  const infantsSelect = $<HTMLSelectElement>('#infants-input');
+  const multiBox = $<HTMLFieldSetElement>('#multi-legs');
+  const multiList = $<HTMLOListElement>('#multi-legs-list');
+  const multiAdd = $<HTMLButtonElement>('#multi-add');
+  let legRows: LegRow[] = [];
   const swapButton = $<HTMLButtonElement>('#swap-button');
   const tripRadios = Array.from(root.querySelectorAll<HTMLInputElement>('input[name="trip"]'));
 
   for (let n = MIN_ADULTS; n <= MAX_ADULTS; n++) {
     adultsSelect.add(new Option(n === 1 ? '1 adult' : `${n} adults`, String(n)));
   }
-  for (const c of CABINS) cabinSelect.add(new Option(c.label, c.value));
+  for (let n = 0; n < MAX_SEATS; n++) childrenSelect.add(new Option(n === 0 ? 'No children' : n === 1 ? '1 child' : `${n} children`, String(n)));
+  for (let n = 0; n <= MAX_ADULTS; n++) infantsSelect.add(new Option(n === 0 ? 'No infants' : n === 1 ? '1 infant' : `${n} infants`, String(n)));
+  for (const c of CABINS) if (SEARCH_FORM_CABINS.includes(c.value)) cabinSelect.add(new Option(c.label, c.value));
 
   const minDate = today();
   departInput.min = minDate;
@@ -338,29 +433,115 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
     depart: departInput,
     return: returnInput,
     adults: adultsSelect,
+    children: childrenSelect,
+    infants: infantsSelect,
     cabin: cabinSelect,
   };
 
   function getTrip(): TripType {
-    return tripRadios.find((r) => r.checked)?.value === 'oneway' ? 'oneway' : 'round';
+    const v = tripRadios.find((r) => r.checked)?.value;
+    return v === 'oneway' || v === 'multi' ? v : 'round';
+  }
+
+  const rowErrorId = (i: number) => `leg${i}-error`;
+
+  /** Rebuild the extra flight rows (2..6) from their legs, numbering them again. */
+  function buildRows(legs: FlightLeg[]): void {
+    for (const r of legRows) {
+      r.origin.destroy();
+      r.destination.destroy();
+    }
+    legRows = [];
+    multiList.replaceChildren();
+    legs.forEach((leg, k) => {
+      const i = k + 1;
+      const n = i + 1;
+      const li = doc.createElement('li');
+      li.className = 'multi-leg';
+      li.dataset.leg = String(i);
+      li.innerHTML = `
+        <p class="multi-leg-title">Flight ${n}</p>
+        <div class="field field-place"><label class="field-label" for="leg${i}-origin">Flight ${n} from</label><div class="cb"><input id="leg${i}-origin" class="field-input" type="text" placeholder="City or airport" aria-describedby="${rowErrorId(i)}" /></div></div>
+        <div class="field field-place"><label class="field-label" for="leg${i}-destination">Flight ${n} to</label><div class="cb"><input id="leg${i}-destination" class="field-input" type="text" placeholder="City or airport" aria-describedby="${rowErrorId(i)}" /></div></div>
+        <div class="field field-date"><label class="field-label" for="leg${i}-date">Flight ${n} date</label><input id="leg${i}-date" class="field-input" type="date" aria-describedby="${rowErrorId(i)}" /></div>
+        <button type="button" class="btn btn-ghost multi-remove" aria-label="Remove flight ${n}">Remove</button>
+        <p class="field-error" id="${rowErrorId(i)}" hidden></p>`;
+      multiList.append(li);
+      const originCode = doc.createElement('input');
+      originCode.type = 'hidden';
+      const destCode = doc.createElement('input');
+      destCode.type = 'hidden';
+      li.append(originCode, destCode);
+      const oInput = li.querySelector<HTMLInputElement>(`#leg${i}-origin`)!;
+      const dInput = li.querySelector<HTMLInputElement>(`#leg${i}-destination`)!;
+      const date = li.querySelector<HTMLInputElement>(`#leg${i}-date`)!;
+      date.min = minDate;
+      date.value = leg.date;
+      const row: LegRow = {
+        el: li,
+        originCode,
+        destCode,
+        date,
+        origin: createPlaceCombobox(oInput, { fetchFn: opts.fetchFn, debounceMs: opts.debounceMs, onSelect: (p) => ((originCode.value = p?.code ?? ''), revalidate()) }),
+        destination: createPlaceCombobox(dInput, { fetchFn: opts.fetchFn, debounceMs: opts.debounceMs, onSelect: (p) => ((destCode.value = p?.code ?? ''), revalidate()) }),
+      };
+      const restoreRow = (cb: Combobox<Place>, hidden: HTMLInputElement, code: string) => {
+        if (!code) return;
+        const ph = placeholderPlace(code);
+        cb.setValue(ph);
+        hidden.value = code;
+        void resolvePlace(code, opts.fetchFn).then((p) => {
+          if (cb.value === ph) cb.setValue(p);
+        });
+      };
+      restoreRow(row.origin, originCode, leg.origin);
+      restoreRow(row.destination, destCode, leg.destination);
+      date.addEventListener('change', revalidate);
+      li.querySelector<HTMLButtonElement>('.multi-remove')!.addEventListener('click', () => {
+        const rest = getState().legs.slice(1).filter((_, j) => j !== k);
+        buildRows(rest);
+        syncMulti();
+        (legRows[Math.min(k, legRows.length - 1)]?.date ?? multiAdd).focus();
+      });
+      legRows.push(row);
+    });
+  }
+
+  function syncMulti(): void {
+    const multi = getTrip() === 'multi';
+    multiBox.hidden = !multi;
+    multiAdd.disabled = legRows.length + 1 >= MAX_FLIGHTS;
+    for (const b of multiList.querySelectorAll<HTMLButtonElement>('.multi-remove')) b.disabled = legRows.length <= 1;
   }
 
   function getState(): SearchState {
     const adults = Number(adultsSelect.value);
     const cabin = cabinSelect.value;
+    const trip = getTrip();
     return {
-      trip: getTrip(),
+      trip,
       origin: originCode.value,
       destination: destCode.value,
       depart: departInput.value,
-      return: getTrip() === 'round' ? returnInput.value : '',
+      return: trip === 'round' ? returnInput.value : '',
       adults,
+      children: Number(childrenSelect.value) || 0,
+      infants: Number(infantsSelect.value) || 0,
       cabin: isCabin(cabin) ? cabin : 'economy',
+      legs:
+        trip === 'multi'
+          ? [
+              { origin: originCode.value, destination: destCode.value, date: departInput.value },
+              ...legRows.map((r) => ({ origin: r.originCode.value, destination: r.destCode.value, date: r.date.value })),
+            ]
+          : [],
     };
   }
 
   function applyTrip(): void {
-    const oneway = getTrip() === 'oneway';
+    if (getTrip() === 'multi' && legRows.length === 0) buildRows([{ origin: destCode.value, destination: '', date: '' }]);
+    syncMulti();
+    const oneway = getTrip() !== 'round';
     returnInput.disabled = oneway;
     returnInput.closest('.field')?.classList.toggle('is-disabled', oneway);
     if (oneway && shownErrors.return) {
@@ -384,6 +565,18 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       else input.removeAttribute('aria-invalid');
       input.closest('.field')?.classList.toggle('has-error', !!msg);
     }
+    legRows.forEach((r, k) => {
+      const msg = errors[`leg${k + 1}`];
+      const msgEl = root.querySelector<HTMLElement>(`#${rowErrorId(k + 1)}`);
+      if (msgEl) {
+        msgEl.textContent = msg ?? '';
+        msgEl.hidden = !msg;
+      }
+      for (const input of [r.origin.input, r.destination.input, r.date]) {
+        if (msg) input.setAttribute('aria-invalid', 'true');
+        else input.removeAttribute('aria-invalid');
+      }
+    });
     if (!hasErrors(errors)) alertBox.textContent = '';
   }
 
@@ -397,7 +590,9 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       status.textContent = '';
       status.classList.remove('is-visible');
       const first = FIELD_ORDER.find((f) => errors[f]);
+      const firstLeg = legRows.findIndex((_, k) => errors[`leg${k + 1}`]);
       if (first) (fieldEl[first] as HTMLElement).focus();
+      else if (firstLeg >= 0) legRows[firstLeg]!.origin.input.focus();
       return false;
     }
     alertBox.textContent = '';
@@ -421,6 +616,9 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
     if (s.depart !== undefined) departInput.value = s.depart;
     if (s.return !== undefined) returnInput.value = s.return;
     if (s.adults !== undefined) adultsSelect.value = String(s.adults);
+    if (s.children !== undefined) childrenSelect.value = String(s.children);
+    if (s.infants !== undefined) infantsSelect.value = String(s.infants);
+    if (s.legs && s.legs.length > 1) buildRows(s.legs.slice(1));
     if (s.cabin !== undefined) cabinSelect.value = s.cabin;
     applyTrip();
     syncReturnMin();
@@ -472,6 +670,16 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   on(returnInput, 'change', revalidate);
   on(adultsSelect, 'change', revalidate);
   on(cabinSelect, 'change', revalidate);
+  on(childrenSelect, 'change', revalidate);
+  on(infantsSelect, 'change', revalidate);
+  on(multiAdd, 'click', () => {
+    const legs = getState().legs.slice(1);
+    if (legs.length + 1 >= MAX_FLIGHTS) return;
+    const last = legs[legs.length - 1];
+    buildRows([...legs, { origin: last?.destination ?? '', destination: '', date: '' }]);
+    syncMulti();
+    legRows[legRows.length - 1]?.destination.input.focus();
+  });
   on(swapButton, 'click', () => {
     const a = origin.value;
     const b = destination.value;
@@ -497,6 +705,10 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       for (const off of offs.splice(0)) off();
       origin.destroy();
       destination.destroy();
+      for (const r of legRows) {
+        r.origin.destroy();
+        r.destination.destroy();
+      }
       root.replaceChildren();
     },
   };

@@ -1,49 +1,57 @@
 /**
- * /search?from=LON&to=NYC&date=2026-12-01[&return=…]: calls the search API
- * (a second call for the return, the server takes one slice per request),
- * then sorts and filters on the client. Sort and filters live in the URL
- * (history.replaceState, so they do not add history entries).
+ * /search?…: the priced results page over POST /api/v1/searches
+ * (docs/search-api.md). Every slice goes in one request (one-way, round trip,
+ * multi-city); passengers, cabin, currency, sort, filters and the page
+ * (offset/limit) are server parameters and live in the URL, so a results
+ * URL is shareable and each change is a history entry (back/forward re-run
+ * the search through the router). One-way searches show a 30-day price
+ * calendar and round trips a 7×7 date grid (GET /api/v1/calendar).
  */
 
 import type { App, View } from '../app';
-import { postSearch, type Place } from '../api';
+import { getJson, postSearch, type Place } from '../api';
+import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from '../calendar';
+import { currencySelect, preferredCurrency, rememberCurrency } from '../currency';
 import { h, icon, ICONS, nextId } from '../dom';
 import { resolvePlace } from '../places';
 import {
-  allCarriers,
-  carriersOf,
+  ALLIANCES,
+  carrierNames,
   countLabel,
   dayMarker,
   dayMarkerText,
   describeSearchError,
-  filterItineraries,
   firstLeg,
   flightLabel,
   formatDate,
   formatDuration,
+  formatMoney,
   formPathFor,
-  itineraryKey,
+  hasFilters,
   lastLeg,
-  layovers,
+  layoverText,
   localDate,
   localTime,
-  minutesBetween,
   normalizeResponse,
+  NO_FILTERS,
   parseResultsQuery,
   queryProblem,
-  resultsQueryString,
+  rangeLabel,
+  resultsPath,
+  searchRequestBody,
+  sliceTitle,
   SORTS,
-  sortItineraries,
   stopsLabel,
-  TIME_WINDOWS,
   utcLabel,
   type ErrorInfo,
-  type Filters,
+  type FilterState,
   type Itinerary,
+  type ItinerarySlice,
+  type Money,
   type ResultsQuery,
-  type SliceRequest,
+  type SearchResponse,
   type SortKey,
-  type TimeWindow,
+  type TripKind,
 } from '../results';
 import type { RouteContext } from '../router';
 import { loading, notice } from './shell';
@@ -51,25 +59,226 @@ import { loading, notice } from './shell';
 const PLANE = 'M21 16v-2l-8-5V3.5a1.5 1.5 0 0 0-3 0V9l-8 5v2l8-2.5V19l-2 1.5V22l3.5-1 3.5 1v-1.5L13 19v-5.5l8 2.5z';
 const FILTER = 'M3 5h18v2H3V5zm4 6h10v2H7v-2zm3 6h4v2h-4v-2z';
 
-type SliceState =
-  | { kind: 'loading' }
-  | { kind: 'error'; info: ErrorInfo }
-  | { kind: 'done'; itineraries: Itinerary[] };
+/* ---------------------------------------------------------------------- */
+/* Cards (exported for tests)                                             */
+/* ---------------------------------------------------------------------- */
 
-interface Section {
-  title: string;
-  slice: SliceRequest;
-  state: SliceState;
-  el: HTMLElement;
+function sliceSummary(s: ItinerarySlice, title: string): HTMLElement {
+  const a = firstLeg(s);
+  const b = lastLeg(s);
+  const base = localDate(a.departure_local);
+  const marker = dayMarker(base, b.arrival_local);
+  const selfTransfer = s.layovers.some((l) => l.self_transfer);
+  return h(
+    'li',
+    { class: 'itin-slice', 'data-stops': String(s.stops), 'data-duration': String(s.duration_minutes) },
+    title ? h('p', { class: 'itin-slice-title' }, title, h('span', { class: 'itin-slice-date' }, ` · ${formatDate(base)}`)) : null,
+    h(
+      'div',
+      { class: 'itin-times' },
+      h('span', { class: 'itin-time' }, localTime(a.departure_local)),
+      h('span', { class: 'itin-dash', 'aria-hidden': 'true' }, '–'),
+      h('span', { class: 'itin-time' }, localTime(b.arrival_local), marker ? h('sup', { class: 'day-marker', title: dayMarkerText(marker) }, marker) : null),
+      h('span', { class: 'itin-route' }, `${a.origin} → ${b.destination}`),
+    ),
+    h('div', { class: 'itin-duration' }, h('span', { class: 'itin-strong' }, formatDuration(s.duration_minutes)), h('span', { class: 'itin-sub itin-carriers' }, carrierNames(s))),
+    h(
+      'div',
+      { class: 'itin-stops' },
+      h('span', { class: `itin-strong${s.legs.length === 1 ? ' is-nonstop' : ''}` }, stopsLabel(s)),
+      h('span', { class: 'itin-sub' }, s.layovers.map((l) => `${formatDuration(l.minutes)} in ${l.airport}${l.changeAirport ? `→${l.nextAirport}` : ''}`).join(', ')),
+      selfTransfer ? h('span', { class: 'badge badge-warn self-transfer' }, icon(ICONS.alert, 14), 'Self-transfer') : null,
+    ),
+  );
 }
 
-export function resultsView(app: App, ctx: RouteContext): View {
-  const win = window;
-  let q: ResultsQuery = parseResultsQuery(ctx.url.search);
-  const ctrl = new AbortController();
-  let destroyed = false;
+function spokenSlice(s: ItinerarySlice, title: string): string {
+  const a = firstLeg(s);
+  const b = lastLeg(s);
+  const marker = dayMarker(localDate(a.departure_local), b.arrival_local);
+  const self = s.layovers.some((l) => l.self_transfer) ? ' Self-transfer.' : '';
+  return (
+    `${title ? `${title}: ` : ''}${carrierNames(s)}, ${s.legs.map(flightLabel).join(', ')}. Departs ${localTime(a.departure_local)} from ${a.origin}, ` +
+    `arrives ${localTime(b.arrival_local)}${marker ? ` ${dayMarkerText(marker)}` : ''} at ${b.destination}. ${formatDuration(s.duration_minutes)}, ${stopsLabel(s)}.${self}`
+  );
+}
 
-  const heading = h('h1', { id: 'page-title', tabindex: '-1' }, `${q.origin || '?'} → ${q.destination || '?'}`);
+function legDetails(s: ItinerarySlice, title: string): HTMLElement {
+  const base = localDate(firstLeg(s).departure_local);
+  const rows: HTMLElement[] = [];
+  s.legs.forEach((l, i) => {
+    const depM = dayMarker(base, l.departure_local);
+    const arrM = dayMarker(base, l.arrival_local);
+    rows.push(
+      h(
+        'li',
+        { class: 'leg' },
+        h(
+          'div',
+          { class: 'leg-flight' },
+          h('span', { class: 'leg-number' }, flightLabel(l)),
+          h('span', { class: 'leg-carrier' }, l.carrier_name || l.carrier),
+          h('span', { class: 'leg-dur' }, formatDuration(l.duration_minutes)),
+        ),
+        h(
+          'dl',
+          { class: 'leg-times' },
+          h('dt', {}, `Departs ${l.origin}`),
+          h(
+            'dd',
+            {},
+            h('span', { class: 'leg-local' }, `${localTime(l.departure_local)} local`, depM ? h('sup', { class: 'day-marker' }, depM) : null),
+            h('span', { class: 'leg-date' }, formatDate(localDate(l.departure_local))),
+            h('span', { class: 'leg-utc' }, utcLabel(l.departure_utc)),
+          ),
+          h('dt', {}, `Arrives ${l.destination}`),
+          h(
+            'dd',
+            {},
+            h('span', { class: 'leg-local' }, `${localTime(l.arrival_local)} local`, arrM ? h('sup', { class: 'day-marker' }, arrM) : null),
+            h('span', { class: 'leg-date' }, formatDate(localDate(l.arrival_local))),
+            h('span', { class: 'leg-utc' }, utcLabel(l.arrival_utc)),
+          ),
+        ),
+      ),
+    );
+    const lay = s.layovers[i];
+    if (lay) {
+      rows.push(
+        h(
+          'li',
+          { class: `layover${lay.changeAirport || lay.self_transfer ? ' is-warning' : ''}`, 'data-airport': lay.airport, 'data-minutes': String(lay.minutes), 'data-self-transfer': lay.self_transfer ? 'true' : null },
+          icon(lay.self_transfer ? ICONS.alert : ICONS.info, 16),
+          h('span', {}, layoverText(lay)),
+        ),
+      );
+    }
+  });
+  return h('li', { class: 'itin-details-slice' }, title ? h('h4', { class: 'itin-details-title' }, title) : null, h('ol', { class: 'itin-legs' }, rows));
+}
+
+function offerRow(o: Itinerary['offers'][number]): HTMLElement {
+  const converted = o.original && o.original.currency !== o.price.currency;
+  return h(
+    'li',
+    { class: 'offer', 'data-provider': o.provider, 'data-minor': String(o.price.amount_minor) },
+    h('span', { class: 'offer-provider' }, o.provider),
+    o.kind ? h('span', { class: 'badge offer-kind' }, o.kind) : null,
+    o.self_transfer ? h('span', { class: 'badge badge-warn' }, 'Self-transfer') : null,
+    h('span', { class: 'offer-price' }, formatMoney(o.price)),
+    converted && o.original ? h('span', { class: 'offer-original' }, `charged as ${formatMoney(o.original)}`) : o.original ? h('span', { class: 'offer-original' }, `${o.original.amount} ${o.original.currency}`) : null,
+  );
+}
+
+function disclosure(label: string, controls: HTMLElement, cls: string): HTMLButtonElement {
+  const btn = h('button', { type: 'button', class: cls, 'aria-expanded': 'false', 'aria-controls': controls.id }, h('span', {}, label), icon(ICONS.chevron, 18, 'icon itin-chevron')) as HTMLButtonElement;
+  btn.addEventListener('click', () => {
+    const open = btn.getAttribute('aria-expanded') !== 'true';
+    btn.setAttribute('aria-expanded', String(open));
+    controls.hidden = !open;
+  });
+  return btn;
+}
+
+/** One itinerary: its slices, the cheapest price, and expandable flight details and offers. */
+export function itineraryCard(it: Itinerary, trip: TripKind): HTMLElement {
+  const titleId = nextId('itin');
+  const titles = it.slices.map((_, i) => sliceTitle(trip, i));
+  const price: Money | null = it.price;
+  const spoken = `${price ? `${formatMoney(price)}. ` : 'Schedule only, no price. '}${it.slices.map((s, i) => spokenSlice(s, titles[i]!)).join(' ')}`;
+
+  const details = h('ol', { class: 'itin-details', id: nextId('itin-details'), hidden: true, 'aria-label': 'Flights and connections' }, it.slices.map((s, i) => legDetails(s, titles[i]!)));
+  const offers = h(
+    'ul',
+    { class: 'offer-list', id: nextId('itin-offers'), hidden: true, 'aria-label': 'Offers from providers' },
+    it.offers.map(offerRow),
+  );
+  const offersToggle = it.offers.length > 0 ? disclosure(it.offers.length === 1 ? '1 offer' : `Compare ${it.offers.length} offers`, offers, 'itin-toggle offers-toggle') : null;
+
+  const priceBox = price
+    ? h(
+        'div',
+        { class: 'itin-price' },
+        h('span', { class: 'price-from' }, it.offers.length > 1 ? 'Cheapest' : 'Price'),
+        h('span', { class: 'price-amount' }, formatMoney(price)),
+        h('span', { class: 'price-note' }, it.offers.length > 0 ? `${it.offers.length} ${it.offers.length === 1 ? 'provider' : 'providers'}` : ''),
+      )
+    : h('div', { class: 'itin-price is-unpriced' }, h('span', { class: 'badge badge-warn' }, 'schedule only — no price'));
+
+  return h(
+    'li',
+    {
+      class: `itin${it.self_transfer ? ' is-self-transfer' : ''}`,
+      'data-id': it.id,
+      'data-key': it.id,
+      'data-price-minor': price ? String(price.amount_minor) : null,
+      'data-duration': String(it.duration_minutes),
+      'data-stops': String(it.stops),
+    },
+    h(
+      'article',
+      { class: 'itin-card', 'aria-labelledby': titleId },
+      h('h3', { class: 'visually-hidden', id: titleId }, spoken),
+      h('div', { class: 'itin-body' }, h('ol', { class: 'itin-slices', 'aria-hidden': 'true' }, it.slices.map((s, i) => sliceSummary(s, titles[i]!))), priceBox),
+      it.self_transfer
+        ? h('p', { class: 'itin-warning' }, icon(ICONS.alert, 16), 'Self-transfer: separate tickets. You collect your bags and check in again, and a missed connection is not protected.')
+        : null,
+      h(
+        'div',
+        { class: 'itin-foot' },
+        h('span', { class: 'itin-flights' }, icon(PLANE, 14), it.slices.flatMap((s) => s.legs).map(flightLabel).join(' · ')),
+        disclosure('Flight details', details, 'itin-toggle'),
+        offersToggle,
+      ),
+      details,
+      offers,
+    ),
+  );
+}
+
+/* ---------------------------------------------------------------------- */
+/* Page                                                                   */
+/* ---------------------------------------------------------------------- */
+
+const LAYOVER_MIN = [45, 60, 90, 120, 180];
+const LAYOVER_MAX = [60, 120, 180, 240, 360, 480, 720, 1440];
+
+function routeTitle(q: ResultsQuery): string {
+  const s = q.slices;
+  if (s.length === 0) return '? → ?';
+  if (q.trip === 'round') return `${s[0]!.origin || '?'} ⇄ ${s[0]!.destination || '?'}`;
+  const stops = [s[0]!.origin || '?'];
+  for (const x of s) {
+    if (stops[stops.length - 1] !== x.origin) stops.push(x.origin || '?');
+    stops.push(x.destination || '?');
+  }
+  return stops.join(' → ');
+}
+
+function passengersLabel(q: ResultsQuery): string {
+  const parts = [`${q.adults} ${q.adults === 1 ? 'adult' : 'adults'}`];
+  if (q.children) parts.push(`${q.children} ${q.children === 1 ? 'child' : 'children'}`);
+  if (q.infants) parts.push(`${q.infants} ${q.infants === 1 ? 'infant' : 'infants'}`);
+  return parts.join(', ');
+}
+
+export interface ResultsViewOptions {
+  /** "today" for the calendar start (tests). */
+  today?: () => string;
+}
+
+export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOptions = {}): View {
+  const win = window;
+  let q: ResultsQuery = parseResultsQuery(ctx.url.search, preferredCurrency());
+  if (ctx.url.searchParams.has('currency')) rememberCurrency(q.currency);
+  let destroyed = false;
+  let searchCtrl: AbortController | null = null;
+  let calCtrl: AbortController | null = null;
+  let last: SearchResponse | null = null;
+  let facetsKey = '';
+  const today = opts.today ?? (() => app.today());
+
+  const heading = h('h1', { id: 'page-title', tabindex: '-1' }, routeTitle(q));
   const placesLine = h('p', { class: 'results-places' });
   const summary = h('p', { class: 'results-summary', id: 'results-summary' });
   const change = h('a', { class: 'btn btn-secondary results-change', href: formPathFor(q) }, icon(ICONS.edit, 16), h('span', {}, 'Change search'));
@@ -83,7 +292,12 @@ export function resultsView(app: App, ctx: RouteContext): View {
   const count = h('p', { class: 'results-count', id: 'results-count', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   const sortSelect = h('select', { id: 'sort-select', class: 'results-sort-select' }) as HTMLSelectElement;
   for (const s of SORTS) sortSelect.add(new Option(s.label, s.value));
+  sortSelect.value = q.sort;
   const sortBox = h('div', { class: 'results-sort' }, h('label', { for: 'sort-select' }, 'Sort by'), sortSelect);
+  const currency = currencySelect('currency-select', q.currency, (code) => {
+    apply({ ...q, currency: code, filters: { ...q.filters, maxPrice: null }, offset: 0 });
+    void loadCalendar();
+  });
 
   const filtersId = nextId('filters');
   const filtersToggle = h(
@@ -93,18 +307,16 @@ export function resultsView(app: App, ctx: RouteContext): View {
     h('span', {}, 'Filters'),
   );
   const filters = h('aside', { class: 'results-filters', id: filtersId, 'aria-label': 'Filters' });
-  const lists = h('div', { class: 'results-lists' });
-  const pricesNote = notice(
-    h('span', {}, h('strong', {}, 'Prices coming soon — schedules only. '), 'These are the flights that operate on this day; fares are not loaded yet, so no prices are shown.'),
-    'info',
-    'results-prices',
-  );
+  const calendarBox = h('section', { class: 'results-calendar', 'aria-labelledby': 'calendar-title' });
+  const listBox = h('section', { class: 'results-section', 'aria-labelledby': 'results-list-title' });
+  const pager = h('nav', { class: 'results-pager', 'aria-label': 'Result pages' });
+  const lists = h('div', { class: 'results-lists' }, listBox, pager);
 
   const layout = h(
     'div',
     { class: 'container results-layout' },
     filters,
-    h('div', { class: 'results-main' }, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox), pricesNote, lists),
+    h('div', { class: 'results-main' }, calendarBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
   );
   const el = h('div', { class: 'page page-results' }, band, layout);
 
@@ -114,104 +326,144 @@ export function resultsView(app: App, ctx: RouteContext): View {
     filters.classList.toggle('is-open', open);
   });
 
-  const sections: Section[] = [];
+  /* ------------------------------ state -------------------------------- */
 
-  const filtersNow = (): Filters => ({ maxStops: q.maxStops, carriers: q.carriers, times: q.times });
+  /** New state: a history entry (shareable URL), then a new server search. */
+  function apply(next: ResultsQuery): void {
+    q = next;
+    win.history.pushState(null, '', resultsPath(q));
+    void runSearch();
+  }
 
-  /** Write sort and filters to the address bar without a new history entry. */
-  const saveUrl = () => {
-    const qs = resultsQueryString(q);
-    win.history.replaceState(null, '', `/search${qs ? `?${qs}` : ''}`);
-  };
+  const setFilters = (patch: Partial<FilterState>) => apply({ ...q, filters: { ...q.filters, ...patch }, offset: 0 });
 
-  /* --------------------------- filters panel --------------------------- */
+  sortSelect.addEventListener('change', () => apply({ ...q, sort: sortSelect.value as SortKey, offset: 0 }));
 
-  let carrierList: string[] = [];
+  /* ------------------------------ filters ------------------------------ */
 
-  const renderFilters = () => {
-    const stopsName = nextId('stops');
-    const stopOpts = [
-      { v: 0, label: 'Nonstop only' },
-      { v: 1, label: '1 stop or fewer' },
-      { v: 2, label: '2 stops or fewer' },
-    ];
-    const stopsSet = h(
+  const checkboxGroup = <T extends string | number>(
+    legend: string,
+    items: { value: T; label: string; hint?: string }[],
+    selected: T[] | null,
+    /** null selection means every box checked (true) or none (false). */
+    allByDefault: boolean,
+    onChange: (next: T[] | null) => void,
+  ): HTMLElement =>
+    h(
       'fieldset',
       { class: 'filter-group' },
-      h('legend', {}, 'Stops'),
-      stopOpts.map((o) =>
-        h(
-          'label',
-          { class: 'filter-option' },
-          h('input', {
-            type: 'radio',
-            name: stopsName,
-            value: String(o.v),
-            checked: q.maxStops === o.v,
-            onchange: () => {
-              q = { ...q, maxStops: o.v };
-              update();
-            },
-          }),
-          h('span', {}, o.label),
-        ),
-      ),
-    );
-
-    const timesSet = h(
-      'fieldset',
-      { class: 'filter-group' },
-      h('legend', {}, 'Departure time'),
-      TIME_WINDOWS.map((w) =>
-        h(
-          'label',
-          { class: 'filter-option' },
-          h('input', {
-            type: 'checkbox',
-            value: w.value,
-            checked: !q.times || q.times.includes(w.value),
-            onchange: (e: Event) => {
-              const on = (e.target as HTMLInputElement).checked;
-              const cur = new Set<TimeWindow>(q.times ?? TIME_WINDOWS.map((t) => t.value));
-              if (on) cur.add(w.value);
-              else cur.delete(w.value);
-              const list = TIME_WINDOWS.map((t) => t.value).filter((t) => cur.has(t));
-              q = { ...q, times: list.length === TIME_WINDOWS.length ? null : list };
-              update();
-            },
-          }),
-          h('span', {}, w.label, h('span', { class: 'filter-hint' }, w.hint)),
-        ),
-      ),
-    );
-
-    const carriersSet = h(
-      'fieldset',
-      { class: 'filter-group' },
-      h('legend', {}, 'Airlines'),
-      carrierList.length === 0
+      h('legend', {}, legend),
+      items.length === 0
         ? h('p', { class: 'filter-empty' }, 'Shown once results arrive.')
-        : carrierList.map((c) =>
+        : items.map((it) =>
             h(
               'label',
               { class: 'filter-option' },
               h('input', {
                 type: 'checkbox',
-                value: c,
-                checked: !q.carriers || q.carriers.includes(c),
+                value: String(it.value),
+                checked: selected ? selected.includes(it.value) : allByDefault,
                 onchange: (e: Event) => {
                   const on = (e.target as HTMLInputElement).checked;
-                  const cur = new Set(q.carriers ?? carrierList);
-                  if (on) cur.add(c);
-                  else cur.delete(c);
-                  const list = carrierList.filter((x) => cur.has(x));
-                  q = { ...q, carriers: list.length === carrierList.length ? null : list };
-                  update();
+                  const cur = new Set<T>(selected ?? (allByDefault ? items.map((x) => x.value) : []));
+                  if (on) cur.add(it.value);
+                  else cur.delete(it.value);
+                  const list = items.map((x) => x.value).filter((v) => cur.has(v));
+                  onChange(allByDefault ? (list.length === items.length ? null : list) : list.length === 0 ? null : list);
                 },
               }),
-              h('span', { class: 'carrier-code' }, c),
+              h('span', {}, it.label, it.hint ? h('span', { class: 'filter-hint' }, it.hint) : null),
             ),
           ),
+    );
+
+  const from = (m: Money | null) => (m ? `from ${formatMoney(m, { whole: true })}` : '');
+
+  const timeRange = (legend: string, key: 'departure' | 'arrival'): HTMLElement => {
+    const cur = q.filters[key];
+    const idA = nextId(`${key}-from`);
+    const idB = nextId(`${key}-to`);
+    const a = h('input', { type: 'time', id: idA, value: cur?.from ?? '' }) as HTMLInputElement;
+    const b = h('input', { type: 'time', id: idB, value: cur?.to ?? '' }) as HTMLInputElement;
+    const onChange = () => {
+      const ok = /^\d{2}:\d{2}$/;
+      if (!a.value && !b.value) setFilters({ [key]: null });
+      else if (ok.test(a.value || '00:00') && ok.test(b.value || '23:59')) setFilters({ [key]: { from: a.value || '00:00', to: b.value || '23:59' } });
+    };
+    a.addEventListener('change', onChange);
+    b.addEventListener('change', onChange);
+    return h(
+      'fieldset',
+      { class: 'filter-group filter-times' },
+      h('legend', {}, legend),
+      h('label', { for: idA }, 'From'),
+      a,
+      h('label', { for: idB }, 'To'),
+      b,
+    );
+  };
+
+  const minutesSelect = (label: string, values: number[], current: number | null, onChange: (v: number | null) => void): HTMLElement => {
+    const id = nextId('sel');
+    const sel = h('select', { id }) as HTMLSelectElement;
+    sel.add(new Option('Any', ''));
+    for (const v of values) sel.add(new Option(formatDuration(v), String(v)));
+    if (current !== null && !values.includes(current)) sel.add(new Option(formatDuration(current), String(current)));
+    sel.value = current === null ? '' : String(current);
+    sel.addEventListener('change', () => onChange(sel.value === '' ? null : Number(sel.value)));
+    return h('div', { class: 'filter-field' }, h('label', { for: id }, label), sel);
+  };
+
+  function renderFilters(): void {
+    const facets = last?.facets;
+    const stopsItems = (facets && facets.stops.length > 0 ? facets.stops : [0, 1, 2].map((n) => ({ stops: n, count: -1, min_price: null })))
+      .filter((s) => s.stops <= 2)
+      .map((s) => ({
+        value: s.stops,
+        label: s.stops === 0 ? 'Nonstop' : s.stops === 1 ? '1 stop' : '2 stops',
+        hint: [s.count >= 0 ? `${s.count}` : '', from(s.min_price)].filter(Boolean).join(' · '),
+      }));
+    const carriers = (facets?.carriers ?? []).map((c) => ({ value: c.code, label: c.name ? `${c.name} (${c.code})` : c.code, hint: [String(c.count), from(c.min_price)].filter(Boolean).join(' · ') }));
+    const alliances = (facets?.alliances ?? ALLIANCES.map((a) => ({ code: a.code, name: a.name, count: -1, min_price: null }))).map((a) => ({
+      value: a.code,
+      label: a.name,
+      hint: [a.count >= 0 ? String(a.count) : '', from(a.min_price)].filter(Boolean).join(' · '),
+    }));
+    const via = (facets?.layover_airports ?? []).map((a) => ({ value: a.code, label: a.code, hint: String(a.count) }));
+
+    const priceId = nextId('max-price');
+    const priceInput = h('input', { type: 'number', id: priceId, min: '0', step: '1', inputmode: 'numeric', value: q.filters.maxPrice === null ? '' : String(q.filters.maxPrice), 'aria-describedby': `${priceId}-hint` }) as HTMLInputElement;
+    priceInput.addEventListener('change', () => {
+      const v = priceInput.value.trim();
+      setFilters({ maxPrice: v === '' || !(Number(v) > 0) ? null : Number(v) });
+    });
+    const pr = facets?.price_range;
+    const priceGroup = h(
+      'div',
+      { class: 'filter-group' },
+      h('label', { for: priceId, class: 'filter-label' }, `Maximum price (${q.currency})`),
+      priceInput,
+      h('p', { class: 'filter-hint', id: `${priceId}-hint` }, pr ? `Prices from ${formatMoney(pr.min, { whole: true })} to ${formatMoney(pr.max, { whole: true })}` : 'Whole amounts, taxes included'),
+    );
+
+    const dr = facets?.duration_range;
+    const hours: number[] = [];
+    if (dr) for (let m = Math.ceil(dr.min / 60) * 60; m <= Math.ceil(dr.max / 60) * 60; m += 60) hours.push(m);
+    const durationGroup = h('div', { class: 'filter-group' }, minutesSelect('Maximum duration (each flight)', hours.length > 0 ? hours.slice(0, 48) : [180, 360, 600, 900, 1200, 1440], q.filters.maxDuration, (v) => setFilters({ maxDuration: v })));
+
+    const selfId = nextId('noself');
+    const layoverGroup = h(
+      'fieldset',
+      { class: 'filter-group' },
+      h('legend', {}, 'Connections'),
+      minutesSelect('Shortest layover', LAYOVER_MIN, q.filters.minLayover, (v) => setFilters({ minLayover: v })),
+      minutesSelect('Longest layover', LAYOVER_MAX, q.filters.maxLayover, (v) => setFilters({ maxLayover: v })),
+      h(
+        'label',
+        { class: 'filter-option', for: selfId },
+        h('input', { type: 'checkbox', id: selfId, checked: q.filters.noSelfTransfer, onchange: (e: Event) => setFilters({ noSelfTransfer: (e.target as HTMLInputElement).checked }) }),
+        h('span', {}, 'No self-transfer'),
+      ),
     );
 
     const reset = h(
@@ -219,251 +471,168 @@ export function resultsView(app: App, ctx: RouteContext): View {
       {
         type: 'button',
         class: 'btn btn-ghost filters-reset',
+        disabled: !hasFilters(q.filters),
         onclick: () => {
-          q = { ...q, maxStops: 2, carriers: null, times: null };
+          apply({ ...q, filters: { ...NO_FILTERS }, offset: 0 });
           renderFilters();
-          update();
           filters.querySelector<HTMLInputElement>('input')?.focus();
         },
       },
       'Reset filters',
     );
-    filters.replaceChildren(h('h2', { class: 'filters-title' }, 'Filters'), stopsSet, timesSet, carriersSet, reset);
-  };
-
-  /* ----------------------------- the cards ----------------------------- */
-
-  const card = (it: Itinerary): HTMLElement => {
-    const a = firstLeg(it);
-    const b = lastLeg(it);
-    const base = localDate(a.departure_local);
-    const marker = dayMarker(base, b.arrival_local);
-    const lays = layovers(it);
-    const titleId = nextId('itin');
-    const detailsId = nextId('itin-details');
-    const carriers = carriersOf(it);
-
-    const spoken =
-      `${it.legs.map(flightLabel).join(', ')}. Departs ${localTime(a.departure_local)} from ${a.origin}, ` +
-      `arrives ${localTime(b.arrival_local)}${marker ? ` ${dayMarkerText(marker)}` : ''} at ${b.destination}. ` +
-      `${formatDuration(it.duration_minutes)}, ${stopsLabel(it)}.`;
-
-    const toggle = h(
-      'button',
-      { type: 'button', class: 'itin-toggle', 'aria-expanded': 'false', 'aria-controls': detailsId },
-      h('span', {}, 'Flight details'),
-      icon(ICONS.chevron, 18, 'icon itin-chevron'),
+    filters.replaceChildren(
+      h('h2', { class: 'filters-title' }, 'Filters'),
+      checkboxGroup('Stops', stopsItems, q.filters.stops, true, (v) => setFilters({ stops: v })),
+      priceGroup,
+      checkboxGroup('Airlines', carriers, q.filters.carriers, true, (v) => setFilters({ carriers: v })),
+      checkboxGroup('Alliances', alliances, q.filters.alliances, false, (v) => setFilters({ alliances: v })),
+      timeRange('Departure time', 'departure'),
+      timeRange('Arrival time', 'arrival'),
+      durationGroup,
+      ...(via.length > 0 ? [checkboxGroup('Layover airports', via, q.filters.layoverAirports, true, (v) => setFilters({ layoverAirports: v }))] : []),
+      layoverGroup,
+      reset,
     );
+  }
 
-    const legRows: HTMLElement[] = [];
-    it.legs.forEach((l, i) => {
-      const depM = dayMarker(base, l.departure_local);
-      const arrM = dayMarker(base, l.arrival_local);
-      legRows.push(
-        h(
-          'li',
-          { class: 'leg' },
-          h('div', { class: 'leg-flight' }, h('span', { class: 'leg-number' }, flightLabel(l)), h('span', { class: 'leg-dur' }, formatDuration(minutesBetween(l.departure_utc, l.arrival_utc)))),
-          h(
-            'dl',
-            { class: 'leg-times' },
-            h('dt', {}, `Departs ${l.origin}`),
-            h(
-              'dd',
-              {},
-              h('span', { class: 'leg-local' }, `${localTime(l.departure_local)} local`, depM ? h('sup', { class: 'day-marker' }, depM) : null),
-              h('span', { class: 'leg-date' }, formatDate(localDate(l.departure_local))),
-              h('span', { class: 'leg-utc' }, utcLabel(l.departure_utc)),
-            ),
-            h('dt', {}, `Arrives ${l.destination}`),
-            h(
-              'dd',
-              {},
-              h('span', { class: 'leg-local' }, `${localTime(l.arrival_local)} local`, arrM ? h('sup', { class: 'day-marker' }, arrM) : null),
-              h('span', { class: 'leg-date' }, formatDate(localDate(l.arrival_local))),
-              h('span', { class: 'leg-utc' }, utcLabel(l.arrival_utc)),
-            ),
-          ),
-        ),
-      );
-      const lay = lays[i];
-      if (lay) {
-        legRows.push(
-          h(
-            'li',
-            { class: `layover${lay.changeAirport ? ' is-warning' : ''}` },
-            icon(ICONS.info, 16),
-            h(
-              'span',
-              {},
-              `${formatDuration(lay.minutes)} layover in ${lay.airport}`,
-              lay.changeAirport ? ` — change airports to ${lay.nextAirport}` : '',
-              lay.overnight ? ' (overnight)' : '',
-            ),
-          ),
-        );
-      }
-    });
-    const details = h('ol', { class: 'itin-details', id: detailsId, hidden: true, 'aria-label': 'Flights and connections' }, legRows);
-    toggle.addEventListener('click', () => {
-      const open = toggle.getAttribute('aria-expanded') !== 'true';
-      toggle.setAttribute('aria-expanded', String(open));
-      details.hidden = !open;
-    });
+  /* ------------------------------ results ------------------------------ */
 
-    return h(
-      'li',
-      { class: 'itin', 'data-key': itineraryKey(it), 'data-duration': String(it.duration_minutes), 'data-stops': String(it.stops) },
-      h(
-        'article',
-        { class: 'itin-card', 'aria-labelledby': titleId },
-        h('h3', { class: 'visually-hidden', id: titleId }, spoken),
-        h(
-          'div',
-          { class: 'itin-main', 'aria-hidden': 'true' },
-          h(
-            'div',
-            { class: 'itin-times' },
-            h('span', { class: 'itin-time' }, localTime(a.departure_local)),
-            h('span', { class: 'itin-dash' }, '–'),
-            h('span', { class: 'itin-time' }, localTime(b.arrival_local), marker ? h('sup', { class: 'day-marker' }, marker) : null),
-            h('span', { class: 'itin-route' }, `${a.origin} → ${b.destination}`),
-          ),
-          h('div', { class: 'itin-duration' }, h('span', { class: 'itin-strong' }, formatDuration(it.duration_minutes)), h('span', { class: 'itin-sub' }, carriers.join(' · '))),
-          h(
-            'div',
-            { class: 'itin-stops' },
-            h('span', { class: `itin-strong${it.legs.length === 1 ? ' is-nonstop' : ''}` }, stopsLabel(it)),
-            h('span', { class: 'itin-sub' }, lays.map((l) => `${formatDuration(l.minutes)} in ${l.airport}${l.changeAirport ? `→${l.nextAirport}` : ''}`).join(', ')),
-          ),
-          h('div', { class: 'itin-price' }, h('span', { class: 'badge badge-warn' }, 'Price coming soon')),
-        ),
-        h('div', { class: 'itin-foot' }, h('span', { class: 'itin-flights' }, icon(PLANE, 14), it.legs.map(flightLabel).join(' · ')), toggle),
-        details,
-      ),
-    );
-  };
+  const listTitle = () => h('h2', { class: 'results-section-title', id: 'results-list-title' }, q.trip === 'oneway' ? 'Flights' : q.trip === 'round' ? 'Round trips' : 'Multi-city trips');
 
-  /* --------------------------- sections -------------------------------- */
+  function renderSummary(): void {
+    const dates = q.slices.map((s) => formatDate(s.date)).join(' – ');
+    const kind = q.trip === 'oneway' ? 'One-way' : q.trip === 'round' ? 'Round trip' : `Multi-city, ${q.slices.length} flights`;
+    summary.textContent = `${dates} · ${kind} · ${passengersLabel(q)} · ${q.cabin === 'business' ? 'Business' : 'Economy'}`;
+  }
 
-  const renderSection = (s: Section): { shown: number; total: number } | null => {
-    const head = h('h2', { class: 'results-section-title' }, s.title, h('span', { class: 'results-section-sub' }, `${s.slice.origin} → ${s.slice.destination} · ${formatDate(s.slice.date)}`));
-    if (s.state.kind === 'loading') {
-      s.el.replaceChildren(head, loading(`Searching flights ${s.slice.origin} → ${s.slice.destination}…`), h('div', { class: 'itin-skeleton', 'aria-hidden': 'true' }), h('div', { class: 'itin-skeleton', 'aria-hidden': 'true' }));
-      return null;
-    }
-    if (s.state.kind === 'error') {
-      const info = s.state.info;
-      const actions = h('p', { class: 'form-actions' });
-      if (info.retry) {
-        actions.append(
-          h(
-            'button',
-            {
-              type: 'button',
-              class: 'btn btn-primary results-retry',
-              onclick: () => {
-                void runAll();
-              },
-            },
-            'Try again',
-          ),
-        );
-      }
-      actions.append(h('a', { class: info.retry ? 'btn btn-ghost' : 'btn btn-primary', href: formPathFor(q) }, 'Change search'));
-      s.el.replaceChildren(head, h('div', { class: 'results-error', role: 'alert' }, notice(info.message, info.retry ? 'warning' : 'error')), actions);
-      return null;
-    }
-    const total = s.state.itineraries.length;
-    const shownList = sortItineraries(filterItineraries(s.state.itineraries, filtersNow()), q.sort);
+  function renderError(info: ErrorInfo): void {
+    const actions = h('p', { class: 'form-actions' });
+    if (info.retry) actions.append(h('button', { type: 'button', class: 'btn btn-primary results-retry', onclick: () => void runSearch() }, 'Try again'));
+    actions.append(h('a', { class: info.retry ? 'btn btn-ghost' : 'btn btn-primary', href: formPathFor(q) }, 'Change search'));
+    const fields = info.fields.length > 0 ? info.fields.join(' ') : null;
+    listBox.replaceChildren(listTitle(), h('div', { class: 'results-error', role: 'alert', 'data-fields': fields }, notice(info.message, info.retry ? 'warning' : 'error')), actions);
+    pager.replaceChildren();
+    count.textContent = info.fix ? 'The search was refused.' : 'The search failed.';
+  }
+
+  function renderResults(r: SearchResponse): void {
     const body =
-      total === 0
-        ? notice('No flights found for this day with up to 2 stops. Try another date or nearby airports.', 'info')
-        : shownList.length === 0
-          ? notice('No itineraries match these filters.', 'info', 'results-nomatch')
-          : h('ol', { class: 'itin-list', 'aria-label': s.title }, shownList.map(card));
-    s.el.replaceChildren(head, body);
-    return { shown: shownList.length, total };
-  };
-
-  const update = () => {
-    if (destroyed) return;
-    saveUrl();
-    const counts = sections.map((s) => renderSection(s));
-    const done = counts.filter((c): c is { shown: number; total: number } => c !== null);
-    const outbound = counts[0];
-    let text = '';
-    if (sections.every((s) => s.state.kind === 'loading')) text = 'Searching…';
-    else if (sections.length === 1 && outbound) text = countLabel(outbound.shown, outbound.total);
-    else if (done.length > 0) {
-      text = sections
-        .map((s, i) => {
-          const c = counts[i];
-          return c ? `${s.title}: ${countLabel(c.shown, c.total)}` : '';
-        })
-        .filter(Boolean)
-        .join('. ');
-    }
+      r.itineraries.length > 0
+        ? h('ol', { class: 'itin-list', 'aria-labelledby': 'results-list-title' }, r.itineraries.map((it) => itineraryCard(it, q.trip)))
+        : r.unfiltered_total === 0
+          ? notice(`No flights found for ${q.trip === 'oneway' ? 'this day' : 'these dates'} with up to 2 stops. Try other dates or nearby airports.`, 'info', 'results-empty')
+          : notice('No itineraries match these filters.', 'info', 'results-nomatch');
+    const note = r.itineraries.some((i) => !i.price)
+      ? h('p', { class: 'results-note' }, 'Trips marked “schedule only — no price” operate, but no provider sells them yet.')
+      : null;
+    listBox.replaceChildren(listTitle(), ...(note ? [note] : []), body);
+    listBox.removeAttribute('aria-busy');
+    renderPager(r);
+    const text = `${countLabel(r.total, r.unfiltered_total)}${r.total > r.itineraries.length ? ` · ${rangeLabel(r.offset, r.itineraries.length, r.total)}` : ''}`;
     if (count.textContent !== text) count.textContent = text;
-    const total = done.reduce((n, c) => n + c.total, 0);
-    summary.textContent =
-      `${formatDate(q.date)}${q.return ? ` – ${formatDate(q.return)}` : ''} · ${q.return ? 'Round trip' : 'One-way'} · ` +
-      (done.length === sections.length ? `${total} ${total === 1 ? 'option' : 'options'}` : 'searching…');
-  };
+  }
 
-  const run = async (s: Section) => {
-    s.state = { kind: 'loading' };
-    update();
+  function renderPager(r: SearchResponse): void {
+    const limit = q.limit;
+    const pages = Math.max(1, Math.ceil(r.total / limit));
+    const page = Math.floor(r.offset / limit) + 1;
+    if (pages <= 1) {
+      pager.replaceChildren();
+      return;
+    }
+    const go = (p: number) => {
+      apply({ ...q, offset: (p - 1) * limit });
+      win.scrollTo?.(0, 0);
+      (listBox.querySelector('h2') as HTMLElement | null)?.focus?.();
+    };
+    pager.replaceChildren(
+      h('button', { type: 'button', class: 'btn btn-secondary pager-prev', disabled: page <= 1, onclick: () => go(page - 1) }, 'Previous page'),
+      h('span', { class: 'pager-status' }, `Page ${page} of ${pages}`),
+      h('button', { type: 'button', class: 'btn btn-secondary pager-next', disabled: page >= pages, onclick: () => go(page + 1) }, 'Next page'),
+    );
+  }
+
+  async function runSearch(): Promise<void> {
+    searchCtrl?.abort();
+    const ctrl = new AbortController();
+    searchCtrl = ctrl;
+    sortSelect.value = q.sort;
+    renderSummary();
+    listBox.setAttribute('aria-busy', 'true');
+    if (!last) listBox.replaceChildren(listTitle(), loading('Searching flights…'), h('div', { class: 'itin-skeleton', 'aria-hidden': 'true' }), h('div', { class: 'itin-skeleton', 'aria-hidden': 'true' }));
+    else listBox.prepend(loading('Updating…'));
+    count.textContent = 'Searching…';
     try {
-      const body = await postSearch(s.slice, 2, { signal: ctrl.signal, fetchFn: app.fetchFn });
-      if (destroyed) return;
-      s.state = { kind: 'done', itineraries: normalizeResponse(body).itineraries };
+      const body = await postSearch(searchRequestBody(q), { signal: ctrl.signal, fetchFn: app.fetchFn });
+      if (destroyed || ctrl !== searchCtrl) return;
+      last = normalizeResponse(body);
+      const key = JSON.stringify(last.facets);
+      if (key !== facetsKey) {
+        facetsKey = key;
+        renderFilters();
+      }
+      renderResults(last);
     } catch (err) {
-      if (destroyed) return;
-      s.state = { kind: 'error', info: describeSearchError(err, s.slice) };
+      if (destroyed || ctrl !== searchCtrl) return;
+      listBox.removeAttribute('aria-busy');
+      renderError(describeSearchError(err, q.trip));
     }
-    const carriers = allCarriers(sections.map((x) => (x.state.kind === 'done' ? x.state.itineraries : [])));
-    if (carriers.join() !== carrierList.join()) {
-      carrierList = carriers;
-      renderFilters();
-    }
-    update();
-  };
+  }
 
-  const runAll = async () => {
-    await Promise.all(sections.map(run));
-  };
+  /* ------------------------------ calendar ----------------------------- */
+
+  async function loadCalendar(): Promise<void> {
+    if (q.trip === 'multi') {
+      calendarBox.hidden = true;
+      return;
+    }
+    calCtrl?.abort();
+    const ctrl = new AbortController();
+    calCtrl = ctrl;
+    const round = q.trip === 'round';
+    const title = h('h2', { id: 'calendar-title', class: 'results-calendar-title' }, round ? 'Prices by departure and return date' : 'Prices by day');
+    calendarBox.replaceChildren(title, loading(round ? 'Loading the date grid…' : 'Loading prices for nearby days…'));
+    try {
+      const body = await getJson(round ? gridUrl(q) : calendarUrl(q, today()), { signal: ctrl.signal, fetchFn: app.fetchFn });
+      if (destroyed || ctrl !== calCtrl) return;
+      if (round) {
+        const grid = normalizeGrid(body);
+        calendarBox.replaceChildren(title, grid ? h('div', { class: 'date-grid-wrap' }, renderDateGrid(grid, q)) : notice('No date grid for this route.', 'info'));
+      } else {
+        const cal = normalizeCalendar(body);
+        calendarBox.replaceChildren(title, cal.days.length > 0 ? h('div', { class: 'cal-strip-wrap' }, renderCalendarStrip(cal, q)) : notice('No prices for nearby days.', 'info'));
+      }
+    } catch (err) {
+      if (destroyed || ctrl !== calCtrl) return;
+      calendarBox.replaceChildren(title, h('div', { class: 'calendar-error' }, notice(`Prices for nearby dates are not available. ${describeSearchError(err, q.trip).message}`, 'info')));
+    }
+  }
 
   /* ------------------------------ start -------------------------------- */
 
-  sortSelect.value = q.sort;
-  sortSelect.addEventListener('change', () => {
-    q = { ...q, sort: sortSelect.value as SortKey };
-    update();
-  });
+  win.document.title = `${routeTitle(q)} · Flight results — Contrail`;
+  renderSummary();
   renderFilters();
-
-  if (q.origin && q.destination) win.document.title = `${q.origin} → ${q.destination} · Flight results — Contrail`;
   const problem = queryProblem(q);
   if (problem) {
     summary.textContent = 'No search to run';
-    lists.replaceChildren(
+    calendarBox.hidden = true;
+    listBox.replaceChildren(
       h('div', { class: 'results-error', role: 'alert' }, notice(problem, 'error')),
       h('p', { class: 'form-actions' }, h('a', { class: 'btn btn-primary', href: formPathFor(q) }, 'Change search')),
     );
   } else {
-    sections.push({ title: q.return ? 'Outbound flights' : 'Flights', slice: { origin: q.origin, destination: q.destination, date: q.date }, state: { kind: 'loading' }, el: h('section', { class: 'results-section' }) });
-    if (q.return) {
-      sections.push({ title: 'Return flights', slice: { origin: q.destination, destination: q.origin, date: q.return }, state: { kind: 'loading' }, el: h('section', { class: 'results-section' }) });
+    void runSearch();
+    void loadCalendar();
+    if (q.trip !== 'multi') {
+      const s = q.slices[0]!;
+      // Names for the subtitle ("London → New York"); codes are enough if this fails.
+      void Promise.all([resolvePlace(s.origin, app.fetchFn), resolvePlace(s.destination, app.fetchFn)])
+        .then(([o, d]: Place[]) => {
+          if (!destroyed && o?.city && d?.city) placesLine.textContent = `${o.city} ${q.trip === 'round' ? '⇄' : '→'} ${d.city}`;
+        })
+        .catch(() => undefined);
     }
-    lists.replaceChildren(...sections.map((s) => s.el));
-    void runAll();
-    // Names for the subtitle ("London → New York"); codes are enough if this fails.
-    void Promise.all([resolvePlace(q.origin, app.fetchFn), resolvePlace(q.destination, app.fetchFn)])
-      .then(([o, d]: Place[]) => {
-        if (!destroyed && o?.city && d?.city) placesLine.textContent = `${o.city} → ${d.city}`;
-      })
-      .catch(() => undefined);
   }
 
   return {
@@ -471,7 +640,8 @@ export function resultsView(app: App, ctx: RouteContext): View {
     heading,
     destroy() {
       destroyed = true;
-      ctrl.abort();
+      searchCtrl?.abort();
+      calCtrl?.abort();
     },
   };
 }

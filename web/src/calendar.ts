@@ -1,0 +1,198 @@
+/**
+ * Price calendar (one-way: a strip of days) and round-trip date grid (7×7)
+ * over GET /api/v1/calendar (docs/search-api.md): URLs, answer checks, the
+ * cheapest day / cell, and the DOM of both. Every day and cell is a link to
+ * the results page for that date (or pair), so the router re-searches and
+ * back/forward works.
+ */
+
+import { apiUrl } from './api';
+import { h } from './dom';
+import { cheapestIndex, formatMoney, moneyWords, normalizeMoney, resultsPath, type Money, type ResultsQuery } from './results';
+import { addDays } from './searchForm';
+
+export const CALENDAR_DAYS = 30;
+
+export interface CalendarDay {
+  date: string;
+  price: Money | null;
+  stops: number | null;
+  duration_minutes: number | null;
+}
+
+export interface Calendar {
+  currency: string;
+  days: CalendarDay[];
+}
+
+/** cells[d][r]: null when that return is before that departure. */
+export type GridCell = { price: Money | null } | null;
+
+export interface DateGrid {
+  currency: string;
+  departures: string[];
+  returns: string[];
+  cells: GridCell[][];
+}
+
+type Rec = Record<string, unknown>;
+const asRec = (v: unknown): Rec | null => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Rec) : null);
+const ISO = /^\d{4}-\d{2}-\d{2}$/;
+
+/** First day of the strip: three days before the searched date, never before today. */
+export function calendarStart(date: string, today: string): string {
+  const s = addDays(date, -3);
+  return s < today ? today : s;
+}
+
+function commonParams(q: ResultsQuery): Record<string, string | number | null> {
+  return {
+    currency: q.currency,
+    cabin: q.cabin,
+    adults: q.adults,
+    children: q.children || null,
+    infants: q.infants || null,
+  };
+}
+
+/** GET /api/v1/calendar?origin&destination&start&days=30&currency&cabin&adults… */
+export function calendarUrl(q: ResultsQuery, today: string, days = CALENDAR_DAYS): string {
+  const s = q.slices[0]!;
+  return apiUrl('/calendar', { origin: s.origin, destination: s.destination, start: calendarStart(s.date, today), days, ...commonParams(q) });
+}
+
+/** GET /api/v1/calendar?origin&destination&depart&return&… (the 7×7 grid). */
+export function gridUrl(q: ResultsQuery): string {
+  const out = q.slices[0]!;
+  const back = q.slices[1]!;
+  return apiUrl('/calendar', { origin: out.origin, destination: out.destination, depart: out.date, return: back.date, ...commonParams(q) });
+}
+
+export function normalizeCalendar(body: unknown): Calendar {
+  const r = asRec(body) ?? {};
+  const days: CalendarDay[] = [];
+  for (const d of Array.isArray(r.days) ? r.days.map(asRec) : []) {
+    if (!d || typeof d.date !== 'string' || !ISO.test(d.date)) continue;
+    days.push({
+      date: d.date,
+      price: normalizeMoney(d.price),
+      stops: typeof d.stops === 'number' ? d.stops : null,
+      duration_minutes: typeof d.duration_minutes === 'number' ? d.duration_minutes : null,
+    });
+  }
+  days.sort((a, b) => a.date.localeCompare(b.date));
+  return { currency: typeof r.currency === 'string' ? r.currency : '', days };
+}
+
+export function normalizeGrid(body: unknown): DateGrid | null {
+  const r = asRec(body) ?? {};
+  const g = asRec(r.grid);
+  if (!g) return null;
+  const dates = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string' && ISO.test(x)) : []);
+  const departures = dates(g.departures);
+  const returns = dates(g.returns);
+  if (departures.length === 0 || returns.length === 0) return null;
+  const rows = Array.isArray(g.cells) ? g.cells : [];
+  const cells: GridCell[][] = departures.map((_, d) => {
+    const row = Array.isArray(rows[d]) ? (rows[d] as unknown[]) : [];
+    return returns.map((_r, i) => {
+      const c = asRec(row[i]);
+      return c ? { price: normalizeMoney(c.price) } : null;
+    });
+  });
+  return { currency: typeof r.currency === 'string' ? r.currency : '', departures, returns, cells };
+}
+
+/** Index of the cheapest day (the earliest of equal prices), -1 when none is priced. */
+export function cheapestDay(days: readonly CalendarDay[]): number {
+  return cheapestIndex(days.map((d) => d.price));
+}
+
+/** [departure index, return index] of the cheapest cell, or null. */
+export function cheapestCell(grid: DateGrid): [number, number] | null {
+  let best: [number, number] | null = null;
+  let bestMinor = Infinity;
+  grid.cells.forEach((row, d) =>
+    row.forEach((c, r) => {
+      if (c?.price && c.price.amount_minor < bestMinor) {
+        bestMinor = c.price.amount_minor;
+        best = [d, r];
+      }
+    }),
+  );
+  return best;
+}
+
+/** "Tue 1" (weekday + day) and "Dec" for a strip button. */
+function dayParts(iso: string): { weekday: string; day: string; month: string; long: string } {
+  const d = new Date(`${iso}T00:00:00Z`);
+  const f = (o: Intl.DateTimeFormatOptions) => d.toLocaleDateString('en-GB', { timeZone: 'UTC', ...o });
+  return { weekday: f({ weekday: 'short' }), day: f({ day: 'numeric' }), month: f({ month: 'short' }), long: f({ weekday: 'long', day: 'numeric', month: 'long' }) };
+}
+
+/** The results query for another outbound date (filters kept, first page). */
+export function withDates(q: ResultsQuery, depart: string, ret?: string): ResultsQuery {
+  const slices = q.slices.map((s) => ({ ...s }));
+  slices[0]!.date = depart;
+  if (ret !== undefined && slices[1]) slices[1].date = ret;
+  return { ...q, slices, offset: 0 };
+}
+
+/** The 30-day strip: an ordered list of links, the searched day marked current, the cheapest highlighted. */
+export function renderCalendarStrip(cal: Calendar, q: ResultsQuery): HTMLElement {
+  const selected = q.slices[0]!.date;
+  const best = cheapestDay(cal.days);
+  const items = cal.days.map((d, i) => {
+    const parts = dayParts(d.date);
+    const cheapest = i === best;
+    const label = `${parts.long}: ${d.price ? `from ${moneyWords(d.price)}` : 'no price'}${cheapest ? ', cheapest day' : ''}`;
+    const cls = ['cal-day', cheapest ? 'is-cheapest' : '', d.date === selected ? 'is-selected' : '', d.price ? '' : 'is-unpriced'].filter(Boolean).join(' ');
+    return h(
+      'li',
+      {},
+      h(
+        'a',
+        { class: cls, href: resultsPath(withDates(q, d.date)), 'aria-label': label, 'aria-current': d.date === selected ? 'date' : null, 'data-date': d.date, 'data-minor': d.price ? String(d.price.amount_minor) : null },
+        h('span', { class: 'cal-weekday' }, parts.weekday),
+        h('span', { class: 'cal-date' }, `${parts.day} ${parts.month}`),
+        h('span', { class: 'cal-price' }, d.price ? formatMoney(d.price, { whole: true }) : '—'),
+        cheapest ? h('span', { class: 'cal-badge' }, 'Cheapest') : null,
+      ),
+    );
+  });
+  return h('ol', { class: 'cal-strip', 'aria-label': `Prices for ${cal.days.length} days` }, items);
+}
+
+/** The 7×7 grid: a table, departures down, returns across; each priced cell links to that pair. */
+export function renderDateGrid(grid: DateGrid, q: ResultsQuery): HTMLElement {
+  const dep = q.slices[0]!.date;
+  const ret = q.slices[1]?.date ?? '';
+  const best = cheapestCell(grid);
+  const head = h(
+    'tr',
+    {},
+    h('th', { scope: 'col', class: 'grid-corner' }, h('span', { class: 'visually-hidden' }, 'Departure \\ return'), h('span', { 'aria-hidden': 'true' }, 'Depart ↓ Return →')),
+    grid.returns.map((r) => h('th', { scope: 'col', class: r === ret ? 'is-selected' : null }, dayParts(r).weekday, ' ', dayParts(r).day, ' ', dayParts(r).month)),
+  );
+  const rows = grid.departures.map((d, di) =>
+    h(
+      'tr',
+      {},
+      h('th', { scope: 'row', class: d === dep ? 'is-selected' : null }, dayParts(d).weekday, ' ', dayParts(d).day, ' ', dayParts(d).month),
+      grid.returns.map((r, ri) => {
+        const cell = grid.cells[di]?.[ri] ?? null;
+        const cheapest = !!best && best[0] === di && best[1] === ri;
+        const current = d === dep && r === ret;
+        const cls = ['grid-cell', cheapest ? 'is-cheapest' : '', current ? 'is-selected' : '', cell ? '' : 'is-invalid'].filter(Boolean).join(' ');
+        if (!cell) return h('td', { class: cls }, h('span', { 'aria-label': 'not possible' }, '·'));
+        const label = `Depart ${dayParts(d).long}, return ${dayParts(r).long}: ${cell.price ? `from ${moneyWords(cell.price)}` : 'no price'}${cheapest ? ', cheapest' : ''}`;
+        return h(
+          'td',
+          { class: cls, 'data-depart': d, 'data-return': r },
+          h('a', { href: resultsPath(withDates(q, d, r)), 'aria-label': label, 'aria-current': current ? 'true' : null }, cell.price ? formatMoney(cell.price, { whole: true }) : '—'),
+        );
+      }),
+    ),
+  );
+  return h('table', { class: 'date-grid' }, h('caption', { class: 'visually-hidden' }, 'Round-trip prices by departure (rows) and return (columns) date'), h('thead', {}, head), h('tbody', {}, rows));
+}
