@@ -74,8 +74,9 @@ typedef struct ct__prov {
     ct_provider_desc desc;  /* from the last descriptor */
     char fares_cursor[512]; /* after a complete pass; "" before the first full one */
     char avail_cursor[512];
-    int seats_seen;     /* some seats were applied (fare moves then change leg prices) */
-    ct_ingest_stats st; /* guarded by ct_ingest.stats_mu */
+    int seats_seen;               /* some seats were applied (fare moves then change leg prices) */
+    int64_t avail_from, avail_to; /* dates the provider accepted in the last full pass; 0 before */
+    ct_ingest_stats st;           /* guarded by ct_ingest.stats_mu */
 } ct__prov;
 
 struct ct_ingest {

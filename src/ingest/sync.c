@@ -16,8 +16,9 @@
  * A request that fails in transport, times out, answers 5xx or 429, or whose body is not a
  * usable document is sent again after backoff_ms x 2^(attempt-1) (capped), up to
  * max_attempts; then the provider's job gives up for this sync. A 4xx is not retried: an
- * availability window the provider refuses (outside its horizon) is skipped and logged,
- * any other 4xx ends the job. */
+ * availability window the provider refuses (400/422: partly outside its horizon) is fetched
+ * again day by day, the refused days skipped, and later incremental passes ask only for the
+ * dates it accepted; any other 4xx ends the job. */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <stdio.h>
@@ -43,12 +44,16 @@ typedef struct job {
     char fares_cursor[512], avail_cursor[512]; /* of this pass */
     int pageno;
     int chunk, nchunks;
-    int64_t from, to, first; /* horizon, and the first window's start */
+    int64_t from, to, first;  /* horizon, and the first window's start */
+    int64_t day;              /* > 0: the refused window is being fetched day by day */
+    int64_t req_from, req_to; /* flight dates of the availability request in flight */
+    int64_t ok_from, ok_to;   /* the dates the provider accepted in this pass (0: none) */
     int attempt;
     int64_t retry_at; /* ms (monotonic) */
     CURL *easy;
     ct_strbuf body;
     char errbuf[CURL_ERROR_SIZE];
+    char url[2400]; /* of the request in flight (for logs) */
 } job;
 
 static int64_t mono_ms(void)
@@ -174,7 +179,7 @@ static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
 
 static ct_status send_request(ct_ingest *ing, CURLM *multi, job *j)
 {
-    char path[2048], url[2400];
+    char path[2048];
     int64_t a = 0, b = 0;
     ct_ingest_feed feed = j->st == ST_DESC    ? CT_FEED_DESCRIPTOR
                           : j->st == ST_RATES ? CT_FEED_RATES
@@ -182,24 +187,28 @@ static ct_status send_request(ct_ingest *ing, CURLM *multi, job *j)
                                               : CT_FEED_AVAIL;
     if (feed == CT_FEED_AVAIL) {
         if (j->incremental) {
-            a = j->from;
-            b = j->to;
+            a = j->p->avail_from ? j->p->avail_from : j->from;
+            b = j->p->avail_to ? j->p->avail_to : j->to;
         } else {
             window(ing, j, j->chunk, &a, &b);
         }
+        if (j->day > 0)
+            a = b = j->day;
+        j->req_from = a;
+        j->req_to = b;
     }
     const char *since = !j->incremental         ? ""
                         : feed == CT_FEED_FARES ? j->p->fares_cursor
                                                 : j->p->avail_cursor;
     ct__request_path(j->p->cfg.dialect, feed, ing->cfg.page_size, j->token, since, a, b, path,
                      sizeof(path));
-    snprintf(url, sizeof(url), "%s%s", j->p->cfg.base_url, path);
+    snprintf(j->url, sizeof(j->url), "%s%s", j->p->cfg.base_url, path);
     ct_strbuf_reset(&j->body);
     j->easy = curl_easy_init();
     if (j->easy == NULL)
         return CT_NOMEM;
     j->errbuf[0] = '\0';
-    curl_easy_setopt(j->easy, CURLOPT_URL, url);
+    curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
     curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
     curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
@@ -250,7 +259,7 @@ static void retry_or_fail(ct_ingest *ing, job *j, const char *why)
 }
 
 /* Moves the job past a finished page (or window, or stage). */
-static void advance(job *j, const ct_ingest_page *page)
+static void advance(const ct_ingest *ing, job *j, const ct_ingest_page *page)
 {
     j->attempt = 0;
     j->retry_at = 0;
@@ -276,6 +285,10 @@ static void advance(job *j, const ct_ingest_page *page)
         j->pageno = 0;
         return;
     case ST_AVAIL:
+        if (page != NULL && (j->ok_from == 0 || j->req_from < j->ok_from))
+            j->ok_from = j->req_from;
+        if (page != NULL && j->req_to > j->ok_to)
+            j->ok_to = j->req_to;
         if (page != NULL && !j->avail_cursor[0])
             snprintf(j->avail_cursor, sizeof(j->avail_cursor), "%s", page->cursor);
         if (page != NULL && page->next[0]) {
@@ -283,6 +296,13 @@ static void advance(job *j, const ct_ingest_page *page)
             return;
         }
         j->token[0] = '\0';
+        if (j->day > 0) { /* a refused window, day by day */
+            int64_t a, b;
+            window(ing, j, j->chunk, &a, &b);
+            if (++j->day <= b)
+                return;
+            j->day = 0;
+        }
         if (++j->chunk < j->nchunks)
             return;
         j->st = ST_DONE;
@@ -316,15 +336,27 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
     if (status != 200) {
         char st[24];
         snprintf(st, sizeof(st), "%ld", status);
-        if (feed == CT_FEED_AVAIL && status == 400 && !j->incremental) {
-            ct_log(CT_LOG_WARN, "ingest.window_refused", "provider", j->p->cfg.name, "status", st,
-                   "body", ct_strbuf_str(&j->body), NULL);
-            j->token[0] = '\0';
-            advance(j, NULL);
+        /* A window the provider refuses (400, or Voyagio's 422) lies partly outside its
+         * horizon: fetch it day by day, skipping the days it refuses. */
+        if (feed == CT_FEED_AVAIL && (status == 400 || status == 422) && !j->incremental &&
+            !j->token[0]) {
+            int64_t a, b;
+            window(ing, j, j->chunk, &a, &b);
+            if (j->day == 0 && b > a) {
+                j->day = a;
+                j->attempt = 0;
+                return;
+            }
+            ct_log(CT_LOG_INFO, "ingest.window_refused", "provider", j->p->cfg.name, "status", st,
+                   "url", j->url, "body", ct_strbuf_str(&j->body), NULL);
+            if (j->day == 0)
+                j->day = a; /* a one-day window: done with it below */
+            advance(ing, j, NULL);
             return;
         }
         ct_log(CT_LOG_ERROR, "ingest.refused", "provider", j->p->cfg.name, "feed",
-               ct_ingest_feed_name(feed), "status", st, "body", ct_strbuf_str(&j->body), NULL);
+               ct_ingest_feed_name(feed), "status", st, "url", j->url, "body",
+               ct_strbuf_str(&j->body), NULL);
         j->st = ST_FAILED;
         return;
     }
@@ -347,7 +379,7 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
         j->st = ST_FAILED;
         return;
     }
-    advance(j, &page);
+    advance(ing, j, &page);
     ct_ingest_page_clear(&page);
 }
 
@@ -425,8 +457,11 @@ static ct_status run_sync(ct_ingest *ing)
             snprintf(p->fares_cursor, sizeof(p->fares_cursor), "%s", j->fares_cursor);
             snprintf(p->avail_cursor, sizeof(p->avail_cursor), "%s", j->avail_cursor);
             p->st.last_sync = end;
-            if (!j->incremental)
+            if (!j->incremental) {
                 p->st.last_full = end;
+                p->avail_from = j->ok_from; /* incremental passes ask for these dates */
+                p->avail_to = j->ok_to;
+            }
             p->st.full_done = 1;
         } else {
             p->st.failures++;

@@ -833,6 +833,33 @@ static void bad_records_in_a_sync_are_counted_and_the_rest_applied(void **state)
     ct_router_destroy(r);
 }
 
+/* A horizon reaching past the provider's: the refused windows are fetched day by day, the
+ * days it refuses skipped, and incremental passes ask only for the dates it accepted. */
+static void horizon_beyond_the_providers(void **state)
+{
+    (void)state;
+    ct_pricebook *pb2;
+    ct_ingest *ing2;
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    ct_ingest_config cfg;
+    config_for(&cfg);
+    cfg.nproviders = 2; /* the gateways are enough */
+    cfg.from_day = day0 + 350;
+    cfg.to_day = day0 + 375; /* the providers' horizon ends at day0 + 364 */
+    cfg.today = day0 + 350;
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    ct_ingest_stats st[2];
+    ct_ingest_stats_get(ing2, st, 2);
+    uint64_t unknown = st[0].unknown, requests = st[0].requests;
+    assert_true(unknown > 0); /* legs outside the test's timetable: counted, not applied */
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    ct_ingest_stats_get(ing2, st, 2);
+    assert_true(st[0].requests - requests <= 4); /* descriptor, rates, fares, availability */
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+}
+
 /* The latest observation of a leg's economy price equals the pricebook's. */
 static void check_history(ct_store *st, ct_pricebook *book, int64_t *rows)
 {
@@ -962,6 +989,7 @@ int main(void)
         cmocka_unit_test(faults_are_survived_with_the_same_result),
         cmocka_unit_test(bad_records_are_rejected_and_the_rest_kept),
         cmocka_unit_test(bad_records_in_a_sync_are_counted_and_the_rest_applied),
+        cmocka_unit_test(horizon_beyond_the_providers),
         cmocka_unit_test(price_history_on_every_engine),
         cmocka_unit_test(background_thread_syncs_and_stops_promptly),
         cmocka_unit_test(bus_delivers_by_topic),
