@@ -22,12 +22,16 @@
 #include "api/api.h"
 #include "base/config.h"
 #include "base/log.h"
+#include "events/bus.h"
+#include "fares/pricebook.h"
+#include "ingest/ingest.h"
 #include "refdata/refdata.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "timetable/ssim.h"
 #include "timetable/timetable.h"
 
+#include <curl/curl.h>
 #include <dirent.h>
 #include <jansson.h>
 
@@ -66,7 +70,9 @@ static void usage(FILE *out)
             "  --smtp-url URL     SMTP server for account e-mails, e.g. smtp://127.0.0.1:2525\n"
             "  --jwt-secret S     HS256 key (default: var/secrets/jwt.key, made on first start)\n"
             "  --rate-limit-ip N  requests a minute per client IP, 0 = off (default 1200)\n"
-            "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n",
+            "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n"
+            "  --ingest-interval N  seconds between incremental provider feed syncs (60)\n"
+            "  --price-history B  record lowest-price changes (price_observation; true)\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
 
@@ -341,7 +347,67 @@ typedef struct schedule_loader {
     char cache[1024];     /* the timetable cache file, "" = no cache */
     atomic_int stop;      /* set at shutdown: stop waiting for the world */
     ct_timetable *loaded; /* owned; freed at exit */
+    /* Prices: the world's providers (from world.json), fed into a pricebook over the
+     * loaded timetable by the ingest thread. All owned; freed at exit after ct_ingest_free. */
+    ct_ingest_config ingest_cfg;
+    ct_pricebook *pricebook;
+    ct_ingest *ingest;
+    ct_bus *bus;
 } schedule_loader;
+
+/* The providers listed in world.json ({"providers":[{"name","url"}]}) whose dialect is
+ * known, into the ingest configuration. */
+static void read_providers(schedule_loader *l, json_t *doc)
+{
+    json_t *list = json_object_get(doc, "providers"), *x;
+    size_t i;
+    json_array_foreach(list, i, x)
+    {
+        const char *name = json_string_value(json_object_get(x, "name"));
+        const char *url = json_string_value(json_object_get(x, "url"));
+        int dialect = ct_ingest_dialect_of(name);
+        if (url == NULL || dialect < 0 || l->ingest_cfg.nproviders >= CT_MAX_PROVIDERS)
+            continue;
+        ct_ingest_provider_cfg *p = &l->ingest_cfg.providers[l->ingest_cfg.nproviders++];
+        snprintf(p->name, sizeof(p->name), "%s", name);
+        snprintf(p->base_url, sizeof(p->base_url), "%s", url);
+        p->dialect = (ct_ingest_dialect)dialect;
+    }
+}
+
+/* The pricebook over the loaded timetable, published to the API, and the ingest thread. */
+static void start_prices(schedule_loader *l)
+{
+    if (l->ingest_cfg.nproviders == 0 || atomic_load(&l->stop))
+        return;
+    if (ct_pricebook_new(l->loaded, &l->pricebook) != CT_OK || ct_bus_new(&l->bus) != CT_OK) {
+        ct_log(CT_LOG_ERROR, "prices.failed", "error", "out of memory", NULL);
+        return;
+    }
+    l->ingest_cfg.bus = l->bus;
+    if (ct_ingest_new(l->pricebook, &l->ingest_cfg, &l->ingest) != CT_OK ||
+        ct_ingest_start(l->ingest) != CT_OK) {
+        ct_log(CT_LOG_ERROR, "prices.failed", "error", "cannot start ingestion", NULL);
+        return;
+    }
+    atomic_store(&l->app->pricebook, l->pricebook);
+    char n[16];
+    snprintf(n, sizeof(n), "%d", l->ingest_cfg.nproviders);
+    ct_log(CT_LOG_INFO, "prices.ingesting", "providers", n, NULL);
+}
+
+/* Stops ingestion before the pricebook and the timetable it reads go away. */
+static void stop_prices(schedule_loader *l)
+{
+    if (l->app != NULL)
+        atomic_store(&l->app->pricebook, NULL);
+    ct_ingest_free(l->ingest);
+    ct_pricebook_free(l->pricebook);
+    ct_bus_free(l->bus);
+    l->ingest = NULL;
+    l->pricebook = NULL;
+    l->bus = NULL;
+}
 
 static int add_ssim_files(const char *dir, char ***paths, size_t *n)
 {
@@ -380,6 +446,8 @@ static void *load_schedules(void *arg)
         }
         const char *ssim = doc ? json_string_value(json_object_get(doc, "ssim_dir")) : NULL;
         snprintf(l->dirs[1], sizeof(l->dirs[1]), "%s", ssim ? ssim : "");
+        if (doc != NULL)
+            read_providers(l, doc);
         json_decref(doc);
     }
     char **paths = NULL;
@@ -413,6 +481,7 @@ static void *load_schedules(void *arg)
                 ct_timetable_prefetch(l->loaded);
             else if (l->cache[0] && ct_timetable_save(l->loaded, l->cache) != CT_OK)
                 ct_log(CT_LOG_WARN, "schedules.cache_not_saved", "path", l->cache, NULL);
+            start_prices(l);
         } else {
             ct_log(CT_LOG_ERROR, "schedules.failed", NULL);
         }
@@ -501,6 +570,7 @@ static int cmd_serve(const ct_config *cfg)
     sigaddset(&stop, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: provider feeds, mail */
 
     int code = 1;
     pid_t sandbox = -1;
@@ -563,6 +633,15 @@ static int cmd_serve(const ct_config *cfg)
         fprintf(stderr, "contrail: %s\n", err);
         goto cleanup;
     }
+    long interval = 60;
+    if (ct_config_get_int(cfg, "ingest_interval", 60, 1, 86400, &interval, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        goto cleanup;
+    }
+    const char *history = ct_config_get(cfg, "price_history", "true");
+    loader.ingest_cfg.interval_s = (int)interval;
+    loader.ingest_cfg.history =
+        strcmp(history, "false") != 0 && strcmp(history, "0") != 0 ? app.pool : NULL;
     loader.app = &app;
     loader.days = (int)days;
     snprintf(loader.cache, sizeof(loader.cache), "%s",
@@ -598,6 +677,7 @@ cleanup:
     atomic_store(&loader.stop, 1);
     if (loader_started)
         pthread_join(loader_thread, NULL);
+    stop_prices(&loader);
     ct_timetable_free(loader.loaded);
     ct_router_destroy(router);
     ct_api_free(&app);

@@ -122,8 +122,9 @@ static void catalog(pv_call *c)
         const sb_carrier *cr = &p->w->carriers[p->sold[k]];
         char url[64];
         snprintf(url, sizeof(url), "/v2/catalog/%s/ssim", cr->code);
-        json_array_append_new(carriers, json_pack("{s:s, s:s, s:s}", "iata", cr->code, "name",
-                                                  cr->name, "ssimPath", url));
+        json_array_append_new(carriers,
+                              json_pack("{s:s, s:s, s:o, s:s}", "iata", cr->code, "name", cr->name,
+                                        "alliance", pv_alliance_json(cr), "ssimPath", url));
     }
     pv_reply(c, 200,
              json_pack("{s:s, s:I, s:i, s:o}", "currency", p->currency, "serviceFeeCents",

@@ -160,8 +160,9 @@ static void schedules(pv_call *c)
         const sb_carrier *cr = &p->w->carriers[p->sold[k]];
         char url[64];
         snprintf(url, sizeof(url), "/v1/schedules/%s", cr->code);
-        json_array_append_new(carriers, json_pack("{s:s, s:s, s:s}", "code", cr->code, "name",
-                                                  cr->name, "ssim", url));
+        json_array_append_new(carriers,
+                              json_pack("{s:s, s:s, s:o, s:s}", "code", cr->code, "name", cr->name,
+                                        "alliance", pv_alliance_json(cr), "ssim", url));
     }
     pv_reply(c, 200,
              json_pack("{s:s, s:o, s:i, s:o}", "currency", p->currency, "fee_per_passenger",

@@ -156,8 +156,9 @@ static void schedules(pv_call *c)
         const sb_carrier *cr = &p->w->carriers[p->sold[k]];
         char url[64];
         snprintf(url, sizeof(url), "/ndc/v1/schedules/%s", cr->code);
-        json_array_append_new(carriers, json_pack("{s:s, s:s, s:s}", "AirlineDesigCode", cr->code,
-                                                  "Name", cr->name, "SSIM", url));
+        json_array_append_new(carriers, json_pack("{s:s, s:s, s:o, s:s}", "AirlineDesigCode",
+                                                  cr->code, "Name", cr->name, "Alliance",
+                                                  pv_alliance_json(cr), "SSIM", url));
     }
     pv_reply(c, 200,
              json_pack("{s:s, s:s, s:o}", "Owner", p->w->carriers[p->main_carrier].code, "CurCode",

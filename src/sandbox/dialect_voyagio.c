@@ -119,8 +119,9 @@ static void schedules(pv_call *c)
         const sb_carrier *cr = &p->w->carriers[p->sold[k]];
         char url[64];
         snprintf(url, sizeof(url), "/api/schedules/%s.ssim", cr->code);
-        json_array_append_new(airlines, json_pack("{s:s, s:s, s:s}", "code", cr->code, "name",
-                                                  cr->name, "ssim_url", url));
+        json_array_append_new(airlines,
+                              json_pack("{s:s, s:s, s:o, s:s}", "code", cr->code, "name", cr->name,
+                                        "alliance", pv_alliance_json(cr), "ssim_url", url));
     }
     pv_reply(c, 200,
              json_pack("{s:s, s:o, s:f, s:o}", "currency", p->currency, "service_fee_per_passenger",

@@ -341,6 +341,8 @@ char *pv_instant(int64_t t, char buf[21]);
 char *pv_money(const sb_provider *p, int64_t minor, char buf[32]);
 /* An amount as a JSON real with the currency's decimals. */
 json_t *pv_money_real(const sb_provider *p, int64_t minor);
+/* A carrier's alliance as listed in the schedules: "star", "sky", "oneworld" or null. */
+json_t *pv_alliance_json(const sb_carrier *cr);
 
 /* ---- pv_feeds.c ---- */
 

@@ -52,6 +52,21 @@ json_t *pv_money_real(const sb_provider *p, int64_t minor)
                                                             : (double)minor / 100.0);
 }
 
+json_t *pv_alliance_json(const sb_carrier *cr)
+{
+    switch (cr->alliance) {
+    case SB_ALLIANCE_STAR:
+        return json_string("star");
+    case SB_ALLIANCE_SKY:
+        return json_string("sky");
+    case SB_ALLIANCE_ONEWORLD:
+        return json_string("oneworld");
+    case SB_ALLIANCE_NONE:
+        break;
+    }
+    return json_null();
+}
+
 void pv_seg_of(const sb_provider *p, const sb_dated_leg *dl, pv_seg *out)
 {
     const sb_flight *f = &p->w->flights[dl->flight];

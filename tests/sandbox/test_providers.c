@@ -403,13 +403,16 @@ static void schedules_and_ssim(void **state)
     (void)state;
     static const struct {
         int who;
-        const char *list, *array, *code, *url, *unknown;
+        const char *list, *array, *code, *url, *unknown, *alliance;
     } cases[] = {
-        {AIR1, "/ndc/v1/schedules", "Carriers", "AirlineDesigCode", "SSIM", "/ndc/v1/schedules/ZZ"},
-        {OTA_EUR, "/api/schedules", "airlines", "code", "ssim_url", "/api/schedules/ZZ.ssim"},
-        {OTA_USD, "/v2/catalog", "carriers", "iata", "ssimPath", "/v2/catalog/ZZ/ssim"},
-        {COMB, "/v1/schedules", "carriers", "code", "ssim", "/v1/schedules/ZZ"},
+        {AIR1, "/ndc/v1/schedules", "Carriers", "AirlineDesigCode", "SSIM", "/ndc/v1/schedules/ZZ",
+         "Alliance"},
+        {OTA_EUR, "/api/schedules", "airlines", "code", "ssim_url", "/api/schedules/ZZ.ssim",
+         "alliance"},
+        {OTA_USD, "/v2/catalog", "carriers", "iata", "ssimPath", "/v2/catalog/ZZ/ssim", "alliance"},
+        {COMB, "/v1/schedules", "carriers", "code", "ssim", "/v1/schedules/ZZ", "alliance"},
     };
+    static const char *alliance_names[] = {NULL, "star", "sky", "oneworld"};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         json_t *j = call(cases[i].who, "GET", cases[i].list, NULL, NULL, 200);
         json_t *arr = at(j, cases[i].array);
@@ -417,6 +420,22 @@ static void schedules_and_ssim(void **state)
         for (int c = 0; c < W->ncarriers; c++)
             sold += sb_provider_sells(prov[cases[i].who], c);
         assert_int_equal(json_array_size(arr), sold);
+        /* Each carrier's alliance, so a platform knows which carriers cooperate. */
+        for (size_t k = 0; k < json_array_size(arr); k++) {
+            json_t *entry = json_array_get(arr, k);
+            const char *code = json_string_value(json_object_get(entry, cases[i].code));
+            int c = -1;
+            for (int x = 0; x < W->ncarriers && c < 0; x++)
+                c = code && strcmp(W->carriers[x].code, code) == 0 ? x : -1;
+            assert_true(c >= 0);
+            json_t *a = json_object_get(entry, cases[i].alliance);
+            assert_non_null(a);
+            const char *want = alliance_names[W->carriers[c].alliance];
+            if (want == NULL)
+                assert_true(json_is_null(a));
+            else
+                assert_string_equal(json_string_value(a), want);
+        }
         char path[64];
         snprintf(path, sizeof(path), "%s[0].%s", cases[i].array, cases[i].url);
         response r = http(cases[i].who, "GET", str_at(j, path), NULL, NULL, 0);

@@ -1,0 +1,206 @@
+/* ingest.h: provider fare and availability feeds -> the pricebook (the module's interface).
+ *
+ * The platform learns prices only from the providers' HTTP APIs (docs/sandbox.md,
+ * "Providers"). Each provider speaks one of four dialects; a dialect adapter (dialect_*.c)
+ * turns one response document into normalised records (ct_ingest_page) and reports every
+ * record it rejects, and the sync driver (sync.c) fetches all providers concurrently with
+ * libcurl's multi interface and applies the pages (apply.c):
+ *
+ *   1. descriptor (schedules/catalog listing): kind (from the dialect), currency, fee,
+ *      minimum self-transfer, carriers sold and their alliances -> ct_pricebook_provider,
+ *      ct_pricebook_set_sold, ct_pricebook_set_alliance;
+ *   2. GET /rates: units per USD -> ct_pricebook_set_rate, ct_pricebook_set_rates_day;
+ *   3. the fares feed: a full pass (every page), later incremental passes from the cursor
+ *      -> ct_pricebook_put_fare (amounts in minor units, parsed exactly from decimal text);
+ *   4. the availability feed, in windows of `chunk_days` flight dates, the nearest dates
+ *      first, over the horizon (default: the timetable's window), then incremental passes
+ *      over the whole horizon from the oldest cursor of the previous pass
+ *      -> ct_pricebook_put_seats. (Cursors are instants plus a change-log position and do
+ *      not depend on the window. Seats only change back through orders, cancels and hold
+ *      expiries, which the change log reports, so one pass from the oldest cursor misses
+ *      nothing the chunked passes applied.)
+ *
+ * Each page is applied between ct_pricebook_begin and ct_pricebook_commit, or not at all: a
+ * transport error, a 5xx, a time-out or a page that is not valid JSON (the providers inject
+ * these faults) retries that request with exponential back-off (bounded by max_attempts),
+ * never applying part of a page. A record with a bad or missing field is rejected (one log
+ * line "ingest.rejected" naming the provider, feed, page, record index and field; counted
+ * in the statistics) and the page's good records are kept.
+ *
+ * Every change of a dated leg's lowest price in a cabin at a provider (the first
+ * observation included; from seats or from fares moving) is written to price_observation
+ * (migration 0003, one transaction per page) when a store pool is configured, and published
+ * on the event bus as "price.changed"; a market whose fares changed is "fares.changed".
+ *
+ * Threads: ct_ingest_sync_once runs a sync in the caller's thread; ct_ingest_start runs a
+ * full sync and then incremental syncs every interval in a background thread, stopped by
+ * ct_ingest_stop within about 100 ms. Only one sync runs at a time. Statistics may be read
+ * from any thread. */
+#ifndef CT_INGEST_INGEST_H
+#define CT_INGEST_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "events/bus.h"
+#include "fares/pricebook.h"
+#include "store/store.h"
+
+typedef enum ct_ingest_dialect {
+    CT_DIALECT_NDC = 0,        /* airline-1, airline-2: PascalCase, decimal strings */
+    CT_DIALECT_VOYAGIO = 1,    /* ota-eur: snake_case, amounts as JSON numbers */
+    CT_DIALECT_FAREFINDER = 2, /* ota-usd: camelCase, integer cents */
+    CT_DIALECT_HOPSCOTCH = 3,  /* combiner: snake_case, decimal strings */
+} ct_ingest_dialect;
+
+typedef enum ct_ingest_feed {
+    CT_FEED_DESCRIPTOR = 0,
+    CT_FEED_RATES = 1,
+    CT_FEED_FARES = 2,
+    CT_FEED_AVAIL = 3,
+} ct_ingest_feed;
+
+/* The dialect of a sandbox provider by its name ("airline-1" ... "combiner"), or -1. */
+int ct_ingest_dialect_of(const char *provider_name);
+/* "ndc", "voyagio", "farefinder", "hopscotch"; "descriptor", "rates", "fares",
+ * "availability". */
+const char *ct_ingest_dialect_name(ct_ingest_dialect d);
+const char *ct_ingest_feed_name(ct_ingest_feed f);
+
+/* ---- normalised records (what a dialect adapter produces) ---- */
+
+typedef struct ct_ingest_carrier {
+    char code[4];
+    char alliance[16]; /* "" when none */
+} ct_ingest_carrier;
+
+typedef struct ct_ingest_rate {
+    char currency[4];
+    double per_usd;
+} ct_ingest_rate;
+
+typedef struct ct_ingest_fare {
+    char carrier[4], origin[4], dest[4];
+    int32_t amount[CT_NCLASSES]; /* one-way, minor units; CT_AMOUNT_NONE when not filed */
+} ct_ingest_fare;
+
+typedef struct ct_ingest_seats {
+    char carrier[4], origin[4], dest[4];
+    int number;
+    int32_t dep_utc_min; /* UTC departure, minutes since 1970 */
+    int seats[CT_NCLASSES];
+} ct_ingest_seats;
+
+typedef struct ct_ingest_reject {
+    size_t index;   /* record index in the page */
+    char field[64]; /* e.g. "Fares[3].FareDetails[2].OneWay" */
+    char message[96];
+} ct_ingest_reject;
+
+#define CT_INGEST_MAX_REJECTS 32 /* listed per page; more are only counted */
+
+/* One parsed response. Arrays are owned by the page (ct_ingest_page_clear). */
+typedef struct ct_ingest_page {
+    ct_ingest_feed feed;
+    /* descriptor */
+    ct_provider_desc desc; /* name left empty: the caller's */
+    ct_ingest_carrier *carriers;
+    size_t ncarriers;
+    /* rates */
+    ct_ingest_rate *rates;
+    size_t nrates;
+    int64_t rates_day;
+    /* fares, availability */
+    ct_ingest_fare *fares;
+    size_t nfares;
+    ct_ingest_seats *seats;
+    size_t nseats;
+    char next[512];   /* next page token; "" on the last page */
+    char cursor[512]; /* the feed's sync cursor */
+    /* validation */
+    size_t nrecords; /* records in the document (kept + rejected) */
+    size_t nrejected;
+    ct_ingest_reject rejects[CT_INGEST_MAX_REJECTS];
+} ct_ingest_page;
+
+/* Parses one response body of `feed` in dialect `d`. `minor_digits` is the provider
+ * currency's (2, or 0 for JPY/KRW; used for fares). Returns CT_OK with the good records
+ * and the rejects, or CT_INVALID when the document itself is unusable (not JSON, or its
+ * top-level members missing): the caller retries the request. `err` gets a reason. */
+ct_status ct_ingest_parse(ct_ingest_dialect d, ct_ingest_feed feed, const char *body, size_t len,
+                          int minor_digits, ct_ingest_page *out, char *err, size_t errlen);
+void ct_ingest_page_clear(ct_ingest_page *page);
+
+/* Exact decimal text ("412.00", "7", "-0.5" is refused) to minor units with `digits`
+ * decimals; more decimals are refused unless they are zeros. CT_INVALID on bad text or
+ * overflow of int32. */
+ct_status ct_ingest_decimal(const char *text, int digits, int32_t *out);
+
+/* ---- the driver ---- */
+
+typedef struct ct_ingest_provider_cfg {
+    char name[32];      /* the provider's name (the pricebook's) */
+    char base_url[256]; /* e.g. "http://127.0.0.1:9101" */
+    ct_ingest_dialect dialect;
+} ct_ingest_provider_cfg;
+
+typedef struct ct_ingest_config {
+    ct_ingest_provider_cfg providers[CT_MAX_PROVIDERS];
+    int nproviders;
+    int64_t from_day, to_day; /* availability horizon (days since 1970); 0: the timetable's */
+    int64_t today;            /* the first window starts here; 0: the wall clock's day */
+    int chunk_days;           /* flight dates per availability window (default 7) */
+    int page_size;            /* records per page, 1..5000 (default 5000) */
+    int interval_s;           /* between incremental syncs in the background (default 60) */
+    int timeout_ms;           /* per request (default 15000) */
+    int max_attempts;         /* per request (default 8) */
+    int backoff_ms;           /* first retry delay, doubled each time (default 100) */
+    int backoff_max_ms;       /* cap of the delay (default 5000) */
+    ct_store_pool *history;   /* price_observation rows; NULL: no history (borrowed) */
+    ct_bus *bus;              /* events; NULL: none (borrowed) */
+} ct_ingest_config;
+
+/* Statistics of one provider (for /metrics). */
+typedef struct ct_ingest_stats {
+    char name[32];
+    int id;                 /* pricebook provider id, -1 before the descriptor arrived */
+    uint64_t fares_applied; /* fare records put (markets) */
+    uint64_t seats_applied; /* availability records put */
+    uint64_t rejected;      /* records rejected by validation */
+    uint64_t unknown;       /* records naming a market or leg the timetable lacks */
+    uint64_t pages;         /* pages applied */
+    uint64_t requests;      /* HTTP requests sent, retries included */
+    uint64_t retries;
+    uint64_t failures;     /* syncs of this provider given up */
+    uint64_t observations; /* price_observation rows written */
+    uint64_t events;       /* events published */
+    int64_t last_sync;     /* Unix seconds of the last successful sync; 0: none yet */
+    int64_t last_full;     /* ... of the last successful full sync */
+    int full_done;         /* 1 once a full sync succeeded (incremental from then on) */
+    double last_seconds;   /* duration of the last sync */
+} ct_ingest_stats;
+
+typedef struct ct_ingest ct_ingest;
+
+/* A driver writing into `pb` (borrowed; its timetable gives the default horizon). Zero
+ * members of `cfg` take the defaults above. Needs curl_global_init done by the program.
+ * The caller owns *out. */
+ct_status ct_ingest_new(ct_pricebook *pb, const ct_ingest_config *cfg, ct_ingest **out);
+/* Stops the background thread if running and frees everything. NULL is a no-op. */
+void ct_ingest_free(ct_ingest *ing);
+
+/* One sync of every provider, concurrently: full for a provider that has not completed
+ * one, else incremental. CT_OK when every provider synced; CT_ERR when some gave up (their
+ * previous data stays; see the statistics). */
+ct_status ct_ingest_sync_once(ct_ingest *ing);
+
+/* Starts the background thread (full sync, then incremental every interval_s). */
+ct_status ct_ingest_start(ct_ingest *ing);
+/* Stops it (in-flight requests are abandoned, nothing half-applied) and joins it. */
+void ct_ingest_stop(ct_ingest *ing);
+
+/* Copies the statistics of up to `max` providers; returns how many. lag = now - last_sync. */
+int ct_ingest_stats_get(ct_ingest *ing, ct_ingest_stats *out, int max);
+
+#endif
