@@ -30,6 +30,7 @@
 #include "httpclient.h"
 #include "ingest/ingest.h"
 #include "sandbox/provider.h"
+#include "search/search.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "store/store.h"
@@ -477,6 +478,51 @@ static void prices_equal_live_quotes(void **state)
     }
     assert_true(pairs >= 3);
     fprintf(stderr, "checked %d leg prices against live quotes\n", checked);
+    ct_pricebook_release(pb, &v);
+}
+
+/* The engine's itineraries, priced by the platform from the feeds, against each provider's
+ * live pricing of the same legs: through fares, alliances and self-transfers included. */
+static void searched_itineraries_price_like_live_offers(void **state)
+{
+    (void)state;
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "USD"), CT_OK);
+    int checked = 0, multi = 0, kinds[3] = {0};
+    for (int k = 0; k < 400 && checked < 60; k++) {
+        uint16_t o = (uint16_t)tt->legs[(size_t)k * 7919 % tt->nlegs].from;
+        uint16_t d = (uint16_t)tt->legs[(size_t)k * 104729 % tt->nlegs].to;
+        if (o == d)
+            continue;
+        ct_search_query q = {&o, 1, &d, 1, day0 + 3 + k % 20, 2, &pc};
+        ct_search_result r;
+        assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+        for (size_t i = 0; i < r.n && i < 3; i++) {
+            const ct_itinerary *it = &r.items[i];
+            uint32_t idx[3];
+            for (int x = 0; x < it->nlegs; x++)
+                idx[x] = (uint32_t)(it->legs[x] - tt->legs);
+            for (int who = AIR1; who < NPROV; who++) {
+                int p = provider_index(v.snap, names[who]);
+                int64_t want = ct_price_slice_provider(&pc, p, it->legs, it->nlegs, NULL);
+                if (want < 0 || it->nlegs > 2)
+                    continue; /* not sold there (or three legs: live_price takes two) */
+                int64_t amounts[3];
+                assert_int_equal(live_price(who, idx, it->nlegs, amounts), want);
+                checked++;
+                multi += it->nlegs > 1;
+                kinds[v.snap->providers[p].desc.kind]++;
+            }
+        }
+        ct_search_result_free(&r);
+    }
+    fprintf(stderr, "checked %d searched itineraries (%d with connections) against live pricing\n",
+            checked, multi);
+    assert_true(checked >= 20 && multi >= 5);
+    assert_true(kinds[CT_PROVIDER_AIRLINE] > 0 && kinds[CT_PROVIDER_AGENCY] > 0 &&
+                kinds[CT_PROVIDER_COMBINER] > 0);
     ct_pricebook_release(pb, &v);
 }
 
@@ -985,6 +1031,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(full_sync_registers_every_provider),
         cmocka_unit_test(prices_equal_live_quotes),
+        cmocka_unit_test(searched_itineraries_price_like_live_offers),
         cmocka_unit_test(order_then_incremental_sync_moves_seats),
         cmocka_unit_test(faults_are_survived_with_the_same_result),
         cmocka_unit_test(bad_records_are_rejected_and_the_rest_kept),
