@@ -329,13 +329,12 @@ static json_t *offers_json(const search_ctx *c, const ct_trip *t)
         if (t->offer[p] < 0)
             continue;
         const ct_provider_desc *d = &s->providers[p].desc;
-        double back = c->pc.conv[p] > 0 ? (double)t->offer[p] / c->pc.conv[p] : 0;
-        json_array_append_new(
-            offers,
-            json_pack("{s:s, s:s, s:o, s:o, s:b}", "provider", d->name, "kind", kinds[d->kind],
-                      "price", search_money_json(c, t->offer[p]), "original",
-                      search_money_in((int64_t)(back + 0.5), d->currency, d->minor_digits),
-                      "self_transfer", d->kind == CT_PROVIDER_COMBINER));
+        json_array_append_new(offers,
+                              json_pack("{s:s, s:s, s:o, s:o, s:b}", "provider", d->name, "kind",
+                                        kinds[d->kind], "price", search_money_json(c, t->offer[p]),
+                                        "original",
+                                        search_money_in(t->native[p], d->currency, d->minor_digits),
+                                        "self_transfer", d->kind == CT_PROVIDER_COMBINER));
     }
     if (t->separate >= 0 && t->separate <= t->price)
         json_array_append_new(

@@ -43,7 +43,7 @@ static void price_trip(const ct_price_ctx *pc, ct_trip *t)
 {
     t->price = CT_PRICE_UNKNOWN;
     for (int p = 0; p < CT_MAX_PROVIDERS; p++)
-        t->offer[p] = -1;
+        t->offer[p] = t->native[p] = -1;
     t->separate = -1;
     if (pc == NULL || pc->view == NULL)
         return;
@@ -57,6 +57,7 @@ static void price_trip(const ct_price_ctx *pc, ct_trip *t)
         if (per < 0)
             continue;
         t->offer[p] = ct_price_total(pc, p, per);
+        t->native[p] = (int64_t)pc->payers * (per + pc->view->snap->providers[p].desc.fee_minor);
         if (best < 0 || t->offer[p] < best)
             best = t->offer[p];
     }

@@ -36,8 +36,9 @@
 typedef struct ct_trip {
     int nslices;
     ct_itinerary slice[CT_TRIP_MAX_SLICES];
-    int64_t price;                   /* lowest total, or CT_PRICE_UNKNOWN */
-    int64_t offer[CT_MAX_PROVIDERS]; /* each provider's total, -1 where it does not sell it */
+    int64_t price;                    /* lowest total, or CT_PRICE_UNKNOWN */
+    int64_t offer[CT_MAX_PROVIDERS];  /* each provider's total, -1 where it does not sell it */
+    int64_t native[CT_MAX_PROVIDERS]; /* the same in the provider's currency (minor units) */
     int64_t separate;   /* slices booked separately, each at its cheapest; -1 (one slice) */
     int stops;          /* over all slices */
     int self_transfers; /* connections between carriers that do not cooperate */
