@@ -389,11 +389,41 @@ static void facet_add(facet *f, int *n, int cap, int key, int64_t price)
         f[(*n)++] = (facet){key, 1, price};
 }
 
+/* The alliance every leg of the trip belongs to, or 0. */
+static int trip_alliance(const search_ctx *c, const ct_trip *t)
+{
+    if (c->pb == NULL)
+        return 0;
+    int al = -1;
+    for (int s = 0; s < t->nslices; s++) {
+        for (int k = 0; k < t->slice[s].nlegs; k++) {
+            int a = c->view.snap->alliance[t->slice[s].legs[k]->carrier];
+            if (a == 0 || (al > 0 && a != al))
+                return 0;
+            al = a;
+        }
+    }
+    return al < 0 ? 0 : al;
+}
+
+static const char *alliance_display(const char *code)
+{
+    static const char *const names[][2] = {{"star", "Star Alliance"},
+                                           {"sky", "SkyTeam"},
+                                           {"skyteam", "SkyTeam"},
+                                           {"oneworld", "oneworld"}};
+    for (size_t i = 0; code != NULL && i < sizeof(names) / sizeof(names[0]); i++) {
+        if (strcmp(code, names[i][0]) == 0)
+            return names[i][1];
+    }
+    return code != NULL ? code : "";
+}
+
 static json_t *facets_json(const search_ctx *c, const ct_trip_result *res)
 {
     enum { CAP = 256 };
-    facet carriers[CAP], stops[3], airports[CAP];
-    int nc = 0, ns = 0, na = 0;
+    facet carriers[CAP], stops[3], airports[CAP], alliances[CAP];
+    int nc = 0, ns = 0, na = 0, nal = 0;
     int64_t pmin = CT_PRICE_UNKNOWN, pmax = -1;
     int dmin = 0, dmax = 0;
     for (size_t i = 0; i < res->n; i++) {
@@ -409,6 +439,9 @@ static json_t *facets_json(const search_ctx *c, const ct_trip_result *res)
             }
         }
         facet_add(stops, &ns, 3, most, t->price);
+        int al = trip_alliance(c, t);
+        if (al > 0)
+            facet_add(alliances, &nal, CAP, al, t->price);
         if (t->price != CT_PRICE_UNKNOWN) {
             pmin = t->price < pmin ? t->price : pmin;
             pmax = t->price > pmax ? t->price : pmax;
@@ -440,12 +473,20 @@ static json_t *facets_json(const search_ctx *c, const ct_trip_result *res)
             ja, json_pack("{s:s, s:i}", "code",
                           ct_refdata_airport_at(c->tt->rd, (size_t)airports[i].key)->iata, "count",
                           airports[i].count));
+    json_t *jal = json_array();
+    for (int i = 0; i < nal; i++) {
+        const char *code = ct_pricebook_alliance_name(alliances[i].key);
+        json_array_append_new(jal,
+                              json_pack("{s:s, s:s, s:i, s:o}", "code", code, "name",
+                                        alliance_display(code), "count", alliances[i].count,
+                                        "min_price", search_money_json(c, alliances[i].min_price)));
+    }
     json_t *range = pmax < 0 ? json_null()
                              : json_pack("{s:o, s:o}", "min", search_money_json(c, pmin), "max",
                                          search_money_json(c, pmax));
-    return json_pack("{s:o, s:o, s:o, s:o, s:{s:i, s:i}}", "carriers", jc, "stops", js,
-                     "layover_airports", ja, "price_range", range, "duration_range", "min", dmin,
-                     "max", dmax);
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}}", "carriers", jc, "alliances", jal,
+                     "stops", js, "layover_airports", ja, "price_range", range, "duration_range",
+                     "min", dmin, "max", dmax);
 }
 
 static json_t *answer_json(const search_ctx *c, const request *r, ct_trip_result *res)
