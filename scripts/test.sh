@@ -97,4 +97,37 @@ wait "$server_pid" || { cat "$work/server.log"; echo "server did not stop cleanl
 server_pid=""
 suite_ok "end-to-end"
 
+echo "== end-to-end with prices (Chromium, ASan server, the small sandbox world's providers)"
+# The platform runs the sandbox world beside it and ingests its five providers' feeds; the
+# priced pages are then driven like a user would.
+mkdir -p "$work/no-schedules" # only the world's SSIM
+smtp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+rm -f "$work/port"
+ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e-prices.db" --port 0 \
+  --jwt-secret-file "$work/jwt.key" --schedules-dir "$work/no-schedules" \
+  --timetable-cache "$work/timetable-prices.bin" --sandbox true --sandbox-size small \
+  --sandbox-dir "$work/sandbox" --sandbox-smtp-port "$smtp_port" \
+  --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
+  --access-log false >"$work/server-prices.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
+[ -s "$work/port" ] || { cat "$work/server-prices.log"; echo "server did not start"; exit 1; }
+base="http://127.0.0.1:$(cat "$work/port")"
+priced_date=$(date -u -d '+9 days' +%F)
+priced=""
+for _ in $(seq 1 600); do # the world starts, schedules load, then the feeds are ingested
+  priced=$(curl -s -X POST "$base/api/v1/searches" \
+    -d '{"slices":[{"origin":"LON","destination":"NYC","date":"'"$priced_date"'"}],"limit":1}' |
+    grep -o '"amount_minor"' | head -1 || true)
+  [ -n "$priced" ] && break
+  sleep 0.2
+done
+[ -n "$priced" ] || { tail -50 "$work/server-prices.log"; echo "no prices were ingested"; exit 1; }
+CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
+  CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/prices.mjs
+kill -TERM "$server_pid"
+wait "$server_pid" || { tail -50 "$work/server-prices.log"; echo "server did not stop cleanly"; exit 1; }
+server_pid=""
+suite_ok "end-to-end with prices"
+
 echo "suites: $suites_passed passed, 0 failed"

@@ -1,4 +1,4 @@
-/* search.h: the itinerary engine (one-way, schedule-only for now).
+/* search.h: the itinerary engine: exact one-way search with prices, and pricing.
  *
  * Semantics: exactly "Search semantics" in ../shared/design/ARCHITECTURE.md. A valid
  * itinerary for (origins, destinations, local date D) has 1 to max_stops+1 dated legs; the
@@ -6,21 +6,36 @@
  * arrived, no earlier than the minimum connection time and no later than 24 hours after the
  * arrival; no airport is visited twice; the last arrives at a destination airport. Minimum
  * connection times, where no airport rule applies: 45 minutes when the inbound origin, the
- * connecting airport and the outbound destination are in one country, 60 otherwise. Without
- * prices (schedule-only) any carriers may connect.
+ * connecting airport and the outbound destination are in one country, 60 otherwise, and 120
+ * at a self-transfer (carriers that do not cooperate; only the combiner sells those).
+ *
+ * Prices (pricing.c, from the pricebook the provider feeds fill): an itinerary's price is
+ * the lowest total any provider asks for it (the providers' itinerary rule, converted to the
+ * requested currency); every leg must have seats for the passengers in the cabin at that
+ * provider. An itinerary with a leg no provider has data for is schedule-only: valid with
+ * the default connection times between any carriers, its price unknown (CT_PRICE_UNKNOWN,
+ * higher than every known price). One whose legs are all known but that no provider sells
+ * as a whole (say two non-cooperating carriers 70 minutes apart) is not valid. Without a
+ * pricebook every itinerary is schedule-only.
  *
  * The engine returns every itinerary no other dominates (departs no earlier, arrives no
- * later, no more stops, better in one), ties included, sorted by departure, then arrival.
+ * later, no more stops, costs no more, better in one), ties included, sorted by departure,
+ * arrival, stops, price.
  *
  * Algorithm: first legs are taken latest-departure first; for each, the connections out of
  * its arrival airport are scanned within the connection window (binary search into the
  * timetable's per-airport slice) and, for two stops, the legs from the second connection's
  * airport into a destination come from a per-query index cut from the timetable's arrival
- * index (airports without such legs are not tried at all). best[s] holds the earliest
- * arrival found with at most s stops among itineraries leaving no earlier; anything arriving
- * strictly later than that is dominated and pruned, partial paths included (an extension
- * only arrives later). A final exact filter removes what the pruning, which keeps ties, let
- * through. */
+ * index (airports without such legs are not tried at all). For each stop count s, a
+ * staircase holds the (arrival, price) points found with at most s stops (all depart no
+ * earlier than the current first leg): a partial itinerary is pruned when a point arrives no
+ * later than it can and costs no more than its price lower bound, better in one. The bound
+ * is the passengers x (85 % of the sum of its legs' lowest per-provider amounts, converted,
+ * + the lowest fee), less what rounding can take: through fares lower a sum by at most
+ * 15 %. Leg bounds are cached per query. A destination airport may be passed through (a
+ * through fare can make the longer itinerary cheaper). A final exact filter removes what the
+ * pruning, which keeps ties, let through. A cheapest-only mode (calendars) prunes on price
+ * alone. */
 #ifndef CT_SEARCH_SEARCH_H
 #define CT_SEARCH_SEARCH_H
 

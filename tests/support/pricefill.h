@@ -5,7 +5,8 @@
  * "hop" (a self-transfer combiner, GBP, fee 18.00); carriers get alliances a1/a2/a3 or none
  * by index; the agencies overlap on a third of the carriers; fares per market and class and
  * seats per dated leg are deterministic draws, with about one leg in ten missing from each
- * provider's feed and one carrier in six sold by nobody (schedule-only). Rates: USD 1, EUR 0.92, GBP 0.79, JPY 150. */
+ * provider's feed and one carrier in six sold by nobody (schedule-only). Rates: USD 1, EUR 0.92,
+ * GBP 0.79, JPY 150. */
 #ifndef CT_TEST_PRICEFILL_H
 #define CT_TEST_PRICEFILL_H
 

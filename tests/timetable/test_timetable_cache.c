@@ -114,7 +114,7 @@ static size_t assert_same_answers(const ct_timetable *a, const ct_timetable *b, 
             qn--;
             continue;
         }
-        ct_search_query q = {&o, 1, &d, 1, start + next_rand() % DAYS, (int)(next_rand() % 3),
+        ct_search_query q = {&o,  1, &d, 1, start + next_rand() % DAYS, (int)(next_rand() % 3),
                              NULL};
         ct_search_result ra, rb;
         assert_int_equal(ct_search_oneway(a, &q, &ra), CT_OK);
