@@ -96,3 +96,50 @@ for n in contrail-healthz contrail-autocomplete; do
   awk -v a="$(cat "$work/rps.$n")" -v b="$ng" -v n="$n" \
     'BEGIN { printf "ratio %-22s %.2f x nginx static\n", n, a / b }'
 done
+
+# ---- POST /api/v1/searches on the default world, priced by the sandbox providers' feeds ----
+# A second server runs the default sandbox world beside it (248 carriers, >= 50,000 legs a day)
+# and ingests the five providers' feeds for the next SEARCH_DAYS days (the timetable covers the
+# year); wrk then posts one-way searches rotating over hub pairs, metro areas and dates.
+SEARCH_DAYS=${SEARCH_DAYS:-10}
+smtp_port=$(free_port 12525)
+build/release/contrail serve --db "sqlite:$work/search.db" --port 0 --port-file "$work/port2" \
+  --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" --rate-limit-ip 0 \
+  --refdata-dir "$root/data/node_modules" --sandbox true --sandbox-dir "$work/sandbox" \
+  --sandbox-smtp-port "$smtp_port" --schedules-dir "$work/none" \
+  --timetable-cache "$work/timetable.bin" --ingest-days "$SEARCH_DAYS" --ingest-interval 3600 \
+  --price-history false --jwt-secret-file "$work/jwt.key" >"$work/contrail-search.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 300); do [ -s "$work/port2" ] && break; sleep 0.1; done
+s_port=$(cat "$work/port2")
+day() { date -u -d "+$1 days" +%F; }
+t0=$(date +%s)
+for _ in $(seq 1 1800); do # world generation, the timetable, then the feeds
+  done_=$(curl -s -X POST "http://127.0.0.1:$s_port/api/v1/searches" \
+    -d '{"slices":[{"origin":"ZRH","destination":"LHR","date":"'"$(day $((SEARCH_DAYS - 1)))"'"}],"limit":1}' |
+    grep -c amount_minor || true)
+  [ "$done_" -gt 0 ] && break
+  sleep 1
+done
+echo "default world priced for $SEARCH_DAYS days after $(($(date +%s) - t0)) s (sandbox start, timetable, feed sync)"
+{
+  echo 'local bodies = {'
+  for pair in LON:NYC FRA:JFK PAR:TYO ZRH:SIN LAX:SYD ORD:MIA GRU:LIS DXB:BOM HND:ICN MAD:BCN \
+    BSL:OSL YYZ:MEX CPT:NBO DEL:BKK AMS:SFO; do
+    for d in 2 4 6; do
+      printf "  '{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],\"currency\":\"EUR\",\"limit\":20}',\n" \
+        "${pair%:*}" "${pair#*:}" "$(day "$d")"
+    done
+  done
+  echo '}'
+  cat <<'LUA'
+local i = 0
+request = function()
+  i = i % #bodies + 1
+  return wrk.format("POST", "/api/v1/searches", {["Content-Type"] = "application/json"}, bodies[i])
+end
+LUA
+} >"$work/search.lua"
+run contrail-search-priced "http://127.0.0.1:$s_port/" "$work/search.lua"
+awk -v a="$(cat "$work/rps.contrail-search-priced")" -v b="$ng" \
+  'BEGIN { printf "ratio %-22s %.3f x nginx static\n", "contrail-search-priced", a / b }'

@@ -72,6 +72,7 @@ static void usage(FILE *out)
             "  --rate-limit-ip N  requests a minute per client IP, 0 = off (default 1200)\n"
             "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n"
             "  --ingest-interval N  seconds between incremental provider feed syncs (60)\n"
+            "  --ingest-days N    availability horizon in days from today (0: the timetable's)\n"
             "  --price-history B  record lowest-price changes (price_observation; true)\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
@@ -350,6 +351,7 @@ typedef struct schedule_loader {
     /* Prices: the world's providers (from world.json), fed into a pricebook over the
      * loaded timetable by the ingest thread. All owned; freed at exit after ct_ingest_free. */
     ct_ingest_config ingest_cfg;
+    int ingest_days; /* availability horizon from today; 0: the whole timetable */
     ct_pricebook *pricebook;
     ct_ingest *ingest;
     ct_bus *bus;
@@ -385,6 +387,11 @@ static void start_prices(schedule_loader *l)
         return;
     }
     l->ingest_cfg.bus = l->bus;
+    if (l->ingest_days > 0) {
+        int64_t today = (int64_t)(time(NULL) / 86400);
+        l->ingest_cfg.from_day = today;
+        l->ingest_cfg.to_day = today + l->ingest_days - 1;
+    }
     if (ct_ingest_new(l->pricebook, &l->ingest_cfg, &l->ingest) != CT_OK ||
         ct_ingest_start(l->ingest) != CT_OK) {
         ct_log(CT_LOG_ERROR, "prices.failed", "error", "cannot start ingestion", NULL);
@@ -638,6 +645,12 @@ static int cmd_serve(const ct_config *cfg)
         fprintf(stderr, "contrail: %s\n", err);
         goto cleanup;
     }
+    long ingest_days = 0;
+    if (ct_config_get_int(cfg, "ingest_days", 0, 0, 730, &ingest_days, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        goto cleanup;
+    }
+    loader.ingest_days = (int)ingest_days;
     const char *history = ct_config_get(cfg, "price_history", "true");
     loader.ingest_cfg.interval_s = (int)interval;
     loader.ingest_cfg.history =
