@@ -43,6 +43,8 @@ typedef struct ct_app {
     /* Provider prices over that timetable (fares/pricebook.h); NULL while none are ingested
      * (searches are then schedule-only). Set once, owned by the caller. */
     _Atomic(ct_pricebook *) pricebook;
+    /* The feed ingestion filling it (statistics for /metrics); NULL when none. */
+    _Atomic(struct ct_ingest *) ingest;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

@@ -3,10 +3,13 @@
  * /healthz answers 200 while the process serves at all. /readyz answers 200 only when the
  * app is ready (started, not shutting down), the reference data is loaded and the database
  * answers a query; otherwise 503 with the failing check named. */
+#include <stddef.h>
 #include <string.h>
 
 #include "api/api_internal.h"
 #include "base/alloc.h"
+#include "base/strbuf.h"
+#include "ingest/ingest.h"
 #include "http/problem.h"
 
 void ct__api_healthz(ct_http_req *req, ct_api_call *call)
@@ -39,16 +42,72 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
                                  (int)ct_refdata_airport_count(app->refdata)));
 }
 
+/* Feed ingestion and pricebook gauges and counters, appended to the HTTP metrics. */
+static void ingest_metrics(ct_app *app, ct_strbuf *out)
+{
+    ct_ingest *ing = atomic_load(&app->ingest);
+    ct_pricebook *pb = atomic_load(&app->pricebook);
+    if (pb != NULL)
+        ct_strbuf_printf(out,
+                         "# HELP contrail_pricebook_seat_bytes Memory of the seat tables.\n"
+                         "# TYPE contrail_pricebook_seat_bytes gauge\n"
+                         "contrail_pricebook_seat_bytes %zu\n",
+                         ct_pricebook_seat_bytes(pb));
+    if (ing == NULL)
+        return;
+    ct_ingest_stats st[CT_MAX_PROVIDERS];
+    int n = ct_ingest_stats_get(ing, st, CT_MAX_PROVIDERS);
+    static const struct {
+        const char *name, *type, *help;
+        size_t offset;
+    } series[] = {
+        {"contrail_ingest_fare_records_total", "counter", "Fare records applied.",
+         offsetof(ct_ingest_stats, fares_applied)},
+        {"contrail_ingest_seat_records_total", "counter", "Availability records applied.",
+         offsetof(ct_ingest_stats, seats_applied)},
+        {"contrail_ingest_rejected_total", "counter", "Feed records rejected by validation.",
+         offsetof(ct_ingest_stats, rejected)},
+        {"contrail_ingest_requests_total", "counter", "Feed requests sent (retries included).",
+         offsetof(ct_ingest_stats, requests)},
+        {"contrail_ingest_retries_total", "counter", "Feed requests retried.",
+         offsetof(ct_ingest_stats, retries)},
+        {"contrail_ingest_failures_total", "counter", "Provider syncs given up.",
+         offsetof(ct_ingest_stats, failures)},
+    };
+    for (size_t k = 0; k < sizeof(series) / sizeof(series[0]); k++) {
+        ct_strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", series[k].name, series[k].help,
+                         series[k].name, series[k].type);
+        for (int i = 0; i < n; i++) {
+            uint64_t v;
+            memcpy(&v, (const char *)&st[i] + series[k].offset, sizeof(v));
+            ct_strbuf_printf(out, "%s{provider=\"%s\"} %llu\n", series[k].name, st[i].name,
+                             (unsigned long long)v);
+        }
+    }
+    ct_strbuf_printf(out, "# HELP contrail_ingest_last_sync_seconds Unix time of the last "
+                          "successful sync.\n# TYPE contrail_ingest_last_sync_seconds gauge\n");
+    for (int i = 0; i < n; i++)
+        ct_strbuf_printf(out, "contrail_ingest_last_sync_seconds{provider=\"%s\"} %lld\n",
+                         st[i].name, (long long)st[i].last_sync);
+}
+
 void ct__api_metrics(ct_http_req *req, ct_api_call *call)
 {
     ct_app *app = call->app;
     char *text = ct_http_metrics_text(app->router);
-    if (text == NULL) {
+    ct_strbuf out;
+    ct_strbuf_init(&out, 1 << 20);
+    if (text == NULL || ct_strbuf_puts(&out, text) != CT_OK) {
+        ct_free(text);
+        ct_strbuf_free(&out);
         ct_http_problem(req, 500, "Internal error", "out of memory");
         return;
     }
-    ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
     ct_free(text);
+    ingest_metrics(app, &out);
+    ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
+                  out.len);
+    ct_strbuf_free(&out);
 }
 
 void ct__api_openapi(ct_http_req *req, ct_api_call *call)

@@ -398,6 +398,7 @@ static void start_prices(schedule_loader *l)
         return;
     }
     atomic_store(&l->app->pricebook, l->pricebook);
+    atomic_store(&l->app->ingest, l->ingest);
     char n[16];
     snprintf(n, sizeof(n), "%d", l->ingest_cfg.nproviders);
     ct_log(CT_LOG_INFO, "prices.ingesting", "providers", n, NULL);
@@ -406,8 +407,10 @@ static void start_prices(schedule_loader *l)
 /* Stops ingestion before the pricebook and the timetable it reads go away. */
 static void stop_prices(schedule_loader *l)
 {
-    if (l->app != NULL)
+    if (l->app != NULL) {
         atomic_store(&l->app->pricebook, NULL);
+        atomic_store(&l->app->ingest, NULL);
+    }
     ct_ingest_free(l->ingest);
     ct_pricebook_free(l->pricebook);
     ct_bus_free(l->bus);

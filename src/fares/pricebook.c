@@ -29,7 +29,9 @@ struct ct_pricebook {
     uint32_t *mvals;
     size_t mcap;
     int16_t carrier_of[37 * 37]; /* designator -> timetable carrier index, -1 */
-    uint32_t *seats[CT_MAX_PROVIDERS];
+    ct_pb_seat_table *_Atomic seats[CT_MAX_PROVIDERS];
+    ct_pb_seat_table *retired[64]; /* replaced tables, freed with the pricebook */
+    int nretired;
     pthread_mutex_t mu;
     _Atomic uint64_t cur;
     ct_pb_snapshot *_Atomic slot[SLOTS];
@@ -194,6 +196,73 @@ fail:
     return CT_NOMEM;
 }
 
+static void seat_table_free(ct_pb_seat_table *t)
+{
+    if (t == NULL)
+        return;
+    ct_free(t->sold);
+    ct_free(t->rank);
+    ct_free(t->words);
+    ct_free(t);
+}
+
+/* A seat table for the legs of the carriers in `sells`, words copied from `old` (may be
+ * NULL) where it had the leg, CT_SEATS_UNKNOWN elsewhere. */
+static ct_pb_seat_table *seat_table_build(const ct_timetable *tt, const uint8_t *sells,
+                                          const ct_pb_seat_table *old)
+{
+    size_t nblocks = tt->nlegs / 64 + 1;
+    ct_pb_seat_table *t = ct_calloc(1, sizeof(*t));
+    if (t == NULL)
+        return NULL;
+    t->sold = ct_calloc(nblocks, sizeof(uint64_t));
+    t->rank = ct_malloc(nblocks * sizeof(uint32_t));
+    if (t->sold == NULL || t->rank == NULL)
+        goto fail;
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        if (sells[tt->legs[i].carrier])
+            t->sold[i >> 6] |= (uint64_t)1 << (i & 63);
+    }
+    size_t n = 0;
+    for (size_t b = 0; b < nblocks; b++) {
+        t->rank[b] = (uint32_t)n;
+        n += (size_t)__builtin_popcountll(t->sold[b]);
+    }
+    t->nwords = n;
+    t->words = ct_malloc((n ? n : 1) * sizeof(uint32_t));
+    if (t->words == NULL)
+        goto fail;
+    memset(t->words, 0xff, (n ? n : 1) * sizeof(uint32_t));
+    if (old != NULL) {
+        ct_pb_view v = {0};
+        v.seats[0] = old;
+        for (size_t i = 0; i < tt->nlegs; i++) {
+            uint64_t bit = (uint64_t)1 << (i & 63);
+            if (!(t->sold[i >> 6] & bit))
+                continue;
+            uint32_t w = ct_pb_seats(&v, 0, i);
+            if (w != CT_SEATS_UNKNOWN)
+                t->words[t->rank[i >> 6] +
+                         (size_t)__builtin_popcountll(t->sold[i >> 6] & (bit - 1))] = w;
+        }
+    }
+    return t;
+fail:
+    seat_table_free(t);
+    return NULL;
+}
+
+size_t ct_pricebook_seat_bytes(const ct_pricebook *pb)
+{
+    size_t bytes = 0, nblocks = pb->tt->nlegs / 64 + 1;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        const ct_pb_seat_table *t = atomic_load(&((ct_pricebook *)pb)->seats[p]);
+        if (t != NULL)
+            bytes += nblocks * (sizeof(uint64_t) + sizeof(uint32_t)) + t->nwords * 4;
+    }
+    return bytes;
+}
+
 void ct_pricebook_free(ct_pricebook *pb)
 {
     if (pb == NULL)
@@ -202,7 +271,9 @@ void ct_pricebook_free(ct_pricebook *pb)
         snapshot_free(atomic_load(&pb->slot[i]));
     snapshot_free(pb->pending);
     for (int p = 0; p < CT_MAX_PROVIDERS; p++)
-        ct_free(pb->seats[p]);
+        seat_table_free(atomic_load(&pb->seats[p]));
+    for (int i = 0; i < pb->nretired; i++)
+        seat_table_free(pb->retired[i]);
     ct_free(pb->market);
     ct_free(pb->mkeys);
     ct_free(pb->mvals);
@@ -235,7 +306,7 @@ void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *v)
     v->market = pb->market;
     v->nmarkets = pb->nmarkets;
     for (int p = 0; p < v->snap->nproviders; p++)
-        v->seats[p] = pb->seats[p];
+        v->seats[p] = atomic_load(&pb->seats[p]);
 }
 
 void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *v)
@@ -249,11 +320,6 @@ void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *v)
     v->snap = NULL;
 }
 
-uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
-{
-    const uint32_t *a = v->seats[p];
-    return a == NULL ? CT_SEATS_UNKNOWN : __atomic_load_n(&a[leg], __ATOMIC_RELAXED);
-}
 
 /* ---- writers ---- */
 
@@ -358,13 +424,6 @@ ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int
     if (p == s->nproviders) {
         if (p == CT_MAX_PROVIDERS)
             return CT_INVALID;
-        size_t n = pb->tt->nlegs ? pb->tt->nlegs : 1;
-        if (pb->seats[p] == NULL) {
-            pb->seats[p] = ct_malloc(n * sizeof(uint32_t));
-            if (pb->seats[p] == NULL)
-                return CT_NOMEM;
-            memset(pb->seats[p], 0xff, n * sizeof(uint32_t));
-        }
         s->providers[p].sells = ct_calloc(pb->tt->ncarriers ? pb->tt->ncarriers : 1, 1);
         if (s->providers[p].sells == NULL)
             return CT_NOMEM;
@@ -385,12 +444,32 @@ ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)
         return CT_NOMEM;
     if (id < 0 || id >= s->nproviders)
         return CT_INVALID;
-    memset(s->providers[id].sells, 0, pb->tt->ncarriers);
+    size_t nc = pb->tt->ncarriers;
+    uint8_t *want = ct_calloc(nc ? nc : 1, 1);
+    if (want == NULL)
+        return CT_NOMEM;
     for (size_t i = 0; i < n; i++) {
         int c = carrier_index(pb, carriers[i]);
         if (c >= 0)
-            s->providers[id].sells[c] = 1;
+            want[c] = 1;
     }
+    ct_pb_seat_table *old = atomic_load(&pb->seats[id]);
+    if (old == NULL || memcmp(want, s->providers[id].sells, nc) != 0) {
+        if (old != NULL && pb->nretired == 64) {
+            ct_free(want);
+            return CT_AGAIN; /* the sold set changed 64 times: refuse rather than grow */
+        }
+        ct_pb_seat_table *t = seat_table_build(pb->tt, want, old);
+        if (t == NULL) {
+            ct_free(want);
+            return CT_NOMEM;
+        }
+        atomic_store(&pb->seats[id], t);
+        if (old != NULL)
+            pb->retired[pb->nretired++] = old;
+    }
+    memcpy(s->providers[id].sells, want, nc);
+    ct_free(want);
     return CT_OK;
 }
 
@@ -508,8 +587,9 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     *changed = 0;
     const ct_timetable *tt = pb->tt;
     int c = carrier_index(pb, carrier), a = ct_timetable_airport(tt, origin);
-    if (id < 0 || id >= CT_MAX_PROVIDERS || pb->seats[id] == NULL)
-        return CT_INVALID;
+    ct_pb_seat_table *t = id >= 0 && id < CT_MAX_PROVIDERS ? atomic_load(&pb->seats[id]) : NULL;
+    if (t == NULL)
+        return CT_INVALID; /* no such provider, or its carriers are not known yet */
     if (c < 0 || a < 0)
         return CT_OK;
     uint32_t lo = tt->first[a], hi = tt->first[a + 1];
@@ -523,8 +603,12 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     for (; lo < tt->first[a + 1] && tt->legs[lo].dep == dep_utc_min; lo++) {
         const ct_leg *l = &tt->legs[lo];
         if (l->carrier == c && l->number == number) {
+            uint64_t bit = (uint64_t)1 << (lo & 63);
+            if (!(t->sold[lo >> 6] & bit))
+                return CT_OK; /* a carrier it does not list as sold */
+            size_t slot = t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
             uint32_t w = ct_seats_pack(seats);
-            uint32_t old = __atomic_exchange_n(&pb->seats[id][lo], w, __ATOMIC_RELAXED);
+            uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
             *known = 1;
             *changed = old != w;
             return CT_OK;

@@ -9,8 +9,11 @@
  *   - a market table built from the timetable: every (carrier, origin, destination) that has
  *     a leg gets a market id, and market[leg] maps each dated leg to it;
  *   - per provider, amount[market][class] in the provider's minor units (-1: not filed);
- *   - per provider, seats[leg]: eight 4-bit seat counts packed in one 32-bit word (class c
- *     in bits 4c..4c+3), CT_SEATS_UNKNOWN when the feed did not list the leg;
+ *   - per provider, the seats of every dated leg of a carrier it sells: eight 4-bit seat
+ *     counts packed in one 32-bit word (class c in bits 4c..4c+3), CT_SEATS_UNKNOWN until
+ *     the feed lists the leg. Only legs of sold carriers have a word (a bitmap over the legs
+ *     with a rank per 64 legs finds it), so an airline selling one alliance costs a fraction
+ *     of a combiner selling everything;
  *   - carrier alliances (cooperation: same carrier, or both in one alliance), the carriers
  *     each provider sells, and units per USD for each currency.
  *
@@ -94,12 +97,21 @@ typedef struct ct_pb_snapshot {
     int64_t released;
 } ct_pb_snapshot;
 
-/* The view a search holds: the snapshot plus the live seat arrays and market map. */
+/* A provider's seat words: legs[i] is sold when bit i of `sold` is set; its word is then
+ * words[rank[i / 64] + (set bits of sold[i / 64] below i)]. Immutable but for the words. */
+typedef struct ct_pb_seat_table {
+    uint64_t *sold;
+    uint32_t *rank;
+    uint32_t *words; /* atomic */
+    size_t nwords;
+} ct_pb_seat_table;
+
+/* The view a search holds: the snapshot plus the live seat tables and market map. */
 typedef struct ct_pb_view {
     const ct_timetable *tt;
     const ct_pb_snapshot *snap;
-    const uint32_t *market;            /* per leg index */
-    uint32_t *seats[CT_MAX_PROVIDERS]; /* per provider: per leg (atomic words), or NULL */
+    const uint32_t *market;                          /* per leg index */
+    const ct_pb_seat_table *seats[CT_MAX_PROVIDERS]; /* per provider, or NULL */
     size_t nmarkets;
 } ct_pb_view;
 
@@ -114,8 +126,21 @@ const ct_timetable *ct_pricebook_timetable(const ct_pricebook *pb);
 void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *view);
 void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *view);
 
-/* Seats word of provider p on leg index i (atomic load). */
-uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg);
+/* Seats word of provider p on leg index i (atomic load); CT_SEATS_UNKNOWN when it has none. */
+static inline uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
+{
+    const ct_pb_seat_table *t = v->seats[p];
+    if (t == NULL)
+        return CT_SEATS_UNKNOWN;
+    uint64_t w = t->sold[leg >> 6], bit = (uint64_t)1 << (leg & 63);
+    if (!(w & bit))
+        return CT_SEATS_UNKNOWN;
+    size_t slot = t->rank[leg >> 6] + (size_t)__builtin_popcountll(w & (bit - 1));
+    return __atomic_load_n(&t->words[slot], __ATOMIC_RELAXED);
+}
+
+/* Bytes the seat tables take (all providers). */
+size_t ct_pricebook_seat_bytes(const ct_pricebook *pb);
 
 /* ---- writers: every call below happens between begin and commit ---- */
 
@@ -126,7 +151,9 @@ ct_status ct_pricebook_commit(ct_pricebook *pb);
 
 /* Registers or updates a provider by name; *id receives its index. */
 ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int *id);
-/* Replaces the carriers provider `id` sells (designators; unknown ones are ignored). */
+/* Replaces the carriers provider `id` sells (designators; unknown ones are ignored). When
+ * the set changes, the provider's seat table is rebuilt for the new set (words of legs in
+ * both kept) and published at once; the old table lives until the pricebook is freed. */
 ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)[4], size_t n);
 /* Sets a carrier's alliance by name ("star", "sky", ... any string; NULL/"" = none). */
 ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const char *alliance);

@@ -1,0 +1,265 @@
+/* test_pricebook.c: the pricebook's writers and readers.
+ *
+ * Over the small sandbox world's timetable: fares and seats put are read back; a provider's
+ * seat table covers exactly the legs of the carriers it sells and is rebuilt, words kept,
+ * when that set changes; a batch becomes visible at commit and not before; and with one
+ * writer republishing snapshots and rewriting seat words while four readers acquire views,
+ * every reader sees whole snapshots (a version's fares all equal its version) and whole seat
+ * words, and every replaced snapshot is freed (AddressSanitizer checks leaks). */
+#include "ct_test.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/timeutil.h"
+#include "fares/pricebook.h"
+#include "sandbox/sandbox_data.h"
+#include "sandbox/ssim_write.h"
+#include "testsupport.h"
+#include "timetable/timetable.h"
+
+static sb_data world;
+static ct_timetable *tt;
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    int64_t start;
+    ct_date_parse("2026-11-23", &start);
+    char err[256];
+    sb_world_params p = {3, start, SB_WORLD_SMALL, ts_refdata_dir()};
+    if (sb_data_open(&p, &world, err, sizeof(err)))
+        fail_msg("world: %s", err);
+    ts_tempdir(dir, sizeof(dir));
+    sb_ssim_stats st = {0};
+    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
+        fail_msg("ssim");
+    static char names[64][300];
+    const char *paths[64];
+    int n = 0;
+    for (int c = 0; c < world.world->ncarriers && n < 64; c++, n++) {
+        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
+        paths[n] = names[n];
+    }
+    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 30, &tt, NULL))
+        fail_msg("timetable");
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ct_timetable_free(tt);
+    sb_data_close(&world);
+    ts_rmtree(dir);
+    return 0;
+}
+
+static const char *iata(uint16_t a)
+{
+    return ct_refdata_airport_at(tt->rd, a)->iata;
+}
+
+static int add_provider(ct_pricebook *pb, const char *name, const char (*sold)[4], size_t n)
+{
+    ct_provider_desc d = {"", CT_PROVIDER_AGENCY, "EUR", 2, 1200, 0};
+    snprintf(d.name, sizeof(d.name), "%s", name);
+    int id = -1;
+    ct_pricebook_begin(pb);
+    assert_int_equal(ct_pricebook_provider(pb, &d, &id), CT_OK);
+    assert_int_equal(ct_pricebook_set_sold(pb, id, sold, n), CT_OK);
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    return id;
+}
+
+static void put_and_read_back(void **state)
+{
+    (void)state;
+    ct_pricebook *pb;
+    assert_int_equal(ct_pricebook_new(tt, &pb), CT_OK);
+    assert_true(tt->ncarriers >= 2);
+    char sold[1][4];
+    memcpy(sold[0], tt->carriers[0], 4);
+    int id = add_provider(pb, "one", (const char(*)[4])sold, 1);
+    /* Only carrier 0's legs have words. */
+    size_t legs0 = 0;
+    for (size_t i = 0; i < tt->nlegs; i++)
+        legs0 += tt->legs[i].carrier == 0;
+    assert_int_equal(ct_pricebook_seat_bytes(pb), (tt->nlegs / 64 + 1) * 12 + legs0 * 4);
+    int seats[CT_NCLASSES] = {9, 9, 7, 5, 3, 0, 4, 2};
+    int put = 0, refused = 0;
+    ct_pricebook_begin(pb);
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        const ct_leg *l = &tt->legs[i];
+        int known, changed;
+        assert_int_equal(ct_pricebook_put_seats(pb, id, tt->carriers[l->carrier], l->number,
+                                                iata(l->from), l->dep, seats, &known, &changed),
+                         CT_OK);
+        put += known;
+        refused += !known;
+        assert_int_equal(changed, known);
+        int32_t amount[CT_NCLASSES] = {800, 640, 496, 384, 288, 208, 2560, 1840};
+        assert_int_equal(ct_pricebook_put_fare(pb, id, tt->carriers[l->carrier], iata(l->from),
+                                               iata(l->to), amount, &known),
+                         CT_OK);
+    }
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    assert_int_equal(put, (int)legs0);
+    assert_true(refused > 0); /* other carriers' legs have no word here */
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        uint32_t w = ct_pb_seats(&v, id, i);
+        if (tt->legs[i].carrier != 0) {
+            assert_int_equal(w, CT_SEATS_UNKNOWN);
+            continue;
+        }
+        for (int c = 0; c < CT_NCLASSES; c++)
+            assert_int_equal(ct_seats_of(w, c), seats[c]);
+        assert_int_equal(v.snap->providers[id].amount[v.market[i]][3], 384);
+    }
+    ct_pricebook_release(pb, &v);
+    /* Selling a second carrier rebuilds the table and keeps the words it had. */
+    char two[2][4];
+    memcpy(two[0], tt->carriers[0], 4);
+    memcpy(two[1], tt->carriers[1], 4);
+    ct_pricebook_begin(pb);
+    assert_int_equal(ct_pricebook_set_sold(pb, id, (const char(*)[4])two, 2), CT_OK);
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    ct_pricebook_acquire(pb, &v);
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        uint32_t w = ct_pb_seats(&v, id, i);
+        if (tt->legs[i].carrier == 0)
+            assert_int_equal(ct_seats_of(w, 2), 7);
+        else
+            assert_int_equal(w, CT_SEATS_UNKNOWN); /* carrier 1: a word, nothing in it yet */
+    }
+    assert_true(v.snap->providers[id].sells[1]);
+    ct_pricebook_release(pb, &v);
+    ct_pricebook_free(pb);
+}
+
+static void a_batch_is_visible_at_commit(void **state)
+{
+    (void)state;
+    ct_pricebook *pb;
+    assert_int_equal(ct_pricebook_new(tt, &pb), CT_OK);
+    ct_pb_view before;
+    ct_pricebook_acquire(pb, &before);
+    assert_int_equal(before.snap->nproviders, 0);
+    ct_provider_desc d = {"late", CT_PROVIDER_AIRLINE, "USD", 2, 0, 0};
+    int id;
+    ct_pricebook_begin(pb);
+    assert_int_equal(ct_pricebook_provider(pb, &d, &id), CT_OK);
+    assert_int_equal(ct_pricebook_set_rate(pb, "USD", 1.0), CT_OK);
+    ct_pb_view during;
+    ct_pricebook_acquire(pb, &during); /* readers do not wait for the writer */
+    assert_int_equal(during.snap->nproviders, 0);
+    ct_pricebook_release(pb, &during);
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    ct_pb_view after;
+    ct_pricebook_acquire(pb, &after);
+    assert_int_equal(after.snap->nproviders, 1);
+    assert_true(after.snap->version > before.snap->version);
+    assert_int_equal(before.snap->nproviders, 0); /* a held view keeps its snapshot */
+    ct_pricebook_release(pb, &before);
+    ct_pricebook_release(pb, &after);
+    ct_pricebook_free(pb);
+}
+
+/* ---- one writer, four readers ---- */
+
+static ct_pricebook *shared;
+static atomic_int stop_readers;
+static atomic_long views_checked;
+
+static void *reader(void *arg)
+{
+    (void)arg;
+    while (!atomic_load(&stop_readers)) {
+        ct_pb_view v;
+        ct_pricebook_acquire(shared, &v);
+        const ct_pb_provider *p = &v.snap->providers[0];
+        if (p->amount != NULL) {
+            /* The writer files every market at 100 x the version it publishes: one snapshot
+             * never mixes two versions. */
+            int32_t first = p->amount[0][0];
+            for (size_t m = 0; m < v.nmarkets; m++) {
+                if (p->amount[m][0] != first || p->amount[m][7] != first)
+                    fail_msg("a torn snapshot");
+            }
+        }
+        for (size_t i = 0; i < tt->nlegs; i += 97) {
+            uint32_t w = ct_pb_seats(&v, 0, i);
+            if (w != CT_SEATS_UNKNOWN && ct_seats_of(w, 0) != ct_seats_of(w, 7))
+                fail_msg("a torn seat word"); /* every word has eight equal counts */
+        }
+        ct_pricebook_release(shared, &v);
+        atomic_fetch_add(&views_checked, 1);
+    }
+    return NULL;
+}
+
+static void readers_never_see_half_an_update(void **state)
+{
+    (void)state;
+    assert_int_equal(ct_pricebook_new(tt, &shared), CT_OK);
+    char(*all)[4] = (char(*)[4])tt->carriers;
+    int id = add_provider(shared, "busy", (const char(*)[4])all, tt->ncarriers);
+    pthread_t th[4];
+    for (int i = 0; i < 4; i++)
+        pthread_create(&th[i], NULL, reader, NULL);
+    for (int round = 1; round <= 200; round++) {
+        ct_pricebook_begin(shared);
+        int32_t amount[CT_NCLASSES];
+        for (int c = 0; c < CT_NCLASSES; c++)
+            amount[c] = round * 100;
+        int known, changed;
+        for (size_t i = 0; i < tt->nlegs; i++) {
+            const ct_leg *l = &tt->legs[i];
+            if (round == 1 || i % 50 == 0)
+                assert_int_equal(ct_pricebook_put_fare(shared, id, tt->carriers[l->carrier],
+                                                       iata(l->from), iata(l->to), amount, &known),
+                                 CT_OK);
+            int seats[CT_NCLASSES];
+            for (int c = 0; c < CT_NCLASSES; c++)
+                seats[c] = round % 10;
+            if (i % 7 == (size_t)round % 7)
+                assert_int_equal(ct_pricebook_put_seats(shared, id, tt->carriers[l->carrier],
+                                                        l->number, iata(l->from), l->dep, seats,
+                                                        &known, &changed),
+                                 CT_OK);
+        }
+        if (round > 1) { /* every other market too, so the whole snapshot is one version */
+            ct_pb_view v;
+            ct_pricebook_acquire(shared, &v);
+            size_t nm = v.nmarkets;
+            ct_pricebook_release(shared, &v);
+            for (size_t i = 0; i < tt->nlegs && nm > 0; i++) {
+                const ct_leg *l = &tt->legs[i];
+                assert_int_equal(ct_pricebook_put_fare(shared, id, tt->carriers[l->carrier],
+                                                       iata(l->from), iata(l->to), amount, &known),
+                                 CT_OK);
+            }
+        }
+        assert_int_equal(ct_pricebook_commit(shared), CT_OK);
+    }
+    atomic_store(&stop_readers, 1);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    assert_true(atomic_load(&views_checked) > 100);
+    ct_pricebook_free(shared); /* with ASan: every replaced snapshot was freed on the way */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(put_and_read_back),
+        cmocka_unit_test(a_batch_is_visible_at_commit),
+        cmocka_unit_test(readers_never_see_half_an_update),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
