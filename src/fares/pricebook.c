@@ -320,7 +320,6 @@ void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *v)
     v->snap = NULL;
 }
 
-
 /* ---- writers ---- */
 
 static ct_pb_snapshot *current(ct_pricebook *pb)
@@ -606,7 +605,8 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
             uint64_t bit = (uint64_t)1 << (lo & 63);
             if (!(t->sold[lo >> 6] & bit))
                 return CT_OK; /* a carrier it does not list as sold */
-            size_t slot = t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
+            size_t slot =
+                t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
             uint32_t w = ct_seats_pack(seats);
             uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
             *known = 1;
