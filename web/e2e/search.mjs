@@ -195,9 +195,16 @@ async function main(state) {
     assert(values.length > 0, 'no stops options');
     fewest = values[0];
     for (const v of values.slice(1)) {
+      // Each change re-renders the results and the filters: wait for it before the next one.
       const box = stopsBoxes.and(page.locator(`[value="${v}"]`));
-      if ((await box.count()) > 0 && (await box.isChecked())) await box.uncheck();
-      await page.waitForTimeout(300);
+      if ((await box.count()) === 0 || !(await box.isChecked())) continue;
+      await box.uncheck();
+      await page.waitForFunction((gone) => {
+        const p = new URL(location.href).searchParams.get('stops');
+        return p !== null && !p.split(',').includes(gone);
+      }, v);
+      await page.waitForLoadState('networkidle'); // the new results, and the filters drawn from them
+      await waitForResults(page);
     }
     if (values.length > 1)
       await page.waitForFunction((want) => new URL(location.href).searchParams.get('stops') === want, fewest);

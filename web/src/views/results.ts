@@ -364,11 +364,15 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
                 value: String(it.value),
                 checked: selected ? selected.includes(it.value) : allByDefault,
                 onchange: (e: Event) => {
-                  const on = (e.target as HTMLInputElement).checked;
-                  const cur = new Set<T>(selected ?? (allByDefault ? items.map((x) => x.value) : []));
-                  if (on) cur.add(it.value);
-                  else cur.delete(it.value);
-                  const list = items.map((x) => x.value).filter((v) => cur.has(v));
+                  // The group's boxes as they are now (not as they were drawn: several changes
+                  // can happen before the panel is drawn again).
+                  const group = (e.target as HTMLElement).closest('fieldset');
+                  const on = new Set(
+                    Array.from(group?.querySelectorAll<HTMLInputElement>('input[type="checkbox"]') ?? [])
+                      .filter((b) => b.checked)
+                      .map((b) => b.value),
+                  );
+                  const list = items.map((x) => x.value).filter((v) => on.has(String(v)));
                   onChange(allByDefault ? (list.length === items.length ? null : list) : list.length === 0 ? null : list);
                 },
               }),
