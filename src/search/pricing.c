@@ -37,6 +37,7 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     c->class_lo = cabin == CT_CABIN_BUSINESS ? 6 : 0;
     c->class_hi = cabin == CT_CABIN_BUSINESS ? 7 : 5;
     snprintf(c->currency, sizeof(c->currency), "%s", currency);
+    c->only_provider = -1;
     c->minor_digits = ct_currency_minor_digits(currency);
     if (v == NULL)
         return CT_OK;
@@ -100,13 +101,30 @@ int ct_price_leg_known(const ct_price_ctx *c, const ct_leg *l)
     return 0;
 }
 
+int ct_price_group(const ct_price_ctx *c, uint16_t carrier)
+{
+    if (c == NULL || c->view == NULL)
+        return 0;
+    uint8_t a = c->view->snap->alliance[carrier];
+    return a != 0 ? a : 256 + carrier;
+}
+
+static int provider_allowed(const ct_price_ctx *c, int p)
+{
+    return c->only_provider < 0 || c->only_provider == p;
+}
+
 double ct_price_leg_bound(const ct_price_ctx *c, const ct_leg *l)
 {
     if (c == NULL || c->view == NULL)
         return INFINITY;
+    if (c->only_group != 0 && ct_price_group(c, l->carrier) != c->only_group)
+        return INFINITY;
     size_t i = (size_t)(l - c->view->tt->legs);
     double best = INFINITY;
     for (int p = 0; p < c->nproviders; p++) {
+        if (!provider_allowed(c, p))
+            continue;
         int64_t a = leg_amount(c, p, l, i);
         if (a >= 0 && (double)a * c->conv[p] < best)
             best = (double)a * c->conv[p];
@@ -171,14 +189,20 @@ int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int
     }
     if (c == NULL || c->view == NULL)
         return CT_PRICE_UNKNOWN;
+    int restricted = c->only_provider >= 0 || c->only_group != 0;
     for (int i = 0; i < n; i++) {
         if (!ct_price_leg_known(c, legs[i]))
-            return CT_PRICE_UNKNOWN; /* a schedule-only leg: no price, any carriers connect */
+            return restricted ? -1 : CT_PRICE_UNKNOWN; /* schedule-only: any carriers connect */
+        if (c->only_group != 0 && ct_price_group(c, legs[i]->carrier) != c->only_group)
+            return -1;
     }
     int64_t best = -1;
     for (int p = 0; p < c->nproviders; p++) {
-        int64_t s = ct_price_slice_provider(c, p, legs, n, NULL);
-        if (s < 0)
+        if (!provider_allowed(c, p))
+            continue;
+        int one = 0;
+        int64_t s = ct_price_slice_provider(c, p, legs, n, &one);
+        if (s < 0 || (c->only_group != 0 && !one))
             continue;
         int64_t t = ct_price_total(c, p, s);
         if (per_provider != NULL)

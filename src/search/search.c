@@ -110,6 +110,9 @@ static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
  * dropped: dominated by something found (or, cheapest-only, dearer than the best found). */
 static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
 {
+    if (price == CT_PRICE_UNKNOWN && s->pc != NULL &&
+        (s->pc->only_provider >= 0 || s->pc->only_group != 0))
+        return 1; /* restricted: only what that provider sells counts */
     if (s->cheapest)
         return price == CT_PRICE_UNKNOWN || price > s->best_price;
     return stair_dominated(&s->found_by_stops[level], arr, price);
@@ -119,7 +122,7 @@ static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
  * least nothing): payers x (0.85 x the legs' lowest amounts + the lowest fee) - slack. */
 static int64_t price_bound(const search_state *s, const double *leg_bounds, int n)
 {
-    if (s->pc == NULL)
+    if (s->pc == NULL || s->pc->ignore_price)
         return CT_PRICE_UNKNOWN;
     double sum = 0;
     for (int i = 0; i < n; i++) {
@@ -213,6 +216,8 @@ static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
     int64_t price = ct_price_itinerary(s->pc, legs, n, NULL);
     if (price < 0)
         return CT_OK; /* no provider sells it */
+    if (s->pc != NULL && s->pc->ignore_price)
+        price = CT_PRICE_UNKNOWN;
     ct_itinerary it = {n, {NULL, NULL, NULL}, legs[0]->dep, legs[n - 1]->arr, price};
     for (int i = 0; i < n; i++)
         it.legs[i] = legs[i];

@@ -67,6 +67,12 @@ typedef struct ct_price_ctx {
     double conv[CT_MAX_PROVIDERS]; /* provider minor unit -> requested minor unit; 0: no rate */
     double max_conv;
     int64_t min_fee; /* smallest converted fee per passenger */
+    /* Restrictions for trip combination (trip.c); ct_price_ctx_init clears them. With either
+     * set, only itineraries that provider sells (in that one-ticket group) are priced, and
+     * every other itinerary, schedule-only ones included, is invalid. */
+    int only_provider; /* -1: every provider */
+    int only_group;    /* 0: any; else a ct_price_group value */
+    int ignore_price;  /* 1: validity as priced, but every price counts as unknown (equal) */
 } ct_price_ctx;
 
 typedef struct ct_search_query {
@@ -124,6 +130,9 @@ int ct_price_leg_known(const ct_price_ctx *c, const ct_leg *l);
 /* The lowest per-passenger amount any provider asks for the leg, converted (a bound:
  * through fares lower it at most to 85 %); INFINITY when none. */
 double ct_price_leg_bound(const ct_price_ctx *c, const ct_leg *l);
+/* The one-ticket group of a carrier: its alliance id (1..255), or 256 + its index when it
+ * belongs to none (it then cooperates only with itself). 0 without a pricebook. */
+int ct_price_group(const ct_price_ctx *c, uint16_t carrier);
 /* 1 when the carriers of consecutive legs a, b do not cooperate (a self-transfer). */
 int ct_price_self_transfer(const ct_price_ctx *c, const ct_leg *a, const ct_leg *b);
 /* Provider p's per-passenger price of one slice in its minor units (-1: not sold);

@@ -86,6 +86,12 @@ static void trip_stats(const ct_price_ctx *pc, ct_trip *t)
     }
 }
 
+void ct_trip_price(const ct_price_ctx *pc, ct_trip *t)
+{
+    price_trip(pc, t);
+    trip_stats(pc, t);
+}
+
 static int trip_dominates(const ct_trip *a, const ct_trip *b)
 {
     int better = 0;
@@ -152,10 +158,10 @@ static void cut_slice(ct_search_result *r, size_t keep)
     ct_free(tmp);
 }
 
-static ct_status combine(const ct_search_query *slices, int nslices, ct_search_result *res,
-                         trip_vec *out)
+/* Adds every combination of the slices' sets that follows in time, priced with `pc` (the
+ * query's full pricing). */
+static ct_status combine(const ct_price_ctx *pc, int nslices, ct_search_result *res, trip_vec *out)
 {
-    const ct_price_ctx *pc = slices[0].price;
     size_t idx[CT_TRIP_MAX_SLICES] = {0};
     for (int i = 0; i < nslices; i++) {
         if (res[i].n == 0)
@@ -186,41 +192,166 @@ static ct_status combine(const ct_search_query *slices, int nslices, ct_search_r
     }
 }
 
+/* Searches every slice with `search` (a restriction of the query's pricing, or NULL for the
+ * query's own), cuts the sets to CT_TRIP_MAX_COMBOS combinations, and combines them. */
+static ct_status search_and_combine(const ct_timetable *tt, const ct_search_query *slices,
+                                    int nslices, const ct_price_ctx *search, trip_vec *out,
+                                    int *truncated)
+{
+    ct_search_result res[CT_TRIP_MAX_SLICES];
+    memset(res, 0, sizeof(res));
+    ct_status rc = CT_OK;
+    for (int i = 0; i < nslices && !rc; i++) {
+        ct_search_query q = slices[i];
+        if (search != NULL)
+            q.price = search;
+        rc = ct_search_oneway(tt, &q, &res[i]);
+        /* Found under a restriction: each itinerary's own price is the query's. */
+        for (size_t k = 0; !rc && search != NULL && k < res[i].n; k++)
+            res[i].items[k].price = ct_price_itinerary(slices[i].price, res[i].items[k].legs,
+                                                       res[i].items[k].nlegs, NULL);
+    }
+    if (!rc) {
+        double product = 1;
+        for (int i = 0; i < nslices; i++)
+            product *= (double)(res[i].n ? res[i].n : 1);
+        if (product > CT_TRIP_MAX_COMBOS) {
+            size_t keep = (size_t)floor(pow(CT_TRIP_MAX_COMBOS, 1.0 / nslices));
+            for (int i = 0; i < nslices; i++)
+                cut_slice(&res[i], keep < 1 ? 1 : keep);
+            *truncated = 1;
+        }
+        rc = combine(slices[0].price, nslices, res, out);
+    }
+    for (int i = 0; i < nslices; i++)
+        ct_search_result_free(&res[i]);
+    return rc;
+}
+
+/* One-ticket groups (trip.h) of provider p's carriers departing the query's origins on its
+ * date; returns how many (at most max). */
+static int origin_groups(const ct_timetable *tt, const ct_search_query *q, const ct_price_ctx *pc,
+                         int p, int *out, int max)
+{
+    const ct_pb_provider *pr = &pc->view->snap->providers[p];
+    int n = 0;
+    int32_t from = (int32_t)(q->date * 1440 - 14 * 60),
+            to = (int32_t)((q->date + 1) * 1440 + 12 * 60);
+    for (int o = 0; o < q->norigins; o++) {
+        for (uint32_t i = tt->first[q->origins[o]]; i < tt->first[q->origins[o] + 1]; i++) {
+            const ct_leg *l = &tt->legs[i];
+            if (l->dep < from || l->dep >= to || l->local_date != q->date || !pr->sells[l->carrier])
+                continue;
+            int g = ct_price_group(pc, l->carrier), seen = 0;
+            for (int k = 0; k < n && !seen; k++)
+                seen = out[k] == g;
+            if (!seen && n < max)
+                out[n++] = g;
+        }
+    }
+    return n;
+}
+
+static int same_legs(const ct_trip *a, const ct_trip *b)
+{
+    for (int i = 0; i < a->nslices; i++) {
+        if (a->slice[i].nlegs != b->slice[i].nlegs)
+            return 0;
+        for (int k = 0; k < a->slice[i].nlegs; k++) {
+            if (a->slice[i].legs[k] != b->slice[i].legs[k])
+                return 0;
+        }
+    }
+    return 1;
+}
+
+static int by_legs(const void *x, const void *y)
+{
+    const ct_trip *a = x, *b = y;
+    for (int i = 0; i < a->nslices; i++) {
+        if (a->slice[i].nlegs != b->slice[i].nlegs)
+            return a->slice[i].nlegs - b->slice[i].nlegs;
+        for (int k = 0; k < a->slice[i].nlegs; k++) {
+            if (a->slice[i].legs[k] != b->slice[i].legs[k])
+                return a->slice[i].legs[k] < b->slice[i].legs[k] ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+/* The same combination found through several sets counts once. */
+static void dedupe(trip_vec *v)
+{
+    if (v->len < 2)
+        return;
+    qsort(v->items, v->len, sizeof(ct_trip), by_legs);
+    size_t n = 1;
+    for (size_t i = 1; i < v->len; i++) {
+        if (!same_legs(&v->items[i], &v->items[n - 1]))
+            v->items[n++] = v->items[i];
+    }
+    v->len = n;
+}
+
+/* Per provider, its own slice sets (what it sells, at its prices); for two slices and a
+ * seller of one-ticket returns, also per one-ticket group present at both origins. */
+static ct_status provider_sets(const ct_timetable *tt, const ct_search_query *slices, int nslices,
+                               trip_vec *v, int *truncated)
+{
+    const ct_price_ctx *pc = slices[0].price;
+    ct_status rc = CT_OK;
+    for (int p = 0; p < pc->nproviders && !rc; p++) {
+        if (pc->conv[p] == 0)
+            continue;
+        ct_price_ctx only = *pc;
+        only.only_provider = p;
+        rc = search_and_combine(tt, slices, nslices, &only, v, truncated);
+        if (rc || nslices != 2 || pc->view->snap->providers[p].desc.kind == CT_PROVIDER_COMBINER)
+            continue;
+        int g0[64], g1[64];
+        int n0 = origin_groups(tt, &slices[0], pc, p, g0, 64);
+        int n1 = origin_groups(tt, &slices[1], pc, p, g1, 64);
+        for (int a = 0; a < n0 && !rc; a++) {
+            for (int b = 0; b < n1 && !rc; b++) {
+                if (g0[a] != g1[b])
+                    continue;
+                only.only_group = g0[a];
+                rc = search_and_combine(tt, slices, nslices, &only, v, truncated);
+            }
+        }
+        only.only_group = 0;
+    }
+    return rc;
+}
+
 ct_status ct_trip_search(const ct_timetable *tt, const ct_search_query *slices, int nslices,
                          ct_trip_result *out)
 {
     memset(out, 0, sizeof(*out));
     if (nslices < 1 || nslices > CT_TRIP_MAX_SLICES)
         return CT_INVALID;
-    ct_search_result res[CT_TRIP_MAX_SLICES];
-    memset(res, 0, sizeof(res));
     trip_vec v = {0};
-    ct_status rc = CT_OK;
-    for (int i = 0; i < nslices && !rc; i++)
-        rc = ct_search_oneway(tt, &slices[i], &res[i]);
-    if (rc)
-        goto cleanup;
-    double product = 1;
-    for (int i = 0; i < nslices; i++)
-        product *= (double)(res[i].n ? res[i].n : 1);
-    if (product > CT_TRIP_MAX_COMBOS) {
-        size_t keep = (size_t)floor(pow(CT_TRIP_MAX_COMBOS, 1.0 / nslices));
-        for (int i = 0; i < nslices; i++)
-            cut_slice(&res[i], keep < 1 ? 1 : keep);
-        out->truncated = 1;
+    const ct_price_ctx *pc = slices[0].price;
+    ct_status rc = search_and_combine(tt, slices, nslices, NULL, &v, &out->truncated);
+    if (!rc && nslices > 1 && pc != NULL && pc->view != NULL) {
+        /* With a schedule-only slice the trip's price is unknown whatever the others cost:
+         * the slices' sets by times and stops alone. */
+        ct_price_ctx times = *pc;
+        times.ignore_price = 1;
+        rc = search_and_combine(tt, slices, nslices, &times, &v, &out->truncated);
+        if (!rc)
+            rc = provider_sets(tt, slices, nslices, &v, &out->truncated);
     }
-    rc = combine(slices, nslices, res, &v);
-    if (rc)
-        goto cleanup;
+    if (rc) {
+        CT_VEC_FREE(&v);
+        return rc;
+    }
+    if (nslices > 1)
+        dedupe(&v);
     trip_pareto(&v);
     out->items = v.items;
     out->n = v.len;
-    v.items = NULL;
-cleanup:
-    for (int i = 0; i < nslices; i++)
-        ct_search_result_free(&res[i]);
-    CT_VEC_FREE(&v);
-    return rc;
+    return CT_OK;
 }
 
 int ct_trip_cheapest_pair(const ct_search_result *a, const ct_search_result *b,

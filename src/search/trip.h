@@ -12,10 +12,18 @@
  * combinations that another combination dominates (every slice departing no earlier and
  * arriving no later, no more stops, no dearer, better in one) are removed.
  *
- * Limits, documented rather than hidden: a slice itinerary that the one-way search
- * dominates is not combined, although a return discount could make its trip cheaper than
- * every kept one; and when the product of the slices' sets exceeds CT_TRIP_MAX_COMBOS, each
- * slice keeps its best-ranked itineraries so that the product fits.
+ * Exactness: a trip on the non-dominated front is, up to ties, a combination of the slices'
+ * one-way sets (separate tickets, or a provider's own cheapest), of one provider's own sets
+ * (the itineraries it sells, at its prices: its whole-trip price is monotone in each
+ * slice's) or, for a two-slice trip at an airline or agency, of that provider's sets
+ * restricted to one one-ticket group (an alliance, or a carrier in none) found at both
+ * origins (the return discount is monotone too); or, when a slice is schedule-only (the
+ * trip's price is then unknown whatever the others cost), of the slices' sets by times and
+ * stops alone. So the slices are searched once with the query's pricing, once ignoring
+ * prices, once per provider, and once per provider and shared group; every
+ * combination found is priced with the full rule, duplicates merged, and the dominated ones
+ * removed. The one limit: when a product of sets exceeds CT_TRIP_MAX_COMBOS, each slice keeps
+ * its best-ranked itineraries so that the product fits (the result says `truncated`).
  *
  * Ranking: "best" is a score (lower is better) of price in major units + 0.25 x total
  * minutes + 50 x stops + 75 x self-transfers; unpriced trips take the highest price of the
@@ -56,6 +64,11 @@ typedef struct ct_trip_result {
 ct_status ct_trip_search(const ct_timetable *tt, const ct_search_query *slices, int nslices,
                          ct_trip_result *out);
 void ct_trip_result_free(ct_trip_result *r);
+
+/* Prices a trip whose slices are set (each slice's own price included): every provider's
+ * offer, separate tickets, the lowest (-1: nobody sells it; CT_PRICE_UNKNOWN: a slice is
+ * schedule-only), and its stops, self-transfers and minutes. */
+void ct_trip_price(const ct_price_ctx *pc, ct_trip *t);
 
 /* The cheapest priced two-slice trip combining a and b (one-way results of the two slices'
  * queries); 0 when none is priced. */

@@ -23,6 +23,7 @@
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "search/calendar.h"
+#include "search/trip.h"
 #include "search/search.h"
 #include "pricefill.h"
 #include "testsupport.h"
@@ -123,7 +124,8 @@ static void push(itin_vec *v, const ct_search_query *q, const ct_leg *a, const c
     assert_int_equal(CT_VEC_PUSH(v, it), 0);
 }
 
-static void brute_force(const ct_search_query *q, itin_vec *out)
+/* Every valid itinerary of q, priced by q's rule; nothing filtered. */
+static void enumerate(const ct_search_query *q, itin_vec *out)
 {
     itin_vec all = {0};
     for (size_t i = 0; i < tt->nlegs; i++) {
@@ -150,6 +152,13 @@ static void brute_force(const ct_search_query *q, itin_vec *out)
             }
         }
     }
+    *out = all;
+}
+
+static void brute_force(const ct_search_query *q, itin_vec *out)
+{
+    itin_vec all = {0};
+    enumerate(q, &all);
     for (size_t i = 0; i < all.len; i++) {
         int dominated = 0;
         for (size_t j = 0; j < all.len && !dominated; j++)
@@ -350,6 +359,142 @@ static void random_queries(int nqueries, int priced)
     }
 }
 
+/* ---- round trips ---- */
+
+static int trip_dominates(const ct_trip *a, const ct_trip *b)
+{
+    int better = a->stops < b->stops || a->price < b->price;
+    if (a->stops > b->stops || a->price > b->price)
+        return 0;
+    for (int i = 0; i < a->nslices; i++) {
+        if (a->slice[i].dep < b->slice[i].dep || a->slice[i].arr > b->slice[i].arr)
+            return 0;
+        better |= a->slice[i].dep > b->slice[i].dep || a->slice[i].arr < b->slice[i].arr;
+    }
+    return better;
+}
+
+static int trip_cmp(const void *x, const void *y)
+{
+    const ct_trip *a = x, *b = y;
+    for (int i = 0; i < a->nslices; i++) {
+        int c = itin_cmp(&a->slice[i], &b->slice[i]);
+        if (c)
+            return c;
+    }
+    return a->price < b->price ? -1 : a->price > b->price;
+}
+
+typedef CT_VEC(ct_trip) trip_vec;
+
+/* Every pair of valid itineraries, priced as a trip, then the non-dominated ones. */
+static void brute_force_trips(const ct_search_query *slices, trip_vec *out)
+{
+    itin_vec a = {0}, b = {0};
+    enumerate(&slices[0], &a);
+    enumerate(&slices[1], &b);
+    trip_vec all = {0};
+    for (size_t i = 0; i < a.len; i++) {
+        for (size_t k = 0; k < b.len; k++) {
+            if (b.items[k].dep < a.items[i].arr + CT_TRIP_MIN_GAP)
+                continue;
+            ct_trip t;
+            memset(&t, 0, sizeof(t));
+            t.nslices = 2;
+            t.slice[0] = a.items[i];
+            t.slice[1] = b.items[k];
+            ct_trip_price(slices[0].price, &t);
+            if (t.price != -1)
+                assert_int_equal(CT_VEC_PUSH(&all, t), 0);
+        }
+    }
+    for (size_t i = 0; i < all.len; i++) {
+        int dominated = 0;
+        for (size_t j = 0; j < all.len && !dominated; j++)
+            dominated = j != i && trip_dominates(&all.items[j], &all.items[i]);
+        if (!dominated)
+            assert_int_equal(CT_VEC_PUSH(out, all.items[i]), 0);
+    }
+    CT_VEC_FREE(&all);
+    CT_VEC_FREE(&a);
+    CT_VEC_FREE(&b);
+}
+
+static void round_trips_equal_brute_force(void **state)
+{
+    (void)state;
+    pb = ts_fill_pricebook(tt);
+    ct_pb_view view;
+    ct_pricebook_acquire(pb, &view);
+    static const char *const currencies[] = {"USD", "EUR", "GBP", "JPY"};
+    int compared = 0, trips = 0, discounted = 0, separate = 0;
+    for (int qn = 0; qn < 500 && compared < 200; qn++) {
+        /* A market with service: a random dated leg's airports and date (now and then a
+         * random place instead). */
+        uint16_t orig[8], dest[8];
+        const ct_leg *seed = &tt->legs[next_rand() % tt->nlegs];
+        int no = 1, nd = 1, overlap = 0;
+        orig[0] = seed->from;
+        dest[0] = seed->to;
+        if (next_rand() % 4 == 0)
+            nd = random_place(dest);
+        for (int i = 0; i < no; i++)
+            overlap |= in_set(dest, nd, orig[i]);
+        if (overlap || seed->local_date + 4 > tt->to_day)
+            continue;
+        int64_t date = seed->local_date;
+        ct_price_ctx pc;
+        int seats = 1 + (int)(next_rand() % 2);
+        assert_int_equal(ct_price_ctx_init(&pc, &view, CT_CABIN_ECONOMY, seats, seats,
+                                           currencies[next_rand() % 4]),
+                         CT_OK);
+        int stops = (int)(next_rand() % 2);
+        ct_search_query q[2] = {{orig, no, dest, nd, date, stops, &pc},
+                                {dest, nd, orig, no, date + next_rand() % 4, stops, &pc}};
+        ct_trip_result r;
+        assert_int_equal(ct_trip_search(tt, q, 2, &r), CT_OK);
+        if (r.truncated) {
+            ct_trip_result_free(&r);
+            continue;
+        }
+        trip_vec want = {0};
+        brute_force_trips(q, &want);
+        if (want.len > 1)
+            qsort(want.items, want.len, sizeof(ct_trip), trip_cmp);
+        if (r.n > 1)
+            qsort(r.items, r.n, sizeof(ct_trip), trip_cmp);
+        if (want.len != r.n)
+            fail_msg("round trip %d (%s->%s, day %lld, %d stops): engine %zu, brute force %zu", qn,
+                     ct_refdata_airport_at(tt->rd, orig[0])->iata,
+                     ct_refdata_airport_at(tt->rd, dest[0])->iata, (long long)date, stops, r.n,
+                     want.len);
+        for (size_t i = 0; i < r.n; i++) {
+            assert_int_equal(trip_cmp(&r.items[i], &want.items[i]), 0);
+            assert_int_equal(r.items[i].price, want.items[i].price);
+            int64_t best_offer = -1;
+            for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+                if (r.items[i].offer[p] >= 0 &&
+                    (best_offer < 0 || r.items[i].offer[p] < best_offer))
+                    best_offer = r.items[i].offer[p];
+            }
+            discounted += best_offer >= 0 && best_offer == r.items[i].price &&
+                          r.items[i].separate > r.items[i].price;
+            separate += r.items[i].separate >= 0 && r.items[i].separate == r.items[i].price &&
+                        (best_offer < 0 || best_offer > r.items[i].price);
+        }
+        trips += (int)r.n;
+        compared++;
+        CT_VEC_FREE(&want);
+        ct_trip_result_free(&r);
+    }
+    fprintf(stderr, "%d round trips compared, %d trips (%d one-ticket cheaper, %d separate)\n",
+            compared, trips, discounted, separate);
+    assert_true(compared >= 150 && trips > 500 && discounted > 50 && separate > 50);
+    ct_pricebook_release(pb, &view);
+    ct_pricebook_free(pb);
+    pb = NULL;
+}
+
 static void engine_equals_brute_force(void **state)
 {
     (void)state;
@@ -396,6 +541,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(engine_equals_brute_force),
         cmocka_unit_test(priced_engine_equals_brute_force),
+        cmocka_unit_test(round_trips_equal_brute_force),
         cmocka_unit_test(rules_are_enforced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
