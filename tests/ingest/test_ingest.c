@@ -31,6 +31,7 @@
 #include "ingest/ingest.h"
 #include "sandbox/provider.h"
 #include "search/search.h"
+#include "search/trip.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "store/store.h"
@@ -523,6 +524,111 @@ static void searched_itineraries_price_like_live_offers(void **state)
     assert_true(checked >= 20 && multi >= 5);
     assert_true(kinds[CT_PROVIDER_AIRLINE] > 0 && kinds[CT_PROVIDER_AGENCY] > 0 &&
                 kinds[CT_PROVIDER_COMBINER] > 0);
+    ct_pricebook_release(pb, &v);
+}
+
+/* One segment of a return in provider who's dialect, slice `sl`. */
+static json_t *return_segment(int who, const ct_leg *l, int sl)
+{
+    char date[11], num[8];
+    date_text(l->local_date, date);
+    snprintf(num, sizeof(num), "%d", l->number);
+    const char *cr = tt->carriers[l->carrier];
+    if (who == AIR1 || who == AIR2)
+        return json_pack("{s:s, s:s, s:s, s:s, s:s}", "MarketingCarrier", cr, "FlightNumber", num,
+                         "DepDate", date, "Dep", iata(l->from), "Arr", iata(l->to));
+    if (who == OTA_EUR)
+        return json_pack("{s:i, s:s, s:i, s:s, s:s, s:s}", "slice", sl, "airline", cr,
+                         "flight_number", (int)l->number, "date", date, "from", iata(l->from), "to",
+                         iata(l->to));
+    return json_pack("{s:s, s:i, s:s, s:s, s:s}", "carrier", cr, "flightNumber", (int)l->number,
+                     "departureDate", date, "origin", iata(l->from), "destination", iata(l->to));
+}
+
+/* Provider who's live fare (fees excluded, minor units, one passenger) for a two-slice trip. */
+static int64_t live_return_fare(int who, const ct_trip *t)
+{
+    json_t *s[2] = {json_array(), json_array()}, *flat = json_array(), *r;
+    for (int sl = 0; sl < 2; sl++) {
+        for (int k = 0; k < t->slice[sl].nlegs; k++) {
+            json_array_append_new(s[sl], return_segment(who, t->slice[sl].legs[k], sl));
+            json_array_append_new(flat, return_segment(who, t->slice[sl].legs[k], sl));
+        }
+    }
+    int64_t fare = -1;
+    int32_t v = 0;
+    if (who == AIR1 || who == AIR2) {
+        json_decref(flat);
+        r = post(who, "/ndc/v1/offers",
+                 json_pack("{s:{s:[{s:o}, {s:o}], s:[{s:s}], s:s}}", "PricingQuery", "OriginDest",
+                           "PaxSegment", s[0], "PaxSegment", s[1], "PaxList", "PTC", "ADT",
+                           "CabinType", "ECONOMY"),
+                 200);
+        assert_int_equal(
+            ct_ingest_decimal(
+                json_string_value(jget(r, "PricedOffer.TotalPrice.TotalAmount.Amount")), 2, &v),
+            CT_OK);
+        fare = v;
+    } else if (who == OTA_EUR) {
+        json_decref(s[0]);
+        json_decref(s[1]);
+        r = post(
+            who, "/api/quotes",
+            json_pack("{s:o, s:i, s:s}", "segments", flat, "passengers", 1, "cabin", "economy"),
+            200);
+        fare = llround(json_number_value(json_object_get(json_object_get(r, "quote"), "fare")) *
+                       100.0);
+    } else {
+        json_decref(flat);
+        r = post(who, "/v2/pricing",
+                 json_pack("{s:[{s:o}, {s:o}], s:i, s:s}", "trips", "flights", s[0], "flights",
+                           s[1], "travelerCount", 1, "cabin", "COACH"),
+                 200);
+        fare = json_integer_value(json_object_get(json_object_get(r, "pricing"), "baseFareCents"));
+    }
+    json_decref(r);
+    return fare;
+}
+
+/* Round trips found by the trip search, each airline's and agency's offer against its live
+ * pricing of the same return (the one-ticket discount included). */
+static void round_trips_price_like_live_offers(void **state)
+{
+    (void)state;
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "USD"), CT_OK);
+    int checked = 0, one_ticket = 0;
+    for (int k = 0; k < 300 && checked < 30; k++) {
+        const ct_leg *seed = &tt->legs[(size_t)k * 7919 % tt->nlegs];
+        if (seed->local_date < day0 + 3 || seed->local_date > day0 + 20)
+            continue;
+        uint16_t o = seed->from, d = seed->to;
+        ct_search_query q[2] = {{&o, 1, &d, 1, seed->local_date, 1, &pc},
+                                {&d, 1, &o, 1, seed->local_date + 3, 1, &pc}};
+        ct_trip_result r;
+        assert_int_equal(ct_trip_search(tt, q, 2, &r), CT_OK);
+        for (size_t i = 0; i < r.n && i < 4; i++) {
+            const ct_trip *t = &r.items[i];
+            for (int who = AIR1; who <= OTA_USD; who++) {
+                int p = provider_index(v.snap, names[who]);
+                if (t->native[p] < 0)
+                    continue;
+                int64_t fee = v.snap->providers[p].desc.fee_minor;
+                assert_int_equal(live_return_fare(who, t), t->native[p] - fee);
+                int64_t parts =
+                    ct_price_slice_provider(&pc, p, t->slice[0].legs, t->slice[0].nlegs, NULL) +
+                    ct_price_slice_provider(&pc, p, t->slice[1].legs, t->slice[1].nlegs, NULL);
+                one_ticket += t->native[p] - fee < parts;
+                checked++;
+            }
+        }
+        ct_trip_result_free(&r);
+    }
+    fprintf(stderr, "checked %d round-trip offers (%d with the one-ticket discount) live\n",
+            checked, one_ticket);
+    assert_true(checked >= 10 && one_ticket >= 3);
     ct_pricebook_release(pb, &v);
 }
 
@@ -1032,6 +1138,7 @@ int main(void)
         cmocka_unit_test(full_sync_registers_every_provider),
         cmocka_unit_test(prices_equal_live_quotes),
         cmocka_unit_test(searched_itineraries_price_like_live_offers),
+        cmocka_unit_test(round_trips_price_like_live_offers),
         cmocka_unit_test(order_then_incremental_sync_moves_seats),
         cmocka_unit_test(faults_are_survived_with_the_same_result),
         cmocka_unit_test(bad_records_are_rejected_and_the_rest_kept),
