@@ -73,7 +73,8 @@ static void usage(FILE *out)
             "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n"
             "  --ingest-interval N  seconds between incremental provider feed syncs (60)\n"
             "  --ingest-days N    availability horizon in days from today (0: the timetable's)\n"
-            "  --price-history B  record lowest-price changes (price_observation; true)\n",
+            "  --price-history H  price_observation rows: changes (default), all (first prices\n"
+            "                     too: tens of millions on the default world), false\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
 
@@ -656,8 +657,13 @@ static int cmd_serve(const ct_config *cfg)
     loader.ingest_days = (int)ingest_days;
     const char *history = ct_config_get(cfg, "price_history", "true");
     loader.ingest_cfg.interval_s = (int)interval;
-    loader.ingest_cfg.history =
-        strcmp(history, "false") != 0 && strcmp(history, "0") != 0 ? app.pool : NULL;
+    if (strcmp(history, "true") != 0 && strcmp(history, "changes") != 0 &&
+        strcmp(history, "all") != 0 && strcmp(history, "false") != 0) {
+        fprintf(stderr, "contrail: price_history: expected changes (or true), all or false\n");
+        goto cleanup;
+    }
+    loader.ingest_cfg.history = strcmp(history, "false") != 0 ? app.pool : NULL;
+    loader.ingest_cfg.history_first = strcmp(history, "all") == 0;
     loader.app = &app;
     loader.days = (int)days;
     snprintf(loader.cache, sizeof(loader.cache), "%s",

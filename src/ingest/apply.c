@@ -11,7 +11,9 @@
  *   - fares: per market whose amounts differ from the snapshot's, every dated leg of the
  *     market with known seats, old snapshot against new (skipped before any seats came).
  * Each change to a known price is one price_observation row (all rows of a page in one
- * transaction) and one "price.changed" event; each changed market one "fares.changed". */
+ * transaction) and one "price.changed" event; each changed market one "fares.changed". A
+ * leg's first price (from unknown) counts only with history_first: by default the first full
+ * pass is the baseline (in the pricebook and its file) and the history holds what moved. */
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +86,14 @@ static int price_changed(const price *a, const price *b)
 {
     return b->state != 0 && (a->state != b->state ||
                              (b->state == 2 && (a->cls != b->cls || a->amount != b->amount)));
+}
+
+/* A change worth a row and an event: first observations (from unknown) only when the
+ * configuration asks for them (history_first); the first full pass of a big world is tens
+ * of millions of them. */
+static int worth_recording(const ct_ingest *ing, const price *a, const price *b)
+{
+    return price_changed(a, b) && (a->state != 0 || ing->cfg.history_first);
 }
 
 /* The cabins a leg has: economy always, business when the timetable lists seats. */
@@ -339,7 +349,7 @@ static ct_status apply_fares(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
             for (int cab = 0; !rc && w != CT_SEATS_UNKNOWN && cab < ncabins(l); cab++) {
                 observation o = {k, cab, price_of(w, before.snap, p->id, before.market[k], cab),
                                  price_of(w, after.snap, p->id, after.market[k], cab)};
-                if (price_changed(&o.was, &o.now) && obs_push(obs, &o))
+                if (worth_recording(ing, &o.was, &o.now) && obs_push(obs, &o))
                     rc = CT_NOMEM;
             }
         }
@@ -388,7 +398,7 @@ static ct_status apply_seats(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
         for (int cab = 0; !rc && cab < ncabins(l); cab++) {
             observation o = {(uint32_t)leg, cab, price_of(was, v.snap, p->id, v.market[leg], cab),
                              price_of(now, v.snap, p->id, v.market[leg], cab)};
-            if (price_changed(&o.was, &o.now) && obs_push(obs, &o))
+            if (worth_recording(ing, &o.was, &o.now) && obs_push(obs, &o))
                 rc = CT_NOMEM;
         }
     }

@@ -158,6 +158,7 @@ typedef struct ct_ingest_config {
     int backoff_ms;           /* first retry delay, doubled each time (default 100) */
     int backoff_max_ms;       /* cap of the delay (default 5000) */
     ct_store_pool *history;   /* price_observation rows; NULL: no history (borrowed) */
+    int history_first;        /* 1: a leg's first price is a row (and an event) too */
     ct_bus *bus;              /* events; NULL: none (borrowed) */
 } ct_ingest_config;
 

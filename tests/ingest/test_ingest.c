@@ -147,6 +147,7 @@ static int setup(void **state)
     ct_ingest_config cfg;
     config_for(&cfg);
     cfg.history = history;
+    cfg.history_first = 1; /* every observation, the first ones included */
     cfg.bus = bus;
     assert_int_equal(ct_ingest_new(pb, &cfg, &ing), CT_OK);
     return 0;
