@@ -417,3 +417,26 @@ void ct_timetable_prefetch(const ct_timetable *tt)
     if (tt != NULL && tt->mapping != NULL)
         madvise(tt->mapping, tt->mapping_len, MADV_WILLNEED);
 }
+
+void ct_timetable_identity(const ct_timetable *tt, unsigned char out[32])
+{
+    crypto_generichash_state st;
+    crypto_generichash_init(&st, NULL, 0, 32);
+    hash_str(&st, "contrail timetable identity 1");
+    hash_u64(&st, tt->nlegs);
+    hash_u64(&st, tt->nairports);
+    hash_u64(&st, tt->ncarriers);
+    hash_u64(&st, (uint64_t)tt->from_day);
+    hash_u64(&st, (uint64_t)tt->to_day);
+    for (size_t c = 0; c < tt->ncarriers; c++) {
+        size_t n = strnlen(tt->carriers[c], 4);
+        crypto_generichash_update(&st, (const unsigned char *)tt->carriers[c], n);
+        hash_u64(&st, n);
+    }
+    hash_u64(&st, (uint64_t)tt->has_key);
+    if (tt->has_key)
+        crypto_generichash_update(&st, tt->key, sizeof(tt->key));
+    else if (tt->nlegs > 0)
+        crypto_generichash_update(&st, (const unsigned char *)tt->legs, tt->nlegs * sizeof(ct_leg));
+    crypto_generichash_final(&st, out, 32);
+}

@@ -132,6 +132,12 @@ ct_status ct_timetable_open_cached(const ct_refdata *rd, const char *const *path
  * are queued: call it from a background thread. No-op for a built timetable. */
 void ct_timetable_prefetch(const ct_timetable *tt);
 
+/* A 32-byte name of exactly these dated legs, for data derived from leg indices (the
+ * pricebook's file): a BLAKE2b hash of the counts, the window, the carrier designators and
+ * the input key when the timetable has one (built by ct_timetable_load or opened from the
+ * cache: the same inputs and window give the same legs), else of the legs array itself. */
+void ct_timetable_identity(const ct_timetable *tt, unsigned char out[32]);
+
 /* Internal to timetable/: the input key of `paths` and `rd` (see the file comment). CT_IO
  * when a file cannot be read. */
 ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size_t npaths,
