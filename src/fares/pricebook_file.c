@@ -15,6 +15,7 @@
  *   per provider, in pricebook id order:
  *       file_provider (72 bytes), sells[ncarriers] (0/1), amount[nmarkets][8] (int32,
  *       when has_amount), words[nwords] (uint32 seat words in the seat table's order)
+ *   (records are packed, not aligned: the reader copies them out with memcpy)
  *
  * Leg indices and market ids are the timetable's, so the header names the timetable
  * (ct_timetable_identity) and the counts; a file over other legs is refused.
@@ -299,7 +300,8 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
     if (!fresh)
         return CT_CONFLICT; /* only into an empty pricebook: ids are the file's */
     for (uint32_t i = 0; i < h->ncurrencies; i++) {
-        const file_currency *c = take(r, sizeof(*c));
+        const void *at = take(r, sizeof(file_currency));
+        file_currency cur, *c = at != NULL ? memcpy(&cur, at, sizeof(cur)) : NULL; /* unaligned */
         if (c == NULL || c->code[3] != '\0' || !code_ok(c->code, 3) || !(c->per_usd >= 0))
             return CT_INVALID;
         if (c->per_usd > 0 && (rc = ct_pricebook_set_rate(pb, c->code, c->per_usd)) != CT_OK)
@@ -325,7 +327,8 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
     if (codes == NULL)
         return CT_NOMEM;
     for (uint32_t p = 0; !rc && p < h->nproviders; p++) {
-        const file_provider *fp = take(r, sizeof(*fp));
+        const void *at = take(r, sizeof(file_provider));
+        file_provider rec, *fp = at != NULL ? memcpy(&rec, at, sizeof(rec)) : NULL; /* unaligned */
         const uint8_t *sells = take(r, h->ncarriers);
         if (fp == NULL || sells == NULL || !text_ok(fp->name, sizeof(fp->name)) ||
             fp->kind > CT_PROVIDER_COMBINER || fp->currency[3] != '\0' ||
@@ -339,7 +342,7 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
         }
         const void *amount =
             fp->has_amount ? take(r, h->nmarkets * sizeof(int32_t[CT_NCLASSES])) : (const void *)"";
-        const uint32_t *words = take(r, fp->nwords * sizeof(uint32_t));
+        const void *words = take(r, fp->nwords * sizeof(uint32_t)); /* read with memcpy */
         if (amount == NULL || words == NULL) {
             rc = CT_INVALID;
             break;
