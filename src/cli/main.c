@@ -74,7 +74,9 @@ static void usage(FILE *out)
             "  --ingest-interval N  seconds between incremental provider feed syncs (60)\n"
             "  --ingest-days N    availability horizon in days from today (0: the timetable's)\n"
             "  --price-history H  price_observation rows: changes (default), all (first prices\n"
-            "                     too: tens of millions on the default world), false\n",
+            "                     too: tens of millions on the default world), false\n"
+            "  --pricebook-cache F  saved prices + feed state (F.state.json), \"\" = none\n"
+            "                     (default var/cache/pricebook.bin)\n",
             DEFAULT_DB, DEFAULT_WEB, DEFAULT_REFDATA);
 }
 
@@ -356,7 +358,71 @@ typedef struct schedule_loader {
     ct_pricebook *pricebook;
     ct_ingest *ingest;
     ct_bus *bus;
+    /* The pricebook file ("" = off) and the feeds' state beside it (PATH.state.json):
+     * loaded before ingestion starts, saved by the ingest thread (after the first complete
+     * sync, then at most every SAVE_EVERY_S) and at shutdown. */
+    char pb_cache[1024];
+    char pb_state[1100];
+    int pb_loaded;     /* the file was loaded: it is worth saving at shutdown */
+    int saved_full;    /* saved since every provider completed a sync */
+    int64_t last_save; /* monotonic seconds of the last save */
 } schedule_loader;
+
+#define SAVE_EVERY_S 300
+
+static int64_t mono_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec;
+}
+
+/* The pricebook, then the state (never newer than the book: see ingest.h). */
+static void save_prices(schedule_loader *l)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    ct_status rc = ct_pricebook_save(l->pricebook, l->pb_cache);
+    if (!rc)
+        rc = ct_ingest_save_state(l->ingest, l->pb_state);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    char secs[32];
+    snprintf(secs, sizeof(secs), "%.3f",
+             (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+    ct_log(rc ? CT_LOG_WARN : CT_LOG_INFO, rc ? "prices.not_saved" : "prices.saved", "path",
+           l->pb_cache, "seconds", secs, "error", ct_status_name(rc), NULL);
+    l->last_save = mono_s();
+}
+
+/* The ingest thread, after each sync. */
+static void on_synced(void *ctx, ct_ingest *ing, ct_status rc)
+{
+    schedule_loader *l = ctx;
+    ct_ingest_stats st[CT_MAX_PROVIDERS];
+    int n = ct_ingest_stats_get(ing, st, CT_MAX_PROVIDERS), all = n > 0;
+    for (int i = 0; i < n; i++)
+        all = all && st[i].full_done;
+    if (rc == CT_OK && all && (!l->saved_full || mono_s() - l->last_save >= SAVE_EVERY_S)) {
+        save_prices(l);
+        l->saved_full = 1;
+    }
+}
+
+/* Loads the pricebook file and, with it, the feeds' state; publishes the prices at once. */
+static void load_prices(schedule_loader *l)
+{
+    snprintf(l->pb_state, sizeof(l->pb_state), "%s.state.json", l->pb_cache);
+    ct_status rc = ct_pricebook_load(l->pricebook, l->pb_cache, &l->pb_loaded);
+    int resumed = 0;
+    ct_status src = l->pb_loaded ? ct_ingest_load_state(l->ingest, l->pb_state, &resumed) : rc;
+    char n[16];
+    snprintf(n, sizeof(n), "%d", resumed);
+    ct_log(CT_LOG_INFO, "prices.cache", "path", l->pb_cache, "result",
+           l->pb_loaded ? "hit" : "miss", "error", ct_status_name(rc), "state", ct_status_name(src),
+           "providers_resumed", n, NULL);
+    if (l->pb_loaded)
+        atomic_store(&l->app->pricebook, l->pricebook);
+}
 
 /* The providers listed in world.json ({"providers":[{"name","url"}]}) whose dialect is
  * known, into the ingest configuration. */
@@ -393,8 +459,17 @@ static void start_prices(schedule_loader *l)
         l->ingest_cfg.from_day = today;
         l->ingest_cfg.to_day = today + l->ingest_days - 1;
     }
-    if (ct_ingest_new(l->pricebook, &l->ingest_cfg, &l->ingest) != CT_OK ||
-        ct_ingest_start(l->ingest) != CT_OK) {
+    if (l->pb_cache[0]) {
+        l->ingest_cfg.on_sync = on_synced;
+        l->ingest_cfg.on_sync_ctx = l;
+    }
+    if (ct_ingest_new(l->pricebook, &l->ingest_cfg, &l->ingest) != CT_OK) {
+        ct_log(CT_LOG_ERROR, "prices.failed", "error", "cannot start ingestion", NULL);
+        return;
+    }
+    if (l->pb_cache[0])
+        load_prices(l);
+    if (ct_ingest_start(l->ingest) != CT_OK) {
         ct_log(CT_LOG_ERROR, "prices.failed", "error", "cannot start ingestion", NULL);
         return;
     }
@@ -412,6 +487,11 @@ static void stop_prices(schedule_loader *l)
         atomic_store(&l->app->pricebook, NULL);
         atomic_store(&l->app->ingest, NULL);
     }
+    ct_ingest_stop(l->ingest);
+    ct_ingest_stats st;
+    if (l->ingest != NULL && l->pb_cache[0] &&
+        (l->pb_loaded || (ct_ingest_stats_get(l->ingest, &st, 1) == 1 && st.full_done)))
+        save_prices(l);
     ct_ingest_free(l->ingest);
     ct_pricebook_free(l->pricebook);
     ct_bus_free(l->bus);
@@ -670,6 +750,8 @@ static int cmd_serve(const ct_config *cfg)
              ct_config_get(cfg, "timetable_cache", "var/cache/timetable.bin"));
     snprintf(loader.dirs[0], sizeof(loader.dirs[0]), "%s",
              ct_config_get(cfg, "schedules_dir", "var/schedules"));
+    snprintf(loader.pb_cache, sizeof(loader.pb_cache), "%s",
+             ct_config_get(cfg, "pricebook_cache", "var/cache/pricebook.bin"));
     loader.wait_for_world = sandbox > 0;
     snprintf(loader.world_json, sizeof(loader.world_json), "%s/world.json",
              ct_config_get(cfg, "sandbox_dir", "var/sandbox"));

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "fares/pricebook_internal.h"
 
 #define SLOTS 64
 
@@ -410,6 +411,27 @@ ct_status ct_pricebook_commit(ct_pricebook *pb)
     }
     pthread_mutex_unlock(&pb->mu);
     return rc;
+}
+
+ct_pb_seat_table *ct__pricebook_seat_table(ct_pricebook *pb, int id)
+{
+    return id >= 0 && id < CT_MAX_PROVIDERS ? atomic_load(&pb->seats[id]) : NULL;
+}
+
+ct_pb_snapshot *ct__pricebook_pending(ct_pricebook *pb)
+{
+    return pending(pb);
+}
+
+void ct__pricebook_abort(ct_pricebook *pb)
+{
+    snapshot_free(pb->pending);
+    pb->pending = NULL;
+    for (int p = current(pb)->nproviders; p < CT_MAX_PROVIDERS; p++) {
+        seat_table_free(atomic_load(&pb->seats[p]));
+        atomic_store(&pb->seats[p], NULL);
+    }
+    pthread_mutex_unlock(&pb->mu);
 }
 
 ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int *id)

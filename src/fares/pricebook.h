@@ -181,4 +181,27 @@ const char *ct_pricebook_alliance_name(int id);
 /* Index of a currency in the snapshot's table, or -1. */
 int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code);
 
+/* ---- the pricebook file (pricebook_file.c) ----
+ *
+ * A restart serves prices at once from the file the last run saved, instead of waiting for
+ * a full feed sync. The file holds the published snapshot (providers' descriptions,
+ * carriers sold, alliances by name, rates and their day, every provider's amounts per
+ * market) and each provider's seat words, behind a checked header: magic, format version,
+ * byte order, the file's length, the identity of the timetable it was made over
+ * (ct_timetable_identity: leg indices and market ids are only valid for the same dated
+ * legs) and a BLAKE2b hash of the whole file. */
+
+/* Writes the published state of pb to `path` atomically (`path`.tmp.PID, fsync, rename,
+ * fsync of the folder, which is created when missing). Runs under the writers' mutex, so the
+ * file is one consistent state between batches; readers are not blocked. CT_IO on a
+ * file-system error (the old file, if any, is left as it was), CT_NOMEM. */
+ct_status ct_pricebook_save(ct_pricebook *pb, const char *path);
+
+/* Fills a pricebook that has no providers yet from `path`. *loaded (may be NULL) is 1 when
+ * it did. CT_NOT_FOUND: no file; CT_INVALID: the file is not a pricebook file of this format
+ * version and byte order, is truncated or damaged; CT_CONFLICT: it was made over another
+ * timetable, or pb already has providers; CT_IO, CT_NOMEM. On any failure pb is left as it
+ * was (empty) and nothing is published; never crashes on a bad file. */
+ct_status ct_pricebook_load(ct_pricebook *pb, const char *path, int *loaded);
+
 #endif

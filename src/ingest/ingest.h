@@ -145,6 +145,8 @@ typedef struct ct_ingest_provider_cfg {
     ct_ingest_dialect dialect;
 } ct_ingest_provider_cfg;
 
+typedef struct ct_ingest ct_ingest;
+
 typedef struct ct_ingest_config {
     ct_ingest_provider_cfg providers[CT_MAX_PROVIDERS];
     int nproviders;
@@ -160,6 +162,11 @@ typedef struct ct_ingest_config {
     ct_store_pool *history;   /* price_observation rows; NULL: no history (borrowed) */
     int history_first;        /* 1: a leg's first price is a row (and an event) too */
     ct_bus *bus;              /* events; NULL: none (borrowed) */
+    /* Called by the background thread after each sync it ran (not after one cut short by
+     * ct_ingest_stop), with the sync's status, while no sync runs: e.g. to save the
+     * pricebook and the state. NULL: none. */
+    void (*on_sync)(void *ctx, ct_ingest *ing, ct_status rc);
+    void *on_sync_ctx;
 } ct_ingest_config;
 
 /* Statistics of one provider (for /metrics). */
@@ -173,16 +180,16 @@ typedef struct ct_ingest_stats {
     uint64_t pages;         /* pages applied */
     uint64_t requests;      /* HTTP requests sent, retries included */
     uint64_t retries;
-    uint64_t failures;     /* syncs of this provider given up */
-    uint64_t observations; /* price_observation rows written */
-    uint64_t events;       /* events published */
-    int64_t last_sync;     /* Unix seconds of the last successful sync; 0: none yet */
-    int64_t last_full;     /* ... of the last successful full sync */
-    int full_done;         /* 1 once a full sync succeeded (incremental from then on) */
-    double last_seconds;   /* duration of the last sync */
+    uint64_t failures;        /* syncs of this provider given up */
+    uint64_t observations;    /* price_observation rows written */
+    uint64_t events;          /* events published */
+    int64_t last_sync;        /* Unix seconds of the last successful sync; 0: none yet */
+    int64_t last_full;        /* ... of the last successful full sync */
+    int full_done;            /* 1 once a full sync succeeded (incremental from then on) */
+    uint64_t full_syncs;      /* full passes completed (a resumed provider starts at 0) */
+    uint64_t refused_cursors; /* incremental calls refused (then a full pass followed) */
+    double last_seconds;      /* duration of the last sync */
 } ct_ingest_stats;
-
-typedef struct ct_ingest ct_ingest;
 
 /* A driver writing into `pb` (borrowed; its timetable gives the default horizon). Zero
  * members of `cfg` take the defaults above. Needs curl_global_init done by the program.
@@ -200,6 +207,32 @@ ct_status ct_ingest_sync_once(ct_ingest *ing);
 ct_status ct_ingest_start(ct_ingest *ing);
 /* Stops it (in-flight requests are abandoned, nothing half-applied) and joins it. */
 void ct_ingest_stop(ct_ingest *ing);
+
+/* ---- resuming after a restart ----
+ *
+ * The state of the feeds (per provider: the cursors of its last complete pass and the
+ * availability dates it accepted) can be saved with the pricebook and loaded at the next
+ * start, so the first sync there is incremental from those cursors: a provider's cursor
+ * names an instant and a change-log position, and an incremental call returns everything
+ * that changed since (docs/sandbox.md, "Feeds: paging and cursors"), the downtime included.
+ * The state is only valid with the pricebook it was saved with, or one saved later (a
+ * pricebook newer than the cursors is repaired by the incremental pass; an older one is
+ * not): save the pricebook first, then the state; load the state only when that pricebook
+ * was loaded. A provider that refuses a saved cursor (a 4xx to the incremental call) gets a
+ * full pass in the same sync. */
+
+/* Writes the state as JSON to `path` atomically (`path`.tmp.PID, fsync, rename): the
+ * horizon, and per provider that completed a full pass its name, base URL, dialect,
+ * cursors and accepted dates. Safe while a sync runs (it saves the last complete pass).
+ * CT_IO, CT_NOMEM. */
+ct_status ct_ingest_save_state(ct_ingest *ing, const char *path);
+
+/* Loads a state saved by ct_ingest_save_state into a driver that has not synced yet. A
+ * provider is resumed only when its name, base URL and dialect are the configured ones
+ * and the horizon is the same; the others get a full pass as usual. *resumed (may be NULL)
+ * receives how many providers were resumed. CT_NOT_FOUND: no file; CT_INVALID: not a state
+ * file; CT_CONFLICT: a sync already ran. Nothing is changed unless CT_OK. */
+ct_status ct_ingest_load_state(ct_ingest *ing, const char *path, int *resumed);
 
 /* Copies the statistics of up to `max` providers; returns how many. lag = now - last_sync. */
 int ct_ingest_stats_get(ct_ingest *ing, ct_ingest_stats *out, int max);

@@ -169,6 +169,27 @@ static void job_start(ct_ingest *ing, job *j, ct__prov *p)
     ct_strbuf_init(&j->body, BODY_CAP);
 }
 
+/* The provider refused its cursor (e.g. one saved before a restart that the provider no
+ * longer accepts): forget the cursors and go on with a full pass of both feeds. */
+static void job_restart_full(ct_ingest *ing, job *j)
+{
+    pthread_mutex_lock(&ing->stats_mu);
+    j->p->fares_cursor[0] = '\0';
+    j->p->avail_cursor[0] = '\0';
+    j->p->avail_from = j->p->avail_to = 0;
+    j->p->st.refused_cursors++;
+    pthread_mutex_unlock(&ing->stats_mu);
+    int64_t n = ing->cfg.chunk_days;
+    j->incremental = 0;
+    j->nchunks = (int)((j->to - j->first) / n + 1 + (j->first - j->from + n - 1) / n);
+    j->st = ST_FARES;
+    j->token[0] = j->fares_cursor[0] = j->avail_cursor[0] = '\0';
+    j->pageno = j->chunk = 0;
+    j->day = j->ok_from = j->ok_to = 0;
+    j->attempt = 0;
+    j->retry_at = 0;
+}
+
 /* ---- requests ---- */
 
 static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
@@ -354,6 +375,13 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
             advance(ing, j, NULL);
             return;
         }
+        if (j->incremental && (feed == CT_FEED_FARES || feed == CT_FEED_AVAIL) && status >= 400 &&
+            status < 500) {
+            ct_log(CT_LOG_WARN, "ingest.cursor_refused", "provider", j->p->cfg.name, "feed",
+                   ct_ingest_feed_name(feed), "status", st, "body", ct_strbuf_str(&j->body), NULL);
+            job_restart_full(ing, j);
+            return;
+        }
         ct_log(CT_LOG_ERROR, "ingest.refused", "provider", j->p->cfg.name, "feed",
                ct_ingest_feed_name(feed), "status", st, "url", j->url, "body",
                ct_strbuf_str(&j->body), NULL);
@@ -459,6 +487,7 @@ static ct_status run_sync(ct_ingest *ing)
             p->st.last_sync = end;
             if (!j->incremental) {
                 p->st.last_full = end;
+                p->st.full_syncs++;
                 p->avail_from = j->ok_from; /* incremental passes ask for these dates */
                 p->avail_to = j->ok_to;
             }
@@ -510,6 +539,8 @@ static void *loop(void *arg)
         ct_status rc = ct_ingest_sync_once(ing);
         if (rc && rc != CT_AGAIN)
             ct_log(CT_LOG_WARN, "ingest.sync_incomplete", "error", ct_status_name(rc), NULL);
+        if (rc != CT_AGAIN && ing->cfg.on_sync != NULL)
+            ing->cfg.on_sync(ing->cfg.on_sync_ctx, ing, rc);
         pthread_mutex_lock(&ing->wake_mu);
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);

@@ -132,6 +132,12 @@ ct_status ct_timetable_open_cached(const ct_refdata *rd, const char *const *path
  * are queued: call it from a background thread. No-op for a built timetable. */
 void ct_timetable_prefetch(const ct_timetable *tt);
 
+/* A 32-byte name of exactly these dated legs, for data derived from leg indices (the
+ * pricebook's file): a hash of the counts, the window, the carrier designators and the legs
+ * array itself (not of the inputs' key: the sandbox rewrites its SSIM files at every start,
+ * with the same legs). Reads every leg: about 0.1 s per 500 MB in memory. */
+void ct_timetable_identity(const ct_timetable *tt, unsigned char out[32]);
+
 /* Internal to timetable/: the input key of `paths` and `rd` (see the file comment). CT_IO
  * when a file cannot be read. */
 ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size_t npaths,

@@ -57,6 +57,7 @@ static ct_bus *bus;
 static ct_store_pool *history;
 static char history_url[512];
 static atomic_int n_price_events, n_fare_events;
+static uint64_t full_requests[NPROV]; /* of the first (full) sync, per provider */
 
 static int64_t test_now(void *ctx)
 {
@@ -342,6 +343,8 @@ static void full_sync_registers_every_provider(void **state)
     double secs = seconds_since(&t0);
     ct_ingest_stats st[NPROV];
     assert_int_equal(ct_ingest_stats_get(ing, st, NPROV), NPROV);
+    for (int i = 0; i < NPROV; i++)
+        full_requests[i] = st[i].requests;
     uint64_t records = 0, requests = 0;
     for (int i = 0; i < NPROV; i++) {
         assert_string_equal(st[i].name, names[i]);
@@ -633,26 +636,10 @@ static void round_trips_price_like_live_offers(void **state)
     ct_pricebook_release(pb, &v);
 }
 
-static void order_then_incremental_sync_moves_seats(void **state)
+/* An order at airline-1 for `seats` economy seats of leg l (closing its lowest class when
+ * that is every seat left in it). */
+static void order_seats(const ct_leg *l, int seats)
 {
-    (void)state;
-    ct_pb_view v;
-    ct_pricebook_acquire(pb, &v);
-    int p = provider_index(v.snap, names[AIR1]);
-    uint32_t legs[64];
-    int n = sample_legs(&v, p, legs, 64), pick = -1;
-    for (int k = 0; k < n && pick < 0; k++) {
-        uint32_t w = ct_pb_seats(&v, p, legs[k]);
-        int c = lowest_open(w, 0);
-        if (ct_seats_of(w, c) < 9)
-            pick = (int)legs[k];
-    }
-    assert_true(pick >= 0);
-    uint32_t before = ct_pb_seats(&v, p, (size_t)pick);
-    int seats = ct_seats_of(before, lowest_open(before, 0));
-    ct_pricebook_release(pb, &v);
-    /* An order for every seat left in the lowest class closes it. */
-    const ct_leg *l = &tt->legs[pick];
     char date[11], num[8];
     date_text(l->local_date, date);
     snprintf(num, sizeof(num), "%d", l->number);
@@ -676,6 +663,49 @@ static void order_then_incremental_sync_moves_seats(void **state)
                          json_pack("{s:s, s:o}", "OfferID", id, "PaxList", names_list), 201);
     json_decref(order);
     json_decref(offer);
+}
+
+/* The AIR1 leg whose lowest open economy class has fewer than 9 seats (-1: none) and how
+ * many. */
+static int pick_leg(int *seats)
+{
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    int p = provider_index(v.snap, names[AIR1]);
+    uint32_t legs[64];
+    int n = sample_legs(&v, p, legs, 64), pick = -1;
+    for (int k = 0; k < n && pick < 0; k++) {
+        uint32_t w = ct_pb_seats(&v, p, legs[k]);
+        int c = lowest_open(w, 0);
+        if (c >= 0 && ct_seats_of(w, c) < 9) {
+            pick = (int)legs[k];
+            *seats = ct_seats_of(w, c);
+        }
+    }
+    ct_pricebook_release(pb, &v);
+    return pick;
+}
+
+static void order_then_incremental_sync_moves_seats(void **state)
+{
+    (void)state;
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    int p = provider_index(v.snap, names[AIR1]);
+    uint32_t legs[64];
+    int n = sample_legs(&v, p, legs, 64), pick = -1;
+    for (int k = 0; k < n && pick < 0; k++) {
+        uint32_t w = ct_pb_seats(&v, p, legs[k]);
+        int c = lowest_open(w, 0);
+        if (ct_seats_of(w, c) < 9)
+            pick = (int)legs[k];
+    }
+    assert_true(pick >= 0);
+    uint32_t before = ct_pb_seats(&v, p, (size_t)pick);
+    int seats = ct_seats_of(before, lowest_open(before, 0));
+    ct_pricebook_release(pb, &v);
+    const ct_leg *l = &tt->legs[pick];
+    order_seats(l, seats);
 
     ct_ingest_stats st0[NPROV], st1[NPROV];
     ct_ingest_stats_get(ing, st0, NPROV);
@@ -1114,6 +1144,114 @@ static void background_thread_syncs_and_stops_promptly(void **state)
     assert_int_equal(ct_ingest_sync_once(ing), CT_OK); /* usable again after a stop */
 }
 
+/* A restart: the pricebook and the feeds' state saved by one process, loaded by the next
+ * one after an order and time passed in between; its first sync is incremental (no full
+ * pass, a fraction of a full sync's requests) and ends equal to a pricebook synced all
+ * along. A provider refusing the saved cursor gets a full pass instead. */
+static void restart_resumes_incrementally(void **state)
+{
+    (void)state;
+    char book[450], st_path[480];
+    snprintf(book, sizeof(book), "%s/cache/pricebook.bin", tmpdir);
+    snprintf(st_path, sizeof(st_path), "%s.state.json", book);
+    assert_int_equal(ct_ingest_sync_once(ing), CT_OK);
+    assert_int_equal(ct_pricebook_save(pb, book), CT_OK); /* the book first, then the state */
+    assert_int_equal(ct_ingest_save_state(ing, st_path), CT_OK);
+    /* Downtime: three hours of the world's clock (the market moves, holds expire), then an
+     * order (held until after the next sync). */
+    atomic_fetch_add(&world_now, 3 * 3600);
+    int seats = 0, pick = pick_leg(&seats);
+    assert_true(pick >= 0);
+    order_seats(&tt->legs[pick], seats);
+    /* The next process. */
+    ct_pricebook *pb2;
+    ct_ingest *ing2;
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    int loaded = 0, resumed = 0;
+    assert_int_equal(ct_pricebook_load(pb2, book, &loaded), CT_OK);
+    assert_int_equal(loaded, 1);
+    ct_ingest_config cfg;
+    config_for(&cfg);
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_load_state(ing2, st_path, &resumed), CT_OK);
+    assert_int_equal(resumed, NPROV);
+    ct_pb_view v;
+    ct_pricebook_acquire(pb2, &v);
+    uint32_t before = ct_pb_seats(&v, provider_index(v.snap, names[AIR1]), (size_t)pick);
+    ct_pricebook_release(pb2, &v);
+    assert_true(before != CT_SEATS_UNKNOWN); /* priced at once, before any sync */
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    double secs = seconds_since(&t0);
+    ct_ingest_stats st[NPROV];
+    ct_ingest_stats_get(ing2, st, NPROV);
+    for (int i = 0; i < NPROV; i++) {
+        assert_int_equal(st[i].full_syncs, 0);
+        assert_int_equal(st[i].refused_cursors, 0);
+        assert_int_equal(st[i].last_full, 0);
+        assert_true(st[i].last_sync > 0);
+        assert_true(st[i].requests * 2 < full_requests[i]);
+        fprintf(stderr, "%s: resumed sync %llu requests (full: %llu), %llu seat records\n",
+                names[i], (unsigned long long)st[i].requests, (unsigned long long)full_requests[i],
+                (unsigned long long)st[i].seats_applied);
+    }
+    ct_pricebook_acquire(pb2, &v);
+    assert_int_not_equal(ct_pb_seats(&v, provider_index(v.snap, names[AIR1]), (size_t)pick),
+                         before);
+    ct_pricebook_release(pb2, &v);
+    assert_int_equal(ct_ingest_sync_once(ing), CT_OK); /* the process that never stopped */
+    assert_same_book(pb, pb2);
+    fprintf(stderr, "resumed sync after a restart: %.3f s\n", secs);
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+
+    /* A cursor the provider refuses: a full pass for that provider, in the same sync. */
+    json_t *doc = json_load_file(st_path, 0, NULL);
+    assert_non_null(doc);
+    json_t *list = json_object_get(doc, "providers"), *x;
+    size_t k;
+    json_array_foreach(list, k, x)
+    {
+        if (strcmp(json_string_value(json_object_get(x, "name")), names[AIR2]) == 0)
+            json_object_set_new(x, "avail_cursor", json_string("bm90IGEgY3Vyc29y"));
+    }
+    assert_int_equal(json_dump_file(doc, st_path, 0), 0);
+    json_decref(doc);
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    assert_int_equal(ct_pricebook_load(pb2, book, &loaded), CT_OK);
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_load_state(ing2, st_path, &resumed), CT_OK);
+    assert_int_equal(resumed, NPROV);
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    ct_ingest_stats_get(ing2, st, NPROV);
+    for (int i = 0; i < NPROV; i++) {
+        assert_int_equal(st[i].full_syncs, i == AIR2);
+        assert_int_equal(st[i].refused_cursors, i == AIR2);
+    }
+    assert_same_book(pb, pb2);
+    /* A changed provider configuration, or another horizon, is not resumed. */
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    snprintf(cfg.providers[OTA_EUR].base_url, sizeof(cfg.providers[OTA_EUR].base_url),
+             "http://127.0.0.1:1");
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_load_state(ing2, st_path, &resumed), CT_OK);
+    assert_int_equal(resumed, NPROV - 1);
+    ct_ingest_free(ing2);
+    cfg.to_day = day0 + 20;
+    cfg.from_day = day0;
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_load_state(ing2, st_path, &resumed), CT_OK);
+    assert_int_equal(resumed, 0);
+    assert_int_equal(ct_ingest_load_state(ing2, tmpdir, &resumed), CT_INVALID);
+    snprintf(st_path, sizeof(st_path), "%s/none.json", tmpdir);
+    assert_int_equal(ct_ingest_load_state(ing2, st_path, &resumed), CT_NOT_FOUND);
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+}
+
 static void bus_delivers_by_topic(void **state)
 {
     (void)state;
@@ -1147,6 +1285,7 @@ int main(void)
         cmocka_unit_test(horizon_beyond_the_providers),
         cmocka_unit_test(price_history_on_every_engine),
         cmocka_unit_test(background_thread_syncs_and_stops_promptly),
+        cmocka_unit_test(restart_resumes_incrementally),
         cmocka_unit_test(bus_delivers_by_topic),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
