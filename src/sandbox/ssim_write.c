@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/timeutil.h"
 
@@ -296,20 +297,48 @@ ct_status sb_ssim_write_carrier(const sb_world *w, int c, FILE *f, int64_t creat
     return o.err ? CT_IO : CT_OK;
 }
 
+/* 1 when both files exist and hold the same bytes. */
+static int same_bytes(const char *a, const char *b)
+{
+    FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
+    int same = x != NULL && y != NULL;
+    char bx[65536], by[65536];
+    while (same) {
+        size_t nx = fread(bx, 1, sizeof(bx), x), ny = fread(by, 1, sizeof(by), y);
+        same = nx == ny && memcmp(bx, by, nx) == 0;
+        if (nx == 0 || nx < sizeof(bx))
+            break;
+    }
+    if (x != NULL)
+        fclose(x);
+    if (y != NULL)
+        fclose(y);
+    return same;
+}
+
 ct_status sb_ssim_write_world(const sb_world *w, const char *dir, int64_t created_day,
                               sb_ssim_stats *stats)
 {
     for (int c = 0; c < w->ncarriers; c++) {
-        char path[1024];
+        char path[1024], tmp[1040];
         snprintf(path, sizeof(path), "%s/%s.ssim", dir, w->carriers[c].code);
-        FILE *f = fopen(path, "wb");
+        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+        FILE *f = fopen(tmp, "wb");
         if (f == NULL)
             return CT_IO;
         ct_status rc = sb_ssim_write_carrier(w, c, f, created_day, stats);
         if (fclose(f) != 0 && !rc)
             rc = CT_IO;
-        if (rc)
+        /* An unchanged file keeps its inode and time, so readers that key caches on them
+         * (the platform's timetable cache) see that nothing changed. */
+        if (!rc && same_bytes(tmp, path))
+            rc = unlink(tmp) == 0 ? CT_OK : CT_IO;
+        else if (!rc && rename(tmp, path) != 0)
+            rc = CT_IO;
+        if (rc) {
+            unlink(tmp);
             return rc;
+        }
     }
     return CT_OK;
 }

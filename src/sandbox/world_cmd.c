@@ -9,10 +9,12 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -84,6 +86,34 @@ static void add_arg(world_run *r, sb_child *c, int *argc, const char *prefix, co
     c->argv[*argc] = NULL;
 }
 
+/* The port a service was published on last time (DIR/run/ports.json), or 0. */
+static int last_port(const world_run *r, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/run/ports.json", r->dir);
+    json_t *doc = json_load_file(path, 0, NULL);
+    json_int_t port = json_integer_value(json_object_get(doc, name));
+    json_decref(doc);
+    return port > 0 && port < 65536 ? (int)port : 0;
+}
+
+/* 1 when a loopback TCP port can be bound now. */
+static int port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (fd < 0)
+        return 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
 static void build_children(world_run *r)
 {
     static const char *world_flags[] = {"seed", "start", "size", "refdata_dir", "log_level"};
@@ -119,7 +149,13 @@ static void build_children(world_run *r)
             snprintf(path, sizeof(path), "%s/run/%s.smtp.port", r->dir, services[i].name);
             add_arg(r, c, &argc, "--smtp-port-file=", path);
         }
-        add_arg(r, c, &argc, "--port=", "0");
+        /* The port this service had last time, when still free: partners that remember
+         * where it was (the platform's saved feed state) find it there again. */
+        char port[16] = "0";
+        int last = last_port(r, services[i].name);
+        if (last > 0 && port_free(last))
+            snprintf(port, sizeof(port), "%d", last);
+        add_arg(r, c, &argc, "--port=", port);
         char pf[600];
         snprintf(pf, sizeof(pf), "%s/run/%s.port", r->dir, services[i].name);
         unlink(pf);
@@ -134,6 +170,7 @@ static int publish(world_run *r, const char *ssim_dir)
     json_t *doc = json_object();
     json_t *providers = json_array();
     json_object_set_new(doc, "ssim_dir", json_string(ssim_dir));
+    json_t *ports = json_object();
     for (int i = 0; i < r->n; i++) {
         char pf[600];
         snprintf(pf, sizeof(pf), "%s/run/%s.port", r->dir, r->children[i].name);
@@ -147,13 +184,15 @@ static int publish(world_run *r, const char *ssim_dir)
                    r->children[i].name, NULL);
             json_decref(doc);
             json_decref(providers);
+            json_decref(ports);
             return -1;
         }
         /* A restarted service comes back on the same port, so world.json stays true. */
         for (int k = 0; r->children[i].argv[k] != NULL; k++) {
-            if (strcmp(r->children[i].argv[k], "--port=0") == 0)
+            if (strncmp(r->children[i].argv[k], "--port=", 7) == 0)
                 snprintf(r->children[i].argv[k], 512, "--port=%d", port);
         }
+        json_object_set_new(ports, r->children[i].name, json_integer(port));
         char url[64];
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
         json_t *entry = json_pack("{s:s, s:s}", "name", r->children[i].name, "url", url);
@@ -170,6 +209,11 @@ static int publish(world_run *r, const char *ssim_dir)
     }
     json_object_set_new(doc, "providers", providers);
     char path[600], tmp[640];
+    snprintf(path, sizeof(path), "%s/run/ports.json", r->dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (json_dump_file(ports, tmp, 0) != 0 || rename(tmp, path) != 0)
+        ct_log(CT_LOG_WARN, "sandbox.world", "error", "cannot save the ports", NULL);
+    json_decref(ports);
     snprintf(path, sizeof(path), "%s/world.json", r->dir);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int rc = json_dump_file(doc, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
