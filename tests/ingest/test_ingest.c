@@ -86,6 +86,7 @@ static void config_for(ct_ingest_config *c)
         p->dialect = (ct_ingest_dialect)ct_ingest_dialect_of(names[i]);
     }
     c->nproviders = NPROV;
+    c->history_first = 1; /* every observation, first prices included (serve's "all") */
     c->today = day0;
     c->backoff_ms = 5;
     c->backoff_max_ms = 50;
@@ -148,7 +149,6 @@ static int setup(void **state)
     ct_ingest_config cfg;
     config_for(&cfg);
     cfg.history = history;
-    cfg.history_first = 1; /* every observation, the first ones included */
     cfg.bus = bus;
     assert_int_equal(ct_ingest_new(pb, &cfg, &ing), CT_OK);
     return 0;
@@ -1043,6 +1043,47 @@ static void horizon_beyond_the_providers(void **state)
     ct_pricebook_free(pb2);
 }
 
+/* serve's default history ("changes"): the first full pass writes no rows; a sale after it
+ * writes rows for what moved and nothing else. */
+static void default_history_records_changes_only(void **state)
+{
+    (void)state;
+    char dbpath[400], url[420], err[256];
+    snprintf(dbpath, sizeof(dbpath), "%s/changes.db", tmpdir);
+    snprintf(url, sizeof(url), "sqlite:%s", dbpath);
+    ct_store_close(ts_open_migrated(url));
+    ct_store_pool *pool;
+    assert_int_equal(ct_store_pool_open(url, 2, &pool, err, sizeof(err)), CT_OK);
+    ct_pricebook *pb2;
+    ct_ingest *ing2;
+    assert_int_equal(ct_pricebook_new(tt, &pb2), CT_OK);
+    ct_ingest_config cfg;
+    config_for(&cfg);
+    cfg.history = pool;
+    cfg.history_first = 0;
+    assert_int_equal(ct_ingest_new(pb2, &cfg, &ing2), CT_OK);
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    ct_store *st;
+    int64_t rows = -1;
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM price_observation", &rows),
+                     CT_OK);
+    assert_int_equal(rows, 0);
+    ct_store_pool_release(pool, st);
+    int seats = 0, leg = pick_leg(&seats);
+    assert_true(leg >= 0);
+    order_seats(&tt->legs[leg], seats); /* sells its lowest class out: the price moves */
+    assert_int_equal(ct_ingest_sync_once(ing2), CT_OK);
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM price_observation", &rows),
+                     CT_OK);
+    assert_true(rows > 0);
+    ct_store_pool_release(pool, st);
+    ct_ingest_free(ing2);
+    ct_pricebook_free(pb2);
+    ct_store_pool_close(pool);
+}
+
 /* The latest observation of a leg's economy price equals the pricebook's. */
 static void check_history(ct_store *st, ct_pricebook *book, int64_t *rows)
 {
@@ -1284,6 +1325,7 @@ int main(void)
         cmocka_unit_test(bad_records_in_a_sync_are_counted_and_the_rest_applied),
         cmocka_unit_test(horizon_beyond_the_providers),
         cmocka_unit_test(price_history_on_every_engine),
+        cmocka_unit_test(default_history_records_changes_only),
         cmocka_unit_test(background_thread_syncs_and_stops_promptly),
         cmocka_unit_test(restart_resumes_incrementally),
         cmocka_unit_test(bus_delivers_by_topic),
