@@ -613,28 +613,17 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
         return CT_INVALID; /* no such provider, or its carriers are not known yet */
     if (c < 0 || a < 0)
         return CT_OK;
-    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (tt->legs[mid].dep < dep_utc_min)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < tt->first[a + 1] && tt->legs[lo].dep == dep_utc_min; lo++) {
-        const ct_leg *l = &tt->legs[lo];
-        if (l->carrier == c && l->number == number) {
-            uint64_t bit = (uint64_t)1 << (lo & 63);
-            if (!(t->sold[lo >> 6] & bit))
-                return CT_OK; /* a carrier it does not list as sold */
-            size_t slot =
-                t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
-            uint32_t w = ct_seats_pack(seats);
-            uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
-            *known = 1;
-            *changed = old != w;
-            return CT_OK;
-        }
-    }
+    int64_t leg = ct_timetable_find_leg(tt, c, number, (uint16_t)a, dep_utc_min);
+    if (leg < 0)
+        return CT_OK;
+    size_t lo = (size_t)leg;
+    uint64_t bit = (uint64_t)1 << (lo & 63);
+    if (!(t->sold[lo >> 6] & bit))
+        return CT_OK; /* a carrier it does not list as sold */
+    size_t slot = t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
+    uint32_t w = ct_seats_pack(seats);
+    uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
+    *known = 1;
+    *changed = old != w;
     return CT_OK;
 }

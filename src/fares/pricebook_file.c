@@ -30,6 +30,7 @@
  * every read bounded by the file's length. Any refusal abandons the batch
  * (ct__pricebook_abort): the pricebook stays empty. */
 #define _GNU_SOURCE
+#include "base/fileutil.h"
 #include "fares/pricebook.h"
 
 #include <errno.h>
@@ -106,35 +107,6 @@ static void put(writer *w, const void *p, size_t len)
     w->n += len;
 }
 
-static void make_parents(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(dir, 0755); /* EEXIST, or the open below reports the real problem */
-        *s = '/';
-    }
-}
-
-static void fsync_parent(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 /* The body after the header: everything of view v. */
 static void write_body(writer *w, const ct_pb_view *v, file_header *h)
 {
@@ -205,7 +177,7 @@ ct_status ct_pricebook_save(ct_pricebook *pb, const char *path)
     char tmp[PATH_MAX];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
         return CT_INVALID;
-    make_parents(path);
+    ct_file_make_parents(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return CT_IO;
@@ -250,7 +222,7 @@ ct_status ct_pricebook_save(ct_pricebook *pb, const char *path)
         unlink(tmp);
         return CT_IO;
     }
-    fsync_parent(path);
+    ct_file_sync_parent(path);
     return CT_OK;
 }
 

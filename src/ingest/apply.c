@@ -102,24 +102,6 @@ static int ncabins(const ct_leg *l)
     return l->seats_j > 0 ? 2 : 1;
 }
 
-/* Index of the leg (carrier index, number, origin, UTC departure) in tt, or -1. */
-static int64_t find_leg(const ct_timetable *tt, int carrier, int number, int origin, int32_t dep)
-{
-    uint32_t lo = tt->first[origin], hi = tt->first[origin + 1];
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (tt->legs[mid].dep < dep)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (; lo < tt->first[origin + 1] && tt->legs[lo].dep == dep; lo++) {
-        if (tt->legs[lo].carrier == carrier && tt->legs[lo].number == number)
-            return lo;
-    }
-    return -1;
-}
-
 static int carrier_of(const ct_timetable *tt, const char *code)
 {
     for (size_t i = 0; i < tt->ncarriers; i++) {
@@ -377,9 +359,10 @@ static ct_status apply_seats(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
             last_carrier = carrier_of(tt, s->carrier);
         }
         int a = ct_timetable_airport(tt, s->origin);
-        int64_t leg = last_carrier < 0 || a < 0
-                          ? -1
-                          : find_leg(tt, last_carrier, s->number, a, s->dep_utc_min);
+        int64_t leg =
+            last_carrier < 0 || a < 0
+                ? -1
+                : ct_timetable_find_leg(tt, last_carrier, s->number, (uint16_t)a, s->dep_utc_min);
         uint32_t was = leg >= 0 ? ct_pb_seats(&v, p->id, (size_t)leg) : CT_SEATS_UNKNOWN;
         int known = 0, changed = 0;
         rc = ct_pricebook_put_seats(ing->pb, p->id, s->carrier, s->number, s->origin,

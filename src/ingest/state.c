@@ -18,22 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/fileutil.h"
 #include "base/log.h"
 #include "ingest/ingest_internal.h"
 
 #define STATE_FORMAT  "contrail-ingest-state"
 #define STATE_VERSION 1
-
-static void make_parents(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(dir, 0755); /* EEXIST, or the open below reports the real problem */
-        *s = '/';
-    }
-}
 
 ct_status ct_ingest_save_state(ct_ingest *ing, const char *path)
 {
@@ -67,7 +57,7 @@ ct_status ct_ingest_save_state(ct_ingest *ing, const char *path)
         json_decref(doc);
         return rc;
     }
-    make_parents(path);
+    ct_file_make_parents(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) {
         json_decref(doc);

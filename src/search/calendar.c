@@ -103,16 +103,8 @@ static void explore_from(explore_state *s, const ct_leg *l1)
     if (s->q->max_stops < 1)
         return;
     uint16_t x = l1->to;
-    uint32_t lo = tt->first[x], hi = tt->first[x + 1];
-    int32_t t0 = l1->arr + CT_SEARCH_MCT_DOMESTIC;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (tt->legs[mid].dep < t0)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    for (uint32_t i = lo; i < tt->first[x + 1]; i++) {
+    for (uint32_t i = ct_timetable_first_departure(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC);
+         i < tt->first[x + 1]; i++) {
         const ct_leg *l2 = &tt->legs[i];
         if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
             break;

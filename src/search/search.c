@@ -192,20 +192,6 @@ int ct_search_valid(const ct_timetable *tt, const ct_search_query *q, const ct_i
     return 1;
 }
 
-/* First index in airport a's slice departing at or after t. */
-static uint32_t lower_bound_dep(const ct_timetable *tt, uint16_t a, int32_t t)
-{
-    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        if (tt->legs[mid].dep < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
 /* A complete candidate: priced exactly, kept unless something found dominates it. */
 static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
 {
@@ -328,7 +314,8 @@ static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
     uint16_t x = l1->to;
     int64_t b1 = price_bound(s, bounds, 1);
     uint32_t end = tt->first[x + 1];
-    for (uint32_t i = lower_bound_dep(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC); i < end; i++) {
+    for (uint32_t i = ct_timetable_first_departure(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC);
+         i < end; i++) {
         const ct_leg *l2 = &tt->legs[i];
         if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
             break;
@@ -374,7 +361,8 @@ static ct_status first_legs(const search_state *s, leg_ptr_vec *out)
     for (int o = 0; o < s->q->norigins; o++) {
         uint16_t a = s->q->origins[o];
         uint32_t end = tt->first[a + 1];
-        for (uint32_t i = lower_bound_dep(tt, a, from); i < end && tt->legs[i].dep < to; i++) {
+        for (uint32_t i = ct_timetable_first_departure(tt, a, from);
+             i < end && tt->legs[i].dep < to; i++) {
             if (tt->legs[i].local_date == s->q->date && CT_VEC_PUSH(out, &tt->legs[i]))
                 return CT_NOMEM;
         }

@@ -11,6 +11,7 @@
  * verified. Only then does a ct_timetable point into the mapping. Any refusal is
  * CT_NOT_FOUND: the caller rebuilds. */
 #define _GNU_SOURCE
+#include "base/fileutil.h"
 #include "timetable/timetable.h"
 
 #include <errno.h>
@@ -183,36 +184,6 @@ static int write_all(int fd, const void *p, uint64_t n)
     return 0;
 }
 
-/* Creates the folders leading to `path` (mkdir -p of its dirname). */
-static void make_parents(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    for (char *s = strchr(dir + 1, '/'); s != NULL; s = strchr(s + 1, '/')) {
-        *s = '\0';
-        mkdir(dir, 0755); /* EEXIST, or the open below reports the real problem */
-        *s = '/';
-    }
-}
-
-static void fsync_parent(const char *path)
-{
-    char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (slash == NULL)
-        snprintf(dir, sizeof(dir), ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (fd >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
 {
     if (tt == NULL || !tt->has_key || path == NULL || path[0] == '\0' || tt->nlegs > UINT32_MAX ||
@@ -253,7 +224,7 @@ ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
     };
     check_hash(&h, src, h.check);
 
-    make_parents(path);
+    ct_file_make_parents(path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0)
         return CT_IO;
@@ -273,7 +244,7 @@ ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
         unlink(tmp);
         return CT_IO;
     }
-    fsync_parent(path);
+    ct_file_sync_parent(path);
     return CT_OK;
 }
 

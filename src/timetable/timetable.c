@@ -73,6 +73,30 @@ static ct_status sort_legs(ct_leg *legs, size_t n, uint32_t *first, size_t nairp
     return CT_OK;
 }
 
+uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t)
+{
+    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (tt->legs[mid].dep < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+int64_t ct_timetable_find_leg(const ct_timetable *tt, int carrier, int number, uint16_t from,
+                              int32_t dep)
+{
+    for (uint32_t i = ct_timetable_first_departure(tt, from, dep);
+         i < tt->first[from + 1] && tt->legs[i].dep == dep; i++) {
+        if (tt->legs[i].carrier == carrier && tt->legs[i].number == number)
+            return i;
+    }
+    return -1;
+}
+
 int ct_timetable_airport(const ct_timetable *tt, const char *iata)
 {
     const ct_airport *a = ct_refdata_airport(tt->rd, iata);

@@ -143,6 +143,15 @@ void ct_timetable_identity(const ct_timetable *tt, unsigned char out[32]);
 ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size_t npaths,
                             unsigned char key[32]);
 
+/* First index in airport a's slice (first[a] .. first[a+1]) departing at or after t (UTC
+ * minutes since 1970); first[a+1] when none. */
+uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t);
+
+/* Index of the dated leg of carrier index `carrier`, flight `number`, departing airport
+ * `from` at UTC minute `dep`, or -1. */
+int64_t ct_timetable_find_leg(const ct_timetable *tt, int carrier, int number, uint16_t from,
+                              int32_t dep);
+
 /* The airport index of an IATA airport code, or -1. */
 int ct_timetable_airport(const ct_timetable *tt, const char *iata);
 

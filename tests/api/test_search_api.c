@@ -19,39 +19,25 @@
 #include "search/search.h"
 #include "pricefill.h"
 #include "search/calendar.h"
+#include "smallworld.h"
 #include "testsupport.h"
 
-static sb_data world;
+static ts_small_world sw;
 static ct_timetable *tt;
 static ct_app app;
 static ct_router *router;
 static ct_http_server *server;
 static int port;
-static char dir[256];
 static int64_t start;
 
 static int setup(void **state)
 {
     (void)state;
     curl_global_init(CURL_GLOBAL_DEFAULT);
-    ct_date_parse("2026-11-23", &start);
-    char err[256];
-    sb_world_params p = {5, start, SB_WORLD_SMALL, ts_refdata_dir()};
-    if (sb_data_open(&p, &world, err, sizeof(err)))
-        fail_msg("world: %s", err);
-    ts_tempdir(dir, sizeof(dir));
-    sb_ssim_stats st = {0};
-    sb_ssim_write_world(world.world, dir, start, &st);
-    static char names[64][300];
-    const char *paths[64];
-    int n = 0;
-    for (int c = 0; c < world.world->ncarriers && n < 64; c++, n++) {
-        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
-        paths[n] = names[n];
-    }
-    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 60, &tt, NULL))
-        fail_msg("timetable");
-    app.refdata = world.refdata;
+    ts_small_world_open(&sw, 5);
+    start = sw.start;
+    tt = ts_small_world_timetable(&sw, 61);
+    app.refdata = sw.data.refdata;
     atomic_store(&app.timetable, tt);
     router = ct_router_create();
     if (ct_api_register(&app, router) != CT_OK)
@@ -70,8 +56,7 @@ static int teardown(void **state)
     ct_router_destroy(router);
     ct_api_free(&app);
     ct_timetable_free(tt);
-    sb_data_close(&world);
-    ts_rmtree(dir);
+    ts_small_world_close(&sw);
     curl_global_cleanup();
     return 0;
 }

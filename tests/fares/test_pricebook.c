@@ -17,35 +17,18 @@
 #include "fares/pricebook.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
+#include "smallworld.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"
 
-static sb_data world;
+static ts_small_world sw;
 static ct_timetable *tt;
-static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    int64_t start;
-    ct_date_parse("2026-11-23", &start);
-    char err[256];
-    sb_world_params p = {3, start, SB_WORLD_SMALL, ts_refdata_dir()};
-    if (sb_data_open(&p, &world, err, sizeof(err)))
-        fail_msg("world: %s", err);
-    ts_tempdir(dir, sizeof(dir));
-    sb_ssim_stats st = {0};
-    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
-        fail_msg("ssim");
-    static char names[64][300];
-    const char *paths[64];
-    int n = 0;
-    for (int c = 0; c < world.world->ncarriers && n < 64; c++, n++) {
-        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
-        paths[n] = names[n];
-    }
-    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 30, &tt, NULL))
-        fail_msg("timetable");
+    ts_small_world_open(&sw, 3);
+    tt = ts_small_world_timetable(&sw, 31);
     return 0;
 }
 
@@ -53,8 +36,7 @@ static int teardown(void **state)
 {
     (void)state;
     ct_timetable_free(tt);
-    sb_data_close(&world);
-    ts_rmtree(dir);
+    ts_small_world_close(&sw);
     return 0;
 }
 

@@ -23,10 +23,11 @@
 #include "pricefill.h"
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
+#include "smallworld.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"
 
-static sb_data world;
+static ts_small_world sw;
 static ct_timetable *tt, *tt_other;
 static char dir[256], file[400];
 static ct_pricebook *filled;
@@ -34,26 +35,10 @@ static ct_pricebook *filled;
 static int setup(void **state)
 {
     (void)state;
-    int64_t start;
-    ct_date_parse("2026-11-23", &start);
-    char err[256];
-    sb_world_params p = {3, start, SB_WORLD_SMALL, ts_refdata_dir()};
-    if (sb_data_open(&p, &world, err, sizeof(err)))
-        fail_msg("world: %s", err);
-    ts_tempdir(dir, sizeof(dir));
-    sb_ssim_stats st = {0};
-    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
-        fail_msg("ssim");
-    static char names[64][300];
-    const char *paths[64];
-    int n = 0;
-    for (int c = 0; c < world.world->ncarriers && n < 64; c++, n++) {
-        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
-        paths[n] = names[n];
-    }
-    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 20, &tt, NULL) ||
-        ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 19, &tt_other, NULL))
-        fail_msg("timetable");
+    ts_small_world_open(&sw, 3);
+    tt = ts_small_world_timetable(&sw, 21);
+    tt_other = ts_small_world_timetable(&sw, 20);
+    snprintf(dir, sizeof(dir), "%s", sw.dir);
     filled = ts_fill_pricebook(tt);
     assert_non_null(filled);
     snprintf(file, sizeof(file), "%s/cache/pricebook.bin", dir);
@@ -67,8 +52,7 @@ static int teardown(void **state)
     ct_pricebook_free(filled);
     ct_timetable_free(tt);
     ct_timetable_free(tt_other);
-    sb_data_close(&world);
-    ts_rmtree(dir);
+    ts_small_world_close(&sw);
     return 0;
 }
 

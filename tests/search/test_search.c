@@ -26,39 +26,18 @@
 #include "search/trip.h"
 #include "search/search.h"
 #include "pricefill.h"
+#include "smallworld.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"
 
-static sb_data world;
+static ts_small_world sw;
 static ct_timetable *tt;
-static char dir[256];
 
 static int setup(void **state)
 {
     (void)state;
-    int64_t start;
-    ct_date_parse("2026-11-23", &start);
-    char err[256];
-    sb_world_params p = {11, start, SB_WORLD_SMALL, ts_refdata_dir()};
-    if (sb_data_open(&p, &world, err, sizeof(err)))
-        fail_msg("world: %s", err);
-    ts_tempdir(dir, sizeof(dir));
-    sb_ssim_stats st = {0};
-    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
-        fail_msg("ssim");
-    const char *paths[64];
-    static char names[64][300];
-    int n = 0;
-    for (int c = 0; c < world.world->ncarriers && n < 64; c++) {
-        snprintf(names[n], sizeof(names[n]), "%s/%s.ssim", dir, world.world->carriers[c].code);
-        paths[n] = names[n];
-        n++;
-    }
-    size_t bad = 0;
-    if (ct_timetable_load(world.refdata, paths, (size_t)n, start, start + 364, &tt, &bad) != CT_OK)
-        fail_msg("timetable");
-    if (bad != 0)
-        fail_msg("%zu bad SSIM records", bad);
+    ts_small_world_open(&sw, 11);
+    tt = ts_small_world_timetable(&sw, 365);
     return 0;
 }
 
@@ -66,8 +45,7 @@ static int teardown(void **state)
 {
     (void)state;
     ct_timetable_free(tt);
-    sb_data_close(&world);
-    ts_rmtree(dir);
+    ts_small_world_close(&sw);
     return 0;
 }
 
@@ -201,7 +179,7 @@ static uint32_t next_rand(void)
 /* A random place of the world: an airport, or now and then a metro area of it. */
 static int random_place(uint16_t *out)
 {
-    const sb_world *w = world.world;
+    const sb_world *w = sw.data.world;
     if (next_rand() % 5 == 0) {
         size_t nm = ct_refdata_metro_count(tt->rd);
         for (int tries = 0; tries < 20; tries++) {

@@ -26,40 +26,30 @@
 #include "sandbox/sandbox_data.h"
 #include "sandbox/ssim_write.h"
 #include "search/search.h"
+#include "smallworld.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"
 
 #define DAYS     60
 #define MAX_FILE 64
 
-static sb_data world;
+static ts_small_world sw;
 static ct_timetable *built; /* the fresh build, [start, start + DAYS - 1] */
 static int64_t start;
-static char dir[256], cache[300];
-static const char *paths[MAX_FILE];
-static char names[MAX_FILE][300];
+static const char *dir; /* sw.dir */
+static char cache[300];
+static const char *const *paths; /* sw.paths */
 static size_t npaths;
 
 static int setup(void **state)
 {
     (void)state;
-    ct_date_parse("2026-11-23", &start);
-    char err[256];
-    sb_world_params p = {11, start, SB_WORLD_SMALL, ts_refdata_dir()};
-    if (sb_data_open(&p, &world, err, sizeof(err)))
-        fail_msg("world: %s", err);
-    ts_tempdir(dir, sizeof(dir));
-    sb_ssim_stats st = {0};
-    if (sb_ssim_write_world(world.world, dir, start, &st) != CT_OK)
-        fail_msg("ssim");
-    for (int c = 0; c < world.world->ncarriers && npaths < MAX_FILE; c++) {
-        snprintf(names[npaths], sizeof(names[npaths]), "%s/%s.ssim", dir,
-                 world.world->carriers[c].code);
-        paths[npaths] = names[npaths];
-        npaths++;
-    }
-    if (ct_timetable_load(world.refdata, paths, npaths, start, start + DAYS - 1, &built, NULL))
-        fail_msg("timetable");
+    ts_small_world_open(&sw, 11);
+    start = sw.start;
+    paths = sw.paths;
+    npaths = sw.npaths;
+    dir = sw.dir;
+    built = ts_small_world_timetable(&sw, DAYS);
     snprintf(cache, sizeof(cache), "%s/cache/sub/timetable.bin", dir);
     return 0;
 }
@@ -68,8 +58,7 @@ static int teardown(void **state)
 {
     (void)state;
     ct_timetable_free(built);
-    sb_data_close(&world);
-    ts_rmtree(dir);
+    ts_small_world_close(&sw);
     return 0;
 }
 
@@ -136,7 +125,7 @@ static size_t assert_same_answers(const ct_timetable *a, const ct_timetable *b, 
 
 static ct_status try_open(int64_t from, int64_t to, ct_timetable **out)
 {
-    return ct_timetable_open_cache(world.refdata, paths, npaths, from, to, cache, out);
+    return ct_timetable_open_cache(sw.data.refdata, paths, npaths, from, to, cache, out);
 }
 
 /* The cache holds the fresh build again. */
@@ -192,8 +181,8 @@ static void assert_refused_then_rebuilt(const char *what)
         fail_msg("%s: accepted", what);
     assert_null(tt);
     int hit = -1;
-    assert_int_equal(ct_timetable_open_cached(world.refdata, paths, npaths, start, start + DAYS - 1,
-                                              cache, &tt, &hit),
+    assert_int_equal(ct_timetable_open_cached(sw.data.refdata, paths, npaths, start,
+                                              start + DAYS - 1, cache, &tt, &hit),
                      CT_OK);
     assert_int_equal(hit, 0);
     assert_int_equal(tt->nlegs > built->nlegs, 1); /* built with the slack */
@@ -242,13 +231,13 @@ static void open_cached_builds_saves_then_hits(void **state)
     unlink(cache);
     ct_timetable *first = NULL, *second = NULL, *plain = NULL;
     int hit = -1;
-    assert_int_equal(ct_timetable_open_cached(world.refdata, paths, npaths, start, start + DAYS - 1,
-                                              cache, &first, &hit),
+    assert_int_equal(ct_timetable_open_cached(sw.data.refdata, paths, npaths, start,
+                                              start + DAYS - 1, cache, &first, &hit),
                      CT_OK);
     assert_int_equal(hit, 0);
     assert_int_equal(first->to_day, start + DAYS - 1 + CT_TIMETABLE_CACHE_SLACK_DAYS);
-    assert_int_equal(ct_timetable_open_cached(world.refdata, paths, npaths, start, start + DAYS - 1,
-                                              cache, &second, &hit),
+    assert_int_equal(ct_timetable_open_cached(sw.data.refdata, paths, npaths, start,
+                                              start + DAYS - 1, cache, &second, &hit),
                      CT_OK);
     assert_int_equal(hit, 1);
     assert_same_arrays(first, second);
@@ -259,8 +248,8 @@ static void open_cached_builds_saves_then_hits(void **state)
                      CT_OK);
     ct_timetable_free(later);
     /* Without a cache path: a plain build over the window asked for. */
-    assert_int_equal(ct_timetable_open_cached(world.refdata, paths, npaths, start, start + DAYS - 1,
-                                              "", &plain, &hit),
+    assert_int_equal(ct_timetable_open_cached(sw.data.refdata, paths, npaths, start,
+                                              start + DAYS - 1, "", &plain, &hit),
                      CT_OK);
     assert_int_equal(hit, 0);
     assert_same_arrays(plain, built);
@@ -288,14 +277,14 @@ static void changed_inputs_invalidate(void **state)
     save_built();
     ct_timetable *tt = NULL;
     /* Another file list (one file fewer, or the same files in another order). */
-    assert_int_equal(ct_timetable_open_cache(world.refdata, paths, npaths - 1, start,
+    assert_int_equal(ct_timetable_open_cache(sw.data.refdata, paths, npaths - 1, start,
                                              start + DAYS - 1, cache, &tt),
                      CT_NOT_FOUND);
     const char *swapped[MAX_FILE];
     memcpy(swapped, paths, npaths * sizeof(*paths));
     swapped[0] = paths[1];
     swapped[1] = paths[0];
-    assert_int_equal(ct_timetable_open_cache(world.refdata, swapped, npaths, start,
+    assert_int_equal(ct_timetable_open_cache(sw.data.refdata, swapped, npaths, start,
                                              start + DAYS - 1, cache, &tt),
                      CT_NOT_FOUND);
     /* A touched file: same bytes, new modification time. */
@@ -333,7 +322,7 @@ static void changed_inputs_invalidate(void **state)
     const char *missing[MAX_FILE];
     memcpy(missing, paths, npaths * sizeof(*paths));
     missing[0] = "/nonexistent/file.ssim";
-    assert_int_equal(ct_timetable_open_cache(world.refdata, missing, npaths, start,
+    assert_int_equal(ct_timetable_open_cache(sw.data.refdata, missing, npaths, start,
                                              start + DAYS - 1, cache, &tt),
                      CT_NOT_FOUND);
 }
@@ -432,7 +421,7 @@ static void save_replaces_atomically(void **state)
     ct_timetable *old = NULL, *shifted = NULL;
     assert_int_equal(try_open(start, start + DAYS - 1, &old), CT_OK);
     assert_int_equal(
-        ct_timetable_load(world.refdata, paths, npaths, start + 1, start + DAYS, &shifted, NULL),
+        ct_timetable_load(sw.data.refdata, paths, npaths, start + 1, start + DAYS, &shifted, NULL),
         CT_OK);
     assert_int_equal(ct_timetable_save(shifted, cache), CT_OK);
     assert_int_equal(stat(cache, &after), 0);
