@@ -100,28 +100,42 @@ done
 # ---- POST /api/v1/searches on the default world, priced by the sandbox providers' feeds ----
 # A second server runs the default sandbox world beside it (248 carriers, >= 50,000 legs a day)
 # and ingests the five providers' feeds for the next SEARCH_DAYS days (the timetable covers the
-# year); wrk then posts one-way searches rotating over hub pairs, metro areas and dates.
+# year); wrk then posts one-way searches rotating over 45 requests (15 hub, metro and
+# regional pairs x 3 dates). Twice: with the answer cache off (every request searched), then
+# on (the server restarted on the same world: its timetable, prices and feed state reload from
+# their files, and the cache serves a repeated request until a price moves).
 SEARCH_DAYS=${SEARCH_DAYS:-10}
 smtp_port=$(free_port 12525)
-build/release/contrail serve --db "sqlite:$work/search.db" --port 0 --port-file "$work/port2" \
-  --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" --rate-limit-ip 0 \
-  --refdata-dir "$root/data/node_modules" --sandbox true --sandbox-dir "$work/sandbox" \
-  --sandbox-smtp-port "$smtp_port" --schedules-dir "$work/none" \
-  --timetable-cache "$work/timetable.bin" --ingest-days "$SEARCH_DAYS" --ingest-interval 3600 \
-  --price-history false --jwt-secret-file "$work/jwt.key" >"$work/contrail-search.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 1 300); do [ -s "$work/port2" ] && break; sleep 0.1; done
-s_port=$(cat "$work/port2")
 day() { date -u -d "+$1 days" +%F; }
-t0=$(date +%s)
-for _ in $(seq 1 1800); do # world generation, the timetable, then the feeds
-  done_=$(curl -s -X POST "http://127.0.0.1:$s_port/api/v1/searches" \
-    -d '{"slices":[{"origin":"ZRH","destination":"LHR","date":"'"$(day $((SEARCH_DAYS - 1)))"'"}],"limit":1}' |
-    grep -c amount_minor || true)
-  [ "$done_" -gt 0 ] && break
-  sleep 1
-done
-echo "default world priced for $SEARCH_DAYS days after $(($(date +%s) - t0)) s (sandbox start, timetable, feed sync)"
+start_search_server() { # cache-slots
+  rm -f "$work/port2"
+  build/release/contrail serve --db "sqlite:$work/search.db" --port 0 --port-file "$work/port2" \
+    --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" --rate-limit-ip 0 \
+    --refdata-dir "$root/data/node_modules" --sandbox true --sandbox-dir "$work/sandbox" \
+    --sandbox-smtp-port "$smtp_port" --schedules-dir "$work/none" --search-cache "$1" \
+    --timetable-cache "$work/timetable.bin" --pricebook-cache "$work/pricebook.bin" \
+    --ingest-days "$SEARCH_DAYS" --ingest-interval 3600 --price-history false \
+    --jwt-secret-file "$work/jwt.key" >"$work/contrail-search.log" 2>&1 &
+  search_pid=$!
+  pids+=($search_pid)
+  for _ in $(seq 1 300); do [ -s "$work/port2" ] && break; sleep 0.1; done
+  s_port=$(cat "$work/port2")
+  local t0
+  t0=$(date +%s)
+  for _ in $(seq 1 1800); do # world generation, the timetable, then the feeds
+    done_=$(curl -s -X POST "http://127.0.0.1:$s_port/api/v1/searches" \
+      -d '{"slices":[{"origin":"ZRH","destination":"LHR","date":"'"$(day $((SEARCH_DAYS - 1)))"'"}],"limit":1}' |
+      grep -c amount_minor || true)
+    [ "$done_" -gt 0 ] && break
+    sleep 1
+  done
+  # then until the first pass is over (no feed traffic during the measurement)
+  for _ in $(seq 1 1800); do
+    curl -s "http://127.0.0.1:$s_port/metrics" | grep -q 'contrail_ingest_last_sync_seconds{provider="combiner"} [1-9]' && break
+    sleep 1
+  done
+  echo "default world priced for $SEARCH_DAYS days $(($(date +%s) - t0)) s after start (cache slots $1)"
+}
 {
   echo 'local bodies = {'
   for pair in LON:NYC FRA:JFK PAR:TYO ZRH:SIN LAX:SYD ORD:MIA GRU:LIS DXB:BOM HND:ICN MAD:BCN \
@@ -140,6 +154,13 @@ request = function()
 end
 LUA
 } >"$work/search.lua"
-run contrail-search-priced "http://127.0.0.1:$s_port/" "$work/search.lua"
-awk -v a="$(cat "$work/rps.contrail-search-priced")" -v b="$ng" \
-  'BEGIN { printf "ratio %-22s %.3f x nginx static\n", "contrail-search-priced", a / b }'
+start_search_server 0
+run contrail-search-uncached "http://127.0.0.1:$s_port/" "$work/search.lua"
+kill -INT "$search_pid"
+wait "$search_pid" 2>/dev/null || true
+start_search_server 4096
+run contrail-search-cached "http://127.0.0.1:$s_port/" "$work/search.lua"
+for n in contrail-search-uncached contrail-search-cached; do
+  awk -v a="$(cat "$work/rps.$n")" -v b="$ng" -v n="$n" \
+    'BEGIN { printf "ratio %-24s %.3f x nginx static\n", n, a / b }'
+done

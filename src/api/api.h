@@ -43,6 +43,9 @@ typedef struct ct_app {
     /* Provider prices over that timetable (fares/pricebook.h); NULL while none are ingested
      * (searches are then schedule-only). Set once, owned by the caller. */
     _Atomic(ct_pricebook *) pricebook;
+    /* Answers of the search endpoints (api/search_cache.h); NULL: no cache. Owned by the
+     * caller. */
+    struct ct_search_cache *search_cache;
     /* The feed ingestion filling it (statistics for /metrics); NULL when none. */
     _Atomic(struct ct_ingest *) ingest;
 } ct_app;

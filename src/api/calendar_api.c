@@ -67,11 +67,26 @@ static json_t *grid_json(const search_ctx *c, const ct_search_query *out,
     return json_pack("{s:o, s:o, s:o}", "departures", deps, "returns", rets, "cells", rows);
 }
 
+static const char *const CALENDAR_PARAMS[] = {"origin", "destination", "start",    "days",
+                                              "depart", "return",      "currency", "cabin",
+                                              "adults", "children",    "infants",  "max_stops"};
+static const char *const EXPLORE_PARAMS[] = {"origin",    "date",     "month",     "region",
+                                             "max_price", "currency", "cabin",     "adults",
+                                             "children",  "infants",  "max_stops", "limit"};
+
 void ct__api_calendar(ct_http_req *req, ct_api_call *call)
 {
     search_ctx c;
     if (!search_ctx_open(req, call, &c))
         return;
+    size_t key_len = 0;
+    char *key = search_query_key(req, CALENDAR_PARAMS,
+                                 sizeof(CALENDAR_PARAMS) / sizeof(CALENDAR_PARAMS[0]), &key_len);
+    if (search_cache_reply(req, call, &c, key, key_len)) {
+        free(key);
+        search_ctx_close(&c);
+        return;
+    }
     uint16_t orig[8], dest[8];
     ct_search_query q = {orig, 0, dest, 0, 0, 2, NULL};
     int64_t start = 0, ret_day = 0;
@@ -144,9 +159,10 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
         json_decref(out);
         ct_http_problem_status(req, rc, "calendar failed");
     } else {
-        ct_http_reply_json(req, 200, out);
+        search_reply(req, call, &c, key, key_len, out);
     }
 done:
+    free(key);
     search_ctx_close(&c);
 }
 
@@ -207,6 +223,14 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
     search_ctx c;
     if (!search_ctx_open(req, call, &c))
         return;
+    size_t key_len = 0;
+    char *key = search_query_key(req, EXPLORE_PARAMS,
+                                 sizeof(EXPLORE_PARAMS) / sizeof(EXPLORE_PARAMS[0]), &key_len);
+    if (search_cache_reply(req, call, &c, key, key_len)) {
+        free(key);
+        search_ctx_close(&c);
+        return;
+    }
     uint16_t orig[8];
     ct_search_query q = {orig, 0, NULL, 0, 0, 1, NULL};
     int64_t first = 0, last = 0;
@@ -287,7 +311,8 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
         json_object_set_new(out, "month", json_string(month));
     else
         json_object_set_new(out, "date", json_string(ct_http_query(req, "date")));
-    ct_http_reply_json(req, 200, out);
+    search_reply(req, call, &c, key, key_len, out);
 done:
+    free(key);
     search_ctx_close(&c);
 }

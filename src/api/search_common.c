@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/search_cache.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
 
@@ -26,6 +27,10 @@ int search_ctx_open(ct_http_req *req, ct_api_call *call, search_ctx *c)
     c->pb = atomic_load(&call->app->pricebook);
     if (c->pb != NULL && ct_pricebook_timetable(c->pb) != c->tt)
         c->pb = NULL; /* prices of another timetable: schedule-only until they catch up */
+    /* The generation is read before the view: an answer is never stamped newer than it is. */
+    uint64_t gen = c->pb != NULL ? ct_pricebook_generation(c->pb) : 0;
+    c->stamp = ((uint64_t)(uintptr_t)c->tt * 0x9e3779b97f4a7c15ULL) ^
+               ((uint64_t)(uintptr_t)c->pb * 0xbf58476d1ce4e5b9ULL) ^ gen;
     if (c->pb != NULL)
         ct_pricebook_acquire(c->pb, &c->view);
     return 1;
@@ -135,6 +140,68 @@ int search_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out
     if (a >= 0)
         out[n++] = (uint16_t)a;
     return n;
+}
+
+int search_cache_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                       size_t key_len)
+{
+    ct_search_cache *cache = call->app->search_cache;
+    char *body = NULL;
+    size_t len = 0;
+    if (cache == NULL || key == NULL ||
+        !ct_search_cache_get(cache, key, key_len, c->stamp, &body, &len))
+        return 0;
+    ct_http_add_header(req, "X-Cache", "hit");
+    ct_http_reply(req, 200, "application/json", body, len);
+    free(body);
+    return 1;
+}
+
+void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                  size_t key_len, json_t *body)
+{
+    ct_search_cache *cache = call->app->search_cache;
+    if (cache == NULL || key == NULL) {
+        ct_http_reply_json(req, 200, body);
+        return;
+    }
+    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    json_decref(body);
+    if (text == NULL) {
+        ct_http_problem(req, 500, "Internal error", "could not serialise the response");
+        return;
+    }
+    size_t len = strlen(text);
+    ct_search_cache_put(cache, key, key_len, c->stamp, text, len);
+    ct_http_add_header(req, "X-Cache", "miss");
+    ct_http_reply(req, 200, "application/json", text, len);
+    free(text);
+}
+
+char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len)
+{
+    size_t cap = 256, used = 0;
+    char *k = malloc(cap);
+    if (k == NULL)
+        return NULL;
+    used = (size_t)snprintf(k, cap, "%s?", ct_http_path(req));
+    for (size_t i = 0; i < n; i++) {
+        const char *v = ct_http_query(req, names[i]);
+        size_t need = used + strlen(names[i]) + (v ? strlen(v) : 0) + 4;
+        if (need > cap) {
+            char *g = realloc(k, need * 2);
+            if (g == NULL) {
+                free(k);
+                return NULL;
+            }
+            k = g;
+            cap = need * 2;
+        }
+        used += (size_t)snprintf(k + used, cap - used, "%s=%s%c", names[i], v ? v : "",
+                                 v ? '&' : '!'); /* absent and empty differ */
+    }
+    *len = used;
+    return k;
 }
 
 void search_format_date(int64_t day, char out[16])

@@ -18,6 +18,7 @@ typedef struct search_ctx {
     ct_cabin cabin;
     char currency[4];
     int max_stops;
+    uint64_t stamp; /* what answers depend on: timetable, pricebook, its generation */
 } search_ctx;
 
 /* Takes the timetable and a pricebook view; replies 503 with Retry-After and returns 0 when
@@ -50,6 +51,16 @@ const char *search_airline_name(const ct_refdata *rd, const char *code);
 /* A stable, readable id of the legs: "i_" + per leg CC123-YYYYMMDD-FROMTO, joined by "_". */
 void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
                          char *out, size_t cap);
+/* The answer cache (search_cache.h): replies with the cached answer of `key` and returns 1,
+ * or returns 0 (no cache, or a miss). */
+int search_cache_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                       size_t key_len);
+/* Replies 200 with `body` (stolen) and keeps it in the cache under `key`. */
+void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                  size_t key_len, json_t *body);
+/* The cache key of a GET: the path and the values of the named parameters. Caller frees. */
+char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len);
+
 /* "YYYY-MM-DD" of a day number. */
 void search_format_date(int64_t day, char out[16]);
 

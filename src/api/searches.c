@@ -518,12 +518,18 @@ static json_t *answer_json(const search_ctx *c, const request *r, ct_trip_result
 
 void ct__api_searches(ct_http_req *req, ct_api_call *call)
 {
-    json_t *in = ct__api_body_object(req);
-    if (in == NULL)
-        return;
     search_ctx c;
-    if (!search_ctx_open(req, call, &c)) {
-        json_decref(in);
+    if (!search_ctx_open(req, call, &c))
+        return;
+    size_t key_len = 0;
+    const char *key = ct_http_body(req, &key_len); /* the same request, the same answer */
+    if (search_cache_reply(req, call, &c, key, key_len)) {
+        search_ctx_close(&c);
+        return;
+    }
+    json_t *in = ct__api_body_object(req);
+    if (in == NULL) {
+        search_ctx_close(&c);
         return;
     }
     request r;
@@ -536,7 +542,7 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
         ct_http_problem_status(req, rc, "search failed");
         goto done;
     }
-    ct_http_reply_json(req, 200, answer_json(&c, &r, &res));
+    search_reply(req, call, &c, key, key_len, answer_json(&c, &r, &res));
 done:
     ct_trip_result_free(&res);
     search_ctx_close(&c);

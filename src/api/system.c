@@ -10,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/strbuf.h"
 #include "ingest/ingest.h"
+#include "api/search_cache.h"
 #include "http/problem.h"
 
 void ct__api_healthz(ct_http_req *req, ct_api_call *call)
@@ -53,6 +54,16 @@ static void ingest_metrics(ct_app *app, ct_strbuf *out)
                          "# TYPE contrail_pricebook_seat_bytes gauge\n"
                          "contrail_pricebook_seat_bytes %zu\n",
                          ct_pricebook_seat_bytes(pb));
+    if (app->search_cache != NULL) {
+        uint64_t hits, misses;
+        ct_search_cache_stats(app->search_cache, &hits, &misses);
+        ct_strbuf_printf(out,
+                         "# HELP contrail_search_cache_total Search answers from the cache.\n"
+                         "# TYPE contrail_search_cache_total counter\n"
+                         "contrail_search_cache_total{result=\"hit\"} %llu\n"
+                         "contrail_search_cache_total{result=\"miss\"} %llu\n",
+                         (unsigned long long)hits, (unsigned long long)misses);
+    }
     if (ing == NULL)
         return;
     ct_ingest_stats st[CT_MAX_PROVIDERS];

@@ -169,9 +169,13 @@ ct_status ct_utc_parse(const char *s, ct_utc *out)
 
 /* ---- zones through ICU ---- */
 
+/* Per thread, the calendars of the last TZ_CACHED zones (opening one costs tens of
+ * microseconds; a search answer converts the times of a handful of zones, alternating). */
+#define TZ_CACHED 32
 typedef struct tz_cache {
-    UCalendar *cal;
-    char zone[64];
+    UCalendar *cal[TZ_CACHED];
+    char zone[TZ_CACHED][64];
+    unsigned next; /* the slot replaced next (round robin) */
 } tz_cache;
 
 static pthread_key_t tz_key;
@@ -180,8 +184,10 @@ static pthread_once_t tz_once = PTHREAD_ONCE_INIT;
 static void tz_cache_free(void *p)
 {
     tz_cache *c = p;
-    if (c->cal != NULL)
-        ucal_close(c->cal);
+    for (int i = 0; i < TZ_CACHED; i++) {
+        if (c->cal[i] != NULL)
+            ucal_close(c->cal[i]);
+    }
     free(c);
 }
 
@@ -202,8 +208,10 @@ static UCalendar *calendar_for(const char *zone)
             return NULL;
         }
     }
-    if (c->cal != NULL && strcmp(c->zone, zone) == 0)
-        return c->cal;
+    for (int i = 0; i < TZ_CACHED; i++) {
+        if (c->cal[i] != NULL && strcmp(c->zone[i], zone) == 0)
+            return c->cal[i];
+    }
     if (!ct_tz_valid(zone))
         return NULL;
     UChar uzone[64];
@@ -217,10 +225,11 @@ static UCalendar *calendar_for(const char *zone)
     ucal_setGregorianChange(cal, -1e300, &status); /* proleptic Gregorian, like the rest */
     ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
     ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST); /* offset before the gap */
-    if (c->cal != NULL)
-        ucal_close(c->cal);
-    c->cal = cal;
-    snprintf(c->zone, sizeof(c->zone), "%s", zone);
+    unsigned slot = c->next++ % TZ_CACHED;
+    if (c->cal[slot] != NULL)
+        ucal_close(c->cal[slot]);
+    c->cal[slot] = cal;
+    snprintf(c->zone[slot], sizeof(c->zone[slot]), "%s", zone);
     return cal;
 }
 

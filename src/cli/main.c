@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "api/search_cache.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "events/bus.h"
@@ -73,6 +74,7 @@ static void usage(FILE *out)
             "  --sandbox-dir DIR  where the sandbox keeps its files (default var/sandbox)\n"
             "  --ingest-interval N  seconds between incremental provider feed syncs (60)\n"
             "  --ingest-days N    availability horizon in days from today (0: the timetable's)\n"
+            "  --search-cache N   search answers kept in memory (4096; 0 = none)\n"
             "  --price-history H  price_observation rows: changes (default), all (first prices\n"
             "                     too: tens of millions on the default world), false\n"
             "  --pricebook-cache F  saved prices + feed state (F.state.json), \"\" = none\n"
@@ -670,6 +672,7 @@ static int cmd_serve(const ct_config *cfg)
     int loader_started = 0;
     ct_router *router = NULL;
     ct_http_server *server = NULL;
+    ct_search_cache *search_cache = NULL;
     ct_app app = {0};
     ct_store *setup = NULL;
     ct_accounts accounts;
@@ -702,6 +705,14 @@ static int cmd_serve(const ct_config *cfg)
     }
     const char *web_dir = ct_config_get(cfg, "web_dir", DEFAULT_WEB);
     app.web_dir = *web_dir ? web_dir : NULL;
+    long cache_slots = 4096;
+    if (ct_config_get_int(cfg, "search_cache", 4096, 0, 1 << 20, &cache_slots, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        goto cleanup;
+    }
+    if (cache_slots > 0 && ct_search_cache_new((size_t)cache_slots, &search_cache) != CT_OK)
+        goto cleanup;
+    app.search_cache = search_cache;
     router = ct_router_create();
     if (router == NULL || ct_api_register(&app, router))
         goto cleanup;
@@ -785,6 +796,7 @@ cleanup:
     ct_timetable_free(loader.loaded);
     ct_router_destroy(router);
     ct_api_free(&app);
+    ct_search_cache_free(search_cache);
     ct_refdata_free(app.refdata);
     ct_ratelimit_destroy(app.ratelimit);
     ct_store_pool_close(app.pool);

@@ -38,6 +38,8 @@ struct ct_pricebook {
     ct_pb_snapshot *_Atomic slot[SLOTS];
     ct_pb_snapshot *pending; /* the copy a batch changes, or NULL */
     uint64_t version;
+    int seats_changed;           /* in this batch (writers only) */
+    _Atomic uint64_t generation; /* every visible change: snapshot or seat word */
 };
 
 static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
@@ -385,11 +387,19 @@ void ct_pricebook_begin(ct_pricebook *pb)
     pthread_mutex_lock(&pb->mu);
 }
 
+uint64_t ct_pricebook_generation(const ct_pricebook *pb)
+{
+    return atomic_load(&((ct_pricebook *)pb)->generation);
+}
+
 ct_status ct_pricebook_commit(ct_pricebook *pb)
 {
     ct_status rc = CT_OK;
     ct_pb_snapshot *s = pb->pending;
     pb->pending = NULL;
+    if (s != NULL || pb->seats_changed)
+        atomic_fetch_add(&pb->generation, 1);
+    pb->seats_changed = 0;
     if (s != NULL) {
         int slot = -1;
         for (int i = 0; i < SLOTS && slot < 0; i++) {
@@ -625,5 +635,9 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
     *known = 1;
     *changed = old != w;
+    if (old != w) {
+        pb->seats_changed = 1;
+        atomic_fetch_add(&pb->generation, 1); /* visible now, not only at commit */
+    }
     return CT_OK;
 }

@@ -139,6 +139,10 @@ static inline uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
     return __atomic_load_n(&t->words[slot], __ATOMIC_RELAXED);
 }
 
+/* A number that changes with every change readers can see (a published snapshot, a seat
+ * word): caches of answers compare it. */
+uint64_t ct_pricebook_generation(const ct_pricebook *pb);
+
 /* Bytes the seat tables take (all providers). */
 size_t ct_pricebook_seat_bytes(const ct_pricebook *pb);
 

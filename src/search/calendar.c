@@ -76,7 +76,7 @@ static void offer(explore_state *s, const ct_leg *const *legs, int n)
         if (s->pc->cabin == CT_CABIN_BUSINESS ? legs[i]->seats_j == 0 : legs[i]->seats_y == 0)
             return;
     }
-    int64_t price = ct_price_itinerary(s->pc, legs, n, NULL);
+    int64_t price = ct_price_itinerary_cached(&s->cache, s->pc, s->tt, legs, n);
     if (price < 0 || price == CT_PRICE_UNKNOWN)
         return;
     ct_itinerary *b = &s->best[to];

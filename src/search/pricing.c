@@ -142,16 +142,16 @@ int ct_price_self_transfer(const ct_price_ctx *c, const ct_leg *a, const ct_leg 
     return c != NULL && c->view != NULL && !cooperate(c->view->snap, a->carrier, b->carrier);
 }
 
-int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
-                                int *one_ticket)
+/* Provider p's per-passenger price of a slice whose legs' amounts at p are a[0..n). */
+static int64_t slice_price(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
+                           const int64_t *a, int *one_ticket)
 {
     const ct_pb_snapshot *s = c->view->snap;
     const ct_provider_desc *d = &s->providers[p].desc;
     int64_t total = 0, run = 0;
     int run_len = 0, changes = 0;
     for (int i = 0; i < n; i++) {
-        int64_t a = leg_amount(c, p, legs[i], (size_t)(legs[i] - c->view->tt->legs));
-        if (a < 0)
+        if (a[i] < 0)
             return -1;
         if (i > 0 && !cooperate(s, legs[i - 1]->carrier, legs[i]->carrier)) {
             int min = d->min_self_transfer_min > 0 ? d->min_self_transfer_min : CT_MCT_SELF_XFER;
@@ -162,7 +162,7 @@ int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *cons
             run_len = 0;
             changes++;
         }
-        run += a;
+        run += a[i];
         run_len++;
     }
     if (d->kind == CT_PROVIDER_COMBINER && changes == 0)
@@ -173,6 +173,17 @@ int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *cons
     return total;
 }
 
+int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
+                                int *one_ticket)
+{
+    int64_t a[CT_SEARCH_MAX_LEGS * 2];
+    if (n > (int)(sizeof(a) / sizeof(a[0])))
+        return -1;
+    for (int i = 0; i < n; i++)
+        a[i] = leg_amount(c, p, legs[i], (size_t)(legs[i] - c->view->tt->legs));
+    return slice_price(c, p, legs, n, a, one_ticket);
+}
+
 int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer)
 {
     const ct_provider_desc *d = &c->view->snap->providers[p].desc;
@@ -180,18 +191,32 @@ int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer)
     return (int64_t)floor(v + 0.5);
 }
 
-int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int n,
-                           int64_t per_provider[CT_MAX_PROVIDERS])
+/* Everything a query needs of one leg: each provider's amount, the bound, whether any
+ * provider knows it. */
+static void leg_facts(const ct_price_ctx *c, const ct_leg *l, ct_leg_facts *f)
 {
-    if (per_provider != NULL) {
-        for (int p = 0; p < CT_MAX_PROVIDERS; p++)
-            per_provider[p] = -1;
+    size_t i = (size_t)(l - c->view->tt->legs);
+    f->known = (uint8_t)ct_price_leg_known(c, l);
+    f->bound = INFINITY;
+    int in_group = c->only_group == 0 || ct_price_group(c, l->carrier) == c->only_group;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        f->amount[p] = -1;
+        if (p >= c->nproviders || !provider_allowed(c, p))
+            continue;
+        int64_t a = leg_amount(c, p, l, i);
+        f->amount[p] = (int32_t)a;
+        if (a >= 0 && in_group && (double)a * c->conv[p] < f->bound)
+            f->bound = (double)a * c->conv[p];
     }
-    if (c == NULL || c->view == NULL)
-        return CT_PRICE_UNKNOWN;
+}
+
+/* The itinerary's price from its legs' facts (see ct_price_itinerary). */
+static int64_t itinerary_price(const ct_price_ctx *c, const ct_leg *const *legs, int n,
+                               const ct_leg_facts *const *f, int64_t per_provider[CT_MAX_PROVIDERS])
+{
     int restricted = c->only_provider >= 0 || c->only_group != 0;
     for (int i = 0; i < n; i++) {
-        if (!ct_price_leg_known(c, legs[i]))
+        if (!f[i]->known)
             return restricted ? -1 : CT_PRICE_UNKNOWN; /* schedule-only: any carriers connect */
         if (c->only_group != 0 && ct_price_group(c, legs[i]->carrier) != c->only_group)
             return -1;
@@ -200,8 +225,11 @@ int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int
     for (int p = 0; p < c->nproviders; p++) {
         if (!provider_allowed(c, p))
             continue;
+        int64_t a[CT_SEARCH_MAX_LEGS];
+        for (int i = 0; i < n; i++)
+            a[i] = f[i]->amount[p];
         int one = 0;
-        int64_t s = ct_price_slice_provider(c, p, legs, n, &one);
+        int64_t s = slice_price(c, p, legs, n, a, &one);
         if (s < 0 || (c->only_group != 0 && !one))
             continue;
         int64_t t = ct_price_total(c, p, s);
@@ -213,20 +241,52 @@ int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int
     return best; /* -1: every leg is known, yet nobody sells the whole: not a valid itinerary */
 }
 
+int64_t ct_price_itinerary(const ct_price_ctx *c, const ct_leg *const *legs, int n,
+                           int64_t per_provider[CT_MAX_PROVIDERS])
+{
+    if (per_provider != NULL) {
+        for (int p = 0; p < CT_MAX_PROVIDERS; p++)
+            per_provider[p] = -1;
+    }
+    if (c == NULL || c->view == NULL)
+        return CT_PRICE_UNKNOWN;
+    if (n < 1 || n > CT_SEARCH_MAX_LEGS)
+        return -1;
+    ct_leg_facts facts[CT_SEARCH_MAX_LEGS];
+    const ct_leg_facts *f[CT_SEARCH_MAX_LEGS];
+    for (int i = 0; i < n; i++) {
+        leg_facts(c, legs[i], &facts[i]);
+        f[i] = &facts[i];
+    }
+    return itinerary_price(c, legs, n, f, per_provider);
+}
+
+int64_t ct_price_itinerary_cached(ct_bound_cache *cache, const ct_price_ctx *c,
+                                  const ct_timetable *tt, const ct_leg *const *legs, int n)
+{
+    if (c == NULL || c->view == NULL)
+        return CT_PRICE_UNKNOWN;
+    const ct_leg_facts *f[CT_SEARCH_MAX_LEGS];
+    for (int i = 0; i < n; i++)
+        f[i] = ct_leg_facts_cached(cache, c, tt, legs[i]);
+    return itinerary_price(c, legs, n, f, NULL);
+}
+
 /* ---- per-query cache of leg bounds (search_internal.h) ---- */
 
-double ct_bound_cached(ct_bound_cache *c, const ct_price_ctx *pc, const ct_timetable *tt,
-                       const ct_leg *l)
+const ct_leg_facts *ct_leg_facts_cached(ct_bound_cache *c, const ct_price_ctx *pc,
+                                        const ct_timetable *tt, const ct_leg *l)
 {
     uint32_t key = (uint32_t)(l - tt->legs) + 1;
     if (c->len * 2 >= c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 4096;
         uint32_t *k = ct_calloc(cap, sizeof(uint32_t));
-        double *v = ct_malloc(cap * sizeof(double));
+        ct_leg_facts *v = ct_malloc(cap * sizeof(ct_leg_facts));
         if (k == NULL || v == NULL) {
             ct_free(k);
             ct_free(v);
-            return ct_price_leg_bound(pc, l); /* no cache: still correct */
+            leg_facts(pc, l, &c->spare); /* no room: still correct, not cached */
+            return &c->spare;
         }
         for (size_t i = 0; i < c->cap; i++) {
             if (c->keys[i] == 0)
@@ -246,13 +306,19 @@ double ct_bound_cached(ct_bound_cache *c, const ct_price_ctx *pc, const ct_timet
     size_t j = (key * 2654435761u) & (c->cap - 1);
     while (c->keys[j] != 0) {
         if (c->keys[j] == key)
-            return c->vals[j];
+            return &c->vals[j];
         j = (j + 1) & (c->cap - 1);
     }
     c->keys[j] = key;
-    c->vals[j] = ct_price_leg_bound(pc, l);
+    leg_facts(pc, l, &c->vals[j]);
     c->len++;
-    return c->vals[j];
+    return &c->vals[j];
+}
+
+double ct_bound_cached(ct_bound_cache *c, const ct_price_ctx *pc, const ct_timetable *tt,
+                       const ct_leg *l)
+{
+    return ct_leg_facts_cached(c, pc, tt, l)->bound;
 }
 
 void ct_bound_cache_free(ct_bound_cache *c)

@@ -34,6 +34,12 @@ typedef struct search_state {
     const ct_price_ctx *pc; /* NULL: schedule-only */
     uint8_t *is_dest;
     int32_t *into_head; /* per airport: first into_range, or -1 (no leg into a destination) */
+    double *into_min;   /* per airport: lowest leg bound into a destination; NaN: not yet */
+    /* Per airport y, built on first use: its legs into a destination by departure, with the
+     * earliest arrival of those departing at or after each (earliest_arrival_from). */
+    int32_t *ea_first; /* per airport: offset into ea, -1 not built */
+    int32_t *ea_len;
+    CT_VEC(int32_t) ea_dep, ea_arr;
     CT_VEC(into_range) into;
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
@@ -118,6 +124,42 @@ static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
     return stair_dominated(&s->found_by_stops[level], arr, price);
 }
 
+/* The earliest arrival from which pruned(s, level, arr, price) holds for this price
+ * (INT32_MAX: none, INT32_MIN: every arrival): a loop over candidates of one price bound
+ * compares arrivals with it instead of searching the staircase each time. */
+static int32_t prune_cut(const search_state *s, int level, int64_t price)
+{
+    if (price == CT_PRICE_UNKNOWN && s->pc != NULL &&
+        (s->pc->only_provider >= 0 || s->pc->only_group != 0))
+        return INT32_MIN;
+    if (s->cheapest)
+        return price == CT_PRICE_UNKNOWN || price > s->best_price ? INT32_MIN : INT32_MAX;
+    const stair *st = &s->found_by_stops[level];
+    /* Prices fall strictly along the staircase: the first point cheaper than `price`, and
+     * the first no dearer, by binary search. */
+    size_t lo = 0, hi = st->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->items[mid].price < price)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    int32_t cut = lo < st->len ? st->items[lo].arr : INT32_MAX;
+    lo = 0;
+    hi = st->len;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (st->items[mid].price <= price)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    if (lo < st->len && st->items[lo].arr < INT32_MAX && st->items[lo].arr + 1 < cut)
+        cut = st->items[lo].arr + 1;
+    return cut;
+}
+
 /* A lower bound of the price of any itinerary whose legs include these (the others cost at
  * least nothing): payers x (0.85 x the legs' lowest amounts + the lowest fee) - slack. */
 static int64_t price_bound(const search_state *s, const double *leg_bounds, int n)
@@ -199,7 +241,7 @@ static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
         if (!cabin_ok(s, legs[i]))
             return CT_OK;
     }
-    int64_t price = ct_price_itinerary(s->pc, legs, n, NULL);
+    int64_t price = ct_price_itinerary_cached(&s->bounds, s->pc, s->tt, legs, n);
     if (price < 0)
         return CT_OK; /* no provider sells it */
     if (s->pc != NULL && s->pc->ignore_price)
@@ -275,12 +317,90 @@ static ct_status build_into(search_state *s)
     return CT_OK;
 }
 
+/* The lowest bound of the legs from airport y into a destination (any time in the index's
+ * window): what any third leg from y costs at least. Computed on first use. */
+static double into_min_bound(search_state *s, uint16_t y)
+{
+    if (s->into_min == NULL)
+        return 0;
+    if (!isnan(s->into_min[y]))
+        return s->into_min[y];
+    double best = INFINITY;
+    for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
+        for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++) {
+            double b = ct_bound_cached(&s->bounds, s->pc, s->tt, &s->tt->legs[s->tt->by_arr[i]]);
+            best = b < best ? b : best;
+        }
+    }
+    s->into_min[y] = best;
+    return best;
+}
+
+static int cmp_dep_arr(const void *x, const void *y)
+{
+    const int32_t *a = x, *b = y;
+    return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/* The earliest arrival at a destination on a leg from airport y departing at or after t
+ * (INT32_MAX: none): a lower bound of any two-stop itinerary's arrival through y. */
+static int32_t earliest_arrival_from(search_state *s, uint16_t y, int32_t t)
+{
+    if (s->ea_first == NULL)
+        return t;
+    if (s->ea_first[y] < 0) {
+        size_t n = 0;
+        for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next)
+            n += s->into.items[r].hi - s->into.items[r].lo;
+        int32_t(*pairs)[2] = ct_malloc((n ? n : 1) * sizeof(*pairs));
+        if (pairs == NULL)
+            return t; /* no memory: a weaker bound, still true */
+        size_t k = 0;
+        for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
+            for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
+                pairs[k][0] = s->tt->legs[s->tt->by_arr[i]].dep;
+                pairs[k][1] = s->tt->legs[s->tt->by_arr[i]].arr;
+            }
+        }
+        if (n > 1)
+            qsort(pairs, n, sizeof(*pairs), cmp_dep_arr);
+        size_t at = s->ea_dep.len;
+        int ok = CT_VEC_RESERVE(&s->ea_dep, at + n) == 0 && CT_VEC_RESERVE(&s->ea_arr, at + n) == 0;
+        if (!ok) {
+            ct_free(pairs);
+            return t;
+        }
+        int32_t best = INT32_MAX;
+        for (size_t i = n; i-- > 0;) { /* suffix minimum of the arrivals */
+            best = pairs[i][1] < best ? pairs[i][1] : best;
+            s->ea_dep.items[at + i] = pairs[i][0];
+            s->ea_arr.items[at + i] = best;
+        }
+        s->ea_dep.len = s->ea_arr.len = at + n;
+        s->ea_first[y] = (int32_t)at;
+        s->ea_len[y] = (int32_t)n;
+        ct_free(pairs);
+    }
+    const int32_t *dep = s->ea_dep.items + s->ea_first[y];
+    size_t lo = 0, hi = (size_t)s->ea_len[y];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (dep[mid] < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < (size_t)s->ea_len[y] ? s->ea_arr.items[s->ea_first[y] + lo] : INT32_MAX;
+}
+
 /* Two-stop completions: legs from Y = l2->to into a destination, through the index.
  * bounds[0..1] are l1's and l2's lowest amounts. */
 static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double *bounds)
 {
     const ct_timetable *tt = s->tt;
-    int64_t partial = price_bound(s, bounds, 2);
+    bounds[2] = into_min_bound(s, l2->to); /* every third leg costs at least this */
+    int64_t partial = price_bound(s, bounds, 3);
+    int32_t cut = prune_cut(s, 2, partial); /* arrivals from here on are pruned */
     for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
         const into_range *range = &s->into.items[r];
         uint32_t i = lower_bound_arr(tt, range->lo, range->hi, l2->arr + CT_SEARCH_MCT_DOMESTIC);
@@ -288,7 +408,7 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
             const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
             if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
                 break;
-            if (l3->to == l1->from || l3->to == l2->from || pruned(s, 2, l3->arr, partial) ||
+            if (l3->arr >= cut || l3->to == l1->from || l3->to == l2->from ||
                 l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
                 continue;
             if (s->pc != NULL) {
@@ -300,6 +420,7 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
             ct_status rc = keep(s, legs, 3);
             if (rc)
                 return rc;
+            cut = prune_cut(s, 2, partial); /* what was kept may prune more */
         }
     }
     return CT_OK;
@@ -335,8 +456,14 @@ static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
             const ct_leg *legs[2] = {l1, l2};
             rc = keep(s, legs, 2);
         }
-        if (!rc && onward && !pruned(s, 2, l2->arr, b2))
-            rc = third_legs(s, l1, l2, bounds);
+        if (!rc && onward && !pruned(s, 2, l2->arr, b2)) {
+            /* Bound the completions: no earlier than the first arrival from there, no
+             * cheaper than the cheapest third leg. */
+            int32_t ea = earliest_arrival_from(s, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC);
+            bounds[2] = into_min_bound(s, l2->to);
+            if (ea != INT32_MAX && !pruned(s, 2, ea, price_bound(s, bounds, 3)))
+                rc = third_legs(s, l1, l2, bounds);
+        }
         if (rc)
             return rc;
     }
@@ -420,7 +547,8 @@ static ct_status run(const ct_timetable *tt, const ct_search_query *q, int cheap
         if (q->dests[i] >= tt->nairports)
             return CT_INVALID;
     }
-    search_state s = {tt, q, q->price, NULL, NULL, {0}, {{0}}, {0}, 0, {0}, cheapest, INT64_MAX};
+    search_state s = {
+        .tt = tt, .q = q, .pc = q->price, .cheapest = cheapest, .best_price = INT64_MAX};
     if (s.pc != NULL && s.pc->view == NULL)
         s.pc = NULL;
     if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
@@ -434,6 +562,20 @@ static ct_status run(const ct_timetable *tt, const ct_search_query *q, int cheap
     for (int i = 0; i < q->ndests; i++)
         s.is_dest[q->dests[i]] = 1;
     memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
+    if (q->max_stops >= 2) {
+        s.ea_first = ct_malloc(tt->nairports * sizeof(int32_t));
+        s.ea_len = ct_calloc(tt->nairports, sizeof(int32_t));
+        if (s.ea_first == NULL || s.ea_len == NULL)
+            goto cleanup;
+        memset(s.ea_first, 0xff, tt->nairports * sizeof(int32_t)); /* -1: not built */
+    }
+    if (s.pc != NULL && q->max_stops >= 2) {
+        s.into_min = ct_malloc(tt->nairports * sizeof(double));
+        if (s.into_min == NULL)
+            goto cleanup;
+        for (size_t a = 0; a < tt->nairports; a++)
+            s.into_min[a] = NAN;
+    }
     if (q->max_stops >= 2 && build_into(&s) != CT_OK)
         goto cleanup;
     rc = first_legs(&s, &l1s);
@@ -462,6 +604,11 @@ cleanup:
     CT_VEC_FREE(&s.into);
     CT_VEC_FREE(&l1s);
     ct_free(s.into_head);
+    ct_free(s.into_min);
+    ct_free(s.ea_first);
+    ct_free(s.ea_len);
+    CT_VEC_FREE(&s.ea_dep);
+    CT_VEC_FREE(&s.ea_arr);
     ct_free(s.is_dest);
     return rc;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/search_cache.h"
 #include "base/timeutil.h"
 #include "httpclient.h"
 #include "sandbox/sandbox_data.h"
@@ -528,6 +529,57 @@ static void calendar_grid_and_explore(void **state)
     json_decref(j);
 }
 
+/* Answers come from the cache only while the data under them is unchanged. */
+static void cached_answers_follow_the_prices(void **state)
+{
+    (void)state;
+    ct_search_cache *cache;
+    assert_int_equal(ct_search_cache_new(64, &cache), CT_OK);
+    app.search_cache = cache;
+    char body[256], date[16];
+    snprintf(body, sizeof(body),
+             "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\",\"date\":\"%s\"}],"
+             "\"currency\":\"EUR\"}",
+             day_str(start + 9, date));
+    ts_response a = ts_http("POST", port, "/api/v1/searches", body, NULL);
+    ts_response b = ts_http("POST", port, "/api/v1/searches", body, NULL);
+    assert_int_equal(a.status, 200);
+    assert_true(ts_has_header(&a, "X-Cache: miss"));
+    assert_true(ts_has_header(&b, "X-Cache: hit"));
+    assert_string_equal(a.body, b.body);
+    /* A seat sold anywhere changes the pricebook's generation: the next answer is new. */
+    int seats[CT_NCLASSES] = {1, 1, 1, 1, 1, 1, 1, 1}, known = 0, changed = 0;
+    ct_pricebook_begin(pb);
+    for (size_t i = 0; i < tt->nlegs && !changed; i++) { /* the combiner (3) sells most */
+        const ct_leg *l = &tt->legs[i];
+        assert_int_equal(ct_pricebook_put_seats(pb, 3, tt->carriers[l->carrier], l->number,
+                                                ct_refdata_airport_at(tt->rd, l->from)->iata,
+                                                l->dep, seats, &known, &changed),
+                         CT_OK);
+    }
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    assert_true(changed);
+    ts_response c = ts_http("POST", port, "/api/v1/searches", body, NULL);
+    assert_true(ts_has_header(&c, "X-Cache: miss"));
+    /* The GET endpoints too, keyed on their parameters. */
+    char path[256];
+    snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s", date);
+    ts_response e1 = ts_http("GET", port, path, NULL, NULL);
+    ts_response e2 = ts_http("GET", port, path, NULL, NULL);
+    snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s&region=EU", date);
+    ts_response e3 = ts_http("GET", port, path, NULL, NULL);
+    assert_true(ts_has_header(&e1, "X-Cache: miss") && ts_has_header(&e2, "X-Cache: hit"));
+    assert_true(ts_has_header(&e3, "X-Cache: miss"));
+    uint64_t hits, misses;
+    ct_search_cache_stats(cache, &hits, &misses);
+    assert_true(hits == 2 && misses == 4);
+    ts_response *all[] = {&a, &b, &c, &e1, &e2, &e3};
+    for (size_t i = 0; i < 6; i++)
+        ts_response_free(all[i]);
+    app.search_cache = NULL;
+    ct_search_cache_free(cache);
+}
+
 static const char *field_of(const char *method, const char *path, const char *body, char *out)
 {
     ts_response r = ts_http(method, port, path, body, NULL);
@@ -596,6 +648,7 @@ int main(void)
         cmocka_unit_test(priced_search_lists_every_offer),
         cmocka_unit_test(filters_sorts_and_pages),
         cmocka_unit_test(calendar_grid_and_explore),
+        cmocka_unit_test(cached_answers_follow_the_prices),
         cmocka_unit_test(bad_priced_requests_name_the_field),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
