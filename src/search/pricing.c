@@ -195,18 +195,34 @@ int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer)
  * provider knows it. */
 static void leg_facts(const ct_price_ctx *c, const ct_leg *l, ct_leg_facts *f)
 {
-    size_t i = (size_t)(l - c->view->tt->legs);
-    f->known = (uint8_t)ct_price_leg_known(c, l);
+    const ct_pb_view *v = c->view;
+    size_t i = (size_t)(l - v->tt->legs);
+    f->known = 0;
     f->bound = INFINITY;
     int in_group = c->only_group == 0 || ct_price_group(c, l->carrier) == c->only_group;
+    const int32_t *row = NULL;
     for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
         f->amount[p] = -1;
-        if (p >= c->nproviders || !provider_allowed(c, p))
+        if (p >= c->nproviders)
             continue;
-        int64_t a = leg_amount(c, p, l, i);
-        f->amount[p] = (int32_t)a;
-        if (a >= 0 && in_group && (double)a * c->conv[p] < f->bound)
-            f->bound = (double)a * c->conv[p];
+        const ct_pb_provider *pr = &v->snap->providers[p];
+        if (!pr->sells[l->carrier])
+            continue;
+        uint32_t w = ct_pb_seats(v, p, i); /* one read serves "known" and the amount */
+        if (w == CT_SEATS_UNKNOWN)
+            continue;
+        f->known = 1;
+        if (!provider_allowed(c, p) || c->conv[p] == 0 || pr->amount == NULL)
+            continue;
+        row = pr->amount[v->market[i]];
+        for (int k = c->class_hi; k >= c->class_lo; k--) {
+            if (ct_seats_of(w, k) >= c->seats && row[k] >= 0) {
+                f->amount[p] = row[k];
+                break;
+            }
+        }
+        if (f->amount[p] >= 0 && in_group && (double)f->amount[p] * c->conv[p] < f->bound)
+            f->bound = (double)f->amount[p] * c->conv[p];
     }
 }
 

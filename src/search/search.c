@@ -434,21 +434,23 @@ static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
     const ct_timetable *tt = s->tt;
     uint16_t x = l1->to;
     int64_t b1 = price_bound(s, bounds, 1);
+    /* Arrivals from which one- and two-stop continuations are pruned (recomputed when
+     * something is kept): a comparison per connection instead of a staircase search. */
+    int32_t cut1 = prune_cut(s, 1, b1), cut2 = prune_cut(s, 2, b1);
     uint32_t end = tt->first[x + 1];
     for (uint32_t i = ct_timetable_first_departure(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC);
          i < end; i++) {
         const ct_leg *l2 = &tt->legs[i];
         if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
             break;
+        int as_dest = s->is_dest[l2->to],
+            onward = s->q->max_stops >= 2 && s->into_head[l2->to] >= 0;
+        if ((!as_dest || l2->arr >= cut1) && (!onward || l2->arr >= cut2))
+            continue;
         if (l2->to == l1->from || l2->dep < l1->arr + ct_search_mct(tt, l1, l2))
             continue;
         ct_status rc = CT_OK;
-        int as_dest = s->is_dest[l2->to],
-            onward = s->q->max_stops >= 2 && s->into_head[l2->to] >= 0;
-        if (!as_dest && !onward)
-            continue;
-        if (pruned(s, as_dest ? 1 : 2, l2->arr, b1))
-            continue;
+        size_t kept = s->found.len;
         if (s->pc != NULL)
             bounds[1] = ct_bound_cached(&s->bounds, s->pc, tt, l2);
         int64_t b2 = price_bound(s, bounds, 2);
@@ -466,6 +468,10 @@ static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
         }
         if (rc)
             return rc;
+        if (s->found.len != kept) {
+            cut1 = prune_cut(s, 1, b1);
+            cut2 = prune_cut(s, 2, b1);
+        }
     }
     return CT_OK;
 }
