@@ -10,7 +10,15 @@
  * Then prices: a synthetic pricebook (tests/support/pricefill.h: four providers, fares per
  * market and class, seats per dated leg) over the same timetable, and the priced searches:
  * one-way Pareto with prices, 30-day price calendar, 7x7 round-trip date grid, explore.
- * Usage: bench_search DATA_DIR [DAYS] [ROUNDS] */
+ * Usage: bench_search DATA_DIR [DAYS] [ROUNDS]
+ *
+ * Live mode, `bench_search DATA_DIR --live DIR [ROUNDS]`: DIR is the work folder of a
+ * `contrail serve --sandbox true` run (bench/http.sh leaves one): the timetable cache
+ * (DIR/timetable.bin, keyed by DIR/sandbox/ssim/) and the pricebook file the real provider
+ * feeds filled (DIR/pricebook.bin). The engine then runs the HTTP benchmark's 45 one-way
+ * queries (15 pairs x today + 2, 4, 6) in process, single thread, warm: the same search the
+ * server does per request, without HTTP and JSON. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -283,11 +291,104 @@ static void bench_priced(const ct_timetable *tt, int64_t start, int rounds, doub
     ct_pricebook_free(pb);
 }
 
+/* ---- live mode: the timetable and the pricebook of a real sandbox run ---- */
+
+static int bench_live(const ct_refdata *rd, const char *dir, int rounds)
+{
+    char ssim_dir[600], cache[600], book[600];
+    snprintf(ssim_dir, sizeof(ssim_dir), "%s/sandbox/ssim", dir);
+    snprintf(cache, sizeof(cache), "%s/timetable.bin", dir);
+    snprintf(book, sizeof(book), "%s/pricebook.bin", dir);
+    static char names[400][700];
+    const char *paths[400];
+    size_t np = 0;
+    DIR *d = opendir(ssim_dir);
+    struct dirent *e;
+    while (d != NULL && (e = readdir(d)) != NULL && np < 400) { /* serve's order: readdir */
+        size_t len = strlen(e->d_name);
+        if (len < 6 || strcmp(e->d_name + len - 5, ".ssim") != 0)
+            continue;
+        snprintf(names[np], sizeof(names[np]), "%s/%s", ssim_dir, e->d_name);
+        paths[np] = names[np];
+        np++;
+    }
+    if (d != NULL)
+        closedir(d);
+    int64_t today = (int64_t)(time(NULL) / 86400);
+    ct_timetable *tt = NULL;
+    if (ct_timetable_open_cache(rd, paths, np, today, today + 30, cache, &tt) != CT_OK) {
+        fprintf(stderr, "bench: no usable timetable cache in %s\n", dir);
+        return 1;
+    }
+    ct_pricebook *pb = NULL;
+    int loaded = 0;
+    if (ct_pricebook_new(tt, &pb) != CT_OK || ct_pricebook_load(pb, book, &loaded) != CT_OK) {
+        fprintf(stderr, "bench: cannot load %s\n", book);
+        return 1;
+    }
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    if (ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR") != CT_OK)
+        return 1;
+    printf("live: %zu dated legs, %d providers from %s (EUR, economy, 1 adult)\n", tt->nlegs,
+           v.snap->nproviders, book);
+    int nq = (int)NPAIRS * 3 * rounds, n = 0;
+    double *samples = calloc((size_t)nq, sizeof(double));
+    double per_pair[NPAIRS] = {0};
+    size_t results = 0;
+    for (int r = 0; r < rounds + 1; r++) {
+        for (size_t k = 0; k < NPAIRS; k++) {
+            for (int dd = 2; dd <= 6; dd += 2) {
+                uint16_t o[8], de[8];
+                int no = place(tt, pairs[k][0], o), nd = place(tt, pairs[k][1], de);
+                ct_search_query q = {o, no, de, nd, today + dd, 2, &pc};
+                ct_search_result res;
+
+                double q0 = now_ms();
+                if (ct_search_oneway(tt, &q, &res) != CT_OK)
+                    return 1;
+                double dt = now_ms() - q0;
+                if (r > 0) {
+                    samples[n++] = dt;
+                    per_pair[k] += dt;
+                    results += res.n;
+                }
+                ct_search_result_free(&res);
+            }
+        }
+    }
+    report("one-way Pareto, live prices", samples, n);
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += samples[i];
+    printf("  mean %.3f ms, %.1f results per query on average\n", sum / n, (double)results / n);
+    for (size_t k = 0; k < NPAIRS; k++)
+        printf("  %s-%s %.3f ms\n", pairs[k][0], pairs[k][1], per_pair[k] / (3.0 * rounds));
+    free(samples);
+    ct_pricebook_release(pb, &v);
+    ct_pricebook_free(pb);
+    ct_timetable_free(tt);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
         fprintf(stderr, "usage: %s DATA_DIR [DAYS] [ROUNDS]\n", argv[0]);
         return 2;
+    }
+    if (argc > 3 && strcmp(argv[2], "--live") == 0) {
+        sb_world_params lp = {42, (int64_t)(time(NULL) / 86400), SB_WORLD_DEFAULT, argv[1]};
+        sb_data ld;
+        char lerr[256];
+        if (sb_data_open(&lp, &ld, lerr, sizeof(lerr))) {
+            fprintf(stderr, "bench: %s\n", lerr);
+            return 1;
+        }
+        int rc = bench_live(ld.refdata, argv[3], argc > 4 ? atoi(argv[4]) : 5);
+        sb_data_close(&ld);
+        return rc;
     }
     int days = argc > 2 ? atoi(argv[2]) : 365, rounds = argc > 3 ? atoi(argv[3]) : 20;
     int64_t start;
