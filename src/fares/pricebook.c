@@ -40,6 +40,11 @@ struct ct_pricebook {
     uint64_t version;
     int seats_changed;           /* in this batch (writers only) */
     _Atomic uint64_t generation; /* every visible change: snapshot or seat word */
+    /* Leg bounds (pricebook.h): per cabin and leg; the sequence counter (odd while a
+     * writer changes bounds, seats or the snapshot) and the snapshot version they are for. */
+    uint16_t *leg_bound[2];
+    _Atomic uint64_t bound_seq;
+    _Atomic uint64_t bound_version;
 };
 
 static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
@@ -183,7 +188,13 @@ ct_status ct_pricebook_new(const ct_timetable *tt, ct_pricebook **out)
     }
     ct_pb_snapshot *s0 = ct_calloc(1, sizeof(*s0));
     pb->market = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint32_t));
-    if (s0 == NULL || pb->market == NULL || build_markets(pb) != CT_OK)
+    for (int c = 0; c < 2; c++) {
+        pb->leg_bound[c] = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint16_t));
+        if (pb->leg_bound[c] != NULL)
+            memset(pb->leg_bound[c], 0xff, (tt->nlegs ? tt->nlegs : 1) * sizeof(uint16_t));
+    }
+    if (s0 == NULL || pb->market == NULL || pb->leg_bound[0] == NULL || pb->leg_bound[1] == NULL ||
+        build_markets(pb) != CT_OK)
         goto fail;
     s0->alliance = ct_calloc(tt->ncarriers ? tt->ncarriers : 1, 1);
     if (s0->alliance == NULL)
@@ -278,6 +289,8 @@ void ct_pricebook_free(ct_pricebook *pb)
     for (int i = 0; i < pb->nretired; i++)
         seat_table_free(pb->retired[i]);
     ct_free(pb->market);
+    ct_free(pb->leg_bound[0]);
+    ct_free(pb->leg_bound[1]);
     ct_free(pb->mkeys);
     ct_free(pb->mvals);
     pthread_mutex_destroy(&pb->mu);
@@ -310,6 +323,162 @@ void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *v)
     v->nmarkets = pb->nmarkets;
     for (int p = 0; p < v->snap->nproviders; p++)
         v->seats[p] = atomic_load(&pb->seats[p]);
+    v->leg_bound[0] = pb->leg_bound[0];
+    v->leg_bound[1] = pb->leg_bound[1];
+    v->pb = pb;
+}
+
+/* ---- leg bounds (pricebook.h) ---- */
+
+uint16_t ct_pb_bound_encode(double v)
+{
+    if (!(v < __builtin_inf()))
+        return CT_PB_BOUND_NONE;
+    if (!(v >= 1))
+        return 0;
+    unsigned e = 0;
+    while (e < 30 && v >= 2048.0 * (double)((uint64_t)1 << e))
+        e++;
+    double m = v / (double)((uint64_t)1 << e);
+    unsigned mi = m >= 2047 ? 2047u : (unsigned)m; /* floor */
+    return (uint16_t)(e << 11 | mi);
+}
+
+uint64_t ct_pb_bounds_begin(const ct_pb_view *v)
+{
+    if (v == NULL || v->pb == NULL)
+        return 0;
+    ct_pricebook *pb = (ct_pricebook *)v->pb;
+    uint64_t seq = atomic_load_explicit(&pb->bound_seq, memory_order_acquire);
+    if (seq & 1)
+        return 0; /* a writer is changing them */
+    if (atomic_load_explicit(&pb->bound_version, memory_order_acquire) != v->snap->version)
+        return 0;   /* computed for another snapshot than the view's */
+    return seq + 2; /* never 0 */
+}
+
+int ct_pb_bounds_check(const ct_pb_view *v, uint64_t token)
+{
+    if (token == 0)
+        return 0;
+    atomic_thread_fence(memory_order_acquire); /* the reads above happen before this load */
+    return atomic_load_explicit(&((ct_pricebook *)v->pb)->bound_seq, memory_order_relaxed) + 2 ==
+           token;
+}
+
+static void bounds_write_begin(ct_pricebook *pb)
+{
+    atomic_fetch_add_explicit(&pb->bound_seq, 1, memory_order_seq_cst); /* odd */
+}
+
+static void bounds_write_end(ct_pricebook *pb)
+{
+    atomic_fetch_add_explicit(&pb->bound_seq, 1, memory_order_release); /* even */
+}
+
+/* US cents per minor unit of each provider of s (0: no rate, the provider is left out). */
+static void cents_per_unit(const ct_pb_snapshot *s, double out[CT_MAX_PROVIDERS])
+{
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        out[p] = 0;
+        if (p >= s->nproviders)
+            continue;
+        const ct_provider_desc *d = &s->providers[p].desc;
+        int c = ct_pb_currency_id(s, d->currency);
+        double rate = c >= 0 ? s->usd_rate[c] : 0;
+        if (rate > 0) {
+            double unit = 1;
+            for (int k = 0; k < d->minor_digits; k++)
+                unit *= 10;
+            out[p] = 100.0 / (rate * unit);
+        }
+    }
+}
+
+/* Recomputes leg i's bounds from snapshot s and the live seat tables. */
+static void leg_bound_compute(ct_pricebook *pb, const ct_pb_snapshot *s, const double *cents,
+                              size_t i)
+{
+    const ct_leg *l = &pb->tt->legs[i];
+    double best[2] = {__builtin_inf(), __builtin_inf()};
+    ct_pb_view v = {0};
+    for (int p = 0; p < s->nproviders; p++) {
+        const ct_pb_provider *pr = &s->providers[p];
+        if (cents[p] == 0 || pr->amount == NULL || !pr->sells[l->carrier])
+            continue;
+        v.seats[0] = atomic_load(&pb->seats[p]);
+        uint32_t w = ct_pb_seats(&v, 0, i);
+        if (w == CT_SEATS_UNKNOWN)
+            continue;
+        const int32_t *a = pr->amount[pb->market[i]];
+        for (int k = 0; k < CT_NCLASSES; k++) {
+            if (a[k] < 0 || ct_seats_of(w, k) < 1)
+                continue;
+            double c = (double)a[k] * cents[p];
+            int cab = ct_class_cabin(k);
+            if (c < best[cab])
+                best[cab] = c;
+        }
+    }
+    for (int c = 0; c < 2; c++)
+        __atomic_store_n(&pb->leg_bound[c][i], ct_pb_bound_encode(best[c] * (1 - 1e-9)),
+                         __ATOMIC_RELAXED);
+}
+
+/* 1 when what the bounds read from snapshot a differs in b beyond the amounts: providers,
+ * their currencies, carriers sold, rates. */
+static int bounds_inputs_changed(const ct_pricebook *pb, const ct_pb_snapshot *a,
+                                 const ct_pb_snapshot *b)
+{
+    if (a->nproviders != b->nproviders)
+        return 1;
+    double ca[CT_MAX_PROVIDERS], cb[CT_MAX_PROVIDERS];
+    cents_per_unit(a, ca);
+    cents_per_unit(b, cb);
+    for (int p = 0; p < a->nproviders; p++) {
+        const ct_pb_provider *x = &a->providers[p], *y = &b->providers[p];
+        if (ca[p] != cb[p] || (x->amount == NULL) != (y->amount == NULL) ||
+            memcmp(x->sells, y->sells, pb->tt->ncarriers) != 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* After publishing `now` over `before` (may be NULL): recomputes the legs whose bounds can
+ * have changed. Called between bounds_write_begin and bounds_write_end. */
+static void bounds_refresh(ct_pricebook *pb, const ct_pb_snapshot *before,
+                           const ct_pb_snapshot *now)
+{
+    double cents[CT_MAX_PROVIDERS];
+    cents_per_unit(now, cents);
+    size_t nlegs = pb->tt->nlegs;
+    uint8_t *changed = NULL;
+    if (before != NULL && !bounds_inputs_changed(pb, before, now)) {
+        changed = ct_calloc(pb->nmarkets ? pb->nmarkets : 1, 1);
+        if (changed != NULL) {
+            size_t n = 0;
+            for (int p = 0; p < now->nproviders; p++) {
+                const ct_pb_provider *x = &before->providers[p], *y = &now->providers[p];
+                if (x->amount == NULL || y->amount == NULL || x->amount == y->amount)
+                    continue;
+                for (size_t m = 0; m < pb->nmarkets; m++) {
+                    if (memcmp(x->amount[m], y->amount[m], sizeof(x->amount[m])) != 0) {
+                        changed[m] = 1;
+                        n++;
+                    }
+                }
+            }
+            if (n == 0) {
+                ct_free(changed);
+                return;
+            }
+        }
+    }
+    for (size_t i = 0; i < nlegs; i++) {
+        if (changed == NULL || changed[pb->market[i]])
+            leg_bound_compute(pb, now, cents, i);
+    }
+    ct_free(changed);
 }
 
 void ct_pricebook_release(ct_pricebook *pb, ct_pb_view *v)
@@ -411,9 +580,14 @@ ct_status ct_pricebook_commit(ct_pricebook *pb)
             rc = CT_AGAIN;
         } else {
             s->version = ++pb->version;
+            bounds_write_begin(pb);
             atomic_store(&pb->slot[slot], s);
             uint64_t old = atomic_exchange(&pb->cur, (uint64_t)slot << 32);
             ct_pb_snapshot *prev = atomic_load(&pb->slot[old >> 32]);
+            /* prev stays alive until the balance below reaches zero (the writer holds it) */
+            bounds_refresh(pb, prev, s);
+            atomic_store(&pb->bound_version, s->version);
+            bounds_write_end(pb);
             int64_t acquired = (int64_t)(old & 0xffffffffu);
             if (atomic_fetch_add((_Atomic int64_t *)&prev->released, acquired) + acquired == 0)
                 slot_release(pb, prev);
@@ -632,12 +806,17 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
         return CT_OK; /* a carrier it does not list as sold */
     size_t slot = t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
     uint32_t w = ct_seats_pack(seats);
-    uint32_t old = __atomic_exchange_n(&t->words[slot], w, __ATOMIC_RELAXED);
     *known = 1;
-    *changed = old != w;
-    if (old != w) {
-        pb->seats_changed = 1;
-        atomic_fetch_add(&pb->generation, 1); /* visible now, not only at commit */
-    }
+    if (__atomic_load_n(&t->words[slot], __ATOMIC_RELAXED) == w)
+        return CT_OK;
+    bounds_write_begin(pb);
+    __atomic_store_n(&t->words[slot], w, __ATOMIC_RELAXED);
+    double cents[CT_MAX_PROVIDERS];
+    cents_per_unit(current(pb), cents);
+    leg_bound_compute(pb, current(pb), cents, lo);
+    bounds_write_end(pb);
+    *changed = 1;
+    pb->seats_changed = 1;
+    atomic_fetch_add(&pb->generation, 1); /* visible now, not only at commit */
     return CT_OK;
 }

@@ -113,6 +113,11 @@ typedef struct ct_pb_view {
     const uint32_t *market;                          /* per leg index */
     const ct_pb_seat_table *seats[CT_MAX_PROVIDERS]; /* per provider, or NULL */
     size_t nmarkets;
+    /* Per dated leg and cabin, a lower bound of what any provider asks one passenger
+     * (ct_pb_bound_decode; see "Leg bounds" below); valid only between ct_pb_bounds_begin
+     * and a ct_pb_bounds_check that succeeds. */
+    const uint16_t *leg_bound[2];
+    const ct_pricebook *pb;
 } ct_pb_view;
 
 /* ---- lifetime ---- */
@@ -137,6 +142,45 @@ static inline uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
         return CT_SEATS_UNKNOWN;
     size_t slot = t->rank[leg >> 6] + (size_t)__builtin_popcountll(w & (bit - 1));
     return __atomic_load_n(&t->words[slot], __ATOMIC_RELAXED);
+}
+
+/* ---- leg bounds ----
+ *
+ * Why: a search prunes partial itineraries by a lower bound of their price, and reading a
+ * leg's lowest amount from every provider's seat table and fares (five tables, a bitmap rank
+ * each) for every leg a query meets cost most of the search's time. So the pricebook keeps,
+ * per dated leg and cabin, the lowest amount any provider asks for one seat in any class of
+ * the cabin that has a seat (a bound for every passenger count and class rule), converted
+ * to US cents through each provider's rate and encoded in 16 bits rounded down (11 bits of
+ * mantissa and a 5-bit exponent: at most 0.1 % low; CT_PB_BOUND_NONE when nobody has a
+ * price). Writers keep the table in step: a changed seat word recomputes its leg at once; a
+ * published snapshot recomputes the legs of the markets whose amounts changed, or every leg
+ * when providers, carriers sold or rates changed.
+ *
+ * Readers check that what they read belongs to one state, as a sequence lock does: every
+ * writer's change makes a counter odd, writes, then makes it even; the table also records
+ * the snapshot version it was computed for. ct_pb_bounds_begin returns a token (0 when a
+ * write is in progress or the table is not for the view's snapshot); after reading,
+ * ct_pb_bounds_check says whether no write happened since. A search whose check fails is
+ * run again without the table (the per-query path, which reads the seat words themselves);
+ * nothing is ever blocked. */
+#define CT_PB_BOUND_NONE 0xffffu
+
+/* The value of an encoded bound, in US cents (INFINITY for CT_PB_BOUND_NONE). */
+static inline double ct_pb_bound_decode(uint16_t code)
+{
+    if (code == CT_PB_BOUND_NONE)
+        return __builtin_inf();
+    return (double)((uint64_t)(code & 2047u) << (code >> 11));
+}
+/* The largest code whose value is <= v (v >= 0; INFINITY gives CT_PB_BOUND_NONE). */
+uint16_t ct_pb_bound_encode(double v);
+uint64_t ct_pb_bounds_begin(const ct_pb_view *v);
+int ct_pb_bounds_check(const ct_pb_view *v, uint64_t token);
+/* Encoded bound of leg index i in a cabin (relaxed atomic load). */
+static inline uint16_t ct_pb_leg_bound(const ct_pb_view *v, int cabin, size_t i)
+{
+    return __atomic_load_n(&v->leg_bound[cabin][i], __ATOMIC_RELAXED);
 }
 
 /* A number that changes with every change readers can see (a published snapshot, a seat

@@ -66,6 +66,14 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     }
     if (c->min_fee == INT64_MAX)
         c->min_fee = 0;
+    /* The leg bounds cover exactly the providers with a rate: usable when all have one. */
+    c->leg_bounds = target > 0 && v->leg_bound[0] != NULL;
+    for (int p = 0; p < s->nproviders; p++) {
+        int pc = ct_pb_currency_id(s, s->providers[p].desc.currency);
+        if (pc < 0 || !(s->usd_rate[pc] > 0))
+            c->leg_bounds = 0;
+    }
+    c->cents_factor = target / 100 * pow(10, c->minor_digits) * (1 - 1e-9);
     return usable == 0 && s->nproviders > 0 && t < 0 ? CT_INVALID : CT_OK;
 }
 

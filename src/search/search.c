@@ -18,6 +18,9 @@ typedef CT_VEC(const ct_leg *) leg_ptr_vec;
 typedef struct into_range {
     uint32_t lo, hi;
     int32_t next;
+    uint32_t base;        /* the run's first position in by_arr */
+    const uint16_t *days; /* its day index (ct_arrival_routes), or NULL */
+    const ct_arrival_routes *routes;
 } into_range;
 
 /* A staircase of (arrival, price) points found with at most s stops: arrival ascending,
@@ -28,23 +31,48 @@ typedef struct stair_point {
 } stair_point;
 typedef CT_VEC(stair_point) stair;
 
+/* A middle leg X -> Y of two-stop itineraries with the best any completion through it can
+ * do, whatever the first leg: the earliest arrival at a destination on a third leg that can
+ * follow it, and its own bound plus the lowest bound of those third legs (rounded down). */
+typedef struct mid_leg {
+    int32_t dep;
+    int32_t ea;
+    float rest;
+    uint32_t leg;     /* index into tt->legs */
+    uint16_t to;      /* the leg's arrival airport and carrier, copied so that the loop */
+    uint16_t carrier; /* over middle legs reads no leg it then rejects */
+} mid_leg;
+
+/* Per airport: the window first legs arrive in, and its middle legs (built on first use). */
+typedef struct airport_state {
+    int32_t arr_lo, arr_hi; /* earliest and latest first-leg arrival here */
+    int32_t mid_first;      /* offset into mids, -1: not built */
+    int32_t mid_n;
+    int32_t ea_first; /* offset into ea_*: its legs into a destination by departure; -1 */
+    int32_t ea_len;
+} airport_state;
+
 typedef struct search_state {
     const ct_timetable *tt;
     const ct_search_query *q;
     const ct_price_ctx *pc; /* NULL: schedule-only */
     uint8_t *is_dest;
     int32_t *into_head; /* per airport: first into_range, or -1 (no leg into a destination) */
-    double *into_min;   /* per airport: lowest leg bound into a destination; NaN: not yet */
-    /* Per airport y, built on first use: its legs into a destination by departure, with the
-     * earliest arrival of those departing at or after each (earliest_arrival_from). */
-    int32_t *ea_first; /* per airport: offset into ea, -1 not built */
-    int32_t *ea_len;
+    airport_state *ap;
+    /* Per airport y with legs into a destination, by departure: the earliest arrival and
+     * the lowest bound of those departing at or after each (suffix minima). */
     CT_VEC(int32_t) ea_dep, ea_arr;
+    CT_VEC(double) ea_bound;
+    /* Per airport x, its middle legs by departure, with suffix minima of ea and rest. */
+    CT_VEC(mid_leg) mids;
+    CT_VEC(int32_t) mid_ea;
+    CT_VEC(float) mid_rest;
     CT_VEC(into_range) into;
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
     int64_t slack;         /* what floors and conversion can take off a bound */
-    ct_bound_cache bounds; /* leg bounds met by this query */
+    ct_bound_cache bounds; /* leg facts met by this query (exact prices; slow-path bounds) */
+    int fast;              /* leg bounds from the pricebook's table (pricebook.h) */
     int cheapest;          /* cheapest-only mode: prune by price alone */
     int64_t best_price;    /* in that mode, the cheapest found so far */
 } search_state;
@@ -161,19 +189,51 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
 }
 
 /* A lower bound of the price of any itinerary whose legs include these (the others cost at
- * least nothing): payers x (0.85 x the legs' lowest amounts + the lowest fee) - slack. */
-static int64_t price_bound(const search_state *s, const double *leg_bounds, int n)
+ * least nothing), for all passengers: payers x (wsum + the lowest fee) - slack, where wsum
+ * sums the legs' lowest amounts weighted 0.85 for a leg that may share a ticket of two legs
+ * or more with a neighbour (through fares lower a ticket's sum by at most 15 %) and 1 for
+ * one that cannot (its neighbours' carriers do not cooperate with its own). */
+static int64_t bound_of(const search_state *s, double wsum)
 {
-    if (s->pc == NULL || s->pc->ignore_price)
+    if (s->pc == NULL || s->pc->ignore_price || !(wsum < INFINITY))
         return CT_PRICE_UNKNOWN;
-    double sum = 0;
-    for (int i = 0; i < n; i++) {
-        if (leg_bounds[i] == INFINITY)
-            return CT_PRICE_UNKNOWN;
-        sum += leg_bounds[i];
-    }
-    double b = s->pc->payers * (sum * 0.85 + (double)s->pc->min_fee) - (double)s->slack;
+    double b = s->pc->payers * (wsum + (double)s->pc->min_fee) - (double)s->slack;
     return b <= 0 ? 0 : (int64_t)b;
+}
+
+/* The lowest per-passenger amount any provider the query allows asks for a leg, converted
+ * (INFINITY: none). From the pricebook's table on the fast path (a lower bound of the exact
+ * one, valid while the sequence check holds), else from the leg's facts. */
+static double leg_bound(search_state *s, const ct_leg *l)
+{
+    const ct_price_ctx *pc = s->pc;
+    if (pc == NULL)
+        return INFINITY;
+    if (!s->fast)
+        return ct_bound_cached(&s->bounds, pc, s->tt, l);
+    const ct_pb_snapshot *snap = pc->view->snap;
+    if (pc->only_provider >= 0 && !snap->providers[pc->only_provider].sells[l->carrier])
+        return INFINITY;
+    if (pc->only_group != 0 && ct_price_group(pc, l->carrier) != pc->only_group)
+        return INFINITY;
+    uint16_t c = ct_pb_leg_bound(pc->view, pc->cabin, (size_t)(l - s->tt->legs));
+    return c == CT_PB_BOUND_NONE ? INFINITY : ct_pb_bound_decode(c) * pc->cents_factor;
+}
+
+/* 1 when legs of carriers a, b may be one ticket (same carrier, or one alliance). */
+static int coop_carriers(const search_state *s, uint16_t a, uint16_t b)
+{
+    if (a == b)
+        return 1;
+    if (s->pc == NULL)
+        return 0;
+    const uint8_t *al = s->pc->view->snap->alliance;
+    return al[a] != 0 && al[a] == al[b];
+}
+
+static int coop(const search_state *s, const ct_leg *a, const ct_leg *b)
+{
+    return coop_carriers(s, a->carrier, b->carrier);
 }
 
 /* 1 when a leg can carry the query's passengers as far as the schedule tells: the cabin
@@ -281,9 +341,39 @@ static uint32_t lower_bound_arr(const ct_timetable *tt, uint32_t lo, uint32_t hi
     return lo;
 }
 
+/* build_into for destination d without its route index (no memory for it): each run of
+ * d's arrival slice found by binary search. */
+static ct_status build_into_slow(search_state *s, uint16_t d, int32_t lo_t, int32_t hi_t)
+{
+    const ct_timetable *tt = s->tt;
+    uint32_t p = tt->first_arr[d], end = tt->first_arr[d + 1];
+    while (p < end) {
+        uint16_t y = tt->legs[tt->by_arr[p]].from;
+        uint32_t lo = p, hi = end; /* end of y's run: first position with from > y */
+        while (lo < hi) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            if (tt->legs[tt->by_arr[mid]].from <= y)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        uint32_t run_end = lo;
+        uint32_t a = lower_bound_arr(tt, p, run_end, lo_t);
+        uint32_t b = lower_bound_arr(tt, a, run_end, hi_t);
+        if (a < b) {
+            into_range r = {a, b, s->into_head[y], a, NULL, NULL};
+            if (CT_VEC_PUSH(&s->into, r))
+                return CT_NOMEM;
+            s->into_head[y] = (int32_t)(s->into.len - 1);
+        }
+        p = run_end;
+    }
+    return CT_OK;
+}
+
 /* The per-query index of legs into a destination, by departure airport: for every
- * destination airport, its arrival slice (sorted by departure airport, then time) is cut into
- * one run per departure airport, clipped to the window third legs can depart in. */
+ * destination airport, its runs of legs from one airport (ct_arrival_routes), clipped to the
+ * days second and third legs can depart in. */
 static ct_status build_into(search_state *s)
 {
     const ct_timetable *tt = s->tt;
@@ -291,98 +381,106 @@ static ct_status build_into(search_state *s)
             hi_t = (int32_t)((s->q->date + 7) * 1440);
     for (int k = 0; k < s->q->ndests; k++) {
         uint16_t d = s->q->dests[k];
-        uint32_t p = tt->first_arr[d], end = tt->first_arr[d + 1];
-        while (p < end) {
-            uint16_t y = tt->legs[tt->by_arr[p]].from;
-            uint32_t lo = p, hi = end; /* end of y's run: first position with from > y */
-            while (lo < hi) {
-                uint32_t mid = lo + (hi - lo) / 2;
-                if (tt->legs[tt->by_arr[mid]].from <= y)
-                    lo = mid + 1;
-                else
-                    hi = mid;
-            }
-            uint32_t run_end = lo;
-            uint32_t a = lower_bound_arr(tt, p, run_end, lo_t);
-            uint32_t b = lower_bound_arr(tt, a, run_end, hi_t);
-            if (a < b) {
-                into_range r = {a, b, s->into_head[y]};
-                if (CT_VEC_PUSH(&s->into, r))
-                    return CT_NOMEM;
-                s->into_head[y] = (int32_t)(s->into.len - 1);
-            }
-            p = run_end;
+        const ct_arrival_routes *r = ct_timetable_arrival_routes(tt, d);
+        if (r == NULL)
+            return build_into_slow(s, d, lo_t, hi_t);
+        uint32_t day_lo = ct_arrival_day(tt, r, lo_t), day_hi = ct_arrival_day(tt, r, hi_t) + 1;
+        if (day_hi > r->ndays)
+            day_hi = r->ndays;
+        for (uint32_t i = 0; i < r->nroutes; i++) {
+            const uint16_t *days = r->day_first + (size_t)i * (r->ndays + 1);
+            uint32_t a = r->lo[i] + days[day_lo], b = r->lo[i] + days[day_hi];
+            if (a >= b)
+                continue;
+            into_range range = {a, b, s->into_head[r->from[i]], r->lo[i], days, r};
+            if (CT_VEC_PUSH(&s->into, range))
+                return CT_NOMEM;
+            s->into_head[r->from[i]] = (int32_t)(s->into.len - 1);
         }
     }
     return CT_OK;
 }
 
-/* The lowest bound of the legs from airport y into a destination (any time in the index's
- * window): what any third leg from y costs at least. Computed on first use. */
-static double into_min_bound(search_state *s, uint16_t y)
+/* First position in a range whose leg departs at or after t: from the start of t's day by
+ * the day index, else by binary search. */
+static uint32_t range_from(const search_state *s, const into_range *r, int32_t t)
 {
-    if (s->into_min == NULL)
-        return 0;
-    if (!isnan(s->into_min[y]))
-        return s->into_min[y];
-    double best = INFINITY;
+    const ct_timetable *tt = s->tt;
+    if (r->days == NULL)
+        return lower_bound_arr(tt, r->lo, r->hi, t);
+    uint32_t p = r->base + r->days[ct_arrival_day(tt, r->routes, t)];
+    if (p < r->lo)
+        p = r->lo;
+    while (p < r->hi && tt->legs[tt->by_arr[p]].dep < t)
+        p++;
+    return p;
+}
+
+typedef struct into_leg {
+    int32_t dep, arr;
+    double bound;
+} into_leg;
+
+static int cmp_into_leg(const void *x, const void *y)
+{
+    const into_leg *a = x, *b = y;
+    if (a->dep != b->dep)
+        return a->dep < b->dep ? -1 : 1;
+    return (a->arr > b->arr) - (a->arr < b->arr);
+}
+
+/* Builds airport y's legs into a destination by departure with suffix minima of arrival and
+ * bound (ea_*). CT_NOMEM leaves it unbuilt. */
+static ct_status ea_build(search_state *s, uint16_t y)
+{
+    size_t n = 0;
+    for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next)
+        n += s->into.items[r].hi - s->into.items[r].lo;
+    into_leg *v = ct_malloc((n ? n : 1) * sizeof(*v));
+    if (v == NULL)
+        return CT_NOMEM;
+    size_t k = 0;
     for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
-        for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++) {
-            double b = ct_bound_cached(&s->bounds, s->pc, s->tt, &s->tt->legs[s->tt->by_arr[i]]);
-            best = b < best ? b : best;
+        for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
+            const ct_leg *l = &s->tt->legs[s->tt->by_arr[i]];
+            v[k] = (into_leg){l->dep, l->arr, leg_bound(s, l)};
         }
     }
-    s->into_min[y] = best;
-    return best;
-}
-
-static int cmp_dep_arr(const void *x, const void *y)
-{
-    const int32_t *a = x, *b = y;
-    return a[0] != b[0] ? (a[0] < b[0] ? -1 : 1) : (a[1] > b[1]) - (a[1] < b[1]);
-}
-
-/* The earliest arrival at a destination on a leg from airport y departing at or after t
- * (INT32_MAX: none): a lower bound of any two-stop itinerary's arrival through y. */
-static int32_t earliest_arrival_from(search_state *s, uint16_t y, int32_t t)
-{
-    if (s->ea_first == NULL)
-        return t;
-    if (s->ea_first[y] < 0) {
-        size_t n = 0;
-        for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next)
-            n += s->into.items[r].hi - s->into.items[r].lo;
-        int32_t(*pairs)[2] = ct_malloc((n ? n : 1) * sizeof(*pairs));
-        if (pairs == NULL)
-            return t; /* no memory: a weaker bound, still true */
-        size_t k = 0;
-        for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
-            for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
-                pairs[k][0] = s->tt->legs[s->tt->by_arr[i]].dep;
-                pairs[k][1] = s->tt->legs[s->tt->by_arr[i]].arr;
-            }
-        }
-        if (n > 1)
-            qsort(pairs, n, sizeof(*pairs), cmp_dep_arr);
-        size_t at = s->ea_dep.len;
-        int ok = CT_VEC_RESERVE(&s->ea_dep, at + n) == 0 && CT_VEC_RESERVE(&s->ea_arr, at + n) == 0;
-        if (!ok) {
-            ct_free(pairs);
-            return t;
-        }
-        int32_t best = INT32_MAX;
-        for (size_t i = n; i-- > 0;) { /* suffix minimum of the arrivals */
-            best = pairs[i][1] < best ? pairs[i][1] : best;
-            s->ea_dep.items[at + i] = pairs[i][0];
-            s->ea_arr.items[at + i] = best;
-        }
-        s->ea_dep.len = s->ea_arr.len = at + n;
-        s->ea_first[y] = (int32_t)at;
-        s->ea_len[y] = (int32_t)n;
-        ct_free(pairs);
+    if (n > 1)
+        qsort(v, n, sizeof(*v), cmp_into_leg);
+    size_t at = s->ea_dep.len;
+    if (CT_VEC_RESERVE(&s->ea_dep, at + n) || CT_VEC_RESERVE(&s->ea_arr, at + n) ||
+        CT_VEC_RESERVE(&s->ea_bound, at + n)) {
+        ct_free(v);
+        return CT_NOMEM;
     }
-    const int32_t *dep = s->ea_dep.items + s->ea_first[y];
-    size_t lo = 0, hi = (size_t)s->ea_len[y];
+    int32_t best = INT32_MAX;
+    double cheapest = INFINITY;
+    for (size_t i = n; i-- > 0;) {
+        best = v[i].arr < best ? v[i].arr : best;
+        cheapest = v[i].bound < cheapest ? v[i].bound : cheapest;
+        s->ea_dep.items[at + i] = v[i].dep;
+        s->ea_arr.items[at + i] = best;
+        s->ea_bound.items[at + i] = cheapest;
+    }
+    s->ea_dep.len = s->ea_arr.len = s->ea_bound.len = at + n;
+    s->ap[y].ea_first = (int32_t)at;
+    s->ap[y].ea_len = (int32_t)n;
+    ct_free(v);
+    return CT_OK;
+}
+
+/* Of the legs from airport y into a destination departing at or after t: the earliest
+ * arrival (INT32_MAX: none) and the lowest bound. On CT_NOMEM, the weakest true answer. */
+static void ea_at(search_state *s, uint16_t y, int32_t t, int32_t *ea, double *cheapest)
+{
+    if (s->ap[y].ea_first < 0 && ea_build(s, y) != CT_OK) {
+        *ea = t;
+        *cheapest = 0;
+        return;
+    }
+    const int32_t *dep = s->ea_dep.items + s->ap[y].ea_first;
+    size_t lo = 0, n = (size_t)s->ap[y].ea_len, hi = n;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (dep[mid] < t)
@@ -390,20 +488,76 @@ static int32_t earliest_arrival_from(search_state *s, uint16_t y, int32_t t)
         else
             hi = mid;
     }
-    return lo < (size_t)s->ea_len[y] ? s->ea_arr.items[s->ea_first[y] + lo] : INT32_MAX;
+    *ea = lo < n ? s->ea_arr.items[s->ap[y].ea_first + lo] : INT32_MAX;
+    *cheapest = lo < n ? s->ea_bound.items[s->ap[y].ea_first + lo] : INFINITY;
 }
 
-/* Two-stop completions: legs from Y = l2->to into a destination, through the index.
- * bounds[0..1] are l1's and l2's lowest amounts. */
-static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double *bounds)
+/* The largest float <= v. */
+static float float_down(double v)
+{
+    float f = (float)v;
+    return (double)f > v ? nextafterf(f, -INFINITY) : f;
+}
+
+/* Builds airport x's middle legs: its departures that a first leg arriving there can take
+ * (within the connection window of the first legs' arrivals), on an aircraft with the
+ * cabin, to an airport with a third leg after them; then the suffix minima. */
+static ct_status mids_build(search_state *s, uint16_t x)
 {
     const ct_timetable *tt = s->tt;
-    bounds[2] = into_min_bound(s, l2->to); /* every third leg costs at least this */
-    int64_t partial = price_bound(s, bounds, 3);
-    int32_t cut = prune_cut(s, 2, partial); /* arrivals from here on are pruned */
+    airport_state *a = &s->ap[x];
+    size_t at = s->mids.len;
+    int32_t from = a->arr_lo + CT_SEARCH_MCT_DOMESTIC, to = a->arr_hi + CT_SEARCH_MAX_CONNECT;
+    uint32_t end = tt->first[x + 1];
+    for (uint32_t i = ct_timetable_first_departure(tt, x, from); i < end && tt->legs[i].dep <= to;
+         i++) {
+        const ct_leg *l2 = &tt->legs[i];
+        if (s->into_head[l2->to] < 0 || !cabin_ok(s, l2))
+            continue;
+        int32_t ea;
+        double third;
+        ea_at(s, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC, &ea, &third);
+        if (ea == INT32_MAX)
+            continue;
+        float rest = float_down(leg_bound(s, l2) + third);
+        /* Pruned now with a free first leg: pruned for every first leg to come (the
+         * staircases only grow). */
+        if (pruned(s, 2, ea, bound_of(s, 0.85 * (double)rest)))
+            continue;
+        mid_leg m = {l2->dep, ea, rest, i, l2->to, l2->carrier};
+        if (CT_VEC_PUSH(&s->mids, m))
+            return CT_NOMEM;
+    }
+    size_t n = s->mids.len - at;
+    if (CT_VEC_RESERVE(&s->mid_ea, at + n) || CT_VEC_RESERVE(&s->mid_rest, at + n))
+        return CT_NOMEM;
+    int32_t ea = INT32_MAX;
+    float rest = INFINITY;
+    for (size_t i = at + n; i-- > at;) {
+        ea = s->mids.items[i].ea < ea ? s->mids.items[i].ea : ea;
+        rest = s->mids.items[i].rest < rest ? s->mids.items[i].rest : rest;
+        s->mid_ea.items[i] = ea;
+        s->mid_rest.items[i] = rest;
+    }
+    s->mid_ea.len = s->mid_rest.len = at + n;
+    a->mid_first = (int32_t)at;
+    a->mid_n = (int32_t)n;
+    return CT_OK;
+}
+
+/* Two-stop completions of l1, l2: legs from Y = l2->to into a destination, through the
+ * index. b1, b2 are l1's and l2's lowest amounts. */
+static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double b1,
+                            double b2, float rest)
+{
+    const ct_timetable *tt = s->tt;
+    int c12 = coop(s, l1, l2);
+    double w1 = c12 ? 0.85 * b1 : b1;
+    int64_t partial = bound_of(s, w1 + 0.85 * (double)rest); /* every third leg: at least */
+    int32_t cut = prune_cut(s, 2, partial);                  /* arrivals from here on are pruned */
     for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
         const into_range *range = &s->into.items[r];
-        uint32_t i = lower_bound_arr(tt, range->lo, range->hi, l2->arr + CT_SEARCH_MCT_DOMESTIC);
+        uint32_t i = range_from(s, range, l2->arr + CT_SEARCH_MCT_DOMESTIC);
         for (; i < range->hi; i++) {
             const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
             if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
@@ -412,8 +566,10 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
                 l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
                 continue;
             if (s->pc != NULL) {
-                bounds[2] = ct_bound_cached(&s->bounds, s->pc, tt, l3);
-                if (pruned(s, 2, l3->arr, price_bound(s, bounds, 3)))
+                int c23 = coop(s, l2, l3);
+                double b3 = leg_bound(s, l3);
+                double w = w1 + (c12 || c23 ? 0.85 : 1) * b2 + (c23 ? 0.85 : 1) * b3;
+                if (pruned(s, 2, l3->arr, bound_of(s, w)))
                     continue;
             }
             const ct_leg *legs[3] = {l1, l2, l3};
@@ -426,51 +582,79 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
     return CT_OK;
 }
 
-/* One- and two-stop itineraries starting with l1 (whose lowest amount is bounds[0]). A
- * destination airport may be passed through: a through fare can make the longer itinerary
- * cheaper; the bounds prune it whenever it cannot be. */
-static ct_status connections(search_state *s, const ct_leg *l1, double *bounds)
+/* One-stop itineraries starting with l1 (lowest amount b1): the legs from its arrival
+ * airport into a destination, through the index. */
+static ct_status one_stop(search_state *s, const ct_leg *l1, double b1)
 {
     const ct_timetable *tt = s->tt;
-    uint16_t x = l1->to;
-    int64_t b1 = price_bound(s, bounds, 1);
-    /* Arrivals from which one- and two-stop continuations are pruned (recomputed when
-     * something is kept): a comparison per connection instead of a staircase search. */
-    int32_t cut1 = prune_cut(s, 1, b1), cut2 = prune_cut(s, 2, b1);
-    uint32_t end = tt->first[x + 1];
-    for (uint32_t i = ct_timetable_first_departure(tt, x, l1->arr + CT_SEARCH_MCT_DOMESTIC);
-         i < end; i++) {
-        const ct_leg *l2 = &tt->legs[i];
-        if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
-            break;
-        int as_dest = s->is_dest[l2->to],
-            onward = s->q->max_stops >= 2 && s->into_head[l2->to] >= 0;
-        if ((!as_dest || l2->arr >= cut1) && (!onward || l2->arr >= cut2))
-            continue;
-        if (l2->to == l1->from || l2->dep < l1->arr + ct_search_mct(tt, l1, l2))
-            continue;
-        ct_status rc = CT_OK;
-        size_t kept = s->found.len;
-        if (s->pc != NULL)
-            bounds[1] = ct_bound_cached(&s->bounds, s->pc, tt, l2);
-        int64_t b2 = price_bound(s, bounds, 2);
-        if (as_dest && !pruned(s, 1, l2->arr, b2)) {
+    for (int32_t r = s->into_head[l1->to]; r >= 0; r = s->into.items[r].next) {
+        const into_range *range = &s->into.items[r];
+        uint32_t i = range_from(s, range, l1->arr + CT_SEARCH_MCT_DOMESTIC);
+        for (; i < range->hi; i++) {
+            const ct_leg *l2 = &tt->legs[tt->by_arr[i]];
+            if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
+                break;
+            if (l2->to == l1->from || l2->dep < l1->arr + ct_search_mct(tt, l1, l2))
+                continue;
+            double w = (coop(s, l1, l2) ? 0.85 : 1) * (b1 + leg_bound(s, l2));
+            if (pruned(s, 1, l2->arr, bound_of(s, w)))
+                continue;
             const ct_leg *legs[2] = {l1, l2};
-            rc = keep(s, legs, 2);
+            ct_status rc = keep(s, legs, 2);
+            if (rc)
+                return rc;
         }
-        if (!rc && onward && !pruned(s, 2, l2->arr, b2)) {
-            /* Bound the completions: no earlier than the first arrival from there, no
-             * cheaper than the cheapest third leg. */
-            int32_t ea = earliest_arrival_from(s, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC);
-            bounds[2] = into_min_bound(s, l2->to);
-            if (ea != INT32_MAX && !pruned(s, 2, ea, price_bound(s, bounds, 3)))
-                rc = third_legs(s, l1, l2, bounds);
-        }
+    }
+    return CT_OK;
+}
+
+/* Two-stop itineraries starting with l1 (lowest amount b1), over the middle legs of its
+ * arrival airport: all of them are skipped when the best any can do (the suffix minima) is
+ * pruned; else each is tested with its own bounds before its third legs are scanned. A
+ * destination airport may be passed through: a through fare can make the longer itinerary
+ * cheaper; the bounds prune it whenever it cannot be. */
+static ct_status two_stop(search_state *s, const ct_leg *l1, double b1)
+{
+    const ct_timetable *tt = s->tt;
+    airport_state *a = &s->ap[l1->to];
+    if (a->mid_first < 0 && mids_build(s, l1->to) != CT_OK)
+        return CT_NOMEM;
+    const mid_leg *m = s->mids.items + a->mid_first;
+    size_t n = (size_t)a->mid_n, lo = 0, hi = n;
+    int32_t t = l1->arr + CT_SEARCH_MCT_DOMESTIC, limit = l1->arr + CT_SEARCH_MAX_CONNECT;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m[mid].dep < t)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo >= n)
+        return CT_OK;
+    int64_t floor_price = bound_of(s, 0.85 * (b1 + s->mid_rest.items[a->mid_first + lo]));
+    if (pruned(s, 2, s->mid_ea.items[a->mid_first + lo], floor_price))
+        return CT_OK;
+    int32_t cut = prune_cut(s, 2, floor_price); /* an ea from here on is pruned */
+    size_t kept = s->found.len;
+    /* ct_search_mct: domestic when l1's origin, X and l2's arrival share a country */
+    int domestic = tt->country[l1->from] == tt->country[l1->to] ? (int)tt->country[l1->to] : -1;
+    for (size_t i = lo; i < n && m[i].dep <= limit; i++) {
+        if (m[i].ea >= cut)
+            continue;
+        if (m[i].to == l1->from ||
+            m[i].dep < l1->arr + (tt->country[m[i].to] == domestic ? CT_SEARCH_MCT_DOMESTIC
+                                                                   : CT_SEARCH_MCT_INTL))
+            continue;
+        double w1 = coop_carriers(s, l1->carrier, m[i].carrier) ? 0.85 * b1 : b1;
+        if (pruned(s, 2, m[i].ea, bound_of(s, w1 + 0.85 * (double)m[i].rest)))
+            continue;
+        const ct_leg *l2 = &tt->legs[m[i].leg];
+        ct_status rc = third_legs(s, l1, l2, b1, leg_bound(s, l2), m[i].rest);
         if (rc)
             return rc;
         if (s->found.len != kept) {
-            cut1 = prune_cut(s, 1, b1);
-            cut2 = prune_cut(s, 2, b1);
+            cut = prune_cut(s, 2, floor_price);
+            kept = s->found.len;
         }
     }
     return CT_OK;
@@ -502,6 +686,11 @@ static ct_status first_legs(const search_state *s, leg_ptr_vec *out)
     }
     if (out->len > 1)
         qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
+    for (size_t i = 0; i < out->len; i++) {
+        airport_state *a = &s->ap[out->items[i]->to];
+        a->arr_lo = out->items[i]->arr < a->arr_lo ? out->items[i]->arr : a->arr_lo;
+        a->arr_hi = out->items[i]->arr > a->arr_hi ? out->items[i]->arr : a->arr_hi;
+    }
     return CT_OK;
 }
 
@@ -539,6 +728,80 @@ static void pareto_filter(itin_vec *v)
         qsort(v->items, v->len, sizeof(ct_itinerary), itin_order);
 }
 
+static void state_free(search_state *s)
+{
+    ct_bound_cache_free(&s->bounds);
+    for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
+        CT_VEC_FREE(&s->found_by_stops[k]);
+    CT_VEC_FREE(&s->found);
+    CT_VEC_FREE(&s->into);
+    CT_VEC_FREE(&s->mids);
+    CT_VEC_FREE(&s->mid_ea);
+    CT_VEC_FREE(&s->mid_rest);
+    CT_VEC_FREE(&s->ea_dep);
+    CT_VEC_FREE(&s->ea_arr);
+    CT_VEC_FREE(&s->ea_bound);
+    ct_free(s->into_head);
+    ct_free(s->ap);
+    ct_free(s->is_dest);
+}
+
+/* One search; fast: leg bounds from the pricebook's table. */
+static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int cheapest, int fast,
+                          ct_search_result *out)
+{
+    search_state s = {.tt = tt,
+                      .q = q,
+                      .pc = q->price,
+                      .cheapest = cheapest,
+                      .best_price = INT64_MAX,
+                      .fast = fast};
+    if (s.pc != NULL && s.pc->view == NULL)
+        s.pc = NULL;
+    if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
+        s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
+    leg_ptr_vec l1s = {0};
+    ct_status rc = CT_NOMEM;
+    s.is_dest = ct_calloc(tt->nairports, 1);
+    s.into_head = ct_malloc(tt->nairports * sizeof(int32_t));
+    s.ap = ct_malloc(tt->nairports * sizeof(airport_state));
+    if (s.is_dest == NULL || s.into_head == NULL || s.ap == NULL)
+        goto cleanup;
+    for (int i = 0; i < q->ndests; i++)
+        s.is_dest[q->dests[i]] = 1;
+    memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
+    for (size_t a = 0; a < tt->nairports; a++)
+        s.ap[a] = (airport_state){INT32_MAX, INT32_MIN, -1, 0, -1, 0};
+    if (q->max_stops >= 1 && build_into(&s) != CT_OK)
+        goto cleanup;
+    rc = first_legs(&s, &l1s);
+    for (size_t i = 0; !rc && i < l1s.len; i++) {
+        const ct_leg *l1 = l1s.items[i];
+        double b1 = leg_bound(&s, l1);
+        if (s.is_dest[l1->to])
+            rc = keep(&s, &l1, 1);
+        if (rc || q->max_stops < 1 || pruned(&s, 1, l1->arr, bound_of(&s, 0.85 * b1)))
+            continue;
+        rc = one_stop(&s, l1, b1);
+        if (!rc && q->max_stops >= 2)
+            rc = two_stop(&s, l1, b1);
+    }
+    if (!rc) {
+        out->candidates = s.found.len;
+        pareto_filter(&s.found);
+        out->items = s.found.items;
+        out->n = s.found.len;
+        s.found.items = NULL;
+    }
+cleanup:
+    CT_VEC_FREE(&l1s);
+    state_free(&s);
+    return rc;
+}
+
+/* Validates the query, then searches with the pricebook's leg bounds when they can be used
+ * and hold for the whole search (pricebook.h: the sequence check); else, or when a writer
+ * changed prices meanwhile, with the per-query bounds. Both give the same answer. */
 static ct_status run(const ct_timetable *tt, const ct_search_query *q, int cheapest,
                      ct_search_result *out)
 {
@@ -553,70 +816,17 @@ static ct_status run(const ct_timetable *tt, const ct_search_query *q, int cheap
         if (q->dests[i] >= tt->nairports)
             return CT_INVALID;
     }
-    search_state s = {
-        .tt = tt, .q = q, .pc = q->price, .cheapest = cheapest, .best_price = INT64_MAX};
-    if (s.pc != NULL && s.pc->view == NULL)
-        s.pc = NULL;
-    if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
-        s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
-    leg_ptr_vec l1s = {0};
-    ct_status rc = CT_NOMEM;
-    s.is_dest = ct_calloc(tt->nairports, 1);
-    s.into_head = ct_malloc(tt->nairports * sizeof(int32_t));
-    if (s.is_dest == NULL || s.into_head == NULL)
-        goto cleanup;
-    for (int i = 0; i < q->ndests; i++)
-        s.is_dest[q->dests[i]] = 1;
-    memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
-    if (q->max_stops >= 2) {
-        s.ea_first = ct_malloc(tt->nairports * sizeof(int32_t));
-        s.ea_len = ct_calloc(tt->nairports, sizeof(int32_t));
-        if (s.ea_first == NULL || s.ea_len == NULL)
-            goto cleanup;
-        memset(s.ea_first, 0xff, tt->nairports * sizeof(int32_t)); /* -1: not built */
+    const ct_price_ctx *pc = q->price;
+    uint64_t token = 0;
+    if (pc != NULL && pc->view != NULL && pc->leg_bounds && !pc->no_leg_bounds)
+        token = ct_pb_bounds_begin(pc->view);
+    if (token != 0) {
+        ct_status rc = run_once(tt, q, cheapest, 1, out);
+        if (rc || ct_pb_bounds_check(pc->view, token))
+            return rc;
+        ct_search_result_free(out); /* a writer changed prices meanwhile */
     }
-    if (s.pc != NULL && q->max_stops >= 2) {
-        s.into_min = ct_malloc(tt->nairports * sizeof(double));
-        if (s.into_min == NULL)
-            goto cleanup;
-        for (size_t a = 0; a < tt->nairports; a++)
-            s.into_min[a] = NAN;
-    }
-    if (q->max_stops >= 2 && build_into(&s) != CT_OK)
-        goto cleanup;
-    rc = first_legs(&s, &l1s);
-    for (size_t i = 0; !rc && i < l1s.len; i++) {
-        const ct_leg *l1 = l1s.items[i];
-        double bounds[CT_SEARCH_MAX_LEGS] = {INFINITY, INFINITY, INFINITY};
-        if (s.pc != NULL)
-            bounds[0] = ct_price_leg_bound(s.pc, l1);
-        if (s.is_dest[l1->to])
-            rc = keep(&s, &l1, 1);
-        if (!rc && q->max_stops >= 1 && !pruned(&s, 1, l1->arr, price_bound(&s, bounds, 1)))
-            rc = connections(&s, l1, bounds);
-    }
-    if (!rc) {
-        out->candidates = s.found.len;
-        pareto_filter(&s.found);
-        out->items = s.found.items;
-        out->n = s.found.len;
-        s.found.items = NULL;
-    }
-cleanup:
-    ct_bound_cache_free(&s.bounds);
-    for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
-        CT_VEC_FREE(&s.found_by_stops[k]);
-    CT_VEC_FREE(&s.found);
-    CT_VEC_FREE(&s.into);
-    CT_VEC_FREE(&l1s);
-    ct_free(s.into_head);
-    ct_free(s.into_min);
-    ct_free(s.ea_first);
-    ct_free(s.ea_len);
-    CT_VEC_FREE(&s.ea_dep);
-    CT_VEC_FREE(&s.ea_arr);
-    ct_free(s.is_dest);
-    return rc;
+    return run_once(tt, q, cheapest, 0, out);
 }
 
 ct_status ct_search_oneway(const ct_timetable *tt, const ct_search_query *q, ct_search_result *out)

@@ -73,6 +73,12 @@ typedef struct ct_price_ctx {
     int only_provider; /* -1: every provider */
     int only_group;    /* 0: any; else a ct_price_group value */
     int ignore_price;  /* 1: validity as priced, but every price counts as unknown (equal) */
+    /* The pricebook's leg bounds (pricebook.h) in this currency: US cents x cents_factor is
+     * requested minor units. leg_bounds = 0 when some rate is missing (the table leaves
+     * such providers out) or no_leg_bounds is set (tests: the per-query path alone). */
+    int leg_bounds;
+    int no_leg_bounds;
+    double cents_factor;
 } ct_price_ctx;
 
 typedef struct ct_search_query {

@@ -276,6 +276,7 @@ void ct_timetable_free(ct_timetable *tt)
 {
     if (tt == NULL)
         return;
+    ct__timetable_routes_free(tt);
     if (tt->mapping != NULL) { /* every array points into the cache file */
         munmap(tt->mapping, tt->mapping_len);
         ct_free(tt);

@@ -81,6 +81,7 @@ typedef struct ct_timetable {
     size_t skipped;           /* records whose airports are unknown */
 
     /* Private to timetable/: who owns the arrays above and what they were built from. */
+    void *_Atomic arrival_routes; /* routes.c: per airport, built on first use; or NULL */
     void *mapping;         /* the cache file mapped read-only; NULL: the arrays are heap blocks */
     size_t mapping_len;    /* bytes mapped */
     unsigned char key[32]; /* the inputs' key (see the file comment), valid when has_key */
@@ -151,6 +152,34 @@ uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_
  * `from` at UTC minute `dep`, or -1. */
 int64_t ct_timetable_find_leg(const ct_timetable *tt, int carrier, int number, uint16_t from,
                               int32_t dep);
+
+/* The legs into one airport grouped by departure airport, by_arr's runs (routes.c). Why:
+ * a search wants, for each airport with legs into its destination, those departing within a
+ * few days; a binary search per run over a year of legs reached through by_arr costs dozens
+ * of cache misses per run. This index gives each run's slice for a day in two loads.
+ * Built on the first call for that airport (one pass over its arrival slice), then shared
+ * by every thread and kept until ct_timetable_free; about 2 bytes per route and day. */
+typedef struct ct_arrival_routes {
+    uint32_t nroutes;
+    uint32_t ndays;      /* day k starts at UTC minute (tt->from_day - 1 + k) x 1440 */
+    uint16_t *from;      /* per route: the departure airport */
+    uint32_t *lo;        /* per route: its first position in by_arr; lo[nroutes]: the end */
+    uint16_t *day_first; /* per route, ndays + 1 entries: offset from lo of its first leg
+                            departing at or after day k's start (the run's length past it) */
+} ct_arrival_routes;
+
+/* The index for airport d; NULL when memory runs out (callers search by_arr instead). */
+const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uint16_t d);
+/* Internal to timetable/: frees the route indexes (ct_timetable_free). */
+void ct__timetable_routes_free(ct_timetable *tt);
+/* Day k of a UTC minute for that index, clamped to [0, ndays]. */
+static inline uint32_t ct_arrival_day(const ct_timetable *tt, const ct_arrival_routes *r,
+                                      int64_t utc_min)
+{
+    int64_t day =
+        (utc_min >= 0 ? utc_min / 1440 : -((-utc_min + 1439) / 1440)) - (tt->from_day - 1);
+    return day < 0 ? 0 : day > (int64_t)r->ndays ? r->ndays : (uint32_t)day;
+}
 
 /* The airport index of an IATA airport code, or -1. */
 int ct_timetable_airport(const ct_timetable *tt, const char *iata);

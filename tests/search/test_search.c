@@ -11,9 +11,17 @@
  * (an airline selling one alliance, two agencies in other currencies with fees, a
  * self-transfer combiner), random fares per market and class, random seats per dated leg
  * (some legs unknown, some carriers sold by nobody: schedule-only), random alliances; queries
- * vary cabin, passengers and currency, and dominance includes the price. */
+ * vary cabin, passengers and currency, and dominance includes the price. Each priced query
+ * is answered both with the pricebook's leg bounds and with the per-query ones (the path a
+ * search takes when a writer changes prices meanwhile): the answers must be identical.
+ *
+ * The leg bounds themselves: for every leg, cabin, passenger count and currency, the
+ * table's bound is at most the exact lowest amount and within 0.2 % of the lowest amount of
+ * a class with a seat; writes (seats, fares, rates) keep it so, and a write between
+ * ct_pb_bounds_begin and ct_pb_bounds_check fails the check. */
 #include "ct_test.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -288,6 +296,19 @@ static void random_queries(int nqueries, int priced)
         }
         ct_search_result r;
         assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+        if (priced) { /* the per-query bounds give the same answer */
+            assert_true(pc.leg_bounds);
+            ct_price_ctx slow = pc;
+            slow.no_leg_bounds = 1;
+            ct_search_query qs = q;
+            qs.price = &slow;
+            ct_search_result rs;
+            assert_int_equal(ct_search_oneway(tt, &qs, &rs), CT_OK);
+            assert_int_equal(rs.n, r.n);
+            for (size_t i = 0; i < r.n; i++)
+                assert_int_equal(itin_cmp(&r.items[i], &rs.items[i]), 0);
+            ct_search_result_free(&rs);
+        }
         itin_vec want = {0};
         brute_force(&q, &want);
         if (want.len > 1)
@@ -488,6 +509,121 @@ static void priced_engine_equals_brute_force(void **state)
     pb = NULL;
 }
 
+/* The lowest amount of a class of the cabin with a seat, over the providers that sell the
+ * leg, in the context's currency (INFINITY: none): what the table bounds from below. */
+static double any_seat_bound(const ct_price_ctx *c, const ct_leg *l)
+{
+    const ct_pb_view *v = c->view;
+    size_t i = (size_t)(l - tt->legs);
+    double best = INFINITY;
+    for (int p = 0; p < v->snap->nproviders; p++) {
+        const ct_pb_provider *pr = &v->snap->providers[p];
+        uint32_t w = ct_pb_seats(v, p, i);
+        if (!pr->sells[l->carrier] || pr->amount == NULL || w == CT_SEATS_UNKNOWN)
+            continue;
+        for (int k = c->class_lo; k <= c->class_hi; k++) {
+            int32_t a = pr->amount[v->market[i]][k];
+            if (a >= 0 && ct_seats_of(w, k) >= 1 && a * c->conv[p] < best)
+                best = a * c->conv[p];
+        }
+    }
+    return best;
+}
+
+/* Every leg's table bound against the exact bounds, over cabins, seats and currencies. */
+static void check_leg_bounds(void)
+{
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    uint64_t token = ct_pb_bounds_begin(&v);
+    assert_true(token != 0);
+    static const char *const currencies[] = {"EUR", "JPY", "USD"};
+    size_t finite = 0, tight = 0;
+    for (int cur = 0; cur < 3; cur++) {
+        for (int cabin = 0; cabin < 2; cabin++) {
+            for (int seats = 1; seats <= 3; seats += 2) {
+                ct_price_ctx c;
+                assert_int_equal(
+                    ct_price_ctx_init(&c, &v, (ct_cabin)cabin, seats, seats, currencies[cur]),
+                    CT_OK);
+                assert_true(c.leg_bounds);
+                for (size_t i = 0; i < tt->nlegs; i += 7) {
+                    uint16_t code = ct_pb_leg_bound(&v, cabin, i);
+                    double fast = code == CT_PB_BOUND_NONE
+                                      ? INFINITY
+                                      : ct_pb_bound_decode(code) * c.cents_factor;
+                    double exact = ct_price_leg_bound(&c, &tt->legs[i]);
+                    double any = any_seat_bound(&c, &tt->legs[i]);
+                    if (!(fast <= exact))
+                        fail_msg("leg %zu cabin %d seats %d %s: table %f > exact %f", i, cabin,
+                                 seats, currencies[cur], fast, exact);
+                    assert_true(fast <= any);
+                    assert_int_equal(fast == INFINITY, any == INFINITY);
+                    if (any < INFINITY) {
+                        finite++;
+                        tight += fast >= any * 0.998 - 1;
+                    }
+                }
+            }
+        }
+    }
+    assert_true(finite > 1000);
+    assert_int_equal(tight, finite);
+    assert_true(ct_pb_bounds_check(&v, token)); /* nothing was written meanwhile */
+    ct_pricebook_release(pb, &v);
+}
+
+static void leg_bounds_bound_every_leg(void **state)
+{
+    (void)state;
+    pb = ts_fill_pricebook(tt);
+    check_leg_bounds();
+    /* Writes: seats closed and opened, fares changed, a rate changed. */
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    uint64_t token = ct_pb_bounds_begin(&v);
+    assert_true(token != 0);
+    ct_pricebook_release(pb, &v);
+    ct_pricebook_begin(pb);
+    int changes = 0;
+    for (size_t i = 0; i < tt->nlegs; i += 97) {
+        const ct_leg *l = &tt->legs[i];
+        const char *from = ct_refdata_airport_at(tt->rd, l->from)->iata;
+        const char *to = ct_refdata_airport_at(tt->rd, l->to)->iata;
+        int seats[CT_NCLASSES] = {0};
+        if (i % 2)
+            for (int k = 0; k < CT_NCLASSES; k++)
+                seats[k] = (int)((i >> k) % 5);
+        for (int p = 0; p < 4; p++) {
+            int known, changed;
+            assert_int_equal(ct_pricebook_put_seats(pb, p, tt->carriers[l->carrier], l->number,
+                                                    from, l->dep, seats, &known, &changed),
+                             CT_OK);
+            changes += changed;
+            if (i % 3 == 0) {
+                int32_t amount[CT_NCLASSES];
+                for (int k = 0; k < CT_NCLASSES; k++)
+                    amount[k] = (int32_t)(1000 + (i * 7 + (size_t)k * 131) % 50000);
+                assert_int_equal(ct_pricebook_put_fare(pb, p, tt->carriers[l->carrier], from, to,
+                                                       amount, &known),
+                                 CT_OK);
+            }
+        }
+    }
+    assert_true(changes > 100);
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    ct_pricebook_acquire(pb, &v);
+    assert_false(ct_pb_bounds_check(&v, token)); /* seats were written since */
+    ct_pricebook_release(pb, &v);
+    check_leg_bounds();
+    ct_pricebook_begin(pb);
+    assert_int_equal(ct_pricebook_set_rate(pb, "EUR", 0.5), CT_OK);
+    assert_int_equal(ct_pricebook_commit(pb), CT_OK);
+    check_leg_bounds();
+    ct_pricebook_free(pb);
+    pb = NULL;
+}
+
 static void rules_are_enforced(void **state)
 {
     (void)state;
@@ -520,6 +656,7 @@ int main(void)
         cmocka_unit_test(engine_equals_brute_force),
         cmocka_unit_test(priced_engine_equals_brute_force),
         cmocka_unit_test(round_trips_equal_brute_force),
+        cmocka_unit_test(leg_bounds_bound_every_leg),
         cmocka_unit_test(rules_are_enforced),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

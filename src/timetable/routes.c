@@ -1,0 +1,110 @@
+/* routes.c: the per-airport index of arriving routes (see ct_arrival_routes in timetable.h).
+ *
+ * by_arr orders the legs into an airport by departure airport, then departure time, so each
+ * departure airport's legs form one run. For an airport, the index lists the runs and, per
+ * run, where each day begins. It is built on first use because doing so for every airport
+ * would read the whole legs array at start-up (the cache maps it lazily; start-up must stay
+ * short). Publication: the per-airport slot is an atomic pointer set once by compare-and-
+ * swap; a thread that loses the race frees its copy. The index never changes afterwards. */
+#include <stdatomic.h>
+#include <string.h>
+
+#include "base/alloc.h"
+#include "timetable/timetable.h"
+
+typedef ct_arrival_routes *_Atomic route_slot;
+
+static void routes_free(ct_arrival_routes *r)
+{
+    if (r == NULL)
+        return;
+    ct_free(r->from);
+    ct_free(r->lo);
+    ct_free(r->day_first);
+    ct_free(r);
+}
+
+static ct_arrival_routes *routes_build(const ct_timetable *tt, uint16_t d)
+{
+    uint32_t p0 = tt->first_arr[d], end = tt->first_arr[d + 1];
+    ct_arrival_routes *r = ct_calloc(1, sizeof(*r));
+    if (r == NULL)
+        return NULL;
+    r->ndays = (uint32_t)(tt->to_day - tt->from_day + 3); /* from_day - 1 .. to_day + 1 */
+    uint32_t n = 0;
+    for (uint32_t p = p0, prev = UINT32_MAX; p < end; p++) {
+        uint32_t f = tt->legs[tt->by_arr[p]].from;
+        n += f != prev;
+        prev = f;
+    }
+    r->nroutes = n;
+    r->from = ct_malloc((n ? n : 1) * sizeof(uint16_t));
+    r->lo = ct_malloc((n + 1) * sizeof(uint32_t));
+    r->day_first = ct_malloc(((size_t)n * (r->ndays + 1) + 1) * sizeof(uint16_t));
+    if (r->from == NULL || r->lo == NULL || r->day_first == NULL)
+        goto fail;
+    uint32_t k = 0;
+    for (uint32_t p = p0; p < end; k++) {
+        uint16_t f = tt->legs[tt->by_arr[p]].from;
+        uint32_t q = p;
+        while (q < end && tt->legs[tt->by_arr[q]].from == f)
+            q++;
+        if (q - p > UINT16_MAX)
+            goto fail; /* offsets are 16-bit: callers fall back to searching by_arr */
+        r->from[k] = f;
+        r->lo[k] = p;
+        uint16_t *days = r->day_first + (size_t)k * (r->ndays + 1);
+        uint32_t i = p;
+        for (uint32_t day = 0; day <= r->ndays; day++) {
+            int64_t start = (tt->from_day - 1 + (int64_t)day) * 1440;
+            while (i < q && tt->legs[tt->by_arr[i]].dep < start)
+                i++;
+            days[day] = (uint16_t)(i - p);
+        }
+        p = q;
+    }
+    r->lo[n] = end;
+    return r;
+fail:
+    routes_free(r);
+    return NULL;
+}
+
+const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uint16_t d)
+{
+    ct_timetable *t = (ct_timetable *)tt; /* the index is a cache beside immutable arrays */
+    route_slot *slots = atomic_load_explicit(&t->arrival_routes, memory_order_acquire);
+    if (slots == NULL) {
+        route_slot *fresh = ct_calloc(tt->nairports ? tt->nairports : 1, sizeof(route_slot));
+        if (fresh == NULL)
+            return NULL;
+        void *expected = NULL;
+        if (atomic_compare_exchange_strong(&t->arrival_routes, &expected, fresh)) {
+            slots = fresh;
+        } else {
+            ct_free(fresh);
+            slots = expected;
+        }
+    }
+    ct_arrival_routes *r = atomic_load_explicit(&slots[d], memory_order_acquire);
+    if (r != NULL)
+        return r;
+    ct_arrival_routes *built = routes_build(tt, d), *none = NULL;
+    if (built == NULL)
+        return NULL;
+    if (atomic_compare_exchange_strong(&slots[d], &none, built))
+        return built;
+    routes_free(built);
+    return none;
+}
+
+void ct__timetable_routes_free(ct_timetable *tt)
+{
+    route_slot *slots = atomic_load(&tt->arrival_routes);
+    if (slots == NULL)
+        return;
+    for (size_t a = 0; a < tt->nairports; a++)
+        routes_free(atomic_load(&slots[a]));
+    ct_free(slots);
+    atomic_store(&tt->arrival_routes, NULL);
+}
