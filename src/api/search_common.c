@@ -157,24 +157,27 @@ int search_cache_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c,
     return 1;
 }
 
+void search_reply_text(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                       size_t key_len, const char *text, size_t len)
+{
+    ct_search_cache *cache = call->app->search_cache;
+    if (cache != NULL && key != NULL) {
+        ct_search_cache_put(cache, key, key_len, c->stamp, text, len);
+        ct_http_add_header(req, "X-Cache", "miss");
+    }
+    ct_http_reply(req, 200, "application/json", text, len);
+}
+
 void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
                   size_t key_len, json_t *body)
 {
-    ct_search_cache *cache = call->app->search_cache;
-    if (cache == NULL || key == NULL) {
-        ct_http_reply_json(req, 200, body);
-        return;
-    }
     char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
     json_decref(body);
     if (text == NULL) {
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
         return;
     }
-    size_t len = strlen(text);
-    ct_search_cache_put(cache, key, key_len, c->stamp, text, len);
-    ct_http_add_header(req, "X-Cache", "miss");
-    ct_http_reply(req, 200, "application/json", text, len);
+    search_reply_text(req, call, c, key, key_len, text, strlen(text));
     free(text);
 }
 
@@ -211,23 +214,43 @@ void search_format_date(int64_t day, char out[16])
     snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
 }
 
-json_t *search_money_in(int64_t minor, const char *currency, int digits)
+/* "123.45" (or "12345" for a currency without minor units). */
+static void format_amount(int64_t minor, int digits, char out[40])
 {
-    char amount[40];
     int64_t unit = digits == 0 ? 1 : 100, whole = minor / unit, frac = minor % unit;
     if (digits == 0)
-        snprintf(amount, sizeof(amount), "%lld", (long long)whole);
+        snprintf(out, 40, "%lld", (long long)whole);
     else
-        snprintf(amount, sizeof(amount), "%lld.%02lld", (long long)whole, (long long)frac);
-    return json_pack("{s:s, s:I, s:s}", "amount", amount, "amount_minor", (json_int_t)minor,
-                     "currency", currency);
+        snprintf(out, 40, "%lld.%02lld", (long long)whole, (long long)frac);
 }
 
 json_t *search_money_json(const search_ctx *c, int64_t minor)
 {
     if (minor < 0 || minor == CT_PRICE_UNKNOWN)
         return json_null();
-    return search_money_in(minor, c->currency, c->pc.minor_digits);
+    char amount[40];
+    format_amount(minor, c->pc.minor_digits, amount);
+    return json_pack("{s:s, s:I, s:s}", "amount", amount, "amount_minor", (json_int_t)minor,
+                     "currency", c->currency);
+}
+
+void search_money_in_w(ct_jw *w, int64_t minor, const char *currency, int digits)
+{
+    char amount[40];
+    format_amount(minor, digits, amount);
+    ct_jw_obj(w);
+    ct_jw_kstr(w, "amount", amount);
+    ct_jw_kint(w, "amount_minor", minor);
+    ct_jw_kstr(w, "currency", currency);
+    ct_jw_obj_end(w);
+}
+
+void search_money_w(ct_jw *w, const search_ctx *c, int64_t minor)
+{
+    if (minor < 0 || minor == CT_PRICE_UNKNOWN)
+        ct_jw_null(w);
+    else
+        search_money_in_w(w, minor, c->currency, c->pc.minor_digits);
 }
 
 const char *search_airline_name(const ct_refdata *rd, const char *code)
@@ -253,8 +276,8 @@ const char *search_airline_name(const ct_refdata *rd, const char *code)
     return name != NULL ? name : code;
 }
 
-static void time_json(const ct_timetable *tt, uint16_t airport, int32_t utc_min,
-                      const char *local_key, const char *utc_key, json_t *o)
+static void time_w(ct_jw *w, const ct_timetable *tt, uint16_t airport, int32_t utc_min,
+                   const char *local_key, const char *utc_key)
 {
     const ct_airport *a = ct_refdata_airport_at(tt->rd, airport);
     ct_civil c;
@@ -265,48 +288,56 @@ static void time_json(const ct_timetable *tt, uint16_t airport, int32_t utc_min,
     else
         snprintf(local, sizeof(local), "unknown");
     ct_utc_format((ct_utc)utc_min * 60, utc, sizeof(utc));
-    json_object_set_new(o, local_key, json_string(local));
-    json_object_set_new(o, utc_key, json_string(utc));
+    ct_jw_kstr(w, local_key, local);
+    ct_jw_kstr(w, utc_key, utc);
 }
 
-json_t *search_leg_json(const ct_timetable *tt, const ct_leg *l)
+static void leg_w(ct_jw *w, const ct_timetable *tt, const ct_leg *l)
 {
     char date[16];
     search_format_date(l->local_date, date);
     const char *code = tt->carriers[l->carrier];
-    json_t *o =
-        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:i}", "carrier", code, "carrier_name",
-                  search_airline_name(tt->rd, code), "flight_number", l->number, "departure_date",
-                  date, "origin", ct_refdata_airport_at(tt->rd, l->from)->iata, "destination",
-                  ct_refdata_airport_at(tt->rd, l->to)->iata, "duration_minutes", l->arr - l->dep);
-    time_json(tt, l->from, l->dep, "departure_local", "departure_utc", o);
-    time_json(tt, l->to, l->arr, "arrival_local", "arrival_utc", o);
-    return o;
+    ct_jw_obj(w);
+    ct_jw_kstr(w, "carrier", code);
+    ct_jw_kstr(w, "carrier_name", search_airline_name(tt->rd, code));
+    ct_jw_kint(w, "flight_number", l->number);
+    ct_jw_kstr(w, "departure_date", date);
+    ct_jw_kstr(w, "origin", ct_refdata_airport_at(tt->rd, l->from)->iata);
+    ct_jw_kstr(w, "destination", ct_refdata_airport_at(tt->rd, l->to)->iata);
+    ct_jw_kint(w, "duration_minutes", l->arr - l->dep);
+    time_w(w, tt, l->from, l->dep, "departure_local", "departure_utc");
+    time_w(w, tt, l->to, l->arr, "arrival_local", "arrival_utc");
+    ct_jw_obj_end(w);
 }
 
-json_t *search_itinerary_json(const search_ctx *c, const ct_itinerary *it)
+void search_itinerary_w(ct_jw *w, const search_ctx *c, const ct_itinerary *it)
 {
     const ct_timetable *tt = c->tt;
-    json_t *legs = json_array(), *layovers = json_array();
-    for (int i = 0; i < it->nlegs; i++) {
-        json_array_append_new(legs, search_leg_json(tt, it->legs[i]));
-        if (i == 0)
-            continue;
+    ct_jw_obj(w);
+    ct_jw_kstr(w, "origin", ct_refdata_airport_at(tt->rd, it->legs[0]->from)->iata);
+    ct_jw_kstr(w, "destination", ct_refdata_airport_at(tt->rd, it->legs[it->nlegs - 1]->to)->iata);
+    ct_jw_kint(w, "duration_minutes", it->arr - it->dep);
+    ct_jw_kint(w, "stops", it->nlegs - 1);
+    ct_jw_key(w, "legs");
+    ct_jw_arr(w);
+    for (int i = 0; i < it->nlegs; i++)
+        leg_w(w, tt, it->legs[i]);
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "layovers");
+    ct_jw_arr(w);
+    for (int i = 1; i < it->nlegs; i++) {
         const ct_leg *a = it->legs[i - 1], *b = it->legs[i];
-        json_array_append_new(
-            layovers,
-            json_pack("{s:s, s:i, s:b}", "airport", ct_refdata_airport_at(tt->rd, b->from)->iata,
-                      "minutes", b->dep - a->arr, "self_transfer",
-                      ct_price_self_transfer(c->pb != NULL ? &c->pc : NULL, a, b)));
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "airport", ct_refdata_airport_at(tt->rd, b->from)->iata);
+        ct_jw_kint(w, "minutes", b->dep - a->arr);
+        ct_jw_kbool(w, "self_transfer",
+                    ct_price_self_transfer(c->pb != NULL ? &c->pc : NULL, a, b));
+        ct_jw_obj_end(w);
     }
-    json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "origin",
-                          ct_refdata_airport_at(tt->rd, it->legs[0]->from)->iata, "destination",
-                          ct_refdata_airport_at(tt->rd, it->legs[it->nlegs - 1]->to)->iata,
-                          "duration_minutes", it->arr - it->dep, "stops", it->nlegs - 1, "legs",
-                          legs, "layovers", layovers);
-    time_json(tt, it->legs[0]->from, it->dep, "departure_local", "departure_utc", o);
-    time_json(tt, it->legs[it->nlegs - 1]->to, it->arr, "arrival_local", "arrival_utc", o);
-    return o;
+    ct_jw_arr_end(w);
+    time_w(w, tt, it->legs[0]->from, it->dep, "departure_local", "departure_utc");
+    time_w(w, tt, it->legs[it->nlegs - 1]->to, it->arr, "arrival_local", "arrival_utc");
+    ct_jw_obj_end(w);
 }
 
 void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,

@@ -6,6 +6,8 @@
 
 #include <jansson.h>
 
+#include "base/jsonw.h"
+
 #include "api/api_internal.h"
 #include "search/trip.h"
 
@@ -42,11 +44,13 @@ int search_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out
  * or out of [lo, hi]. */
 int search_query_int(ct_http_req *req, const char *name, int def, int lo, int hi);
 
-/* JSON pieces. The price context may be schedule-only (money then null). */
+/* JSON pieces. The price context may be schedule-only (money then null). The jansson
+ * versions serve the calendar and explore answers; the searches answer, the hot one, is
+ * written with the streaming writer (base/jsonw.h). */
 json_t *search_money_json(const search_ctx *c, int64_t minor);
-json_t *search_money_in(int64_t minor, const char *currency, int digits);
-json_t *search_itinerary_json(const search_ctx *c, const ct_itinerary *it);
-json_t *search_leg_json(const ct_timetable *tt, const ct_leg *l);
+void search_money_w(ct_jw *w, const search_ctx *c, int64_t minor);
+void search_money_in_w(ct_jw *w, int64_t minor, const char *currency, int digits);
+void search_itinerary_w(ct_jw *w, const search_ctx *c, const ct_itinerary *it);
 const char *search_airline_name(const ct_refdata *rd, const char *code);
 /* A stable, readable id of the legs: "i_" + per leg CC123-YYYYMMDD-FROMTO, joined by "_". */
 void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
@@ -58,6 +62,9 @@ int search_cache_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c,
 /* Replies 200 with `body` (stolen) and keeps it in the cache under `key`. */
 void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
                   size_t key_len, json_t *body);
+/* The same with an answer already serialised (text of len bytes, borrowed). */
+void search_reply_text(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
+                       size_t key_len, const char *text, size_t len);
 /* The cache key of a GET: the path and the values of the named parameters. Caller frees. */
 char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len);
 

@@ -318,55 +318,81 @@ static int parse_request(ct_http_req *req, json_t *in, search_ctx *c, request *r
 
 /* ---- the answer ---- */
 
-static json_t *offers_json(const search_ctx *c, const ct_trip *t)
+static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
 {
-    json_t *offers = json_array();
-    if (c->pb == NULL)
-        return offers;
-    const ct_pb_snapshot *s = c->view.snap;
-    static const char *const kinds[] = {"airline", "agency", "combiner"};
-    for (int p = 0; p < s->nproviders; p++) {
-        if (t->offer[p] < 0)
-            continue;
-        const ct_provider_desc *d = &s->providers[p].desc;
-        json_array_append_new(offers,
-                              json_pack("{s:s, s:s, s:o, s:o, s:b}", "provider", d->name, "kind",
-                                        kinds[d->kind], "price", search_money_json(c, t->offer[p]),
-                                        "original",
-                                        search_money_in(t->native[p], d->currency, d->minor_digits),
-                                        "self_transfer", d->kind == CT_PROVIDER_COMBINER));
+    ct_jw_arr(w);
+    if (c->pb != NULL) {
+        const ct_pb_snapshot *s = c->view.snap;
+        static const char *const kinds[] = {"airline", "agency", "combiner"};
+        for (int p = 0; p < s->nproviders; p++) {
+            if (t->offer[p] < 0)
+                continue;
+            const ct_provider_desc *d = &s->providers[p].desc;
+            ct_jw_obj(w);
+            ct_jw_kstr(w, "provider", d->name);
+            ct_jw_kstr(w, "kind", kinds[d->kind]);
+            ct_jw_key(w, "price");
+            search_money_w(w, c, t->offer[p]);
+            ct_jw_key(w, "original");
+            search_money_in_w(w, t->native[p], d->currency, d->minor_digits);
+            ct_jw_kbool(w, "self_transfer", d->kind == CT_PROVIDER_COMBINER);
+            ct_jw_obj_end(w);
+        }
+        if (t->separate >= 0 && t->separate <= t->price) {
+            ct_jw_obj(w);
+            ct_jw_kstr(w, "provider", "separate-tickets");
+            ct_jw_kstr(w, "kind", "separate");
+            ct_jw_key(w, "price");
+            search_money_w(w, c, t->separate);
+            ct_jw_key(w, "original");
+            search_money_w(w, c, t->separate);
+            ct_jw_kbool(w, "self_transfer", 0);
+            ct_jw_obj_end(w);
+        }
     }
-    if (t->separate >= 0 && t->separate <= t->price)
-        json_array_append_new(
-            offers, json_pack("{s:s, s:s, s:o, s:o, s:b}", "provider", "separate-tickets", "kind",
-                              "separate", "price", search_money_json(c, t->separate), "original",
-                              search_money_json(c, t->separate), "self_transfer", 0));
-    return offers;
+    ct_jw_arr_end(w);
 }
 
-static json_t *trip_json(const search_ctx *c, const ct_trip *t)
+static void trip_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
 {
-    json_t *slices = json_array(), *carriers = json_array();
     const ct_itinerary *parts[CT_TRIP_MAX_SLICES];
+    uint16_t carriers[CT_TRIP_MAX_SLICES * CT_SEARCH_MAX_LEGS];
+    int ncarriers = 0;
     for (int i = 0; i < t->nslices; i++) {
         parts[i] = &t->slice[i];
-        json_array_append_new(slices, search_itinerary_json(c, &t->slice[i]));
         for (int k = 0; k < t->slice[i].nlegs; k++) {
-            const char *code = c->tt->carriers[t->slice[i].legs[k]->carrier];
-            size_t j;
-            json_t *v;
+            uint16_t code = t->slice[i].legs[k]->carrier;
             int seen = 0;
-            json_array_foreach(carriers, j, v) seen |= strcmp(json_string_value(v), code) == 0;
+            for (int j = 0; j < ncarriers && !seen; j++)
+                seen = strcmp(c->tt->carriers[carriers[j]], c->tt->carriers[code]) == 0;
             if (!seen)
-                json_array_append_new(carriers, json_string(code));
+                carriers[ncarriers++] = code;
         }
     }
     char id[512];
     search_itinerary_id(c->tt, parts, t->nslices, id, sizeof(id));
-    return json_pack("{s:s, s:o, s:f, s:i, s:i, s:b, s:o, s:o, s:o}", "id", id, "price",
-                     search_money_json(c, t->price), "score", t->score, "duration_minutes",
-                     t->minutes, "stops", t->stops, "self_transfer", t->self_transfers > 0,
-                     "carriers", carriers, "slices", slices, "offers", offers_json(c, t));
+    ct_jw_obj(w);
+    ct_jw_kstr(w, "id", id);
+    ct_jw_key(w, "price");
+    search_money_w(w, c, t->price);
+    ct_jw_key(w, "score");
+    ct_jw_real(w, t->score);
+    ct_jw_kint(w, "duration_minutes", t->minutes);
+    ct_jw_kint(w, "stops", t->stops);
+    ct_jw_kbool(w, "self_transfer", t->self_transfers > 0);
+    ct_jw_key(w, "carriers");
+    ct_jw_arr(w);
+    for (int j = 0; j < ncarriers; j++)
+        ct_jw_str(w, c->tt->carriers[carriers[j]]);
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "slices");
+    ct_jw_arr(w);
+    for (int i = 0; i < t->nslices; i++)
+        search_itinerary_w(w, c, &t->slice[i]);
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "offers");
+    offers_w(w, c, t);
+    ct_jw_obj_end(w);
 }
 
 typedef struct facet {
@@ -419,7 +445,7 @@ static const char *alliance_display(const char *code)
     return code != NULL ? code : "";
 }
 
-static json_t *facets_json(const search_ctx *c, const ct_trip_result *res)
+static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
 {
     enum { CAP = 256 };
     facet carriers[CAP], stops[3], airports[CAP], alliances[CAP];
@@ -449,71 +475,130 @@ static json_t *facets_json(const search_ctx *c, const ct_trip_result *res)
         dmin = i == 0 || t->minutes < dmin ? t->minutes : dmin;
         dmax = t->minutes > dmax ? t->minutes : dmax;
     }
-    json_t *jc = json_array(), *js = json_array(), *ja = json_array();
+    ct_jw_obj(w);
+    ct_jw_key(w, "carriers");
+    ct_jw_arr(w);
     for (int i = 0; i < nc; i++) {
         const char *code = c->tt->carriers[carriers[i].key];
         uint8_t al = c->pb != NULL ? c->view.snap->alliance[carriers[i].key] : 0;
         const char *an = ct_pricebook_alliance_name(al);
-        json_array_append_new(jc, json_pack("{s:s, s:s, s:o, s:i, s:o}", "code", code, "name",
-                                            search_airline_name(c->tt->rd, code), "alliance",
-                                            an ? json_string(an) : json_null(), "count",
-                                            carriers[i].count, "min_price",
-                                            search_money_json(c, carriers[i].min_price)));
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "code", code);
+        ct_jw_kstr(w, "name", search_airline_name(c->tt->rd, code));
+        ct_jw_key(w, "alliance");
+        if (an != NULL)
+            ct_jw_str(w, an);
+        else
+            ct_jw_null(w);
+        ct_jw_kint(w, "count", carriers[i].count);
+        ct_jw_key(w, "min_price");
+        search_money_w(w, c, carriers[i].min_price);
+        ct_jw_obj_end(w);
     }
-    for (int s = 0; s <= 2; s++) {
-        for (int i = 0; i < ns; i++) {
-            if (stops[i].key == s)
-                json_array_append_new(js, json_pack("{s:i, s:i, s:o}", "stops", s, "count",
-                                                    stops[i].count, "min_price",
-                                                    search_money_json(c, stops[i].min_price)));
-        }
-    }
-    for (int i = 0; i < na; i++)
-        json_array_append_new(
-            ja, json_pack("{s:s, s:i}", "code",
-                          ct_refdata_airport_at(c->tt->rd, (size_t)airports[i].key)->iata, "count",
-                          airports[i].count));
-    json_t *jal = json_array();
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "alliances");
+    ct_jw_arr(w);
     for (int i = 0; i < nal; i++) {
         const char *code = ct_pricebook_alliance_name(alliances[i].key);
-        json_array_append_new(jal,
-                              json_pack("{s:s, s:s, s:i, s:o}", "code", code, "name",
-                                        alliance_display(code), "count", alliances[i].count,
-                                        "min_price", search_money_json(c, alliances[i].min_price)));
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "code", code);
+        ct_jw_kstr(w, "name", alliance_display(code));
+        ct_jw_kint(w, "count", alliances[i].count);
+        ct_jw_key(w, "min_price");
+        search_money_w(w, c, alliances[i].min_price);
+        ct_jw_obj_end(w);
     }
-    json_t *range = pmax < 0 ? json_null()
-                             : json_pack("{s:o, s:o}", "min", search_money_json(c, pmin), "max",
-                                         search_money_json(c, pmax));
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:{s:i, s:i}}", "carriers", jc, "alliances", jal,
-                     "stops", js, "layover_airports", ja, "price_range", range, "duration_range",
-                     "min", dmin, "max", dmax);
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "stops");
+    ct_jw_arr(w);
+    for (int s = 0; s <= 2; s++) {
+        for (int i = 0; i < ns; i++) {
+            if (stops[i].key != s)
+                continue;
+            ct_jw_obj(w);
+            ct_jw_kint(w, "stops", s);
+            ct_jw_kint(w, "count", stops[i].count);
+            ct_jw_key(w, "min_price");
+            search_money_w(w, c, stops[i].min_price);
+            ct_jw_obj_end(w);
+        }
+    }
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "layover_airports");
+    ct_jw_arr(w);
+    for (int i = 0; i < na; i++) {
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "code", ct_refdata_airport_at(c->tt->rd, (size_t)airports[i].key)->iata);
+        ct_jw_kint(w, "count", airports[i].count);
+        ct_jw_obj_end(w);
+    }
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "price_range");
+    if (pmax < 0) {
+        ct_jw_null(w);
+    } else {
+        ct_jw_obj(w);
+        ct_jw_key(w, "min");
+        search_money_w(w, c, pmin);
+        ct_jw_key(w, "max");
+        search_money_w(w, c, pmax);
+        ct_jw_obj_end(w);
+    }
+    ct_jw_key(w, "duration_range");
+    ct_jw_obj(w);
+    ct_jw_kint(w, "min", dmin);
+    ct_jw_kint(w, "max", dmax);
+    ct_jw_obj_end(w);
+    ct_jw_obj_end(w);
 }
 
-static json_t *answer_json(const search_ctx *c, const request *r, ct_trip_result *res)
+static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_result *res)
 {
-    ct_trip_rank(res->items, res->n, c->pb != NULL ? &c->pc : NULL, r->sort);
-    json_t *page = json_array();
+    const ct_price_ctx *pc = c->pb != NULL ? &c->pc : NULL;
+    ct_trip_rank(res->items, res->n, pc, r->sort);
+    ct_jw_obj(w);
+    ct_jw_kstr(w, "currency", c->currency);
+    ct_jw_kbool(w, "priced", c->pb != NULL);
+    ct_jw_key(w, "passengers");
+    ct_jw_obj(w);
+    ct_jw_kint(w, "adults", c->adults);
+    ct_jw_kint(w, "children", c->children);
+    ct_jw_kint(w, "infants", c->infants);
+    ct_jw_obj_end(w);
+    ct_jw_kstr(w, "cabin", c->cabin == CT_CABIN_BUSINESS ? "business" : "economy");
+    ct_jw_kstr(w, "sort", r->sort_name);
+    ct_jw_kint(w, "offset", r->offset);
+    ct_jw_kint(w, "limit", r->limit);
     size_t total = 0;
-    for (size_t i = 0; i < res->n; i++) {
-        if (!ct_trip_matches(c->tt, c->pb != NULL ? &c->pc : NULL, &res->items[i], &r->filters))
-            continue;
-        if (total >= (size_t)r->offset && total < (size_t)r->offset + (size_t)r->limit)
-            json_array_append_new(page, trip_json(c, &res->items[i]));
-        total++;
+    for (size_t i = 0; i < res->n; i++)
+        total += (size_t)ct_trip_matches(c->tt, pc, &res->items[i], &r->filters);
+    ct_jw_kint(w, "total", (int64_t)total);
+    ct_jw_kint(w, "unfiltered_total", (int64_t)res->n);
+    ct_jw_kbool(w, "truncated", res->truncated);
+    ct_jw_key(w, "slices");
+    ct_jw_arr(w);
+    for (size_t i = 0; i < r->nslices; i++) {
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "origin", r->sq[i].origin);
+        ct_jw_kstr(w, "destination", r->sq[i].destination);
+        ct_jw_kstr(w, "date", r->sq[i].date);
+        ct_jw_obj_end(w);
     }
-    json_t *slices = json_array();
-    for (size_t i = 0; i < r->nslices; i++)
-        json_array_append_new(slices,
-                              json_pack("{s:s, s:s, s:s}", "origin", r->sq[i].origin, "destination",
-                                        r->sq[i].destination, "date", r->sq[i].date));
-    return json_pack("{s:s, s:b, s:{s:i, s:i, s:i}, s:s, s:s, s:i, s:i, s:I, s:I, s:b, s:o, "
-                     "s:o, s:o}",
-                     "currency", c->currency, "priced", c->pb != NULL, "passengers", "adults",
-                     c->adults, "children", c->children, "infants", c->infants, "cabin",
-                     c->cabin == CT_CABIN_BUSINESS ? "business" : "economy", "sort", r->sort_name,
-                     "offset", r->offset, "limit", r->limit, "total", (json_int_t)total,
-                     "unfiltered_total", (json_int_t)res->n, "truncated", res->truncated, "slices",
-                     slices, "itineraries", page, "facets", facets_json(c, res));
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "itineraries");
+    ct_jw_arr(w);
+    size_t seen = 0;
+    for (size_t i = 0; i < res->n && seen < (size_t)r->offset + (size_t)r->limit; i++) {
+        if (!ct_trip_matches(c->tt, pc, &res->items[i], &r->filters))
+            continue;
+        if (seen >= (size_t)r->offset)
+            trip_w(w, c, &res->items[i]);
+        seen++;
+    }
+    ct_jw_arr_end(w);
+    ct_jw_key(w, "facets");
+    facets_w(w, c, res);
+    ct_jw_obj_end(w);
 }
 
 void ct__api_searches(ct_http_req *req, ct_api_call *call)
@@ -542,7 +627,16 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
         ct_http_problem_status(req, rc, "search failed");
         goto done;
     }
-    search_reply(req, call, &c, key, key_len, answer_json(&c, &r, &res));
+    ct_strbuf sb;
+    ct_strbuf_init(&sb, (size_t)64 << 20);
+    ct_jw w;
+    ct_jw_init(&w, &sb);
+    answer_w(&w, &c, &r, &res);
+    if (ct_jw_status(&w) != CT_OK)
+        ct_http_problem(req, 500, "Internal error", "could not serialise the response");
+    else
+        search_reply_text(req, call, &c, key, key_len, sb.data, sb.len);
+    ct_strbuf_free(&sb);
 done:
     ct_trip_result_free(&res);
     search_ctx_close(&c);

@@ -1,0 +1,215 @@
+/* jsonw.c: the streaming JSON writer (see jsonw.h). */
+#include "base/jsonw.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void ct_jw_init(ct_jw *w, ct_strbuf *sb)
+{
+    memset(w, 0, sizeof(*w));
+    w->sb = sb;
+}
+
+ct_status ct_jw_status(const ct_jw *w)
+{
+    return w->rc;
+}
+
+static void put(ct_jw *w, const char *s, size_t n)
+{
+    if (w->rc == CT_OK)
+        w->rc = ct_strbuf_append(w->sb, s, n);
+}
+
+/* The separator before a value, and marks the container as non-empty. */
+static void before_value(ct_jw *w)
+{
+    if (w->after_key) {
+        w->after_key = 0;
+        return;
+    }
+    if (w->depth > 0) {
+        uint32_t bit = 1u << (w->depth - 1);
+        if (w->has_item & bit)
+            put(w, ",", 1);
+        w->has_item |= bit;
+    }
+}
+
+static void open_container(ct_jw *w, char c)
+{
+    before_value(w);
+    if (w->depth >= 32) {
+        if (w->rc == CT_OK)
+            w->rc = CT_TOO_LARGE;
+        return;
+    }
+    put(w, &c, 1);
+    w->depth++;
+    w->has_item &= ~(1u << (w->depth - 1));
+}
+
+static void close_container(ct_jw *w, char c)
+{
+    if (w->depth > 0)
+        w->depth--;
+    put(w, &c, 1);
+}
+
+void ct_jw_obj(ct_jw *w)
+{
+    open_container(w, '{');
+}
+
+void ct_jw_obj_end(ct_jw *w)
+{
+    close_container(w, '}');
+}
+
+void ct_jw_arr(ct_jw *w)
+{
+    open_container(w, '[');
+}
+
+void ct_jw_arr_end(ct_jw *w)
+{
+    close_container(w, ']');
+}
+
+/* The length of the valid UTF-8 sequence at s (1..4), or 0 when the bytes are not one. */
+static size_t utf8_len(const unsigned char *s)
+{
+    unsigned char c = s[0];
+    if (c < 0x80)
+        return 1;
+    size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+               : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4
+                                        : 0;
+    for (size_t i = 1; i < n; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    }
+    if (n == 3 && ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0)))
+        return 0; /* overlong, or a surrogate */
+    if (n == 4 && ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90)))
+        return 0;
+    return n;
+}
+
+static void put_string(ct_jw *w, const char *str)
+{
+    const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
+    put(w, "\"", 1);
+    const unsigned char *run = s;
+    while (*s) {
+        unsigned char c = *s;
+        if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
+            s++;
+            continue;
+        }
+        size_t n = c >= 0x80 ? utf8_len(s) : 1;
+        if (c >= 0x80 && n > 0) {
+            s += n;
+            continue;
+        }
+        put(w, (const char *)run, (size_t)(s - run));
+        char esc[8];
+        if (c >= 0x80)
+            put(w, "\xef\xbf\xbd", 3); /* not UTF-8: U+FFFD */
+        else if (c == '"' || c == '\\')
+            put(w, c == '"' ? "\\\"" : "\\\\", 2);
+        else if (c == '\n' || c == '\r' || c == '\t')
+            put(w, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t", 2);
+        else {
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            put(w, esc, 6);
+        }
+        s++;
+        run = s;
+    }
+    put(w, (const char *)run, (size_t)(s - run));
+    put(w, "\"", 1);
+}
+
+void ct_jw_key(ct_jw *w, const char *key)
+{
+    before_value(w);
+    put_string(w, key);
+    put(w, ":", 1);
+    w->after_key = 1;
+}
+
+void ct_jw_str(ct_jw *w, const char *s)
+{
+    before_value(w);
+    put_string(w, s);
+}
+
+void ct_jw_int(ct_jw *w, int64_t v)
+{
+    before_value(w);
+    char buf[24], *p = buf + sizeof(buf);
+    uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0)
+        *--p = '-';
+    put(w, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+void ct_jw_bool(ct_jw *w, int v)
+{
+    before_value(w);
+    put(w, v ? "true" : "false", v ? 4 : 5);
+}
+
+void ct_jw_null(ct_jw *w)
+{
+    before_value(w);
+    put(w, "null", 4);
+}
+
+void ct_jw_real(ct_jw *w, double v)
+{
+    if (!isfinite(v)) {
+        ct_jw_null(w);
+        return;
+    }
+    before_value(w);
+    char buf[40];
+    int n = snprintf(buf, sizeof(buf), "%.9g", v);
+    /* a whole number still reads as a real, as jansson writes it */
+    if (strpbrk(buf, ".eE") == NULL && n + 2 < (int)sizeof(buf)) {
+        buf[n++] = '.';
+        buf[n++] = '0';
+    }
+    put(w, buf, (size_t)n);
+}
+
+void ct_jw_raw(ct_jw *w, const char *json, size_t len)
+{
+    before_value(w);
+    put(w, json, len);
+}
+
+void ct_jw_kstr(ct_jw *w, const char *key, const char *s)
+{
+    ct_jw_key(w, key);
+    ct_jw_str(w, s);
+}
+
+void ct_jw_kint(ct_jw *w, const char *key, int64_t v)
+{
+    ct_jw_key(w, key);
+    ct_jw_int(w, v);
+}
+
+void ct_jw_kbool(ct_jw *w, const char *key, int v)
+{
+    ct_jw_key(w, key);
+    ct_jw_bool(w, v);
+}
