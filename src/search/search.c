@@ -18,18 +18,25 @@ typedef CT_VEC(const ct_leg *) leg_ptr_vec;
 typedef struct into_range {
     uint32_t lo, hi;
     int32_t next;
-    uint32_t base;        /* the run's first position in by_arr */
-    const uint16_t *days; /* its day index (ct_arrival_routes), or NULL */
-    const ct_arrival_routes *routes;
 } into_range;
 
 /* A staircase of (arrival, price) points found with at most s stops: arrival ascending,
- * price strictly descending, so "the cheapest arriving no later than t" is one search. */
+ * price strictly descending (so arrivals are distinct), so "the cheapest arriving no later
+ * than t" is one search. */
 typedef struct stair_point {
     int32_t arr;
     int64_t price;
 } stair_point;
 typedef CT_VEC(stair_point) stair;
+
+/* A leg into a destination, as the loops over them read it (copied from the timetable so
+ * that they touch one compact array, not legs spread over the year). */
+typedef struct into_leg {
+    int32_t dep, arr;
+    double bound;
+    uint32_t leg; /* index into tt->legs */
+    uint16_t from, to, carrier;
+} into_leg;
 
 /* A middle leg X -> Y of two-stop itineraries with the best any completion through it can
  * do, whatever the first leg: the earliest arrival at a destination on a third leg that can
@@ -50,7 +57,13 @@ typedef struct airport_state {
     int32_t mid_n;
     int32_t ea_first; /* offset into ea_*: its legs into a destination by departure; -1 */
     int32_t ea_len;
+    int32_t ea_hours; /* offset into ea_hour: EA_HOURS entries, or -1 */
 } airport_state;
+
+/* ea_at's hour index: per airport with legs into a destination, the position of its first
+ * such leg departing at or after each hour from the index window's start (a binary search
+ * per middle leg cost more than the rest of its test). */
+#define EA_HOURS (9 * 24)
 
 typedef struct search_state {
     const ct_timetable *tt;
@@ -63,6 +76,9 @@ typedef struct search_state {
      * the lowest bound of those departing at or after each (suffix minima). */
     CT_VEC(int32_t) ea_dep, ea_arr;
     CT_VEC(double) ea_bound;
+    CT_VEC(uint16_t) ea_hour;
+    CT_VEC(into_leg) ylegs; /* the legs themselves, at the same offsets as ea_dep */
+    int32_t hour0;          /* UTC minute the hour index starts at */
     /* Per airport x, its middle legs by departure, with suffix minima of ea and rest. */
     CT_VEC(mid_leg) mids;
     CT_VEC(int32_t) mid_ea;
@@ -91,13 +107,13 @@ int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b)
     return a->dep > b->dep || a->arr < b->arr || a->nlegs < b->nlegs || a->price < b->price;
 }
 
-/* Last index in the staircase with arrival <= t (strict: < t), or -1. */
-static ptrdiff_t stair_last(const stair *st, int32_t t, int strict)
+/* Last index in the staircase with arrival <= t, or -1. */
+static ptrdiff_t stair_last(const stair *st, int32_t t)
 {
     ptrdiff_t lo = 0, hi = (ptrdiff_t)st->len;
     while (lo < hi) {
         ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (strict ? st->items[mid].arr < t : st->items[mid].arr <= t)
+        if (st->items[mid].arr <= t)
             lo = mid + 1;
         else
             hi = mid;
@@ -110,19 +126,21 @@ static ptrdiff_t stair_last(const stair *st, int32_t t, int strict)
  * itinerary bounded below by (arr, price) is dominated. */
 static int stair_dominated(const stair *st, int32_t arr, int64_t price)
 {
-    ptrdiff_t i = stair_last(st, arr, 0);
-    if (i >= 0 && st->items[i].price < price)
-        return 1;
-    i = stair_last(st, arr, 1);
-    return i >= 0 && st->items[i].price <= price;
+    /* Arrivals rise and prices fall strictly: the last point arriving no later is the
+     * cheapest of those; any earlier point is dearer. */
+    ptrdiff_t i = stair_last(st, arr);
+    return i >= 0 &&
+           (st->items[i].price < price || (st->items[i].price == price && st->items[i].arr < arr));
 }
 
 static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
 {
-    ptrdiff_t i = stair_last(st, arr, 0);
+    ptrdiff_t i = stair_last(st, arr);
     if (i >= 0 && st->items[i].price <= price)
         return CT_OK; /* an existing point is at least as good */
     size_t at = (size_t)(i + 1), end = at;
+    if (i >= 0 && st->items[i].arr == arr)
+        at = end = (size_t)i; /* the same arrival, dearer: replaced (arrivals stay distinct) */
     while (end < st->len && st->items[end].price >= price)
         end++; /* points it makes redundant */
     if (end == at) {
@@ -163,19 +181,10 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
     if (s->cheapest)
         return price == CT_PRICE_UNKNOWN || price > s->best_price ? INT32_MIN : INT32_MAX;
     const stair *st = &s->found_by_stops[level];
-    /* Prices fall strictly along the staircase: the first point cheaper than `price`, and
-     * the first no dearer, by binary search. */
+    /* Prices fall strictly along the staircase: the first point no dearer than `price` by
+     * binary search; a cheaper one prunes from its arrival on, an equal one from the next
+     * minute (ties are kept). */
     size_t lo = 0, hi = st->len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (st->items[mid].price < price)
-            hi = mid;
-        else
-            lo = mid + 1;
-    }
-    int32_t cut = lo < st->len ? st->items[lo].arr : INT32_MAX;
-    lo = 0;
-    hi = st->len;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;
         if (st->items[mid].price <= price)
@@ -183,9 +192,12 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
         else
             lo = mid + 1;
     }
-    if (lo < st->len && st->items[lo].arr < INT32_MAX && st->items[lo].arr + 1 < cut)
-        cut = st->items[lo].arr + 1;
-    return cut;
+    if (lo >= st->len)
+        return INT32_MAX;
+    const stair_point *pt = &st->items[lo];
+    if (pt->price < price)
+        return pt->arr;
+    return pt->arr < INT32_MAX ? pt->arr + 1 : INT32_MAX;
 }
 
 /* A lower bound of the price of any itinerary whose legs include these (the others cost at
@@ -361,7 +373,7 @@ static ct_status build_into_slow(search_state *s, uint16_t d, int32_t lo_t, int3
         uint32_t a = lower_bound_arr(tt, p, run_end, lo_t);
         uint32_t b = lower_bound_arr(tt, a, run_end, hi_t);
         if (a < b) {
-            into_range r = {a, b, s->into_head[y], a, NULL, NULL};
+            into_range r = {a, b, s->into_head[y]};
             if (CT_VEC_PUSH(&s->into, r))
                 return CT_NOMEM;
             s->into_head[y] = (int32_t)(s->into.len - 1);
@@ -392,7 +404,7 @@ static ct_status build_into(search_state *s)
             uint32_t a = r->lo[i] + days[day_lo], b = r->lo[i] + days[day_hi];
             if (a >= b)
                 continue;
-            into_range range = {a, b, s->into_head[r->from[i]], r->lo[i], days, r};
+            into_range range = {a, b, s->into_head[r->from[i]]};
             if (CT_VEC_PUSH(&s->into, range))
                 return CT_NOMEM;
             s->into_head[r->from[i]] = (int32_t)(s->into.len - 1);
@@ -400,26 +412,6 @@ static ct_status build_into(search_state *s)
     }
     return CT_OK;
 }
-
-/* First position in a range whose leg departs at or after t: from the start of t's day by
- * the day index, else by binary search. */
-static uint32_t range_from(const search_state *s, const into_range *r, int32_t t)
-{
-    const ct_timetable *tt = s->tt;
-    if (r->days == NULL)
-        return lower_bound_arr(tt, r->lo, r->hi, t);
-    uint32_t p = r->base + r->days[ct_arrival_day(tt, r->routes, t)];
-    if (p < r->lo)
-        p = r->lo;
-    while (p < r->hi && tt->legs[tt->by_arr[p]].dep < t)
-        p++;
-    return p;
-}
-
-typedef struct into_leg {
-    int32_t dep, arr;
-    double bound;
-} into_leg;
 
 static int cmp_into_leg(const void *x, const void *y)
 {
@@ -442,15 +434,16 @@ static ct_status ea_build(search_state *s, uint16_t y)
     size_t k = 0;
     for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
         for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
-            const ct_leg *l = &s->tt->legs[s->tt->by_arr[i]];
-            v[k] = (into_leg){l->dep, l->arr, leg_bound(s, l)};
+            uint32_t li = s->tt->by_arr[i];
+            const ct_leg *l = &s->tt->legs[li];
+            v[k] = (into_leg){l->dep, l->arr, leg_bound(s, l), li, l->from, l->to, l->carrier};
         }
     }
     if (n > 1)
         qsort(v, n, sizeof(*v), cmp_into_leg);
     size_t at = s->ea_dep.len;
     if (CT_VEC_RESERVE(&s->ea_dep, at + n) || CT_VEC_RESERVE(&s->ea_arr, at + n) ||
-        CT_VEC_RESERVE(&s->ea_bound, at + n)) {
+        CT_VEC_RESERVE(&s->ea_bound, at + n) || CT_VEC_RESERVE(&s->ylegs, at + n)) {
         ct_free(v);
         return CT_NOMEM;
     }
@@ -463,15 +456,52 @@ static ct_status ea_build(search_state *s, uint16_t y)
         s->ea_arr.items[at + i] = best;
         s->ea_bound.items[at + i] = cheapest;
     }
-    s->ea_dep.len = s->ea_arr.len = s->ea_bound.len = at + n;
+    memcpy(s->ylegs.items + at, v, n * sizeof(*v));
+    s->ea_dep.len = s->ea_arr.len = s->ea_bound.len = s->ylegs.len = at + n;
     s->ap[y].ea_first = (int32_t)at;
     s->ap[y].ea_len = (int32_t)n;
+    s->ap[y].ea_hours = -1;
+    size_t h0 = s->ea_hour.len;
+    if (n <= UINT16_MAX && CT_VEC_RESERVE(&s->ea_hour, h0 + EA_HOURS) == 0) {
+        size_t i = 0;
+        for (int h = 0; h < EA_HOURS; h++) {
+            int32_t start = s->hour0 + h * 60;
+            while (i < n && v[i].dep < start)
+                i++;
+            s->ea_hour.items[h0 + (size_t)h] = (uint16_t)i;
+        }
+        s->ea_hour.len = h0 + EA_HOURS;
+        s->ap[y].ea_hours = (int32_t)h0;
+    }
     ct_free(v);
     return CT_OK;
 }
 
 /* Of the legs from airport y into a destination departing at or after t: the earliest
  * arrival (INT32_MAX: none) and the lowest bound. On CT_NOMEM, the weakest true answer. */
+/* Position (from 0, relative to y's ea_first) of y's first leg into a destination departing
+ * at or after t; y's arrays must be built. */
+static size_t ea_index(const search_state *s, uint16_t y, int32_t t)
+{
+    const int32_t *dep = s->ea_dep.items + s->ap[y].ea_first;
+    size_t lo = 0, n = (size_t)s->ap[y].ea_len, hi = n;
+    int64_t h = ((int64_t)t - s->hour0) / 60;
+    if (s->ap[y].ea_hours >= 0 && t >= s->hour0 && h < EA_HOURS) {
+        lo = s->ea_hour.items[s->ap[y].ea_hours + h]; /* first at or after the hour */
+        while (lo < n && dep[lo] < t)
+            lo++;
+    } else {
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            if (dep[mid] < t)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+    }
+    return lo;
+}
+
 static void ea_at(search_state *s, uint16_t y, int32_t t, int32_t *ea, double *cheapest)
 {
     if (s->ap[y].ea_first < 0 && ea_build(s, y) != CT_OK) {
@@ -479,24 +509,23 @@ static void ea_at(search_state *s, uint16_t y, int32_t t, int32_t *ea, double *c
         *cheapest = 0;
         return;
     }
-    const int32_t *dep = s->ea_dep.items + s->ap[y].ea_first;
-    size_t lo = 0, n = (size_t)s->ap[y].ea_len, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (dep[mid] < t)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
+    size_t lo = ea_index(s, y, t), n = (size_t)s->ap[y].ea_len;
     *ea = lo < n ? s->ea_arr.items[s->ap[y].ea_first + lo] : INT32_MAX;
     *cheapest = lo < n ? s->ea_bound.items[s->ap[y].ea_first + lo] : INFINITY;
 }
 
-/* The largest float <= v. */
+/* The largest float <= v (v >= 0 or INFINITY): one step down when the conversion rounded
+ * up (a positive float's bits step by one unit). */
 static float float_down(double v)
 {
     float f = (float)v;
-    return (double)f > v ? nextafterf(f, -INFINITY) : f;
+    if ((double)f > v) {
+        uint32_t u;
+        memcpy(&u, &f, sizeof(u));
+        u--;
+        memcpy(&f, &u, sizeof(f));
+    }
+    return f;
 }
 
 /* Builds airport x's middle legs: its departures that a first leg arriving there can take
@@ -551,59 +580,68 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
                             double b2, float rest)
 {
     const ct_timetable *tt = s->tt;
+    uint16_t y = l2->to;
+    if (s->ap[y].ea_first < 0 && ea_build(s, y) != CT_OK)
+        return CT_NOMEM;
     int c12 = coop(s, l1, l2);
     double w1 = c12 ? 0.85 * b1 : b1;
     int64_t partial = bound_of(s, w1 + 0.85 * (double)rest); /* every third leg: at least */
     int32_t cut = prune_cut(s, 2, partial);                  /* arrivals from here on are pruned */
-    for (int32_t r = s->into_head[l2->to]; r >= 0; r = s->into.items[r].next) {
-        const into_range *range = &s->into.items[r];
-        uint32_t i = range_from(s, range, l2->arr + CT_SEARCH_MCT_DOMESTIC);
-        for (; i < range->hi; i++) {
-            const ct_leg *l3 = &tt->legs[tt->by_arr[i]];
-            if (l3->dep > l2->arr + CT_SEARCH_MAX_CONNECT)
-                break;
-            if (l3->arr >= cut || l3->to == l1->from || l3->to == l2->from ||
-                l3->dep < l2->arr + ct_search_mct(tt, l2, l3))
+    /* ct_search_mct(l2, l3): domestic when X, Y and l3's arrival share a country */
+    int domestic = tt->country[l2->from] == tt->country[y] ? (int)tt->country[y] : -1;
+    const into_leg *v = s->ylegs.items + s->ap[y].ea_first;
+    size_t n = (size_t)s->ap[y].ea_len;
+    int32_t limit = l2->arr + CT_SEARCH_MAX_CONNECT;
+    for (size_t i = ea_index(s, y, l2->arr + CT_SEARCH_MCT_DOMESTIC); i < n && v[i].dep <= limit;
+         i++) {
+        const into_leg *l3 = &v[i];
+        if (l3->arr >= cut || l3->to == l1->from || l3->to == l2->from ||
+            l3->dep < l2->arr + (tt->country[l3->to] == domestic ? CT_SEARCH_MCT_DOMESTIC
+                                                                 : CT_SEARCH_MCT_INTL))
+            continue;
+        if (s->pc != NULL) {
+            int c23 = coop_carriers(s, l2->carrier, l3->carrier);
+            double w = w1 + (c12 || c23 ? 0.85 : 1) * b2 + (c23 ? 0.85 : 1) * l3->bound;
+            if (pruned(s, 2, l3->arr, bound_of(s, w)))
                 continue;
-            if (s->pc != NULL) {
-                int c23 = coop(s, l2, l3);
-                double b3 = leg_bound(s, l3);
-                double w = w1 + (c12 || c23 ? 0.85 : 1) * b2 + (c23 ? 0.85 : 1) * b3;
-                if (pruned(s, 2, l3->arr, bound_of(s, w)))
-                    continue;
-            }
-            const ct_leg *legs[3] = {l1, l2, l3};
-            ct_status rc = keep(s, legs, 3);
-            if (rc)
-                return rc;
-            cut = prune_cut(s, 2, partial); /* what was kept may prune more */
         }
+        const ct_leg *legs[3] = {l1, l2, &tt->legs[l3->leg]};
+        ct_status rc = keep(s, legs, 3);
+        if (rc)
+            return rc;
+        cut = prune_cut(s, 2, partial); /* what was kept may prune more */
     }
     return CT_OK;
 }
 
 /* One-stop itineraries starting with l1 (lowest amount b1): the legs from its arrival
- * airport into a destination, through the index. */
+ * airport into a destination. */
 static ct_status one_stop(search_state *s, const ct_leg *l1, double b1)
 {
     const ct_timetable *tt = s->tt;
-    for (int32_t r = s->into_head[l1->to]; r >= 0; r = s->into.items[r].next) {
-        const into_range *range = &s->into.items[r];
-        uint32_t i = range_from(s, range, l1->arr + CT_SEARCH_MCT_DOMESTIC);
-        for (; i < range->hi; i++) {
-            const ct_leg *l2 = &tt->legs[tt->by_arr[i]];
-            if (l2->dep > l1->arr + CT_SEARCH_MAX_CONNECT)
-                break;
-            if (l2->to == l1->from || l2->dep < l1->arr + ct_search_mct(tt, l1, l2))
-                continue;
-            double w = (coop(s, l1, l2) ? 0.85 : 1) * (b1 + leg_bound(s, l2));
-            if (pruned(s, 1, l2->arr, bound_of(s, w)))
-                continue;
-            const ct_leg *legs[2] = {l1, l2};
-            ct_status rc = keep(s, legs, 2);
-            if (rc)
-                return rc;
-        }
+    uint16_t x = l1->to;
+    if (s->into_head[x] < 0)
+        return CT_OK;
+    if (s->ap[x].ea_first < 0 && ea_build(s, x) != CT_OK)
+        return CT_NOMEM;
+    int domestic = tt->country[l1->from] == tt->country[x] ? (int)tt->country[x] : -1;
+    const into_leg *v = s->ylegs.items + s->ap[x].ea_first;
+    size_t n = (size_t)s->ap[x].ea_len;
+    int32_t limit = l1->arr + CT_SEARCH_MAX_CONNECT;
+    for (size_t i = ea_index(s, x, l1->arr + CT_SEARCH_MCT_DOMESTIC); i < n && v[i].dep <= limit;
+         i++) {
+        const into_leg *l2 = &v[i];
+        if (l2->to == l1->from ||
+            l2->dep < l1->arr + (tt->country[l2->to] == domestic ? CT_SEARCH_MCT_DOMESTIC
+                                                                 : CT_SEARCH_MCT_INTL))
+            continue;
+        double w = (coop_carriers(s, l1->carrier, l2->carrier) ? 0.85 : 1) * (b1 + l2->bound);
+        if (pruned(s, 1, l2->arr, bound_of(s, w)))
+            continue;
+        const ct_leg *legs[2] = {l1, &tt->legs[l2->leg]};
+        ct_status rc = keep(s, legs, 2);
+        if (rc)
+            return rc;
     }
     return CT_OK;
 }
@@ -741,6 +779,8 @@ static void state_free(search_state *s)
     CT_VEC_FREE(&s->ea_dep);
     CT_VEC_FREE(&s->ea_arr);
     CT_VEC_FREE(&s->ea_bound);
+    CT_VEC_FREE(&s->ea_hour);
+    CT_VEC_FREE(&s->ylegs);
     ct_free(s->into_head);
     ct_free(s->ap);
     ct_free(s->is_dest);
@@ -771,7 +811,8 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
         s.is_dest[q->dests[i]] = 1;
     memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
     for (size_t a = 0; a < tt->nairports; a++)
-        s.ap[a] = (airport_state){INT32_MAX, INT32_MIN, -1, 0, -1, 0};
+        s.ap[a] = (airport_state){INT32_MAX, INT32_MIN, -1, 0, -1, 0, -1};
+    s.hour0 = (int32_t)(q->date * 1440 - 24 * 60);
     if (q->max_stops >= 1 && build_into(&s) != CT_OK)
         goto cleanup;
     rc = first_legs(&s, &l1s);
