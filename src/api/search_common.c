@@ -211,7 +211,22 @@ void search_format_date(int64_t day, char out[16])
 {
     int y, m, d;
     ct_civil_from_days(day, &y, &m, &d);
-    snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+    if (y < 0 || y > 9999) {
+        snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
+        return;
+    }
+    char *p = out; /* digit by digit: a search answer formats several per leg */
+    *p++ = (char)('0' + y / 1000);
+    *p++ = (char)('0' + y / 100 % 10);
+    *p++ = (char)('0' + y / 10 % 10);
+    *p++ = (char)('0' + y % 10);
+    *p++ = '-';
+    *p++ = (char)('0' + m / 10);
+    *p++ = (char)('0' + m % 10);
+    *p++ = '-';
+    *p++ = (char)('0' + d / 10);
+    *p++ = (char)('0' + d % 10);
+    *p = '\0';
 }
 
 /* "123.45" (or "12345" for a currency without minor units). */
@@ -340,19 +355,45 @@ void search_itinerary_w(ct_jw *w, const search_ctx *c, const ct_itinerary *it)
     ct_jw_obj_end(w);
 }
 
+/* Appends s (NUL-terminated) at out + *len when it fits. */
+static void id_put(char *out, size_t cap, size_t *len, const char *s, size_t n)
+{
+    if (*len + n < cap) {
+        memcpy(out + *len, s, n);
+        *len += n;
+    }
+}
+
 void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
                          char *out, size_t cap)
 {
-    size_t len = (size_t)snprintf(out, cap, "i");
+    if (cap == 0)
+        return;
+    size_t len = 0;
+    id_put(out, cap, &len, "i", 1);
     for (int s = 0; s < n; s++) {
-        for (int i = 0; i < slices[s]->nlegs && len < cap; i++) {
+        for (int i = 0; i < slices[s]->nlegs; i++) {
             const ct_leg *l = slices[s]->legs[i];
-            char date[16];
+            char date[16], num[12];
             search_format_date(l->local_date, date);
-            len += (size_t)snprintf(out + len, cap - len, "_%s%u-%.4s%.2s%.2s-%s%s",
-                                    tt->carriers[l->carrier], l->number, date, date + 5, date + 8,
-                                    ct_refdata_airport_at(tt->rd, l->from)->iata,
-                                    ct_refdata_airport_at(tt->rd, l->to)->iata);
+            int k = (int)sizeof(num);
+            unsigned v = l->number;
+            do {
+                num[--k] = (char)('0' + v % 10);
+                v /= 10;
+            } while (v);
+            const char *code = tt->carriers[l->carrier];
+            id_put(out, cap, &len, "_", 1);
+            id_put(out, cap, &len, code, strlen(code));
+            id_put(out, cap, &len, num + k, sizeof(num) - (size_t)k);
+            id_put(out, cap, &len, "-", 1);
+            id_put(out, cap, &len, date, 4);
+            id_put(out, cap, &len, date + 5, 2);
+            id_put(out, cap, &len, date + 8, 2);
+            id_put(out, cap, &len, "-", 1);
+            id_put(out, cap, &len, ct_refdata_airport_at(tt->rd, l->from)->iata, 3);
+            id_put(out, cap, &len, ct_refdata_airport_at(tt->rd, l->to)->iata, 3);
         }
     }
+    out[len] = '\0';
 }

@@ -629,6 +629,7 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
     }
     ct_strbuf sb;
     ct_strbuf_init(&sb, (size_t)64 << 20);
+    ct_strbuf_reserve(&sb, (size_t)64 << 10); /* a page of 20 is about 40 KB */
     ct_jw w;
     ct_jw_init(&w, &sb);
     answer_w(&w, &c, &r, &res);

@@ -16,10 +16,16 @@ ct_status ct_jw_status(const ct_jw *w)
     return w->rc;
 }
 
-static void put(ct_jw *w, const char *s, size_t n)
+static inline void put(ct_jw *w, const char *s, size_t n)
 {
-    if (w->rc == CT_OK)
-        w->rc = ct_strbuf_append(w->sb, s, n);
+    ct_strbuf *sb = w->sb;
+    if (w->rc == CT_OK && sb->len + n + 1 <= sb->alloc) { /* room: no call */
+        memcpy(sb->data + sb->len, s, n);
+        sb->len += n;
+        sb->data[sb->len] = '\0';
+    } else if (w->rc == CT_OK) {
+        w->rc = ct_strbuf_append(sb, s, n);
+    }
 }
 
 /* The separator before a value, and marks the container as non-empty. */

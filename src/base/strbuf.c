@@ -49,6 +49,11 @@ static ct_status reserve(ct_strbuf *sb, size_t extra)
     return CT_OK;
 }
 
+ct_status ct_strbuf_reserve(ct_strbuf *sb, size_t extra)
+{
+    return reserve(sb, extra);
+}
+
 ct_status ct_strbuf_append(ct_strbuf *sb, const void *data, size_t n)
 {
     ct_status rc = reserve(sb, n);

@@ -26,6 +26,8 @@ void ct_strbuf_free(ct_strbuf *sb);
 /* Empties the buffer without releasing memory. */
 void ct_strbuf_reset(ct_strbuf *sb);
 
+/* Makes room for `extra` more bytes of content without changing it. */
+ct_status ct_strbuf_reserve(ct_strbuf *sb, size_t extra);
 ct_status ct_strbuf_append(ct_strbuf *sb, const void *data, size_t n);
 ct_status ct_strbuf_puts(ct_strbuf *sb, const char *s);
 ct_status ct_strbuf_putc(ct_strbuf *sb, char c);

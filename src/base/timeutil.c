@@ -79,10 +79,38 @@ static ct_utc utc_from_civil(const ct_civil *c)
            c->second;
 }
 
+/* "YYYY-MM-DDTHH:MM:SS" into p (19 bytes) for years 0..9999; 0 otherwise. Written digit by
+ * digit: search answers format several of these per leg and snprintf dominated. */
+static int put_civil(const ct_civil *c, char *p)
+{
+    if (c->year < 0 || c->year > 9999)
+        return 0;
+    int v[6] = {c->year, c->month, c->day, c->hour, c->minute, c->second};
+    static const char sep[6] = {'-', '-', 'T', ':', ':', 0};
+    int y = v[0];
+    p[0] = (char)('0' + y / 1000);
+    p[1] = (char)('0' + y / 100 % 10);
+    p[2] = (char)('0' + y / 10 % 10);
+    p[3] = (char)('0' + y % 10);
+    p[4] = sep[0];
+    for (int i = 1; i < 6; i++) {
+        p[5 + (i - 1) * 3] = (char)('0' + v[i] / 10 % 10);
+        p[6 + (i - 1) * 3] = (char)('0' + v[i] % 10);
+        if (i < 5)
+            p[7 + (i - 1) * 3] = sep[i];
+    }
+    return 19;
+}
+
 char *ct_utc_format(ct_utc t, char *buf, size_t len)
 {
     ct_civil c;
     civil_from_utc(t, &c);
+    if (len >= 21 && put_civil(&c, buf)) {
+        buf[19] = 'Z';
+        buf[20] = '\0';
+        return buf;
+    }
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour, c.minute,
              c.second);
     return buf;
@@ -91,8 +119,19 @@ char *ct_utc_format(ct_utc t, char *buf, size_t len)
 char *ct_civil_format(const ct_civil *c, int offset_sec, char *buf, size_t len)
 {
     int off = offset_sec < 0 ? -offset_sec : offset_sec;
+    int oh = off / 3600, om = off / 60 % 60;
+    if (len >= 26 && oh < 100 && put_civil(c, buf)) {
+        buf[19] = offset_sec < 0 ? '-' : '+';
+        buf[20] = (char)('0' + oh / 10);
+        buf[21] = (char)('0' + oh % 10);
+        buf[22] = ':';
+        buf[23] = (char)('0' + om / 10);
+        buf[24] = (char)('0' + om % 10);
+        buf[25] = '\0';
+        return buf;
+    }
     snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", c->year, c->month, c->day,
-             c->hour, c->minute, c->second, offset_sec < 0 ? '-' : '+', off / 3600, off / 60 % 60);
+             c->hour, c->minute, c->second, offset_sec < 0 ? '-' : '+', oh, om);
     return buf;
 }
 

@@ -2,6 +2,7 @@
 #include "search/search.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,6 +66,14 @@ typedef struct airport_state {
  * per middle leg cost more than the rest of its test). */
 #define EA_HOURS (9 * 24)
 
+typedef CT_VEC(into_range) into_vec;
+typedef CT_VEC(mid_leg) mid_vec;
+typedef CT_VEC(int32_t) i32_vec;
+typedef CT_VEC(float) f32_vec;
+typedef CT_VEC(double) f64_vec;
+typedef CT_VEC(uint16_t) u16_vec;
+typedef CT_VEC(into_leg) into_leg_vec;
+
 typedef struct search_state {
     const ct_timetable *tt;
     const ct_search_query *q;
@@ -74,23 +83,26 @@ typedef struct search_state {
     airport_state *ap;
     /* Per airport y with legs into a destination, by departure: the earliest arrival and
      * the lowest bound of those departing at or after each (suffix minima). */
-    CT_VEC(int32_t) ea_dep, ea_arr;
-    CT_VEC(double) ea_bound;
-    CT_VEC(uint16_t) ea_hour;
-    CT_VEC(into_leg) ylegs; /* the legs themselves, at the same offsets as ea_dep */
-    int32_t hour0;          /* UTC minute the hour index starts at */
+    i32_vec ea_dep, ea_arr;
+    f64_vec ea_bound;
+    u16_vec ea_hour;
+    into_leg_vec ylegs; /* the legs themselves, at the same offsets as ea_dep */
+    int32_t hour0;      /* UTC minute the hour index starts at */
     /* Per airport x, its middle legs by departure, with suffix minima of ea and rest. */
-    CT_VEC(mid_leg) mids;
-    CT_VEC(int32_t) mid_ea;
-    CT_VEC(float) mid_rest;
-    CT_VEC(into_range) into;
+    mid_vec mids;
+    i32_vec mid_ea;
+    f32_vec mid_rest;
+    into_vec into;
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
-    int64_t slack;         /* what floors and conversion can take off a bound */
-    ct_bound_cache bounds; /* leg facts met by this query (exact prices; slow-path bounds) */
-    int fast;              /* leg bounds from the pricebook's table (pricebook.h) */
-    int cheapest;          /* cheapest-only mode: prune by price alone */
-    int64_t best_price;    /* in that mode, the cheapest found so far */
+    int64_t slack;               /* what floors and conversion can take off a bound */
+    int unpriced;                /* no bounds: schedule-only, or prices ignored */
+    int restricted;              /* one provider or one-ticket group (ct_price_ctx) */
+    double bound_mul, bound_add; /* bound_of: payers x wsum + payers x fee - slack */
+    ct_bound_cache bounds;       /* leg facts met by this query (exact prices; slow-path bounds) */
+    int fast;                    /* leg bounds from the pricebook's table (pricebook.h) */
+    int cheapest;                /* cheapest-only mode: prune by price alone */
+    int64_t best_price;          /* in that mode, the cheapest found so far */
 } search_state;
 
 int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out)
@@ -124,7 +136,7 @@ static ptrdiff_t stair_last(const stair *st, int32_t t)
 /* 1 when something found departs no earlier (all found so far do), arrives no later than
  * `arr`, costs no more than `price`, and is strictly better in arrival or price: then every
  * itinerary bounded below by (arr, price) is dominated. */
-static int stair_dominated(const stair *st, int32_t arr, int64_t price)
+static inline int stair_dominated(const stair *st, int32_t arr, int64_t price)
 {
     /* Arrivals rise and prices fall strictly: the last point arriving no later is the
      * cheapest of those; any earlier point is dearer. */
@@ -160,10 +172,9 @@ static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
 
 /* 1 when every itinerary bounded below by (arr, price) with at least level+1 legs can be
  * dropped: dominated by something found (or, cheapest-only, dearer than the best found). */
-static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
+static inline int pruned(const search_state *s, int level, int32_t arr, int64_t price)
 {
-    if (price == CT_PRICE_UNKNOWN && s->pc != NULL &&
-        (s->pc->only_provider >= 0 || s->pc->only_group != 0))
+    if (price == CT_PRICE_UNKNOWN && s->restricted)
         return 1; /* restricted: only what that provider sells counts */
     if (s->cheapest)
         return price == CT_PRICE_UNKNOWN || price > s->best_price;
@@ -175,8 +186,7 @@ static int pruned(const search_state *s, int level, int32_t arr, int64_t price)
  * compares arrivals with it instead of searching the staircase each time. */
 static int32_t prune_cut(const search_state *s, int level, int64_t price)
 {
-    if (price == CT_PRICE_UNKNOWN && s->pc != NULL &&
-        (s->pc->only_provider >= 0 || s->pc->only_group != 0))
+    if (price == CT_PRICE_UNKNOWN && s->restricted)
         return INT32_MIN;
     if (s->cheapest)
         return price == CT_PRICE_UNKNOWN || price > s->best_price ? INT32_MIN : INT32_MAX;
@@ -205,11 +215,11 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
  * sums the legs' lowest amounts weighted 0.85 for a leg that may share a ticket of two legs
  * or more with a neighbour (through fares lower a ticket's sum by at most 15 %) and 1 for
  * one that cannot (its neighbours' carriers do not cooperate with its own). */
-static int64_t bound_of(const search_state *s, double wsum)
+static inline int64_t bound_of(const search_state *s, double wsum)
 {
-    if (s->pc == NULL || s->pc->ignore_price || !(wsum < INFINITY))
+    if (s->unpriced || !(wsum < INFINITY))
         return CT_PRICE_UNKNOWN;
-    double b = s->pc->payers * (wsum + (double)s->pc->min_fee) - (double)s->slack;
+    double b = s->bound_mul * wsum + s->bound_add;
     return b <= 0 ? 0 : (int64_t)b;
 }
 
@@ -425,28 +435,25 @@ static int cmp_into_leg(const void *x, const void *y)
  * bound (ea_*). CT_NOMEM leaves it unbuilt. */
 static ct_status ea_build(search_state *s, uint16_t y)
 {
-    size_t n = 0;
+    size_t n = 0, at = s->ylegs.len;
     for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next)
         n += s->into.items[r].hi - s->into.items[r].lo;
-    into_leg *v = ct_malloc((n ? n : 1) * sizeof(*v));
-    if (v == NULL)
+    if (CT_VEC_RESERVE(&s->ea_dep, at + n) || CT_VEC_RESERVE(&s->ea_arr, at + n) ||
+        CT_VEC_RESERVE(&s->ea_bound, at + n) || CT_VEC_RESERVE(&s->ylegs, at + n))
         return CT_NOMEM;
+    into_leg *v = s->ylegs.items + at;
     size_t k = 0;
+    int sorted = 1;
     for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
         for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
             uint32_t li = s->tt->by_arr[i];
             const ct_leg *l = &s->tt->legs[li];
             v[k] = (into_leg){l->dep, l->arr, leg_bound(s, l), li, l->from, l->to, l->carrier};
+            sorted &= k == 0 || cmp_into_leg(&v[k - 1], &v[k]) <= 0;
         }
     }
-    if (n > 1)
+    if (!sorted) /* several destination airports: their runs interleave */
         qsort(v, n, sizeof(*v), cmp_into_leg);
-    size_t at = s->ea_dep.len;
-    if (CT_VEC_RESERVE(&s->ea_dep, at + n) || CT_VEC_RESERVE(&s->ea_arr, at + n) ||
-        CT_VEC_RESERVE(&s->ea_bound, at + n) || CT_VEC_RESERVE(&s->ylegs, at + n)) {
-        ct_free(v);
-        return CT_NOMEM;
-    }
     int32_t best = INT32_MAX;
     double cheapest = INFINITY;
     for (size_t i = n; i-- > 0;) {
@@ -456,7 +463,6 @@ static ct_status ea_build(search_state *s, uint16_t y)
         s->ea_arr.items[at + i] = best;
         s->ea_bound.items[at + i] = cheapest;
     }
-    memcpy(s->ylegs.items + at, v, n * sizeof(*v));
     s->ea_dep.len = s->ea_arr.len = s->ea_bound.len = s->ylegs.len = at + n;
     s->ap[y].ea_first = (int32_t)at;
     s->ap[y].ea_len = (int32_t)n;
@@ -473,12 +479,9 @@ static ct_status ea_build(search_state *s, uint16_t y)
         s->ea_hour.len = h0 + EA_HOURS;
         s->ap[y].ea_hours = (int32_t)h0;
     }
-    ct_free(v);
     return CT_OK;
 }
 
-/* Of the legs from airport y into a destination departing at or after t: the earliest
- * arrival (INT32_MAX: none) and the lowest bound. On CT_NOMEM, the weakest true answer. */
 /* Position (from 0, relative to y's ea_first) of y's first leg into a destination departing
  * at or after t; y's arrays must be built. */
 static size_t ea_index(const search_state *s, uint16_t y, int32_t t)
@@ -766,24 +769,151 @@ static void pareto_filter(itin_vec *v)
         qsort(v->items, v->len, sizeof(ct_itinerary), itin_order);
 }
 
-static void state_free(search_state *s)
+/* ---- per-thread workspace ----
+ *
+ * A search's arrays (per airport, and the vectors it grows) are kept by its thread for the
+ * next search instead of being allocated, grown and freed every time: that cost more than
+ * a tenth of a search. A workspace is freed when its thread exits (pthread key destructor);
+ * all live ones are also listed in a global list, so that memory checkers see them as
+ * reachable. */
+typedef struct search_ws {
+    size_t nairports;
+    uint8_t *is_dest;
+    int32_t *into_head;
+    airport_state *ap;
+    into_vec into;
+    mid_vec mids;
+    i32_vec mid_ea;
+    f32_vec mid_rest;
+    i32_vec ea_dep, ea_arr;
+    f64_vec ea_bound;
+    u16_vec ea_hour;
+    into_leg_vec ylegs;
+    stair stairs[CT_SEARCH_MAX_LEGS];
+    leg_ptr_vec l1s;
+    struct search_ws *prev, *next;
+} search_ws;
+
+static pthread_key_t ws_key;
+static pthread_once_t ws_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t ws_mu = PTHREAD_MUTEX_INITIALIZER;
+static search_ws *ws_all;
+
+static void ws_free(void *p)
 {
-    ct_bound_cache_free(&s->bounds);
+    search_ws *w = p;
+    if (w == NULL)
+        return;
+    pthread_mutex_lock(&ws_mu);
+    if (w->prev != NULL)
+        w->prev->next = w->next;
+    else
+        ws_all = w->next;
+    if (w->next != NULL)
+        w->next->prev = w->prev;
+    pthread_mutex_unlock(&ws_mu);
+    ct_free(w->is_dest);
+    ct_free(w->into_head);
+    ct_free(w->ap);
+    CT_VEC_FREE(&w->into);
+    CT_VEC_FREE(&w->mids);
+    CT_VEC_FREE(&w->mid_ea);
+    CT_VEC_FREE(&w->mid_rest);
+    CT_VEC_FREE(&w->ea_dep);
+    CT_VEC_FREE(&w->ea_arr);
+    CT_VEC_FREE(&w->ea_bound);
+    CT_VEC_FREE(&w->ea_hour);
+    CT_VEC_FREE(&w->ylegs);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
-        CT_VEC_FREE(&s->found_by_stops[k]);
+        CT_VEC_FREE(&w->stairs[k]);
+    CT_VEC_FREE(&w->l1s);
+    ct_free(w);
+}
+
+static void ws_key_make(void)
+{
+    pthread_key_create(&ws_key, ws_free);
+}
+
+/* This thread's workspace with per-airport arrays for n airports; NULL without memory. */
+static search_ws *ws_get(size_t n)
+{
+    pthread_once(&ws_once, ws_key_make);
+    search_ws *w = pthread_getspecific(ws_key);
+    if (w == NULL) {
+        w = ct_calloc(1, sizeof(*w));
+        if (w == NULL || pthread_setspecific(ws_key, w) != 0) {
+            ct_free(w);
+            return NULL;
+        }
+        pthread_mutex_lock(&ws_mu);
+        w->next = ws_all;
+        if (ws_all != NULL)
+            ws_all->prev = w;
+        ws_all = w;
+        pthread_mutex_unlock(&ws_mu);
+    }
+    if (w->nairports < n) {
+        ct_free(w->is_dest);
+        ct_free(w->into_head);
+        ct_free(w->ap);
+        w->is_dest = ct_malloc(n);
+        w->into_head = ct_malloc(n * sizeof(int32_t));
+        w->ap = ct_malloc(n * sizeof(airport_state));
+        w->nairports = w->is_dest && w->into_head && w->ap ? n : 0;
+        if (w->nairports == 0)
+            return NULL;
+    }
+    return w;
+}
+
+#define WS_TAKE(s, w, f)                                                                           \
+    do {                                                                                           \
+        (s)->f = (w)->f;                                                                           \
+        (s)->f.len = 0;                                                                            \
+    } while (0)
+#define WS_GIVE(s, w, f) ((w)->f = (s)->f)
+
+/* Binds the workspace's arrays to a search (emptied). */
+static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
+{
+    s->is_dest = w->is_dest;
+    s->into_head = w->into_head;
+    s->ap = w->ap;
+    WS_TAKE(s, w, into);
+    WS_TAKE(s, w, mids);
+    WS_TAKE(s, w, mid_ea);
+    WS_TAKE(s, w, mid_rest);
+    WS_TAKE(s, w, ea_dep);
+    WS_TAKE(s, w, ea_arr);
+    WS_TAKE(s, w, ea_bound);
+    WS_TAKE(s, w, ea_hour);
+    WS_TAKE(s, w, ylegs);
+    for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++) {
+        s->found_by_stops[k] = w->stairs[k];
+        s->found_by_stops[k].len = 0;
+    }
+    *l1s = w->l1s;
+    l1s->len = 0;
+}
+
+/* Hands the (maybe grown) arrays back to the workspace. */
+static void ws_give(search_state *s, search_ws *w, leg_ptr_vec *l1s)
+{
+    WS_GIVE(s, w, into);
+    WS_GIVE(s, w, mids);
+    WS_GIVE(s, w, mid_ea);
+    WS_GIVE(s, w, mid_rest);
+    WS_GIVE(s, w, ea_dep);
+    WS_GIVE(s, w, ea_arr);
+    WS_GIVE(s, w, ea_bound);
+    WS_GIVE(s, w, ea_hour);
+    WS_GIVE(s, w, ylegs);
+    for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
+        w->stairs[k] = s->found_by_stops[k];
+    w->l1s = *l1s;
+    ct_bound_cache_free(&s->bounds);
     CT_VEC_FREE(&s->found);
-    CT_VEC_FREE(&s->into);
-    CT_VEC_FREE(&s->mids);
-    CT_VEC_FREE(&s->mid_ea);
-    CT_VEC_FREE(&s->mid_rest);
-    CT_VEC_FREE(&s->ea_dep);
-    CT_VEC_FREE(&s->ea_arr);
-    CT_VEC_FREE(&s->ea_bound);
-    CT_VEC_FREE(&s->ea_hour);
-    CT_VEC_FREE(&s->ylegs);
-    ct_free(s->into_head);
-    ct_free(s->ap);
-    ct_free(s->is_dest);
 }
 
 /* One search; fast: leg bounds from the pricebook's table. */
@@ -800,13 +930,19 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
         s.pc = NULL;
     if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
         s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
+    s.unpriced = s.pc == NULL || s.pc->ignore_price;
+    s.restricted = s.pc != NULL && (s.pc->only_provider >= 0 || s.pc->only_group != 0);
+    if (s.pc != NULL) {
+        s.bound_mul = s.pc->payers;
+        s.bound_add = (double)s.pc->payers * (double)s.pc->min_fee - (double)s.slack;
+    }
     leg_ptr_vec l1s = {0};
-    ct_status rc = CT_NOMEM;
-    s.is_dest = ct_calloc(tt->nairports, 1);
-    s.into_head = ct_malloc(tt->nairports * sizeof(int32_t));
-    s.ap = ct_malloc(tt->nairports * sizeof(airport_state));
-    if (s.is_dest == NULL || s.into_head == NULL || s.ap == NULL)
-        goto cleanup;
+    search_ws *w = ws_get(tt->nairports);
+    if (w == NULL)
+        return CT_NOMEM;
+    ws_take(&s, w, &l1s);
+    ct_status rc = CT_OK;
+    memset(s.is_dest, 0, tt->nairports);
     for (int i = 0; i < q->ndests; i++)
         s.is_dest[q->dests[i]] = 1;
     memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
@@ -835,8 +971,7 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
         s.found.items = NULL;
     }
 cleanup:
-    CT_VEC_FREE(&l1s);
-    state_free(&s);
+    ws_give(&s, w, &l1s);
     return rc;
 }
 
