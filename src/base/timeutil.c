@@ -214,6 +214,12 @@ ct_status ct_utc_parse(const char *s, ct_utc *out)
 typedef struct tz_cache {
     UCalendar *cal[TZ_CACHED];
     char zone[TZ_CACHED][64];
+    /* Per slot, the last offset found and the span between the zone's transitions around
+     * it ([lo, hi) in ms): an instant in the span has that offset without asking ICU again
+     * (ucal_get computes every calendar field; a search answer converts hundreds of times
+     * at a few airports). lo > hi: nothing known yet. */
+    double lo[TZ_CACHED], hi[TZ_CACHED];
+    int offset[TZ_CACHED];
     unsigned next; /* the slot replaced next (round robin) */
 } tz_cache;
 
@@ -235,8 +241,16 @@ static void tz_key_init(void)
     pthread_key_create(&tz_key, tz_cache_free);
 }
 
-/* Returns this thread's calendar set to `zone`, or NULL for an unknown zone or on OOM. */
+/* Returns this thread's calendar set to `zone`, or NULL for an unknown zone or on OOM;
+ * *cache_out and *slot_out (may be NULL) receive where it is kept. */
+static UCalendar *calendar_slot(const char *zone, tz_cache **cache_out, unsigned *slot_out);
+
 static UCalendar *calendar_for(const char *zone)
+{
+    return calendar_slot(zone, NULL, NULL);
+}
+
+static UCalendar *calendar_slot(const char *zone, tz_cache **cache_out, unsigned *slot_out)
 {
     pthread_once(&tz_once, tz_key_init);
     tz_cache *c = pthread_getspecific(tz_key);
@@ -247,9 +261,14 @@ static UCalendar *calendar_for(const char *zone)
             return NULL;
         }
     }
-    for (int i = 0; i < TZ_CACHED; i++) {
-        if (c->cal[i] != NULL && strcmp(c->zone[i], zone) == 0)
+    if (cache_out != NULL)
+        *cache_out = c;
+    for (unsigned i = 0; i < TZ_CACHED; i++) {
+        if (c->cal[i] != NULL && strcmp(c->zone[i], zone) == 0) {
+            if (slot_out != NULL)
+                *slot_out = i;
             return c->cal[i];
+        }
     }
     if (!ct_tz_valid(zone))
         return NULL;
@@ -269,6 +288,10 @@ static UCalendar *calendar_for(const char *zone)
         ucal_close(c->cal[slot]);
     c->cal[slot] = cal;
     snprintf(c->zone[slot], sizeof(c->zone[slot]), "%s", zone);
+    c->lo[slot] = 1;
+    c->hi[slot] = 0;
+    if (slot_out != NULL)
+        *slot_out = slot;
     return cal;
 }
 
@@ -338,16 +361,36 @@ ct_status ct_tz_to_utc(const char *zone, const ct_civil *local, ct_utc *out, int
 
 ct_status ct_tz_from_utc(const char *zone, ct_utc t, ct_civil *out, int *offset_out)
 {
-    UCalendar *cal = calendar_for(zone);
+    tz_cache *c = NULL;
+    unsigned slot = 0;
+    UCalendar *cal = calendar_slot(zone, &c, &slot);
     if (cal == NULL)
         return CT_INVALID;
-    UErrorCode status = U_ZERO_ERROR;
-    ucal_setMillis(cal, (UDate)t * 1000.0, &status);
-    int32_t zoff = ucal_get(cal, UCAL_ZONE_OFFSET, &status);
-    int32_t dst = ucal_get(cal, UCAL_DST_OFFSET, &status);
-    if (U_FAILURE(status))
-        return CT_INVALID;
-    int offset = (zoff + dst) / 1000;
+    UDate ms = (UDate)t * 1000.0;
+    int offset;
+    if (c->lo[slot] <= ms && ms < c->hi[slot]) {
+        offset = c->offset[slot];
+    } else {
+        UErrorCode status = U_ZERO_ERROR;
+        ucal_setMillis(cal, ms, &status);
+        int32_t zoff = ucal_get(cal, UCAL_ZONE_OFFSET, &status);
+        int32_t dst = ucal_get(cal, UCAL_DST_OFFSET, &status);
+        if (U_FAILURE(status))
+            return CT_INVALID;
+        offset = (zoff + dst) / 1000;
+        UDate prev = 0, next = 0;
+        UErrorCode s1 = U_ZERO_ERROR, s2 = U_ZERO_ERROR;
+        UBool has_prev =
+            ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_PREVIOUS_INCLUSIVE, &prev, &s1);
+        UBool has_next = ucal_getTimeZoneTransitionDate(cal, UCAL_TZ_TRANSITION_NEXT, &next, &s2);
+        if (U_SUCCESS(s1) && U_SUCCESS(s2)) {
+            c->lo[slot] = has_prev ? prev : -1e300;
+            c->hi[slot] = has_next ? next : 1e300;
+            c->offset[slot] = offset;
+            if (!(c->lo[slot] <= ms && ms < c->hi[slot])) /* not what ICU promises: no cache */
+                c->lo[slot] = 1, c->hi[slot] = 0;
+        }
+    }
     civil_from_utc(t + offset, out);
     if (offset_out != NULL)
         *offset_out = offset;

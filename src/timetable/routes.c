@@ -1,4 +1,5 @@
-/* routes.c: the per-airport index of arriving routes (see ct_arrival_routes in timetable.h).
+/* routes.c: the per-airport indexes built on first use: arriving routes (ct_arrival_routes
+ * in timetable.h) and the first departure of each day (ct_timetable_first_departure).
  *
  * by_arr orders the legs into an airport by departure airport, then departure time, so each
  * departure airport's legs form one run. For an airport, the index lists the runs and, per
@@ -98,8 +99,87 @@ const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uin
     return none;
 }
 
+/* Departure days of airport a: ndays + 2 offsets (from first[a]) of the first leg departing
+ * at or after day k's start, k as in ct_arrival_day; the last entry is the slice's length. */
+typedef uint32_t *_Atomic day_slot;
+
+static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
+{
+    uint32_t *d = ct_malloc((ndays + 2) * sizeof(uint32_t));
+    if (d == NULL)
+        return NULL;
+    uint32_t lo = tt->first[a], hi = tt->first[a + 1], i = lo;
+    for (uint32_t k = 0; k <= ndays; k++) {
+        int64_t start = (tt->from_day - 1 + (int64_t)k) * 1440;
+        uint32_t l = i, h = hi; /* binary search from the previous day's position */
+        while (l < h) {
+            uint32_t mid = l + (h - l) / 2;
+            if (tt->legs[mid].dep < start)
+                l = mid + 1;
+            else
+                h = mid;
+        }
+        i = l;
+        d[k] = i - lo;
+    }
+    d[ndays + 1] = hi - lo;
+    return d;
+}
+
+void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint32_t *lo,
+                             uint32_t *hi)
+{
+    ct_timetable *m = (ct_timetable *)tt; /* a cache beside immutable arrays */
+    uint32_t ndays = (uint32_t)(tt->to_day - tt->from_day + 3);
+    day_slot *slots = atomic_load_explicit(&m->departure_days, memory_order_acquire);
+    if (slots == NULL) {
+        day_slot *fresh = ct_calloc(tt->nairports ? tt->nairports : 1, sizeof(day_slot));
+        if (fresh == NULL)
+            return;
+        void *expected = NULL;
+        if (atomic_compare_exchange_strong(&m->departure_days, &expected, fresh)) {
+            slots = fresh;
+        } else {
+            ct_free(fresh);
+            slots = expected;
+        }
+    }
+    uint32_t *d = atomic_load_explicit(&slots[a], memory_order_acquire);
+    if (d == NULL) {
+        uint32_t *built = days_build(tt, a, ndays), *none = NULL;
+        if (built == NULL)
+            return;
+        if (atomic_compare_exchange_strong(&slots[a], &none, built)) {
+            d = built;
+        } else {
+            ct_free(built);
+            d = none;
+        }
+    }
+    int64_t day =
+        ((int64_t)t >= 0 ? (int64_t)t / 1440 : -((-(int64_t)t + 1439) / 1440)) - (tt->from_day - 1);
+    uint32_t base = tt->first[a];
+    if (day < 0) {
+        *hi = base + d[0];
+        return;
+    }
+    if (day > (int64_t)ndays) {
+        *lo = base + d[ndays];
+        return;
+    }
+    *lo = base + d[day];
+    *hi = base + d[day + 1 <= ndays ? day + 1 : ndays + 1];
+}
+
 void ct__timetable_routes_free(ct_timetable *tt)
 {
+    day_slot *days = atomic_load(&tt->departure_days);
+    if (days != NULL) {
+        for (size_t a = 0; a < tt->nairports; a++)
+            ct_free(atomic_load(&days[a]));
+        ct_free(days);
+        atomic_store(&tt->departure_days, NULL);
+    }
     route_slot *slots = atomic_load(&tt->arrival_routes);
     if (slots == NULL)
         return;

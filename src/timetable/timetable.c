@@ -76,6 +76,7 @@ static ct_status sort_legs(ct_leg *legs, size_t n, uint32_t *first, size_t nairp
 uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t)
 {
     uint32_t lo = tt->first[a], hi = tt->first[a + 1];
+    ct__timetable_day_range(tt, a, t, &lo, &hi);
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (tt->legs[mid].dep < t)

@@ -82,6 +82,7 @@ typedef struct ct_timetable {
 
     /* Private to timetable/: who owns the arrays above and what they were built from. */
     void *_Atomic arrival_routes; /* routes.c: per airport, built on first use; or NULL */
+    void *_Atomic departure_days; /* routes.c: per airport, its first leg of each day */
     void *mapping;         /* the cache file mapped read-only; NULL: the arrays are heap blocks */
     size_t mapping_len;    /* bytes mapped */
     unsigned char key[32]; /* the inputs' key (see the file comment), valid when has_key */
@@ -145,7 +146,9 @@ ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size
                             unsigned char key[32]);
 
 /* First index in airport a's slice (first[a] .. first[a+1]) departing at or after t (UTC
- * minutes since 1970); first[a+1] when none. */
+ * minutes since 1970); first[a+1] when none. Through a per-airport day index built on the
+ * airport's first lookup (routes.c), then a binary search within the day: a search over a
+ * whole year of a hub's departures cost a cache miss per step. */
 uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t);
 
 /* Index of the dated leg of carrier index `carrier`, flight `number`, departing airport
@@ -170,6 +173,10 @@ typedef struct ct_arrival_routes {
 
 /* The index for airport d; NULL when memory runs out (callers search by_arr instead). */
 const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uint16_t d);
+/* Internal to timetable/: narrows [*lo, *hi) of airport a's departures to the day of t
+ * (unchanged when the day index cannot be built). */
+void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint32_t *lo,
+                             uint32_t *hi);
 /* Internal to timetable/: frees the route indexes (ct_timetable_free). */
 void ct__timetable_routes_free(ct_timetable *tt);
 /* Day k of a UTC minute for that index, clamped to [0, ndays]. */

@@ -1,6 +1,9 @@
 /* test_timeutil.c: calendar maths, ISO 8601, and IANA zone conversion across DST changes. */
 #include "ct_test.h"
 
+#include <unicode/ucal.h>
+#include <unicode/ustring.h>
+
 #include <string.h>
 
 #include "base/timeutil.h"
@@ -126,6 +129,53 @@ static void zone_round_trip_every_hour_of_a_year(void **state)
     }
 }
 
+/* The offset of `zone` at t straight from a fresh ICU calendar: the oracle for the
+ * transition-span cache inside ct_tz_from_utc. */
+static int icu_offset(const char *zone, ct_utc t)
+{
+    UChar uz[64];
+    UErrorCode st = U_ZERO_ERROR;
+    u_strFromUTF8(uz, 64, NULL, zone, -1, &st);
+    UCalendar *cal = ucal_open(uz, -1, "en_US_POSIX", UCAL_GREGORIAN, &st);
+    ucal_setMillis(cal, (UDate)t * 1000.0, &st);
+    int off = (ucal_get(cal, UCAL_ZONE_OFFSET, &st) + ucal_get(cal, UCAL_DST_OFFSET, &st)) / 1000;
+    ucal_close(cal);
+    assert_true(U_SUCCESS(st));
+    return off;
+}
+
+static void cached_offsets_equal_icu(void **state)
+{
+    (void)state;
+    /* Zones with DST, half- and quarter-hour offsets, a 30-minute DST shift, the southern
+     * hemisphere, and none; times in a scrambled order that jumps across transitions. */
+    static const char *const zones[] = {"Europe/London",  "America/New_York", "Australia/Lord_Howe",
+                                        "Asia/Kathmandu", "Pacific/Chatham",  "America/Santiago",
+                                        "Asia/Tokyo",     "Europe/Berlin"};
+    ct_utc t0 = (ct_utc)ct_days_from_civil(2026, 12, 1) * 86400;
+    uint64_t r = 12345;
+    for (int i = 0; i < 4000; i++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        const char *zone = zones[(r >> 40) % 8];
+        ct_utc t = t0 + (ct_utc)((r >> 20) % (2 * 366 * 24 * 4)) * 900 - (ct_utc)((r >> 8) % 2);
+        ct_civil c;
+        int off = 0;
+        assert_int_equal(ct_tz_from_utc(zone, t, &c, &off), CT_OK);
+        if (off != icu_offset(zone, t))
+            fail_msg("%s at %lld: %d, ICU says %d", zone, (long long)t, off, icu_offset(zone, t));
+    }
+    /* Both sides of one transition, the later first. */
+    ct_utc spring = (ct_utc)ct_days_from_civil(2027, 3, 28) * 86400 + 3600; /* 01:00 UTC */
+    int off = 0;
+    ct_civil c;
+    assert_int_equal(ct_tz_from_utc("Europe/London", spring + 60, &c, &off), CT_OK);
+    assert_int_equal(off, 3600);
+    assert_int_equal(ct_tz_from_utc("Europe/London", spring - 1, &c, &off), CT_OK);
+    assert_int_equal(off, 0);
+    assert_int_equal(ct_tz_from_utc("Europe/London", spring, &c, &off), CT_OK);
+    assert_int_equal(off, 3600);
+}
+
 static void unknown_zones_and_bad_times(void **state)
 {
     (void)state;
@@ -150,6 +200,7 @@ int main(void)
         cmocka_unit_test(iso8601_parse_and_format),
         cmocka_unit_test(zone_conversions_across_dst),
         cmocka_unit_test(zone_round_trip_every_hour_of_a_year),
+        cmocka_unit_test(cached_offsets_equal_icu),
         cmocka_unit_test(unknown_zones_and_bad_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
