@@ -208,9 +208,12 @@ ct_status ct_utc_parse(const char *s, ct_utc *out)
 
 /* ---- zones through ICU ---- */
 
-/* Per thread, the calendars of the last TZ_CACHED zones (opening one costs tens of
- * microseconds; a search answer converts the times of a handful of zones, alternating). */
-#define TZ_CACHED 32
+/* Per thread, the calendars of up to TZ_CACHED zones, by a hash of the name (opening one
+ * costs tens of microseconds; a search answer converts the times of dozens of zones, and
+ * the world has a few hundred). A zone lives in one of TZ_PROBE slots from its hash; when
+ * all are taken, the first is replaced. */
+#define TZ_CACHED 512
+#define TZ_PROBE  8
 typedef struct tz_cache {
     UCalendar *cal[TZ_CACHED];
     char zone[TZ_CACHED][64];
@@ -220,7 +223,6 @@ typedef struct tz_cache {
      * at a few airports). lo > hi: nothing known yet. */
     double lo[TZ_CACHED], hi[TZ_CACHED];
     int offset[TZ_CACHED];
-    unsigned next; /* the slot replaced next (round robin) */
 } tz_cache;
 
 static pthread_key_t tz_key;
@@ -263,8 +265,17 @@ static UCalendar *calendar_slot(const char *zone, tz_cache **cache_out, unsigned
     }
     if (cache_out != NULL)
         *cache_out = c;
-    for (unsigned i = 0; i < TZ_CACHED; i++) {
-        if (c->cal[i] != NULL && strcmp(c->zone[i], zone) == 0) {
+    uint32_t h = 2166136261u; /* FNV-1a */
+    for (const char *p = zone; *p; p++)
+        h = (h ^ (unsigned char)*p) * 16777619u;
+    unsigned home = h % TZ_CACHED, slot = home;
+    for (unsigned k = 0; k < TZ_PROBE; k++) {
+        unsigned i = (home + k) % TZ_CACHED;
+        if (c->cal[i] == NULL) {
+            slot = i; /* free: the zone is not further along */
+            break;
+        }
+        if (strcmp(c->zone[i], zone) == 0) {
             if (slot_out != NULL)
                 *slot_out = i;
             return c->cal[i];
@@ -283,7 +294,6 @@ static UCalendar *calendar_slot(const char *zone, tz_cache **cache_out, unsigned
     ucal_setGregorianChange(cal, -1e300, &status); /* proleptic Gregorian, like the rest */
     ucal_setAttribute(cal, UCAL_REPEATED_WALL_TIME, UCAL_WALLTIME_FIRST);
     ucal_setAttribute(cal, UCAL_SKIPPED_WALL_TIME, UCAL_WALLTIME_LAST); /* offset before the gap */
-    unsigned slot = c->next++ % TZ_CACHED;
     if (c->cal[slot] != NULL)
         ucal_close(c->cal[slot]);
     c->cal[slot] = cal;

@@ -99,30 +99,56 @@ const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uin
     return none;
 }
 
-/* Departure days of airport a: ndays + 2 offsets (from first[a]) of the first leg departing
- * at or after day k's start, k as in ct_arrival_day; the last entry is the slice's length. */
+/* Departure days of airport a: d[0] is 1 when hour offsets follow; d[1 + k], k = 0..ndays,
+ * is the offset (from first[a]) of the first leg departing at or after day k's start (k as
+ * in ct_arrival_day) and d[ndays + 2] the slice's length. For a busy airport (more than
+ * HOURS_FROM legs a day on average), 24 16-bit offsets per day follow, from the day's first
+ * leg to the first departing at or after each hour: a search then narrows to one hour
+ * before it bisects. */
+#define HOURS_FROM 16
 typedef uint32_t *_Atomic day_slot;
+
+static uint32_t first_at(const ct_timetable *tt, uint32_t l, uint32_t h, int64_t t)
+{
+    while (l < h) {
+        uint32_t mid = l + (h - l) / 2;
+        if (tt->legs[mid].dep < t)
+            l = mid + 1;
+        else
+            h = mid;
+    }
+    return l;
+}
 
 static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
 {
-    uint32_t *d = ct_malloc((ndays + 2) * sizeof(uint32_t));
+    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
+    int hours = hi - lo > (size_t)HOURS_FROM * ndays;
+    size_t words = ndays + 3, bytes = words * sizeof(uint32_t);
+    if (hours)
+        bytes += (size_t)(ndays + 1) * 24 * sizeof(uint16_t);
+    uint32_t *d = ct_malloc(bytes);
     if (d == NULL)
         return NULL;
-    uint32_t lo = tt->first[a], hi = tt->first[a + 1], i = lo;
+    d[0] = (uint32_t)hours;
+    uint16_t *hr = (uint16_t *)(d + words);
+    uint32_t i = lo;
     for (uint32_t k = 0; k <= ndays; k++) {
         int64_t start = (tt->from_day - 1 + (int64_t)k) * 1440;
-        uint32_t l = i, h = hi; /* binary search from the previous day's position */
-        while (l < h) {
-            uint32_t mid = l + (h - l) / 2;
-            if (tt->legs[mid].dep < start)
-                l = mid + 1;
-            else
-                h = mid;
+        i = first_at(tt, i, hi, start);
+        d[1 + k] = i - lo;
+        uint32_t j = i;
+        for (int h = 0; hours && h < 24; h++) {
+            j = first_at(tt, j, hi, start + h * 60);
+            if (j - i > UINT16_MAX) { /* a day too busy for 16 bits: days only */
+                d[0] = 0;
+                hours = 0;
+                break;
+            }
+            hr[(size_t)k * 24 + (size_t)h] = (uint16_t)(j - i);
         }
-        i = l;
-        d[k] = i - lo;
     }
-    d[ndays + 1] = hi - lo;
+    d[ndays + 2] = hi - lo;
     return d;
 }
 
@@ -156,19 +182,26 @@ void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint
             d = none;
         }
     }
-    int64_t day =
-        ((int64_t)t >= 0 ? (int64_t)t / 1440 : -((-(int64_t)t + 1439) / 1440)) - (tt->from_day - 1);
+    int64_t minute = t,
+            day = (minute >= 0 ? minute / 1440 : -((-minute + 1439) / 1440)) - (tt->from_day - 1);
     uint32_t base = tt->first[a];
     if (day < 0) {
-        *hi = base + d[0];
+        *hi = base + d[1];
         return;
     }
     if (day > (int64_t)ndays) {
-        *lo = base + d[ndays];
+        *lo = base + d[1 + ndays];
         return;
     }
-    *lo = base + d[day];
-    *hi = base + d[day + 1 <= ndays ? day + 1 : ndays + 1];
+    uint32_t day_lo = base + d[1 + day], day_hi = base + d[2 + day];
+    *lo = day_lo;
+    *hi = day_hi;
+    if (d[0]) {
+        const uint16_t *hr = (const uint16_t *)(d + ndays + 3) + (size_t)day * 24;
+        int64_t h = (minute - (tt->from_day - 1 + day) * 1440) / 60;
+        *lo = day_lo + hr[h];
+        *hi = h < 23 ? day_lo + hr[h + 1] : day_hi;
+    }
 }
 
 void ct__timetable_routes_free(ct_timetable *tt)

@@ -455,6 +455,52 @@ static void save_replaces_atomically(void **state)
     assert_int_equal(ct_timetable_save(built, ""), CT_INVALID);
 }
 
+/* The lazily built indexes (routes.c) against plain scans: first departures at random
+ * instants (the day and hour indexes, busy and quiet airports), and every arriving route's
+ * day slices. */
+static void indexes_equal_scans(void **state)
+{
+    (void)state;
+    const ct_timetable *tt = built;
+    uint64_t r = 99;
+    size_t busy = 0, most = 0;
+    for (size_t a = 0; a < tt->nairports; a++) {
+        size_t n = tt->first[a + 1] - tt->first[a];
+        busy += n > 16 * (size_t)(tt->to_day - tt->from_day + 3);
+        most = n > most ? n : most;
+    }
+    if (busy == 0) /* some airports get the hour index */
+        fail_msg("no airport with more than 16 departures a day (at most %zu)", most);
+    for (int n = 0; n < 20000; n++) {
+        r = r * 6364136223846793005ull + 1442695040888963407ull;
+        uint16_t a = (uint16_t)((r >> 33) % tt->nairports);
+        int32_t t = (int32_t)((tt->from_day - 2) * 1440 +
+                              (int64_t)((r >> 7) % (uint64_t)((DAYS + 4) * 1440)));
+        uint32_t want = tt->first[a];
+        while (want < tt->first[a + 1] && tt->legs[want].dep < t)
+            want++;
+        assert_int_equal(ct_timetable_first_departure(tt, a, t), want);
+    }
+    for (uint16_t d = 0; d < tt->nairports; d += 7) {
+        const ct_arrival_routes *rt = ct_timetable_arrival_routes(tt, d);
+        assert_non_null(rt);
+        assert_int_equal(rt->lo[0], tt->first_arr[d]);
+        assert_int_equal(rt->lo[rt->nroutes], tt->first_arr[d + 1]);
+        for (uint32_t k = 0; k < rt->nroutes; k++) {
+            for (uint32_t p = rt->lo[k]; p < rt->lo[k + 1]; p++)
+                assert_int_equal(tt->legs[tt->by_arr[p]].from, rt->from[k]);
+            const uint16_t *days = rt->day_first + (size_t)k * (rt->ndays + 1);
+            for (uint32_t day = 0; day <= rt->ndays; day++) {
+                int64_t day_start = (tt->from_day - 1 + (int64_t)day) * 1440;
+                uint32_t p = rt->lo[k];
+                while (p < rt->lo[k + 1] && tt->legs[tt->by_arr[p]].dep < day_start)
+                    p++;
+                assert_int_equal(rt->lo[k] + days[day], p);
+            }
+        }
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -464,6 +510,7 @@ int main(void)
         cmocka_unit_test(changed_inputs_invalidate),
         cmocka_unit_test(damaged_files_are_rebuilt),
         cmocka_unit_test(save_replaces_atomically),
+        cmocka_unit_test(indexes_equal_scans),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
