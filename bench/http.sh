@@ -32,7 +32,7 @@ free_port() {
 
 build/release/contrail serve --db "sqlite:$work/bench.db" --port 0 --port-file "$work/port" \
   --threads 2 --access-log false --log-level warn --web-dir "$root/web/dist" --rate-limit-ip 0 \
-  --refdata-dir "$root/data/node_modules" >"$work/contrail.log" 2>&1 &
+  --refdata-dir "$root/data/node_modules" --jwt-secret-file "$work/jwt0.key" >"$work/contrail.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 ct_port=$(cat "$work/port")
@@ -165,3 +165,10 @@ for n in contrail-search-uncached contrail-search-cached; do
   awk -v a="$(cat "$work/rps.$n")" -v b="$ng" -v n="$n" \
     'BEGIN { printf "ratio %-24s %.3f x nginx static\n", n, a / b }'
 done
+kill -INT "$search_pid"
+wait "$search_pid" 2>/dev/null || true
+
+# The same 45 searches in process (no HTTP, no JSON), single thread, over the timetable and
+# the pricebook that server saved: what the engine itself costs per request.
+echo "in process, the same one-way searches over that server's timetable and prices:"
+build/release/bench_search "$root/data/node_modules" --live "$work" "${LIVE_ROUNDS:-5}"

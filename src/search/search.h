@@ -22,20 +22,28 @@
  * later, no more stops, costs no more, better in one), ties included, sorted by departure,
  * arrival, stops, price.
  *
- * Algorithm: first legs are taken latest-departure first; for each, the connections out of
- * its arrival airport are scanned within the connection window (binary search into the
- * timetable's per-airport slice) and, for two stops, the legs from the second connection's
- * airport into a destination come from a per-query index cut from the timetable's arrival
- * index (airports without such legs are not tried at all). For each stop count s, a
- * staircase holds the (arrival, price) points found with at most s stops (all depart no
- * earlier than the current first leg): a partial itinerary is pruned when a point arrives no
- * later than it can and costs no more than its price lower bound, better in one. The bound
- * is the passengers x (85 % of the sum of its legs' lowest per-provider amounts, converted,
- * + the lowest fee), less what rounding can take: through fares lower a sum by at most
- * 15 %. Leg bounds are cached per query. A destination airport may be passed through (a
- * through fare can make the longer itinerary cheaper). A final exact filter removes what the
- * pruning, which keeps ties, let through. A cheapest-only mode (calendars) prunes on price
- * alone. */
+ * Algorithm: first legs are taken latest-departure first. The legs into the destination are
+ * gathered once per query from the timetable's arriving routes (ct_arrival_routes), per
+ * departure airport Y into a compact array by departure with suffix minima of arrival and
+ * price bound and an hour index: one-stop completions and third legs are read from there.
+ * Middle legs X -> Y are gathered per first-leg arrival airport X (its departures within the
+ * connection window of the first legs arriving there, towards a Y with legs into the
+ * destination), each with the best any completion through it can do: the earliest arrival
+ * and its own bound plus the cheapest third leg's; suffix minima of both skip a first leg's
+ * whole scan when even that is pruned. For each stop count s, a staircase holds the
+ * (arrival, price) points found with at most s stops (all depart no earlier than the current
+ * first leg): a partial itinerary is pruned when a point arrives no later than it can and
+ * costs no more than its price lower bound, better in one. The bound is the passengers x
+ * (the legs' lowest per-provider amounts, converted, each weighted 0.85 when it may share a
+ * ticket with a neighbour (through fares lower a ticket by at most 15 %) and 1 when its
+ * neighbours' carriers do not cooperate with its own, + the lowest fee), less what rounding
+ * can take. Leg amounts come from the pricebook's per-leg bound table (pricebook.h "Leg
+ * bounds") when its sequence check holds over the whole search; when a writer changed prices
+ * meanwhile, or a provider has no rate, the search runs again with bounds from each leg's
+ * facts cached per query (same answer; both paths are tested). A destination airport may be
+ * passed through (a through fare can make the longer itinerary cheaper). A final exact filter
+ * removes what the pruning, which keeps ties, let through. A cheapest-only mode (calendars)
+ * prunes on price alone. A thread keeps its search arrays for its next search. */
 #ifndef CT_SEARCH_SEARCH_H
 #define CT_SEARCH_SEARCH_H
 
