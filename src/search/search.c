@@ -64,7 +64,7 @@ typedef struct airport_state {
 /* ea_at's hour index: per airport with legs into a destination, the position of its first
  * such leg departing at or after each hour from the index window's start (a binary search
  * per middle leg cost more than the rest of its test). */
-#define EA_HOURS (9 * 24)
+#define EA_HOURS (6 * 24)
 
 typedef CT_VEC(into_range) into_vec;
 typedef CT_VEC(mid_leg) mid_vec;
@@ -87,6 +87,7 @@ typedef struct search_state {
     f64_vec ea_bound;
     u16_vec ea_hour;
     into_leg_vec ylegs; /* the legs themselves, at the same offsets as ea_dep */
+    u16_vec touched;    /* airports whose ap / into_head entries this search changed */
     int32_t hour0;      /* UTC minute the hour index starts at */
     /* Per airport x, its middle legs by departure, with suffix minima of ea and rest. */
     mid_vec mids;
@@ -384,7 +385,7 @@ static ct_status build_into_slow(search_state *s, uint16_t d, int32_t lo_t, int3
         uint32_t b = lower_bound_arr(tt, a, run_end, hi_t);
         if (a < b) {
             into_range r = {a, b, s->into_head[y]};
-            if (CT_VEC_PUSH(&s->into, r))
+            if (CT_VEC_PUSH(&s->into, r) || (r.next < 0 && CT_VEC_PUSH(&s->touched, y)))
                 return CT_NOMEM;
             s->into_head[y] = (int32_t)(s->into.len - 1);
         }
@@ -415,7 +416,8 @@ static ct_status build_into(search_state *s)
             if (a >= b)
                 continue;
             into_range range = {a, b, s->into_head[r->from[i]]};
-            if (CT_VEC_PUSH(&s->into, range))
+            if (CT_VEC_PUSH(&s->into, range) ||
+                (range.next < 0 && CT_VEC_PUSH(&s->touched, r->from[i])))
                 return CT_NOMEM;
             s->into_head[r->from[i]] = (int32_t)(s->into.len - 1);
         }
@@ -440,6 +442,8 @@ static ct_status ea_build(search_state *s, uint16_t y)
         n += s->into.items[r].hi - s->into.items[r].lo;
     if (CT_VEC_RESERVE(&s->ea_dep, at + n) || CT_VEC_RESERVE(&s->ea_arr, at + n) ||
         CT_VEC_RESERVE(&s->ea_bound, at + n) || CT_VEC_RESERVE(&s->ylegs, at + n))
+        return CT_NOMEM;
+    if (CT_VEC_PUSH(&s->touched, y))
         return CT_NOMEM;
     into_leg *v = s->ylegs.items + at;
     size_t k = 0;
@@ -710,7 +714,7 @@ static int by_dep_desc(const void *x, const void *y)
 }
 
 /* The first legs: departures from an origin on the local date, latest first. */
-static ct_status first_legs(const search_state *s, leg_ptr_vec *out)
+static ct_status first_legs(search_state *s, leg_ptr_vec *out)
 {
     const ct_timetable *tt = s->tt;
     /* Local date D spans UTC D-14h .. D+1+12h at the extremes of the world's offsets. */
@@ -729,6 +733,8 @@ static ct_status first_legs(const search_state *s, leg_ptr_vec *out)
         qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
     for (size_t i = 0; i < out->len; i++) {
         airport_state *a = &s->ap[out->items[i]->to];
+        if (a->arr_lo == INT32_MAX && CT_VEC_PUSH(&s->touched, out->items[i]->to))
+            return CT_NOMEM;
         a->arr_lo = out->items[i]->arr < a->arr_lo ? out->items[i]->arr : a->arr_lo;
         a->arr_hi = out->items[i]->arr > a->arr_hi ? out->items[i]->arr : a->arr_hi;
     }
@@ -789,6 +795,7 @@ typedef struct search_ws {
     f64_vec ea_bound;
     u16_vec ea_hour;
     into_leg_vec ylegs;
+    u16_vec touched;
     stair stairs[CT_SEARCH_MAX_LEGS];
     leg_ptr_vec l1s;
     struct search_ws *prev, *next;
@@ -824,6 +831,7 @@ static void ws_free(void *p)
     CT_VEC_FREE(&w->ea_bound);
     CT_VEC_FREE(&w->ea_hour);
     CT_VEC_FREE(&w->ylegs);
+    CT_VEC_FREE(&w->touched);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
         CT_VEC_FREE(&w->stairs[k]);
     CT_VEC_FREE(&w->l1s);
@@ -834,6 +842,8 @@ static void ws_key_make(void)
 {
     pthread_key_create(&ws_key, ws_free);
 }
+
+#define AIRPORT_PRISTINE ((airport_state){INT32_MAX, INT32_MIN, -1, 0, -1, 0, -1})
 
 /* This thread's workspace with per-airport arrays for n airports; NULL without memory. */
 static search_ws *ws_get(size_t n)
@@ -863,6 +873,11 @@ static search_ws *ws_get(size_t n)
         w->nairports = w->is_dest && w->into_head && w->ap ? n : 0;
         if (w->nairports == 0)
             return NULL;
+        /* Pristine; each search puts back what it changed (ws_give). */
+        memset(w->is_dest, 0, n);
+        memset(w->into_head, 0xff, n * sizeof(int32_t)); /* -1: none */
+        for (size_t a = 0; a < n; a++)
+            w->ap[a] = AIRPORT_PRISTINE;
     }
     return w;
 }
@@ -889,6 +904,7 @@ static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     WS_TAKE(s, w, ea_bound);
     WS_TAKE(s, w, ea_hour);
     WS_TAKE(s, w, ylegs);
+    WS_TAKE(s, w, touched);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++) {
         s->found_by_stops[k] = w->stairs[k];
         s->found_by_stops[k].len = 0;
@@ -897,9 +913,18 @@ static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     l1s->len = 0;
 }
 
-/* Hands the (maybe grown) arrays back to the workspace. */
+/* Hands the (maybe grown) arrays back to the workspace, the per-airport ones as pristine
+ * as they were taken (only what the search touched is reset). */
 static void ws_give(search_state *s, search_ws *w, leg_ptr_vec *l1s)
 {
+    for (size_t i = 0; i < s->touched.len; i++) {
+        uint16_t a = s->touched.items[i];
+        s->ap[a] = AIRPORT_PRISTINE;
+        s->into_head[a] = -1;
+    }
+    for (int i = 0; i < s->q->ndests; i++)
+        s->is_dest[s->q->dests[i]] = 0;
+    WS_GIVE(s, w, touched);
     WS_GIVE(s, w, into);
     WS_GIVE(s, w, mids);
     WS_GIVE(s, w, mid_ea);
@@ -942,12 +967,8 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
         return CT_NOMEM;
     ws_take(&s, w, &l1s);
     ct_status rc = CT_OK;
-    memset(s.is_dest, 0, tt->nairports);
     for (int i = 0; i < q->ndests; i++)
         s.is_dest[q->dests[i]] = 1;
-    memset(s.into_head, 0xff, tt->nairports * sizeof(int32_t)); /* -1: none */
-    for (size_t a = 0; a < tt->nairports; a++)
-        s.ap[a] = (airport_state){INT32_MAX, INT32_MIN, -1, 0, -1, 0, -1};
     s.hour0 = (int32_t)(q->date * 1440 - 24 * 60);
     if (q->max_stops >= 1 && build_into(&s) != CT_OK)
         goto cleanup;
