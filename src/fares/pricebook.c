@@ -45,6 +45,8 @@ struct ct_pricebook {
     uint16_t *leg_bound[2];
     _Atomic uint64_t bound_seq;
     _Atomic uint64_t bound_version;
+    double cents[CT_MAX_PROVIDERS]; /* cents_per_unit of the published snapshot (writers) */
+    uint64_t cents_version;         /* its version + 1; 0: not computed */
 };
 
 static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
@@ -809,11 +811,14 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     *known = 1;
     if (__atomic_load_n(&t->words[slot], __ATOMIC_RELAXED) == w)
         return CT_OK;
+    const ct_pb_snapshot *snap = current(pb);
+    if (pb->cents_version != snap->version + 1) { /* once per published snapshot */
+        cents_per_unit(snap, pb->cents);
+        pb->cents_version = snap->version + 1;
+    }
     bounds_write_begin(pb);
     __atomic_store_n(&t->words[slot], w, __ATOMIC_RELAXED);
-    double cents[CT_MAX_PROVIDERS];
-    cents_per_unit(current(pb), cents);
-    leg_bound_compute(pb, current(pb), cents, lo);
+    leg_bound_compute(pb, snap, pb->cents, lo);
     bounds_write_end(pb);
     *changed = 1;
     pb->seats_changed = 1;
