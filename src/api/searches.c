@@ -445,6 +445,15 @@ static const char *alliance_display(const char *code)
     return code != NULL ? code : "";
 }
 
+/* A facet value's count and cheapest price, closing its object. */
+static void facet_tail_w(ct_jw *w, const search_ctx *c, const facet *f)
+{
+    ct_jw_kint(w, "count", f->count);
+    ct_jw_key(w, "min_price");
+    search_money_w(w, c, f->min_price);
+    ct_jw_obj_end(w);
+}
+
 static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
 {
     enum { CAP = 256 };
@@ -490,10 +499,7 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
             ct_jw_str(w, an);
         else
             ct_jw_null(w);
-        ct_jw_kint(w, "count", carriers[i].count);
-        ct_jw_key(w, "min_price");
-        search_money_w(w, c, carriers[i].min_price);
-        ct_jw_obj_end(w);
+        facet_tail_w(w, c, &carriers[i]);
     }
     ct_jw_arr_end(w);
     ct_jw_key(w, "alliances");
@@ -503,10 +509,7 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
         ct_jw_obj(w);
         ct_jw_kstr(w, "code", code);
         ct_jw_kstr(w, "name", alliance_display(code));
-        ct_jw_kint(w, "count", alliances[i].count);
-        ct_jw_key(w, "min_price");
-        search_money_w(w, c, alliances[i].min_price);
-        ct_jw_obj_end(w);
+        facet_tail_w(w, c, &alliances[i]);
     }
     ct_jw_arr_end(w);
     ct_jw_key(w, "stops");
@@ -517,10 +520,7 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
                 continue;
             ct_jw_obj(w);
             ct_jw_kint(w, "stops", s);
-            ct_jw_kint(w, "count", stops[i].count);
-            ct_jw_key(w, "min_price");
-            search_money_w(w, c, stops[i].min_price);
-            ct_jw_obj_end(w);
+            facet_tail_w(w, c, &stops[i]);
         }
     }
     ct_jw_arr_end(w);

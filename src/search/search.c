@@ -113,6 +113,18 @@ int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out)
                                                                    : CT_SEARCH_MCT_INTL;
 }
 
+/* ct_search_mct for the connections out of in->to, in two steps: the country both ends of
+ * `in` share (-1: none), then the time for a next leg arriving at `to`. */
+static inline int domestic_country(const ct_timetable *tt, const ct_leg *in)
+{
+    return tt->country[in->from] == tt->country[in->to] ? (int)tt->country[in->to] : -1;
+}
+
+static inline int mct_to(const ct_timetable *tt, int domestic, uint16_t to)
+{
+    return tt->country[to] == domestic ? CT_SEARCH_MCT_DOMESTIC : CT_SEARCH_MCT_INTL;
+}
+
 int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b)
 {
     if (a->dep < b->dep || a->arr > b->arr || a->nlegs > b->nlegs || a->price > b->price)
@@ -581,30 +593,45 @@ static ct_status mids_build(search_state *s, uint16_t x)
     return CT_OK;
 }
 
+/* The legs into a destination that can follow `in` at in->to: v[first .. n) while
+ * departing by `limit` (24 hours after it arrives), and in's country for mct_to. */
+typedef struct connecting {
+    const into_leg *v;
+    size_t first, n;
+    int32_t limit;
+    int domestic;
+} connecting;
+
+static ct_status connecting_legs(search_state *s, const ct_leg *in, connecting *c)
+{
+    uint16_t y = in->to;
+    if (s->ap[y].ea_first < 0 && ea_build(s, y) != CT_OK)
+        return CT_NOMEM;
+    c->v = s->ylegs.items + s->ap[y].ea_first;
+    c->n = (size_t)s->ap[y].ea_len;
+    c->first = ea_index(s, y, in->arr + CT_SEARCH_MCT_DOMESTIC);
+    c->limit = in->arr + CT_SEARCH_MAX_CONNECT;
+    c->domestic = domestic_country(s->tt, in);
+    return CT_OK;
+}
+
 /* Two-stop completions of l1, l2: legs from Y = l2->to into a destination, through the
  * index. b1, b2 are l1's and l2's lowest amounts. */
 static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2, double b1,
                             double b2, float rest)
 {
     const ct_timetable *tt = s->tt;
-    uint16_t y = l2->to;
-    if (s->ap[y].ea_first < 0 && ea_build(s, y) != CT_OK)
+    connecting c;
+    if (connecting_legs(s, l2, &c) != CT_OK)
         return CT_NOMEM;
     int c12 = coop(s, l1, l2);
     double w1 = c12 ? 0.85 * b1 : b1;
     int64_t partial = bound_of(s, w1 + 0.85 * (double)rest); /* every third leg: at least */
     int32_t cut = prune_cut(s, 2, partial);                  /* arrivals from here on are pruned */
-    /* ct_search_mct(l2, l3): domestic when X, Y and l3's arrival share a country */
-    int domestic = tt->country[l2->from] == tt->country[y] ? (int)tt->country[y] : -1;
-    const into_leg *v = s->ylegs.items + s->ap[y].ea_first;
-    size_t n = (size_t)s->ap[y].ea_len;
-    int32_t limit = l2->arr + CT_SEARCH_MAX_CONNECT;
-    for (size_t i = ea_index(s, y, l2->arr + CT_SEARCH_MCT_DOMESTIC); i < n && v[i].dep <= limit;
-         i++) {
-        const into_leg *l3 = &v[i];
+    for (size_t i = c.first; i < c.n && c.v[i].dep <= c.limit; i++) {
+        const into_leg *l3 = &c.v[i];
         if (l3->arr >= cut || l3->to == l1->from || l3->to == l2->from ||
-            l3->dep < l2->arr + (tt->country[l3->to] == domestic ? CT_SEARCH_MCT_DOMESTIC
-                                                                 : CT_SEARCH_MCT_INTL))
+            l3->dep < l2->arr + mct_to(tt, c.domestic, l3->to))
             continue;
         if (s->pc != NULL) {
             int c23 = coop_carriers(s, l2->carrier, l3->carrier);
@@ -626,21 +653,14 @@ static ct_status third_legs(search_state *s, const ct_leg *l1, const ct_leg *l2,
 static ct_status one_stop(search_state *s, const ct_leg *l1, double b1)
 {
     const ct_timetable *tt = s->tt;
-    uint16_t x = l1->to;
-    if (s->into_head[x] < 0)
+    connecting c;
+    if (s->into_head[l1->to] < 0)
         return CT_OK;
-    if (s->ap[x].ea_first < 0 && ea_build(s, x) != CT_OK)
+    if (connecting_legs(s, l1, &c) != CT_OK)
         return CT_NOMEM;
-    int domestic = tt->country[l1->from] == tt->country[x] ? (int)tt->country[x] : -1;
-    const into_leg *v = s->ylegs.items + s->ap[x].ea_first;
-    size_t n = (size_t)s->ap[x].ea_len;
-    int32_t limit = l1->arr + CT_SEARCH_MAX_CONNECT;
-    for (size_t i = ea_index(s, x, l1->arr + CT_SEARCH_MCT_DOMESTIC); i < n && v[i].dep <= limit;
-         i++) {
-        const into_leg *l2 = &v[i];
-        if (l2->to == l1->from ||
-            l2->dep < l1->arr + (tt->country[l2->to] == domestic ? CT_SEARCH_MCT_DOMESTIC
-                                                                 : CT_SEARCH_MCT_INTL))
+    for (size_t i = c.first; i < c.n && c.v[i].dep <= c.limit; i++) {
+        const into_leg *l2 = &c.v[i];
+        if (l2->to == l1->from || l2->dep < l1->arr + mct_to(tt, c.domestic, l2->to))
             continue;
         double w = (coop_carriers(s, l1->carrier, l2->carrier) ? 0.85 : 1) * (b1 + l2->bound);
         if (pruned(s, 1, l2->arr, bound_of(s, w)))
@@ -681,14 +701,11 @@ static ct_status two_stop(search_state *s, const ct_leg *l1, double b1)
         return CT_OK;
     int32_t cut = prune_cut(s, 2, floor_price); /* an ea from here on is pruned */
     size_t kept = s->found.len;
-    /* ct_search_mct: domestic when l1's origin, X and l2's arrival share a country */
-    int domestic = tt->country[l1->from] == tt->country[l1->to] ? (int)tt->country[l1->to] : -1;
+    int domestic = domestic_country(tt, l1);
     for (size_t i = lo; i < n && m[i].dep <= limit; i++) {
         if (m[i].ea >= cut)
             continue;
-        if (m[i].to == l1->from ||
-            m[i].dep < l1->arr + (tt->country[m[i].to] == domestic ? CT_SEARCH_MCT_DOMESTIC
-                                                                   : CT_SEARCH_MCT_INTL))
+        if (m[i].to == l1->from || m[i].dep < l1->arr + mct_to(tt, domestic, m[i].to))
             continue;
         double w1 = coop_carriers(s, l1->carrier, m[i].carrier) ? 0.85 * b1 : b1;
         if (pruned(s, 2, m[i].ea, bound_of(s, w1 + 0.85 * (double)m[i].rest)))

@@ -108,18 +108,6 @@ const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uin
 #define HOURS_FROM 16
 typedef uint32_t *_Atomic day_slot;
 
-static uint32_t first_at(const ct_timetable *tt, uint32_t l, uint32_t h, int64_t t)
-{
-    while (l < h) {
-        uint32_t mid = l + (h - l) / 2;
-        if (tt->legs[mid].dep < t)
-            l = mid + 1;
-        else
-            h = mid;
-    }
-    return l;
-}
-
 static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
 {
     uint32_t lo = tt->first[a], hi = tt->first[a + 1];
@@ -135,11 +123,11 @@ static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
     uint32_t i = lo;
     for (uint32_t k = 0; k <= ndays; k++) {
         int64_t start = (tt->from_day - 1 + (int64_t)k) * 1440;
-        i = first_at(tt, i, hi, start);
+        i = ct__timetable_first_at(tt, i, hi, start);
         d[1 + k] = i - lo;
         uint32_t j = i;
         for (int h = 0; hours && h < 24; h++) {
-            j = first_at(tt, j, hi, start + h * 60);
+            j = ct__timetable_first_at(tt, j, hi, start + h * 60);
             if (j - i > UINT16_MAX) { /* a day too busy for 16 bits: days only */
                 d[0] = 0;
                 hours = 0;

@@ -73,10 +73,8 @@ static ct_status sort_legs(ct_leg *legs, size_t n, uint32_t *first, size_t nairp
     return CT_OK;
 }
 
-uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t)
+uint32_t ct__timetable_first_at(const ct_timetable *tt, uint32_t lo, uint32_t hi, int64_t t)
 {
-    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
-    ct__timetable_day_range(tt, a, t, &lo, &hi);
     while (lo < hi) {
         uint32_t mid = lo + (hi - lo) / 2;
         if (tt->legs[mid].dep < t)
@@ -85,6 +83,13 @@ uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_
             hi = mid;
     }
     return lo;
+}
+
+uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t)
+{
+    uint32_t lo = tt->first[a], hi = tt->first[a + 1];
+    ct__timetable_day_range(tt, a, t, &lo, &hi);
+    return ct__timetable_first_at(tt, lo, hi, t);
 }
 
 int64_t ct_timetable_find_leg(const ct_timetable *tt, int carrier, int number, uint16_t from,

@@ -173,6 +173,9 @@ typedef struct ct_arrival_routes {
 
 /* The index for airport d; NULL when memory runs out (callers search by_arr instead). */
 const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uint16_t d);
+/* Internal to timetable/: the first index in legs[lo, hi) (one airport's, sorted by
+ * departure) departing at or after t. */
+uint32_t ct__timetable_first_at(const ct_timetable *tt, uint32_t lo, uint32_t hi, int64_t t);
 /* Internal to timetable/: narrows [*lo, *hi) of airport a's departures to the day of t
  * (unchanged when the day index cannot be built). */
 void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint32_t *lo,
