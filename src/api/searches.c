@@ -569,9 +569,15 @@ static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_re
     ct_jw_kstr(w, "sort", r->sort_name);
     ct_jw_kint(w, "offset", r->offset);
     ct_jw_kint(w, "limit", r->limit);
+    /* Each trip tested against the filters once: the total, then the page. */
+    uint8_t *match = malloc(res->n ? res->n : 1);
     size_t total = 0;
-    for (size_t i = 0; i < res->n; i++)
-        total += (size_t)ct_trip_matches(c->tt, pc, &res->items[i], &r->filters);
+    for (size_t i = 0; i < res->n; i++) {
+        int m = ct_trip_matches(c->tt, pc, &res->items[i], &r->filters);
+        if (match != NULL)
+            match[i] = (uint8_t)m;
+        total += (size_t)m;
+    }
     ct_jw_kint(w, "total", (int64_t)total);
     ct_jw_kint(w, "unfiltered_total", (int64_t)res->n);
     ct_jw_kbool(w, "truncated", res->truncated);
@@ -589,13 +595,14 @@ static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_re
     ct_jw_arr(w);
     size_t seen = 0;
     for (size_t i = 0; i < res->n && seen < (size_t)r->offset + (size_t)r->limit; i++) {
-        if (!ct_trip_matches(c->tt, pc, &res->items[i], &r->filters))
+        if (match != NULL ? !match[i] : !ct_trip_matches(c->tt, pc, &res->items[i], &r->filters))
             continue;
         if (seen >= (size_t)r->offset)
             trip_w(w, c, &res->items[i]);
         seen++;
     }
     ct_jw_arr_end(w);
+    free(match);
     ct_jw_key(w, "facets");
     facets_w(w, c, res);
     ct_jw_obj_end(w);

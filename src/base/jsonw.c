@@ -129,7 +129,7 @@ static void put_string(ct_jw *w, const char *str)
         else if (c == '\n' || c == '\r' || c == '\t')
             put(w, c == '\n' ? "\\n" : c == '\r' ? "\\r" : "\\t", 2);
         else {
-            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            snprintf(esc, sizeof(esc), "\\u%04X", c); /* as jansson */
             put(w, esc, 6);
         }
         s++;
@@ -188,8 +188,20 @@ void ct_jw_real(ct_jw *w, double v)
     before_value(w);
     char buf[40];
     int n = snprintf(buf, sizeof(buf), "%.9g", v);
-    /* a whole number still reads as a real, as jansson writes it */
-    if (strpbrk(buf, ".eE") == NULL && n + 2 < (int)sizeof(buf)) {
+    /* as jansson writes reals: a whole number still reads as one ("3.0"), and an exponent
+     * has no '+' and no leading zeros ("1e21", "1e-5") */
+    char *e = strchr(buf, 'e');
+    if (e != NULL) {
+        char *d = e + 1, *from = d;
+        if (*from == '-')
+            d++, from++;
+        else if (*from == '+')
+            from++;
+        while (*from == '0' && from[1] != '\0')
+            from++;
+        memmove(d, from, strlen(from) + 1);
+        n = (int)strlen(buf);
+    } else if (strchr(buf, '.') == NULL && n + 2 < (int)sizeof(buf)) {
         buf[n++] = '.';
         buf[n++] = '0';
     }

@@ -5,9 +5,10 @@
  * two thousand values each and are produced on every request: building and dumping them
  * through jansson took as much CPU as the search itself. jansson has no streaming encoder,
  * so the hot answers are written straight into a buffer with this writer; the output is
- * compact JSON with keys in the order written (what JSON_COMPACT | JSON_PRESERVE_ORDER
- * gives). Strings are escaped as RFC 8259 requires; invalid UTF-8 bytes are replaced with
- * U+FFFD so the output is always valid JSON.
+ * compact JSON with keys in the order written, byte for byte what jansson writes with
+ * JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9) (tests/base/test_jsonw.c).
+ * Strings are escaped as RFC 8259 requires; invalid UTF-8 bytes are replaced with U+FFFD so
+ * the output is always valid JSON.
  *
  * Usage: ct_jw_init, then values; inside an object each value is preceded by ct_jw_key.
  * Commas are placed by the writer (a bit per nesting level, 32 levels). The first failure

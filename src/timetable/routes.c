@@ -13,8 +13,6 @@
 #include "base/alloc.h"
 #include "timetable/timetable.h"
 
-typedef ct_arrival_routes *_Atomic route_slot;
-
 static void routes_free(ct_arrival_routes *r)
 {
     if (r == NULL)
@@ -71,32 +69,49 @@ fail:
     return NULL;
 }
 
+/* The per-airport slot array kept in *field, made on first use (NULL without memory). */
+static void *_Atomic *slots_of(const ct_timetable *tt, void *_Atomic *field)
+{
+    void *_Atomic *slots = atomic_load_explicit(field, memory_order_acquire);
+    if (slots != NULL)
+        return slots;
+    void *_Atomic *fresh = ct_calloc(tt->nairports ? tt->nairports : 1, sizeof(*fresh));
+    if (fresh == NULL)
+        return NULL;
+    void *expected = NULL;
+    if (atomic_compare_exchange_strong(field, &expected, (void *)fresh))
+        return fresh;
+    ct_free(fresh);
+    return expected;
+}
+
+/* Publishes `built` in an empty slot, or frees it (free_fn) when another thread was first;
+ * returns what the slot holds. */
+static void *slot_publish(void *_Atomic *slot, void *built, void (*free_fn)(void *))
+{
+    void *none = NULL;
+    if (atomic_compare_exchange_strong(slot, &none, built))
+        return built;
+    free_fn(built);
+    return none;
+}
+
+static void routes_free_any(void *r)
+{
+    routes_free(r);
+}
+
 const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uint16_t d)
 {
-    ct_timetable *t = (ct_timetable *)tt; /* the index is a cache beside immutable arrays */
-    route_slot *slots = atomic_load_explicit(&t->arrival_routes, memory_order_acquire);
-    if (slots == NULL) {
-        route_slot *fresh = ct_calloc(tt->nairports ? tt->nairports : 1, sizeof(route_slot));
-        if (fresh == NULL)
-            return NULL;
-        void *expected = NULL;
-        if (atomic_compare_exchange_strong(&t->arrival_routes, &expected, fresh)) {
-            slots = fresh;
-        } else {
-            ct_free(fresh);
-            slots = expected;
-        }
-    }
+    /* the index is a cache beside immutable arrays */
+    void *_Atomic *slots = slots_of(tt, &((ct_timetable *)tt)->arrival_routes);
+    if (slots == NULL)
+        return NULL;
     ct_arrival_routes *r = atomic_load_explicit(&slots[d], memory_order_acquire);
     if (r != NULL)
         return r;
-    ct_arrival_routes *built = routes_build(tt, d), *none = NULL;
-    if (built == NULL)
-        return NULL;
-    if (atomic_compare_exchange_strong(&slots[d], &none, built))
-        return built;
-    routes_free(built);
-    return none;
+    ct_arrival_routes *built = routes_build(tt, d);
+    return built == NULL ? NULL : slot_publish(&slots[d], built, routes_free_any);
 }
 
 /* Departure days of airport a: d[0] is 1 when hour offsets follow; d[1 + k], k = 0..ndays,
@@ -106,7 +121,6 @@ const ct_arrival_routes *ct_timetable_arrival_routes(const ct_timetable *tt, uin
  * leg to the first departing at or after each hour: a search then narrows to one hour
  * before it bisects. */
 #define HOURS_FROM 16
-typedef uint32_t *_Atomic day_slot;
 
 static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
 {
@@ -143,35 +157,18 @@ static uint32_t *days_build(const ct_timetable *tt, uint16_t a, uint32_t ndays)
 void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint32_t *lo,
                              uint32_t *hi)
 {
-    ct_timetable *m = (ct_timetable *)tt; /* a cache beside immutable arrays */
     uint32_t ndays = (uint32_t)(tt->to_day - tt->from_day + 3);
-    day_slot *slots = atomic_load_explicit(&m->departure_days, memory_order_acquire);
-    if (slots == NULL) {
-        day_slot *fresh = ct_calloc(tt->nairports ? tt->nairports : 1, sizeof(day_slot));
-        if (fresh == NULL)
-            return;
-        void *expected = NULL;
-        if (atomic_compare_exchange_strong(&m->departure_days, &expected, fresh)) {
-            slots = fresh;
-        } else {
-            ct_free(fresh);
-            slots = expected;
-        }
-    }
+    void *_Atomic *slots = slots_of(tt, &((ct_timetable *)tt)->departure_days);
+    if (slots == NULL)
+        return;
     uint32_t *d = atomic_load_explicit(&slots[a], memory_order_acquire);
     if (d == NULL) {
-        uint32_t *built = days_build(tt, a, ndays), *none = NULL;
+        uint32_t *built = days_build(tt, a, ndays);
         if (built == NULL)
             return;
-        if (atomic_compare_exchange_strong(&slots[a], &none, built)) {
-            d = built;
-        } else {
-            ct_free(built);
-            d = none;
-        }
+        d = slot_publish(&slots[a], built, ct_free);
     }
-    int64_t minute = t,
-            day = (minute >= 0 ? minute / 1440 : -((-minute + 1439) / 1440)) - (tt->from_day - 1);
+    int64_t minute = t, day = ct__timetable_day(tt, minute);
     uint32_t base = tt->first[a];
     if (day < 0) {
         *hi = base + d[1];
@@ -194,14 +191,14 @@ void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint
 
 void ct__timetable_routes_free(ct_timetable *tt)
 {
-    day_slot *days = atomic_load(&tt->departure_days);
+    void *_Atomic *days = atomic_load(&tt->departure_days);
     if (days != NULL) {
         for (size_t a = 0; a < tt->nairports; a++)
             ct_free(atomic_load(&days[a]));
         ct_free(days);
         atomic_store(&tt->departure_days, NULL);
     }
-    route_slot *slots = atomic_load(&tt->arrival_routes);
+    void *_Atomic *slots = atomic_load(&tt->arrival_routes);
     if (slots == NULL)
         return;
     for (size_t a = 0; a < tt->nairports; a++)

@@ -182,12 +182,18 @@ void ct__timetable_day_range(const ct_timetable *tt, uint16_t a, int32_t t, uint
                              uint32_t *hi);
 /* Internal to timetable/: frees the route indexes (ct_timetable_free). */
 void ct__timetable_routes_free(ct_timetable *tt);
+/* Internal to timetable/: the day k of a UTC minute in the indexes' numbering (day k
+ * starts at (from_day - 1 + k) x 1440), not clamped. */
+static inline int64_t ct__timetable_day(const ct_timetable *tt, int64_t utc_min)
+{
+    return (utc_min >= 0 ? utc_min / 1440 : -((-utc_min + 1439) / 1440)) - (tt->from_day - 1);
+}
+
 /* Day k of a UTC minute for that index, clamped to [0, ndays]. */
 static inline uint32_t ct_arrival_day(const ct_timetable *tt, const ct_arrival_routes *r,
                                       int64_t utc_min)
 {
-    int64_t day =
-        (utc_min >= 0 ? utc_min / 1440 : -((-utc_min + 1439) / 1440)) - (tt->from_day - 1);
+    int64_t day = ct__timetable_day(tt, utc_min);
     return day < 0 ? 0 : day > (int64_t)r->ndays ? r->ndays : (uint32_t)day;
 }
 
