@@ -209,24 +209,7 @@ char *search_query_key(ct_http_req *req, const char *const *names, size_t n, siz
 
 void search_format_date(int64_t day, char out[16])
 {
-    int y, m, d;
-    ct_civil_from_days(day, &y, &m, &d);
-    if (y < 0 || y > 9999) {
-        snprintf(out, 16, "%04d-%02d-%02d", y, m, d);
-        return;
-    }
-    char *p = out; /* digit by digit: a search answer formats several per leg */
-    *p++ = (char)('0' + y / 1000);
-    *p++ = (char)('0' + y / 100 % 10);
-    *p++ = (char)('0' + y / 10 % 10);
-    *p++ = (char)('0' + y % 10);
-    *p++ = '-';
-    *p++ = (char)('0' + m / 10);
-    *p++ = (char)('0' + m % 10);
-    *p++ = '-';
-    *p++ = (char)('0' + d / 10);
-    *p++ = (char)('0' + d % 10);
-    *p = '\0';
+    ct_date_format(day, out, 16);
 }
 
 /* "123.45" (or "12345" for a currency without minor units). */

@@ -102,6 +102,20 @@ static int put_civil(const ct_civil *c, char *p)
     return 19;
 }
 
+char *ct_date_format(int64_t day, char *buf, size_t len)
+{
+    ct_civil c = {0};
+    ct_civil_from_days(day, &c.year, &c.month, &c.day);
+    char full[20]; /* put_civil writes the time of day too */
+    if (len >= 11 && put_civil(&c, full)) {
+        memcpy(buf, full, 10);
+        buf[10] = '\0';
+        return buf;
+    }
+    snprintf(buf, len, "%04d-%02d-%02d", c.year, c.month, c.day);
+    return buf;
+}
+
 char *ct_utc_format(ct_utc t, char *buf, size_t len)
 {
     ct_civil c;

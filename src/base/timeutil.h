@@ -39,6 +39,8 @@ ct_utc ct_utc_now(void);
 
 /* Formats `t` as "YYYY-MM-DDTHH:MM:SSZ" into buf (at least 21 bytes). Returns buf. */
 char *ct_utc_format(ct_utc t, char *buf, size_t len);
+/* "YYYY-MM-DD" of a day number (days since 1970) into buf (at least 16 bytes). */
+char *ct_date_format(int64_t day, char *buf, size_t len);
 
 /* Formats a civil time with an offset: "YYYY-MM-DDTHH:MM:SS+01:00" (at least 26 bytes). */
 char *ct_civil_format(const ct_civil *c, int offset_sec, char *buf, size_t len);

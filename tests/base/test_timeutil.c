@@ -176,6 +176,19 @@ static void cached_offsets_equal_icu(void **state)
     assert_int_equal(off, 3600);
 }
 
+static void dates_format(void **state)
+{
+    (void)state;
+    char buf[16];
+    assert_string_equal(ct_date_format(ct_days_from_civil(2026, 12, 1), buf, sizeof(buf)),
+                        "2026-12-01");
+    assert_string_equal(ct_date_format(0, buf, sizeof(buf)), "1970-01-01");
+    assert_string_equal(ct_date_format(ct_days_from_civil(9999, 12, 31), buf, sizeof(buf)),
+                        "9999-12-31");
+    assert_string_equal(ct_date_format(ct_days_from_civil(10000, 1, 2), buf, sizeof(buf)),
+                        "10000-01-02"); /* past four digits: printf's form */
+}
+
 static void unknown_zones_and_bad_times(void **state)
 {
     (void)state;
@@ -201,6 +214,7 @@ int main(void)
         cmocka_unit_test(zone_conversions_across_dst),
         cmocka_unit_test(zone_round_trip_every_hour_of_a_year),
         cmocka_unit_test(cached_offsets_equal_icu),
+        cmocka_unit_test(dates_format),
         cmocka_unit_test(unknown_zones_and_bad_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
