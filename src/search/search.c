@@ -73,6 +73,7 @@ typedef CT_VEC(float) f32_vec;
 typedef CT_VEC(double) f64_vec;
 typedef CT_VEC(uint16_t) u16_vec;
 typedef CT_VEC(into_leg) into_leg_vec;
+typedef CT_VEC(uint32_t) u32_vec;
 
 typedef struct search_state {
     const ct_timetable *tt;
@@ -94,6 +95,7 @@ typedef struct search_state {
     i32_vec mid_ea;
     f32_vec mid_rest;
     into_vec into;
+    u32_vec cand;                             /* mids_build's candidates (leg indices) */
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
     int64_t slack;               /* what floors and conversion can take off a bound */
@@ -102,6 +104,8 @@ typedef struct search_state {
     double bound_mul, bound_add; /* bound_of: payers x wsum + payers x fee - slack */
     ct_bound_cache bounds;       /* leg facts met by this query (exact prices; slow-path bounds) */
     int fast;                    /* leg bounds from the pricebook's table (pricebook.h) */
+    const uint16_t *bound_table; /* fast and unrestricted: the cabin's table, else NULL */
+    double cents_factor;         /* the table's US cents to the query's minor units */
     int cheapest;                /* cheapest-only mode: prune by price alone */
     int64_t best_price;          /* in that mode, the cheapest found so far */
 } search_state;
@@ -135,15 +139,18 @@ int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b)
 /* Last index in the staircase with arrival <= t, or -1. */
 static ptrdiff_t stair_last(const stair *st, int32_t t)
 {
-    ptrdiff_t lo = 0, hi = (ptrdiff_t)st->len;
-    while (lo < hi) {
-        ptrdiff_t mid = lo + (hi - lo) / 2;
-        if (st->items[mid].arr <= t)
-            lo = mid + 1;
-        else
-            hi = mid;
+    /* Branch-free halving (a conditional move per step): the loops test points whose
+     * outcome is unpredictable, so this beats the usual lo/hi search. */
+    size_t n = st->len;
+    if (n == 0)
+        return -1;
+    const stair_point *base = st->items;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half].arr <= t ? base + half : base;
+        n -= half;
     }
-    return lo - 1;
+    return base->arr <= t ? base - st->items : -1;
 }
 
 /* 1 when something found departs no earlier (all found so far do), arrives no later than
@@ -207,13 +214,15 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
     /* Prices fall strictly along the staircase: the first point no dearer than `price` by
      * binary search; a cheaper one prunes from its arrival on, an equal one from the next
      * minute (ties are kept). */
-    size_t lo = 0, hi = st->len;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (st->items[mid].price <= price)
-            hi = mid;
-        else
-            lo = mid + 1;
+    size_t lo = 0, n = st->len;
+    if (n > 0) { /* branch-free halving, as stair_last */
+        const stair_point *base = st->items;
+        while (n > 1) {
+            size_t half = n / 2;
+            base = base[half].price > price ? base + half : base;
+            n -= half;
+        }
+        lo = (size_t)(base - st->items) + (base->price > price);
     }
     if (lo >= st->len)
         return INT32_MAX;
@@ -239,7 +248,7 @@ static inline int64_t bound_of(const search_state *s, double wsum)
 /* The lowest per-passenger amount any provider the query allows asks for a leg, converted
  * (INFINITY: none). From the pricebook's table on the fast path (a lower bound of the exact
  * one, valid while the sequence check holds), else from the leg's facts. */
-static double leg_bound(search_state *s, const ct_leg *l)
+static double leg_bound_any(search_state *s, const ct_leg *l)
 {
     const ct_price_ctx *pc = s->pc;
     if (pc == NULL)
@@ -253,6 +262,16 @@ static double leg_bound(search_state *s, const ct_leg *l)
         return INFINITY;
     uint16_t c = ct_pb_leg_bound(pc->view, pc->cabin, (size_t)(l - s->tt->legs));
     return c == CT_PB_BOUND_NONE ? INFINITY : ct_pb_bound_decode(c) * pc->cents_factor;
+}
+
+/* leg_bound_any, inlined for the common case (the table, no restriction to one provider or
+ * group): the loops call it for every leg they test. */
+static inline double leg_bound(search_state *s, const ct_leg *l)
+{
+    if (s->bound_table == NULL)
+        return leg_bound_any(s, l);
+    uint16_t c = __atomic_load_n(&s->bound_table[l - s->tt->legs], __ATOMIC_RELAXED);
+    return c == CT_PB_BOUND_NONE ? INFINITY : ct_pb_bound_decode(c) * s->cents_factor;
 }
 
 /* 1 when legs of carriers a, b may be one ticket (same carrier, or one alliance). */
@@ -498,27 +517,36 @@ static ct_status ea_build(search_state *s, uint16_t y)
     return CT_OK;
 }
 
+/* The first of dep[0..n) (ascending) at or after t, by branch-free halving (as stair_last). */
+static inline size_t first_dep_at(const int32_t *dep, size_t n, int32_t t)
+{
+    if (n == 0)
+        return 0;
+    const int32_t *base = dep;
+    while (n > 1) {
+        size_t half = n / 2;
+        base = base[half] < t ? base + half : base;
+        n -= half;
+    }
+    return (size_t)(base - dep) + (*base < t);
+}
+
 /* Position (from 0, relative to y's ea_first) of y's first leg into a destination departing
  * at or after t; y's arrays must be built. */
 static size_t ea_index(const search_state *s, uint16_t y, int32_t t)
 {
-    const int32_t *dep = s->ea_dep.items + s->ap[y].ea_first;
-    size_t lo = 0, n = (size_t)s->ap[y].ea_len, hi = n;
+    const airport_state *a = &s->ap[y];
+    size_t lo = 0, hi = (size_t)a->ea_len;
     int64_t h = ((int64_t)t - s->hour0) / 60;
-    if (s->ap[y].ea_hours >= 0 && t >= s->hour0 && h < EA_HOURS) {
-        lo = s->ea_hour.items[s->ap[y].ea_hours + h]; /* first at or after the hour */
-        while (lo < n && dep[lo] < t)
+    if (a->ea_hours >= 0 && t >= s->hour0 && h < EA_HOURS) {
+        const uint16_t *hour = s->ea_hour.items + a->ea_hours;
+        lo = hour[h]; /* first at or after the hour: a few steps from t */
+        const int32_t *dep = s->ea_dep.items + a->ea_first;
+        while (lo < hi && dep[lo] < t)
             lo++;
-    } else {
-        while (lo < hi) {
-            size_t mid = lo + (hi - lo) / 2;
-            if (dep[mid] < t)
-                lo = mid + 1;
-            else
-                hi = mid;
-        }
+        return lo;
     }
-    return lo;
+    return first_dep_at(s->ea_dep.items + a->ea_first, hi, t);
 }
 
 static void ea_at(search_state *s, uint16_t y, int32_t t, int32_t *ea, double *cheapest)
@@ -538,12 +566,10 @@ static void ea_at(search_state *s, uint16_t y, int32_t t, int32_t *ea, double *c
 static float float_down(double v)
 {
     float f = (float)v;
-    if ((double)f > v) {
-        uint32_t u;
-        memcpy(&u, &f, sizeof(u));
-        u--;
-        memcpy(&f, &u, sizeof(f));
-    }
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    u -= (double)f > v; /* rounded up about half the time: no branch */
+    memcpy(&f, &u, sizeof(f));
     return f;
 }
 
@@ -554,29 +580,39 @@ static ct_status mids_build(search_state *s, uint16_t x)
 {
     const ct_timetable *tt = s->tt;
     airport_state *a = &s->ap[x];
-    size_t at = s->mids.len;
     int32_t from = a->arr_lo + CT_SEARCH_MCT_DOMESTIC, to = a->arr_hi + CT_SEARCH_MAX_CONNECT;
-    uint32_t end = tt->first[x + 1];
-    for (uint32_t i = ct_timetable_first_departure(tt, x, from); i < end && tt->legs[i].dep <= to;
-         i++) {
-        const ct_leg *l2 = &tt->legs[i];
-        if (s->into_head[l2->to] < 0 || !cabin_ok(s, l2))
-            continue;
+    uint32_t i0 = ct_timetable_first_departure(tt, x, from);
+    uint32_t i1 = ct_timetable_first_departure(tt, x, to + 1);
+    /* Two passes without a branch on what each leg holds (half the legs pass the first test,
+     * a third the second: branches on them mispredicted more than the tests cost). First
+     * the legs to an airport with legs into a destination, on an aircraft with the cabin. */
+    if (CT_VEC_RESERVE(&s->cand, i1 > i0 ? i1 - i0 : 1))
+        return CT_NOMEM;
+    uint32_t *cand = s->cand.items;
+    size_t k = 0;
+    int any_cabin = s->pc == NULL, business = !any_cabin && s->pc->cabin == CT_CABIN_BUSINESS;
+    for (uint32_t i = i0; i < i1; i++) {
+        const ct_leg *l = &tt->legs[i];
+        unsigned seats = business ? l->seats_j : l->seats_y;
+        cand[k] = i;
+        k += (s->into_head[l->to] >= 0) & (any_cabin | (seats > 0));
+    }
+    /* Then those a third leg can follow, unless pruned now with a free first leg: then
+     * pruned for every first leg to come (the staircases only grow). */
+    size_t at = s->mids.len, n = 0;
+    if (CT_VEC_RESERVE(&s->mids, at + k))
+        return CT_NOMEM;
+    mid_leg *out = s->mids.items + at;
+    for (size_t j = 0; j < k; j++) {
+        const ct_leg *l2 = &tt->legs[cand[j]];
         int32_t ea;
         double third;
         ea_at(s, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC, &ea, &third);
-        if (ea == INT32_MAX)
-            continue;
         float rest = float_down(leg_bound(s, l2) + third);
-        /* Pruned now with a free first leg: pruned for every first leg to come (the
-         * staircases only grow). */
-        if (pruned(s, 2, ea, bound_of(s, 0.85 * (double)rest)))
-            continue;
-        mid_leg m = {l2->dep, ea, rest, i, l2->to, l2->carrier};
-        if (CT_VEC_PUSH(&s->mids, m))
-            return CT_NOMEM;
+        out[n] = (mid_leg){l2->dep, ea, rest, cand[j], l2->to, l2->carrier};
+        n += (size_t)((ea != INT32_MAX) & !pruned(s, 2, ea, bound_of(s, 0.85 * (double)rest)));
     }
-    size_t n = s->mids.len - at;
+    s->mids.len = at + n;
     if (CT_VEC_RESERVE(&s->mid_ea, at + n) || CT_VEC_RESERVE(&s->mid_rest, at + n))
         return CT_NOMEM;
     int32_t ea = INT32_MAX;
@@ -685,14 +721,16 @@ static ct_status two_stop(search_state *s, const ct_leg *l1, double b1)
     if (a->mid_first < 0 && mids_build(s, l1->to) != CT_OK)
         return CT_NOMEM;
     const mid_leg *m = s->mids.items + a->mid_first;
-    size_t n = (size_t)a->mid_n, lo = 0, hi = n;
+    size_t n = (size_t)a->mid_n, lo = 0;
     int32_t t = l1->arr + CT_SEARCH_MCT_DOMESTIC, limit = l1->arr + CT_SEARCH_MAX_CONNECT;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (m[mid].dep < t)
-            lo = mid + 1;
-        else
-            hi = mid;
+    if (n > 0) { /* branch-free halving, as stair_last */
+        const mid_leg *base = m;
+        for (size_t k = n; k > 1;) {
+            size_t half = k / 2;
+            base = base[half].dep < t ? base + half : base;
+            k -= half;
+        }
+        lo = (size_t)(base - m) + (base->dep < t);
     }
     if (lo >= n)
         return CT_OK;
@@ -813,6 +851,7 @@ typedef struct search_ws {
     u16_vec ea_hour;
     into_leg_vec ylegs;
     u16_vec touched;
+    u32_vec cand;
     stair stairs[CT_SEARCH_MAX_LEGS];
     leg_ptr_vec l1s;
     struct search_ws *prev, *next;
@@ -849,6 +888,7 @@ static void ws_free(void *p)
     CT_VEC_FREE(&w->ea_hour);
     CT_VEC_FREE(&w->ylegs);
     CT_VEC_FREE(&w->touched);
+    CT_VEC_FREE(&w->cand);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
         CT_VEC_FREE(&w->stairs[k]);
     CT_VEC_FREE(&w->l1s);
@@ -922,6 +962,7 @@ static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     WS_TAKE(s, w, ea_hour);
     WS_TAKE(s, w, ylegs);
     WS_TAKE(s, w, touched);
+    WS_TAKE(s, w, cand);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++) {
         s->found_by_stops[k] = w->stairs[k];
         s->found_by_stops[k].len = 0;
@@ -942,6 +983,7 @@ static void ws_give(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     for (int i = 0; i < s->q->ndests; i++)
         s->is_dest[s->q->dests[i]] = 0;
     WS_GIVE(s, w, touched);
+    WS_GIVE(s, w, cand);
     WS_GIVE(s, w, into);
     WS_GIVE(s, w, mids);
     WS_GIVE(s, w, mid_ea);
@@ -977,6 +1019,10 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
     if (s.pc != NULL) {
         s.bound_mul = s.pc->payers;
         s.bound_add = (double)s.pc->payers * (double)s.pc->min_fee - (double)s.slack;
+    }
+    if (fast && s.pc != NULL && s.pc->only_provider < 0 && s.pc->only_group == 0) {
+        s.bound_table = s.pc->view->leg_bound[s.pc->cabin];
+        s.cents_factor = s.pc->cents_factor;
     }
     leg_ptr_vec l1s = {0};
     search_ws *w = ws_get(tt->nairports);
