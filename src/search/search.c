@@ -96,6 +96,7 @@ typedef struct search_state {
     f32_vec mid_rest;
     into_vec into;
     u32_vec cand;                             /* mids_build's candidates (leg indices) */
+    into_leg_vec merge_tmp;                   /* ea_build's merge buffer */
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
     int64_t slack;               /* what floors and conversion can take off a bound */
@@ -464,6 +465,30 @@ static int cmp_into_leg(const void *x, const void *y)
     return (a->arr > b->arr) - (a->arr < b->arr);
 }
 
+/* Orders v[0..n), made of sorted runs (one per destination airport, in into_head's chain
+ * order), by cmp_into_leg: each run merged into what precedes it, stably (as the sort it
+ * replaces: the cheapest-only mode keeps the first of equal candidates). */
+static ct_status merge_runs(search_state *s, into_leg *v, size_t n)
+{
+    if (CT_VEC_RESERVE(&s->merge_tmp, n))
+        return CT_NOMEM;
+    into_leg *tmp = s->merge_tmp.items;
+    size_t done = 0; /* v[0..done) is ordered */
+    while (done < n) {
+        size_t end = done + 1; /* the next run: up to its first step down */
+        while (end < n && cmp_into_leg(&v[end - 1], &v[end]) <= 0)
+            end++;
+        size_t a = 0, b = done, o = 0;
+        memcpy(tmp, v, done * sizeof(*v));
+        while (a < done && b < end)
+            v[o++] = cmp_into_leg(&v[b], &tmp[a]) < 0 ? v[b++] : tmp[a++];
+        while (a < done)
+            v[o++] = tmp[a++];
+        done = end;
+    }
+    return CT_OK;
+}
+
 /* Builds airport y's legs into a destination by departure with suffix minima of arrival and
  * bound (ea_*). CT_NOMEM leaves it unbuilt. */
 static ct_status ea_build(search_state *s, uint16_t y)
@@ -477,18 +502,18 @@ static ct_status ea_build(search_state *s, uint16_t y)
     if (CT_VEC_PUSH(&s->touched, y))
         return CT_NOMEM;
     into_leg *v = s->ylegs.items + at;
-    size_t k = 0;
-    int sorted = 1;
-    for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next) {
-        for (uint32_t i = s->into.items[r].lo; i < s->into.items[r].hi; i++, k++) {
-            uint32_t li = s->tt->by_arr[i];
-            const ct_leg *l = &s->tt->legs[li];
+    size_t k = 0, runs = 0;
+    const ct_timetable *tt = s->tt;
+    for (int32_t r = s->into_head[y]; r >= 0; r = s->into.items[r].next, runs++) {
+        uint32_t lo = s->into.items[r].lo, hi = s->into.items[r].hi;
+        for (uint32_t i = lo; i < hi; i++, k++) {
+            uint32_t li = tt->by_arr[i];
+            const ct_leg *l = &tt->legs[li];
             v[k] = (into_leg){l->dep, l->arr, leg_bound(s, l), li, l->from, l->to, l->carrier};
-            sorted &= k == 0 || cmp_into_leg(&v[k - 1], &v[k]) <= 0;
         }
     }
-    if (!sorted) /* several destination airports: their runs interleave */
-        qsort(v, n, sizeof(*v), cmp_into_leg);
+    if (runs > 1 && merge_runs(s, v, n) != CT_OK) /* several destination airports */
+        return CT_NOMEM;
     int32_t best = INT32_MAX;
     double cheapest = INFINITY;
     for (size_t i = n; i-- > 0;) {
@@ -852,6 +877,7 @@ typedef struct search_ws {
     into_leg_vec ylegs;
     u16_vec touched;
     u32_vec cand;
+    into_leg_vec merge_tmp;
     stair stairs[CT_SEARCH_MAX_LEGS];
     leg_ptr_vec l1s;
     struct search_ws *prev, *next;
@@ -889,6 +915,7 @@ static void ws_free(void *p)
     CT_VEC_FREE(&w->ylegs);
     CT_VEC_FREE(&w->touched);
     CT_VEC_FREE(&w->cand);
+    CT_VEC_FREE(&w->merge_tmp);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
         CT_VEC_FREE(&w->stairs[k]);
     CT_VEC_FREE(&w->l1s);
@@ -963,6 +990,7 @@ static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     WS_TAKE(s, w, ylegs);
     WS_TAKE(s, w, touched);
     WS_TAKE(s, w, cand);
+    WS_TAKE(s, w, merge_tmp);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++) {
         s->found_by_stops[k] = w->stairs[k];
         s->found_by_stops[k].len = 0;
@@ -984,6 +1012,7 @@ static void ws_give(search_state *s, search_ws *w, leg_ptr_vec *l1s)
         s->is_dest[s->q->dests[i]] = 0;
     WS_GIVE(s, w, touched);
     WS_GIVE(s, w, cand);
+    WS_GIVE(s, w, merge_tmp);
     WS_GIVE(s, w, into);
     WS_GIVE(s, w, mids);
     WS_GIVE(s, w, mid_ea);
