@@ -104,20 +104,42 @@ static size_t utf8_len(const unsigned char *s)
     return n;
 }
 
+/* 1 for a byte written as it is: printable ASCII other than the quote and the backslash. */
+static inline int plain_byte(unsigned char c)
+{
+    return (unsigned)(c - 0x20) < 0x60u && c != '"' && c != '\\';
+}
+
 static void put_string(ct_jw *w, const char *str)
 {
     const unsigned char *s = (const unsigned char *)(str != NULL ? str : "");
+    const unsigned char *e = s;
+    while (plain_byte(*e))
+        e++;
+    ct_strbuf *sb = w->sb;
+    size_t n = (size_t)(e - s);
+    if (*e == '\0' && w->rc == CT_OK && sb->len + n + 3 <= sb->alloc) {
+        /* The common case (codes, names, times): quoted in one copy. */
+        char *d = sb->data + sb->len;
+        d[0] = '"';
+        memcpy(d + 1, s, n);
+        d[n + 1] = '"';
+        d[n + 2] = '\0';
+        sb->len += n + 2;
+        return;
+    }
     put(w, "\"", 1);
     const unsigned char *run = s;
+    s = e; /* what precedes is plain */
     while (*s) {
         unsigned char c = *s;
         if (c >= 0x20 && c != '"' && c != '\\' && c < 0x80) {
             s++;
             continue;
         }
-        size_t n = c >= 0x80 ? utf8_len(s) : 1;
-        if (c >= 0x80 && n > 0) {
-            s += n;
+        size_t len = c >= 0x80 ? utf8_len(s) : 1;
+        if (c >= 0x80 && len > 0) {
+            s += len;
             continue;
         }
         put(w, (const char *)run, (size_t)(s - run));

@@ -263,9 +263,20 @@ static json_t *get_json(const char *path)
     return j;
 }
 
+/* A money object's minor units, after checking its decimal amount says the same. */
 static json_int_t minor_of(json_t *money)
 {
-    return json_integer_value(json_object_get(money, "amount_minor"));
+    json_int_t minor = json_integer_value(json_object_get(money, "amount_minor"));
+    const char *cur = json_string_value(json_object_get(money, "currency"));
+    assert_non_null(cur);
+    char want[48];
+    if (ct_currency_minor_digits(cur) == 0)
+        snprintf(want, sizeof(want), "%lld", (long long)minor);
+    else
+        snprintf(want, sizeof(want), "%lld.%02lld", (long long)(minor / 100),
+                 (long long)(minor % 100));
+    assert_string_equal(json_string_value(json_object_get(money, "amount")), want);
+    return minor;
 }
 
 /* The engine's cheapest price for a one-way query (with the API's pricing), or -1. */
