@@ -96,6 +96,7 @@ typedef struct search_state {
     f32_vec mid_rest;
     into_vec into;
     u32_vec cand;                             /* mids_build's candidates (leg indices) */
+    u32_vec mid_cand;                         /* two_stop's (positions in mids) */
     into_leg_vec merge_tmp;                   /* ea_build's merge buffer */
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
     itin_vec found;
@@ -137,21 +138,28 @@ int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b)
     return a->dep > b->dep || a->arr < b->arr || a->nlegs < b->nlegs || a->price < b->price;
 }
 
-/* Last index in the staircase with arrival <= t, or -1. */
-static ptrdiff_t stair_last(const stair *st, int32_t t)
+/* The last point of a non-empty staircase with arrival <= t, or its first point when none
+ * is (the caller compares). Branch-free halving (a conditional move per step): the loops
+ * test points whose outcome is unpredictable, so this beats the usual lo/hi search. */
+static inline const stair_point *stair_floor(const stair *st, int32_t t)
 {
-    /* Branch-free halving (a conditional move per step): the loops test points whose
-     * outcome is unpredictable, so this beats the usual lo/hi search. */
     size_t n = st->len;
-    if (n == 0)
-        return -1;
     const stair_point *base = st->items;
     while (n > 1) {
         size_t half = n / 2;
         base = base[half].arr <= t ? base + half : base;
         n -= half;
     }
-    return base->arr <= t ? base - st->items : -1;
+    return base;
+}
+
+/* Last index in the staircase with arrival <= t, or -1. */
+static ptrdiff_t stair_last(const stair *st, int32_t t)
+{
+    if (st->len == 0)
+        return -1;
+    const stair_point *p = stair_floor(st, t);
+    return p->arr <= t ? p - st->items : -1;
 }
 
 /* 1 when something found departs no earlier (all found so far do), arrives no later than
@@ -161,9 +169,10 @@ static inline int stair_dominated(const stair *st, int32_t arr, int64_t price)
 {
     /* Arrivals rise and prices fall strictly: the last point arriving no later is the
      * cheapest of those; any earlier point is dearer. */
-    ptrdiff_t i = stair_last(st, arr);
-    return i >= 0 &&
-           (st->items[i].price < price || (st->items[i].price == price && st->items[i].arr < arr));
+    if (st->len == 0)
+        return 0;
+    const stair_point *p = stair_floor(st, arr); /* then no branch on the outcome */
+    return (p->arr <= arr) & ((p->price < price) | ((p->price == price) & (p->arr < arr)));
 }
 
 static ct_status stair_insert(stair *st, int32_t arr, int64_t price)
@@ -240,10 +249,15 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
  * one that cannot (its neighbours' carriers do not cooperate with its own). */
 static inline int64_t bound_of(const search_state *s, double wsum)
 {
-    if (s->unpriced || !(wsum < INFINITY))
+    if (s->unpriced)
         return CT_PRICE_UNKNOWN;
+    /* No branch on the value (an unsold leg's INFINITY is unpredictable): clamped into
+     * range before the conversion, then selected. */
     double b = s->bound_mul * wsum + s->bound_add;
-    return b <= 0 ? 0 : (int64_t)b;
+    b = b > 0 ? b : 0;
+    b = b < 9e18 ? b : 0;
+    int64_t v = (int64_t)b;
+    return wsum < INFINITY ? v : CT_PRICE_UNKNOWN;
 }
 
 /* The lowest per-passenger amount any provider the query allows asks for a leg, converted
@@ -276,14 +290,12 @@ static inline double leg_bound(search_state *s, const ct_leg *l)
 }
 
 /* 1 when legs of carriers a, b may be one ticket (same carrier, or one alliance). */
-static int coop_carriers(const search_state *s, uint16_t a, uint16_t b)
+static inline int coop_carriers(const search_state *s, uint16_t a, uint16_t b)
 {
-    if (a == b)
-        return 1;
     if (s->pc == NULL)
-        return 0;
-    const uint8_t *al = s->pc->view->snap->alliance;
-    return al[a] != 0 && al[a] == al[b];
+        return a == b;
+    const uint8_t *al = s->pc->view->snap->alliance; /* no branch on the carriers */
+    return (a == b) | ((al[a] != 0) & (al[a] == al[b]));
 }
 
 static int coop(const search_state *s, const ct_leg *a, const ct_leg *b)
@@ -763,18 +775,27 @@ static ct_status two_stop(search_state *s, const ct_leg *l1, double b1)
     if (pruned(s, 2, s->mid_ea.items[a->mid_first + lo], floor_price))
         return CT_OK;
     int32_t cut = prune_cut(s, 2, floor_price); /* an ea from here on is pruned */
-    size_t kept = s->found.len;
     int domestic = domestic_country(tt, l1);
+    /* Two passes, as mids_build: the middle legs that can follow l1 and are not pruned by
+     * the cut, without a branch on each (the outcomes are unpredictable); then their own
+     * bounds and their third legs. */
+    if (CT_VEC_RESERVE(&s->mid_cand, n - lo))
+        return CT_NOMEM;
+    uint32_t *cand = s->mid_cand.items;
+    size_t k = 0;
     for (size_t i = lo; i < n && m[i].dep <= limit; i++) {
-        if (m[i].ea >= cut)
-            continue;
-        if (m[i].to == l1->from || m[i].dep < l1->arr + mct_to(tt, domestic, m[i].to))
-            continue;
-        double w1 = coop_carriers(s, l1->carrier, m[i].carrier) ? 0.85 * b1 : b1;
-        if (pruned(s, 2, m[i].ea, bound_of(s, w1 + 0.85 * (double)m[i].rest)))
-            continue;
-        const ct_leg *l2 = &tt->legs[m[i].leg];
-        ct_status rc = third_legs(s, l1, l2, b1, leg_bound(s, l2), m[i].rest);
+        cand[k] = (uint32_t)i;
+        k += (size_t)((m[i].ea < cut) & (m[i].to != l1->from) &
+                      (m[i].dep >= l1->arr + mct_to(tt, domestic, m[i].to)));
+    }
+    size_t kept = s->found.len;
+    for (size_t j = 0; j < k; j++) {
+        const mid_leg *mi = &m[cand[j]];
+        double w1 = coop_carriers(s, l1->carrier, mi->carrier) ? 0.85 * b1 : b1;
+        if (mi->ea >= cut || pruned(s, 2, mi->ea, bound_of(s, w1 + 0.85 * (double)mi->rest)))
+            continue; /* (the cut may have moved since the first pass) */
+        const ct_leg *l2 = &tt->legs[mi->leg];
+        ct_status rc = third_legs(s, l1, l2, b1, leg_bound(s, l2), mi->rest);
         if (rc)
             return rc;
         if (s->found.len != kept) {
@@ -876,7 +897,7 @@ typedef struct search_ws {
     u16_vec ea_hour;
     into_leg_vec ylegs;
     u16_vec touched;
-    u32_vec cand;
+    u32_vec cand, mid_cand;
     into_leg_vec merge_tmp;
     stair stairs[CT_SEARCH_MAX_LEGS];
     leg_ptr_vec l1s;
@@ -915,6 +936,7 @@ static void ws_free(void *p)
     CT_VEC_FREE(&w->ylegs);
     CT_VEC_FREE(&w->touched);
     CT_VEC_FREE(&w->cand);
+    CT_VEC_FREE(&w->mid_cand);
     CT_VEC_FREE(&w->merge_tmp);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++)
         CT_VEC_FREE(&w->stairs[k]);
@@ -990,6 +1012,7 @@ static void ws_take(search_state *s, search_ws *w, leg_ptr_vec *l1s)
     WS_TAKE(s, w, ylegs);
     WS_TAKE(s, w, touched);
     WS_TAKE(s, w, cand);
+    WS_TAKE(s, w, mid_cand);
     WS_TAKE(s, w, merge_tmp);
     for (int k = 0; k < CT_SEARCH_MAX_LEGS; k++) {
         s->found_by_stops[k] = w->stairs[k];
@@ -1012,6 +1035,7 @@ static void ws_give(search_state *s, search_ws *w, leg_ptr_vec *l1s)
         s->is_dest[s->q->dests[i]] = 0;
     WS_GIVE(s, w, touched);
     WS_GIVE(s, w, cand);
+    WS_GIVE(s, w, mid_cand);
     WS_GIVE(s, w, merge_tmp);
     WS_GIVE(s, w, into);
     WS_GIVE(s, w, mids);
