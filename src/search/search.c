@@ -305,7 +305,7 @@ static int coop(const search_state *s, const ct_leg *a, const ct_leg *b)
 
 /* 1 when a leg can carry the query's passengers as far as the schedule tells: the cabin
  * exists on the aircraft (seat availability itself comes from the pricebook). */
-static int cabin_ok(const search_state *s, const ct_leg *l)
+static inline int cabin_ok(const search_state *s, const ct_leg *l)
 {
     if (s->pc == NULL)
         return 1;
@@ -570,12 +570,13 @@ static inline size_t first_dep_at(const int32_t *dep, size_t n, int32_t t)
 
 /* Position (from 0, relative to y's ea_first) of y's first leg into a destination departing
  * at or after t; y's arrays must be built. */
-static size_t ea_index(const search_state *s, uint16_t y, int32_t t)
+static inline size_t ea_index(const search_state *s, uint16_t y, int32_t t)
 {
     const airport_state *a = &s->ap[y];
     size_t lo = 0, hi = (size_t)a->ea_len;
-    int64_t h = ((int64_t)t - s->hour0) / 60;
-    if (a->ea_hours >= 0 && t >= s->hour0 && h < EA_HOURS) {
+    int64_t d = (int64_t)t - s->hour0;
+    if (a->ea_hours >= 0 && (uint64_t)d < (uint64_t)EA_HOURS * 60) { /* d < 0 wraps past */
+        uint32_t h = (uint32_t)d / 60u;
         const uint16_t *hour = s->ea_hour.items + a->ea_hours;
         lo = hour[h]; /* first at or after the hour: a few steps from t */
         const int32_t *dep = s->ea_dep.items + a->ea_first;
@@ -622,20 +623,18 @@ static ct_status mids_build(search_state *s, uint16_t x)
     uint32_t i1 = ct_timetable_first_departure(tt, x, to + 1);
     /* Two passes without a branch on what each leg holds (half the legs pass the first test,
      * a third the second: branches on them mispredicted more than the tests cost). First
-     * the legs to an airport with legs into a destination, on an aircraft with the cabin. */
+     * the legs to an airport with legs into a destination. */
     if (CT_VEC_RESERVE(&s->cand, i1 > i0 ? i1 - i0 : 1))
         return CT_NOMEM;
     uint32_t *cand = s->cand.items;
     size_t k = 0;
-    int any_cabin = s->pc == NULL, business = !any_cabin && s->pc->cabin == CT_CABIN_BUSINESS;
     for (uint32_t i = i0; i < i1; i++) {
-        const ct_leg *l = &tt->legs[i];
-        unsigned seats = business ? l->seats_j : l->seats_y;
         cand[k] = i;
-        k += (s->into_head[l->to] >= 0) & (any_cabin | (seats > 0));
+        k += s->into_head[tt->legs[i].to] >= 0;
     }
-    /* Then those a third leg can follow, unless pruned now with a free first leg: then
-     * pruned for every first leg to come (the staircases only grow). */
+    /* Then those on an aircraft with the cabin that a third leg can follow, unless pruned
+     * now with a free first leg: then pruned for every first leg to come (the staircases
+     * only grow). */
     size_t at = s->mids.len, n = 0;
     if (CT_VEC_RESERVE(&s->mids, at + k))
         return CT_NOMEM;
@@ -647,7 +646,8 @@ static ct_status mids_build(search_state *s, uint16_t x)
         ea_at(s, l2->to, l2->arr + CT_SEARCH_MCT_DOMESTIC, &ea, &third);
         float rest = float_down(leg_bound(s, l2) + third);
         out[n] = (mid_leg){l2->dep, ea, rest, cand[j], l2->to, l2->carrier};
-        n += (size_t)((ea != INT32_MAX) & !pruned(s, 2, ea, bound_of(s, 0.85 * (double)rest)));
+        n += (size_t)((ea != INT32_MAX) & cabin_ok(s, l2) &
+                      !pruned(s, 2, ea, bound_of(s, 0.85 * (double)rest)));
     }
     s->mids.len = at + n;
     if (CT_VEC_RESERVE(&s->mid_ea, at + n) || CT_VEC_RESERVE(&s->mid_rest, at + n))
