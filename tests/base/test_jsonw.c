@@ -121,12 +121,100 @@ static void failures_stick(void **state)
     ct_strbuf_free(&sb);
 }
 
+/* The writer's text for one value equals jansson's dump of the same value. */
+static void assert_value_as_jansson(const ct_strbuf *sb, json_t *v)
+{
+    char *want = json_dumps(v, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9) |
+                                   JSON_ENCODE_ANY);
+    assert_non_null(want);
+    assert_string_equal(sb->data, want);
+    free(want);
+}
+
+/* Strings of every length up to 40 with one byte to escape (or a UTF-8 sequence) at every
+ * position: the writer tests eight bytes at a time, so each word position is covered. */
+static void strings_of_every_length(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {"\"", "\\", "\x01", "\x1f", "\n", "\x7f", "\xc3\xa3"};
+    char str[64];
+    for (size_t len = 0; len <= 40; len++) {
+        for (size_t pos = 0; pos <= len; pos++) {
+            for (size_t k = 0; k < sizeof(odd) / sizeof(odd[0]); k++) {
+                size_t n = 0;
+                for (size_t i = 0; i < len; i++)
+                    str[n++] = (char)('a' + i % 26);
+                if (pos < len) { /* else: plain only */
+                    size_t m = strlen(odd[k]);
+                    memmove(str + pos + m, str + pos, n - pos);
+                    memcpy(str + pos, odd[k], m);
+                    n += m;
+                }
+                str[n] = '\0';
+                ct_strbuf sb;
+                ct_strbuf_init(&sb, 1024);
+                ct_jw w;
+                ct_jw_init(&w, &sb);
+                ct_jw_str(&w, str);
+                assert_int_equal(ct_jw_status(&w), CT_OK);
+                json_t *j = json_string(str);
+                assert_non_null(j);
+                assert_value_as_jansson(&sb, j);
+                json_decref(j);
+                ct_strbuf_free(&sb);
+            }
+        }
+    }
+}
+
+/* Reals as jansson writes them: decimals of two places (the writer's own path), values
+ * next to them, and others across the range. */
+static void reals_equal_jansson(void **state)
+{
+    (void)state;
+    uint64_t x = 88172645463325252ull; /* xorshift */
+    for (int i = 0; i < 20000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        double v;
+        switch (i % 5) {
+        case 0:
+            v = (double)(int64_t)(x % 2000000000ull) / 100 - 1e7;
+            break; /* -1e7 .. 1e7 */
+        case 1:
+            v = (double)(int64_t)(x % 100000ull) / 100;
+            break;
+        case 2:
+            v = (double)(int64_t)(x % 100000ull) / 100 + 1e-9;
+            break;
+        case 3:
+            v = (double)(int64_t)(x % 1000ull) / 4 * ((x >> 40) % 2 ? -1 : 1);
+            break;
+        default:
+            v = (double)(x >> 11) / (double)(1ull << 53) * 1e12 - 5e11;
+            break;
+        }
+        static const double edge[] = {0.0,        -0.0,        0.01, -0.01,       0.05,    0.5,
+                                      9999999.99, -9999999.99, 1e7,  10000000.01, 1181.25, 870.57};
+        if (i < (int)(sizeof(edge) / sizeof(edge[0])))
+            v = edge[i];
+        ct_strbuf sb;
+        ct_strbuf_init(&sb, 1024);
+        ct_jw w;
+        ct_jw_init(&w, &sb);
+        ct_jw_real(&w, v);
+        json_t *j = json_real(v);
+        assert_value_as_jansson(&sb, j);
+        json_decref(j);
+        ct_strbuf_free(&sb);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(documents_equal_jansson),
-        cmocka_unit_test(invalid_utf8_is_replaced),
-        cmocka_unit_test(failures_stick),
+        cmocka_unit_test(documents_equal_jansson), cmocka_unit_test(invalid_utf8_is_replaced),
+        cmocka_unit_test(failures_stick),          cmocka_unit_test(strings_of_every_length),
+        cmocka_unit_test(reals_equal_jansson),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
