@@ -64,7 +64,9 @@ typedef struct airport_state {
 /* ea_at's hour index: per airport with legs into a destination, the position of its first
  * such leg departing at or after each hour from the index window's start (a binary search
  * per middle leg cost more than the rest of its test). */
-#define EA_HOURS (6 * 24)
+#define EA_HOURS      (6 * 24)
+#define STAIR_BUCKET  16 /* minutes; the buckets cover the hour index's window */
+#define STAIR_BUCKETS (EA_HOURS * 60 / STAIR_BUCKET + 1)
 
 typedef CT_VEC(into_range) into_vec;
 typedef CT_VEC(mid_leg) mid_vec;
@@ -99,6 +101,10 @@ typedef struct search_state {
     u32_vec mid_cand;                         /* two_stop's (positions in mids) */
     into_leg_vec merge_tmp;                   /* ea_build's merge buffer */
     stair found_by_stops[CT_SEARCH_MAX_LEGS]; /* itineraries found with at most s stops */
+    /* The two-stop staircase by time: entry b is the lowest price found arriving by
+     * hour0 + b x STAIR_BUCKET (INT64_MAX: none), so that most tests of pruned() against
+     * it take two reads instead of a search. */
+    int64_t stair2_at[STAIR_BUCKETS];
     itin_vec found;
     int64_t slack;               /* what floors and conversion can take off a bound */
     int unpriced;                /* no bounds: schedule-only, or prices ignored */
@@ -208,7 +214,29 @@ static inline int pruned(const search_state *s, int level, int32_t arr, int64_t 
         return 1; /* restricted: only what that provider sells counts */
     if (s->cheapest)
         return price == CT_PRICE_UNKNOWN || price > s->best_price;
+    int64_t d = (int64_t)arr - s->hour0;
+    if (level == 2 && (uint64_t)d < (uint64_t)(STAIR_BUCKETS - 1) * STAIR_BUCKET) {
+        /* The cheapest arriving by the bucket's start and by the next one's: dearer than
+         * the first is dominated, cheaper than the second cannot be; else the search. */
+        const int64_t *at = &s->stair2_at[(size_t)d / STAIR_BUCKET];
+        /* Undecided: at[1] <= price <= at[0], as one unsigned compare (prices are >= 0,
+         * the entries fall with time) so that the compiler keeps a single, predictable
+         * branch; two would follow the unpredictable outcome. */
+        if ((uint64_t)(price - at[1]) > (uint64_t)(at[0] - at[1]))
+            return price > at[0];
+    }
     return stair_dominated(&s->found_by_stops[level], arr, price);
+}
+
+/* Keeps stair2_at true after (arr, price) joined the two-stop staircase: the cheapest by
+ * any time from arr on is now at most price (the entries fall with time, so the first one
+ * already as cheap ends the walk). */
+static void stair2_lower(search_state *s, int32_t arr, int64_t price)
+{
+    int64_t d = (int64_t)arr - s->hour0;
+    size_t b = d <= 0 ? 0 : (size_t)((d + STAIR_BUCKET - 1) / STAIR_BUCKET);
+    for (; b < STAIR_BUCKETS && s->stair2_at[b] > price; b++)
+        s->stair2_at[b] = price;
 }
 
 /* The earliest arrival from which pruned(s, level, arr, price) holds for this price
@@ -392,6 +420,7 @@ static ct_status keep(search_state *s, const ct_leg *const *legs, int n)
         if (stair_insert(&s->found_by_stops[k], it.arr, price))
             return CT_NOMEM;
     }
+    stair2_lower(s, it.arr, price);
     return CT_VEC_PUSH(&s->found, it) ? CT_NOMEM : CT_OK;
 }
 
@@ -1086,6 +1115,8 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
     for (int i = 0; i < q->ndests; i++)
         s.is_dest[q->dests[i]] = 1;
     s.hour0 = (int32_t)(q->date * 1440 - 24 * 60);
+    for (size_t b = 0; b < STAIR_BUCKETS; b++)
+        s.stair2_at[b] = INT64_MAX;
     if (q->max_stops >= 1 && build_into(&s) != CT_OK)
         goto cleanup;
     rc = first_legs(&s, &l1s);
