@@ -155,11 +155,18 @@ request = function()
 end
 LUA
 } >"$work/search.lua"
+# Each measured run follows a warm-up of the same mix (WARMUP, default 5 s): the per-airport
+# indexes built on first use and the timetable pages the queries read are then in place,
+# as on a server that has been answering for a while.
+WARMUP=${WARMUP:-5s}
+warm() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" -s "$1" "$2" >/dev/null; }
 start_search_server 0
+warm "$work/search.lua" "http://127.0.0.1:$s_port/"
 run contrail-search-uncached "http://127.0.0.1:$s_port/" "$work/search.lua"
 kill -INT "$search_pid"
 wait "$search_pid" 2>/dev/null || true
 start_search_server 4096
+warm "$work/search.lua" "http://127.0.0.1:$s_port/"
 run contrail-search-cached "http://127.0.0.1:$s_port/" "$work/search.lua"
 for n in contrail-search-uncached contrail-search-cached; do
   awk -v a="$(cat "$work/rps.$n")" -v b="$ng" -v n="$n" \

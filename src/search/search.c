@@ -570,12 +570,18 @@ static ct_status ea_build(search_state *s, uint16_t y)
     s->ap[y].ea_hours = -1;
     size_t h0 = s->ea_hour.len;
     if (n <= UINT16_MAX && CT_VEC_RESERVE(&s->ea_hour, h0 + EA_HOURS) == 0) {
-        size_t i = 0;
+        /* Entry h counts the legs departing before hour h starts: the legs counted by hour
+         * (before the window: slot 0; after it: none), then summed; no branch per leg. */
+        uint16_t count[EA_HOURS + 1] = {0};
+        for (size_t i = 0; i < n; i++) {
+            int64_t d = (int64_t)v[i].dep - s->hour0;
+            int64_t slot = d < 0 ? 0 : d / 60 + 1; /* counts from hour slot on */
+            count[slot < EA_HOURS ? slot : EA_HOURS]++;
+        }
+        uint16_t *hour = s->ea_hour.items + h0, sum = 0;
         for (int h = 0; h < EA_HOURS; h++) {
-            int32_t start = s->hour0 + h * 60;
-            while (i < n && v[i].dep < start)
-                i++;
-            s->ea_hour.items[h0 + (size_t)h] = (uint16_t)i;
+            sum = (uint16_t)(sum + count[h]);
+            hour[h] = sum;
         }
         s->ea_hour.len = h0 + EA_HOURS;
         s->ap[y].ea_hours = (int32_t)h0;
@@ -843,6 +849,29 @@ static int by_dep_desc(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
+/* Orders legs[0..n), ascending by departure (one airport's, as the timetable keeps them),
+ * as by_dep_desc does, without its sort: reversed, then each run of one departure time
+ * back to ascending addresses. */
+static void reverse_by_dep(const ct_leg **legs, size_t n)
+{
+    for (size_t i = 0, j = n; i + 1 < j; i++, j--) {
+        const ct_leg *t = legs[i];
+        legs[i] = legs[j - 1];
+        legs[j - 1] = t;
+    }
+    for (size_t i = 0; i < n;) {
+        size_t e = i + 1;
+        while (e < n && legs[e]->dep == legs[i]->dep)
+            e++;
+        for (size_t a = i, b = e; a + 1 < b; a++, b--) {
+            const ct_leg *t = legs[a];
+            legs[a] = legs[b - 1];
+            legs[b - 1] = t;
+        }
+        i = e;
+    }
+}
+
 /* The first legs: departures from an origin on the local date, latest first. */
 static ct_status first_legs(search_state *s, leg_ptr_vec *out)
 {
@@ -859,7 +888,9 @@ static ct_status first_legs(search_state *s, leg_ptr_vec *out)
                 return CT_NOMEM;
         }
     }
-    if (out->len > 1)
+    if (s->q->norigins == 1)
+        reverse_by_dep(out->items, out->len); /* one airport's legs come by departure */
+    else if (out->len > 1)
         qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
     for (size_t i = 0; i < out->len; i++) {
         airport_state *a = &s->ap[out->items[i]->to];

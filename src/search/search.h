@@ -33,7 +33,12 @@
  * whole scan when even that is pruned. For each stop count s, a staircase holds the
  * (arrival, price) points found with at most s stops (all depart no earlier than the current
  * first leg): a partial itinerary is pruned when a point arrives no later than it can and
- * costs no more than its price lower bound, better in one. The bound is the passengers x
+ * costs no more than its price lower bound, better in one (the two-stop staircase is also
+ * kept as the cheapest found by each 16-minute bucket, so most tests read two entries; the
+ * rest search it). The loops over middle legs test in two passes: first without a branch on
+ * each leg's outcome (unpredictable: a mispredicted branch cost more than the test), then
+ * the survivors; the searches in sorted arrays halve with a conditional move. The bound is
+ * the passengers x
  * (the legs' lowest per-provider amounts, converted, each weighted 0.85 when it may share a
  * ticket with a neighbour (through fares lower a ticket by at most 15 %) and 1 when its
  * neighbours' carriers do not cooperate with its own, + the lowest fee), less what rounding
