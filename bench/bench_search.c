@@ -27,8 +27,8 @@
 #include <unistd.h>
 
 #include "base/timeutil.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
 #include "pricefill.h"
 #include "search/calendar.h"
 #include "search/trip.h"

@@ -10,7 +10,7 @@
 
 #include "api/api.h"
 #include "httpclient.h"
-#include "sandbox/mail.h"
+#include "sandbox/mail/mail.h"
 #include "testsupport.h"
 
 static char tmpdir[256];

@@ -15,8 +15,8 @@
 
 #include "base/timeutil.h"
 #include "fares/pricebook.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
 #include "smallworld.h"
 #include "testsupport.h"
 #include "timetable/timetable.h"

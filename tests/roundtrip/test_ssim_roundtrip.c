@@ -12,8 +12,8 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
 #include "timetable/ssim.h"
 #include "testsupport.h"
 

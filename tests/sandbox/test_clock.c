@@ -17,7 +17,7 @@
 
 #include "base/timeutil.h"
 #include "http/http.h"
-#include "sandbox/clock.h"
+#include "sandbox/runtime/clock.h"
 #include "httpclient.h"
 #include "testsupport.h"
 

@@ -10,8 +10,8 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "sandbox/fares.h"
-#include "sandbox/sandbox_data.h"
+#include "sandbox/providers/fares.h"
+#include "sandbox/world/sandbox_data.h"
 #include "testsupport.h"
 
 static sb_data data;

@@ -13,8 +13,8 @@
 
 #include "base/alloc.h"
 #include "base/timeutil.h"
-#include "sandbox/inventory.h"
-#include "sandbox/sandbox_data.h"
+#include "sandbox/providers/inventory.h"
+#include "sandbox/world/sandbox_data.h"
 #include "testsupport.h"
 
 static sb_data data;

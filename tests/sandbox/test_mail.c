@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox/clock.h"
-#include "sandbox/mail.h"
+#include "sandbox/runtime/clock.h"
+#include "sandbox/mail/mail.h"
 #include "httpclient.h"
 #include "testsupport.h"
 

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "base/strbuf.h"
-#include "sandbox/mime.h"
+#include "sandbox/mail/mime.h"
 
 static ct_strbuf out;
 

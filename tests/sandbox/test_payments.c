@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/clock.h"
-#include "sandbox/payments.h"
+#include "sandbox/runtime/clock.h"
+#include "sandbox/payments/payments.h"
 #include "store/store.h"
 #include "httpclient.h"
 #include "testsupport.h"

@@ -25,11 +25,11 @@
 
 #include "base/strbuf.h"
 #include "base/timeutil.h"
-#include "sandbox/fares.h"
-#include "sandbox/inventory.h"
-#include "sandbox/provider.h"
-#include "sandbox/provider_internal.h"
-#include "sandbox/sandbox_data.h"
+#include "sandbox/providers/fares.h"
+#include "sandbox/providers/inventory.h"
+#include "sandbox/providers/provider.h"
+#include "sandbox/providers/provider_internal.h"
+#include "sandbox/world/sandbox_data.h"
 #include "testsupport.h"
 
 enum { AIR1, AIR2, OTA_EUR, OTA_USD, COMB, AIR1_TWIN, NPROV };

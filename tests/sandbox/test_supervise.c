@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sandbox/supervise.h"
+#include "sandbox/runtime/supervise.h"
 
 static void sleep_ms(long ms)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
-#include "sandbox/world.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
+#include "sandbox/world/world.h"
 #include "testsupport.h"
 
 static sb_data small_a, big;

@@ -33,8 +33,8 @@
 
 #include "base/timeutil.h"
 #include "base/vec.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
 #include "search/calendar.h"
 #include "search/trip.h"
 #include "search/search.h"

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "base/timeutil.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/ssim_write.h"
 #include "testsupport.h"
 
 void ts_small_world_open(ts_small_world *w, int seed)

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "sandbox/sandbox_data.h"
+#include "sandbox/world/sandbox_data.h"
 #include "timetable/timetable.h"
 
 #define TS_SMALL_WORLD_MAX_FILES 64

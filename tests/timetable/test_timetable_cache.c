@@ -23,8 +23,8 @@
 #include <sodium.h>
 
 #include "base/timeutil.h"
-#include "sandbox/sandbox_data.h"
-#include "sandbox/ssim_write.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
 #include "search/search.h"
 #include "smallworld.h"
 #include "testsupport.h"

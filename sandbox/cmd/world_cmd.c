@@ -1,0 +1,286 @@
+/* world_cmd.c: `contrail-sandbox world`: the whole simulated outside world in one command.
+ *
+ * Generates the world's SSIM files into DIR/ssim, starts every service of the world (the
+ * table `services` below) as its own supervised process on a free loopback port, waits until
+ * each has written its port file, then publishes DIR/world.json: the directory of partner
+ * endpoints a platform operator would otherwise configure by hand (provider base URLs, the
+ * payment processor, the mail server). Stops everything on SIGTERM/SIGINT and removes
+ * world.json. `make run` reaches this through `contrail serve --sandbox`. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox/cmd/commands.h"
+#include "base/log.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
+#include "sandbox/runtime/supervise.h"
+
+/* The services of the world: name, kind (for world.json) and the subcommand with its own
+ * flags; every one also gets the world flags and --port 0 --port-file DIR/run/NAME.port. */
+typedef struct service {
+    const char *name;
+    const char *kind; /* "provider", "payments" or "mail" */
+    const char *args[8];
+} service;
+
+static const service services[] = {
+    {"payments", "payments", {"payments", NULL}},
+    {"mail", "mail", {"mail", NULL}},
+    {"airline-1", "provider", {"provider", "--name=airline-1", NULL}},
+    {"airline-2", "provider", {"provider", "--name=airline-2", NULL}},
+    {"ota-eur", "provider", {"provider", "--name=ota-eur", NULL}},
+    {"ota-usd", "provider", {"provider", "--name=ota-usd", NULL}},
+    {"combiner", "provider", {"provider", "--name=combiner", NULL}},
+    {NULL, NULL, {NULL}},
+};
+
+static int mkdir_one(const char *path)
+{
+    return mkdir(path, 0755) != 0 && errno != EEXIST ? -1 : 0;
+}
+
+static int read_port(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return 0;
+    int port = 0;
+    if (fscanf(f, "%d", &port) != 1)
+        port = 0;
+    fclose(f);
+    return port;
+}
+
+typedef struct world_run {
+    const ct_config *cfg;
+    const char *dir;
+    char self[1024];
+    sb_child children[16];
+    const char *kinds[16];
+    char storage[16][SB_CHILD_MAX_ARGS][512];
+    int n;
+} world_run;
+
+/* Appends the argument prefix+value (dropped, with a log line, if it would not fit). */
+static void add_arg(world_run *r, sb_child *c, int *argc, const char *prefix, const char *value)
+{
+    size_t np = strlen(prefix), nv = strlen(value);
+    if (*argc >= SB_CHILD_MAX_ARGS || np + nv >= 512) {
+        ct_log(CT_LOG_ERROR, "sandbox.world", "error", "argument too long", "arg", prefix, NULL);
+        return;
+    }
+    char *slot = r->storage[c - r->children][*argc];
+    memcpy(slot, prefix, np);
+    memcpy(slot + np, value, nv + 1);
+    c->argv[(*argc)++] = slot;
+    c->argv[*argc] = NULL;
+}
+
+/* The port a service was published on last time (DIR/run/ports.json), or 0. */
+static int last_port(const world_run *r, const char *name)
+{
+    char path[600];
+    snprintf(path, sizeof(path), "%s/run/ports.json", r->dir);
+    json_t *doc = json_load_file(path, 0, NULL);
+    json_int_t port = json_integer_value(json_object_get(doc, name));
+    json_decref(doc);
+    return port > 0 && port < 65536 ? (int)port : 0;
+}
+
+/* 1 when a loopback TCP port can be bound now. */
+static int port_free(int port)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
+    if (fd < 0)
+        return 0;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_port = htons((uint16_t)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+    close(fd);
+    return ok;
+}
+
+static void build_children(world_run *r)
+{
+    static const char *world_flags[] = {"seed", "start", "size", "refdata_dir", "log_level"};
+    for (size_t i = 0; services[i].name != NULL && r->n < 16; i++) {
+        sb_child *c = &r->children[r->n];
+        memset(c, 0, sizeof(*c));
+        c->name = services[i].name;
+        r->kinds[r->n] = services[i].kind;
+        int argc = 0;
+        add_arg(r, c, &argc, "", r->self);
+        for (int k = 0; services[i].args[k] != NULL; k++)
+            add_arg(r, c, &argc, "", services[i].args[k]);
+        for (size_t k = 0; k < sizeof(world_flags) / sizeof(world_flags[0]); k++) {
+            const char *v = ct_config_get(r->cfg, world_flags[k], NULL);
+            if (v != NULL) {
+                char flag[64];
+                snprintf(flag, sizeof(flag), "--%s=", world_flags[k]);
+                add_arg(r, c, &argc, flag, v);
+            }
+        }
+        add_arg(r, c, &argc, "--dir=", r->dir);
+        char path[600];
+        snprintf(path, sizeof(path), "%s/%s.db", r->dir, services[i].name);
+        add_arg(r, c, &argc, "--db=sqlite:", path);
+        snprintf(path, sizeof(path), "%s/clock.json", r->dir);
+        add_arg(r, c, &argc, "--clock=", path);
+        if (strcmp(services[i].kind, "provider") == 0) {
+            snprintf(path, sizeof(path), "%s/inventory.db", r->dir);
+            add_arg(r, c, &argc, "--inventory=", path);
+        }
+        if (strcmp(services[i].kind, "mail") == 0) {
+            add_arg(r, c, &argc, "--smtp-port=", ct_config_get(r->cfg, "smtp_port", "2525"));
+            snprintf(path, sizeof(path), "%s/run/%s.smtp.port", r->dir, services[i].name);
+            add_arg(r, c, &argc, "--smtp-port-file=", path);
+        }
+        /* The port this service had last time, when still free: partners that remember
+         * where it was (the platform's saved feed state) find it there again. */
+        char port[16] = "0";
+        int last = last_port(r, services[i].name);
+        if (last > 0 && port_free(last))
+            snprintf(port, sizeof(port), "%d", last);
+        add_arg(r, c, &argc, "--port=", port);
+        char pf[600];
+        snprintf(pf, sizeof(pf), "%s/run/%s.port", r->dir, services[i].name);
+        unlink(pf);
+        add_arg(r, c, &argc, "--port-file=", pf);
+        r->n++;
+    }
+}
+
+/* Waits for every port file (60 s at most) and writes world.json. */
+static int publish(world_run *r, const char *ssim_dir)
+{
+    json_t *doc = json_object();
+    json_t *providers = json_array();
+    json_object_set_new(doc, "ssim_dir", json_string(ssim_dir));
+    json_t *ports = json_object();
+    for (int i = 0; i < r->n; i++) {
+        char pf[600];
+        snprintf(pf, sizeof(pf), "%s/run/%s.port", r->dir, r->children[i].name);
+        int port = 0;
+        for (int t = 0; t < 600 && (port = read_port(pf)) == 0; t++) {
+            struct timespec ts = {0, 100 * 1000 * 1000};
+            nanosleep(&ts, NULL);
+        }
+        if (port == 0) {
+            ct_log(CT_LOG_ERROR, "sandbox.world", "error", "service did not start", "service",
+                   r->children[i].name, NULL);
+            json_decref(doc);
+            json_decref(providers);
+            json_decref(ports);
+            return -1;
+        }
+        /* A restarted service comes back on the same port, so world.json stays true. */
+        for (int k = 0; r->children[i].argv[k] != NULL; k++) {
+            if (strncmp(r->children[i].argv[k], "--port=", 7) == 0)
+                snprintf(r->children[i].argv[k], 512, "--port=%d", port);
+        }
+        json_object_set_new(ports, r->children[i].name, json_integer(port));
+        char url[64];
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
+        json_t *entry = json_pack("{s:s, s:s}", "name", r->children[i].name, "url", url);
+        if (strcmp(r->kinds[i], "mail") == 0) {
+            char smtp_pf[640], smtp[64];
+            snprintf(smtp_pf, sizeof(smtp_pf), "%s/run/%s.smtp.port", r->dir, r->children[i].name);
+            snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", read_port(smtp_pf));
+            json_object_set_new(entry, "smtp", json_string(smtp));
+        }
+        if (strcmp(r->kinds[i], "provider") == 0)
+            json_array_append_new(providers, entry);
+        else
+            json_object_set_new(doc, r->kinds[i], entry);
+    }
+    json_object_set_new(doc, "providers", providers);
+    char path[600], tmp[640];
+    snprintf(path, sizeof(path), "%s/run/ports.json", r->dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    if (json_dump_file(ports, tmp, 0) != 0 || rename(tmp, path) != 0)
+        ct_log(CT_LOG_WARN, "sandbox.world", "error", "cannot save the ports", NULL);
+    json_decref(ports);
+    snprintf(path, sizeof(path), "%s/world.json", r->dir);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+    int rc = json_dump_file(doc, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    json_decref(doc);
+    return rc;
+}
+
+int sb_world_main(const ct_config *cfg)
+{
+    static world_run r;
+    memset(&r, 0, sizeof(r));
+    r.cfg = cfg;
+    r.dir = ct_config_get(cfg, "dir", "var/sandbox");
+    ssize_t n = readlink("/proc/self/exe", r.self, sizeof(r.self) - 1);
+    if (n <= 0) {
+        fprintf(stderr, "contrail-sandbox world: cannot find its own executable\n");
+        return 1;
+    }
+    r.self[n] = '\0';
+    char run_dir[600], ssim_dir[600];
+    snprintf(run_dir, sizeof(run_dir), "%s/run", r.dir);
+    snprintf(ssim_dir, sizeof(ssim_dir), "%s/ssim", r.dir);
+    if (mkdir_one(r.dir) || mkdir_one(run_dir) || mkdir_one(ssim_dir)) {
+        fprintf(stderr, "contrail-sandbox world: cannot create %s: %s\n", r.dir, strerror(errno));
+        return 1;
+    }
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &sigs, NULL);
+
+    sb_world_params p;
+    char err[256];
+    sb_data data;
+    if (sb_world_params_from_config(cfg, &p, err, sizeof(err)) ||
+        sb_data_open(&p, &data, err, sizeof(err))) {
+        fprintf(stderr, "contrail-sandbox world: %s\n", err);
+        return 1;
+    }
+    sb_ssim_stats stats = {0};
+    ct_status rc = sb_ssim_write_world(data.world, ssim_dir, p.start_day, &stats);
+    sb_data_close(&data);
+    if (rc) {
+        fprintf(stderr, "contrail-sandbox world: cannot write SSIM into %s\n", ssim_dir);
+        return 1;
+    }
+    build_children(&r);
+    sb_supervisor sup = {r.children, r.n, 5000};
+    int code = 1;
+    if (sb_supervisor_start(&sup) != CT_OK || publish(&r, ssim_dir) != 0)
+        goto stop;
+    ct_log(CT_LOG_INFO, "sandbox.world.ready", "dir", r.dir, NULL);
+    for (;;) {
+        struct timespec tick = {1, 0};
+        int sig = sigtimedwait(&sigs, NULL, &tick);
+        if (sig == SIGINT || sig == SIGTERM)
+            break;
+        sb_supervisor_poll(&sup);
+    }
+    code = 0;
+stop:
+    sb_supervisor_stop(&sup);
+    char path[600];
+    snprintf(path, sizeof(path), "%s/world.json", r.dir);
+    unlink(path);
+    ct_log(CT_LOG_INFO, "sandbox.world.stopped", NULL);
+    return code;
+}
