@@ -1,0 +1,1 @@
+/* app: placeholder until the module lands (issue 12). */

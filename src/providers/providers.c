@@ -1,0 +1,1 @@
+/* providers: placeholder until the module lands (issue 12). */

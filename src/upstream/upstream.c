@@ -1,0 +1,1 @@
+/* upstream: placeholder until the module lands (issue 12). */
