@@ -14,6 +14,7 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -530,7 +531,9 @@ static ct_pb_snapshot *pending(ct_pricebook *pb)
     ct_pb_snapshot *s = ct_calloc(1, sizeof(*s));
     if (s == NULL)
         return NULL;
-    *s = *c;
+    /* Everything but `released`, which readers of c are counting down concurrently
+     * (it is the last member; found by ThreadSanitizer). */
+    memcpy(s, c, offsetof(ct_pb_snapshot, released));
     s->released = 0;
     s->alliance = NULL;
     for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
