@@ -192,6 +192,8 @@ ct_status ct_utc_parse(const char *s, ct_utc *out)
     if (c.hour < 0 || p[2] != ':')
         return CT_INVALID;
     c.minute = digits(p + 3, 2);
+    if (c.minute < 0) /* before stepping over it: "HH:M" may end the string */
+        return CT_INVALID;
     p += 5;
     if (*p == ':') {
         c.second = digits(p + 1, 2);

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "base/alloc.h"
 #include "base/timeutil.h"
 
 static void civil_days_round_trip(void **state)
@@ -55,6 +56,24 @@ static void iso8601_parse_and_format(void **state)
     assert_int_equal(days, ct_days_from_civil(2026, 11, 23));
     assert_int_equal(ct_date_parse("2026-11-23x", &days), CT_INVALID);
     assert_int_equal(ct_date_parse("2026-11-31", &days), CT_INVALID);
+}
+
+/* Found by fuzz/timeutil_fuzz.c: "2026-10-25T02:0" made the parser step over the string's end
+ * before it saw that the minutes were cut short. Every prefix of an instant sits in a heap
+ * block of its exact size, so AddressSanitizer sees any read past the NUL. */
+static void iso8601_truncated_instants_stay_in_bounds(void **state)
+{
+    (void)state;
+    const char *full = "2026-10-25T02:00:00+01:00";
+    for (size_t len = 0; len <= strlen(full); len++) {
+        char *s = ct_malloc(len + 1);
+        assert_non_null(s);
+        memcpy(s, full, len);
+        s[len] = '\0';
+        ct_utc t;
+        assert_int_equal(ct_utc_parse(s, &t), len == strlen(full) ? CT_OK : CT_INVALID);
+        ct_free(s);
+    }
 }
 
 static ct_utc utc_of(const char *s)
@@ -211,6 +230,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(civil_days_round_trip),
         cmocka_unit_test(iso8601_parse_and_format),
+        cmocka_unit_test(iso8601_truncated_instants_stay_in_bounds),
         cmocka_unit_test(zone_conversions_across_dst),
         cmocka_unit_test(zone_round_trip_every_hour_of_a_year),
         cmocka_unit_test(cached_offsets_equal_icu),
