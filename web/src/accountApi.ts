@@ -6,10 +6,11 @@
  */
 
 import { API_PREFIX, ApiError, defaultFetch, type FetchFn } from './api';
+import type { Cabin } from './options';
 import type { Session } from './session';
 import type { TravellerBody } from './validators';
 
-export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
+export type { Cabin };
 
 export interface Notifications {
   email: boolean;

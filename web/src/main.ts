@@ -5,7 +5,8 @@ import { mountNav } from './nav';
 import { Router, type RouteContext, type RouteName } from './router';
 import { preferredCurrency } from './currency';
 import { resultsPathFor } from './results';
-import { fromQuery, isCabin, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
+import { isSearchCabin } from './options';
+import { fromQuery, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
 import { Session } from './session';
 import { utcToday } from './validators';
 import { accountView } from './views/account';
@@ -60,7 +61,8 @@ function boot(): void {
     if (window.location.search) return;
     const patch: Partial<SearchState> = {};
     if (p.home_airport && search.origin.input.value.trim() === '') patch.origin = p.home_airport;
-    if (p.cabin && isCabin(p.cabin)) patch.cabin = p.cabin;
+    // Only a cabin a search can be priced in; the account page says so for the others.
+    if (p.cabin && isSearchCabin(p.cabin)) patch.cabin = p.cabin;
     if (Object.keys(patch).length > 0) void search.setState(patch);
   };
 

@@ -11,6 +11,7 @@
  */
 
 import { ApiError, isAbortError, type Problem } from './api';
+import { isSearchCabin, type SearchCabin } from './options';
 import { isIsoDate, type SearchState } from './searchForm';
 
 /* -------------------------------------------------------------------- */
@@ -478,13 +479,7 @@ export function rangeLabel(offset: number, shown: number, total: number): string
 /* -------------------------------------------------------------------- */
 
 export type TripKind = 'oneway' | 'round' | 'multi';
-export type SearchCabin = 'economy' | 'business';
 export type SortKey = 'best' | 'cheapest' | 'fastest' | 'earliest' | 'latest';
-
-export const SEARCH_CABINS: readonly { value: SearchCabin; label: string }[] = [
-  { value: 'economy', label: 'Economy' },
-  { value: 'business', label: 'Business' },
-];
 
 export const SORTS: readonly { value: SortKey; label: string }[] = [
   { value: 'best', label: 'Best' },
@@ -588,10 +583,6 @@ const MULTI_SLICE = /^([A-Z0-9]{3,4})-([A-Z0-9]{3,4})-(\d{4}-\d{2}-\d{2})$/;
 
 function isSortKey(v: string): v is SortKey {
   return SORTS.some((s) => s.value === v);
-}
-
-export function isSearchCabin(v: string): v is SearchCabin {
-  return SEARCH_CABINS.some((c) => c.value === v);
 }
 
 function codeList(v: string | null, re: RegExp, upper = true): string[] | null {

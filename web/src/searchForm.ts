@@ -4,6 +4,7 @@
 
 import type { FetchFn, Place } from './api';
 import type { Combobox } from './combobox';
+import { isSearchCabin, SEARCH_CABINS, type SearchCabin } from './options';
 import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
 
 /* -------------------------------------------------------------------- */
@@ -11,17 +12,6 @@ import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
 /* -------------------------------------------------------------------- */
 
 export type TripType = 'oneway' | 'round' | 'multi';
-export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
-
-export const CABINS: readonly { value: Cabin; label: string }[] = [
-  { value: 'economy', label: 'Economy' },
-  { value: 'premium_economy', label: 'Premium economy' },
-  { value: 'business', label: 'Business' },
-  { value: 'first', label: 'First' },
-];
-
-/** The cabins POST /api/v1/searches accepts (docs/search-api.md); the form offers only these. */
-export const SEARCH_FORM_CABINS: readonly Cabin[] = ['economy', 'business'];
 
 export const MIN_ADULTS = 1;
 export const MAX_ADULTS = 9;
@@ -47,7 +37,8 @@ export interface SearchState {
   adults: number;
   children: number;
   infants: number;
-  cabin: Cabin;
+  /** One of the cabins a search can be priced in (options.ts). */
+  cabin: SearchCabin;
   /** Multi-city only: every flight, the first being origin → destination on depart. */
   legs: FlightLeg[];
 }
@@ -94,10 +85,6 @@ export function addDays(iso: string, days: number): string {
   return dt.toISOString().slice(0, 10);
 }
 
-export function isCabin(v: string): v is Cabin {
-  return CABINS.some((c) => c.value === v);
-}
-
 /**
  * Validate a search. `today` (YYYY-MM-DD) enables the "not in the past"
  * rule; omit it to skip that rule.
@@ -142,7 +129,7 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
   const infants = s.infants ?? 0;
   if (Number.isInteger(s.adults) && s.adults + children > MAX_SEATS) errors.children = `At most ${MAX_SEATS} seats: adults and children together.`;
   if (infants > s.adults) errors.infants = 'At most one infant per adult.';
-  if (!isCabin(s.cabin)) errors.cabin = 'Choose a cabin class.';
+  if (!isSearchCabin(s.cabin)) errors.cabin = 'Choose a cabin class.';
 
   return errors;
 }
@@ -210,7 +197,7 @@ export function fromQuery(search: string): Partial<SearchState> {
   const infants = Number(p.get('infants'));
   if (p.has('infants') && Number.isInteger(infants) && infants >= 0 && infants <= MAX_ADULTS) out.infants = infants;
   const cabin = p.get('cabin');
-  if (cabin && isCabin(cabin)) out.cabin = cabin;
+  if (cabin && isSearchCabin(cabin)) out.cabin = cabin;
   return out;
 }
 
@@ -381,7 +368,7 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   }
   for (let n = 0; n < MAX_SEATS; n++) childrenSelect.add(new Option(n === 0 ? 'No children' : n === 1 ? '1 child' : `${n} children`, String(n)));
   for (let n = 0; n <= MAX_ADULTS; n++) infantsSelect.add(new Option(n === 0 ? 'No infants' : n === 1 ? '1 infant' : `${n} infants`, String(n)));
-  for (const c of CABINS) if (SEARCH_FORM_CABINS.includes(c.value)) cabinSelect.add(new Option(c.label, c.value));
+  for (const c of SEARCH_CABINS) cabinSelect.add(new Option(c.label, c.value));
 
   const minDate = today();
   departInput.min = minDate;
@@ -527,7 +514,7 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       adults,
       children: Number(childrenSelect.value) || 0,
       infants: Number(infantsSelect.value) || 0,
-      cabin: isCabin(cabin) ? cabin : 'economy',
+      cabin: isSearchCabin(cabin) ? cabin : 'economy',
       legs:
         trip === 'multi'
           ? [

@@ -7,6 +7,7 @@
  * Every validator returns a message for the user, or null when valid.
  */
 
+import { isCabin } from './options';
 import { isIsoDate } from './searchForm';
 
 export type Errors<F extends string> = Partial<Record<F, string>>;
@@ -86,10 +87,9 @@ export function validateCurrency(code: string): string | null {
   return code === '' || /^[A-Z]{3}$/.test(code) ? null : 'Choose a currency.';
 }
 
-export const CABIN_VALUES = ['economy', 'premium_economy', 'business', 'first'] as const;
-
+/** Any cabin a profile may hold (options.ts), or none. */
 export function validateCabinPreference(cabin: string): string | null {
-  return cabin === '' || (CABIN_VALUES as readonly string[]).includes(cabin) ? null : 'Choose a cabin class.';
+  return cabin === '' || isCabin(cabin) ? null : 'Choose a cabin class.';
 }
 
 export interface ProfileInput {

@@ -5,47 +5,13 @@ import type { Cabin, Profile, ProfilePatch } from '../accountApi';
 import type { App, View } from '../app';
 import { h, ICONS, nextId, setDescribedBy } from '../dom';
 import { button, field, FormController, passwordField, switchField, type Field } from '../forms';
+import { cabinLabel, CURRENCIES, currencyLabel, isSearchCabin, SEARCH_CABINS } from '../options';
 import { createPlaceCombobox, placeholderPlace, resolvePlace } from '../places';
 import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
 import { validateNewPassword, validateProfile, validateRequired, type ProfileField } from '../validators';
 import { accountPage, card, loading, notice } from './shell';
-
-export const CURRENCIES: readonly { value: string; label: string }[] = [
-  { value: 'EUR', label: 'EUR — Euro' },
-  { value: 'USD', label: 'USD — US dollar' },
-  { value: 'GBP', label: 'GBP — Pound sterling' },
-  { value: 'CHF', label: 'CHF — Swiss franc' },
-  { value: 'JPY', label: 'JPY — Japanese yen' },
-  { value: 'CAD', label: 'CAD — Canadian dollar' },
-  { value: 'AUD', label: 'AUD — Australian dollar' },
-  { value: 'NZD', label: 'NZD — New Zealand dollar' },
-  { value: 'SEK', label: 'SEK — Swedish krona' },
-  { value: 'NOK', label: 'NOK — Norwegian krone' },
-  { value: 'DKK', label: 'DKK — Danish krone' },
-  { value: 'PLN', label: 'PLN — Polish złoty' },
-  { value: 'CZK', label: 'CZK — Czech koruna' },
-  { value: 'HUF', label: 'HUF — Hungarian forint' },
-  { value: 'TRY', label: 'TRY — Turkish lira' },
-  { value: 'AED', label: 'AED — UAE dirham' },
-  { value: 'INR', label: 'INR — Indian rupee' },
-  { value: 'CNY', label: 'CNY — Chinese yuan' },
-  { value: 'HKD', label: 'HKD — Hong Kong dollar' },
-  { value: 'SGD', label: 'SGD — Singapore dollar' },
-  { value: 'KRW', label: 'KRW — South Korean won' },
-  { value: 'BRL', label: 'BRL — Brazilian real' },
-  { value: 'MXN', label: 'MXN — Mexican peso' },
-  { value: 'ZAR', label: 'ZAR — South African rand' },
-];
-
-export const CABIN_OPTIONS: readonly { value: string; label: string }[] = [
-  { value: '', label: 'No preference' },
-  { value: 'economy', label: 'Economy' },
-  { value: 'premium_economy', label: 'Premium economy' },
-  { value: 'business', label: 'Business' },
-  { value: 'first', label: 'First' },
-];
 
 export function accountView(app: App, ctx: RouteContext): View {
   const page = accountPage('account', 'Your account', 'Your profile, travel preferences and privacy settings.');
@@ -107,10 +73,19 @@ function profileSection(app: App, p: Profile, cleanups: (() => void)[]): HTMLEle
   const home: Field = { wrap: homeWrap, control: homeInput, error: homeError, label: homeLabel };
 
   homeWrap.querySelector('.cb')!.classList.add('cb-half');
-  const currencyOptions = [{ value: '', label: 'No preference' }, ...CURRENCIES];
-  if (p.currency && !CURRENCIES.some((x) => x.value === p.currency)) currencyOptions.push({ value: p.currency, label: p.currency });
+  // The same currencies and cabins as the search pages (options.ts). A saved value outside
+  // them is shown under its own name and kept unless the user picks another.
+  const currencyOptions = [{ value: '', label: 'No preference' }, ...CURRENCIES.map((x) => ({ value: x.code, label: currencyLabel(x.code) }))];
+  if (p.currency && !CURRENCIES.some((x) => x.code === p.currency)) currencyOptions.push({ value: p.currency, label: currencyLabel(p.currency) });
   const currency = field({ label: 'Currency', name: 'currency', type: 'select', options: currencyOptions, value: p.currency ?? '', hint: 'Prices will be shown in this currency.' });
-  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: CABIN_OPTIONS, value: p.cabin ?? '', hint: 'Preselected when you start a search.' });
+  const cabinOptions: { value: string; label: string }[] = [{ value: '', label: 'No preference' }, ...SEARCH_CABINS];
+  const unsearchable = p.cabin && !isSearchCabin(p.cabin) ? p.cabin : null;
+  if (unsearchable) cabinOptions.push({ value: unsearchable, label: cabinLabel(unsearchable) });
+  const searchable = SEARCH_CABINS.map((x) => x.label).join(' and ');
+  const cabinHint = unsearchable
+    ? `Preselected when you start a search. Searches offer ${searchable} for now, so ${cabinLabel(unsearchable)} is kept here but not preselected.`
+    : 'Preselected when you start a search.';
+  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: cabinOptions, value: p.cabin ?? '', hint: cabinHint });
 
   const nEmail = switchField({ name: 'notify_email', label: 'E-mail', hint: 'Trip changes and price alerts by e-mail.', checked: p.notifications.email });
   const nInApp = switchField({ name: 'notify_in_app', label: 'In the app', hint: 'Notices shown when you are signed in.', checked: p.notifications.in_app });

@@ -13,6 +13,7 @@ import { getJson, postSearch, type Place } from '../api';
 import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from '../calendar';
 import { currencySelect, preferredCurrency, rememberCurrency } from '../currency';
 import { h, icon, ICONS, nextId } from '../dom';
+import { cabinLabel } from '../options';
 import { resolvePlace } from '../places';
 import {
   ALLIANCES,
@@ -506,7 +507,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   function renderSummary(): void {
     const dates = q.slices.map((s) => formatDate(s.date)).join(' – ');
     const kind = q.trip === 'oneway' ? 'One-way' : q.trip === 'round' ? 'Round trip' : `Multi-city, ${q.slices.length} flights`;
-    summary.textContent = `${dates} · ${kind} · ${passengersLabel(q)} · ${q.cabin === 'business' ? 'Business' : 'Economy'}`;
+    summary.textContent = `${dates} · ${kind} · ${passengersLabel(q)} · ${cabinLabel(q.cabin)}`;
   }
 
   function renderError(info: ErrorInfo): void {
