@@ -13,6 +13,7 @@
 
 #include "sandbox/cmd/commands.h"
 #include "base/log.h"
+#include "base/alloc.h"
 #include "base/timeutil.h"
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
@@ -42,7 +43,7 @@ static int mkdir_p(const char *path)
 
 static int airports_served(const sb_world *w)
 {
-    char *seen = calloc((size_t)w->nairports + 1, 1);
+    char *seen = ct_calloc((size_t)w->nairports + 1, 1);
     if (seen == NULL)
         return -1;
     for (int i = 0; i < w->nflights; i++)
@@ -53,7 +54,7 @@ static int airports_served(const sb_world *w)
     int n = 0;
     for (int i = 0; i < w->nairports; i++)
         n += seen[i];
-    free(seen);
+    ct_free(seen);
     return n;
 }
 

@@ -12,6 +12,7 @@
 #include "sandbox/payments/payments.h"
 #include "sandbox/providers/provider.h"
 #include "sandbox/runtime/clock.h"
+#include "base/alloc.h"
 #include "base/config.h"
 #include "base/log.h"
 
@@ -41,6 +42,7 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+    ct_alloc_install_json(); /* jansson allocates through base/alloc.h */
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

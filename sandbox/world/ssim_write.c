@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/timeutil.h"
 
 #define REC 200
@@ -269,7 +270,7 @@ ct_status sb_ssim_write_carrier(const sb_world *w, int c, FILE *f, int64_t creat
     emit(&o, rec, 1);
     fill_block(&o);
 
-    int *ivi_of = calloc(10000, sizeof(int)); /* next itinerary variation per flight number */
+    int *ivi_of = ct_calloc(10000, sizeof(int)); /* next itinerary variation per flight number */
     if (ivi_of == NULL)
         return CT_NOMEM;
     long records = 0;
@@ -277,7 +278,7 @@ ct_status sb_ssim_write_carrier(const sb_world *w, int c, FILE *f, int64_t creat
         const sb_flight *fl = &w->flights[cr->first_flight + i];
         write_flight(&o, w, fl, &ivi_of[fl->number % 10000], &records);
     }
-    free(ivi_of);
+    ct_free(ivi_of);
     long last_serial = o.serial;
     fill_block(&o);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "base/json.h"
 #include "http/problem.h"
 
 json_t *ct__api_body_object(ct_http_req *req)
@@ -13,7 +14,11 @@ json_t *ct__api_body_object(ct_http_req *req)
     size_t len = 0;
     const char *body = ct_http_body(req, &len);
     json_error_t err;
-    json_t *j = len ? json_loadb(body, len, 0, &err) : NULL;
+    json_t *j = NULL;
+    if (len && ct_json_loadb(body, len, 0, &j, &err) == CT_NOMEM) {
+        ct_http_problem_status(req, CT_NOMEM, "could not read the body");
+        return NULL;
+    }
     if (j == NULL || !json_is_object(j)) {
         char msg[320];
         if (j == NULL && len)

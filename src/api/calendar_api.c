@@ -83,7 +83,6 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
     char *key = search_query_key(req, CALENDAR_PARAMS,
                                  sizeof(CALENDAR_PARAMS) / sizeof(CALENDAR_PARAMS[0]), &key_len);
     if (search_cache_reply(req, call, &c, key, key_len)) {
-        free(key);
         search_ctx_close(&c);
         return;
     }
@@ -162,7 +161,6 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
         search_reply(req, call, &c, key, key_len, out);
     }
 done:
-    free(key);
     search_ctx_close(&c);
 }
 
@@ -227,7 +225,6 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
     char *key = search_query_key(req, EXPLORE_PARAMS,
                                  sizeof(EXPLORE_PARAMS) / sizeof(EXPLORE_PARAMS[0]), &key_len);
     if (search_cache_reply(req, call, &c, key, key_len)) {
-        free(key);
         search_ctx_close(&c);
         return;
     }
@@ -313,6 +310,5 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
         json_object_set_new(out, "date", json_string(ct_http_query(req, "date")));
     search_reply(req, call, &c, key, key_len, out);
 done:
-    free(key);
     search_ctx_close(&c);
 }

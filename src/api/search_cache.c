@@ -68,7 +68,7 @@ void ct_search_cache_free(ct_search_cache *c)
 }
 
 int ct_search_cache_get(ct_search_cache *c, const char *key, size_t key_len, uint64_t stamp,
-                        char **body, size_t *len)
+                        ct_arena *arena, char **body, size_t *len)
 {
     *body = NULL;
     slot *s = &c->slots[hash(key, key_len) & (c->n - 1)];
@@ -76,7 +76,7 @@ int ct_search_cache_get(ct_search_cache *c, const char *key, size_t key_len, uin
     pthread_mutex_lock(&s->mu);
     if (s->key != NULL && s->stamp == stamp && s->key_len == key_len &&
         memcmp(s->key, key, key_len) == 0) {
-        *body = malloc(s->len + 1);
+        *body = ct_arena_alloc(arena, s->len + 1);
         if (*body != NULL) {
             memcpy(*body, s->body, s->len);
             (*body)[s->len] = '\0';

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/arena.h"
 #include "base/status.h"
 
 #define CT_SEARCH_CACHE_MAX_BODY (256 * 1024)
@@ -25,9 +26,10 @@ typedef struct ct_search_cache ct_search_cache;
 ct_status ct_search_cache_new(size_t slots, ct_search_cache **out);
 void ct_search_cache_free(ct_search_cache *c);
 
-/* On a hit, *body receives a copy (caller frees with free()) and 1 is returned. */
+/* On a hit, *body receives a NUL-terminated copy allocated from `arena` (the request's: it
+ * dies with it) and 1 is returned; 0 on a miss, or when the arena is out of room. */
 int ct_search_cache_get(ct_search_cache *c, const char *key, size_t key_len, uint64_t stamp,
-                        char **body, size_t *len);
+                        ct_arena *arena, char **body, size_t *len);
 void ct_search_cache_put(ct_search_cache *c, const char *key, size_t key_len, uint64_t stamp,
                          const char *body, size_t len);
 

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "api/search_cache.h"
+#include "base/alloc.h"
+#include "base/json.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
 
@@ -149,11 +151,10 @@ int search_cache_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c,
     char *body = NULL;
     size_t len = 0;
     if (cache == NULL || key == NULL ||
-        !ct_search_cache_get(cache, key, key_len, c->stamp, &body, &len))
+        !ct_search_cache_get(cache, key, key_len, c->stamp, ct_http_arena(req), &body, &len))
         return 0;
     ct_http_add_header(req, "X-Cache", "hit");
     ct_http_reply(req, 200, "application/json", body, len);
-    free(body);
     return 1;
 }
 
@@ -171,35 +172,31 @@ void search_reply_text(ct_http_req *req, ct_api_call *call, const search_ctx *c,
 void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
                   size_t key_len, json_t *body)
 {
-    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9));
+    char *text = NULL;
+    ct_status rc =
+        ct_json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9), &text);
     json_decref(body);
-    if (text == NULL) {
+    if (rc) {
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
         return;
     }
     search_reply_text(req, call, c, key, key_len, text, strlen(text));
-    free(text);
+    ct_free(text);
 }
 
 char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len)
 {
-    size_t cap = 256, used = 0;
-    char *k = malloc(cap);
+    size_t cap = strlen(ct_http_path(req)) + 2, used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *v = ct_http_query(req, names[i]);
+        cap += strlen(names[i]) + (v ? strlen(v) : 0) + 2;
+    }
+    char *k = ct_arena_alloc(ct_http_arena(req), cap);
     if (k == NULL)
         return NULL;
     used = (size_t)snprintf(k, cap, "%s?", ct_http_path(req));
     for (size_t i = 0; i < n; i++) {
         const char *v = ct_http_query(req, names[i]);
-        size_t need = used + strlen(names[i]) + (v ? strlen(v) : 0) + 4;
-        if (need > cap) {
-            char *g = realloc(k, need * 2);
-            if (g == NULL) {
-                free(k);
-                return NULL;
-            }
-            k = g;
-            cap = need * 2;
-        }
         used += (size_t)snprintf(k + used, cap - used, "%s=%s%c", names[i], v ? v : "",
                                  v ? '&' : '!'); /* absent and empty differ */
     }

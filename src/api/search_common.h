@@ -65,7 +65,8 @@ void search_reply(ct_http_req *req, ct_api_call *call, const search_ctx *c, cons
 /* The same with an answer already serialised (text of len bytes, borrowed). */
 void search_reply_text(ct_http_req *req, ct_api_call *call, const search_ctx *c, const char *key,
                        size_t key_len, const char *text, size_t len);
-/* The cache key of a GET: the path and the values of the named parameters. Caller frees. */
+/* The cache key of a GET: the path and the values of the named parameters, in the request's
+ * arena (it lives as long as the request). NULL when the arena is out of room. */
 char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len);
 
 /* "YYYY-MM-DD" of a day number. */

@@ -552,7 +552,8 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
     ct_jw_obj_end(w);
 }
 
-static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_result *res)
+static void answer_w(ct_jw *w, ct_arena *arena, const search_ctx *c, const request *r,
+                     ct_trip_result *res)
 {
     const ct_price_ctx *pc = c->pb != NULL ? &c->pc : NULL;
     ct_trip_rank(res->items, res->n, pc, r->sort);
@@ -569,8 +570,9 @@ static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_re
     ct_jw_kstr(w, "sort", r->sort_name);
     ct_jw_kint(w, "offset", r->offset);
     ct_jw_kint(w, "limit", r->limit);
-    /* Each trip tested against the filters once: the total, then the page. */
-    uint8_t *match = malloc(res->n ? res->n : 1);
+    /* Each trip tested against the filters once: the total, then the page (the marks in the
+     * request's arena; without room, the page tests again). */
+    uint8_t *match = ct_arena_alloc(arena, res->n ? res->n : 1);
     size_t total = 0;
     for (size_t i = 0; i < res->n; i++) {
         int m = ct_trip_matches(c->tt, pc, &res->items[i], &r->filters);
@@ -602,7 +604,6 @@ static void answer_w(ct_jw *w, const search_ctx *c, const request *r, ct_trip_re
         seen++;
     }
     ct_jw_arr_end(w);
-    free(match);
     ct_jw_key(w, "facets");
     facets_w(w, c, res);
     ct_jw_obj_end(w);
@@ -639,7 +640,7 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
     ct_strbuf_reserve(&sb, (size_t)64 << 10); /* a page of 20 is about 40 KB */
     ct_jw w;
     ct_jw_init(&w, &sb);
-    answer_w(&w, &c, &r, &res);
+    answer_w(&w, ct_http_arena(req), &c, &r, &res);
     if (ct_jw_status(&w) != CT_OK)
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
     else

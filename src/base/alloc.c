@@ -1,11 +1,18 @@
-/* alloc.c: allocation wrapper with fault injection (see alloc.h for the OOM policy). */
+/* alloc.c: allocation wrapper with fault injection (see alloc.h for the OOM policy).
+ *
+ * One atomic countdown: each allocation decrements it while it is non-negative, and the one
+ * that takes it from 0 fails. Every failure, injected or real, is also counted per thread
+ * (ct_alloc_failed_here). jansson is pointed at ct_malloc/ct_free by ct_alloc_install_json,
+ * so its allocations count too. */
 #include "base/alloc.h"
 
+#include <jansson.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 static atomic_long fail_countdown = -1;
+static _Thread_local unsigned long failed_here;
 
 static int should_fail(void)
 {
@@ -17,30 +24,39 @@ static int should_fail(void)
     return 0;
 }
 
+/* Counts a failed allocation on this thread; returns NULL for the caller to return. */
+static void *failed(void)
+{
+    failed_here++;
+    return NULL;
+}
+
 void ct_alloc_fail_after(long n)
 {
     atomic_store(&fail_countdown, n);
 }
 
+unsigned long ct_alloc_failed_here(void)
+{
+    return failed_here;
+}
+
 void *ct_malloc(size_t n)
 {
-    if (should_fail())
-        return NULL;
-    return malloc(n ? n : 1);
+    void *p = should_fail() ? NULL : malloc(n ? n : 1);
+    return p != NULL ? p : failed();
 }
 
 void *ct_calloc(size_t count, size_t size)
 {
-    if (should_fail())
-        return NULL;
-    return calloc(count ? count : 1, size ? size : 1);
+    void *p = should_fail() ? NULL : calloc(count ? count : 1, size ? size : 1);
+    return p != NULL ? p : failed();
 }
 
 void *ct_realloc(void *p, size_t n)
 {
-    if (should_fail())
-        return NULL;
-    return realloc(p, n ? n : 1);
+    void *q = should_fail() ? NULL : realloc(p, n ? n : 1);
+    return q != NULL ? q : failed();
 }
 
 void ct_free(void *p)
@@ -61,4 +77,9 @@ char *ct_strndup(const char *s, size_t n)
 char *ct_strdup(const char *s)
 {
     return ct_strndup(s, strlen(s));
+}
+
+void ct_alloc_install_json(void)
+{
+    json_set_alloc_funcs(ct_malloc, ct_free);
 }

@@ -5,6 +5,7 @@
  * name (a one-entry per-thread cache behind a pthread key whose destructor closes it; flight
  * data converts many times per zone in a row). */
 #include "base/timeutil.h"
+#include "base/alloc.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -251,7 +252,7 @@ static void tz_cache_free(void *p)
         if (c->cal[i] != NULL)
             ucal_close(c->cal[i]);
     }
-    free(c);
+    ct_free(c);
 }
 
 static void tz_key_init(void)
@@ -273,9 +274,9 @@ static UCalendar *calendar_slot(const char *zone, tz_cache **cache_out, unsigned
     pthread_once(&tz_once, tz_key_init);
     tz_cache *c = pthread_getspecific(tz_key);
     if (c == NULL) {
-        c = calloc(1, sizeof(*c));
+        c = ct_calloc(1, sizeof(*c));
         if (c == NULL || pthread_setspecific(tz_key, c) != 0) {
-            free(c);
+            ct_free(c);
             return NULL;
         }
     }

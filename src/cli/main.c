@@ -21,6 +21,7 @@
 
 #include "api/api.h"
 #include "api/search_cache.h"
+#include "base/alloc.h"
 #include "base/config.h"
 #include "base/log.h"
 #include "events/bus.h"
@@ -808,6 +809,7 @@ cleanup:
 
 int main(int argc, char **argv)
 {
+    ct_alloc_install_json(); /* jansson allocates through base/alloc.h */
     if (argc < 2 || strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

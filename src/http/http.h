@@ -1,8 +1,12 @@
 /* http.h: Contrail's HTTP server interface (requests, responses, routes, server lifecycle).
  *
  * The server runs libmicrohttpd with an epoll thread pool and keep-alive. Every request gets
- * an arena (ct_http_arena) that lives until the response has been sent; handlers allocate
- * from it freely. A handler is called once, with the whole (capped) body, and must set a
+ * an arena (ct_http_arena, capped at 64 MiB) that lives until the response has been sent: the
+ * server keeps the request's method, path, headers and path parameters in it, and handlers
+ * put their per-request scratch there (the search endpoints' cache keys, cached answers and
+ * filter marks). What a library or an engine allocates (jansson trees and texts, search
+ * results, string builders) stays on the heap and is freed by the handler before it returns.
+ * A handler is called once, with the whole (capped) body, and must set a
  * response with one of the ct_http_reply* or ct_http_problem* functions; a handler that sets
  * none produces a 500 problem.
  *

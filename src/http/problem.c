@@ -4,6 +4,9 @@
 #include <ctype.h>
 #include <string.h>
 
+#include "base/alloc.h"
+#include "base/json.h"
+
 static const char *problem_slug(int status)
 {
     switch (status) {
@@ -54,14 +57,15 @@ static void reply_problem(ct_http_req *req, int status, json_t *body)
         ct_http_reply(req, 500, "application/problem+json", fallback, sizeof(fallback) - 1);
         return;
     }
-    char *text = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    char *text = NULL;
+    ct_status rc = ct_json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER, &text);
     json_decref(body);
-    if (text == NULL) {
+    if (rc) {
         reply_problem(req, status, NULL);
         return;
     }
     ct_http_reply(req, status, "application/problem+json", text, strlen(text));
-    free(text);
+    ct_free(text);
 }
 
 void ct_http_problem(ct_http_req *req, int status, const char *title, const char *detail)

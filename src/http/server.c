@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/json.h"
 #include "base/log.h"
 #include "base/strbuf.h"
 
@@ -147,17 +148,18 @@ void ct_http_reply(ct_http_req *req, int status, const char *content_type, const
 
 void ct_http_reply_json(ct_http_req *req, int status, json_t *body)
 {
-    char *text =
-        body ? json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9)) : NULL;
+    char *text = NULL;
+    ct_status rc =
+        ct_json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(9), &text);
     json_decref(body);
-    if (text == NULL) {
+    if (rc) {
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
         return;
     }
     struct MHD_Response *resp =
-        MHD_create_response_from_buffer_with_free_callback(strlen(text), text, free);
+        MHD_create_response_from_buffer_with_free_callback(strlen(text), text, ct_free);
     if (resp == NULL)
-        free(text);
+        ct_free(text);
     set_response(req, status, resp, "application/json");
 }
 

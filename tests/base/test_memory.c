@@ -1,11 +1,14 @@
-/* test_memory.c: arena, strbuf, vec and map, including allocation-failure paths. */
+/* test_memory.c: arena, strbuf, vec and map, including allocation-failure paths, and jansson
+ * under the same fault injection (ct_test.h installs the wrapper as its allocator). */
 #include "ct_test.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
 #include "base/arena.h"
+#include "base/json.h"
 #include "base/map.h"
 #include "base/strbuf.h"
 #include "base/vec.h"
@@ -150,6 +153,88 @@ static void map_fails_cleanly_on_every_allocation(void **state)
     }
 }
 
+/* A document with every kind of value, long strings and escapes: many allocations. */
+static const char JSON_DOC[] =
+    "{\"slices\":[{\"origin\":\"ZRH\",\"destination\":\"JFK\",\"date\":\"2027-03-01\"},"
+    "{\"origin\":\"JFK\",\"destination\":\"ZRH\",\"date\":\"2027-03-15\"}],"
+    "\"passengers\":{\"adults\":2,\"children\":1,\"infants\":0},\"cabin\":\"first\","
+    "\"currency\":\"CHF\",\"max_price\":1234.5,\"direct\":false,\"note\":null,"
+    "\"name\":\"Z\\u00fcrich \\u2708 a string long enough to make the lexer grow its buffer "
+    "more than once, more than once, more than once\",\"carriers\":[\"LX\",\"UA\",\"AC\"],"
+    "\"nested\":{\"a\":{\"b\":{\"c\":[1,[2,[3,{\"d\":true}]]]}}}}";
+
+static void json_loads_fails_cleanly_on_every_allocation(void **state)
+{
+    (void)state;
+    json_error_t err;
+    json_t *want = json_loads(JSON_DOC, 0, &err);
+    assert_non_null(want);
+    /* Fail the k-th allocation for each k until the document needs fewer than k. Raw
+     * jansson never crashes or leaks (the ASan build checks), but does not always fail: a
+     * lost byte can come back as a wrong document (json.h). Every failure and every wrong
+     * document shows as this thread's failed allocation, which ct_json_loadb relies on. */
+    long k = 0, wrong = 0;
+    for (; k < 100000; k++) {
+        unsigned long before = ct_alloc_failed_here();
+        ct_alloc_fail_after(k);
+        json_t *got = json_loads(JSON_DOC, 0, &err);
+        ct_alloc_fail_after(-1);
+        int failed = ct_alloc_failed_here() != before;
+        if (got != NULL && !failed) {
+            assert_true(json_equal(got, want));
+            json_decref(got);
+            break;
+        }
+        assert_true(failed);
+        wrong += got != NULL;
+        json_decref(got);
+    }
+    assert_true(k >= 20); /* failing at k = 0 proves jansson allocates through the wrapper */
+    assert_true(k < 100000);
+    print_message("json_loads: %ld allocations, %ld wrong documents under a failure\n", k, wrong);
+    /* ct_json_loadb: CT_NOMEM and no document for every k, then the whole document. */
+    for (long n = 0;; n++) {
+        json_t *got = (json_t *)1;
+        ct_alloc_fail_after(n);
+        ct_status rc = ct_json_loadb(JSON_DOC, strlen(JSON_DOC), 0, &got, &err);
+        ct_alloc_fail_after(-1);
+        if (rc == CT_OK) {
+            assert_int_equal(n, k);
+            assert_true(json_equal(got, want));
+            json_decref(got);
+            break;
+        }
+        assert_int_equal(rc, CT_NOMEM);
+        assert_null(got);
+        assert_string_equal(err.text, "out of memory");
+        assert_int_equal(json_error_code(&err), json_error_out_of_memory);
+    }
+    json_t *bad = (json_t *)1;
+    assert_int_equal(ct_json_loadb("{\"a\":", 5, 0, &bad, &err), CT_INVALID);
+    assert_null(bad);
+    assert_true(err.text[0] != '\0');
+    /* And back out: raw json_dumps can return a text with bytes missing (invalid JSON) when
+     * an allocation fails; ct_json_dumps never does. */
+    char *full = json_dumps(want, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_non_null(full);
+    for (long n = 0;; n++) {
+        char *text = (char *)1;
+        ct_alloc_fail_after(n);
+        ct_status rc = ct_json_dumps(want, JSON_COMPACT | JSON_PRESERVE_ORDER, &text);
+        ct_alloc_fail_after(-1);
+        if (rc == CT_OK) {
+            assert_true(n >= 5);
+            assert_string_equal(text, full);
+            ct_free(text);
+            break;
+        }
+        assert_int_equal(rc, CT_NOMEM);
+        assert_null(text);
+    }
+    ct_free(full);
+    json_decref(want);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -160,6 +245,7 @@ int main(void)
         cmocka_unit_test(vec_push_and_fail),
         cmocka_unit_test(map_put_get_grow_iterate),
         cmocka_unit_test(map_fails_cleanly_on_every_allocation),
+        cmocka_unit_test(json_loads_fails_cleanly_on_every_allocation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
