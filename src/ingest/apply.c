@@ -226,8 +226,15 @@ static void log_rejects(const ct__prov *p, const ct_ingest_page *page, int pagen
 
 static ct_status apply_descriptor(ct_ingest *ing, ct__prov *p, const ct_ingest_page *page)
 {
-    ct_provider_desc d = page->desc;
+    static const ct_provider_kind kinds[] = {[CT_PROVIDERS_AIRLINE] = CT_PROVIDER_AIRLINE,
+                                             [CT_PROVIDERS_AGENCY] = CT_PROVIDER_AGENCY,
+                                             [CT_PROVIDERS_COMBINER] = CT_PROVIDER_COMBINER};
+    ct_provider_desc d = {.kind = kinds[page->desc.kind],
+                          .minor_digits = page->desc.minor_digits,
+                          .fee_minor = page->desc.fee_minor,
+                          .min_self_transfer_min = page->desc.min_self_transfer_min};
     snprintf(d.name, sizeof(d.name), "%s", p->cfg.name);
+    memcpy(d.currency, page->desc.currency, sizeof(d.currency));
     char(*codes)[4] = ct_calloc(page->ncarriers + 1, sizeof(*codes));
     if (codes == NULL)
         return CT_NOMEM;

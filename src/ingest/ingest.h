@@ -1,10 +1,10 @@
 /* ingest.h: provider fare and availability feeds -> the pricebook (the module's interface).
  *
  * The platform learns prices only from the providers' HTTP APIs (docs/sandbox.md,
- * "Providers"). Each provider speaks one of four dialects; a dialect adapter (dialect_*.c)
- * turns one response document into normalised records (ct_ingest_page) and reports every
- * record it rejects, and the sync driver (sync.c) fetches all providers concurrently with
- * libcurl's multi interface and applies the pages (apply.c):
+ * "Providers"). Each provider speaks one of four dialects; the providers module
+ * (providers/providers.h) turns one response document into normalised records
+ * (ct_ingest_page) and reports every record it rejects, and the sync driver (sync.c) fetches all
+ * providers concurrently with libcurl's multi interface and applies the pages (apply.c):
  *
  *   1. descriptor (schedules/catalog listing): kind (from the dialect), currency, fee,
  *      minimum self-transfer, carriers sold and their alliances -> ct_pricebook_provider,
@@ -45,96 +45,38 @@
 #include "base/status.h"
 #include "events/bus.h"
 #include "fares/pricebook.h"
+#include "providers/providers.h"
 #include "store/store.h"
 
-typedef enum ct_ingest_dialect {
-    CT_DIALECT_NDC = 0,        /* airline-1, airline-2: PascalCase, decimal strings */
-    CT_DIALECT_VOYAGIO = 1,    /* ota-eur: snake_case, amounts as JSON numbers */
-    CT_DIALECT_FAREFINDER = 2, /* ota-usd: camelCase, integer cents */
-    CT_DIALECT_HOPSCOTCH = 3,  /* combiner: snake_case, decimal strings */
-} ct_ingest_dialect;
+/* The dialects, feeds and normalised records are the providers module's
+ * (providers/providers.h: a table per dialect, one generic reader); ingest names them so. */
+typedef ct_providers_dialect ct_ingest_dialect;
+typedef ct_providers_feed ct_ingest_feed;
+typedef ct_providers_carrier ct_ingest_carrier;
+typedef ct_providers_rate ct_ingest_rate;
+typedef ct_providers_fare ct_ingest_fare;
+typedef ct_providers_seats ct_ingest_seats;
+typedef ct_providers_reject ct_ingest_reject;
+typedef ct_providers_page ct_ingest_page;
+#define CT_INGEST_MAX_REJECTS CT_PROVIDERS_MAX_REJECTS
 
-typedef enum ct_ingest_feed {
-    CT_FEED_DESCRIPTOR = 0,
-    CT_FEED_RATES = 1,
-    CT_FEED_FARES = 2,
-    CT_FEED_AVAIL = 3,
-} ct_ingest_feed;
-
-/* The dialect of a sandbox provider by its name ("airline-1" ... "combiner"), or -1. */
+/* The dialect of a sandbox provider by its name ("airline-1" ... "combiner"), or -1
+ * (ct_providers_dialect_of). */
 int ct_ingest_dialect_of(const char *provider_name);
 /* "ndc", "voyagio", "farefinder", "hopscotch"; "descriptor", "rates", "fares",
  * "availability". */
 const char *ct_ingest_dialect_name(ct_ingest_dialect d);
 const char *ct_ingest_feed_name(ct_ingest_feed f);
 
-/* ---- normalised records (what a dialect adapter produces) ---- */
-
-typedef struct ct_ingest_carrier {
-    char code[4];
-    char alliance[16]; /* "" when none */
-} ct_ingest_carrier;
-
-typedef struct ct_ingest_rate {
-    char currency[4];
-    double per_usd;
-} ct_ingest_rate;
-
-typedef struct ct_ingest_fare {
-    char carrier[4], origin[4], dest[4];
-    int32_t amount[CT_NCLASSES]; /* one-way, minor units; CT_AMOUNT_NONE when not filed */
-} ct_ingest_fare;
-
-typedef struct ct_ingest_seats {
-    char carrier[4], origin[4], dest[4];
-    int number;
-    int32_t dep_utc_min; /* UTC departure, minutes since 1970 */
-    int seats[CT_NCLASSES];
-} ct_ingest_seats;
-
-typedef struct ct_ingest_reject {
-    size_t index;   /* record index in the page */
-    char field[64]; /* e.g. "Fares[3].FareDetails[2].OneWay" */
-    char message[96];
-} ct_ingest_reject;
-
-#define CT_INGEST_MAX_REJECTS 32 /* listed per page; more are only counted */
-
-/* One parsed response. Arrays are owned by the page (ct_ingest_page_clear). */
-typedef struct ct_ingest_page {
-    ct_ingest_feed feed;
-    /* descriptor */
-    ct_provider_desc desc; /* name left empty: the caller's */
-    ct_ingest_carrier *carriers;
-    size_t ncarriers;
-    /* rates */
-    ct_ingest_rate *rates;
-    size_t nrates;
-    int64_t rates_day;
-    /* fares, availability */
-    ct_ingest_fare *fares;
-    size_t nfares;
-    ct_ingest_seats *seats;
-    size_t nseats;
-    char next[512];   /* next page token; "" on the last page */
-    char cursor[512]; /* the feed's sync cursor */
-    /* validation */
-    size_t nrecords; /* records in the document (kept + rejected) */
-    size_t nrejected;
-    ct_ingest_reject rejects[CT_INGEST_MAX_REJECTS];
-} ct_ingest_page;
-
-/* Parses one response body of `feed` in dialect `d`. `minor_digits` is the provider
- * currency's (2, or 0 for JPY/KRW; used for fares). Returns CT_OK with the good records
- * and the rejects, or CT_INVALID when the document itself is unusable (not JSON, or its
- * top-level members missing): the caller retries the request. `err` gets a reason. */
+/* Parses one response body of `feed` in dialect `d`: ct_providers_parse_page. Returns
+ * CT_OK with the good records and the rejects, or CT_INVALID when the document itself is
+ * unusable (not JSON, or its top-level members missing): the caller retries the request.
+ * `err` gets a reason. */
 ct_status ct_ingest_parse(ct_ingest_dialect d, ct_ingest_feed feed, const char *body, size_t len,
                           int minor_digits, ct_ingest_page *out, char *err, size_t errlen);
 void ct_ingest_page_clear(ct_ingest_page *page);
 
-/* Exact decimal text ("412.00", "7", "-0.5" is refused) to minor units with `digits`
- * decimals; more decimals are refused unless they are zeros. CT_INVALID on bad text or
- * overflow of int32. */
+/* Exact decimal text to minor units: ct_providers_decimal. */
 ct_status ct_ingest_decimal(const char *text, int digits, int32_t *out);
 
 /* ---- the driver ---- */

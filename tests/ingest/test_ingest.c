@@ -905,6 +905,9 @@ static void bad_records_are_rejected_and_the_rest_kept(void **state)
     assert_int_equal(page.fares[0].amount[0], 255550);
     assert_int_equal(page.fares[0].amount[1], 7182);
     ct_ingest_page_clear(&page);
+    /* The providers module indexes classes as the pricebook does. */
+    for (int c = 0; c < CT_NCLASSES; c++)
+        assert_int_equal(ct_class_letter(c), CT_PROVIDERS_CLASS_LETTERS[c]);
     /* Decimal text. */
     int32_t v;
     assert_int_equal(ct_ingest_decimal("0.07", 2, &v), CT_OK);
