@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/json.h"
 #include "base/timeutil.h"
 #include "providers/providers_internal.h"
 
@@ -292,8 +293,10 @@ ct_status ct_providers_parse_page(ct_providers_dialect d, ct_providers_feed feed
         goto cleanup;
     }
     json_error_t je;
-    doc = json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &je);
-    if (doc == NULL || !json_is_object(doc)) {
+    rc = ct_json_loadb(body ? body : "", body ? len : 0, JSON_REJECT_DUPLICATES, &doc, &je);
+    if (rc == CT_OK && !json_is_object(doc))
+        rc = CT_INVALID;
+    if (rc) {
         snprintf(err, errlen, "not a JSON object: %s", doc ? "" : je.text);
         goto cleanup;
     }
