@@ -304,7 +304,8 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
         const uint8_t *sells = take(r, h->ncarriers);
         if (fp == NULL || sells == NULL || !text_ok(fp->name, sizeof(fp->name)) ||
             fp->kind > CT_PROVIDER_COMBINER || fp->currency[3] != '\0' ||
-            !code_ok(fp->currency, 3) || fp->has_amount > 1) {
+            !code_ok(fp->currency, 3) || fp->has_amount > 1 || fp->minor_digits < 0 ||
+            fp->minor_digits > 3) { /* ISO 4217: 0, 2 or 3 (a huge one hung the bounds) */
             rc = CT_INVALID;
             break;
         }

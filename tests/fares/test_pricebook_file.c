@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "base/timeutil.h"
 #include "fares/pricebook.h"
 #include "pricefill.h"
@@ -243,6 +245,52 @@ static void damaged_files_are_refused(void **state)
     free(orig);
 }
 
+/* The hash over body and header, as the writer computes it (pricebook_file.c). */
+static void rehash(unsigned char *buf, size_t len)
+{
+    memset(buf + 112, 0, 32);
+    unsigned char check[32];
+    crypto_generichash_state hs;
+    crypto_generichash_init(&hs, NULL, 0, sizeof(check));
+    crypto_generichash_update(&hs, buf + 144, len - 144);
+    crypto_generichash_update(&hs, buf, 144);
+    crypto_generichash_final(&hs, check, sizeof(check));
+    memcpy(buf + 112, check, sizeof(check));
+}
+
+/* Found by fuzz/pricebook_file_fuzz.c: a provider record with a huge minor_digits (behind a
+ * good hash) was accepted, and the leg bounds then multiplied by ten that many times. The
+ * reader takes the ISO 4217 range, 0 to 3, and refuses the rest. */
+static void out_of_range_minor_digits_are_refused(void **state)
+{
+    (void)state;
+    char bad[450];
+    snprintf(bad, sizeof(bad), "%s/digits.bin", dir);
+    size_t len;
+    unsigned char *buf = read_all(file, &len);
+    uint64_t ncarriers;
+    uint32_t ncur, nall;
+    memcpy(&ncarriers, buf + 80, 8);
+    memcpy(&ncur, buf + 88, 4);
+    memcpy(&nall, buf + 92, 4);
+    size_t at = 144 + ncur * 16 + nall * 32 + ncarriers + 40; /* provider 0's minor_digits */
+    assert_true(at + 4 <= len);
+    const int32_t digits[] = {400, -1, 4, 1 << 30};
+    for (size_t i = 0; i < sizeof(digits) / sizeof(digits[0]); i++) {
+        memcpy(buf + at, &digits[i], 4);
+        rehash(buf, len);
+        write_all(bad, buf, len);
+        assert_int_equal(try_load(tt, bad), CT_INVALID);
+    }
+    const int32_t zero = 0; /* in range: the same file loads */
+    memcpy(buf + at, &zero, 4);
+    rehash(buf, len);
+    write_all(bad, buf, len);
+    assert_int_equal(try_load(tt, bad), CT_OK);
+    unlink(bad);
+    free(buf);
+}
+
 static void saving_replaces_the_file_atomically(void **state)
 {
     (void)state;
@@ -277,6 +325,7 @@ int main(void)
         cmocka_unit_test(save_then_load_gives_the_same_book),
         cmocka_unit_test(another_timetable_is_refused),
         cmocka_unit_test(damaged_files_are_refused),
+        cmocka_unit_test(out_of_range_minor_digits_are_refused),
         cmocka_unit_test(saving_replaces_the_file_atomically),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
