@@ -10,6 +10,7 @@
 #include "base/alloc.h"
 #include "base/strbuf.h"
 #include "ingest/ingest.h"
+#include "upstream/upstream.h"
 #include "api/search_cache.h"
 #include "http/problem.h"
 
@@ -43,7 +44,8 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
                                  (int)ct_refdata_airport_count(app->refdata)));
 }
 
-/* Feed ingestion and pricebook gauges and counters, appended to the HTTP metrics. */
+/* Feed ingestion, its upstream client (breakers) and pricebook gauges and counters, appended
+ * to the HTTP metrics. */
 static void ingest_metrics(ct_app *app, ct_strbuf *out)
 {
     ct_ingest *ing = atomic_load(&app->ingest);
@@ -100,6 +102,8 @@ static void ingest_metrics(ct_app *app, ct_strbuf *out)
     for (int i = 0; i < n; i++)
         ct_strbuf_printf(out, "contrail_ingest_last_sync_seconds{provider=\"%s\"} %lld\n",
                          st[i].name, (long long)st[i].last_sync);
+    /* The feed calls' client: circuit breaker and request counters per provider. */
+    (void)ct_upstream_metrics_write(ct_ingest_upstream(ing), out);
 }
 
 void ct__api_metrics(ct_http_req *req, ct_api_call *call)

@@ -4,7 +4,8 @@
  * "Providers"). Each provider speaks one of four dialects; the providers module
  * (providers/providers.h) turns one response document into normalised records
  * (ct_ingest_page) and reports every record it rejects, and the sync driver (sync.c) fetches all
- * providers concurrently with libcurl's multi interface and applies the pages (apply.c):
+ * providers concurrently through the upstream client (upstream/upstream.h) and applies the
+ * pages (apply.c):
  *
  *   1. descriptor (schedules/catalog listing): kind (from the dialect), currency, fee,
  *      minimum self-transfer, carriers sold and their alliances -> ct_pricebook_provider,
@@ -22,8 +23,10 @@
  *
  * Each page is applied between ct_pricebook_begin and ct_pricebook_commit, or not at all: a
  * transport error, a 5xx, a time-out or a page that is not valid JSON (the providers inject
- * these faults) retries that request with exponential back-off (bounded by max_attempts),
- * never applying part of a page. A record with a bad or missing field is rejected (one log
+ * these faults) retries that request with jittered exponential back-off (bounded by
+ * max_attempts), never applying part of a page; a provider failing breaker_failures attempts
+ * in a row has its circuit breaker opened (failed fast until a probe after the cool-down
+ * succeeds). A record with a bad or missing field is rejected (one log
  * line "ingest.rejected" naming the provider, feed, page, record index and field; counted
  * in the statistics) and the page's good records are kept.
  *
@@ -47,6 +50,7 @@
 #include "fares/pricebook.h"
 #include "providers/providers.h"
 #include "store/store.h"
+#include "upstream/upstream.h"
 
 /* The dialects, feeds and normalised records are the providers module's
  * (providers/providers.h: a table per dialect, one generic reader); ingest names them so. */
@@ -101,6 +105,10 @@ typedef struct ct_ingest_config {
     int max_attempts;         /* per request (default 8) */
     int backoff_ms;           /* first retry delay, doubled each time (default 100) */
     int backoff_max_ms;       /* cap of the delay (default 5000) */
+    int breaker_failures;     /* failed attempts in a row that open a provider's circuit
+                                 breaker (default max_attempts; negative: never) */
+    int breaker_cooldown_ms;  /* an open breaker lets a probe through after this (default
+                                 30000) */
     ct_store_pool *history;   /* price_observation rows; NULL: no history (borrowed) */
     int history_first;        /* 1: a leg's first price is a row (and an event) too */
     ct_bus *bus;              /* events; NULL: none (borrowed) */
@@ -178,5 +186,10 @@ ct_status ct_ingest_load_state(ct_ingest *ing, const char *path, int *resumed);
 
 /* Copies the statistics of up to `max` providers; returns how many. lag = now - last_sync. */
 int ct_ingest_stats_get(ct_ingest *ing, ct_ingest_stats *out, int max);
+
+/* The driver's HTTP client (borrowed, lives as long as `ing`): its partners are the
+ * providers by name, with their circuit breakers and request statistics; read it from any
+ * thread with ct_upstream_stats_get / ct_upstream_metrics_write (for /metrics). */
+ct_upstream *ct_ingest_upstream(ct_ingest *ing);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "ingest/ingest.h"
+#include "upstream/upstream.h"
 
 /* The request path of a feed call in a dialect (query included): ct_providers_request_path
  * (empty when it does not fit). `token` is the page token ("" for the
@@ -34,6 +35,7 @@ struct ct_ingest {
     ct_ingest_config cfg;
     ct__prov prov[CT_MAX_PROVIDERS];
     int nprov;
+    ct_upstream *up;          /* the feed calls' client: retries, breakers (sync.c) */
     pthread_mutex_t sync_mu;  /* one sync at a time */
     pthread_mutex_t stats_mu; /* prov[].st */
     pthread_mutex_t wake_mu;  /* the background thread's sleep */

@@ -1,9 +1,10 @@
-/* sync.c: the sync driver: every provider at once over libcurl's multi interface.
+/* sync.c: the sync driver: every provider at once through the upstream client.
  *
  * A sync runs one job per provider, each a sequence of requests with at most one in
- * flight (a page's token comes from the page before it), all jobs' requests multiplexed in
- * one curl multi handle and one thread, which also parses and applies each page as it
- * completes (so pricebook batches never interleave). A job's stages:
+ * flight (a page's token comes from the page before it), all jobs' requests driven by the
+ * driver's upstream client (upstream/upstream.h, asynchronous calls) in one thread, which
+ * also parses and applies each page as it completes (so pricebook batches never
+ * interleave). A job's stages:
  *
  *   descriptor -> rates -> fares pages -> availability windows, each window's pages
  *
@@ -13,14 +14,18 @@
  * fares and availability (over the whole horizon, one window) from the kept cursors. New
  * cursors are kept only when the whole pass succeeded, so a failed pass is repeated.
  *
- * A request that fails in transport, times out, answers 5xx or 429, or whose body is not a
- * usable document is sent again after backoff_ms x 2^(attempt-1) (capped), up to
- * max_attempts; then the provider's job gives up for this sync. A 4xx is not retried: an
+ * Every feed call is a GET, so the upstream client retries it: one that fails in transport,
+ * times out, answers 408, 429 or 5xx, or whose body is not a usable document (the parse runs
+ * as the call's check, so the page parsed there is the one applied) is sent again after a
+ * full-jitter back-off under backoff_ms x 2^(attempt-1) (capped), up to max_attempts; then
+ * the provider's job gives up for this sync. Each provider is a partner with its circuit
+ * breaker, opened by breaker_failures failed attempts in a row (by default max_attempts: it
+ * opens when a call gives up), so while a provider is down later syncs fail it fast until
+ * the cool-down lets a probe through. A 4xx is not retried: an
  * availability window the provider refuses (400/422: partly outside its horizon) is fetched
  * again day by day, the refused days skipped, and later incremental passes ask only for the
  * dates it accepted; any other 4xx ends the job. */
 #define _GNU_SOURCE
-#include <curl/curl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +36,7 @@
 #include "base/strbuf.h"
 #include "base/timeutil.h"
 #include "ingest/ingest_internal.h"
+#include "upstream/upstream.h"
 
 #define BODY_CAP ((size_t)256 << 20) /* a 5000-leg page is a few MB */
 
@@ -48,11 +54,12 @@ typedef struct job {
     int64_t day;              /* > 0: the refused window is being fetched day by day */
     int64_t req_from, req_to; /* flight dates of the availability request in flight */
     int64_t ok_from, ok_to;   /* the dates the provider accepted in this pass (0: none) */
-    int attempt;
-    int64_t retry_at; /* ms (monotonic) */
-    CURL *easy;
-    ct_strbuf body;
-    char errbuf[CURL_ERROR_SIZE];
+    ct_ingest *ing;
+    ct_upstream_call *call; /* the request in flight; NULL: none */
+    ct_ingest_feed feed;    /* of the request in flight */
+    ct_ingest_page page;    /* parsed by the last 200 answer's check */
+    ct_status parsed;       /* its parse status (CT_OK or CT_NOMEM; CT_INVALID was retried) */
+    int have_page;
     char url[2400]; /* of the request in flight (for logs) */
 } job;
 
@@ -96,6 +103,23 @@ ct_status ct_ingest_new(ct_pricebook *pb, const ct_ingest_config *cfg, ct_ingest
         p->st.name[sizeof(p->st.name) - 1] = '\0';
         p->st.id = -1;
     }
+    c->breaker_failures = c->breaker_failures != 0 ? c->breaker_failures : c->max_attempts;
+    c->breaker_cooldown_ms = c->breaker_cooldown_ms > 0 ? c->breaker_cooldown_ms : 30000;
+    ct_upstream_config uc = {.name = "ingest",
+                             .user_agent = "contrail-ingest/1",
+                             .max_attempts = c->max_attempts,
+                             .backoff_ms = c->backoff_ms,
+                             .backoff_max_ms = c->backoff_max_ms,
+                             .timeout_ms = c->timeout_ms,
+                             .connect_timeout_ms = 5000,
+                             .breaker_failures = c->breaker_failures,
+                             .breaker_cooldown_ms = c->breaker_cooldown_ms,
+                             .body_cap = BODY_CAP};
+    ct_status rc = ct_upstream_new(&uc, &ing->up);
+    if (rc) {
+        ct_free(ing);
+        return rc;
+    }
     pthread_mutex_init(&ing->sync_mu, NULL);
     pthread_mutex_init(&ing->stats_mu, NULL);
     pthread_mutex_init(&ing->wake_mu, NULL);
@@ -109,11 +133,17 @@ void ct_ingest_free(ct_ingest *ing)
     if (ing == NULL)
         return;
     ct_ingest_stop(ing);
+    ct_upstream_free(ing->up);
     pthread_mutex_destroy(&ing->sync_mu);
     pthread_mutex_destroy(&ing->stats_mu);
     pthread_mutex_destroy(&ing->wake_mu);
     pthread_cond_destroy(&ing->wake);
     ct_free(ing);
+}
+
+ct_upstream *ct_ingest_upstream(ct_ingest *ing)
+{
+    return ing->up;
 }
 
 int ct_ingest_stats_get(ct_ingest *ing, ct_ingest_stats *out, int max)
@@ -155,6 +185,7 @@ static void window(const ct_ingest *ing, const job *j, int k, int64_t *a, int64_
 static void job_start(ct_ingest *ing, job *j, ct__prov *p)
 {
     memset(j, 0, sizeof(*j));
+    j->ing = ing;
     j->p = p;
     j->st = ST_DESC;
     j->incremental = p->fares_cursor[0] && p->avail_cursor[0];
@@ -166,7 +197,6 @@ static void job_start(ct_ingest *ing, job *j, ct__prov *p)
     j->nchunks = (int)((j->to - j->first) / n + 1 + (j->first - j->from + n - 1) / n);
     if (j->incremental)
         j->nchunks = 1;
-    ct_strbuf_init(&j->body, BODY_CAP);
 }
 
 /* The provider refused its cursor (e.g. one saved before a restart that the provider no
@@ -186,26 +216,53 @@ static void job_restart_full(ct_ingest *ing, job *j)
     j->token[0] = j->fares_cursor[0] = j->avail_cursor[0] = '\0';
     j->pageno = j->chunk = 0;
     j->day = j->ok_from = j->ok_to = 0;
-    j->attempt = 0;
-    j->retry_at = 0;
 }
 
 /* ---- requests ---- */
 
-static size_t on_body(char *ptr, size_t size, size_t n, void *ud)
+static ct_ingest_feed feed_of(stage st)
 {
-    job *j = ud;
-    return ct_strbuf_append(&j->body, ptr, size * n) == CT_OK ? size * n : 0;
+    return st == ST_DESC    ? CT_FEED_DESCRIPTOR
+           : st == ST_RATES ? CT_FEED_RATES
+           : st == ST_FARES ? CT_FEED_FARES
+                            : CT_FEED_AVAIL;
 }
 
-static ct_status send_request(ct_ingest *ing, CURLM *multi, job *j)
+static void drop_page(job *j)
+{
+    if (j->have_page)
+        ct_ingest_page_clear(&j->page);
+    j->have_page = 0;
+}
+
+/* The upstream check of a 200 answer: parses it in the provider's dialect. An unusable
+ * document is refused (the call retries it); the page is kept for on_done. */
+static int check_page(void *ctx, const ct_upstream_response *rsp, char *why, size_t whylen)
+{
+    job *j = ctx;
+    if (rsp->status != 200)
+        return 0;
+    drop_page(j);
+    char err[256];
+    int digits = j->p->id >= 0 ? j->p->desc.minor_digits : 2;
+    ct_status rc = ct_ingest_parse(j->p->cfg.dialect, j->feed, rsp->body, rsp->body_len, digits,
+                                   &j->page, err, sizeof(err));
+    if (rc == CT_INVALID) {
+        snprintf(why, whylen, "unusable %s page: %s", ct_ingest_feed_name(j->feed), err);
+        return 1;
+    }
+    j->parsed = rc;
+    j->have_page = 1;
+    return 0;
+}
+
+static void on_done(void *ctx, const ct_upstream_response *rsp);
+
+static ct_status send_request(ct_ingest *ing, job *j)
 {
     char path[2048];
     int64_t a = 0, b = 0;
-    ct_ingest_feed feed = j->st == ST_DESC    ? CT_FEED_DESCRIPTOR
-                          : j->st == ST_RATES ? CT_FEED_RATES
-                          : j->st == ST_FARES ? CT_FEED_FARES
-                                              : CT_FEED_AVAIL;
+    ct_ingest_feed feed = feed_of(j->st);
     if (feed == CT_FEED_AVAIL) {
         if (j->incremental) {
             a = j->p->avail_from ? j->p->avail_from : j->from;
@@ -224,66 +281,29 @@ static ct_status send_request(ct_ingest *ing, CURLM *multi, job *j)
     ct__request_path(j->p->cfg.dialect, feed, ing->cfg.page_size, j->token, since, a, b, path,
                      sizeof(path));
     snprintf(j->url, sizeof(j->url), "%s%s", j->p->cfg.base_url, path);
-    ct_strbuf_reset(&j->body);
-    j->easy = curl_easy_init();
-    if (j->easy == NULL)
-        return CT_NOMEM;
-    j->errbuf[0] = '\0';
-    curl_easy_setopt(j->easy, CURLOPT_URL, j->url);
-    curl_easy_setopt(j->easy, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(j->easy, CURLOPT_WRITEDATA, j);
-    curl_easy_setopt(j->easy, CURLOPT_PRIVATE, j);
-    curl_easy_setopt(j->easy, CURLOPT_TIMEOUT_MS, (long)ing->cfg.timeout_ms);
-    curl_easy_setopt(j->easy, CURLOPT_CONNECTTIMEOUT_MS, 5000L);
-    curl_easy_setopt(j->easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(j->easy, CURLOPT_ERRORBUFFER, j->errbuf);
-    curl_easy_setopt(j->easy, CURLOPT_ACCEPT_ENCODING, "");
-    curl_easy_setopt(j->easy, CURLOPT_USERAGENT, "contrail-ingest/1");
-    if (curl_multi_add_handle(multi, j->easy) != CURLM_OK) {
-        curl_easy_cleanup(j->easy);
-        j->easy = NULL;
-        return CT_ERR;
-    }
-    count(ing, &j->p->st.requests, 1);
-    return CT_OK;
+    j->feed = feed;
+    drop_page(j);
+    ct_upstream_request req = {.partner = j->p->cfg.name,
+                               .method = "GET",
+                               .url = j->url,
+                               .check = check_page,
+                               .check_ctx = j};
+    return ct_upstream_submit(ing->up, &req, on_done, j, &j->call);
 }
 
-static void finish_handle(CURLM *multi, job *j)
+/* A call that gave up (its retries ran out, or the provider's breaker is open). */
+static void give_up(job *j, const ct_upstream_response *rsp, const char *why)
 {
-    if (j->easy != NULL) {
-        curl_multi_remove_handle(multi, j->easy);
-        curl_easy_cleanup(j->easy);
-        j->easy = NULL;
-    }
-}
-
-static void retry_or_fail(ct_ingest *ing, job *j, const char *why)
-{
-    j->attempt++;
     char n[16];
-    snprintf(n, sizeof(n), "%d", j->attempt);
-    if (j->attempt >= ing->cfg.max_attempts) {
-        ct_log(CT_LOG_ERROR, "ingest.gave_up", "provider", j->p->cfg.name, "attempts", n, "reason",
-               why, NULL);
-        j->st = ST_FAILED;
-        return;
-    }
-    int64_t delay = ing->cfg.backoff_ms;
-    for (int k = 1; k < j->attempt && delay < ing->cfg.backoff_max_ms; k++)
-        delay *= 2;
-    if (delay > ing->cfg.backoff_max_ms)
-        delay = ing->cfg.backoff_max_ms;
-    j->retry_at = mono_ms() + delay;
-    ct_log(CT_LOG_INFO, "ingest.retry", "provider", j->p->cfg.name, "attempt", n, "reason", why,
+    snprintf(n, sizeof(n), "%d", rsp->attempts);
+    ct_log(CT_LOG_ERROR, "ingest.gave_up", "provider", j->p->cfg.name, "attempts", n, "reason", why,
            NULL);
-    count(ing, &j->p->st.retries, 1);
+    j->st = ST_FAILED;
 }
 
 /* Moves the job past a finished page (or window, or stage). */
 static void advance(const ct_ingest *ing, job *j, const ct_ingest_page *page)
 {
-    j->attempt = 0;
-    j->retry_at = 0;
     switch (j->st) {
     case ST_DESC:
         j->st = ST_RATES;
@@ -334,26 +354,26 @@ static void advance(const ct_ingest *ing, job *j, const ct_ingest_page *page)
     }
 }
 
-static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
+/* A feed call finished (from inside ct_upstream_perform): move the job on. */
+static void on_done(void *ctx, const ct_upstream_response *rsp)
 {
-    long status = 0;
-    curl_easy_getinfo(j->easy, CURLINFO_RESPONSE_CODE, &status);
-    finish_handle(multi, j);
+    job *j = ctx;
+    ct_ingest *ing = j->ing;
+    j->call = NULL;
+    count(ing, &j->p->st.requests, (uint64_t)rsp->attempts);
+    count(ing, &j->p->st.retries, rsp->attempts > 1 ? (uint64_t)(rsp->attempts - 1) : 0);
+    long status = rsp->status;
     char why[300];
-    if (cc != CURLE_OK) {
-        snprintf(why, sizeof(why), "%s", j->errbuf[0] ? j->errbuf : curl_easy_strerror(cc));
-        retry_or_fail(ing, j, why);
+    if (rsp->rc != CT_OK) {
+        give_up(j, rsp, rsp->error[0] ? rsp->error : ct_status_name(rsp->rc));
         return;
     }
     if (status >= 500 || status == 429 || status == 408) {
         snprintf(why, sizeof(why), "HTTP %ld", status);
-        retry_or_fail(ing, j, why);
+        give_up(j, rsp, why);
         return;
     }
-    ct_ingest_feed feed = j->st == ST_DESC    ? CT_FEED_DESCRIPTOR
-                          : j->st == ST_RATES ? CT_FEED_RATES
-                          : j->st == ST_FARES ? CT_FEED_FARES
-                                              : CT_FEED_AVAIL;
+    ct_ingest_feed feed = j->feed;
     if (status != 200) {
         char st[24];
         snprintf(st, sizeof(st), "%ld", status);
@@ -365,11 +385,10 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
             window(ing, j, j->chunk, &a, &b);
             if (j->day == 0 && b > a) {
                 j->day = a;
-                j->attempt = 0;
                 return;
             }
             ct_log(CT_LOG_INFO, "ingest.window_refused", "provider", j->p->cfg.name, "status", st,
-                   "url", j->url, "body", ct_strbuf_str(&j->body), NULL);
+                   "url", j->url, "body", rsp->body, NULL);
             if (j->day == 0)
                 j->day = a; /* a one-day window: done with it below */
             advance(ing, j, NULL);
@@ -378,37 +397,27 @@ static void on_done(ct_ingest *ing, CURLM *multi, job *j, CURLcode cc)
         if (j->incremental && (feed == CT_FEED_FARES || feed == CT_FEED_AVAIL) && status >= 400 &&
             status < 500) {
             ct_log(CT_LOG_WARN, "ingest.cursor_refused", "provider", j->p->cfg.name, "feed",
-                   ct_ingest_feed_name(feed), "status", st, "body", ct_strbuf_str(&j->body), NULL);
+                   ct_ingest_feed_name(feed), "status", st, "body", rsp->body, NULL);
             job_restart_full(ing, j);
             return;
         }
         ct_log(CT_LOG_ERROR, "ingest.refused", "provider", j->p->cfg.name, "feed",
-               ct_ingest_feed_name(feed), "status", st, "url", j->url, "body",
-               ct_strbuf_str(&j->body), NULL);
+               ct_ingest_feed_name(feed), "status", st, "url", j->url, "body", rsp->body, NULL);
         j->st = ST_FAILED;
         return;
     }
-    ct_ingest_page page;
-    char err[256];
-    int digits = j->p->id >= 0 ? j->p->desc.minor_digits : 2;
-    ct_status rc = ct_ingest_parse(j->p->cfg.dialect, feed, ct_strbuf_str(&j->body), j->body.len,
-                                   digits, &page, err, sizeof(err));
-    if (rc == CT_INVALID) {
-        snprintf(why, sizeof(why), "unusable %s page: %s", ct_ingest_feed_name(feed), err);
-        retry_or_fail(ing, j, why);
-        return;
-    }
+    ct_status rc = j->have_page ? j->parsed : CT_ERR;
     if (rc == CT_OK)
-        rc = ct__apply(ing, j->p, &page, ++j->pageno);
+        rc = ct__apply(ing, j->p, &j->page, ++j->pageno);
     if (rc) {
         ct_log(CT_LOG_ERROR, "ingest.apply_failed", "provider", j->p->cfg.name, "feed",
                ct_ingest_feed_name(feed), "error", ct_status_name(rc), NULL);
-        ct_ingest_page_clear(&page);
+        drop_page(j);
         j->st = ST_FAILED;
         return;
     }
-    advance(ing, j, &page);
-    ct_ingest_page_clear(&page);
+    advance(ing, j, &j->page);
+    drop_page(j);
 }
 
 /* ---- one sync ---- */
@@ -417,13 +426,8 @@ static ct_status run_sync(ct_ingest *ing)
 {
     int64_t t0 = mono_ms();
     job *jobs = ct_calloc((size_t)ing->nprov + 1, sizeof(job));
-    CURLM *multi = curl_multi_init();
-    if (jobs == NULL || multi == NULL) {
-        ct_free(jobs);
-        if (multi != NULL)
-            curl_multi_cleanup(multi);
+    if (jobs == NULL)
         return CT_NOMEM;
-    }
     uint64_t before = 0, after = 0;
     pthread_mutex_lock(&ing->stats_mu);
     for (int i = 0; i < ing->nprov; i++) {
@@ -438,46 +442,35 @@ static ct_status run_sync(ct_ingest *ing)
             break;
         }
         int active = 0;
-        int64_t now = mono_ms(), wait = 100;
         for (int i = 0; i < ing->nprov; i++) {
             job *j = &jobs[i];
-            if (j->st == ST_DONE || j->st == ST_FAILED)
-                continue;
-            active++;
-            if (j->easy != NULL)
-                continue;
-            if (j->retry_at > now) {
-                wait = j->retry_at - now < wait ? j->retry_at - now : wait;
+            if (j->st == ST_DONE || j->st == ST_FAILED || j->call != NULL) {
+                active += j->call != NULL;
                 continue;
             }
-            if (send_request(ing, multi, j) != CT_OK)
-                retry_or_fail(ing, j, "could not start a request");
+            ct_status rc = send_request(ing, j);
+            if (rc) {
+                ct_log(CT_LOG_ERROR, "ingest.gave_up", "provider", j->p->cfg.name, "reason",
+                       "could not start a request", "error", ct_status_name(rc), NULL);
+                j->st = ST_FAILED;
+                continue;
+            }
+            active++;
         }
         if (active == 0)
             break;
-        int running = 0;
-        curl_multi_perform(multi, &running);
-        CURLMsg *m;
-        int left, finished = 0;
-        while ((m = curl_multi_info_read(multi, &left)) != NULL) {
-            if (m->msg != CURLMSG_DONE)
-                continue;
-            job *j = NULL;
-            curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&j);
-            on_done(ing, multi, j, m->data.result);
-            finished++;
-        }
-        /* A finished request lets its job send the next one at once; otherwise wait for
-         * socket activity, a retry's time or 100 ms (to notice a stop). */
-        if (finished == 0)
-            curl_multi_poll(multi, NULL, 0, (int)(wait > 0 ? wait : 1), NULL);
+        /* Returns as soon as a call finished (its job then sends the next request at once),
+         * else after network activity, a retry's time or 100 ms (to notice a stop). */
+        ct_upstream_perform(ing->up, 100);
     }
     int64_t end = ct_utc_now();
     double secs = (double)(mono_ms() - t0) / 1000.0;
     for (int i = 0; i < ing->nprov; i++) {
         job *j = &jobs[i];
-        finish_handle(multi, j);
-        ct_strbuf_free(&j->body);
+        if (j->call != NULL) /* cut short by a stop: abandoned, nothing half-applied */
+            ct_upstream_cancel(ing->up, j->call);
+        j->call = NULL;
+        drop_page(j);
         ct__prov *p = j->p;
         pthread_mutex_lock(&ing->stats_mu);
         if (j->st == ST_DONE) {
@@ -517,7 +510,6 @@ static ct_status run_sync(ct_ingest *ing)
         ct_log(CT_LOG_INFO, "ingest.synced", "providers_ok", a, "full", b, "records", c, "seconds",
                d, NULL);
     }
-    curl_multi_cleanup(multi);
     ct_free(jobs);
     return result;
 }
