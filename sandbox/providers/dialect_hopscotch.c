@@ -12,8 +12,6 @@
 #include "base/alloc.h"
 #include "sandbox/providers/provider_internal.h"
 
-static const pv_seg_names seg_names = {"carrier", "number", "date", "origin", "destination", 0};
-
 static json_t *error_body(pv_call *c, const pv_err *e)
 {
     char type[96];
@@ -27,21 +25,9 @@ static json_t *error_body(pv_call *c, const pv_err *e)
     return body;
 }
 
-static void seg_field(const pv_query *q, pv_attr a, int slice, int seg, char *buf, size_t len)
-{
-    (void)q;
-    static const char *attrs[] = {"", "", "carrier", "number", "date", "origin", "destination"};
-    if (a == PV_ATTR_SLICE)
-        snprintf(buf, len, "slices[%d]", slice);
-    else if (a == PV_ATTR_SEGMENT)
-        snprintf(buf, len, "slices[%d].legs[%d]", slice, seg);
-    else
-        snprintf(buf, len, "slices[%d].legs[%d].%s", slice, seg, attrs[a]);
-}
-
 static const char *cabin_name(int cabin)
 {
-    return cabin == SB_CABIN_BUSINESS ? "business" : "economy";
+    return pv_dialect_hopscotch.cabins[cabin == SB_CABIN_BUSINESS];
 }
 
 static json_t *money(const sb_provider *p, int64_t minor)
@@ -123,90 +109,23 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     if (sl == NULL || pv_get_int(body, "passengers", "", 1, SB_INV_MAX_SEATS, &pax, e))
         return CT_INVALID;
     q->pax = (int)pax;
-    const char *cabin = pv_get_str(body, "cabin", "", 16, e);
-    if (cabin == NULL)
+    if (pv_parse_cabin(&pv_dialect_hopscotch, body, "cabin", "", &q->cabin, e))
         return CT_INVALID;
-    if (strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0) {
-        pv_err_set(e, 400, "invalid_field", "cabin", "expected economy or business");
-        return CT_INVALID;
-    }
-    q->cabin = strcmp(cabin, "business") == 0;
-    q->nslices = (int)json_array_size(sl);
-    for (int s = 0; s < q->nslices; s++) {
-        char path[32];
-        snprintf(path, sizeof(path), "slices[%d]", s);
-        const json_t *legs =
-            pv_get_array(json_array_get(sl, (size_t)s), "legs", path, 1, PV_MAX_SEGS, e);
-        if (legs == NULL)
-            return CT_INVALID;
-        q->nsegs[s] = (int)json_array_size(legs);
-        for (int g = 0; g < q->nsegs[s]; g++) {
-            char lp[64];
-            snprintf(lp, sizeof(lp), "%s.legs[%d]", path, g);
-            if (pv_parse_seg(json_array_get(legs, (size_t)g), lp, &seg_names, &q->segs[s][g], e))
-                return CT_INVALID;
-        }
-    }
-    return CT_OK;
+    return pv_parse_slices(&pv_dialect_hopscotch, sl, q, e);
 }
 
 /* ---- handlers ---- */
 
-static void schedules(pv_call *c)
+static json_t *listing(pv_call *c, json_t *carriers)
 {
     sb_provider *p = c->p;
-    json_t *carriers = json_array();
-    for (int k = 0; k < p->nsold; k++) {
-        const sb_carrier *cr = &p->w->carriers[p->sold[k]];
-        char url[64];
-        snprintf(url, sizeof(url), "/v1/schedules/%s", cr->code);
-        json_array_append_new(carriers,
-                              json_pack("{s:s, s:s, s:o, s:s}", "code", cr->code, "name", cr->name,
-                                        "alliance", pv_alliance_json(cr), "ssim", url));
-    }
-    pv_reply(c, 200,
-             json_pack("{s:s, s:o, s:i, s:o}", "currency", p->currency, "fee_per_passenger",
-                       money(p, p->fee_minor), "min_self_transfer_minutes", PV_SELF_TRANSFER_MCT,
-                       "carriers", carriers));
+    return json_pack("{s:s, s:o, s:i, s:o}", "currency", p->currency, "fee_per_passenger",
+                     money(p, p->fee_minor), "min_self_transfer_minutes", PV_SELF_TRANSFER_MCT,
+                     "carriers", carriers);
 }
 
-static void schedule(pv_call *c)
+static ct_status fare_rec(pv_call *c, json_t *arr, const pv_fare_rec *r)
 {
-    pv_err e;
-    if (pv_ssim(c, ct_http_param(c->req, "carrier"), "carrier", &c->text, &c->text_len, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    c->status = 200;
-    c->type = "text/plain; charset=us-ascii";
-}
-
-static ct_status feed_req(pv_call *c, pv_feed_req *r, pv_err *e)
-{
-    *r = (pv_feed_req){.f_from = "from",
-                       .f_to = "to",
-                       .f_limit = "limit",
-                       .f_page = "page_token",
-                       .f_since = "since"};
-    r->page = ct_http_query(c->req, "page_token");
-    r->since = ct_http_query(c->req, "since");
-    if (pv_query_date(ct_http_query(c->req, "from"), "from", &r->from, e) ||
-        pv_query_date(ct_http_query(c->req, "to"), "to", &r->to, e) ||
-        pv_query_long(ct_http_query(c->req, "limit"), "limit", PV_FEED_MAX_LIMIT, &r->limit, e))
-        return CT_INVALID;
-    return CT_OK;
-}
-
-static void page_body(json_t *body, const pv_feed_out *out)
-{
-    json_object_set_new(body, "next_page_token",
-                        out->next_page[0] ? json_string(out->next_page) : json_null());
-    json_object_set_new(body, "cursor", json_string(out->cursor));
-}
-
-static ct_status fare_rec(void *ctx, const pv_fare_rec *r)
-{
-    pv_call *c = ctx;
     const sb_world *w = c->p->w;
     json_t *f = json_object();
     for (int k = 0; k < SB_NCLASSES; k++) {
@@ -215,26 +134,12 @@ static ct_status fare_rec(void *ctx, const pv_fare_rec *r)
                             json_pack("{s:o, s:o}", "one_way", money(c->p, r->oneway[k]), "return",
                                       money(c->p, r->ret[k])));
     }
-    return json_array_append_new(json_object_get(c->json, "items"),
-                                 json_pack("{s:s, s:s, s:s, s:o}", "carrier",
-                                           w->carriers[r->m->carrier].code, "origin",
-                                           w->airports[r->m->origin].iata, "destination",
-                                           w->airports[r->m->dest].iata, "fares", f))
+    return json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "carrier",
+                                                w->carriers[r->m->carrier].code, "origin",
+                                                w->airports[r->m->origin].iata, "destination",
+                                                w->airports[r->m->dest].iata, "fares", f))
                ? CT_NOMEM
                : CT_OK;
-}
-
-static void fares(pv_call *c)
-{
-    pv_feed_req r;
-    pv_feed_out out;
-    pv_err e;
-    pv_reply(c, 200, json_pack("{s:s, s:[]}", "currency", c->p->currency, "items"));
-    if (feed_req(c, &r, &e) || pv_feed_fares(c, &r, fare_rec, c, &out, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    page_body(c->json, &out);
 }
 
 static json_t *lowest(const sb_leg_avail *a, int cabin)
@@ -246,9 +151,8 @@ static json_t *lowest(const sb_leg_avail *a, int cabin)
     return json_pack("{s:s, s:i}", "class", code, "seats", a->seats[k] > 9 ? 9 : a->seats[k]);
 }
 
-static ct_status avail_rec(void *ctx, const pv_avail_rec *r)
+static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
 {
-    pv_call *c = ctx;
     const sb_world *w = c->p->w;
     char date[11], dep[21], arr[21], avs[24];
     sb_inv_avs(&r->a, avs, sizeof(avs));
@@ -259,45 +163,20 @@ static ct_status avail_rec(void *ctx, const pv_avail_rec *r)
         w->airports[r->seg.dest].iata, "departure", pv_instant(r->seg.dep_utc, dep), "arrival",
         pv_instant(r->seg.arr_utc, arr), "availability", avs, "cabins", "economy",
         lowest(&r->a, SB_CABIN_ECONOMY), "business", lowest(&r->a, SB_CABIN_BUSINESS));
-    return json_array_append_new(json_object_get(c->json, "items"), x) ? CT_NOMEM : CT_OK;
+    return x;
 }
 
-static void availability(pv_call *c)
-{
-    pv_feed_req r;
-    pv_feed_out out;
-    pv_err e;
-    pv_reply(c, 200, json_pack("{s:[]}", "items"));
-    if (feed_req(c, &r, &e) || pv_feed_avail(c, &r, avail_rec, c, &out, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    page_body(c->json, &out);
-}
-
-static void price(pv_call *c)
+static json_t *offer_view(pv_call *c, pv_offer *o)
 {
     sb_provider *p = c->p;
-    pv_query q;
-    pv_offer o;
-    pv_err e;
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    ct_status rc = parse_query(body, &q, &e);
-    json_decref(body);
-    if (rc || pv_offer_make(p, &q, c->now, &o, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
     char exp[21];
-    json_t *x =
-        json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "price_id", o.id, "expires_at",
-                  pv_instant(o.expires_at, exp), "currency", p->currency, "passengers", o.pr.it.pax,
-                  "cabin", cabin_name(o.pr.it.cabin), "fare_per_passenger", money(p, o.pr.fare_pp),
-                  "fee_per_passenger", money(p, o.pr.fee_pp), "total", money(p, o.pr.total));
-    itinerary(p, x, &o.pr.it, o.pr.cls, o.pr.amount, o.pr.seats);
-    pv_reply(c, 200, x);
+    json_t *x = json_pack("{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o}", "price_id", o->id,
+                          "expires_at", pv_instant(o->expires_at, exp), "currency", p->currency,
+                          "passengers", o->pr.it.pax, "cabin", cabin_name(o->pr.it.cabin),
+                          "fare_per_passenger", money(p, o->pr.fare_pp), "fee_per_passenger",
+                          money(p, o->pr.fee_pp), "total", money(p, o->pr.total));
+    itinerary(p, x, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats);
+    return x;
 }
 
 static json_t *booking_view(pv_call *c, pv_order *o)
@@ -331,62 +210,29 @@ static json_t *booking_view(pv_call *c, pv_order *o)
     return json_pack("{s:o}", "booking", b);
 }
 
-static void booking_create(pv_call *c)
-{
-    pv_err e;
-    pv_pax pax[SB_INV_MAX_SEATS];
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    char fp[65];
-    pv_fingerprint(body, fp);
-    pv_order_req r = {.f_offer = "price_id",
-                      .f_pax = "passengers",
-                      .pax = pax,
-                      .idem_key = ct_http_header(c->req, "Idempotency-Key"),
-                      .f_idem = "Idempotency-Key",
-                      .fingerprint = fp};
-    const json_t *list = NULL;
-    r.offer_id = pv_get_str(body, "price_id", "", PV_TOKEN_LEN - 1, &e);
-    if (r.offer_id != NULL)
-        list = pv_get_array(body, "passengers", "", 1, SB_INV_MAX_SEATS, &e);
-    ct_status rc =
-        list ? pv_parse_pax(list, "passengers", "given_name", "family_name", pax, &r.npax, &e)
-             : CT_INVALID;
-    if (!rc && r.idem_key != NULL && strlen(r.idem_key) > 64) {
-        pv_err_set(&e, 400, "invalid_field", "Idempotency-Key", "at most 64 characters");
-        rc = CT_INVALID;
-    }
-    if (!rc)
-        rc = pv_order_create(c, &r, &o, &e);
-    json_decref(body);
-    pv_order_finish(c, rc, 201, &o, &e);
-}
-
-static ct_status routes(sb_provider *p, ct_router *r)
-{
-    static const struct {
-        const char *method, *pattern;
-        pv_handler h;
-    } table[] = {
-        {"GET", "/v1/schedules", schedules},
-        {"GET", "/v1/schedules/{carrier}", schedule},
-        {"GET", "/v1/fares", fares},
-        {"GET", "/v1/availability", availability},
-        {"POST", "/v1/itineraries/price", price},
-        {"POST", "/v1/bookings", booking_create},
-        {"GET", "/v1/bookings/{id}", pv_h_order_get},
-        {"POST", "/v1/bookings/{id}/ticket", pv_h_order_ticket},
-        {"POST", "/v1/bookings/{id}/cancel", pv_h_order_cancel},
-        {"POST", "/v1/bookings/{id}/refund", pv_h_order_refund},
-    };
-    ct_status rc = CT_OK;
-    for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
-        rc = pv_route(p, r, table[i].method, table[i].pattern, table[i].h);
-    return rc;
-}
-
 const pv_dialect pv_dialect_hopscotch = {
-    "hopscotch",  "application/problem+json", 400, error_body, seg_field, routes,
-    booking_view, "payment_reference"};
+    .id = "hopscotch",
+    .error_type = "application/problem+json",
+    .invalid_status = 400,
+    .route = {"/v1/schedules", "/v1/schedules/{carrier}", "/v1/fares", "/v1/availability",
+              "/v1/itineraries/price", "/v1/bookings", "/v1/bookings/{id}",
+              "/v1/bookings/{id}/ticket", "/v1/bookings/{id}/cancel", "/v1/bookings/{id}/refund"},
+    .ssim = {"carrier", NULL, ""},
+    .query = {"from", "to", "limit", "page_token", "since"},
+    .paging = {NULL, "next_page_token", "cursor"},
+    .feed = {"currency", "items", "items"},
+    .carrier = {"code", "name", "alliance", "ssim"},
+    .cabins = {"economy", "business"},
+    .seg = {"carrier", "number", "date", "origin", "destination", 0},
+    .itin = {"slices", "legs"},
+    .order = {"price_id", "passengers", "given_name", "family_name", "Idempotency-Key", 0},
+    .ticket_field = "payment_reference",
+    .error_body = error_body,
+    .listing = listing,
+    .parse_query = parse_query,
+    .offer_view = offer_view,
+    .order_view = booking_view,
+    .fare_rec = fare_rec,
+    .avail_rec = avail_rec,
+    .routes = pv_dialect_routes,
+};

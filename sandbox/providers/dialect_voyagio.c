@@ -11,8 +11,6 @@
 #include "base/alloc.h"
 #include "sandbox/providers/provider_internal.h"
 
-static const pv_seg_names seg_names = {"airline", "flight_number", "date", "from", "to", 0};
-
 static json_t *error_body(pv_call *c, const pv_err *e)
 {
     (void)c;
@@ -24,19 +22,9 @@ static json_t *error_body(pv_call *c, const pv_err *e)
                      e->field[0] ? e->field : NULL);
 }
 
-static void seg_field(const pv_query *q, pv_attr a, int slice, int seg, char *buf, size_t len)
-{
-    static const char *attrs[] = {"", "", "airline", "flight_number", "date", "from", "to"};
-    int flat = (slice == 1 ? q->nsegs[0] : 0) + seg;
-    if (a == PV_ATTR_SLICE || a == PV_ATTR_SEGMENT)
-        snprintf(buf, len, "segments[%d]", flat);
-    else
-        snprintf(buf, len, "segments[%d].%s", flat, attrs[a]);
-}
-
 static const char *cabin_name(int cabin)
 {
-    return cabin == SB_CABIN_BUSINESS ? "business" : "economy";
+    return pv_dialect_voyagio.cabins[cabin == SB_CABIN_BUSINESS];
 }
 
 static json_t *segment(const sb_provider *p, const pv_seg *s, int slice)
@@ -78,14 +66,8 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     if (segs == NULL || pv_get_int(body, "passengers", "", 1, SB_INV_MAX_SEATS, &pax, e))
         return CT_INVALID;
     q->pax = (int)pax;
-    const char *cabin = pv_get_str(body, "cabin", "", 16, e);
-    if (cabin == NULL)
+    if (pv_parse_cabin(&pv_dialect_voyagio, body, "cabin", "", &q->cabin, e))
         return CT_INVALID;
-    if (strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0) {
-        pv_err_set(e, 400, "invalid_field", "cabin", "expected economy or business");
-        return CT_INVALID;
-    }
-    q->cabin = strcmp(cabin, "business") == 0;
     for (size_t i = 0; i < json_array_size(segs); i++) {
         char path[32];
         snprintf(path, sizeof(path), "segments[%zu]", i);
@@ -103,7 +85,7 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
             return CT_INVALID;
         }
         q->nslices = (int)slice + 1;
-        if (pv_parse_seg(seg, path, &seg_names, &q->segs[slice][q->nsegs[slice]++], e))
+        if (pv_parse_seg(seg, path, &pv_dialect_voyagio.seg, &q->segs[slice][q->nsegs[slice]++], e))
             return CT_INVALID;
     }
     return CT_OK;
@@ -111,67 +93,16 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
 
 /* ---- handlers ---- */
 
-static void schedules(pv_call *c)
+static json_t *listing(pv_call *c, json_t *airlines)
 {
     sb_provider *p = c->p;
-    json_t *airlines = json_array();
-    for (int k = 0; k < p->nsold; k++) {
-        const sb_carrier *cr = &p->w->carriers[p->sold[k]];
-        char url[64];
-        snprintf(url, sizeof(url), "/api/schedules/%s.ssim", cr->code);
-        json_array_append_new(airlines,
-                              json_pack("{s:s, s:s, s:o, s:s}", "code", cr->code, "name", cr->name,
-                                        "alliance", pv_alliance_json(cr), "ssim_url", url));
-    }
-    pv_reply(c, 200,
-             json_pack("{s:s, s:o, s:f, s:o}", "currency", p->currency, "service_fee_per_passenger",
-                       pv_money_real(p, p->fee_minor), "markup_percent", p->markup_bp / 100.0,
-                       "airlines", airlines));
+    return json_pack("{s:s, s:o, s:f, s:o}", "currency", p->currency, "service_fee_per_passenger",
+                     pv_money_real(p, p->fee_minor), "markup_percent", p->markup_bp / 100.0,
+                     "airlines", airlines);
 }
 
-static void schedule(pv_call *c)
+static ct_status fare_rec(pv_call *c, json_t *arr, const pv_fare_rec *r)
 {
-    pv_err e;
-    const char *file = ct_http_param(c->req, "file");
-    char code[8] = "";
-    size_t n = strlen(file);
-    if (n > 5 && n < 8 && strcmp(file + n - 5, ".ssim") == 0)
-        snprintf(code, sizeof(code), "%.*s", (int)(n - 5), file);
-    if (pv_ssim(c, code, "file", &c->text, &c->text_len, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    c->status = 200;
-    c->type = "text/plain; charset=us-ascii";
-}
-
-static ct_status feed_req(pv_call *c, pv_feed_req *r, pv_err *e)
-{
-    *r = (pv_feed_req){.f_from = "start_date",
-                       .f_to = "end_date",
-                       .f_limit = "per_page",
-                       .f_page = "page",
-                       .f_since = "since"};
-    r->page = ct_http_query(c->req, "page");
-    r->since = ct_http_query(c->req, "since");
-    if (pv_query_date(ct_http_query(c->req, "start_date"), "start_date", &r->from, e) ||
-        pv_query_date(ct_http_query(c->req, "end_date"), "end_date", &r->to, e) ||
-        pv_query_long(ct_http_query(c->req, "per_page"), "per_page", PV_FEED_MAX_LIMIT, &r->limit,
-                      e))
-        return CT_INVALID;
-    return CT_OK;
-}
-
-static void page_body(json_t *body, const pv_feed_out *out)
-{
-    json_object_set_new(body, "next_page",
-                        out->next_page[0] ? json_string(out->next_page) : json_null());
-    json_object_set_new(body, "sync_token", json_string(out->cursor));
-}
-
-static ct_status fare_rec(void *ctx, const pv_fare_rec *r)
-{
-    pv_call *c = ctx;
     const sb_world *w = c->p->w;
     json_t *classes = json_array();
     for (int k = 0; k < SB_NCLASSES; k++) {
@@ -181,26 +112,12 @@ static ct_status fare_rec(void *ctx, const pv_fare_rec *r)
                                                  pv_money_real(c->p, r->oneway[k]), "return",
                                                  pv_money_real(c->p, r->ret[k])));
     }
-    return json_array_append_new(json_object_get(c->json, "fares"),
-                                 json_pack("{s:s, s:s, s:s, s:o}", "airline",
-                                           w->carriers[r->m->carrier].code, "from",
-                                           w->airports[r->m->origin].iata, "to",
-                                           w->airports[r->m->dest].iata, "classes", classes))
+    return json_array_append_new(arr, json_pack("{s:s, s:s, s:s, s:o}", "airline",
+                                                w->carriers[r->m->carrier].code, "from",
+                                                w->airports[r->m->origin].iata, "to",
+                                                w->airports[r->m->dest].iata, "classes", classes))
                ? CT_NOMEM
                : CT_OK;
-}
-
-static void fares(pv_call *c)
-{
-    pv_feed_req r;
-    pv_feed_out out;
-    pv_err e;
-    pv_reply(c, 200, json_pack("{s:s, s:[]}", "currency", c->p->currency, "fares"));
-    if (feed_req(c, &r, &e) || pv_feed_fares(c, &r, fare_rec, c, &out, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    page_body(c->json, &out);
 }
 
 static json_t *lowest(const sb_leg_avail *a, int cabin)
@@ -212,61 +129,32 @@ static json_t *lowest(const sb_leg_avail *a, int cabin)
     return json_pack("{s:s, s:i}", "class", code, "seats", a->seats[k] > 9 ? 9 : a->seats[k]);
 }
 
-static ct_status avail_rec(void *ctx, const pv_avail_rec *r)
+static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
 {
-    pv_call *c = ctx;
     const sb_world *w = c->p->w;
     char flight[12], date[11], dep[21], arr[21], avs[24];
     snprintf(flight, sizeof(flight), "%s%d", w->carriers[r->seg.carrier].code,
              w->flights[r->seg.dl.flight].number);
     sb_inv_avs(&r->a, avs, sizeof(avs));
-    json_t *x =
-        json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "airline",
-                  w->carriers[r->seg.carrier].code, "flight", flight, "date",
-                  pv_date(r->seg.dep_date, date), "from", w->airports[r->seg.origin].iata, "to",
-                  w->airports[r->seg.dest].iata, "departs_at", pv_instant(r->seg.dep_utc, dep),
-                  "arrives_at", pv_instant(r->seg.arr_utc, arr), "availability", avs, "economy",
-                  lowest(&r->a, SB_CABIN_ECONOMY), "business", lowest(&r->a, SB_CABIN_BUSINESS));
-    return json_array_append_new(json_object_get(c->json, "flights"), x) ? CT_NOMEM : CT_OK;
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "airline",
+                     w->carriers[r->seg.carrier].code, "flight", flight, "date",
+                     pv_date(r->seg.dep_date, date), "from", w->airports[r->seg.origin].iata, "to",
+                     w->airports[r->seg.dest].iata, "departs_at", pv_instant(r->seg.dep_utc, dep),
+                     "arrives_at", pv_instant(r->seg.arr_utc, arr), "availability", avs, "economy",
+                     lowest(&r->a, SB_CABIN_ECONOMY), "business", lowest(&r->a, SB_CABIN_BUSINESS));
 }
 
-static void availability(pv_call *c)
-{
-    pv_feed_req r;
-    pv_feed_out out;
-    pv_err e;
-    pv_reply(c, 200, json_pack("{s:[]}", "flights"));
-    if (feed_req(c, &r, &e) || pv_feed_avail(c, &r, avail_rec, c, &out, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
-    page_body(c->json, &out);
-}
-
-static void quote(pv_call *c)
+static json_t *offer_view(pv_call *c, pv_offer *o)
 {
     sb_provider *p = c->p;
-    pv_query q;
-    pv_offer o;
-    pv_err e;
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    ct_status rc = parse_query(body, &q, &e);
-    json_decref(body);
-    if (rc || pv_offer_make(p, &q, c->now, &o, &e)) {
-        pv_fail(c, &e);
-        return;
-    }
     char exp[21];
-    pv_reply(c, 200,
-             json_pack("{s:{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}}", "quote", "id", o.id,
-                       "expires_at", pv_instant(o.expires_at, exp), "currency", p->currency,
-                       "passengers", o.pr.it.pax, "cabin", cabin_name(o.pr.it.cabin), "fare",
-                       pv_money_real(p, o.pr.fare_pp * o.pr.it.pax), "service_fee",
-                       pv_money_real(p, o.pr.fee_pp * o.pr.it.pax), "total",
-                       pv_money_real(p, o.pr.total), "segments",
-                       segments(p, &o.pr.it, o.pr.cls, o.pr.amount, o.pr.seats)));
+    return json_pack("{s:{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}}", "quote", "id", o->id,
+                     "expires_at", pv_instant(o->expires_at, exp), "currency", p->currency,
+                     "passengers", o->pr.it.pax, "cabin", cabin_name(o->pr.it.cabin), "fare",
+                     pv_money_real(p, o->pr.fare_pp * o->pr.it.pax), "service_fee",
+                     pv_money_real(p, o->pr.fee_pp * o->pr.it.pax), "total",
+                     pv_money_real(p, o->pr.total), "segments",
+                     segments(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
 }
 
 static const char *status_name(sb_booking_state s)
@@ -304,59 +192,29 @@ static json_t *booking_view(pv_call *c, pv_order *o)
     return json_pack("{s:o}", "booking", b);
 }
 
-static void booking_create(pv_call *c)
-{
-    pv_err e;
-    pv_pax pax[SB_INV_MAX_SEATS];
-    pv_order o = {0};
-    json_t *body = pv_body_json(c, "(body)");
-    if (body == NULL)
-        return;
-    char fp[65];
-    pv_fingerprint(body, fp);
-    pv_order_req r = {.f_offer = "quote_id",
-                      .f_pax = "travellers",
-                      .pax = pax,
-                      .f_idem = "client_reference",
-                      .fingerprint = fp};
-    const json_t *list = NULL;
-    r.offer_id = pv_get_str(body, "quote_id", "", PV_TOKEN_LEN - 1, &e);
-    if (r.offer_id != NULL)
-        r.idem_key = pv_get_str(body, "client_reference", "", 64, &e);
-    if (r.idem_key != NULL)
-        list = pv_get_array(body, "travellers", "", 1, SB_INV_MAX_SEATS, &e);
-    ct_status rc =
-        list ? pv_parse_pax(list, "travellers", "first_name", "last_name", pax, &r.npax, &e)
-             : CT_INVALID;
-    if (!rc)
-        rc = pv_order_create(c, &r, &o, &e);
-    json_decref(body);
-    pv_order_finish(c, rc, 201, &o, &e);
-}
-
-static ct_status routes(sb_provider *p, ct_router *r)
-{
-    static const struct {
-        const char *method, *pattern;
-        pv_handler h;
-    } table[] = {
-        {"GET", "/api/schedules", schedules},
-        {"GET", "/api/schedules/{file}", schedule},
-        {"GET", "/api/fares", fares},
-        {"GET", "/api/availability", availability},
-        {"POST", "/api/quotes", quote},
-        {"POST", "/api/bookings", booking_create},
-        {"GET", "/api/bookings/{id}", pv_h_order_get},
-        {"POST", "/api/bookings/{id}/issue", pv_h_order_ticket},
-        {"POST", "/api/bookings/{id}/cancel", pv_h_order_cancel},
-        {"POST", "/api/bookings/{id}/refund", pv_h_order_refund},
-    };
-    ct_status rc = CT_OK;
-    for (size_t i = 0; !rc && i < sizeof(table) / sizeof(table[0]); i++)
-        rc = pv_route(p, r, table[i].method, table[i].pattern, table[i].h);
-    return rc;
-}
-
-const pv_dialect pv_dialect_voyagio = {"voyagio",    "application/json", 422,
-                                       error_body,   seg_field,          routes,
-                                       booking_view, "payment_reference"};
+const pv_dialect pv_dialect_voyagio = {
+    .id = "voyagio",
+    .error_type = "application/json",
+    .invalid_status = 422,
+    .route = {"/api/schedules", "/api/schedules/{file}", "/api/fares", "/api/availability",
+              "/api/quotes", "/api/bookings", "/api/bookings/{id}", "/api/bookings/{id}/issue",
+              "/api/bookings/{id}/cancel", "/api/bookings/{id}/refund"},
+    .ssim = {"file", ".ssim", ".ssim"},
+    .query = {"start_date", "end_date", "per_page", "page", "since"},
+    .paging = {NULL, "next_page", "sync_token"},
+    .feed = {"currency", "fares", "flights"},
+    .carrier = {"code", "name", "alliance", "ssim_url"},
+    .cabins = {"economy", "business"},
+    .seg = {"airline", "flight_number", "date", "from", "to", 0},
+    .itin = {NULL, "segments"},
+    .order = {"quote_id", "travellers", "first_name", "last_name", "client_reference", 1},
+    .ticket_field = "payment_reference",
+    .error_body = error_body,
+    .listing = listing,
+    .parse_query = parse_query,
+    .offer_view = offer_view,
+    .order_view = booking_view,
+    .fare_rec = fare_rec,
+    .avail_rec = avail_rec,
+    .routes = pv_dialect_routes,
+};

@@ -1,5 +1,5 @@
-/* provider_internal.h: shared by the provider's files only (provider.c, pv_core.c, pv_feeds.c
- * and the four dialect_*.c); not an interface.
+/* provider_internal.h: shared by the provider's files only (provider.c, pv_core.c, pv_feeds.c,
+ * dialect.c and the four dialect_*.c); not an interface.
  *
  * Layering: provider.c owns the server, the catalogue (what this provider sells), the
  * fault wrapper around every API route, and the dialect-free endpoints. pv_core.c and
@@ -160,21 +160,85 @@ typedef ct_status (*pv_fare_cb)(void *ctx, const pv_fare_rec *r);
 typedef struct pv_call pv_call;
 typedef void (*pv_handler)(pv_call *c);
 
-typedef struct pv_dialect {
+/* A dialect: the names it gives things (a table), and functions only where dialects
+ * really differ (errors, listing, offer and booking documents, feed records). The handlers
+ * that differ only by names are generic (dialect.c). */
+typedef struct pv_dialect pv_dialect;
+
+/* The API routes every dialect has, in this order (methods: dialect.c). */
+enum {
+    PV_R_LISTING, /* GET the schedules listing (descriptor) */
+    PV_R_SSIM,    /* GET a carrier's SSIM */
+    PV_R_FARES,
+    PV_R_AVAIL,
+    PV_R_OFFER, /* POST price an itinerary */
+    PV_R_ORDERS,
+    PV_R_ORDER,
+    PV_R_TICKET,
+    PV_R_CANCEL,
+    PV_R_REFUND,
+    PV_NROUTES
+};
+
+/* A segment's members in offer requests. number_is_string: the flight number is a digit
+ * string. */
+typedef struct pv_seg_names {
+    const char *carrier, *number, *date, *origin, *dest;
+    int number_is_string;
+} pv_seg_names;
+
+struct pv_dialect {
     const char *id;
-    const char *error_type; /* content type of error bodies */
-    int invalid_status;     /* the status of invalid input (400, or 422) */
+    const char *error_type;        /* content type of error bodies */
+    int invalid_status;            /* the status of invalid input (400, or 422) */
+    const char *route[PV_NROUTES]; /* route patterns */
+    struct {
+        const char *param;       /* the SSIM route's path parameter */
+        const char *file_suffix; /* the parameter is "<code><file_suffix>"; NULL: the code */
+        const char *url_suffix;  /* a carrier's SSIM URL: listing route "/" code url_suffix */
+    } ssim;
+    struct {
+        const char *from, *to, *limit, *page, *since;
+    } query; /* the feeds' query parameters */
+    struct {
+        const char *holder;        /* object holding `next`; NULL: the page itself */
+        const char *next, *cursor; /* next page token (null on the last page), sync cursor */
+    } paging;
+    struct {
+        const char *currency, *fares, *avail; /* members of the feed pages */
+    } feed;
+    struct {
+        const char *code, *name, *alliance, *ssim; /* members of a listed carrier */
+    } carrier;
+    const char *cabins[2]; /* economy, business */
+    pv_seg_names seg;      /* a segment's members in offer requests */
+    struct {
+        const char *slices; /* e.g. "trips"; NULL: one flat list of segments */
+        const char *segs;   /* e.g. "flights" */
+    } itin;                 /* segment paths in errors (seg_field) */
+    struct {
+        const char *offer, *pax, *given, *family; /* order request members */
+        const char *idem;                         /* the idempotency key's header or member */
+        int idem_in_body;                         /* 1: a required body member */
+    } order;
+    const char *ticket_field; /* the body field of the payment reference when ticketing */
     /* The error body (new reference). */
     json_t *(*error_body)(pv_call *c, const pv_err *e);
-    /* The path of a segment's attribute in this dialect's offer request. */
-    void (*seg_field)(const pv_query *q, pv_attr a, int slice, int seg, char *buf, size_t len);
-    /* Registers the dialect's API routes through pv_route. */
-    ct_status (*routes)(sb_provider *p, ct_router *r);
+    /* The listing document around the listed carriers (reference stolen; new reference). */
+    json_t *(*listing)(pv_call *c, json_t *carriers);
+    /* Parses an offer request. */
+    ct_status (*parse_query)(const json_t *body, pv_query *q, pv_err *e);
+    /* The priced offer's document (new reference). */
+    json_t *(*offer_view)(pv_call *c, pv_offer *o);
     /* The dialect's document of a booking (new reference). */
     json_t *(*order_view)(pv_call *c, pv_order *o);
-    /* The body field of the payment reference when ticketing. */
-    const char *ticket_field;
-} pv_dialect;
+    /* Appends a fares feed record to `arr` (CT_NOMEM). */
+    ct_status (*fare_rec)(pv_call *c, json_t *arr, const pv_fare_rec *r);
+    /* An availability feed record (new reference). */
+    json_t *(*avail_rec)(pv_call *c, const pv_avail_rec *r);
+    /* Registers the dialect's API routes through pv_route (pv_dialect_routes). */
+    ct_status (*routes)(sb_provider *p, ct_router *r);
+};
 
 extern const pv_dialect pv_dialect_ndc, pv_dialect_voyagio, pv_dialect_farefinder,
     pv_dialect_hopscotch;
@@ -376,17 +440,29 @@ const json_t *pv_get_array(const json_t *obj, const char *key, const char *path,
                            size_t max, pv_err *e);
 const json_t *pv_get_object(const json_t *obj, const char *key, const char *path, pv_err *e);
 
-/* Parses a segment's code and date members into s; `path` is the segment's path prefix and
- * the names are the dialect's. number_is_string: the flight number is a digit string. */
-typedef struct pv_seg_names {
-    const char *carrier, *number, *date, *origin, *dest;
-    int number_is_string;
-} pv_seg_names;
+/* Parses a segment's members (n) into s; `path` is the segment's path prefix. */
 ct_status pv_parse_seg(const json_t *seg, const char *path, const pv_seg_names *n, pv_seg_in *s,
                        pv_err *e);
 
 /* Parses the travellers array: each an object with the given and family name members. */
 ct_status pv_parse_pax(const json_t *arr, const char *path, const char *given, const char *family,
                        pv_pax *pax, int *npax, pv_err *e);
+
+/* ---- the generic dialect parts (dialect.c) ---- */
+
+/* Registers the dialect's routes (route[], the generic handlers and the dialect's
+ * functions). */
+ct_status pv_dialect_routes(sb_provider *p, ct_router *r);
+/* The path of a segment's attribute in dialect d's offer request (d->itin, d->seg). */
+void pv_seg_field(const pv_dialect *d, const pv_query *q, pv_attr a, int slice, int seg, char *buf,
+                  size_t len);
+/* Parses the cabin member of `obj` (at `path`, "" for the body) in d's cabin names. */
+ct_status pv_parse_cabin(const pv_dialect *d, const json_t *obj, const char *member,
+                         const char *path, int *cabin, pv_err *e);
+/* Parses the slices array `slices` (d->itin.slices, each an object with a d->itin.segs array
+ * of segments) into q. */
+ct_status pv_parse_slices(const pv_dialect *d, const json_t *slices, pv_query *q, pv_err *e);
+/* A code of up to 39 characters in capitals (error codes), into out[40]. */
+void pv_upper(const char *s, char out[40]);
 
 #endif

@@ -89,7 +89,7 @@ static void seg_error(sb_provider *p, const pv_query *q, pv_err *e, int status, 
                       pv_attr a, int slice, int seg, const char *fmt, ...)
 {
     char field[128];
-    p->dialect->seg_field(q, a, slice, seg, field, sizeof(field));
+    pv_seg_field(p->dialect, q, a, slice, seg, field, sizeof(field));
     pv_err_set(e, status, code, field, "%s", "");
     va_list ap;
     va_start(ap, fmt);
