@@ -4,22 +4,41 @@
  * PQexecParams in text format when first stepped; the whole result is then iterated in
  * memory. Parameters are bound as text (integers and doubles are formatted exactly), which
  * lets the server infer types from the SQL as it does for any text-protocol client.
- * ct_store_begin uses plain BEGIN (READ COMMITTED); callers needing more say so in SQL. */
+ * ct_store_begin uses plain BEGIN (READ COMMITTED); callers needing more say so in SQL.
+ *
+ * Lost connections (a restarted or crashed server, a network cut): ct_store_check reads what
+ * the server sent meanwhile without blocking (PQconsumeInput), so a connection the server
+ * closed is seen as lost before a request uses it, and revives it with PQreset at most once
+ * per backoff interval. A statement that finds the connection lost is sent again once on a
+ * revived connection only where that cannot apply anything twice: BEGIN, and a SELECT
+ * outside a transaction (store.h, ct_store_check). */
 #include "store/store_internal.h"
 
 #include <libpq-fe.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <time.h>
 
 #include "base/alloc.h"
+#include "base/log.h"
 #include "base/strbuf.h"
 
 #define PG_MAX_PARAMS 64
 
+#define PG_BACKOFF_FIRST_MS 50
+#define PG_BACKOFF_MAX_MS   5000
+
 typedef struct pg_store {
     ct_store base;
     PGconn *conn;
+    int in_tx;              /* between a successful BEGIN and COMMIT/ROLLBACK */
+    int lost;               /* the connection was lost and not yet revived */
+    int64_t lost_at_ms;     /* when it was found lost (monotonic) */
+    int64_t next_revive_ms; /* no reconnection attempt before this (monotonic) */
+    int backoff_ms;
 } pg_store;
 
 typedef struct pg_stmt {
@@ -35,6 +54,110 @@ typedef struct pg_stmt {
 static PGconn *conn_of(ct_store *st)
 {
     return ((pg_store *)st)->conn;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The connection is gone (libpq says so after any failed exchange). */
+static int conn_lost(pg_store *ps)
+{
+    return PQstatus(ps->conn) == CONNECTION_BAD;
+}
+
+static void note_lost(pg_store *ps)
+{
+    if (ps->lost)
+        return;
+    ps->lost = 1;
+    ps->in_tx = 0; /* the server rolls an open transaction back */
+    ps->lost_at_ms = mono_ms();
+    ps->next_revive_ms = 0; /* the first attempt at once */
+    ps->backoff_ms = PG_BACKOFF_FIRST_MS;
+    char msg[256];
+    snprintf(msg, sizeof(msg), "%s", PQerrorMessage(ps->conn));
+    msg[strcspn(msg, "\n")] = '\0';
+    ct_log(CT_LOG_ERROR, "store.connection_lost", "engine", "postgres", "error", msg, "action",
+           "reconnecting with backoff", NULL);
+}
+
+/* Re-establishes a lost connection, at most once per backoff interval. */
+static ct_status revive(pg_store *ps)
+{
+    int64_t now = mono_ms();
+    if (now < ps->next_revive_ms) {
+        ct__store_set_error(&ps->base, "postgres: database unreachable (reconnecting)");
+        return CT_UNAVAILABLE;
+    }
+    PQreset(ps->conn);
+    if (PQstatus(ps->conn) != CONNECTION_OK) {
+        ct__store_set_error(&ps->base, "postgres: database unreachable: %s",
+                            PQerrorMessage(ps->conn));
+        size_t n = strlen(ps->base.errmsg);
+        while (n > 0 && ps->base.errmsg[n - 1] == '\n')
+            ps->base.errmsg[--n] = '\0';
+        ps->next_revive_ms = now + ps->backoff_ms;
+        ps->backoff_ms =
+            ps->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS : ps->backoff_ms * 2;
+        return CT_UNAVAILABLE;
+    }
+    PQclear(PQexec(ps->conn, "SET client_min_messages = warning"));
+    char ms[32];
+    snprintf(ms, sizeof(ms), "%lld", (long long)(now - ps->lost_at_ms));
+    ct_log(CT_LOG_INFO, "store.reconnected", "engine", "postgres", "outage_ms", ms, NULL);
+    ps->lost = 0;
+    ps->in_tx = 0;
+    return CT_OK;
+}
+
+/* An idle connection has nothing to read unless the server is going away: it then sends a
+ * FATAL notice and closes its end, which may take two reads to see. */
+static int idle_conn_closed(pg_store *ps)
+{
+    for (int i = 0; i < 4; i++) {
+        struct pollfd pfd = {.fd = PQsocket(ps->conn), .events = POLLIN};
+        if (pfd.fd < 0)
+            return 1;
+        if (poll(&pfd, 1, 0) <= 0)
+            return 0;
+        if (PQconsumeInput(ps->conn) == 0 || conn_lost(ps))
+            return 1;
+    }
+    return 0;
+}
+
+static ct_status pg_check(ct_store *st)
+{
+    pg_store *ps = (pg_store *)st;
+    if (!ps->lost && (conn_lost(ps) || idle_conn_closed(ps)))
+        note_lost(ps);
+    return ps->lost ? revive(ps) : CT_OK;
+}
+
+/* After a failed exchange: was it the connection, and may the statement go again? */
+static int retry_after_loss(pg_store *ps, int safe)
+{
+    if (!conn_lost(ps))
+        return 0;
+    int was_in_tx = ps->in_tx;
+    note_lost(ps);
+    if (!safe || was_in_tx)
+        return 0;
+    ps->next_revive_ms = 0;
+    return revive(ps) == CT_OK;
+}
+
+/* A statement that can be sent again on a fresh connection: a SELECT (no data-modifying
+ * CTE can start with SELECT). */
+static int read_only(const char *sql)
+{
+    while (*sql == ' ' || *sql == '\n' || *sql == '\t' || *sql == '(')
+        sql++;
+    return strncasecmp(sql, "SELECT", 6) == 0;
 }
 
 static void set_pg_error(ct_store *st, const PGresult *res)
@@ -69,14 +192,44 @@ static void pg_close(ct_store *st)
 
 static ct_status pg_exec(ct_store *st, const char *sql)
 {
-    PGresult *res = PQexec(conn_of(st), sql);
+    pg_store *ps = (pg_store *)st;
+    int begin = strcmp(sql, "BEGIN") == 0;
+    int rollback = strcmp(sql, "ROLLBACK") == 0;
+    int end = rollback || strcmp(sql, "COMMIT") == 0;
+    if (ps->lost && rollback) {
+        ps->in_tx = 0;
+        return CT_OK; /* the server rolled the transaction back with the connection */
+    }
+    if (ps->lost && (end || revive(ps) != CT_OK)) {
+        ps->in_tx = 0;
+        return CT_UNAVAILABLE;
+    }
+    PGresult *res = PQexec(ps->conn, sql);
     ExecStatusType t = PQresultStatus(res);
     ct_status rc = CT_OK;
     if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
         set_pg_error(st, res);
         rc = status_of(res);
+        if (conn_lost(ps)) {
+            rc = CT_UNAVAILABLE;
+            if (rollback) {
+                note_lost(ps);
+                rc = CT_OK; /* the server rolled the transaction back with the connection */
+            } else if (retry_after_loss(ps, begin)) {
+                PQclear(res);
+                res = PQexec(ps->conn, sql);
+                t = PQresultStatus(res);
+                rc = t == PGRES_COMMAND_OK ? CT_OK : CT_UNAVAILABLE;
+                if (rc)
+                    set_pg_error(st, res);
+            }
+        }
     }
     PQclear(res);
+    if (begin && rc == CT_OK)
+        ps->in_tx = 1;
+    if (end)
+        ps->in_tx = 0;
     return rc;
 }
 
@@ -178,14 +331,25 @@ static ct_status pg_bind_null(ct_stmt *s, int idx)
 static ct_status pg_step(ct_stmt *base)
 {
     pg_stmt *s = (pg_stmt *)base;
+    pg_store *ps = (pg_store *)base->st;
     if (!s->executed) {
-        s->res = PQexecParams(conn_of(base->st), s->sql, s->nparams, NULL,
-                              (const char *const *)s->values, NULL, NULL, 0);
+        if (ps->lost && (ps->in_tx || revive(ps) != CT_OK))
+            return CT_UNAVAILABLE;
         s->executed = 1;
-        ExecStatusType t = PQresultStatus(s->res);
-        if (t != PGRES_COMMAND_OK && t != PGRES_TUPLES_OK) {
+        for (int attempt = 0;; attempt++) {
+            s->res = PQexecParams(ps->conn, s->sql, s->nparams, NULL,
+                                  (const char *const *)s->values, NULL, NULL, 0);
+            ExecStatusType t = PQresultStatus(s->res);
+            if (t == PGRES_COMMAND_OK || t == PGRES_TUPLES_OK)
+                break;
             set_pg_error(base->st, s->res);
-            return status_of(s->res);
+            ct_status rc = status_of(s->res);
+            if (!conn_lost(ps))
+                return rc;
+            if (attempt > 0 || !retry_after_loss(ps, read_only(s->sql)))
+                return CT_UNAVAILABLE;
+            PQclear(s->res);
+            s->res = NULL;
         }
     }
     if (PQresultStatus(s->res) != PGRES_TUPLES_OK)
@@ -270,6 +434,7 @@ static const ct_store_driver pg_driver = {
     .text = pg_col_text,
     .int64 = pg_col_int64,
     .dbl = pg_col_double,
+    .check = pg_check,
 };
 
 ct_status ct__pg_open(const char *url, ct_store **out, char *err, size_t errlen)

@@ -1,6 +1,7 @@
 /* pool.c: a fixed-size connection pool (see store.h). A mutex and a condition variable guard
  * a stack of idle connections; all connections are opened up front so a bad URL fails at
- * start, not under load. */
+ * start, not under load. Each borrowed connection is checked first (ct_store_check), which is
+ * where a lost PostgreSQL connection is revived. */
 #include <errno.h>
 #include <pthread.h>
 #include <time.h>
@@ -75,8 +76,14 @@ ct_status ct_store_pool_acquire(ct_store_pool *p, int wait_ms, ct_store **out)
             return CT_AGAIN;
         }
     }
-    *out = p->idle[--p->nidle];
+    ct_store *st = p->idle[--p->nidle];
     pthread_mutex_unlock(&p->lock);
+    ct_status rc = ct_store_check(st);
+    if (rc) {
+        ct_store_pool_release(p, st);
+        return rc;
+    }
+    *out = st;
     return CT_OK;
 }
 

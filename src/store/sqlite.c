@@ -9,12 +9,16 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "base/alloc.h"
 
 typedef struct sqlite_store {
     ct_store base;
     sqlite3 *db;
+    char path[1024]; /* "" for an in-memory database */
+    dev_t dev;       /* the file opened, to notice it deleted or replaced (sq_check) */
+    ino_t ino;
 } sqlite_store;
 
 typedef struct sqlite_stmt {
@@ -61,6 +65,25 @@ static void sq_close(ct_store *st)
 {
     sqlite3_close_v2(db_of(st));
     ct_free(st);
+}
+
+/* The database file must still be the one opened: a file deleted or replaced while the
+ * server runs would otherwise take writes that no later start sees. */
+static ct_status sq_check(ct_store *st)
+{
+    sqlite_store *ss = (sqlite_store *)st;
+    struct stat now;
+    if (ss->path[0] == '\0')
+        return CT_OK;
+    if (stat(ss->path, &now) != 0) {
+        ct__store_set_error(st, "sqlite: the database file %s is gone", ss->path);
+        return CT_UNAVAILABLE;
+    }
+    if (now.st_dev != ss->dev || now.st_ino != ss->ino) {
+        ct__store_set_error(st, "sqlite: the database file %s was replaced", ss->path);
+        return CT_UNAVAILABLE;
+    }
+    return CT_OK;
 }
 
 static ct_status sq_exec(ct_store *st, const char *sql)
@@ -170,6 +193,7 @@ static const ct_store_driver sqlite_driver = {
     .text = sq_text,
     .int64 = sq_int64,
     .dbl = sq_double,
+    .check = sq_check,
 };
 
 ct_status ct__sqlite_open(const char *path, ct_store **out, char *err, size_t errlen)
@@ -197,6 +221,14 @@ ct_status ct__sqlite_open(const char *path, ct_store **out, char *err, size_t er
         sqlite3_close_v2(st->db);
         ct_free(st);
         return CT_IO;
+    }
+    const char *file = sqlite3_db_filename(st->db, "main");
+    struct stat sb;
+    if (file != NULL && file[0] != '\0' && strlen(file) < sizeof(st->path) &&
+        stat(file, &sb) == 0) {
+        snprintf(st->path, sizeof(st->path), "%s", file);
+        st->dev = sb.st_dev;
+        st->ino = sb.st_ino;
     }
     *out = &st->base;
     return CT_OK;

@@ -42,6 +42,11 @@ const char *ct_store_errmsg(const ct_store *st)
     return st->errmsg;
 }
 
+ct_status ct_store_check(ct_store *st)
+{
+    return st->drv->check(st);
+}
+
 ct_status ct_store_exec(ct_store *st, const char *sql)
 {
     return st->drv->exec(st, sql);

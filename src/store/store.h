@@ -64,10 +64,29 @@ ct_status ct_store_query_int64(ct_store *st, const char *sql, int64_t *out);
  * Convenience for INSERT/UPDATE/DELETE. */
 ct_status ct_store_run(ct_store *st, const char *sql, int nparams, const char *const *params);
 
+/* Checks that the connection can be used, before a request borrows it:
+ * - PostgreSQL: reads what the server sent meanwhile (a restarting server closes its
+ *   connections); a lost connection is re-established (PQreset), at most once per backoff
+ *   interval (50 ms doubling to 5 s while the server stays away, so a down database costs one
+ *   connection attempt per interval, not one per request). The outage is logged at error
+ *   level once per connection, the recovery at info with its duration.
+ * - SQLite: the database file must still be the one opened (same device and inode): a file
+ *   deleted or replaced under the running server is reported, never written to silently.
+ * Returns CT_OK, or CT_UNAVAILABLE with ct_store_errmsg saying why.
+ *
+ * PostgreSQL statements also survive a connection lost since the last check where that is
+ * safe: BEGIN, and a SELECT outside a transaction, are sent again once on a fresh connection
+ * (nothing was executed by the lost one that could be applied twice). Anything else inside a
+ * lost transaction fails with CT_UNAVAILABLE, and a ROLLBACK of it succeeds (the server has
+ * rolled it back). */
+ct_status ct_store_check(ct_store *st);
+
 /* ---- connection pool (pool.c) ----
  * A fixed set of connections to one database, shared by request threads: acquire blocks
- * until one is free (or fails with CT_AGAIN after `wait_ms`), release returns it. Each
- * connection is used by one thread at a time, as store.h requires. */
+ * until one is free (or fails with CT_AGAIN after `wait_ms`), checks it (ct_store_check:
+ * CT_UNAVAILABLE when the database is unreachable or its file was replaced; the connection
+ * stays in the pool and is revived by a later acquire), release returns it. Each connection
+ * is used by one thread at a time, as store.h requires. */
 typedef struct ct_store_pool ct_store_pool;
 
 ct_status ct_store_pool_open(const char *url, int size, ct_store_pool **out, char *err,

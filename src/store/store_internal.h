@@ -22,6 +22,9 @@ typedef struct ct_store_driver {
     const char *(*text)(ct_stmt *s, int col);
     int64_t (*int64)(ct_stmt *s, int col);
     double (*dbl)(ct_stmt *s, int col);
+    /* Is the connection usable? Revives a lost one where the engine allows (see
+     * ct_store_check); CT_UNAVAILABLE with errmsg set otherwise. */
+    ct_status (*check)(ct_store *st);
 } ct_store_driver;
 
 /* Every driver's connection struct starts with this header. */

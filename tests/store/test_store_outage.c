@@ -1,0 +1,241 @@
+/* test_store_outage.c: what a database outage does to connections, on real engines.
+ *
+ * PostgreSQL: a throwaway cluster of this test's own (scripts/pg-cluster.sh) is restarted,
+ * crashed (SIGKILL) and resumed under an open pool; every borrowed connection must be usable
+ * again as soon as the server is, without restarting anything, a down server must fail fast
+ * (CT_UNAVAILABLE) rather than hang, and a transaction cut by the outage must fail, not be
+ * replayed. SQLite: a database file deleted or replaced under an open connection is refused
+ * (CT_UNAVAILABLE), never written to. Skipped without a PostgreSQL server installed unless
+ * CT_TEST_REQUIRE_PG=1. */
+#include "ct_test.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store/store.h"
+#include "testsupport.h"
+
+extern char **environ;
+
+static char pgdir[64];
+static char pgurl[512];
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Runs scripts/pg-cluster.sh VERB pgdir; its first output line goes to out (may be NULL). */
+static int cluster(const char *verb, char *out, size_t outlen)
+{
+    char script[1024];
+    snprintf(script, sizeof(script), "%s/scripts/pg-cluster.sh", ts_source_dir());
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]); /* else the server inherits it: no EOF */
+    char *argv[] = {"bash", script, (char *)verb, pgdir, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "bash", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    char buf[1024];
+    size_t n = 0;
+    ssize_t r;
+    while (rc == 0 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fds[0]);
+    buf[n] = '\0';
+    int st = 0;
+    if (rc != 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    if (out != NULL) {
+        buf[strcspn(buf, "\n")] = '\0';
+        snprintf(out, outlen, "%s", buf);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(pgdir, sizeof(pgdir), "/tmp/contrail-outage.XXXXXX");
+    if (mkdtemp(pgdir) == NULL || cluster("start", pgurl, sizeof(pgurl)) != 0 ||
+        strncmp(pgurl, "postgres://", 11) != 0) {
+        pgurl[0] = '\0';
+        const char *req = getenv("CT_TEST_REQUIRE_PG");
+        if (req != NULL && strcmp(req, "1") == 0) {
+            fprintf(stderr, "could not start a PostgreSQL cluster\n");
+            return -1;
+        }
+        rmdir(pgdir);
+    }
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    if (pgurl[0] != '\0')
+        cluster("stop", NULL, 0);
+    return 0;
+}
+
+/* Borrows a connection and runs SELECT 1 on it. */
+static ct_status select_one(ct_store_pool *pool)
+{
+    ct_store *st = NULL;
+    ct_status rc = ct_store_pool_acquire(pool, 1000, &st);
+    if (rc)
+        return rc;
+    int64_t one = 0;
+    rc = ct_store_query_int64(st, "SELECT 1", &one);
+    ct_store_pool_release(pool, st);
+    return rc ? rc : one == 1 ? CT_OK : CT_ERR;
+}
+
+static void postgres_restart_is_invisible_to_the_next_requests(void **state)
+{
+    (void)state;
+    if (pgurl[0] == '\0')
+        skip();
+    char err[512];
+    ct_store_pool *pool = NULL;
+    assert_int_equal(ct_store_pool_open(pgurl, 3, &pool, err, sizeof(err)), CT_OK);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(select_one(pool), CT_OK);
+    assert_int_equal(cluster("restart", NULL, 0), 0);
+    /* Every pooled connection was closed by the server: each borrow must notice and revive
+     * its connection, so not one request fails. */
+    for (int i = 0; i < 9; i++)
+        assert_int_equal(select_one(pool), CT_OK);
+    ct_store_pool_close(pool);
+}
+
+static void postgres_statement_on_a_lost_connection(void **state)
+{
+    (void)state;
+    if (pgurl[0] == '\0')
+        skip();
+    char err[512];
+    ct_store *st = NULL;
+    assert_int_equal(ct_store_open(pgurl, &st, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_store_exec(st, "CREATE TABLE IF NOT EXISTS outage (n BIGINT)"), CT_OK);
+    assert_int_equal(ct_store_exec(st, "DELETE FROM outage"), CT_OK);
+
+    /* Without a check in between: a SELECT is sent again on a fresh connection. */
+    assert_int_equal(cluster("restart", NULL, 0), 0);
+    int64_t n = -1;
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
+    assert_int_equal(n, 0);
+
+    /* BEGIN too (nothing ran yet). */
+    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ct_store_begin(st), CT_OK);
+    assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (1)", 0, NULL), CT_OK);
+    assert_int_equal(ct_store_commit(st), CT_OK);
+
+    /* A transaction cut by the outage fails and is never replayed half-way. */
+    assert_int_equal(ct_store_begin(st), CT_OK);
+    assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (2)", 0, NULL), CT_OK);
+    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (3)", 0, NULL), CT_UNAVAILABLE);
+    assert_int_equal(ct_store_rollback(st), CT_OK);
+    /* And the connection serves the next transaction. */
+    assert_int_equal(ct_store_check(st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
+    assert_int_equal(n, 1);
+    /* An INSERT outside a transaction is not sent twice either: it fails. */
+    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (4)", 0, NULL), CT_UNAVAILABLE);
+    assert_int_equal(ct_store_check(st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
+    assert_int_equal(n, 1);
+    ct_store_close(st);
+}
+
+static void postgres_crash_fails_fast_then_recovers(void **state)
+{
+    (void)state;
+    if (pgurl[0] == '\0')
+        skip();
+    char err[512];
+    ct_store_pool *pool = NULL;
+    assert_int_equal(ct_store_pool_open(pgurl, 2, &pool, err, sizeof(err)), CT_OK);
+    assert_int_equal(select_one(pool), CT_OK);
+    assert_int_equal(cluster("crash", NULL, 0), 0);
+    /* Down: every borrow answers at once (a connection attempt refused, or the backoff). */
+    int64_t t0 = now_ms();
+    for (int i = 0; i < 50; i++)
+        assert_int_equal(select_one(pool), CT_UNAVAILABLE);
+    int64_t down_ms = now_ms() - t0;
+    assert_true(down_ms < 2000);
+    assert_int_equal(cluster("resume", NULL, 0), 0);
+    int64_t t1 = now_ms();
+    ct_status rc;
+    while ((rc = select_one(pool)) != CT_OK && now_ms() - t1 < 15000)
+        usleep(20000);
+    assert_int_equal(rc, CT_OK);
+    int64_t back_ms = now_ms() - t1;
+    /* Backoff is capped at 5 s, so the pool is back within one interval of the server. */
+    assert_true(back_ms < 6000);
+    assert_int_equal(select_one(pool), CT_OK);
+    fprintf(stderr, "outage: 50 borrows while down took %lld ms; back %lld ms after resume\n",
+            (long long)down_ms, (long long)back_ms);
+    ct_store_pool_close(pool);
+}
+
+static void sqlite_file_deleted_or_replaced_is_refused(void **state)
+{
+    (void)state;
+    char dir[256], path[512], url[600], moved[600];
+    ts_tempdir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/app.db", dir);
+    snprintf(url, sizeof(url), "sqlite:%s", path);
+    char err[512];
+    ct_store_pool *pool = NULL;
+    assert_int_equal(ct_store_pool_open(url, 1, &pool, err, sizeof(err)), CT_OK);
+    ct_store *st = NULL;
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_store_exec(st, "CREATE TABLE t (n BIGINT)"), CT_OK);
+    ct_store_pool_release(pool, st);
+
+    /* Replaced (moved away, another file in its place). */
+    snprintf(moved, sizeof(moved), "%s/app.db.old", dir);
+    assert_int_equal(rename(path, moved), 0);
+    ts_write_file(dir, "app.db", "");
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_UNAVAILABLE);
+    /* Deleted. */
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_UNAVAILABLE);
+    /* Put back: the same file again, usable. */
+    assert_int_equal(rename(moved, path), 0);
+    assert_int_equal(ct_store_pool_acquire(pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_store_run(st, "INSERT INTO t VALUES (1)", 0, NULL), CT_OK);
+    ct_store_pool_release(pool, st);
+    ct_store_pool_close(pool);
+    ts_rmtree(dir);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(postgres_restart_is_invisible_to_the_next_requests),
+        cmocka_unit_test(postgres_statement_on_a_lost_connection),
+        cmocka_unit_test(postgres_crash_fails_fast_then_recovers),
+        cmocka_unit_test(sqlite_file_deleted_or_replaced_is_refused),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
