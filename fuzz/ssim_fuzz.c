@@ -5,7 +5,7 @@
  * UBSan see all of it. The read buffer size is taken from the input length (512 bytes, 1 KiB
  * or the default) so the refill path at buffer boundaries is fuzzed too. Invariants the
  * reader promises are checked with __builtin_trap: counters agree, times are in range, the
- * period is ordered. Built and run by scripts/fuzz.sh (seed corpus: fuzz/corpus/ssim/). */
+ * period is ordered. Built and run by scripts/fuzz.sh (seeds: tests/fuzz/corpus/ssim_fuzz/). */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>

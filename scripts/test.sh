@@ -3,7 +3,7 @@
 #   1. deps (scripts/deps.sh) and the clang-format check;
 #   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
 #   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
-#   4. a bounded libFuzzer run of the SSIM reader (scripts/fuzz.sh, 20 seconds);
+#   4. a bounded libFuzzer run of every parser of outside input (scripts/fuzz.sh, 12 s each);
 #   5. the web app's unit tests (Vitest) and production build;
 #   6. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
 set -euo pipefail
@@ -52,9 +52,9 @@ cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j"$jobs"
 suite_ok "Release build"
 
-echo "== fuzz ssim (libFuzzer + ASan + UBSan, 20 s)"
-scripts/fuzz.sh 20
-suite_ok "fuzz ssim"
+echo "== fuzz every parser of outside input (libFuzzer + ASan + UBSan, 12 s each)"
+scripts/fuzz.sh 12
+suite_ok "fuzz"
 
 echo "== web unit tests"
 (cd web && npm test --silent)

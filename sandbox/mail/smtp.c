@@ -746,6 +746,34 @@ ct_status sb_smtp_start(const sb_smtp_options *opt, sb_smtp_server **out)
     return CT_OK;
 }
 
+ct_status sb_smtp_serve_fd(const sb_smtp_options *opt, int fd, const char *peer)
+{
+    if (opt->deliver == NULL)
+        return CT_INVALID;
+    /* A server that never listens: what a session reads of it (options, greeting name,
+     * the stopping flag). */
+    sb_smtp_server srv = {.opt = *opt, .listen_fd = -1, .wake = {-1, -1}};
+    apply_defaults(&srv.opt);
+    srv.hostname = ct_strdup(opt->hostname ? opt->hostname : DEFAULT_NAME);
+    session *s = ct_calloc(1, sizeof(*s));
+    ct_status rc = CT_NOMEM;
+    if (srv.hostname == NULL || s == NULL)
+        goto cleanup;
+    s->srv = &srv;
+    s->fd = fd;
+    s->body_type = "7BIT";
+    snprintf(s->peer, sizeof(s->peer), "%s", peer != NULL ? peer : "unknown");
+    set_timeouts(fd, srv.opt.timeout_sec);
+    run_session(s);
+    reset_transaction(s);
+    CT_VEC_FREE(&s->rcpt);
+    rc = CT_OK;
+cleanup:
+    ct_free(s);
+    ct_free(srv.hostname);
+    return rc;
+}
+
 int sb_smtp_port(const sb_smtp_server *s)
 {
     return s->port;

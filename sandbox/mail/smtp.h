@@ -76,4 +76,12 @@ int sb_smtp_port(const sb_smtp_server *s);
  * allowed. */
 void sb_smtp_stop(sb_smtp_server *s);
 
+/* Runs one whole session on the connected stream socket `fd` in the calling thread, as the
+ * server does for a connection it accepted (greeting, the line reader, commands, DATA,
+ * delivery through opt->deliver), and returns when the client quits or closes, or on a
+ * timeout (opt->timeout_sec, applied to fd). `peer` names the client (may be NULL). The fd
+ * stays open: the caller closes it. For the fuzzer (fuzz/smtp_fuzz.c) and tests that drive a
+ * session over a socketpair. CT_INVALID without a callback, CT_NOMEM. */
+ct_status sb_smtp_serve_fd(const sb_smtp_options *opt, int fd, const char *peer);
+
 #endif

@@ -671,7 +671,7 @@ static ct_status mids_build(search_state *s, uint16_t x)
      * now with a free first leg: then pruned for every first leg to come (the staircases
      * only grow). */
     size_t at = s->mids.len, n = 0;
-    if (CT_VEC_RESERVE(&s->mids, at + k))
+    if (CT_VEC_RESERVE(&s->mids, at + (k > 0 ? k : 1))) /* never NULL: items + at below */
         return CT_NOMEM;
     mid_leg *out = s->mids.items + at;
     for (size_t j = 0; j < k; j++) {
