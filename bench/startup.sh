@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
 bin=${CONTRAIL_BIN:-build/release/contrail}
+unset CONTRAIL_BIN # not a flag: contrail refuses CONTRAIL_* variables no command has
 work=${STARTUP_DIR:-/tmp/contrail-startup-bench}
 today=$(date -u +%F)
 ssim=$work/ssim-$today

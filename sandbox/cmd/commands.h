@@ -11,10 +11,14 @@
  * Flags: --seed N (default 42), --start YYYY-MM-DD (default today), --size small|default,
  * --out DIR (default var/sandbox/ssim), --refdata-dir DIR (default data/node_modules). */
 int sb_generate_main(const ct_config *cfg);
+extern const ct_flag sb_generate_flags[]; /* --out */
 
 /* `world`: generates the SSIM files, runs every service of the world as a supervised process
  * and publishes their endpoints in DIR/world.json. Flags: the world flags above, --dir DIR
- * (default var/sandbox). Runs until SIGTERM/SIGINT. */
+ * (default var/sandbox), --smtp-port N (the mail server's, default 2525). Each service is
+ * started with the flags it has: providers get the world flags, every one --log-level, --clock,
+ * --port and --port-file, mail and payments --db. Runs until SIGTERM/SIGINT. */
 int sb_world_main(const ct_config *cfg);
+extern const ct_flag sb_world_cmd_flags[]; /* --dir, --smtp-port */
 
 #endif

@@ -58,6 +58,11 @@ static int airports_served(const sb_world *w)
     return n;
 }
 
+const ct_flag sb_generate_flags[] = {
+    {"out", CT_FLAG_PATH, "var/sandbox/ssim", "the folder of the SSIM files"},
+    {NULL, 0, NULL, NULL},
+};
+
 int sb_generate_main(const ct_config *cfg)
 {
     sb_world_params p;

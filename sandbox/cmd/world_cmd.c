@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sandbox/cmd/commands.h"
+#include "base/fileutil.h"
 #include "base/log.h"
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
@@ -116,31 +117,39 @@ static int port_free(int port)
 
 static void build_children(world_run *r)
 {
-    static const char *world_flags[] = {"seed", "start", "size", "refdata_dir", "log_level"};
+    static const char *world_flags[] = {"seed", "start", "size", "refdata_dir"};
     for (size_t i = 0; services[i].name != NULL && r->n < 16; i++) {
         sb_child *c = &r->children[r->n];
         memset(c, 0, sizeof(*c));
         c->name = services[i].name;
         r->kinds[r->n] = services[i].kind;
+        int provider = strcmp(services[i].kind, "provider") == 0;
         int argc = 0;
         add_arg(r, c, &argc, "", r->self);
         for (int k = 0; services[i].args[k] != NULL; k++)
             add_arg(r, c, &argc, "", services[i].args[k]);
-        for (size_t k = 0; k < sizeof(world_flags) / sizeof(world_flags[0]); k++) {
+        /* Each service gets only flags it has (its command checks them). */
+        for (size_t k = 0; provider && k < sizeof(world_flags) / sizeof(world_flags[0]); k++) {
             const char *v = ct_config_get(r->cfg, world_flags[k], NULL);
             if (v != NULL) {
                 char flag[64];
                 snprintf(flag, sizeof(flag), "--%s=", world_flags[k]);
+                for (char *f = flag; *f; f++)
+                    *f = *f == '_' ? '-' : *f;
                 add_arg(r, c, &argc, flag, v);
             }
         }
-        add_arg(r, c, &argc, "--dir=", r->dir);
+        const char *level = ct_config_get(r->cfg, "log_level", NULL);
+        if (level != NULL)
+            add_arg(r, c, &argc, "--log-level=", level);
         char path[600];
-        snprintf(path, sizeof(path), "%s/%s.db", r->dir, services[i].name);
-        add_arg(r, c, &argc, "--db=sqlite:", path);
+        if (!provider) {
+            snprintf(path, sizeof(path), "%s/%s.db", r->dir, services[i].name);
+            add_arg(r, c, &argc, "--db=sqlite:", path);
+        }
         snprintf(path, sizeof(path), "%s/clock.json", r->dir);
         add_arg(r, c, &argc, "--clock=", path);
-        if (strcmp(services[i].kind, "provider") == 0) {
+        if (provider) {
             snprintf(path, sizeof(path), "%s/inventory.db", r->dir);
             add_arg(r, c, &argc, "--inventory=", path);
         }
@@ -162,6 +171,18 @@ static void build_children(world_run *r)
         add_arg(r, c, &argc, "--port-file=", pf);
         r->n++;
     }
+}
+
+/* Writes a JSON document to `path`, replaced atomically (base/fileutil.h). */
+static ct_status dump_file(const json_t *doc, size_t flags, const char *path)
+{
+    char *text = json_dumps(doc, flags);
+    if (text == NULL)
+        return CT_NOMEM;
+    ct_file_buf buf = {text, strlen(text)};
+    ct_status rc = ct_file_replace(path, ct_file_write_buf, &buf);
+    free(text);
+    return rc;
 }
 
 /* Waits for every port file (60 s at most) and writes world.json. */
@@ -208,18 +229,22 @@ static int publish(world_run *r, const char *ssim_dir)
             json_object_set_new(doc, r->kinds[i], entry);
     }
     json_object_set_new(doc, "providers", providers);
-    char path[600], tmp[640];
+    char path[600];
     snprintf(path, sizeof(path), "%s/run/ports.json", r->dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    if (json_dump_file(ports, tmp, 0) != 0 || rename(tmp, path) != 0)
+    if (dump_file(ports, 0, path) != CT_OK)
         ct_log(CT_LOG_WARN, "sandbox.world", "error", "cannot save the ports", NULL);
     json_decref(ports);
     snprintf(path, sizeof(path), "%s/world.json", r->dir);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-    int rc = json_dump_file(doc, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0 ? 0 : -1;
+    int rc = dump_file(doc, JSON_INDENT(2), path) == CT_OK ? 0 : -1;
     json_decref(doc);
     return rc;
 }
+
+const ct_flag sb_world_cmd_flags[] = {
+    {"dir", CT_FLAG_PATH, "var/sandbox", "the world's files: SSIM, databases, ports, world.json"},
+    {"smtp_port", CT_FLAG_INT, "2525", "the mail server's SMTP port"},
+    {NULL, 0, NULL, NULL},
+};
 
 int sb_world_main(const ct_config *cfg)
 {

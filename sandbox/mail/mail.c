@@ -28,6 +28,19 @@
 #include "sandbox/mail/mime.h"
 #include "store/store.h"
 
+const ct_flag sb_mail_flags[] = {
+    {"db", CT_FLAG_STRING, SB_MAIL_DEFAULT_DB,
+     "the mailbox database (PATH, sqlite:PATH, postgres://)"},
+    {"smtp_host", CT_FLAG_STRING, "127.0.0.1", "SMTP bind address"},
+    {"smtp_port", CT_FLAG_INT, "2525", "SMTP port, 0 = any free one"},
+    {"smtp_port_file", CT_FLAG_PATH, NULL, "write the bound SMTP port there"},
+    {"hostname", CT_FLAG_STRING, SB_SMTP_DEFAULT_HOSTNAME, "the name in the SMTP greeting"},
+    {"max_message_size", CT_FLAG_INT, "10485760", "bytes"},
+    {"max_clients", CT_FLAG_INT, "32", "SMTP sessions at once"},
+    {"smtp_timeout", CT_FLAG_INT, "300", "seconds of SMTP silence before closing"},
+    {NULL, 0, NULL, NULL},
+};
+
 #define DEFAULT_LIMIT   50
 #define MAX_LIMIT       500
 #define DEFAULT_THREADS 2

@@ -59,6 +59,9 @@ int sb_mail_smtp_port(const sb_mail *m);
  * the database and frees everything. NULL is allowed. */
 void sb_mail_stop(sb_mail *m);
 
+/* The `mail` command's own flags (a base/config.h table; also the HTTP server's and --clock). */
+extern const ct_flag sb_mail_flags[];
+
 /* Entry point (sandbox/cmd/main.c), returning the process exit code (0 success, 1 failure, 2
  * usage error). `mail`: the SMTP server and its mailbox HTTP API until SIGINT/SIGTERM. */
 int sb_mail_main(const ct_config *cfg);

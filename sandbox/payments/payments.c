@@ -31,6 +31,12 @@
 #include "sandbox/runtime/daemon.h"
 #include "sandbox/runtime/dbpool.h"
 
+const ct_flag sb_payments_flags[] = {
+    {"db", CT_FLAG_STRING, SB_PAYMENTS_DEFAULT_DB, "the processor's database"},
+    {"secret_key", CT_FLAG_STRING, SB_PAYMENTS_DEFAULT_KEY, "the accepted Bearer key"},
+    {NULL, 0, NULL, NULL},
+};
+
 #define MAX_IDEM_KEY    255
 #define WRITE_ATTEMPTS  3
 #define DEFAULT_THREADS 4

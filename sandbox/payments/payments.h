@@ -61,6 +61,10 @@ int sb_payments_port(const sb_payments *p);
  * and frees everything. NULL is allowed. */
 void sb_payments_stop(sb_payments *p);
 
+/* The `payments` command's own flags (a base/config.h table; also the HTTP server's and
+ * --clock). */
+extern const ct_flag sb_payments_flags[];
+
 /* Entry point (sandbox/cmd/main.c), returning the process exit code (0 success, 1 failure, 2
  * usage error). `payments`: the card payment processor's HTTP server until SIGINT/SIGTERM. */
 int sb_payments_main(const ct_config *cfg);

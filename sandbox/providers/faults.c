@@ -65,6 +65,19 @@ static int set_from_text(sb_faults *f, size_t i, const char *text)
     return 0;
 }
 
+const ct_flag sb_faults_flags[] = {
+    {"fault_latency_ms", CT_FLAG_INT, NULL, "added to every answer, 0-60000"},
+    {"fault_latency_tail_ms", CT_FLAG_INT, NULL, "random extra latency up to this, 0-60000"},
+    {"fault_timeout_rate", CT_FLAG_STRING, NULL, "share of requests that hang, 0-1"},
+    {"fault_timeout_ms", CT_FLAG_INT, NULL, "how long a hanging request hangs, 0-600000"},
+    {"fault_error_rate", CT_FLAG_STRING, NULL, "share answered 503, 0-1"},
+    {"fault_malformed_rate", CT_FLAG_STRING, NULL, "share answered with a broken body, 0-1"},
+    {"fault_price_change_rate", CT_FLAG_STRING, NULL, "share of offers whose price moves, 0-1"},
+    {"fault_sold_out_rate", CT_FLAG_STRING, NULL, "share of offers sold out, 0-1"},
+    {"fault_seed", CT_FLAG_STRING, NULL, "seed of the fault draws"},
+    {NULL, 0, NULL, NULL},
+};
+
 static const char *expectation(size_t i)
 {
     switch (settings[i].type) {

@@ -58,6 +58,10 @@ void sb_faults_default(sb_faults *f);
  * --fault-timeout-ms, --fault-error-rate, --fault-malformed-rate,
  * --fault-price-change-rate, --fault-sold-out-rate and --fault-seed over the defaults.
  * CT_INVALID with a message naming the flag. */
+/* The fault flags above as a base/config.h table (fault_latency_ms, ...), for the command's
+ * checks and help. */
+extern const ct_flag sb_faults_flags[];
+
 ct_status sb_faults_from_config(const ct_config *cfg, sb_faults *f, char *err, size_t errlen);
 
 /* Reads the admin body {"latency_ms": 20, "error_rate": 0.1, ...} (the same names without

@@ -28,6 +28,18 @@
 #include "sandbox/runtime/rng.h"
 #include "sandbox/world/sandbox_data.h"
 
+const ct_flag sb_provider_flags[] = {
+    {"name", CT_FLAG_STRING, NULL, "airline-1, airline-2, ota-eur, ota-usd or combiner"},
+    {"inventory", CT_FLAG_PATH, NULL, "the SQLite file every provider shares"},
+    {"carrier", CT_FLAG_STRING, NULL, "airline-N: sell another carrier"},
+    {"port", CT_FLAG_INT, "0", "HTTP port, 0 = any free one"},
+    {"port_file", CT_FLAG_PATH, NULL, "write the bound port there once listening"},
+    {"threads", CT_FLAG_INT, "4", "HTTP worker threads"},
+    {"hold_minutes", CT_FLAG_INT, NULL, "how long an order holds its seats"},
+    {"offer_minutes", CT_FLAG_INT, NULL, "how long an offer stays valid"},
+    {NULL, 0, NULL, NULL},
+};
+
 typedef struct provider_kind {
     const char *name;
     pv_kind kind;

@@ -70,6 +70,10 @@ void sb_provider_stop(sb_provider *p);
 /* The carrier airline-N (n = 1 or 2) sells by default in world w, or -1. */
 int sb_provider_default_carrier(const sb_world *w, int n);
 
+/* The `provider` command's own flags (a base/config.h table; also sb_world_flags,
+ * sb_clock_file_flags and sb_faults_flags). */
+extern const ct_flag sb_provider_flags[];
+
 /* Entry point (sandbox/cmd/main.c), returning the process exit code (0 success, 1 failure, 2
  * usage error). `provider`: one provider's HTTP server (sandbox/providers/provider.h,
  * docs/sandbox.md "Providers"). Flags: --name airline-1|airline-2|ota-eur|ota-usd|combiner,

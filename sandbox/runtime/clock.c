@@ -5,9 +5,10 @@
  * computes world = world_epoch + (real - real_epoch) * speed in long double, so that a year of
  * real milliseconds times the largest speed stays exact to the millisecond.
  *
- * Writing: flock "<path>.lock", write "<path>.<pid>.<n>.tmp", give it a modification time later
- * than the current file's (futimens) when the file system clock has not moved on, rename it
- * over the path, unlock. The writer's own cache is updated from the file it wrote. */
+ * Writing: flock "<path>.lock", write a temporary file beside it (ct_file_replace,
+ * base/fileutil.h), give it a modification time later than the current file's (futimens) when
+ * the file system clock has not moved on, fsync, rename it over the path, unlock. The writer's own
+ * cache is updated from the file it wrote. */
 #define _GNU_SOURCE
 #include "sandbox/runtime/clock.h"
 
@@ -26,10 +27,22 @@
 #include <unistd.h>
 
 #include "base/alloc.h"
+#include "base/fileutil.h"
 #include "base/log.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
 #include "sandbox/runtime/daemon.h"
+
+const ct_flag sb_clock_file_flags[] = {
+    {"clock", CT_FLAG_PATH, SB_CLOCK_DEFAULT_PATH, "the shared world clock file"},
+    {NULL, 0, NULL, NULL},
+};
+
+const ct_flag sb_clock_cmd_flags[] = {
+    {"at", CT_FLAG_STRING, NULL, "clock set: the world time, ISO 8601"},
+    {"speed", CT_FLAG_STRING, NULL, "clock set: world seconds per real second (0 stops it)"},
+    {NULL, 0, NULL, NULL},
+};
 
 #define MAX_FILE_BYTES 4096
 #define MAX_WORLD_MS   253402300799999LL /* 9999-12-31T23:59:59.999Z */
@@ -260,33 +273,35 @@ static char *state_text(const clock_state *s)
     return text;
 }
 
-/* Writes the temporary file, renames it over the path and records it as the cached version.
- * Caller holds clk->lock and the writers' flock. */
+/* What replace_file hands to its writer, and what the writer found. */
+typedef struct clock_write {
+    const char *path;
+    const char *text;
+    struct stat st; /* OUT: the new file's identity, as written */
+} clock_write;
+
+/* The ct_file_writer of the clock file: the text, a modification time after the current
+ * file's, then the identity the readers will see. */
+static ct_status write_clock(int fd, void *ctx)
+{
+    clock_write *w = ctx;
+    if (ct_file_write_all(fd, w->text, strlen(w->text)) || ct_file_write_all(fd, "\n", 1))
+        return CT_IO;
+    bump_mtime(fd, w->path);
+    return fstat(fd, &w->st) == 0 ? CT_OK : CT_IO;
+}
+
+/* Replaces the file (base/fileutil.h: temporary file, fsync, rename) and records it as the
+ * cached version. Caller holds clk->lock and the writers' flock. */
 static ct_status replace_file(sb_clock *clk, const clock_state *s, const char *text)
 {
-    static atomic_uint counter;
-    char tmp[1200];
-    snprintf(tmp, sizeof(tmp), "%s.%ld.%u.tmp", clk->path, (long)getpid(),
-             atomic_fetch_add(&counter, 1));
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return CT_IO;
-    size_t len = strlen(text);
-    ct_status rc = CT_IO;
-    if (write(fd, text, len) != (ssize_t)len || write(fd, "\n", 1) != 1)
-        goto cleanup;
-    bump_mtime(fd, clk->path);
-    struct stat st;
-    if (fstat(fd, &st) != 0 || rename(tmp, clk->path) != 0)
-        goto cleanup;
-    clk->seen = id_of(&st);
-    clk->state = *s;
-    rc = CT_OK;
-cleanup:
-    close(fd);
+    clock_write w = {clk->path, text, {0}};
+    ct_status rc = ct_file_replace(clk->path, write_clock, &w);
     if (rc)
-        unlink(tmp);
-    return rc;
+        return rc;
+    clk->seen = id_of(&w.st);
+    clk->state = *s;
+    return CT_OK;
 }
 
 static ct_status write_state(sb_clock *clk, const clock_state *s)

@@ -81,6 +81,11 @@ ct_status sb_clock_reset(sb_clock *clk);
  * the field. CT_NOMEM on failure. */
 ct_status sb_clock_register(ct_router *router, sb_clock *clk);
 
+/* Flag tables (base/config.h): --clock, the clock file of every sandbox process; and the
+ * `clock` command's own --at and --speed. */
+extern const ct_flag sb_clock_file_flags[];
+extern const ct_flag sb_clock_cmd_flags[];
+
 /* Entry point (sandbox/cmd/main.c), returning the process exit code (0 success, 1 failure, 2
  * usage error). `clock`: prints the world clock; `clock set [--at ISO8601] [--speed X]` sets it;
  * `clock reset` returns it to real time. Flag --clock names the clock file. */

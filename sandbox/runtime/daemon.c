@@ -1,12 +1,23 @@
 /* daemon.c: process plumbing shared by the sandbox servers (see daemon.h). */
 #include "sandbox/runtime/daemon.h"
 
+#include "base/fileutil.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+const ct_flag sb_daemon_http_flags[] = {
+    {"host", CT_FLAG_STRING, "127.0.0.1", "bind address"},
+    {"port", CT_FLAG_INT, NULL, "HTTP port, 0 = any free one"},
+    {"threads", CT_FLAG_INT, NULL, "HTTP worker threads"},
+    {"access_log", CT_FLAG_BOOL, "true", "log every request"},
+    {"port_file", CT_FLAG_PATH, NULL, "write the bound HTTP port there once listening"},
+    {NULL, 0, NULL, NULL},
+};
 
 void sb_daemon_block_stop_signals(sigset_t *set)
 {
@@ -27,18 +38,10 @@ const char *sb_daemon_wait_stop(const sigset_t *set)
 
 ct_status sb_daemon_write_port_file(const char *path, int port)
 {
-    char tmp[1024];
-    if (snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid()) >= (int)sizeof(tmp))
-        return CT_TOO_LARGE;
-    FILE *f = fopen(tmp, "w");
-    if (f == NULL)
-        return CT_IO;
-    fprintf(f, "%d\n", port);
-    if (fclose(f) != 0 || rename(tmp, path) != 0) {
-        unlink(tmp);
-        return CT_IO;
-    }
-    return CT_OK;
+    char text[16];
+    int n = snprintf(text, sizeof(text), "%d\n", port);
+    ct_file_buf buf = {text, (size_t)n};
+    return ct_file_replace(path, ct_file_write_buf, &buf);
 }
 
 ct_status sb_daemon_make_parent_dir(const char *path)
@@ -83,11 +86,13 @@ ct_status sb_daemon_http_options(const ct_config *cfg, int default_port, int def
     if (ct_config_get_int(cfg, "port", default_port, 0, 65535, &port, err, errlen) ||
         ct_config_get_int(cfg, "threads", default_threads, 1, 64, &threads, err, errlen))
         return CT_INVALID;
-    const char *access_log = ct_config_get(cfg, "access_log", "true");
+    int access_log = 1;
+    if (ct_config_get_bool(cfg, "access_log", 1, &access_log, err, errlen))
+        return CT_INVALID;
     memset(out, 0, sizeof(*out));
     out->host = ct_config_get(cfg, "host", "127.0.0.1");
     out->port = (int)port;
     out->threads = (int)threads;
-    out->access_log = strcmp(access_log, "false") != 0 && strcmp(access_log, "0") != 0;
+    out->access_log = access_log;
     return CT_OK;
 }

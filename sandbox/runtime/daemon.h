@@ -23,7 +23,7 @@ void sb_daemon_block_stop_signals(sigset_t *set);
 /* Waits until SIGINT or SIGTERM arrives; returns its name ("SIGINT" or "SIGTERM"). */
 const char *sb_daemon_wait_stop(const sigset_t *set);
 
-/* Writes "PORT\n" to `path` atomically (temporary file, then rename), so a reader polling for
+/* Writes "PORT\n" to `path` atomically (ct_file_replace, base/fileutil.h), so a reader polling for
  * the file never sees it half-written. CT_IO (errno kept) on failure. */
 ct_status sb_daemon_write_port_file(const char *path, int port);
 
@@ -35,6 +35,10 @@ ct_status sb_daemon_make_parent_dir(const char *path);
  * bare path becomes "sqlite:PATH". For SQLite, creates the file's directory. CT_TOO_LARGE when
  * out is too small, CT_IO when the directory cannot be made. */
 ct_status sb_daemon_store_url(const char *db, char *out, size_t len);
+
+/* The flags of a sandbox HTTP server: those read by sb_daemon_http_options and --port-file
+ * (a base/config.h table). */
+extern const ct_flag sb_daemon_http_flags[];
 
 /* Fills HTTP server options from the configuration keys host (default 127.0.0.1), port (default
  * `default_port`), threads (default `default_threads`) and access_log (default true). The

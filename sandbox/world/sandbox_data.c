@@ -9,6 +9,14 @@
 #include "base/timeutil.h"
 #include "store/migrate.h"
 
+const ct_flag sb_world_flags[] = {
+    {"seed", CT_FLAG_STRING, "42", "the world's seed, a non-negative integer"},
+    {"start", CT_FLAG_STRING, "today", "the world's first day, YYYY-MM-DD (UTC)"},
+    {"size", CT_FLAG_STRING, "default", "small or default"},
+    {"refdata_dir", CT_FLAG_PATH, "data/node_modules", "reference data packages"},
+    {NULL, 0, NULL, NULL},
+};
+
 ct_status sb_world_params_from_config(const ct_config *cfg, sb_world_params *p, char *err,
                                       size_t errlen)
 {

@@ -21,6 +21,9 @@ typedef struct sb_world_params {
     const char *refdata_dir;
 } sb_world_params;
 
+/* The flags read by sb_world_params_from_config (a base/config.h table). */
+extern const ct_flag sb_world_flags[];
+
 /* Reads --seed (default 42), --start (YYYY-MM-DD, default today UTC), --size (small |
  * default) and --refdata-dir (default data/node_modules). CT_INVALID with a message. */
 ct_status sb_world_params_from_config(const ct_config *cfg, sb_world_params *p, char *err,

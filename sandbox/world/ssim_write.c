@@ -5,12 +5,14 @@
  * filler records of zeros. */
 #include "sandbox/world/ssim_write.h"
 
+#include "base/alloc.h"
+#include "base/fileutil.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "base/alloc.h"
 #include "base/timeutil.h"
 
 #define REC 200
@@ -298,48 +300,47 @@ ct_status sb_ssim_write_carrier(const sb_world *w, int c, FILE *f, int64_t creat
     return o.err ? CT_IO : CT_OK;
 }
 
-/* 1 when both files exist and hold the same bytes. */
-static int same_bytes(const char *a, const char *b)
+/* 1 when the file `path` exists and holds exactly these `len` bytes. */
+static int same_bytes(const char *path, const char *data, size_t len)
 {
-    FILE *x = fopen(a, "rb"), *y = fopen(b, "rb");
-    int same = x != NULL && y != NULL;
-    char bx[65536], by[65536];
-    while (same) {
-        size_t nx = fread(bx, 1, sizeof(bx), x), ny = fread(by, 1, sizeof(by), y);
-        same = nx == ny && memcmp(bx, by, nx) == 0;
-        if (nx == 0 || nx < sizeof(bx))
-            break;
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return 0;
+    char buf[65536];
+    size_t at = 0, n;
+    int same = 1;
+    while (same && (n = fread(buf, 1, sizeof(buf), f)) > 0) {
+        same = at + n <= len && memcmp(buf, data + at, n) == 0;
+        at += n;
     }
-    if (x != NULL)
-        fclose(x);
-    if (y != NULL)
-        fclose(y);
-    return same;
+    fclose(f);
+    return same && at == len;
 }
 
 ct_status sb_ssim_write_world(const sb_world *w, const char *dir, int64_t created_day,
                               sb_ssim_stats *stats)
 {
     for (int c = 0; c < w->ncarriers; c++) {
-        char path[1024], tmp[1040];
+        char path[1024];
         snprintf(path, sizeof(path), "%s/%s.ssim", dir, w->carriers[c].code);
-        snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-        FILE *f = fopen(tmp, "wb");
+        /* In memory first: an unchanged file is not rewritten, so it keeps its inode and
+         * time, and readers that key caches on them (the platform's timetable cache) see
+         * that nothing changed. */
+        char *data = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&data, &len);
         if (f == NULL)
-            return CT_IO;
+            return CT_NOMEM;
         ct_status rc = sb_ssim_write_carrier(w, c, f, created_day, stats);
         if (fclose(f) != 0 && !rc)
             rc = CT_IO;
-        /* An unchanged file keeps its inode and time, so readers that key caches on them
-         * (the platform's timetable cache) see that nothing changed. */
-        if (!rc && same_bytes(tmp, path))
-            rc = unlink(tmp) == 0 ? CT_OK : CT_IO;
-        else if (!rc && rename(tmp, path) != 0)
-            rc = CT_IO;
-        if (rc) {
-            unlink(tmp);
-            return rc;
+        if (!rc && !same_bytes(path, data, len)) {
+            ct_file_buf buf = {data, len};
+            rc = ct_file_replace(path, ct_file_write_buf, &buf);
         }
+        free(data);
+        if (rc)
+            return rc;
     }
     return CT_OK;
 }

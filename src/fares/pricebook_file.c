@@ -21,8 +21,9 @@
  * (ct_timetable_identity) and the counts; a file over other legs is refused.
  *
  * Saving holds the writers' mutex (a batch with no change), so the file is the state
- * between two batches; readers are not blocked. It writes to `path`.tmp.PID, fsyncs and
- * renames, so a crash leaves the old file or the new one.
+ * between two batches; readers are not blocked. It writes through ct_file_replace
+ * (base/fileutil.h: a temporary file, fsync, rename), so a crash leaves the old file or the new
+ * one.
  *
  * Loading checks the header against the file's length and the pricebook (cheap refusals
  * first), maps the file, verifies the hash, then applies it in one batch through the
@@ -168,24 +169,17 @@ static void write_body(writer *w, const ct_pb_view *v, file_header *h)
     h->rates_day = s->rates_day;
 }
 
-ct_status ct_pricebook_save(ct_pricebook *pb, const char *path)
+/* The ct_file_writer of ct_pricebook_save (ctx: the pricebook): a placeholder header, the
+ * body under the writers' mutex, then the header with the length and hash over it. */
+static ct_status write_file(int fd, void *ctx)
 {
-    if (pb == NULL || path == NULL || path[0] == '\0')
-        return CT_INVALID;
-    if (sodium_init() < 0)
-        return CT_ERR;
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-        return CT_INVALID;
-    ct_file_make_parents(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return CT_IO;
+    ct_pricebook *pb = ctx;
+    int dupfd = dup(fd); /* the stream's own descriptor: fclose leaves fd to the caller */
     writer w = {0};
-    w.f = fdopen(fd, "wb");
+    w.f = dupfd >= 0 ? fdopen(dupfd, "wb") : NULL;
     if (w.f == NULL) {
-        close(fd);
-        unlink(tmp);
+        if (dupfd >= 0)
+            close(dupfd);
         return CT_IO;
     }
     file_header h;
@@ -213,17 +207,18 @@ ct_status ct_pricebook_save(ct_pricebook *pb, const char *path)
     h.file_size = sizeof(h) + w.n;
     crypto_generichash_update(&w.hash, (const unsigned char *)&h, sizeof(h));
     crypto_generichash_final(&w.hash, h.check, sizeof(h.check));
-    int bad = w.bad || fflush(w.f) != 0;
+    int bad = fclose(w.f) != 0 || w.bad;
     bad = bad || pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h);
-    bad = bad || fsync(fd) != 0;
-    bad = fclose(w.f) != 0 || bad;
-    bad = bad || rename(tmp, path) != 0;
-    if (bad) {
-        unlink(tmp);
-        return CT_IO;
-    }
-    ct_file_sync_parent(path);
-    return CT_OK;
+    return bad ? CT_IO : CT_OK;
+}
+
+ct_status ct_pricebook_save(ct_pricebook *pb, const char *path)
+{
+    if (pb == NULL || path == NULL || path[0] == '\0')
+        return CT_INVALID;
+    if (sodium_init() < 0)
+        return CT_ERR;
+    return ct_file_replace(path, write_file, pb);
 }
 
 /* ---- loading ---- */

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
 #include "ingest/ingest_internal.h"
@@ -28,9 +29,6 @@
 ct_status ct_ingest_save_state(ct_ingest *ing, const char *path)
 {
     if (ing == NULL || path == NULL || path[0] == '\0')
-        return CT_INVALID;
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
         return CT_INVALID;
     json_t *list = json_array();
     json_t *doc = json_pack("{s:s, s:i, s:I, s:I, s:o}", "format", STATE_FORMAT, "version",
@@ -57,23 +55,21 @@ ct_status ct_ingest_save_state(ct_ingest *ing, const char *path)
         json_decref(doc);
         return rc;
     }
-    ct_file_make_parents(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
+    /* The document, then a newline, in one buffer replaced atomically (base/fileutil.h). */
+    size_t flags = JSON_INDENT(1) | JSON_SORT_KEYS, len = json_dumpb(doc, NULL, 0, flags);
+    char *text = len > 0 ? ct_malloc(len + 1) : NULL;
+    if (text == NULL || json_dumpb(doc, text, len, flags) != len) {
+        rc = text == NULL ? CT_NOMEM : CT_ERR;
         json_decref(doc);
-        return CT_IO;
+        ct_free(text);
+        return rc;
     }
-    int bad = json_dumpfd(doc, fd, JSON_INDENT(1) | JSON_SORT_KEYS) != 0;
     json_decref(doc);
-    bad = bad || write(fd, "\n", 1) != 1;
-    bad = bad || fsync(fd) != 0;
-    bad = close(fd) != 0 || bad;
-    bad = bad || rename(tmp, path) != 0;
-    if (bad) {
-        unlink(tmp);
-        return CT_IO;
-    }
-    return CT_OK;
+    text[len] = '\n';
+    ct_file_buf buf = {text, len + 1};
+    rc = ct_file_replace(path, ct_file_write_buf, &buf);
+    ct_free(text);
+    return rc;
 }
 
 /* A string member that fits `len` bytes with its NUL, or NULL. */

@@ -184,6 +184,29 @@ static int write_all(int fd, const void *p, uint64_t n)
     return 0;
 }
 
+/* What ct_timetable_save hands to its writer: the header and the sections' bytes. */
+typedef struct cache_image {
+    const cache_header *h;
+    const unsigned char *src[S_COUNT];
+} cache_image;
+
+/* The ct_file_writer of the cache: the header, then each section at its aligned offset. */
+static ct_status write_image(int fd, void *ctx)
+{
+    const cache_image *img = ctx;
+    const cache_header *h = img->h;
+    static const char zeros[CACHE_ALIGN];
+    int bad = write_all(fd, h, sizeof(*h));
+    uint64_t at = sizeof(*h);
+    for (int i = 0; !bad && i < S_COUNT; i++) {
+        bad = write_all(fd, zeros, h->sect[i].off - at);
+        if (!bad && h->sect[i].len > 0)
+            bad = write_all(fd, img->src[i], h->sect[i].len);
+        at = h->sect[i].off + h->sect[i].len;
+    }
+    return bad ? CT_IO : CT_OK;
+}
+
 ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
 {
     if (tt == NULL || !tt->has_key || path == NULL || path[0] == '\0' || tt->nlegs > UINT32_MAX ||
@@ -191,10 +214,6 @@ ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
         return CT_INVALID;
     if (sodium_init() < 0)
         return CT_ERR;
-    char tmp[PATH_MAX];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof(tmp))
-        return CT_INVALID;
-
     cache_header h;
     memset(&h, 0, sizeof(h));
     memcpy(h.magic, CACHE_MAGIC, sizeof(h.magic));
@@ -224,28 +243,9 @@ ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
     };
     check_hash(&h, src, h.check);
 
-    ct_file_make_parents(path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return CT_IO;
-    static const char zeros[CACHE_ALIGN];
-    int bad = write_all(fd, &h, sizeof(h));
-    uint64_t at = sizeof(h);
-    for (int i = 0; !bad && i < S_COUNT; i++) {
-        bad = write_all(fd, zeros, h.sect[i].off - at);
-        if (!bad && h.sect[i].len > 0)
-            bad = write_all(fd, src[i], h.sect[i].len);
-        at = h.sect[i].off + h.sect[i].len;
-    }
-    bad = bad || fsync(fd) != 0;
-    bad = close(fd) != 0 || bad;
-    bad = bad || rename(tmp, path) != 0;
-    if (bad) {
-        unlink(tmp);
-        return CT_IO;
-    }
-    ct_file_sync_parent(path);
-    return CT_OK;
+    cache_image img = {&h, {0}};
+    memcpy(img.src, src, sizeof(src));
+    return ct_file_replace(path, write_image, &img);
 }
 
 /* ---- opening ---- */

@@ -103,11 +103,11 @@ ct_status ct_timetable_load(const ct_refdata *rd, const char *const *paths, size
  * unmapped. NULL is a no-op. */
 void ct_timetable_free(ct_timetable *tt);
 
-/* Writes tt to `path` in the cache format above, atomically: into `path`.tmp.PID, fsync,
- * rename over `path`, fsync of the folder (created, parents included, when missing). On any
- * failure the old file, if any, is left as it was and the temporary file is removed.
- * CT_INVALID when tt has no input key (it was not made by ct_timetable_load or the cache),
- * CT_IO on a file-system error. */
+/* Writes tt to `path` in the cache format above, atomically (ct_file_replace, base/fileutil.h:
+ * a uniquely named temporary file beside it, fsync, rename over `path`, fsync of the folder
+ * (created, parents included, when missing). On any failure the old file, if any, is left as it was
+ * and the temporary file is removed. CT_INVALID when tt has no input key (it was not made by
+ * ct_timetable_load or the cache), CT_IO on a file-system error. */
 ct_status ct_timetable_save(const ct_timetable *tt, const char *path);
 
 /* Opens the cache file `cache_path` when it was built from exactly these inputs (the key of

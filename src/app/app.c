@@ -1,1 +1,0 @@
-/* app: placeholder until the module lands (issue 12). */

@@ -1,0 +1,477 @@
+/* serve.c: `contrail serve` (see serve.h).
+ *
+ * ct_app_serve is a sequence of small steps over one `server` record that owns everything
+ * the process opens: read the numeric flags, block the stop signals (before any thread, so
+ * that the main thread alone receives them in sigwait), set up the store and reference data,
+ * open the services, start the sandbox child (still single-threaded: fork), start HTTP, start
+ * the loader, wait, then close everything in reverse order in one place (server_close). */
+#define _GNU_SOURCE
+#include "app/serve.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api/search_cache.h"
+#include "app/loader.h"
+#include "base/alloc.h"
+#include "base/fileutil.h"
+#include "base/log.h"
+#include "refdata/refdata.h"
+#include "store/migrate.h"
+
+const ct_flag ct_app_store_flags[] = {
+    {"db", CT_FLAG_STRING, CT_APP_DEFAULT_DB, "sqlite:PATH or postgres://..."},
+    {NULL, 0, NULL, NULL},
+};
+
+const ct_flag ct_app_refdata_flags[] = {
+    {"refdata_dir", CT_FLAG_PATH, CT_APP_DEFAULT_REFDATA, "data packages, a node_modules"},
+    {NULL, 0, NULL, NULL},
+};
+
+const ct_flag ct_app_schedules_flags[] = {
+    {"schedules_dir", CT_FLAG_PATH, "var/schedules", "the operator's SSIM schedule files"},
+    {NULL, 0, NULL, NULL},
+};
+
+const ct_flag ct_app_serve_flags[] = {
+    {"host", CT_FLAG_STRING, "127.0.0.1", "bind address"},
+    {"port", CT_FLAG_INT, "8080", "port, 0 = any free one"},
+    {"port_file", CT_FLAG_PATH, NULL, "write the bound port there once listening"},
+    {"threads", CT_FLAG_INT, "2", "HTTP worker threads"},
+    {"web_dir", CT_FLAG_PATH, CT_APP_DEFAULT_WEB, "built web app, \"\" = none"},
+    {"access_log", CT_FLAG_BOOL, "true", "log every request"},
+    {"cors_origin", CT_FLAG_STRING, "*", "Access-Control-Allow-Origin"},
+    {"public_url", CT_FLAG_STRING, "http://127.0.0.1:PORT", "base of links in e-mails"},
+    {"smtp_url", CT_FLAG_STRING, NULL, "SMTP server for account e-mails (smtp://HOST:PORT)"},
+    {"mail_from", CT_FLAG_STRING, "Contrail <no-reply@contrail.test>", "sender of e-mails"},
+    {"jwt_secret", CT_FLAG_STRING, NULL, "HS256 key, at least 32 characters"},
+    {"jwt_secret_file", CT_FLAG_PATH, "var/secrets/jwt.key", "the key's file, made when missing"},
+    {"rate_limit_ip", CT_FLAG_INT, "1200", "requests a minute per client IP, 0 = off"},
+    {"search_cache", CT_FLAG_INT, "4096", "search answers kept in memory, 0 = none"},
+    {"timetable_cache", CT_FLAG_PATH, "var/cache/timetable.bin", "built timetable, \"\" = none"},
+    {"schedule_days", CT_FLAG_INT, "365", "days of schedules from today"},
+    {"pricebook_cache", CT_FLAG_PATH, "var/cache/pricebook.bin",
+     "saved prices + feed state (PATH.state.json), \"\" = none"},
+    {"ingest_interval", CT_FLAG_INT, "60", "seconds between incremental provider feed syncs"},
+    {"ingest_days", CT_FLAG_INT, "0", "availability horizon in days from today, 0 = timetable's"},
+    {"price_history", CT_FLAG_STRING, "changes",
+     "price_observation rows: changes (or true), all (first prices too), false"},
+    {"sandbox", CT_FLAG_BOOL, "false", "also run the sandbox world beside it"},
+    {"sandbox_dir", CT_FLAG_PATH, "var/sandbox", "where the sandbox keeps its files"},
+    {"sandbox_seed", CT_FLAG_INT, "42", "the sandbox world's seed"},
+    {"sandbox_size", CT_FLAG_STRING, "default", "the sandbox world's size: small or default"},
+    {"sandbox_smtp_port", CT_FLAG_INT, "2525", "the sandbox mail server's SMTP port"},
+    {NULL, 0, NULL, NULL},
+};
+
+/* ---- store and reference data ---- */
+
+/* Creates the directory of a sqlite:PATH database when missing (var/ on a fresh clone). */
+static void ensure_db_dir(const char *url)
+{
+    const char *path = strncmp(url, "sqlite:", 7) == 0 ? url + 7 : NULL;
+    if (path != NULL && strchr(path, '/') != NULL)
+        ct_file_make_parents(path);
+}
+
+ct_status ct_app_store_open(const ct_config *cfg, ct_store **out)
+{
+    const char *url = ct_config_get(cfg, "db", CT_APP_DEFAULT_DB);
+    ensure_db_dir(url);
+    char err[512];
+    ct_status rc = ct_store_open(url, out, err, sizeof(err));
+    if (rc) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return rc;
+    }
+    int applied = 0;
+    rc = ct_store_migrate(*out, &applied);
+    if (rc) {
+        fprintf(stderr, "contrail: migration failed: %s\n", ct_store_errmsg(*out));
+        ct_store_close(*out);
+        *out = NULL;
+    }
+    return rc;
+}
+
+ct_status ct_app_refdata_import(ct_store *st, const ct_config *cfg)
+{
+    const char *dir = ct_config_get(cfg, "refdata_dir", CT_APP_DEFAULT_REFDATA);
+    ct_import_report *r = ct_calloc(1, sizeof(*r));
+    if (r == NULL)
+        return CT_NOMEM;
+    ct_status rc = ct_refdata_import(st, dir, r);
+    for (int i = 0; i < r->nerrors; i++)
+        fprintf(stderr, "%s\n", r->errors[i]);
+    if (r->rejected > r->nerrors)
+        fprintf(stderr, "... and %d more rejected records\n", r->rejected - r->nerrors);
+    if (rc)
+        fprintf(stderr, "contrail: import failed (%s); nothing was written\n", ct_status_name(rc));
+    else
+        fprintf(stderr,
+                "imported %d countries, %d currencies, %d metro areas, %d airports (time zone by"
+                " IATA %d, ICAO %d, nearest %d, country %d), %d airlines; %d records rejected\n",
+                r->countries, r->currencies, r->metros, r->airports, r->tz_by_iata, r->tz_by_icao,
+                r->tz_by_nearest, r->tz_by_country, r->airlines, r->rejected);
+    ct_free(r);
+    return rc;
+}
+
+/* ---- accounts and the other services ---- */
+
+ct_status ct_app_jwt_secret(const ct_config *cfg, char *out, size_t len)
+{
+    const char *s = ct_config_get(cfg, "jwt_secret", NULL);
+    if (s != NULL) {
+        snprintf(out, len, "%s", s);
+        return strlen(out) >= 32 ? CT_OK : CT_INVALID;
+    }
+    const char *path = ct_config_get(cfg, "jwt_secret_file", "var/secrets/jwt.key");
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        int ok = fgets(out, (int)len, f) != NULL;
+        fclose(f);
+        out[strcspn(out, "\r\n")] = '\0';
+        return ok && strlen(out) >= 32 ? CT_OK : CT_INVALID;
+    }
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash != NULL) {
+        *slash = '\0';
+        mkdir(dir, 0700);
+    }
+    unsigned char raw[48];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(out, len, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return CT_IO;
+    ct_status rc = ct_file_write_all(fd, out, strlen(out));
+    close(fd);
+    return rc;
+}
+
+ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_app *app,
+                               ct_accounts *accounts, ct_mailer *mailer)
+{
+    static char secret[256], public_url[256], sandbox_smtp[64];
+    char err[512];
+    if (ct_store_pool_open(ct_config_get(cfg, "db", CT_APP_DEFAULT_DB), threads + 2, &app->pool,
+                           err, sizeof(err)) != CT_OK) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return CT_UNAVAILABLE;
+    }
+    if (ct_app_jwt_secret(cfg, secret, sizeof(secret)) != CT_OK) {
+        fprintf(stderr, "contrail: no usable JWT secret (at least 32 characters)\n");
+        return CT_INVALID;
+    }
+    /* With the sandbox world, account e-mails go to its mail server. */
+    int sandbox_on = 0;
+    long ip_rate = 0;
+    if (ct_config_get_bool(cfg, "sandbox", 0, &sandbox_on, err, sizeof(err)) ||
+        ct_config_get_int(cfg, "rate_limit_ip", 1200, 0, 10000000, &ip_rate, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return CT_INVALID;
+    }
+    snprintf(sandbox_smtp, sizeof(sandbox_smtp), "smtp://127.0.0.1:%s",
+             ct_config_get(cfg, "sandbox_smtp_port", "2525"));
+    mailer->smtp_url = ct_config_get(cfg, "smtp_url", sandbox_on ? sandbox_smtp : NULL);
+    mailer->from = ct_config_get(cfg, "mail_from", "Contrail <no-reply@contrail.test>");
+    const char *url = ct_config_get(cfg, "public_url", NULL);
+    if (url != NULL)
+        snprintf(public_url, sizeof(public_url), "%s", url);
+    else
+        snprintf(public_url, sizeof(public_url), "http://127.0.0.1:%d", port);
+    ct_accounts_config ac = {
+        .jwt_secret = secret,
+        .public_url = public_url,
+        .mailer = mailer->smtp_url ? mailer : NULL,
+    };
+    if (ct_accounts_init(accounts, &ac) != CT_OK) {
+        fprintf(stderr, "contrail: accounts configuration is invalid\n");
+        return CT_INVALID;
+    }
+    app->accounts = accounts;
+    app->limits.ip_per_minute = (double)ip_rate;
+    app->ratelimit = ct_ratelimit_create();
+    return app->ratelimit ? CT_OK : CT_NOMEM;
+}
+
+/* ---- the sandbox world as a child process ---- */
+
+ct_status ct_app_sandbox_program(char *out, size_t len)
+{
+    ssize_t n = readlink("/proc/self/exe", out, len - 1);
+    if (n <= 0)
+        return CT_NOT_FOUND;
+    out[n] = '\0';
+    char *slash = strrchr(out, '/');
+    if (slash == NULL || (size_t)(slash - out) + sizeof("/contrail-sandbox") > len)
+        return CT_NOT_FOUND;
+    strcpy(slash, "/contrail-sandbox");
+    return access(out, X_OK) == 0 ? CT_OK : CT_NOT_FOUND;
+}
+
+pid_t ct_app_sandbox_start(const ct_config *cfg)
+{
+    static char prog[1024], dir[1100], seed[64], size[64], refdata[1100], smtp[64], level[64];
+    if (ct_app_sandbox_program(prog, sizeof(prog)) != CT_OK) {
+        fprintf(stderr, "contrail: contrail-sandbox not found beside this program\n");
+        return -1;
+    }
+    const char *sdir = ct_config_get(cfg, "sandbox_dir", "var/sandbox");
+    snprintf(dir, sizeof(dir), "--dir=%s", sdir);
+    snprintf(seed, sizeof(seed), "--seed=%s", ct_config_get(cfg, "sandbox_seed", "42"));
+    snprintf(size, sizeof(size), "--size=%s", ct_config_get(cfg, "sandbox_size", "default"));
+    snprintf(refdata, sizeof(refdata), "--refdata-dir=%s",
+             ct_config_get(cfg, "refdata_dir", CT_APP_DEFAULT_REFDATA));
+    snprintf(smtp, sizeof(smtp), "--smtp-port=%s", ct_config_get(cfg, "sandbox_smtp_port", "2525"));
+    snprintf(level, sizeof(level), "--log-level=%s", ct_config_get(cfg, "log_level", "info"));
+    char *argv[] = {prog, "world", dir, seed, size, refdata, smtp, level, NULL};
+    char **env = ct_config_child_environ();
+    if (env == NULL) {
+        fprintf(stderr, "contrail: out of memory\n");
+        return -1;
+    }
+    /* A world.json left by an earlier run must not be mistaken for this world's. */
+    char stale[1200];
+    snprintf(stale, sizeof(stale), "%s/world.json", sdir);
+    unlink(stale);
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        setpgid(0, 0); /* a terminal Ctrl-C reaches us; we stop the world in order */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(1);
+        sigset_t none;
+        sigemptyset(&none);
+        pthread_sigmask(SIG_SETMASK, &none, NULL);
+        execve(prog, argv, env);
+        _exit(127);
+    }
+    ct_free(env);
+    if (pid < 0)
+        fprintf(stderr, "contrail: cannot start the sandbox: %s\n", strerror(errno));
+    return pid;
+}
+
+void ct_app_sandbox_stop(pid_t pid)
+{
+    if (pid <= 0)
+        return;
+    kill(pid, SIGTERM);
+    for (int i = 0; i < 200; i++) { /* 10 s */
+        if (waitpid(pid, NULL, WNOHANG) == pid)
+            return;
+        struct timespec ts = {0, 50 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+    kill(pid, SIGKILL);
+    waitpid(pid, NULL, 0);
+}
+
+/* ---- serve ---- */
+
+/* Everything one `serve` opens; closed by server_close in reverse order. */
+typedef struct server {
+    const ct_config *cfg;
+    long port, threads;
+    sigset_t stop;
+    ct_app app;
+    ct_store *setup;
+    ct_accounts accounts;
+    ct_mailer mailer;
+    pid_t sandbox;
+    ct_search_cache *search_cache;
+    ct_router *router;
+    ct_http_server *http;
+    const char *host;
+    ct_app_loader loader;
+} server;
+
+static ct_status bad_flag(const char *err)
+{
+    fprintf(stderr, "contrail: %s\n", err);
+    return CT_INVALID;
+}
+
+/* The store migrated, the reference data imported when missing, the snapshot loaded. */
+static ct_status open_data(server *s)
+{
+    ct_status rc = ct_app_store_open(s->cfg, &s->setup);
+    if (rc)
+        return rc;
+    rc = ct_refdata_load(s->setup, &s->app.refdata);
+    if (rc == CT_NOT_FOUND) {
+        ct_log(CT_LOG_INFO, "refdata.import", "reason", "database has no reference data", NULL);
+        rc = ct_app_refdata_import(s->setup, s->cfg);
+        if (rc)
+            return rc;
+        rc = ct_refdata_load(s->setup, &s->app.refdata);
+    }
+    if (rc)
+        fprintf(stderr, "contrail: cannot load reference data: %s\n", ct_status_name(rc));
+    return rc;
+}
+
+/* The search cache, the routes and the HTTP server, listening. */
+static ct_status start_http(server *s)
+{
+    char err[256];
+    long slots = 4096;
+    int access_log = 1;
+    if (ct_config_get_int(s->cfg, "search_cache", 4096, 0, 1 << 20, &slots, err, sizeof(err)) ||
+        ct_config_get_bool(s->cfg, "access_log", 1, &access_log, err, sizeof(err)))
+        return bad_flag(err);
+    const char *web_dir = ct_config_get(s->cfg, "web_dir", CT_APP_DEFAULT_WEB);
+    s->app.web_dir = *web_dir ? web_dir : NULL;
+    if (slots > 0 && ct_search_cache_new((size_t)slots, &s->search_cache) != CT_OK)
+        return CT_NOMEM;
+    s->app.search_cache = s->search_cache;
+    s->router = ct_router_create();
+    if (s->router == NULL || ct_api_register(&s->app, s->router))
+        return CT_NOMEM;
+    s->host = ct_config_get(s->cfg, "host", "127.0.0.1");
+    ct_http_options opt = {
+        .host = s->host,
+        .port = (int)s->port,
+        .threads = (int)s->threads,
+        .cors_origin = ct_config_get(s->cfg, "cors_origin", "*"),
+        .access_log = access_log,
+    };
+    ct_status rc = ct_http_server_start(&opt, s->router, &s->http);
+    if (rc)
+        fprintf(stderr, "contrail: cannot listen on %s:%ld (%s)\n", s->host, s->port,
+                ct_status_name(rc));
+    return rc;
+}
+
+/* The loader's inputs from the flags, then its thread. */
+static ct_status start_loader(server *s)
+{
+    char err[256];
+    long days = 365, interval = 60, ingest_days = 0;
+    if (ct_config_get_int(s->cfg, "schedule_days", 365, 1, 730, &days, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "ingest_interval", 60, 1, 86400, &interval, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "ingest_days", 0, 0, 730, &ingest_days, err, sizeof(err)))
+        return bad_flag(err);
+    const char *history = ct_config_get(s->cfg, "price_history", "changes");
+    if (strcmp(history, "true") != 0 && strcmp(history, "changes") != 0 &&
+        strcmp(history, "all") != 0 && strcmp(history, "false") != 0)
+        return bad_flag("price_history: expected changes (or true), all or false");
+    ct_app_loader *l = &s->loader;
+    ct_app_prices *p = &l->prices;
+    p->ingest_days = (int)ingest_days;
+    p->ingest_cfg.interval_s = (int)interval;
+    p->ingest_cfg.history = strcmp(history, "false") != 0 ? s->app.pool : NULL;
+    p->ingest_cfg.history_first = strcmp(history, "all") == 0;
+    snprintf(p->pb_cache, sizeof(p->pb_cache), "%s",
+             ct_config_get(s->cfg, "pricebook_cache", "var/cache/pricebook.bin"));
+    l->app = &s->app;
+    l->days = (int)days;
+    snprintf(l->cache, sizeof(l->cache), "%s",
+             ct_config_get(s->cfg, "timetable_cache", "var/cache/timetable.bin"));
+    snprintf(l->dirs[0], sizeof(l->dirs[0]), "%s",
+             ct_config_get(s->cfg, "schedules_dir", "var/schedules"));
+    l->wait_for_world = s->sandbox > 0;
+    snprintf(l->world_json, sizeof(l->world_json), "%s/world.json",
+             ct_config_get(s->cfg, "sandbox_dir", "var/sandbox"));
+    return ct_app_loader_start(l);
+}
+
+/* Ready: the port file, the log line, the banner. */
+static void announce(server *s)
+{
+    atomic_store(&s->app.ready, 1);
+    int bound = ct_http_server_port(s->http);
+    char text[16];
+    snprintf(text, sizeof(text), "%d\n", bound);
+    const char *port_file = ct_config_get(s->cfg, "port_file", NULL);
+    ct_file_buf buf = {text, strlen(text)};
+    if (port_file != NULL && ct_file_replace(port_file, ct_file_write_buf, &buf) != CT_OK)
+        fprintf(stderr, "contrail: cannot write %s\n", port_file);
+    text[strcspn(text, "\n")] = '\0';
+    ct_log(CT_LOG_INFO, "serve.ready", "host", s->host, "port", text, "database",
+           ct_store_engine(s->setup), NULL);
+    printf("Contrail is running at http://%s:%d/  (Ctrl-C stops it)\n", s->host, bound);
+    fflush(stdout);
+}
+
+static void server_close(server *s)
+{
+    ct_app_sandbox_stop(s->sandbox);
+    ct_http_server_stop(s->http);
+    ct_app_loader_stop(&s->loader);
+    ct_router_destroy(s->router);
+    ct_api_free(&s->app);
+    ct_search_cache_free(s->search_cache);
+    ct_refdata_free(s->app.refdata);
+    ct_ratelimit_destroy(s->app.ratelimit);
+    ct_store_pool_close(s->app.pool);
+    ct_store_close(s->setup);
+}
+
+int ct_app_serve(const ct_config *cfg, const char *version)
+{
+    static server s; /* large (the loader's paths); one per process */
+    memset(&s, 0, sizeof(s));
+    s.cfg = cfg;
+    s.sandbox = -1;
+    s.app.version = version;
+    s.app.limits = ct_api_default_limits();
+    char err[256];
+    int with_sandbox = 0;
+    if (ct_config_get_int(cfg, "port", 8080, 0, 65535, &s.port, err, sizeof(err)) ||
+        ct_config_get_int(cfg, "threads", 2, 1, 256, &s.threads, err, sizeof(err)) ||
+        ct_config_get_bool(cfg, "sandbox", 0, &with_sandbox, err, sizeof(err))) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return 2;
+    }
+    sigemptyset(&s.stop);
+    sigaddset(&s.stop, SIGINT);
+    sigaddset(&s.stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &s.stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: provider feeds, mail */
+
+    int code = 1;
+    if (open_data(&s) ||
+        ct_app_services_open(cfg, (int)s.threads, (int)s.port, &s.app, &s.accounts, &s.mailer))
+        goto cleanup;
+    if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
+        s.sandbox = ct_app_sandbox_start(cfg);
+        if (s.sandbox < 0)
+            goto cleanup;
+        printf("Sandbox world starting: partner endpoints in %s/world.json\n",
+               ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
+    }
+    if (start_http(&s) || start_loader(&s))
+        goto cleanup;
+    announce(&s);
+    int sig = 0;
+    sigwait(&s.stop, &sig);
+    ct_log(CT_LOG_INFO, "serve.stopping", "signal", sig == SIGINT ? "SIGINT" : "SIGTERM", NULL);
+    atomic_store(&s.app.ready, 0);
+    ct_http_server_stop(s.http);
+    s.http = NULL;
+    code = 0;
+cleanup:
+    server_close(&s);
+    if (code == 0)
+        ct_log(CT_LOG_INFO, "serve.stopped", NULL);
+    return code;
+}
