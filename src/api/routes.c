@@ -165,9 +165,13 @@ static void dispatch(ct_http_req *req, void *ctx)
     ct_store *st = NULL;
     if (authenticate(req, &call, &st) && within_limits(req, &call) &&
         access_allowed(req, route, &call)) {
-        if (route->needs_store && st == NULL && call.app->pool != NULL &&
-            ct_store_pool_acquire(call.app->pool, 2000, &st) != CT_OK) {
-            ct_http_problem(req, 503, "Service unavailable", "database busy");
+        ct_status acquired = CT_OK;
+        if (route->needs_store && st == NULL && call.app->pool != NULL)
+            acquired = ct_store_pool_acquire(call.app->pool, 2000, &st);
+        if (acquired != CT_OK) {
+            ct_http_add_header(req, "Retry-After", "1");
+            ct_http_problem(req, 503, "Service unavailable",
+                            acquired == CT_AGAIN ? "database busy" : "database unavailable");
         } else if (route->needs_store && call.app->pool == NULL) {
             ct_http_problem(req, 503, "Service unavailable", "no database");
         } else {

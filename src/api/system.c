@@ -2,8 +2,11 @@
  *
  * /healthz answers 200 while the process serves at all. /readyz answers 200 only when the
  * app is ready (started, not shutting down), the reference data is loaded and the database
- * answers a query; otherwise 503 with the failing check named. */
+ * answers a query and takes a write (ct_store_write_probe), and no storage fault was seen in
+ * the last 10 s (ct_store_fault_recent: a write that failed on a full disk fails readiness
+ * even when the probe's small write found room); otherwise 503 with the failing check named. */
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "api/api_internal.h"
@@ -28,11 +31,23 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
         failed = "not accepting traffic (starting or shutting down)";
     else if (app->refdata == NULL)
         failed = "reference data not loaded";
-    else if (call->store != NULL) {
+    char why[600];
+    if (failed == NULL && call->store != NULL) {
         int64_t one = 0;
+        char fault[512];
         ct_status rc = ct_store_query_int64(call->store, "SELECT 1", &one);
-        if (rc || one != 1)
-            failed = "database does not answer";
+        if (rc || one != 1) {
+            snprintf(why, sizeof(why), "database does not answer: %s",
+                     ct_store_errmsg(call->store));
+            failed = why;
+        } else if (ct_store_write_probe(call->store) != CT_OK) {
+            snprintf(why, sizeof(why), "database does not take writes: %s",
+                     ct_store_errmsg(call->store));
+            failed = why;
+        } else if (ct_store_fault_recent(10000, fault, sizeof(fault))) {
+            snprintf(why, sizeof(why), "storage fault in the last 10 s: %s", fault);
+            failed = why;
+        }
     }
     if (failed != NULL) {
         ct_http_problem(req, 503, "Not ready", failed);

@@ -78,6 +78,8 @@ static void note_lost(pg_store *ps)
     ps->lost_at_ms = mono_ms();
     ps->next_revive_ms = 0; /* the first attempt at once */
     ps->backoff_ms = PG_BACKOFF_FIRST_MS;
+    ct__store_set_error(&ps->base, "postgres: connection lost: %s", PQerrorMessage(ps->conn));
+    ct__store_fault(&ps->base, CONNECTION_BAD);
     char msg[256];
     snprintf(msg, sizeof(msg), "%s", PQerrorMessage(ps->conn));
     msg[strcspn(msg, "\n")] = '\0';
@@ -100,6 +102,7 @@ static ct_status revive(pg_store *ps)
         size_t n = strlen(ps->base.errmsg);
         while (n > 0 && ps->base.errmsg[n - 1] == '\n')
             ps->base.errmsg[--n] = '\0';
+        ct__store_fault(&ps->base, CONNECTION_BAD);
         ps->next_revive_ms = now + ps->backoff_ms;
         ps->backoff_ms =
             ps->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS : ps->backoff_ms * 2;

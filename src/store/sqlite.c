@@ -54,8 +54,13 @@ static ct_status map_rc(ct_store *st, int rc)
         return CT_NOMEM;
     case SQLITE_IOERR:
     case SQLITE_FULL:
+    case SQLITE_READONLY:
     case SQLITE_CANTOPEN:
-        return CT_IO;
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+        /* The storage, not the request: a full disk, a read-only or vanished file. */
+        ct__store_fault(st, rc & 0xff);
+        return CT_UNAVAILABLE;
     default:
         return CT_ERR;
     }

@@ -1,9 +1,85 @@
 /* store.c: URL dispatch to a driver and the thin public wrappers over its vtable. */
 #include "store/store_internal.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+
+#include "base/log.h"
+
+/* The last storage fault, process-wide (ct__store_fault, ct_store_fault_recent). */
+static pthread_mutex_t fault_mu = PTHREAD_MUTEX_INITIALIZER;
+static int64_t fault_at_ms;
+static int fault_code = -1;
+static int64_t fault_logged_ms;
+static char fault_reason[512];
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void ct__store_fault(ct_store *st, int code)
+{
+    int64_t now = mono_ms();
+    int log = 0;
+    pthread_mutex_lock(&fault_mu);
+    if (code != fault_code || now - fault_logged_ms >= 10000) {
+        log = 1;
+        fault_logged_ms = now;
+    }
+    fault_at_ms = now;
+    fault_code = code;
+    snprintf(fault_reason, sizeof(fault_reason), "%s", st->errmsg);
+    pthread_mutex_unlock(&fault_mu);
+    if (log)
+        ct_log(CT_LOG_ERROR, "store.fault", "engine", st->drv->name, "error", st->errmsg, "effect",
+               "writes answer 503 and /readyz fails until the storage recovers", NULL);
+}
+
+int ct_store_fault_recent(int64_t within_ms, char *reason, size_t len)
+{
+    pthread_mutex_lock(&fault_mu);
+    int recent = fault_code >= 0 && mono_ms() - fault_at_ms < within_ms;
+    if (recent && reason != NULL && len > 0)
+        snprintf(reason, len, "%s", fault_reason);
+    pthread_mutex_unlock(&fault_mu);
+    return recent;
+}
+
+ct_status ct_store_write_probe(ct_store *st)
+{
+    ct_status rc = ct_store_exec(st, "CREATE TABLE IF NOT EXISTS readiness_probe"
+                                     " (id BIGINT PRIMARY KEY, probed_at BIGINT NOT NULL)");
+    if (rc)
+        return rc;
+    rc = ct_store_begin(st);
+    if (rc)
+        return rc;
+    char at[32];
+    snprintf(at, sizeof(at), "%lld", (long long)time(NULL));
+    const char *params[] = {at};
+    rc = ct_store_run(st, "UPDATE readiness_probe SET probed_at = ? WHERE id = 1", 1, params);
+    int64_t n = 0;
+    if (!rc)
+        rc = ct_store_query_int64(st, "SELECT COUNT(*) FROM readiness_probe", &n);
+    if (!rc && n == 0)
+        rc = ct_store_run(st, "INSERT INTO readiness_probe (id, probed_at) VALUES (1, ?)", 1,
+                          params);
+    if (!rc)
+        rc = ct_store_commit(st);
+    if (rc) {
+        char keep[sizeof(st->errmsg)];
+        snprintf(keep, sizeof(keep), "%s", st->errmsg);
+        ct_store_rollback(st);
+        snprintf(st->errmsg, sizeof(st->errmsg), "%s", keep);
+    }
+    return rc;
+}
 
 void ct__store_set_error(ct_store *st, const char *fmt, ...)
 {

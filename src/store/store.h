@@ -81,6 +81,16 @@ ct_status ct_store_run(ct_store *st, const char *sql, int nparams, const char *c
  * rolled it back). */
 ct_status ct_store_check(ct_store *st);
 
+/* Storage faults (a full disk, a read-only, corrupt or vanished database file, a lost
+ * database server): the drivers answer CT_UNAVAILABLE and record the fault process-wide.
+ * Returns 1 and the fault's message when one happened in the last `within_ms`, else 0. */
+int ct_store_fault_recent(int64_t within_ms, char *reason, size_t len);
+
+/* Proves the database takes writes: one committed UPDATE of a one-row table
+ * (`readiness_probe`, created on first use). CT_OK, or the failure's status with
+ * ct_store_errmsg saying why. */
+ct_status ct_store_write_probe(ct_store *st);
+
 /* ---- connection pool (pool.c) ----
  * A fixed set of connections to one database, shared by request threads: acquire blocks
  * until one is free (or fails with CT_AGAIN after `wait_ms`), checks it (ct_store_check:

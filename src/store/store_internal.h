@@ -41,6 +41,11 @@ struct ct_stmt {
 ct_status ct__sqlite_open(const char *path, ct_store **out, char *err, size_t errlen);
 ct_status ct__pg_open(const char *url, ct_store **out, char *err, size_t errlen);
 
+/* Records a storage fault (the engine's error code `code`, its message already in
+ * st->errmsg): kept for ct_store_fault_recent and logged at error level (at most once every
+ * 10 s per code, so a full disk does not flood the log). */
+void ct__store_fault(ct_store *st, int code);
+
 /* Records an error message on the connection (printf-style). */
 void ct__store_set_error(ct_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

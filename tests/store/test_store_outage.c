@@ -5,7 +5,12 @@
  * again as soon as the server is, without restarting anything, a down server must fail fast
  * (CT_UNAVAILABLE) rather than hang, and a transaction cut by the outage must fail, not be
  * replayed. SQLite: a database file deleted or replaced under an open connection is refused
- * (CT_UNAVAILABLE), never written to. Skipped without a PostgreSQL server installed unless
+ * (CT_UNAVAILABLE), never written to; on a real full disk (a
+ * small tmpfs of the test's own, mounted when the test may mount: root with CAP_SYS_ADMIN,
+ * else skipped) writes fail with CT_UNAVAILABLE, the fault is recorded for /readyz, the write
+ * probe fails, and nothing is half-written; once space is back, writes succeed again; a
+ * database on a read-only file system is refused at open with a message naming it.
+ * The PostgreSQL cases are skipped without a PostgreSQL server installed unless
  * CT_TEST_REQUIRE_PG=1. */
 #include "ct_test.h"
 
@@ -14,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -229,6 +235,86 @@ static void sqlite_file_deleted_or_replaced_is_refused(void **state)
     ts_rmtree(dir);
 }
 
+/* Fills the file system holding dir until a write fails; returns the filler's path. */
+static void fill_disk(const char *dir, char *filler, size_t len)
+{
+    snprintf(filler, len, "%s/filler", dir);
+    int fd = open(filler, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    static char block[65536];
+    while (write(fd, block, sizeof(block)) > 0)
+        ;
+    while (write(fd, block, 512) > 0)
+        ;
+    close(fd);
+}
+
+static void sqlite_full_disk_and_read_only_file_system(void **state)
+{
+    (void)state;
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/tmp/contrail-disk.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=2m") != 0) {
+        rmdir(dir);
+        skip(); /* not allowed to mount here */
+    }
+    char url[128], filler[128], reason[512];
+    snprintf(url, sizeof(url), "sqlite:%s/app.db", dir);
+    char err[512];
+    ct_store *st = NULL;
+    assert_int_equal(ct_store_open(url, &st, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_store_exec(st, "CREATE TABLE t (n BIGINT, pad TEXT)"), CT_OK);
+    assert_int_equal(ct_store_write_probe(st), CT_OK);
+
+    fill_disk(dir, filler, sizeof(filler));
+    /* Transactions big enough to need new pages: each fails whole. */
+    ct_status rc = CT_OK;
+    for (int i = 0; i < 50 && rc == CT_OK; i++) {
+        assert_int_equal(ct_store_begin(st), CT_OK);
+        rc = ct_store_run(st,
+                          "INSERT INTO t SELECT value, printf('%.2000c', 'x') FROM"
+                          " (WITH RECURSIVE c(value) AS (SELECT 1 UNION ALL SELECT value+1"
+                          " FROM c WHERE value < 200) SELECT value FROM c)",
+                          0, NULL);
+        if (rc == CT_OK)
+            rc = ct_store_commit(st);
+        if (rc != CT_OK)
+            ct_store_rollback(st);
+    }
+    assert_int_equal(rc, CT_UNAVAILABLE);
+    assert_true(ct_store_fault_recent(5000, reason, sizeof(reason)));
+    assert_non_null(strstr(reason, "sqlite"));
+    int64_t before = -1, after = -1;
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM t", &before), CT_OK);
+    assert_int_equal(before % 200, 0); /* whole transactions only */
+
+    /* Space back: writes go through again. */
+    assert_int_equal(unlink(filler), 0);
+    assert_int_equal(ct_store_run(st, "INSERT INTO t VALUES (1, 'back')", 0, NULL), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM t", &after), CT_OK);
+    assert_int_equal(after, before + 1);
+
+    /* A read-only file system (remounted so while no file is open for writing, as an
+     * operator's remount would be): a WAL database cannot be opened there at all (its
+     * shared-memory file cannot be made), which must be a clear error at start. */
+    ct_store_close(st);
+    assert_int_equal(mount("tmpfs", dir, "tmpfs", MS_REMOUNT | MS_RDONLY, "size=2m"), 0);
+    err[0] = '\0';
+    st = NULL;
+    assert_int_not_equal(ct_store_open(url, &st, err, sizeof(err)), CT_OK);
+    assert_null(st);
+    assert_non_null(strstr(err, "app.db"));
+    assert_int_equal(mount("tmpfs", dir, "tmpfs", MS_REMOUNT, "size=2m"), 0);
+    assert_int_equal(ct_store_open(url, &st, err, sizeof(err)), CT_OK);
+    assert_int_equal(ct_store_write_probe(st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM t", &after), CT_OK);
+    assert_int_equal(after, before + 1);
+    ct_store_close(st);
+    assert_int_equal(umount2(dir, MNT_DETACH), 0);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -236,6 +322,7 @@ int main(void)
         cmocka_unit_test(postgres_statement_on_a_lost_connection),
         cmocka_unit_test(postgres_crash_fails_fast_then_recovers),
         cmocka_unit_test(sqlite_file_deleted_or_replaced_is_refused),
+        cmocka_unit_test(sqlite_full_disk_and_read_only_file_system),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
