@@ -18,11 +18,15 @@
  * feeds filled (DIR/pricebook.bin). The engine then runs the HTTP benchmark's 45 one-way
  * queries (15 pairs x today + 2, 4, 6) in process, single thread, warm: the same search the
  * server does per request, without HTTP and JSON. */
+#define _GNU_SOURCE /* nftw */
 #include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -391,6 +395,15 @@ static int bench_live(const ct_refdata *rd, const char *dir, int rounds)
     return 0;
 }
 
+/* nftw callback: removes one entry of the scratch folder (depth first). */
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 ? -1 : 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -420,9 +433,7 @@ int main(int argc, char **argv)
         return 1;
     }
     snprintf(dir, sizeof(dir), "/tmp/contrail-bench-search-%d", (int)getpid());
-    char cmd[256];
-    snprintf(cmd, sizeof(cmd), "mkdir -p %s", dir);
-    if (system(cmd) != 0)
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
         return 1;
     sb_ssim_stats stats = {0};
     sb_ssim_write_world(data.world, dir, start, &stats);
@@ -505,8 +516,7 @@ int main(int argc, char **argv)
     free(samples);
     ct_timetable_free(tt);
     sb_data_close(&data);
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
+    if (nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS) != 0)
         return 1;
     return 0;
 }
