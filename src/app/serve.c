@@ -32,6 +32,8 @@
 
 const ct_flag ct_app_store_flags[] = {
     {"db", CT_FLAG_STRING, CT_APP_DEFAULT_DB, "sqlite:PATH or postgres://..."},
+    {"allow_new_database", CT_FLAG_BOOL, "false",
+     "start on an empty or another sqlite database where one was served before"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -52,7 +54,7 @@ const ct_flag ct_app_serve_flags[] = {
     {"threads", CT_FLAG_INT, "2", "HTTP worker threads"},
     {"web_dir", CT_FLAG_PATH, CT_APP_DEFAULT_WEB, "built web app, \"\" = none"},
     {"access_log", CT_FLAG_BOOL, "true", "log every request"},
-    {"cors_origin", CT_FLAG_STRING, "*", "Access-Control-Allow-Origin"},
+    {"cors_origins", CT_FLAG_STRING, NULL, "origins allowed cross-origin, comma-separated"},
     {"public_url", CT_FLAG_STRING, "http://127.0.0.1:PORT", "base of links in e-mails"},
     {"smtp_url", CT_FLAG_STRING, NULL, "SMTP server for account e-mails (smtp://HOST:PORT)"},
     {"mail_from", CT_FLAG_STRING, "Contrail <no-reply@contrail.test>", "sender of e-mails"},
@@ -100,9 +102,25 @@ ct_status ct_app_store_open(const ct_config *cfg, ct_store **out)
     rc = ct_store_migrate(*out, &applied);
     if (rc) {
         fprintf(stderr, "contrail: migration failed: %s\n", ct_store_errmsg(*out));
-        ct_store_close(*out);
-        *out = NULL;
+        goto fail;
     }
+    /* An embedded database lost or replaced since the last start is refused (identity.c). */
+    char marker[1200];
+    if (ct_store_identity_marker(url, marker, sizeof(marker))) {
+        int allow = 0;
+        rc = ct_config_get_bool(cfg, "allow_new_database", 0, &allow, err, sizeof(err));
+        if (!rc)
+            rc = ct_store_identity_check(*out, marker, allow, err, sizeof(err));
+        if (rc) {
+            fprintf(stderr, "contrail: %s\n", err);
+            ct_log(CT_LOG_ERROR, "store.identity", "database", url, "error", err, NULL);
+            goto fail;
+        }
+    }
+    return CT_OK;
+fail:
+    ct_store_close(*out);
+    *out = NULL;
     return rc;
 }
 
@@ -350,7 +368,7 @@ static ct_status start_http(server *s)
         .host = s->host,
         .port = (int)s->port,
         .threads = (int)s->threads,
-        .cors_origin = ct_config_get(s->cfg, "cors_origin", "*"),
+        .cors_origins = ct_config_get(s->cfg, "cors_origins", NULL),
         .access_log = access_log,
     };
     ct_status rc = ct_http_server_start(&opt, s->router, &s->http);

@@ -91,6 +91,18 @@ int ct_store_fault_recent(int64_t within_ms, char *reason, size_t len);
  * ct_store_errmsg saying why. */
 ct_status ct_store_write_probe(ct_store *st);
 
+/* ---- the database's identity (identity.c) ----
+ * Refuses to come up on an empty or another database where one was served before (see
+ * identity.c). ct_store_identity_marker writes the marker path for an embedded database URL
+ * ("<file>.identity") and returns 1, or returns 0 (PostgreSQL, :memory:: no check).
+ * ct_store_identity_check compares the database's id (made on first use) with the marker's:
+ * CT_OK (the marker written when missing or when `allow_new`), CT_CONFLICT when the database
+ * is new or another one and not `allow_new`, another status when either cannot be read or
+ * written; err says which and what to do. */
+int ct_store_identity_marker(const char *url, char *out, size_t len);
+ct_status ct_store_identity_check(ct_store *st, const char *marker, int allow_new, char *err,
+                                  size_t errlen);
+
 /* ---- connection pool (pool.c) ----
  * A fixed set of connections to one database, shared by request threads: acquire blocks
  * until one is free (or fails with CT_AGAIN after `wait_ms`), checks it (ct_store_check:

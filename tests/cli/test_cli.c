@@ -1,7 +1,8 @@
 /* test_cli.c: the built `contrail` and `contrail-sandbox` programs run as a user runs them
  * (CT_CONTRAIL_BIN and CT_SANDBOX_BIN, set by CTest): a flag without a command, unknown
  * flags, bad booleans, unknown --config keys, the CONTRAIL_* rules, the help, `import ssim`
- * of a file whose name has spaces and quotes, and `serve` starting and stopping cleanly. */
+ * of a file whose name has spaces and quotes, `serve` starting and stopping cleanly, and a
+ * lost database refused at start unless --allow-new-database. */
 #include "ct_test.h"
 
 #include <fcntl.h>
@@ -272,6 +273,30 @@ static void serve_starts_and_stops(void **state)
     assert_int_equal(ts_stop_child(pid, SIGTERM, 20000), 0);
 }
 
+static void a_lost_database_is_refused_at_start(void **state)
+{
+    (void)state;
+    char db[400], url[420], side[440];
+    snprintf(db, sizeof(db), "%s/lost.db", dir);
+    snprintf(url, sizeof(url), "sqlite:%s", db);
+    const char *bin = contrail_bin();
+    assert_int_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
+    assert_int_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
+    /* The file deleted (as under a running server): the next start must not come up on a
+     * new empty database. */
+    unlink(db);
+    snprintf(side, sizeof(side), "%s-wal", db);
+    unlink(side);
+    snprintf(side, sizeof(side), "%s-shm", db);
+    unlink(side);
+    assert_int_not_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
+    assert_contains(err, "the database is new");
+    assert_contains(err, "--allow-new-database true");
+    assert_int_equal(run(bin, NULL, "migrate", "--db", url, "--allow-new-database", "true", NULL),
+                     0);
+    assert_int_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,6 +308,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(help_prints_every_command_flags, setup, teardown),
         cmocka_unit_test_setup_teardown(import_ssim_copies_names_with_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_starts_and_stops, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_lost_database_is_refused_at_start, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
