@@ -112,6 +112,7 @@ static ct_status revive(pg_store *ps)
     char ms[32];
     snprintf(ms, sizeof(ms), "%lld", (long long)(now - ps->lost_at_ms));
     ct_log(CT_LOG_INFO, "store.reconnected", "engine", "postgres", "outage_ms", ms, NULL);
+    ct__store_fault_clear(CONNECTION_BAD);
     ps->lost = 0;
     ps->in_tx = 0;
     return CT_OK;

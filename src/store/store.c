@@ -41,6 +41,14 @@ void ct__store_fault(ct_store *st, int code)
                "writes answer 503 and /readyz fails until the storage recovers", NULL);
 }
 
+void ct__store_fault_clear(int code)
+{
+    pthread_mutex_lock(&fault_mu);
+    if (fault_code == code)
+        fault_code = -1;
+    pthread_mutex_unlock(&fault_mu);
+}
+
 int ct_store_fault_recent(int64_t within_ms, char *reason, size_t len)
 {
     pthread_mutex_lock(&fault_mu);

@@ -46,6 +46,10 @@ ct_status ct__pg_open(const char *url, ct_store **out, char *err, size_t errlen)
  * 10 s per code, so a full disk does not flood the log). */
 void ct__store_fault(ct_store *st, int code);
 
+/* Forgets the last fault when it was of kind `code` (a lost server connection, once one is
+ * revived: the fault is over, unlike a full disk, which only time and a write can tell). */
+void ct__store_fault_clear(int code);
+
 /* Records an error message on the connection (printf-style). */
 void ct__store_set_error(ct_store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -2,7 +2,9 @@
  * (CT_CONTRAIL_BIN and CT_SANDBOX_BIN, set by CTest): a flag without a command, unknown
  * flags, bad booleans, unknown --config keys, the CONTRAIL_* rules, the help, `import ssim`
  * of a file whose name has spaces and quotes, `serve` starting and stopping cleanly, and a
- * lost database refused at start unless --allow-new-database. */
+ * lost database refused at start unless --allow-new-database, and `serve` on PostgreSQL through
+ * a restart and a crash of the server (its own throwaway cluster): requests succeed again
+ * as soon as the database is back, /readyz follows the database, the outage is logged. */
 #include "ct_test.h"
 
 #include <fcntl.h>
@@ -12,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "httpclient.h"
@@ -297,6 +300,113 @@ static void a_lost_database_is_refused_at_start(void **state)
     assert_int_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
 }
 
+/* Polls GET path until it answers `want`; returns the milliseconds it took, or -1. */
+static long wait_for(int port, const char *path, long want, long timeout_ms)
+{
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    for (;;) {
+        ts_response r = ts_http("GET", port, path, NULL, NULL);
+        long status = r.status;
+        ts_response_free(&r);
+        clock_gettime(CLOCK_MONOTONIC, &t);
+        long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (status == want)
+            return ms;
+        if (ms > timeout_ms)
+            return -1;
+        usleep(20000);
+    }
+}
+
+static long sign_up(int port, int n)
+{
+    char body[200];
+    snprintf(body, sizeof(body),
+             "{\"email\":\"outage%d@example.com\",\"password\":\"correct horse battery %d\"}", n,
+             n);
+    ts_response r = ts_http("POST", port, "/api/v1/users", body, NULL);
+    long status = r.status;
+    ts_response_free(&r);
+    return status;
+}
+
+static void serve_follows_a_postgres_restart_and_crash(void **state)
+{
+    (void)state;
+    char pg[64], url[512];
+    snprintf(pg, sizeof(pg), "/tmp/contrail-serve-pg.XXXXXX");
+    assert_non_null(mkdtemp(pg));
+    if (ts_pg_cluster(pg, "start", url, sizeof(url)) != 0) {
+        const char *req = getenv("CT_TEST_REQUIRE_PG");
+        rmdir(pg);
+        if (req != NULL && strcmp(req, "1") == 0)
+            fail_msg("could not start a PostgreSQL cluster");
+        skip();
+    }
+    char db[600], port_file[400], jwt[400], none[400], log[400];
+    snprintf(db, sizeof(db), "--db=%s", url);
+    snprintf(port_file, sizeof(port_file), "%s/port", dir);
+    snprintf(jwt, sizeof(jwt), "%s/secrets/jwt.key", dir);
+    snprintf(none, sizeof(none), "%s/no-schedules", dir);
+    snprintf(log, sizeof(log), "%s/serve.log", dir);
+    char *const argv[] = {(char *)contrail_bin(),
+                          "serve",
+                          db,
+                          "--port",
+                          "0",
+                          "--port-file",
+                          port_file,
+                          "--web-dir",
+                          "",
+                          "--refdata-dir",
+                          (char *)ts_refdata_dir(),
+                          "--jwt-secret-file",
+                          jwt,
+                          "--schedules-dir",
+                          none,
+                          "--timetable-cache",
+                          "",
+                          "--pricebook-cache",
+                          "",
+                          "--access-log",
+                          "off",
+                          NULL};
+    int pid = ts_spawn(argv, log);
+    int port = ts_wait_port_file(port_file, 120000);
+    assert_true(port > 0);
+    assert_true(wait_for(port, "/readyz", 200, 60000) >= 0);
+    assert_int_equal(sign_up(port, 1) / 100, 2);
+
+    /* A restart (fast shutdown, start): not one request may fail afterwards. */
+    assert_int_equal(ts_pg_cluster(pg, "restart", NULL, 0), 0);
+    assert_true(wait_for(port, "/readyz", 200, 0) >= 0); /* the first attempt */
+    assert_int_equal(sign_up(port, 2) / 100, 2);
+    assert_int_equal(sign_up(port, 3) / 100, 2);
+
+    /* A crash: /readyz fails naming the database, writes answer 503, /healthz stays up. */
+    assert_int_equal(ts_pg_cluster(pg, "crash", NULL, 0), 0);
+    ts_response r = ts_http("GET", port, "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 503);
+    assert_non_null(strstr(r.body, "database"));
+    ts_response_free(&r);
+    assert_int_equal(sign_up(port, 4), 503);
+    r = ts_http("GET", port, "/healthz", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+
+    /* Back: requests succeed again within one backoff interval (at most 5 s). */
+    assert_int_equal(ts_pg_cluster(pg, "resume", NULL, 0), 0);
+    long back_ms = wait_for(port, "/readyz", 200, 15000);
+    assert_true(back_ms >= 0 && back_ms < 6000);
+    assert_int_equal(sign_up(port, 5) / 100, 2);
+    fprintf(stderr, "serve on postgres: ready again %ld ms after the server came back\n", back_ms);
+    assert_int_equal(ts_stop_child(pid, SIGTERM, 20000), 0);
+    read_into(log, out, sizeof(out));
+    assert_contains(out, "\"level\":\"error\",\"event\":\"store.connection_lost\"");
+    ts_pg_cluster(pg, "stop", NULL, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -309,6 +419,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(import_ssim_copies_names_with_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_starts_and_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(a_lost_database_is_refused_at_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(serve_follows_a_postgres_restart_and_crash, setup,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

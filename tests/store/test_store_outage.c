@@ -15,7 +15,6 @@
 #include "ct_test.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +26,6 @@
 #include "store/store.h"
 #include "testsupport.h"
 
-extern char **environ;
-
 static char pgdir[64];
 static char pgurl[512];
 
@@ -39,46 +36,11 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Runs scripts/pg-cluster.sh VERB pgdir; its first output line goes to out (may be NULL). */
-static int cluster(const char *verb, char *out, size_t outlen)
-{
-    char script[1024];
-    snprintf(script, sizeof(script), "%s/scripts/pg-cluster.sh", ts_source_dir());
-    int fds[2];
-    if (pipe(fds) != 0)
-        return -1;
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addclose(&fa, fds[0]);
-    posix_spawn_file_actions_addclose(&fa, fds[1]); /* else the server inherits it: no EOF */
-    char *argv[] = {"bash", script, (char *)verb, pgdir, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "bash", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    close(fds[1]);
-    char buf[1024];
-    size_t n = 0;
-    ssize_t r;
-    while (rc == 0 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0)
-        n += (size_t)r;
-    close(fds[0]);
-    buf[n] = '\0';
-    int st = 0;
-    if (rc != 0 || waitpid(pid, &st, 0) < 0)
-        return -1;
-    if (out != NULL) {
-        buf[strcspn(buf, "\n")] = '\0';
-        snprintf(out, outlen, "%s", buf);
-    }
-    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 static int setup(void **state)
 {
     (void)state;
     snprintf(pgdir, sizeof(pgdir), "/tmp/contrail-outage.XXXXXX");
-    if (mkdtemp(pgdir) == NULL || cluster("start", pgurl, sizeof(pgurl)) != 0 ||
+    if (mkdtemp(pgdir) == NULL || ts_pg_cluster(pgdir, "start", pgurl, sizeof(pgurl)) != 0 ||
         strncmp(pgurl, "postgres://", 11) != 0) {
         pgurl[0] = '\0';
         const char *req = getenv("CT_TEST_REQUIRE_PG");
@@ -95,7 +57,7 @@ static int teardown(void **state)
 {
     (void)state;
     if (pgurl[0] != '\0')
-        cluster("stop", NULL, 0);
+        ts_pg_cluster(pgdir, "stop", NULL, 0);
     return 0;
 }
 
@@ -122,7 +84,7 @@ static void postgres_restart_is_invisible_to_the_next_requests(void **state)
     assert_int_equal(ct_store_pool_open(pgurl, 3, &pool, err, sizeof(err)), CT_OK);
     for (int i = 0; i < 3; i++)
         assert_int_equal(select_one(pool), CT_OK);
-    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "restart", NULL, 0), 0);
     /* Every pooled connection was closed by the server: each borrow must notice and revive
      * its connection, so not one request fails. */
     for (int i = 0; i < 9; i++)
@@ -142,13 +104,13 @@ static void postgres_statement_on_a_lost_connection(void **state)
     assert_int_equal(ct_store_exec(st, "DELETE FROM outage"), CT_OK);
 
     /* Without a check in between: a SELECT is sent again on a fresh connection. */
-    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "restart", NULL, 0), 0);
     int64_t n = -1;
     assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
     assert_int_equal(n, 0);
 
     /* BEGIN too (nothing ran yet). */
-    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "restart", NULL, 0), 0);
     assert_int_equal(ct_store_begin(st), CT_OK);
     assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (1)", 0, NULL), CT_OK);
     assert_int_equal(ct_store_commit(st), CT_OK);
@@ -156,7 +118,7 @@ static void postgres_statement_on_a_lost_connection(void **state)
     /* A transaction cut by the outage fails and is never replayed half-way. */
     assert_int_equal(ct_store_begin(st), CT_OK);
     assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (2)", 0, NULL), CT_OK);
-    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "restart", NULL, 0), 0);
     assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (3)", 0, NULL), CT_UNAVAILABLE);
     assert_int_equal(ct_store_rollback(st), CT_OK);
     /* And the connection serves the next transaction. */
@@ -164,7 +126,7 @@ static void postgres_statement_on_a_lost_connection(void **state)
     assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
     assert_int_equal(n, 1);
     /* An INSERT outside a transaction is not sent twice either: it fails. */
-    assert_int_equal(cluster("restart", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "restart", NULL, 0), 0);
     assert_int_equal(ct_store_run(st, "INSERT INTO outage VALUES (4)", 0, NULL), CT_UNAVAILABLE);
     assert_int_equal(ct_store_check(st), CT_OK);
     assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM outage", &n), CT_OK);
@@ -181,14 +143,14 @@ static void postgres_crash_fails_fast_then_recovers(void **state)
     ct_store_pool *pool = NULL;
     assert_int_equal(ct_store_pool_open(pgurl, 2, &pool, err, sizeof(err)), CT_OK);
     assert_int_equal(select_one(pool), CT_OK);
-    assert_int_equal(cluster("crash", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "crash", NULL, 0), 0);
     /* Down: every borrow answers at once (a connection attempt refused, or the backoff). */
     int64_t t0 = now_ms();
     for (int i = 0; i < 50; i++)
         assert_int_equal(select_one(pool), CT_UNAVAILABLE);
     int64_t down_ms = now_ms() - t0;
     assert_true(down_ms < 2000);
-    assert_int_equal(cluster("resume", NULL, 0), 0);
+    assert_int_equal(ts_pg_cluster(pgdir, "resume", NULL, 0), 0);
     int64_t t1 = now_ms();
     ct_status rc;
     while ((rc = select_one(pool)) != CT_OK && now_ms() - t1 < 15000)

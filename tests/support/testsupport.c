@@ -14,12 +14,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+
+extern char **environ;
 
 #include "base/alloc.h"
 #include "base/strbuf.h"
@@ -200,4 +203,38 @@ int ts_stop_child(int pid, int sig, int timeout_ms)
     kill((pid_t)pid, SIGKILL);
     waitpid((pid_t)pid, NULL, 0);
     return -1;
+}
+
+int ts_pg_cluster(const char *dir, const char *verb, char *out, size_t outlen)
+{
+    char script[1024];
+    snprintf(script, sizeof(script), "%s/scripts/pg-cluster.sh", ts_source_dir());
+    int fds[2];
+    if (pipe(fds) != 0)
+        return -1;
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+    posix_spawn_file_actions_addclose(&fa, fds[0]);
+    posix_spawn_file_actions_addclose(&fa, fds[1]); /* else the server inherits it: no EOF */
+    char *argv[] = {"bash", script, (char *)verb, (char *)dir, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "bash", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fds[1]);
+    char buf[1024];
+    size_t n = 0;
+    ssize_t r;
+    while (rc == 0 && (r = read(fds[0], buf + n, sizeof(buf) - 1 - n)) > 0)
+        n += (size_t)r;
+    close(fds[0]);
+    buf[n] = '\0';
+    int st = 0;
+    if (rc != 0 || waitpid(pid, &st, 0) < 0)
+        return -1;
+    if (out != NULL) {
+        buf[strcspn(buf, "\n")] = '\0';
+        snprintf(out, outlen, "%s", buf);
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

@@ -47,4 +47,10 @@ int ts_wait_port_file(const char *path, int timeout_ms);
  * when a signal killed it, or -1 when it did not exit in time (it is then killed). */
 int ts_stop_child(int pid, int sig, int timeout_ms);
 
+/* Runs scripts/pg-cluster.sh VERB DIR (start, stop, restart, crash, resume: a throwaway
+ * PostgreSQL cluster of the test's own in DIR, e.g. a mkdtemp folder under /tmp); the first
+ * line it prints (the URL, for start) goes to out (may be NULL). Returns its exit code, -1
+ * when it could not be run. */
+int ts_pg_cluster(const char *dir, const char *verb, char *out, size_t outlen);
+
 #endif
