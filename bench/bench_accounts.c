@@ -94,7 +94,8 @@ int main(int argc, char **argv)
     }
     /* Token verification. */
     char token[1200];
-    ct_accounts_issue_access(&acc, id, "user", (int64_t)time(NULL), token, sizeof(token));
+    ct_accounts_issue_access(&acc, id, "user", 0, "fam_bench", (int64_t)time(NULL), token,
+                             sizeof(token));
     int n = 200000;
     ct_principal p;
     double t0 = now_s();

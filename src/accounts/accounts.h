@@ -5,13 +5,28 @@
  *     for an unknown e-mail verifies against a dummy hash, so both failures take the same
  *     time and give the same answer;
  *   - access tokens: JWT (libjwt), HS256 only, 15 minutes at most; iss, aud, exp, nbf and
- *     iat are checked by us on every request, and any other algorithm is refused;
+ *     iat are checked by us on every request, and any other algorithm is refused; each token
+ *     carries its session ("sid", the refresh-token family) and the user's token version
+ *     ("ver"), and ct_accounts_check_session compares them per request with the user row and
+ *     the live sessions, so sign-out (that session), a password change or reset, a role change
+ *     (the version) and erasure (no row) end access tokens at once;
  *   - refresh tokens: 256-bit opaque values, stored as SHA-256, rotated on every use; using a
  *     spent one revokes its whole family (the sign-in it came from);
- *   - e-mail verification and password-reset tokens: single use, expiring, stored hashed;
+ *   - e-mail verification and password-reset tokens: single use, expiring, stored hashed; one
+ *     live reset link per account (a new one voids the older ones, a password change voids
+ *     all); reset requests are throttled per client address (CT_RESET_PER_HOUR) and mail one
+ *     account at most once per CT_RESET_MAIL_INTERVAL seconds (same answer either way);
+ *   - sign-up never reveals a registered address: the same answer as a fresh sign-up, and
+ *     the owner gets an e-mail saying someone tried (at most one an hour);
  *   - API keys: "ck_<prefix>_<secret>", stored as SHA-256, scoped, revocable, each with its
  *     own rate limit;
- *   - failed sign-ins: at most 100 an hour per account and per IP address (CT_AGAIN);
+ *   - failed password checks (sign-in, password change, erasure) are throttled without
+ *     locking the owner out (OWASP): per client address across accounts at most
+ *     signin_failures_per_hour (100) an hour; per (account, address) signin_pair_free (5)
+ *     free failures, then each attempt waits 2^k seconds after the last failure (at most 15
+ *     minutes); an account with signin_failures_per_hour failures from anywhere gets only one
+ *     free failure per address, but a new address is never refused. Throttled: CT_AGAIN with
+ *     a Retry-After; a database error fails closed (the error, not a password check);
  *   - every sign-in, failure, reset, password change, key change and deletion is a row in
  *     the security event log.
  * Functions take a store connection the caller holds for the call (one thread at a time)
@@ -29,7 +44,13 @@
 #include "store/store.h"
 
 #define CT_ACCESS_TTL_MAX      900
-#define CT_SIGNIN_FAILURES_MAX 100 /* per hour, per account and per IP address */
+#define CT_SIGNIN_FAILURES_MAX 100 /* per hour, per IP address */
+#define CT_SIGNIN_PAIR_FREE    5   /* failures per (account, address) before delays start */
+#define CT_SIGNIN_DELAY_MAX    900 /* seconds: the longest delay of one (account, address) */
+#define CT_RESET_PER_HOUR      10  /* reset requests per hour, per IP address */
+#define CT_RESET_MAIL_INTERVAL 300 /* seconds between two reset mails to one account */
+#define CT_TRAVELLERS_MAX      50  /* saved travellers per user */
+#define CT_APIKEYS_MAX         20  /* active API keys per user */
 
 typedef struct ct_accounts_config {
     const char *jwt_secret;       /* at least 32 bytes */
@@ -39,7 +60,10 @@ typedef struct ct_accounts_config {
     int refresh_ttl;              /* seconds, default 30 days */
     const char *public_url;       /* base of links in e-mails, e.g. "http://127.0.0.1:8080" */
     const ct_mailer *mailer;      /* NULL: e-mails are not sent (logged as not sent) */
-    int signin_failures_per_hour; /* default CT_SIGNIN_FAILURES_MAX */
+    int signin_failures_per_hour; /* per address; default CT_SIGNIN_FAILURES_MAX */
+    int signin_pair_free;         /* default CT_SIGNIN_PAIR_FREE */
+    int reset_requests_per_hour;  /* per address; default CT_RESET_PER_HOUR */
+    int reset_mail_interval;      /* seconds; default CT_RESET_MAIL_INTERVAL */
 } ct_accounts_config;
 
 typedef struct ct_accounts {
@@ -54,10 +78,12 @@ typedef struct ct_field_error {
 
 typedef struct ct_principal {
     char user_id[40];
-    char role[8];        /* "user" or "admin" */
-    char key_id[40];     /* set when authenticated by API key */
-    char scopes[160];    /* API key scopes, space separated */
-    int rate_per_minute; /* API key's own rate limit */
+    char role[8];          /* "user" or "admin" */
+    char key_id[40];       /* set when authenticated by API key */
+    char scopes[160];      /* API key scopes, space separated */
+    int rate_per_minute;   /* API key's own rate limit */
+    char session_id[40];   /* JWT "sid": the refresh-token family of the sign-in */
+    int64_t token_version; /* JWT "ver" */
 } ct_principal;
 
 typedef struct ct_session_tokens {
@@ -72,6 +98,9 @@ typedef struct ct_session_tokens {
 ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg);
 
 /* ---- credentials and sessions (credentials.c, sessions.c) ---- */
+/* Creates an account and mails a verification link. For an address already registered it
+ * answers the same (CT_OK, user_id set to "") after the same password hashing, creates
+ * nothing and mails the owner that someone tried. CT_INVALID with fe for bad input. */
 ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                const char *password, const char *name, const char *ip,
                                char user_id[40], ct_field_error *fe);
@@ -81,27 +110,41 @@ ct_status ct_accounts_resend_verification(ct_accounts *a, ct_store *st, const ch
 /* Marks the e-mail verified. CT_INVALID for an unknown, used or expired token. */
 ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *token);
 /* CT_OK with tokens; CT_INVALID for wrong credentials (same answer, same time for an
- * unknown e-mail); CT_AGAIN when throttled, with *retry_after_s. */
+ * unknown e-mail); CT_AGAIN when throttled (see above), with *retry_after_s; a store error
+ * as itself. */
 ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, const char *password,
                               const char *ip, ct_session_tokens *out, int *retry_after_s);
 /* Rotates a refresh token. CT_INVALID when unknown, expired or revoked; reuse of a spent
  * token revokes its family and returns CT_INVALID. */
 ct_status ct_accounts_refresh(ct_accounts *a, ct_store *st, const char *refresh_token,
                               const char *ip, ct_session_tokens *out);
-/* Revokes the family of a refresh token (sign-out). CT_OK even when unknown. */
+/* Revokes the family of a refresh token (sign-out): its access tokens stop working too.
+ * CT_OK even when unknown. */
 ct_status ct_accounts_sign_out(ct_accounts *a, ct_store *st, const char *refresh_token);
-/* Verifies an access token (no database). CT_INVALID on any defect. */
+/* Verifies an access token's signature and claims (no database). CT_INVALID on any defect
+ * (a token without "sid" and "ver" too). */
 ct_status ct_accounts_verify_access(const ct_accounts *a, const char *token, ct_principal *out);
-/* Issues an access token for a principal (used by sign-in and refresh; exposed for tests). */
+/* Checks a verified token's principal against the database: the user exists, its token
+ * version is the token's and the session (family) is not revoked; then sets p->role to the
+ * user's current role. CT_INVALID when the token is no longer good, a store error as itself. */
+ct_status ct_accounts_check_session(ct_store *st, ct_principal *p);
+/* Issues an access token (used by sign-in and refresh; exposed for tests and benchmarks). */
 ct_status ct_accounts_issue_access(const ct_accounts *a, const char *user_id, const char *role,
-                                   int64_t now, char *out, size_t len);
+                                   int64_t version, const char *session_id, int64_t now, char *out,
+                                   size_t len);
+/* Checks `current` (throttled like a sign-in: CT_AGAIN with *retry_after_s), sets `next`,
+ * ends every session and access token of the user and voids its reset links. */
 ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *user_id,
                                       const char *current, const char *next, const char *ip,
-                                      ct_field_error *fe);
-/* Always CT_OK for a well-formed address (no account enumeration); mails a link when the
- * account exists. */
-ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *email,
-                                    const char *ip);
+                                      ct_field_error *fe, int *retry_after_s);
+/* CT_OK for a well-formed address whether or not the account exists (no enumeration); mails
+ * a link when it exists and no reset mail went to it in the last reset_mail_interval seconds,
+ * voiding its earlier links. CT_INVALID for a malformed address; CT_AGAIN with
+ * *retry_after_s past reset_requests_per_hour requests from `ip`. */
+ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *email, const char *ip,
+                                    int *retry_after_s);
+/* Sets a new password with a reset token (not the e-mail address; the token is kept when the
+ * password is refused), ends every session and voids every other reset link. */
 ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *token,
                                      const char *password, const char *ip, ct_field_error *fe);
 
@@ -113,15 +156,23 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
                                      ct_field_error *fe, json_t **out);
 /* Everything stored about the user, as one JSON document (GDPR access). */
 ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out);
-/* Deletes the account and everything it owns after checking the password (GDPR erasure). */
+/* Deletes the account and everything it owns after checking the password (GDPR erasure;
+ * throttled like a sign-in: CT_AGAIN with *retry_after_s). */
 ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
-                             const char *password, const char *ip, ct_field_error *fe);
-/* Sets a user's role ("user" or "admin"). */
+                             const char *password, const char *ip, ct_field_error *fe,
+                             int *retry_after_s);
+/* Sets a user's role ("user" or "admin") and bumps its token version, so access tokens
+ * issued under the old role stop working at once. CT_NOT_FOUND for an unknown user. */
 ct_status ct_accounts_set_role(ct_store *st, const char *user_id, const char *role);
 
 /* ---- travellers (travellers.c); every call is scoped to user_id: another user's id is
- * CT_NOT_FOUND ---- */
-ct_status ct_travellers_list(ct_store *st, const char *user_id, json_t **out);
+ * CT_NOT_FOUND. Names are letters and combining marks of any script plus spaces, hyphens,
+ * apostrophes and full stops: no controls, invisible or bidi characters, no emoji ---- */
+/* A page of the user's travellers, oldest first: *out is an array (caller's), *total the
+ * count of all. limit <= 0: all of them. */
+ct_status ct_travellers_list(ct_store *st, const char *user_id, int limit, int offset, json_t **out,
+                             int64_t *total);
+/* CT_CONFLICT (fe names "travellers") when the user has CT_TRAVELLERS_MAX already. */
 ct_status ct_travellers_create(ct_store *st, const char *user_id, json_t *in, ct_field_error *fe,
                                json_t **out);
 ct_status ct_travellers_get(ct_store *st, const char *user_id, const char *id, json_t **out);
@@ -130,10 +181,15 @@ ct_status ct_travellers_update(ct_store *st, const char *user_id, const char *id
 ct_status ct_travellers_delete(ct_store *st, const char *user_id, const char *id);
 
 /* ---- API keys (apikeys.c) ---- */
-/* Creates a key; *out holds the secret once ("key") and the metadata. */
+/* Creates a key; *out holds the secret once ("key") and the metadata. CT_CONFLICT (fe names
+ * "api_keys") when the user has CT_APIKEYS_MAX active keys. */
 ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const char *ip,
                             ct_field_error *fe, json_t **out);
-ct_status ct_apikeys_list(ct_store *st, const char *user_id, json_t **out);
+/* A page of the user's keys (revoked ones too), oldest first; as ct_travellers_list. */
+ct_status ct_apikeys_list(ct_store *st, const char *user_id, int limit, int offset, json_t **out,
+                          int64_t *total);
+/* 1 when the space-separated `scopes` hold `scope`. */
+int ct_apikeys_has_scope(const char *scopes, const char *scope);
 ct_status ct_apikeys_revoke(ct_store *st, const char *user_id, const char *id, const char *ip);
 /* Looks up an active key. CT_INVALID when unknown or revoked. */
 ct_status ct_apikeys_authenticate(ct_store *st, const char *key, ct_principal *out);
@@ -142,9 +198,15 @@ ct_status ct_apikeys_authenticate(ct_store *st, const char *key, ct_principal *o
 ct_status ct_security_log(ct_store *st, const char *user_id, const char *kind, const char *subject,
                           const char *ip, const char *detail);
 ct_status ct_security_list(ct_store *st, const char *user_id, int limit, json_t **out);
-/* Failed sign-ins in the last hour for a subject (e-mail) or an IP address. */
+/* Failed password checks (sign-in, password change, erasure) since `since` for a subject
+ * (column "subject", the e-mail) or an address ("ip"). */
 ct_status ct_security_recent_failures(ct_store *st, const char *column, const char *value,
                                       int64_t since, int64_t *count);
+/* The password-check throttle described above: *wait_s is 0 when a check of `subject` (may be
+ * NULL) from `ip` (may be NULL) may go ahead, else the seconds to wait. A store error as
+ * itself (callers fail closed). */
+ct_status ct__accounts_throttle(const ct_accounts *a, ct_store *st, const char *subject,
+                                const char *ip, int *wait_s);
 
 /* ---- helpers shared by the files above (accounts_util.c) ---- */
 /* A random id "<prefix>_<32 hex>". */

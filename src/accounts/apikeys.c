@@ -3,7 +3,9 @@
  * A key reads "ck_<prefix>_<secret>": the 8-character prefix is stored in clear so owners can
  * tell their keys apart, the whole key only as SHA-256 (a 256-bit random secret needs no slow
  * hash). Keys carry scopes from a fixed list and their own rate limit; revocation is
- * immediate because every request looks the key up. */
+ * immediate because every request looks the key up. The dispatcher refuses a key on a route
+ * whose scope it lacks (api/routes.c). A user has at most CT_APIKEYS_MAX active keys; lists
+ * come in pages (limit, offset). */
 #include <stdio.h>
 #include <string.h>
 
@@ -56,6 +58,24 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
         ct__accounts_field_error(fe, "rate_per_minute", "must be an integer from 1 to 100000");
         return CT_INVALID;
     }
+    int64_t active = 0;
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(
+        st, "SELECT COUNT(*) FROM api_keys WHERE user_id = ? AND revoked_at IS NULL", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW)
+        active = ct_stmt_int64(s, 0);
+    ct_stmt_finalize(s);
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_ERR : rc;
+    if (active >= CT_APIKEYS_MAX) {
+        ct__accounts_field_error(fe, "api_keys",
+                                 "at most 20 active keys per account: revoke one first");
+        return CT_CONFLICT;
+    }
     char id[40], secret[64], prefix[9], key[96], hash[65], now[24], rate_s[24];
     ct__accounts_new_id("key", id);
     ct__accounts_new_token(secret);
@@ -66,11 +86,11 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
     snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
     snprintf(rate_s, sizeof(rate_s), "%lld", (long long)rate);
     const char *p[] = {id, user_id, name, prefix, hash, scopes, rate_s, now};
-    ct_status rc = ct_store_run(st,
-                                "INSERT INTO api_keys (id, user_id, name, prefix, key_hash,"
-                                " scopes, rate_per_minute, created_at)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                8, p);
+    rc = ct_store_run(st,
+                      "INSERT INTO api_keys (id, user_id, name, prefix, key_hash,"
+                      " scopes, rate_per_minute, created_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                      8, p);
     if (rc)
         return rc;
     ct_security_log(st, user_id, "api_key_created", NULL, ip, id);
@@ -80,17 +100,43 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
     return *out ? CT_OK : CT_NOMEM;
 }
 
-ct_status ct_apikeys_list(ct_store *st, const char *user_id, json_t **out)
+int ct_apikeys_has_scope(const char *scopes, const char *scope)
+{
+    size_t n = strlen(scope);
+    for (const char *p = scopes; p != NULL && *p;) {
+        size_t w = strcspn(p, " ");
+        if (w == n && strncmp(p, scope, n) == 0)
+            return 1;
+        p += w;
+        p += *p == ' ';
+    }
+    return 0;
+}
+
+ct_status ct_apikeys_list(ct_store *st, const char *user_id, int limit, int offset, json_t **out,
+                          int64_t *total)
 {
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st,
-                                    "SELECT id, name, prefix, scopes, rate_per_minute, created_at,"
-                                    " last_used_at, revoked_at FROM api_keys WHERE user_id = ?"
-                                    " ORDER BY created_at, id",
-                                    &s);
+    ct_status rc = ct_store_prepare(st, "SELECT COUNT(*) FROM api_keys WHERE user_id = ?", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW)
+        *total = ct_stmt_int64(s, 0);
+    ct_stmt_finalize(s);
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_ERR : rc;
+    rc = ct_store_prepare(st,
+                          "SELECT id, name, prefix, scopes, rate_per_minute, created_at,"
+                          " last_used_at, revoked_at FROM api_keys WHERE user_id = ?"
+                          " ORDER BY created_at, id LIMIT ? OFFSET ?",
+                          &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    ct_stmt_bind_int64(s, 2, limit > 0 ? limit : INT32_MAX);
+    ct_stmt_bind_int64(s, 3, offset > 0 ? offset : 0);
     json_t *items = json_array();
     while ((rc = ct_stmt_step(s)) == CT_ROW) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:I, s:b}", "id", ct_stmt_text(s, 0),

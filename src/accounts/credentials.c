@@ -3,7 +3,13 @@
  * Password policy (NIST SP 800-63B): 10 to 128 bytes of valid UTF-8, no composition rules,
  * not the e-mail address. Hashes: argon2id t=2, m=19 MiB, p=1 through libsodium.
  * E-mail tokens are 256-bit random values sent in a link and stored as SHA-256: verification
- * links live 24 hours, reset links 1 hour; each works once. */
+ * links live 24 hours, reset links 1 hour; each works once. An account has at most one live
+ * reset link (a new request voids the older ones) and none after any password change.
+ *
+ * Sign-up of a registered address answers exactly as a fresh one (same hashing, an e-mail
+ * either way: the verification link, or to the owner a note that someone tried). Reset
+ * requests are limited per client address (CT_AGAIN) and per account (a second mail within
+ * reset_mail_interval is silently skipped: the answer never depends on the account). */
 #include <stdio.h>
 #include <string.h>
 
@@ -114,6 +120,45 @@ static void mail_verification(ct_accounts *a, const char *email, const char *tok
     send_mail(a, email, "Confirm your e-mail address", body);
 }
 
+/* Someone signed up with a registered address: log it and tell the owner (once an hour). */
+static ct_status tell_owner_of_signup(ct_accounts *a, ct_store *st, const char *email,
+                                      const char *ip)
+{
+    char user_id[40] = "";
+    int64_t recent = 0;
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(
+        st,
+        "SELECT u.id, (SELECT COUNT(*) FROM security_events e WHERE e.kind ="
+        " 'signup_existing' AND e.subject = u.email AND e.created_at >= ?) FROM users u"
+        " WHERE u.email = ?",
+        &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_int64(s, 1, ct__accounts_now() - 3600);
+    ct_stmt_bind_text(s, 2, email);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        snprintf(user_id, sizeof(user_id), "%s", ct_stmt_text(s, 0));
+        recent = ct_stmt_int64(s, 1);
+    }
+    ct_stmt_finalize(s);
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_OK : rc;
+    rc = ct_security_log(st, user_id, "signup_existing", email, ip, NULL);
+    if (rc || recent > 0)
+        return rc;
+    char body[1024];
+    snprintf(body, sizeof(body),
+             "Someone tried to create a Contrail account with this e-mail address, which "
+             "already has one.\n\nIf it was you, sign in at %s/sign-in, or choose a new "
+             "password at %s/reset-password.\n\nIf it was not you, ignore this message: "
+             "nothing has changed.\n",
+             a->cfg.public_url, a->cfg.public_url);
+    send_mail(a, email, "Someone tried to sign up with your address", body);
+    return CT_OK;
+}
+
 ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                const char *password, const char *name, const char *ip,
                                char user_id[40], ct_field_error *fe)
@@ -144,8 +189,8 @@ ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
                                 " updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 6, p);
     if (rc == CT_CONFLICT) {
-        ct__accounts_field_error(fe, "email", "is already registered");
-        return CT_CONFLICT;
+        user_id[0] = '\0';
+        return tell_owner_of_signup(a, st, norm, ip);
     }
     char token[64];
     if (!rc)
@@ -197,6 +242,16 @@ ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *tok
     return rc;
 }
 
+/* Marks every unused reset link of the user used. */
+static ct_status void_resets(ct_store *st, const char *user_id, const char *now)
+{
+    const char *p[] = {now, user_id};
+    return ct_store_run(st,
+                        "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose ="
+                        " 'reset' AND used_at IS NULL",
+                        2, p);
+}
+
 static ct_status set_password(ct_store *st, const char *user_id, const char *password)
 {
     char hash[crypto_pwhash_STRBYTES], now[24];
@@ -204,36 +259,55 @@ static ct_status set_password(ct_store *st, const char *user_id, const char *pas
         return CT_NOMEM;
     snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
     const char *p[] = {hash, now, user_id};
-    ct_status rc =
-        ct_store_run(st, "UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?", 3, p);
-    /* Every session ends with the old password. */
+    /* Every session, access token and reset link ends with the old password. */
     const char *q[] = {now, user_id};
+    ct_status rc = ct_store_begin(st);
+    if (!rc)
+        rc = ct_store_run(st,
+                          "UPDATE users SET password_hash = ?, updated_at = ?,"
+                          " token_version = token_version + 1 WHERE id = ?",
+                          3, p);
     if (!rc)
         rc = ct_store_run(st,
                           "UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ?"
                           " AND revoked_at IS NULL",
                           2, q);
-    return rc;
+    if (!rc)
+        rc = void_resets(st, user_id, now);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    return ct_store_commit(st);
 }
 
 ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *user_id,
                                       const char *current, const char *next, const char *ip,
-                                      ct_field_error *fe)
+                                      ct_field_error *fe, int *retry_after_s)
 {
-    (void)a;
     char hash[crypto_pwhash_STRBYTES] = "", email[256] = "";
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st, "SELECT password_hash, email FROM users WHERE id = ?", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
-    if (ct_stmt_step(s) == CT_ROW) {
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
         snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 0));
         snprintf(email, sizeof(email), "%s", ct_stmt_text(s, 1));
     }
     ct_stmt_finalize(s);
-    if (hash[0] == '\0')
-        return CT_NOT_FOUND;
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_NOT_FOUND : rc;
+    /* A stolen access token must not make current_password a free oracle. */
+    int wait = 0;
+    rc = ct__accounts_throttle(a, st, email, ip, &wait);
+    if (rc)
+        return rc;
+    if (wait > 0) {
+        *retry_after_s = wait;
+        return CT_AGAIN;
+    }
     if (current == NULL || crypto_pwhash_str_verify(hash, current, strlen(current)) != 0) {
         ct__accounts_field_error(fe, "current_password", "is not correct");
         ct_security_log(st, user_id, "password_change_failed", email, ip, NULL);
@@ -251,24 +325,86 @@ ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *
     return rc;
 }
 
-ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *email, const char *ip)
+/* Reset requests from `ip` in the last hour; *oldest the first of them. */
+static ct_status reset_requests(ct_store *st, const char *ip, int64_t since, int64_t *count,
+                                int64_t *oldest)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "SELECT COUNT(*), MIN(created_at) FROM security_events"
+                                    " WHERE kind = 'reset_requested' AND ip = ? AND"
+                                    " created_at >= ?",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, ip);
+    ct_stmt_bind_int64(s, 2, since);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        *count = ct_stmt_int64(s, 0);
+        *oldest = ct_stmt_is_null(s, 1) ? 0 : ct_stmt_int64(s, 1);
+        rc = CT_OK;
+    }
+    ct_stmt_finalize(s);
+    return rc == CT_DONE ? CT_ERR : rc;
+}
+
+ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *email, const char *ip,
+                                    int *retry_after_s)
 {
     char norm[256], user_id[40] = "";
     if (email == NULL || !ct__accounts_normalize_email(email, norm, sizeof(norm)))
         return CT_INVALID;
+    int64_t now = ct__accounts_now();
+    ct_status rc;
+    if (ip != NULL) {
+        int64_t count = 0, oldest = 0;
+        rc = reset_requests(st, ip, now - 3600, &count, &oldest);
+        if (rc)
+            return rc;
+        if (count >= a->cfg.reset_requests_per_hour) {
+            int64_t w = oldest + 3600 - now;
+            *retry_after_s = w < 1 ? 1 : (int)w;
+            return CT_AGAIN;
+        }
+    }
+    /* The account, and when its newest reset link was made. */
+    int64_t last = 0;
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st, "SELECT id FROM users WHERE email = ?", &s);
+    rc = ct_store_prepare(st,
+                          "SELECT u.id, (SELECT MAX(t.created_at) FROM email_tokens t WHERE"
+                          " t.user_id = u.id AND t.purpose = 'reset') FROM users u WHERE"
+                          " u.email = ?",
+                          &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, norm);
-    if (ct_stmt_step(s) == CT_ROW)
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
         snprintf(user_id, sizeof(user_id), "%s", ct_stmt_text(s, 0));
+        last = ct_stmt_is_null(s, 1) ? 0 : ct_stmt_int64(s, 1);
+    }
     ct_stmt_finalize(s);
-    ct_security_log(st, user_id[0] ? user_id : NULL, "reset_requested", norm, ip, NULL);
-    if (user_id[0] == '\0')
+    if (rc != CT_ROW && rc != CT_DONE)
+        return rc;
+    rc = ct_security_log(st, user_id[0] ? user_id : NULL, "reset_requested", norm, ip, NULL);
+    if (rc)
+        return rc; /* the per-address count could not grow: fail closed */
+    if (user_id[0] == '\0' || (last > 0 && now - last < a->cfg.reset_mail_interval))
         return CT_OK;
-    char token[64];
-    rc = new_email_token(st, user_id, "reset", RESET_TTL, token);
+    /* One live link per account: the new one voids the older ones. */
+    char token[64], at[24];
+    snprintf(at, sizeof(at), "%lld", (long long)now);
+    rc = ct_store_begin(st);
+    if (!rc)
+        rc = void_resets(st, user_id, at);
+    if (!rc)
+        rc = new_email_token(st, user_id, "reset", RESET_TTL, token);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    rc = ct_store_commit(st);
     if (rc)
         return rc;
     char body[1024];
@@ -281,6 +417,34 @@ ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *em
     return CT_OK;
 }
 
+/* The e-mail address of the account of a live reset token; CT_INVALID when there is none. */
+static ct_status reset_email(ct_store *st, const char *token, char email[256])
+{
+    if (strlen(token) > 64)
+        return CT_INVALID;
+    char hash[65];
+    ct__accounts_sha256_hex(token, hash);
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "SELECT u.email FROM email_tokens t JOIN users u ON u.id ="
+                                    " t.user_id WHERE t.token_hash = ? AND t.purpose = 'reset'"
+                                    " AND t.used_at IS NULL AND t.expires_at > ?",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, hash);
+    ct_stmt_bind_int64(s, 2, ct__accounts_now());
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        snprintf(email, 256, "%s", ct_stmt_text(s, 0));
+        rc = CT_OK;
+    } else if (rc == CT_DONE) {
+        rc = CT_INVALID;
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}
+
 ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *token,
                                      const char *password, const char *ip, ct_field_error *fe)
 {
@@ -291,8 +455,13 @@ ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *t
     }
     if (!password_ok(password, NULL, fe, "password"))
         return CT_INVALID;
-    char user_id[40];
-    ct_status rc = use_email_token(st, token ? token : "", "reset", user_id);
+    /* The account's address first, without using the token: a refused password keeps it. */
+    char email[256] = "", user_id[40];
+    ct_status rc = reset_email(st, token ? token : "", email);
+    if (!rc && !password_ok(password, email, fe, "password"))
+        return CT_INVALID;
+    if (!rc)
+        rc = use_email_token(st, token, "reset", user_id);
     if (rc == CT_INVALID) {
         ct__accounts_field_error(fe, "token", "is invalid, used or expired");
         return rc;

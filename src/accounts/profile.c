@@ -1,4 +1,8 @@
-/* profile.c: profile and preferences, GDPR export and erasure, roles. */
+/* profile.c: profile and preferences, GDPR export and erasure, roles.
+ *
+ * A profile's currency must be an ISO 4217 code of the reference data's currency table; the
+ * erasure's password check is throttled like a sign-in; a role change bumps the user's token
+ * version so tokens of the old role die at once. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -85,6 +89,28 @@ static int check_cabin(const char *s)
     return 0;
 }
 
+/* 1 when the patch sets no currency or one in the currencies table; *rc a store error. */
+static int known_currency(ct_store *st, json_t *patch, ct_field_error *fe, ct_status *rc)
+{
+    const char *code = json_string_value(json_object_get(patch, "currency"));
+    if (code == NULL)
+        return 1;
+    ct_stmt *s = NULL;
+    *rc = ct_store_prepare(st, "SELECT 1 FROM currencies WHERE code = ?", &s);
+    if (*rc)
+        return 0;
+    ct_stmt_bind_text(s, 1, code);
+    ct_status step = ct_stmt_step(s);
+    ct_stmt_finalize(s);
+    if (step == CT_ROW)
+        return 1;
+    if (step != CT_DONE)
+        *rc = step;
+    else
+        ct__accounts_field_error(fe, "currency", "is not an ISO 4217 currency code");
+    return 0;
+}
+
 static int bool_field(json_t *obj, const char *key, const char *path, int *value,
                       ct_field_error *fe)
 {
@@ -126,6 +152,7 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
                         "must be a three-letter IATA code in capitals") &&
              text_field(patch, "currency", &currency, fe, check_airport,
                         "must be a three-letter ISO 4217 code in capitals") &&
+             known_currency(st, patch, fe, &rc) &&
              text_field(patch, "cabin", &cabin, fe, check_cabin,
                         "must be economy, premium_economy, business or first");
     if (ok && np != NULL && !json_is_object(np)) {
@@ -148,7 +175,7 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
     }
     json_decref(current);
     if (!ok)
-        return CT_INVALID;
+        return rc ? rc : CT_INVALID;
     return rc ? rc : ct_accounts_profile(st, user_id, out);
 }
 
@@ -156,10 +183,11 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
 {
     json_t *profile = NULL, *travellers = NULL, *keys = NULL, *events = NULL;
     ct_status rc = ct_accounts_profile(st, user_id, &profile);
+    int64_t total = 0;
     if (!rc)
-        rc = ct_travellers_list(st, user_id, &travellers);
+        rc = ct_travellers_list(st, user_id, 0, 0, &travellers, &total);
     if (!rc)
-        rc = ct_apikeys_list(st, user_id, &keys);
+        rc = ct_apikeys_list(st, user_id, 0, 0, &keys, &total);
     if (!rc)
         rc = ct_security_list(st, user_id, 10000, &events);
     if (rc) {
@@ -176,22 +204,34 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
 }
 
 ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
-                             const char *password, const char *ip, ct_field_error *fe)
+                             const char *password, const char *ip, ct_field_error *fe,
+                             int *retry_after_s)
 {
-    (void)a;
-    char hash[crypto_pwhash_STRBYTES] = "";
+    char hash[crypto_pwhash_STRBYTES] = "", email[256] = "";
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st, "SELECT password_hash FROM users WHERE id = ?", &s);
+    ct_status rc = ct_store_prepare(st, "SELECT password_hash, email FROM users WHERE id = ?", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
-    if (ct_stmt_step(s) == CT_ROW)
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
         snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 0));
+        snprintf(email, sizeof(email), "%s", ct_stmt_text(s, 1));
+    }
     ct_stmt_finalize(s);
-    if (hash[0] == '\0')
-        return CT_NOT_FOUND;
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_NOT_FOUND : rc;
+    int wait = 0;
+    rc = ct__accounts_throttle(a, st, email, ip, &wait);
+    if (rc)
+        return rc;
+    if (wait > 0) {
+        *retry_after_s = wait;
+        return CT_AGAIN;
+    }
     if (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
         ct__accounts_field_error(fe, "password", "is not correct");
+        ct_security_log(st, user_id, "delete_failed", email, ip, NULL);
         return CT_INVALID;
     }
     rc = ct_store_begin(st);
@@ -217,6 +257,16 @@ ct_status ct_accounts_set_role(ct_store *st, const char *user_id, const char *ro
 {
     if (strcmp(role, "user") != 0 && strcmp(role, "admin") != 0)
         return CT_INVALID;
-    const char *p[] = {role, user_id};
-    return ct_store_run(st, "UPDATE users SET role = ? WHERE id = ?", 2, p);
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "UPDATE users SET role = ?, token_version = token_version + 1"
+                                    " WHERE id = ? RETURNING id",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, role);
+    ct_stmt_bind_text(s, 2, user_id);
+    rc = ct_stmt_step(s);
+    ct_stmt_finalize(s);
+    return rc == CT_ROW ? CT_OK : rc == CT_DONE ? CT_NOT_FOUND : rc;
 }

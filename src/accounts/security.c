@@ -1,5 +1,7 @@
 /* security.c: the security event log (sign-ins, failures, resets, key changes, deletions)
- * and the failed-sign-in counts the throttle reads. */
+ * and the password-check throttle that reads its failures (the rules are in accounts.h):
+ * counts over a sliding hour of the security_events rows, so every server process sharing
+ * the database sees the same counts and a restart forgets nothing. */
 #include <stdio.h>
 #include <string.h>
 
@@ -45,25 +47,85 @@ ct_status ct_security_list(ct_store *st, const char *user_id, int limit, json_t 
     return CT_OK;
 }
 
-ct_status ct_security_recent_failures(ct_store *st, const char *column, const char *value,
-                                      int64_t since, int64_t *count)
+/* The events a password-check throttle counts: a wrong password wherever one is checked. */
+#define FAILURE_KINDS "kind IN ('signin_failed', 'password_change_failed', 'delete_failed')"
+
+/* COUNT(*) and MIN or MAX(created_at) of the failures matching `where` since `since`. */
+static ct_status failures(ct_store *st, const char *agg, const char *where, const char *v1,
+                          const char *v2, int64_t since, int64_t *count, int64_t *at)
 {
-    const char *sql = strcmp(column, "ip") == 0
-                          ? "SELECT COUNT(*) FROM security_events WHERE kind = 'signin_failed'"
-                            " AND ip = ? AND created_at >= ?"
-                          : "SELECT COUNT(*) FROM security_events WHERE kind = 'signin_failed'"
-                            " AND subject = ? AND created_at >= ?";
+    char sql[320];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*), %s(created_at) FROM security_events WHERE " FAILURE_KINDS
+             " AND %s AND created_at >= ?",
+             agg, where);
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st, sql, &s);
     if (rc)
         return rc;
-    ct_stmt_bind_text(s, 1, value);
-    ct_stmt_bind_int64(s, 2, since);
+    int i = 1;
+    ct_stmt_bind_text(s, i++, v1);
+    if (v2 != NULL)
+        ct_stmt_bind_text(s, i++, v2);
+    ct_stmt_bind_int64(s, i, since);
     rc = ct_stmt_step(s);
     if (rc == CT_ROW) {
         *count = ct_stmt_int64(s, 0);
+        *at = ct_stmt_is_null(s, 1) ? 0 : ct_stmt_int64(s, 1);
         rc = CT_OK;
+    } else if (rc == CT_DONE) {
+        rc = CT_ERR;
     }
     ct_stmt_finalize(s);
     return rc;
+}
+
+ct_status ct_security_recent_failures(ct_store *st, const char *column, const char *value,
+                                      int64_t since, int64_t *count)
+{
+    int64_t at;
+    return failures(st, "MIN", strcmp(column, "ip") == 0 ? "ip = ?" : "subject = ?", value, NULL,
+                    since, count, &at);
+}
+
+ct_status ct__accounts_throttle(const ct_accounts *a, ct_store *st, const char *subject,
+                                const char *ip, int *wait_s)
+{
+    int64_t now = ct__accounts_now(), since = now - 3600, count = 0, at = 0;
+    int64_t limit = a->cfg.signin_failures_per_hour;
+    *wait_s = 0;
+    ct_status rc;
+    /* Per address across accounts: a hard limit over a sliding hour. */
+    if (ip != NULL) {
+        rc = failures(st, "MIN", "ip = ?", ip, NULL, since, &count, &at);
+        if (rc)
+            return rc;
+        if (count >= limit) {
+            int64_t w = at + 3600 - now;
+            *wait_s = w < 1 ? 1 : (int)w;
+            return CT_OK;
+        }
+    }
+    if (subject == NULL || ip == NULL)
+        return CT_OK;
+    /* Per account from anywhere: never a refusal, only fewer free failures per address. */
+    int64_t free_failures = a->cfg.signin_pair_free;
+    rc = failures(st, "MAX", "subject = ?", subject, NULL, since, &count, &at);
+    if (rc)
+        return rc;
+    if (count >= limit)
+        free_failures = 1;
+    /* Per (account, address): exponential delay after the last failure. */
+    rc = failures(st, "MAX", "subject = ? AND ip = ?", subject, ip, since, &count, &at);
+    if (rc)
+        return rc;
+    if (count < free_failures)
+        return CT_OK;
+    int64_t k = count - free_failures;
+    int64_t delay = k >= 10 ? CT_SIGNIN_DELAY_MAX : (int64_t)1 << k;
+    if (delay > CT_SIGNIN_DELAY_MAX)
+        delay = CT_SIGNIN_DELAY_MAX;
+    if (at + delay > now)
+        *wait_s = (int)(at + delay - now);
+    return CT_OK;
 }

@@ -5,10 +5,16 @@
  * (only HS256; "none" and every other algorithm are refused whatever libjwt did), issuer,
  * audience, expiry, not-before, issued-at and lifetime, subject and role.
  *
+ * Every access token names its session ("sid": the refresh-token family) and the user's
+ * token version ("ver"); the dispatcher calls ct_accounts_check_session on every request,
+ * one indexed read of the user row and its session, so a revoked session, a bumped version
+ * (password change or reset, role change) or an erased user ends the token at once.
+ *
  * Refresh tokens form families: the token a sign-in returns starts one; each use marks the
  * token used (UPDATE ... WHERE used_at IS NULL RETURNING, so two concurrent uses cannot both
  * win) and inserts its successor in the same family. Presenting a used token means it was
  * copied: the family is revoked and the event logged. */
+#include <errno.h>
 #include <jwt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +46,12 @@ ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg)
         a->cfg.refresh_ttl = 30 * 86400;
     if (a->cfg.signin_failures_per_hour <= 0)
         a->cfg.signin_failures_per_hour = CT_SIGNIN_FAILURES_MAX;
+    if (a->cfg.signin_pair_free <= 0)
+        a->cfg.signin_pair_free = CT_SIGNIN_PAIR_FREE;
+    if (a->cfg.reset_requests_per_hour <= 0)
+        a->cfg.reset_requests_per_hour = CT_RESET_PER_HOUR;
+    if (a->cfg.reset_mail_interval <= 0)
+        a->cfg.reset_mail_interval = CT_RESET_MAIL_INTERVAL;
     if (a->cfg.public_url == NULL)
         a->cfg.public_url = "http://127.0.0.1:8080";
     /* The hash an unknown e-mail is checked against: same parameters, random password. */
@@ -52,21 +64,23 @@ ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg)
 }
 
 ct_status ct_accounts_issue_access(const ct_accounts *a, const char *user_id, const char *role,
-                                   int64_t now, char *out, size_t len)
+                                   int64_t version, const char *session_id, int64_t now, char *out,
+                                   size_t len)
 {
     jwt_t *jwt = NULL;
     if (jwt_new(&jwt) != 0)
         return CT_NOMEM;
     char jti[40];
     ct__accounts_new_id("jti", jti);
-    int err = jwt_add_grant(jwt, "iss", a->cfg.issuer) ||
-              jwt_add_grant(jwt, "aud", a->cfg.audience) || jwt_add_grant(jwt, "sub", user_id) ||
-              jwt_add_grant(jwt, "role", role) || jwt_add_grant(jwt, "jti", jti) ||
-              jwt_add_grant_int(jwt, "iat", (long)now) ||
-              jwt_add_grant_int(jwt, "nbf", (long)now) ||
-              jwt_add_grant_int(jwt, "exp", (long)(now + a->cfg.access_ttl)) ||
-              jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)a->cfg.jwt_secret,
-                          (int)strlen(a->cfg.jwt_secret));
+    int err =
+        jwt_add_grant(jwt, "iss", a->cfg.issuer) || jwt_add_grant(jwt, "aud", a->cfg.audience) ||
+        jwt_add_grant(jwt, "sub", user_id) || jwt_add_grant(jwt, "role", role) ||
+        jwt_add_grant(jwt, "jti", jti) || jwt_add_grant(jwt, "sid", session_id) ||
+        jwt_add_grant_int(jwt, "ver", (long)version) || jwt_add_grant_int(jwt, "iat", (long)now) ||
+        jwt_add_grant_int(jwt, "nbf", (long)now) ||
+        jwt_add_grant_int(jwt, "exp", (long)(now + a->cfg.access_ttl)) ||
+        jwt_set_alg(jwt, JWT_ALG_HS256, (const unsigned char *)a->cfg.jwt_secret,
+                    (int)strlen(a->cfg.jwt_secret));
     char *token = err ? NULL : jwt_encode_str(jwt);
     jwt_free(jwt);
     if (token == NULL)
@@ -84,6 +98,13 @@ static int claims_valid(const ct_accounts *a, jwt_t *jwt, int64_t now)
     const char *sub = jwt_get_grant(jwt, "sub"), *role = jwt_get_grant(jwt, "role");
     long exp = jwt_get_grant_int(jwt, "exp"), nbf = jwt_get_grant_int(jwt, "nbf");
     long iat = jwt_get_grant_int(jwt, "iat");
+    const char *sid = jwt_get_grant(jwt, "sid");
+    errno = 0;
+    long ver = jwt_get_grant_int(jwt, "ver");
+    if (errno != 0 || ver < 0)
+        return 0;
+    if (sid == NULL || strncmp(sid, "fam_", 4) != 0 || strlen(sid) >= 40)
+        return 0;
     if (iss == NULL || strcmp(iss, a->cfg.issuer) != 0)
         return 0;
     if (aud == NULL || strcmp(aud, a->cfg.audience) != 0)
@@ -119,15 +140,44 @@ ct_status ct_accounts_verify_access(const ct_accounts *a, const char *token, ct_
         memset(out, 0, sizeof(*out));
         snprintf(out->user_id, sizeof(out->user_id), "%s", jwt_get_grant(jwt, "sub"));
         snprintf(out->role, sizeof(out->role), "%s", jwt_get_grant(jwt, "role"));
+        snprintf(out->session_id, sizeof(out->session_id), "%s", jwt_get_grant(jwt, "sid"));
+        out->token_version = jwt_get_grant_int(jwt, "ver");
         rc = CT_OK;
     }
     jwt_free(jwt);
     return rc;
 }
 
+ct_status ct_accounts_check_session(ct_store *st, ct_principal *p)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st,
+                                    "SELECT u.role, u.token_version, (SELECT COUNT(*) FROM"
+                                    " refresh_tokens r WHERE r.family = ? AND r.user_id = u.id"
+                                    " AND r.revoked_at IS NULL) FROM users u WHERE u.id = ?",
+                                    &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, p->session_id);
+    ct_stmt_bind_text(s, 2, p->user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        if (ct_stmt_int64(s, 1) != p->token_version || ct_stmt_int64(s, 2) == 0) {
+            rc = CT_INVALID;
+        } else {
+            snprintf(p->role, sizeof(p->role), "%s", ct_stmt_text(s, 0));
+            rc = CT_OK;
+        }
+    } else if (rc == CT_DONE) {
+        rc = CT_INVALID; /* the user is gone */
+    }
+    ct_stmt_finalize(s);
+    return rc;
+}
+
 /* Creates a refresh token in `family` (a new family when NULL) and the access token. */
 static ct_status issue_session(ct_accounts *a, ct_store *st, const char *user_id, const char *role,
-                               const char *family, ct_session_tokens *out)
+                               int64_t version, const char *family, ct_session_tokens *out)
 {
     int64_t now = ct__accounts_now();
     char id[40], fam[40], hash[65], created[24], expires[24];
@@ -146,37 +196,11 @@ static ct_status issue_session(ct_accounts *a, ct_store *st, const char *user_id
                                 " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
                                 6, p);
     if (!rc)
-        rc = ct_accounts_issue_access(a, user_id, role, now, out->access, sizeof(out->access));
+        rc = ct_accounts_issue_access(a, user_id, role, version, fam, now, out->access,
+                                      sizeof(out->access));
     out->expires_in = a->cfg.access_ttl;
     snprintf(out->user_id, sizeof(out->user_id), "%s", user_id);
     return rc;
-}
-
-/* Seconds until the oldest failure in the window leaves it; 0 when not throttled. */
-static int throttle(ct_accounts *a, ct_store *st, const char *column, const char *value,
-                    int64_t now)
-{
-    int64_t count = 0;
-    if (value == NULL || ct_security_recent_failures(st, column, value, now - 3600, &count))
-        return 0;
-    if (count < a->cfg.signin_failures_per_hour)
-        return 0;
-    const char *sql = strcmp(column, "ip") == 0
-                          ? "SELECT MIN(created_at) FROM security_events WHERE kind ="
-                            " 'signin_failed' AND ip = ? AND created_at >= ?"
-                          : "SELECT MIN(created_at) FROM security_events WHERE kind ="
-                            " 'signin_failed' AND subject = ? AND created_at >= ?";
-    ct_stmt *s = NULL;
-    int64_t oldest = now;
-    if (ct_store_prepare(st, sql, &s) == CT_OK) {
-        ct_stmt_bind_text(s, 1, value);
-        ct_stmt_bind_int64(s, 2, now - 3600);
-        if (ct_stmt_step(s) == CT_ROW)
-            oldest = ct_stmt_int64(s, 0);
-        ct_stmt_finalize(s);
-    }
-    int64_t wait = oldest + 3600 - now;
-    return wait < 1 ? 1 : (int)wait;
 }
 
 ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, const char *password,
@@ -184,28 +208,36 @@ ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, c
 {
     char norm[256];
     int valid = ct__accounts_normalize_email(email, norm, sizeof(norm));
-    int64_t now = ct__accounts_now();
-    int wait = throttle(a, st, "ip", ip, now);
-    if (valid && wait == 0)
-        wait = throttle(a, st, "subject", norm, now);
+    int wait = 0;
+    ct_status rc = ct__accounts_throttle(a, st, valid ? norm : NULL, ip, &wait);
+    if (rc)
+        return rc; /* fail closed: no password check the throttle cannot count */
     if (wait > 0) {
         *retry_after_s = wait;
         ct_security_log(st, NULL, "signin_throttled", valid ? norm : NULL, ip, NULL);
         return CT_AGAIN;
     }
     char user_id[40] = "", role[8] = "user", hash[crypto_pwhash_STRBYTES] = "";
+    int64_t version = 0;
     if (valid) {
         ct_stmt *s = NULL;
-        if (ct_store_prepare(st, "SELECT id, password_hash, role FROM users WHERE email = ?", &s) ==
-            CT_OK) {
-            ct_stmt_bind_text(s, 1, norm);
-            if (ct_stmt_step(s) == CT_ROW) {
-                snprintf(user_id, sizeof(user_id), "%s", ct_stmt_text(s, 0));
-                snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 1));
-                snprintf(role, sizeof(role), "%s", ct_stmt_text(s, 2));
-            }
-            ct_stmt_finalize(s);
+        rc = ct_store_prepare(st,
+                              "SELECT id, password_hash, role, token_version FROM users"
+                              " WHERE email = ?",
+                              &s);
+        if (rc)
+            return rc;
+        ct_stmt_bind_text(s, 1, norm);
+        rc = ct_stmt_step(s);
+        if (rc == CT_ROW) {
+            snprintf(user_id, sizeof(user_id), "%s", ct_stmt_text(s, 0));
+            snprintf(hash, sizeof(hash), "%s", ct_stmt_text(s, 1));
+            snprintf(role, sizeof(role), "%s", ct_stmt_text(s, 2));
+            version = ct_stmt_int64(s, 3);
         }
+        ct_stmt_finalize(s);
+        if (rc != CT_ROW && rc != CT_DONE)
+            return rc;
     }
     /* Unknown or malformed e-mail: verify against the dummy hash, so it costs the same. */
     const char *against = user_id[0] ? hash : a->dummy_hash;
@@ -215,7 +247,7 @@ ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, c
                         NULL);
         return CT_INVALID;
     }
-    ct_status rc = issue_session(a, st, user_id, role, NULL, out);
+    rc = issue_session(a, st, user_id, role, version, NULL, out);
     if (!rc)
         ct_security_log(st, user_id, "signin", norm, ip, NULL);
     return rc;
@@ -300,14 +332,21 @@ ct_status ct_accounts_refresh(ct_accounts *a, ct_store *st, const char *refresh_
         return CT_INVALID;
     }
     char role[8] = "user";
+    int64_t version = 0;
     ct_stmt *s = NULL;
-    if (ct_store_prepare(st, "SELECT role FROM users WHERE id = ?", &s) == CT_OK) {
-        ct_stmt_bind_text(s, 1, row.user_id);
-        if (ct_stmt_step(s) == CT_ROW)
-            snprintf(role, sizeof(role), "%s", ct_stmt_text(s, 0));
-        ct_stmt_finalize(s);
+    ct_status rc = ct_store_prepare(st, "SELECT role, token_version FROM users WHERE id = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, row.user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW) {
+        snprintf(role, sizeof(role), "%s", ct_stmt_text(s, 0));
+        version = ct_stmt_int64(s, 1);
     }
-    return issue_session(a, st, row.user_id, role, row.family, out);
+    ct_stmt_finalize(s);
+    if (rc != CT_ROW)
+        return rc == CT_DONE ? CT_INVALID : rc;
+    return issue_session(a, st, row.user_id, role, version, row.family, out);
 }
 
 ct_status ct_accounts_sign_out(ct_accounts *a, ct_store *st, const char *refresh_token)

@@ -1,13 +1,18 @@
 /* travellers.c: saved travellers, always scoped to their owner (a row of another user is
  * "not found", never "forbidden", so ids cannot be probed).
  *
- * Validation: names are 1-64 bytes of letters (any script), spaces, hyphens, apostrophes and
- * full stops; the birth date is a real date between 1900-01-01 and today; an optional travel
+ * Validation: names are 1-64 bytes of letters and combining marks (any script, by ICU's
+ * general category), spaces, hyphens, apostrophes and full stops, so controls, format
+ * characters (bidi overrides and isolates, zero-width characters, the BOM), symbols and emoji
+ * are refused; the birth date is a real date between 1900-01-01 and today; an optional travel
  * document has a type (passport, id_card), a number of 5-20 capital letters and digits, an
- * issuing country (ISO alpha-2) and an expiry date after today. */
+ * issuing country (ISO alpha-2) and an expiry date after today. A user has at most
+ * CT_TRAVELLERS_MAX travellers; lists come in pages (limit, offset). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
+#include <unicode/uchar.h>
+#include <unicode/utf8.h>
 
 #include "accounts/accounts.h"
 #include "base/text.h"
@@ -19,11 +24,23 @@ static int valid_name(const char *s)
     if (n == 0 || n > 64 || !ct_utf8_valid(s, n) || s[0] == ' ' || s[n - 1] == ' ')
         return 0;
     int letters = 0;
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        if (*p >= 0x80 || isalpha(*p))
-            letters++;
-        else if (!strchr(" -'.", *p))
-            return 0; /* digits, controls and other punctuation */
+    int32_t i = 0, len = (int32_t)n;
+    while (i < len) {
+        UChar32 c;
+        U8_NEXT((const uint8_t *)s, i, len, c);
+        if (c < 0)
+            return 0;
+        if (c < 0x80 && strchr(" -'.", (int)c) != NULL)
+            continue;
+        /* Emoji are symbols and refused below anyway; the explicit check keeps the rule. */
+        if (u_hasBinaryProperty(c, UCHAR_EMOJI_PRESENTATION))
+            return 0;
+        int8_t cat = u_charType(c);
+        if (U_MASK(cat) & (U_GC_L_MASK | U_GC_M_MASK)) {
+            letters += (U_MASK(cat) & U_GC_L_MASK) != 0;
+            continue;
+        }
+        return 0; /* digits, controls, format (bidi, zero-width, BOM), symbols, punctuation */
     }
     return letters > 0;
 }
@@ -122,14 +139,37 @@ static json_t *row_json(ct_stmt *s)
     "id, given_name, family_name, birth_date, gender, document_type, document_number,"             \
     " document_country, document_expiry"
 
-ct_status ct_travellers_list(ct_store *st, const char *user_id, json_t **out)
+/* The number of travellers of a user. */
+static ct_status count_travellers(ct_store *st, const char *user_id, int64_t *n)
 {
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(
-        st, "SELECT " COLUMNS " FROM travellers WHERE user_id = ? ORDER BY created_at, id", &s);
+    ct_status rc = ct_store_prepare(st, "SELECT COUNT(*) FROM travellers WHERE user_id = ?", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
+    rc = ct_stmt_step(s);
+    if (rc == CT_ROW)
+        *n = ct_stmt_int64(s, 0);
+    ct_stmt_finalize(s);
+    return rc == CT_ROW ? CT_OK : rc == CT_DONE ? CT_ERR : rc;
+}
+
+ct_status ct_travellers_list(ct_store *st, const char *user_id, int limit, int offset, json_t **out,
+                             int64_t *total)
+{
+    ct_status rc = count_travellers(st, user_id, total);
+    if (rc)
+        return rc;
+    ct_stmt *s = NULL;
+    rc = ct_store_prepare(st,
+                          "SELECT " COLUMNS " FROM travellers WHERE user_id = ?"
+                          " ORDER BY created_at, id LIMIT ? OFFSET ?",
+                          &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, user_id);
+    ct_stmt_bind_int64(s, 2, limit > 0 ? limit : INT32_MAX);
+    ct_stmt_bind_int64(s, 3, offset > 0 ? offset : 0);
     json_t *items = json_array();
     while ((rc = ct_stmt_step(s)) == CT_ROW)
         json_array_append_new(items, row_json(s));
@@ -177,6 +217,14 @@ ct_status ct_travellers_create(ct_store *st, const char *user_id, json_t *in, ct
 {
     if (!validate(in, fe))
         return CT_INVALID;
+    int64_t n = 0;
+    ct_status rc = count_travellers(st, user_id, &n);
+    if (rc)
+        return rc;
+    if (n >= CT_TRAVELLERS_MAX) {
+        ct__accounts_field_error(fe, "travellers", "at most 50 travellers per account");
+        return CT_CONFLICT;
+    }
     char id[40], now[24];
     ct__accounts_new_id("trv", id);
     snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
@@ -194,12 +242,12 @@ ct_status ct_travellers_create(ct_store *st, const char *user_id, json_t *in, ct
                        d[3],
                        now,
                        now};
-    ct_status rc = ct_store_run(st,
-                                "INSERT INTO travellers (id, user_id, given_name, family_name,"
-                                " birth_date, gender, document_type, document_number,"
-                                " document_country, document_expiry, created_at, updated_at)"
-                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                                12, p);
+    rc = ct_store_run(st,
+                      "INSERT INTO travellers (id, user_id, given_name, family_name,"
+                      " birth_date, gender, document_type, document_number,"
+                      " document_country, document_expiry, created_at, updated_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      12, p);
     return rc ? rc : ct_travellers_get(st, user_id, id, out);
 }
 

@@ -3,6 +3,7 @@
  * accounts/, map statuses. Every /me route acts on the signed-in user only, so no id from
  * the request can reach another user's rows. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api_internal.h"
@@ -35,7 +36,7 @@ json_t *ct__api_body_object(ct_http_req *req)
 
 void ct__api_field_problem(ct_http_req *req, ct_status rc, const ct_field_error *fe)
 {
-    if (rc == CT_CONFLICT) {
+    if (rc == CT_CONFLICT && fe->field[0]) {
         char detail[256];
         snprintf(detail, sizeof(detail), "%s: %s", fe->field, fe->message);
         ct_http_problem(req, 409, "Conflict", detail);
@@ -53,6 +54,60 @@ static const char *str(json_t *o, const char *key)
     return json_string_value(json_object_get(o, key));
 }
 
+/* 0 after replying 400 when one of the NULL-terminated keys is present but not a string
+ * (null allowed when nullable). */
+static int strings_only(ct_http_req *req, json_t *in, const char *const *keys, int nullable)
+{
+    for (; *keys != NULL; keys++) {
+        json_t *v = json_object_get(in, *keys);
+        if (v != NULL && !json_is_string(v) && !(nullable && json_is_null(v))) {
+            ct_http_problem_field(req, *keys, "must be a string");
+            return 0;
+        }
+    }
+    return 1;
+}
+
+static void too_many(ct_http_req *req, int retry, const char *detail)
+{
+    char s[16];
+    snprintf(s, sizeof(s), "%d", retry > 0 ? retry : 1);
+    ct_http_problem(req, 429, "Too many requests", detail);
+    ct_http_add_header(req, "Retry-After", s);
+}
+
+/* limit and offset of a list route into *limit, *offset; 0 after replying 400. */
+static int page_args(ct_http_req *req, int max, int *limit, int *offset)
+{
+    const char *names[] = {"limit", "offset"};
+    int *values[] = {limit, offset};
+    *limit = max;
+    *offset = 0;
+    for (int i = 0; i < 2; i++) {
+        const char *v = ct_http_query(req, names[i]);
+        if (v == NULL)
+            continue;
+        char *end = NULL;
+        long n = strtol(v, &end, 10);
+        int lo = i == 0 ? 1 : 0, hi = i == 0 ? max : 1000000;
+        if (*v == '\0' || *end != '\0' || n < lo || n > hi) {
+            char msg[80];
+            snprintf(msg, sizeof(msg), "must be an integer from %d to %d", lo, hi);
+            ct_http_problem_field(req, names[i], msg);
+            return 0;
+        }
+        *values[i] = (int)n;
+    }
+    return 1;
+}
+
+/* {"items", "total", "limit", "offset"}, taking `items`. */
+static json_t *page_json(json_t *items, int64_t total, int limit, int offset)
+{
+    return json_pack("{s:o, s:I, s:i, s:i}", "items", items, "total", (json_int_t)total, "limit",
+                     limit, "offset", offset);
+}
+
 static json_t *session_json(const ct_session_tokens *t)
 {
     return json_pack("{s:s, s:s, s:i, s:s, s:s}", "access_token", t->access, "token_type", "Bearer",
@@ -65,24 +120,22 @@ void ct__api_register_user(ct_http_req *req, ct_api_call *call)
     json_t *in = ct__api_body_object(req);
     if (in == NULL)
         return;
+    static const char *const keys[] = {"email", "password", NULL}, *const opt[] = {"name", NULL};
+    if (!strings_only(req, in, keys, 0) || !strings_only(req, in, opt, 1)) {
+        json_decref(in);
+        return;
+    }
     ct_field_error fe = {"", ""};
     char user_id[40];
     ct_status rc = ct_accounts_register(call->app->accounts, call->store, str(in, "email"),
                                         str(in, "password"), str(in, "name"),
                                         ct_http_client_ip(req), user_id, &fe);
-    if (rc) {
+    if (rc) /* a registered address answers like a new one: never 409 */
         ct__api_field_problem(req, rc, &fe);
-    } else {
-        json_t *profile = NULL;
-        if (ct_accounts_profile(call->store, user_id, &profile) == CT_OK) {
-            char loc[80];
-            snprintf(loc, sizeof(loc), "/api/v1/me");
-            ct_http_reply_json(req, 201, profile);
-            ct_http_add_header(req, "Location", loc);
-        } else {
-            ct_http_problem(req, 500, "Internal error", NULL);
-        }
-    }
+    else
+        ct_http_reply_json(
+            req, 202,
+            json_pack("{s:s}", "status", "check your e-mail: we sent a message to this address"));
     json_decref(in);
 }
 
@@ -115,10 +168,7 @@ void ct__api_sign_in(ct_http_req *req, ct_api_call *call)
     ct_status rc = ct_accounts_sign_in(call->app->accounts, call->store, email, password,
                                        ct_http_client_ip(req), &t, &retry);
     if (rc == CT_AGAIN) {
-        char s[16];
-        snprintf(s, sizeof(s), "%d", retry);
-        ct_http_problem(req, 429, "Too many requests", "too many failed sign-ins; retry later");
-        ct_http_add_header(req, "Retry-After", s);
+        too_many(req, retry, "too many failed sign-ins; retry later");
     } else if (rc == CT_INVALID) {
         ct_http_problem(req, 401, "Unauthorized", "e-mail or password is not correct");
     } else if (rc) {
@@ -171,9 +221,12 @@ void ct__api_reset_request(ct_http_req *req, ct_api_call *call)
     json_t *in = ct__api_body_object(req);
     if (in == NULL)
         return;
+    int retry = 0;
     ct_status rc = ct_accounts_request_reset(call->app->accounts, call->store, str(in, "email"),
-                                             ct_http_client_ip(req));
-    if (rc == CT_INVALID)
+                                             ct_http_client_ip(req), &retry);
+    if (rc == CT_AGAIN)
+        too_many(req, retry, "too many password reset requests; retry later");
+    else if (rc == CT_INVALID)
         ct_http_problem_field(req, "email", "must be a valid e-mail address");
     else if (rc)
         ct_http_problem_status(req, rc, NULL);
@@ -247,9 +300,12 @@ void ct__api_me_delete(ct_http_req *req, ct_api_call *call)
     if (in == NULL)
         return;
     ct_field_error fe = {"", ""};
+    int retry = 0;
     ct_status rc = ct_accounts_delete(call->app->accounts, call->store, call->principal.user_id,
-                                      str(in, "password"), ct_http_client_ip(req), &fe);
-    if (rc)
+                                      str(in, "password"), ct_http_client_ip(req), &fe, &retry);
+    if (rc == CT_AGAIN)
+        too_many(req, retry, "too many wrong passwords; retry later");
+    else if (rc)
         reply_result(req, rc, NULL, 0, &fe);
     else
         ct_http_reply(req, 204, NULL, "", 0);
@@ -262,10 +318,13 @@ void ct__api_me_password(ct_http_req *req, ct_api_call *call)
     if (in == NULL)
         return;
     ct_field_error fe = {"", ""};
+    int retry = 0;
     ct_status rc = ct_accounts_change_password(
         call->app->accounts, call->store, call->principal.user_id, str(in, "current_password"),
-        str(in, "new_password"), ct_http_client_ip(req), &fe);
-    if (rc)
+        str(in, "new_password"), ct_http_client_ip(req), &fe, &retry);
+    if (rc == CT_AGAIN)
+        too_many(req, retry, "too many wrong passwords; retry later");
+    else if (rc)
         reply_result(req, rc, NULL, 0, &fe);
     else
         ct_http_reply(req, 204, NULL, "", 0);
@@ -305,8 +364,13 @@ void ct__api_me_events(ct_http_req *req, ct_api_call *call)
 void ct__api_travellers_list(ct_http_req *req, ct_api_call *call)
 {
     json_t *items = NULL;
-    ct_status rc = ct_travellers_list(call->store, call->principal.user_id, &items);
-    reply_result(req, rc, rc ? NULL : json_pack("{s:o}", "items", items), 200,
+    int limit, offset;
+    int64_t total = 0;
+    if (!page_args(req, CT_TRAVELLERS_MAX, &limit, &offset))
+        return;
+    ct_status rc =
+        ct_travellers_list(call->store, call->principal.user_id, limit, offset, &items, &total);
+    reply_result(req, rc, rc ? NULL : page_json(items, total, limit, offset), 200,
                  &(ct_field_error){"", ""});
 }
 
@@ -356,8 +420,13 @@ void ct__api_traveller_delete(ct_http_req *req, ct_api_call *call)
 void ct__api_keys_list(ct_http_req *req, ct_api_call *call)
 {
     json_t *items = NULL;
-    ct_status rc = ct_apikeys_list(call->store, call->principal.user_id, &items);
-    reply_result(req, rc, rc ? NULL : json_pack("{s:o}", "items", items), 200,
+    int limit, offset;
+    int64_t total = 0;
+    if (!page_args(req, 100, &limit, &offset))
+        return;
+    ct_status rc =
+        ct_apikeys_list(call->store, call->principal.user_id, limit, offset, &items, &total);
+    reply_result(req, rc, rc ? NULL : page_json(items, total, limit, offset), 200,
                  &(ct_field_error){"", ""});
 }
 

@@ -25,11 +25,14 @@ struct ct_api_route {
     ct_api_access access;
     int needs_store;
     ct_app *app;
+    /* API keys: the scopes (space separated) of which a key needs one, or NULL for none. */
+    const char *scopes;
 };
 
 /* Parses the body as a JSON object; on failure replies 400 and returns NULL. */
 json_t *ct__api_body_object(ct_http_req *req);
-/* Replies with the problem for a field error (400, or 409 for CT_CONFLICT). */
+/* Replies with the problem for a field error (400, or 409 for CT_CONFLICT, naming the
+ * field); a status without a field gets its plain problem. */
 void ct__api_field_problem(ct_http_req *req, ct_status rc, const ct_field_error *fe);
 
 void ct__api_healthz(ct_http_req *req, ct_api_call *call);

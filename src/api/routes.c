@@ -9,39 +9,40 @@
 #include "http/problem.h"
 
 static const ct_api_route table[] = {
-    {"GET", "/healthz", ct__api_healthz, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/readyz", ct__api_readyz, CT_API_PUBLIC, 1, NULL},
-    {"GET", "/metrics", ct__api_metrics, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/api/v1/openapi.json", ct__api_openapi, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/api/v1/airports", ct__api_airports_search, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/api/v1/airports/{code}", ct__api_airport_get, CT_API_PUBLIC, 0, NULL},
-    {"POST", "/api/v1/searches", ct__api_searches, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/api/v1/calendar", ct__api_calendar, CT_API_PUBLIC, 0, NULL},
-    {"GET", "/api/v1/explore", ct__api_explore, CT_API_PUBLIC, 0, NULL},
-    {"POST", "/api/v1/users", ct__api_register_user, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/users/verify-email", ct__api_verify_email, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/sessions", ct__api_sign_in, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/sessions/refresh", ct__api_refresh, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/sessions/revoke", ct__api_sign_out, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/password-resets", ct__api_reset_request, CT_API_PUBLIC, 1, NULL},
-    {"POST", "/api/v1/password-resets/confirm", ct__api_reset_confirm, CT_API_PUBLIC, 1, NULL},
-    {"GET", "/api/v1/me", ct__api_me_get, CT_API_USER, 1, NULL},
-    {"PUT", "/api/v1/me", ct__api_me_update, CT_API_USER, 1, NULL},
-    {"DELETE", "/api/v1/me", ct__api_me_delete, CT_API_USER, 1, NULL},
-    {"PUT", "/api/v1/me/password", ct__api_me_password, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/me/export", ct__api_me_export, CT_API_USER, 1, NULL},
-    {"POST", "/api/v1/me/verify-email", ct__api_me_resend_verification, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/me/security-events", ct__api_me_events, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/me/travellers", ct__api_travellers_list, CT_API_USER, 1, NULL},
-    {"POST", "/api/v1/me/travellers", ct__api_travellers_create, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/me/travellers/{id}", ct__api_traveller_get, CT_API_USER, 1, NULL},
-    {"PUT", "/api/v1/me/travellers/{id}", ct__api_traveller_update, CT_API_USER, 1, NULL},
-    {"DELETE", "/api/v1/me/travellers/{id}", ct__api_traveller_delete, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/me/api-keys", ct__api_keys_list, CT_API_USER, 1, NULL},
-    {"POST", "/api/v1/me/api-keys", ct__api_keys_create, CT_API_USER, 1, NULL},
-    {"DELETE", "/api/v1/me/api-keys/{id}", ct__api_key_revoke, CT_API_USER, 1, NULL},
-    {"GET", "/api/v1/admin/users/{id}", ct__api_admin_user_get, CT_API_ADMIN, 1, NULL},
-    {"PUT", "/api/v1/admin/users/{id}/role", ct__api_admin_user_role, CT_API_ADMIN, 1, NULL},
+    {"GET", "/healthz", ct__api_healthz, CT_API_PUBLIC, 0, NULL, NULL},
+    {"GET", "/readyz", ct__api_readyz, CT_API_PUBLIC, 1, NULL, NULL},
+    {"GET", "/metrics", ct__api_metrics, CT_API_PUBLIC, 0, NULL, NULL},
+    {"GET", "/api/v1/openapi.json", ct__api_openapi, CT_API_PUBLIC, 0, NULL, NULL},
+    {"GET", "/api/v1/airports", ct__api_airports_search, CT_API_PUBLIC, 0, NULL, NULL},
+    {"GET", "/api/v1/airports/{code}", ct__api_airport_get, CT_API_PUBLIC, 0, NULL, NULL},
+    {"POST", "/api/v1/searches", ct__api_searches, CT_API_PUBLIC, 0, NULL, "search"},
+    {"GET", "/api/v1/calendar", ct__api_calendar, CT_API_PUBLIC, 0, NULL, "search prices"},
+    {"GET", "/api/v1/explore", ct__api_explore, CT_API_PUBLIC, 0, NULL, "search prices"},
+    {"POST", "/api/v1/users", ct__api_register_user, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/users/verify-email", ct__api_verify_email, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/sessions", ct__api_sign_in, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/sessions/refresh", ct__api_refresh, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/sessions/revoke", ct__api_sign_out, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/password-resets", ct__api_reset_request, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/password-resets/confirm", ct__api_reset_confirm, CT_API_PUBLIC, 1, NULL,
+     NULL},
+    {"GET", "/api/v1/me", ct__api_me_get, CT_API_USER, 1, NULL, NULL},
+    {"PUT", "/api/v1/me", ct__api_me_update, CT_API_USER, 1, NULL, NULL},
+    {"DELETE", "/api/v1/me", ct__api_me_delete, CT_API_USER, 1, NULL, NULL},
+    {"PUT", "/api/v1/me/password", ct__api_me_password, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/me/export", ct__api_me_export, CT_API_USER, 1, NULL, NULL},
+    {"POST", "/api/v1/me/verify-email", ct__api_me_resend_verification, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/me/security-events", ct__api_me_events, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/me/travellers", ct__api_travellers_list, CT_API_USER, 1, NULL, NULL},
+    {"POST", "/api/v1/me/travellers", ct__api_travellers_create, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/me/travellers/{id}", ct__api_traveller_get, CT_API_USER, 1, NULL, NULL},
+    {"PUT", "/api/v1/me/travellers/{id}", ct__api_traveller_update, CT_API_USER, 1, NULL, NULL},
+    {"DELETE", "/api/v1/me/travellers/{id}", ct__api_traveller_delete, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/me/api-keys", ct__api_keys_list, CT_API_USER, 1, NULL, NULL},
+    {"POST", "/api/v1/me/api-keys", ct__api_keys_create, CT_API_USER, 1, NULL, NULL},
+    {"DELETE", "/api/v1/me/api-keys/{id}", ct__api_key_revoke, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/admin/users/{id}", ct__api_admin_user_get, CT_API_ADMIN, 1, NULL, NULL},
+    {"PUT", "/api/v1/admin/users/{id}/role", ct__api_admin_user_role, CT_API_ADMIN, 1, NULL, NULL},
 };
 
 #define NROUTES (sizeof(table) / sizeof(table[0]))
@@ -68,8 +69,22 @@ static void too_many(ct_http_req *req, int retry_after)
     ct_http_add_header(req, "Retry-After", s);
 }
 
+/* Borrows the call's store connection once; 0 after replying 503. */
+static int borrow_store(ct_http_req *req, ct_api_call *call, ct_store **st)
+{
+    if (*st != NULL)
+        return 1;
+    if (call->app->pool == NULL || ct_store_pool_acquire(call->app->pool, 2000, st) != CT_OK) {
+        ct_http_problem(req, 503, "Service unavailable", "database busy");
+        return 0;
+    }
+    return 1;
+}
+
 /* Authenticates from Authorization (Bearer JWT, or ApiKey) or X-API-Key. Returns 0 after
- * replying 401 for a credential that was sent but is not valid. */
+ * replying 401 for a credential that was sent but is not valid. A JWT is also checked
+ * against the user row and its session (revoked at once by sign-out, a password change or
+ * reset, a role change, erasure), and the role is the user's current one. */
 static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_store)
 {
     const char *auth = ct_http_header(req, "Authorization");
@@ -78,6 +93,17 @@ static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_stor
         if (call->app->accounts == NULL ||
             ct_accounts_verify_access(call->app->accounts, auth + 7, &call->principal) != CT_OK) {
             unauthorized(req, "the access token is invalid or expired", 1);
+            return 0;
+        }
+        if (!borrow_store(req, call, key_store))
+            return 0;
+        ct_status rc = ct_accounts_check_session(*key_store, &call->principal);
+        if (rc == CT_INVALID) {
+            unauthorized(req, "the access token was revoked", 1);
+            return 0;
+        }
+        if (rc) {
+            ct_http_problem_status(req, rc, NULL);
             return 0;
         }
         call->authenticated = 1;
@@ -91,10 +117,8 @@ static int authenticate(ct_http_req *req, ct_api_call *call, ct_store **key_stor
     }
     if (key == NULL)
         return 1;
-    if (*key_store == NULL && ct_store_pool_acquire(call->app->pool, 2000, key_store) != CT_OK) {
-        ct_http_problem(req, 503, "Service unavailable", "database busy");
+    if (!borrow_store(req, call, key_store))
         return 0;
-    }
     if (ct_apikeys_authenticate(*key_store, key, &call->principal) != CT_OK) {
         unauthorized(req, "the API key is invalid or revoked", 1);
         return 0;
@@ -137,8 +161,30 @@ static int within_limits(ct_http_req *req, ct_api_call *call)
     return 1;
 }
 
+/* 1 when an API key holds one of the route's scopes (or the route needs none). */
+static int key_scoped(const ct_api_route *route, const ct_principal *p)
+{
+    if (route->scopes == NULL)
+        return 1;
+    char want[64];
+    snprintf(want, sizeof(want), "%s", route->scopes);
+    char *save = NULL;
+    for (char *s = strtok_r(want, " ", &save); s != NULL; s = strtok_r(NULL, " ", &save)) {
+        if (ct_apikeys_has_scope(p->scopes, s))
+            return 1;
+    }
+    return 0;
+}
+
 static int access_allowed(ct_http_req *req, const ct_api_route *route, ct_api_call *call)
 {
+    if (call->authenticated && call->principal.key_id[0] && !key_scoped(route, &call->principal)) {
+        char detail[128];
+        snprintf(detail, sizeof(detail), "this API key lacks the scope this route needs (%s)",
+                 route->scopes);
+        ct_http_problem(req, 403, "Forbidden", detail);
+        return 0;
+    }
     if (route->access == CT_API_PUBLIC)
         return 1;
     if (!call->authenticated) {

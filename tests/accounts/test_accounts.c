@@ -72,10 +72,22 @@ static void registration_rules(void **state)
             ct_accounts_register(&acc, st, "a@example.com", "a@example.com", NULL, NULL, id, &fe),
             CT_INVALID);
         register_user(st, "Ada@Example.com", id);
+        /* A registered address answers like a new one, creates nothing and is logged (the
+         * owner is mailed). */
+        char again[40] = "x";
         assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another password", NULL,
-                                              NULL, id, &fe),
-                         CT_CONFLICT);
-        assert_string_equal(fe.field, "email");
+                                              NULL, again, &fe),
+                         CT_OK);
+        assert_string_equal(again, "");
+        int64_t n = 0;
+        assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM users", &n), CT_OK);
+        assert_int_equal(n, 1);
+        assert_int_equal(ct_store_query_int64(st,
+                                              "SELECT COUNT(*) FROM security_events WHERE kind ="
+                                              " 'signup_existing'",
+                                              &n),
+                         CT_OK);
+        assert_int_equal(n, 1);
         /* argon2id with the required parameters. */
         ct_stmt *s = NULL;
         assert_int_equal(ct_store_prepare(st, "SELECT password_hash, email FROM users", &s), CT_OK);
@@ -184,12 +196,12 @@ static void password_change_ends_sessions(void **state)
                                              NULL, &t, &retry),
                          CT_OK);
         ct_field_error fe = {"", ""};
-        assert_int_equal(
-            ct_accounts_change_password(&acc, st, id, "wrong", "new password 123", NULL, &fe),
-            CT_INVALID);
+        assert_int_equal(ct_accounts_change_password(&acc, st, id, "wrong", "new password 123",
+                                                     NULL, &fe, &retry),
+                         CT_INVALID);
         assert_string_equal(fe.field, "current_password");
         assert_int_equal(ct_accounts_change_password(&acc, st, id, "correct horse battery",
-                                                     "new password 123", NULL, &fe),
+                                                     "new password 123", NULL, &fe, &retry),
                          CT_OK);
         assert_int_equal(ct_accounts_refresh(&acc, st, t.refresh, NULL, &u), CT_INVALID);
         assert_int_equal(ct_accounts_sign_in(&acc, st, "dan@example.com", "correct horse battery",
@@ -199,8 +211,10 @@ static void password_change_ends_sessions(void **state)
             ct_accounts_sign_in(&acc, st, "dan@example.com", "new password 123", NULL, &t, &retry),
             CT_OK);
         /* Reset requests never reveal whether an account exists. */
-        assert_int_equal(ct_accounts_request_reset(&acc, st, "dan@example.com", NULL), CT_OK);
-        assert_int_equal(ct_accounts_request_reset(&acc, st, "ghost@example.com", NULL), CT_OK);
+        assert_int_equal(ct_accounts_request_reset(&acc, st, "dan@example.com", NULL, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_request_reset(&acc, st, "ghost@example.com", NULL, &retry),
+                         CT_OK);
         assert_int_equal(
             ct_accounts_reset_password(&acc, st, "not-a-token", "whatever 12345", NULL, &fe),
             CT_INVALID);
@@ -210,6 +224,14 @@ static void password_change_ends_sessions(void **state)
     }
 }
 
+static ct_status try_sign_in(ct_accounts *a, ct_store *st, const char *email, const char *pw,
+                             const char *ip, int *retry)
+{
+    ct_session_tokens t;
+    *retry = 0;
+    return ct_accounts_sign_in(a, st, email, pw, ip, &t, retry);
+}
+
 static void failed_sign_ins_are_throttled(void **state)
 {
     (void)state;
@@ -217,28 +239,147 @@ static void failed_sign_ins_are_throttled(void **state)
         ct_store *st = ts_open_migrated(urls[e]);
         char id[40];
         register_user(st, "eve@example.com", id);
-        ct_session_tokens t;
         int retry = 0;
-        for (int i = 0; i < 5; i++) /* the test configuration allows 5 an hour */
-            assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "bad guess 1234",
-                                                 "7.7.7.7", &t, &retry),
-                             CT_INVALID);
-        /* Per account: even the right password from another address waits. */
-        assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "correct horse battery",
-                                             "8.8.8.8", &t, &retry),
-                         CT_AGAIN);
+        for (int i = 0; i < 5; i++) /* the test configuration allows 5 an hour per address */
+            assert_int_equal(
+                try_sign_in(&acc, st, "eve@example.com", "bad guess 1234", "7.7.7.7", &retry),
+                CT_INVALID);
+        /* The attacker's address waits an hour, for every account... */
+        assert_int_equal(
+            try_sign_in(&acc, st, "eve@example.com", "correct horse battery", "7.7.7.7", &retry),
+            CT_AGAIN);
         assert_true(retry > 3500 && retry <= 3600);
-        /* Per IP: another account from the same address waits too. */
         register_user(st, "frank@example.com", id);
-        assert_int_equal(ct_accounts_sign_in(&acc, st, "frank@example.com", "correct horse battery",
-                                             "7.7.7.7", &t, &retry),
-                         CT_AGAIN);
-        /* An hour later both work again. */
+        assert_int_equal(
+            try_sign_in(&acc, st, "frank@example.com", "correct horse battery", "7.7.7.7", &retry),
+            CT_AGAIN);
+        /* ...but the owner from another address is not locked out. */
+        assert_int_equal(
+            try_sign_in(&acc, st, "eve@example.com", "correct horse battery", "8.8.8.8", &retry),
+            CT_OK);
+        /* An hour later the address may try again. */
         ct__accounts_clock_offset = 3601;
-        assert_int_equal(ct_accounts_sign_in(&acc, st, "eve@example.com", "correct horse battery",
-                                             "8.8.8.8", &t, &retry),
-                         CT_OK);
+        assert_int_equal(
+            try_sign_in(&acc, st, "frank@example.com", "correct horse battery", "7.7.7.7", &retry),
+            CT_OK);
         ct__accounts_clock_offset = 0;
+
+        /* Many addresses against one account: each gets only one free failure, then waits;
+         * a new address is never refused. */
+        register_user(st, "gwen@example.com", id);
+        const char *ips[] = {"5.5.5.1", "5.5.5.1", "5.5.5.2", "5.5.5.3", "5.5.5.4"};
+        for (int i = 0; i < 5; i++)
+            assert_int_equal(
+                try_sign_in(&acc, st, "gwen@example.com", "bad guess 1234", ips[i], &retry),
+                CT_INVALID);
+        assert_int_equal(
+            try_sign_in(&acc, st, "gwen@example.com", "correct horse battery", "5.5.5.1", &retry),
+            CT_AGAIN);
+        assert_true(retry >= 1 && retry <= 2);
+        assert_int_equal(
+            try_sign_in(&acc, st, "gwen@example.com", "correct horse battery", "5.5.5.9", &retry),
+            CT_OK);
+        ct_store_close(st);
+    }
+}
+
+/* One account from one address: free failures, then delays that double after each one. */
+static void pair_delays_double(void **state)
+{
+    (void)state;
+    ct_accounts a2;
+    ct_accounts_config cfg = {.jwt_secret = secret, .signin_pair_free = 1};
+    assert_int_equal(ct_accounts_init(&a2, &cfg), CT_OK);
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "hal@example.com", id);
+        int retry = 0;
+        const char *bad = "bad guess 1234", *good = "correct horse battery";
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", bad, "4.4.4.4", &retry),
+                         CT_INVALID);
+        ct__accounts_clock_offset += 2; /* past the 1 s delay */
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", bad, "4.4.4.4", &retry),
+                         CT_INVALID);
+        ct__accounts_clock_offset += 3; /* past the 2 s delay */
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", bad, "4.4.4.4", &retry),
+                         CT_INVALID);
+        /* Three failures: the next attempt waits 4 s after the last, the right password too. */
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", good, "4.4.4.4", &retry),
+                         CT_AGAIN);
+        assert_true(retry >= 2 && retry <= 4);
+        /* The same account from another address, and another account from this one, go. */
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", good, "4.4.4.5", &retry), CT_OK);
+        assert_int_equal(try_sign_in(&a2, st, "nobody@example.com", bad, "4.4.4.4", &retry),
+                         CT_INVALID);
+        ct__accounts_clock_offset += 5;
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", good, "4.4.4.4", &retry), CT_OK);
+        /* A wrong current password in a password change counts like a failed sign-in. */
+        ct_field_error fe = {"", ""};
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new password 123",
+                                                     "4.4.4.6", &fe, &retry),
+                         CT_INVALID);
+        ct__accounts_clock_offset += 2;
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new password 123",
+                                                     "4.4.4.6", &fe, &retry),
+                         CT_INVALID);
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, good, "new password 123",
+                                                     "4.4.4.6", &fe, &retry),
+                         CT_AGAIN);
+        assert_true(retry >= 1);
+        assert_int_equal(try_sign_in(&a2, st, "hal@example.com", good, "4.4.4.6", &retry),
+                         CT_AGAIN);
+        ct__accounts_clock_offset = 0;
+        ct_store_close(st);
+    }
+}
+
+/* Sign-out, password change, role change and erasure end access tokens at once. */
+static void access_tokens_die_with_their_session(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char id[40];
+        register_user(st, "ivan@example.com", id);
+        ct_session_tokens t, u;
+        int retry = 0;
+        ct_principal p;
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "ivan@example.com", "correct horse battery",
+                                             NULL, &t, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_OK);
+        /* Sign-out: that session only. */
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "ivan@example.com", "correct horse battery",
+                                             NULL, &u, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_sign_out(&acc, st, t.refresh), CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
+        assert_int_equal(ct_accounts_verify_access(&acc, u.access, &p), CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_OK);
+        /* Role change: the old token dies; a refreshed one carries the new role. */
+        assert_int_equal(ct_accounts_set_role(st, id, "admin"), CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
+        assert_int_equal(ct_accounts_refresh(&acc, st, u.refresh, NULL, &t), CT_OK);
+        assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_OK);
+        assert_string_equal(p.role, "admin");
+        assert_int_equal(ct_accounts_set_role(st, "usr_missing", "user"), CT_NOT_FOUND);
+        /* Password change: every token dies. */
+        ct_field_error fe = {"", ""};
+        assert_int_equal(ct_accounts_change_password(&acc, st, id, "correct horse battery",
+                                                     "new password 123", NULL, &fe, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
+        /* Erasure: the user is gone. */
+        assert_int_equal(
+            ct_accounts_sign_in(&acc, st, "ivan@example.com", "new password 123", NULL, &t, &retry),
+            CT_OK);
+        assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
+        assert_int_equal(ct_accounts_delete(&acc, st, id, "new password 123", NULL, &fe, &retry),
+                         CT_OK);
+        assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
         ct_store_close(st);
     }
 }
@@ -297,11 +438,61 @@ static void travellers_validated_and_scoped(void **state)
             assert_string_equal(fe.field, bad[i].field);
             json_decref(bad[i].in);
         }
+        /* Controls, invisible and bidi characters, the BOM and emoji are not names. */
+        const char *bad_names[] = {
+            "Ada\x01",     /* C0 control */
+            "Ada\xc2\x85", /* C1 control (NEL) */
+            "Ad\xe2\x80\xae"
+            "a", /* U+202E right-to-left override */
+            "A\xe2\x80\xaa"
+            "da", /* U+202A left-to-right embedding */
+            "Ada\xe2\x81\xa6"
+            "x", /* U+2066 left-to-right isolate */
+            "Ad\xe2\x81\xa9"
+            "a", /* U+2069 pop directional isolate */
+            "A\xe2\x80\x8b"
+            "da", /* U+200B zero-width space */
+            "A\xe2\x80\x8d"
+            "da", /* U+200D zero-width joiner */
+            "A\xe2\x81\xa0"
+            "da", /* U+2060 word joiner */
+            "\xef\xbb\xbf"
+            "Ada",                  /* U+FEFF byte order mark */
+            "Ada \xf0\x9f\x98\x80", /* U+1F600 emoji */
+            "\xe2\x8c\x9a"
+            "Ada", /* U+231A watch (emoji presentation) */
+        };
+        for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+            json_t *t = traveller(bad_names[i], "1990-12-10");
+            if (ct_travellers_create(st, a, t, &fe, &out) != CT_INVALID)
+                fail_msg("accepted name %zu", i);
+            assert_string_equal(fe.field, "given_name");
+            json_decref(t);
+        }
         json_t *ok_names = json_pack("{s:s, s:s, s:s}", "given_name", "Zoë-Anne", "family_name",
                                      "O'Brien", "birth_date", "1985-07-04");
         assert_int_equal(ct_travellers_create(st, a, ok_names, &fe, &out), CT_OK);
         json_decref(out);
         json_decref(ok_names);
+        json_t *scripts = traveller("\xd0\x90\xd0\xbd\xd0\xbd\xd0\xb0 \xe6\x9d\x8e", "1990-12-10");
+        assert_int_equal(ct_travellers_create(st, a, scripts, &fe, &out),
+                         CT_OK); /* Cyrillic, Han */
+        json_decref(out);
+        /* At most CT_TRAVELLERS_MAX per user; lists come in pages. */
+        for (int i = 3; i < CT_TRAVELLERS_MAX; i++) {
+            assert_int_equal(ct_travellers_create(st, a, scripts, &fe, &out), CT_OK);
+            json_decref(out);
+        }
+        assert_int_equal(ct_travellers_create(st, a, scripts, &fe, &out), CT_CONFLICT);
+        assert_string_equal(fe.field, "travellers");
+        assert_int_equal(ct_travellers_create(st, b, scripts, &fe, &out), CT_OK); /* per user */
+        json_decref(out);
+        json_decref(scripts);
+        int64_t total = 0;
+        assert_int_equal(ct_travellers_list(st, a, 10, 45, &out, &total), CT_OK);
+        assert_int_equal(total, CT_TRAVELLERS_MAX);
+        assert_int_equal(json_array_size(out), 5);
+        json_decref(out);
         ct_store_close(st);
     }
 }
@@ -338,6 +529,23 @@ static void api_keys_export_and_erasure(void **state)
         assert_int_equal(ct_apikeys_create(st, a, in, NULL, &fe, &out), CT_INVALID);
         assert_string_equal(fe.field, "scopes");
         json_decref(in);
+        /* At most CT_APIKEYS_MAX active keys. */
+        in = json_pack("{s:s, s:[s]}", "name", "many", "scopes", "prices");
+        for (int i = 1; i < CT_APIKEYS_MAX; i++) {
+            assert_int_equal(ct_apikeys_create(st, a, in, NULL, &fe, &out), CT_OK);
+            json_decref(out);
+        }
+        assert_int_equal(ct_apikeys_create(st, a, in, NULL, &fe, &out), CT_CONFLICT);
+        assert_string_equal(fe.field, "api_keys");
+        json_decref(in);
+        int64_t total = 0;
+        assert_int_equal(ct_apikeys_list(st, a, 5, 0, &out, &total), CT_OK);
+        assert_int_equal(total, CT_APIKEYS_MAX);
+        assert_int_equal(json_array_size(out), 5);
+        json_decref(out);
+        assert_true(ct_apikeys_has_scope("search offers", "offers"));
+        assert_false(ct_apikeys_has_scope("search offers", "offer"));
+        assert_false(ct_apikeys_has_scope("prices", "search"));
         assert_int_equal(ct_apikeys_revoke(st, "usr_other", kid, NULL), CT_NOT_FOUND);
         assert_int_equal(ct_apikeys_revoke(st, a, kid, NULL), CT_OK);
         assert_int_equal(ct_apikeys_authenticate(st, key, &p), CT_INVALID);
@@ -352,12 +560,14 @@ static void api_keys_export_and_erasure(void **state)
             json_string_value(json_object_get(json_object_get(exp, "profile"), "email")),
             "ivy@example.com");
         assert_int_equal(json_array_size(json_object_get(exp, "travellers")), 1);
-        assert_int_equal(json_array_size(json_object_get(exp, "api_keys")), 1);
+        assert_int_equal(json_array_size(json_object_get(exp, "api_keys")), CT_APIKEYS_MAX);
         assert_true(json_array_size(json_object_get(exp, "security_events")) >= 3);
         json_decref(exp);
-        assert_int_equal(ct_accounts_delete(&acc, st, a, "wrong password", NULL, &fe), CT_INVALID);
-        assert_int_equal(ct_accounts_delete(&acc, st, a, "correct horse battery", NULL, &fe),
-                         CT_OK);
+        int retry = 0;
+        assert_int_equal(ct_accounts_delete(&acc, st, a, "wrong password", NULL, &fe, &retry),
+                         CT_INVALID);
+        assert_int_equal(
+            ct_accounts_delete(&acc, st, a, "correct horse battery", NULL, &fe, &retry), CT_OK);
         const char *checks[] = {"SELECT COUNT(*) FROM users WHERE email = 'ivy@example.com'",
                                 "SELECT COUNT(*) FROM travellers WHERE given_name = 'Ivy'",
                                 "SELECT COUNT(*) FROM api_keys WHERE name = 'partner'",
@@ -380,7 +590,11 @@ static char *make_jwt(jwt_alg_t alg, const char *key, const char *iss, const cha
     jwt_add_grant(j, "iss", iss);
     jwt_add_grant(j, "aud", aud);
     jwt_add_grant(j, "sub", "usr_0123456789abcdef0123456789abcdef");
-    jwt_add_grant(j, "role", role);
+    int no_sid = strcmp(role, "no-sid") == 0;
+    jwt_add_grant(j, "role", no_sid ? "user" : role);
+    if (!no_sid)
+        jwt_add_grant(j, "sid", "fam_0123456789abcdef0123456789abcdef");
+    jwt_add_grant_int(j, "ver", 0);
     jwt_add_grant_int(j, "iat", iat);
     jwt_add_grant_int(j, "nbf", nbf);
     jwt_add_grant_int(j, "exp", exp);
@@ -426,6 +640,8 @@ static void jwt_negative_suite(void **state)
                                               now, now, now + 86400, "user")},
         {"unknown role",
          make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now, now, now + 600, "root")},
+        {"no session id", make_jwt(JWT_ALG_HS256, secret, "contrail", "contrail-api", now, now,
+                                   now + 600, "no-sid")},
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         if (ct_accounts_verify_access(&acc, bad[i].token, &p) != CT_INVALID)
@@ -480,6 +696,8 @@ int main(void)
         cmocka_unit_test(refresh_rotation_and_reuse),
         cmocka_unit_test(password_change_ends_sessions),
         cmocka_unit_test(failed_sign_ins_are_throttled),
+        cmocka_unit_test(pair_delays_double),
+        cmocka_unit_test(access_tokens_die_with_their_session),
         cmocka_unit_test(travellers_validated_and_scoped),
         cmocka_unit_test(api_keys_export_and_erasure),
         cmocka_unit_test(jwt_negative_suite),

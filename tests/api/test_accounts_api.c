@@ -1,7 +1,9 @@
 /* test_accounts_api.c: the account routes over real HTTP: registration and sign-in answers,
- * Bearer tokens (valid, missing, forged), refresh reuse, brute-force throttling (100 an
- * hour), rate limits per IP and per API key, API-key access rules, admin routes, and the
- * sweep that calls every id-taking route with another user's ids. */
+ * Bearer tokens (valid, missing, forged, revoked by sign-out, password change, demotion and
+ * erasure), refresh reuse, brute-force throttling (per account and address, then 100 an hour
+ * per address; the password change too), rate limits per IP and per API key, API-key access
+ * rules and scopes, caps and pages of travellers and keys, admin routes, and the sweep that
+ * calls every id-taking route with another user's ids. */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -12,6 +14,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "api/api_internal.h"
 #include "httpclient.h"
 #include "testsupport.h"
 
@@ -103,7 +106,7 @@ static void sign_up_and_in(const char *email, session *s)
     snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"correct horse battery\"}",
              email);
     ts_response r = call("POST", "/api/v1/users", body, NULL);
-    if (r.status != 201)
+    if (r.status != 202)
         fail_msg("register %s: %ld %s", email, r.status, r.body);
     ts_response_free(&r);
     r = call("POST", "/api/v1/sessions", body, NULL);
@@ -132,11 +135,28 @@ static void register_and_profile(void **state)
     assert_false(json_is_true(json_object_get(me, "email_verified")));
     json_decref(me);
     ts_response_free(&r);
-    /* Duplicate, malformed and missing fields name the field. */
-    assert_int_equal(status_of("POST", "/api/v1/users",
-                               "{\"email\":\"ANN@example.com\",\"password\":\"another one 123\"}",
-                               NULL),
-                     409);
+    /* A registered address answers exactly like a new one. */
+    ts_response fresh =
+        call("POST", "/api/v1/users",
+             "{\"email\":\"ann.new@example.com\",\"password\":\"another one 123\"}", NULL);
+    r = call("POST", "/api/v1/users",
+             "{\"email\":\"ANN@example.com\",\"password\":\"another one 123\"}", NULL);
+    assert_int_equal(r.status, 202);
+    assert_int_equal(fresh.status, 202);
+    assert_string_equal(r.body, fresh.body);
+    ts_response_free(&r);
+    ts_response_free(&fresh);
+    /* Malformed, mistyped and missing fields name the field. */
+    r = call("POST", "/api/v1/users",
+             "{\"email\":\"ann3@example.com\",\"password\":\"another one 123\",\"name\":42}", NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"name\""));
+    ts_response_free(&r);
+    r = call("POST", "/api/v1/users", "{\"email\":[\"a@b.c\"],\"password\":\"another one 123\"}",
+             NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"email\""));
+    ts_response_free(&r);
     r = call("POST", "/api/v1/users", "{\"email\":\"ann2@example.com\",\"password\":\"short\"}",
              NULL);
     assert_int_equal(r.status, 400);
@@ -159,6 +179,10 @@ static void register_and_profile(void **state)
     json_decref(me);
     ts_response_free(&r);
     assert_int_equal(status_of("PUT", "/api/v1/me", "{\"cabin\":\"cargo\"}", s.bearer), 400);
+    r = call("PUT", "/api/v1/me", "{\"currency\":\"ABC\"}", s.bearer); /* not ISO 4217 */
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"currency\""));
+    ts_response_free(&r);
     r = call("PUT", "/api/v1/me", "{\"home_airport\":\"QQQ\"}", s.bearer);
     assert_int_equal(r.status, 400);
     assert_non_null(strstr(r.body, "home_airport"));
@@ -218,7 +242,15 @@ static void refresh_reuse_revokes_family(void **state)
     ts_response_free(&r);
     assert_int_equal(status_of("POST", "/api/v1/sessions/refresh", body, NULL), 401); /* reuse */
     assert_int_equal(status_of("POST", "/api/v1/sessions/refresh", next, NULL), 401);
-    /* The reuse shows in the user's security log. */
+    /* The family's access tokens died with it; the reuse shows in the user's security log. */
+    assert_int_equal(status_of("GET", "/api/v1/me", NULL, s.bearer), 401);
+    r = call("POST", "/api/v1/sessions",
+             "{\"email\":\"ben@example.com\",\"password\":\"correct horse battery\"}", NULL);
+    j = ts_json(&r);
+    snprintf(s.bearer, sizeof(s.bearer), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
     r = call("GET", "/api/v1/me/security-events", NULL, s.bearer);
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "refresh_reuse"));
@@ -233,40 +265,181 @@ static void brute_force_is_throttled(void **state)
     app.limits.ip_per_minute = 0; /* the sign-in throttle is under test, not the rate limit */
     sign_up_and_in("cat@example.com", &s);
     const char *wrong = "{\"email\":\"cat@example.com\",\"password\":\"not the password\"}";
+    const char *right = "{\"email\":\"cat@example.com\",\"password\":\"correct horse battery\"}";
     const char *other_ip = "X-Forwarded-For: 203.0.113.7"; /* ignored: the socket address counts */
-    /* Failures earlier tests made from this address count too. */
-    ct_store *st = NULL;
-    int64_t before = 0;
-    assert_int_equal(ct_store_pool_acquire(app.pool, 1000, &st), CT_OK);
-    assert_int_equal(ct_store_query_int64(st,
-                                          "SELECT COUNT(*) FROM security_events WHERE kind ="
-                                          " 'signin_failed' AND ip = '127.0.0.1'",
-                                          &before),
-                     CT_OK);
-    ct_store_pool_release(app.pool, st);
-    assert_true(before < 10);
-    for (int i = 0; i < 99 - before; i++) /* plus the one below: 100 failures */
+    /* One account from one address: five free failures, then Retry-After, even for the
+     * right password. */
+    for (int i = 0; i < 5; i++)
         assert_int_equal(status_of("POST", "/api/v1/sessions", wrong, other_ip), 401);
-    ts_response r =
-        call("POST", "/api/v1/sessions",
+    ts_response r = call("POST", "/api/v1/sessions", right, NULL);
+    assert_int_equal(r.status, 429);
+    assert_true(ts_has_header(&r, "Retry-After: "));
+    assert_true(ts_has_header(&r, "Content-Type: application/problem+json"));
+    ts_response_free(&r);
+    r = call("POST", "/api/v1/sessions",
              "{\"email\":\"nobody@example.com\",\"password\":\"not the password\"}", NULL);
     assert_int_equal(r.status, 401); /* unknown e-mail: the same answer */
     assert_non_null(strstr(r.body, "e-mail or password is not correct"));
     ts_response_free(&r);
-    /* 100 failures from this address within the hour: even the right password waits. */
-    r = call("POST", "/api/v1/sessions",
-             "{\"email\":\"cat@example.com\",\"password\":\"correct horse battery\"}", NULL);
+    /* Across accounts from this address: 100 an hour, then every account waits. */
+    ct_store *st = NULL;
+    int64_t before = 0;
+    assert_int_equal(ct_store_pool_acquire(app.pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_store_query_int64(st,
+                                          "SELECT COUNT(*) FROM security_events WHERE kind IN"
+                                          " ('signin_failed', 'password_change_failed',"
+                                          " 'delete_failed') AND ip = '127.0.0.1'",
+                                          &before),
+                     CT_OK);
+    ct_store_pool_release(app.pool, st);
+    assert_true(before < 40);
+    for (int i = 0; i < 100 - before; i++) {
+        char body[128];
+        snprintf(body, sizeof(body), "{\"email\":\"x%d@example.com\",\"password\":\"guess\"}", i);
+        assert_int_equal(status_of("POST", "/api/v1/sessions", body, NULL), 401);
+    }
+    ct__accounts_clock_offset = 1000; /* the per-pair delay is over, the hour is not */
+    r = call("POST", "/api/v1/sessions", right, NULL);
     assert_int_equal(r.status, 429);
     assert_true(ts_has_header(&r, "Retry-After: "));
     ts_response_free(&r);
     ct__accounts_clock_offset = 3601; /* an hour later */
-    assert_int_equal(status_of("POST", "/api/v1/sessions",
-                               "{\"email\":\"cat@example.com\",\"password\":\"correct horse "
-                               "battery\"}",
-                               NULL),
-                     200);
+    assert_int_equal(status_of("POST", "/api/v1/sessions", right, NULL), 200);
     ct__accounts_clock_offset = 0;
     app.limits = ct_api_default_limits();
+}
+
+/* PUT /me/password is throttled like a sign-in: a stolen token is no password oracle. */
+static void password_change_is_throttled(void **state)
+{
+    (void)state;
+    session s;
+    app.limits.ip_per_minute = 0;
+    sign_up_and_in("pat@example.com", &s);
+    const char *wrong =
+        "{\"current_password\":\"a wrong guess\",\"new_password\":\"brand new one 1\"}";
+    int refused = 0, throttled = 0;
+    for (int i = 0; i < 8; i++) {
+        ts_response r = call("PUT", "/api/v1/me/password", wrong, s.bearer);
+        refused += r.status == 400;
+        if (r.status == 429) {
+            throttled++;
+            assert_true(ts_has_header(&r, "Retry-After: "));
+        }
+        ts_response_free(&r);
+    }
+    assert_int_equal(refused, 5);
+    assert_int_equal(throttled, 3);
+    app.limits = ct_api_default_limits();
+}
+
+/* Access tokens die at once on sign-out, password change, demotion and erasure. */
+static void access_tokens_are_revoked(void **state)
+{
+    (void)state;
+    session s, t;
+    sign_up_and_in("rev@example.com", &s);
+    /* Sign-out of one session ends its access token, not the other session's. */
+    ts_response r =
+        call("POST", "/api/v1/sessions",
+             "{\"email\":\"rev@example.com\",\"password\":\"correct horse battery\"}", NULL);
+    json_t *j = ts_json(&r);
+    snprintf(t.bearer, sizeof(t.bearer), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+    char body[200];
+    snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", s.refresh);
+    assert_int_equal(status_of("GET", "/api/v1/me", NULL, s.bearer), 200);
+    assert_int_equal(status_of("POST", "/api/v1/sessions/revoke", body, NULL), 204);
+    r = call("GET", "/api/v1/me", NULL, s.bearer);
+    assert_int_equal(r.status, 401);
+    assert_true(ts_has_header(&r, "WWW-Authenticate: Bearer"));
+    ts_response_free(&r);
+    assert_int_equal(status_of("GET", "/api/v1/me", NULL, t.bearer), 200);
+    /* A password change ends every access token. */
+    assert_int_equal(
+        status_of("PUT", "/api/v1/me/password",
+                  "{\"current_password\":\"correct horse battery\",\"new_password\":\"another "
+                  "passphrase\"}",
+                  t.bearer),
+        204);
+    assert_int_equal(status_of("GET", "/api/v1/me", NULL, t.bearer), 401);
+    /* A demoted admin loses admin rights at once. */
+    session adm;
+    sign_up_and_in("boss@example.com", &adm);
+    ct_store *st = NULL;
+    assert_int_equal(ct_store_pool_acquire(app.pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_accounts_set_role(st, adm.user_id, "admin"), CT_OK);
+    ct_store_pool_release(app.pool, st);
+    r = call("POST", "/api/v1/sessions",
+             "{\"email\":\"boss@example.com\",\"password\":\"correct horse battery\"}", NULL);
+    j = ts_json(&r);
+    snprintf(adm.bearer, sizeof(adm.bearer), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+    char path[128];
+    snprintf(path, sizeof(path), "/api/v1/admin/users/%s", adm.user_id);
+    assert_int_equal(status_of("GET", path, NULL, adm.bearer), 200);
+    assert_int_equal(ct_store_pool_acquire(app.pool, 1000, &st), CT_OK);
+    assert_int_equal(ct_accounts_set_role(st, adm.user_id, "user"), CT_OK);
+    ct_store_pool_release(app.pool, st);
+    snprintf(path, sizeof(path), "/api/v1/admin/users/%s/role", s.user_id);
+    assert_int_equal(status_of("PUT", path, "{\"role\":\"admin\"}", adm.bearer), 401);
+}
+
+/* Travellers and API keys: capped per user, listed in pages. */
+static void caps_and_pages(void **state)
+{
+    (void)state;
+    session s;
+    sign_up_and_in("pages@example.com", &s);
+    for (int i = 0; i < 3; i++)
+        assert_int_equal(status_of("POST", "/api/v1/me/travellers",
+                                   "{\"given_name\":\"Pia\",\"family_name\":\"Page\","
+                                   "\"birth_date\":\"1980-02-02\"}",
+                                   s.bearer),
+                         201);
+    ts_response r = call("GET", "/api/v1/me/travellers?limit=2&offset=1", NULL, s.bearer);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 2);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), 3);
+    assert_int_equal(json_integer_value(json_object_get(j, "offset")), 1);
+    json_decref(j);
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/me/travellers?limit=0", NULL, s.bearer);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"limit\""));
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/me/api-keys?offset=-1", NULL, s.bearer);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"offset\""));
+    ts_response_free(&r);
+    /* A bidi override in a name names the field. */
+    r = call(
+        "POST", "/api/v1/me/travellers",
+        "{\"given_name\":\"Pia\\u202e\",\"family_name\":\"Page\",\"birth_date\":\"1980-02-02\"}",
+        s.bearer);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"given_name\""));
+    ts_response_free(&r);
+    for (int i = 0; i < CT_APIKEYS_MAX; i++)
+        assert_int_equal(status_of("POST", "/api/v1/me/api-keys",
+                                   "{\"name\":\"k\",\"scopes\":[\"prices\"]}", s.bearer),
+                         201);
+    r = call("POST", "/api/v1/me/api-keys", "{\"name\":\"k\",\"scopes\":[\"prices\"]}", s.bearer);
+    assert_int_equal(r.status, 409);
+    assert_true(ts_has_header(&r, "Content-Type: application/problem+json"));
+    assert_non_null(strstr(r.body, "api_keys"));
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/me/api-keys?limit=5", NULL, s.bearer);
+    j = ts_json(&r);
+    assert_int_equal(json_array_size(json_object_get(j, "items")), 5);
+    assert_int_equal(json_integer_value(json_object_get(j, "total")), CT_APIKEYS_MAX);
+    json_decref(j);
+    ts_response_free(&r);
 }
 
 static void api_keys_scopes_and_limits(void **state)
@@ -287,8 +460,22 @@ static void api_keys_scopes_and_limits(void **state)
     /* A key may call public routes, never account routes. */
     assert_int_equal(status_of("GET", "/healthz", NULL, key), 200);
     assert_int_equal(status_of("GET", "/api/v1/me", NULL, key), 403);
+    /* Scopes: a prices-only key cannot search; a search key can. */
+    r = call("POST", "/api/v1/me/api-keys", "{\"name\":\"p\",\"scopes\":[\"prices\"]}", s.bearer);
+    assert_int_equal(r.status, 201);
+    j = ts_json(&r);
+    char pkey[160];
+    snprintf(pkey, sizeof(pkey), "X-API-Key: %s", json_string_value(json_object_get(j, "key")));
+    json_decref(j);
+    ts_response_free(&r);
+    r = call("POST", "/api/v1/searches", "{}", pkey);
+    assert_int_equal(r.status, 403);
+    assert_non_null(strstr(r.body, "scope"));
+    ts_response_free(&r);
+    assert_int_not_equal(status_of("GET", "/api/v1/calendar", NULL, pkey), 403);
+    assert_int_not_equal(status_of("POST", "/api/v1/searches", "{}", key), 403);
     /* Its own limit: 10 a minute with a burst of 10, the 11th is refused. */
-    for (int i = 0; i < 8; i++)
+    for (int i = 0; i < 7; i++)
         assert_int_equal(status_of("GET", "/healthz", NULL, key), 200);
     r = call("GET", "/healthz", NULL, key);
     assert_int_equal(r.status, 429);
@@ -298,6 +485,43 @@ static void api_keys_scopes_and_limits(void **state)
     assert_int_equal(status_of("DELETE", path, NULL, s.bearer), 204);
     assert_int_equal(status_of("GET", "/healthz", NULL, key), 401); /* revoked */
     assert_int_equal(status_of("GET", "/healthz", NULL, "X-API-Key: ck_nope_nope"), 401);
+}
+
+/* Each route's API-key scopes are the operation's x-api-key-scopes in openapi.json. */
+static void openapi_documents_key_scopes(void **state)
+{
+    (void)state;
+    ts_response r = call("GET", "/api/v1/openapi.json", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    ts_response_free(&r);
+    int scoped = 0;
+    for (size_t i = 0; i < ct_router_count(router); i++) {
+        const ct_api_route *route = &app.routes[i];
+        char method[8];
+        size_t n = strlen(route->method);
+        for (size_t k = 0; k <= n && k < sizeof(method); k++)
+            method[k] = (char)(k < n ? route->method[k] + ('a' - 'A') : '\0');
+        json_t *op =
+            json_object_get(json_object_get(json_object_get(doc, "paths"), route->pattern), method);
+        assert_non_null(op);
+        json_t *sc = json_object_get(op, "x-api-key-scopes");
+        char joined[64] = "";
+        size_t k;
+        json_t *v;
+        json_array_foreach(sc, k, v)
+        {
+            if (joined[0])
+                strcat(joined, " ");
+            strncat(joined, json_string_value(v), sizeof(joined) - strlen(joined) - 2);
+        }
+        if (route->scopes == NULL ? sc != NULL : strcmp(joined, route->scopes) != 0)
+            fail_msg("%s %s: route scopes \"%s\", openapi \"%s\"", route->method, route->pattern,
+                     route->scopes ? route->scopes : "", joined);
+        scoped += route->scopes != NULL;
+    }
+    assert_true(scoped >= 3);
+    json_decref(doc);
 }
 
 static void per_ip_rate_limit(void **state)
@@ -418,8 +642,13 @@ static void export_and_delete(void **state)
     assert_int_equal(
         status_of("DELETE", "/api/v1/me", "{\"password\":\"correct horse battery\"}", s.bearer),
         204);
-    /* The token is still well-formed, but the account is gone. */
-    assert_int_equal(status_of("GET", "/api/v1/me", NULL, s.bearer), 404);
+    /* The token is still well-formed, but the account is gone: 401 on every route. */
+    assert_int_equal(status_of("GET", "/api/v1/me", NULL, s.bearer), 401);
+    assert_int_equal(status_of("POST", "/api/v1/me/travellers",
+                               "{\"given_name\":\"Gone\",\"family_name\":\"Away\",\"birth_date\":"
+                               "\"1980-02-02\"}",
+                               s.bearer),
+                     401);
     assert_int_equal(status_of("POST", "/api/v1/sessions",
                                "{\"email\":\"gone@example.com\",\"password\":\"correct horse "
                                "battery\"}",
@@ -435,9 +664,13 @@ int main(void)
         cmocka_unit_test(refresh_reuse_revokes_family),
         cmocka_unit_test(api_keys_scopes_and_limits),
         cmocka_unit_test(per_ip_rate_limit),
+        cmocka_unit_test(openapi_documents_key_scopes),
         cmocka_unit_test(id_sweep_never_crosses_users),
         cmocka_unit_test(admin_routes),
         cmocka_unit_test(export_and_delete),
+        cmocka_unit_test(access_tokens_are_revoked),
+        cmocka_unit_test(caps_and_pages),
+        cmocka_unit_test(password_change_is_throttled),
         cmocka_unit_test(brute_force_is_throttled), /* last: it throttles this client's IP */
     };
     /* The whole suite once per engine: SQLite, then PostgreSQL when configured. */

@@ -1,6 +1,9 @@
 /* test_accounts_mail.c: the e-mail flows end to end: the platform sends over real SMTP to
  * the sandbox mail server, the test reads the message from the mailbox's HTTP API, follows
- * the link's token, and checks single use and expiry (verification and password reset). */
+ * the link's token, and checks single use and expiry (verification and password reset), one
+ * live reset link per account (older ones void, all void after a password change), the reset
+ * throttles (one mail per account per interval, requests per address), a reset password that
+ * is the e-mail address, and sign-up with a registered address (same answer, owner told). */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -103,6 +106,21 @@ static void token_from_mail(const char *to, const char *subject, char *out, size
     ts_response_free(&r);
 }
 
+/* Messages in the mailbox of `to`. */
+static size_t mail_count(const char *to)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/messages?to=%s", sb_mail_http_port(mail),
+             to);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *list = ts_json(&r);
+    size_t n = json_array_size(json_object_get(list, "items"));
+    json_decref(list);
+    ts_response_free(&r);
+    return n;
+}
+
 static long post(const char *path, const char *body)
 {
     ts_response r = ts_http("POST", port, path, body, NULL);
@@ -116,7 +134,7 @@ static void verification_link_works_once(void **state)
     (void)state;
     assert_int_equal(post("/api/v1/users", "{\"email\":\"vera@example.com\",\"password\":\"correct "
                                            "horse battery\"}"),
-                     201);
+                     202);
     char token[128], body[256];
     token_from_mail("vera@example.com", "Confirm your e-mail", token, sizeof(token));
     /* A fresh link on request; the first one keeps working until it expires. */
@@ -170,7 +188,7 @@ static void password_reset_by_mail(void **state)
     (void)state;
     assert_int_equal(post("/api/v1/users", "{\"email\":\"rosa@example.com\",\"password\":\"correct "
                                            "horse battery\"}"),
-                     201);
+                     202);
     /* Same answer for an unknown address; only the real one gets mail. */
     assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"nobody@example.com\"}"), 202);
     assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"rosa@example.com\"}"), 202);
@@ -189,13 +207,121 @@ static void password_reset_by_mail(void **state)
     assert_int_equal(post("/api/v1/sessions", "{\"email\":\"rosa@example.com\",\"password\":\"a "
                                               "brand new passphrase\"}"),
                      200);
-    /* A reset link expires after an hour. */
+    /* A reset link expires after an hour (asked for after the one-mail interval). */
+    ct__accounts_clock_offset = CT_RESET_MAIL_INTERVAL + 1;
     assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"rosa@example.com\"}"), 202);
     token_from_mail("rosa@example.com", "Reset your Contrail password", token, sizeof(token));
     snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"yet another passphrase\"}",
              token);
-    ct__accounts_clock_offset = 3601;
+    ct__accounts_clock_offset += 3601;
     assert_int_equal(post("/api/v1/password-resets/confirm", body), 400);
+    ct__accounts_clock_offset = 0;
+}
+
+static void one_live_reset_link(void **state)
+{
+    (void)state;
+    assert_int_equal(post("/api/v1/users", "{\"email\":\"lena@example.com\",\"password\":\"correct "
+                                           "horse battery\"}"),
+                     202);
+    char first[128], second[128], body[300];
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"lena@example.com\"}"), 202);
+    token_from_mail("lena@example.com", "Reset your Contrail password", first, sizeof(first));
+    /* A second request within the interval: the same answer, no second mail. */
+    size_t before = mail_count("lena@example.com");
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"lena@example.com\"}"), 202);
+    assert_int_equal(mail_count("lena@example.com"), before);
+    /* Later, a new link voids the older one. */
+    ct__accounts_clock_offset = CT_RESET_MAIL_INTERVAL + 1;
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"lena@example.com\"}"), 202);
+    token_from_mail("lena@example.com", "Reset your Contrail password", second, sizeof(second));
+    assert_string_not_equal(first, second);
+    snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
+             first);
+    assert_int_equal(post("/api/v1/password-resets/confirm", body), 400);
+    /* The e-mail address is no password; the link survives the refusal. */
+    snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"LENA@example.com\"}", second);
+    ts_response r = ts_http("POST", port, "/api/v1/password-resets/confirm", body, NULL);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"field\":\"password\""));
+    ts_response_free(&r);
+    snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"a brand new passphrase\"}",
+             second);
+    assert_int_equal(post("/api/v1/password-resets/confirm", body), 204);
+    /* A link asked for before a password change is void after it. */
+    ct__accounts_clock_offset = 2 * (CT_RESET_MAIL_INTERVAL + 1);
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"lena@example.com\"}"), 202);
+    token_from_mail("lena@example.com", "Reset your Contrail password", first, sizeof(first));
+    r = ts_http("POST", port, "/api/v1/sessions",
+                "{\"email\":\"lena@example.com\",\"password\":\"a brand new passphrase\"}", NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    char auth[1300];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+    const char *h[] = {auth, NULL};
+    r = ts_http("PUT", port, "/api/v1/me/password",
+                "{\"current_password\":\"a brand new passphrase\",\"new_password\":\"changed "
+                "by hand 1\"}",
+                h);
+    assert_int_equal(r.status, 204);
+    ts_response_free(&r);
+    snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"yet another passphrase\"}",
+             first);
+    assert_int_equal(post("/api/v1/password-resets/confirm", body), 400);
+    ct__accounts_clock_offset = 0;
+}
+
+static void signup_never_reveals_an_account(void **state)
+{
+    (void)state;
+    const char *body = "{\"email\":\"owen@example.com\",\"password\":\"correct horse battery\"}";
+    ts_response a = ts_http("POST", port, "/api/v1/users", body, NULL);
+    size_t before = mail_count("owen@example.com");
+    ts_response b =
+        ts_http("POST", port, "/api/v1/users",
+                "{\"email\":\"OWEN@example.com\",\"password\":\"someone else 123\"}", NULL);
+    assert_int_equal(a.status, 202);
+    assert_int_equal(b.status, 202);
+    assert_string_equal(a.body, b.body);
+    ts_response_free(&a);
+    ts_response_free(&b);
+    /* The owner hears of it, once an hour however often it is tried. */
+    assert_int_equal(mail_count("owen@example.com"), before + 1);
+    char url[256];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/messages?to=owen@example.com",
+             sb_mail_http_port(mail));
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_non_null(strstr(r.body, "Someone tried to sign up"));
+    ts_response_free(&r);
+    assert_int_equal(post("/api/v1/users", body), 202);
+    assert_int_equal(mail_count("owen@example.com"), before + 1);
+    /* The old password still works: nothing changed. */
+    assert_int_equal(post("/api/v1/sessions", body), 200);
+}
+
+/* Reset requests per client address are limited (CT_RESET_PER_HOUR an hour): runs last. */
+static void reset_requests_throttled_per_address(void **state)
+{
+    (void)state;
+    int accepted = 0, throttled = 0;
+    for (int i = 0; i < CT_RESET_PER_HOUR + 2; i++) {
+        char body[96];
+        snprintf(body, sizeof(body), "{\"email\":\"flood%d@example.com\"}", i);
+        ts_response r = ts_http("POST", port, "/api/v1/password-resets", body, NULL);
+        accepted += r.status == 202;
+        if (r.status == 429) {
+            throttled++;
+            assert_true(ts_has_header(&r, "Retry-After: "));
+        }
+        ts_response_free(&r);
+    }
+    assert_true(accepted <= CT_RESET_PER_HOUR);
+    assert_true(throttled >= 2);
+    ct__accounts_clock_offset = 3601;
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"flood0@example.com\"}"), 202);
     ct__accounts_clock_offset = 0;
 }
 
@@ -204,6 +330,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(verification_link_works_once),
         cmocka_unit_test(password_reset_by_mail),
+        cmocka_unit_test(one_live_reset_link),
+        cmocka_unit_test(signup_never_reveals_an_account),
+        cmocka_unit_test(reset_requests_throttled_per_address),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

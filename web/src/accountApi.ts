@@ -149,11 +149,15 @@ export class AccountApi {
 
   /* ---- public ---- */
 
-  /** POST /users → the new profile (not signed in yet: call session.signIn next). */
-  async register(input: { email: string; password: string; name?: string }): Promise<Profile> {
+  /**
+   * POST /users → 202 whether or not the address already has an account (the server never
+   * reveals registered addresses; the owner is told by e-mail). Not signed in yet: call
+   * session.signIn next, which fails when the address belonged to someone already.
+   */
+  async register(input: { email: string; password: string; name?: string }): Promise<void> {
     const body: Record<string, string> = { email: input.email, password: input.password };
     if (input.name) body.name = input.name;
-    return toProfile(await AccountApi.json(await this.publicPost('/users', body)));
+    await this.publicPost('/users', body);
   }
 
   async verifyEmail(token: string): Promise<void> {

@@ -115,11 +115,7 @@ export function signUpView(app: App, ctx: RouteContext): View {
       await app.api.register({ email: em, password: pw, name: name.control.value.trim() || undefined });
     } catch (err) {
       ctl.setBusy(false);
-      if (err instanceof ApiError && err.status === 409) {
-        ctl.show({ email: 'An account with this e-mail address already exists. Sign in instead, or reset your password.' });
-      } else {
-        ctl.showProblem(err, { fields: { name: 'name', email: 'email', password: 'password' }, labels: { name: 'Name', email: 'E-mail address', password: 'Password' } });
-      }
+      ctl.showProblem(err, { fields: { name: 'name', email: 'email', password: 'password' }, labels: { name: 'Name', email: 'E-mail address', password: 'Password' } });
       return;
     }
     // Registration does not return tokens: sign in with what was just typed.
@@ -128,7 +124,12 @@ export function signUpView(app: App, ctx: RouteContext): View {
       await app.profile.load(true).catch(() => null);
       app.router.navigate(safeNext(next), { replace: true, flash: `Welcome to Contrail! We've sent a link to ${em} to confirm your address.` });
     } catch {
-      app.router.navigate(withNext('/sign-in', next), { replace: true, flash: 'Your account is ready. Please sign in.' });
+      // The server answers a registered address like a new one, so a failed sign-in here
+      // may mean the address already had an account: its owner got an e-mail saying how.
+      app.router.navigate(withNext('/sign-in', next), {
+        replace: true,
+        flash: `Check your e-mail at ${em}: we sent you a message. If this address already had an account, it explains how to sign in or reset your password.`,
+      });
     }
   });
 
