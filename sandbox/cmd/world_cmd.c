@@ -76,13 +76,12 @@ typedef struct world_run {
 static void add_arg(world_run *r, sb_child *c, int *argc, const char *prefix, const char *value)
 {
     size_t np = strlen(prefix), nv = strlen(value);
-    if (*argc >= SB_CHILD_MAX_ARGS || np + nv >= 512) {
+    if (*argc >= SB_CHILD_MAX_ARGS || np + nv >= sizeof(r->storage[0][0])) {
         ct_log(CT_LOG_ERROR, "sandbox.world", "error", "argument too long", "arg", prefix, NULL);
         return;
     }
     char *slot = r->storage[c - r->children][*argc];
-    memcpy(slot, prefix, np);
-    memcpy(slot + np, value, nv + 1);
+    snprintf(slot, sizeof(r->storage[0][0]), "%s%s", prefix, value);
     c->argv[(*argc)++] = slot;
     c->argv[*argc] = NULL;
 }

@@ -162,15 +162,13 @@ ct_status sb_mime_decode_qp(const char *in, size_t len, ct_strbuf *out)
         size_t j = i + 1;
         while (j < len && is_wsp(in[j])) /* "=" then padding then a line end: soft break */
             j++;
-        if (j < len && in[j] == '\n') {
-            i = j;
+        if (j == len || in[j] == '\n') {
+            i = j; /* a soft break (at the very end, when j == len: no hex digits follow) */
         } else if (j + 1 < len && in[j] == '\r' && in[j + 1] == '\n') {
             i = j + 1;
         } else if (i + 2 < len && hexval(in[i + 1]) >= 0 && hexval(in[i + 2]) >= 0) {
             rc = ct_strbuf_putc(out, (char)(hexval(in[i + 1]) * 16 + hexval(in[i + 2])));
             i += 2;
-        } else if (j == len) {
-            i = j; /* a soft break at the very end */
         } else {
             rc = ct_strbuf_putc(out, '=');
         }

@@ -90,8 +90,8 @@ static ct_status idem_find(ct_store *st, const char *key, stored_response *out)
         out->status = (int)ct_stmt_int64(s, 1);
         out->body = ct_strdup(ct_stmt_text(s, 2));
         rc = out->body ? CT_OK : CT_NOMEM;
-    } else if (rc == CT_DONE) {
-        rc = CT_NOT_FOUND;
+    } else if (rc == CT_DONE || rc == CT_OK) {
+        rc = CT_NOT_FOUND; /* no row (a step gives CT_ROW or CT_DONE: CT_OK would be none too) */
     }
     ct_stmt_finalize(s);
     return rc;

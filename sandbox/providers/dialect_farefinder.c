@@ -130,10 +130,9 @@ static json_t *offer_view(pv_call *c, pv_offer *o)
     return json_pack("{s:{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:o}}", "pricing", "pricingId",
                      o->id, "validUntil", pv_instant(o->expires_at, exp), "currency", p->currency,
                      "travelerCount", o->pr.it.pax, "cabin", cabin_name(o->pr.it.cabin),
-                     "baseFareCents", (json_int_t)(o->pr.fare_pp * o->pr.it.pax), "serviceFeeCents",
-                     (json_int_t)(o->pr.fee_pp * o->pr.it.pax), "totalCents",
-                     (json_int_t)o->pr.total, "trips",
-                     trips(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
+                     "baseFareCents", (json_int_t)o->pr.fare_pp * o->pr.it.pax, "serviceFeeCents",
+                     (json_int_t)o->pr.fee_pp * o->pr.it.pax, "totalCents", (json_int_t)o->pr.total,
+                     "trips", trips(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
 }
 
 static const char *state_name(sb_booking_state s)
@@ -161,7 +160,7 @@ static json_t *trip_view(pv_call *c, pv_order *o)
         "{s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:b, s:o, s:o, s:o}", "tripId", o->b.id, "state",
         state_name(o->b.state), "holdUntil", pv_instant(o->b.expires_at, exp), "currency",
         p->currency, "totalCents", (json_int_t)o->b.amount, "pricedTotalCents",
-        (json_int_t)o->b.offer_amount, "serviceFeeCents", (json_int_t)(o->fee_pp * o->b.seats),
+        (json_int_t)o->b.offer_amount, "serviceFeeCents", (json_int_t)o->fee_pp * o->b.seats,
         "priceChanged", o->b.amount != o->b.offer_amount, "travelers", travelers, "trips",
         trips(p, &o->it, o->cls, o->amount, NULL), "eTickets", tickets);
     if (o->b.state == SB_BOOKING_REFUNDED)

@@ -542,11 +542,13 @@ static ct_status options_from_config(const ct_config *cfg, sb_provider_options *
         rc = ct_config_get_int(cfg, "offer_minutes", 0, 0, 24 * 60, &offer, err, errlen);
     if (!rc)
         rc = sb_faults_from_config(cfg, &o->faults, err, errlen);
+    if (rc)
+        return rc; /* the values after the first refused one were never read */
     o->port = (int)port;
     o->threads = (int)threads;
     o->hold_minutes = (int)hold;
     o->offer_minutes = (int)offer;
-    return rc;
+    return CT_OK;
 }
 
 int sb_provider_main(const ct_config *cfg)

@@ -705,7 +705,8 @@ void pv_ticket_number(const sb_provider *p, const pv_order *o, int ticket, int p
 {
     int carriers[PV_MAX_SLICES * PV_MAX_SEGS];
     int n = ticket_groups(p, &o->it, carriers, PV_MAX_SLICES * PV_MAX_SEGS);
-    int c = carriers[ticket < n ? ticket : 0];
+    /* No group (no segment) numbers from the first segment's carrier, as one-ticket sellers. */
+    int c = n > 0 ? carriers[ticket < n ? ticket : 0] : o->it.segs[0][0].carrier;
     unsigned prefix = 100u + (unsigned)(sb_code_key(p->w->carriers[c].code) % 900u);
     uint64_t serial =
         sb_hash(sb_code_key(o->b.id), (uint64_t)ticket, (uint64_t)pax) % 10000000000ull;

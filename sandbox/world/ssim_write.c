@@ -25,12 +25,10 @@ typedef struct ssim_out {
     int err;
 } ssim_out;
 
+/* Writes text's characters from column col, cut at the record's end; no terminator (a field). */
 static void put(char *rec, int col, const char *text)
 {
-    size_t n = strlen(text);
-    if (col - 1 + (int)n > REC)
-        n = (size_t)(REC - (col - 1));
-    memcpy(rec + col - 1, text, n);
+    memcpy(rec + col - 1, text, strnlen(text, (size_t)(REC - (col - 1))));
 }
 
 static void emit(ssim_out *o, char *rec, int numbered)

@@ -259,7 +259,8 @@ static int parse_options(ct_http_req *req, json_t *in, search_ctx *c, request *r
         return 0;
     json_t *cabin = json_object_get(in, "cabin");
     const char *cn = json_string_value(cabin);
-    if (cabin != NULL && (cn == NULL || (strcmp(cn, "economy") && strcmp(cn, "business")))) {
+    if (cabin != NULL &&
+        (cn == NULL || (strcmp(cn, "economy") != 0 && strcmp(cn, "business") != 0))) {
         ct_http_problem_field(req, "cabin", "must be economy or business");
         return 0;
     }

@@ -23,8 +23,12 @@
 /* Grows `cap` to at least `need` elements of size `elem`; returns 0 on success, -1 on OOM. */
 int ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem);
 
+/* NOLINT(bugprone-sizeof-expression) below: the element size is sizeof(*items) whatever T is,
+ * for a vector of pointers to structs a pointer's size (the check takes it for sizeof(A*)). */
 #define CT_VEC_RESERVE(v, n)                                                                       \
-    ((n) <= (v)->cap ? 0 : ct__vec_grow((void **)&(v)->items, &(v)->cap, (n), sizeof(*(v)->items)))
+    ((n) <= (v)->cap ? 0                                                                           \
+                     : ct__vec_grow((void **)&(v)->items, &(v)->cap, (n),                          \
+                                    sizeof(*(v)->items))) /* NOLINT(bugprone-sizeof-expression) */
 
 #define CT_VEC_PUSH(v, x)                                                                          \
     (CT_VEC_RESERVE((v), (v)->len + 1) ? -1 : ((v)->items[(v)->len++] = (x), 0))

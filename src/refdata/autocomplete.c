@@ -95,7 +95,8 @@ ct_status ct__refdata_build_index(ct_refdata *rd)
         if (rd->keys == NULL)
             rc = CT_NOMEM;
         else {
-            memcpy(rd->keys, v.items, v.len * sizeof(place_key));
+            if (v.len > 0) /* no key: v.items is NULL */
+                memcpy(rd->keys, v.items, v.len * sizeof(place_key));
             rd->nkeys = v.len;
         }
     }
@@ -103,15 +104,19 @@ ct_status ct__refdata_build_index(ct_refdata *rd)
     return rc;
 }
 
-/* Folds a query. Pure-ASCII text folds by hand to exactly what ICU's transliterator gives for
- * it (lower case, non-alphanumerics to single spaces), skipping ICU on the common path. */
-static ct_status fold_query(const char *query, char *out, size_t outlen)
+/* Folds a query into out, its length in *len. Pure-ASCII text folds by hand to exactly what
+ * ICU's transliterator gives for it (lower case, non-alphanumerics to single spaces), skipping
+ * ICU on the common path. */
+static ct_status fold_query(const char *query, char *out, size_t outlen, size_t *len)
 {
     size_t n = 0;
     int pending_space = 0;
     for (const unsigned char *p = (const unsigned char *)query; *p; p++) {
-        if (*p >= 0x80)
-            return ct_text_fold(query, out, outlen);
+        if (*p >= 0x80) {
+            ct_status rc = ct_text_fold(query, out, outlen);
+            *len = rc ? 0 : strlen(out);
+            return rc;
+        }
         if (isalnum(*p)) {
             if (pending_space && n > 0)
                 out[n++] = ' ';
@@ -124,6 +129,7 @@ static ct_status fold_query(const char *query, char *out, size_t outlen)
             return CT_TOO_LARGE;
     }
     out[n] = '\0';
+    *len = n;
     return CT_OK;
 }
 
@@ -232,10 +238,10 @@ int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *o
         *rc = CT_INVALID;
         return -1;
     }
-    *rc = fold_query(query, q, sizeof(q));
+    size_t qlen;
+    *rc = fold_query(query, q, sizeof(q), &qlen);
     if (*rc)
         return -1;
-    size_t qlen = strlen(q);
     if (qlen == 0)
         return 0; /* only punctuation: nothing can match */
     char code[8] = "";

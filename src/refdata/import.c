@@ -431,7 +431,8 @@ static ct_status import_airports(import_ctx *c, ct_map *countries, ct_map *impor
         const char *type = field_str(rec, "type", b[0], 64);
         const char *sched = field_str(rec, "scheduled_service", b[1], 64);
         const char *iata = field_str(rec, "iata_code", b[2], 64);
-        if (type == NULL || (strcmp(type, "large_airport") && strcmp(type, "medium_airport")) ||
+        if (type == NULL ||
+            (strcmp(type, "large_airport") != 0 && strcmp(type, "medium_airport") != 0) ||
             sched == NULL || strcmp(sched, "yes") != 0 || iata == NULL)
             continue; /* not an airport Contrail serves: filtered, not malformed */
         const char *ident = field_str(rec, "ident", b[3], 64);

@@ -116,6 +116,7 @@ static ct_status load_metros(ct_store *st, ct_refdata *rd, ct_map *country_names
         m->name = dup_text(rd->arena, ct_stmt_text(s, 1));
         m->country = dup_text(rd->arena, ct_stmt_text(s, 2));
         m->k_name = fold_into(rd->arena, m->name);
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): an array of pointers to airports. */
         m->airports = ct_arena_calloc(rd->arena, 8, sizeof(*m->airports));
         m->country_name = m->country ? ct_map_get(country_names, m->country) : NULL;
         if (m->country_name == NULL)

@@ -891,6 +891,7 @@ static ct_status first_legs(search_state *s, leg_ptr_vec *out)
     if (s->q->norigins == 1)
         reverse_by_dep(out->items, out->len); /* one airport's legs come by departure */
     else if (out->len > 1)
+        /* NOLINTNEXTLINE(bugprone-sizeof-expression): the items are pointers to legs. */
         qsort(out->items, out->len, sizeof(out->items[0]), by_dep_desc);
     for (size_t i = 0; i < out->len; i++) {
         airport_state *a = &s->ap[out->items[i]->to];

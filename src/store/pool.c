@@ -48,7 +48,7 @@ void ct_store_pool_close(ct_store_pool *p)
 {
     if (p == NULL)
         return;
-    for (int i = 0; i < p->size; i++)
+    for (int i = 0; p->all != NULL && i < p->size; i++) /* size counts the opened ones */
         ct_store_close(p->all[i]);
     if (p->all != NULL && p->idle != NULL) {
         pthread_mutex_destroy(&p->lock);

@@ -44,6 +44,8 @@ static int leg_cmp(const void *x, const void *y)
  * one airport's legs. */
 static ct_status sort_legs(ct_leg *legs, size_t n, uint32_t *first, size_t nairports)
 {
+    if (n == 0)
+        return CT_OK; /* first[] is all zeros already; legs may be NULL */
     uint32_t *next = ct_malloc((nairports + 1) * sizeof(uint32_t));
     if (next == NULL)
         return CT_NOMEM;

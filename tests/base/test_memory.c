@@ -19,10 +19,10 @@ static void arena_alloc_aligned_and_capped(void **state)
     ct_arena *a = ct_arena_create(64 * 1024);
     assert_non_null(a);
     for (int i = 0; i < 100; i++) {
-        void *p = ct_arena_alloc(a, (size_t)(i * 7 + 1));
+        void *p = ct_arena_alloc(a, (size_t)i * 7 + 1);
         assert_non_null(p);
         assert_int_equal((uintptr_t)p % 16, 0);
-        memset(p, 0xab, (size_t)(i * 7 + 1));
+        memset(p, 0xab, (size_t)i * 7 + 1);
     }
     char *big = ct_arena_alloc(a, 10000); /* own block */
     assert_non_null(big);

@@ -506,18 +506,19 @@ static void searched_itineraries_price_like_live_offers(void **state)
         assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
         for (size_t i = 0; i < r.n && i < 3; i++) {
             const ct_itinerary *it = &r.items[i];
+            int nlegs = it->nlegs;
             uint32_t idx[3];
-            for (int x = 0; x < it->nlegs; x++)
+            for (int x = 0; x < nlegs; x++)
                 idx[x] = (uint32_t)(it->legs[x] - tt->legs);
             for (int who = AIR1; who < NPROV; who++) {
                 int p = provider_index(v.snap, names[who]);
-                int64_t want = ct_price_slice_provider(&pc, p, it->legs, it->nlegs, NULL);
-                if (want < 0 || it->nlegs > 2)
+                int64_t want = ct_price_slice_provider(&pc, p, it->legs, nlegs, NULL);
+                if (want < 0 || nlegs > 2)
                     continue; /* not sold there (or three legs: live_price takes two) */
                 int64_t amounts[3];
-                assert_int_equal(live_price(who, idx, it->nlegs, amounts), want);
+                assert_int_equal(live_price(who, idx, nlegs, amounts), want);
                 checked++;
-                multi += it->nlegs > 1;
+                multi += nlegs > 1;
                 kinds[v.snap->providers[p].desc.kind]++;
             }
         }

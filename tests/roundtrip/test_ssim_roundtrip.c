@@ -128,10 +128,10 @@ static void writer_and_reader_agree(void **state)
             fail_msg("%s: %s", path, rep->nmessages ? rep->messages[0] : "?");
         ct_ssim_close(r);
     }
-    qsort(want.items, want.len, sizeof(dated_leg), cmp_leg);
-    qsort(got.items, got.len, sizeof(dated_leg), cmp_leg);
     assert_true(want.len > 100000); /* a year of a few hundred legs a day */
     assert_int_equal(got.len, want.len);
+    qsort(want.items, want.len, sizeof(dated_leg), cmp_leg);
+    qsort(got.items, got.len, sizeof(dated_leg), cmp_leg);
     for (size_t i = 0; i < want.len; i++) {
         if (cmp_leg(&want.items[i], &got.items[i]) != 0 ||
             want.items[i].arr_utc != got.items[i].arr_utc)

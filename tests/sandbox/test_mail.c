@@ -608,7 +608,7 @@ static void oversize_message_is_refused_after_its_end(void **state)
     chat(fd, "DATA", "354 End data with <CR><LF>.<CR><LF>");
     char line[102];
     memset(line, 'y', 98);
-    memcpy(line + 98, "\r\n", 2);
+    strcpy(line + 98, "\r\n");
     for (int i = 0; i < 700; i++) /* 70 KB > 64 KiB */
         send_raw(fd, line, 100);
     chat(fd, ".", "552 5.3.4 Message size exceeds fixed maximum message size (65536)");
@@ -637,7 +637,7 @@ static void text_line_too_long(void **state)
     chat(fd, "DATA", "354");
     char line[1300];
     memset(line, 'z', 1200);
-    memcpy(line + 1200, "\r\nshort\r\n", 9);
+    strcpy(line + 1200, "\r\nshort\r\n");
     send_raw(fd, line, 1209);
     chat(fd, ".", "500 5.5.2 Line too long (limit 1000 octets including CRLF)");
     /* 998 octets + CRLF is the longest line allowed. */
@@ -645,7 +645,7 @@ static void text_line_too_long(void **state)
     chat(fd, "RCPT TO:<c@d.test>", "250");
     chat(fd, "DATA", "354");
     memset(line, 'z', 998);
-    memcpy(line + 998, "\r\n", 2);
+    strcpy(line + 998, "\r\n");
     send_raw(fd, line, 1000);
     chat(fd, ".", "250 2.0.0");
     chat(fd, "QUIT", "221");
@@ -735,6 +735,7 @@ static void too_many_errors_end_the_session(void **state)
     assert_non_null(strstr(buf, "500 5.5.2"));
     if (strstr(buf, "421 4.7.0") == NULL) {
         n = read_reply(fd, buf, sizeof(buf));
+        assert_true(n > 0);
         assert_non_null(strstr(buf, "421 4.7.0 mx.test Error: too many errors"));
     }
     expect_closed(fd);

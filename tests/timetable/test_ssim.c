@@ -141,7 +141,7 @@ typedef struct doc {
 
 static void put(char *rec, int col, const char *s)
 {
-    memcpy(rec + col - 1, s, strlen(s));
+    memcpy(rec + col - 1, s, strnlen(s, (size_t)(200 - (col - 1)))); /* a field: no terminator */
 }
 
 static void blank(char rec[201])
