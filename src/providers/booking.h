@@ -105,9 +105,10 @@ typedef struct ct_bk_error {
 } ct_bk_error;
 
 /* One HTTP request to make (the caller sends it with upstream/). body is malloc'd
- * (ct_bk_request_free), NULL for a GET. When idempotency_header is 1 the caller sends the
- * key it passed as an `Idempotency-Key` header; 0: the key is in the body (Voyagio) or
- * there is none. */
+ * (ct_bk_request_free), NULL for a GET; a body is JSON and must be sent with
+ * `Content-Type: application/json` (the providers answer 415 otherwise); cancel and refund
+ * send "{}". When idempotency_header is 1 the caller sends the key it passed as an
+ * `Idempotency-Key` header; 0: the key is in the body (Voyagio) or there is none. */
 typedef struct ct_bk_request {
     const char *method; /* "GET" or "POST" (static) */
     char path[600];
