@@ -3,6 +3,9 @@
 #   1. deps (scripts/deps.sh) and the clang-format check;
 #   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
 #   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3b. the threaded suites (HTTP server, rate limits, search cache, ingest, pricebook,
+#       upstream client, search with a concurrent writer) under ThreadSanitizer;
+#   3c. clang-tidy (.clang-tidy) over every C file, zero findings (scripts/tidy.sh);
 #   4. a bounded libFuzzer run of every parser of outside input (scripts/fuzz.sh, 12 s each);
 #   5. the web app's unit tests (Vitest) and production build;
 #   6. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
@@ -22,6 +25,12 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+
+# The suites that run threads (ThreadSanitizer build).
+tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/)'
+# search/test_search's brute-force comparisons take ten minutes under ThreadSanitizer: only
+# its searches during concurrent writes run there.
+tsan_search_filter='concurrent_writes'
 
 suites_passed=0
 suite_ok() { suites_passed=$((suites_passed + 1)); echo "== ok: $1"; }
@@ -46,6 +55,20 @@ for type in Debug Asan; do
     ctest --test-dir "$dir" --output-on-failure -j"$jobs"
   suite_ok "C tests ($type)"
 done
+
+echo "== build Tsan"
+cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Tsan >/dev/null
+cmake --build build/tsan -j"$jobs"
+echo "== threaded suites (ThreadSanitizer, SQLite + PostgreSQL)"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+  ctest --test-dir build/tsan --output-on-failure -j"$jobs" -R "$tsan_suites"
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 CT_TEST_FILTER="$tsan_search_filter" \
+  CT_SOURCE_DIR="$root" build/tsan/tests/search_test_search
+suite_ok "threaded suites (Tsan)"
+
+echo "== clang-tidy"
+JOBS=$jobs scripts/tidy.sh build/debug
+suite_ok "clang-tidy"
 
 echo "== build Release (what make run and make bench use)"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null

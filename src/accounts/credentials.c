@@ -69,7 +69,7 @@ static ct_status new_email_token(ct_store *st, const char *user_id, const char *
     ct__accounts_sha256_hex(token, hash);
     int64_t t = ct__accounts_now();
     snprintf(now, sizeof(now), "%lld", (long long)t);
-    snprintf(exp, sizeof(exp), "%lld", (long long)(t + ttl));
+    snprintf(exp, sizeof(exp), "%lld", (long long)t + (long long)ttl);
     const char *p[] = {hash, user_id, purpose, now, exp};
     return ct_store_run(st,
                         "INSERT INTO email_tokens (token_hash, user_id, purpose, created_at,"
@@ -81,7 +81,7 @@ static ct_status new_email_token(ct_store *st, const char *user_id, const char *
 static ct_status use_email_token(ct_store *st, const char *token, const char *purpose,
                                  char user_id[40])
 {
-    if (strlen(token) > 64)
+    if (token == NULL || strlen(token) > 64)
         return CT_INVALID;
     char hash[65], now[24];
     ct__accounts_sha256_hex(token, hash);

@@ -189,7 +189,7 @@ static ct_status issue_session(ct_accounts *a, ct_store *st, const char *user_id
     ct__accounts_new_token(out->refresh);
     ct__accounts_sha256_hex(out->refresh, hash);
     snprintf(created, sizeof(created), "%lld", (long long)now);
-    snprintf(expires, sizeof(expires), "%lld", (long long)(now + a->cfg.refresh_ttl));
+    snprintf(expires, sizeof(expires), "%lld", (long long)now + (long long)a->cfg.refresh_ttl);
     const char *p[] = {id, user_id, fam, hash, created, expires};
     ct_status rc = ct_store_run(st,
                                 "INSERT INTO refresh_tokens (id, user_id, family, token_hash,"
@@ -273,6 +273,7 @@ typedef struct refresh_row {
 static ct_status find_refresh(ct_store *st, const char *token, refresh_row *row)
 {
     char hash[65];
+    memset(row, 0, sizeof(*row));
     ct__accounts_sha256_hex(token, hash);
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st,

@@ -102,7 +102,7 @@ static int validate(json_t *in, ct_field_error *fe)
     }
     const char *type = str(doc, "type"), *number = str(doc, "number");
     const char *country = str(doc, "country"), *expiry = str(doc, "expiry");
-    if (type == NULL || (strcmp(type, "passport") && strcmp(type, "id_card"))) {
+    if (type == NULL || (strcmp(type, "passport") != 0 && strcmp(type, "id_card") != 0)) {
         ct__accounts_field_error(fe, "document.type", "must be passport or id_card");
         return 0;
     }

@@ -3,20 +3,20 @@
 
 #include <stdint.h>
 
-int ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem)
+ct_status ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem)
 {
     size_t n = *cap ? *cap : 8;
     while (n < need) {
         if (n > SIZE_MAX / 2)
-            return -1;
+            return CT_NOMEM;
         n *= 2;
     }
     if (n > SIZE_MAX / elem)
-        return -1;
+        return CT_NOMEM;
     void *p = ct_realloc(*items, n * elem);
     if (p == NULL)
-        return -1;
+        return CT_NOMEM;
     *items = p;
     *cap = n;
-    return 0;
+    return CT_OK;
 }

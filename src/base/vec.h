@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #include "base/alloc.h"
+#include "base/status.h"
 
 #define CT_VEC(T)                                                                                  \
     struct {                                                                                       \
@@ -20,18 +21,19 @@
         size_t cap;                                                                                \
     }
 
-/* Grows `cap` to at least `need` elements of size `elem`; returns 0 on success, -1 on OOM. */
-int ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem);
+/* Grows `cap` to at least `need` elements of size `elem`: CT_OK, or CT_NOMEM (the vector
+ * unchanged). CT_VEC_RESERVE and CT_VEC_PUSH evaluate to the same ct_status. */
+ct_status ct__vec_grow(void **items, size_t *cap, size_t need, size_t elem);
 
 /* NOLINT(bugprone-sizeof-expression) below: the element size is sizeof(*items) whatever T is,
  * for a vector of pointers to structs a pointer's size (the check takes it for sizeof(A*)). */
 #define CT_VEC_RESERVE(v, n)                                                                       \
-    ((n) <= (v)->cap ? 0                                                                           \
+    ((n) <= (v)->cap ? CT_OK                                                                       \
                      : ct__vec_grow((void **)&(v)->items, &(v)->cap, (n),                          \
                                     sizeof(*(v)->items))) /* NOLINT(bugprone-sizeof-expression) */
 
 #define CT_VEC_PUSH(v, x)                                                                          \
-    (CT_VEC_RESERVE((v), (v)->len + 1) ? -1 : ((v)->items[(v)->len++] = (x), 0))
+    (CT_VEC_RESERVE((v), (v)->len + 1) ? CT_NOMEM : ((v)->items[(v)->len++] = (x), CT_OK))
 
 #define CT_VEC_FREE(v)                                                                             \
     do {                                                                                           \

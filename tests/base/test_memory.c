@@ -89,7 +89,7 @@ static void vec_push_and_fail(void **state)
     while (v.len < cap)
         CT_VEC_PUSH(&v, 0);
     ct_alloc_fail_after(0);
-    assert_int_equal(CT_VEC_PUSH(&v, 1), -1);
+    assert_int_equal(CT_VEC_PUSH(&v, 1), CT_NOMEM);
     ct_alloc_fail_after(-1);
     assert_int_equal(v.len, cap);
     CT_VEC_FREE(&v);

@@ -1,7 +1,9 @@
 /* ct_test.h: the includes every cmocka test needs, in the order cmocka requires, and the
  * process set-up every test shares: jansson allocates through base/alloc.h (as in both
  * programs' main()), so ct_alloc_fail_after reaches JSON parsing in every test. The set-up
- * runs as a constructor, before the test's main(); every test includes this header. */
+ * runs as a constructor, before the test's main(); every test includes this header.
+ * CT_TEST_FILTER=PATTERN runs only the tests whose names match (cmocka's `*`/`?` pattern):
+ * scripts/test.sh runs the concurrent part of a long suite under ThreadSanitizer this way. */
 #ifndef CT_TEST_H
 #define CT_TEST_H
 
@@ -66,6 +68,9 @@ static inline void ct__test_range(uintmax_t v, uintmax_t lo, uintmax_t hi)
 __attribute__((constructor)) static void ct_test_process_setup(void)
 {
     ct_alloc_install_json();
+    const char *filter = getenv("CT_TEST_FILTER");
+    if (filter != NULL && filter[0] != '\0')
+        cmocka_set_test_filter(filter);
 }
 
 #endif
