@@ -240,8 +240,10 @@ ct_status ct_api_register(ct_app *app, ct_router *router)
     for (size_t i = 0; i < NROUTES; i++) {
         app->routes[i] = table[i];
         app->routes[i].app = app;
-        ct_status rc =
-            ct_router_add(router, table[i].method, table[i].pattern, dispatch, &app->routes[i]);
+        /* Routes that use the database (writes, argon2 sign-ins) run on the server's
+         * worker pool, off the threads that answer cheap requests (http.h). */
+        ct_status rc = (table[i].needs_store ? ct_router_add_offload : ct_router_add)(
+            router, table[i].method, table[i].pattern, dispatch, &app->routes[i]);
         if (rc)
             return rc;
     }

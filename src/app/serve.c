@@ -51,7 +51,13 @@ const ct_flag ct_app_serve_flags[] = {
     {"host", CT_FLAG_STRING, "127.0.0.1", "bind address"},
     {"port", CT_FLAG_INT, "8080", "port, 0 = any free one"},
     {"port_file", CT_FLAG_PATH, NULL, "write the bound port there once listening"},
-    {"threads", CT_FLAG_INT, "2", "HTTP worker threads"},
+    {"threads", CT_FLAG_INT, "2", "HTTP threads parsing requests and answering cheap ones"},
+    {"http_workers", CT_FLAG_INT, "4", "threads for sign-ins and database routes"},
+    {"http_queue", CT_FLAG_INT, "64", "such requests waiting at most (then 503)"},
+    {"per_ip_connections", CT_FLAG_INT, "256", "open connections per client address, 0 = any"},
+    {"header_timeout", CT_FLAG_INT, "10", "seconds for a whole request head (keep-alive too)"},
+    {"body_timeout", CT_FLAG_INT, "30", "seconds for a whole request body"},
+    {"hsts_max_age", CT_FLAG_INT, "0", "Strict-Transport-Security max-age, 0 = none"},
     {"web_dir", CT_FLAG_PATH, CT_APP_DEFAULT_WEB, "built web app, \"\" = none"},
     {"access_log", CT_FLAG_BOOL, "true", "log every request"},
     {"cors_origins", CT_FLAG_STRING, NULL, "origins allowed cross-origin, comma-separated"},
@@ -307,7 +313,7 @@ void ct_app_sandbox_stop(pid_t pid)
 /* Everything one `serve` opens; closed by server_close in reverse order. */
 typedef struct server {
     const ct_config *cfg;
-    long port, threads;
+    long port, threads, workers;
     sigset_t stop;
     ct_app app;
     ct_store *setup;
@@ -350,10 +356,16 @@ static ct_status open_data(server *s)
 static ct_status start_http(server *s)
 {
     char err[256];
-    long slots = 4096;
+    long slots = 4096, queue = 64, per_ip = 256, head_s = 10, body_s = 30, hsts = 0;
     int access_log = 1;
     if (ct_config_get_int(s->cfg, "search_cache", 4096, 0, 1 << 20, &slots, err, sizeof(err)) ||
-        ct_config_get_bool(s->cfg, "access_log", 1, &access_log, err, sizeof(err)))
+        ct_config_get_bool(s->cfg, "access_log", 1, &access_log, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "http_queue", 64, 1, 1 << 16, &queue, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "per_ip_connections", 256, 0, 4096, &per_ip, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "header_timeout", 10, 1, 3600, &head_s, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "body_timeout", 30, 1, 3600, &body_s, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "hsts_max_age", 0, 0, 1L << 30, &hsts, err, sizeof(err)))
         return bad_flag(err);
     const char *web_dir = ct_config_get(s->cfg, "web_dir", CT_APP_DEFAULT_WEB);
     s->app.web_dir = *web_dir ? web_dir : NULL;
@@ -370,6 +382,12 @@ static ct_status start_http(server *s)
         .threads = (int)s->threads,
         .cors_origins = ct_config_get(s->cfg, "cors_origins", NULL),
         .access_log = access_log,
+        .workers = (int)s->workers,
+        .queue = (int)queue,
+        .per_ip_connections = per_ip > 0 ? (int)per_ip : -1,
+        .header_timeout_ms = (int)head_s * 1000,
+        .body_timeout_ms = (int)body_s * 1000,
+        .hsts_max_age = hsts,
     };
     ct_status rc = ct_http_server_start(&opt, s->router, &s->http);
     if (rc)
@@ -455,6 +473,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     int with_sandbox = 0;
     if (ct_config_get_int(cfg, "port", 8080, 0, 65535, &s.port, err, sizeof(err)) ||
         ct_config_get_int(cfg, "threads", 2, 1, 256, &s.threads, err, sizeof(err)) ||
+        ct_config_get_int(cfg, "http_workers", 4, 1, 256, &s.workers, err, sizeof(err)) ||
         ct_config_get_bool(cfg, "sandbox", 0, &with_sandbox, err, sizeof(err))) {
         fprintf(stderr, "contrail: %s\n", err);
         return 2;
@@ -468,7 +487,8 @@ int ct_app_serve(const ct_config *cfg, const char *version)
 
     int code = 1;
     if (open_data(&s) ||
-        ct_app_services_open(cfg, (int)s.threads, (int)s.port, &s.app, &s.accounts, &s.mailer))
+        ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port, &s.app, &s.accounts,
+                             &s.mailer))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
         s.sandbox = ct_app_sandbox_start(cfg);

@@ -10,16 +10,42 @@
  * response with one of the ct_http_reply* or ct_http_problem* functions; a handler that sets
  * none produces a 500 problem.
  *
+ * Hardening, before any handler runs (raw-socket tests in tests/http/test_server_guard.c):
+ * at most `per_ip_connections` open connections per client address (more are closed at
+ * accept); a request head must arrive whole within `header_timeout_ms` of the connection's
+ * accept (or, kept alive, of the previous response's end) and its body within
+ * `body_timeout_ms` of the head, else the connection is shut down (a sweep thread: total
+ * time, not idle time, so a header line every few seconds does not keep it open); a NUL
+ * byte in the request line, a repeated or non-numeric Content-Length, or Content-Length with
+ * Transfer-Encoding get 400 and the connection closed (RFC 9112 §6.3, nothing after it is
+ * parsed as another request); a target over 8 KiB gets 414 and a head over 32 KiB 431 as
+ * problem+json (over the 64 KiB a connection may hold, libmicrohttpd answers them itself in
+ * HTML); a body whose Content-Type is not application/json or application/WHATEVER+json
+ * (parameters such as charset allowed) gets 415 unless `any_body_type` is set.
+ *
  * Middleware applied to every request, in order: request id (X-Request-Id: the client's when
  * it is a sane token, else a fresh random one; echoed in the response and in logs), body-size
- * cap (413), CORS (preflight answered; Access-Control-Allow-Origin on every response),
- * routing (404 / 405 problem), the handler, then on completion the access log line and the
- * per-route metrics (http/metrics.h). */
+ * cap (413), CORS (only for the origins of `cors_origins`: Access-Control-Allow-Origin echoed
+ * with Vary: Origin; a preflight OPTIONS is answered 204 for a real route and an allowed
+ * origin, 403 for another origin, 404 for a path no route has), routing (404 / 405 problem),
+ * the handler, then on completion the access log line and the per-route metrics
+ * (http/metrics.h). Every response carries the security headers: Content-Security-Policy
+ * (`csp`, default CT_HTTP_DEFAULT_CSP, fitting the web app: its own scripts and styles,
+ * data: images, no framing), X-Frame-Options: DENY, Referrer-Policy:
+ * strict-origin-when-cross-origin, X-Content-Type-Options: nosniff, and with
+ * `hsts_max_age` > 0 Strict-Transport-Security.
+ *
+ * Slow routes (ct_router_add_offload: password hashing, database writes) do not run on the
+ * threads that parse requests: the connection is suspended (MHD_suspend_connection), the
+ * request goes on a bounded queue served by `workers` threads, and the connection is resumed
+ * with the response; a full queue answers 503 with Retry-After: 1 at once. So /healthz,
+ * searches and static files keep answering while every worker hashes a password. */
 #ifndef CT_HTTP_HTTP_H
 #define CT_HTTP_HTTP_H
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "base/arena.h"
 #include "base/status.h"
@@ -65,6 +91,10 @@ void ct_router_destroy(ct_router *r);
  * `pattern` must outlive the router (string literals do). CT_NOMEM/CT_INVALID on failure. */
 ct_status ct_router_add(ct_router *r, const char *method, const char *pattern,
                         ct_http_handler handler, void *ctx);
+/* The same, for a route whose handler may block (argon2, database writes): it runs on the
+ * server's worker pool instead of the threads that parse requests (see above). */
+ct_status ct_router_add_offload(ct_router *r, const char *method, const char *pattern,
+                                ct_http_handler handler, void *ctx);
 /* Fallback for GET/HEAD requests no route matches (the web app's static files). */
 void ct_router_set_fallback(ct_router *r, ct_http_handler handler, void *ctx);
 /* Number of routes, and the method/pattern of route i (for the OpenAPI consistency test). */
@@ -78,19 +108,39 @@ void ct_router_route(const ct_router *r, size_t i, const char **method, const ch
 void ct_http_serve_static(ct_http_req *req, void *root_dir);
 
 /* ---- server ---- */
+/* The Content-Security-Policy sent by default: the web app loads only its own scripts,
+ * styles and fonts, images from itself and data: URLs, talks only to its own origin, and may
+ * not be framed. */
+#define CT_HTTP_DEFAULT_CSP                                                                        \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                    \
+    "form-action 'self'; frame-ancestors 'none'"
+
 typedef struct ct_http_options {
-    const char *host;        /* bind address, default "127.0.0.1" */
-    int port;                /* 0 = ephemeral (see ct_http_server_port) */
-    int threads;             /* thread-pool size, default 2 */
-    size_t max_body;         /* request body cap in bytes, default 1 MiB */
-    const char *cors_origin; /* Access-Control-Allow-Origin value, default "*" */
-    int access_log;          /* 1 = one JSON line per request */
+    const char *host; /* bind address, default "127.0.0.1" */
+    int port;         /* 0 = ephemeral (see ct_http_server_port) */
+    int threads;      /* threads parsing requests (epoll pool), default 2 */
+    size_t max_body;  /* request body cap in bytes, default 1 MiB */
+    /* Comma-separated origins allowed cross-origin ("https://a.example,https://b.example");
+     * NULL or "" = none: no CORS headers at all (the web app is same-origin). */
+    const char *cors_origins;
+    int access_log;         /* 1 = one JSON line per request */
+    int per_ip_connections; /* open connections per client address, default 256; <0 = no cap */
+    int header_timeout_ms;  /* the whole request head, default 10000 */
+    int body_timeout_ms;    /* the whole body after the head, default 30000 */
+    long hsts_max_age;      /* > 0: Strict-Transport-Security: max-age=N (TLS deployments) */
+    const char *csp;        /* Content-Security-Policy, default CT_HTTP_DEFAULT_CSP; "" = none */
+    int workers;            /* worker threads for offloaded routes, default 4 */
+    int queue;              /* offloaded requests waiting at most, default 64 (then 503) */
+    int any_body_type;      /* 1 = accept bodies of any Content-Type (default: JSON only) */
 } ct_http_options;
 
 /* Starts serving `router` (borrowed; must outlive the server). *out on success. */
 ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct_http_server **out);
 /* The bound port. */
 int ct_http_server_port(const ct_http_server *s);
+/* Connections shut down so far because a head or body missed its deadline. */
+uint64_t ct_http_server_deadline_closes(const ct_http_server *s);
 /* Stops accepting, lets in-flight requests finish, joins the threads, frees the server. */
 void ct_http_server_stop(ct_http_server *s);
 

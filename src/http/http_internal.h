@@ -30,6 +30,7 @@ typedef struct ct_route {
     const char *pattern;
     ct_http_handler handler;
     void *ctx;
+    int offload; /* 1 = runs on the worker pool (ct_router_add_offload) */
     ct_route_stats stats;
 } ct_route;
 
@@ -57,5 +58,43 @@ ct_route *ct__router_match(ct_router *r, ct_arena *arena, const char *method, co
 
 /* Records one finished request in `stats`. */
 void ct__route_stats_record(ct_route_stats *stats, int status, uint64_t elapsed_us);
+
+/* ---- connection deadlines (guard.c) ----
+ * Every open connection is in a registry with an absolute deadline (monotonic ms, 0 = none);
+ * a sweep thread shuts down (shutdown(2), never close: the descriptor stays libmicrohttpd's)
+ * every connection past its deadline, and libmicrohttpd then closes it as a client hang-up.
+ * Entries are added and removed by the connection notifications, under the registry mutex
+ * that the sweep holds too, so it never touches a descriptor after it was closed. */
+typedef struct ct_http_guard ct_http_guard;
+typedef struct ct_http_conn ct_http_conn;
+
+/* Starts the sweep thread (period 100 ms). NULL on failure. */
+ct_http_guard *ct__guard_start(void);
+/* Stops and joins the sweep, frees what is left in the registry. NULL is a no-op. */
+void ct__guard_stop(ct_http_guard *g);
+/* Registers an accepted connection (fd) with deadline now + ms. NULL on OOM (then the
+ * connection simply has no deadline). */
+ct_http_conn *ct__guard_add(ct_http_guard *g, int fd, int ms);
+/* Unregisters and frees it (before libmicrohttpd closes the descriptor). NULL is a no-op. */
+void ct__guard_remove(ct_http_guard *g, ct_http_conn *c);
+/* Sets the deadline to now + ms, or none for ms <= 0. Any thread; NULL is a no-op. */
+void ct__guard_deadline(ct_http_conn *c, int ms);
+/* Connections shut down for a missed deadline so far. */
+uint64_t ct__guard_closed(const ct_http_guard *g);
+
+/* ---- the worker pool of offloaded routes (offload.c) ----
+ * A bounded FIFO of jobs and N threads that run them. */
+typedef struct ct_http_pool ct_http_pool;
+typedef void (*ct_http_job_fn)(void *arg);
+
+/* Starts `workers` threads with room for `queue` waiting jobs. NULL on failure. */
+ct_http_pool *ct__pool_start(int workers, int queue);
+/* Queues fn(arg). `before`, when not NULL, is called under the queue's lock once the job is
+ * sure to be accepted (the server suspends the connection there, so a worker can never
+ * resume it first). CT_AGAIN when the queue is full (nothing called). */
+ct_status ct__pool_submit(ct_http_pool *p, ct_http_job_fn fn, void *arg, void (*before)(void *),
+                          void *before_arg);
+/* Runs what is queued, then stops and joins the threads and frees the pool. NULL: no-op. */
+void ct__pool_stop(ct_http_pool *p);
 
 #endif

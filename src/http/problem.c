@@ -24,6 +24,12 @@ static const char *problem_slug(int status)
         return "conflict";
     case 413:
         return "payload-too-large";
+    case 414:
+        return "uri-too-long";
+    case 415:
+        return "unsupported-media-type";
+    case 431:
+        return "headers-too-large";
     case 429:
         return "too-many-requests";
     case 503:

@@ -51,6 +51,15 @@ ct_status ct_router_add(ct_router *r, const char *method, const char *pattern,
     return CT_OK;
 }
 
+ct_status ct_router_add_offload(ct_router *r, const char *method, const char *pattern,
+                                ct_http_handler handler, void *ctx)
+{
+    ct_status rc = ct_router_add(r, method, pattern, handler, ctx);
+    if (rc == CT_OK)
+        r->routes[r->nroutes - 1].offload = 1;
+    return rc;
+}
+
 void ct_router_set_fallback(ct_router *r, ct_http_handler handler, void *ctx)
 {
     r->fallback = handler;

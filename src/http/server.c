@@ -1,12 +1,25 @@
 /* server.c: the libmicrohttpd front end: request lifecycle, middleware and responses.
  *
  * Lifecycle of one request (MHD calls the access handler several times):
- *   1. first call: allocate the ct_http_req and its arena, take the request id, check the
- *      declared Content-Length against the cap;
+ *   0. request line parsed (URI log callback): allocate the ct_http_req and its arena, and
+ *      note where the raw target lies in libmicrohttpd's buffer;
+ *   1. first call (head complete): take the method, path and request id, refuse a bad head
+ *      (NUL in the request line, Content-Length framing, sizes, Content-Type; answered at
+ *      once, the connection closed), start the body deadline;
  *   2. body calls: append to the capped body buffer (over the cap: remember, discard);
- *   3. last call: run middleware and the handler, queue the response;
- *   4. completion callback: access log, metrics, free the request (and its arena).
- * Threading: MHD's epoll thread pool; a request stays on one thread from start to finish. */
+ *   3. last call: route; a cheap handler runs here and its response is queued; an offloaded
+ *      one goes to the worker pool with the connection suspended, and the call after
+ *      MHD_resume_connection queues what the worker left;
+ *   4. completion callback: access log, metrics, free the request (and its arena); the next
+ *      head's deadline starts.
+ * Threading: MHD's epoll thread pool; a request is parsed and answered on one thread, and
+ * runs on a worker thread in between when its route is offloaded (the connection is then
+ * suspended, so no MHD thread touches it meanwhile). Connection deadlines: guard.c.
+ *
+ * The NUL check relies on libmicrohttpd (0.9.75) parsing the request line in place: method,
+ * target and version are consecutive in its buffer, each ended by a NUL where the space was.
+ * A NUL byte inside the line ends one of them early, which shows as a gap between them
+ * (tests/http/test_server_guard.c keeps this honest). */
 #define _GNU_SOURCE
 #include "http/http_internal.h"
 #include "http/problem.h"
@@ -19,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,6 +41,12 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 
+#define MAX_TARGET       8192  /* request target bytes, else 414 */
+#define MAX_HEAD         32768 /* request line + headers, else 431 */
+#define CONN_MEMORY      65536 /* libmicrohttpd's memory per connection */
+#define MAX_CORS_ORIGINS 16
+#define CORS_HEADERS     "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id"
+
 #define MAX_EXTRA_HEADERS 8
 
 struct ct_http_server {
@@ -34,6 +54,11 @@ struct ct_http_server {
     ct_router *router;
     ct_http_options opt;
     int port;
+    ct_http_guard *guard;
+    ct_http_pool *pool;
+    char *origins[MAX_CORS_ORIGINS]; /* the CORS allow-list, owned */
+    int norigins;
+    char hsts[48];
 };
 
 struct ct_http_req {
@@ -45,6 +70,11 @@ struct ct_http_req {
     char request_id[40];
     char client_ip[48];
     struct timespec started;
+    const char *raw_target; /* in libmicrohttpd's buffer, from the URI log callback */
+    size_t raw_target_len;
+    int head_done;         /* the first access-handler call happened */
+    _Atomic int offloaded; /* 1 = on the worker pool, 2 = its response is ready */
+    ct_http_conn *gconn;   /* the connection's deadline record, may be NULL */
     ct_strbuf body;
     int body_too_large;
     ct_route *route;
@@ -202,16 +232,35 @@ static void take_request_id(ct_http_req *req)
     sodium_bin2hex(req->request_id, sizeof(req->request_id), raw, sizeof(raw));
 }
 
-static void answer_preflight(ct_http_req *req)
+static const char *allowed_origin(ct_http_req *req)
 {
-    ct_http_reply(req, 204, NULL, "", 0);
-    ct_http_add_header(req, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE");
-    ct_http_add_header(req, "Access-Control-Allow-Headers",
-                       "Authorization, Content-Type, Idempotency-Key, X-Request-Id");
-    ct_http_add_header(req, "Access-Control-Max-Age", "600");
+    const char *origin = ct_http_header(req, "Origin");
+    for (int i = 0; origin != NULL && i < req->server->norigins; i++) {
+        if (strcmp(origin, req->server->origins[i]) == 0)
+            return origin;
+    }
+    return NULL;
 }
 
-static void dispatch(ct_http_req *req)
+/* OPTIONS on a path some route has: 204 with Allow (no Origin), 403 for an origin not in the
+ * allow-list, else the preflight answer (Access-Control-Allow-Origin is added by queue()). */
+static void answer_options(ct_http_req *req, const char *allow)
+{
+    if (ct_http_header(req, "Origin") != NULL && allowed_origin(req) == NULL) {
+        ct_http_problem(req, 403, "Forbidden", "this origin may not call the API cross-origin");
+        return;
+    }
+    ct_http_reply(req, 204, NULL, "", 0);
+    ct_http_add_header(req, "Allow", allow);
+    if (allowed_origin(req) != NULL) {
+        ct_http_add_header(req, "Access-Control-Allow-Methods", allow);
+        ct_http_add_header(req, "Access-Control-Allow-Headers", CORS_HEADERS);
+        ct_http_add_header(req, "Access-Control-Max-Age", "600");
+    }
+}
+
+/* Finds the route; answers at once what needs no handler (413, preflight, 404, 405). */
+static void route(ct_http_req *req)
 {
     ct_router *r = req->server->router;
     if (req->body_too_large) {
@@ -228,7 +277,10 @@ static void dispatch(ct_http_req *req)
                                   &path_matched, allow, sizeof(allow));
     if (req->route == NULL && strcmp(req->method, "OPTIONS") == 0) {
         req->route = &r->unmatched_route;
-        answer_preflight(req);
+        if (path_matched)
+            answer_options(req, allow);
+        else
+            ct_http_problem(req, 404, "Not found", "no route for this path");
         return;
     }
     if (req->route == NULL && path_matched) {
@@ -241,16 +293,45 @@ static void dispatch(ct_http_req *req)
         (strcmp(req->method, "GET") == 0 || strcmp(req->method, "HEAD") == 0) &&
         strncmp(req->path, "/api/", 5) != 0) {
         req->route = &r->fallback_route;
-        r->fallback(req, r->fallback_ctx);
     } else if (req->route == NULL) {
         req->route = &r->unmatched_route;
         ct_http_problem(req, 404, "Not found", "no route for this path");
-        return;
-    } else {
-        req->route->handler(req, req->route->ctx);
     }
+}
+
+/* Runs the route's handler (any thread); a handler that set no response gets a 500. */
+static void run_handler(ct_http_req *req)
+{
+    ct_router *r = req->server->router;
+    if (req->route == &r->fallback_route)
+        r->fallback(req, r->fallback_ctx);
+    else
+        req->route->handler(req, req->route->ctx);
     if (req->response == NULL)
         ct_http_problem(req, 500, "Internal error", "the handler produced no response");
+}
+
+/* ---- the worker pool ---- */
+
+static void suspend_for_worker(void *arg)
+{
+    ct_http_req *req = arg;
+    atomic_store(&req->offloaded, 1);
+    MHD_suspend_connection(req->conn);
+}
+
+static void run_offloaded(void *arg)
+{
+    ct_http_req *req = arg;
+    run_handler(req);
+    atomic_store(&req->offloaded, 2);
+    MHD_resume_connection(req->conn);
+}
+
+static void answer_busy(ct_http_req *req)
+{
+    ct_http_problem(req, 503, "Service unavailable", "the server is busy; retry shortly");
+    ct_http_add_header(req, "Retry-After", "1");
 }
 
 static enum MHD_Result queue(ct_http_req *req)
@@ -261,11 +342,24 @@ static enum MHD_Result queue(ct_http_req *req)
             return MHD_NO;
     }
     struct MHD_Response *resp = req->response;
+    const ct_http_server *s = req->server;
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
-    MHD_add_response_header(resp, "Access-Control-Allow-Origin", req->server->opt.cors_origin);
-    MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                            "X-Request-Id, Retry-After, Location");
+    if (s->norigins > 0) {
+        const char *origin = allowed_origin(req);
+        if (origin != NULL) {
+            MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+            MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                                    "X-Request-Id, Retry-After, Location");
+        }
+        MHD_add_response_header(resp, "Vary", "Origin");
+    }
+    if (s->opt.csp[0])
+        MHD_add_response_header(resp, "Content-Security-Policy", s->opt.csp);
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+    MHD_add_response_header(resp, "Referrer-Policy", "strict-origin-when-cross-origin");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (s->hsts[0])
+        MHD_add_response_header(resp, "Strict-Transport-Security", s->hsts);
     for (int i = 0; i < req->nhdr; i++)
         MHD_add_response_header(resp, req->hdr_name[i], req->hdr_value[i]);
     enum MHD_Result ret = MHD_queue_response(req->conn, (unsigned)req->status, resp);
@@ -276,8 +370,7 @@ static enum MHD_Result queue(ct_http_req *req)
 
 /* ---- MHD callbacks ---- */
 
-static ct_http_req *request_new(ct_http_server *s, struct MHD_Connection *conn, const char *url,
-                                const char *method)
+static ct_http_req *request_alloc(ct_http_server *s, struct MHD_Connection *conn)
 {
     ct_http_req *req = ct_calloc(1, sizeof(*req));
     if (req == NULL)
@@ -289,41 +382,167 @@ static ct_http_req *request_new(ct_http_server *s, struct MHD_Connection *conn, 
     }
     req->server = s;
     req->conn = conn;
-    req->method = ct_arena_strdup(req->arena, method);
-    req->path = ct_arena_strdup(req->arena, url);
     clock_gettime(CLOCK_MONOTONIC, &req->started);
     ct_strbuf_init(&req->body, s->opt.max_body);
-    take_request_id(req);
-    if (req->method == NULL || req->path == NULL) {
-        ct_arena_destroy(req->arena);
-        ct_free(req);
-        return NULL;
-    }
-    const char *clen = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
-    if (clen != NULL && strtoull(clen, NULL, 10) > s->opt.max_body)
-        req->body_too_large = 1;
     return req;
+}
+
+static void request_free(ct_http_req *req)
+{
+    if (req->response != NULL)
+        MHD_destroy_response(req->response);
+    ct_strbuf_free(&req->body);
+    ct_arena_destroy(req->arena);
+    ct_free(req);
+}
+
+/* URI log callback: the request line is parsed, the headers are not yet. */
+static void *on_request_line(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    ct_http_req *req = request_alloc(cls, conn);
+    if (req != NULL) {
+        req->raw_target = uri;
+        req->raw_target_len = strlen(uri);
+    }
+    return req;
+}
+
+/* 1 when a NUL byte cut the method, the target or the version short (see the top). */
+static int request_line_has_nul(const ct_http_req *req, const char *method, const char *version)
+{
+    if (req->raw_target == NULL || version == NULL)
+        return 0;
+    const char *p = method + strlen(method) + 1; /* after the NUL that was the first space */
+    if (p > req->raw_target)
+        return 1;
+    for (; p < req->raw_target; p++) {
+        if (*p != ' ')
+            return 1;
+    }
+    return req->raw_target + req->raw_target_len + 1 != version;
+}
+
+typedef struct framing {
+    int content_lengths, bad_length, transfer_encoding;
+    unsigned long long length;
+} framing;
+
+static enum MHD_Result count_framing(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value)
+{
+    (void)kind;
+    framing *f = cls;
+    if (strcasecmp(key, "Content-Length") == 0) {
+        f->content_lengths++;
+        size_t n = strlen(value);
+        if (n == 0 || n > 18 || strspn(value, "0123456789") != n)
+            f->bad_length = 1;
+        else
+            f->length = strtoull(value, NULL, 10);
+    } else if (strcasecmp(key, "Transfer-Encoding") == 0) {
+        f->transfer_encoding = 1;
+    }
+    return MHD_YES;
+}
+
+/* application/json or application/SOMETHING+json, with any parameters (charset). */
+static int is_json_type(const char *type)
+{
+    if (type == NULL)
+        return 0;
+    type += strspn(type, " \t");
+    size_t n = strcspn(type, ";");
+    while (n > 0 && (type[n - 1] == ' ' || type[n - 1] == '\t'))
+        n--;
+    if (n == 16 && strncasecmp(type, "application/json", 16) == 0)
+        return 1;
+    return n > 17 && strncasecmp(type, "application/", 12) == 0 &&
+           memchr(type + 12, '/', n - 12) == NULL && strncasecmp(type + n - 5, "+json", 5) == 0;
+}
+
+static void refuse_head(ct_http_req *req, int status, const char *title, const char *detail)
+{
+    req->route = &req->server->router->unmatched_route;
+    ct_http_problem(req, status, title, detail);
+    ct_http_add_header(req, "Connection", "close");
+}
+
+/* The checks of a complete head, before the body is read. 1 when a refusal was set. */
+static int check_head(ct_http_req *req, const char *method, const char *version)
+{
+    ct_http_server *s = req->server;
+    if (request_line_has_nul(req, method, version)) {
+        refuse_head(req, 400, "Bad request", "a NUL byte in the request line");
+        return 1;
+    }
+    size_t target = req->raw_target ? req->raw_target_len : strlen(req->path);
+    if (target > MAX_TARGET) {
+        refuse_head(req, 414, "URI too long", "the request target exceeds 8192 bytes");
+        return 1;
+    }
+    const union MHD_ConnectionInfo *hs =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+    if (hs != NULL && hs->header_size > MAX_HEAD) {
+        refuse_head(req, 431, "Request header fields too large",
+                    "the request head exceeds 32768 bytes");
+        return 1;
+    }
+    framing f = {0};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, count_framing, &f);
+    if (f.content_lengths > 1 || f.bad_length || (f.content_lengths && f.transfer_encoding)) {
+        refuse_head(req, 400, "Bad request",
+                    f.content_lengths > 1 ? "more than one Content-Length"
+                    : f.bad_length        ? "Content-Length is not a decimal number"
+                                          : "both Content-Length and Transfer-Encoding");
+        return 1;
+    }
+    if (f.length > s->opt.max_body) {
+        req->body_too_large = 1;
+        route(req); /* the 413 */
+        return 1;
+    }
+    if (!s->opt.any_body_type && (f.length > 0 || f.transfer_encoding) &&
+        !is_json_type(ct_http_header(req, "Content-Type"))) {
+        refuse_head(req, 415, "Unsupported media type",
+                    "send the request body as application/json");
+        return 1;
+    }
+    return 0;
+}
+
+/* The first access-handler call: the head is complete. MHD_NO when out of memory. */
+static enum MHD_Result begin_request(ct_http_req *req, const char *url, const char *method,
+                                     const char *version)
+{
+    req->head_done = 1;
+    req->method = ct_arena_strdup(req->arena, method);
+    req->path = ct_arena_strdup(req->arena, url);
+    if (req->method == NULL || req->path == NULL)
+        return MHD_NO;
+    take_request_id(req);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    req->gconn = ci != NULL ? ci->socket_context : NULL;
+    if (check_head(req, method, version))
+        return queue(req);
+    ct__guard_deadline(req->gconn, req->server->opt.body_timeout_ms);
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
                                   const char *method, const char *version, const char *upload_data,
                                   size_t *upload_data_size, void **con_cls)
 {
-    (void)version;
     ct_http_server *s = cls;
     ct_http_req *req = *con_cls;
-    if (req == NULL) {
-        req = request_new(s, conn, url, method);
+    if (req == NULL) { /* the URI log callback could not allocate */
+        req = request_alloc(s, conn);
         if (req == NULL)
             return MHD_NO;
         *con_cls = req;
-        /* Reject an oversized declared body before reading it. */
-        if (req->body_too_large) {
-            dispatch(req);
-            return queue(req);
-        }
-        return MHD_YES;
     }
+    if (!req->head_done)
+        return begin_request(req, url, method, version);
     if (*upload_data_size != 0) {
         if (!req->body_too_large &&
             ct_strbuf_append(&req->body, upload_data, *upload_data_size) != CT_OK)
@@ -331,8 +550,34 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_data_size = 0;
         return MHD_YES;
     }
-    dispatch(req);
+    if (atomic_load(&req->offloaded) == 2) /* resumed: the worker's response */
+        return queue(req);
+    ct__guard_deadline(req->gconn, 0);
+    route(req);
+    if (req->response == NULL && req->route->offload) {
+        if (ct__pool_submit(s->pool, run_offloaded, req, suspend_for_worker, req) == CT_OK)
+            return MHD_YES;
+        answer_busy(req);
+    } else if (req->response == NULL) {
+        run_handler(req);
+    }
     return queue(req);
+}
+
+/* Connection notifications: the deadline record of every open connection. */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    ct_http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context =
+            ci != NULL ? ct__guard_add(s->guard, ci->connect_fd, s->opt.header_timeout_ms) : NULL;
+    } else {
+        ct__guard_remove(s->guard, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 static uint64_t elapsed_us(const struct timespec *start)
@@ -351,6 +596,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     ct_http_req *req = *con_cls;
     if (req == NULL)
         return;
+    if (req->method == NULL) /* refused by libmicrohttpd before the head was complete */
+        req->method = req->path = "";
     uint64_t us = elapsed_us(&req->started);
     int status = req->status ? req->status : 499;
     if (req->route != NULL)
@@ -364,11 +611,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                "ms", dur, "completed",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
     }
-    if (req->response != NULL)
-        MHD_destroy_response(req->response);
-    ct_strbuf_free(&req->body);
-    ct_arena_destroy(req->arena);
-    ct_free(req);
+    /* The next request's head must arrive within the header time-out from now. */
+    ct__guard_deadline(req->gconn, s->opt.header_timeout_ms);
+    request_free(req);
     *con_cls = NULL;
 }
 
@@ -382,7 +627,45 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
     size_t n = strlen(msg);
     while (n > 0 && msg[n - 1] == '\n')
         msg[--n] = '\0';
-    ct_log(CT_LOG_WARN, "http.mhd", "message", msg, NULL);
+    /* What every refused or hung-up client causes is no warning: under a flood it would
+     * be thousands of lines a second. */
+    int noise = strstr(msg, "connection limit") != NULL || strstr(msg, "connection closure") ||
+                strstr(msg, "Connection reset") || strstr(msg, "Closing connection");
+    ct_log(noise ? CT_LOG_DEBUG : CT_LOG_WARN, "http.mhd", "message", msg, NULL);
+}
+
+/* Frees what start made besides the daemon (the allow-list, the pool, the guard). */
+static void server_free(ct_http_server *s)
+{
+    ct__pool_stop(s->pool);
+    ct__guard_stop(s->guard);
+    for (int i = 0; i < s->norigins; i++)
+        ct_free(s->origins[i]);
+    ct_free(s);
+}
+
+/* Splits opt.cors_origins at commas (spaces trimmed) into s->origins. */
+static ct_status parse_origins(ct_http_server *s)
+{
+    const char *p = s->opt.cors_origins ? s->opt.cors_origins : "";
+    while (*p) {
+        p += strspn(p, " ,");
+        size_t n = strcspn(p, ",");
+        size_t len = n;
+        while (len > 0 && p[len - 1] == ' ')
+            len--;
+        if (len > 0) {
+            if (s->norigins == MAX_CORS_ORIGINS)
+                return CT_INVALID;
+            s->origins[s->norigins] = ct_malloc(len + 1);
+            if (s->origins[s->norigins] == NULL)
+                return CT_NOMEM;
+            memcpy(s->origins[s->norigins], p, len);
+            s->origins[s->norigins++][len] = '\0';
+        }
+        p += n;
+    }
+    return CT_OK;
 }
 
 ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct_http_server **out)
@@ -400,8 +683,26 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct
         s->opt.threads = 2;
     if (s->opt.max_body == 0)
         s->opt.max_body = 1u << 20;
-    if (s->opt.cors_origin == NULL)
-        s->opt.cors_origin = "*";
+    if (s->opt.per_ip_connections == 0)
+        s->opt.per_ip_connections = 256;
+    if (s->opt.header_timeout_ms <= 0)
+        s->opt.header_timeout_ms = 10000;
+    if (s->opt.body_timeout_ms <= 0)
+        s->opt.body_timeout_ms = 30000;
+    if (s->opt.csp == NULL)
+        s->opt.csp = CT_HTTP_DEFAULT_CSP;
+    if (s->opt.workers <= 0)
+        s->opt.workers = 4;
+    if (s->opt.queue <= 0)
+        s->opt.queue = 64;
+    if (s->opt.hsts_max_age > 0)
+        snprintf(s->hsts, sizeof(s->hsts), "max-age=%ld", s->opt.hsts_max_age);
+    ct_status rc = parse_origins(s);
+    if (rc) {
+        ct_log(CT_LOG_ERROR, "http.start", "error", "bad CORS origin list", NULL);
+        server_free(s);
+        return rc;
+    }
 
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof(addr));
@@ -410,18 +711,28 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct
     if (inet_pton(AF_INET, s->opt.host, &addr.sin_addr) != 1) {
         ct_log(CT_LOG_ERROR, "http.start", "error", "host must be an IPv4 address", "host",
                s->opt.host, NULL);
-        ct_free(s);
+        server_free(s);
         return CT_INVALID;
     }
-    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC;
+    s->guard = ct__guard_start();
+    s->pool = ct__pool_start(s->opt.workers, s->opt.queue);
+    if (s->guard == NULL || s->pool == NULL) {
+        server_free(s);
+        return CT_NOMEM;
+    }
+    unsigned flags =
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
+    unsigned per_ip = s->opt.per_ip_connections > 0 ? (unsigned)s->opt.per_ip_connections : 0;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)opt->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
         NULL, MHD_OPTION_SOCK_ADDR, &addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)s->opt.threads,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection,
+        s, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+        (size_t)CONN_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
     if (s->daemon == NULL) {
-        ct_free(s);
+        server_free(s);
         return CT_IO;
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
@@ -435,8 +746,14 @@ int ct_http_server_port(const ct_http_server *s)
     return s->port;
 }
 
+uint64_t ct_http_server_deadline_closes(const ct_http_server *s)
+{
+    return ct__guard_closed(s->guard);
+}
+
 /* Graceful stop: close the listening socket first, give open connections up to three seconds
- * to finish what they are doing, then stop the threads. */
+ * to finish what they are doing, then run what is left on the worker pool (resuming its
+ * connections), stop the threads and the deadline sweep. */
 void ct_http_server_stop(ct_http_server *s)
 {
     if (s == NULL)
@@ -452,6 +769,8 @@ void ct_http_server_stop(ct_http_server *s)
         struct timespec ts = {0, 10 * 1000 * 1000};
         nanosleep(&ts, NULL);
     }
+    ct__pool_stop(s->pool);
+    s->pool = NULL;
     MHD_stop_daemon(s->daemon);
-    ct_free(s);
+    server_free(s);
 }

@@ -202,7 +202,11 @@ static void middleware_request_id_cors_methods_and_body_cap(void **state)
     response r = request("GET", "/healthz", NULL, "X-Request-Id: trace-abc.123");
     assert_int_equal(r.status, 200);
     assert_true(has_header(&r, "X-Request-Id: trace-abc.123"));
-    assert_true(has_header(&r, "Access-Control-Allow-Origin: *"));
+    /* No CORS unless origins are configured; the security headers on every answer. */
+    assert_false(has_header(&r, "Access-Control-Allow-Origin"));
+    assert_true(has_header(&r, "Content-Security-Policy: default-src 'self'"));
+    assert_true(has_header(&r, "X-Frame-Options: DENY"));
+    assert_true(has_header(&r, "Referrer-Policy: strict-origin-when-cross-origin"));
     free(r.body);
     r = request("GET", "/healthz", NULL, "X-Request-Id: bad id with spaces");
     assert_false(has_header(&r, "bad id"));
@@ -213,8 +217,15 @@ static void middleware_request_id_cors_methods_and_body_cap(void **state)
     assert_true(has_header(&r, "Allow: GET"));
     free(r.body);
     r = request("OPTIONS", "/api/v1/airports", NULL, "Origin: http://example.test");
+    assert_int_equal(r.status, 403); /* an origin not in the (empty) allow-list */
+    assert_false(has_header(&r, "Access-Control-Allow-Methods:"));
+    free(r.body);
+    r = request("OPTIONS", "/api/v1/airports", NULL, NULL);
     assert_int_equal(r.status, 204);
-    assert_true(has_header(&r, "Access-Control-Allow-Methods:"));
+    assert_true(has_header(&r, "Allow: GET"));
+    free(r.body);
+    r = request("OPTIONS", "/api/v1/no-such-route", NULL, NULL);
+    assert_int_equal(r.status, 404);
     free(r.body);
     char *big = malloc(10000);
     memset(big, 'x', 9999);
