@@ -309,8 +309,11 @@ ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *
         return CT_AGAIN;
     }
     if (current == NULL || crypto_pwhash_str_verify(hash, current, strlen(current)) != 0) {
+        /* Fail closed, as sign-in: an uncounted failure is not answered. */
+        rc = ct_security_log(st, user_id, "password_change_failed", email, ip, NULL);
+        if (rc)
+            return rc;
         ct__accounts_field_error(fe, "current_password", "is not correct");
-        ct_security_log(st, user_id, "password_change_failed", email, ip, NULL);
         return CT_INVALID;
     }
     if (next == NULL) {

@@ -230,8 +230,10 @@ ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
         return CT_AGAIN;
     }
     if (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+        rc = ct_security_log(st, user_id, "delete_failed", email, ip, NULL);
+        if (rc)
+            return rc; /* fail closed, as sign-in */
         ct__accounts_field_error(fe, "password", "is not correct");
-        ct_security_log(st, user_id, "delete_failed", email, ip, NULL);
         return CT_INVALID;
     }
     rc = ct_store_begin(st);

@@ -243,9 +243,11 @@ ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, c
     const char *against = user_id[0] ? hash : a->dummy_hash;
     int ok = crypto_pwhash_str_verify(against, password, strlen(password)) == 0 && user_id[0];
     if (!ok) {
-        ct_security_log(st, user_id[0] ? user_id : NULL, "signin_failed", valid ? norm : NULL, ip,
-                        NULL);
-        return CT_INVALID;
+        /* Fail closed: a failure the throttle cannot count (a full disk, a lost database)
+         * answers like the storage, never "not correct", so guessing gains nothing. */
+        rc = ct_security_log(st, user_id[0] ? user_id : NULL, "signin_failed", valid ? norm : NULL,
+                             ip, NULL);
+        return rc ? rc : CT_INVALID;
     }
     rc = issue_session(a, st, user_id, role, version, NULL, out);
     if (!rc)

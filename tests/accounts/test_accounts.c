@@ -1,14 +1,16 @@
 /* test_accounts.c: the accounts module on every engine: registration rules, argon2id
  * parameters, sign-in answers and timing, refresh rotation and reuse detection, sign-out,
- * password change, throttling, travellers and their scoping, API keys, export and erasure;
- * and the JWT negative suite. */
+ * password change, throttling (failing closed on a full disk), travellers and their scoping,
+ * API keys, export and erasure; and the JWT negative suite. */
 #include "ct_test.h"
 
 #include <jwt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "accounts/accounts.h"
 #include "testsupport.h"
@@ -688,6 +690,54 @@ static void jwt_negative_suite(void **state)
     free(ok);
 }
 
+/* On a full disk the failures cannot be counted: every sign-in then answers like the storage
+ * (CT_UNAVAILABLE -> 503), wrong and right passwords alike, so guessing gains nothing (before:
+ * 130 wrong passwords, no throttle, each answered "not correct"). */
+static void throttle_fails_closed_on_a_full_disk(void **state)
+{
+    (void)state;
+    char dir[64];
+    snprintf(dir, sizeof(dir), "/tmp/contrail-acc-disk.XXXXXX");
+    assert_non_null(mkdtemp(dir));
+    if (mount("tmpfs", dir, "tmpfs", 0, "size=4m") != 0) {
+        rmdir(dir);
+        skip(); /* not allowed to mount here */
+    }
+    char url[128], filler[128];
+    snprintf(url, sizeof(url), "sqlite:%s/acc.db", dir);
+    ct_store *st = ts_open_migrated(url);
+    char id[40];
+    register_user(st, "grace@example.com", id);
+    int retry = 0;
+    assert_int_equal(
+        try_sign_in(&acc, st, "grace@example.com", "bad guess 1234", "9.9.9.9", &retry),
+        CT_INVALID);
+    snprintf(filler, sizeof(filler), "%s/filler", dir);
+    FILE *f = fopen(filler, "w");
+    assert_non_null(f);
+    static char block[65536];
+    while (fwrite(block, 1, sizeof(block), f) == sizeof(block))
+        ;
+    while (fwrite(block, 1, 512, f) == 512)
+        ;
+    fclose(f);
+    int answered_wrong = 0;
+    for (int i = 0; i < 130; i++) {
+        ct_status rc =
+            try_sign_in(&acc, st, "grace@example.com", "bad guess 1234", "9.9.9.9", &retry);
+        assert_true(rc == CT_UNAVAILABLE || rc == CT_AGAIN || rc == CT_INVALID);
+        answered_wrong += rc == CT_INVALID;
+    }
+    /* The free failures the table still had room for, at most: never 130. */
+    assert_true(answered_wrong < 6);
+    assert_int_equal(
+        try_sign_in(&acc, st, "grace@example.com", "correct horse battery", "9.9.9.9", &retry),
+        answered_wrong >= 5 ? CT_AGAIN : CT_UNAVAILABLE);
+    ct_store_close(st);
+    assert_int_equal(umount2(dir, MNT_DETACH), 0);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -701,6 +751,7 @@ int main(void)
         cmocka_unit_test(travellers_validated_and_scoped),
         cmocka_unit_test(api_keys_export_and_erasure),
         cmocka_unit_test(jwt_negative_suite),
+        cmocka_unit_test(throttle_fails_closed_on_a_full_disk),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
