@@ -1,0 +1,522 @@
+/* test_booking.c: the booking module against the real sandbox world (contrail-sandbox world
+ * --size small: five providers, the payment processor), on SQLite and PostgreSQL
+ * (CT_TEST_PG_URL).
+ *
+ * An itinerary is taken from airline-1's availability feed (a US leg a fortnight ahead, which
+ * airline-1, ota-eur and ota-usd all sell). Then: the happy path per dialect (offer, order
+ * confirmed with tickets, the processor's payment captured for the order's total, the order
+ * invisible to another user, cancelled with a refund); an idempotency storm (concurrent
+ * identical requests with one key: one order, one payment; another body: a conflict); each
+ * failing test card (declined, insufficient funds, processing error: order failed with the
+ * reason, the provider's hold cancelled, nothing captured); 3-D Secure confirmed; an expired
+ * offer (410); a hold that expires while the payment waits for confirmation (compensated);
+ * recovery of an order left held. CT_TEST_FULL=1 makes the storm 50 requests. */
+#include "ct_test.h"
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "booking/booking.h"
+#include "httpclient.h"
+#include "testsupport.h"
+
+static char g_dir[256];
+static int g_world = -1;
+static json_t *g_doc;
+static ct_payments *g_pay;
+static char g_itin[128];
+static char g_urls[2][512];
+static int g_nurls;
+
+static void sleep_ms(int ms)
+{
+    struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+static const char *provider_url(const char *name)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(g_doc, "providers"), i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
+            return json_string_value(json_object_get(p, "url"));
+    }
+    return NULL;
+}
+
+/* A US leg with seats, 14 days ahead, from airline-1's availability feed. */
+static void find_itinerary(void)
+{
+    time_t d = time(NULL) + 14 * 86400;
+    struct tm tm;
+    gmtime_r(&d, &tm);
+    char date[16], url[600];
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    snprintf(url, sizeof(url), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=200",
+             provider_url("airline-1"), date, date);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(doc, "Legs"), i, l)
+    {
+        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
+        if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 9 ||
+            strcmp(json_string_value(json_object_get(l, "MarketingCarrier")), "US") != 0)
+            continue;
+        const char *dd = json_string_value(json_object_get(l, "DepDate"));
+        snprintf(g_itin, sizeof(g_itin), "i_US%d-%.4s%.2s%.2s-%s%s",
+                 atoi(json_string_value(json_object_get(l, "FlightNumber"))), dd, dd + 5, dd + 8,
+                 json_string_value(json_object_get(l, "Dep")),
+                 json_string_value(json_object_get(l, "Arr")));
+        break;
+    }
+    json_decref(doc);
+    ts_response_free(&r);
+    assert_true(g_itin[0] != '\0');
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ts_tempdir(g_dir, sizeof(g_dir));
+    char log[300], json[300], dirflag[300], refdata[1100], start[64];
+    snprintf(log, sizeof(log), "%s/world.log", g_dir);
+    snprintf(json, sizeof(json), "%s/world.json", g_dir);
+    snprintf(dirflag, sizeof(dirflag), "--dir=%s", g_dir);
+    snprintf(refdata, sizeof(refdata), "--refdata-dir=%s", ts_refdata_dir());
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(start, sizeof(start), "--start=%Y-%m-%d", &tm);
+    char *argv[] = {
+        (char *)ts_sandbox_bin(), "world", "--size=small", start, dirflag, refdata, "--smtp-port=0",
+        "--log-level=warn",       NULL};
+    g_world = ts_spawn(argv, log);
+    for (int i = 0; i < 900 && g_doc == NULL; i++) {
+        sleep_ms(100);
+        g_doc = json_load_file(json, 0, NULL);
+    }
+    if (g_doc == NULL)
+        fail_msg("world.json did not appear; see %s", log);
+    const char *pay = json_string_value(json_object_get(json_object_get(g_doc, "payments"), "url"));
+    assert_int_equal(ct_payments_new(pay, "sk_sandbox_contrail_local", &g_pay), CT_OK);
+    find_itinerary();
+    g_nurls = ts_store_urls(g_dir, g_urls, 2);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ct_payments_free(g_pay);
+    if (g_world > 0)
+        ts_stop_child(g_world, SIGTERM, 20000);
+    json_decref(g_doc);
+    ts_rmtree(g_dir);
+    return 0;
+}
+
+static ct_booking *new_booking(void)
+{
+    ct_booking_config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    const char *names[] = {"airline-1", "airline-2", "ota-eur", "ota-usd", "combiner"};
+    for (int i = 0; i < 5; i++) {
+        ct_booking_provider *p = &cfg.providers[cfg.nproviders++];
+        snprintf(p->name, sizeof(p->name), "%s", names[i]);
+        snprintf(p->base_url, sizeof(p->base_url), "%s", provider_url(names[i]));
+        p->dialect = ct_providers_dialect_of(names[i]);
+    }
+    cfg.payments = g_pay;
+    ct_booking *b = NULL;
+    assert_int_equal(ct_booking_new(&cfg, &b), CT_OK);
+    return b;
+}
+
+/* A fresh offer; its total into *total, its currency into cur. */
+static json_t *offer(ct_booking *b, ct_store *st, const char *provider)
+{
+    ct_booking_offer_req r = {g_itin, provider, 1, CT_BK_ECONOMY, -1, ""};
+    json_t *o = NULL;
+    ct_booking_error e = {0};
+    ct_status rc = ct_booking_offer(b, st, &r, &o, &e);
+    if (rc)
+        fail_msg("offer %s %s: %d %s %s", provider, g_itin, e.http, e.code, e.detail);
+    ct_booking_error_clear(&e);
+    return o;
+}
+
+static json_t *order_body(const json_t *off, const char *card)
+{
+    json_t *t = json_object_get(off, "total");
+    return json_pack("{ss s[{ss ss ss}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
+                     json_string_value(json_object_get(off, "id")), "passengers", "given_name",
+                     "Ada", "family_name", "Lovelace", "date_of_birth", "1990-12-10", "contact",
+                     "email", "ada@example.com", "phone", "+15551234567", "card", "number", card,
+                     "exp_month", 12, "exp_year", 2030, "cvc", "123", "expected_total",
+                     "amount_minor", json_object_get(t, "amount_minor"), "currency",
+                     json_object_get(t, "currency"));
+}
+
+static int create(ct_booking *b, ct_store *st, const char *user, const char *key, json_t *body,
+                  json_t **out, ct_status *rcp, ct_booking_error *e)
+{
+    ct_booking_order_req r = {user, key, body, NULL};
+    int http = 0, replayed = 0;
+    *rcp = ct_booking_order_create(b, st, &r, &http, out, &replayed, e);
+    return http;
+}
+
+static const char *status_of(const json_t *order)
+{
+    const json_t *o = json_object_get(order, "order") ? json_object_get(order, "order") : order;
+    return json_string_value(json_object_get(o, "status"));
+}
+
+/* The processor's payments of an order. */
+static int payments_of(const char *order_id, ct_payment *out, int max)
+{
+    int n = 0;
+    char err[256];
+    assert_int_equal(ct_payments_find(g_pay, order_id, out, max, &n, err, sizeof(err)), CT_OK);
+    return n;
+}
+
+/* Books with the visa card, retrying a price change (agencies quote from a stale view). */
+static json_t *book(ct_booking *b, ct_store *st, const char *provider, const char *user)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        json_t *off = offer(b, st, provider);
+        json_t *body = order_body(off, "4111111111111111");
+        char key[64];
+        snprintf(key, sizeof(key), "k-%s-%d-%ld", provider, attempt, (long)random());
+        json_t *out = NULL;
+        ct_status rc;
+        ct_booking_error e = {0};
+        int http = create(b, st, user, key, body, &out, &rc, &e);
+        json_decref(off);
+        json_decref(body);
+        assert_int_equal(rc, CT_OK);
+        if (http == 409 &&
+            strcmp(json_string_value(json_object_get(out, "code")), "price_changed") == 0) {
+            json_decref(out);
+            continue;
+        }
+        if (http != 201)
+            fail_msg("%s: %d %s", provider, http, json_dumps(out, 0));
+        return out;
+    }
+    fail_msg("%s: the price changed four times", provider);
+    return NULL;
+}
+
+static void happy_path_each_dialect(void **state)
+{
+    (void)state;
+    for (int u = 0; u < g_nurls; u++) {
+        ct_store *st = ts_open_migrated(g_urls[u]);
+        ct_booking *b = new_booking();
+        const char *providers[] = {"airline-1", "ota-eur", "ota-usd"};
+        for (int i = 0; i < 3; i++) {
+            json_t *o = book(b, st, providers[i], "user-1");
+            assert_string_equal(status_of(o), "confirmed");
+            assert_true(json_array_size(json_object_get(o, "tickets")) >= 1);
+            assert_non_null(json_string_value(json_object_get(o, "booking_reference")));
+            const char *name =
+                json_string_value(json_object_get(json_object_get(o, "provider"), "name"));
+            assert_string_not_equal(name, providers[i]);
+            if (i == 0)
+                assert_string_equal(name, "US Airways");
+            if (i == 1)
+                assert_string_equal(name, "Voyagio");
+            const char *id = json_string_value(json_object_get(o, "id"));
+            ct_payment pays[4];
+            assert_int_equal(payments_of(id, pays, 4), 1);
+            assert_int_equal(pays[0].status, CT_PAY_SUCCEEDED);
+            assert_int_equal(pays[0].captured, json_integer_value(json_object_get(
+                                                   json_object_get(o, "total"), "amount_minor")));
+            /* Another user sees nothing; the owner does. */
+            json_t *g = NULL;
+            assert_int_equal(ct_booking_order_get(b, st, "user-2", id, &g), CT_NOT_FOUND);
+            assert_int_equal(ct_booking_order_get(b, st, NULL, id, &g), CT_NOT_FOUND);
+            assert_int_equal(ct_booking_order_get(b, st, "user-1", id, &g), CT_OK);
+            json_decref(g);
+            if (i == 0) { /* cancel it: quote, confirm; the card refunded what the provider did */
+                json_t *q = NULL;
+                ct_booking_error e = {0};
+                assert_int_equal(ct_booking_cancel_quote(b, st, "user-2", id, &q, &e),
+                                 CT_NOT_FOUND);
+                assert_int_equal(ct_booking_cancel_quote(b, st, "user-1", id, &q, &e), CT_OK);
+                int64_t quoted = json_integer_value(
+                    json_object_get(json_object_get(q, "refund"), "amount_minor"));
+                assert_true(quoted > 0);
+                json_t *c = NULL;
+                assert_int_equal(
+                    ct_booking_cancel_confirm(b, st, "user-1", id,
+                                              json_string_value(json_object_get(q, "id")), &c, &e),
+                    CT_OK);
+                assert_string_equal(status_of(c), "cancelled");
+                int64_t refunded = json_integer_value(
+                    json_object_get(json_object_get(c, "refunded"), "amount_minor"));
+                assert_int_equal(refunded, quoted);
+                assert_int_equal(payments_of(id, pays, 4), 1);
+                assert_int_equal(pays[0].refunded, refunded);
+                json_decref(q);
+                json_decref(c);
+            }
+            json_decref(o);
+        }
+        json_t *list = NULL;
+        assert_int_equal(ct_booking_order_list(b, st, "user-1", 10, 0, &list), CT_OK);
+        assert_int_equal(json_integer_value(json_object_get(list, "total")), 3);
+        json_decref(list);
+        assert_int_equal(ct_booking_order_list(b, st, "user-2", 10, 0, &list), CT_OK);
+        assert_int_equal(json_integer_value(json_object_get(list, "total")), 0);
+        json_decref(list);
+        ct_booking_free(b);
+        ct_store_close(st);
+    }
+}
+
+typedef struct storm_arg {
+    ct_booking *b;
+    const char *url;
+    json_t *body;
+    int http;
+    char id[64];
+} storm_arg;
+
+static void *storm_one(void *p)
+{
+    storm_arg *a = p;
+    ct_store *st = NULL;
+    char err[256];
+    if (ct_store_open(a->url, &st, err, sizeof(err)) != CT_OK)
+        return NULL;
+    json_t *out = NULL;
+    ct_status rc;
+    ct_booking_error e = {0};
+    a->http = create(a->b, st, NULL, "storm-key-1", a->body, &out, &rc, &e);
+    if (rc)
+        a->http = -e.http;
+    json_t *o = json_object_get(out, "order") ? json_object_get(out, "order") : out;
+    snprintf(a->id, sizeof(a->id), "%s", json_string_value(json_object_get(o, "id")) ?: "");
+    json_decref(out);
+    ct_booking_error_clear(&e);
+    ct_store_close(st);
+    return NULL;
+}
+
+static void idempotency_storm(void **state)
+{
+    (void)state;
+    int n = getenv("CT_TEST_FULL") ? 50 : 8;
+    for (int u = 0; u < g_nurls; u++) {
+        ct_store *st = ts_open_migrated(g_urls[u]);
+        ct_booking *b = new_booking();
+        json_t *off = offer(b, st, "airline-1");
+        json_t *body = order_body(off, "4111111111111111");
+        storm_arg args[50];
+        pthread_t th[50];
+        for (int i = 0; i < n; i++) {
+            args[i] = (storm_arg){b, g_urls[u], body, 0, ""};
+            pthread_create(&th[i], NULL, storm_one, &args[i]);
+        }
+        for (int i = 0; i < n; i++)
+            pthread_join(th[i], NULL);
+        for (int i = 0; i < n; i++) {
+            assert_int_equal(args[i].http, 201);
+            assert_string_equal(args[i].id, args[0].id);
+        }
+        int64_t orders = 0;
+        char q[200];
+        snprintf(q, sizeof(q), "SELECT COUNT(*) FROM orders WHERE offer_id = '%s'",
+                 json_string_value(json_object_get(off, "id")));
+        assert_int_equal(ct_store_query_int64(st, q, &orders), CT_OK);
+        assert_int_equal(orders, 1);
+        ct_payment pays[8];
+        assert_int_equal(payments_of(args[0].id, pays, 8), 1);
+        /* The same key with another body: refused, nothing stored or run. */
+        json_object_set_new(json_object_get(body, "contact"), "email",
+                            json_string("x@example.com"));
+        json_t *out = NULL;
+        ct_status rc;
+        ct_booking_error e = {0};
+        create(b, st, NULL, "storm-key-1", body, &out, &rc, &e);
+        assert_int_equal(rc, CT_CONFLICT);
+        assert_int_equal(e.http, 409);
+        assert_string_equal(e.field, "Idempotency-Key");
+        /* No key: 400 naming it. */
+        create(b, st, NULL, "", body, &out, &rc, &e);
+        assert_int_equal(rc, CT_INVALID);
+        assert_string_equal(e.field, "Idempotency-Key");
+        json_decref(body);
+        json_decref(off);
+        ct_booking_free(b);
+        ct_store_close(st);
+    }
+}
+
+/* The provider's view of an order: its status through a READ. */
+static void failing_cards(void **state)
+{
+    (void)state;
+    struct {
+        const char *card, *reason;
+    } cards[] = {{"4100000000001009", "card_declined"},
+                 {"4100000000002007", "insufficient_funds"},
+                 {"4100000000004003", "processing_error"}};
+    for (int u = 0; u < g_nurls; u++) {
+        ct_store *st = ts_open_migrated(g_urls[u]);
+        ct_booking *b = new_booking();
+        for (int i = 0; i < 3; i++) {
+            json_t *off = offer(b, st, "airline-1");
+            json_t *body = order_body(off, cards[i].card);
+            json_t *out = NULL;
+            ct_status rc;
+            ct_booking_error e = {0};
+            char key[32];
+            snprintf(key, sizeof(key), "card-%d", i);
+            int http = create(b, st, "user-1", key, body, &out, &rc, &e);
+            assert_int_equal(rc, CT_OK);
+            assert_int_equal(http, 402);
+            json_t *o = json_object_get(out, "order");
+            assert_string_equal(json_string_value(json_object_get(o, "status")), "failed");
+            assert_string_equal(json_string_value(json_object_get(o, "reason")), cards[i].reason);
+            /* The hold was released at the provider. */
+            char url[600];
+            snprintf(url, sizeof(url), "%s/ndc/v1/orders/%s", provider_url("airline-1"),
+                     json_string_value(json_object_get(o, "booking_reference")));
+            ts_response r = ts_http_url("GET", url, NULL, NULL);
+            assert_int_equal(r.status, 200);
+            assert_non_null(strstr(r.body, "\"CANCELLED\""));
+            ts_response_free(&r);
+            ct_payment pays[4];
+            int np = payments_of(json_string_value(json_object_get(o, "id")), pays, 4);
+            for (int k = 0; k < np; k++)
+                assert_int_equal(pays[k].captured, 0);
+            json_decref(out);
+            json_decref(body);
+            json_decref(off);
+        }
+        ct_booking_free(b);
+        ct_store_close(st);
+    }
+}
+
+static void three_d_secure_and_expiry(void **state)
+{
+    (void)state;
+    for (int u = 0; u < g_nurls; u++) {
+        ct_store *st = ts_open_migrated(g_urls[u]);
+        ct_booking *b = new_booking();
+        /* Confirmed. */
+        json_t *off = offer(b, st, "airline-1");
+        json_t *body = order_body(off, "4100000000003005");
+        json_t *out = NULL;
+        ct_status rc;
+        ct_booking_error e = {0};
+        assert_int_equal(create(b, st, "user-1", "3ds-1", body, &out, &rc, &e), 202);
+        assert_string_equal(status_of(out), "requires_action");
+        assert_non_null(json_object_get(out, "next_action"));
+        const char *id = json_string_value(json_object_get(out, "id"));
+        char oid[64];
+        snprintf(oid, sizeof(oid), "%s", id);
+        json_decref(out);
+        int http = 0;
+        assert_int_equal(ct_booking_payment_confirm(b, st, "user-2", oid, 1, &http, &out, &e),
+                         CT_NOT_FOUND);
+        assert_int_equal(ct_booking_payment_confirm(b, st, "user-1", oid, 1, &http, &out, &e),
+                         CT_OK);
+        assert_int_equal(http, 201);
+        assert_string_equal(status_of(out), "confirmed");
+        json_decref(out);
+        json_decref(body);
+        json_decref(off);
+        /* The hold expires while the payment waits: compensated. */
+        off = offer(b, st, "airline-1");
+        body = order_body(off, "4100000000003005");
+        assert_int_equal(create(b, st, "user-1", "3ds-2", body, &out, &rc, &e), 202);
+        snprintf(oid, sizeof(oid), "%s", json_string_value(json_object_get(out, "id")));
+        json_decref(out);
+        ct_booking_set_clock_offset(b, 3600);
+        assert_int_equal(ct_booking_payment_confirm(b, st, "user-1", oid, 1, &http, &out, &e),
+                         CT_OK);
+        assert_int_equal(http, 409);
+        json_t *o = json_object_get(out, "order");
+        assert_string_equal(json_string_value(json_object_get(o, "status")), "failed");
+        assert_string_equal(json_string_value(json_object_get(o, "reason")), "hold_expired");
+        ct_payment pays[4];
+        assert_int_equal(payments_of(oid, pays, 4), 1);
+        assert_int_equal(pays[0].status, CT_PAY_CANCELED);
+        json_decref(out);
+        /* An expired offer: 410, nothing stored. */
+        ct_booking_set_clock_offset(b, 0);
+        json_decref(body);
+        json_decref(off);
+        off = offer(b, st, "airline-1");
+        body = order_body(off, "4111111111111111");
+        ct_booking_set_clock_offset(b, 25 * 60);
+        create(b, st, "user-1", "late-1", body, &out, &rc, &e);
+        assert_int_equal(rc, CT_CONFLICT);
+        assert_int_equal(e.http, 410);
+        assert_string_equal(e.code, "offer_expired");
+        json_decref(body);
+        json_decref(off);
+        ct_booking_free(b);
+        ct_store_close(st);
+    }
+}
+
+static void itinerary_ids(void **state)
+{
+    (void)state;
+    ct_bk_leg legs[CT_BK_MAX_LEGS];
+    int n = 0;
+    assert_int_equal(ct_booking_itinerary_decode("i_US1-20261201-ORDDTW~US2-20261205-DTWORD", legs,
+                                                 CT_BK_MAX_LEGS, &n),
+                     CT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(legs[1].slice, 1);
+    assert_string_equal(legs[1].from, "DTW");
+    assert_int_equal(legs[0].number, 1);
+    assert_int_equal(ct_booking_itinerary_decode("i_US1-20261201-ORDDTW_US50-20261201-DTWBWI", legs,
+                                                 CT_BK_MAX_LEGS, &n),
+                     CT_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(legs[1].slice, 0);
+    const char *bad[] = {"",
+                         "i_",
+                         "x_US1-20261201-ORDDTW",
+                         "i_US1-20261301-ORDDTW",
+                         "i_US1-20261201-ORDDT",
+                         "i_US1-20261201-ORDDTW_",
+                         "i_US-20261201-ORDDTW",
+                         "i_US1-2026120-ORDDTWX",
+                         "i_US1-20260230-ORDDTW"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+        assert_int_equal(ct_booking_itinerary_decode(bad[i], legs, CT_BK_MAX_LEGS, &n), CT_INVALID);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(itinerary_ids),
+        cmocka_unit_test(happy_path_each_dialect),
+        cmocka_unit_test(idempotency_storm),
+        cmocka_unit_test(failing_cards),
+        cmocka_unit_test(three_d_secure_and_expiry),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
