@@ -126,11 +126,11 @@ int main(int argc, char **argv)
     ct_place places[10];
     for (int r = 0; r < rounds + 5; r++) {
         for (size_t q = 0; q < NQ; q++) {
-            ct_status rc;
+            int k = 0;
             double t0 = now_us();
-            int k = ct_refdata_autocomplete(rd, queries[q], places, 10, &rc);
+            ct_status rc = ct_refdata_autocomplete(rd, queries[q], places, 10, &k);
             double dt = now_us() - t0;
-            if (k < 0)
+            if (rc)
                 return 1;
             if (r >= 5) /* warm-up rounds not counted */
                 samples[n++] = dt;

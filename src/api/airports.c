@@ -76,9 +76,9 @@ void ct__api_airports_search(ct_http_req *req, ct_api_call *call)
     if (limit == 0)
         return;
     ct_place places[AUTOCOMPLETE_MAX_LIMIT];
-    ct_status rc = CT_OK;
-    int n = ct_refdata_autocomplete(app->refdata, q, places, limit, &rc);
-    if (n < 0) {
+    int n = 0;
+    ct_status rc = ct_refdata_autocomplete(app->refdata, q, places, limit, &n);
+    if (rc) {
         if (rc == CT_INVALID || rc == CT_TOO_LARGE)
             ct_http_problem_field(req, "q", "cannot be searched (malformed text)");
         else

@@ -229,21 +229,20 @@ static ct_place *match_places(const match_set *s)
     return p;
 }
 
-int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
-                            ct_status *rc)
+ct_status ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
+                                  int *nout_out)
 {
     char q[QUERY_MAX * 4 + 1];
+    *nout_out = 0;
     size_t rawlen = strlen(query);
-    if (rawlen == 0 || rawlen > QUERY_MAX) {
-        *rc = CT_INVALID;
-        return -1;
-    }
+    if (rawlen == 0 || rawlen > QUERY_MAX)
+        return CT_INVALID;
     size_t qlen;
-    *rc = fold_query(query, q, sizeof(q), &qlen);
-    if (*rc)
-        return -1;
+    ct_status rc = fold_query(query, q, sizeof(q), &qlen);
+    if (rc)
+        return rc;
     if (qlen == 0)
-        return 0; /* only punctuation: nothing can match */
+        return CT_OK; /* only punctuation: nothing can match */
     char code[8] = "";
     if (qlen == 3 || qlen == 4) {
         for (size_t i = 0; i < qlen; i++)
@@ -259,10 +258,8 @@ int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *o
     }
     ct_free(s.best);
     ct_free(s.ids);
-    if (places == NULL) {
-        *rc = CT_NOMEM;
-        return -1;
-    }
+    if (places == NULL)
+        return CT_NOMEM;
     qsort(places, s.len, sizeof(ct_place), place_cmp);
     int nout = 0;
     for (size_t i = 0; i < s.len && nout < limit; i++) {
@@ -279,5 +276,6 @@ int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *o
         }
     }
     ct_free(places);
-    return nout;
+    *nout_out = nout;
+    return CT_OK;
 }

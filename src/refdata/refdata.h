@@ -108,8 +108,10 @@ typedef struct ct_place {
 } ct_place;
 
 /* Ranked autocomplete for `query` (UTF-8, 1-64 bytes). Writes at most `limit` places into out
- * and returns how many, or -1 with *rc set (CT_INVALID for a malformed query). */
-int ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
-                            ct_status *rc);
+ * and their number into *nout (0 when nothing matches: not an error). Fails with CT_INVALID for
+ * a malformed query (empty, over 64 bytes, not UTF-8), CT_TOO_LARGE when it folds past the
+ * buffer, CT_NOMEM; *nout is 0 then. The places point into rd. */
+ct_status ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_place *out, int limit,
+                                  int /* OUT: */ *nout);
 
 #endif
