@@ -23,22 +23,23 @@
 
 /* ---- flight numbers ---- */
 
-static int number_digits(ct__rec *r, json_t *obj, const char *member, const char *carrier,
-                         long *out)
+static ct_status number_digits(ct__rec *r, json_t *obj, const char *member, const char *carrier,
+                               long *out)
 {
     (void)carrier;
     return ct__digits(r, obj, member, 1, 9999, out);
 }
 
-static int number_int(ct__rec *r, json_t *obj, const char *member, const char *carrier, long *out)
+static ct_status number_int(ct__rec *r, json_t *obj, const char *member, const char *carrier,
+                            long *out)
 {
     (void)carrier;
     return ct__int(r, obj, member, 1, 9999, out);
 }
 
 /* "US1": the record's carrier, then 1 to 4 digits. */
-static int number_designator(ct__rec *r, json_t *obj, const char *member, const char *carrier,
-                             long *out)
+static ct_status number_designator(ct__rec *r, json_t *obj, const char *member, const char *carrier,
+                                   long *out)
 {
     const char *flight = json_string_value(json_object_get(obj, member));
     long number = 0;
@@ -50,22 +51,22 @@ static int number_designator(ct__rec *r, json_t *obj, const char *member, const 
     }
     if (!ok || number < 1 || number > 9999) {
         ct__reject(r, member, "expected the airline's code and a flight number");
-        return -1;
+        return CT_INVALID;
     }
     *out = number;
-    return 0;
+    return CT_OK;
 }
 
 /* ---- seats ---- */
 
 /* {"Y": 9, "B": 4, ...}: counts 0..15, absent classes 0. */
-static int seats_object(ct__rec *r, json_t *obj, const char *member,
-                        int seats[CT_PROVIDERS_NCLASSES])
+static ct_status seats_object(ct__rec *r, json_t *obj, const char *member,
+                              int seats[CT_PROVIDERS_NCLASSES])
 {
     json_t *o = json_object_get(obj, member);
     if (!json_is_object(o)) {
         ct__reject(r, member, o ? "expected an object" : "missing");
-        return -1;
+        return CT_INVALID;
     }
     snprintf(r->sub, sizeof(r->sub), "%s.", member);
     for (int c = 0; c < CT_PROVIDERS_NCLASSES; c++)
@@ -78,25 +79,25 @@ static int seats_object(ct__rec *r, json_t *obj, const char *member,
         long n;
         if (c < 0) {
             ct__reject(r, key, "not a booking class");
-            return -1;
+            return CT_INVALID;
         }
         if (ct__int(r, o, key, 0, 15, &n))
-            return -1;
+            return CT_INVALID;
         seats[c] = (int)n;
     }
-    return 0;
+    return CT_OK;
 }
 
 /* ---- fares classes ---- */
 
 /* [{"RBD": "Y", "OneWay": ...}, ...] */
-static int classes_array(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
-                         int32_t amount[CT_PROVIDERS_NCLASSES])
+static ct_status classes_array(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
+                               int32_t amount[CT_PROVIDERS_NCLASSES])
 {
     json_t *arr = json_object_get(rec, d->fares.classes);
     if (!json_is_array(arr)) {
         ct__reject(r, d->fares.classes, "expected an array");
-        return -1;
+        return CT_INVALID;
     }
     size_t k;
     json_t *x;
@@ -107,22 +108,22 @@ static int classes_array(ct__rec *r, const ct__dialect *d, json_t *rec, int digi
         snprintf(r->sub, sizeof(r->sub), "%s[%zu].", d->fares.classes, k);
         if (c < 0) {
             ct__reject(r, d->fares.cls, "expected a booking class");
-            return -1;
+            return CT_INVALID;
         }
         if (d->amount(r, x, d->fares.one_way, digits, &amount[c]))
-            return -1;
+            return CT_INVALID;
     }
-    return 0;
+    return CT_OK;
 }
 
 /* {"Y": {"one_way": ...}, ...} */
-static int classes_object(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
-                          int32_t amount[CT_PROVIDERS_NCLASSES])
+static ct_status classes_object(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
+                                int32_t amount[CT_PROVIDERS_NCLASSES])
 {
     json_t *obj = json_object_get(rec, d->fares.classes);
     if (!json_is_object(obj)) {
         ct__reject(r, d->fares.classes, obj ? "expected an object" : "missing");
-        return -1;
+        return CT_INVALID;
     }
     const char *key;
     json_t *x;
@@ -132,29 +133,29 @@ static int classes_object(ct__rec *r, const ct__dialect *d, json_t *rec, int dig
         snprintf(r->sub, sizeof(r->sub), "%s.%s.", d->fares.classes, key);
         if (c < 0) {
             ct__reject(r, "", "not a booking class");
-            return -1;
+            return CT_INVALID;
         }
         if (d->amount(r, x, d->fares.one_way, digits, &amount[c]))
-            return -1;
+            return CT_INVALID;
     }
-    return 0;
+    return CT_OK;
 }
 
 /* One class in the record itself: {"bookingClass": "Y", "oneWayCents": ...}. */
-static int class_row(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
-                     int32_t amount[CT_PROVIDERS_NCLASSES])
+static ct_status class_row(ct__rec *r, const ct__dialect *d, json_t *rec, int digits,
+                           int32_t amount[CT_PROVIDERS_NCLASSES])
 {
     const char *letter = json_string_value(json_object_get(rec, d->fares.cls));
     int c = letter && strlen(letter) == 1 ? ct__class_index(letter[0]) : -1;
     int32_t v;
     if (c < 0) {
         ct__reject(r, d->fares.cls, "expected a booking class");
-        return -1;
+        return CT_INVALID;
     }
     if (d->amount(r, rec, d->fares.one_way, digits, &v))
-        return -1;
+        return CT_INVALID;
     amount[c] = v;
-    return 0;
+    return CT_OK;
 }
 
 /* ---- the tables ---- */

@@ -1,8 +1,9 @@
 /* fields.c: the field readers of the dialect reader: one member of one record, validated.
  *
  * Each reader takes the record being read (ct__rec), the JSON object and the member name;
- * on success it stores the value and returns 0, on a missing or bad member it records a
- * reject naming "<array>[<index>].<sub><member>" (the first per record) and returns -1.
+ * on success it stores the value and returns CT_OK, on a missing or bad member it records a
+ * reject naming "<array>[<index>].<sub><member>" (the first per record) and returns
+ * CT_INVALID.
  *
  * Amounts become integers in the provider's minor units without passing through binary
  * floating point where the provider sends text: "2562.00" is 256200 by digits. Voyagio
@@ -54,42 +55,43 @@ static const char *str_member(ct__rec *r, json_t *obj, const char *member)
     return json_string_value(v);
 }
 
-int ct__code(ct__rec *r, json_t *obj, const char *member, size_t len, int digits_ok, char *out)
+ct_status ct__code(ct__rec *r, json_t *obj, const char *member, size_t len, int digits_ok,
+                   char *out)
 {
     const char *s = str_member(r, obj, member);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     int ok = strlen(s) == len;
     for (size_t i = 0; ok && i < len; i++)
         ok = isupper((unsigned char)s[i]) || (digits_ok && isdigit((unsigned char)s[i]));
     if (!ok) {
         ct__reject(r, member, digits_ok ? "expected a carrier designator" : "expected a code");
-        return -1;
+        return CT_INVALID;
     }
     memcpy(out, s, len + 1);
-    return 0;
+    return CT_OK;
 }
 
-int ct__int(ct__rec *r, json_t *obj, const char *member, long lo, long hi, long *out)
+ct_status ct__int(ct__rec *r, json_t *obj, const char *member, long lo, long hi, long *out)
 {
     json_t *v = json_object_get(obj, member);
     if (v == NULL) {
         ct__reject(r, member, "missing");
-        return -1;
+        return CT_INVALID;
     }
     if (!json_is_integer(v) || json_integer_value(v) < lo || json_integer_value(v) > hi) {
         ct__reject(r, member, "expected an integer in range");
-        return -1;
+        return CT_INVALID;
     }
     *out = (long)json_integer_value(v);
-    return 0;
+    return CT_OK;
 }
 
-int ct__digits(ct__rec *r, json_t *obj, const char *member, long lo, long hi, long *out)
+ct_status ct__digits(ct__rec *r, json_t *obj, const char *member, long lo, long hi, long *out)
 {
     const char *s = str_member(r, obj, member);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     long v = 0;
     size_t n = strlen(s);
     int ok = n >= 1 && n <= 6;
@@ -99,79 +101,79 @@ int ct__digits(ct__rec *r, json_t *obj, const char *member, long lo, long hi, lo
     }
     if (!ok || v < lo || v > hi) {
         ct__reject(r, member, "expected a flight number as digits");
-        return -1;
+        return CT_INVALID;
     }
     *out = v;
-    return 0;
+    return CT_OK;
 }
 
-int ct__amount_text(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
+ct_status ct__amount_text(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
 {
     const char *s = str_member(r, obj, member);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     if (ct_providers_decimal(s, digits, out) != CT_OK) {
         ct__reject(r, member, "expected a non-negative decimal amount");
-        return -1;
+        return CT_INVALID;
     }
-    return 0;
+    return CT_OK;
 }
 
-int ct__amount_real(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
+ct_status ct__amount_real(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
 {
     json_t *v = json_object_get(obj, member);
     if (v == NULL) {
         ct__reject(r, member, "missing");
-        return -1;
+        return CT_INVALID;
     }
     if (!json_is_number(v)) {
         ct__reject(r, member, "expected a number");
-        return -1;
+        return CT_INVALID;
     }
     double x = json_number_value(v), scaled = x * (digits == 0 ? 1.0 : 100.0);
     char buf[64];
     if (!isfinite(x) || x < 0 || scaled > INT32_MAX ||
         fabs(scaled - nearbyint(scaled)) > 1e-6 * fmax(1.0, fabs(scaled))) {
         ct__reject(r, member, "expected a non-negative amount in the currency's decimals");
-        return -1;
+        return CT_INVALID;
     }
     snprintf(buf, sizeof(buf), "%.*f", digits, x);
     if (ct_providers_decimal(buf, digits, out) != CT_OK) {
         ct__reject(r, member, "expected a non-negative amount");
-        return -1;
+        return CT_INVALID;
     }
-    return 0;
+    return CT_OK;
 }
 
-int ct__amount_minor(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
+ct_status ct__amount_minor(ct__rec *r, json_t *obj, const char *member, int digits, int32_t *out)
 {
     (void)digits; /* minor units already */
     long v;
     if (ct__int(r, obj, member, 0, INT32_MAX, &v))
-        return -1;
+        return CT_INVALID;
     *out = (int32_t)v;
-    return 0;
+    return CT_OK;
 }
 
-int ct__instant_min(ct__rec *r, json_t *obj, const char *member, int32_t *out)
+ct_status ct__instant_min(ct__rec *r, json_t *obj, const char *member, int32_t *out)
 {
     const char *s = str_member(r, obj, member);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     ct_utc t;
     if (ct_utc_parse(s, &t) != CT_OK || t % 60 != 0 || t < 0 || t / 60 > INT32_MAX) {
         ct__reject(r, member, "expected a UTC instant YYYY-MM-DDTHH:MM:00Z");
-        return -1;
+        return CT_INVALID;
     }
     *out = (int32_t)(t / 60);
-    return 0;
+    return CT_OK;
 }
 
-int ct__avs(ct__rec *r, json_t *obj, const char *member, int seats[CT_PROVIDERS_NCLASSES])
+ct_status ct__avs(ct__rec *r, json_t *obj, const char *member, int seats[CT_PROVIDERS_NCLASSES])
 {
     const char *s = str_member(r, obj, member);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     int seen[CT_PROVIDERS_NCLASSES] = {0};
     size_t n = strlen(s);
     int ok = n > 0 && n % 2 == 0 && n <= 2 * CT_PROVIDERS_NCLASSES;
@@ -187,35 +189,35 @@ int ct__avs(ct__rec *r, json_t *obj, const char *member, int seats[CT_PROVIDERS_
     }
     if (!ok) {
         ct__reject(r, member, "expected an availability text like Y9B9M4");
-        return -1;
+        return CT_INVALID;
     }
-    return 0;
+    return CT_OK;
 }
 
-int ct__alliance(ct__rec *r, json_t *obj, const char *member, char out[16])
+ct_status ct__alliance(ct__rec *r, json_t *obj, const char *member, char out[16])
 {
     json_t *v = json_object_get(obj, member);
     out[0] = '\0';
     if (v == NULL || json_is_null(v))
-        return 0; /* an older listing without alliances: none known */
+        return CT_OK; /* an older listing without alliances: none known */
     if (!json_is_string(v) || json_string_length(v) == 0 || json_string_length(v) >= 16) {
         ct__reject(r, member, "expected an alliance name or null");
-        return -1;
+        return CT_INVALID;
     }
     memcpy(out, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return CT_OK;
 }
 
-int ct__token(json_t *obj, const char *member, char *out, size_t len)
+ct_status ct__token(json_t *obj, const char *member, char *out, size_t len)
 {
     json_t *v = json_object_get(obj, member);
     out[0] = '\0';
     if (v == NULL || json_is_null(v))
-        return 0;
+        return CT_OK;
     if (!json_is_string(v) || json_string_length(v) >= len)
-        return -1;
+        return CT_INVALID;
     memcpy(out, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return CT_OK;
 }
 
 /* ---- the page's arrays ---- */

@@ -191,9 +191,9 @@ static ct_status fares(const ct__dialect *d, json_t *doc, int digits, ct_provide
         ct__rec r = {out, d->fares.array, i, 0, ""};
         ct_providers_fare g;
         out->nrecords++;
-        int ok = !ct__code(&r, x, d->fares.carrier, 2, 1, g.carrier) &&
-                 !ct__code(&r, x, d->fares.origin, 3, 0, g.origin) &&
-                 !ct__code(&r, x, d->fares.dest, 3, 0, g.dest);
+        int ok = ct__code(&r, x, d->fares.carrier, 2, 1, g.carrier) == CT_OK &&
+                 ct__code(&r, x, d->fares.origin, 3, 0, g.origin) == CT_OK &&
+                 ct__code(&r, x, d->fares.dest, 3, 0, g.dest) == CT_OK;
         /* A record ends at the next one, or for rows per class at another market. */
         if (open && (!ok || !d->fares.row_per_class || !same_market(&f, &g))) {
             if (!bad && ct__push_fare(out, &f))
