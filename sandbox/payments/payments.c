@@ -218,12 +218,12 @@ typedef struct prelude {
     char fingerprint[2 * crypto_generichash_BYTES + 1];
 } prelude;
 
-static int get_idem_key(ct_http_req *req, int required, const char **out)
+static ct_status get_idem_key(ct_http_req *req, int required, const char **out)
 {
     const char *key = ct_http_header(req, "Idempotency-Key");
     *out = key;
     if (key == NULL && !required)
-        return 0;
+        return CT_OK;
     size_t n = key ? strlen(key) : 0;
     int ok = n >= 1 && n <= MAX_IDEM_KEY;
     for (size_t i = 0; ok && i < n; i++)
@@ -233,12 +233,12 @@ static int get_idem_key(ct_http_req *req, int required, const char **out)
                     key ? "idempotency_key_invalid" : "idempotency_key_required", "Idempotency-Key",
                     "send an Idempotency-Key header of 1 to 255 printable ASCII characters "
                     "(a UUID is a good choice)");
-    return ok ? 0 : -1;
+    return ok ? CT_OK : CT_INVALID;
 }
 
 /* Parses the body (an object; empty counts as {} unless required) and computes the request's
  * fingerprint: a hash of method, path and the body re-serialised with sorted keys. */
-static int read_body(ct_http_req *req, int required, prelude *pre)
+static ct_status read_body(ct_http_req *req, int required, prelude *pre)
 {
     size_t len = 0;
     const char *text = ct_http_body(req, &len);
@@ -247,12 +247,12 @@ static int read_body(ct_http_req *req, int required, prelude *pre)
     if (!json_is_object(pre->body)) {
         reply_error(req, 400, "request", len ? "invalid_body" : "body_required", NULL,
                     "the request body must be a JSON object");
-        return -1;
+        return CT_INVALID;
     }
     char *canon = json_dumps(pre->body, JSON_COMPACT | JSON_SORT_KEYS);
     if (canon == NULL) {
         reply_error(req, 500, "internal", "internal_error", NULL, "out of memory");
-        return -1;
+        return CT_NOMEM;
     }
     unsigned char hash[crypto_generichash_BYTES];
     crypto_generichash_state hs;
@@ -267,22 +267,25 @@ static int read_body(ct_http_req *req, int required, prelude *pre)
     crypto_generichash_final(&hs, hash, sizeof(hash));
     sodium_bin2hex(pre->fingerprint, sizeof(pre->fingerprint), hash, sizeof(hash));
     free(canon);
-    return 0;
+    return CT_OK;
 }
 
-/* Authentication, then the Idempotency-Key, then the body. -1 when a response was sent;
- * otherwise the caller owns pre->body. */
-static int begin_write(ct_http_req *req, sb_payments *p, int key_required, int body_required,
-                       prelude *pre)
+/* Authentication, then the Idempotency-Key, then the body. On failure an error response was
+ * sent (CT_INVALID, CT_NOMEM); on CT_OK the caller owns pre->body. */
+static ct_status begin_write(ct_http_req *req, sb_payments *p, int key_required, int body_required,
+                             prelude *pre)
 {
     memset(pre, 0, sizeof(*pre));
-    if (!authorized(req, p) || get_idem_key(req, key_required, &pre->key) ||
-        read_body(req, body_required, pre)) {
+    ct_status rc = authorized(req, p) ? CT_OK : CT_INVALID;
+    if (rc == CT_OK)
+        rc = get_idem_key(req, key_required, &pre->key);
+    if (rc == CT_OK)
+        rc = read_body(req, body_required, pre);
+    if (rc) {
         json_decref(pre->body);
         pre->body = NULL;
-        return -1;
     }
-    return 0;
+    return rc;
 }
 
 static void run_prelude_write(ct_http_req *req, sb_payments *p, const prelude *pre, sb_pay_op op,

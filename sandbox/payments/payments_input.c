@@ -12,11 +12,11 @@
 
 /* ---- input validation ---- */
 
-static int bad_input(sb_pay_input_error *e, const char *field, const char *code, const char *fmt,
-                     ...) __attribute__((format(printf, 4, 5)));
+static ct_status bad_input(sb_pay_input_error *e, const char *field, const char *code,
+                           const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-static int bad_input(sb_pay_input_error *e, const char *field, const char *code, const char *fmt,
-                     ...)
+static ct_status bad_input(sb_pay_input_error *e, const char *field, const char *code,
+                           const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -24,12 +24,12 @@ static int bad_input(sb_pay_input_error *e, const char *field, const char *code,
     va_end(ap);
     snprintf(e->field, sizeof(e->field), "%s", field);
     e->code = code;
-    return -1;
+    return CT_INVALID;
 }
 
 /* Rejects members of `obj` not in `allowed` (NULL-terminated); `prefix` ("card.") names them. */
-int sb__pay_only_known(json_t *obj, const char *const *allowed, const char *prefix,
-                       sb_pay_input_error *e)
+ct_status sb__pay_only_known(json_t *obj, const char *const *allowed, const char *prefix,
+                             sb_pay_input_error *e)
 {
     const char *key;
     json_t *value;
@@ -44,16 +44,16 @@ int sb__pay_only_known(json_t *obj, const char *const *allowed, const char *pref
             return bad_input(e, field, "parameter_unknown", "%s is not a known parameter", field);
         }
     }
-    return 0;
+    return CT_OK;
 }
 
-int sb__pay_get_amount(json_t *obj, const char *field, int required, int64_t *out,
-                       sb_pay_input_error *e)
+ct_status sb__pay_get_amount(json_t *obj, const char *field, int required, int64_t *out,
+                             sb_pay_input_error *e)
 {
     json_t *v = json_object_get(obj, field);
     if (v == NULL && !required) {
         *out = -1;
-        return 0;
+        return CT_OK;
     }
     if (v == NULL)
         return bad_input(e, field, "parameter_missing", "%s is required", field);
@@ -63,22 +63,22 @@ int sb__pay_get_amount(json_t *obj, const char *field, int required, int64_t *ou
                          "%s must be an integer from 1 to %lld, in minor units (cents)", field,
                          SB_PAY_MAX_AMOUNT);
     *out = json_integer_value(v);
-    return 0;
+    return CT_OK;
 }
 
 /* An optional string of at most `max` bytes; *out stays NULL when absent or null. */
-int sb__pay_get_text(json_t *obj, const char *field, size_t max, const char **out,
-                     sb_pay_input_error *e)
+ct_status sb__pay_get_text(json_t *obj, const char *field, size_t max, const char **out,
+                           sb_pay_input_error *e)
 {
     json_t *v = json_object_get(obj, field);
     *out = NULL;
     if (v == NULL || json_is_null(v))
-        return 0;
+        return CT_OK;
     if (!json_is_string(v) || json_string_length(v) > max)
         return bad_input(e, field, "parameter_invalid", "%s must be a string of at most %zu bytes",
                          field, max);
     *out = json_string_value(v);
-    return 0;
+    return CT_OK;
 }
 
 static int all_digits(const char *s, size_t min, size_t max)
@@ -93,14 +93,14 @@ static int all_digits(const char *s, size_t min, size_t max)
     return 1;
 }
 
-static int parse_card(json_t *card, sb_pay_create *c, sb_pay_input_error *e)
+static ct_status parse_card(json_t *card, sb_pay_create *c, sb_pay_input_error *e)
 {
     static const char *const allowed[] = {"number", "exp_month", "exp_year", "cvc", NULL};
     if (!json_is_object(card))
         return bad_input(e, "card", card ? "parameter_invalid" : "parameter_missing",
                          "card must be an object with number, exp_month, exp_year and cvc");
     if (sb__pay_only_known(card, allowed, "card.", e))
-        return -1;
+        return CT_INVALID;
     json_t *number = json_object_get(card, "number");
     json_t *month = json_object_get(card, "exp_month");
     json_t *year = json_object_get(card, "exp_year");
@@ -124,16 +124,16 @@ static int parse_card(json_t *card, sb_pay_create *c, sb_pay_input_error *e)
     if (!json_is_string(cvc) || !all_digits(json_string_value(cvc), cvc_len, cvc_len))
         return bad_input(e, "card.cvc", cvc ? "parameter_invalid" : "parameter_missing",
                          "card.cvc must be a string of %zu digits", cvc_len);
-    return 0;
+    return CT_OK;
 }
 
-int sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e)
+ct_status sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e)
 {
     static const char *const allowed[] = {"amount",      "currency",  "card", "capture_method",
                                           "description", "reference", NULL};
     if (sb__pay_only_known(body, allowed, "", e) ||
         sb__pay_get_amount(body, "amount", 1, &c->amount, e))
-        return -1;
+        return CT_INVALID;
     json_t *cur = json_object_get(body, "currency");
     const char *cs = json_string_value(cur);
     if (cs == NULL || strlen(cs) != 3 || !isalpha((unsigned char)cs[0]) ||
@@ -144,7 +144,7 @@ int sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e)
         c->currency[i] = (char)toupper((unsigned char)cs[i]);
     c->currency[3] = '\0';
     if (parse_card(json_object_get(body, "card"), c, e))
-        return -1;
+        return CT_INVALID;
     json_t *cm = json_object_get(body, "capture_method");
     const char *cms = cm ? json_string_value(cm) : "automatic";
     if (cms == NULL || (strcmp(cms, "automatic") != 0 && strcmp(cms, "manual") != 0))
@@ -153,11 +153,11 @@ int sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e)
     c->manual = strcmp(cms, "manual") == 0;
     if (sb__pay_get_text(body, "description", SB_PAY_MAX_DESCRIPTION, &c->description, e) ||
         sb__pay_get_text(body, "reference", SB_PAY_MAX_REFERENCE, &c->reference, e))
-        return -1;
-    return 0;
+        return CT_INVALID;
+    return CT_OK;
 }
 
-int sb__pay_parse_list(ct_http_req *req, sb_pay_list_query *q, sb_pay_input_error *e)
+ct_status sb__pay_parse_list(ct_http_req *req, sb_pay_list_query *q, sb_pay_input_error *e)
 {
     static const char *const statuses[] = {"requires_action", "authorized", "succeeded",
                                            "failed",          "canceled",   NULL};
@@ -178,5 +178,5 @@ int sb__pay_parse_list(ct_http_req *req, sb_pay_list_query *q, sb_pay_input_erro
                          "canceled");
     q->reference = ct_http_query(req, "reference");
     q->starting_after = ct_http_query(req, "starting_after");
-    return 0;
+    return CT_OK;
 }

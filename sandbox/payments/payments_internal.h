@@ -132,20 +132,20 @@ typedef struct sb_pay_input_error {
     char message[200];
 } sb_pay_input_error;
 
-/* Each returns 0 when the input is valid, else -1 with *e filled. */
+/* Each returns CT_OK when the input is valid, else CT_INVALID with *e filled. */
 
 /* Rejects members of `obj` not in `allowed` (NULL-terminated); `prefix` ("card.") names them. */
-int sb__pay_only_known(json_t *obj, const char *const *allowed, const char *prefix,
-                       sb_pay_input_error *e);
-/* An amount in minor units, 1..SB_PAY_MAX_AMOUNT; absent and optional gives -1. */
-int sb__pay_get_amount(json_t *obj, const char *field, int required, int64_t *out,
-                       sb_pay_input_error *e);
+ct_status sb__pay_only_known(json_t *obj, const char *const *allowed, const char *prefix,
+                             sb_pay_input_error *e);
+/* An amount in minor units, 1..SB_PAY_MAX_AMOUNT; absent and optional gives *out = -1. */
+ct_status sb__pay_get_amount(json_t *obj, const char *field, int required, int64_t *out,
+                             sb_pay_input_error *e);
 /* An optional string of at most `max` bytes; *out stays NULL when absent or null. */
-int sb__pay_get_text(json_t *obj, const char *field, size_t max, const char **out,
-                     sb_pay_input_error *e);
+ct_status sb__pay_get_text(json_t *obj, const char *field, size_t max, const char **out,
+                           sb_pay_input_error *e);
 /* The body of POST /v1/payments. */
-int sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e);
+ct_status sb__pay_parse_create(json_t *body, sb_pay_create *c, sb_pay_input_error *e);
 /* The query of GET /v1/payments. */
-int sb__pay_parse_list(ct_http_req *req, sb_pay_list_query *q, sb_pay_input_error *e);
+ct_status sb__pay_parse_list(ct_http_req *req, sb_pay_list_query *q, sb_pay_input_error *e);
 
 #endif
