@@ -55,6 +55,8 @@ const ct_flag ct_app_serve_flags[] = {
     {"http_workers", CT_FLAG_INT, "4", "threads for sign-ins and database routes"},
     {"http_queue", CT_FLAG_INT, "64", "such requests waiting at most (then 503)"},
     {"per_ip_connections", CT_FLAG_INT, "256", "open connections per client address, 0 = any"},
+    {"reuse_port", CT_FLAG_BOOL, "false",
+     "share the port with other servers started so (SO_REUSEPORT); else a port in use is refused"},
     {"header_timeout", CT_FLAG_INT, "10", "seconds for a whole request head (keep-alive too)"},
     {"body_timeout", CT_FLAG_INT, "30", "seconds for a whole request body"},
     {"hsts_max_age", CT_FLAG_INT, "0", "Strict-Transport-Security max-age, 0 = none"},
@@ -357,12 +359,12 @@ static ct_status start_http(server *s)
 {
     char err[256];
     long slots = 4096, queue = 64, per_ip = 256, head_s = 10, body_s = 30, hsts = 0;
-    int access_log = 1;
+    int access_log = 1, reuse_port = 0;
     if (ct_config_get_int(s->cfg, "search_cache", 4096, 0, 1 << 20, &slots, err, sizeof(err)) ||
         ct_config_get_bool(s->cfg, "access_log", 1, &access_log, err, sizeof(err)) ||
+        ct_config_get_bool(s->cfg, "reuse_port", 0, &reuse_port, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "http_queue", 64, 1, 1 << 16, &queue, err, sizeof(err)) ||
-        ct_config_get_int(s->cfg, "per_ip_connections", 256, 0, 4096, &per_ip, err,
-                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "per_ip_connections", 256, 0, 4096, &per_ip, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "header_timeout", 10, 1, 3600, &head_s, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "body_timeout", 30, 1, 3600, &body_s, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "hsts_max_age", 0, 0, 1L << 30, &hsts, err, sizeof(err)))
@@ -388,6 +390,7 @@ static ct_status start_http(server *s)
         .header_timeout_ms = (int)head_s * 1000,
         .body_timeout_ms = (int)body_s * 1000,
         .hsts_max_age = hsts,
+        .reuse_port = reuse_port,
     };
     ct_status rc = ct_http_server_start(&opt, s->router, &s->http);
     if (rc)
@@ -486,9 +489,8 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: provider feeds, mail */
 
     int code = 1;
-    if (open_data(&s) ||
-        ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port, &s.app, &s.accounts,
-                             &s.mailer))
+    if (open_data(&s) || ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port,
+                                              &s.app, &s.accounts, &s.mailer))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
         s.sandbox = ct_app_sandbox_start(cfg);

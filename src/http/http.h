@@ -133,6 +133,10 @@ typedef struct ct_http_options {
     int workers;            /* worker threads for offloaded routes, default 4 */
     int queue;              /* offloaded requests waiting at most, default 64 (then 503) */
     int any_body_type;      /* 1 = accept bodies of any Content-Type (default: JSON only) */
+    /* 1 = share the port with other servers that ask the same (SO_REUSEPORT: the kernel
+     * splits connections between them). Default 0: a port another server listens on is
+     * refused (CT_CONFLICT), so a second server cannot silently take half the traffic. */
+    int reuse_port;
 } ct_http_options;
 
 /* Starts serving `router` (borrowed; must outlive the server). *out on success. */

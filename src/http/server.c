@@ -32,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <errno.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
@@ -668,6 +670,41 @@ static ct_status parse_origins(ct_http_server *s)
     return CT_OK;
 }
 
+/* SO_REUSEPORT only when asked: without it (MHD's default, SO_REUSEADDR alone) binding a
+ * port another live server holds fails. */
+static struct MHD_OptionItem share_port[] = {
+    {MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL},
+    {MHD_OPTION_END, 0, NULL},
+};
+static struct MHD_OptionItem own_port[] = {{MHD_OPTION_END, 0, NULL}};
+
+/* Refuses a port a live server listens on, with a message saying so (MHD only says it
+ * failed). A server that shares (SO_REUSEPORT on both sides) is let through. */
+static ct_status port_free(const struct sockaddr_in *addr, int reuse_port)
+{
+    if (addr->sin_port == 0)
+        return CT_OK;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return CT_IO;
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    if (reuse_port)
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+    int bound = bind(fd, (const struct sockaddr *)addr, sizeof(*addr));
+    int e = errno;
+    close(fd);
+    if (bound == 0)
+        return CT_OK;
+    char port[16];
+    snprintf(port, sizeof(port), "%u", (unsigned)ntohs(addr->sin_port));
+    ct_log(CT_LOG_ERROR, "http.start", "port", port, "error",
+           e == EADDRINUSE ? "the port is in use by another server (reuse_port shares it)"
+                           : strerror(e),
+           NULL);
+    return e == EADDRINUSE ? CT_CONFLICT : CT_IO;
+}
+
 ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct_http_server **out)
 {
     if (sodium_init() < 0)
@@ -714,6 +751,11 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct
         server_free(s);
         return CT_INVALID;
     }
+    rc = port_free(&addr, s->opt.reuse_port);
+    if (rc) {
+        server_free(s);
+        return rc;
+    }
     s->guard = ct__guard_start();
     s->pool = ct__pool_start(s->opt.workers, s->opt.queue);
     if (s->guard == NULL || s->pool == NULL) {
@@ -730,7 +772,8 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct
         s, MHD_OPTION_URI_LOG_CALLBACK, on_request_line, s, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned)60, MHD_OPTION_CONNECTION_LIMIT, (unsigned)4096,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-        (size_t)CONN_MEMORY, MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1, MHD_OPTION_END);
+        (size_t)CONN_MEMORY, MHD_OPTION_ARRAY, s->opt.reuse_port ? share_port : own_port,
+        MHD_OPTION_END);
     if (s->daemon == NULL) {
         server_free(s);
         return CT_IO;

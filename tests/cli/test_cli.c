@@ -4,7 +4,8 @@
  * of a file whose name has spaces and quotes, `serve` starting and stopping cleanly, and a
  * lost database refused at start unless --allow-new-database, and `serve` on PostgreSQL through
  * a restart and a crash of the server (its own throwaway cluster): requests succeed again
- * as soon as the database is back, /readyz follows the database, the outage is logged. */
+ * as soon as the database is back, /readyz follows the database, the outage is logged; a
+ * second server on a port in use is refused. */
 #include "ct_test.h"
 
 #include <fcntl.h>
@@ -407,6 +408,53 @@ static void serve_follows_a_postgres_restart_and_crash(void **state)
     ts_pg_cluster(pg, "stop", NULL, 0);
 }
 
+/* A second server on a port the first one holds is refused (before: SO_REUSEPORT let it
+ * start, and the kernel split the traffic between two databases). */
+static void a_port_in_use_is_refused(void **state)
+{
+    (void)state;
+    char db1[400], db2[400], port_file[400], jwt[400], none[400], log[400], port[16];
+    snprintf(db1, sizeof(db1), "--db=sqlite:%s/one.db", dir);
+    snprintf(db2, sizeof(db2), "--db=sqlite:%s/two.db", dir);
+    snprintf(port_file, sizeof(port_file), "%s/port", dir);
+    snprintf(jwt, sizeof(jwt), "--jwt-secret-file=%s/secrets/jwt.key", dir);
+    snprintf(none, sizeof(none), "--schedules-dir=%s/no-schedules", dir);
+    snprintf(log, sizeof(log), "%s/serve.log", dir);
+    char *const argv[] = {(char *)contrail_bin(),
+                          "serve",
+                          db1,
+                          "--port",
+                          "0",
+                          "--port-file",
+                          port_file,
+                          "--web-dir",
+                          "",
+                          "--refdata-dir",
+                          (char *)ts_refdata_dir(),
+                          jwt,
+                          none,
+                          "--timetable-cache",
+                          "",
+                          "--pricebook-cache",
+                          "",
+                          "--access-log",
+                          "off",
+                          NULL};
+    int pid = ts_spawn(argv, log);
+    int p = ts_wait_port_file(port_file, 120000);
+    assert_true(p > 0);
+    snprintf(port, sizeof(port), "%d", p);
+    int code = run(contrail_bin(), NULL, "serve", db2, "--port", port, "--web-dir", "",
+                   "--refdata-dir", ts_refdata_dir(), jwt, none, "--timetable-cache", "",
+                   "--pricebook-cache", "", "--access-log", "off", NULL);
+    assert_int_not_equal(code, 0);
+    assert_contains(err, "in use by another server");
+    ts_response r = ts_http("GET", p, "/healthz", NULL, NULL); /* the first one serves on */
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+    assert_int_equal(ts_stop_child(pid, SIGTERM, 20000), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +467,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(import_ssim_copies_names_with_quotes, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_starts_and_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(a_lost_database_is_refused_at_start, setup, teardown),
+        cmocka_unit_test_setup_teardown(a_port_in_use_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_follows_a_postgres_restart_and_crash, setup,
                                         teardown),
     };
