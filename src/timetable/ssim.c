@@ -141,19 +141,20 @@ static void vreport(ct_ssim_reader *r, ct_ssim_severity sev, int col, const char
     emit(r, sev, r->rec_line, r->rec_col + (size_t)col - 1, message);
 }
 
-static int rec_error(ct_ssim_reader *r, int col, const char *fmt, ...)
+static ct_status rec_error(ct_ssim_reader *r, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 static void rec_warn(ct_ssim_reader *r, int col, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Reports an error at column `col` of the current record; returns -1 (the record fails). */
-static int rec_error(ct_ssim_reader *r, int col, const char *fmt, ...)
+/* Reports an error at column `col` of the current record; returns CT_INVALID (the record
+ * fails). */
+static ct_status rec_error(ct_ssim_reader *r, int col, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vreport(r, CT_SSIM_ERROR, col, fmt, ap);
     va_end(ap);
-    return -1;
+    return CT_INVALID;
 }
 
 /* Reports a warning at column `col` of the current record (the record is kept). */
@@ -233,22 +234,23 @@ static void copy_text(char *dst, const char *s, size_t n)
     dst[n] = '\0';
 }
 
-/* "what: expected X, got 'raw'" at col for the len bytes there; returns -1. */
-static int bad_field(ct_ssim_reader *r, int col, int len, const char *what, const char *expected)
+/* "what: expected X, got 'raw'" at col for the len bytes there; returns CT_INVALID. */
+static ct_status bad_field(ct_ssim_reader *r, int col, int len, const char *what,
+                           const char *expected)
 {
     char raw[32];
     return rec_error(r, col, "%s: expected %s, got '%s'", what, expected,
                      shown(field(r, col), (size_t)len, raw));
 }
 
-/* ---- field parsers: 0 and the value stored, or -1 with the error reported ---- */
+/* ---- field parsers: CT_OK and the value stored, or CT_INVALID with the error reported ---- */
 
-static int parse_ddmmmyy(const char *s, int64_t *out)
+static ct_status parse_ddmmmyy(const char *s, int64_t *out)
 {
     static const char months[] = "JANFEBMARAPRMAYJUNJULAUGSEPOCTNOVDEC";
     int d, y, m = 0;
     if (!digits(s, 2, &d) || !digits(s + 5, 2, &y))
-        return -1;
+        return CT_INVALID;
     char mon[3];
     for (int i = 0; i < 3; i++)
         mon[i] = (char)(s[2 + i] >= 'a' && s[2 + i] <= 'z' ? s[2 + i] - 32 : s[2 + i]);
@@ -257,9 +259,9 @@ static int parse_ddmmmyy(const char *s, int64_t *out)
             m = i + 1;
     y += y < 70 ? 2000 : 1900;
     if (m == 0 || !ct_date_valid(y, m, d))
-        return -1;
+        return CT_INVALID;
     *out = ct_days_from_civil(y, m, d);
-    return 0;
+    return CT_OK;
 }
 
 static int is_open_date(const char *s)
@@ -275,24 +277,24 @@ static int64_t open_end(const ct_ssim_reader *r, int64_t from)
     return r->opt.open_until < from ? from : r->opt.open_until;
 }
 
-static int field_date(ct_ssim_reader *r, int col, const char *what, int64_t *out)
+static ct_status field_date(ct_ssim_reader *r, int col, const char *what, int64_t *out)
 {
     if (parse_ddmmmyy(field(r, col), out))
         return bad_field(r, col, 7, what, "a date DDMMMYY");
-    return 0;
+    return CT_OK;
 }
 
-static int field_time(ct_ssim_reader *r, int col, const char *what, int *out)
+static ct_status field_time(ct_ssim_reader *r, int col, const char *what, int *out)
 {
     const char *s = field(r, col);
     int hh, mm;
     if (!digits(s, 2, &hh) || !digits(s + 2, 2, &mm) || hh > 23 || mm > 59)
         return bad_field(r, col, 4, what, "a time HHMM (0000-2359)");
     *out = hh * 60 + mm;
-    return 0;
+    return CT_OK;
 }
 
-static int field_utc_var(ct_ssim_reader *r, int col, const char *what, int *out)
+static ct_status field_utc_var(ct_ssim_reader *r, int col, const char *what, int *out)
 {
     const char *s = field(r, col);
     int hh, mm;
@@ -300,32 +302,32 @@ static int field_utc_var(ct_ssim_reader *r, int col, const char *what, int *out)
         mm > 59 || hh * 60 + mm > MAX_UTC_VAR)
         return bad_field(r, col, 5, what, "+HHMM or -HHMM (at most 1400)");
     *out = s[0] == '-' ? -(hh * 60 + mm) : hh * 60 + mm;
-    return 0;
+    return CT_OK;
 }
 
-static int field_station(ct_ssim_reader *r, int col, const char *what, char out[4])
+static ct_status field_station(ct_ssim_reader *r, int col, const char *what, char out[4])
 {
     const char *s = field(r, col);
     if (!is_upper(s[0]) || !is_upper(s[1]) || !is_upper(s[2]))
         return bad_field(r, col, 3, what, "three letters A-Z");
     memcpy(out, s, 3);
     out[3] = '\0';
-    return 0;
+    return CT_OK;
 }
 
 /* Blank ("") or a station. */
-static int field_station_opt(ct_ssim_reader *r, int col, const char *what, char out[4])
+static ct_status field_station_opt(ct_ssim_reader *r, int col, const char *what, char out[4])
 {
     if (is_blank(field(r, col), 3)) {
         out[0] = '\0';
-        return 0;
+        return CT_OK;
     }
     return field_station(r, col, what, out);
 }
 
 /* Two letters or digits (at least one letter) then a blank or a third one, e.g. "LX ", "U2 ",
  * "EZY"; stored without the blank. */
-static int field_airline(ct_ssim_reader *r, int col, char out[4])
+static ct_status field_airline(ct_ssim_reader *r, int col, char out[4])
 {
     const char *s = field(r, col);
     int ok = 1;
@@ -336,12 +338,12 @@ static int field_airline(ct_ssim_reader *r, int col, char out[4])
                          "two letters or digits and a blank, or three letters");
     memcpy(out, s, 3);
     out[s[2] == ' ' ? 2 : 3] = '\0';
-    return 0;
+    return CT_OK;
 }
 
 /* Digits right-aligned in `len` columns (leading blanks allowed), value in [lo, hi]. */
-static int field_number(ct_ssim_reader *r, int col, int len, int lo, int hi, const char *what,
-                        const char *expected, int *out)
+static ct_status field_number(ct_ssim_reader *r, int col, int len, int lo, int hi, const char *what,
+                              const char *expected, int *out)
 {
     const char *s = field(r, col);
     int i = 0;
@@ -351,10 +353,10 @@ static int field_number(ct_ssim_reader *r, int col, int len, int lo, int hi, con
     if (!digits(s + i, len - i, &v) || v < lo || v > hi)
         return bad_field(r, col, len, what, expected);
     *out = v;
-    return 0;
+    return CT_OK;
 }
 
-static int field_date_var(ct_ssim_reader *r, int col, const char *what, int *out)
+static ct_status field_date_var(ct_ssim_reader *r, int col, const char *what, int *out)
 {
     char c = *field(r, col);
     if (c == ' ')
@@ -365,11 +367,11 @@ static int field_date_var(ct_ssim_reader *r, int col, const char *what, int *out
         *out = c - '0';
     else
         return bad_field(r, col, 1, what, "a date variation 0-9 or A (= -1)");
-    return 0;
+    return CT_OK;
 }
 
 /* Cols 2-14 of types 3 and 4; `overflow_col` holds the IVI's hundreds. */
-static int field_flight_id(ct_ssim_reader *r, int overflow_col, flight_id *id)
+static ct_status field_flight_id(ct_ssim_reader *r, int overflow_col, flight_id *id)
 {
     char suffix = *field(r, 2);
     if (suffix != ' ' && !is_upper(suffix))
@@ -379,14 +381,14 @@ static int field_flight_id(ct_ssim_reader *r, int overflow_col, flight_id *id)
         field_number(r, 6, 4, 1, 9999, "flight number", "a number 0001-9999", &id->number) ||
         field_number(r, 10, 2, 1, 99, "itinerary variation identifier", "01-99", &id->ivi) ||
         field_number(r, 12, 2, 1, 99, "leg sequence number", "01-99", &id->leg_seq))
-        return -1;
+        return CT_INVALID;
     char over = *field(r, overflow_col);
     if (is_digit(over))
         id->ivi += 100 * (over - '0');
     id->service_type = *field(r, 14);
     if (!is_upper(id->service_type))
         return bad_field(r, 14, 1, "service type", "a letter A-Z");
-    return 0;
+    return CT_OK;
 }
 
 static int same_flight(const flight_id *a, const flight_id *b)
@@ -397,24 +399,24 @@ static int same_flight(const flight_id *a, const flight_id *b)
 
 /* ---- type 3: flight leg ---- */
 
-static int field_period(ct_ssim_reader *r, ct_ssim_leg *leg)
+static ct_status field_period(ct_ssim_reader *r, ct_ssim_leg *leg)
 {
     if (field_date(r, 15, "period of operation from", &leg->period_from))
-        return -1;
+        return CT_INVALID;
     leg->period_open = is_open_date(field(r, 22));
     if (leg->period_open)
         leg->period_to = open_end(r, leg->period_from);
     else if (field_date(r, 22, "period of operation to", &leg->period_to))
-        return -1;
+        return CT_INVALID;
     if (leg->period_to < leg->period_from) {
         char a[32], b[32];
         return rec_error(r, 22, "period of operation: ends (%s) before it starts (%s)",
                          shown(field(r, 22), 7, a), shown(field(r, 15), 7, b));
     }
-    return 0;
+    return CT_OK;
 }
 
-static int field_days(ct_ssim_reader *r, ct_ssim_leg *leg)
+static ct_status field_days(ct_ssim_reader *r, ct_ssim_leg *leg)
 {
     const char *s = field(r, 29);
     unsigned mask = 0;
@@ -436,10 +438,10 @@ static int field_days(ct_ssim_reader *r, ct_ssim_leg *leg)
     if (rate != ' ' && (rate < '1' || rate > '9'))
         return bad_field(r, 36, 1, "frequency rate", "a blank or 1-9");
     leg->frequency_rate = rate == ' ' ? 1 : rate - '0';
-    return 0;
+    return CT_OK;
 }
 
-static int field_stations_and_times(ct_ssim_reader *r, ct_ssim_leg *leg)
+static ct_status field_stations_and_times(ct_ssim_reader *r, ct_ssim_leg *leg)
 {
     if (field_station(r, 37, "departure station", leg->dep) ||
         field_time(r, 40, "passenger STD", &leg->dep_time) ||
@@ -449,14 +451,15 @@ static int field_stations_and_times(ct_ssim_reader *r, ct_ssim_leg *leg)
         field_utc_var(r, 66, "UTC variation at arrival", &leg->arr_utc_var) ||
         field_date_var(r, 193, "departure date variation", &leg->dep_date_var) ||
         field_date_var(r, 194, "arrival date variation", &leg->arr_date_var))
-        return -1;
+        return CT_INVALID;
     copy_text(leg->dep_terminal, field(r, 53), 2);
     copy_text(leg->arr_terminal, field(r, 71), 2);
-    return 0;
+    return CT_OK;
 }
 
-/* Seats from a configuration like "F8J42W24Y200": -1 when well formed (or a "VV" version),
- * else the offset of the first byte that does not fit. */
+/* Seats from a configuration like "F8J42W24Y200". Returns the offset of the first byte that
+ * does not fit, or -1 when there is none (well formed, or a "VV" version): a position, not a
+ * failure; the caller only warns. */
 static int config_seats(const char *s, uint16_t seats[26], int *total)
 {
     const int n = 20;
@@ -481,7 +484,7 @@ static int config_seats(const char *s, uint16_t seats[26], int *total)
     return -1;
 }
 
-static int field_equipment(ct_ssim_reader *r, ct_ssim_leg *leg)
+static ct_status field_equipment(ct_ssim_reader *r, ct_ssim_leg *leg)
 {
     const char *t = field(r, 73);
     for (int i = 0; i < 3; i++)
@@ -503,7 +506,7 @@ static int field_equipment(ct_ssim_reader *r, ct_ssim_leg *leg)
                  "'%s'; seats left unknown",
                  shown(field(r, 173), 20, raw));
     }
-    return 0;
+    return CT_OK;
 }
 
 /* Moves a UTC time to local: minutes and the day it falls on. */
@@ -527,7 +530,7 @@ static long arr_minutes_utc(const ct_ssim_leg *leg)
 }
 
 /* Checks across fields and records: errors fail the leg, warnings keep it. */
-static int check_leg(ct_ssim_reader *r, const ct_ssim_leg *leg, const flight_id *id)
+static ct_status check_leg(ct_ssim_reader *r, const ct_ssim_leg *leg, const flight_id *id)
 {
     long block = arr_minutes_utc(leg) - dep_minutes_utc(leg);
     if (block <= 0)
@@ -549,14 +552,14 @@ static int check_leg(ct_ssim_reader *r, const ct_ssim_leg *leg, const flight_id 
         strcmp(r->prev.arr, leg->dep) != 0)
         rec_warn(r, 37, "departure station: leg %02d departs %s but leg %02d arrived at %s",
                  id->leg_seq, leg->dep, r->prev.id.leg_seq, r->prev.arr);
-    return 0;
+    return CT_OK;
 }
 
-static int parse_leg(ct_ssim_reader *r, ct_ssim_leg *leg, flight_id *id)
+static ct_status parse_leg(ct_ssim_reader *r, ct_ssim_leg *leg, flight_id *id)
 {
     if (field_flight_id(r, 128, id) || field_period(r, leg) || field_days(r, leg) ||
         field_stations_and_times(r, leg) || field_equipment(r, leg))
-        return -1;
+        return CT_INVALID;
     memcpy(leg->airline, id->airline, sizeof(leg->airline));
     leg->flight_number = id->number;
     leg->suffix = id->suffix;
@@ -661,7 +664,7 @@ static int64_t optional_date(ct_ssim_reader *r, int col, const char *what)
     int64_t d;
     if (is_blank(field(r, col), 7))
         return CT_SSIM_NO_DATE;
-    if (parse_ddmmmyy(field(r, col), &d) == 0)
+    if (parse_ddmmmyy(field(r, col), &d) == CT_OK)
         return d;
     char raw[32];
     rec_warn(r, col, "%s: expected a date DDMMMYY, got '%s'; ignored", what,
@@ -757,11 +760,11 @@ static void read_trailer(ct_ssim_reader *r)
 /* ---- cutting records ---- */
 
 /* Makes at least REC + 2 bytes available at buf[start] unless the input ends first.
- * 0, or -1 on a read error (errno set). */
-static int fill(ct_ssim_reader *r)
+ * CT_OK, or CT_IO on a read error (errno set). */
+static ct_status fill(ct_ssim_reader *r)
 {
     if (r->end - r->start >= REC + 2 || r->eof)
-        return 0;
+        return CT_OK;
     size_t have = r->end - r->start;
     memmove(r->buf, r->buf + r->start, have);
     r->start = 0;
@@ -781,11 +784,11 @@ static int fill(ct_ssim_reader *r)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0)
-            return -1;
+            return CT_IO;
         r->eof = n == 0;
         r->end += (size_t)n;
     }
-    return 0;
+    return CT_OK;
 }
 
 /* Length of the line break at p (0 when none): LF, CRLF or a lone CR. */
@@ -817,15 +820,16 @@ static int blank_line(const unsigned char *p, size_t n)
     return 1;
 }
 
-/* Cuts the next non-blank record into r->rec. 1: a record; 0: end of input; -1: read error. */
-static int next_record(ct_ssim_reader *r)
+/* Cuts the next non-blank record into r->rec. CT_ROW: a record; CT_DONE: end of input; CT_IO:
+ * read error (errno set). */
+static ct_status next_record(ct_ssim_reader *r)
 {
     for (;;) {
         if (fill(r))
-            return -1;
+            return CT_IO;
         size_t avail = r->end - r->start;
         if (avail == 0)
-            return 0;
+            return CT_DONE;
         const unsigned char *p = r->buf + r->start;
         if (r->line == 1 && r->col == 1 && avail >= 3 && memcmp(p, "\xEF\xBB\xBF", 3) == 0) {
             r->start += 3;
@@ -848,7 +852,7 @@ static int next_record(ct_ssim_reader *r)
         memcpy(r->rec, p, len);
         memset(r->rec + len, ' ', REC - len);
         r->report.records++;
-        return 1;
+        return CT_ROW;
     }
 }
 
@@ -932,11 +936,11 @@ ct_status ct_ssim_next(ct_ssim_reader *r, const ct_ssim_leg **leg)
     if (r->status)
         return r->status;
     for (;;) {
-        int got = next_record(r);
-        if (got < 0)
-            return fail(r, CT_IO, "read error");
-        if (got == 0)
+        ct_status got = next_record(r);
+        if (got == CT_DONE)
             return finish(r, leg);
+        if (got != CT_ROW)
+            return fail(r, got, "read error");
         ct_status rc = dispatch(r, leg);
         if (rc == CT_ROW)
             return CT_ROW;

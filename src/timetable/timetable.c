@@ -116,20 +116,26 @@ int ct_timetable_airport(const ct_timetable *tt, const char *iata)
     return (int)(a - ct_refdata_airport_at(tt->rd, 0));
 }
 
-static int carrier_index(ct_timetable *tt, ct_map *ids, const char *code)
+/* The carrier index of airline `code` in *out, adding it to tt->carriers (and `ids`, code ->
+ * index + 1) when new. CT_NOMEM when it cannot be added. */
+static ct_status carrier_index(ct_timetable *tt, ct_map *ids, const char *code, int *out)
 {
     intptr_t at = (intptr_t)ct_map_get(ids, code);
-    if (at > 0)
-        return (int)at - 1;
+    if (at > 0) {
+        *out = (int)at - 1;
+        return CT_OK;
+    }
     char(*c)[4] = ct_realloc(tt->carriers, (tt->ncarriers + 1) * sizeof(*c));
     if (c == NULL)
-        return -1;
+        return CT_NOMEM;
     tt->carriers = c;
     memset(tt->carriers[tt->ncarriers], 0, 4); /* written to the cache byte for byte */
     snprintf(tt->carriers[tt->ncarriers], 4, "%s", code);
-    if (ct_map_put(ids, code, (void *)(intptr_t)(tt->ncarriers + 1)) != CT_OK)
-        return -1;
-    return (int)tt->ncarriers++;
+    ct_status rc = ct_map_put(ids, code, (void *)(intptr_t)(tt->ncarriers + 1));
+    if (rc)
+        return rc;
+    *out = (int)tt->ncarriers++;
+    return CT_OK;
 }
 
 /* Expands one record over the window. */
@@ -182,8 +188,10 @@ static ct_status read_file(ct_timetable *tt, const char *path, ct_map *ids, leg_
         rc = CT_OK;
         if (leg->service_type != 'J')
             continue; /* scheduled passenger service only */
-        int carrier = carrier_index(tt, ids, leg->airline);
-        rc = carrier < 0 ? CT_NOMEM : expand(tt, leg, carrier, out);
+        int carrier = 0;
+        rc = carrier_index(tt, ids, leg->airline, &carrier);
+        if (rc == CT_OK)
+            rc = expand(tt, leg, carrier, out);
     }
     if (bad != NULL)
         *bad += ct_ssim_get_report(r)->rejected;

@@ -152,7 +152,7 @@ ct_status ct__timetable_key(const ct_refdata *rd, const char *const *paths, size
 uint32_t ct_timetable_first_departure(const ct_timetable *tt, uint16_t a, int32_t t);
 
 /* Index of the dated leg of carrier index `carrier`, flight `number`, departing airport
- * `from` at UTC minute `dep`, or -1. */
+ * `from` at UTC minute `dep`, or -1 when there is none (a lookup: absent is not an error). */
 int64_t ct_timetable_find_leg(const ct_timetable *tt, int carrier, int number, uint16_t from,
                               int32_t dep);
 
@@ -197,7 +197,7 @@ static inline uint32_t ct_arrival_day(const ct_timetable *tt, const ct_arrival_r
     return day < 0 ? 0 : day > (int64_t)r->ndays ? r->ndays : (uint32_t)day;
 }
 
-/* The airport index of an IATA airport code, or -1. */
+/* The airport index of an IATA airport code, or -1 when unknown (not an error). */
 int ct_timetable_airport(const ct_timetable *tt, const char *iata);
 
 #endif
