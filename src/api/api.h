@@ -48,6 +48,9 @@ typedef struct ct_app {
     struct ct_search_cache *search_cache;
     /* The feed ingestion filling it (statistics for /metrics); NULL when none. */
     _Atomic(struct ct_ingest *) ingest;
+    /* Offers and orders (booking/booking.h); NULL: the booking routes answer 503. Set before
+     * serving, owned by the caller. */
+    struct ct_booking *booking;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

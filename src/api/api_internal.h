@@ -72,4 +72,13 @@ void ct__api_key_revoke(ct_http_req *req, ct_api_call *call);
 void ct__api_admin_user_get(ct_http_req *req, ct_api_call *call);
 void ct__api_admin_user_role(ct_http_req *req, ct_api_call *call);
 
+void ct__api_offers_create(ct_http_req *req, ct_api_call *call);
+void ct__api_orders_create(ct_http_req *req, ct_api_call *call);
+void ct__api_orders_list(ct_http_req *req, ct_api_call *call);
+void ct__api_order_get(ct_http_req *req, ct_api_call *call);
+void ct__api_order_lookup(ct_http_req *req, ct_api_call *call);
+void ct__api_order_payment_confirm(ct_http_req *req, ct_api_call *call);
+void ct__api_order_cancellation_create(ct_http_req *req, ct_api_call *call);
+void ct__api_order_cancellation_confirm(ct_http_req *req, ct_api_call *call);
+
 #endif

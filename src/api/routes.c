@@ -43,6 +43,17 @@ static const ct_api_route table[] = {
     {"DELETE", "/api/v1/me/api-keys/{id}", ct__api_key_revoke, CT_API_USER, 1, NULL, NULL},
     {"GET", "/api/v1/admin/users/{id}", ct__api_admin_user_get, CT_API_ADMIN, 1, NULL, NULL},
     {"PUT", "/api/v1/admin/users/{id}/role", ct__api_admin_user_role, CT_API_ADMIN, 1, NULL, NULL},
+    {"POST", "/api/v1/offers", ct__api_offers_create, CT_API_PUBLIC, 1, NULL, "offers"},
+    {"POST", "/api/v1/orders", ct__api_orders_create, CT_API_PUBLIC, 1, NULL, "bookings"},
+    {"GET", "/api/v1/orders", ct__api_orders_list, CT_API_USER, 1, NULL, NULL},
+    {"GET", "/api/v1/orders/lookup", ct__api_order_lookup, CT_API_PUBLIC, 1, NULL, "bookings"},
+    {"GET", "/api/v1/orders/{id}", ct__api_order_get, CT_API_PUBLIC, 1, NULL, "bookings"},
+    {"POST", "/api/v1/orders/{id}/payment/confirm", ct__api_order_payment_confirm, CT_API_PUBLIC, 1,
+     NULL, "bookings"},
+    {"POST", "/api/v1/orders/{id}/cancellations", ct__api_order_cancellation_create, CT_API_PUBLIC,
+     1, NULL, "bookings"},
+    {"POST", "/api/v1/orders/{id}/cancellations/{cid}/confirm", ct__api_order_cancellation_confirm,
+     CT_API_PUBLIC, 1, NULL, "bookings"},
 };
 
 #define NROUTES (sizeof(table) / sizeof(table[0]))

@@ -577,6 +577,10 @@ static void id_sweep_never_crosses_users(void **state)
         const char *brace = strstr(pattern, "{id}");
         if (brace == NULL)
             continue;
+        /* This app has no booking (its routes answer 503 to everyone); the orders of other
+         * users are swept in tests/api/test_orders_api.c, where booking runs. */
+        if (app.booking == NULL && strncmp(pattern, "/api/v1/orders/", 15) == 0)
+            continue;
         const char *id = strstr(pattern, "travellers") ? traveller
                          : strstr(pattern, "api-keys") ? key
                                                        : a.user_id;
