@@ -26,26 +26,30 @@ static double seconds_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static int mkdir_p(const char *path)
+/* mkdir -p: creates `path` and the folders leading to it; CT_IO (errno set) when one cannot be
+ * made, CT_TOO_LARGE for a path over 1023 bytes. */
+static ct_status mkdir_p(const char *path)
 {
     char buf[1024];
-    snprintf(buf, sizeof(buf), "%s", path);
+    if (snprintf(buf, sizeof(buf), "%s", path) >= (int)sizeof(buf))
+        return CT_TOO_LARGE;
     for (char *p = buf + 1; *p; p++) {
         if (*p == '/') {
             *p = '\0';
             if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return -1;
+                return CT_IO;
             *p = '/';
         }
     }
-    return mkdir(buf, 0755) != 0 && errno != EEXIST ? -1 : 0;
+    return mkdir(buf, 0755) != 0 && errno != EEXIST ? CT_IO : CT_OK;
 }
 
-static int airports_served(const sb_world *w)
+/* The number of airports some flight serves, in *out; CT_NOMEM. */
+static ct_status airports_served(const sb_world *w, int *out)
 {
     char *seen = ct_calloc((size_t)w->nairports + 1, 1);
     if (seen == NULL)
-        return -1;
+        return CT_NOMEM;
     for (int i = 0; i < w->nflights; i++)
         for (int l = 0; l < w->flights[i].nlegs; l++) {
             seen[w->flights[i].legs[l].origin] = 1;
@@ -55,7 +59,8 @@ static int airports_served(const sb_world *w)
     for (int i = 0; i < w->nairports; i++)
         n += seen[i];
     ct_free(seen);
-    return n;
+    *out = n;
+    return CT_OK;
 }
 
 const ct_flag sb_generate_flags[] = {
@@ -80,7 +85,7 @@ int sb_generate_main(const ct_config *cfg)
         return 1;
     }
     double t_world = seconds_since(&t0);
-    if (mkdir_p(out) != 0) {
+    if (mkdir_p(out) != CT_OK) {
         fprintf(stderr, "contrail-sandbox generate: cannot create %s: %s\n", out, strerror(errno));
         sb_data_close(&data);
         return 1;
@@ -96,6 +101,12 @@ int sb_generate_main(const ct_config *cfg)
         return 1;
     }
     const sb_world *w = data.world;
+    int served = 0;
+    if (airports_served(w, &served) != CT_OK) {
+        fprintf(stderr, "contrail-sandbox generate: out of memory\n");
+        sb_data_close(&data);
+        return 1;
+    }
     char day[16];
     int y, m, d;
     ct_civil_from_days(w->start_day, &y, &m, &d);
@@ -103,8 +114,7 @@ int sb_generate_main(const ct_config *cfg)
     printf("world seed %llu, start %s, %s: %d airports (%d served), %d carriers, %d flight "
            "patterns, %ld legs on %s\n",
            (unsigned long long)w->seed, day, p.size == SB_WORLD_SMALL ? "small" : "default",
-           w->nairports, airports_served(w), w->ncarriers, w->nflights,
-           sb_world_legs_on(w, w->start_day), day);
+           w->nairports, served, w->ncarriers, w->nflights, sb_world_legs_on(w, w->start_day), day);
     printf("SSIM: %ld files, %ld leg records, %.1f MB in %s\n", stats.files, stats.records,
            (double)stats.bytes / 1e6, out);
     struct rusage ru;

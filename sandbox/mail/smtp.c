@@ -91,18 +91,19 @@ struct session {
 
 /* ---- replies ---- */
 
-static int send_all(session *s, const char *p, size_t n)
+/* Writes all n bytes; CT_IO when the peer went away. */
+static ct_status send_all(session *s, const char *p, size_t n)
 {
     while (n > 0) {
         ssize_t w = send(s->fd, p, n, MSG_NOSIGNAL);
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0)
-            return -1;
+            return CT_IO;
         p += w;
         n -= (size_t)w;
     }
-    return 0;
+    return CT_OK;
 }
 
 /* Sends one reply line (CRLF appended); counts 5xx replies towards MAX_ERRORS. On a failed
@@ -123,7 +124,7 @@ static void reply(session *s, const char *fmt, ...)
     memcpy(line + n, "\r\n", 2);
     if (line[0] == '5')
         s->errors++;
-    if (send_all(s, line, (size_t)n + 2) != 0 && s->quit == RUNNING)
+    if (send_all(s, line, (size_t)n + 2) != CT_OK && s->quit == RUNNING)
         s->quit = END_CLOSED;
 }
 
@@ -265,34 +266,35 @@ static int mailbox_valid(const char *m, int allow_postmaster)
 
 /* Parses "FROM:<path>" / "TO:<path>" at `arg` (the keyword given in `key`), tolerating spaces
  * after the colon. Copies the mailbox (source route removed) into out and points *rest at the
- * parameters. -1 on syntax error. */
-static int parse_path(const char *arg, const char *key, char *out, size_t outlen, const char **rest)
+ * parameters. CT_INVALID on a syntax error. */
+static ct_status parse_path(const char *arg, const char *key, char *out, size_t outlen,
+                            const char **rest)
 {
     size_t klen = strlen(key);
     if (strncasecmp(arg, key, klen) != 0)
-        return -1;
+        return CT_INVALID;
     const char *p = arg + klen;
     while (*p == ' ')
         p++;
     if (*p != '<')
-        return -1;
+        return CT_INVALID;
     const char *close = strchr(p, '>');
     if (close == NULL || (size_t)(close - p + 1) > PATH_LIMIT)
-        return -1;
+        return CT_INVALID;
     const char *box = p + 1;
     if (*box == '@') { /* source route "@a,@b:" is obsolete; skip it (RFC 5321 4.1.2) */
         const char *colon = memchr(box, ':', (size_t)(close - box));
         if (colon == NULL)
-            return -1;
+            return CT_INVALID;
         box = colon + 1;
     }
     size_t n = (size_t)(close - box);
     if (n >= outlen)
-        return -1;
+        return CT_INVALID;
     memcpy(out, box, n);
     out[n] = '\0';
     *rest = close + 1;
-    return 0;
+    return CT_OK;
 }
 
 /* ---- commands ---- */
@@ -317,8 +319,9 @@ static void cmd_ehlo(session *s, const char *arg, int extended)
     reply(s, "250 ENHANCEDSTATUSCODES");
 }
 
-/* MAIL parameters: SIZE=n and BODY=7BIT|8BITMIME, only after EHLO. */
-static int mail_params(session *s, const char *p)
+/* MAIL parameters: SIZE=n and BODY=7BIT|8BITMIME, only after EHLO. On failure the reply was
+ * sent: CT_TOO_LARGE for a SIZE over the maximum, CT_INVALID otherwise. */
+static ct_status mail_params(session *s, const char *p)
 {
     while (*p == ' ')
         p++;
@@ -331,12 +334,12 @@ static int mail_params(session *s, const char *p)
             unsigned long long size = strtoull(p + 5, &stop, 10);
             if (stop != p + n || errno || !isdigit((unsigned char)p[5])) {
                 reply(s, "501 5.5.4 Syntax: SIZE=<octets>");
-                return -1;
+                return CT_INVALID;
             }
             if (size > s->srv->opt.max_message_size) {
                 reply(s, "552 5.3.4 Message size exceeds fixed maximum message size (%zu)",
                       s->srv->opt.max_message_size);
-                return -1;
+                return CT_TOO_LARGE;
             }
         } else if (s->greeted == 2 && n == 9 && strncasecmp(p, "BODY=7BIT", 9) == 0) {
             s->body_type = "7BIT";
@@ -344,13 +347,13 @@ static int mail_params(session *s, const char *p)
             s->body_type = "8BITMIME";
         } else {
             reply(s, "555 5.5.4 Unsupported MAIL parameter %.*s", (int)(n > 64 ? 64 : n), p);
-            return -1;
+            return CT_INVALID;
         }
         p += n;
         while (*p == ' ')
             p++;
     }
-    return 0;
+    return CT_OK;
 }
 
 static void cmd_mail(session *s, const char *arg)
@@ -364,7 +367,7 @@ static void cmd_mail(session *s, const char *arg)
         return;
     }
     const char *rest = NULL;
-    if (parse_path(arg, "FROM:", s->mail_from, sizeof(s->mail_from), &rest) != 0) {
+    if (parse_path(arg, "FROM:", s->mail_from, sizeof(s->mail_from), &rest) != CT_OK) {
         reply(s, "501 5.5.4 Syntax: MAIL FROM:<address>");
         return;
     }
@@ -373,7 +376,7 @@ static void cmd_mail(session *s, const char *arg)
         return;
     }
     s->body_type = "7BIT";
-    if (mail_params(s, rest) != 0)
+    if (mail_params(s, rest) != CT_OK)
         return;
     s->in_mail = 1;
     reply(s, "250 2.1.0 Ok");
@@ -387,7 +390,7 @@ static void cmd_rcpt(session *s, const char *arg)
         reply(s, "503 5.5.1 Error: need MAIL command");
         return;
     }
-    if (parse_path(arg, "TO:", box, sizeof(box), &rest) != 0) {
+    if (parse_path(arg, "TO:", box, sizeof(box), &rest) != CT_OK) {
         reply(s, "501 5.5.4 Syntax: RCPT TO:<address>");
         return;
     }

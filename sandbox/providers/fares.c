@@ -60,6 +60,7 @@ static const struct {
 };
 #define NCURRENCIES ((int)(sizeof(currencies) / sizeof(currencies[0])))
 
+/* Index of a currency in the table, or -1 when unknown (a lookup, not an error). */
 static int currency_index(const char *code)
 {
     for (int i = 0; i < NCURRENCIES; i++) {

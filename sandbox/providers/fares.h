@@ -65,7 +65,7 @@ typedef struct sb_class_info {
 /* The class ladder entry of class index `cls` (0..SB_NCLASSES-1). */
 const sb_class_info *sb_class(int cls);
 
-/* Class index of a letter ('Y' -> 0 ... 'C' -> 7), or -1. */
+/* Class index of a letter ('Y' -> 0 ... 'C' -> 7), or -1 when it is no class (not an error). */
 int sb_class_parse(char letter);
 
 /* The classes of a cabin, most expensive first: *first .. *first + *count - 1. */
@@ -88,7 +88,8 @@ int sb_fx_count(void);
 const char *sb_fx_code(int i);
 
 /* Converts `minor` units of `from` at `rate_from` into `to` at `rate_to` (both units per
- * USD), rounded half away from zero to the minor unit of `to`. Unknown currencies give -1. */
+ * USD), rounded half away from zero to the minor unit of `to`. Unknown currencies give -1,
+ * which callers carry on as "no amount" (a value, like the -1 of an unsold class). */
 int64_t sb_fx_convert(int64_t minor, const char *from, double rate_from, const char *to,
                       double rate_to);
 

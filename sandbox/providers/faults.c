@@ -37,32 +37,32 @@ void sb_faults_default(sb_faults *f)
     f->seed = 1;
 }
 
-/* Parses `text` into setting i of f. 0 on success. */
-static int set_from_text(sb_faults *f, size_t i, const char *text)
+/* Parses `text` into setting i of f; CT_INVALID when it is empty or out of range. */
+static ct_status set_from_text(sb_faults *f, size_t i, const char *text)
 {
     char *end;
     char *at = (char *)f + settings[i].offset;
     if (*text == '\0')
-        return -1;
+        return CT_INVALID;
     if (settings[i].type == T_RATE) {
         double v = strtod(text, &end);
         if (*end != '\0' || !(v >= 0.0 && v <= 1.0))
-            return -1;
+            return CT_INVALID;
         memcpy(at, &v, sizeof(v));
     } else if (settings[i].type == T_INT) {
         long v = strtol(text, &end, 10);
         if (*end != '\0' || v < 0 || v > settings[i].max)
-            return -1;
+            return CT_INVALID;
         int iv = (int)v;
         memcpy(at, &iv, sizeof(iv));
     } else {
         unsigned long long v = strtoull(text, &end, 10);
         if (*end != '\0' || text[0] == '-')
-            return -1;
+            return CT_INVALID;
         uint64_t sv = v;
         memcpy(at, &sv, sizeof(sv));
     }
-    return 0;
+    return CT_OK;
 }
 
 const ct_flag sb_faults_flags[] = {
@@ -98,7 +98,7 @@ ct_status sb_faults_from_config(const ct_config *cfg, sb_faults *f, char *err, s
         char key[64];
         snprintf(key, sizeof(key), "fault_%s", settings[i].name);
         const char *v = ct_config_get(cfg, key, NULL);
-        if (v != NULL && set_from_text(f, i, v) != 0) {
+        if (v != NULL && set_from_text(f, i, v) != CT_OK) {
             char flag[64];
             snprintf(flag, sizeof(flag), "fault-%s", settings[i].name);
             for (char *p = flag; *p; p++)
@@ -143,7 +143,7 @@ ct_status sb_faults_from_json(const json_t *j, sb_faults *f, char *field, size_t
             snprintf(text, sizeof(text), "%lld", (long long)json_integer_value(value));
         else if (json_is_real(value) && settings[i].type == T_RATE)
             snprintf(text, sizeof(text), "%.17g", json_real_value(value));
-        if (set_from_text(f, i, text) != 0) {
+        if (set_from_text(f, i, text) != CT_OK) {
             snprintf(msg, msglen, "expected %s", expectation(i));
             return CT_INVALID;
         }

@@ -80,7 +80,8 @@ typedef struct sb_leg_avail {
 ct_status sb_inv_state(const sb_world *w, const sb_dated_leg *dl, const int booked[SB_NCABINS],
                        int64_t t_market, int64_t t_now, sb_leg_avail *out);
 
-/* The cheapest class of `cabin` that can sell `seats` seats, or -1 (sold out). */
+/* The cheapest class of `cabin` that can sell `seats` seats, or -1 when sold out (not an
+ * error). */
 int sb_inv_pick(const sb_leg_avail *a, int cabin, int seats);
 
 /* The availability string: every class letter followed by its seats capped at 9, e.g.
@@ -88,7 +89,7 @@ int sb_inv_pick(const sb_leg_avail *a, int cabin, int seats);
 void sb_inv_avs(const sb_leg_avail *a, char *buf, size_t len);
 
 /* The pattern of carrier c with flight number `number` operating on flight date `day`, or
- * -1. Scans the carrier's patterns (a few thousand at most). */
+ * -1 when there is none (not an error). Scans the carrier's patterns (a few thousand at most). */
 int sb_inv_find_flight(const sb_world *w, int carrier, int number, int64_t day);
 
 /* ---- the shared store ---- */

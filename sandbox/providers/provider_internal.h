@@ -431,11 +431,11 @@ ct_status pv_query_long(const char *v, const char *field, long max, long *out, p
 /* ---- dialect helpers (pv_json.c) ---- */
 
 /* Typed member access for request parsing: on a missing or mistyped member fills e naming
- * `path` and returns NULL / -1. */
+ * `path` and returns NULL (pointers) or CT_INVALID (pv_get_int, the value in *out). */
 const char *pv_get_str(const json_t *obj, const char *key, const char *path, size_t maxlen,
                        pv_err *e);
-int pv_get_int(const json_t *obj, const char *key, const char *path, long min, long max, long *out,
-               pv_err *e);
+ct_status pv_get_int(const json_t *obj, const char *key, const char *path, long min, long max,
+                     long *out, pv_err *e);
 const json_t *pv_get_array(const json_t *obj, const char *key, const char *path, size_t min,
                            size_t max, pv_err *e);
 const json_t *pv_get_object(const json_t *obj, const char *key, const char *path, pv_err *e);

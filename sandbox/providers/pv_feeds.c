@@ -62,14 +62,14 @@ static void encode_token(const char *text, char *out, size_t len)
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
-static int decode_token(const char *token, char *text, size_t len)
+static ct_status decode_token(const char *token, char *text, size_t len)
 {
     size_t n = 0;
     if (sodium_base642bin((unsigned char *)text, len - 1, token, strlen(token), NULL, &n, NULL,
                           sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
-        return -1;
+        return CT_INVALID;
     text[n] = '\0';
-    return 0;
+    return CT_OK;
 }
 
 typedef struct scan_state {
@@ -89,16 +89,16 @@ static void state_token(const scan_state *s, char kind, char *out, size_t len)
     encode_token(text, out, len);
 }
 
-static int parse_state_token(const char *token, char kind, scan_state *s)
+static ct_status parse_state_token(const char *token, char kind, scan_state *s)
 {
     char text[256], k;
     long long from, to, day, t0, seq0, t1, seq1;
-    if (decode_token(token, text, sizeof(text)) != 0)
-        return -1;
+    if (decode_token(token, text, sizeof(text)) != CT_OK)
+        return CT_INVALID;
     if (sscanf(text, "%c|%d|%lld|%lld|%lld|%ld|%ld|%lld|%lld|%lld|%lld", &k, &s->incremental, &from,
                &to, &day, &s->pos, &s->sub, &t0, &seq0, &t1, &seq1) != 11 ||
         k != kind || s->pos < 0 || s->sub < 0 || day < from || day > to + 1 || to - from > 400)
-        return -1;
+        return CT_INVALID;
     s->from = from;
     s->to = to;
     s->day = day;
@@ -106,7 +106,7 @@ static int parse_state_token(const char *token, char kind, scan_state *s)
     s->seq0 = seq0;
     s->t1 = t1;
     s->seq1 = seq1;
-    return 0;
+    return CT_OK;
 }
 
 static void cursor_token(int64_t t, int64_t seq, char *out, size_t len)
@@ -116,15 +116,16 @@ static void cursor_token(int64_t t, int64_t seq, char *out, size_t len)
     encode_token(text, out, len);
 }
 
-static int parse_cursor(const char *token, int64_t *t, int64_t *seq)
+static ct_status parse_cursor(const char *token, int64_t *t, int64_t *seq)
 {
     char text[64];
     long long a, b;
-    if (decode_token(token, text, sizeof(text)) != 0 || sscanf(text, "C|%lld|%lld", &a, &b) != 2)
-        return -1;
+    if (decode_token(token, text, sizeof(text)) != CT_OK ||
+        sscanf(text, "C|%lld|%lld", &a, &b) != 2)
+        return CT_INVALID;
     *t = a;
     *seq = b;
-    return 0;
+    return CT_OK;
 }
 
 /* Sets up a scan from a page token, or from the request's window and cursor. */
@@ -133,7 +134,7 @@ static ct_status start_scan(pv_call *c, const pv_feed_req *req, char kind, scan_
     const sb_world *w = c->p->w;
     memset(s, 0, sizeof(*s));
     if (req->page != NULL) {
-        if (parse_state_token(req->page, kind, s) != 0) {
+        if (parse_state_token(req->page, kind, s) != CT_OK) {
             pv_err_set(e, 400, "invalid_field", req->f_page, "not a page token of this feed");
             return CT_INVALID;
         }
@@ -158,7 +159,8 @@ static ct_status start_scan(pv_call *c, const pv_feed_req *req, char kind, scan_
         return CT_ERR;
     }
     if (req->since != NULL) {
-        if (parse_cursor(req->since, &s->t0, &s->seq0) != 0 || s->t0 > s->t1 || s->seq0 > s->seq1) {
+        if (parse_cursor(req->since, &s->t0, &s->seq0) != CT_OK || s->t0 > s->t1 ||
+            s->seq0 > s->seq1) {
             pv_err_set(e, 400, "invalid_field", req->f_since, "not a cursor of this feed");
             return CT_INVALID;
         }

@@ -41,19 +41,19 @@ const char *pv_get_str(const json_t *obj, const char *key, const char *path, siz
     return json_string_value(v);
 }
 
-int pv_get_int(const json_t *obj, const char *key, const char *path, long min, long max, long *out,
-               pv_err *e)
+ct_status pv_get_int(const json_t *obj, const char *key, const char *path, long min, long max,
+                     long *out, pv_err *e)
 {
     char full[128];
     const json_t *v = member(obj, key, path, full, sizeof(full), e);
     if (v == NULL)
-        return -1;
+        return CT_INVALID;
     if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
         pv_err_set(e, 400, "invalid_field", full, "expected an integer from %ld to %ld", min, max);
-        return -1;
+        return CT_INVALID;
     }
     *out = (long)json_integer_value(v);
-    return 0;
+    return CT_OK;
 }
 
 const json_t *pv_get_array(const json_t *obj, const char *key, const char *path, size_t min,
@@ -95,30 +95,30 @@ static int code_ok(const char *s, size_t min, size_t max, int letters_only)
     return 1;
 }
 
-static int parse_number(const json_t *seg, const char *path, const pv_seg_names *n, long *out,
-                        pv_err *e)
+static ct_status parse_number(const json_t *seg, const char *path, const pv_seg_names *n, long *out,
+                              pv_err *e)
 {
     if (!n->number_is_string)
         return pv_get_int(seg, n->number, path, 1, 9999, out, e);
     const char *s = pv_get_str(seg, n->number, path, 4, e);
     if (s == NULL)
-        return -1;
+        return CT_INVALID;
     char full[128];
     member_path(full, sizeof(full), path, n->number);
     long v = 0;
     for (const char *c = s; *c; c++) {
         if (*c < '0' || *c > '9') {
             pv_err_set(e, 400, "invalid_field", full, "expected 1 to 4 digits");
-            return -1;
+            return CT_INVALID;
         }
         v = v * 10 + (*c - '0');
     }
     if (v < 1) {
         pv_err_set(e, 400, "invalid_field", full, "expected a flight number from 1 to 9999");
-        return -1;
+        return CT_INVALID;
     }
     *out = v;
-    return 0;
+    return CT_OK;
 }
 
 ct_status pv_parse_seg(const json_t *seg, const char *path, const pv_seg_names *n, pv_seg_in *s,
