@@ -81,6 +81,8 @@ uint32_t ct_seats_pack(const int seats[CT_NCLASSES])
     return w;
 }
 
+/* Lookups: the slot of a designator character, of a two-character designator, and the
+ * pricebook's carrier index of a code; -1 when there is none (not an error). */
 static int code_char(char c)
 {
     if (c >= 'A' && c <= 'Z')
@@ -117,7 +119,8 @@ static size_t market_hash(uint64_t k, size_t cap)
     return (size_t)k & (cap - 1);
 }
 
-/* The market id of a key, adding it when `add`; -1 when absent (or out of memory). */
+/* The market id of a key, adding it when `add`; -1 when absent and not `add` (a lookup, not an
+ * error). It never allocates: build_markets keeps the load under 0.5, so a slot is free. */
 static int64_t market_find(ct_pricebook *pb, uint64_t key, int add)
 {
     size_t i = market_hash(key, pb->mcap);

@@ -59,7 +59,7 @@ typedef struct ct_provider_desc {
     int min_self_transfer_min; /* combiner: minutes at a self-transfer (0: CT_MCT_SELF_XFER) */
 } ct_provider_desc;
 
-/* Class index (0..7) of a booking class letter, or -1. */
+/* Class index (0..7) of a booking class letter, or -1 when it is none (not an error). */
 int ct_class_index(char rbd);
 /* The letter of class index c. */
 char ct_class_letter(int c);
@@ -226,7 +226,7 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
 int ct_pricebook_alliance_id(const char *name);
 const char *ct_pricebook_alliance_name(int id);
 
-/* Index of a currency in the snapshot's table, or -1. */
+/* Index of a currency in the snapshot's table, or -1 when absent (not an error). */
 int ct_pb_currency_id(const ct_pb_snapshot *s, const char *code);
 
 /* ---- the pricebook file (pricebook_file.c) ----
