@@ -250,17 +250,17 @@ const char *ct_config_positional(const ct_config *cfg, size_t i)
     return i < cfg->positional.len ? cfg->positional.items[i] : NULL;
 }
 
-int ct_config_parse_bool(const char *s)
+ct_status ct_config_parse_bool(const char *s, int *out)
 {
     static const char *const yes[] = {"true", "1", "yes", "on"}, *const no[] = {"false", "0", "no",
                                                                                 "off"};
     for (size_t i = 0; s != NULL && i < 4; i++) {
-        if (strcasecmp(s, yes[i]) == 0)
-            return 1;
-        if (strcasecmp(s, no[i]) == 0)
-            return 0;
+        if (strcasecmp(s, yes[i]) == 0 || strcasecmp(s, no[i]) == 0) {
+            *out = strcasecmp(s, yes[i]) == 0;
+            return CT_OK;
+        }
     }
-    return -1;
+    return CT_INVALID;
 }
 
 #define BOOL_WORDS "true or false (also 1/0, yes/no, on/off)"
@@ -273,8 +273,8 @@ ct_status ct_config_get_bool(const ct_config *cfg, const char *key, int fallback
         *out = fallback;
         return CT_OK;
     }
-    int b = ct_config_parse_bool(v);
-    if (b < 0) {
+    int b = 0;
+    if (ct_config_parse_bool(v, &b) != CT_OK) {
         snprintf(err, errlen, "%s: expected %s, got '%s'", key, BOOL_WORDS, v);
         return CT_INVALID;
     }
@@ -325,7 +325,8 @@ static void flag_text(const char *key, char *out, size_t len)
 static ct_status check_value(const ct_flag *f, const char *v, const char *where, char *err,
                              size_t errlen)
 {
-    if (f->kind == CT_FLAG_BOOL && ct_config_parse_bool(v) < 0) {
+    int b = 0;
+    if (f->kind == CT_FLAG_BOOL && ct_config_parse_bool(v, &b) != CT_OK) {
         snprintf(err, errlen, "%s: expected %s, got '%s'", where, BOOL_WORDS, v);
         return CT_INVALID;
     }

@@ -90,9 +90,9 @@ void ct_config_usage(const ct_program *prog, FILE *out);
 /* The flag `key` of `cmd` (the common flags of `prog` included), or NULL. */
 const ct_flag *ct_config_find_flag(const ct_program *prog, const ct_command *cmd, const char *key);
 
-/* The one boolean parser: 1 for true/yes/on/1, 0 for false/no/off/0 (any case), -1 for
- * anything else (NULL included). */
-int ct_config_parse_bool(const char *s);
+/* The one boolean parser: *out = 1 for true/yes/on/1, 0 for false/no/off/0 (any case);
+ * CT_INVALID for anything else (NULL included), *out untouched. */
+ct_status ct_config_parse_bool(const char *s, int /* OUT: */ *out);
 
 /* The environment of a child process of another program: a copy of `environ` without the
  * CONTRAIL_* variables (that program reads its own flags, and a variable of this one would be

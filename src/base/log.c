@@ -19,13 +19,15 @@ void ct_log_set_level(ct_log_level lvl)
     atomic_store(&min_level, (int)lvl);
 }
 
-int ct_log_level_parse(const char *name)
+ct_status ct_log_level_parse(const char *name, ct_log_level *out)
 {
     for (int i = 0; i <= CT_LOG_OFF; i++) {
-        if (strcmp(name, level_names[i]) == 0)
-            return i;
+        if (strcmp(name, level_names[i]) == 0) {
+            *out = (ct_log_level)i;
+            return CT_OK;
+        }
     }
-    return -1;
+    return CT_INVALID;
 }
 
 void ct_log(ct_log_level lvl, const char *event, ...)

@@ -8,6 +8,8 @@
 #ifndef CT_BASE_LOG_H
 #define CT_BASE_LOG_H
 
+#include "base/status.h"
+
 typedef enum ct_log_level {
     CT_LOG_DEBUG = 0,
     CT_LOG_INFO,
@@ -19,8 +21,8 @@ typedef enum ct_log_level {
 /* Sets the minimum level written (default CT_LOG_INFO). */
 void ct_log_set_level(ct_log_level lvl);
 
-/* Parses "debug", "info", "warn", "error" or "off"; returns -1 when unknown. */
-int ct_log_level_parse(const char *name);
+/* Parses "debug", "info", "warn", "error" or "off" into *out; CT_INVALID when unknown. */
+ct_status ct_log_level_parse(const char *name, ct_log_level /* OUT: */ *out);
 
 /* Writes one log line; see the file comment for the argument convention. */
 void ct_log(ct_log_level lvl, const char *event, ...) __attribute__((sentinel));

@@ -150,28 +150,28 @@ char *ct_civil_format(const ct_civil *c, int offset_sec, char *buf, size_t len)
     return buf;
 }
 
-/* Reads exactly `n` digits at s; returns -1 if any is not a digit. */
-static int digits(const char *s, int n)
+/* Reads exactly `n` digits at s into *out; CT_INVALID (stopping there, so a NUL ends it) if
+ * one is not a digit. */
+static ct_status digits(const char *s, int n, int *out)
 {
     int v = 0;
     for (int i = 0; i < n; i++) {
         if (s[i] < '0' || s[i] > '9')
-            return -1;
+            return CT_INVALID;
         v = v * 10 + (s[i] - '0');
     }
-    return v;
+    *out = v;
+    return CT_OK;
 }
 
-static int parse_date_prefix(const char *s, int *y, int *m, int *d)
+/* "YYYY-MM-DD" at the start of s, a valid calendar date; CT_INVALID otherwise. */
+static ct_status parse_date_prefix(const char *s, int *y, int *m, int *d)
 {
     if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
-        return -1;
-    *y = digits(s, 4);
-    *m = digits(s + 5, 2);
-    *d = digits(s + 8, 2);
-    if (*y < 0 || *m < 0 || *d < 0 || !ct_date_valid(*y, *m, *d))
-        return -1;
-    return 0;
+        return CT_INVALID;
+    if (digits(s, 4, y) || digits(s + 5, 2, m) || digits(s + 8, 2, d) || !ct_date_valid(*y, *m, *d))
+        return CT_INVALID;
+    return CT_OK;
 }
 
 ct_status ct_date_parse(const char *s, int64_t *days_out)
@@ -189,28 +189,26 @@ ct_status ct_utc_parse(const char *s, ct_utc *out)
     if (parse_date_prefix(s, &c.year, &c.month, &c.day) || (s[10] != 'T' && s[10] != 't'))
         return CT_INVALID;
     const char *p = s + 11;
-    c.hour = digits(p, 2);
-    if (c.hour < 0 || p[2] != ':')
+    if (digits(p, 2, &c.hour) || p[2] != ':')
         return CT_INVALID;
-    c.minute = digits(p + 3, 2);
-    if (c.minute < 0) /* before stepping over it: "HH:M" may end the string */
+    if (digits(p + 3, 2, &c.minute)) /* before stepping over it: "HH:M" may end the string */
         return CT_INVALID;
     p += 5;
     if (*p == ':') {
-        c.second = digits(p + 1, 2);
+        if (digits(p + 1, 2, &c.second))
+            return CT_INVALID;
         p += 3;
     }
-    if (c.minute < 0 || c.second < 0 || c.hour > 23 || c.minute > 59 || c.second > 59)
+    if (c.hour > 23 || c.minute > 59 || c.second > 59)
         return CT_INVALID;
     int offset = 0;
     if (*p == 'Z' || *p == 'z') {
         p++;
     } else if (*p == '+' || *p == '-') {
-        int oh = digits(p + 1, 2);
-        if (oh < 0 || p[3] != ':')
+        int oh = 0, om = 0;
+        if (digits(p + 1, 2, &oh) || p[3] != ':')
             return CT_INVALID;
-        int om = digits(p + 4, 2);
-        if (om < 0 || oh > 18 || om > 59)
+        if (digits(p + 4, 2, &om) || oh > 18 || om > 59)
             return CT_INVALID;
         offset = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
         p += 6;

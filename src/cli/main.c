@@ -161,12 +161,12 @@ int main(int argc, char **argv)
         return 2;
     }
     int code = 2;
-    int level = ct_log_level_parse(ct_config_get(cfg, "log_level", "info"));
-    if (level < 0) {
+    ct_log_level level = CT_LOG_INFO;
+    if (ct_log_level_parse(ct_config_get(cfg, "log_level", "info"), &level) != CT_OK) {
         fprintf(stderr, "contrail: --log-level: expected debug, info, warn, error or off\n");
         goto cleanup;
     }
-    ct_log_set_level((ct_log_level)level);
+    ct_log_set_level(level);
     if (strcmp(cmd->name, "serve") == 0)
         code = ct_app_serve(cfg, CONTRAIL_VERSION);
     else if (strcmp(cmd->name, "migrate") == 0)

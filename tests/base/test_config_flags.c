@@ -60,17 +60,27 @@ static void booleans_one_way(void **state)
     const char *yes[] = {"true", "TRUE", "1", "yes", "Yes", "on", "ON"};
     const char *no[] = {"false", "False", "0", "no", "NO", "off", "Off"};
     const char *bad[] = {"", "maybe", "2", "truee", "y", "n", " true", "-1"};
-    for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++)
-        assert_int_equal(ct_config_parse_bool(yes[i]), 1);
-    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++)
-        assert_int_equal(ct_config_parse_bool(no[i]), 0);
-    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++)
-        assert_int_equal(ct_config_parse_bool(bad[i]), -1);
-    assert_int_equal(ct_config_parse_bool(NULL), -1);
+    int b = -1;
+    for (size_t i = 0; i < sizeof(yes) / sizeof(*yes); i++) {
+        b = -1;
+        assert_int_equal(ct_config_parse_bool(yes[i], &b), CT_OK);
+        assert_int_equal(b, 1);
+    }
+    for (size_t i = 0; i < sizeof(no) / sizeof(*no); i++) {
+        b = -1;
+        assert_int_equal(ct_config_parse_bool(no[i], &b), CT_OK);
+        assert_int_equal(b, 0);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        b = 7;
+        assert_int_equal(ct_config_parse_bool(bad[i], &b), CT_INVALID);
+        assert_int_equal(b, 7); /* untouched */
+    }
+    assert_int_equal(ct_config_parse_bool(NULL, &b), CT_INVALID);
 
     ct_config *cfg = NULL;
     assert_int_equal(parse(&cfg, "serve", "--sandbox", "--port", "0", NULL), CT_OK);
-    int b = 0;
+    b = 0;
     assert_int_equal(ct_config_get_bool(cfg, "sandbox", 0, &b, err, sizeof(err)), CT_OK);
     assert_int_equal(b, 1); /* bare */
     ct_config_free(cfg);

@@ -85,8 +85,11 @@ static void config_precedence_flags_env_file(void **state)
 static void log_levels(void **state)
 {
     (void)state;
-    assert_int_equal(ct_log_level_parse("warn"), CT_LOG_WARN);
-    assert_int_equal(ct_log_level_parse("loud"), -1);
+    ct_log_level lvl = CT_LOG_OFF;
+    assert_int_equal(ct_log_level_parse("warn", &lvl), CT_OK);
+    assert_int_equal(lvl, CT_LOG_WARN);
+    assert_int_equal(ct_log_level_parse("loud", &lvl), CT_INVALID);
+    assert_int_equal(lvl, CT_LOG_WARN);
     /* Capture stderr to check the line is one JSON object with our fields. */
     char dir[256], path[300];
     ts_tempdir(dir, sizeof(dir));
