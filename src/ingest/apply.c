@@ -39,21 +39,23 @@ typedef struct obs_list {
     size_t n, cap;
 } obs_list;
 
-static int obs_push(obs_list *l, const observation *o)
+/* Appends o to l, doubling the array when full; CT_NOMEM. */
+static ct_status obs_push(obs_list *l, const observation *o)
 {
     if (l->n == l->cap) {
         size_t cap = l->cap ? l->cap * 2 : 256;
         observation *grown = ct_realloc(l->a, cap * sizeof(*grown));
         if (grown == NULL)
-            return -1;
+            return CT_NOMEM;
         l->a = grown;
         l->cap = cap;
     }
     l->a[l->n++] = *o;
-    return 0;
+    return CT_OK;
 }
 
-/* The cheapest open class of a cabin in a seats word, or -1. */
+/* The cheapest open class of a cabin in a seats word, or -1 when all are closed (not an
+ * error: the leg is sold out). */
 static int lowest_open(uint32_t w, int cabin)
 {
     int lo = cabin == CT_CABIN_ECONOMY ? 0 : 6, hi = cabin == CT_CABIN_ECONOMY ? 5 : 7;
@@ -102,6 +104,7 @@ static int ncabins(const ct_leg *l)
     return l->seats_j > 0 ? 2 : 1;
 }
 
+/* The timetable's index of carrier `code`, or -1 when it flies nothing there (not an error). */
 static int carrier_of(const ct_timetable *tt, const char *code)
 {
     for (size_t i = 0; i < tt->ncarriers; i++) {
@@ -338,8 +341,8 @@ static ct_status apply_fares(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
             for (int cab = 0; !rc && w != CT_SEATS_UNKNOWN && cab < ncabins(l); cab++) {
                 observation o = {k, cab, price_of(w, before.snap, p->id, before.market[k], cab),
                                  price_of(w, after.snap, p->id, after.market[k], cab)};
-                if (worth_recording(ing, &o.was, &o.now) && obs_push(obs, &o))
-                    rc = CT_NOMEM;
+                if (worth_recording(ing, &o.was, &o.now))
+                    rc = obs_push(obs, &o);
             }
         }
     }
@@ -388,8 +391,8 @@ static ct_status apply_seats(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
         for (int cab = 0; !rc && cab < ncabins(l); cab++) {
             observation o = {(uint32_t)leg, cab, price_of(was, v.snap, p->id, v.market[leg], cab),
                              price_of(now, v.snap, p->id, v.market[leg], cab)};
-            if (worth_recording(ing, &o.was, &o.now) && obs_push(obs, &o))
-                rc = CT_NOMEM;
+            if (worth_recording(ing, &o.was, &o.now))
+                rc = obs_push(obs, &o);
         }
     }
     ct_status crc = ct_pricebook_commit(ing->pb);
