@@ -48,9 +48,9 @@ typedef struct ct_app {
     struct ct_search_cache *search_cache;
     /* The feed ingestion filling it (statistics for /metrics); NULL when none. */
     _Atomic(struct ct_ingest *) ingest;
-    /* Offers and orders (booking/booking.h); NULL: the booking routes answer 503. Set before
-     * serving, owned by the caller. */
-    struct ct_booking *booking;
+    /* Offers and orders (booking/booking.h); NULL: the booking routes answer 503. Owned by
+     * the caller; `serve` publishes it once the sandbox world's providers are known. */
+    _Atomic(struct ct_booking *) booking;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

@@ -4,7 +4,9 @@
  * the process opens: read the numeric flags, block the stop signals (before any thread, so
  * that the main thread alone receives them in sigwait), set up the store and reference data,
  * open the services, start the sandbox child (still single-threaded: fork), start HTTP, start
- * the loader, wait, then close everything in reverse order in one place (server_close). */
+ * the loader and the booking wiring (app/booking_wiring.h: providers, payments, the outbox
+ * relay with the booking e-mails, recovery), wait, then close everything in reverse order in one
+ * place (server_close). */
 #define _GNU_SOURCE
 #include "app/serve.h"
 
@@ -23,6 +25,7 @@
 #include <unistd.h>
 
 #include "api/search_cache.h"
+#include "app/booking_wiring.h"
 #include "app/loader.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
@@ -83,6 +86,8 @@ const ct_flag ct_app_serve_flags[] = {
     {"sandbox_seed", CT_FLAG_INT, "42", "the sandbox world's seed"},
     {"sandbox_size", CT_FLAG_STRING, "default", "the sandbox world's size: small or default"},
     {"sandbox_smtp_port", CT_FLAG_INT, "2525", "the sandbox mail server's SMTP port"},
+    {"payments_url", CT_FLAG_STRING, NULL, "the payment processor (default: the sandbox world's)"},
+    {"payments_secret_key", CT_FLAG_STRING, CT_APP_PAYMENTS_KEY, "the processor's secret key"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -195,7 +200,7 @@ ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_a
 {
     static char secret[256], public_url[256], sandbox_smtp[64];
     char err[512];
-    if (ct_store_pool_open(ct_config_get(cfg, "db", CT_APP_DEFAULT_DB), threads + 2, &app->pool,
+    if (ct_store_pool_open(ct_config_get(cfg, "db", CT_APP_DEFAULT_DB), threads + 5, &app->pool,
                            err, sizeof(err)) != CT_OK) {
         fprintf(stderr, "contrail: %s\n", err);
         return CT_UNAVAILABLE;
@@ -327,6 +332,7 @@ typedef struct server {
     ct_http_server *http;
     const char *host;
     ct_app_loader loader;
+    ct_app_booking booking;
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -432,6 +438,29 @@ static ct_status start_loader(server *s)
     return ct_app_loader_start(l);
 }
 
+/* Booking's inputs from the flags and world.json, then its wiring thread. */
+static ct_status start_booking(server *s)
+{
+    ct_app_booking *w = &s->booking;
+    w->app = &s->app;
+    w->mailer = &s->mailer;
+    w->wait_for_world = s->sandbox > 0;
+    w->smtp_from_world = ct_config_get(s->cfg, "smtp_url", NULL) == NULL;
+    snprintf(w->world_json, sizeof(w->world_json), "%s/world.json",
+             ct_config_get(s->cfg, "sandbox_dir", "var/sandbox"));
+    snprintf(w->payments_url, sizeof(w->payments_url), "%s",
+             ct_config_get(s->cfg, "payments_url", ""));
+    snprintf(w->payments_key, sizeof(w->payments_key), "%s",
+             ct_config_get(s->cfg, "payments_secret_key", CT_APP_PAYMENTS_KEY));
+    const char *url = ct_config_get(s->cfg, "public_url", NULL);
+    if (url != NULL)
+        snprintf(w->public_url, sizeof(w->public_url), "%s", url);
+    else
+        snprintf(w->public_url, sizeof(w->public_url), "http://127.0.0.1:%d",
+                 ct_http_server_port(s->http));
+    return ct_app_booking_start(w);
+}
+
 /* Ready: the port file, the log line, the banner. */
 static void announce(server *s)
 {
@@ -454,6 +483,7 @@ static void server_close(server *s)
 {
     ct_app_sandbox_stop(s->sandbox);
     ct_http_server_stop(s->http);
+    ct_app_booking_stop(&s->booking);
     ct_app_loader_stop(&s->loader);
     ct_router_destroy(s->router);
     ct_api_free(&s->app);
@@ -499,7 +529,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (start_http(&s) || start_loader(&s))
+    if (start_http(&s) || start_loader(&s) || start_booking(&s))
         goto cleanup;
     announce(&s);
     int sig = 0;

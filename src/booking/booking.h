@@ -153,6 +153,10 @@ ct_status ct_booking_payment_confirm(ct_booking *b, ct_store *st, const char *us
  * provider when it is ticketed; CT_NOT_FOUND for another user's. */
 ct_status ct_booking_order_get(ct_booking *b, ct_store *st, const char *user_id, const char *id,
                                json_t **out);
+/* The order `id` whoever owns it, as stored (no provider refresh), as ct_booking_order_get
+ * writes it: for the platform's own subscribers (the confirmation e-mails), never for a
+ * request. CT_NOT_FOUND, store errors. */
+ct_status ct_booking_order_read(ct_booking *b, ct_store *st, const char *id, json_t **out);
 /* The user's orders, newest first: {"orders":[...], "total", "limit", "offset"}. */
 ct_status ct_booking_order_list(ct_booking *b, ct_store *st, const char *user_id, int limit,
                                 int offset, json_t **out);

@@ -999,6 +999,17 @@ ct_status ct_booking_order_get(ct_booking *b, ct_store *st, const char *user_id,
     return CT_OK;
 }
 
+ct_status ct_booking_order_read(ct_booking *b, ct_store *st, const char *id, json_t **out)
+{
+    bk_order o;
+    ct_status rc = bk_order_load(st, id, &o);
+    if (rc)
+        return rc;
+    *out = bk_order_json(b, st, &o);
+    bk_order_free(&o);
+    return *out != NULL ? CT_OK : CT_NOMEM;
+}
+
 ct_status ct_booking_order_list(ct_booking *b, ct_store *st, const char *user_id, int limit,
                                 int offset, json_t **out)
 {

@@ -1,0 +1,345 @@
+/* booking_wiring.c: booking in `serve` (see booking_wiring.h).
+ *
+ * The thread waits for world.json (100 ms polls, two minutes at most, given up early on
+ * stop), builds payments -> booking -> outbox (subscribers "mail.order-confirmed" and
+ * "mail.order-cancelled") -> relay and recovery started, then publishes app->booking. Stop
+ * runs the other way round after joining the thread. An e-mail handler reads the order with
+ * ct_booking_order_read on its own pooled connection, asks ct_outbox_consume_once whether the
+ * event is new (in a transaction rolled back: no write lock is held while mailing), sends,
+ * then records the event with consume_once in a committed transaction. */
+#include "app/booking_wiring.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/alloc.h"
+#include "base/log.h"
+#include "base/strbuf.h"
+#include "base/timeutil.h"
+#include "providers/providers.h"
+
+int ct_app_booking_read_world(const json_t *doc, ct_booking_config *cfg, char *payments_url,
+                              size_t len)
+{
+    int added = 0;
+    json_t *list = json_object_get(doc, "providers"), *x;
+    size_t i;
+    json_array_foreach(list, i, x)
+    {
+        const char *name = json_string_value(json_object_get(x, "name"));
+        const char *url = json_string_value(json_object_get(x, "url"));
+        int dialect = name ? ct_providers_dialect_of(name) : -1;
+        if (url == NULL || dialect < 0 || cfg->nproviders >= CT_BOOKING_MAX_PROVIDERS)
+            continue;
+        ct_booking_provider *p = &cfg->providers[cfg->nproviders++];
+        memset(p, 0, sizeof(*p));
+        snprintf(p->name, sizeof(p->name), "%s", name);
+        snprintf(p->base_url, sizeof(p->base_url), "%s", url);
+        p->dialect = dialect;
+        added++;
+    }
+    const char *pay = json_string_value(json_object_get(json_object_get(doc, "payments"), "url"));
+    if (payments_url[0] == '\0' && pay != NULL)
+        snprintf(payments_url, len, "%s", pay);
+    return added;
+}
+
+/* ---- the e-mails ---- */
+
+/* "2026-12-10 08:15 (UTC+01:00)" of an ISO instant at airport `code`, else the instant in UTC. */
+static void local_time(const ct_refdata *rd, const char *code, const char *iso, char *out,
+                       size_t len)
+{
+    ct_utc t;
+    if (iso == NULL || ct_utc_parse(iso, &t) != CT_OK) {
+        snprintf(out, len, "?");
+        return;
+    }
+    const ct_airport *ap = rd && code ? ct_refdata_airport(rd, code) : NULL;
+    ct_civil c;
+    int off = 0;
+    if (ap == NULL || ap->tz == NULL || ct_tz_from_utc(ap->tz, t, &c, &off) != CT_OK) {
+        off = 0;
+        int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
+        int64_t s = t - day * 86400;
+        ct_civil_from_days(day, &c.year, &c.month, &c.day);
+        c.hour = (int)(s / 3600);
+        c.minute = (int)(s / 60 % 60);
+    }
+    int a = off < 0 ? -off : off;
+    snprintf(out, len, "%04d-%02d-%02d %02d:%02d (UTC%c%02d:%02d)", c.year, c.month, c.day, c.hour,
+             c.minute, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+}
+
+static const char *str(const json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    return s ? s : "";
+}
+
+static ct_status itinerary(ct_strbuf *sb, const json_t *order, const ct_refdata *rd)
+{
+    ct_status rc = ct_strbuf_puts(sb, "Itinerary (local times):\n");
+    json_t *slices = json_object_get(order, "slices"), *slice, *leg;
+    size_t i, k;
+    json_array_foreach(slices, i, slice)
+    {
+        json_array_foreach(json_object_get(slice, "legs"), k, leg)
+        {
+            char dep[48], arr[48];
+            local_time(rd, str(leg, "from"), str(leg, "departs_at"), dep, sizeof(dep));
+            local_time(rd, str(leg, "to"), str(leg, "arrives_at"), arr, sizeof(arr));
+            if (!rc)
+                rc = ct_strbuf_printf(
+                    sb, "  %s%lld  %s %s  ->  %s %s\n", str(leg, "carrier"),
+                    (long long)json_integer_value(json_object_get(leg, "flight_number")),
+                    str(leg, "from"), dep, str(leg, "to"), arr);
+        }
+    }
+    return rc;
+}
+
+ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const ct_refdata *rd,
+                                   const char *public_url, char **subject, char **body)
+{
+    int confirmed = strcmp(type, "order.confirmed") == 0;
+    if (!confirmed && strcmp(type, "order.cancelled") != 0)
+        return CT_INVALID;
+    if (str(json_object_get(order, "contact"), "email")[0] == '\0')
+        return CT_INVALID;
+    const char *ref = str(order, "booking_reference"), *id = str(order, "id");
+    const json_t *total = json_object_get(order, confirmed ? "total" : "refunded");
+    char subj[200];
+    snprintf(subj, sizeof(subj),
+             confirmed ? "Your booking %s is confirmed" : "Booking %s cancelled", ref);
+    ct_strbuf sb;
+    ct_strbuf_init(&sb, 1 << 16);
+    ct_status rc = ct_strbuf_printf(
+        &sb,
+        confirmed ? "Thank you for booking with Contrail.\n\nBooking reference: %s\nOrder: %s\n"
+                    "Sold by: %s\n\n"
+                  : "Your booking has been cancelled.\n\nBooking reference: %s\nOrder: %s\n"
+                    "Sold by: %s\n\n",
+        ref, id, str(json_object_get(order, "provider"), "name"));
+    if (!rc)
+        rc = itinerary(&sb, order, rd);
+    if (!rc)
+        rc = ct_strbuf_puts(&sb, "\nPassengers:\n");
+    json_t *x;
+    size_t i;
+    json_array_foreach(json_object_get(order, "passengers"), i, x)
+    {
+        if (!rc)
+            rc = ct_strbuf_printf(&sb, "  %s %s\n", str(x, "given_name"), str(x, "family_name"));
+    }
+    if (!rc && confirmed) {
+        rc = ct_strbuf_puts(&sb, "\nE-tickets:\n");
+        json_array_foreach(json_object_get(order, "tickets"), i, x)
+        {
+            if (!rc)
+                rc = ct_strbuf_printf(&sb, "  %s\n",
+                                      json_string_value(x) ? json_string_value(x) : "?");
+        }
+    }
+    if (!rc)
+        rc = ct_strbuf_printf(&sb, "\n%s: %s %s\n", confirmed ? "Total paid" : "Refunded",
+                              str(total, "amount"), str(total, "currency"));
+    if (!rc && confirmed)
+        rc = ct_strbuf_printf(
+            &sb,
+            "\nHow to cancel: open My trips at %s/ (or Manage booking with the reference %s and"
+            " the first passenger's last name), choose Cancel, check the refund quote and"
+            " confirm it. Over the API: POST %s/api/v1/orders/%s/cancellations, then POST"
+            " .../cancellations/{id}/confirm.\n",
+            public_url, ref, public_url, id);
+    if (rc) {
+        ct_strbuf_free(&sb);
+        return rc;
+    }
+    *body = ct_strbuf_take(&sb);
+    *subject = ct_strdup(subj);
+    if (*body == NULL || *subject == NULL) {
+        ct_free(*body);
+        ct_free(*subject);
+        return CT_NOMEM;
+    }
+    return CT_OK;
+}
+
+/* One subscriber's handler context. */
+typedef struct mail_sub {
+    ct_app_booking *w;
+    const char *name; /* the subscriber's (and consumer's) name */
+} mail_sub;
+
+static mail_sub subs[2];
+
+/* consume_once in a transaction: commit = 1 records it, 0 only asks (rolled back). */
+static ct_status seen(ct_store *st, const char *consumer, const char *event_id, int commit)
+{
+    ct_status rc = ct_store_begin(st);
+    if (rc)
+        return rc;
+    rc = ct_outbox_consume_once(st, consumer, event_id);
+    if (rc == CT_OK && commit)
+        return ct_store_commit(st);
+    ct_store_rollback(st);
+    return rc;
+}
+
+static ct_status on_order_event(const json_t *event, void *ctx)
+{
+    mail_sub *sub = ctx;
+    ct_app_booking *w = sub->w;
+    const char *evid = str(event, "id"), *type = str(event, "type");
+    const char *order_id = str(json_object_get(event, "payload"), "order_id");
+    ct_store *st = NULL;
+    json_t *order = NULL;
+    char *subject = NULL, *body = NULL;
+    ct_status rc = ct_store_pool_acquire(w->app->pool, 5000, &st);
+    if (rc)
+        return rc;
+    rc = seen(st, sub->name, evid, 0);
+    if (rc == CT_CONFLICT) { /* sent before */
+        rc = CT_OK;
+        goto cleanup;
+    }
+    if (rc)
+        goto cleanup;
+    rc = ct_booking_order_read(w->booking, st, order_id, &order);
+    if (rc == CT_NOT_FOUND) {
+        ct_log(CT_LOG_WARN, "booking.mail_skipped", "order", order_id, "reason", "no such order",
+               NULL);
+        rc = CT_OK;
+        goto cleanup;
+    }
+    if (rc)
+        goto cleanup;
+    rc = ct_app_booking_mail_text(order, type, w->app->refdata, w->public_url, &subject, &body);
+    if (rc == CT_INVALID) {
+        ct_log(CT_LOG_WARN, "booking.mail_skipped", "order", order_id, "reason",
+               "no contact address", NULL);
+        rc = CT_OK;
+        goto cleanup;
+    }
+    if (rc)
+        goto cleanup;
+    char err[256] = "";
+    const char *to = str(json_object_get(order, "contact"), "email");
+    rc = ct_mailer_send(&w->mail, to, subject, body, err, sizeof(err));
+    if (rc) {
+        ct_log(CT_LOG_WARN, "booking.mail_failed", "order", order_id, "event", type, "error", err,
+               NULL);
+        goto cleanup;
+    }
+    rc = seen(st, sub->name, evid, 1);
+    if (rc == CT_CONFLICT)
+        rc = CT_OK;
+    ct_log(CT_LOG_INFO, "booking.mail_sent", "order", order_id, "event", type, NULL);
+cleanup:
+    ct_free(subject);
+    ct_free(body);
+    json_decref(order);
+    ct_store_pool_release(w->app->pool, st);
+    return rc;
+}
+
+/* ---- the thread ---- */
+
+static json_t *wait_world(ct_app_booking *w)
+{
+    json_t *doc = NULL;
+    for (int i = 0; i < 1200 && doc == NULL && !atomic_load(&w->stop); i++) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        doc = json_load_file(w->world_json, 0, NULL);
+    }
+    return doc;
+}
+
+static ct_status wire(ct_app_booking *w)
+{
+    if (w->mailer != NULL)
+        w->mail = *w->mailer;
+    if (w->wait_for_world) {
+        json_t *doc = wait_world(w);
+        const char *smtp = json_string_value(json_object_get(json_object_get(doc, "mail"), "smtp"));
+        if (w->smtp_from_world && smtp != NULL) {
+            snprintf(w->smtp_url, sizeof(w->smtp_url), "%s", smtp);
+            w->mail.smtp_url = w->smtp_url;
+        }
+        if (doc != NULL)
+            ct_app_booking_read_world(doc, &w->cfg, w->payments_url, sizeof(w->payments_url));
+        json_decref(doc);
+    }
+    if (w->cfg.nproviders == 0 || w->payments_url[0] == '\0' || atomic_load(&w->stop)) {
+        ct_log(CT_LOG_INFO, "booking.off", "reason",
+               w->cfg.nproviders == 0 ? "no providers" : "no payment processor", NULL);
+        return CT_OK;
+    }
+    ct_status rc = ct_payments_new(
+        w->payments_url, w->payments_key[0] ? w->payments_key : CT_APP_PAYMENTS_KEY, &w->payments);
+    if (rc)
+        return rc;
+    w->cfg.pool = w->app->pool;
+    w->cfg.payments = w->payments;
+    rc = ct_booking_new(&w->cfg, &w->booking);
+    if (!rc)
+        rc = ct_outbox_new(w->app->pool, NULL, w->outbox_poll_ms > 0 ? w->outbox_poll_ms : 200,
+                           &w->outbox);
+    if (rc)
+        return rc;
+    if (w->mail.smtp_url != NULL) {
+        subs[0] = (mail_sub){w, "mail.order-confirmed"};
+        subs[1] = (mail_sub){w, "mail.order-cancelled"};
+        rc = ct_outbox_subscribe(w->outbox, subs[0].name, "order.confirmed", on_order_event,
+                                 &subs[0]);
+        if (!rc)
+            rc = ct_outbox_subscribe(w->outbox, subs[1].name, "order.cancelled", on_order_event,
+                                     &subs[1]);
+    }
+    if (!rc)
+        rc = ct_outbox_start(w->outbox);
+    if (!rc)
+        rc = ct_booking_recovery_start(w->booking);
+    if (rc)
+        return rc;
+    atomic_store(&w->app->booking, w->booking);
+    char n[16];
+    snprintf(n, sizeof(n), "%d", w->cfg.nproviders);
+    ct_log(CT_LOG_INFO, "booking.ready", "providers", n, "payments", w->payments_url, NULL);
+    return CT_OK;
+}
+
+static void *run(void *arg)
+{
+    ct_app_booking *w = arg;
+    ct_status rc = wire(w);
+    if (rc)
+        ct_log(CT_LOG_ERROR, "booking.failed", "error", ct_status_name(rc), NULL);
+    atomic_store(&w->done, 1);
+    return NULL;
+}
+
+ct_status ct_app_booking_start(ct_app_booking *w)
+{
+    w->started = pthread_create(&w->thread, NULL, run, w) == 0;
+    return w->started ? CT_OK : CT_ERR;
+}
+
+void ct_app_booking_stop(ct_app_booking *w)
+{
+    atomic_store(&w->stop, 1);
+    if (w->started)
+        pthread_join(w->thread, NULL);
+    w->started = 0;
+    if (w->app != NULL)
+        atomic_store(&w->app->booking, NULL);
+    ct_outbox_stop(w->outbox);
+    w->outbox = NULL;
+    ct_booking_free(w->booking);
+    w->booking = NULL;
+    ct_payments_free(w->payments);
+    w->payments = NULL;
+}

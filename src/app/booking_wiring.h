@@ -1,0 +1,80 @@
+/* booking_wiring.h: booking in `serve`: the providers and the payment processor of the
+ * sandbox world, the outbox relay, the recovery worker and the booking e-mails.
+ *
+ * A background thread (so that `serve` listens at once) waits for the world's world.json when
+ * told to (as the schedule loader does), takes the providers {name, url} whose dialect is
+ * known, the processor's URL ("payments": {"url"}; the --payments-url flag wins) and, unless
+ * --smtp-url was given, the mail server's SMTP URL ("mail": {"smtp"}), makes the
+ * payments client and the booking handle, registers the e-mail subscribers on a new outbox
+ * relay, starts the relay and the recovery worker, and then publishes the handle in
+ * app->booking. Without providers or a processor nothing is made and the booking routes keep
+ * answering 503.
+ *
+ * The e-mails: order.confirmed -> the confirmation (reference, itinerary with local times,
+ * passengers, e-tickets, total, how to cancel), order.cancelled -> the cancellation (refunded
+ * amount), each to the order's contact address through notify/mailer.h. Each event is sent
+ * once per subscriber: ct_outbox_consume_once records it after the send (a failed send is not
+ * recorded and the relay tries again later; only a crash between the send and that record can
+ * send one twice). */
+#ifndef CT_APP_BOOKING_WIRING_H
+#define CT_APP_BOOKING_WIRING_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "api/api.h"
+#include "booking/booking.h"
+#include "events/outbox.h"
+#include "notify/mailer.h"
+#include "payments/payments.h"
+#include "refdata/refdata.h"
+
+#define CT_APP_PAYMENTS_KEY "sk_sandbox_contrail_local"
+
+/* One wiring. Zero it, set the inputs, then ct_app_booking_start. */
+typedef struct ct_app_booking {
+    /* Inputs. */
+    ct_app *app;             /* pool and refdata read; booking published */
+    const ct_mailer *mailer; /* copied; no smtp_url: no e-mails (the events still relayed) */
+    int smtp_from_world;     /* 1: world.json's mail server ("mail": {"smtp"}) replaces it */
+    int wait_for_world;      /* 1: read world_json (it appears once the world runs) */
+    char world_json[1100];   /* the sandbox world's world.json */
+    char payments_url[256];  /* "" = world.json's payments entry */
+    char payments_key[128];  /* the processor's secret key ("" = CT_APP_PAYMENTS_KEY) */
+    char public_url[256];    /* base of the links in the e-mails */
+    int outbox_poll_ms;      /* the relay's poll period (0: 200) */
+    /* State, owned; freed by ct_app_booking_stop. */
+    ct_booking_config cfg;
+    ct_mailer mail; /* *mailer, its SMTP URL perhaps the world's */
+    char smtp_url[256];
+    ct_payments *payments;
+    ct_booking *booking;
+    ct_outbox *outbox;
+    atomic_int stop;
+    atomic_int done; /* 1 once the thread has finished (published or given up) */
+    pthread_t thread;
+    int started;
+} ct_app_booking;
+
+/* Starts the wiring thread. CT_ERR when the thread cannot be created. */
+ct_status ct_app_booking_start(ct_app_booking *w);
+
+/* Withdraws the booking handle from the app, stops the relay (after the handler running),
+ * the recovery worker and frees everything. Safe on a wiring never started, and twice. */
+void ct_app_booking_stop(ct_app_booking *w);
+
+/* Adds to cfg the providers of a world.json document whose dialect is known (up to
+ * CT_BOOKING_MAX_PROVIDERS) and writes the processor's URL to payments_url when it is "".
+ * Returns the number of providers added. */
+int ct_app_booking_read_world(const json_t *doc, ct_booking_config *cfg, char *payments_url,
+                              size_t len);
+
+/* The e-mail for an order document (ct_booking_order_read) of event `type` ("order.confirmed"
+ * or "order.cancelled"): *subject and *body, the caller's (ct_free). Times are the airports'
+ * local times (rd may be NULL: UTC). CT_INVALID for another type or an order without contact
+ * address; CT_NOMEM. */
+ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const ct_refdata *rd,
+                                   const char *public_url, char **subject, char **body);
+
+#endif

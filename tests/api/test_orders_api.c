@@ -1,0 +1,434 @@
+/* test_orders_api.c: booking over HTTP against the real product: `contrail serve --sandbox
+ * true --sandbox-size small` run as a process (as a user runs it), driven only over HTTP.
+ *
+ * Waits for the world and its prices (a search answers with amount_minor), then: two users sign
+ * up; a search for a leg airline-1 sells -> POST /api/v1/offers with an itinerary id of that
+ * answer -> POST /api/v1/orders with an Idempotency-Key -> 201 confirmed with e-tickets; the
+ * same key and body again -> the same order with Idempotent-Replayed: true; GET /orders lists
+ * it; the other user's GET /orders/{id} is 404; exactly one confirmation e-mail (reference,
+ * passengers, tickets, how to cancel) reaches the sandbox mail server (its HTTP API); a
+ * cancellation (quote, confirm) sends one cancellation e-mail; a declined card -> 402, the
+ * order failed with reason card_declined. */
+#include "ct_test.h"
+
+#include <curl/curl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "httpclient.h"
+#include "testsupport.h"
+
+static char dir[256];
+static int serve_pid = -1, port;
+static json_t *world;
+static char leg_from[4], leg_to[4], leg_date[16];
+static char bearer_a[1400], bearer_b[1400];
+static char email[128];
+
+static void sleep_ms(int ms)
+{
+    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+static const char *contrail_bin(void)
+{
+    const char *bin = getenv("CT_CONTRAIL_BIN");
+    if (bin == NULL || access(bin, X_OK) != 0)
+        fail_msg("CT_CONTRAIL_BIN does not name the built contrail (run through ctest)");
+    return bin;
+}
+
+static const char *url_of(const char *name)
+{
+    json_t *p;
+    size_t i;
+    json_array_foreach(json_object_get(world, "providers"), i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0)
+            return json_string_value(json_object_get(p, "url"));
+    }
+    return json_string_value(json_object_get(json_object_get(world, name), "url"));
+}
+
+static ts_response call(const char *method, const char *path, const char *body, const char *bearer,
+                        const char *key)
+{
+    char auth[1500], idem[300];
+    const char *h[3] = {NULL, NULL, NULL};
+    int n = 0;
+    if (bearer != NULL) {
+        snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
+        h[n++] = auth;
+    }
+    if (key != NULL) {
+        snprintf(idem, sizeof(idem), "Idempotency-Key: %s", key);
+        h[n++] = idem;
+    }
+    return ts_http(method, port, path, body, h);
+}
+
+static void sign_up(const char *who, char *bearer, size_t len)
+{
+    char body[256];
+    snprintf(body, sizeof(body), "{\"email\":\"%s\",\"password\":\"correct horse battery\"}", who);
+    ts_response r = call("POST", "/api/v1/users", body, NULL, NULL);
+    assert_int_equal(r.status, 202);
+    ts_response_free(&r);
+    r = call("POST", "/api/v1/sessions", body, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    snprintf(bearer, len, "%s", json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+}
+
+/* A leg airline-1 sells with seats, three days ahead. */
+static void pick_leg(void)
+{
+    time_t d = time(NULL) + 3 * 86400;
+    struct tm tm;
+    gmtime_r(&d, &tm);
+    strftime(leg_date, sizeof(leg_date), "%Y-%m-%d", &tm);
+    char url[600];
+    snprintf(url, sizeof(url), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=200",
+             url_of("airline-1"), leg_date, leg_date);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    json_t *l;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "Legs"), i, l)
+    {
+        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
+        if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 9)
+            continue;
+        snprintf(leg_from, sizeof(leg_from), "%s", json_string_value(json_object_get(l, "Dep")));
+        snprintf(leg_to, sizeof(leg_to), "%s", json_string_value(json_object_get(l, "Arr")));
+        break;
+    }
+    json_decref(doc);
+    ts_response_free(&r);
+    assert_true(leg_from[0] != '\0');
+}
+
+/* The search answer for the leg (itineraries priced: amount_minor), or NULL. */
+static json_t *search(void)
+{
+    char body[300];
+    snprintf(body, sizeof(body),
+             "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+             "\"passengers\":{\"adults\":1}}",
+             leg_from, leg_to, leg_date);
+    ts_response r = call("POST", "/api/v1/searches", body, NULL, NULL);
+    json_t *j = r.status == 200 ? ts_json(&r) : NULL;
+    ts_response_free(&r);
+    json_t *first = json_array_get(json_object_get(j, "itineraries"), 0);
+    if (first == NULL || json_object_get(json_object_get(first, "price"), "amount_minor") == NULL) {
+        json_decref(j);
+        return NULL;
+    }
+    return j;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    ts_tempdir(dir, sizeof(dir));
+    char db[400], port_file[400], jwt[400], none[400], log[400], sbdir[400], wj[420];
+    snprintf(db, sizeof(db), "--db=sqlite:%s/serve.db", dir);
+    snprintf(port_file, sizeof(port_file), "%s/port", dir);
+    snprintf(jwt, sizeof(jwt), "%s/jwt.key", dir);
+    snprintf(none, sizeof(none), "%s/no-schedules", dir);
+    snprintf(log, sizeof(log), "%s/serve.log", dir);
+    snprintf(sbdir, sizeof(sbdir), "%s/sandbox", dir);
+    snprintf(wj, sizeof(wj), "%s/world.json", sbdir);
+    char *const argv[] = {(char *)contrail_bin(),
+                          "serve",
+                          db,
+                          "--port=0",
+                          "--port-file",
+                          port_file,
+                          "--web-dir=",
+                          "--refdata-dir",
+                          (char *)ts_refdata_dir(),
+                          "--jwt-secret-file",
+                          jwt,
+                          "--schedules-dir",
+                          none,
+                          "--timetable-cache=",
+                          "--pricebook-cache=",
+                          "--sandbox=true",
+                          "--sandbox-size=small",
+                          "--sandbox-dir",
+                          sbdir,
+                          "--sandbox-smtp-port=0",
+                          "--access-log=false",
+                          "--log-level=info",
+                          NULL};
+    serve_pid = ts_spawn(argv, log);
+    port = ts_wait_port_file(port_file, 60000);
+    if (port <= 0)
+        return -1;
+    for (int i = 0; i < 600 && world == NULL; i++) {
+        sleep_ms(100);
+        world = json_load_file(wj, 0, NULL);
+    }
+    if (world == NULL)
+        return -1;
+    pick_leg();
+    /* Prices in (the first feed sync) and booking wired. */
+    json_t *ans = NULL;
+    for (int i = 0; i < 600 && ans == NULL; i++) {
+        sleep_ms(100);
+        ans = search();
+    }
+    if (ans == NULL)
+        return -1;
+    json_decref(ans);
+    snprintf(email, sizeof(email), "ada-%ld@example.com", (long)getpid());
+    sign_up(email, bearer_a, sizeof(bearer_a));
+    sign_up("bob@example.com", bearer_b, sizeof(bearer_b));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    int code = serve_pid > 0 ? ts_stop_child(serve_pid, SIGTERM, 30000) : 0;
+    json_decref(world);
+    char log[400];
+    snprintf(log, sizeof(log), "%s/serve.log", dir);
+    if (code != 0) {
+        fprintf(stderr, "serve exited %d; its log:\n", code);
+        FILE *f = fopen(log, "r");
+        char line[2048];
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+            if (strstr(line, "\"http.") == NULL)
+                fputs(line, stderr);
+        if (f != NULL)
+            fclose(f);
+    }
+    ts_rmtree(dir);
+    return code == 0 ? 0 : -1;
+}
+
+/* A live offer for the first itinerary of a fresh search that `provider` sells, or NULL. */
+static json_t *offer(const char *provider)
+{
+    json_t *ans = search();
+    assert_non_null(ans);
+    json_t *it, *o, *out = NULL;
+    size_t i, k;
+    json_array_foreach(json_object_get(ans, "itineraries"), i, it)
+    {
+        json_array_foreach(json_object_get(it, "offers"), k, o)
+        {
+            if (out != NULL || strcmp(json_string_value(json_object_get(o, "provider")), provider))
+                continue;
+            char body[400];
+            snprintf(body, sizeof(body),
+                     "{\"itinerary_id\":\"%s\",\"provider\":\"%s\",\"passengers\":1,"
+                     "\"cabin\":\"economy\"}",
+                     json_string_value(json_object_get(it, "id")), provider);
+            ts_response r = call("POST", "/api/v1/offers", body, NULL, NULL);
+            if (r.status == 201)
+                out = ts_json(&r);
+            else
+                fprintf(stderr, "offer %s: %ld %s\n", provider, r.status, r.body);
+            ts_response_free(&r);
+        }
+    }
+    json_decref(ans);
+    return out;
+}
+
+static char *order_body(const json_t *off, const char *card)
+{
+    json_t *t = json_object_get(off, "total");
+    json_t *b =
+        json_pack("{ss s[{ss ss ss}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
+                  json_string_value(json_object_get(off, "id")), "passengers", "given_name", "Ada",
+                  "family_name", "Lovelace", "date_of_birth", "1990-12-10", "contact", "email",
+                  email, "phone", "+15551234567", "card", "number", card, "exp_month", 12,
+                  "exp_year", 2030, "cvc", "123", "expected_total", "amount_minor",
+                  json_object_get(t, "amount_minor"), "currency", json_object_get(t, "currency"));
+    char *text = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+    return text;
+}
+
+/* Books `card` (an offer of airline-1, a price change retried): the answer; *body and *key
+ * receive the request that made it. */
+static ts_response book(const char *card, char **body, char *key, size_t keylen)
+{
+    for (int attempt = 0; attempt < 4; attempt++) {
+        json_t *off = offer("airline-1");
+        assert_non_null(off);
+        *body = order_body(off, card);
+        json_decref(off);
+        snprintf(key, keylen, "order-%s-%d-%ld", card, attempt, (long)getpid());
+        ts_response r = call("POST", "/api/v1/orders", *body, bearer_a, key);
+        if (r.status == 409 && strstr(r.body, "price_changed") != NULL) {
+            ts_response_free(&r);
+            free(*body);
+            continue;
+        }
+        return r;
+    }
+    fail_msg("the price changed four times");
+    ts_response none = {0};
+    return none;
+}
+
+/* The messages to `email` whose subject contains `subject`, after waiting up to wait_ms for
+ * at least `want` of them; the first one's id into id. */
+static int mails(const char *subject, int want, int wait_ms, char *id, size_t idlen)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s/api/v1/messages?to=%s&limit=50", url_of("mail"), email);
+    int n = 0;
+    for (int waited = 0;; waited += 100) {
+        ts_response r = ts_http_url("GET", url, NULL, NULL);
+        assert_int_equal(r.status, 200);
+        json_t *j = ts_json(&r);
+        ts_response_free(&r);
+        json_t *m;
+        size_t i;
+        n = 0;
+        json_array_foreach(json_object_get(j, "items"), i, m)
+        {
+            if (strstr(json_string_value(json_object_get(m, "subject")), subject) == NULL)
+                continue;
+            if (n++ == 0 && id != NULL)
+                snprintf(id, idlen, "%s", json_string_value(json_object_get(m, "id")));
+        }
+        json_decref(j);
+        if (n >= want || waited >= wait_ms)
+            return n;
+        sleep_ms(100);
+    }
+}
+
+static char *mail_text(const char *id)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s/api/v1/messages/%s", url_of("mail"), id);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    char *text = strdup(json_string_value(json_object_get(j, "text")));
+    json_decref(j);
+    return text;
+}
+
+static void book_replay_list_mail_cancel(void **state)
+{
+    (void)state;
+    char *body = NULL, key[128];
+    ts_response r = book("4111111111111111", &body, key, sizeof(key));
+    if (r.status != 201)
+        fail_msg("order: %ld %s", r.status, r.body);
+    json_t *order = ts_json(&r);
+    ts_response_free(&r);
+    assert_string_equal(json_string_value(json_object_get(order, "status")), "confirmed");
+    assert_true(json_array_size(json_object_get(order, "tickets")) >= 1);
+    const char *ticket = json_string_value(json_array_get(json_object_get(order, "tickets"), 0));
+    const char *ref = json_string_value(json_object_get(order, "booking_reference"));
+    const char *id = json_string_value(json_object_get(order, "id"));
+    assert_non_null(ref);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(order, "provider"), "code")),
+        "airline-1");
+
+    /* The same key and body: the stored answer, marked. */
+    r = call("POST", "/api/v1/orders", body, bearer_a, key);
+    assert_int_equal(r.status, 201);
+    assert_true(ts_has_header(&r, "Idempotent-Replayed: true"));
+    assert_non_null(strstr(r.body, id));
+    ts_response_free(&r);
+    free(body);
+
+    /* Mine, listed; not the other user's. */
+    r = call("GET", "/api/v1/orders", NULL, bearer_a, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, id));
+    ts_response_free(&r);
+    char path[200];
+    snprintf(path, sizeof(path), "/api/v1/orders/%s", id);
+    r = call("GET", path, NULL, bearer_b, NULL);
+    assert_int_equal(r.status, 404);
+    ts_response_free(&r);
+    r = call("GET", path, NULL, bearer_a, NULL);
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/orders", NULL, bearer_b, NULL);
+    assert_int_equal(r.status, 200);
+    assert_null(strstr(r.body, id));
+    ts_response_free(&r);
+
+    /* Exactly one confirmation e-mail, with what the traveller needs. */
+    char mid[64] = "";
+    assert_int_equal(mails("is confirmed", 1, 15000, mid, sizeof(mid)), 1);
+    sleep_ms(1500); /* the relay polls every 200 ms: a second one would be in by now */
+    assert_int_equal(mails("is confirmed", 1, 0, NULL, 0), 1);
+    char *text = mail_text(mid);
+    const char *want[] = {ref,    id,     ticket,       "Ada Lovelace",  leg_from,
+                          leg_to, "(UTC", "Total paid", "How to cancel", "/cancellations"};
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (strstr(text, want[i]) == NULL)
+            fail_msg("the confirmation e-mail lacks '%s':\n%s", want[i], text);
+    free(text);
+
+    /* Cancel: quote, confirm; one cancellation e-mail. */
+    snprintf(path, sizeof(path), "/api/v1/orders/%s/cancellations", id);
+    r = call("POST", path, "{}", bearer_a, NULL);
+    if (r.status != 201 && r.status != 200)
+        fail_msg("quote: %ld %s", r.status, r.body);
+    json_t *q = ts_json(&r);
+    ts_response_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/orders/%s/cancellations/%s/confirm", id,
+             json_string_value(json_object_get(q, "id")));
+    json_decref(q);
+    r = call("POST", path, "{}", bearer_a, NULL);
+    if (r.status != 200)
+        fail_msg("cancel: %ld %s", r.status, r.body);
+    assert_non_null(strstr(r.body, "\"cancelled\""));
+    ts_response_free(&r);
+    assert_int_equal(mails("cancelled", 1, 15000, mid, sizeof(mid)), 1);
+    text = mail_text(mid);
+    assert_non_null(strstr(text, ref));
+    assert_non_null(strstr(text, "Refunded"));
+    free(text);
+    json_decref(order);
+}
+
+static void declined_card_fails_the_order(void **state)
+{
+    (void)state;
+    char *body = NULL, key[128];
+    ts_response r = book("4100000000001009", &body, key, sizeof(key));
+    free(body);
+    assert_int_equal(r.status, 402);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    json_t *o = json_object_get(j, "order");
+    assert_string_equal(json_string_value(json_object_get(o, "status")), "failed");
+    assert_string_equal(json_string_value(json_object_get(o, "reason")), "card_declined");
+    json_decref(j);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(book_replay_list_mail_cancel),
+        cmocka_unit_test(declined_card_fails_the_order),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
