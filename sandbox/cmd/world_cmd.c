@@ -184,8 +184,9 @@ static ct_status dump_file(const json_t *doc, size_t flags, const char *path)
     return rc;
 }
 
-/* Waits for every port file (60 s at most) and writes world.json. */
-static int publish(world_run *r, const char *ssim_dir)
+/* Waits for every port file (60 s at most) and writes world.json: CT_OK, CT_UNAVAILABLE when
+ * a service did not start, CT_IO when world.json cannot be written. */
+static ct_status publish(world_run *r, const char *ssim_dir)
 {
     json_t *doc = json_object();
     json_t *providers = json_array();
@@ -205,7 +206,7 @@ static int publish(world_run *r, const char *ssim_dir)
             json_decref(doc);
             json_decref(providers);
             json_decref(ports);
-            return -1;
+            return CT_UNAVAILABLE;
         }
         /* A restarted service comes back on the same port, so world.json stays true. */
         for (int k = 0; r->children[i].argv[k] != NULL; k++) {
@@ -234,7 +235,7 @@ static int publish(world_run *r, const char *ssim_dir)
         ct_log(CT_LOG_WARN, "sandbox.world", "error", "cannot save the ports", NULL);
     json_decref(ports);
     snprintf(path, sizeof(path), "%s/world.json", r->dir);
-    int rc = dump_file(doc, JSON_INDENT(2), path) == CT_OK ? 0 : -1;
+    ct_status rc = dump_file(doc, JSON_INDENT(2), path);
     json_decref(doc);
     return rc;
 }
@@ -289,7 +290,7 @@ int sb_world_main(const ct_config *cfg)
     build_children(&r);
     sb_supervisor sup = {r.children, r.n, 5000};
     int code = 1;
-    if (sb_supervisor_start(&sup) != CT_OK || publish(&r, ssim_dir) != 0)
+    if (sb_supervisor_start(&sup) != CT_OK || publish(&r, ssim_dir) != CT_OK)
         goto stop;
     ct_log(CT_LOG_INFO, "sandbox.world.ready", "dir", r.dir, NULL);
     for (;;) {

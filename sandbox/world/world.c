@@ -178,6 +178,7 @@ static int in_small_world(const ct_airport *a)
     return strcmp(a->country, "CH") == 0; /* a few medium airports: BSL, BRN, LUG ... */
 }
 
+/* The index of zone `tz` in w->zones, or -1 when absent (a lookup, not an error). */
 static int find_zone(sb_world *w, const char *tz)
 {
     for (int i = 0; i < w->nzones; i++) {

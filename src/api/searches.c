@@ -93,15 +93,18 @@ static int get_int(ct_http_req *req, json_t *o, const char *key, const char *fie
     return 1;
 }
 
-/* "HH:MM" -> minutes of the day, or -1. */
-static int parse_hhmm(const char *s)
+/* "HH:MM" -> minutes of the day (OUT: *minutes); CT_INVALID for anything else. */
+static ct_status parse_hhmm(const char *s, int *minutes)
 {
     if (s == NULL || strlen(s) != 5 || s[2] != ':' || !isdigit((unsigned char)s[0]) ||
         !isdigit((unsigned char)s[1]) || !isdigit((unsigned char)s[3]) ||
         !isdigit((unsigned char)s[4]))
-        return -1;
+        return CT_INVALID;
     int h = (s[0] - '0') * 10 + s[1] - '0', m = (s[3] - '0') * 10 + s[4] - '0';
-    return h < 24 && m < 60 ? h * 60 + m : -1;
+    if (h >= 24 || m >= 60)
+        return CT_INVALID;
+    *minutes = h * 60 + m;
+    return CT_OK;
 }
 
 static int parse_window(ct_http_req *req, json_t *w, const char *name, int *from, int *to)
@@ -109,10 +112,10 @@ static int parse_window(ct_http_req *req, json_t *w, const char *name, int *from
     char field[64];
     if (w == NULL)
         return 1;
-    *from = parse_hhmm(json_string_value(json_object_get(w, "from")));
-    *to = parse_hhmm(json_string_value(json_object_get(w, "to")));
-    if (*from < 0 || *to < 0) {
-        snprintf(field, sizeof(field), "filters.%s.%s", name, *from < 0 ? "from" : "to");
+    int bad_from = parse_hhmm(json_string_value(json_object_get(w, "from")), from) != CT_OK;
+    int bad_to = !bad_from && parse_hhmm(json_string_value(json_object_get(w, "to")), to) != CT_OK;
+    if (bad_from || bad_to) {
+        snprintf(field, sizeof(field), "filters.%s.%s", name, bad_from ? "from" : "to");
         ct_http_problem_field(req, field, "must be a local time, HH:MM");
         return 0;
     }

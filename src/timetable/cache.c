@@ -169,21 +169,6 @@ static void check_hash(const cache_header *h, const unsigned char *const src[S_C
 
 /* ---- saving ---- */
 
-static int write_all(int fd, const void *p, uint64_t n)
-{
-    const char *c = p;
-    while (n > 0) {
-        ssize_t w = write(fd, c, n < (1u << 30) ? (size_t)n : (1u << 30));
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return -1;
-        c += w;
-        n -= (uint64_t)w;
-    }
-    return 0;
-}
-
 /* What ct_timetable_save hands to its writer: the header and the sections' bytes. */
 typedef struct cache_image {
     const cache_header *h;
@@ -196,15 +181,15 @@ static ct_status write_image(int fd, void *ctx)
     const cache_image *img = ctx;
     const cache_header *h = img->h;
     static const char zeros[CACHE_ALIGN];
-    int bad = write_all(fd, h, sizeof(*h));
+    ct_status rc = ct_file_write_all(fd, h, sizeof(*h));
     uint64_t at = sizeof(*h);
-    for (int i = 0; !bad && i < S_COUNT; i++) {
-        bad = write_all(fd, zeros, h->sect[i].off - at);
-        if (!bad && h->sect[i].len > 0)
-            bad = write_all(fd, img->src[i], h->sect[i].len);
+    for (int i = 0; !rc && i < S_COUNT; i++) {
+        rc = ct_file_write_all(fd, zeros, h->sect[i].off - at);
+        if (!rc && h->sect[i].len > 0)
+            rc = ct_file_write_all(fd, img->src[i], h->sect[i].len);
         at = h->sect[i].off + h->sect[i].len;
     }
-    return bad ? CT_IO : CT_OK;
+    return rc;
 }
 
 ct_status ct_timetable_save(const ct_timetable *tt, const char *path)
