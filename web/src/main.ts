@@ -16,6 +16,8 @@ import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
 import { travellersView } from './views/travellers';
+import { bookView } from './views/book';
+import { manageBookingView, tripsView } from './views/trips';
 
 const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   'sign-in': signInView,
@@ -27,6 +29,9 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   security: securityView,
   search: resultsView,
   explore: exploreView,
+  book: bookView,
+  trips: tripsView,
+  'manage-booking': manageBookingView,
   'not-found': notFoundView,
 };
 

@@ -29,8 +29,10 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
   const searchItem = h('li', {}, h('a', { class: 'nav-link', href: '/' }, 'Search'));
   const exploreLink = h('a', { class: 'nav-link', href: '/explore' }, 'Explore');
   const exploreItem = h('li', { class: 'nav-explore' }, exploreLink);
+  const manageLink = h('a', { class: 'nav-link', href: '/manage-booking' }, 'Manage booking');
+  const manageItem = h('li', { class: 'nav-manage' }, manageLink);
   const authItem = h('li', { class: 'nav-auth' });
-  list.replaceChildren(searchItem, exploreItem, authItem);
+  list.replaceChildren(searchItem, exploreItem, manageItem, authItem);
 
   function items(): HTMLElement[] {
     return menu ? Array.from(menu.querySelectorAll<HTMLElement>('a, button')) : [];
@@ -92,6 +94,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
         'ul',
         { class: 'user-menu-list', 'aria-label': 'Account' },
         link('/account', 'Account', ICONS.user, 'account'),
+        link('/trips', 'My trips', ICONS.passport, 'trips'),
         link('/account/travellers', 'Travellers', ICONS.users, 'travellers'),
         h(
           'li',
@@ -134,6 +137,11 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
     exploreLink.classList.toggle('is-current', route === 'explore');
     if (route === 'explore') exploreLink.setAttribute('aria-current', 'page');
     else exploreLink.removeAttribute('aria-current');
+    manageLink.classList.toggle('is-current', route === 'manage-booking');
+    if (route === 'manage-booking') manageLink.setAttribute('aria-current', 'page');
+    else manageLink.removeAttribute('aria-current');
+    // Signed-in users find their bookings under "My trips" in the account menu.
+    manageItem.hidden = app.session.signedIn;
     if (route === 'home') searchLink.setAttribute('aria-current', 'page');
     else searchLink.removeAttribute('aria-current');
     if (app.session.signedIn) {

@@ -17,6 +17,9 @@ export type RouteName =
   | 'account'
   | 'travellers'
   | 'security'
+  | 'book'
+  | 'trips'
+  | 'manage-booking'
   | 'not-found';
 
 export interface RouteDef {
@@ -41,6 +44,9 @@ export const ROUTES: readonly RouteDef[] = [
   { name: 'account', path: '/account', title: 'Your account', auth: true },
   { name: 'travellers', path: '/account/travellers', title: 'Saved travellers', auth: true },
   { name: 'security', path: '/account/security', title: 'Security activity', auth: true },
+  { name: 'book', path: '/book', title: 'Book your flight' },
+  { name: 'trips', path: '/trips', title: 'My trips', auth: true },
+  { name: 'manage-booking', path: '/manage-booking', title: 'Manage booking' },
 ];
 
 const NOT_FOUND: RouteDef = { name: 'not-found', path: '', title: 'Page not found' };

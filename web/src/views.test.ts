@@ -327,14 +327,14 @@ describe('header navigation', () => {
     expect(btn.getAttribute('aria-expanded')).toBe('false');
     const menu = document.getElementById(btn.getAttribute('aria-controls')!)!;
     expect(menu.hidden).toBe(true);
-    expect(Array.from(menu.querySelectorAll('a, button')).map((x) => x.textContent?.trim())).toEqual(['Account', 'Travellers', 'Sign out']);
+    expect(Array.from(menu.querySelectorAll('a, button')).map((x) => x.textContent?.trim())).toEqual(['Account', 'My trips', 'Travellers', 'Sign out']);
 
     btn.focus();
     press(btn, 'ArrowDown');
     expect(btn.getAttribute('aria-expanded')).toBe('true');
     expect(document.activeElement?.textContent?.trim()).toBe('Account');
     press(document.activeElement as HTMLElement, 'ArrowDown');
-    expect(document.activeElement?.textContent?.trim()).toBe('Travellers');
+    expect(document.activeElement?.textContent?.trim()).toBe('My trips');
     press(document.activeElement as HTMLElement, 'End');
     expect(document.activeElement?.textContent?.trim()).toBe('Sign out');
     press(document.activeElement as HTMLElement, 'Escape');

@@ -56,6 +56,8 @@ import {
 } from '../results';
 import type { RouteContext } from '../router';
 import { loading, notice } from './shell';
+import { bookPath } from './book';
+import { providerDisplayName } from '../bookingApi';
 
 const PLANE = 'M21 16v-2l-8-5V3.5a1.5 1.5 0 0 0-3 0V9l-8 5v2l8-2.5V19l-2 1.5V22l3.5-1 3.5 1v-1.5L13 19v-5.5l8 2.5z';
 const FILTER = 'M3 5h18v2H3V5zm4 6h10v2H7v-2zm3 6h4v2h-4v-2z';
@@ -158,16 +160,21 @@ function legDetails(s: ItinerarySlice, title: string): HTMLElement {
   return h('li', { class: 'itin-details-slice' }, title ? h('h4', { class: 'itin-details-title' }, title) : null, h('ol', { class: 'itin-legs' }, rows));
 }
 
-function offerRow(o: Itinerary['offers'][number]): HTMLElement {
+/** Builds the /book link of one offer (null: this offer cannot be booked here). */
+export type BookLink = (o: Itinerary['offers'][number]) => string | null;
+
+function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement {
   const converted = o.original && o.original.currency !== o.price.currency;
+  const name = providerDisplayName(o.provider, o.kind);
+  const href = book?.(o) ?? null;
   return h(
     'li',
     { class: 'offer', 'data-provider': o.provider, 'data-minor': String(o.price.amount_minor) },
-    h('span', { class: 'offer-provider' }, o.provider),
-    o.kind ? h('span', { class: 'badge offer-kind' }, o.kind) : null,
+    h('span', { class: 'offer-provider' }, name),
     o.self_transfer ? h('span', { class: 'badge badge-warn' }, 'Self-transfer') : null,
     h('span', { class: 'offer-price' }, formatMoney(o.price)),
     converted && o.original ? h('span', { class: 'offer-original' }, `charged as ${formatMoney(o.original)}`) : o.original ? h('span', { class: 'offer-original' }, `${o.original.amount} ${o.original.currency}`) : null,
+    href ? h('a', { class: 'btn btn-primary offer-select', href, 'aria-label': `Select ${name}, ${formatMoney(o.price)}` }, 'Select') : null,
   );
 }
 
@@ -182,7 +189,7 @@ function disclosure(label: string, controls: HTMLElement, cls: string): HTMLButt
 }
 
 /** One itinerary: its slices, the cheapest price, and expandable flight details and offers. */
-export function itineraryCard(it: Itinerary, trip: TripKind): HTMLElement {
+export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink): HTMLElement {
   const titleId = nextId('itin');
   const titles = it.slices.map((_, i) => sliceTitle(trip, i));
   const price: Money | null = it.price;
@@ -192,10 +199,11 @@ export function itineraryCard(it: Itinerary, trip: TripKind): HTMLElement {
   const offers = h(
     'ul',
     { class: 'offer-list', id: nextId('itin-offers'), hidden: true, 'aria-label': 'Offers from providers' },
-    it.offers.map(offerRow),
+    it.offers.map((o) => offerRow(o, book)),
   );
   const offersToggle = it.offers.length > 0 ? disclosure(it.offers.length === 1 ? '1 offer' : `Compare ${it.offers.length} offers`, offers, 'itin-toggle offers-toggle') : null;
 
+  const cheapestHref = book && it.offers[0] ? book(it.offers[0]) : null;
   const priceBox = price
     ? h(
         'div',
@@ -203,6 +211,7 @@ export function itineraryCard(it: Itinerary, trip: TripKind): HTMLElement {
         h('span', { class: 'price-from' }, it.offers.length > 1 ? 'Cheapest' : 'Price'),
         h('span', { class: 'price-amount' }, formatMoney(price)),
         h('span', { class: 'price-note' }, it.offers.length > 0 ? `${it.offers.length} ${it.offers.length === 1 ? 'provider' : 'providers'}` : ''),
+        cheapestHref ? h('a', { class: 'btn btn-primary itin-select', href: cheapestHref, 'aria-label': `Select the cheapest offer, ${formatMoney(price)}` }, 'Select') : null,
       )
     : h('div', { class: 'itin-price is-unpriced' }, h('span', { class: 'badge badge-warn' }, 'schedule only — no price'));
 
@@ -520,10 +529,26 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     count.textContent = info.fix ? 'The search was refused.' : 'The search failed.';
   }
 
+  /** The Select link of each bookable offer ("separate tickets" are sold leg by leg, not here). */
+  const bookLink =
+    (it: Itinerary): BookLink =>
+    (o) =>
+      o.kind === 'separate'
+        ? null
+        : bookPath({
+            itinerary: it.id,
+            provider: o.provider,
+            adults: q.adults,
+            cabin: q.cabin,
+            currency: q.currency,
+            searched: { amount_minor: o.price.amount_minor, currency: o.price.currency },
+            back: `${win.location.pathname}${win.location.search}`,
+          });
+
   function renderResults(r: SearchResponse): void {
     const body =
       r.itineraries.length > 0
-        ? h('ol', { class: 'itin-list', 'aria-labelledby': 'results-list-title' }, r.itineraries.map((it) => itineraryCard(it, q.trip)))
+        ? h('ol', { class: 'itin-list', 'aria-labelledby': 'results-list-title' }, r.itineraries.map((it) => itineraryCard(it, q.trip, bookLink(it))))
         : r.unfiltered_total === 0
           ? notice(`No flights found for ${q.trip === 'oneway' ? 'this day' : 'these dates'} with up to 2 stops. Try other dates or nearby airports.`, 'info', 'results-empty')
           : notice('No itineraries match these filters.', 'info', 'results-nomatch');

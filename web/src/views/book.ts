@@ -1,0 +1,681 @@
+/**
+ * /book?itinerary=&provider=&adults=&cabin=&currency=&price=&price_currency=&back=
+ * The booking flow for one offer of the results page, as steps of one page:
+ *
+ *   offer (POST /offers: the live price, a change from the searched price,
+ *   the time left before the offer expires, counting down) → passengers
+ *   (saved travellers of a signed-in user, or typed; validated) → payment
+ *   (card form; the sandbox's test cards listed) → 3-D Secure (the order is
+ *   requires_action: a button calls the confirm route) → confirmation with
+ *   the booking reference.
+ *
+ * Sold out, a price change (409 price_changed: the new price, confirm to pay
+ * it with expected_total updated), an expired offer (410) and a declined card
+ * each get a message with the next step. Each order attempt (one body) has
+ * its own Idempotency-Key, kept when the same attempt is retried after a
+ * network failure or a 5xx, so a retry can never book twice. The card never
+ * leaves this page's memory. On every step change focus moves to the step's
+ * heading.
+ */
+
+import type { App, View } from '../app';
+import { ApiError } from '../api';
+import type { Traveller } from '../accountApi';
+import {
+  formatBkMoney,
+  luhnOk,
+  newIdempotencyKey,
+  rememberProviderName,
+  TEST_CARDS,
+  type BkMoney,
+  type BkOrder,
+  type LiveOffer,
+  type OrderBody,
+  type OrderOutcome,
+  type PassengerBody,
+} from '../bookingApi';
+import { h, nextId } from '../dom';
+import { field, type Field } from '../forms';
+import { describeError } from '../problems';
+import type { RouteContext } from '../router';
+import { validateBirthDate, validateEmail, validateTravellerName } from '../validators';
+import { bookingApi, countdownText, flightList, legTime } from './orderDetail';
+import { loading, notice } from './shell';
+
+/** Shown only when the server runs against the sandbox processor (the only one today). */
+export const SANDBOX = import.meta.env.VITE_CONTRAIL_SANDBOX !== 'false';
+
+export interface BookParams {
+  itinerary: string;
+  provider: string;
+  adults: number;
+  cabin: string;
+  currency: string;
+  searched: { amount_minor: number; currency: string } | null;
+  /** The results page to go back to ("/search?…"). */
+  back: string;
+}
+
+/** The /book URL for one offer of a results page. */
+export function bookPath(p: BookParams): string {
+  const q = new URLSearchParams({ itinerary: p.itinerary, provider: p.provider, adults: String(p.adults), cabin: p.cabin, currency: p.currency });
+  if (p.searched) {
+    q.set('price', String(p.searched.amount_minor));
+    q.set('price_currency', p.searched.currency);
+  }
+  if (p.back) q.set('back', p.back);
+  return `/book?${q.toString()}`;
+}
+
+export function parseBookParams(search: string): BookParams {
+  const q = new URLSearchParams(search);
+  const adults = Math.min(9, Math.max(1, Number(q.get('adults')) || 1));
+  const price = q.get('price');
+  const back = q.get('back') ?? '';
+  return {
+    itinerary: q.get('itinerary') ?? '',
+    provider: q.get('provider') ?? '',
+    adults,
+    cabin: q.get('cabin') === 'business' ? 'business' : 'economy',
+    currency: (q.get('currency') ?? '').toUpperCase(),
+    searched: price && /^\d+$/.test(price) && q.get('price_currency') ? { amount_minor: Number(price), currency: q.get('price_currency')!.toUpperCase() } : null,
+    back: back.startsWith('/search?') ? back : '',
+  };
+}
+
+type Step = 'offer' | 'passengers' | 'payment' | 'verify' | 'done' | 'problem';
+const STEPS: { step: Step; label: string }[] = [
+  { step: 'offer', label: 'Offer' },
+  { step: 'passengers', label: 'Passengers' },
+  { step: 'payment', label: 'Payment' },
+  { step: 'done', label: 'Confirmation' },
+];
+
+interface PassengerState {
+  travellerId: string;
+  given: string;
+  family: string;
+  birth: string;
+  gender: string;
+}
+
+export interface BookViewOptions {
+  now?: () => number;
+  setInterval?: (fn: () => void, ms: number) => unknown;
+  clearInterval?: (h: unknown) => void;
+  sandbox?: boolean;
+}
+
+export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}): View {
+  const params = parseBookParams(ctx.url.search);
+  const api = bookingApi(app);
+  const now = opts.now ?? (() => Date.now());
+  const setTick = opts.setInterval ?? ((fn: () => void, ms: number) => window.setInterval(fn, ms));
+  const clearTick = opts.clearInterval ?? ((x: unknown) => window.clearInterval(x as number));
+  const sandbox = opts.sandbox ?? SANDBOX;
+  let destroyed = false;
+  let offer: LiveOffer | null = null;
+  let tick: unknown = null;
+  let step: Step = 'offer';
+  let travellers: Traveller[] = [];
+  const pax: PassengerState[] = Array.from({ length: params.adults }, () => ({ travellerId: '', given: '', family: '', birth: '', gender: '' }));
+  const contact = { email: app.profile.current?.email ?? '', phone: '' };
+  /** The price the traveller agreed to pay (the offer's total, or a confirmed new price). */
+  let expected: BkMoney | null = null;
+  /** The current attempt: its body (without the card, compared as JSON) and key. */
+  let attempt: { body: string; key: string } | null = null;
+  let order: BkOrder | null = null;
+
+  const heading = h('h1', { id: 'page-title', tabindex: '-1' }, 'Book your flight');
+  const stepsNav = h('ol', { class: 'bk-steps', 'aria-label': 'Booking steps' });
+  const timer = h('p', { class: 'bk-timer', hidden: true });
+  const main = h('div', { class: 'bk-main' });
+  const el = h(
+    'div',
+    { class: 'page page-book' },
+    h('div', { class: 'page-band' }, h('div', { class: 'container page-band-inner' }, h('p', { class: 'eyebrow' }, 'Booking'), heading, stepsNav, timer)),
+    h('div', { class: 'container bk-layout' }, main),
+  );
+
+  const backHref = params.back || '/';
+
+  function renderSteps(): void {
+    const idx = STEPS.findIndex((s) => s.step === (step === 'verify' ? 'payment' : step));
+    stepsNav.replaceChildren(
+      ...STEPS.map((s, i) =>
+        h('li', { class: `bk-step${i === idx ? ' is-current' : ''}${idx >= 0 && i < idx ? ' is-done' : ''}`, 'aria-current': i === idx ? 'step' : null }, h('span', {}, s.label)),
+      ),
+    );
+  }
+
+  /** Show a step: its heading receives focus (keyboard and screen-reader users start there). */
+  function show(next: Step, title: string, ...content: (Node | null)[]): HTMLElement {
+    step = next;
+    renderSteps();
+    const h2 = h('h2', { class: 'bk-step-title', id: 'bk-step-title', tabindex: '-1' }, title);
+    main.replaceChildren(h('section', { class: `card bk-card bk-${next}`, 'aria-labelledby': 'bk-step-title' }, h('div', { class: 'card-body' }, h2, ...content)));
+    if (next === 'done' || next === 'problem') stopTimer();
+    h2.focus();
+    return h2;
+  }
+
+  function problem(title: string, message: string, actions: HTMLElement[], tone: 'error' | 'warning' | 'info' = 'error'): void {
+    show('problem', title, h('div', { role: 'alert', class: 'bk-problem' }, notice(message, tone)), h('div', { class: 'bk-actions' }, actions));
+    app.announce(title);
+  }
+
+  const searchAgain = (primary = true) => h('a', { class: `btn ${primary ? 'btn-primary' : 'btn-ghost'} bk-search-again`, href: params.back || '/' }, params.back ? 'Back to the results' : 'Search again');
+  const newSearch = () => h('a', { class: 'btn btn-ghost', href: '/' }, 'New search');
+
+  function soldOut(): void {
+    problem('Sold out', 'These seats are no longer available: the flight sold out. Nothing was charged. Choose another flight or offer.', [searchAgain(), newSearch()]);
+  }
+  function expiredOffer(): void {
+    problem('This offer has expired', 'Offers are held for a limited time and this one is no longer available. Nothing was charged. Search again for the current prices.', [searchAgain(), newSearch()], 'warning');
+  }
+
+  /* ------------------------------ timer -------------------------------- */
+
+  function stopTimer(): void {
+    if (tick !== null) clearTick(tick);
+    tick = null;
+    timer.hidden = true;
+  }
+
+  function startTimer(): void {
+    stopTimer();
+    if (!offer?.expires_at) return;
+    const until = Date.parse(offer.expires_at);
+    if (Number.isNaN(until)) return;
+    let warned = false;
+    const update = () => {
+      const left = (until - now()) / 1000;
+      if (left <= 0) {
+        stopTimer();
+        if (step !== 'done' && step !== 'verify') expiredOffer();
+        return;
+      }
+      timer.hidden = false;
+      timer.textContent = `Price held for ${countdownText(left)}`;
+      timer.classList.toggle('is-urgent', left < 120);
+      if (left < 60 && !warned) {
+        warned = true;
+        app.announce('Less than a minute left before this offer expires.');
+      }
+    };
+    update();
+    tick = setTick(update, 1000);
+  }
+
+  /* ------------------------------ offer -------------------------------- */
+
+  async function loadOffer(): Promise<void> {
+    step = 'offer';
+    renderSteps();
+    main.replaceChildren(loading('Asking for the live price…'));
+    if (!params.itinerary || !params.provider) {
+      problem('Nothing to book', 'This page needs an offer chosen on the results page.', [newSearch()]);
+      return;
+    }
+    try {
+      offer = await api.createOffer({
+        itinerary_id: params.itinerary,
+        provider: params.provider,
+        passengers: params.adults,
+        cabin: params.cabin,
+        ...(params.currency ? { currency: params.currency } : {}),
+        ...(params.searched ? { searched_price: params.searched } : {}),
+      });
+    } catch (err) {
+      if (destroyed) return;
+      offerError(err);
+      return;
+    }
+    if (destroyed) return;
+    rememberProviderName(offer.provider.code, offer.provider.name);
+    expected = offer.total;
+    attempt = null;
+    startTimer();
+    renderOffer();
+  }
+
+  function offerError(err: unknown): void {
+    if (err instanceof ApiError) {
+      const code = String((err.problem as { code?: string } | null)?.code ?? '');
+      if (err.status === 409 || code === 'sold_out') return soldOut();
+      if (err.status === 410) return expiredOffer();
+      if (err.status === 404) return problem('No longer available', 'This itinerary cannot be offered any more (the schedules or prices changed). Search again.', [searchAgain(), newSearch()]);
+      if (err.status === 503 && !code) {
+        return problem('Booking is not available', 'Booking is not available right now. Please try again in a moment.', [retryButton(() => void loadOffer()), searchAgain(false)], 'warning');
+      }
+      if (err.status === 502 || err.status === 504 || err.status >= 500) {
+        return problem('The airline or agency did not answer', `We could not get the live price. ${err.retryAfter ? `Try again in ${err.retryAfter} seconds.` : 'Try again in a moment.'}`, [retryButton(() => void loadOffer()), searchAgain(false)], 'warning');
+      }
+    }
+    problem('Could not get the offer', describeError(err), [retryButton(() => void loadOffer()), searchAgain(false)]);
+  }
+
+  function retryButton(fn: () => void, text = 'Try again'): HTMLButtonElement {
+    return h('button', { type: 'button', class: 'btn btn-primary bk-retry', onclick: fn }, text);
+  }
+
+  function priceBlock(o: LiveOffer): HTMLElement {
+    const shown = o.total_requested && o.total_requested.currency !== o.total.currency ? o.total_requested : null;
+    return h(
+      'div',
+      { class: 'bk-price' },
+      h('span', { class: 'bk-price-label' }, o.passengers > 1 ? `Total for ${o.passengers} passengers` : 'Total'),
+      h('span', { class: 'bk-price-amount', 'data-minor': String(o.total.amount_minor) }, formatBkMoney(o.total)),
+      shown ? h('span', { class: 'bk-price-converted' }, `about ${formatBkMoney(shown)}`) : null,
+      o.fees && o.fees.amount_minor > 0 ? h('span', { class: 'bk-price-fees' }, `includes ${formatBkMoney(o.fees)} fees`) : null,
+    );
+  }
+
+  function priceChangeNote(o: LiveOffer): HTMLElement | null {
+    if (o.price_changed !== true || !o.searched_price) return null;
+    const now = o.total_requested && o.total_requested.currency === o.searched_price.currency ? o.total_requested : o.total;
+    const up = now.amount_minor > o.searched_price.amount_minor && now.currency === o.searched_price.currency;
+    return h(
+      'div',
+      { class: 'bk-price-change', role: 'status' },
+      notice(`The price changed since your search: it was ${formatBkMoney(o.searched_price)}, it is now ${formatBkMoney(now)}${up ? ' (higher)' : ''}.`, 'warning'),
+    );
+  }
+
+  function renderOffer(): void {
+    const o = offer!;
+    const cond = o.conditions;
+    show(
+      'offer',
+      `Your offer from ${o.provider.name}`,
+      priceChangeNote(o),
+      flightList(o.slices),
+      priceBlock(o),
+      h(
+        'ul',
+        { class: 'bk-conditions', 'aria-label': 'Conditions' },
+        h('li', {}, `${o.cabin === 'business' ? 'Business' : 'Economy'} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
+        h('li', {}, cond.refundable ? `Refundable${cond.refund_percent !== null ? `: ${cond.refund_percent} % of the fare back if you cancel` : ''}` : 'Not refundable'),
+        cond.refund_rule ? h('li', {}, cond.refund_rule) : null,
+        o.self_transfer ? h('li', { class: 'bk-warn' }, 'Self-transfer: separate tickets, you collect your bags and check in again.') : null,
+        o.expires_at ? h('li', {}, `Offer valid until ${legTime(o.expires_at)} UTC.`) : null,
+      ),
+      h('div', { class: 'bk-actions' }, h('button', { type: 'button', class: 'btn btn-primary bk-continue', onclick: () => void renderPassengers() }, 'Continue to passengers'), searchAgain(false)),
+    );
+  }
+
+  /* ---------------------------- passengers ----------------------------- */
+
+  async function renderPassengers(): Promise<void> {
+    if (app.session.signedIn && travellers.length === 0) {
+      main.replaceChildren(loading('Loading your saved travellers…'));
+      try {
+        travellers = await app.api.listTravellers();
+      } catch {
+        travellers = []; // typing them still works
+      }
+      if (destroyed) return;
+      if (!contact.email) contact.email = app.profile.current?.email ?? '';
+    }
+    const form = h('form', { class: 'bk-form', novalidate: true });
+    const alert = h('div', { class: 'form-alert', role: 'alert' });
+    const rows: { pick: HTMLSelectElement | null; given: Field; family: Field; birth: Field; gender: Field; box: HTMLElement }[] = [];
+    pax.forEach((p, i) => {
+      const given = field({ label: 'Given names', name: `given-${i}`, autocomplete: i === 0 ? 'given-name' : 'off', value: p.given, required: true, hint: 'As written in the travel document.' });
+      const family = field({ label: 'Family name', name: `family-${i}`, autocomplete: i === 0 ? 'family-name' : 'off', value: p.family, required: true });
+      const birth = field({ label: 'Date of birth', name: `birth-${i}`, type: 'date', value: p.birth, required: true, attrs: { max: app.today() } });
+      const gender = field({
+        label: 'Gender',
+        name: `gender-${i}`,
+        type: 'select',
+        optional: true,
+        value: p.gender,
+        options: [
+          { value: '', label: 'Not specified' },
+          { value: 'F', label: 'Female' },
+          { value: 'M', label: 'Male' },
+          { value: 'X', label: 'Unspecified (X)' },
+        ],
+      });
+      const box = h('div', { class: 'bk-pax-fields' }, given.wrap, family.wrap, birth.wrap, gender.wrap);
+      let pick: HTMLSelectElement | null = null;
+      let pickWrap: HTMLElement | null = null;
+      if (travellers.length > 0) {
+        const id = nextId('bk-pick');
+        pick = h('select', { id, class: 'field-input field-select bk-pick', name: `traveller-${i}` });
+        pick.add(new Option('Type the passenger’s details', ''));
+        for (const t of travellers) pick.add(new Option(`${t.given_name} ${t.family_name} (born ${t.birth_date})`, t.id));
+        pick.value = p.travellerId;
+        const sel = pick;
+        sel.addEventListener('change', () => {
+          box.hidden = sel.value !== '';
+        });
+        box.hidden = p.travellerId !== '';
+        pickWrap = h('div', { class: 'field form-field' }, h('label', { for: id, class: 'field-label' }, 'Saved traveller'), pick);
+      }
+      rows.push({ pick, given, family, birth, gender, box });
+      form.append(h('fieldset', { class: 'bk-pax' }, h('legend', {}, `Passenger ${i + 1} (adult)`), pickWrap, box));
+    });
+    const email = field({ label: 'E-mail', name: 'email', type: 'email', autocomplete: 'email', value: contact.email, required: true, hint: 'The confirmation and e-tickets go here.' });
+    const phone = field({ label: 'Phone', name: 'phone', type: 'tel', autocomplete: 'tel', value: contact.phone, optional: true });
+    form.append(
+      h('fieldset', { class: 'bk-contact' }, h('legend', {}, 'Contact'), email.wrap, phone.wrap),
+      alert,
+      h('div', { class: 'bk-actions' }, h('button', { type: 'submit', class: 'btn btn-primary bk-continue' }, 'Continue to payment'), h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => renderOffer() }, 'Back')),
+    );
+
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const errors: { f: Field; msg: string }[] = [];
+      const chosen = new Set<string>();
+      rows.forEach((r, i) => {
+        for (const f of [r.given, r.family, r.birth]) setError(f, null);
+        const p = pax[i]!;
+        p.travellerId = r.pick?.value ?? '';
+        p.given = r.given.control.value.trim().replace(/\s+/g, ' ');
+        p.family = r.family.control.value.trim().replace(/\s+/g, ' ');
+        p.birth = r.birth.control.value;
+        p.gender = r.gender.control.value;
+        if (p.travellerId) {
+          if (chosen.has(p.travellerId)) errors.push({ f: r.given, msg: 'This saved traveller is already a passenger. Choose another or type the details.' });
+          chosen.add(p.travellerId);
+          return;
+        }
+        const g = validateTravellerName(p.given, 'Given names');
+        if (g) errors.push({ f: r.given, msg: g });
+        const fm = validateTravellerName(p.family, 'Family name');
+        if (fm) errors.push({ f: r.family, msg: fm });
+        const b = validateBirthDate(p.birth, app.today());
+        if (b) errors.push({ f: r.birth, msg: b });
+      });
+      setError(email, null);
+      contact.email = email.control.value.trim();
+      contact.phone = phone.control.value.trim();
+      const em = validateEmail(contact.email);
+      if (em) errors.push({ f: email, msg: em });
+      for (const x of errors) {
+        if (x.f.wrap.parentElement?.hidden) rows.find((r) => r.given === x.f)!.box.hidden = false;
+        setError(x.f, x.msg);
+      }
+      if (errors.length > 0) {
+        alert.textContent = errors.length === 1 ? 'Please correct the highlighted field.' : `Please correct the ${errors.length} highlighted fields.`;
+        errors[0]!.f.control.focus();
+        return;
+      }
+      renderPayment();
+    });
+    show('passengers', 'Who is travelling?', form);
+  }
+
+  function setError(f: Field, msg: string | null): void {
+    f.error.textContent = msg ?? '';
+    f.error.hidden = !msg;
+    if (msg) {
+      f.control.setAttribute('aria-invalid', 'true');
+      const ids = (f.control.getAttribute('aria-describedby') ?? '').split(/\s+/).filter(Boolean);
+      if (!ids.includes(f.error.id)) f.control.setAttribute('aria-describedby', [...ids, f.error.id].join(' '));
+    } else {
+      f.control.removeAttribute('aria-invalid');
+    }
+  }
+
+  /* ------------------------------ payment ------------------------------ */
+
+  function passengerBodies(): PassengerBody[] {
+    return pax.map((p) =>
+      p.travellerId ? { traveller_id: p.travellerId } : { given_name: p.given, family_name: p.family, date_of_birth: p.birth, ...(p.gender ? { gender: p.gender } : {}) },
+    );
+  }
+
+  function renderPayment(note: HTMLElement | null = null, card?: { number: string; month: string; year: string; cvc: string; name: string }): void {
+    const o = offer!;
+    const form = h('form', { class: 'bk-form bk-pay-form', novalidate: true });
+    const alert = h('div', { class: 'form-alert bk-pay-alert', role: 'alert' });
+    const number = field({ label: 'Card number', name: 'cc-number', autocomplete: 'cc-number', value: card?.number ?? '', required: true, attrs: { inputmode: 'numeric' } });
+    const month = field({ label: 'Expiry month', name: 'cc-exp-month', autocomplete: 'cc-exp-month', value: card?.month ?? '', required: true, placeholder: 'MM', attrs: { inputmode: 'numeric', maxlength: '2' }, className: 'bk-half' });
+    const year = field({ label: 'Expiry year', name: 'cc-exp-year', autocomplete: 'cc-exp-year', value: card?.year ?? '', required: true, placeholder: 'YYYY', attrs: { inputmode: 'numeric', maxlength: '4' }, className: 'bk-half' });
+    const cvc = field({ label: 'Security code (CVC)', name: 'cc-csc', autocomplete: 'cc-csc', value: card?.cvc ?? '', required: true, attrs: { inputmode: 'numeric', maxlength: '4' }, className: 'bk-half' });
+    const holder = field({ label: 'Name on card', name: 'cc-name', autocomplete: 'cc-name', value: card?.name ?? '', optional: true });
+    const total = expected ?? o.total;
+    const pay = h('button', { type: 'submit', class: 'btn btn-primary bk-pay' }, `Pay ${formatBkMoney(total)}`);
+    const status = h('p', { class: 'bk-pay-status', role: 'status' });
+    let tests: HTMLElement | null = null;
+    if (sandbox) {
+      tests = h(
+        'details',
+        { class: 'bk-test-cards', open: true },
+        h('summary', {}, 'Sandbox test cards'),
+        h('p', { class: 'field-hint' }, 'Any future expiry date and any CVC (3 digits, 4 for American Express).'),
+        h(
+          'ul',
+          {},
+          TEST_CARDS.map((c) =>
+            h(
+              'li',
+              {},
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'btn btn-ghost bk-test-card',
+                  'data-number': c.number,
+                  onclick: () => {
+                    number.control.value = c.number;
+                    if (!month.control.value) month.control.value = '12';
+                    if (!year.control.value) year.control.value = String(new Date(now()).getUTCFullYear() + 2);
+                    if (!cvc.control.value || cvc.control.value.length !== (c.number.startsWith('37') ? 4 : 3)) cvc.control.value = c.number.startsWith('37') ? '1234' : '123';
+                    number.control.focus();
+                  },
+                },
+                h('span', { class: 'bk-test-number' }, c.number),
+                h('span', { class: 'bk-test-label' }, ` — ${c.label}`),
+              ),
+            ),
+          ),
+        ),
+      );
+    }
+    form.append(
+      h('p', { class: 'bk-pay-total' }, `You pay ${formatBkMoney(total)} to ${o.provider.name}.`),
+      h('fieldset', { class: 'bk-card-fields' }, h('legend', {}, 'Card'), number.wrap, h('div', { class: 'bk-row' }, month.wrap, year.wrap, cvc.wrap), holder.wrap),
+      alert,
+      status,
+      h('div', { class: 'bk-actions' }, pay, h('button', { type: 'button', class: 'btn btn-ghost', onclick: () => void renderPassengers() }, 'Back')),
+    );
+
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      const digits = number.control.value.replace(/[\s-]/g, '');
+      const mm = Number(month.control.value);
+      const yyyy = Number(year.control.value);
+      const errs: { f: Field; msg: string }[] = [];
+      for (const f of [number, month, year, cvc]) setError(f, null);
+      if (!luhnOk(digits)) errs.push({ f: number, msg: 'Enter the card number (12 to 19 digits, as printed on the card).' });
+      if (!/^\d{1,2}$/.test(month.control.value) || mm < 1 || mm > 12) errs.push({ f: month, msg: 'Enter the expiry month, 1 to 12.' });
+      if (!/^\d{4}$/.test(year.control.value) || yyyy < 2000 || yyyy > 2099) errs.push({ f: year, msg: 'Enter the expiry year with four digits, like 2028.' });
+      const cvcLen = digits.startsWith('34') || digits.startsWith('37') ? 4 : 3;
+      if (!new RegExp(`^\\d{${cvcLen}}$`).test(cvc.control.value)) errs.push({ f: cvc, msg: `Enter the ${cvcLen}-digit security code.` });
+      for (const x of errs) setError(x.f, x.msg);
+      if (errs.length) {
+        alert.textContent = 'Please correct the highlighted card details.';
+        errs[0]!.f.control.focus();
+        return;
+      }
+      alert.textContent = '';
+      const body: OrderBody = {
+        offer_id: o.id,
+        passengers: passengerBodies(),
+        contact: { email: contact.email, ...(contact.phone ? { phone: contact.phone } : {}) },
+        card: { number: digits, exp_month: mm, exp_year: yyyy, cvc: cvc.control.value, ...(holder.control.value.trim() ? { name: holder.control.value.trim() } : {}) },
+        expected_total: { amount_minor: total.amount_minor, currency: total.currency },
+      };
+      const kept = { number: number.control.value, month: month.control.value, year: year.control.value, cvc: cvc.control.value, name: holder.control.value };
+      void submitOrder(body, pay, status, alert, kept);
+    });
+    show('payment', 'Payment', note, tests, form);
+    if (note) app.announce(note.textContent ?? '');
+  }
+
+  /** The key of this attempt: the same body (a retry) keeps it, any other body gets a fresh one. */
+  function keyFor(body: OrderBody): string {
+    const text = JSON.stringify(body);
+    if (!attempt || attempt.body !== text) attempt = { body: text, key: newIdempotencyKey() };
+    return attempt.key;
+  }
+
+  async function submitOrder(body: OrderBody, pay: HTMLButtonElement, status: HTMLElement, alert: HTMLElement, kept: Parameters<typeof renderPayment>[1]): Promise<void> {
+    const key = keyFor(body);
+    pay.disabled = true;
+    pay.classList.add('is-busy');
+    status.textContent = 'Booking and paying… Please keep this page open.';
+    let out: OrderOutcome;
+    try {
+      out = await api.createOrder(body, key);
+    } catch (err) {
+      if (destroyed) return;
+      pay.disabled = false;
+      pay.classList.remove('is-busy');
+      status.textContent = '';
+      alert.textContent = `${describeError(err)} Press Pay again to retry: you will not be charged twice.`;
+      return;
+    }
+    if (destroyed) return;
+    handleOutcome(out, kept);
+  }
+
+  function handleOutcome(out: OrderOutcome, kept?: Parameters<typeof renderPayment>[1]): void {
+    switch (out.kind) {
+      case 'confirmed':
+      case 'processing':
+        order = out.order;
+        renderDone(out.order);
+        return;
+      case 'requires_action':
+        order = out.order;
+        renderVerify(out.order);
+        return;
+      case 'price_changed': {
+        const was = expected ?? offer!.total;
+        const accept = h('button', { type: 'button', class: 'btn btn-primary bk-accept-price' }, `Continue at ${formatBkMoney(out.newPrice)}`);
+        accept.addEventListener('click', () => {
+          expected = out.newPrice;
+          renderPayment(null, kept);
+        });
+        show(
+          'payment',
+          'The price has changed',
+          h('div', { role: 'alert', class: 'bk-problem bk-price-changed' }, notice(`${offer!.provider.name} now asks ${formatBkMoney(out.newPrice)} instead of ${formatBkMoney(was)}. Nothing was charged.`, 'warning')),
+          h('div', { class: 'bk-actions' }, accept, searchAgain(false)),
+        );
+        app.announce('The price has changed.');
+        return;
+      }
+      case 'sold_out':
+        soldOut();
+        return;
+      case 'expired':
+      case 'hold_expired':
+        if (out.kind === 'hold_expired') {
+          problem('The seats were released', 'The airline or agency released the seats before the payment completed. Nothing was charged. Get a new offer to try again.', [retryButton(() => void loadOffer(), 'Get a new offer'), searchAgain(false)], 'warning');
+        } else expiredOffer();
+        return;
+      case 'declined': {
+        const msg = h(
+          'div',
+          { role: 'alert', class: 'bk-problem bk-declined', 'data-reason': out.reason },
+          notice(`Payment failed: ${out.message || 'the card was not accepted.'} Nothing was charged. Use another card to try again.`, 'error'),
+        );
+        renderPayment(msg, kept ? { ...kept, number: '', cvc: '' } : undefined);
+        return;
+      }
+      case 'error': {
+        const err = out.error;
+        if (err.status === 400 && (err.problem as { field?: string } | null)?.field?.startsWith('passengers')) {
+          renderPassengers().then(() => app.announce(describeError(err)));
+          return;
+        }
+        const retry = err.status >= 500;
+        const msg = h('div', { role: 'alert', class: 'bk-problem' }, notice(retry ? `${describeError(err)} Press Pay again to retry: you will not be charged twice.` : describeError(err), retry ? 'warning' : 'error'));
+        renderPayment(msg, kept);
+        return;
+      }
+    }
+  }
+
+  /* ---------------------------- 3-D Secure ----------------------------- */
+
+  function renderVerify(o: BkOrder): void {
+    const btn = h('button', { type: 'button', class: 'btn btn-primary bk-3ds-confirm' }, 'Confirm payment');
+    const status = h('p', { class: 'bk-3ds-status', role: 'status' });
+    const alert = h('div', { class: 'form-alert', role: 'alert' });
+    btn.addEventListener('click', async () => {
+      btn.disabled = true;
+      btn.classList.add('is-busy');
+      status.textContent = 'Confirming with your bank…';
+      let out: OrderOutcome;
+      try {
+        out = await api.confirmPayment(o.id, o.guest);
+      } catch (err) {
+        if (destroyed) return;
+        btn.disabled = false;
+        btn.classList.remove('is-busy');
+        status.textContent = '';
+        alert.textContent = `${describeError(err)} Press Confirm payment again.`;
+        return;
+      }
+      if (destroyed) return;
+      if (out.kind === 'error') {
+        btn.disabled = false;
+        btn.classList.remove('is-busy');
+        status.textContent = '';
+        alert.textContent = describeError(out.error);
+        return;
+      }
+      handleOutcome(out);
+    });
+    show(
+      'verify',
+      'Confirm the payment with your bank',
+      h('p', {}, `Your bank asks you to confirm this payment of ${formatBkMoney(o.total)} (3-D Secure). The seats are held for you meanwhile${o.hold_until ? ` until ${legTime(o.hold_until)} UTC` : ''}.`),
+      h('div', { class: 'bk-3ds-box' }, h('p', { class: 'bk-3ds-bank' }, 'Sandbox bank: approve the payment?'), btn),
+      status,
+      alert,
+    );
+  }
+
+  /* ---------------------------- confirmation --------------------------- */
+
+  function renderDone(o: BkOrder): void {
+    const last = o.passengers[0]?.family_name ?? '';
+    const manage = o.guest
+      ? h('a', { class: 'btn btn-secondary bk-manage', href: `/manage-booking?${new URLSearchParams({ reference: o.booking_reference ?? '', last_name: last }).toString()}` }, 'Manage this booking')
+      : h('a', { class: 'btn btn-secondary bk-trips', href: `/trips?id=${encodeURIComponent(o.id)}` }, 'View in My trips');
+    show(
+      'done',
+      o.status === 'confirmed' ? 'Your booking is confirmed' : 'Your booking is being finalised',
+      h('div', { role: 'status', class: 'bk-done' }, notice(o.status === 'confirmed' ? `Booked with ${o.provider.name}. A confirmation is on its way to ${o.contact.email || 'you'}.` : 'The tickets are issued; the payment is being completed. You will get an e-mail.', 'success')),
+      h('p', { class: 'bk-ref-label' }, 'Booking reference'),
+      h('p', { class: 'bk-ref', 'data-reference': o.booking_reference ?? '' }, o.booking_reference ?? '—'),
+      o.tickets.length ? h('p', { class: 'bk-tickets' }, `E-tickets: ${o.tickets.join(', ')}`) : null,
+      h('p', {}, `Total paid: ${formatBkMoney(o.total)}`),
+      o.slices.length ? flightList(o.slices) : offer ? flightList(offer.slices) : null,
+      o.guest ? h('p', { class: 'field-hint' }, 'Keep the reference: with it and the first passenger’s last name you can find this booking under “Manage booking”.') : null,
+      h('div', { class: 'bk-actions' }, manage, newSearch()),
+    );
+    app.announce('Your booking is confirmed.');
+  }
+
+  void loadOffer();
+  renderSteps();
+
+  return {
+    el,
+    heading,
+    destroy() {
+      destroyed = true;
+      stopTimer();
+      void order;
+      void backHref;
+    },
+  };
+}
