@@ -118,6 +118,10 @@ static void copy_str(char *dst, size_t len, json_t *v)
 }
 
 /* Fills *out from a payment object; CT_ERR when `j` is not one. */
+/* The processor's 502 processing_error is its final answer ("retry with a new key"): never
+ * retried under the same key, and no sign that the processor is down (upstream.h). */
+static const int processor_final[] = {502, 0};
+
 static ct_status read_payment(json_t *j, ct_payment *out)
 {
     static const char *const names[] = {"requires_action", "authorized", "succeeded", "failed",
@@ -192,7 +196,8 @@ static ct_status send(ct_payments *p, const char *method, const char *path, cons
                                .body_len = body ? strlen(body) : 0,
                                .idempotency_key = idempotency_key,
                                .deadline_ms = p->deadline_ms,
-                               .check = check_object};
+                               .check = check_object,
+                               .final_statuses = processor_final};
     ct_upstream_response rsp;
     ct_status rc = ct_upstream_call_sync(p->up, &req, &rsp);
     if (rc == CT_NOMEM)

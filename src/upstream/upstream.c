@@ -55,6 +55,7 @@ struct ct_upstream_call {
     char errbuf[CURL_ERROR_SIZE];
     ct_upstream_check check;
     void *check_ctx;
+    const int *final_statuses;
     ct_upstream_done done;
     void *ctx;
     ct_upstream_response rsp;
@@ -266,6 +267,7 @@ static ct_status call_new(ct_upstream *up, const ct_upstream_request *req, ct_up
     c->partner = ct__partner_get(up, partner);
     c->check = req->check;
     c->check_ctx = req->check_ctx;
+    c->final_statuses = req->final_statuses;
     c->done = done;
     c->ctx = ctx;
     c->rsp.retry_after_ms = -1;
@@ -428,6 +430,16 @@ static int64_t backoff(ct__driver *d, const ct_upstream_call *c, int n)
 }
 
 /* An attempt ended with curl's `cc`: classify, report to the breaker, retry or finish. */
+/* A status the caller said is the partner's final answer (ct_upstream_request). */
+static int is_final(const ct_upstream_call *c, long status)
+{
+    for (const int *s = c->final_statuses; s != NULL && *s != 0; s++) {
+        if (*s == status)
+            return 1;
+    }
+    return 0;
+}
+
 static void attempt_done(ct__driver *d, ct_upstream_call *c, CURLcode cc)
 {
     long status = 0;
@@ -456,7 +468,7 @@ static void attempt_done(ct__driver *d, ct_upstream_call *c, CURLcode cc)
         failed = 1;
         snprintf(r->error, sizeof(r->error), "%s",
                  c->errbuf[0] ? c->errbuf : curl_easy_strerror(cc));
-    } else if (status >= 500 || status == 429 || status == 408) {
+    } else if ((status >= 500 || status == 429 || status == 408) && !is_final(c, status)) {
         failed = 1;
         snprintf(r->error, sizeof(r->error), "HTTP %ld", status);
     } else if (status >= 200 && status < 300 && c->check != NULL) {

@@ -118,6 +118,10 @@ typedef struct ct_upstream_request {
     int max_attempts;            /* 0: the client's; 1: never retried */
     ct_upstream_check check;     /* NULL: every 2xx is accepted */
     void *check_ctx;
+    /* 5xx statuses that are the partner's final answer, 0-terminated (e.g. a processor's 502
+     * "processing error: retry with a new key"): returned as they are, never retried and not
+     * a breaker failure. NULL: every 5xx is a failure. Must outlive the call (static). */
+    const int *final_statuses;
 } ct_upstream_request;
 
 typedef enum ct_upstream_state {
