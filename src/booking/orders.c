@@ -1034,12 +1034,16 @@ ct_status ct_booking_order_list(ct_booking *b, ct_store *st, const char *user_id
     json_t *list = json_array();
     bk_order rows[100];
     int n = 0;
-    while ((rc = ct_stmt_step(s)) == CT_ROW && n < 100)
+    while (n < 100 && (rc = ct_stmt_step(s)) == CT_ROW)
         read_order(s, &rows[n++]);
     ct_stmt_finalize(s);
     for (int i = 0; i < n; i++) {
         json_array_append_new(list, bk_order_json(b, st, &rows[i]));
         bk_order_free(&rows[i]);
+    }
+    if (rc != CT_ROW && rc != CT_DONE) { /* the read failed: no partial page */
+        json_decref(list);
+        return rc;
     }
     *out = json_pack("{so sI si si}", "orders", list, "total", (json_int_t)total, "limit", limit,
                      "offset", offset);

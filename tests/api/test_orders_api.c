@@ -229,7 +229,8 @@ static json_t *offer(const char *provider)
     {
         json_array_foreach(json_object_get(it, "offers"), k, o)
         {
-            if (out != NULL || strcmp(json_string_value(json_object_get(o, "provider")), provider))
+            if (out != NULL ||
+                strcmp(json_string_value(json_object_get(o, "provider")), provider) != 0)
                 continue;
             char body[400];
             snprintf(body, sizeof(body),
