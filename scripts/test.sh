@@ -103,7 +103,7 @@ for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
 base="http://127.0.0.1:$(cat "$work/port")"
 for _ in $(seq 1 300); do # the schedules load in the background
   code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$base/api/v1/searches" \
-    -d '{"slices":[{"origin":"LON","destination":"NYC","date":"'"$(date -u +%F)"'"}]}')
+    -H 'Content-Type: application/json' -d '{"slices":[{"origin":"LON","destination":"NYC","date":"'"$(date -u +%F)"'"}]}')
   [ "$code" = 200 ] && break
   sleep 0.1
 done
@@ -139,7 +139,7 @@ base="http://127.0.0.1:$(cat "$work/port")"
 priced_date=$(date -u -d '+9 days' +%F)
 priced=""
 for _ in $(seq 1 600); do # the world starts, schedules load, then the feeds are ingested
-  priced=$(curl -s -X POST "$base/api/v1/searches" \
+  priced=$(curl -s -X POST "$base/api/v1/searches" -H 'Content-Type: application/json' \
     -d '{"slices":[{"origin":"LON","destination":"NYC","date":"'"$priced_date"'"}],"limit":1}' |
     grep -o '"amount_minor"' | head -1 || true)
   [ -n "$priced" ] && break
@@ -148,9 +148,12 @@ done
 [ -n "$priced" ] || { tail -50 "$work/server-prices.log"; echo "no prices were ingested"; exit 1; }
 CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
   CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/prices.mjs
+# Booking against the same server: its providers and the sandbox payment processor.
+CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
+  CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/booking.mjs
 kill -TERM "$server_pid"
 wait "$server_pid" || { tail -50 "$work/server-prices.log"; echo "server did not stop cleanly"; exit 1; }
 server_pid=""
-suite_ok "end-to-end with prices"
+suite_ok "end-to-end with prices and booking"
 
 echo "suites: $suites_passed passed, 0 failed"

@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+// End-to-end test of the booking pages (docs/booking.md) against a running server with the
+// sandbox world's providers and payment processor (`contrail serve --sandbox true
+// --sandbox-size small`), in a 390 px wide phone viewport:
+//
+//   CT_E2E_BASE=http://127.0.0.1:8080 CT_E2E_PRICED_DATE=2026-12-01 node web/e2e/booking.mjs
+//
+// Env:
+//   CT_E2E_BASE          base URL of the server (web/dist + /api/v1); CT_BASE_URL is accepted too (required)
+//   CT_E2E_PRICED_FROM   origin of a priced route (default LON)
+//   CT_E2E_PRICED_TO     destination of that route (default NYC)
+//   CT_E2E_PRICED_DATE   a departure date (YYYY-MM-DD) with priced flights (default today + 9)
+//   CT_SCREENSHOT_DIR    where to write booking-*.png (default web/e2e/out)
+//   CHROMIUM             Chromium executable (default /usr/bin/chromium)
+//
+// Checks: "Select" on a results card opens the live offer (the seller's display name, never an
+// internal code; the countdown); passengers are validated; the sandbox test cards are listed;
+// the happy path ends on the confirmation with a booking reference (the page fits 390 px);
+// a declined card shows the reason on the payment step; the 3-D Secure card goes through the
+// confirm step to a confirmation; "Manage booking" finds the first booking by reference and
+// last name and cancels it (quote, then confirm). One line per check, then "N passed,
+// M failed"; exit 1 on any failure.
+
+if (!process.env.CT_BASE_URL && process.env.CT_E2E_BASE) process.env.CT_BASE_URL = process.env.CT_E2E_BASE;
+
+import { assert, baseUrl, check, isoDate, launchBrowser, runE2E, screenshot } from './harness.mjs';
+
+const OVERALL_TIMEOUT_MS = 180_000;
+const STEP_TIMEOUT_MS = 20_000;
+const RESULTS_TIMEOUT_MS = 45_000;
+
+const BASE = baseUrl('e2e:booking');
+const FROM = (process.env.CT_E2E_PRICED_FROM || 'LON').toUpperCase();
+const TO = (process.env.CT_E2E_PRICED_TO || 'NYC').toUpperCase();
+const DATE = process.env.CT_E2E_PRICED_DATE || isoDate(9);
+assert(/^\d{4}-\d{2}-\d{2}$/.test(DATE), `CT_E2E_PRICED_DATE must be YYYY-MM-DD, got ${DATE}`);
+const SEARCH = `${BASE}/search?from=${FROM}&to=${TO}&date=${DATE}&currency=EUR`;
+/** Internal provider codes seen on the results page (data attributes): never shown as text. */
+const codes = new Set(['ota-eur', 'ota-usd', 'combiner']);
+
+async function waitForResults(page) {
+  const deadline = Date.now() + RESULTS_TIMEOUT_MS;
+  for (;;) {
+    await page.waitForFunction(
+      () => {
+        const box = document.querySelector('.results-section');
+        if (!box || box.getAttribute('aria-busy') === 'true') return false;
+        return box.querySelector('.itin-list, .results-error, .results-nomatch, .results-empty') !== null;
+      },
+      null,
+      { timeout: Math.max(1000, deadline - Date.now()) },
+    );
+    const err = page.locator('.results-section .results-error');
+    if ((await err.count()) === 0) return;
+    const text = (await err.first().innerText()).trim();
+    if (!/still loading|try again/i.test(text) || Date.now() > deadline) throw new Error(`search failed: ${text}`);
+    await page.waitForTimeout(1500);
+    await page.getByRole('button', { name: 'Try again' }).first().click();
+  }
+}
+
+const stepTitle = (page) => page.locator('#bk-step-title');
+
+async function waitStep(page, re) {
+  await page.waitForFunction((src) => new RegExp(src).test(document.querySelector('#bk-step-title')?.textContent ?? ''), re.source, { timeout: STEP_TIMEOUT_MS });
+}
+
+async function noCodesShown(page) {
+  const text = await page.locator('#app-view').innerText();
+  for (const c of codes) assert(!text.includes(c), `internal provider code "${c}" is shown`);
+}
+
+/**
+ * From the results page to a live offer: the first card's Select (clicked), then, should that
+ * offer be refused (sold out, provider fault), the next offers' Select links.
+ */
+async function openOffer(page, { click = true } = {}) {
+  await page.goto(SEARCH, { waitUntil: 'load', timeout: 15_000 });
+  await waitForResults(page);
+  for (const p of await page.locator('.offer').evaluateAll((els) => els.map((e) => e.getAttribute('data-provider')))) if (p) codes.add(p);
+  const hrefs = await page.locator('.offer-select').evaluateAll((els) => els.map((e) => e.getAttribute('href')));
+  assert(hrefs.length > 0, 'no Select buttons on the results page');
+  const tries = [];
+  if (click) {
+    await page.locator('.itin-select').first().click();
+    tries.push(null);
+  }
+  for (const h of hrefs.slice(0, 6)) tries.push(h);
+  for (const h of tries) {
+    if (h) await page.goto(`${BASE}${h}`, { waitUntil: 'load', timeout: 15_000 });
+    await page.waitForFunction(() => /^(Your offer from|Sold out|This offer|No longer|The airline|Could not|Booking is not)/.test(document.querySelector('#bk-step-title')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
+    const t = await stepTitle(page).innerText();
+    if (t.startsWith('Your offer from')) return t;
+    console.log(`     (offer refused: ${t}; trying the next one)`);
+  }
+  throw new Error('no offer could be opened');
+}
+
+async function passengers(page, family) {
+  await page.getByRole('button', { name: 'Continue to passengers' }).click();
+  await waitStep(page, /^Who is travelling\?$/);
+  await page.getByLabel('Given names').fill('Ada');
+  await page.getByLabel('Family name').fill(family);
+  await page.getByLabel('Date of birth').fill('1990-12-10');
+  await page.getByLabel('E-mail').fill('ada@example.com');
+  await page.getByRole('button', { name: 'Continue to payment' }).click();
+  await waitStep(page, /^Payment$/);
+}
+
+async function payWith(page, number) {
+  await page.locator(`.bk-test-card[data-number="${number}"]`).click();
+  await page.locator('.bk-pay').click();
+}
+
+async function main() {
+  const browser = await launchBrowser();
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 1 });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  let first = null; // { reference, family }
+
+  try {
+    await check(
+      'Select on a results card opens the live offer: the seller by display name, the countdown, focus on the step',
+      async () => {
+        const title = await openOffer(page);
+        assert(!/Your offer from (ota-|combiner)/.test(title), `title shows a code: ${title}`);
+        const timer = await page.locator('.bk-timer').innerText();
+        assert(/^Price held for \d+:\d\d/.test(timer), `no countdown: ${timer}`);
+        const focused = await page.evaluate(() => document.activeElement?.id);
+        assert(focused === 'bk-step-title', `focus is on ${focused}`);
+        await noCodesShown(page);
+        await screenshot(page, 'booking-offer.png');
+      },
+      { fatal: true },
+    );
+
+    await check('passengers: the empty form is refused naming the fields; filled, it goes to payment with the test cards listed', async () => {
+      await page.getByRole('button', { name: 'Continue to passengers' }).click();
+      await waitStep(page, /^Who is travelling\?$/);
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      assert((await page.getByLabel('Given names').getAttribute('aria-invalid')) === 'true', 'given names not flagged');
+      const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+      assert(focused === 'given-0', `focus is on ${focused}`);
+      await page.getByLabel('Given names').fill('Ada');
+      await page.getByLabel('Family name').fill('Lovelace');
+      await page.getByLabel('Date of birth').fill('1990-12-10');
+      await page.getByLabel('E-mail').fill('ada@example.com');
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      await waitStep(page, /^Payment$/);
+      const cards = await page.locator('.bk-test-card').count();
+      assert(cards >= 6, `only ${cards} test cards listed`);
+    });
+
+    await check('happy path: Visa test card -> confirmation with a booking reference; the page fits 390 px', async () => {
+      await payWith(page, '4111111111111111');
+      await waitStep(page, /^Your booking is (confirmed|being finalised)$/);
+      const ref = (await page.locator('.bk-ref').innerText()).trim();
+      assert(/^[A-Z0-9-]{4,}$/.test(ref), `no booking reference: "${ref}"`);
+      first = { reference: ref, family: 'Lovelace' };
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(wide <= 390, `the page is ${wide} px wide at 390`);
+      await noCodesShown(page);
+      await screenshot(page, 'booking-confirmed.png');
+    });
+
+    await check('declined card: the payment step says why, nothing charged, another card can be tried', async () => {
+      await openOffer(page, { click: false });
+      await passengers(page, 'Declined');
+      await payWith(page, '4100000000001009');
+      await page.locator('.bk-declined').waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert((await page.locator('.bk-declined').getAttribute('data-reason')) === 'card_declined', 'reason is not card_declined');
+      const text = await page.locator('.bk-declined').innerText();
+      assert(/declined/i.test(text) && /Nothing was charged/.test(text), `message: ${text}`);
+      assert((await stepTitle(page).innerText()) === 'Payment', 'not on the payment step');
+      await screenshot(page, 'booking-declined.png');
+    });
+
+    await check('3-D Secure: the confirmation step, then the booking is confirmed', async () => {
+      await openOffer(page, { click: false });
+      await passengers(page, 'Secure');
+      await payWith(page, '4100000000003005');
+      await waitStep(page, /^Confirm the payment with your bank$/);
+      await screenshot(page, 'booking-3ds.png');
+      await page.getByRole('button', { name: 'Confirm payment' }).click();
+      await waitStep(page, /^Your booking is (confirmed|being finalised)$/);
+      const ref = (await page.locator('.bk-ref').innerText()).trim();
+      assert(ref.length >= 4, 'no booking reference after 3-D Secure');
+    });
+
+    await check('Manage booking: the first booking found by reference and last name, cancelled with the quote then the confirmation', async () => {
+      assert(first, 'no first booking to cancel');
+      await page.goto(`${BASE}/manage-booking`, { waitUntil: 'load', timeout: 15_000 });
+      await page.getByLabel('Booking reference').fill(first.reference);
+      await page.getByLabel('Last name').fill('Nobody');
+      await page.getByRole('button', { name: 'Find booking' }).click();
+      await page.waitForFunction(() => /No booking matches/.test(document.querySelector('.form-alert')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
+      await page.getByLabel('Last name').fill(first.family);
+      await page.getByRole('button', { name: 'Find booking' }).click();
+      await page.locator('.bk-reference').waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert((await page.locator('.bk-reference').innerText()).trim() === first.reference, 'another booking was found');
+      await page.getByRole('button', { name: 'Cancel booking' }).click();
+      await page.locator('.bk-quote').waitFor({ timeout: STEP_TIMEOUT_MS });
+      const quote = await page.locator('.bk-quote').innerText();
+      assert(/^You get back /.test(quote), `quote: ${quote}`);
+      await page.locator('.bk-cancel-confirm').click();
+      await page.locator('.bk-cancelled').waitFor({ timeout: STEP_TIMEOUT_MS });
+      assert((await page.locator('.bk-status').innerText()).trim() === 'Cancelled', 'status is not Cancelled');
+      await noCodesShown(page);
+      await screenshot(page, 'booking-cancelled.png');
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+runE2E(main, OVERALL_TIMEOUT_MS);
