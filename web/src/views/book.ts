@@ -124,7 +124,6 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
   let expected: BkMoney | null = null;
   /** The current attempt: its body (without the card, compared as JSON) and key. */
   let attempt: { body: string; key: string } | null = null;
-  let order: BkOrder | null = null;
 
   const heading = h('h1', { id: 'page-title', tabindex: '-1' }, 'Book your flight');
   const stepsNav = h('ol', { class: 'bk-steps', 'aria-label': 'Booking steps' });
@@ -136,8 +135,6 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     h('div', { class: 'page-band' }, h('div', { class: 'container page-band-inner' }, h('p', { class: 'eyebrow' }, 'Booking'), heading, stepsNav, timer)),
     h('div', { class: 'container bk-layout' }, main),
   );
-
-  const backHref = params.back || '/';
 
   function renderSteps(): void {
     const idx = STEPS.findIndex((s) => s.step === (step === 'verify' ? 'payment' : step));
@@ -547,11 +544,9 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     switch (out.kind) {
       case 'confirmed':
       case 'processing':
-        order = out.order;
         renderDone(out.order);
         return;
       case 'requires_action':
-        order = out.order;
         renderVerify(out.order);
         return;
       case 'price_changed': {
@@ -674,8 +669,6 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     destroy() {
       destroyed = true;
       stopTimer();
-      void order;
-      void backHref;
     },
   };
 }
