@@ -121,7 +121,8 @@ static void reply(session *s, const char *fmt, ...)
         n = 0;
     if ((size_t)n > sizeof(line) - 3)
         n = (int)sizeof(line) - 3;
-    memcpy(line + n, "\r\n", 2);
+    line[n] = '\r'; /* the reply ends in CRLF, not a terminator: it is sent by length */
+    line[n + 1] = '\n';
     if (line[0] == '5')
         s->errors++;
     if (send_all(s, line, (size_t)n + 2) != CT_OK && s->quit == RUNNING)

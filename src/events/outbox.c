@@ -105,7 +105,7 @@ ct_status ct_outbox_add(ct_store *st, const char *aggregate, const char *aggrega
         return CT_INVALID;
     if (getrandom(raw, sizeof(raw), 0) != (ssize_t)sizeof(raw))
         return CT_IO;
-    memcpy(id, "evt_", 4);
+    snprintf(id, sizeof(id), "evt_");
     for (size_t i = 0; i < sizeof(raw); i++)
         snprintf(id + 4 + 2 * i, 3, "%02x", raw[i]);
     if (payload == NULL)
@@ -673,4 +673,12 @@ void ct_outbox_stop(ct_outbox *o)
     pthread_cond_destroy(&o->cv);
     pthread_mutex_destroy(&o->mu);
     ct_free(o);
+}
+
+ct_status ct_outbox_forget(ct_store *st, const char *event_id)
+{
+    if (st == NULL || event_id == NULL || !event_id[0])
+        return CT_INVALID;
+    const char *p[] = {event_id};
+    return ct_store_run(st, "UPDATE outbox SET payload = '{}' WHERE id = ?", 1, p);
 }
