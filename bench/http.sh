@@ -125,7 +125,7 @@ start_search_server() { # cache-slots
   t0=$(date +%s)
   for _ in $(seq 1 1800); do # world generation, the timetable, then the feeds
     done_=$(curl -s -X POST "http://127.0.0.1:$s_port/api/v1/searches" \
-      -d '{"slices":[{"origin":"ZRH","destination":"LHR","date":"'"$(day $((SEARCH_DAYS - 1)))"'"}],"limit":1}' |
+      -H 'Content-Type: application/json' -d '{"slices":[{"origin":"ZRH","destination":"LHR","date":"'"$(day $((SEARCH_DAYS - 1)))"'"}],"limit":1}' |
       grep -c amount_minor || true)
     [ "$done_" -gt 0 ] && break
     sleep 1

@@ -57,7 +57,8 @@ one_start() {
     if [ -z "$e1" ] && [ -s "$work/port" ]; then e1=$(date +%s.%N); fi
     if [ -n "$e1" ]; then
       code=$(curl -s -o "$work/answer.json" -w '%{http_code}' -X POST \
-        "http://127.0.0.1:$(cat "$work/port")/api/v1/searches" -d "$body" || true)
+        "http://127.0.0.1:$(cat "$work/port")/api/v1/searches" \
+        -H 'Content-Type: application/json' -d "$body" || true)
       if [ "$code" = 200 ] && grep -q '"legs"' "$work/answer.json"; then
         e2=$(date +%s.%N)
         break
