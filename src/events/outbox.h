@@ -97,4 +97,10 @@ void ct_outbox_stop(ct_outbox *o);
  * effect). CT_INVALID, store errors. */
 ct_status ct_outbox_consume_once(ct_store *st, const char *consumer, const char *event_id);
 
+/* In a transaction (or not) on `st`: replaces the payload of event_id with {} (an event that
+ * carried something secret, once its subscribers have it). Only for events whose only
+ * subscribers have handled them: a later delivery sees the empty payload. CT_OK also when there
+ * is no such event; CT_INVALID, store errors. */
+ct_status ct_outbox_forget(ct_store *st, const char *event_id);
+
 #endif
