@@ -28,7 +28,13 @@
  *     free failure per address, but a new address is never refused. Throttled: CT_AGAIN with
  *     a Retry-After; a database error fails closed (the error, not a password check);
  *   - every sign-in, failure, reset, password change, key change and deletion is a row in
- *     the security event log.
+ *     the security event log;
+ *   - e-mails leave after the answer (with ct_accounts_use_outbox): the request writes an
+ *     event "account.email_requested" in the transaction of its token and a relay thread
+ *     sends it, so a reset request for a registered address takes as long as one for an
+ *     unknown address (no SMTP inside the request). The link's token in that event is sealed
+ *     (XSalsa20-Poly1305, key derived from jwt_secret, never stored), and the payload is
+ *     blanked once the mail is sent. Without an outbox the mail is sent inside the call.
  * Functions take a store connection the caller holds for the call (one thread at a time)
  * and report invalid input in a ct_field_error naming the field. */
 #ifndef CT_ACCOUNTS_ACCOUNTS_H
@@ -40,6 +46,7 @@
 #include <stdint.h>
 
 #include "base/status.h"
+#include "events/outbox.h"
 #include "notify/mailer.h"
 #include "store/store.h"
 
@@ -69,6 +76,9 @@ typedef struct ct_accounts_config {
 typedef struct ct_accounts {
     ct_accounts_config cfg;
     char dummy_hash[crypto_pwhash_STRBYTES];
+    ct_outbox *outbox;        /* set by ct_accounts_use_outbox; NULL: mail sent in the call */
+    ct_store_pool *mail_pool; /* the handler's connections */
+    unsigned char seal_key[crypto_secretbox_KEYBYTES];
 } ct_accounts;
 
 typedef struct ct_field_error {
@@ -96,6 +106,20 @@ typedef struct ct_session_tokens {
 /* Copies the configuration and prepares the dummy hash. CT_INVALID for a short secret or a
  * TTL out of range. */
 ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg);
+
+/* The name (subscriber and consumer) and event type of the account e-mails. */
+#define CT_ACCOUNTS_MAIL_SUBSCRIBER "mail.account"
+#define CT_ACCOUNTS_MAIL_EVENT      "account.email_requested"
+
+/* From now on the account e-mails go through the outbox `o` (borrowed; not started yet): each
+ * is an event CT_ACCOUNTS_MAIL_EVENT {"kind": "verify" | "reset" | "signup_existing", "to",
+ * "sealed" (hex nonce + secretbox of the link's token, for verify and reset)} added in the
+ * transaction of its token, and this registers on `o` the subscriber
+ * CT_ACCOUNTS_MAIL_SUBSCRIBER that renders it, sends it through cfg.mailer (none: logged as not
+ * sent), records it with ct_outbox_consume_once (sent once, barring a crash between the send
+ * and that record) and blanks the event's payload (ct_outbox_forget). Its connections come
+ * from `pool` (borrowed). Stop `o` before freeing `a`. Errors of ct_outbox_subscribe. */
+ct_status ct_accounts_use_outbox(ct_accounts *a, ct_outbox *o, ct_store_pool *pool);
 
 /* ---- credentials and sessions (credentials.c, sessions.c) ---- */
 /* Creates an account and mails a verification link. For an address already registered it
@@ -207,6 +231,16 @@ ct_status ct_security_recent_failures(ct_store *st, const char *column, const ch
  * itself (callers fail closed). */
 ct_status ct__accounts_throttle(const ct_accounts *a, ct_store *st, const char *subject,
                                 const char *ip, int *wait_s);
+
+/* ---- the account e-mails (mail.c) ---- */
+/* In the caller's transaction on `st`: with an outbox, adds the e-mail event of `kind`
+ * ("verify", "reset", "signup_existing") to `to` (token: the link's, NULL for
+ * signup_existing); without one, nothing. CT_NOMEM, outbox errors. */
+ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind, const char *to,
+                                  const char *token);
+/* After that transaction committed: with an outbox wakes the relay, else sends the message now
+ * (a failure is logged; it never undoes the change). */
+void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token);
 
 /* ---- helpers shared by the files above (accounts_util.c) ---- */
 /* A random id "<prefix>_<32 hex>". */

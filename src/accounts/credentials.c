@@ -9,7 +9,9 @@
  * Sign-up of a registered address answers exactly as a fresh one (same hashing, an e-mail
  * either way: the verification link, or to the owner a note that someone tried). Reset
  * requests are limited per client address (CT_AGAIN) and per account (a second mail within
- * reset_mail_interval is silently skipped: the answer never depends on the account). */
+ * reset_mail_interval is silently skipped: the answer never depends on the account).
+ * Each token is stored in one transaction with its e-mail's outbox event (mail.c), and the
+ * e-mail is sent by the relay after the answer, or in the call when there is no outbox. */
 #include <stdio.h>
 #include <string.h>
 
@@ -44,20 +46,6 @@ static ct_status hash_password(const char *pw, char out[crypto_pwhash_STRBYTES])
                    0
                ? CT_OK
                : CT_NOMEM;
-}
-
-/* Sends a message, or logs that it could not be sent; mail failures never undo the change
- * that caused them (the user can ask for the link again). */
-static void send_mail(ct_accounts *a, const char *to, const char *subject, const char *body)
-{
-    if (a->cfg.mailer == NULL) {
-        ct_log(CT_LOG_WARN, "mail.not_sent", "reason", "no SMTP server configured", "subject",
-               subject, NULL);
-        return;
-    }
-    char err[256];
-    if (ct_mailer_send(a->cfg.mailer, to, subject, body, err, sizeof(err)) != CT_OK)
-        ct_log(CT_LOG_ERROR, "mail.failed", "subject", subject, "error", err, NULL);
 }
 
 /* Stores a hashed e-mail token and returns the clear one in `token`. */
@@ -109,15 +97,41 @@ static ct_status use_email_token(ct_store *st, const char *token, const char *pu
     return rc;
 }
 
-static void mail_verification(ct_accounts *a, const char *email, const char *token)
+/* Marks every unused reset link of the user used. */
+static ct_status void_resets(ct_store *st, const char *user_id, const char *now)
 {
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "Welcome to Contrail.\n\nConfirm your e-mail address by opening this link within "
-             "24 hours:\n\n%s/verify-email?token=%s\n\nIf you did not create an account, ignore "
-             "this message.\n",
-             a->cfg.public_url, token);
-    send_mail(a, email, "Confirm your e-mail address", body);
+    const char *p[] = {now, user_id};
+    return ct_store_run(st,
+                        "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose ="
+                        " 'reset' AND used_at IS NULL",
+                        2, p);
+}
+
+/* One transaction: (for a reset, the older links voided,) a new token of `purpose` stored and
+ * its e-mail queued on the outbox; then the e-mail leaves (ct__accounts_mail_after). */
+static ct_status issue_link(ct_accounts *a, ct_store *st, const char *user_id, const char *purpose,
+                            int ttl, const char *to)
+{
+    char token[64], at[24];
+    snprintf(at, sizeof(at), "%lld", (long long)ct__accounts_now());
+    ct_status rc = ct_store_begin(st);
+    if (rc)
+        return rc;
+    if (strcmp(purpose, "reset") == 0)
+        rc = void_resets(st, user_id, at);
+    if (!rc)
+        rc = new_email_token(st, user_id, purpose, ttl, token);
+    if (!rc)
+        rc = ct__accounts_mail_queue(a, st, purpose, to, token);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    rc = ct_store_commit(st);
+    if (!rc)
+        ct__accounts_mail_after(a, purpose, to, token);
+    sodium_memzero(token, sizeof(token));
+    return rc;
 }
 
 /* Someone signed up with a registered address: log it and tell the owner (once an hour). */
@@ -145,18 +159,20 @@ static ct_status tell_owner_of_signup(ct_accounts *a, ct_store *st, const char *
     ct_stmt_finalize(s);
     if (rc != CT_ROW)
         return rc == CT_DONE ? CT_OK : rc;
-    rc = ct_security_log(st, user_id, "signup_existing", email, ip, NULL);
-    if (rc || recent > 0)
+    rc = ct_store_begin(st);
+    if (rc)
         return rc;
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "Someone tried to create a Contrail account with this e-mail address, which "
-             "already has one.\n\nIf it was you, sign in at %s/sign-in, or choose a new "
-             "password at %s/reset-password.\n\nIf it was not you, ignore this message: "
-             "nothing has changed.\n",
-             a->cfg.public_url, a->cfg.public_url);
-    send_mail(a, email, "Someone tried to sign up with your address", body);
-    return CT_OK;
+    rc = ct_security_log(st, user_id, "signup_existing", email, ip, NULL);
+    if (!rc && recent == 0)
+        rc = ct__accounts_mail_queue(a, st, "signup_existing", email, NULL);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    rc = ct_store_commit(st);
+    if (!rc && recent == 0)
+        ct__accounts_mail_after(a, "signup_existing", email, NULL);
+    return rc;
 }
 
 ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
@@ -192,14 +208,10 @@ ct_status ct_accounts_register(ct_accounts *a, ct_store *st, const char *email,
         user_id[0] = '\0';
         return tell_owner_of_signup(a, st, norm, ip);
     }
-    char token[64];
-    if (!rc)
-        rc = new_email_token(st, user_id, "verify", VERIFY_TTL, token);
     if (rc)
         return rc;
     ct_security_log(st, user_id, "registered", norm, ip, NULL);
-    mail_verification(a, norm, token);
-    return CT_OK;
+    return issue_link(a, st, user_id, "verify", VERIFY_TTL, norm);
 }
 
 ct_status ct_accounts_resend_verification(ct_accounts *a, ct_store *st, const char *user_id)
@@ -220,11 +232,7 @@ ct_status ct_accounts_resend_verification(ct_accounts *a, ct_store *st, const ch
         return CT_NOT_FOUND;
     if (verified)
         return CT_CONFLICT;
-    char token[64];
-    rc = new_email_token(st, user_id, "verify", VERIFY_TTL, token);
-    if (!rc)
-        mail_verification(a, email, token);
-    return rc;
+    return issue_link(a, st, user_id, "verify", VERIFY_TTL, email);
 }
 
 ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *token)
@@ -240,16 +248,6 @@ ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *tok
     if (!rc)
         ct_security_log(st, user_id, "email_verified", NULL, NULL, NULL);
     return rc;
-}
-
-/* Marks every unused reset link of the user used. */
-static ct_status void_resets(ct_store *st, const char *user_id, const char *now)
-{
-    const char *p[] = {now, user_id};
-    return ct_store_run(st,
-                        "UPDATE email_tokens SET used_at = ? WHERE user_id = ? AND purpose ="
-                        " 'reset' AND used_at IS NULL",
-                        2, p);
 }
 
 static ct_status set_password(ct_store *st, const char *user_id, const char *password)
@@ -395,29 +393,9 @@ ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *em
         return rc; /* the per-address count could not grow: fail closed */
     if (user_id[0] == '\0' || (last > 0 && now - last < a->cfg.reset_mail_interval))
         return CT_OK;
-    /* One live link per account: the new one voids the older ones. */
-    char token[64], at[24];
-    snprintf(at, sizeof(at), "%lld", (long long)now);
-    rc = ct_store_begin(st);
-    if (!rc)
-        rc = void_resets(st, user_id, at);
-    if (!rc)
-        rc = new_email_token(st, user_id, "reset", RESET_TTL, token);
-    if (rc) {
-        ct_store_rollback(st);
-        return rc;
-    }
-    rc = ct_store_commit(st);
-    if (rc)
-        return rc;
-    char body[1024];
-    snprintf(body, sizeof(body),
-             "Someone asked to reset the password of your Contrail account.\n\nOpen this link "
-             "within one hour to choose a new password:\n\n%s/reset-password?token=%s\n\nIf it "
-             "was not you, ignore this message: your password has not changed.\n",
-             a->cfg.public_url, token);
-    send_mail(a, norm, "Reset your Contrail password", body);
-    return CT_OK;
+    /* One live link per account: the new one voids the older ones. The mail leaves after
+     * the answer when an outbox is in use, so this path costs about what the other does. */
+    return issue_link(a, st, user_id, "reset", RESET_TTL, norm);
 }
 
 /* The e-mail address of the account of a live reset token; CT_INVALID when there is none. */

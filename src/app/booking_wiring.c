@@ -1,8 +1,10 @@
 /* booking_wiring.c: booking in `serve` (see booking_wiring.h).
  *
  * The thread waits for world.json (100 ms polls, two minutes at most, given up early on
- * stop), builds payments -> booking -> outbox (subscribers "mail.order-confirmed" and
- * "mail.order-cancelled") -> relay and recovery started, then publishes app->booking. Stop
+ * stop), builds payments -> booking -> recovery started, then publishes app->booking. The
+ * e-mail subscribers ("mail.order-confirmed", "mail.order-cancelled") are registered on the
+ * caller's relay by ct_app_booking_start, before the thread and before the relay starts;
+ * until booking is published their handler answers CT_UNAVAILABLE (retried later). Stop
  * runs the other way round after joining the thread. An e-mail handler reads the order with
  * ct_booking_order_read on its own pooled connection, asks ct_outbox_consume_once whether the
  * event is new (in a transaction rolled back: no write lock is held while mailing), sends,
@@ -192,6 +194,13 @@ static ct_status on_order_event(const json_t *event, void *ctx)
 {
     mail_sub *sub = ctx;
     ct_app_booking *w = sub->w;
+    if (atomic_load(&w->app->booking) == NULL)
+        return CT_UNAVAILABLE; /* not wired (yet): w->mail and w->booking are not ready */
+    if (w->mail.smtp_url == NULL) {
+        ct_log(CT_LOG_WARN, "booking.mail_skipped", "event", str(event, "type"), "reason",
+               "no SMTP server configured", NULL);
+        return CT_OK;
+    }
     const char *evid = str(event, "id"), *type = str(event, "type");
     const char *order_id = str(json_object_get(event, "payload"), "order_id");
     ct_store *st = NULL;
@@ -286,22 +295,6 @@ static ct_status wire(ct_app_booking *w)
     w->cfg.payments = w->payments;
     rc = ct_booking_new(&w->cfg, &w->booking);
     if (!rc)
-        rc = ct_outbox_new(w->app->pool, NULL, w->outbox_poll_ms > 0 ? w->outbox_poll_ms : 200,
-                           &w->outbox);
-    if (rc)
-        return rc;
-    if (w->mail.smtp_url != NULL) {
-        subs[0] = (mail_sub){w, "mail.order-confirmed"};
-        subs[1] = (mail_sub){w, "mail.order-cancelled"};
-        rc = ct_outbox_subscribe(w->outbox, subs[0].name, "order.confirmed", on_order_event,
-                                 &subs[0]);
-        if (!rc)
-            rc = ct_outbox_subscribe(w->outbox, subs[1].name, "order.cancelled", on_order_event,
-                                     &subs[1]);
-    }
-    if (!rc)
-        rc = ct_outbox_start(w->outbox);
-    if (!rc)
         rc = ct_booking_recovery_start(w->booking);
     if (rc)
         return rc;
@@ -324,6 +317,19 @@ static void *run(void *arg)
 
 ct_status ct_app_booking_start(ct_app_booking *w)
 {
+    int may_mail = (w->mailer != NULL && w->mailer->smtp_url != NULL) ||
+                   (w->smtp_from_world && w->wait_for_world);
+    if (w->outbox != NULL && may_mail) {
+        subs[0] = (mail_sub){w, "mail.order-confirmed"};
+        subs[1] = (mail_sub){w, "mail.order-cancelled"};
+        ct_status rc = ct_outbox_subscribe(w->outbox, subs[0].name, "order.confirmed",
+                                           on_order_event, &subs[0]);
+        if (!rc)
+            rc = ct_outbox_subscribe(w->outbox, subs[1].name, "order.cancelled", on_order_event,
+                                     &subs[1]);
+        if (rc)
+            return rc;
+    }
     w->started = pthread_create(&w->thread, NULL, run, w) == 0;
     return w->started ? CT_OK : CT_ERR;
 }
@@ -336,8 +342,6 @@ void ct_app_booking_stop(ct_app_booking *w)
     w->started = 0;
     if (w->app != NULL)
         atomic_store(&w->app->booking, NULL);
-    ct_outbox_stop(w->outbox);
-    w->outbox = NULL;
     ct_booking_free(w->booking);
     w->booking = NULL;
     ct_payments_free(w->payments);

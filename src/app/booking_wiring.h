@@ -5,10 +5,11 @@
  * told to (as the schedule loader does), takes the providers {name, url} whose dialect is
  * known, the processor's URL ("payments": {"url"}; the --payments-url flag wins) and, unless
  * --smtp-url was given, the mail server's SMTP URL ("mail": {"smtp"}), makes the
- * payments client and the booking handle, registers the e-mail subscribers on a new outbox
- * relay, starts the relay and the recovery worker, and then publishes the handle in
- * app->booking. Without providers or a processor nothing is made and the booking routes keep
- * answering 503.
+ * payments client and the booking handle, starts the recovery worker, and then publishes the
+ * handle in app->booking. The e-mail subscribers are registered on the caller's outbox relay
+ * (serve's, which also carries the account e-mails and runs whether or not booking is wired)
+ * by ct_app_booking_start, before it starts. Without providers or a processor nothing is made and
+ * the booking routes keep answering 503.
  *
  * The e-mails: order.confirmed -> the confirmation (reference, itinerary with local times,
  * passengers, e-tickets, total, how to cancel), order.cancelled -> the cancellation (refunded
@@ -43,25 +44,27 @@ typedef struct ct_app_booking {
     char payments_url[256];  /* "" = world.json's payments entry */
     char payments_key[128];  /* the processor's secret key ("" = CT_APP_PAYMENTS_KEY) */
     char public_url[256];    /* base of the links in the e-mails */
-    int outbox_poll_ms;      /* the relay's poll period (0: 200) */
+    ct_outbox *outbox;       /* borrowed, not started yet: the e-mail subscribers go on it
+                                (NULL: none); its owner stops it before ct_app_booking_stop */
     /* State, owned; freed by ct_app_booking_stop. */
     ct_booking_config cfg;
     ct_mailer mail; /* *mailer, its SMTP URL perhaps the world's */
     char smtp_url[256];
     ct_payments *payments;
     ct_booking *booking;
-    ct_outbox *outbox;
     atomic_int stop;
     atomic_int done; /* 1 once the thread has finished (published or given up) */
     pthread_t thread;
     int started;
 } ct_app_booking;
 
-/* Starts the wiring thread. CT_ERR when the thread cannot be created. */
+/* Registers the e-mail subscribers on w->outbox (when set and mail may be sent), then starts
+ * the wiring thread. Errors of ct_outbox_subscribe; CT_ERR when the thread cannot be
+ * created. */
 ct_status ct_app_booking_start(ct_app_booking *w);
 
-/* Withdraws the booking handle from the app, stops the relay (after the handler running),
- * the recovery worker and frees everything. Safe on a wiring never started, and twice. */
+/* Withdraws the booking handle from the app, stops the recovery worker and frees everything
+ * (the relay is the caller's: stop it first). Safe on a wiring never started, and twice. */
 void ct_app_booking_stop(ct_app_booking *w);
 
 /* Adds to cfg the providers of a world.json document whose dialect is known (up to

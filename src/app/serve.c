@@ -333,6 +333,7 @@ typedef struct server {
     const char *host;
     ct_app_loader loader;
     ct_app_booking booking;
+    ct_outbox *outbox; /* the relay: account e-mails, and booking's when booking is wired */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -479,10 +480,25 @@ static void announce(server *s)
     fflush(stdout);
 }
 
+/* The outbox relay, with the account e-mails on it (booking adds its own before the start):
+ * made before booking and started after it, whether or not booking gets wired. */
+static ct_status open_outbox(server *s)
+{
+    ct_status rc = ct_outbox_new(s->app.pool, NULL, 200, &s->outbox);
+    if (!rc)
+        rc = ct_accounts_use_outbox(&s->accounts, s->outbox, s->app.pool);
+    if (rc)
+        fprintf(stderr, "contrail: cannot set up the outbox relay: %s\n", ct_status_name(rc));
+    s->booking.outbox = s->outbox;
+    return rc;
+}
+
 static void server_close(server *s)
 {
     ct_app_sandbox_stop(s->sandbox);
     ct_http_server_stop(s->http);
+    ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
+    s->outbox = NULL;
     ct_app_booking_stop(&s->booking);
     ct_app_loader_stop(&s->loader);
     ct_router_destroy(s->router);
@@ -520,7 +536,8 @@ int ct_app_serve(const ct_config *cfg, const char *version)
 
     int code = 1;
     if (open_data(&s) || ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port,
-                                              &s.app, &s.accounts, &s.mailer))
+                                              &s.app, &s.accounts, &s.mailer) ||
+        open_outbox(&s))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
         s.sandbox = ct_app_sandbox_start(cfg);
@@ -529,7 +546,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (start_http(&s) || start_loader(&s) || start_booking(&s))
+    if (start_http(&s) || start_loader(&s) || start_booking(&s) || ct_outbox_start(s.outbox))
         goto cleanup;
     announce(&s);
     int sig = 0;

@@ -1,0 +1,215 @@
+/* mail.c: the account e-mails (verification link, reset link, "someone tried to sign up"):
+ * their text, and how they leave.
+ *
+ * Without an outbox (ct_accounts_use_outbox not called) ct__accounts_mail_after sends at once,
+ * inside the caller's request. With one, ct__accounts_mail_queue adds an event
+ * CT_ACCOUNTS_MAIL_EVENT in the caller's transaction (the one that stores the token), and
+ * ct__accounts_mail_after only wakes the relay; the relay thread then runs on_mail: asks
+ * consume_once whether the event is new (rolled back: no lock is held while mailing), renders
+ * and sends the message, then records the event and blanks its payload in one committed
+ * transaction.
+ *
+ * The link needs the clear token, which the database must never hold: the event carries it
+ * sealed with crypto_secretbox (random nonce; key = BLAKE2b of a label and jwt_secret, kept
+ * in memory only), so the outbox row alone does not give a working link, and the payload
+ * (address and sealed token) is replaced by {} once the mail is sent. Each event has its own
+ * aggregate id, so two e-mails to one account never conflict on the aggregate's sequence. */
+#include <stdio.h>
+#include <string.h>
+
+#include "accounts/accounts.h"
+#include "base/log.h"
+
+#define SEAL_HEX_MAX 256
+
+/* The subject and body of a message of `kind`; 0 for an unknown kind. */
+static int render(const ct_accounts *a, const char *kind, const char *token, const char **subject,
+                  char *body, size_t len)
+{
+    const char *u = a->cfg.public_url;
+    if (strcmp(kind, "verify") == 0 && token != NULL) {
+        *subject = "Confirm your e-mail address";
+        snprintf(body, len,
+                 "Welcome to Contrail.\n\nConfirm your e-mail address by opening this link within "
+                 "24 hours:\n\n%s/verify-email?token=%s\n\nIf you did not create an account, "
+                 "ignore this message.\n",
+                 u, token);
+    } else if (strcmp(kind, "reset") == 0 && token != NULL) {
+        *subject = "Reset your Contrail password";
+        snprintf(body, len,
+                 "Someone asked to reset the password of your Contrail account.\n\nOpen this "
+                 "link within one hour to choose a new password:\n\n%s/reset-password?token=%s"
+                 "\n\nIf it was not you, ignore this message: your password has not changed.\n",
+                 u, token);
+    } else if (strcmp(kind, "signup_existing") == 0) {
+        *subject = "Someone tried to sign up with your address";
+        snprintf(body, len,
+                 "Someone tried to create a Contrail account with this e-mail address, which "
+                 "already has one.\n\nIf it was you, sign in at %s/sign-in, or choose a new "
+                 "password at %s/reset-password.\n\nIf it was not you, ignore this message: "
+                 "nothing has changed.\n",
+                 u, u);
+    } else {
+        return 0;
+    }
+    return 1;
+}
+
+/* Sends a message, or logs that it could not be sent. */
+static ct_status send_now(const ct_accounts *a, const char *to, const char *subject,
+                          const char *body)
+{
+    if (a->cfg.mailer == NULL || a->cfg.mailer->smtp_url == NULL) {
+        ct_log(CT_LOG_WARN, "mail.not_sent", "reason", "no SMTP server configured", "subject",
+               subject, NULL);
+        return CT_OK;
+    }
+    char err[256];
+    ct_status rc = ct_mailer_send(a->cfg.mailer, to, subject, body, err, sizeof(err));
+    if (rc)
+        ct_log(CT_LOG_ERROR, "mail.failed", "subject", subject, "error", err, NULL);
+    return rc;
+}
+
+/* hex(nonce || secretbox(token)). */
+static void seal(const ct_accounts *a, const char *token, char out[SEAL_HEX_MAX])
+{
+    size_t n = strlen(token);
+    unsigned char buf[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 64];
+    randombytes_buf(buf, crypto_secretbox_NONCEBYTES);
+    crypto_secretbox_easy(buf + crypto_secretbox_NONCEBYTES, (const unsigned char *)token, n, buf,
+                          a->seal_key);
+    sodium_bin2hex(out, SEAL_HEX_MAX, buf,
+                   crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + n);
+}
+
+/* The token of a sealed hex text; 0 when it does not open. */
+static int unseal(const ct_accounts *a, const char *hex, char token[64])
+{
+    unsigned char buf[crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + 63];
+    size_t n = 0;
+    if (hex == NULL || sodium_hex2bin(buf, sizeof(buf), hex, strlen(hex), NULL, &n, NULL) != 0 ||
+        n < crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES)
+        return 0;
+    size_t clen = n - crypto_secretbox_NONCEBYTES;
+    if (crypto_secretbox_open_easy((unsigned char *)token, buf + crypto_secretbox_NONCEBYTES, clen,
+                                   buf, a->seal_key) != 0)
+        return 0;
+    token[clen - crypto_secretbox_MACBYTES] = '\0';
+    return 1;
+}
+
+ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind, const char *to,
+                                  const char *token)
+{
+    if (a->outbox == NULL)
+        return CT_OK;
+    char sealed[SEAL_HEX_MAX] = "", id[40];
+    if (token != NULL)
+        seal(a, token, sealed);
+    json_t *payload = json_pack("{s:s, s:s}", "kind", kind, "to", to);
+    if (payload == NULL ||
+        (token != NULL && json_object_set_new(payload, "sealed", json_string(sealed)) != 0)) {
+        json_decref(payload);
+        return CT_NOMEM;
+    }
+    ct__accounts_new_id("eml", id);
+    ct_status rc = ct_outbox_add(st, "account_email", id, CT_ACCOUNTS_MAIL_EVENT, payload, NULL, 0);
+    json_decref(payload);
+    sodium_memzero(sealed, sizeof(sealed));
+    return rc;
+}
+
+void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token)
+{
+    if (a->outbox != NULL) {
+        ct_outbox_kick(a->outbox);
+        return;
+    }
+    const char *subject = NULL;
+    char body[1024];
+    if (render(a, kind, token, &subject, body, sizeof(body)))
+        send_now(a, to, subject, body); /* a failure never undoes the change: ask again */
+}
+
+/* consume_once in a transaction: commit = 1 records it and blanks the payload, 0 only asks. */
+static ct_status seen(ct_store *st, const char *event_id, int commit)
+{
+    ct_status rc = ct_store_begin(st);
+    if (rc)
+        return rc;
+    rc = ct_outbox_consume_once(st, CT_ACCOUNTS_MAIL_SUBSCRIBER, event_id);
+    if (rc == CT_OK && commit)
+        rc = ct_outbox_forget(st, event_id);
+    if (rc == CT_OK && commit)
+        return ct_store_commit(st);
+    ct_store_rollback(st);
+    return rc;
+}
+
+static const char *str(const json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    return s ? s : "";
+}
+
+static ct_status on_mail(const json_t *event, void *ctx)
+{
+    ct_accounts *a = ctx;
+    const json_t *p = json_object_get(event, "payload");
+    const char *evid = str(event, "id"), *kind = str(p, "kind"), *to = str(p, "to");
+    const char *sealed = json_string_value(json_object_get(p, "sealed"));
+    char token[64] = "", body[1024];
+    const char *subject = NULL;
+    ct_store *st = NULL;
+    ct_status rc = ct_store_pool_acquire(a->mail_pool, 5000, &st);
+    if (rc)
+        return rc;
+    rc = seen(st, evid, 0);
+    if (rc == CT_CONFLICT) { /* sent before */
+        rc = CT_OK;
+        goto cleanup;
+    }
+    if (rc)
+        goto cleanup;
+    int ok = to[0] != '\0' && (sealed == NULL || unseal(a, sealed, token)) &&
+             render(a, kind, sealed ? token : NULL, &subject, body, sizeof(body));
+    if (!ok) { /* blanked, from another key, or unknown: nothing can be sent, never will be */
+        ct_log(CT_LOG_WARN, "mail.skipped", "event", evid, "reason", "unreadable e-mail event",
+               NULL);
+        rc = seen(st, evid, 1);
+        goto cleanup;
+    }
+    rc = send_now(a, to, subject, body);
+    if (rc)
+        goto cleanup; /* the relay tries again after a back-off */
+    rc = seen(st, evid, 1);
+    ct_log(CT_LOG_INFO, "mail.sent", "event", evid, "kind", kind, NULL);
+cleanup:
+    if (rc == CT_CONFLICT)
+        rc = CT_OK;
+    sodium_memzero(token, sizeof(token));
+    sodium_memzero(body, sizeof(body));
+    ct_store_pool_release(a->mail_pool, st);
+    return rc;
+}
+
+ct_status ct_accounts_use_outbox(ct_accounts *a, ct_outbox *o, ct_store_pool *pool)
+{
+    if (a == NULL || o == NULL || pool == NULL)
+        return CT_INVALID;
+    static const char label[] = "contrail.accounts.mail-seal.v1";
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, sizeof(a->seal_key));
+    crypto_generichash_update(&h, (const unsigned char *)label, sizeof(label));
+    crypto_generichash_update(&h, (const unsigned char *)a->cfg.jwt_secret,
+                              strlen(a->cfg.jwt_secret));
+    crypto_generichash_final(&h, a->seal_key, sizeof(a->seal_key));
+    ct_status rc =
+        ct_outbox_subscribe(o, CT_ACCOUNTS_MAIL_SUBSCRIBER, CT_ACCOUNTS_MAIL_EVENT, on_mail, a);
+    if (rc)
+        return rc;
+    a->mail_pool = pool;
+    a->outbox = o;
+    return CT_OK;
+}
