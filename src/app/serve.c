@@ -3,7 +3,8 @@
  * ct_app_serve is a sequence of small steps over one `server` record that owns everything
  * the process opens: read the numeric flags, block the stop signals (before any thread, so
  * that the main thread alone receives them in sigwait), set up the store and reference data,
- * open the services, start the sandbox child (still single-threaded: fork), start HTTP, start
+ * open the services, start the sandbox child (still single-threaded: fork; --sandbox-world
+ * instead reads the world.json of a world run by someone else), start HTTP, start
  * the loader and the booking wiring (app/booking_wiring.h: providers, payments, the outbox
  * relay with the booking e-mails, recovery), wait, then close everything in reverse order in one
  * place (server_close). */
@@ -86,6 +87,11 @@ const ct_flag ct_app_serve_flags[] = {
     {"sandbox_seed", CT_FLAG_INT, "42", "the sandbox world's seed"},
     {"sandbox_size", CT_FLAG_STRING, "default", "the sandbox world's size: small or default"},
     {"sandbox_smtp_port", CT_FLAG_INT, "2525", "the sandbox mail server's SMTP port"},
+    {"sandbox_world", CT_FLAG_PATH, NULL,
+     "use the running sandbox world of this folder (its world.json); neither started nor stopped"},
+    {"booking_recovery_every", CT_FLAG_INT, "30", "seconds between the booking recovery passes"},
+    {"booking_recovery_age", CT_FLAG_INT, "60",
+     "seconds an unfinished order is left alone before recovery resumes it"},
     {"payments_url", CT_FLAG_STRING, NULL, "the payment processor (default: the sandbox world's)"},
     {"payments_secret_key", CT_FLAG_STRING, CT_APP_PAYMENTS_KEY, "the processor's secret key"},
     {NULL, 0, NULL, NULL},
@@ -406,6 +412,20 @@ static ct_status start_http(server *s)
     return rc;
 }
 
+/* --sandbox-world DIR: a world someone else runs (NULL when not given). */
+static const char *world_dir(const ct_config *cfg)
+{
+    const char *d = ct_config_get(cfg, "sandbox_world", NULL);
+    return d != NULL && *d ? d : NULL;
+}
+
+/* The folder whose world.json is read: --sandbox-world, else --sandbox-dir. */
+static const char *world_dir_or_sandbox(const ct_config *cfg)
+{
+    const char *d = world_dir(cfg);
+    return d != NULL ? d : ct_config_get(cfg, "sandbox_dir", "var/sandbox");
+}
+
 /* The loader's inputs from the flags, then its thread. */
 static ct_status start_loader(server *s)
 {
@@ -433,9 +453,8 @@ static ct_status start_loader(server *s)
              ct_config_get(s->cfg, "timetable_cache", "var/cache/timetable.bin"));
     snprintf(l->dirs[0], sizeof(l->dirs[0]), "%s",
              ct_config_get(s->cfg, "schedules_dir", "var/schedules"));
-    l->wait_for_world = s->sandbox > 0;
-    snprintf(l->world_json, sizeof(l->world_json), "%s/world.json",
-             ct_config_get(s->cfg, "sandbox_dir", "var/sandbox"));
+    l->wait_for_world = s->sandbox > 0 || world_dir(s->cfg) != NULL;
+    snprintf(l->world_json, sizeof(l->world_json), "%s/world.json", world_dir_or_sandbox(s->cfg));
     return ct_app_loader_start(l);
 }
 
@@ -445,10 +464,17 @@ static ct_status start_booking(server *s)
     ct_app_booking *w = &s->booking;
     w->app = &s->app;
     w->mailer = &s->mailer;
-    w->wait_for_world = s->sandbox > 0;
+    char err[256];
+    long every = 30, age = 60;
+    if (ct_config_get_int(s->cfg, "booking_recovery_every", 30, 1, 86400, &every, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "booking_recovery_age", 60, 1, 86400, &age, err, sizeof(err)))
+        return bad_flag(err);
+    w->cfg.recovery_every_s = (int)every;
+    w->cfg.recovery_min_age_s = (int)age;
+    w->wait_for_world = s->sandbox > 0 || world_dir(s->cfg) != NULL;
     w->smtp_from_world = ct_config_get(s->cfg, "smtp_url", NULL) == NULL;
-    snprintf(w->world_json, sizeof(w->world_json), "%s/world.json",
-             ct_config_get(s->cfg, "sandbox_dir", "var/sandbox"));
+    snprintf(w->world_json, sizeof(w->world_json), "%s/world.json", world_dir_or_sandbox(s->cfg));
     snprintf(w->payments_url, sizeof(w->payments_url), "%s",
              ct_config_get(s->cfg, "payments_url", ""));
     snprintf(w->payments_key, sizeof(w->payments_key), "%s",
@@ -525,6 +551,10 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         ct_config_get_int(cfg, "http_workers", 4, 1, 256, &s.workers, err, sizeof(err)) ||
         ct_config_get_bool(cfg, "sandbox", 0, &with_sandbox, err, sizeof(err))) {
         fprintf(stderr, "contrail: %s\n", err);
+        return 2;
+    }
+    if (with_sandbox && world_dir(cfg) != NULL) {
+        fprintf(stderr, "contrail: --sandbox and --sandbox-world exclude each other\n");
         return 2;
     }
     sigemptyset(&s.stop);

@@ -102,6 +102,8 @@ ct_status ct_booking_new(const ct_booking_config *cfg, ct_booking **out)
         b->cfg.deadline_ms = 15000;
     if (b->cfg.recovery_every_s <= 0)
         b->cfg.recovery_every_s = 30;
+    if (b->cfg.recovery_min_age_s <= 0)
+        b->cfg.recovery_min_age_s = 60;
     pthread_mutex_init(&b->names_mu, NULL);
     pthread_mutex_init(&b->stop_mu, NULL);
     pthread_cond_init(&b->stop_cv, NULL);

@@ -57,9 +57,10 @@ typedef struct ct_booking_config {
     ct_store_pool *pool; /* for the recovery worker (borrowed) */
     ct_booking_provider providers[CT_BOOKING_MAX_PROVIDERS];
     int nproviders;
-    ct_payments *payments; /* borrowed; NULL: orders are refused (CT_UNAVAILABLE) */
-    int64_t deadline_ms;   /* per provider call, retries included (default 15000) */
-    int recovery_every_s;  /* the recovery worker's period (default 30) */
+    ct_payments *payments;  /* borrowed; NULL: orders are refused (CT_UNAVAILABLE) */
+    int64_t deadline_ms;    /* per provider call, retries included (default 15000) */
+    int recovery_every_s;   /* the recovery worker's period (default 30) */
+    int recovery_min_age_s; /* the worker leaves orders touched this recently (default 60) */
     /* Tests: added to every "now" this module reads (seconds). */
     int64_t clock_offset_s;
 } ct_booking_config;
@@ -186,8 +187,8 @@ ct_status ct_booking_cancel_confirm(ct_booking *b, ct_store *st, const char *use
  * Orders touched in the last `min_age_s` seconds are left alone (a request may be running
  * them). *resumed (may be NULL) receives how many were moved. */
 ct_status ct_booking_recover(ct_booking *b, ct_store *st, int min_age_s, int *resumed);
-/* Runs ct_booking_recover at once and then every recovery_every_s in a thread (over the
- * pool). CT_INVALID without a pool. */
+/* Runs ct_booking_recover (min_age_s = recovery_min_age_s) at once and then every
+ * recovery_every_s in a thread (over the pool). CT_INVALID without a pool. */
 ct_status ct_booking_recovery_start(ct_booking *b);
 
 /* Deletes request idempotency keys older than CT_BOOKING_KEY_TTL_S (the recovery worker

@@ -330,7 +330,7 @@ static void *recovery_main(void *arg)
     for (;;) {
         ct_store *st = NULL;
         if (ct_store_pool_acquire(b->cfg.pool, 2000, &st) == CT_OK) {
-            ct_booking_recover(b, st, 60, NULL);
+            ct_booking_recover(b, st, b->cfg.recovery_min_age_s, NULL);
             ct_booking_reap_keys(b, st);
             ct_store_pool_release(b->cfg.pool, st);
         }
