@@ -75,13 +75,16 @@ typedef struct world_run {
 /* Appends the argument prefix+value (dropped, with a log line, if it would not fit). */
 static void add_arg(world_run *r, sb_child *c, int *argc, const char *prefix, const char *value)
 {
-    size_t np = strlen(prefix), nv = strlen(value);
-    if (*argc >= SB_CHILD_MAX_ARGS || np + nv >= sizeof(r->storage[0][0])) {
-        ct_log(CT_LOG_ERROR, "sandbox.world", "error", "argument too long", "arg", prefix, NULL);
+    if (*argc >= SB_CHILD_MAX_ARGS) {
+        ct_log(CT_LOG_ERROR, "sandbox.world", "error", "too many arguments", "arg", prefix, NULL);
         return;
     }
     char *slot = r->storage[c - r->children][*argc];
-    snprintf(slot, sizeof(r->storage[0][0]), "%s%s", prefix, value);
+    int n = snprintf(slot, sizeof(r->storage[0][0]), "%s%s", prefix, value);
+    if (n < 0 || (size_t)n >= sizeof(r->storage[0][0])) {
+        ct_log(CT_LOG_ERROR, "sandbox.world", "error", "argument too long", "arg", prefix, NULL);
+        return;
+    }
     c->argv[(*argc)++] = slot;
     c->argv[*argc] = NULL;
 }
