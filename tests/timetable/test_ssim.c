@@ -141,7 +141,10 @@ typedef struct doc {
 
 static void put(char *rec, int col, const char *s)
 {
-    memcpy(rec + col - 1, s, strnlen(s, (size_t)(200 - (col - 1)))); /* a field: no terminator */
+    /* A field: no terminator. A loop, as sandbox/world/ssim_write.c's (the strnlen form fails
+     * the Release build: gcc -Wstringop-overread). */
+    for (int i = 0; s[i] != '\0' && col - 1 + i < 200; i++)
+        rec[col - 1 + i] = s[i];
 }
 
 static void blank(char rec[201])
