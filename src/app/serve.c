@@ -565,8 +565,9 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     curl_global_init(CURL_GLOBAL_DEFAULT); /* before any thread: provider feeds, mail */
 
     int code = 1;
-    if (open_data(&s) || ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port,
-                                              &s.app, &s.accounts, &s.mailer) ||
+    if (open_data(&s) ||
+        ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port, &s.app, &s.accounts,
+                             &s.mailer) ||
         open_outbox(&s))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
