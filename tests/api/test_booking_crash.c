@@ -547,8 +547,7 @@ static void kill_at_each_step_recovers(void **state)
     }
     /* The orders whose charge was made end confirmed. */
     assert_true(confirmed >= 3);
-    int mails = 0;
-    for (int i = 0; i < 150 && (mails = confirmations()) < confirmed; i++)
+    for (int i = 0; i < 150 && confirmations() < confirmed; i++)
         sleep_ms(100);
     sleep_ms(1500); /* a second copy would be in by now */
     assert_int_equal(confirmations(), confirmed);
