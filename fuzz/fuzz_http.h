@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <sys/time.h>
 
 #include "fuzz.h"
@@ -26,9 +27,22 @@ static inline void fz_http(int port, const char *req, size_t len, fz_answer *out
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     struct timeval tv = {.tv_sec = 10};
-    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0 ||
-        connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0)
+    if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
         abort();
+    /* Thousands of inputs a second leave the accept queue briefly full (the server closes
+     * each connection asynchronously): retry for up to 2 s; a server that never accepts again
+     * is still a failure. */
+    int tries = 0;
+    while (connect(fd, (struct sockaddr *)&a, sizeof(a)) != 0) {
+        if (++tries > 200)
+            abort();
+        close(fd);
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) != 0)
+            abort();
+    }
     size_t off = 0;
     while (off < len) {
         ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
