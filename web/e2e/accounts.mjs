@@ -254,6 +254,9 @@ async function main(state) {
     assert(focused === 'Account', `focus on "${focused}"`);
     await page.keyboard.press('ArrowDown');
     focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    assert(focused === 'My trips', `focus on "${focused}"`);
+    await page.keyboard.press('ArrowDown');
+    focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
     assert(focused === 'Travellers', `focus on "${focused}"`);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === '/account/travellers');

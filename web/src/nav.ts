@@ -1,7 +1,7 @@
 /**
  * Header navigation: "Sign in" when signed out; when signed in, a button
  * with the user's name (or e-mail) that discloses a small menu: Account,
- * Travellers, Sign out.
+ * My trips, Travellers, Sign out.
  *
  * It follows the WAI disclosure pattern for site navigation (a button with
  * aria-expanded controlling a list of links) rather than role="menu", which
