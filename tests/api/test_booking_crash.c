@@ -153,33 +153,10 @@ static void start_serve(void)
     assert_true(port > 0);
 }
 
-/* A leg airline-1 sells with seats, three days ahead. */
+/* A leg airline-1 sells with seats, three days ahead (httpclient.h). */
 static void pick_leg(void)
 {
-    time_t d = time(NULL) + 3 * 86400;
-    struct tm tm;
-    gmtime_r(&d, &tm);
-    strftime(leg_date, sizeof(leg_date), "%Y-%m-%d", &tm);
-    char url[600];
-    snprintf(url, sizeof(url), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=200",
-             url_of("airline-1"), leg_date, leg_date);
-    ts_response r = ts_http_url("GET", url, NULL, NULL);
-    assert_int_equal(r.status, 200);
-    json_t *doc = ts_json(&r);
-    json_t *l;
-    size_t i;
-    json_array_foreach(json_object_get(doc, "Legs"), i, l)
-    {
-        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
-        if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 9)
-            continue;
-        snprintf(leg_from, sizeof(leg_from), "%s", json_string_value(json_object_get(l, "Dep")));
-        snprintf(leg_to, sizeof(leg_to), "%s", json_string_value(json_object_get(l, "Arr")));
-        break;
-    }
-    json_decref(doc);
-    ts_response_free(&r);
-    assert_true(leg_from[0] != '\0');
+    ts_pick_ndc_leg(url_of("airline-1"), 3, leg_date, leg_from, leg_to);
 }
 
 /* The search answer for the leg (priced), or NULL. */

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -96,4 +97,33 @@ json_t *ts_json(const ts_response *r)
 int ts_has_header(const ts_response *r, const char *text)
 {
     return strcasestr(r->headers, text) != NULL;
+}
+
+void ts_pick_ndc_leg(const char *base_url, int days, char date[16], char from[4], char to[4])
+{
+    time_t d = time(NULL) + (time_t)days * 86400;
+    struct tm tm;
+    gmtime_r(&d, &tm);
+    strftime(date, 16, "%Y-%m-%d", &tm);
+    char url[600];
+    snprintf(url, sizeof(url), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=200", base_url,
+             date, date);
+    from[0] = '\0';
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    json_t *l;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "Legs"), i, l)
+    {
+        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
+        if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 9)
+            continue;
+        snprintf(from, 4, "%s", json_string_value(json_object_get(l, "Dep")));
+        snprintf(to, 4, "%s", json_string_value(json_object_get(l, "Arr")));
+        break;
+    }
+    json_decref(doc);
+    ts_response_free(&r);
+    assert_true(from[0] != '\0');
 }

@@ -29,4 +29,8 @@ json_t *ts_json(const ts_response *r);
 /* 1 when a header line containing `text` (case-insensitive) was received. */
 int ts_has_header(const ts_response *r, const char *text);
 
+/* A leg the NDC provider at base_url (the sandbox's airline-1) sells with at least 9 seats,
+ * `days` ahead: its date (YYYY-MM-DD) and airports. Fails the test when there is none. */
+void ts_pick_ndc_leg(const char *base_url, int days, char date[16], char from[4], char to[4]);
+
 #endif
