@@ -1,7 +1,9 @@
 /* fuzz_http.h: a minimal HTTP/1.1 client for the drivers that fuzz a real server over
  * loopback (header only). One request per connection ("Connection: close"): the whole
  * request is written, the write side shut, and the answer read to its end (a 10 s receive
- * timeout turns a hung server into an abort, which libFuzzer reports). */
+ * timeout turns a hung server into an abort, which libFuzzer reports). A call interrupted by
+ * a signal (EINTR: libFuzzer's SIGALRM for -timeout arrives every few seconds) is repeated,
+ * so that it is never mistaken for an empty answer. */
 #ifndef CT_FUZZ_HTTP_H
 #define CT_FUZZ_HTTP_H
 
@@ -46,6 +48,8 @@ static inline void fz_http(int port, const char *req, size_t len, fz_answer *out
     size_t off = 0;
     while (off < len) {
         ssize_t n = send(fd, req + off, len - off, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n <= 0)
             break; /* the server answered and closed early */
         off += (size_t)n;
@@ -59,6 +63,8 @@ static inline void fz_http(int port, const char *req, size_t len, fz_answer *out
             buf = realloc(buf, cap + 1);
         }
         ssize_t got = recv(fd, buf + n, cap - n, 0);
+        if (got < 0 && errno == EINTR)
+            continue; /* libFuzzer's SIGALRM (its -timeout check) interrupts blocking calls */
         if (got < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
             fprintf(stderr, "fuzz: the server did not answer within 10 s\n");
             abort();

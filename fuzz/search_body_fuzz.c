@@ -66,13 +66,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     fz_answer a;
     fz_http(port, req, len, &a);
     free(req);
-    if (a.status != 200 && a.status != 400 && a.status != 404 && a.status != 413)
+    if (a.status != 200 && a.status != 400 && a.status != 404 && a.status != 413) {
+        fprintf(stderr, "fuzz: unexpected answer:\n%.2000s\n", a.text);
         __builtin_trap();
+    }
     if (a.status != 413) {
         json_error_t jerr;
         json_t *doc = json_loads(a.body, 0, &jerr);
-        if (doc == NULL)
+        if (doc == NULL) {
+            fprintf(stderr, "fuzz: the body is not JSON (%s):\n%.2000s\n", jerr.text, a.text);
             __builtin_trap();
+        }
         json_decref(doc);
     }
     free(a.text);
