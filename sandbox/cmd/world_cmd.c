@@ -22,6 +22,7 @@
 #include "sandbox/cmd/commands.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "sandbox/providers/provider.h"
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
 #include "sandbox/runtime/supervise.h"
@@ -68,6 +69,7 @@ typedef struct world_run {
     char self[1024];
     sb_child children[16];
     const char *kinds[16];
+    sb_directory_entry partners[16]; /* by service index: what world.json says of providers */
     char storage[16][SB_CHILD_MAX_ARGS][512];
     int n;
 } world_run;
@@ -226,9 +228,17 @@ static ct_status publish(world_run *r, const char *ssim_dir)
             snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", read_port(smtp_pf));
             json_object_set_new(entry, "smtp", json_string(smtp));
         }
-        if (strcmp(r->kinds[i], "provider") == 0)
+        if (strcmp(r->kinds[i], "provider") == 0) {
+            /* The partner directory's facts (src/providers/directory.h): the platform takes
+             * a partner's dialect and brand from here, never from its name. */
+            const sb_directory_entry *d = &r->partners[i];
+            if (d->dialect != NULL) {
+                json_object_set_new(entry, "dialect", json_string(d->dialect));
+                json_object_set_new(entry, "kind", json_string(d->kind));
+                json_object_set_new(entry, "display_name", json_string(d->display_name));
+            }
             json_array_append_new(providers, entry);
-        else
+        } else
             json_object_set_new(doc, r->kinds[i], entry);
     }
     json_object_set_new(doc, "providers", providers);
@@ -285,6 +295,10 @@ int sb_world_main(const ct_config *cfg)
     }
     sb_ssim_stats stats = {0};
     ct_status rc = sb_ssim_write_world(data.world, ssim_dir, p.start_day, &stats);
+    for (size_t i = 0; services[i].name != NULL && i < 16; i++) {
+        if (strcmp(services[i].kind, "provider") == 0)
+            sb_provider_directory_entry(data.world, services[i].name, &r.partners[i]);
+    }
     sb_data_close(&data);
     if (rc) {
         fprintf(stderr, "contrail-sandbox world: cannot write SSIM into %s\n", ssim_dir);

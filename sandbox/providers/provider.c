@@ -49,14 +49,15 @@ typedef struct provider_kind {
     int64_t fee_minor;
     int stale_sec;
     int hold_minutes;
+    const char *brand; /* the name travellers know; NULL: the gateway's carrier's name */
 } provider_kind;
 
 static const provider_kind kinds[] = {
-    {"airline-1", PV_AIRLINE, &pv_dialect_ndc, NULL, 0, 0, 0, 0, 30},
-    {"airline-2", PV_AIRLINE, &pv_dialect_ndc, NULL, 0, 0, 0, 0, 30},
-    {"ota-eur", PV_OTA, &pv_dialect_voyagio, "EUR", 600, 700, 1200, 3 * 3600, 20},
-    {"ota-usd", PV_OTA, &pv_dialect_farefinder, "USD", 400, 500, 999, 2 * 3600, 20},
-    {"combiner", PV_COMBINER, &pv_dialect_hopscotch, "GBP", 0, 0, 1800, 0, 15},
+    {"airline-1", PV_AIRLINE, &pv_dialect_ndc, NULL, 0, 0, 0, 0, 30, NULL},
+    {"airline-2", PV_AIRLINE, &pv_dialect_ndc, NULL, 0, 0, 0, 0, 30, NULL},
+    {"ota-eur", PV_OTA, &pv_dialect_voyagio, "EUR", 600, 700, 1200, 3 * 3600, 20, "Voyagio"},
+    {"ota-usd", PV_OTA, &pv_dialect_farefinder, "USD", 400, 500, 999, 2 * 3600, 20, "FareFinder"},
+    {"combiner", PV_COMBINER, &pv_dialect_hopscotch, "GBP", 0, 0, 1800, 0, 15, "Hopscotch"},
 };
 #define NKINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -410,6 +411,25 @@ static const provider_kind *find_kind(const char *name)
             return &kinds[i];
     }
     return NULL;
+}
+
+ct_status sb_provider_directory_entry(const sb_world *w, const char *name, sb_directory_entry *out)
+{
+    const provider_kind *k = find_kind(name);
+    if (k == NULL)
+        return CT_INVALID;
+    static const char *const kind_names[] = {
+        [PV_AIRLINE] = "airline", [PV_OTA] = "agency", [PV_COMBINER] = "combiner"};
+    out->dialect = k->dialect->id;
+    out->kind = kind_names[k->kind];
+    if (k->brand != NULL) {
+        snprintf(out->display_name, sizeof(out->display_name), "%s", k->brand);
+        return CT_OK;
+    }
+    int c = sb_provider_default_carrier(w, name[8] - '0');
+    snprintf(out->display_name, sizeof(out->display_name), "%s",
+             c >= 0 && w->carriers[c].name != NULL ? w->carriers[c].name : "");
+    return CT_OK;
 }
 
 static void derive_key(sb_provider *p)

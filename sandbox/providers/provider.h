@@ -70,6 +70,19 @@ void sb_provider_stop(sb_provider *p);
 /* The carrier airline-N (n = 1 or 2) sells by default in world w, or -1. */
 int sb_provider_default_carrier(const sb_world *w, int n);
 
+/* What the partner directory (world.json, src/providers/directory.h) states of a provider:
+ * its dialect's name ("ndc", "voyagio", "farefinder", "hopscotch"), its kind ("airline",
+ * "agency", "combiner") and the name travellers know it by (an agency's brand; an airline
+ * gateway's carrier's name in world w, as it sells by default). */
+typedef struct sb_directory_entry {
+    const char *dialect; /* static strings */
+    const char *kind;
+    char display_name[64];
+} sb_directory_entry;
+
+/* Fills *out for provider `name`; CT_INVALID for a name that is none of the providers. */
+ct_status sb_provider_directory_entry(const sb_world *w, const char *name, sb_directory_entry *out);
+
 /* The `provider` command's own flags (a base/config.h table; also sb_world_flags,
  * sb_clock_file_flags and sb_faults_flags). */
 extern const ct_flag sb_provider_flags[];

@@ -51,6 +51,10 @@ typedef struct ct_app {
     /* Offers and orders (booking/booking.h); NULL: the booking routes answer 503. Owned by
      * the caller; `serve` publishes it once the sandbox world's providers are known. */
     _Atomic(struct ct_booking *) booking;
+    /* The partner directory (providers/directory.h): the names travellers see for the
+     * providers of search answers; NULL until known (generic names by kind). Set once,
+     * owned by the caller. */
+    _Atomic(const struct ct_partner_directory *) partners;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

@@ -21,6 +21,7 @@ typedef struct search_ctx {
     char currency[4];
     int max_stops;
     uint64_t stamp; /* what answers depend on: timetable, pricebook, its generation */
+    const struct ct_partner_directory *partners; /* names shown for providers; may be NULL */
 } search_ctx;
 
 /* Takes the timetable and a pricebook view; replies 503 with Retry-After and returns 0 when

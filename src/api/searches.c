@@ -16,6 +16,7 @@
 #include "api/search_common.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
+#include "providers/directory.h"
 
 #define MAX_LIST 32
 
@@ -334,6 +335,8 @@ static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
             const ct_provider_desc *d = &s->providers[p].desc;
             ct_jw_obj(w);
             ct_jw_kstr(w, "provider", d->name);
+            ct_jw_kstr(w, "provider_name",
+                       ct_partner_display_name(c->partners, d->name, kinds[d->kind]));
             ct_jw_kstr(w, "kind", kinds[d->kind]);
             ct_jw_key(w, "price");
             search_money_w(w, c, t->offer[p]);
@@ -345,6 +348,7 @@ static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
         if (t->separate >= 0 && t->separate <= t->price) {
             ct_jw_obj(w);
             ct_jw_kstr(w, "provider", "separate-tickets");
+            ct_jw_kstr(w, "provider_name", ct_partner_display_name(NULL, NULL, "separate"));
             ct_jw_kstr(w, "kind", "separate");
             ct_jw_key(w, "price");
             search_money_w(w, c, t->separate);

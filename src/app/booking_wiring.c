@@ -19,28 +19,27 @@
 #include "base/log.h"
 #include "base/strbuf.h"
 #include "base/timeutil.h"
-#include "providers/providers.h"
+#include "providers/directory.h"
 
 int ct_app_booking_read_world(const json_t *doc, ct_booking_config *cfg, char *payments_url,
                               size_t len)
 {
     int added = 0;
-    json_t *list = json_object_get(doc, "providers"), *x;
-    size_t i;
-    json_array_foreach(list, i, x)
-    {
-        const char *name = json_string_value(json_object_get(x, "name"));
-        const char *url = json_string_value(json_object_get(x, "url"));
-        int dialect = name ? ct_providers_dialect_of(name) : -1;
-        if (url == NULL || dialect < 0 || cfg->nproviders >= CT_BOOKING_MAX_PROVIDERS)
-            continue;
+    ct_partner_directory *dir = ct_malloc(sizeof(*dir));
+    if (dir == NULL)
+        return 0;
+    ct_partner_directory_read(doc, dir);
+    for (int i = 0; i < dir->n && cfg->nproviders < CT_BOOKING_MAX_PROVIDERS; i++) {
+        const ct_partner *x = &dir->partners[i];
         ct_booking_provider *p = &cfg->providers[cfg->nproviders++];
         memset(p, 0, sizeof(*p));
-        snprintf(p->name, sizeof(p->name), "%s", name);
-        snprintf(p->base_url, sizeof(p->base_url), "%s", url);
-        p->dialect = dialect;
+        snprintf(p->name, sizeof(p->name), "%s", x->name);
+        snprintf(p->base_url, sizeof(p->base_url), "%s", x->base_url);
+        snprintf(p->display_name, sizeof(p->display_name), "%s", x->display_name);
+        p->dialect = (int)x->dialect;
         added++;
     }
+    ct_free(dir);
     const char *pay = json_string_value(json_object_get(json_object_get(doc, "payments"), "url"));
     if (payments_url[0] == '\0' && pay != NULL)
         snprintf(payments_url, len, "%s", pay);

@@ -79,8 +79,10 @@ static void read_world(ct_app_loader *l)
     }
     const char *ssim = doc ? json_string_value(json_object_get(doc, "ssim_dir")) : NULL;
     snprintf(l->dirs[1], sizeof(l->dirs[1]), "%s", ssim ? ssim : "");
-    if (doc != NULL)
+    if (doc != NULL) {
         ct_app_prices_read_providers(&l->prices, doc);
+        atomic_store(&l->app->partners, &l->prices.partners);
+    }
     json_decref(doc);
 }
 

@@ -77,19 +77,13 @@ ct_status ct_app_prices_load(ct_app_prices *p, int *loaded)
 
 void ct_app_prices_read_providers(ct_app_prices *p, const json_t *doc)
 {
-    json_t *list = json_object_get(doc, "providers"), *x;
-    size_t i;
-    json_array_foreach(list, i, x)
-    {
-        const char *name = json_string_value(json_object_get(x, "name"));
-        const char *url = json_string_value(json_object_get(x, "url"));
-        int dialect = ct_ingest_dialect_of(name);
-        if (url == NULL || dialect < 0 || p->ingest_cfg.nproviders >= CT_MAX_PROVIDERS)
-            continue;
+    ct_partner_directory_read(doc, &p->partners);
+    for (int i = 0; i < p->partners.n && p->ingest_cfg.nproviders < CT_MAX_PROVIDERS; i++) {
+        const ct_partner *x = &p->partners.partners[i];
         ct_ingest_provider_cfg *pc = &p->ingest_cfg.providers[p->ingest_cfg.nproviders++];
-        snprintf(pc->name, sizeof(pc->name), "%s", name);
-        snprintf(pc->base_url, sizeof(pc->base_url), "%s", url);
-        pc->dialect = (ct_ingest_dialect)dialect;
+        snprintf(pc->name, sizeof(pc->name), "%s", x->name);
+        snprintf(pc->base_url, sizeof(pc->base_url), "%s", x->base_url);
+        pc->dialect = (ct_ingest_dialect)x->dialect;
     }
 }
 

@@ -17,6 +17,7 @@
 #include "events/bus.h"
 #include "fares/pricebook.h"
 #include "ingest/ingest.h"
+#include "providers/directory.h"
 #include "timetable/timetable.h"
 
 #define CT_APP_PRICES_SAVE_EVERY_S 300
@@ -24,9 +25,10 @@
 /* The price side of one `serve`. Zero it, set the inputs, then ct_app_prices_start. */
 typedef struct ct_app_prices {
     /* Inputs. */
-    ct_ingest_config ingest_cfg; /* providers (ct_app_prices_read_providers), interval, history */
-    int ingest_days;             /* availability horizon from today; 0: the whole timetable */
-    char pb_cache[1024];         /* the pricebook file, "" = no persistence */
+    ct_ingest_config ingest_cfg;   /* providers (ct_app_prices_read_providers), interval, history */
+    ct_partner_directory partners; /* the directory they were read from (names shown) */
+    int ingest_days;               /* availability horizon from today; 0: the whole timetable */
+    char pb_cache[1024];           /* the pricebook file, "" = no persistence */
     /* Owned state, freed by ct_app_prices_stop. */
     char pb_state[1100]; /* pb_cache + ".state.json" */
     ct_pricebook *pricebook;
@@ -37,9 +39,8 @@ typedef struct ct_app_prices {
     int64_t last_save; /* monotonic seconds of the last save */
 } ct_app_prices;
 
-/* Adds the providers listed in a sandbox world.json ({"providers":[{"name","url"}]}) whose
- * dialect is known (ct_ingest_dialect_of) to p->ingest_cfg, up to CT_MAX_PROVIDERS; others
- * are skipped. */
+/* Reads the partner directory of a world.json (providers/directory.h) into p->partners and
+ * adds its partners to p->ingest_cfg, up to CT_MAX_PROVIDERS. */
 void ct_app_prices_read_providers(ct_app_prices *p, const json_t *doc);
 
 /* Creates the pricebook over `tt` (which must outlive p), the event bus and the ingest

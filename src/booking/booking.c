@@ -16,6 +16,7 @@
 #include "base/json.h"
 #include "base/log.h"
 #include "booking/booking_internal.h"
+#include "providers/directory.h"
 
 /* ---- small helpers ---- */
 
@@ -213,18 +214,6 @@ void bk_provider_error(ct_status rc, const ct_upstream_response *rsp, const ct_b
     }
 }
 
-/* Known brands of the sandbox's agencies (docs/sandbox.md "Providers"). */
-static const char *known_brand(const char *name)
-{
-    if (strcmp(name, "ota-eur") == 0)
-        return "Voyagio";
-    if (strcmp(name, "ota-usd") == 0)
-        return "FareFinder";
-    if (strcmp(name, "combiner") == 0)
-        return "Hopscotch";
-    return NULL;
-}
-
 /* An NDC gateway's brand: its owner carrier's name from GET /ndc/v1/schedules. */
 static void ask_owner_name(ct_booking *b, const ct_booking_provider *p, char *out, size_t len)
 {
@@ -262,14 +251,14 @@ void bk_display_name(ct_booking *b, const ct_booking_provider *p, char *out, siz
         snprintf(out, len, "%s", have);
         return;
     }
-    const char *brand = known_brand(p->name);
     char asked[64] = "";
-    if (brand == NULL && p->dialect == CT_DIALECT_NDC)
+    if (p->dialect == CT_DIALECT_NDC) /* the directory did not say: an airline says its name */
         ask_owner_name(b, p, asked, sizeof(asked));
-    else if (brand != NULL)
-        snprintf(asked, sizeof(asked), "%s", brand);
-    if (asked[0] == '\0') {
-        snprintf(out, len, "Airline partner"); /* never the internal name */
+    if (asked[0] == '\0') { /* never the internal name */
+        snprintf(out, len, "%s",
+                 ct_partner_display_name(NULL, NULL,
+                                         ct_providers_kind_name(ct_providers_dialect_kind(
+                                             (ct_providers_dialect)p->dialect))));
         return;
     }
     pthread_mutex_lock(&b->names_mu);

@@ -46,9 +46,9 @@ typedef struct ct_booking ct_booking;
 
 typedef struct ct_booking_provider {
     char name[32];         /* "airline-1", "ota-eur", ... (internal; never shown) */
-    char display_name[64]; /* the brand ("Voyagio"); "" = ask the provider (NDC: its owner
-                              carrier's name from /ndc/v1/schedules) or fall back to a
-                              known brand by name */
+    char display_name[64]; /* the brand, from the partner directory; "" = ask the provider
+                              (NDC: its owner carrier's name from /ndc/v1/schedules), else
+                              a generic name by kind */
     char base_url[256];
     int dialect; /* ct_providers_dialect */
 } ct_booking_provider;

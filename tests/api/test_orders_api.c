@@ -195,6 +195,24 @@ static int teardown(void **state)
     return code == 0 ? 0 : -1;
 }
 
+/* The display name world.json states for provider `name` (never empty, never the code). */
+static const char *display_name_of(const char *name)
+{
+    json_t *p;
+    size_t i;
+    json_array_foreach(json_object_get(world, "providers"), i, p)
+    {
+        if (strcmp(json_string_value(json_object_get(p, "name")), name) == 0) {
+            const char *shown = json_string_value(json_object_get(p, "display_name"));
+            assert_non_null(shown);
+            assert_true(shown[0] != '\0' && strcmp(shown, name) != 0);
+            return shown;
+        }
+    }
+    fail_msg("%s is not in world.json", name);
+    return NULL;
+}
+
 /* A live offer for the first itinerary of a fresh search that `provider` sells, or NULL. */
 static json_t *offer(const char *provider)
 {
@@ -206,6 +224,13 @@ static json_t *offer(const char *provider)
     {
         json_array_foreach(json_object_get(it, "offers"), k, o)
         {
+            /* Every offer names its seller as travellers know it: world.json's brand. */
+            const char *code = json_string_value(json_object_get(o, "provider"));
+            const char *shown = json_string_value(json_object_get(o, "provider_name"));
+            assert_non_null(shown);
+            assert_string_equal(shown, strcmp(code, "separate-tickets") == 0
+                                           ? "Separate tickets"
+                                           : display_name_of(code));
             if (out != NULL ||
                 strcmp(json_string_value(json_object_get(o, "provider")), provider) != 0)
                 continue;
@@ -324,6 +349,9 @@ static void book_replay_list_mail_cancel(void **state)
     assert_string_equal(
         json_string_value(json_object_get(json_object_get(order, "provider"), "code")),
         "airline-1");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(order, "provider"), "name")),
+        display_name_of("airline-1"));
 
     /* The same key and body: the stored answer, marked. */
     r = call("POST", "/api/v1/orders", body, bearer_a, key);

@@ -23,6 +23,7 @@
 #include <jansson.h>
 
 #include "booking/booking.h"
+#include "providers/directory.h"
 #include "httpclient.h"
 #include "testsupport.h"
 
@@ -131,12 +132,19 @@ static ct_booking *new_booking(void)
 {
     ct_booking_config cfg;
     memset(&cfg, 0, sizeof(cfg));
-    const char *names[] = {"airline-1", "airline-2", "ota-eur", "ota-usd", "combiner"};
-    for (int i = 0; i < 5; i++) {
+    /* The partners as serve takes them: world.json's directory, with the agencies' brands;
+     * the airline gateways' names are left out here so that booking asks the gateway. */
+    ct_partner_directory dir;
+    ct_partner_directory_read(g_doc, &dir);
+    assert_int_equal(dir.n, 5);
+    for (int i = 0; i < dir.n; i++) {
+        const ct_partner *x = &dir.partners[i];
         ct_booking_provider *p = &cfg.providers[cfg.nproviders++];
-        snprintf(p->name, sizeof(p->name), "%s", names[i]);
-        snprintf(p->base_url, sizeof(p->base_url), "%s", provider_url(names[i]));
-        p->dialect = ct_providers_dialect_of(names[i]);
+        snprintf(p->name, sizeof(p->name), "%s", x->name);
+        snprintf(p->base_url, sizeof(p->base_url), "%s", x->base_url);
+        if (x->kind != CT_PROVIDERS_AIRLINE)
+            snprintf(p->display_name, sizeof(p->display_name), "%s", x->display_name);
+        p->dialect = (int)x->dialect;
     }
     cfg.payments = g_pay;
     ct_booking *b = NULL;

@@ -474,7 +474,7 @@ describe('results page Select buttons', () => {
     const p = parseBookParams(new URL(links[0]!.href, 'http://x').search);
     expect(p).toMatchObject({ itinerary: 'i_nonstop', provider: it0.offers[0]!.provider, adults: 1, searched: { amount_minor: it0.offers[0]!.price.amount_minor }, back: '/search?x=1' });
     expect(card.querySelector<HTMLAnchorElement>('.itin-select')?.getAttribute('href')).toBe(links[0]!.getAttribute('href'));
-    expect(links[0]!.getAttribute('aria-label')).toMatch(/^Select Travel agency, €412\.30$/);
+    expect(links[0]!.getAttribute('aria-label')).toMatch(/^Select Voyagio, €412\.30$/);
   });
 });
 

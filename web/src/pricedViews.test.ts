@@ -92,7 +92,7 @@ describe('itinerary cards', () => {
     expect(offers.hidden).toBe(false);
     const rows = Array.from(offers.querySelectorAll('.offer')).map((o) => o.textContent);
     // Internal provider codes never reach the screen: the kind of seller until a live offer named it.
-    expect(rows).toEqual(['Travel agency€412.30412.30 EUR', 'The airline (direct)€430.00430.00 EUR', 'Travel agency€450.00charged as £385.00']);
+    expect(rows).toEqual(['Voyagio€412.30412.30 EUR', 'The airline (direct)€430.00430.00 EUR', 'Travel agency€450.00charged as £385.00']);
     expect(card.textContent).not.toMatch(/ota-eur|ba\.com|skyshop/);
     const details = card.querySelector('.itin-details')!;
     expect(details.querySelector('.leg-number')?.textContent).toBe('BA 117');

@@ -66,6 +66,8 @@ describe('server answers', () => {
     const [a, b] = r.itineraries;
     expect(a!.price).toEqual(eur(41230));
     expect(a!.offers.map((o) => o.provider)).toEqual(['ota-eur', 'ba.com', 'skyshop']);
+    // The server's display name is kept; an answer without one gives null (a generic label).
+    expect(a!.offers.map((o) => o.provider_name)).toEqual(['Voyagio', null, null]);
     expect(a!.offers[2]!.original).toEqual(eur(38500, 'GBP'));
     expect(a!.slices[0]!.legs[0]!.carrier_name).toBe('British Airways');
     expect(b!.price).toBeNull();

@@ -69,7 +69,10 @@ export interface ItinerarySlice {
 }
 
 export interface Offer {
+  /** The provider's internal code (used to book; never shown). */
   provider: string;
+  /** The name travellers know it by, as the server says (null from older servers). */
+  provider_name: string | null;
   /** "agency", "airline", … as the server says. */
   kind: string;
   price: Money;
@@ -219,7 +222,7 @@ function normalizeOffer(raw: unknown): Offer | null {
   if (!r || !isStr(r.provider)) return null;
   const price = normalizeMoney(r.price);
   if (!price) return null;
-  return { provider: r.provider, kind: isStr(r.kind) ? r.kind : '', price, original: normalizeMoney(r.original), self_transfer: r.self_transfer === true };
+  return { provider: r.provider, provider_name: isStr(r.provider_name) && r.provider_name !== '' ? r.provider_name : null, kind: isStr(r.kind) ? r.kind : '', price, original: normalizeMoney(r.original), self_transfer: r.self_transfer === true };
 }
 
 export function normalizeItinerary(raw: unknown): Itinerary | null {

@@ -46,7 +46,7 @@ export const nonstopRaw = {
   ],
   offers: [
     { provider: 'skyshop', kind: 'agency', price: eur(45000), original: eur(38500, 'GBP'), self_transfer: false },
-    { provider: 'ota-eur', kind: 'agency', price: eur(41230), original: eur(41230), self_transfer: false },
+    { provider: 'ota-eur', provider_name: 'Voyagio', kind: 'agency', price: eur(41230), original: eur(41230), self_transfer: false },
     { provider: 'ba.com', kind: 'airline', price: eur(43000), original: eur(43000), self_transfer: false },
   ],
 };

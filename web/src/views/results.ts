@@ -165,7 +165,7 @@ export type BookLink = (o: Itinerary['offers'][number]) => string | null;
 
 function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement {
   const converted = o.original && o.original.currency !== o.price.currency;
-  const name = providerDisplayName(o.provider, o.kind);
+  const name = o.provider_name ?? providerDisplayName(o.provider, o.kind);
   const href = book?.(o) ?? null;
   return h(
     'li',
