@@ -11,6 +11,7 @@
  * then records the event with consume_once in a committed transaction. */
 #include "app/booking_wiring.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -79,30 +80,168 @@ static const char *str(const json_t *j, const char *key)
     return s ? s : "";
 }
 
-static ct_status itinerary(ct_strbuf *sb, const json_t *order, const ct_refdata *rd)
+/* The e-mail is written once into two buffers: plain text and HTML (every value escaped).
+ * The first failure sticks in rc; later calls do nothing. */
+typedef struct mail_doc {
+    ct_strbuf text, html;
+    ct_status rc;
+} mail_doc;
+
+static void md_text(mail_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void md_html(mail_doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void md_text(mail_doc *d, const char *fmt, ...)
 {
-    ct_status rc = ct_strbuf_puts(sb, "Itinerary (local times):\n");
+    if (d->rc)
+        return;
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    d->rc = ct_strbuf_puts(&d->text, line);
+}
+
+/* Raw HTML markup (the format's %s arguments must already be escaped or constant). */
+static void md_html(mail_doc *d, const char *fmt, ...)
+{
+    if (d->rc)
+        return;
+    char line[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof(line), fmt, ap);
+    va_end(ap);
+    d->rc = ct_strbuf_puts(&d->html, line);
+}
+
+/* s with & < > " ' escaped into out (truncated to fit). */
+static const char *esc(const char *s, char *out, size_t len)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < len; s++) {
+        const char *r = *s == '&'    ? "&amp;"
+                        : *s == '<'  ? "&lt;"
+                        : *s == '>'  ? "&gt;"
+                        : *s == '"'  ? "&quot;"
+                        : *s == '\'' ? "&#39;"
+                                     : NULL;
+        if (r == NULL) {
+            out[n++] = *s;
+        } else {
+            size_t k = strlen(r);
+            memcpy(out + n, r, k);
+            n += k;
+        }
+    }
+    out[n] = '\0';
+    return out;
+}
+
+/* A "label: value" line; in HTML a table row. */
+static void md_field(mail_doc *d, const char *label, const char *value)
+{
+    char e1[256], e2[1024];
+    md_text(d, "%s: %s\n", label, value);
+    md_html(d, "<tr><th align=\"left\">%s</th><td>%s</td></tr>\n", esc(label, e1, sizeof(e1)),
+            esc(value, e2, sizeof(e2)));
+}
+
+static void md_heading(mail_doc *d, const char *title)
+{
+    char e[256];
+    md_text(d, "\n%s:\n", title);
+    md_html(d, "<h3>%s</h3>\n", esc(title, e, sizeof(e)));
+}
+
+static void itinerary(mail_doc *d, const json_t *order, const ct_refdata *rd)
+{
+    md_heading(d, "Itinerary (local times)");
+    md_html(d, "<table cellpadding=\"4\"><tr><th>Flight</th><th>From</th><th>Departs</th>"
+               "<th>To</th><th>Arrives</th></tr>\n");
     json_t *slices = json_object_get(order, "slices"), *slice, *leg;
     size_t i, k;
     json_array_foreach(slices, i, slice)
     {
         json_array_foreach(json_object_get(slice, "legs"), k, leg)
         {
-            char dep[48], arr[48];
+            char dep[48], arr[48], e[5][64];
             local_time(rd, str(leg, "from"), str(leg, "departs_at"), dep, sizeof(dep));
             local_time(rd, str(leg, "to"), str(leg, "arrives_at"), arr, sizeof(arr));
-            if (!rc)
-                rc = ct_strbuf_printf(
-                    sb, "  %s%lld  %s %s  ->  %s %s\n", str(leg, "carrier"),
-                    (long long)json_integer_value(json_object_get(leg, "flight_number")),
-                    str(leg, "from"), dep, str(leg, "to"), arr);
+            long long num = (long long)json_integer_value(json_object_get(leg, "flight_number"));
+            md_text(d, "  %s%lld  %s %s  ->  %s %s\n", str(leg, "carrier"), num, str(leg, "from"),
+                    dep, str(leg, "to"), arr);
+            md_html(d, "<tr><td>%s%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+                    esc(str(leg, "carrier"), e[0], sizeof(e[0])), num,
+                    esc(str(leg, "from"), e[1], sizeof(e[1])), esc(dep, e[2], sizeof(e[2])),
+                    esc(str(leg, "to"), e[3], sizeof(e[3])), esc(arr, e[4], sizeof(e[4])));
         }
     }
-    return rc;
+    md_html(d, "</table>\n");
+}
+
+/* A list of strings: indented lines, an HTML list. */
+static void md_list(mail_doc *d, const char *const *items, size_t n)
+{
+    md_html(d, "<ul>\n");
+    for (size_t i = 0; i < n; i++) {
+        char e[512];
+        md_text(d, "  %s\n", items[i]);
+        md_html(d, "<li>%s</li>\n", esc(items[i], e, sizeof(e)));
+    }
+    md_html(d, "</ul>\n");
+}
+
+static void passengers_and_tickets(mail_doc *d, const json_t *order, int confirmed)
+{
+    char names[9][160];
+    const char *items[9];
+    size_t n = 0, i;
+    json_t *x;
+    json_array_foreach(json_object_get(order, "passengers"), i, x)
+    {
+        if (n < 9) {
+            snprintf(names[n], sizeof(names[n]), "%s %s", str(x, "given_name"),
+                     str(x, "family_name"));
+            items[n] = names[n];
+            n++;
+        }
+    }
+    md_heading(d, "Passengers");
+    md_list(d, items, n);
+    if (!confirmed)
+        return;
+    n = 0;
+    json_array_foreach(json_object_get(order, "tickets"), i, x)
+    {
+        if (n < 9)
+            items[n++] = json_string_value(x) ? json_string_value(x) : "?";
+    }
+    md_heading(d, "E-tickets");
+    md_list(d, items, n);
+}
+
+static void how_to_cancel(mail_doc *d, const char *public_url, const char *ref, const char *id)
+{
+    char e[3][300];
+    md_text(d,
+            "\nHow to cancel: open My trips at %s/ (or Manage booking with the reference %s and"
+            " the first passenger's last name), choose Cancel, check the refund quote and"
+            " confirm it. Over the API: POST %s/api/v1/orders/%s/cancellations, then POST"
+            " .../cancellations/{id}/confirm.\n",
+            public_url, ref, public_url, id);
+    md_html(d,
+            "<h3>How to cancel</h3>\n<p>Open <a href=\"%s/\">My trips</a> (or Manage booking "
+            "with the reference <b>%s</b> and the first passenger's last name), choose Cancel, "
+            "check the refund quote and confirm it. Over the API: <code>POST "
+            "/api/v1/orders/%s/cancellations</code>, then <code>POST "
+            ".../cancellations/{id}/confirm</code>.</p>\n",
+            esc(public_url, e[0], sizeof(e[0])), esc(ref, e[1], sizeof(e[1])),
+            esc(id, e[2], sizeof(e[2])));
 }
 
 ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const ct_refdata *rd,
-                                   const char *public_url, char **subject, char **body)
+                                   const char *public_url, char **subject, char **body, char **html)
 {
     int confirmed = strcmp(type, "order.confirmed") == 0;
     if (!confirmed && strcmp(type, "order.cancelled") != 0)
@@ -111,57 +250,45 @@ ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const 
         return CT_INVALID;
     const char *ref = str(order, "booking_reference"), *id = str(order, "id");
     const json_t *total = json_object_get(order, confirmed ? "total" : "refunded");
-    char subj[200];
+    char subj[200], e[200], amount[64];
     snprintf(subj, sizeof(subj),
              confirmed ? "Your booking %s is confirmed" : "Booking %s cancelled", ref);
-    ct_strbuf sb;
-    ct_strbuf_init(&sb, 1 << 16);
-    ct_status rc = ct_strbuf_printf(
-        &sb,
-        confirmed ? "Thank you for booking with Contrail.\n\nBooking reference: %s\nOrder: %s\n"
-                    "Sold by: %s\n\n"
-                  : "Your booking has been cancelled.\n\nBooking reference: %s\nOrder: %s\n"
-                    "Sold by: %s\n\n",
-        ref, id, str(json_object_get(order, "provider"), "name"));
-    if (!rc)
-        rc = itinerary(&sb, order, rd);
-    if (!rc)
-        rc = ct_strbuf_puts(&sb, "\nPassengers:\n");
-    json_t *x;
-    size_t i;
-    json_array_foreach(json_object_get(order, "passengers"), i, x)
-    {
-        if (!rc)
-            rc = ct_strbuf_printf(&sb, "  %s %s\n", str(x, "given_name"), str(x, "family_name"));
+    mail_doc d;
+    memset(&d, 0, sizeof(d));
+    ct_strbuf_init(&d.text, 1 << 16);
+    ct_strbuf_init(&d.html, 1 << 17);
+    const char *lead =
+        confirmed ? "Thank you for booking with Contrail." : "Your booking has been cancelled.";
+    md_text(&d, "%s\n\n", lead);
+    md_html(&d,
+            "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>%s</title></head>\n"
+            "<body style=\"font-family: sans-serif\">\n<h2>%s</h2>\n<table cellpadding=\"4\">\n",
+            esc(subj, e, sizeof(e)), lead);
+    md_field(&d, "Booking reference", ref);
+    md_field(&d, "Order", id);
+    md_field(&d, "Sold by", str(json_object_get(order, "provider"), "name"));
+    md_html(&d, "</table>\n");
+    itinerary(&d, order, rd);
+    passengers_and_tickets(&d, order, confirmed);
+    snprintf(amount, sizeof(amount), "%s %s", str(total, "amount"), str(total, "currency"));
+    md_text(&d, "\n");
+    md_html(&d, "<table cellpadding=\"4\">\n");
+    md_field(&d, confirmed ? "Total paid" : "Refunded", amount);
+    md_html(&d, "</table>\n");
+    if (confirmed)
+        how_to_cancel(&d, public_url, ref, id);
+    md_html(&d, "</body></html>\n");
+    if (d.rc) {
+        ct_strbuf_free(&d.text);
+        ct_strbuf_free(&d.html);
+        return d.rc;
     }
-    if (!rc && confirmed) {
-        rc = ct_strbuf_puts(&sb, "\nE-tickets:\n");
-        json_array_foreach(json_object_get(order, "tickets"), i, x)
-        {
-            if (!rc)
-                rc = ct_strbuf_printf(&sb, "  %s\n",
-                                      json_string_value(x) ? json_string_value(x) : "?");
-        }
-    }
-    if (!rc)
-        rc = ct_strbuf_printf(&sb, "\n%s: %s %s\n", confirmed ? "Total paid" : "Refunded",
-                              str(total, "amount"), str(total, "currency"));
-    if (!rc && confirmed)
-        rc = ct_strbuf_printf(
-            &sb,
-            "\nHow to cancel: open My trips at %s/ (or Manage booking with the reference %s and"
-            " the first passenger's last name), choose Cancel, check the refund quote and"
-            " confirm it. Over the API: POST %s/api/v1/orders/%s/cancellations, then POST"
-            " .../cancellations/{id}/confirm.\n",
-            public_url, ref, public_url, id);
-    if (rc) {
-        ct_strbuf_free(&sb);
-        return rc;
-    }
-    *body = ct_strbuf_take(&sb);
+    *body = ct_strbuf_take(&d.text);
+    *html = ct_strbuf_take(&d.html);
     *subject = ct_strdup(subj);
-    if (*body == NULL || *subject == NULL) {
+    if (*body == NULL || *html == NULL || *subject == NULL) {
         ct_free(*body);
+        ct_free(*html);
         ct_free(*subject);
         return CT_NOMEM;
     }
@@ -204,7 +331,7 @@ static ct_status on_order_event(const json_t *event, void *ctx)
     const char *order_id = str(json_object_get(event, "payload"), "order_id");
     ct_store *st = NULL;
     json_t *order = NULL;
-    char *subject = NULL, *body = NULL;
+    char *subject = NULL, *body = NULL, *html = NULL;
     ct_status rc = ct_store_pool_acquire(w->app->pool, 5000, &st);
     if (rc)
         return rc;
@@ -224,7 +351,8 @@ static ct_status on_order_event(const json_t *event, void *ctx)
     }
     if (rc)
         goto cleanup;
-    rc = ct_app_booking_mail_text(order, type, w->app->refdata, w->public_url, &subject, &body);
+    rc = ct_app_booking_mail_text(order, type, w->app->refdata, w->public_url, &subject, &body,
+                                  &html);
     if (rc == CT_INVALID) {
         ct_log(CT_LOG_WARN, "booking.mail_skipped", "order", order_id, "reason",
                "no contact address", NULL);
@@ -235,7 +363,7 @@ static ct_status on_order_event(const json_t *event, void *ctx)
         goto cleanup;
     char err[256] = "";
     const char *to = str(json_object_get(order, "contact"), "email");
-    rc = ct_mailer_send(&w->mail, to, subject, body, err, sizeof(err));
+    rc = ct_mailer_send_alt(&w->mail, to, subject, body, html, err, sizeof(err));
     if (rc) {
         ct_log(CT_LOG_WARN, "booking.mail_failed", "order", order_id, "event", type, "error", err,
                NULL);
@@ -248,6 +376,7 @@ static ct_status on_order_event(const json_t *event, void *ctx)
 cleanup:
     ct_free(subject);
     ct_free(body);
+    ct_free(html);
     json_decref(order);
     ct_store_pool_release(w->app->pool, st);
     return rc;

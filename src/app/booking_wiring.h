@@ -74,10 +74,12 @@ int ct_app_booking_read_world(const json_t *doc, ct_booking_config *cfg, char *p
                               size_t len);
 
 /* The e-mail for an order document (ct_booking_order_read) of event `type` ("order.confirmed"
- * or "order.cancelled"): *subject and *body, the caller's (ct_free). Times are the airports'
+ * or "order.cancelled"): *subject, the plain-text *body and the same content as an HTML
+ * document *html (every value escaped), all the caller's (ct_free). Times are the airports'
  * local times (rd may be NULL: UTC). CT_INVALID for another type or an order without contact
  * address; CT_NOMEM. */
 ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const ct_refdata *rd,
-                                   const char *public_url, char **subject, char **body);
+                                   const char *public_url, char **subject, char **body,
+                                   char **html);
 
 #endif

@@ -1,5 +1,7 @@
-/* mailer.c: SMTP through libcurl's smtp:// support (see mailer.h). The message is built in a
- * capped buffer and streamed to curl with a read callback. */
+/* mailer.c: SMTP through libcurl's smtp:// support (see mailer.h). A text-only message is
+ * built in a capped buffer and streamed to curl with a read callback; a message with an HTML
+ * part is made with libcurl's MIME API (boundaries, quoted-printable), so no MIME writer is
+ * hand-written here. */
 #include "notify/mailer.h"
 
 #include <curl/curl.h>
@@ -44,10 +46,12 @@ static void bare_address(const char *s, char *out, size_t len)
         snprintf(out, len, "%s", s);
 }
 
-static ct_status build_message(ct_strbuf *sb, const ct_mailer *m, const char *to,
-                               const char *subject, const char *body)
+/* The header fields every message has: Date, From, To, Subject (RFC 2047 when not ASCII),
+ * Message-ID. Each one line, without its CRLF, through emit(). */
+static ct_status header_fields(const ct_mailer *m, const char *to, const char *subject,
+                               ct_status (*emit)(void *ctx, const char *line), void *ctx)
 {
-    char date[64], id[33];
+    char date[64], id[33], line[1200];
     time_t now = time(NULL);
     struct tm tm;
     gmtime_r(&now, &tm);
@@ -55,36 +59,115 @@ static ct_status build_message(ct_strbuf *sb, const ct_mailer *m, const char *to
     unsigned char raw[16];
     randombytes_buf(raw, sizeof(raw));
     sodium_bin2hex(id, sizeof(id), raw, sizeof(raw));
-    ct_status rc = ct_strbuf_printf(sb, "Date: %s\r\nFrom: %s\r\nTo: %s\r\n", date, m->from, to);
-    if (!rc && is_ascii(subject)) {
-        rc = ct_strbuf_printf(sb, "Subject: %s\r\n", subject);
-    } else if (!rc) {
+    snprintf(line, sizeof(line), "Date: %s", date);
+    ct_status rc = emit(ctx, line);
+    snprintf(line, sizeof(line), "From: %s", m->from);
+    if (!rc)
+        rc = emit(ctx, line);
+    snprintf(line, sizeof(line), "To: %s", to);
+    if (!rc)
+        rc = emit(ctx, line);
+    if (is_ascii(subject)) {
+        snprintf(line, sizeof(line), "Subject: %.700s", subject);
+    } else {
         char b64[1024];
         sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)subject, strnlen(subject, 700),
                           sodium_base64_VARIANT_ORIGINAL);
-        rc = ct_strbuf_printf(sb, "Subject: =?UTF-8?B?%s?=\r\n", b64);
+        snprintf(line, sizeof(line), "Subject: =?UTF-8?B?%s?=", b64);
     }
     if (!rc)
-        rc = ct_strbuf_printf(sb,
-                              "Message-ID: <%s@contrail>\r\nMIME-Version: 1.0\r\n"
-                              "Content-Type: text/plain; charset=utf-8\r\n"
-                              "Content-Transfer-Encoding: 8bit\r\n\r\n",
-                              id);
-    /* Body with CRLF line ends; curl does the SMTP dot-stuffing. */
-    for (const char *p = body; !rc && *p; p++)
+        rc = emit(ctx, line);
+    snprintf(line, sizeof(line), "Message-ID: <%s@contrail>", id);
+    if (!rc)
+        rc = emit(ctx, line);
+    return rc;
+}
+
+static ct_status emit_to_buf(void *ctx, const char *line)
+{
+    ct_strbuf *sb = ctx;
+    ct_status rc = ct_strbuf_puts(sb, line);
+    return rc ? rc : ct_strbuf_puts(sb, "\r\n");
+}
+
+static ct_status emit_to_list(void *ctx, const char *line)
+{
+    struct curl_slist **list = ctx, *more = curl_slist_append(*list, line);
+    if (more == NULL)
+        return CT_NOMEM;
+    *list = more;
+    return CT_OK;
+}
+
+/* Appends text with CRLF line ends (curl does the SMTP dot-stuffing). */
+static ct_status put_crlf(ct_strbuf *sb, const char *text)
+{
+    ct_status rc = CT_OK;
+    for (const char *p = text; !rc && *p; p++)
         rc = *p == '\n' ? ct_strbuf_puts(sb, "\r\n") : ct_strbuf_putc(sb, *p);
+    return rc;
+}
+
+static ct_status build_message(ct_strbuf *sb, const ct_mailer *m, const char *to,
+                               const char *subject, const char *body)
+{
+    ct_status rc = header_fields(m, to, subject, emit_to_buf, sb);
+    if (!rc)
+        rc = ct_strbuf_puts(sb, "MIME-Version: 1.0\r\n"
+                                "Content-Type: text/plain; charset=utf-8\r\n"
+                                "Content-Transfer-Encoding: 8bit\r\n\r\n");
+    if (!rc)
+        rc = put_crlf(sb, body);
     if (!rc)
         rc = ct_strbuf_puts(sb, "\r\n");
     return rc;
 }
 
+/* A text part of a multipart/alternative body: `type` ("text/plain"), UTF-8, quoted-printable
+ * (libcurl's encoder: lines kept under 76 characters whatever the HTML). */
+static ct_status add_part(curl_mime *mime, const char *type, const char *text, ct_strbuf *tmp)
+{
+    ct_strbuf_reset(tmp);
+    if (put_crlf(tmp, text) != CT_OK)
+        return CT_TOO_LARGE;
+    curl_mimepart *part = curl_mime_addpart(mime);
+    char ctype[64];
+    snprintf(ctype, sizeof(ctype), "%s; charset=utf-8", type);
+    if (part == NULL || curl_mime_data(part, ct_strbuf_str(tmp), tmp->len) != CURLE_OK ||
+        curl_mime_type(part, ctype) != CURLE_OK ||
+        curl_mime_encoder(part, "quoted-printable") != CURLE_OK)
+        return CT_NOMEM;
+    return CT_OK;
+}
+
+static void common_options(CURL *c, const ct_mailer *m, const char *to, char *from_env,
+                           size_t from_len, struct curl_slist **rcpt)
+{
+    char from_addr[256], to_addr[256];
+    bare_address(m->from, from_addr, sizeof(from_addr));
+    bare_address(to, to_addr, sizeof(to_addr));
+    snprintf(from_env, from_len, "<%s>", from_addr);
+    *rcpt = curl_slist_append(NULL, to_addr);
+    curl_easy_setopt(c, CURLOPT_URL, m->smtp_url);
+    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_env);
+    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, *rcpt);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(m->timeout_s > 0 ? m->timeout_s : 10));
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+}
+
+static int header_injection(const char *to, const char *subject, char *err, size_t errlen)
+{
+    if (strpbrk(to, "\r\n") == NULL && strpbrk(subject, "\r\n") == NULL)
+        return 0;
+    snprintf(err, errlen, "header injection refused");
+    return 1;
+}
+
 ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject, const char *body,
                          char *err, size_t errlen)
 {
-    if (strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL) {
-        snprintf(err, errlen, "header injection refused");
+    if (header_injection(to, subject, err, errlen))
         return CT_INVALID;
-    }
     ct_strbuf sb;
     ct_strbuf_init(&sb, 1u << 20);
     ct_status rc = build_message(&sb, m, to, subject, body);
@@ -98,21 +181,13 @@ ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject
         ct_strbuf_free(&sb);
         return CT_NOMEM;
     }
-    char from_addr[256], to_addr[256];
-    bare_address(m->from, from_addr, sizeof(from_addr));
-    bare_address(to, to_addr, sizeof(to_addr));
     char from_env[260];
-    snprintf(from_env, sizeof(from_env), "<%s>", from_addr);
-    struct curl_slist *rcpt = curl_slist_append(NULL, to_addr);
+    struct curl_slist *rcpt = NULL;
+    common_options(c, m, to, from_env, sizeof(from_env), &rcpt);
     upload u = {ct_strbuf_str(&sb), sb.len, 0};
-    curl_easy_setopt(c, CURLOPT_URL, m->smtp_url);
-    curl_easy_setopt(c, CURLOPT_MAIL_FROM, from_env);
-    curl_easy_setopt(c, CURLOPT_MAIL_RCPT, rcpt);
     curl_easy_setopt(c, CURLOPT_READFUNCTION, read_cb);
     curl_easy_setopt(c, CURLOPT_READDATA, &u);
     curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(m->timeout_s > 0 ? m->timeout_s : 10));
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     CURLcode cc = curl_easy_perform(c);
     if (cc != CURLE_OK) {
         snprintf(err, errlen, "smtp: %s", curl_easy_strerror(cc));
@@ -121,5 +196,68 @@ ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject
     curl_slist_free_all(rcpt);
     curl_easy_cleanup(c);
     ct_strbuf_free(&sb);
+    return rc;
+}
+
+ct_status ct_mailer_send_alt(const ct_mailer *m, const char *to, const char *subject,
+                             const char *text, const char *html, char *err, size_t errlen)
+{
+    if (html == NULL)
+        return ct_mailer_send(m, to, subject, text, err, errlen);
+    if (header_injection(to, subject, err, errlen))
+        return CT_INVALID;
+    ct_status rc = CT_NOMEM;
+    struct curl_slist *headers = NULL, *rcpt = NULL, *inline_hdr = NULL;
+    curl_mime *mime = NULL, *alt = NULL;
+    ct_strbuf crlf;
+    ct_strbuf_init(&crlf, 1u << 20);
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        goto cleanup;
+    /* libcurl's layout for SMTP (its smtp-mime example): a multipart/mixed message holding
+     * one inline multipart/alternative part of the text, then the HTML (readers show the
+     * last one they can). libcurl writes MIME-Version and the boundaries. */
+    mime = curl_mime_init(c);
+    alt = curl_mime_init(c);
+    if (mime == NULL || alt == NULL)
+        goto cleanup;
+    rc = add_part(alt, "text/plain", text, &crlf); /* curl_mime_data copies the bytes */
+    if (!rc)
+        rc = add_part(alt, "text/html", html, &crlf);
+    if (rc) {
+        snprintf(err, errlen, rc == CT_TOO_LARGE ? "message too large" : "out of memory");
+        goto cleanup;
+    }
+    rc = CT_NOMEM;
+    curl_mimepart *holder = curl_mime_addpart(mime);
+    if (holder == NULL || curl_mime_subparts(holder, alt) != CURLE_OK)
+        goto cleanup;
+    alt = NULL; /* owned by the holder part now */
+    inline_hdr = curl_slist_append(NULL, "Content-Disposition: inline");
+    if (inline_hdr == NULL || curl_mime_type(holder, "multipart/alternative") != CURLE_OK ||
+        curl_mime_headers(holder, inline_hdr, 1) != CURLE_OK)
+        goto cleanup;
+    inline_hdr = NULL; /* owned by the part */
+    rc = header_fields(m, to, subject, emit_to_list, &headers);
+    if (rc)
+        goto cleanup;
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(c, CURLOPT_MIMEPOST, mime);
+    char from_env[260];
+    common_options(c, m, to, from_env, sizeof(from_env), &rcpt);
+    CURLcode cc = curl_easy_perform(c);
+    if (cc != CURLE_OK) {
+        snprintf(err, errlen, "smtp: %s", curl_easy_strerror(cc));
+        rc = CT_UNAVAILABLE;
+    }
+cleanup:
+    curl_mime_free(alt);
+    curl_mime_free(mime);
+    curl_slist_free_all(inline_hdr);
+    curl_slist_free_all(headers);
+    curl_slist_free_all(rcpt);
+    if (c != NULL)
+        curl_easy_cleanup(c);
+    ct_strbuf_free(&crlf);
     return rc;
 }

@@ -1,9 +1,9 @@
 /* mailer.h: sends e-mail over SMTP with libcurl.
  *
- * One message per call: a plain-text UTF-8 body with From, To, Subject, Date and Message-ID
- * headers (Subject encoded as RFC 2047 when not ASCII). Connection errors and 4xx/5xx SMTP
- * replies return CT_UNAVAILABLE with the reason in err. Thread-safe: each call uses its own
- * curl handle. */
+ * One message per call: a plain-text UTF-8 body (and, with ct_mailer_send_alt, an HTML
+ * alternative) with From, To, Subject, Date and Message-ID headers (Subject encoded as RFC 2047
+ * when not ASCII). Connection errors and 4xx/5xx SMTP replies return CT_UNAVAILABLE with the reason
+ * in err. Thread-safe: each call uses its own curl handle. */
 #ifndef CT_NOTIFY_MAILER_H
 #define CT_NOTIFY_MAILER_H
 
@@ -19,5 +19,11 @@ typedef struct ct_mailer {
 
 ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject, const char *body,
                          char *err, size_t errlen);
+
+/* The same message with an HTML alternative: multipart/alternative of `text` and `html`
+ * (both UTF-8, quoted-printable), inside a multipart/mixed message as libcurl writes it.
+ * html NULL: ct_mailer_send. */
+ct_status ct_mailer_send_alt(const ct_mailer *m, const char *to, const char *subject,
+                             const char *text, const char *html, char *err, size_t errlen);
 
 #endif

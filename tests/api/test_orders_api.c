@@ -6,7 +6,8 @@
  * answer -> POST /api/v1/orders with an Idempotency-Key -> 201 confirmed with e-tickets; the
  * same key and body again -> the same order with Idempotent-Replayed: true; GET /orders lists
  * it; the other user's GET /orders/{id} is 404; exactly one confirmation e-mail (reference,
- * passengers, tickets, how to cancel) reaches the sandbox mail server (its HTTP API); a
+ * passengers, tickets, how to cancel; a text and an HTML part) reaches the sandbox mail
+ * server (its HTTP API); a
  * cancellation (quote, confirm) sends one cancellation e-mail; a declined card -> 402, the
  * order failed with reason card_declined. */
 #include "ct_test.h"
@@ -318,7 +319,8 @@ static int mails(const char *subject, int want, int wait_ms, char *id, size_t id
     }
 }
 
-static char *mail_text(const char *id)
+/* The message's decoded text part, or with html = 1 its HTML part (NULL when it has none). */
+static char *mail_part(const char *id, int html)
 {
     char url[400];
     snprintf(url, sizeof(url), "%s/api/v1/messages/%s", url_of("mail"), id);
@@ -326,8 +328,16 @@ static char *mail_text(const char *id)
     assert_int_equal(r.status, 200);
     json_t *j = ts_json(&r);
     ts_response_free(&r);
-    char *text = strdup(json_string_value(json_object_get(j, "text")));
+    const char *part = json_string_value(json_object_get(j, html ? "html" : "text"));
+    char *text = part != NULL ? strdup(part) : NULL;
     json_decref(j);
+    return text;
+}
+
+static char *mail_text(const char *id)
+{
+    char *text = mail_part(id, 0);
+    assert_non_null(text);
     return text;
 }
 
@@ -391,6 +401,15 @@ static void book_replay_list_mail_cancel(void **state)
         if (strstr(text, want[i]) == NULL)
             fail_msg("the confirmation e-mail lacks '%s':\n%s", want[i], text);
     free(text);
+    /* The HTML alternative says the same (multipart/alternative, decoded by the mailbox). */
+    char *html = mail_part(mid, 1);
+    if (html == NULL)
+        fail_msg("the confirmation e-mail has no HTML part");
+    assert_non_null(strstr(html, "<html"));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+        if (strstr(html, want[i]) == NULL)
+            fail_msg("the confirmation e-mail's HTML lacks '%s':\n%s", want[i], html);
+    free(html);
 
     /* Cancel: quote, confirm; one cancellation e-mail. */
     snprintf(path, sizeof(path), "/api/v1/orders/%s/cancellations", id);
