@@ -174,11 +174,13 @@ static json_t *resolve_passengers(ct_http_req *req, ct_api_call *call, const jso
             json_decref(out);
             return NULL;
         }
-        json_array_append_new(out, json_pack("{sO? sO? sO? sO?}", "given_name",
-                                             json_object_get(t, "given_name"), "family_name",
-                                             json_object_get(t, "family_name"), "date_of_birth",
-                                             json_object_get(t, "date_of_birth"), "gender",
-                                             json_object_get(t, "gender")));
+        /* A saved traveller's birth_date and document become the passenger's date_of_birth
+         * and document (the same shape: type, number, country, expiry). */
+        json_array_append_new(
+            out, json_pack("{sO? sO? sO? sO? sO?}", "given_name", json_object_get(t, "given_name"),
+                           "family_name", json_object_get(t, "family_name"), "date_of_birth",
+                           json_object_get(t, "birth_date"), "gender", json_object_get(t, "gender"),
+                           "document", json_object_get(t, "document")));
         json_decref(t);
     }
     return out;

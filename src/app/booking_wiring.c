@@ -420,6 +420,7 @@ static ct_status wire(ct_app_booking *w)
     if (rc)
         return rc;
     w->cfg.pool = w->app->pool;
+    w->cfg.refdata = w->app->refdata;
     w->cfg.payments = w->payments;
     rc = ct_booking_new(&w->cfg, &w->booking);
     if (!rc)

@@ -167,7 +167,7 @@ static ct_status digits(const char *s, int n, int *out)
 /* "YYYY-MM-DD" at the start of s, a valid calendar date; CT_INVALID otherwise. */
 static ct_status parse_date_prefix(const char *s, int *y, int *m, int *d)
 {
-    if (strlen(s) < 10 || s[4] != '-' || s[7] != '-')
+    if (s == NULL || strlen(s) < 10 || s[4] != '-' || s[7] != '-')
         return CT_INVALID;
     if (digits(s, 4, y) || digits(s + 5, 2, m) || digits(s + 8, 2, d) || !ct_date_valid(*y, *m, *d))
         return CT_INVALID;

@@ -45,7 +45,7 @@ char *ct_date_format(int64_t day, char *buf, size_t len);
 /* Formats a civil time with an offset: "YYYY-MM-DDTHH:MM:SS+01:00" (at least 26 bytes). */
 char *ct_civil_format(const ct_civil *c, int offset_sec, char *buf, size_t len);
 
-/* Parses "YYYY-MM-DD". CT_INVALID when malformed or not a real date. */
+/* Parses "YYYY-MM-DD". CT_INVALID when malformed, NULL or not a real date. */
 ct_status ct_date_parse(const char *s, int64_t *days_out);
 
 /* Parses an ISO 8601 instant "YYYY-MM-DDTHH:MM[:SS](Z|+HH:MM|-HH:MM)". */

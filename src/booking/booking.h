@@ -61,6 +61,9 @@ typedef struct ct_booking_config {
     int64_t deadline_ms;    /* per provider call, retries included (default 15000) */
     int recovery_every_s;   /* the recovery worker's period (default 30) */
     int recovery_min_age_s; /* the worker leaves orders touched this recently (default 60) */
+    /* Airports' countries (borrowed): on an offer with a leg between two countries a
+     * passenger's travel document must be a passport. NULL: that rule is off. */
+    const struct ct_refdata *refdata;
     /* Tests: added to every "now" this module reads (seconds). */
     int64_t clock_offset_s;
 } ct_booking_config;

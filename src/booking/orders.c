@@ -23,7 +23,9 @@
 #include "base/alloc.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/timeutil.h"
 #include "booking/booking_internal.h"
+#include "refdata/refdata.h"
 #include "events/outbox.h"
 
 static const char *final_states[] = {"confirmed", "failed", "cancelled", NULL};
@@ -267,9 +269,94 @@ static int name_ok(const char *s)
     return 1;
 }
 
+/* What the document rule needs to know of an offer. */
+typedef struct bk_trip {
+    int international; /* a leg joins airports of two countries */
+    int64_t last_day;  /* the last leg's departure date (days since 1970) */
+    int64_t today;
+} bk_trip;
+
+/* The offer's legs against the airports' countries (refdata; none: no rule). */
+static void trip_of(const ct_booking *b, const json_t *offer, bk_trip *t)
+{
+    memset(t, 0, sizeof(*t));
+    t->today = bk_now(b) / 86400;
+    const json_t *slice, *leg;
+    size_t i, k;
+    json_array_foreach(json_object_get(offer, "slices"), i, slice)
+    {
+        json_array_foreach(json_object_get(slice, "legs"), k, leg)
+        {
+            int64_t day;
+            if (ct_date_parse(json_string_value(json_object_get(leg, "date")), &day) == CT_OK &&
+                day > t->last_day)
+                t->last_day = day;
+            const char *from = json_string_value(json_object_get(leg, "from"));
+            const char *to = json_string_value(json_object_get(leg, "to"));
+            const ct_airport *a =
+                b->cfg.refdata && from ? ct_refdata_airport(b->cfg.refdata, from) : NULL;
+            const ct_airport *z =
+                b->cfg.refdata && to ? ct_refdata_airport(b->cfg.refdata, to) : NULL;
+            if (a != NULL && z != NULL && a->country != NULL && z->country != NULL &&
+                strcmp(a->country, z->country) != 0)
+                t->international = 1;
+        }
+    }
+}
+
+static int document_number_ok(const char *s)
+{
+    size_t n = s != NULL ? strlen(s) : 0;
+    if (n < 5 || n > 20)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!isupper((unsigned char)s[i]) && !isdigit((unsigned char)s[i]))
+            return 0;
+    return 1;
+}
+
+/* passengers[i].document: {type passport|id_card, number, country (ISO alpha-2), expiry}, as
+ * saved travellers have it; optional (the web app does not ask for it yet, so requiring it
+ * would refuse every international booking made there). When given it must be valid through
+ * the last flight's date, and on an international trip it must be a passport. */
+static ct_status validate_document(const json_t *x, size_t i, const bk_trip *trip,
+                                   ct_booking_error *e)
+{
+    char f[64];
+    const json_t *doc = json_object_get(x, "document");
+    if (doc == NULL || json_is_null(doc))
+        return CT_OK;
+    const char *type = json_string_value(json_object_get(doc, "type"));
+    const char *number = json_string_value(json_object_get(doc, "number"));
+    const char *country = json_string_value(json_object_get(doc, "country"));
+    int64_t expiry = 0;
+    const char *bad = NULL, *why = NULL;
+    if (!json_is_object(doc))
+        bad = "", why = "an object {type, number, country, expiry}";
+    else if (type == NULL || (strcmp(type, "passport") != 0 && strcmp(type, "id_card") != 0))
+        bad = ".type", why = "passport or id_card";
+    else if (trip->international && strcmp(type, "passport") != 0)
+        bad = ".type", why = "an international trip needs a passport";
+    else if (!document_number_ok(number))
+        bad = ".number", why = "5 to 20 capital letters and digits";
+    else if (country == NULL || strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
+             !isupper((unsigned char)country[1]))
+        bad = ".country", why = "the issuing country's ISO 3166-1 alpha-2 code";
+    else if (ct_date_parse(json_string_value(json_object_get(doc, "expiry")), &expiry) != CT_OK)
+        bad = ".expiry", why = "a date YYYY-MM-DD";
+    else if (expiry < trip->last_day || expiry < trip->today)
+        bad = ".expiry", why = "the document expires before the last flight";
+    if (bad == NULL)
+        return CT_OK;
+    snprintf(f, sizeof(f), "passengers[%zu].document%s", i, bad);
+    bk_err(e, 400, "invalid", f, why);
+    return CT_INVALID;
+}
+
 /* Reads and checks the body; e names the first bad field. */
-static ct_status validate(const json_t *body, const json_t *pax, int npax_offer, ct_pay_card *card,
-                          int64_t *exp_minor, char *exp_cur, ct_booking_error *e)
+static ct_status validate(const json_t *body, const json_t *pax, int npax_offer,
+                          const bk_trip *trip, ct_pay_card *card, int64_t *exp_minor, char *exp_cur,
+                          ct_booking_error *e)
 {
     char f[64];
     if (!json_is_array(pax) || (int)json_array_size(pax) != npax_offer) {
@@ -292,11 +379,16 @@ static ct_status validate(const json_t *body, const json_t *pax, int npax_offer,
             return CT_INVALID;
         }
         json_t *dob = json_object_get(x, "date_of_birth");
-        if (dob != NULL && (!json_is_string(dob) || strlen(json_string_value(dob)) != 10)) {
+        int64_t day = 0;
+        if (dob != NULL && !json_is_null(dob) &&
+            (ct_date_parse(json_string_value(dob), &day) != CT_OK || day < -25567 ||
+             day > trip->today)) {
             snprintf(f, sizeof(f), "passengers[%zu].date_of_birth", i);
-            bk_err(e, 400, "invalid", f, "a date YYYY-MM-DD");
+            bk_err(e, 400, "invalid", f, "a date YYYY-MM-DD between 1900-01-01 and today");
             return CT_INVALID;
         }
+        if (validate_document(x, i, trip, e) != CT_OK)
+            return CT_INVALID;
     }
     json_t *contact = json_object_get(body, "contact");
     const char *email = json_string_value(json_object_get(contact, "email"));
@@ -873,7 +965,9 @@ ct_status ct_booking_order_create(ct_booking *b, ct_store *st, const ct_booking_
     int64_t expected = 0;
     char exp_cur[4];
     const json_t *pax = r->passengers ? r->passengers : json_object_get(r->body, "passengers");
-    rc = validate(r->body, pax, of.passengers, &card, &expected, exp_cur, e);
+    bk_trip trip;
+    trip_of(b, of.body, &trip);
+    rc = validate(r->body, pax, of.passengers, &trip, &card, &expected, exp_cur, e);
     if (rc)
         goto cleanup;
     if (strcmp(exp_cur, of.currency) != 0) {

@@ -24,6 +24,7 @@
 
 #include "booking/booking.h"
 #include "providers/directory.h"
+#include "refdata/refdata.h"
 #include "httpclient.h"
 #include "testsupport.h"
 
@@ -128,10 +129,11 @@ static int teardown(void **state)
     return 0;
 }
 
-static ct_booking *new_booking(void)
+static ct_booking *new_booking_with(const ct_refdata *rd)
 {
     ct_booking_config cfg;
     memset(&cfg, 0, sizeof(cfg));
+    cfg.refdata = rd;
     /* The partners as serve takes them: world.json's directory, with the agencies' brands;
      * the airline gateways' names are left out here so that booking asks the gateway. */
     ct_partner_directory dir;
@@ -150,6 +152,11 @@ static ct_booking *new_booking(void)
     ct_booking *b = NULL;
     assert_int_equal(ct_booking_new(&cfg, &b), CT_OK);
     return b;
+}
+
+static ct_booking *new_booking(void)
+{
+    return new_booking_with(NULL);
 }
 
 /* A fresh offer; its total into *total, its currency into cur. */
@@ -517,6 +524,152 @@ static void itinerary_ids(void **state)
         assert_int_equal(ct_booking_itinerary_decode(bad[i], legs, CT_BK_MAX_LEGS, &n), CT_INVALID);
 }
 
+/* An itinerary id of a leg 14 days ahead with seats between airports of two countries (or
+ * of one, international = 0), from airline-1's availability feed; "" when there is none. */
+static void find_leg(const ct_refdata *rd, int international, char *out, size_t len)
+{
+    time_t d = time(NULL) + 14 * 86400;
+    struct tm tm;
+    gmtime_r(&d, &tm);
+    char date[16], url[600];
+    strftime(date, sizeof(date), "%Y-%m-%d", &tm);
+    snprintf(url, sizeof(url), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=500",
+             provider_url("airline-1"), date, date);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    ts_response_free(&r);
+    out[0] = '\0';
+    size_t i;
+    json_t *l;
+    json_array_foreach(json_object_get(doc, "Legs"), i, l)
+    {
+        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
+        const ct_airport *a = ct_refdata_airport(rd, json_string_value(json_object_get(l, "Dep")));
+        const ct_airport *z = ct_refdata_airport(rd, json_string_value(json_object_get(l, "Arr")));
+        if (out[0] || json_integer_value(json_object_get(cab, "SeatsLeft")) < 9 || !a || !z ||
+            (strcmp(a->country, z->country) != 0) != international)
+            continue;
+        const char *dd = json_string_value(json_object_get(l, "DepDate"));
+        snprintf(out, len, "i_%s%d-%.4s%.2s%.2s-%s%s",
+                 json_string_value(json_object_get(l, "MarketingCarrier")),
+                 atoi(json_string_value(json_object_get(l, "FlightNumber"))), dd, dd + 5, dd + 8,
+                 a->iata, z->iata);
+    }
+    json_decref(doc);
+}
+
+/* An order body for offer `off` whose one passenger has `document` (borrowed; NULL: none). */
+static json_t *order_with_document(const json_t *off, json_t *document)
+{
+    json_t *body = order_body(off, "4111111111111111");
+    if (document != NULL)
+        json_object_set(json_array_get(json_object_get(body, "passengers"), 0), "document",
+                        document);
+    return body;
+}
+
+static void passports_for_international_trips(void **state)
+{
+    (void)state;
+    char rd_url[600];
+    snprintf(rd_url, sizeof(rd_url), "sqlite:%s/refdata.db", g_dir);
+    ct_store *rs = ts_open_migrated(rd_url);
+    ct_import_report *rep = calloc(1, sizeof(*rep));
+    ct_refdata *rd = NULL;
+    assert_int_equal(ct_refdata_import(rs, ts_refdata_dir(), rep), CT_OK);
+    assert_int_equal(ct_refdata_load(rs, &rd), CT_OK);
+    free(rep);
+    char abroad[128], home[128];
+    find_leg(rd, 1, abroad, sizeof(abroad));
+    find_leg(rd, 0, home, sizeof(home));
+    if (abroad[0] == '\0' || home[0] == '\0')
+        fail_msg("the small world has no international or no domestic leg of airline-1");
+    ct_store *st = ts_open_migrated(g_urls[0]);
+    ct_booking *b = new_booking_with(rd);
+    char saved[128];
+    snprintf(saved, sizeof(saved), "%s", g_itin);
+
+    /* International: an identity card, a bad number, a bad country, a passport that expires
+     * before the flight -> 400 naming the field, nothing ordered; a valid passport books. */
+    snprintf(g_itin, sizeof(g_itin), "%s", abroad);
+    json_t *off = offer(b, st, "airline-1");
+    char expired[16];
+    time_t before = time(NULL) + 13 * 86400; /* the day before the flight */
+    struct tm tm;
+    gmtime_r(&before, &tm);
+    strftime(expired, sizeof(expired), "%Y-%m-%d", &tm);
+    struct {
+        json_t *doc;
+        const char *field;
+    } bad[] = {
+        {json_pack("{ss ss ss ss}", "type", "id_card", "number", "X1234567", "country", "DE",
+                   "expiry", "2035-01-01"),
+         "passengers[0].document.type"},
+        {json_pack("{ss ss ss ss}", "type", "passport", "number", "ab-12", "country", "DE",
+                   "expiry", "2035-01-01"),
+         "passengers[0].document.number"},
+        {json_pack("{ss ss ss ss}", "type", "passport", "number", "C01X00T47", "country", "deu",
+                   "expiry", "2035-01-01"),
+         "passengers[0].document.country"},
+        {json_pack("{ss ss ss ss}", "type", "passport", "number", "C01X00T47", "country", "DE",
+                   "expiry", expired),
+         "passengers[0].document.expiry"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        json_t *body = order_with_document(off, bad[i].doc);
+        json_t *out = NULL;
+        ct_status rc;
+        ct_booking_error e = {0};
+        char key[64];
+        snprintf(key, sizeof(key), "pp-%zu-%ld", i, (long)random());
+        create(b, st, "user-1", key, body, &out, &rc, &e); /* refused: the status is e's */
+        if (rc != CT_INVALID || e.http != 400 || strcmp(e.field, bad[i].field) != 0)
+            fail_msg("case %zu: %d %s %s (want 400 %s)", i, e.http, e.code, e.field, bad[i].field);
+        assert_null(out);
+        ct_booking_error_clear(&e);
+        json_decref(body);
+        json_decref(bad[i].doc);
+    }
+    json_t *ok = json_pack("{ss ss ss ss}", "type", "passport", "number", "C01X00T47", "country",
+                           "DE", "expiry", "2035-01-01");
+    json_t *body = order_with_document(off, ok);
+    json_t *out = NULL;
+    ct_status rc;
+    ct_booking_error e = {0};
+    int http = create(b, st, "user-1", "pp-ok", body, &out, &rc, &e);
+    if (http != 201 && !(http == 409 && strcmp(e.code, "price_changed") == 0))
+        fail_msg("a valid passport: %d %s %s", http, e.code, e.detail);
+    ct_booking_error_clear(&e);
+    json_decref(out);
+    json_decref(body);
+    json_decref(ok);
+    json_decref(off);
+
+    /* Domestic: an identity card will do. */
+    snprintf(g_itin, sizeof(g_itin), "%s", home);
+    off = offer(b, st, "airline-1");
+    json_t *card = json_pack("{ss ss ss ss}", "type", "id_card", "number", "X1234567", "country",
+                             "DE", "expiry", "2035-01-01");
+    body = order_with_document(off, card);
+    json_decref(card);
+    out = NULL;
+    http = create(b, st, "user-1", "pp-home", body, &out, &rc, &e);
+    if (http != 201 && !(http == 409 && strcmp(e.code, "price_changed") == 0))
+        fail_msg("a domestic trip with an identity card: %d %s %s %s", http, e.code, e.field,
+                 e.detail);
+    ct_booking_error_clear(&e);
+    json_decref(out);
+    json_decref(body);
+    json_decref(off);
+
+    snprintf(g_itin, sizeof(g_itin), "%s", saved);
+    ct_booking_free(b);
+    ct_store_close(st);
+    ct_refdata_free(rd);
+    ct_store_close(rs);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +678,7 @@ int main(void)
         cmocka_unit_test(idempotency_storm),
         cmocka_unit_test(failing_cards),
         cmocka_unit_test(three_d_secure_and_expiry),
+        cmocka_unit_test(passports_for_international_trips),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
