@@ -794,16 +794,17 @@ uint64_t ct_http_server_deadline_closes(const ct_http_server *s)
     return ct__guard_closed(s->guard);
 }
 
-/* Graceful stop: close the listening socket first, give open connections up to three seconds
+/* Graceful stop: stop accepting first (quiesce), give open connections up to three seconds
  * to finish what they are doing, then run what is left on the worker pool (resuming its
  * connections), stop the threads and the deadline sweep. */
 void ct_http_server_stop(ct_http_server *s)
 {
     if (s == NULL)
         return;
+    /* The listening socket is closed only after the daemon stopped: its workers take it out
+     * of their epoll sets on their own after quiescing, and one that finds it closed already
+     * (EBADF) aborts the process ("Failed to remove listen FD from epoll set"). */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
-    if (fd != MHD_INVALID_SOCKET)
-        close(fd);
     for (int i = 0; i < 300; i++) {
         const union MHD_DaemonInfo *info =
             MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
@@ -815,5 +816,7 @@ void ct_http_server_stop(ct_http_server *s)
     ct__pool_stop(s->pool);
     s->pool = NULL;
     MHD_stop_daemon(s->daemon);
+    if (fd != MHD_INVALID_SOCKET)
+        close(fd);
     server_free(s);
 }
