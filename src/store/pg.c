@@ -79,7 +79,9 @@ static void note_lost(pg_store *ps)
     ps->next_revive_ms = 0; /* the first attempt at once */
     ps->backoff_ms = PG_BACKOFF_FIRST_MS;
     ct__store_set_error(&ps->base, "postgres: connection lost: %s", PQerrorMessage(ps->conn));
-    ct__store_fault(&ps->base, CONNECTION_BAD);
+    /* Not a storage fault by itself: the next borrow reconnects at once, and only a failed
+     * reconnect (revive) marks one. Marking it here let a connection that noticed a server
+     * restart late fail /readyz for 10 s although the database answered again. */
     char msg[256];
     snprintf(msg, sizeof(msg), "%s", PQerrorMessage(ps->conn));
     msg[strcspn(msg, "\n")] = '\0';

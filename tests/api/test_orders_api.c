@@ -175,22 +175,28 @@ static int setup(void **state)
     return 0;
 }
 
+/* serve's log without the access lines, to stderr (when something went wrong). */
+static void print_serve_log(void)
+{
+    char log[400];
+    snprintf(log, sizeof(log), "%s/serve.log", dir);
+    FILE *f = fopen(log, "r");
+    char line[2048];
+    while (f != NULL && fgets(line, sizeof(line), f) != NULL)
+        if (strstr(line, "\"http.") == NULL)
+            fputs(line, stderr);
+    if (f != NULL)
+        fclose(f);
+}
+
 static int teardown(void **state)
 {
     (void)state;
     int code = serve_pid > 0 ? ts_stop_child(serve_pid, SIGTERM, 30000) : 0;
     json_decref(world);
-    char log[400];
-    snprintf(log, sizeof(log), "%s/serve.log", dir);
     if (code != 0) {
         fprintf(stderr, "serve exited %d; its log:\n", code);
-        FILE *f = fopen(log, "r");
-        char line[2048];
-        while (f != NULL && fgets(line, sizeof(line), f) != NULL)
-            if (strstr(line, "\"http.") == NULL)
-                fputs(line, stderr);
-        if (f != NULL)
-            fclose(f);
+        print_serve_log();
     }
     ts_rmtree(dir);
     return code == 0 ? 0 : -1;
@@ -313,6 +319,11 @@ static int mails(const char *subject, int want, int wait_ms, char *id, size_t id
                 snprintf(id, idlen, "%s", json_string_value(json_object_get(m, "id")));
         }
         json_decref(j);
+        if (n < want && wait_ms > 0 && waited >= wait_ms) {
+            fprintf(stderr, "%d e-mail(s) '%s' after %d ms, %d expected; serve's log:\n", n,
+                    subject, wait_ms, want);
+            print_serve_log();
+        }
         if (n >= want || waited >= wait_ms)
             return n;
         sleep_ms(100);

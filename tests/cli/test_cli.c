@@ -309,9 +309,11 @@ static long wait_for(int port, const char *path, long want, long timeout_ms)
     for (;;) {
         ts_response r = ts_http("GET", port, path, NULL, NULL);
         long status = r.status;
-        ts_response_free(&r);
         clock_gettime(CLOCK_MONOTONIC, &t);
         long ms = (t.tv_sec - t0.tv_sec) * 1000 + (t.tv_nsec - t0.tv_nsec) / 1000000;
+        if (status != want && ms > timeout_ms)
+            fprintf(stderr, "%s: %ld %s (wanted %ld)\n", path, status, r.body ? r.body : "", want);
+        ts_response_free(&r);
         if (status == want)
             return ms;
         if (ms > timeout_ms)
