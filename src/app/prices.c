@@ -81,8 +81,13 @@ void ct_app_prices_read_providers(ct_app_prices *p, const json_t *doc)
     for (int i = 0; i < p->partners.n && p->ingest_cfg.nproviders < CT_MAX_PROVIDERS; i++) {
         const ct_partner *x = &p->partners.partners[i];
         ct_ingest_provider_cfg *pc = &p->ingest_cfg.providers[p->ingest_cfg.nproviders++];
-        snprintf(pc->name, sizeof(pc->name), "%s", x->name);
-        snprintf(pc->base_url, sizeof(pc->base_url), "%s", x->base_url);
+        /* Copied through locals: gcc's -Wrestrict (Asan build) cannot tell that the two
+         * members of *p do not overlap. */
+        char name[sizeof(pc->name)], url[sizeof(pc->base_url)];
+        snprintf(name, sizeof(name), "%s", x->name);
+        snprintf(url, sizeof(url), "%s", x->base_url);
+        memcpy(pc->name, name, sizeof(name));
+        memcpy(pc->base_url, url, sizeof(url));
         pc->dialect = (ct_ingest_dialect)x->dialect;
     }
 }
