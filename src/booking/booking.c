@@ -17,6 +17,7 @@
 #include "base/log.h"
 #include "booking/booking_internal.h"
 #include "providers/directory.h"
+#include "refdata/refdata.h"
 
 /* ---- small helpers ---- */
 
@@ -375,6 +376,18 @@ static int refund_pct(const ct_bk_leg *legs, int n)
     return pct;
 }
 
+int bk_legs_international(const ct_booking *b, const ct_bk_leg *legs, int n)
+{
+    for (int i = 0; b->cfg.refdata != NULL && i < n; i++) {
+        const ct_airport *a = ct_refdata_airport(b->cfg.refdata, legs[i].from);
+        const ct_airport *z = ct_refdata_airport(b->cfg.refdata, legs[i].to);
+        if (a != NULL && z != NULL && a->country != NULL && z->country != NULL &&
+            strcmp(a->country, z->country) != 0)
+            return 1;
+    }
+    return 0;
+}
+
 static json_t *offer_json(ct_booking *b, const ct_booking_provider *p, const char *id,
                           const ct_bk_offer *o, const ct_booking_offer_req *r)
 {
@@ -424,6 +437,9 @@ static json_t *offer_json(ct_booking *b, const ct_booking_provider *p, const cha
                   "cabin", o->cabin == CT_BK_BUSINESS ? "business" : "economy", "slices", slices,
                   "conditions", "refundable", 1, "refund_percent", pct, "refund_rule", rule,
                   "changes", "self_transfer", o->self_transfer ? 1 : 0);
+    /* What the passenger form must ask (orders.c refuses an international order without). */
+    json_object_set_new(j, "passport_required",
+                        json_boolean(bk_legs_international(b, o->legs, o->nlegs)));
     if (r->searched_minor >= 0 && r->searched_currency[0]) {
         json_object_set_new(j, "searched_price", bk_money(r->searched_minor, r->searched_currency));
         if (strcmp(r->searched_currency, o->currency) == 0)

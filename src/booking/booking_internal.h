@@ -54,6 +54,9 @@ ct_status bk_send(ct_booking *b, const ct_booking_provider *p, const ct_bk_reque
 void bk_provider_error(ct_status rc, const ct_upstream_response *rsp, const ct_bk_error *perr,
                        ct_booking_error *e);
 
+/* 1 when a leg joins airports of two countries (refdata's; 0 without refdata). */
+int bk_legs_international(const ct_booking *b, const ct_bk_leg *legs, int n);
+
 ct_status bk_offer_load(ct_store *st, const char *id, bk_offer_row *out);
 void bk_offer_row_free(bk_offer_row *o);
 
