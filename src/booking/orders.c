@@ -316,14 +316,19 @@ static int document_number_ok(const char *s)
 }
 
 /* passengers[i].document: {type passport|id_card, number, country (ISO alpha-2), expiry}, as
- * saved travellers have it; optional (the web app does not ask for it yet, so requiring it
- * would refuse every international booking made there). When given it must be valid through
- * the last flight's date, and on an international trip it must be a passport. */
+ * saved travellers have it. Required on an international trip (the offer says
+ * passport_required), where it must be a passport; optional otherwise. When given it must be
+ * valid through the last flight's date. */
 static ct_status validate_document(const json_t *x, size_t i, const bk_trip *trip,
                                    ct_booking_error *e)
 {
     char f[64];
     const json_t *doc = json_object_get(x, "document");
+    if ((doc == NULL || json_is_null(doc)) && trip->international) {
+        snprintf(f, sizeof(f), "passengers[%zu].document", i);
+        bk_err(e, 400, "invalid", f, "an international trip needs each passenger's passport");
+        return CT_INVALID;
+    }
     if (doc == NULL || json_is_null(doc))
         return CT_OK;
     const char *type = json_string_value(json_object_get(doc, "type"));

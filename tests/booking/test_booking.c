@@ -594,6 +594,7 @@ static void passports_for_international_trips(void **state)
      * before the flight -> 400 naming the field, nothing ordered; a valid passport books. */
     snprintf(g_itin, sizeof(g_itin), "%s", abroad);
     json_t *off = offer(b, st, "airline-1");
+    assert_true(json_is_true(json_object_get(off, "passport_required")));
     char expired[16];
     time_t before = time(NULL) + 13 * 86400; /* the day before the flight */
     struct tm tm;
@@ -603,6 +604,7 @@ static void passports_for_international_trips(void **state)
         json_t *doc;
         const char *field;
     } bad[] = {
+        {NULL, "passengers[0].document"},
         {json_pack("{ss ss ss ss}", "type", "id_card", "number", "X1234567", "country", "DE",
                    "expiry", "2035-01-01"),
          "passengers[0].document.type"},
@@ -649,6 +651,7 @@ static void passports_for_international_trips(void **state)
     /* Domestic: an identity card will do. */
     snprintf(g_itin, sizeof(g_itin), "%s", home);
     off = offer(b, st, "airline-1");
+    assert_true(json_is_false(json_object_get(off, "passport_required")));
     json_t *card = json_pack("{ss ss ss ss}", "type", "id_card", "number", "X1234567", "country",
                              "DE", "expiry", "2035-01-01");
     body = order_with_document(off, card);
