@@ -419,13 +419,14 @@ static char *order_body(const booker *bk, const json_t *offer)
     char email[64];
     snprintf(email, sizeof(email), "seat-%d@example.com", bk->index);
     json_t *t = json_object_get(offer, "total");
-    json_t *b =
-        json_pack("{ss s[{ss ss ss}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
-                  json_string_value(json_object_get(offer, "id")), "passengers", "given_name",
-                  "Ada", "family_name", "Lovelace", "date_of_birth", "1990-12-10", "contact",
-                  "email", email, "phone", "+15551234567", "card", "number", "4111111111111111",
-                  "exp_month", 12, "exp_year", 2030, "cvc", "123", "expected_total", "amount_minor",
-                  json_object_get(t, "amount_minor"), "currency", json_object_get(t, "currency"));
+    json_t *b = json_pack(
+        "{ss s[{ss ss ss s{ss ss ss ss}}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
+        json_string_value(json_object_get(offer, "id")), "passengers", "given_name", "Ada",
+        "family_name", "Lovelace", "date_of_birth", "1990-12-10", "document", "type", "passport",
+        "number", "C01X00T47", "country", "DE", "expiry", "2035-01-01", "contact", "email", email,
+        "phone", "+15551234567", "card", "number", "4111111111111111", "exp_month", 12, "exp_year",
+        2030, "cvc", "123", "expected_total", "amount_minor", json_object_get(t, "amount_minor"),
+        "currency", json_object_get(t, "currency"));
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     return text;

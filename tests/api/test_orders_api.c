@@ -9,7 +9,9 @@
  * passengers, tickets, how to cancel; a text and an HTML part) reaches the sandbox mail
  * server (its HTTP API); a
  * cancellation (quote, confirm) sends one cancellation e-mail; a declined card -> 402, the
- * order failed with reason card_declined. */
+ * order failed with reason card_declined. Every passenger carries a passport (required on an
+ * international trip); on an international leg of airline-1 the offer says passport_required
+ * and an order without one is 400 naming passengers[0].document, with nothing charged. */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -23,10 +25,13 @@
 #include "httpclient.h"
 #include "testsupport.h"
 
+#define PAY_KEY "Authorization: Bearer sk_sandbox_contrail_local"
+
 static char dir[256];
 static int serve_pid = -1, port;
 static json_t *world;
 static char leg_from[4], leg_to[4], leg_date[16];
+static char intl_from[4], intl_to[4]; /* an airline-1 leg between two countries, on leg_date */
 static char bearer_a[1400], bearer_b[1400];
 static char email[128];
 
@@ -94,14 +99,14 @@ static void pick_leg(void)
     ts_pick_ndc_leg(url_of("airline-1"), 3, leg_date, leg_from, leg_to);
 }
 
-/* The search answer for the leg (itineraries priced: amount_minor), or NULL. */
-static json_t *search(void)
+/* The search answer for from-to on leg_date (itineraries priced: amount_minor), or NULL. */
+static json_t *search_on(const char *from, const char *to)
 {
     char body[300];
     snprintf(body, sizeof(body),
              "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
              "\"passengers\":{\"adults\":1}}",
-             leg_from, leg_to, leg_date);
+             from, to, leg_date);
     ts_response r = call("POST", "/api/v1/searches", body, NULL, NULL);
     json_t *j = r.status == 200 ? ts_json(&r) : NULL;
     ts_response_free(&r);
@@ -111,6 +116,64 @@ static json_t *search(void)
         return NULL;
     }
     return j;
+}
+
+/* The search answer for the leg, or NULL. */
+static json_t *search(void)
+{
+    return search_on(leg_from, leg_to);
+}
+
+/* The airport's country as serve's reference data has it (GET /api/v1/airports/{code}). */
+static void country_of(const char *iata, char out[3])
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/api/v1/airports/%s", iata);
+    ts_response r = call("GET", path, NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    const char *c = json_string_value(json_object_get(j, "country"));
+    assert_non_null(c);
+    snprintf(out, 3, "%s", c);
+    json_decref(j);
+}
+
+static int international(const char *from, const char *to)
+{
+    char a[3], z[3];
+    country_of(from, a);
+    country_of(to, z);
+    return strcmp(a, z) != 0;
+}
+
+/* An airline-1 leg on leg_date between airports of two countries, with seats. */
+static void pick_international_leg(void)
+{
+    char path[200];
+    snprintf(path, sizeof(path), "%s/ndc/v1/availability?fromDate=%s&toDate=%s&limit=200",
+             url_of("airline-1"), leg_date, leg_date);
+    ts_response r = ts_http_url("GET", path, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *doc = ts_json(&r);
+    ts_response_free(&r);
+    json_t *l;
+    size_t i;
+    intl_from[0] = '\0';
+    json_array_foreach(json_object_get(doc, "Legs"), i, l)
+    {
+        json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
+        const char *from = json_string_value(json_object_get(l, "Dep"));
+        const char *to = json_string_value(json_object_get(l, "Arr"));
+        if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 4 || !international(from, to))
+            continue;
+        snprintf(intl_from, sizeof(intl_from), "%s", from);
+        snprintf(intl_to, sizeof(intl_to), "%s", to);
+        break;
+    }
+    json_decref(doc);
+    if (intl_from[0] == '\0')
+        fail_msg("airline-1 flies no international leg with seats on %s", leg_date);
 }
 
 static int setup(void **state)
@@ -220,10 +283,11 @@ static const char *display_name_of(const char *name)
     return NULL;
 }
 
-/* A live offer for the first itinerary of a fresh search that `provider` sells, or NULL. */
-static json_t *offer(const char *provider)
+/* A live offer for the first itinerary of a fresh search from-to that `provider` sells, or
+ * NULL. */
+static json_t *offer_on(const char *provider, const char *from, const char *to)
 {
-    json_t *ans = search();
+    json_t *ans = search_on(from, to);
     assert_non_null(ans);
     json_t *it, *o, *out = NULL;
     size_t i, k;
@@ -258,19 +322,35 @@ static json_t *offer(const char *provider)
     return out;
 }
 
-static char *order_body(const json_t *off, const char *card)
+/* A live offer on the leg. */
+static json_t *offer(const char *provider)
+{
+    return offer_on(provider, leg_from, leg_to);
+}
+
+/* The order for the offer paid with `card`; the passenger carries a passport unless
+ * no_document. */
+static char *order_body_doc(const json_t *off, const char *card, int no_document)
 {
     json_t *t = json_object_get(off, "total");
     json_t *b =
-        json_pack("{ss s[{ss ss ss}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
+        json_pack("{ss s[{ss ss ss s{ss ss ss ss}}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
                   json_string_value(json_object_get(off, "id")), "passengers", "given_name", "Ada",
-                  "family_name", "Lovelace", "date_of_birth", "1990-12-10", "contact", "email",
-                  email, "phone", "+15551234567", "card", "number", card, "exp_month", 12,
-                  "exp_year", 2030, "cvc", "123", "expected_total", "amount_minor",
+                  "family_name", "Lovelace", "date_of_birth", "1990-12-10", "document", "type",
+                  "passport", "number", "C01X00T47", "country", "DE", "expiry", "2035-01-01",
+                  "contact", "email", email, "phone", "+15551234567", "card", "number", card,
+                  "exp_month", 12, "exp_year", 2030, "cvc", "123", "expected_total", "amount_minor",
                   json_object_get(t, "amount_minor"), "currency", json_object_get(t, "currency"));
+    if (no_document)
+        json_object_del(json_array_get(json_object_get(b, "passengers"), 0), "document");
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     return text;
+}
+
+static char *order_body(const json_t *off, const char *card)
+{
+    return order_body_doc(off, card, 0);
 }
 
 /* Books `card` (an offer of airline-1, a price change retried): the answer; *body and *key
@@ -280,6 +360,10 @@ static ts_response book(const char *card, char **body, char *key, size_t keylen)
     for (int attempt = 0; attempt < 4; attempt++) {
         json_t *off = offer("airline-1");
         assert_non_null(off);
+        /* The offer says whether the passenger form must ask for a passport. */
+        json_t *pr = json_object_get(off, "passport_required");
+        assert_true(json_is_boolean(pr));
+        assert_int_equal(json_is_true(pr), international(leg_from, leg_to));
         *body = order_body(off, card);
         json_decref(off);
         snprintf(key, keylen, "order-%s-%d-%ld", card, attempt, (long)getpid());
@@ -460,11 +544,88 @@ static void declined_card_fails_the_order(void **state)
     json_decref(j);
 }
 
+/* The payments the processor holds (any status), for "nothing charged". */
+static size_t payments_count(void)
+{
+    char url[300];
+    snprintf(url, sizeof(url), "%s/v1/payments?limit=100", url_of("payments"));
+    const char *h[] = {PAY_KEY, NULL};
+    ts_response r = ts_http_url("GET", url, NULL, h);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    assert_false(json_is_true(json_object_get(j, "has_more")));
+    size_t n = json_array_size(json_object_get(j, "data"));
+    json_decref(j);
+    return n;
+}
+
+/* The orders user A sees. */
+static json_int_t orders_count(void)
+{
+    ts_response r = call("GET", "/api/v1/orders?limit=100", NULL, bearer_a, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    json_t *total = json_object_get(j, "total");
+    assert_true(json_is_integer(total));
+    json_int_t n = json_integer_value(total);
+    json_decref(j);
+    return n;
+}
+
+static void international_order_needs_a_passport(void **state)
+{
+    (void)state;
+    pick_international_leg();
+    json_t *off = NULL;
+    for (int i = 0; i < 100 && off == NULL; i++) { /* its prices may follow the first leg's */
+        json_t *ans = search_on(intl_from, intl_to);
+        if (ans != NULL)
+            off = offer_on("airline-1", intl_from, intl_to);
+        json_decref(ans);
+        if (off == NULL)
+            sleep_ms(100);
+    }
+    if (off == NULL)
+        fail_msg("no offer of airline-1 for %s-%s on %s", intl_from, intl_to, leg_date);
+    assert_true(json_is_true(json_object_get(off, "passport_required")));
+
+    /* No document: 400 problem+json naming the passenger's document; no order, no charge. */
+    size_t payments = payments_count();
+    json_int_t orders = orders_count();
+    char *body = order_body_doc(off, "4111111111111111", 1);
+    char key[128];
+    snprintf(key, sizeof(key), "order-intl-nodoc-%ld", (long)getpid());
+    ts_response r = call("POST", "/api/v1/orders", body, bearer_a, key);
+    free(body);
+    if (r.status != 400)
+        fail_msg("an international order without a passport: %ld %s", r.status, r.body);
+    assert_true(ts_has_header(&r, "Content-Type: application/problem+json"));
+    json_t *p = ts_json(&r);
+    ts_response_free(&r);
+    assert_string_equal(json_string_value(json_object_get(p, "field")), "passengers[0].document");
+    json_decref(p);
+    assert_int_equal(payments_count(), payments);
+    assert_int_equal(orders_count(), orders);
+
+    /* With the passport, the same offer books (a new key: a new attempt). */
+    body = order_body_doc(off, "4111111111111111", 0);
+    snprintf(key, sizeof(key), "order-intl-passport-%ld", (long)getpid());
+    r = call("POST", "/api/v1/orders", body, bearer_a, key);
+    free(body);
+    if (r.status != 201 && !(r.status == 409 && strstr(r.body, "price_changed") != NULL))
+        fail_msg("an international order with a passport: %ld %s", r.status, r.body);
+    ts_response_free(&r);
+    json_decref(off);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(book_replay_list_mail_cancel),
         cmocka_unit_test(declined_card_fails_the_order),
+        cmocka_unit_test(international_order_needs_a_passport),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
