@@ -32,6 +32,8 @@ static void booking_problem(ct_http_req *req, ct_status rc, const ct_booking_err
                   e->code, "status", e->http, "detail", e->detail, "code", e->code);
     if (e->field[0])
         json_object_set_new(j, "field", json_string(e->field));
+    if (json_is_object(e->extra))
+        json_object_update(j, e->extra);
     if (e->retry_after_s > 0) {
         char s[16];
         snprintf(s, sizeof(s), "%d", e->retry_after_s);
@@ -98,6 +100,43 @@ static void add_requested(ct_api_call *call, json_t *offer, const char *want)
             json_boolean(json_integer_value(json_object_get(sp, "amount_minor")) != conv));
 }
 
+/* Separate tickets' "parts": [{"provider", "slices": [i, ...]}] (consecutive slice indices)
+ * into r. NULL when absent or well formed, else the bad field's name (static storage). */
+static const char *parse_parts(const json_t *in, ct_booking_offer_req *r)
+{
+    static _Thread_local char field[48];
+    const json_t *parts = json_object_get(in, "parts"), *p;
+    size_t i;
+    if (parts == NULL)
+        return NULL;
+    if (!json_is_array(parts) || json_array_size(parts) > 6)
+        return "parts";
+    json_array_foreach(parts, i, p)
+    {
+        const json_t *sl = json_object_get(p, "slices");
+        ct_booking_offer_part *x = &r->parts[i];
+        x->provider = json_string_value(json_object_get(p, "provider"));
+        if (x->provider == NULL) {
+            snprintf(field, sizeof(field), "parts[%zu].provider", i);
+            return field;
+        }
+        size_t n = json_array_size(sl);
+        x->first_slice = (int)json_integer_value(json_array_get(sl, 0));
+        x->last_slice = (int)json_integer_value(json_array_get(sl, n - 1));
+        for (size_t k = 0; k < n; k++) {
+            if (!json_is_integer(json_array_get(sl, k)) ||
+                json_integer_value(json_array_get(sl, k)) != x->first_slice + (json_int_t)k)
+                n = 0;
+        }
+        if (n == 0) {
+            snprintf(field, sizeof(field), "parts[%zu].slices", i);
+            return field;
+        }
+    }
+    r->nparts = (int)json_array_size(parts);
+    return NULL;
+}
+
 void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
 {
     if (!booking_ready(req, call))
@@ -122,8 +161,13 @@ void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
         snprintf(r.searched_currency, sizeof(r.searched_currency), "%s",
                  json_string_value(json_object_get(sp, "currency")) ?: "");
     }
+    const char *bad_part = parse_parts(in, &r);
     if (r.itinerary_id == NULL)
         ct_http_problem_field(req, "itinerary_id", "required: the id of a search answer");
+    else if (bad_part != NULL)
+        ct_http_problem_field(req, bad_part,
+                              "parts: [{provider, slices: [first, ..., last]}] from the search "
+                              "answer's separate-tickets offer");
     else if (r.provider == NULL)
         ct_http_problem_field(req, "provider", "required: a provider code from the search answer");
     else if (cabin != NULL && strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0)

@@ -323,6 +323,44 @@ static int parse_request(ct_http_req *req, json_t *in, search_ctx *c, request *r
 
 /* ---- the answer ---- */
 
+/* Separate tickets' parts: each slice with the provider that sells it cheapest (what POST
+ * /api/v1/offers takes back as "parts"). */
+static void separate_parts_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
+{
+    static const char *const kinds[] = {"airline", "agency", "combiner"};
+    const ct_pb_snapshot *s = c->view.snap;
+    ct_jw_key(w, "parts");
+    ct_jw_arr(w);
+    for (int i = 0; i < t->nslices; i++) {
+        int64_t per[CT_MAX_PROVIDERS];
+        const ct_itinerary *it = &t->slice[i];
+        ct_price_itinerary(&c->pc, it->legs, it->nlegs, per);
+        int best = -1;
+        for (int p = 0; p < s->nproviders; p++)
+            if (per[p] >= 0 && (best < 0 || per[p] < per[best]))
+                best = p;
+        if (best < 0)
+            continue;
+        const ct_provider_desc *d = &s->providers[best].desc;
+        int64_t native = ct_price_slice_provider(&c->pc, best, it->legs, it->nlegs, NULL);
+        ct_jw_obj(w);
+        ct_jw_kstr(w, "provider", d->name);
+        ct_jw_kstr(w, "provider_name",
+                   ct_partner_display_name(c->partners, d->name, kinds[d->kind]));
+        ct_jw_key(w, "slices");
+        ct_jw_arr(w);
+        ct_jw_int(w, i);
+        ct_jw_arr_end(w);
+        ct_jw_key(w, "price");
+        search_money_w(w, c, per[best]);
+        ct_jw_key(w, "original");
+        search_money_in_w(w, (int64_t)c->pc.payers * (native + d->fee_minor), d->currency,
+                          d->minor_digits);
+        ct_jw_obj_end(w);
+    }
+    ct_jw_arr_end(w);
+}
+
 static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
 {
     ct_jw_arr(w);
@@ -355,6 +393,7 @@ static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
             ct_jw_key(w, "original");
             search_money_w(w, c, t->separate);
             ct_jw_kbool(w, "self_transfer", 0);
+            separate_parts_w(w, c, t);
             ct_jw_obj_end(w);
         }
     }

@@ -250,7 +250,7 @@ ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const 
         return CT_INVALID;
     const char *ref = str(order, "booking_reference"), *id = str(order, "id");
     const json_t *total = json_object_get(order, confirmed ? "total" : "refunded");
-    char subj[200], e[200], amount[64];
+    char subj[200], e[200], amount[200], seller[400];
     snprintf(subj, sizeof(subj),
              confirmed ? "Your booking %s is confirmed" : "Booking %s cancelled", ref);
     mail_doc d;
@@ -266,11 +266,34 @@ ct_status ct_app_booking_mail_text(const json_t *order, const char *type, const 
             esc(subj, e, sizeof(e)), lead);
     md_field(&d, "Booking reference", ref);
     md_field(&d, "Order", id);
-    md_field(&d, "Sold by", str(json_object_get(order, "provider"), "name"));
+    /* Separate tickets: each part's seller and reference. */
+    size_t used = (size_t)snprintf(seller, sizeof(seller), "%s",
+                                   str(json_object_get(order, "provider"), "name"));
+    const json_t *part;
+    size_t i;
+    json_array_foreach(json_object_get(order, "parts"), i, part)
+    {
+        if (used < sizeof(seller))
+            used += (size_t)snprintf(
+                seller + used, sizeof(seller) - used, "%s%s (%s)", i == 0 ? ": " : ", ",
+                str(json_object_get(part, "provider"), "name"), str(part, "booking_reference"));
+    }
+    md_field(&d, "Sold by", seller);
     md_html(&d, "</table>\n");
     itinerary(&d, order, rd);
     passengers_and_tickets(&d, order, confirmed);
     snprintf(amount, sizeof(amount), "%s %s", str(total, "amount"), str(total, "currency"));
+    if (!json_is_object(total)) { /* parts in several currencies: each part's amount */
+        used = 0;
+        amount[0] = '\0';
+        json_array_foreach(json_object_get(order, "parts"), i, part)
+        {
+            const json_t *t = json_object_get(part, confirmed ? "total" : "refunded");
+            if (used < sizeof(amount))
+                used += (size_t)snprintf(amount + used, sizeof(amount) - used, "%s%s %s",
+                                         i ? " + " : "", str(t, "amount"), str(t, "currency"));
+        }
+    }
     md_text(&d, "\n");
     md_html(&d, "<table cellpadding=\"4\">\n");
     md_field(&d, confirmed ? "Total paid" : "Refunded", amount);
@@ -351,6 +374,10 @@ static ct_status on_order_event(const json_t *event, void *ctx)
     }
     if (rc)
         goto cleanup;
+    if (json_object_get(order, "parent_order_id") != NULL) {
+        rc = CT_OK; /* one ticket of separate tickets: the group's e-mail tells the whole trip */
+        goto cleanup;
+    }
     rc = ct_app_booking_mail_text(order, type, w->app->refdata, w->public_url, &subject, &body,
                                   &html);
     if (rc == CT_INVALID) {

@@ -465,13 +465,14 @@ ct_status ct_booking_offer(ct_booking *b, ct_store *st, const ct_booking_offer_r
     memset(&rsp, 0, sizeof(rsp));
     ct_bk_offer *o = NULL;
     json_t *j = NULL;
-    char *text = NULL;
     ct_status rc;
     if (ct_booking_itinerary_decode(r->itinerary_id, legs, CT_BK_MAX_LEGS, &nlegs) != CT_OK) {
         bk_err(e, 404, "unknown_itinerary", "itinerary_id",
                "no such itinerary (use an id from a search answer)");
         return CT_NOT_FOUND;
     }
+    if (r->provider != NULL && strcmp(r->provider, CT_BOOKING_SEPARATE) == 0)
+        return bk_group_offer(b, st, r, out, e);
     const ct_booking_provider *p = bk_provider(b, r->provider);
     if (p == NULL) {
         bk_err(e, 404, "unknown_provider", "provider", "no such provider");
@@ -512,10 +513,39 @@ ct_status ct_booking_offer(ct_booking *b, ct_store *st, const ct_booking_offer_r
     char id[32];
     bk_new_id("off_", id, sizeof(id));
     j = offer_json(b, p, id, o, r);
-    rc = ct_json_dumps(j, JSON_COMPACT, &text);
-    if (rc)
+    bk_offer_row row = {.expires_at = o->expires_at,
+                        .total_minor = o->total_minor,
+                        .fee_minor = o->fee_minor,
+                        .passengers = o->pax};
+    snprintf(row.id, sizeof(row.id), "%s", id);
+    snprintf(row.provider, sizeof(row.provider), "%s", p->name);
+    snprintf(row.provider_offer_id, sizeof(row.provider_offer_id), "%s", o->id);
+    snprintf(row.currency, sizeof(row.currency), "%s", o->currency);
+    row.body = j;
+    rc = bk_offer_store(b, st, &row, r);
+    if (rc) {
+        bk_err(e, 503, "database", "", "the offer could not be stored");
         goto cleanup;
+    }
+    rc = CT_OK;
+    *out = j;
+    j = NULL;
+cleanup:
+    json_decref(j);
+    ct_free(o);
+    ct_bk_request_free(&rq);
+    ct_upstream_response_free(&rsp);
+    return rc;
+}
+
+ct_status bk_offer_store(ct_booking *b, ct_store *st, const bk_offer_row *o,
+                         const ct_booking_offer_req *r)
+{
+    char *text = NULL;
     ct_stmt *s = NULL;
+    ct_status rc = ct_json_dumps(o->body, JSON_COMPACT, &text);
+    if (rc)
+        return rc;
     rc = ct_store_prepare(st,
                           "INSERT INTO offers (id, provider, provider_offer_id, itinerary_id,"
                           " expires_at, currency, total_minor, fee_minor, passengers,"
@@ -524,15 +554,15 @@ ct_status ct_booking_offer(ct_booking *b, ct_store *st, const ct_booking_offer_r
                           &s);
     if (rc)
         goto cleanup;
-    ct_stmt_bind_text(s, 1, id);
-    ct_stmt_bind_text(s, 2, p->name);
-    ct_stmt_bind_text(s, 3, o->id);
+    ct_stmt_bind_text(s, 1, o->id);
+    ct_stmt_bind_text(s, 2, o->provider);
+    ct_stmt_bind_text(s, 3, o->provider_offer_id);
     ct_stmt_bind_text(s, 4, r->itinerary_id);
     ct_stmt_bind_int64(s, 5, o->expires_at);
     ct_stmt_bind_text(s, 6, o->currency);
     ct_stmt_bind_int64(s, 7, o->total_minor);
     ct_stmt_bind_int64(s, 8, o->fee_minor);
-    ct_stmt_bind_int64(s, 9, o->pax);
+    ct_stmt_bind_int64(s, 9, o->passengers);
     if (r->searched_minor >= 0) {
         ct_stmt_bind_int64(s, 10, r->searched_minor);
         ct_stmt_bind_text(s, 11, r->searched_currency);
@@ -544,20 +574,9 @@ ct_status ct_booking_offer(ct_booking *b, ct_store *st, const ct_booking_offer_r
     ct_stmt_bind_int64(s, 13, bk_now(b));
     rc = ct_stmt_step(s);
     ct_stmt_finalize(s);
-    if (rc != CT_DONE) {
-        rc = CT_UNAVAILABLE;
-        bk_err(e, 503, "database", "", "the offer could not be stored");
-        goto cleanup;
-    }
-    rc = CT_OK;
-    *out = j;
-    j = NULL;
+    rc = rc == CT_DONE ? CT_OK : CT_UNAVAILABLE;
 cleanup:
     ct_free(text);
-    json_decref(j);
-    ct_free(o);
-    ct_bk_request_free(&rq);
-    ct_upstream_response_free(&rsp);
     return rc;
 }
 

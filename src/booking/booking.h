@@ -101,6 +101,15 @@ ct_upstream *ct_booking_upstream(ct_booking *b);
 ct_status ct_booking_itinerary_decode(const char *id, ct_bk_leg *legs, int max, int *nlegs);
 
 /* ---- offers ---- */
+/* The seller code of separate tickets: one order of several providers' orders. */
+#define CT_BOOKING_SEPARATE "separate-tickets"
+
+/* A part of a separate-tickets offer: one provider selling slices first..last. */
+typedef struct ct_booking_offer_part {
+    const char *provider;
+    int first_slice, last_slice;
+} ct_booking_offer_part;
+
 typedef struct ct_booking_offer_req {
     const char *itinerary_id;
     const char *provider; /* a provider's name */
@@ -108,6 +117,10 @@ typedef struct ct_booking_offer_req {
     ct_bk_cabin cabin;
     int64_t searched_minor; /* the searched price (provider currency or another), -1: none */
     char searched_currency[4];
+    /* provider CT_BOOKING_SEPARATE: the parts, in slice order, covering every slice once
+     * (the search answer's separate-tickets offer lists them). */
+    int nparts;
+    ct_booking_offer_part parts[6];
 } ct_booking_offer_req;
 
 /* Asks the provider live, stores the offer and sets *out to its normalised JSON (caller's):

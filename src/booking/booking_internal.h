@@ -35,7 +35,12 @@ typedef struct bk_order {
     int64_t hold_until, total_minor, refund_minor, created_at, updated_at;
     json_t *passengers, *tickets; /* owned */
     char last_name[64], email[256], phone[64];
+    char parent_id[32]; /* a part of a separate-tickets order: the group's id; "" otherwise */
+    int part;           /* the part's place in the group (0...); -1 otherwise */
 } bk_order;
+
+/* A group of separate tickets (group.c): its row's provider is CT_BOOKING_SEPARATE. */
+int bk_is_group(const bk_order *o);
 
 int64_t bk_now(const ct_booking *b);
 void bk_new_id(const char *prefix, char *out, size_t len);
@@ -58,6 +63,9 @@ void bk_provider_error(ct_status rc, const ct_upstream_response *rsp, const ct_b
 int bk_legs_international(const ct_booking *b, const ct_bk_leg *legs, int n);
 
 ct_status bk_offer_load(ct_store *st, const char *id, bk_offer_row *out);
+/* Inserts offer o (its body as the stored JSON) for request r (itinerary, searched price). */
+ct_status bk_offer_store(ct_booking *b, ct_store *st, const bk_offer_row *o,
+                         const ct_booking_offer_req *r);
 void bk_offer_row_free(bk_offer_row *o);
 
 ct_status bk_order_load(ct_store *st, const char *id, bk_order *out);
@@ -69,6 +77,61 @@ json_t *bk_order_json(ct_booking *b, ct_store *st, const bk_order *o);
  * refund) are written as they are. CT_CONFLICT when the row is no longer in o's old status. */
 ct_status bk_transition(ct_booking *b, ct_store *st, bk_order *o, const char *status,
                         const char *event);
+/* The saga's steps (orders.c), for one provider order; group.c drives several in lockstep.
+ * Each returns 1 when the saga goes on; otherwise *http and *out (the caller's) hold the
+ * answer: an order that failed was compensated first. bk_step_capture sets 201 when
+ * confirmed, 202 when the capture's outcome is unknown. */
+int bk_step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected, int *http,
+                 json_t **out);
+int bk_step_pay(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card *card, int *http,
+                json_t **out);
+int bk_apply_payment(ct_booking *b, ct_store *st, bk_order *o, const ct_payment *pay, int *http,
+                     json_t **out);
+int bk_step_ticket(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out);
+void bk_step_capture(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out);
+/* A problem answer {type, title, status, detail, code, order} into *out. */
+void bk_problem(int http, const char *code, const char *detail, const bk_order *o, ct_booking *b,
+                ct_store *st, json_t **out);
+/* One provider operation on o's provider order (key "<order>:<step>"; NULL step: none). */
+ct_status bk_provider_op(ct_booking *b, const bk_order *o, ct_bk_order_op op, const char *payref,
+                         const char *step, ct_bk_order *po, ct_bk_error *perr,
+                         ct_upstream_response *rsp);
+/* Reads o's provider order back (cancel.c); 1 when read. */
+int bk_read_provider(ct_booking *b, const bk_order *o, ct_bk_order *po);
+/* The processor's latest payment of o, by reference (cancel.c); 1 when one exists. */
+int bk_find_payment(ct_booking *b, const bk_order *o, ct_payment *pay);
+/* Settles one order that is not final (cancel.c's recovery); 1 when it moved. */
+int bk_recover_one(ct_booking *b, ct_store *st, bk_order *o);
+/* The provider refund and then the card refund of a confirmed order, which ends cancelled
+ * with `reason` (cancel.c). CT_UNAVAILABLE (e filled) when either did not answer. */
+ct_status bk_refund_order(ct_booking *b, ct_store *st, bk_order *o, const char *reason,
+                          ct_booking_error *e);
+
+/* ---- separate tickets (group.c) ---- */
+#define BK_MAX_PARTS 6
+/* The offer of several providers' offers (r->parts); stored with provider CT_BOOKING_SEPARATE
+ * and the parts' offers in its body. As ct_booking_offer. */
+ct_status bk_group_offer(ct_booking *b, ct_store *st, const ct_booking_offer_req *r, json_t **out,
+                         ct_booking_error *e);
+/* The group's parts, in order (caller frees each with bk_order_free); *n receives how many. */
+ct_status bk_group_parts(ct_store *st, const bk_order *g, bk_order *parts, int *n);
+/* Drives every part through each step before the next step (all held, all paid, all ticketed,
+ * all captured); when a part fails, every other part is undone (holds released, tickets
+ * refunded at the provider, payments voided) and the group fails with the part's reason. */
+void bk_group_drive(ct_booking *b, ct_store *st, bk_order *g, const ct_pay_card *card, int *http,
+                    json_t **out);
+/* ct_booking_payment_confirm for a group: every part that waits for the cardholder. */
+void bk_group_confirm(ct_booking *b, ct_store *st, bk_order *g, int authentication_pass, int *http,
+                      json_t **out);
+/* Recovery of a group (after its parts' own): completes it, or undoes every part. 1 moved. */
+int bk_group_recover(ct_booking *b, ct_store *st, bk_order *g);
+/* Adds the group's members to its order JSON j: parts, references, tickets, totals. */
+void bk_group_json(ct_booking *b, ct_store *st, const bk_order *g, json_t *j);
+/* ct_booking_cancel_confirm for a group: every part refunded (bk_refund_order), then the
+ * group cancelled with the sum. */
+ct_status bk_group_cancel_confirm(ct_booking *b, ct_store *st, bk_order *g, json_t **out,
+                                  ct_booking_error *e);
+
 /* Runs the saga of o from its status (card may be NULL: a payment cannot be made then). */
 void bk_drive(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card *card, int *http,
               json_t **out);

@@ -24,12 +24,31 @@ static int owned(const bk_order *o, const char *user_id)
     return o->has_user && strcmp(o->user_id, user_id) == 0;
 }
 
+/* One provider order's refund under its offer's rule; *pct the percentage. */
+static ct_status order_refund(ct_store *st, const bk_order *o, int64_t *refund, int *pct)
+{
+    bk_offer_row of;
+    ct_status rc = bk_offer_load(st, o->offer_id, &of);
+    if (rc)
+        return rc;
+    json_int_t p = json_integer_value(
+        json_object_get(json_object_get(of.body, "conditions"), "refund_percent"));
+    if (p <= 0 || p > 100)
+        p = 100;
+    *pct = (int)p;
+    *refund = (o->total_minor - of.fee_minor) * p / 100;
+    if (*refund < 0)
+        *refund = 0;
+    bk_offer_row_free(&of);
+    return CT_OK;
+}
+
 ct_status ct_booking_cancel_quote(ct_booking *b, ct_store *st, const char *user_id,
                                   const char *order_id, json_t **out, ct_booking_error *e)
 {
-    bk_order o;
-    bk_offer_row of;
-    memset(&of, 0, sizeof(of));
+    bk_order o, parts[BK_MAX_PARTS];
+    int nparts = 0;
+    json_t *per_part = NULL;
     ct_status rc = bk_order_load(st, order_id, &o);
     if (rc)
         return rc;
@@ -42,17 +61,26 @@ ct_status ct_booking_cancel_quote(ct_booking *b, ct_store *st, const char *user_
         rc = CT_CONFLICT;
         goto cleanup;
     }
-    rc = bk_offer_load(st, o.offer_id, &of);
+    int64_t refund = 0;
+    int pct = 100;
+    if (!bk_is_group(&o)) {
+        rc = order_refund(st, &o, &refund, &pct);
+    } else { /* separate tickets: every part's refund under its own provider's rule */
+        rc = bk_group_parts(st, &o, parts, &nparts);
+        per_part = json_array();
+        for (int i = 0; rc == CT_OK && i < nparts; i++) {
+            int64_t r = 0;
+            int p = 100;
+            rc = order_refund(st, &parts[i], &r, &p);
+            refund += r;
+            pct = p < pct ? p : pct;
+            json_array_append_new(per_part,
+                                  json_pack("{ss so si}", "order_id", parts[i].id, "refund",
+                                            bk_money(r, parts[i].currency), "refund_percent", p));
+        }
+    }
     if (rc)
         goto cleanup;
-    json_int_t pct = json_integer_value(
-        json_object_get(json_object_get(of.body, "conditions"), "refund_percent"));
-    if (pct <= 0 || pct > 100)
-        pct = 100;
-    int64_t fees = of.fee_minor;
-    int64_t refund = (o.total_minor - fees) * pct / 100;
-    if (refund < 0)
-        refund = 0;
     char id[32], exp[32];
     bk_new_id("can_", id, sizeof(id));
     int64_t expires = bk_now(b) + CT_BOOKING_QUOTE_S;
@@ -76,13 +104,78 @@ ct_status ct_booking_cancel_quote(ct_booking *b, ct_store *st, const char *user_
         goto cleanup;
     }
     bk_iso(expires, exp, sizeof(exp));
+    /* A group in several currencies has no one sum: its parts state theirs. */
+    int mixed = 0;
+    for (int i = 1; i < nparts; i++)
+        mixed |= strcmp(parts[i].currency, parts[0].currency) != 0;
     *out = json_pack("{ss ss so ss si ss}", "id", id, "order_id", o.id, "refund",
-                     bk_money(refund, o.currency), "expires_at", exp, "refund_percent", (int)pct,
-                     "status", "quoted");
+                     mixed ? json_null() : bk_money(refund, o.currency), "expires_at", exp,
+                     "refund_percent", pct, "status", "quoted");
+    if (per_part != NULL) {
+        json_object_set_new(*out, "parts", per_part);
+        per_part = NULL;
+    }
     rc = CT_OK;
 cleanup:
-    bk_offer_row_free(&of);
+    json_decref(per_part);
+    for (int i = 0; i < nparts; i++)
+        bk_order_free(&parts[i]);
     bk_order_free(&o);
+    return rc;
+}
+
+/* The provider's refund (key <order>:refund), then the card's for what the provider refunded
+ * (<order>:card-refund); o ends cancelled with `reason`. Repeating it after a failure repeats
+ * the same keys, so nothing is refunded twice. */
+ct_status bk_refund_order(ct_booking *b, ct_store *st, bk_order *o, const char *reason,
+                          ct_booking_error *e)
+{
+    ct_upstream_response rsp;
+    memset(&rsp, 0, sizeof(rsp));
+    ct_bk_request rq = {0};
+    ct_status rc;
+    const ct_booking_provider *p = bk_provider(b, o->provider);
+    if (p == NULL || ct_bk_order_op_request(p->dialect, CT_BK_OP_REFUND, o->porder, NULL, &rq)) {
+        bk_err(e, 502, "provider_error", "", "the provider is not configured");
+        return CT_ERR;
+    }
+    char key[80], err[256] = "";
+    snprintf(key, sizeof(key), "%s:refund", o->id);
+    bk_send(b, p, &rq, key, &rsp);
+    ct_bk_order po;
+    ct_bk_error perr;
+    memset(&perr, 0, sizeof(perr));
+    rc = rsp.rc == CT_OK
+             ? ct_bk_order_parse(p->dialect, (int)rsp.status, rsp.body, rsp.body_len, &po, &perr)
+             : CT_UNAVAILABLE;
+    if (rc) {
+        bk_provider_error(rc, &rsp, rsp.rc == CT_OK ? &perr : NULL, e);
+        if (e->http < 500) {
+            e->http = 502;
+            e->retry_after_s = 5;
+        }
+        rc = CT_UNAVAILABLE;
+        goto cleanup;
+    }
+    int64_t refund = po.refund_minor;
+    ct_payment pay;
+    snprintf(key, sizeof(key), "%s:card-refund", o->id);
+    if (refund > 0) {
+        rc =
+            ct_payments_refund(b->cfg.payments, o->payment_id, key, refund, &pay, err, sizeof(err));
+        if (rc && rc != CT_CONFLICT) { /* CONFLICT: already refunded */
+            bk_err(e, 502, "payment_unavailable", "", err);
+            e->retry_after_s = 5;
+            rc = CT_UNAVAILABLE;
+            goto cleanup;
+        }
+    }
+    o->refund_minor = refund;
+    snprintf(o->reason, sizeof(o->reason), "%s", reason);
+    rc = bk_transition(b, st, o, "cancelled", "refund.succeeded");
+cleanup:
+    ct_bk_request_free(&rq);
+    ct_upstream_response_free(&rsp);
     return rc;
 }
 
@@ -91,10 +184,8 @@ ct_status ct_booking_cancel_confirm(ct_booking *b, ct_store *st, const char *use
                                     ct_booking_error *e)
 {
     bk_order o;
+    *out = NULL;
     ct_status rc = bk_order_load(st, order_id, &o);
-    ct_upstream_response rsp;
-    memset(&rsp, 0, sizeof(rsp));
-    ct_bk_request rq = {0};
     if (rc)
         return rc;
     if (!owned(&o, user_id)) {
@@ -133,53 +224,15 @@ ct_status ct_booking_cancel_confirm(ct_booking *b, ct_store *st, const char *use
         rc = CT_CONFLICT;
         goto cleanup;
     }
-    const ct_booking_provider *p = bk_provider(b, o.provider);
-    if (p == NULL || ct_bk_order_op_request(p->dialect, CT_BK_OP_REFUND, o.porder, NULL, &rq)) {
-        rc = CT_ERR;
-        goto cleanup;
-    }
-    char key[80], err[256] = "";
-    snprintf(key, sizeof(key), "%s:refund", o.id);
-    bk_send(b, p, &rq, key, &rsp);
-    ct_bk_order po;
-    ct_bk_error perr;
-    memset(&perr, 0, sizeof(perr));
-    rc = rsp.rc == CT_OK
-             ? ct_bk_order_parse(p->dialect, (int)rsp.status, rsp.body, rsp.body_len, &po, &perr)
-             : CT_UNAVAILABLE;
-    if (rc) {
-        bk_provider_error(rc, &rsp, rsp.rc == CT_OK ? &perr : NULL, e);
-        if (e->http < 500) {
-            e->http = 502;
-            e->retry_after_s = 5;
-        }
-        rc = CT_UNAVAILABLE;
-        goto cleanup;
-    }
-    int64_t refund = po.refund_minor;
-    ct_payment pay;
-    snprintf(key, sizeof(key), "%s:card-refund", o.id);
-    if (refund > 0) {
-        rc = ct_payments_refund(b->cfg.payments, o.payment_id, key, refund, &pay, err, sizeof(err));
-        if (rc && rc != CT_CONFLICT) { /* CONFLICT: already refunded */
-            bk_err(e, 502, "payment_unavailable", "", err);
-            e->retry_after_s = 5;
-            rc = CT_UNAVAILABLE;
-            goto cleanup;
-        }
-    }
-    o.refund_minor = refund;
-    snprintf(o.reason, sizeof(o.reason), "cancelled_by_traveller");
-    const char *cid[] = {cancellation_id};
-    rc = bk_transition(b, st, &o, "cancelled", "refund.succeeded");
-    if (rc == CT_OK)
-        ct_store_run(st, "UPDATE cancellations SET status = 'confirmed' WHERE id = ?", 1, cid);
+    rc = bk_is_group(&o) ? bk_group_cancel_confirm(b, st, &o, out, e)
+                         : bk_refund_order(b, st, &o, "cancelled_by_traveller", e);
     if (rc)
         goto cleanup;
-    *out = bk_order_json(b, st, &o);
+    const char *cid[] = {cancellation_id};
+    ct_store_run(st, "UPDATE cancellations SET status = 'confirmed' WHERE id = ?", 1, cid);
+    if (*out == NULL)
+        *out = bk_order_json(b, st, &o);
 cleanup:
-    ct_bk_request_free(&rq);
-    ct_upstream_response_free(&rsp);
     bk_order_free(&o);
     return rc;
 }
@@ -187,7 +240,7 @@ cleanup:
 /* ---- recovery ---- */
 
 /* Reads o's provider order (NULL when unknown). 1 when read. */
-static int read_provider(ct_booking *b, const bk_order *o, ct_bk_order *po)
+int bk_read_provider(ct_booking *b, const bk_order *o, ct_bk_order *po)
 {
     const ct_booking_provider *p = bk_provider(b, o->provider);
     ct_bk_request rq = {0};
@@ -206,7 +259,7 @@ static int read_provider(ct_booking *b, const bk_order *o, ct_bk_order *po)
 }
 
 /* The processor's latest payment of order o (by reference). 1 when one exists. */
-static int find_payment(ct_booking *b, const bk_order *o, ct_payment *pay)
+int bk_find_payment(ct_booking *b, const bk_order *o, ct_payment *pay)
 {
     if (b->cfg.payments == NULL)
         return 0;
@@ -226,14 +279,14 @@ static int find_payment(ct_booking *b, const bk_order *o, ct_payment *pay)
 }
 
 /* Settles one order; 1 when it moved. */
-static int recover_one(ct_booking *b, ct_store *st, bk_order *o)
+int bk_recover_one(ct_booking *b, ct_store *st, bk_order *o)
 {
     char before[24];
     snprintf(before, sizeof(before), "%s", o->status);
     int http = 0;
     json_t *out = NULL;
     ct_bk_order po;
-    int have_po = read_provider(b, o, &po);
+    int have_po = bk_read_provider(b, o, &po);
     if (strcmp(o->status, "pending") == 0) {
         /* The hold's outcome is unknown; it was never paid (no card is kept): release it. The
          * hold request is not repeated: an order id the provider made is learnt only from
@@ -241,7 +294,7 @@ static int recover_one(ct_booking *b, ct_store *st, bk_order *o)
         bk_compensate(b, st, o, "interrupted");
     } else if (strcmp(o->status, "held") == 0 || strcmp(o->status, "requires_action") == 0) {
         ct_payment pay;
-        int paid = find_payment(b, o, &pay);
+        int paid = bk_find_payment(b, o, &pay);
         int expired = (o->hold_until > 0 && bk_now(b) >= o->hold_until) ||
                       (have_po && po.status == CT_BK_EXPIRED);
         if (paid)
@@ -287,7 +340,8 @@ ct_status ct_booking_recover(ct_booking *b, ct_store *st, int min_age_s, int *re
     ct_status rc = ct_store_prepare(st,
                                     "SELECT id FROM orders WHERE status IN ('pending', 'held',"
                                     " 'requires_action', 'authorized', 'ticketed') AND"
-                                    " updated_at <= ? ORDER BY updated_at LIMIT 200",
+                                    " parent_id IS NULL AND updated_at <= ?"
+                                    " ORDER BY updated_at LIMIT 200",
                                     &s);
     if (rc)
         return rc;
@@ -302,7 +356,7 @@ ct_status ct_booking_recover(ct_booking *b, ct_store *st, int min_age_s, int *re
         bk_order o;
         if (bk_order_load(st, ids[i], &o) != CT_OK)
             continue;
-        moved += recover_one(b, st, &o);
+        moved += bk_is_group(&o) ? bk_group_recover(b, st, &o) : bk_recover_one(b, st, &o);
         bk_order_free(&o);
     }
     if (resumed)

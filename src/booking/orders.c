@@ -38,12 +38,17 @@ static int is_final(const char *status)
     return 0;
 }
 
+int bk_is_group(const bk_order *o)
+{
+    return strcmp(o->provider, CT_BOOKING_SEPARATE) == 0;
+}
+
 /* ---- rows ---- */
 
 #define ORDER_COLS                                                                                 \
     "id, user_id, offer_id, provider, status, reason, provider_order_id, hold_until,"              \
     " currency, total_minor, payment_id, tickets, passengers, last_name, contact_email,"           \
-    " contact_phone, refund_minor, created_at, updated_at"
+    " contact_phone, refund_minor, created_at, updated_at, parent_id, part"
 
 static void cp(char *dst, size_t len, const char *src)
 {
@@ -81,6 +86,8 @@ static void read_order(ct_stmt *s, bk_order *o)
     o->refund_minor = ct_stmt_int64(s, 16);
     o->created_at = ct_stmt_int64(s, 17);
     o->updated_at = ct_stmt_int64(s, 18);
+    cp(o->parent_id, sizeof(o->parent_id), ct_stmt_text(s, 19));
+    o->part = ct_stmt_is_null(s, 20) ? -1 : (int)ct_stmt_int64(s, 20);
 }
 
 ct_status bk_order_load(ct_store *st, const char *id, bk_order *out)
@@ -236,6 +243,10 @@ json_t *bk_order_json(ct_booking *b, ct_store *st, const bk_order *o)
         json_object_set(j, "conditions", json_object_get(of.body, "conditions"));
         bk_offer_row_free(&of);
     }
+    if (o->parent_id[0]) /* a part of separate tickets: the group is the traveller's order */
+        json_object_set_new(j, "parent_order_id", json_string(o->parent_id));
+    if (bk_is_group(o) && st != NULL)
+        bk_group_json(b, st, o, j);
     return j;
 }
 
@@ -431,6 +442,11 @@ static ct_status validate(const json_t *body, const json_t *pax, int npax_offer,
     snprintf(card->cvc, sizeof(card->cvc), "%s", cvc);
     card->exp_month = (int)m;
     card->exp_year = (int)y;
+    if (json_is_array(json_object_get(body, "expected_totals"))) {
+        *exp_minor = -1; /* separate tickets, one total per part: read by group_expected */
+        exp_cur[0] = '\0';
+        return CT_OK;
+    }
     json_t *et = json_object_get(body, "expected_total");
     json_t *am = json_object_get(et, "amount_minor");
     const char *cur = json_string_value(json_object_get(et, "currency"));
@@ -449,8 +465,8 @@ static ct_status validate(const json_t *body, const json_t *pax, int npax_offer,
 
 /* ---- the saga ---- */
 
-static void problem(int http, const char *code, const char *detail, const bk_order *o,
-                    ct_booking *b, ct_store *st, json_t **out)
+void bk_problem(int http, const char *code, const char *detail, const bk_order *o, ct_booking *b,
+                ct_store *st, json_t **out)
 {
     json_t *j = json_pack("{ss ss si ss ss}", "type", "https://contrail.dev/problems/booking",
                           "title", code, "status", http, "detail", detail, "code", code);
@@ -460,9 +476,9 @@ static void problem(int http, const char *code, const char *detail, const bk_ord
 }
 
 /* One provider operation on o's provider order into *po. */
-static ct_status provider_op(ct_booking *b, const bk_order *o, ct_bk_order_op op,
-                             const char *payref, const char *step, ct_bk_order *po,
-                             ct_bk_error *perr, ct_upstream_response *rsp)
+ct_status bk_provider_op(ct_booking *b, const bk_order *o, ct_bk_order_op op, const char *payref,
+                         const char *step, ct_bk_order *po, ct_bk_error *perr,
+                         ct_upstream_response *rsp)
 {
     const ct_booking_provider *p = bk_provider(b, o->provider);
     memset(rsp, 0, sizeof(*rsp));
@@ -489,7 +505,7 @@ static void release_hold(ct_booking *b, bk_order *o)
     ct_bk_order po;
     ct_bk_error perr;
     ct_upstream_response rsp;
-    ct_status rc = provider_op(b, o, CT_BK_OP_CANCEL, NULL, "cancel", &po, &perr, &rsp);
+    ct_status rc = bk_provider_op(b, o, CT_BK_OP_CANCEL, NULL, "cancel", &po, &perr, &rsp);
     if (rc && perr.kind != CT_BK_ERR_WRONG_STATE && perr.kind != CT_BK_ERR_HOLD_EXPIRED)
         ct_log(CT_LOG_WARN, "booking.release_failed", "order", o->id, "code", perr.code, NULL);
     ct_upstream_response_free(&rsp);
@@ -543,15 +559,15 @@ static void pax_of(const bk_order *o, ct_bk_pax *pax, int *n)
 }
 
 /* The hold. Returns 1 when the saga goes on. */
-static int step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected, int *http,
-                     json_t **out)
+int bk_step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected, int *http,
+                 json_t **out)
 {
     bk_offer_row of;
     const ct_booking_provider *p = bk_provider(b, o->provider);
     if (p == NULL || bk_offer_load(st, o->offer_id, &of) != CT_OK) {
         bk_compensate(b, st, o, "provider_error");
         *http = 502;
-        problem(502, "provider_error", "the provider is not configured", o, b, st, out);
+        bk_problem(502, "provider_error", "the provider is not configured", o, b, st, out);
         return 0;
     }
     ct_bk_pax pax[CT_BK_MAX_PAX];
@@ -574,7 +590,7 @@ static int step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected,
         ct_booking_error e = {0};
         bk_provider_error(rsp.rc, &rsp, NULL, &e);
         *http = e.http; /* unknown: the recovery worker resolves the pending order */
-        problem(e.http, "provider_error", e.detail, o, b, st, out);
+        bk_problem(e.http, "provider_error", e.detail, o, b, st, out);
         goto cleanup;
     }
     if (rc == CT_OK)
@@ -587,7 +603,7 @@ static int step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected,
                                                               : "provider_error";
         bk_compensate(b, st, o, reason);
         *http = e.http == 404 ? 502 : e.http;
-        problem(*http, reason, e.detail, o, b, st, out);
+        bk_problem(*http, reason, e.detail, o, b, st, out);
         goto cleanup;
     }
     snprintf(o->porder, sizeof(o->porder), "%s", po.id);
@@ -598,10 +614,10 @@ static int step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected,
         snprintf(o->currency, sizeof(o->currency), "%s", po.currency);
         bk_compensate(b, st, o, "price_changed");
         *http = 409;
-        problem(409, "price_changed",
-                "the provider's price differs from expected_total; nothing was charged: confirm "
-                "the new price with a new request",
-                o, b, st, out);
+        bk_problem(409, "price_changed",
+                   "the provider's price differs from expected_total; nothing was charged: confirm "
+                   "the new price with a new request",
+                   o, b, st, out);
         json_object_set_new(*out, "new_price", bk_money(po.total_minor, po.currency));
         json_object_set_new(*out, "expected_total", bk_money(expected, o->currency));
         (void)was;
@@ -612,8 +628,8 @@ static int step_hold(ct_booking *b, ct_store *st, bk_order *o, int64_t expected,
         go = 1;
     else {
         *http = 503;
-        problem(503, "unavailable", "the order could not be saved; it will be resumed", o, b, st,
-                out);
+        bk_problem(503, "unavailable", "the order could not be saved; it will be resumed", o, b, st,
+                   out);
     }
 cleanup:
     ct_bk_request_free(&rq);
@@ -623,8 +639,8 @@ cleanup:
 }
 
 /* Applies a payment's outcome to a held (or requires_action) order. */
-static int apply_payment(ct_booking *b, ct_store *st, bk_order *o, const ct_payment *pay, int *http,
-                         json_t **out)
+int bk_apply_payment(ct_booking *b, ct_store *st, bk_order *o, const ct_payment *pay, int *http,
+                     json_t **out)
 {
     snprintf(o->payment_id, sizeof(o->payment_id), "%s", pay->id);
     switch (pay->status) {
@@ -633,8 +649,8 @@ static int apply_payment(ct_booking *b, ct_store *st, bk_order *o, const ct_paym
         if (bk_transition(b, st, o, "authorized", "payment.authorized") == CT_OK)
             return 1;
         *http = 503;
-        problem(503, "unavailable", "the order could not be saved; it will be resumed", o, b, st,
-                out);
+        bk_problem(503, "unavailable", "the order could not be saved; it will be resumed", o, b, st,
+                   out);
         return 0;
     case CT_PAY_REQUIRES_ACTION:
         if (strcmp(o->status, "requires_action") != 0)
@@ -649,20 +665,20 @@ static int apply_payment(ct_booking *b, ct_store *st, bk_order *o, const ct_paym
         o->payment_id[0] = '\0'; /* nothing to void; the processor keeps it by reference */
         bk_compensate(b, st, o, reason);
         *http = 402;
-        problem(402, reason, pay->failure_message[0] ? pay->failure_message : "payment failed", o,
-                b, st, out);
+        bk_problem(402, reason, pay->failure_message[0] ? pay->failure_message : "payment failed",
+                   o, b, st, out);
         return 0;
     }
     }
 }
 
-static int step_pay(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card *card, int *http,
-                    json_t **out)
+int bk_step_pay(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card *card, int *http,
+                json_t **out)
 {
     if (card == NULL || b->cfg.payments == NULL) {
         bk_compensate(b, st, o, card == NULL ? "interrupted" : "payments_unavailable");
         *http = 502;
-        problem(502, o->reason, "the payment could not be made", o, b, st, out);
+        bk_problem(502, o->reason, "the payment could not be made", o, b, st, out);
         return 0;
     }
     char key[80], desc[120], err[256] = "";
@@ -674,22 +690,22 @@ static int step_pay(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card 
                                       o->id, desc, &pay, err, sizeof(err));
     if (rc == CT_UNAVAILABLE) { /* unknown: recovery reads the payment back */
         *http = 502;
-        problem(502, "payment_unavailable",
-                "the payment processor did not answer; the order will "
-                "be resolved",
-                o, b, st, out);
+        bk_problem(502, "payment_unavailable",
+                   "the payment processor did not answer; the order will "
+                   "be resolved",
+                   o, b, st, out);
         return 0;
     }
     if (rc) {
         bk_compensate(b, st, o, rc == CT_INVALID ? "payment_invalid" : "payment_error");
         *http = rc == CT_INVALID ? 400 : 502;
-        problem(*http, o->reason, err, o, b, st, out);
+        bk_problem(*http, o->reason, err, o, b, st, out);
         return 0;
     }
-    return apply_payment(b, st, o, &pay, http, out);
+    return bk_apply_payment(b, st, o, &pay, http, out);
 }
 
-static int step_ticket(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out)
+int bk_step_ticket(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out)
 {
     ct_bk_order po;
     ct_bk_error perr;
@@ -697,24 +713,33 @@ static int step_ticket(ct_booking *b, ct_store *st, bk_order *o, int *http, json
     if (o->hold_until > 0 && bk_now(b) >= o->hold_until) {
         bk_compensate(b, st, o, "hold_expired");
         *http = 409;
-        problem(409, "hold_expired", "the seats were released before payment completed", o, b, st,
-                out);
+        bk_problem(409, "hold_expired", "the seats were released before payment completed", o, b,
+                   st, out);
         return 0;
     }
-    ct_status rc = provider_op(b, o, CT_BK_OP_TICKET, o->payment_id, "ticket", &po, &perr, &rsp);
+    ct_status rc = bk_provider_op(b, o, CT_BK_OP_TICKET, o->payment_id, "ticket", &po, &perr, &rsp);
     int go = 0;
+    if (rc != CT_OK && rsp.rc == CT_OK && perr.kind == CT_BK_ERR_PROVIDER) {
+        /* An unreadable or failed answer: the ticket may exist all the same (a fault after
+         * the effect); the provider's order says, so a ticket is never left unpaid. */
+        ct_bk_order back;
+        if (bk_read_provider(b, o, &back) && back.status == CT_BK_TICKETED) {
+            po = back;
+            rc = CT_OK;
+        }
+    }
     if (rc == CT_UNAVAILABLE && rsp.rc != CT_OK) {
         *http = 502;
-        problem(502, "provider_error", "the provider did not answer; the order will be resolved", o,
-                b, st, out);
+        bk_problem(502, "provider_error", "the provider did not answer; the order will be resolved",
+                   o, b, st, out);
     } else if (rc || po.status != CT_BK_TICKETED) {
         const char *reason = perr.kind == CT_BK_ERR_HOLD_EXPIRED || po.status == CT_BK_EXPIRED
                                  ? "hold_expired"
                                  : "provider_error";
         bk_compensate(b, st, o, reason);
         *http = strcmp(reason, "hold_expired") == 0 ? 409 : 502;
-        problem(*http, reason, "the provider could not ticket the order; nothing was charged", o, b,
-                st, out);
+        bk_problem(*http, reason, "the provider could not ticket the order; nothing was charged", o,
+                   b, st, out);
     } else {
         json_decref(o->tickets);
         o->tickets = json_array();
@@ -727,7 +752,7 @@ static int step_ticket(ct_booking *b, ct_store *st, bk_order *o, int *http, json
     return go;
 }
 
-static void step_capture(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out)
+void bk_step_capture(ct_booking *b, ct_store *st, bk_order *o, int *http, json_t **out)
 {
     char key[80], err[256] = "";
     snprintf(key, sizeof(key), "%s:capture", o->id);
@@ -753,22 +778,26 @@ void bk_drive(ct_booking *b, ct_store *st, bk_order *o, const ct_pay_card *card,
 {
     *out = NULL;
     *http = 500;
+    if (bk_is_group(o)) {
+        bk_group_drive(b, st, o, card, http, out);
+        return;
+    }
     if (strcmp(o->status, "pending") == 0) {
         int64_t expected = o->total_minor;
-        if (!step_hold(b, st, o, expected, http, out))
+        if (!bk_step_hold(b, st, o, expected, http, out))
             return;
     }
-    if (strcmp(o->status, "held") == 0 && !step_pay(b, st, o, card, http, out))
+    if (strcmp(o->status, "held") == 0 && !bk_step_pay(b, st, o, card, http, out))
         return;
     if (strcmp(o->status, "requires_action") == 0) {
         *http = 202;
         *out = bk_order_json(b, st, o);
         return;
     }
-    if (strcmp(o->status, "authorized") == 0 && !step_ticket(b, st, o, http, out))
+    if (strcmp(o->status, "authorized") == 0 && !bk_step_ticket(b, st, o, http, out))
         return;
     if (strcmp(o->status, "ticketed") == 0) {
-        step_capture(b, st, o, http, out);
+        bk_step_capture(b, st, o, http, out);
         return;
     }
     *http = strcmp(o->status, "failed") == 0 ? 409 : 200;
@@ -818,9 +847,49 @@ static ct_status read_key(ct_store *st, const char *scope, const char *key, char
     return rc;
 }
 
-/* Inserts the key and the pending order in one transaction. CT_CONFLICT: the key exists. */
+/* Inserts order o (pending) with its order.created event, in the caller's transaction. */
+static ct_status insert_order(ct_store *st, bk_order *o, const char *pax, int64_t now)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(
+        st,
+        "INSERT INTO orders (id, user_id, offer_id, provider, status,"
+        " currency, total_minor, passengers, last_name, contact_email,"
+        " contact_phone, hold_until, refund_minor, created_at, updated_at, parent_id, part)"
+        " VALUES (?,?,?,?,'pending',?,?,?,?,?,?,0,0,?,?,?,?)",
+        &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, o->id);
+    ct_stmt_bind_text(s, 2, o->has_user ? o->user_id : NULL);
+    ct_stmt_bind_text(s, 3, o->offer_id);
+    ct_stmt_bind_text(s, 4, o->provider);
+    ct_stmt_bind_text(s, 5, o->currency);
+    ct_stmt_bind_int64(s, 6, o->total_minor);
+    ct_stmt_bind_text(s, 7, pax);
+    ct_stmt_bind_text(s, 8, o->last_name);
+    ct_stmt_bind_text(s, 9, o->email);
+    ct_stmt_bind_text(s, 10, o->phone[0] ? o->phone : NULL);
+    ct_stmt_bind_int64(s, 11, now);
+    ct_stmt_bind_int64(s, 12, now);
+    ct_stmt_bind_text(s, 13, o->parent_id[0] ? o->parent_id : NULL);
+    if (o->parent_id[0])
+        ct_stmt_bind_int64(s, 14, o->part);
+    else
+        ct_stmt_bind_null(s, 14);
+    rc = ct_stmt_step(s);
+    ct_stmt_finalize(s);
+    if (rc != CT_DONE)
+        return CT_UNAVAILABLE;
+    snprintf(o->status, sizeof(o->status), "pending");
+    o->created_at = o->updated_at = now;
+    return event(st, o, "order.created");
+}
+
+/* Inserts the key and the pending order (and a group's parts) in one transaction.
+ * CT_CONFLICT: the key exists. */
 static ct_status start_order(ct_booking *b, ct_store *st, const char *scope, const char *key,
-                             const char *hash, bk_order *o, const bk_offer_row *of)
+                             const char *hash, bk_order *o, bk_order *parts, int nparts)
 {
     char *pax = NULL;
     ct_stmt *s = NULL;
@@ -866,35 +935,9 @@ static ct_status start_order(ct_booking *b, ct_store *st, const char *scope, con
         rc = CT_CONFLICT;
         goto rollback;
     }
-    rc = ct_store_prepare(st,
-                          "INSERT INTO orders (id, user_id, offer_id, provider, status,"
-                          " currency, total_minor, passengers, last_name, contact_email,"
-                          " contact_phone, hold_until, refund_minor, created_at, updated_at)"
-                          " VALUES (?,?,?,?,'pending',?,?,?,?,?,?,0,0,?,?)",
-                          &s);
-    if (rc)
-        goto rollback;
-    ct_stmt_bind_text(s, 1, o->id);
-    ct_stmt_bind_text(s, 2, o->has_user ? o->user_id : NULL);
-    ct_stmt_bind_text(s, 3, of->id);
-    ct_stmt_bind_text(s, 4, of->provider);
-    ct_stmt_bind_text(s, 5, of->currency);
-    ct_stmt_bind_int64(s, 6, o->total_minor);
-    ct_stmt_bind_text(s, 7, pax);
-    ct_stmt_bind_text(s, 8, o->last_name);
-    ct_stmt_bind_text(s, 9, o->email);
-    ct_stmt_bind_text(s, 10, o->phone[0] ? o->phone : NULL);
-    ct_stmt_bind_int64(s, 11, now);
-    ct_stmt_bind_int64(s, 12, now);
-    rc = ct_stmt_step(s);
-    ct_stmt_finalize(s);
-    if (rc != CT_DONE) {
-        rc = CT_UNAVAILABLE;
-        goto rollback;
-    }
-    snprintf(o->status, sizeof(o->status), "pending");
-    o->created_at = o->updated_at = now;
-    rc = event(st, o, "order.created");
+    rc = insert_order(st, o, pax, now);
+    for (int i = 0; rc == CT_OK && i < nparts; i++)
+        rc = insert_order(st, &parts[i], pax, now);
     if (rc)
         goto rollback;
     rc = ct_store_commit(st);
@@ -922,6 +965,84 @@ static void store_answer(ct_store *st, const char *scope, const char *key, int h
                  " WHERE scope = ? AND key = ?",
                  4, p);
     ct_free(text);
+}
+
+/* A separate-tickets order's parts from its offer's parts (the body's "parts"[i].id), each
+ * expecting its own total: expected_totals[i] when given (one per part, in its currency),
+ * else expected_total, which must then be the sum of the parts' current totals (one
+ * currency). CT_INVALID / CT_CONFLICT (price changed: e 409 with the new total) / CT_NOT_FOUND. */
+static ct_status group_parts_expected(ct_store *st, const bk_offer_row *of, const json_t *body,
+                                      int64_t expected, const char *exp_cur, bk_order *parts,
+                                      int *nparts, ct_booking_error *e)
+{
+    const json_t *list = json_object_get(of->body, "parts");
+    const json_t *each = json_object_get(body, "expected_totals");
+    int n = (int)json_array_size(list);
+    *nparts = 0;
+    if (n < 2 || n > BK_MAX_PARTS) {
+        bk_err(e, 404, "unknown_offer", "offer_id", "the offer has no parts");
+        return CT_NOT_FOUND;
+    }
+    if (each != NULL && (int)json_array_size(each) != n) {
+        char d[96];
+        snprintf(d, sizeof(d), "one total per part: the offer has %d parts", n);
+        bk_err(e, 400, "invalid", "expected_totals", d);
+        return CT_INVALID;
+    }
+    if (each == NULL && strcmp(of->currency, "XXX") == 0) {
+        bk_err(e, 400, "invalid", "expected_totals",
+               "the parts are sold in different currencies: give each part's total");
+        return CT_INVALID;
+    }
+    int64_t sum = 0;
+    for (int i = 0; i < n; i++) {
+        bk_offer_row po;
+        const char *id = json_string_value(json_object_get(json_array_get(list, i), "id"));
+        if (id == NULL || bk_offer_load(st, id, &po) != CT_OK) {
+            bk_err(e, 404, "unknown_offer", "offer_id", "a part of the offer is missing");
+            return CT_NOT_FOUND;
+        }
+        bk_order *k = &parts[i];
+        memset(k, 0, sizeof(*k));
+        cp(k->offer_id, sizeof(k->offer_id), po.id);
+        cp(k->provider, sizeof(k->provider), po.provider);
+        cp(k->currency, sizeof(k->currency), po.currency);
+        k->part = i;
+        k->total_minor = po.total_minor;
+        sum += po.total_minor;
+        bk_offer_row_free(&po);
+        *nparts = i + 1;
+        if (each == NULL)
+            continue;
+        const json_t *x = json_array_get(each, i);
+        const json_t *am = json_object_get(x, "amount_minor");
+        const char *cur = json_string_value(json_object_get(x, "currency"));
+        char f[48];
+        if (!json_is_integer(am) || json_integer_value(am) < 0) {
+            snprintf(f, sizeof(f), "expected_totals[%d].amount_minor", i);
+            bk_err(e, 400, "invalid", f, "the part's total shown, minor units");
+            return CT_INVALID;
+        }
+        if (cur == NULL || strcmp(cur, k->currency) != 0) {
+            snprintf(f, sizeof(f), "expected_totals[%d].currency", i);
+            bk_err(e, 400, "invalid", f, "the part's currency (its provider's) is expected");
+            return CT_INVALID;
+        }
+        k->total_minor = json_integer_value(am);
+    }
+    if (each == NULL && (strcmp(exp_cur, of->currency) != 0 || expected != sum)) {
+        if (strcmp(exp_cur, of->currency) != 0) {
+            bk_err(e, 400, "invalid", "expected_total.currency",
+                   "the offer's currency (its providers') is expected");
+            return CT_INVALID;
+        }
+        bk_err(e, 409, "price_changed", "expected_total",
+               "the offer's total differs from expected_total; nothing was charged: confirm the "
+               "new price with a new request");
+        e->extra = json_pack("{so}", "new_price", bk_money(sum, of->currency));
+        return CT_CONFLICT;
+    }
+    return CT_OK;
 }
 
 static void lower_into(char *dst, size_t len, const char *src)
@@ -964,7 +1085,8 @@ ct_status ct_booking_order_create(ct_booking *b, ct_store *st, const ct_booking_
     }
     if (rc)
         return rc;
-    bk_order o;
+    bk_order o, parts[BK_MAX_PARTS];
+    int nparts = 0;
     memset(&o, 0, sizeof(o));
     ct_pay_card card;
     int64_t expected = 0;
@@ -975,9 +1097,14 @@ ct_status ct_booking_order_create(ct_booking *b, ct_store *st, const ct_booking_
     rc = validate(r->body, pax, of.passengers, &trip, &card, &expected, exp_cur, e);
     if (rc)
         goto cleanup;
-    if (strcmp(exp_cur, of.currency) != 0) {
-        bk_err(e, 400, "invalid", "expected_total.currency",
-               "the offer's currency (the provider's) is expected");
+    int group = strcmp(of.provider, CT_BOOKING_SEPARATE) == 0;
+    if (group) {
+        rc = group_parts_expected(st, &of, r->body, expected, exp_cur, parts, &nparts, e);
+        if (rc)
+            goto cleanup;
+    } else if (exp_cur[0] == '\0' || strcmp(exp_cur, of.currency) != 0) {
+        bk_err(e, 400, "invalid", exp_cur[0] ? "expected_total.currency" : "expected_total",
+               "the offer's total in its currency (the provider's) is expected");
         rc = CT_INVALID;
         goto cleanup;
     }
@@ -1011,7 +1138,24 @@ ct_status ct_booking_order_create(ct_booking *b, ct_store *st, const ct_booking_
     json_t *contact = json_object_get(r->body, "contact");
     cp(o.email, sizeof(o.email), json_string_value(json_object_get(contact, "email")));
     cp(o.phone, sizeof(o.phone), json_string_value(json_object_get(contact, "phone")));
-    rc = start_order(b, st, scope, key, hash, &o, &of);
+    if (group) {
+        o.total_minor = 0;
+        for (int i = 0; i < nparts; i++) {
+            bk_order *k = &parts[i];
+            bk_new_id("ord_", k->id, sizeof(k->id));
+            k->has_user = o.has_user;
+            cp(k->user_id, sizeof(k->user_id), o.user_id);
+            cp(k->parent_id, sizeof(k->parent_id), o.id);
+            cp(k->last_name, sizeof(k->last_name), o.last_name);
+            cp(k->email, sizeof(k->email), o.email);
+            cp(k->phone, sizeof(k->phone), o.phone);
+            k->passengers = json_deep_copy(pax);
+            k->tickets = json_array();
+            if (strcmp(o.currency, "XXX") != 0)
+                o.total_minor += k->total_minor;
+        }
+    }
+    rc = start_order(b, st, scope, key, hash, &o, parts, nparts);
     if (rc == CT_CONFLICT) {
         rc = read_key(st, scope, key, have, order_id, &shttp, &stored);
         if (rc == CT_OK)
@@ -1050,6 +1194,8 @@ existing:
         *replayed = 1;
     }
 cleanup:
+    for (int i = 0; i < nparts; i++)
+        bk_order_free(&parts[i]);
     bk_order_free(&o);
     bk_offer_row_free(&of);
     return rc;
@@ -1067,12 +1213,12 @@ static int visible(const bk_order *o, const char *user_id)
 /* A ticketed or confirmed order's status as the provider has it now. */
 static void refresh(ct_booking *b, ct_store *st, bk_order *o)
 {
-    if (strcmp(o->status, "confirmed") != 0 || o->porder[0] == '\0')
+    if (strcmp(o->status, "confirmed") != 0 || o->porder[0] == '\0' || bk_is_group(o))
         return;
     ct_bk_order po;
     ct_bk_error perr;
     ct_upstream_response rsp;
-    if (provider_op(b, o, CT_BK_OP_READ, NULL, "read", &po, &perr, &rsp) == CT_OK &&
+    if (bk_provider_op(b, o, CT_BK_OP_READ, NULL, "read", &po, &perr, &rsp) == CT_OK &&
         (po.status == CT_BK_CANCELLED || po.status == CT_BK_REFUNDED)) {
         snprintf(o->reason, sizeof(o->reason), "cancelled_by_provider");
         o->refund_minor = po.refund_minor;
@@ -1114,17 +1260,19 @@ ct_status ct_booking_order_list(ct_booking *b, ct_store *st, const char *user_id
 {
     int64_t total = 0;
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st, "SELECT COUNT(*) FROM orders WHERE user_id = ?", &s);
+    ct_status rc = ct_store_prepare(
+        st, "SELECT COUNT(*) FROM orders WHERE user_id = ? AND parent_id IS NULL", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
     if (ct_stmt_step(s) == CT_ROW)
         total = ct_stmt_int64(s, 0);
     ct_stmt_finalize(s);
-    rc = ct_store_prepare(st,
-                          "SELECT " ORDER_COLS " FROM orders WHERE user_id = ?"
-                          " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
-                          &s);
+    rc = ct_store_prepare(
+        st,
+        "SELECT " ORDER_COLS " FROM orders WHERE user_id = ?"
+        " AND parent_id IS NULL ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?",
+        &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
@@ -1168,6 +1316,13 @@ ct_status ct_booking_order_lookup(ct_booking *b, ct_store *st, const char *refer
     if (rc == CT_ROW) {
         read_order(s, &o);
         ct_stmt_finalize(s);
+        if (o.parent_id[0]) { /* one ticket of separate tickets: the whole order */
+            char gid[32];
+            snprintf(gid, sizeof(gid), "%s", o.parent_id);
+            bk_order_free(&o);
+            if ((rc = bk_order_load(st, gid, &o)) != CT_OK)
+                return rc;
+        }
         refresh(b, st, &o);
         *out = bk_order_json(b, st, &o);
         bk_order_free(&o);
@@ -1194,11 +1349,16 @@ ct_status ct_booking_payment_confirm(ct_booking *b, ct_store *st, const char *us
         bk_order_free(&o);
         return CT_CONFLICT;
     }
+    if (bk_is_group(&o)) {
+        bk_group_confirm(b, st, &o, authentication_pass, http, out);
+        bk_order_free(&o);
+        return CT_OK;
+    }
     if (o.hold_until > 0 && bk_now(b) >= o.hold_until) {
         bk_compensate(b, st, &o, "hold_expired");
         *http = 409;
-        problem(409, "hold_expired", "the seats were released before the payment was confirmed", &o,
-                b, st, out);
+        bk_problem(409, "hold_expired", "the seats were released before the payment was confirmed",
+                   &o, b, st, out);
         bk_order_free(&o);
         return CT_OK;
     }
@@ -1214,7 +1374,7 @@ ct_status ct_booking_payment_confirm(ct_booking *b, ct_store *st, const char *us
         bk_order_free(&o);
         return CT_UNAVAILABLE;
     }
-    if (apply_payment(b, st, &o, &pay, http, out))
+    if (bk_apply_payment(b, st, &o, &pay, http, out))
         bk_drive(b, st, &o, NULL, http, out);
     bk_order_free(&o);
     return CT_OK;

@@ -54,10 +54,11 @@ static const char *provider_url(const char *name)
     return NULL;
 }
 
-/* A US leg with seats, 14 days ahead, from airline-1's availability feed. */
-static void find_itinerary(void)
+/* The skip-th US leg with 9 seats or more, `days` ahead, from airline-1's availability feed,
+ * as an itinerary slice ("US12-20261218-AAABBB") into out ("" when none). */
+static void us_leg(int days, int skip, char *out, size_t len)
 {
-    time_t d = time(NULL) + 14 * 86400;
+    time_t d = time(NULL) + days * 86400;
     struct tm tm;
     gmtime_r(&d, &tm);
     char date[16], url[600];
@@ -69,14 +70,16 @@ static void find_itinerary(void)
     json_t *doc = ts_json(&r);
     size_t i;
     json_t *l;
+    out[0] = '\0';
     json_array_foreach(json_object_get(doc, "Legs"), i, l)
     {
         json_t *cab = json_array_get(json_object_get(l, "Cabins"), 0);
         if (json_integer_value(json_object_get(cab, "SeatsLeft")) < 9 ||
-            strcmp(json_string_value(json_object_get(l, "MarketingCarrier")), "US") != 0)
+            strcmp(json_string_value(json_object_get(l, "MarketingCarrier")), "US") != 0 ||
+            skip-- > 0)
             continue;
         const char *dd = json_string_value(json_object_get(l, "DepDate"));
-        snprintf(g_itin, sizeof(g_itin), "i_US%d-%.4s%.2s%.2s-%s%s",
+        snprintf(out, len, "US%d-%.4s%.2s%.2s-%s%s",
                  atoi(json_string_value(json_object_get(l, "FlightNumber"))), dd, dd + 5, dd + 8,
                  json_string_value(json_object_get(l, "Dep")),
                  json_string_value(json_object_get(l, "Arr")));
@@ -84,7 +87,15 @@ static void find_itinerary(void)
     }
     json_decref(doc);
     ts_response_free(&r);
-    assert_true(g_itin[0] != '\0');
+}
+
+/* A US leg with seats, 14 days ahead. */
+static void find_itinerary(void)
+{
+    char leg[100];
+    us_leg(14, 0, leg, sizeof(leg));
+    assert_true(leg[0] != '\0');
+    snprintf(g_itin, sizeof(g_itin), "i_%s", leg);
 }
 
 static int setup(void **state)
@@ -162,7 +173,11 @@ static ct_booking *new_booking(void)
 /* A fresh offer; its total into *total, its currency into cur. */
 static json_t *offer(ct_booking *b, ct_store *st, const char *provider)
 {
-    ct_booking_offer_req r = {g_itin, provider, 1, CT_BK_ECONOMY, -1, ""};
+    ct_booking_offer_req r = {.itinerary_id = g_itin,
+                              .provider = provider,
+                              .passengers = 1,
+                              .cabin = CT_BK_ECONOMY,
+                              .searched_minor = -1};
     json_t *o = NULL;
     ct_booking_error e = {0};
     ct_status rc = ct_booking_offer(b, st, &r, &o, &e);
@@ -673,6 +688,294 @@ static void passports_for_international_trips(void **state)
     ct_store_close(rs);
 }
 
+/* ---- separate tickets ---- */
+
+static const ct_partner *partner(const char *name, ct_partner_directory *dir)
+{
+    ct_partner_directory_read(g_doc, dir);
+    const ct_partner *x = ct_partner_find(dir, name);
+    assert_non_null(x);
+    return x;
+}
+
+/* Provider `name`'s own order `ref` after operation op (READ: as it is). */
+static ct_bk_order_status provider_op(const char *name, ct_bk_order_op op, const char *ref)
+{
+    ct_partner_directory dir;
+    const ct_partner *x = partner(name, &dir);
+    ct_bk_request rq = {0};
+    assert_int_equal(ct_bk_order_op_request((int)x->dialect, op, ref, NULL, &rq), CT_OK);
+    char url[1000];
+    snprintf(url, sizeof(url), "%s%s", x->base_url, rq.path);
+    ts_response r = ts_http_url(rq.method, url, rq.body, NULL);
+    ct_bk_order po;
+    ct_bk_error perr;
+    ct_status rc = ct_bk_order_parse((int)x->dialect, (int)r.status, r.body ? r.body : "",
+                                     r.body ? strlen(r.body) : 0, &po, &perr);
+    if (rc)
+        fail_msg("%s %s %s: %ld %s", name, rq.method, rq.path, r.status, r.body);
+    ct_bk_request_free(&rq);
+    ts_response_free(&r);
+    return po.status;
+}
+
+static void set_faults(const char *name, const char *faults)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s/admin/faults", provider_url(name));
+    ts_response r = ts_http_url("PUT", url, faults, NULL);
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+}
+
+/* A separate-tickets offer for two-slice itinerary `itin`: slice 0 from pa, slice 1 from pb. */
+static json_t *separate_offer(ct_booking *b, ct_store *st, const char *itin, const char *pa,
+                              const char *pb)
+{
+    ct_booking_offer_req r = {.itinerary_id = itin,
+                              .provider = CT_BOOKING_SEPARATE,
+                              .passengers = 1,
+                              .cabin = CT_BK_ECONOMY,
+                              .searched_minor = -1,
+                              .nparts = 2,
+                              .parts = {{pa, 0, 0}, {pb, 1, 1}}};
+    json_t *o = NULL;
+    ct_booking_error e = {0};
+    if (ct_booking_offer(b, st, &r, &o, &e) != CT_OK)
+        fail_msg("separate offer %s: %d %s %s %s", itin, e.http, e.code, e.field, e.detail);
+    ct_booking_error_clear(&e);
+    return o;
+}
+
+/* An order body for a separate-tickets offer: each part's own total (expected_totals). */
+static json_t *separate_body(const json_t *off, const char *card)
+{
+    json_t *shape = json_deep_copy(off); /* order_body wants a total: the parts' come after */
+    json_object_set(shape, "total", json_array_get(json_object_get(off, "totals"), 0));
+    json_t *body = order_body(shape, card);
+    json_decref(shape);
+    json_object_del(body, "expected_total");
+    json_object_set_new(body, "expected_totals", json_deep_copy(json_object_get(off, "totals")));
+    return body;
+}
+
+/* Orders a separate-tickets offer, confirming a changed price as a traveller would. */
+static int separate_create(ct_booking *b, ct_store *st, const char *user, const char *key,
+                           json_t *off, const char *card, json_t **out)
+{
+    json_t *body = separate_body(off, card);
+    int http = 0;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        ct_status rc;
+        ct_booking_error e = {0};
+        char k[96];
+        snprintf(k, sizeof(k), "%s-%d", key, attempt);
+        http = create(b, st, user, k, body, out, &rc, &e);
+        if (rc != CT_OK)
+            fail_msg("separate order refused: %d %s %s %s", e.http, e.code, e.field, e.detail);
+        ct_booking_error_clear(&e);
+        const char *code = json_string_value(json_object_get(*out, "code"));
+        if (http != 409 || code == NULL || strcmp(code, "price_changed") != 0)
+            break;
+        json_object_set(body, "expected_totals", json_object_get(*out, "new_prices"));
+        json_decref(*out);
+        *out = NULL;
+    }
+    json_decref(body);
+    return http;
+}
+
+static const json_t *part_of(const json_t *order, int i)
+{
+    const json_t *o = json_object_get(order, "order") ? json_object_get(order, "order") : order;
+    const json_t *p = json_array_get(json_object_get(o, "parts"), (size_t)i);
+    assert_non_null(p);
+    return p;
+}
+
+static const char *sget(const json_t *j, const char *k)
+{
+    const char *v = json_string_value(json_object_get(j, k));
+    return v ? v : "";
+}
+
+static void separate_tickets(void **state)
+{
+    (void)state;
+    char a[100], z[100], itin[256];
+    us_leg(14, 1, a, sizeof(a));
+    us_leg(16, 1, z, sizeof(z));
+    if (a[0] == '\0' || z[0] == '\0')
+        fail_msg("airline-1 has no US legs 14 and 16 days ahead");
+    snprintf(itin, sizeof(itin), "i_%s~%s", a, z);
+    for (int u = 0; u < g_nurls; u++) {
+        ct_store *st = ts_open_migrated(g_urls[u]);
+        ct_booking *b = new_booking();
+
+        /* The offer: one live offer per part, the group's in "XXX" when the parts' currencies
+         * differ (airline-1 sells in USD, ota-eur in EUR). */
+        json_t *off = separate_offer(b, st, itin, "airline-1", "ota-eur");
+        assert_int_equal(json_array_size(json_object_get(off, "parts")), 2);
+        assert_string_equal(sget(json_object_get(off, "provider"), "code"), CT_BOOKING_SEPARATE);
+        assert_int_equal(json_array_size(json_object_get(off, "slices")), 2);
+        assert_true(
+            json_is_true(json_object_get(json_object_get(off, "conditions"), "separate_tickets")));
+        const char *c0 = sget(json_array_get(json_object_get(off, "totals"), 0), "currency");
+        const char *c1 = sget(json_array_get(json_object_get(off, "totals"), 1), "currency");
+        if (strcmp(c0, c1) != 0) {
+            assert_string_equal(sget(off, "currency"), "XXX");
+            assert_true(json_is_null(json_object_get(off, "total")));
+        }
+        /* Refused before anything runs: a part that is not the itinerary's, one total
+         * missing. */
+        ct_booking_offer_req bad = {.itinerary_id = itin,
+                                    .provider = CT_BOOKING_SEPARATE,
+                                    .passengers = 1,
+                                    .searched_minor = -1,
+                                    .nparts = 2,
+                                    .parts = {{"airline-1", 0, 0}, {"ota-eur", 2, 2}}};
+        json_t *out = NULL;
+        ct_booking_error e = {0};
+        assert_int_equal(ct_booking_offer(b, st, &bad, &out, &e), CT_INVALID);
+        assert_string_equal(e.field, "parts[1].slices");
+        ct_booking_error_clear(&e);
+        json_t *body = separate_body(off, "4111111111111111");
+        json_array_remove(json_object_get(body, "expected_totals"), 1);
+        ct_status rc;
+        create(b, st, "user-st", "st-bad", body, &out, &rc, &e);
+        assert_int_equal(rc, CT_INVALID);
+        if (strcmp(e.field, "expected_totals") != 0)
+            fail_msg("%d %s %s %s", e.http, e.code, e.field, e.detail);
+        ct_booking_error_clear(&e);
+        json_decref(body);
+
+        /* Booked: both parts confirmed, each with its own reference, tickets and payment
+         * captured in its own currency; the group is the one order the traveller sees. */
+        int http = separate_create(b, st, "user-st", "st-ok", off, "4111111111111111", &out);
+        if (http != 201)
+            fail_msg("separate tickets: %d %s", http, json_dumps(out, 0));
+        assert_string_equal(status_of(out), "confirmed");
+        char gid[64], ref1[64];
+        snprintf(gid, sizeof(gid), "%s", sget(out, "id"));
+        snprintf(ref1, sizeof(ref1), "%s", sget(part_of(out, 1), "booking_reference"));
+        assert_true(json_array_size(json_object_get(out, "tickets")) >= 2);
+        for (int i = 0; i < 2; i++) {
+            const json_t *p = part_of(out, i);
+            assert_string_equal(sget(p, "status"), "confirmed");
+            assert_string_equal(sget(p, "parent_order_id"), gid);
+            assert_true(sget(p, "booking_reference")[0] != '\0');
+            ct_payment pays[4];
+            assert_int_equal(payments_of(sget(p, "id"), pays, 4), 1);
+            assert_int_equal(pays[0].status, CT_PAY_SUCCEEDED);
+            assert_int_equal(pays[0].captured, json_integer_value(json_object_get(
+                                                   json_object_get(p, "total"), "amount_minor")));
+            assert_string_equal(pays[0].currency, sget(json_object_get(p, "total"), "currency"));
+        }
+        assert_true(strstr(sget(out, "booking_reference"), ref1) != NULL);
+        ct_payment none[2];
+        assert_int_equal(payments_of(gid, none, 2), 0);
+        json_t *list = NULL;
+        assert_int_equal(ct_booking_order_list(b, st, "user-st", 10, 0, &list), CT_OK);
+        assert_int_equal(json_integer_value(json_object_get(list, "total")), 1);
+        assert_string_equal(sget(json_array_get(json_object_get(list, "orders"), 0), "id"), gid);
+        json_decref(list);
+        json_t *found = NULL;
+        assert_int_equal(ct_booking_order_lookup(b, st, ref1, "LOVELACE", &found), CT_OK);
+        assert_string_equal(sget(found, "id"), gid);
+        json_decref(found);
+        json_decref(out);
+
+        /* Cancelled: each part refunded under its own rule, card refunds per part. */
+        json_t *quote = NULL;
+        assert_int_equal(ct_booking_cancel_quote(b, st, "user-st", gid, &quote, &e), CT_OK);
+        assert_int_equal(json_array_size(json_object_get(quote, "parts")), 2);
+        assert_int_equal(
+            ct_booking_cancel_confirm(b, st, "user-st", gid, sget(quote, "id"), &out, &e), CT_OK);
+        assert_string_equal(status_of(out), "cancelled");
+        for (int i = 0; i < 2; i++) {
+            const json_t *p = part_of(out, i);
+            assert_string_equal(sget(p, "status"), "cancelled");
+            ct_payment pays[4];
+            assert_int_equal(payments_of(sget(p, "id"), pays, 4), 1);
+            assert_true(pays[0].refunded > 0);
+        }
+        json_decref(quote);
+        json_decref(out);
+        json_decref(off);
+
+        /* A part sold out at order time: the other part's hold released, nothing paid. */
+        off = separate_offer(b, st, itin, "airline-1", "ota-usd");
+        set_faults("ota-usd", "{\"sold_out_rate\":1}");
+        http = separate_create(b, st, "user-st", "st-soldout", off, "4111111111111111", &out);
+        set_faults("ota-usd", "{}");
+        if (http != 409 || strcmp(sget(out, "code"), "sold_out") != 0)
+            fail_msg("a part sold out: %d %s", http, json_dumps(out, 0));
+        assert_string_equal(status_of(out), "failed");
+        const json_t *p0 = part_of(out, 0);
+        assert_string_equal(sget(p0, "status"), "failed");
+        assert_string_equal(sget(p0, "reason"), "separate_ticket_failed");
+        assert_true(json_is_string(json_object_get(p0, "outcome")));
+        assert_int_equal(provider_op("airline-1", CT_BK_OP_READ, sget(p0, "booking_reference")),
+                         CT_BK_CANCELLED);
+        ct_payment pays[4];
+        assert_int_equal(payments_of(sget(p0, "id"), pays, 4), 0);
+        json_decref(out);
+        json_decref(off);
+
+        /* One ticket issued, the other refused (its hold cancelled at the provider while the
+         * cardholder confirmed): the issued ticket is refunded at its provider, both
+         * authorisations voided: nothing charged, and the order says so. */
+        off = separate_offer(b, st, itin, "airline-1", "ota-eur");
+        http = separate_create(b, st, "user-st", "st-3ds", off, "4100000000003005", &out);
+        assert_int_equal(http, 202);
+        assert_string_equal(status_of(out), "requires_action");
+        snprintf(gid, sizeof(gid), "%s", sget(out, "id"));
+        assert_int_equal(
+            provider_op("ota-eur", CT_BK_OP_CANCEL, sget(part_of(out, 1), "booking_reference")),
+            CT_BK_CANCELLED);
+        json_decref(out);
+        assert_int_equal(ct_booking_payment_confirm(b, st, "user-st", gid, 1, &http, &out, &e),
+                         CT_OK);
+        if (http < 400 || strcmp(status_of(out), "failed") != 0)
+            fail_msg("a refused ticket: %d %s", http, json_dumps(out, 0));
+        p0 = part_of(out, 0);
+        assert_string_equal(sget(p0, "reason"), "separate_ticket_failed");
+        assert_true(strstr(sget(p0, "outcome"), "refunded") != NULL);
+        ct_bk_order_status s0 =
+            provider_op("airline-1", CT_BK_OP_READ, sget(p0, "booking_reference"));
+        assert_true(s0 == CT_BK_REFUNDED || s0 == CT_BK_CANCELLED);
+        for (int i = 0; i < 2; i++) {
+            assert_int_equal(payments_of(sget(part_of(out, i), "id"), pays, 4), 1);
+            assert_int_equal(pays[0].status, CT_PAY_CANCELED);
+            assert_int_equal(pays[0].captured, 0);
+        }
+        json_decref(out);
+        json_decref(off);
+
+        /* Abandoned at the confirmation step: recovery fails the group and voids both. */
+        off = separate_offer(b, st, itin, "airline-1", "ota-eur");
+        http = separate_create(b, st, "user-st", "st-abandon", off, "4100000000003005", &out);
+        assert_int_equal(http, 202);
+        snprintf(gid, sizeof(gid), "%s", sget(out, "id"));
+        json_decref(out);
+        ct_booking_set_clock_offset(b, 3600);
+        int moved = 0;
+        assert_int_equal(ct_booking_recover(b, st, 0, &moved), CT_OK);
+        ct_booking_set_clock_offset(b, 0);
+        assert_int_equal(ct_booking_order_get(b, st, "user-st", gid, &out), CT_OK);
+        assert_string_equal(status_of(out), "failed");
+        for (int i = 0; i < 2; i++) {
+            assert_string_equal(sget(part_of(out, i), "status"), "failed");
+            assert_int_equal(payments_of(sget(part_of(out, i), "id"), pays, 4), 1);
+            assert_int_equal(pays[0].status, CT_PAY_CANCELED);
+        }
+        json_decref(out);
+        json_decref(off);
+        ct_booking_free(b);
+        ct_store_close(st);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -682,6 +985,7 @@ int main(void)
         cmocka_unit_test(failing_cards),
         cmocka_unit_test(three_d_secure_and_expiry),
         cmocka_unit_test(passports_for_international_trips),
+        cmocka_unit_test(separate_tickets),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
