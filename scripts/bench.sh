@@ -26,3 +26,6 @@ bench/startup.sh
 echo
 echo "== HTTP (peer: nginx serving a static file)"
 bench/http.sh
+echo
+echo "== booking: end-to-end orders on the sandbox world, faults off (peer: the saga's calls made directly)"
+PG=1 bench/orders.sh
