@@ -14,7 +14,9 @@
 //   CHROMIUM             Chromium executable (default /usr/bin/chromium)
 //
 // Checks: "Select" on a results card opens the live offer (the seller's display name, never an
-// internal code; the countdown); passengers are validated; the sandbox test cards are listed;
+// internal code; the countdown); passengers are validated; on an international trip (the offer
+// says passport_required; LON-NYC is one) each passenger's passport is asked, a too-short number
+// refused with a message naming the field, then accepted; the sandbox test cards are listed;
 // the happy path ends on the confirmation with a booking reference (the page fits 390 px);
 // a declined card shows the reason on the payment step; the 3-D Secure card goes through the
 // confirm step to a confirmation; "Manage booking" finds the first booking by reference and
@@ -96,12 +98,25 @@ async function openOffer(page, { click = true } = {}) {
   throw new Error('no offer could be opened');
 }
 
+/** A passport valid for years (the sandbox's flights are within a year). */
+const PASSPORT = { number: 'C01X00T47', country: 'DE', expiry: '2035-01-01' };
+
+/** The passport fields, when the offer asks for them (an international trip). */
+async function passport(page, number = PASSPORT.number) {
+  if ((await page.locator('.bk-doc.is-required').count()) === 0) return false;
+  await page.getByLabel('Passport number').fill(number);
+  await page.getByLabel('Issuing country').fill(PASSPORT.country);
+  await page.getByLabel('Expiry date').fill(PASSPORT.expiry);
+  return true;
+}
+
 async function passengers(page, family) {
   await page.getByRole('button', { name: 'Continue to passengers' }).click();
   await waitStep(page, /^Who is travelling\?$/);
   await page.getByLabel('Given names').fill('Ada');
   await page.getByLabel('Family name').fill(family);
   await page.getByLabel('Date of birth').fill('1990-12-10');
+  await passport(page);
   await page.getByLabel('E-mail').fill('ada@example.com');
   await page.getByRole('button', { name: 'Continue to payment' }).click();
   await waitStep(page, /^Payment$/);
@@ -135,17 +150,38 @@ async function main() {
       { fatal: true },
     );
 
-    await check('passengers: the empty form is refused naming the fields; filled, it goes to payment with the test cards listed', async () => {
+    await check('passengers: the empty form is refused naming the fields (the passport\'s too, on this international trip)', async () => {
       await page.getByRole('button', { name: 'Continue to passengers' }).click();
       await waitStep(page, /^Who is travelling\?$/);
       await page.getByRole('button', { name: 'Continue to payment' }).click();
       assert((await page.getByLabel('Given names').getAttribute('aria-invalid')) === 'true', 'given names not flagged');
       const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
       assert(focused === 'given-0', `focus is on ${focused}`);
+      assert((await page.locator('.bk-doc.is-required').count()) === 1, `no passport asked for ${FROM}-${TO} (the offer's passport_required)`);
+      for (const label of ['Passport number', 'Issuing country', 'Expiry date']) {
+        assert((await page.getByLabel(label).getAttribute('aria-invalid')) === 'true', `${label} not flagged`);
+      }
+    });
+
+    await check('passport: a too-short number is refused with a message naming the field (upper-cased as typed), then accepted; on to payment with the test cards listed', async () => {
       await page.getByLabel('Given names').fill('Ada');
       await page.getByLabel('Family name').fill('Lovelace');
       await page.getByLabel('Date of birth').fill('1990-12-10');
       await page.getByLabel('E-mail').fill('ada@example.com');
+      assert(await passport(page, 'c01x'), 'no passport fields');
+      const typed = await page.getByLabel('Passport number').inputValue();
+      assert(typed === 'C01X', `the number reads "${typed}", not upper-cased`);
+      await page.getByRole('button', { name: 'Continue to payment' }).click();
+      await page.waitForFunction(() => document.querySelector('#bk-step-title')?.textContent === 'Payment' || document.querySelector('[name="doc-number-0"][aria-invalid="true"]') !== null);
+      assert((await stepTitle(page).innerText()) === 'Who is travelling?', 'the short passport number was accepted (on to payment)');
+      const number = page.getByLabel('Passport number');
+      assert((await number.getAttribute('aria-invalid')) === 'true', 'the short number is not flagged');
+      const error = (await page.locator(`#${await number.getAttribute('id')}-error`).innerText()).trim();
+      assert(/^Passport number is too short/.test(error), `message: "${error}"`);
+      const focused = await page.evaluate(() => document.activeElement?.getAttribute('name'));
+      assert(focused === 'doc-number-0', `focus is on ${focused}`);
+      await screenshot(page, 'booking-passport.png');
+      await number.fill(PASSPORT.number.toLowerCase());
       await page.getByRole('button', { name: 'Continue to payment' }).click();
       await waitStep(page, /^Payment$/);
       const cards = await page.locator('.bk-test-card').count();

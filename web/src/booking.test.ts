@@ -2,7 +2,8 @@
  * The booking pages against a fake of the booking API (src/api/orders.c's
  * answers): the happy path, a price change, sold out, an expired offer, a
  * declined card, 3-D Secure, retries with the same Idempotency-Key, saved
- * travellers, "My trips" with a cancellation and "Manage booking".
+ * travellers, passports on international trips, "My trips" with a
+ * cancellation and "Manage booking".
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccountApi, type Profile } from './accountApi';
@@ -462,6 +463,191 @@ describe('the booking flow', () => {
     expect(post!.body!.passengers).toEqual([{ traveller_id: 'trv_1' }]);
     expect(post!.headers.get('authorization')).toMatch(/^Bearer /);
     expect(el.querySelector<HTMLAnchorElement>('.bk-trips')?.getAttribute('href')).toBe('/trips?id=ord_1');
+  });
+});
+
+describe('passports on international trips (passport_required)', () => {
+  const abroad = () =>
+    offerBody({
+      passport_required: true,
+      slices: [
+        { legs: [{ carrier: 'BA', flight_number: 117, date: '2026-12-01', from: 'LHR', to: 'JFK', departs_at: '2026-12-01T08:00:00+00:00', arrives_at: '2026-12-01T11:00:00-05:00', booking_class: 'Y' }] },
+        { legs: [{ carrier: 'BA', flight_number: 112, date: '2026-12-08', from: 'JFK', to: 'LHR', departs_at: '2026-12-08T20:00:00-05:00', arrives_at: '2026-12-09T08:00:00+00:00', booking_class: 'Y' }] },
+      ],
+    });
+  const error = (el: HTMLElement, label: string) => {
+    const c = control(el, label);
+    return c.getAttribute('aria-invalid') === 'true' ? (document.getElementById(c.id + '-error')?.textContent ?? '') : null;
+  };
+  const names = (el: HTMLElement) => {
+    set(el, 'Given names', 'Ada');
+    set(el, 'Family name', 'Lovelace');
+    set(el, 'Date of birth', '1990-12-10');
+    set(el, 'E-mail', 'ada@example.com');
+  };
+
+  it('asks each passenger’s passport, validated naming the field (number upper-cased as typed), and sends it as document', async () => {
+    const { view, called } = await openBook({ 'POST /api/v1/offers': () => reply(abroad(), 201), 'POST /api/v1/orders': () => reply(orderBody('confirmed'), 201) });
+    const el = view.el;
+    expect(el.querySelector('.bk-passport-note')?.textContent).toMatch(/International trip: each passenger needs a passport/);
+    button(el, 'Continue to passengers').click();
+    await flush();
+    expect(el.querySelector('.bk-doc legend')?.textContent).toBe('Passport');
+    expect(el.querySelector('.bk-add-doc')).toBeNull(); // not optional here
+    expect(() => control(el, 'Document type')).toThrow();
+    expect(control(el, 'Expiry date').getAttribute('min')).toBe('2026-12-08');
+    names(el);
+    submit(el);
+    expect(stepTitle()).toBe('Who is travelling?');
+    expect(error(el, 'Passport number')).toBe('Enter the passport number.');
+    expect(error(el, 'Issuing country')).toBe('Enter the passport’s issuing country.');
+    expect(error(el, 'Expiry date')).toBe('Enter the passport’s expiry date.');
+    expect(document.activeElement).toBe(control(el, 'Passport number'));
+    expect(el.querySelector('.form-alert')?.textContent).toBe('Please correct the 3 highlighted fields.');
+
+    set(el, 'Passport number', 'c01');
+    expect(control(el, 'Passport number').value).toBe('C01');
+    set(el, 'Issuing country', 'de');
+    expect(control(el, 'Issuing country').value).toBe('DE');
+    set(el, 'Expiry date', '2026-12-07');
+    submit(el);
+    expect(error(el, 'Passport number')).toBe('Passport number is too short: it has 5 to 20 capital letters and digits.');
+    expect(error(el, 'Issuing country')).toBeNull();
+    expect(error(el, 'Expiry date')).toBe('The passport expires on 2026-12-07, before your last flight on 2026-12-08: it must be valid through that day.');
+    set(el, 'Passport number', 'c01x00t47');
+    set(el, 'Expiry date', '2035-01-01');
+    submit(el);
+    await flush();
+    expect(stepTitle()).toBe('Payment');
+    pay(el);
+    await flush();
+    expect(called('POST /api/v1/orders')[0]!.body!.passengers).toEqual([
+      { given_name: 'Ada', family_name: 'Lovelace', date_of_birth: '1990-12-10', document: { type: 'passport', number: 'C01X00T47', country: 'DE', expiry: '2035-01-01' } },
+    ]);
+    expect(stepTitle()).toBe('Your booking is confirmed');
+  });
+
+  it('a picked saved traveller’s passport is prefilled (checked against the last flight) and sent with the traveller’s details', async () => {
+    const { view, called } = await openBook(
+      {
+        'POST /api/v1/offers': () => reply(abroad(), 201),
+        'GET /api/v1/me/travellers': () =>
+          reply({
+            items: [
+              { id: 'trv_1', given_name: 'Ada', family_name: 'Lovelace', birth_date: '1990-12-10', gender: 'F', document: { type: 'passport', number: 'P1234567', country: 'GB', expiry: '2026-12-05' } },
+              { id: 'trv_2', given_name: 'Charles', family_name: 'Babbage', birth_date: '1971-12-26', document: { type: 'id_card', number: 'X1234567', country: 'GB', expiry: '2031-01-01' } },
+            ],
+          }),
+        'POST /api/v1/orders': () => reply(orderBody('confirmed', { guest: false }), 201),
+      },
+      { signedIn: true },
+    );
+    const el = view.el;
+    button(el, 'Continue to passengers').click();
+    await flush();
+    const pick = control(el, 'Saved traveller') as HTMLSelectElement;
+    pick.value = 'trv_2'; // an ID card: no passport to prefill
+    pick.dispatchEvent(new Event('change'));
+    expect(control(el, 'Passport number').value).toBe('');
+    pick.value = 'trv_1';
+    pick.dispatchEvent(new Event('change'));
+    expect((el.querySelector('.bk-pax-fields') as HTMLElement).hidden).toBe(true);
+    expect((el.querySelector('.bk-doc') as HTMLElement).hidden).toBe(false);
+    expect(control(el, 'Passport number').value).toBe('P1234567');
+    expect(control(el, 'Issuing country').value).toBe('GB');
+    expect(control(el, 'Expiry date').value).toBe('2026-12-05');
+    submit(el);
+    expect(error(el, 'Expiry date')).toMatch(/^The passport expires on 2026-12-05, before your last flight on 2026-12-08/);
+    set(el, 'Expiry date', '2032-06-30');
+    submit(el);
+    await flush();
+    pay(el);
+    await flush();
+    expect(called('POST /api/v1/orders')[0]!.body!.passengers).toEqual([
+      { given_name: 'Ada', family_name: 'Lovelace', date_of_birth: '1990-12-10', gender: 'F', document: { type: 'passport', number: 'P1234567', country: 'GB', expiry: '2032-06-30' } },
+    ]);
+  });
+
+  it('a 400 naming passengers[i].document… is shown on that passenger’s field', async () => {
+    const { view, called, app } = await openBook({
+      'POST /api/v1/offers': () => reply(abroad(), 201),
+      'POST /api/v1/orders': [
+        () => problem(400, 'invalid', { detail: 'the document expires before the last flight', field: 'passengers[0].document.expiry' }),
+        () => problem(400, 'invalid', { detail: 'an international trip needs each passenger’s passport', field: 'passengers[0].document' }),
+        () => reply(orderBody('confirmed'), 201),
+      ],
+    });
+    const el = view.el;
+    button(el, 'Continue to passengers').click();
+    await flush();
+    names(el);
+    set(el, 'Passport number', 'C01X00T47');
+    set(el, 'Issuing country', 'DE');
+    set(el, 'Expiry date', '2035-01-01');
+    submit(el);
+    await flush();
+    pay(el);
+    await flush();
+    expect(stepTitle()).toBe('Who is travelling?');
+    expect(error(el, 'Expiry date')).toBe('Expiry date: the document expires before the last flight.');
+    expect(document.activeElement).toBe(control(el, 'Expiry date'));
+    expect(el.querySelector('.form-alert')?.textContent).toBe('The booking was not made: Expiry date: the document expires before the last flight.');
+    expect(control(el, 'Passport number').value).toBe('C01X00T47'); // what was typed is kept
+    expect(app.announce).toHaveBeenCalled();
+    submit(el);
+    await flush();
+    pay(el);
+    await flush();
+    expect(error(el, 'Passport number')).toBe('An international trip needs each passenger’s passport.');
+    expect(called('POST /api/v1/orders')).toHaveLength(2);
+  });
+
+  it('not required: the document is optional behind “Add travel document”; added, it is sent (an ID card will do)', async () => {
+    const { view, called } = await openBook({ 'POST /api/v1/offers': () => reply(offerBody({ passport_required: false }), 201), 'POST /api/v1/orders': [() => reply(orderBody('confirmed'), 201)] });
+    const el = view.el;
+    expect(el.querySelector('.bk-passport-note')).toBeNull();
+    button(el, 'Continue to passengers').click();
+    await flush();
+    const add = button(el, 'Add travel document');
+    expect(add.getAttribute('aria-expanded')).toBe('false');
+    expect((el.querySelector('.bk-doc-fields') as HTMLElement).hidden).toBe(true);
+    add.click();
+    expect(add.getAttribute('aria-expanded')).toBe('true');
+    expect(add.textContent).toBe('Remove travel document');
+    expect(document.activeElement).toBe(control(el, 'Document type'));
+    names(el);
+    set(el, 'Document type', 'id_card');
+    set(el, 'Document number', 'x12');
+    submit(el);
+    expect(error(el, 'Document number')).toBe('ID card number is too short: it has 5 to 20 capital letters and digits.');
+    expect(error(el, 'Issuing country')).toBe('Enter the ID card’s issuing country.');
+    set(el, 'Document number', 'x1234567');
+    set(el, 'Issuing country', 'ch');
+    set(el, 'Expiry date', '2030-01-01');
+    submit(el);
+    await flush();
+    pay(el);
+    await flush();
+    expect(called('POST /api/v1/orders')[0]!.body!.passengers).toEqual([
+      { given_name: 'Ada', family_name: 'Lovelace', date_of_birth: '1990-12-10', document: { type: 'id_card', number: 'X1234567', country: 'CH', expiry: '2030-01-01' } },
+    ]);
+  });
+
+  it('not required and not added: no document is sent, half-typed fields behind a removed section are ignored', async () => {
+    const { view, called } = await openBook({ 'POST /api/v1/offers': () => reply(offerBody(), 201), 'POST /api/v1/orders': () => reply(orderBody('confirmed'), 201) });
+    const el = view.el;
+    button(el, 'Continue to passengers').click();
+    await flush();
+    button(el, 'Add travel document').click();
+    set(el, 'Document number', 'x1');
+    button(el, 'Remove travel document').click();
+    names(el);
+    submit(el);
+    await flush();
+    expect(stepTitle()).toBe('Payment');
+    pay(el);
+    await flush();
+    expect(called('POST /api/v1/orders')[0]!.body!.passengers).toEqual([{ given_name: 'Ada', family_name: 'Lovelace', date_of_birth: '1990-12-10' }]);
   });
 });
 

@@ -55,6 +55,8 @@ export interface LiveOffer {
   searched_price: BkMoney | null;
   price_changed: boolean | null;
   self_transfer: boolean;
+  /** A leg joins two countries: every passenger needs a passport (POST /orders refuses without). */
+  passport_required: boolean;
 }
 
 export interface BkOrder {
@@ -85,12 +87,24 @@ export interface CancelQuote {
   status: string;
 }
 
+/** passengers[i].document (src/booking/orders.c): as saved travellers have it. */
+export interface DocumentBody {
+  type: 'passport' | 'id_card';
+  /** 5 to 20 capital letters and digits. */
+  number: string;
+  /** The issuing country's ISO 3166-1 alpha-2 code. */
+  country: string;
+  /** YYYY-MM-DD, valid through the last flight. */
+  expiry: string;
+}
+
 export interface PassengerBody {
   traveller_id?: string;
   given_name?: string;
   family_name?: string;
   date_of_birth?: string;
   gender?: string;
+  document?: DocumentBody;
 }
 
 export interface OrderBody {
@@ -192,6 +206,7 @@ export function normalizeOffer(raw: unknown): LiveOffer {
     searched_price: money(r.searched_price),
     price_changed: typeof r.price_changed === 'boolean' ? r.price_changed : null,
     self_transfer: r.self_transfer === true,
+    passport_required: r.passport_required === true,
   };
 }
 

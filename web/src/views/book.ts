@@ -4,15 +4,18 @@
  *
  *   offer (POST /offers: the live price, a change from the searched price,
  *   the time left before the offer expires, counting down) → passengers
- *   (saved travellers of a signed-in user, or typed; validated) → payment
+ *   (saved travellers of a signed-in user, or typed; validated; each one's
+ *   passport when the offer says passport_required, prefilled from a saved
+ *   traveller's, else an optional travel document) → payment
  *   (card form; the sandbox's test cards listed) → 3-D Secure (the order is
  *   requires_action: a button calls the confirm route) → confirmation with
  *   the booking reference.
  *
  * Sold out, a price change (409 price_changed: the new price, confirm to pay
  * it with expected_total updated), an expired offer (410) and a declined card
- * each get a message with the next step. Each order attempt (one body) has
- * its own Idempotency-Key, kept when the same attempt is retried after a
+ * each get a message with the next step; a 400 naming a passenger's field
+ * (passengers[1].document.expiry) shows on that field. Each order attempt
+ * (one body) has its own Idempotency-Key, kept when the same attempt is retried after a
  * network failure or a 5xx, so a retry can never book twice. The card never
  * leaves this page's memory. On every step change focus moves to the step's
  * heading.
@@ -36,7 +39,20 @@ import {
 } from '../bookingApi';
 import { h, nextId } from '../dom';
 import { field, type Field } from '../forms';
-import { describeError } from '../problems';
+import {
+  documentBody,
+  documentFromTraveller,
+  EMPTY_DOC,
+  isDocEmpty,
+  lastFlightDate,
+  normalizeDocument,
+  passengerBody,
+  passengerProblemField,
+  validateDocument,
+  type DocField,
+  type DocInput,
+} from '../passengerForm';
+import { describeError, fieldMessage } from '../problems';
 import type { RouteContext } from '../router';
 import { validateBirthDate, validateEmail, validateTravellerName } from '../validators';
 import { bookingApi, countdownText, flightList, legTime } from './orderDetail';
@@ -97,6 +113,28 @@ interface PassengerState {
   family: string;
   birth: string;
   gender: string;
+  /** The travel document fields (a passport when the offer requires one). */
+  doc: DocInput;
+  /** An optional document was added ("Add travel document"); always true when required. */
+  docOpen: boolean;
+}
+
+/** A server 400 to show on a passenger's field when the form is drawn again. */
+interface FieldProblem {
+  index: number;
+  field: string;
+  message: string;
+}
+
+/** Upper-case what is typed, keeping the caret where it was. */
+function upperAsTyped(c: HTMLInputElement): void {
+  c.addEventListener('input', () => {
+    const up = c.value.toUpperCase();
+    if (up === c.value) return;
+    const [a, b] = [c.selectionStart, c.selectionEnd];
+    c.value = up;
+    if (a !== null && b !== null) c.setSelectionRange(a, b);
+  });
 }
 
 export interface BookViewOptions {
@@ -118,7 +156,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
   let tick: unknown = null;
   let step: Step = 'offer';
   let travellers: Traveller[] = [];
-  const pax: PassengerState[] = Array.from({ length: params.adults }, () => ({ travellerId: '', given: '', family: '', birth: '', gender: '' }));
+  const pax: PassengerState[] = Array.from({ length: params.adults }, () => ({ travellerId: '', given: '', family: '', birth: '', gender: '', doc: { ...EMPTY_DOC }, docOpen: false }));
   const contact = { email: app.profile.current?.email ?? '', phone: '' };
   /** The price the traveller agreed to pay (the offer's total, or a confirmed new price). */
   let expected: BkMoney | null = null;
@@ -297,13 +335,14 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         o.self_transfer ? h('li', { class: 'bk-warn' }, 'Self-transfer: separate tickets, you collect your bags and check in again.') : null,
         o.expires_at ? h('li', {}, `Offer valid until ${legTime(o.expires_at)} UTC.`) : null,
       ),
+      o.passport_required ? h('p', { class: 'bk-passport-note' }, 'International trip: each passenger needs a passport valid through the last flight.') : null,
       h('div', { class: 'bk-actions' }, h('button', { type: 'button', class: 'btn btn-primary bk-continue', onclick: () => void renderPassengers() }, 'Continue to passengers'), searchAgain(false)),
     );
   }
 
   /* ---------------------------- passengers ----------------------------- */
 
-  async function renderPassengers(): Promise<void> {
+  async function renderPassengers(serverProblem: FieldProblem | null = null): Promise<void> {
     if (app.session.signedIn && travellers.length === 0) {
       main.replaceChildren(loading('Loading your saved travellers…'));
       try {
@@ -316,7 +355,18 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     }
     const form = h('form', { class: 'bk-form', novalidate: true });
     const alert = h('div', { class: 'form-alert', role: 'alert' });
-    const rows: { pick: HTMLSelectElement | null; given: Field; family: Field; birth: Field; gender: Field; box: HTMLElement }[] = [];
+    const required = offer!.passport_required;
+    const rules = { required, lastFlight: lastFlightDate(offer!), today: app.today() };
+    const rows: { pick: HTMLSelectElement | null; given: Field; family: Field; birth: Field; gender: Field; box: HTMLElement; doc: DocBlock }[] = [];
+    if (required) {
+      form.append(
+        h(
+          'p',
+          { class: 'bk-passport-note' },
+          `This trip crosses a border: enter each passenger’s passport${rules.lastFlight ? `, valid through the last flight on ${rules.lastFlight}` : ''}.`,
+        ),
+      );
+    }
     pax.forEach((p, i) => {
       const given = field({ label: 'Given names', name: `given-${i}`, autocomplete: i === 0 ? 'given-name' : 'off', value: p.given, required: true, hint: 'As written in the travel document.' });
       const family = field({ label: 'Family name', name: `family-${i}`, autocomplete: i === 0 ? 'family-name' : 'off', value: p.family, required: true });
@@ -346,12 +396,20 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         const sel = pick;
         sel.addEventListener('change', () => {
           box.hidden = sel.value !== '';
+          if (sel.value) {
+            // A required passport is prefilled to check; an optional document travels with the traveller.
+            doc.fill(documentFromTraveller(travellers.find((t) => t.id === sel.value), required) ?? { ...EMPTY_DOC });
+            doc.setOpen(false);
+          }
+          doc.sync(sel.value !== '');
         });
         box.hidden = p.travellerId !== '';
         pickWrap = h('div', { class: 'field form-field' }, h('label', { for: id, class: 'field-label' }, 'Saved traveller'), pick);
       }
-      rows.push({ pick, given, family, birth, gender, box });
-      form.append(h('fieldset', { class: 'bk-pax' }, h('legend', {}, `Passenger ${i + 1} (adult)`), pickWrap, box));
+      const doc = documentBlock(i, p, required, rules.lastFlight || rules.today);
+      doc.sync(p.travellerId !== '');
+      rows.push({ pick, given, family, birth, gender, box, doc });
+      form.append(h('fieldset', { class: 'bk-pax' }, h('legend', {}, `Passenger ${i + 1} (adult)`), pickWrap, box, doc.el));
     });
     const email = field({ label: 'E-mail', name: 'email', type: 'email', autocomplete: 'email', value: contact.email, required: true, hint: 'The confirmation and e-tickets go here.' });
     const phone = field({ label: 'Phone', name: 'phone', type: 'tel', autocomplete: 'tel', value: contact.phone, optional: true });
@@ -366,13 +424,22 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       const errors: { f: Field; msg: string }[] = [];
       const chosen = new Set<string>();
       rows.forEach((r, i) => {
-        for (const f of [r.given, r.family, r.birth]) setError(f, null);
+        for (const f of [r.given, r.family, r.birth, ...Object.values(r.doc.fields)]) setError(f, null);
         const p = pax[i]!;
         p.travellerId = r.pick?.value ?? '';
         p.given = r.given.control.value.trim().replace(/\s+/g, ' ');
         p.family = r.family.control.value.trim().replace(/\s+/g, ' ');
         p.birth = r.birth.control.value;
         p.gender = r.gender.control.value;
+        p.doc = normalizeDocument(r.doc.read());
+        p.docOpen = r.doc.open;
+        if (required || p.docOpen) {
+          const de = validateDocument(p.doc, rules);
+          for (const k of ['type', 'number', 'country', 'expiry'] as const) {
+            const f = r.doc.fields[k] ?? r.doc.fields.number;
+            if (de[k]) errors.push({ f, msg: de[k] });
+          }
+        }
         if (p.travellerId) {
           if (chosen.has(p.travellerId)) errors.push({ f: r.given, msg: 'This saved traveller is already a passenger. Choose another or type the details.' });
           chosen.add(p.travellerId);
@@ -391,10 +458,12 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       const em = validateEmail(contact.email);
       if (em) errors.push({ f: email, msg: em });
       for (const x of errors) {
-        if (x.f.wrap.parentElement?.hidden) rows.find((r) => r.given === x.f)!.box.hidden = false;
+        const row = rows.find((r) => r.given === x.f);
+        if (row && x.f.wrap.parentElement?.hidden) row.box.hidden = false;
         setError(x.f, x.msg);
       }
       if (errors.length > 0) {
+        errors.sort((a, b) => (a.f.control.compareDocumentPosition(b.f.control) & Node.DOCUMENT_POSITION_FOLLOWING ? -1 : 1));
         alert.textContent = errors.length === 1 ? 'Please correct the highlighted field.' : `Please correct the ${errors.length} highlighted fields.`;
         errors[0]!.f.control.focus();
         return;
@@ -402,6 +471,149 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       renderPayment();
     });
     show('passengers', 'Who is travelling?', form);
+    if (serverProblem) showServerProblem(serverProblem, rows, alert);
+  }
+
+  interface DocBlock {
+    el: HTMLElement;
+    /** type only when the document is optional (a passport is then one choice). */
+    fields: Partial<Record<DocField, Field>> & { number: Field; country: Field; expiry: Field };
+    open: boolean;
+    read(): DocInput;
+    fill(d: DocInput): void;
+    /** Show or hide for the passenger's choice (picked: a saved traveller). */
+    sync(picked: boolean): void;
+    setOpen(open: boolean): void;
+  }
+
+  /**
+   * The passenger's travel document: a passport (required) or, optional, a
+   * document added with "Add travel document". A picked saved traveller's
+   * document travels with it unless a passport is required (then it is shown,
+   * prefilled, to check or correct).
+   */
+  function documentBlock(i: number, p: PassengerState, required: boolean, validThrough: string): DocBlock {
+    const word = required ? 'Passport' : 'Document';
+    const number = field({
+      label: `${word} number`,
+      name: `doc-number-${i}`,
+      autocomplete: 'off',
+      value: p.doc.number,
+      required: true,
+      hint: '5 to 20 capital letters and digits, as printed.',
+      attrs: { maxlength: '24', autocapitalize: 'characters', spellcheck: 'false' },
+    });
+    const country = field({
+      label: 'Issuing country',
+      name: `doc-country-${i}`,
+      autocomplete: 'off',
+      value: p.doc.country,
+      required: true,
+      hint: 'Two-letter code, e.g. DE, GB, US.',
+      attrs: { maxlength: '2', autocapitalize: 'characters', spellcheck: 'false', class: 'field-input input-short' },
+    });
+    const expiry = field({
+      label: 'Expiry date',
+      name: `doc-expiry-${i}`,
+      type: 'date',
+      value: p.doc.expiry,
+      required: true,
+      hint: `Valid through ${validThrough} at least.`,
+      attrs: { min: validThrough },
+    });
+    upperAsTyped(number.control as HTMLInputElement);
+    upperAsTyped(country.control as HTMLInputElement);
+    const type = required
+      ? null
+      : field({
+          label: 'Document type',
+          name: `doc-type-${i}`,
+          type: 'select',
+          value: p.doc.type,
+          options: [
+            { value: 'passport', label: 'Passport' },
+            { value: 'id_card', label: 'ID card' },
+          ],
+        });
+    const inner = h('div', { class: 'bk-doc-fields', id: nextId('bk-doc') }, type?.wrap ?? null, number.wrap, country.wrap, expiry.wrap);
+    const toggle = required ? null : h('button', { type: 'button', class: 'btn btn-ghost bk-add-doc', 'aria-controls': inner.id, 'aria-expanded': 'false' }, 'Add travel document');
+    const el = h(
+      'fieldset',
+      { class: `bk-doc${required ? ' is-required' : ''}` },
+      h('legend', {}, required ? 'Passport' : 'Travel document'),
+      required ? null : h('p', { class: 'field-hint' }, 'Optional for this trip: a passport or an ID card.'),
+      toggle,
+      inner,
+    );
+    const block: DocBlock = {
+      el,
+      fields: { ...(type ? { type } : {}), number, country, expiry },
+      open: required || p.docOpen,
+      read: () => ({ type: required ? 'passport' : (type?.control.value ?? 'passport'), number: number.control.value, country: country.control.value, expiry: expiry.control.value }),
+      fill(d) {
+        if (type) type.control.value = d.type;
+        number.control.value = d.number;
+        country.control.value = d.country;
+        expiry.control.value = d.expiry;
+      },
+      sync(picked) {
+        el.hidden = !required && picked && !block.open;
+      },
+      setOpen(open) {
+        block.open = required || open;
+        inner.hidden = !block.open;
+        if (toggle) {
+          toggle.setAttribute('aria-expanded', String(block.open));
+          toggle.textContent = block.open ? 'Remove travel document' : 'Add travel document';
+        }
+      },
+    };
+    toggle?.addEventListener('click', () => {
+      block.setOpen(!block.open);
+      if (block.open) (type ?? number).control.focus();
+    });
+    block.setOpen(block.open);
+    return block;
+  }
+
+  /** The server's 400 on a passenger's field, shown on that field (opening what hides it). */
+  function showServerProblem(sp: FieldProblem, rows: { given: Field; family: Field; birth: Field; box: HTMLElement; pick: HTMLSelectElement | null; doc: DocBlock }[], alert: HTMLElement): void {
+    const r = rows[sp.index];
+    if (!r) return;
+    let f: Field;
+    let label: string;
+    switch (sp.field) {
+      case 'given_name':
+      case 'traveller_id':
+        f = r.given;
+        label = 'Given names';
+        break;
+      case 'family_name':
+        f = r.family;
+        label = 'Family name';
+        break;
+      case 'date_of_birth':
+        f = r.birth;
+        label = 'Date of birth';
+        break;
+      default: {
+        const k = sp.field as DocField | 'document';
+        f = (k !== 'document' ? r.doc.fields[k] : undefined) ?? r.doc.fields.number;
+        label = k === 'document' ? '' : (f.label.textContent?.replace(/\s*\(optional\)$/, '') ?? '');
+        if (!r.doc.open && r.pick?.value) {
+          // A saved traveller's own document was refused: shown, to correct, and sent with the order.
+          const saved = documentFromTraveller(travellers.find((t) => t.id === r.pick!.value), false);
+          if (saved) r.doc.fill(saved);
+        }
+        r.doc.setOpen(true);
+        r.doc.el.hidden = false;
+      }
+    }
+    if (f.wrap.parentElement === r.box) r.box.hidden = false;
+    const msg = label ? fieldMessage(undefined, `${label}: ${sp.message}`) : fieldMessage(undefined, sp.message);
+    setError(f, msg);
+    alert.textContent = `The booking was not made: ${msg}`;
+    f.control.focus();
   }
 
   function setError(f: Field, msg: string | null): void {
@@ -419,9 +631,11 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
   /* ------------------------------ payment ------------------------------ */
 
   function passengerBodies(): PassengerBody[] {
-    return pax.map((p) =>
-      p.travellerId ? { traveller_id: p.travellerId } : { given_name: p.given, family_name: p.family, date_of_birth: p.birth, ...(p.gender ? { gender: p.gender } : {}) },
-    );
+    const required = offer?.passport_required === true;
+    return pax.map((p) => {
+      const withDoc = required || (p.docOpen && !isDocEmpty(p.doc));
+      return passengerBody(p, travellers.find((t) => t.id === p.travellerId), withDoc ? documentBody(p.doc) : null);
+    });
   }
 
   function renderPayment(note: HTMLElement | null = null, card?: { number: string; month: string; year: string; cvc: string; name: string }): void {
@@ -585,8 +799,11 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       }
       case 'error': {
         const err = out.error;
-        if (err.status === 400 && (err.problem as { field?: string } | null)?.field?.startsWith('passengers')) {
-          renderPassengers().then(() => app.announce(describeError(err)));
+        const bad = (err.problem as { field?: string } | null)?.field;
+        if (err.status === 400 && bad?.startsWith('passengers')) {
+          const at = passengerProblemField(bad);
+          const detail = err.problem?.detail ?? '';
+          renderPassengers(at ? { index: at.index, field: at.field, message: detail || 'is not valid' } : null).then(() => app.announce(describeError(err)));
           return;
         }
         const retry = err.status >= 500;
