@@ -377,7 +377,7 @@ void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slic
                 v /= 10;
             } while (v);
             const char *code = tt->carriers[l->carrier];
-            id_put(out, cap, &len, "_", 1);
+            id_put(out, cap, &len, s > 0 && i == 0 ? "~" : "_", 1); /* "~" starts a slice */
             id_put(out, cap, &len, code, strlen(code));
             id_put(out, cap, &len, num + k, sizeof(num) - (size_t)k);
             id_put(out, cap, &len, "-", 1);

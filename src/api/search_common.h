@@ -53,7 +53,8 @@ void search_money_w(ct_jw *w, const search_ctx *c, int64_t minor);
 void search_money_in_w(ct_jw *w, int64_t minor, const char *currency, int digits);
 void search_itinerary_w(ct_jw *w, const search_ctx *c, const ct_itinerary *it);
 const char *search_airline_name(const ct_refdata *rd, const char *code);
-/* A stable, readable id of the legs: "i_" + per leg CC123-YYYYMMDD-FROMTO, joined by "_". */
+/* A stable, readable id of the legs: "i_" + per leg CC123-YYYYMMDD-FROMTO, joined by "_"
+ * within a slice and by "~" between slices (what booking decodes). */
 void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slices, int n,
                          char *out, size_t cap);
 /* The answer cache (search_cache.h): replies with the cached answer of `key` and returns 1,

@@ -202,6 +202,8 @@ json_t *bk_order_json(ct_booking *b, ct_store *st, const bk_order *o)
     char name[64] = "", created[32], updated[32];
     if (p != NULL)
         bk_display_name(b, p, name, sizeof(name));
+    else if (bk_is_group(o))
+        snprintf(name, sizeof(name), "Separate tickets");
     bk_iso(o->created_at, created, sizeof(created));
     bk_iso(o->updated_at, updated, sizeof(updated));
     json_t *pax = json_array(), *x;
@@ -1302,6 +1304,9 @@ ct_status ct_booking_order_lookup(ct_booking *b, ct_store *st, const char *refer
 {
     char ln[64];
     lower_into(ln, sizeof(ln), last_name);
+    char ref[64]; /* separate tickets show "AAAAAA + BBBBBB": any one of them finds the order */
+    snprintf(ref, sizeof(ref), "%s", reference ? reference : "");
+    ref[strcspn(ref, " +")] = '\0';
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st,
                                     "SELECT " ORDER_COLS " FROM orders WHERE provider_order_id = ?"
@@ -1309,7 +1314,7 @@ ct_status ct_booking_order_lookup(ct_booking *b, ct_store *st, const char *refer
                                     &s);
     if (rc)
         return rc;
-    ct_stmt_bind_text(s, 1, reference);
+    ct_stmt_bind_text(s, 1, ref);
     ct_stmt_bind_text(s, 2, ln);
     bk_order o;
     rc = ct_stmt_step(s);

@@ -11,7 +11,10 @@
  * cancellation (quote, confirm) sends one cancellation e-mail; a declined card -> 402, the
  * order failed with reason card_declined. Every passenger carries a passport (required on an
  * international trip); on an international leg of airline-1 the offer says passport_required
- * and an order without one is 400 naming passengers[0].document, with nothing charged. */
+ * and an order without one is 400 naming passengers[0].document, with nothing charged.
+ * Separate tickets: a round trip's separate-tickets offer (its parts: each slice's cheapest
+ * seller) made live, ordered as one order of two providers' orders, found by either part's
+ * reference, with exactly one confirmation e-mail naming both. */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -620,12 +623,170 @@ static void international_order_needs_a_passport(void **state)
     json_decref(off);
 }
 
+/* The round trip leg_from -> leg_to on leg_date and back `back` days later. */
+static json_t *search_round_trip(int back)
+{
+    struct tm tm;
+    memset(&tm, 0, sizeof(tm));
+    tm.tm_year = atoi(leg_date) - 1900;
+    tm.tm_mon = atoi(leg_date + 5) - 1;
+    tm.tm_mday = atoi(leg_date + 8);
+    time_t t = timegm(&tm) + (time_t)back * 86400;
+    char ret[16], body[400];
+    gmtime_r(&t, &tm);
+    strftime(ret, sizeof(ret), "%Y-%m-%d", &tm);
+    snprintf(body, sizeof(body),
+             "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"},"
+             "{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+             "\"passengers\":{\"adults\":1},\"limit\":50}",
+             leg_from, leg_to, leg_date, leg_to, leg_from, ret);
+    ts_response r = call("POST", "/api/v1/searches", body, NULL, NULL);
+    json_t *j = r.status == 200 ? ts_json(&r) : NULL;
+    ts_response_free(&r);
+    return j;
+}
+
+/* A search answer's separate-tickets offer, made live with its parts (POST /api/v1/offers). */
+static json_t *separate_offer(void)
+{
+    for (int back = 2; back <= 6; back++) {
+        json_t *ans = search_round_trip(back), *it, *o;
+        size_t i, k;
+        json_array_foreach(json_object_get(ans, "itineraries"), i, it)
+        {
+            json_array_foreach(json_object_get(it, "offers"), k, o)
+            {
+                json_t *parts = json_object_get(o, "parts");
+                if (strcmp(json_string_value(json_object_get(o, "provider")), "separate-tickets") !=
+                    0)
+                    continue;
+                /* Each slice's cheapest seller, named as travellers know it; the parts add
+                 * up to the offer's price. */
+                assert_int_equal(json_array_size(parts), 2);
+                json_int_t sum = 0;
+                for (size_t p = 0; p < 2; p++) {
+                    json_t *x = json_array_get(parts, p);
+                    const char *code = json_string_value(json_object_get(x, "provider"));
+                    assert_string_equal(json_string_value(json_object_get(x, "provider_name")),
+                                        display_name_of(code));
+                    assert_int_equal(
+                        json_integer_value(json_array_get(json_object_get(x, "slices"), 0)),
+                        (json_int_t)p);
+                    sum += json_integer_value(
+                        json_object_get(json_object_get(x, "price"), "amount_minor"));
+                }
+                assert_int_equal(sum, json_integer_value(json_object_get(
+                                          json_object_get(o, "price"), "amount_minor")));
+                json_t *req = json_pack("{ss ss sO si ss}", "itinerary_id",
+                                        json_string_value(json_object_get(it, "id")), "provider",
+                                        "separate-tickets", "parts", parts, "passengers", 1,
+                                        "cabin", "economy");
+                char *text = json_dumps(req, JSON_COMPACT);
+                json_decref(req);
+                ts_response r = call("POST", "/api/v1/offers", text, NULL, NULL);
+                free(text);
+                json_t *off = r.status == 201 ? ts_json(&r) : NULL;
+                if (off == NULL)
+                    fprintf(stderr, "separate offer: %ld %s\n", r.status, r.body);
+                ts_response_free(&r);
+                if (off != NULL) {
+                    json_decref(ans);
+                    return off;
+                }
+            }
+        }
+        json_decref(ans);
+    }
+    return NULL;
+}
+
+/* Separate tickets over HTTP: the search answer's parts -> a live offer -> one order holding
+ * two providers' orders, confirmed; found by either reference; one e-mail for the trip. */
+static void separate_tickets_over_http(void **state)
+{
+    (void)state;
+    json_t *off = separate_offer();
+    if (off == NULL)
+        fail_msg("no round trip from %s to %s has a separate-tickets offer", leg_from, leg_to);
+    assert_int_equal(json_array_size(json_object_get(off, "parts")), 2);
+    json_t *totals = json_deep_copy(json_object_get(off, "totals"));
+    ts_response r = {0};
+    for (int attempt = 0; attempt < 4; attempt++) {
+        json_t *b =
+            json_pack("{ss s[{ss ss ss s{ss ss ss ss}}] s{ss} s{ss si si ss} sO}", "offer_id",
+                      json_string_value(json_object_get(off, "id")), "passengers", "given_name",
+                      "Ada", "family_name", "Lovelace", "date_of_birth", "1990-12-10", "document",
+                      "type", "passport", "number", "C01X00T47", "country", "DE", "expiry",
+                      "2035-01-01", "contact", "email", email, "card", "number", "4111111111111111",
+                      "exp_month", 12, "exp_year", 2030, "cvc", "123", "expected_totals", totals);
+        char *text = json_dumps(b, JSON_COMPACT), key[64];
+        json_decref(b);
+        snprintf(key, sizeof(key), "separate-%d-%ld", attempt, (long)getpid());
+        r = call("POST", "/api/v1/orders", text, bearer_a, key);
+        free(text);
+        if (r.status != 409 || strstr(r.body, "price_changed") == NULL)
+            break;
+        json_t *p = ts_json(&r);
+        json_decref(totals);
+        totals = json_deep_copy(json_object_get(p, "new_prices"));
+        json_decref(p);
+        ts_response_free(&r);
+    }
+    json_decref(totals);
+    json_decref(off);
+    if (r.status != 201)
+        fail_msg("separate tickets order: %ld %s", r.status, r.body);
+    json_t *order = ts_json(&r);
+    ts_response_free(&r);
+    const char *id = json_string_value(json_object_get(order, "id"));
+    const char *ref = json_string_value(json_object_get(order, "booking_reference"));
+    assert_string_equal(json_string_value(json_object_get(order, "status")), "confirmed");
+    assert_non_null(strstr(ref, " + "));
+    char ref0[32], ref1[32];
+    json_t *parts = json_object_get(order, "parts");
+    assert_int_equal(json_array_size(parts), 2);
+    snprintf(ref0, sizeof(ref0), "%s",
+             json_string_value(json_object_get(json_array_get(parts, 0), "booking_reference")));
+    snprintf(ref1, sizeof(ref1), "%s",
+             json_string_value(json_object_get(json_array_get(parts, 1), "booking_reference")));
+
+    /* Either reference finds the whole trip. */
+    char path[300];
+    snprintf(path, sizeof(path), "/api/v1/orders/lookup?reference=%s&last_name=Lovelace", ref1);
+    r = call("GET", path, NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *found = ts_json(&r);
+    assert_string_equal(json_string_value(json_object_get(found, "id")), id);
+    json_decref(found);
+    ts_response_free(&r);
+    snprintf(path, sizeof(path), "/api/v1/orders/%s", id);
+    r = call("GET", path, NULL, bearer_a, NULL);
+    assert_int_equal(r.status, 200);
+    assert_non_null(strstr(r.body, ref1));
+    ts_response_free(&r);
+
+    /* One e-mail for the trip, naming both references; none for a part alone. */
+    char subject[128], mid[64];
+    snprintf(subject, sizeof(subject), "Your booking %s is confirmed", ref);
+    assert_int_equal(mails(subject, 1, 15000, mid, sizeof(mid)), 1);
+    sleep_ms(1000);
+    assert_int_equal(mails(subject, 1, 0, NULL, 0), 1);
+    snprintf(subject, sizeof(subject), "Your booking %s is confirmed", ref0);
+    assert_int_equal(mails(subject, 0, 0, NULL, 0), 0);
+    char *text = mail_text(mid);
+    assert_non_null(strstr(text, ref0));
+    assert_non_null(strstr(text, ref1));
+    free(text);
+    json_decref(order);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(book_replay_list_mail_cancel),
         cmocka_unit_test(declined_card_fails_the_order),
         cmocka_unit_test(international_order_needs_a_passport),
+        cmocka_unit_test(separate_tickets_over_http),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
