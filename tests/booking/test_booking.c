@@ -812,6 +812,22 @@ static void separate_tickets(void **state)
         ct_store *st = ts_open_migrated(g_urls[u]);
         ct_booking *b = new_booking();
 
+        /* The same trip from one seller: one offer of two slices. */
+        for (int i = 0; i < 3; i++) {
+            const char *seller[] = {"airline-1", "ota-eur", "combiner"};
+            ct_booking_offer_req one = {
+                .itinerary_id = itin, .provider = seller[i], .passengers = 1, .searched_minor = -1};
+            json_t *whole = NULL;
+            ct_booking_error we = {0};
+            ct_status wrc = ct_booking_offer(b, st, &one, &whole, &we);
+            if (wrc != CT_OK && strcmp(seller[i], "combiner") == 0)
+                continue; /* the combiner sells only trips with a self-transfer */
+            if (wrc != CT_OK)
+                fail_msg("%s: %d %s %s", seller[i], we.http, we.code, we.detail);
+            assert_int_equal(json_array_size(json_object_get(whole, "slices")), 2);
+            json_decref(whole);
+        }
+
         /* The offer: one live offer per part, the group's in "XXX" when the parts' currencies
          * differ (airline-1 sells in USD, ota-eur in EUR). */
         json_t *off = separate_offer(b, st, itin, "airline-1", "ota-eur");
