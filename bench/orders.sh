@@ -15,7 +15,8 @@
 # of the bench itself). Everything is stopped at the end. Loopback only; about 30-60 s per
 # engine.
 #
-#   CLIENTS=8,16,32 ORDERS=2000 WARMUP=100 WORKERS=4 PG=0 SQLITE=1 bench/orders.sh
+#   CLIENTS=8,16,32 ORDERS=2000 WARMUP=100 WORKERS=4 PG=0 SQLITE=1 KEEP=0 bench/orders.sh
+# (KEEP=1 keeps the serve and world logs.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -37,6 +38,7 @@ stop_all() {
 cleanup() {
   stop_all
   [ -n "$pgdir" ] && scripts/pg-cluster.sh stop "$pgdir"
+  if [ "${KEEP:-0}" = 1 ]; then echo "logs kept in $work"; return; fi
   rm -rf "$work" 2>/dev/null || { sleep 1; rm -rf "$work" || true; }
 }
 trap cleanup EXIT
