@@ -898,6 +898,7 @@ int main(int argc, char **argv)
             return 2;
         }
     }
+    setvbuf(stdout, NULL, _IOLBF, 0); /* lines as they come (scripts watch the output) */
     ticks_per_s = sysconf(_SC_CLK_TCK);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     c.curl = curl_easy_init();

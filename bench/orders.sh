@@ -30,9 +30,11 @@ SQLITE=${SQLITE:-1} # 0: PostgreSQL only
 work=$(mktemp -d /tmp/contrail-orders.XXXXXX)
 pgdir=""
 pids=()
-stop_all() {
-  for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+stop_all() { # serve first, then the world it talks to
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill -TERM "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
   pids=()
 }
 cleanup() {
