@@ -162,7 +162,17 @@ void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
                  json_string_value(json_object_get(sp, "currency")) ?: "");
     }
     const char *bad_part = parse_parts(in, &r);
-    if (r.itinerary_id == NULL)
+    /* The providers sell adult fares only (docs/sandbox.md: PTC ADT): a child or an infant
+     * is refused by name rather than booked as an adult or left out. */
+    const char *minors =
+        json_integer_value(json_object_get(pax, "children")) > 0  ? "passengers.children"
+        : json_integer_value(json_object_get(pax, "infants")) > 0 ? "passengers.infants"
+                                                                  : NULL;
+    if (minors != NULL)
+        ct_http_problem_field(req, minors,
+                              "online booking sells adult fares only for now: book children and "
+                              "infants with the seller");
+    else if (r.itinerary_id == NULL)
         ct_http_problem_field(req, "itinerary_id", "required: the id of a search answer");
     else if (bad_part != NULL)
         ct_http_problem_field(req, bad_part,
@@ -219,12 +229,16 @@ static json_t *resolve_passengers(ct_http_req *req, ct_api_call *call, const jso
             return NULL;
         }
         /* A saved traveller's birth_date and document become the passenger's date_of_birth
-         * and document (the same shape: type, number, country, expiry). */
-        json_array_append_new(
-            out, json_pack("{sO? sO? sO? sO? sO?}", "given_name", json_object_get(t, "given_name"),
-                           "family_name", json_object_get(t, "family_name"), "date_of_birth",
-                           json_object_get(t, "birth_date"), "gender", json_object_get(t, "gender"),
-                           "document", json_object_get(t, "document")));
+         * and document (the same shape: type, number, country, expiry); a document sent with
+         * the id (a passport typed at booking) wins over the saved one. */
+        json_t *doc = json_object_get(x, "document");
+        if (doc == NULL || json_is_null(doc))
+            doc = json_object_get(t, "document");
+        json_array_append_new(out, json_pack("{sO? sO? sO? sO? sO?}", "given_name",
+                                             json_object_get(t, "given_name"), "family_name",
+                                             json_object_get(t, "family_name"), "date_of_birth",
+                                             json_object_get(t, "birth_date"), "gender",
+                                             json_object_get(t, "gender"), "document", doc));
         json_decref(t);
     }
     return out;

@@ -612,6 +612,54 @@ static void international_order_needs_a_passport(void **state)
     assert_int_equal(payments_count(), payments);
     assert_int_equal(orders_count(), orders);
 
+    /* A saved traveller without a passport: refused alone; with the passport typed at
+     * booking sent along with the traveller's id, the offer books (the sent document wins). */
+    r = call("POST", "/api/v1/me/travellers",
+             "{\"given_name\":\"Ada\",\"family_name\":\"Lovelace\","
+             "\"birth_date\":\"1990-12-10\"}",
+             bearer_a, NULL);
+    assert_int_equal(r.status, 201);
+    json_t *trav = ts_json(&r);
+    ts_response_free(&r);
+    for (int with_doc = 0; with_doc < 2; with_doc++) {
+        char *base = order_body_doc(off, "4111111111111111", 0);
+        json_t *b = json_loads(base, 0, NULL);
+        free(base);
+        json_t *px = json_array_get(json_object_get(b, "passengers"), 0);
+        json_object_set(px, "traveller_id", json_object_get(trav, "id"));
+        json_object_del(px, "given_name");
+        json_object_del(px, "family_name");
+        if (!with_doc)
+            json_object_del(px, "document");
+        char *text = json_dumps(b, JSON_COMPACT);
+        json_decref(b);
+        snprintf(key, sizeof(key), "order-intl-saved-%d-%ld", with_doc, (long)getpid());
+        r = call("POST", "/api/v1/orders", text, bearer_a, key);
+        free(text);
+        if (with_doc ? r.status != 201 && !(r.status == 409 && strstr(r.body, "price_changed"))
+                     : r.status != 400 || strstr(r.body, "passengers[0].document") == NULL)
+            fail_msg("a saved traveller %s a typed passport: %ld %s", with_doc ? "with" : "without",
+                     r.status, r.body);
+        ts_response_free(&r);
+    }
+    json_decref(trav);
+
+    /* Children and infants are refused by name (the providers sell adult fares only). */
+    const char *minors[] = {"children", "infants"};
+    for (int i = 0; i < 2; i++) {
+        char ob[600];
+        snprintf(ob, sizeof(ob),
+                 "{\"itinerary_id\":\"i_US1-20261201-ORDDTW\",\"provider\":\"airline-1\","
+                 "\"passengers\":{\"adults\":1,\"%s\":1}}",
+                 minors[i]);
+        r = call("POST", "/api/v1/offers", ob, NULL, NULL);
+        assert_int_equal(r.status, 400);
+        char want[64];
+        snprintf(want, sizeof(want), "passengers.%s", minors[i]);
+        assert_non_null(strstr(r.body, want));
+        ts_response_free(&r);
+    }
+
     /* With the passport, the same offer books (a new key: a new attempt). */
     body = order_body_doc(off, "4111111111111111", 0);
     snprintf(key, sizeof(key), "order-intl-passport-%ld", (long)getpid());
