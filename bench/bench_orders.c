@@ -23,7 +23,9 @@
  * Printed per run: completed per second (201 / all four steps succeeded), p50/p90/p99/max
  * latency, the non-success answers by status and code, and the CPU milliseconds per order of
  * each --cpu process tree (utime + stime of the process and its descendants, /proc) and of
- * this process. libcurl (one keep-alive handle per thread) and jansson. */
+ * this process. At the end the processor's payments are listed: one captured in full per
+ * confirmed order (reference = Contrail's order id) and per peer saga, nothing else.
+ * libcurl (one keep-alive handle per thread) and jansson. */
 #define _GNU_SOURCE
 #include <curl/curl.h>
 #include <dirent.h>
@@ -820,6 +822,46 @@ static void peer_breakdown(int n)
     printf("\n");
 }
 
+/* The processor's payments against the runs: captured in full, by whose reference
+ * (Contrail's order ids "ord_...", the peer's "peer-..."); every other state counted apart. */
+static void reconcile(client *c, int ct_ok, int peer_ok)
+{
+    char url[400], after[64] = "";
+    const char *h[] = {PAY_AUTH, NULL};
+    int ct_captured = 0, peer_captured = 0, other = 0, pages = 0;
+    for (int more = 1; more && pages < 10000; pages++) {
+        json_t *j = NULL, *p;
+        size_t i;
+        snprintf(url, sizeof(url), "%s/v1/payments?limit=100%s%s", pay_url,
+                 after[0] ? "&starting_after=" : "", after);
+        if (call(c, "GET", url, NULL, h, &j) != 200) {
+            json_decref(j);
+            printf("processor: could not list the payments\n");
+            return;
+        }
+        json_array_foreach(json_object_get(j, "data"), i, p)
+        {
+            const char *ref = str_at(p, "reference", NULL) ?: "";
+            int full = strcmp(str_at(p, "status", NULL) ?: "", "succeeded") == 0 &&
+                       json_integer_value(json_object_get(p, "amount_captured")) ==
+                           json_integer_value(json_object_get(p, "amount")) &&
+                       json_integer_value(json_object_get(p, "amount_refunded")) == 0;
+            if (full && strncmp(ref, "ord_", 4) == 0)
+                ct_captured++;
+            else if (full && strncmp(ref, "peer-", 5) == 0)
+                peer_captured++;
+            else
+                other++;
+            snprintf(after, sizeof(after), "%s", str_at(p, "id", NULL) ?: "");
+        }
+        more = json_is_true(json_object_get(j, "has_more"));
+        json_decref(j);
+    }
+    printf("processor: %d payments captured in full for Contrail's %d confirmed orders, %d for "
+           "the peer's %d sagas, %d in any other state\n",
+           ct_captured, ct_ok, peer_captured, peer_ok, other);
+}
+
 /* ---- main ---- */
 
 static int parse_levels(const char *s, int *levels)
@@ -994,7 +1036,7 @@ int main(int argc, char **argv)
     /* Phase 2: orders. A warm-up (not reported), then per level contrail and the peer. */
     for (int s = 0; s < 4; s++)
         peer_step_ms[s] = calloc((size_t)per_level, sizeof(double));
-    int next_ct = 0, next_peer = 0;
+    int next_ct = 0, next_peer = 0, ct_ok_total = 0, peer_ok_total = 0;
     if (warmup > 0) {
         orders_ctx wx = {ct_offers, 0, "warm"};
         run w = {.name = "warm-up",
@@ -1004,7 +1046,12 @@ int main(int argc, char **argv)
                  .nthreads = levels[0],
                  .ok_status = 201};
         run_pool(&w);
-        printf("\nwarm-up: %d orders, N=%d, %.1f s\n", warmup, levels[0], w.wall_ms / 1e3);
+        int wok = 0;
+        for (int i = 0; i < w.ntasks; i++)
+            wok += w.status[i] == 201;
+        ct_ok_total += wok;
+        printf("\nwarm-up: %d orders, N=%d, %.1f s, %d confirmed\n", warmup, levels[0],
+               w.wall_ms / 1e3, wok);
         run_free(&w);
         settle(warmup);
         next_ct = warmup;
@@ -1054,11 +1101,16 @@ int main(int argc, char **argv)
             best_rate = ra;
             best_p99 = p99a;
         }
+        for (int i = 0; i < per_level; i++) {
+            ct_ok_total += a.status[i] == 201;
+            peer_ok_total += b.status[i] == 201;
+        }
         run_free(&a);
         run_free(&b);
         next_ct += per_level;
         next_peer += per_level;
     }
+    reconcile(&c, ct_ok_total, peer_ok_total);
     printf("\ntarget (>= 200 orders/s with p99 <= 300 ms, provider latency 0): %s "
            "(best %.1f orders/s, p99 %.1f ms there)\n",
            met ? "met" : "NOT met", best_rate, best_p99);
