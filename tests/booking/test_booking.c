@@ -35,6 +35,7 @@ static ct_payments *g_pay;
 static char g_itin[128];
 static char g_urls[2][512];
 static int g_nurls;
+static int64_t g_deadline_ms; /* the next booking handle's per-call deadline (0: default) */
 
 static void sleep_ms(int ms)
 {
@@ -160,6 +161,7 @@ static ct_booking *new_booking_with(const ct_refdata *rd)
         p->dialect = (int)x->dialect;
     }
     cfg.payments = g_pay;
+    cfg.deadline_ms = g_deadline_ms;
     ct_booking *b = NULL;
     assert_int_equal(ct_booking_new(&cfg, &b), CT_OK);
     return b;
@@ -992,6 +994,109 @@ static void separate_tickets(void **state)
     }
 }
 
+/* GET /admin/faults' requests_since_set of provider `name`. */
+static int requests_since_set(const char *name)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s/admin/faults", provider_url(name));
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    int n = (int)json_integer_value(json_object_get(j, "requests_since_set"));
+    json_decref(j);
+    ts_response_free(&r);
+    return n;
+}
+
+/* Issue 14 test 5: the providers' faults (docs/sandbox.md "faults") and their outcomes. The
+ * offer (a quote without a key) is asked once; the hold, keyed, is retried; a 5xx, a cut body
+ * or a time-out is a 502/504 with a retry hint; a price change or sold out at order time
+ * fails the order with nothing charged and the hold released. */
+static void provider_faults(void **state)
+{
+    (void)state;
+    ct_store *st = ts_open_migrated(g_urls[0]);
+    g_deadline_ms = 1500;
+    ct_booking *b = new_booking();
+    g_deadline_ms = 0;
+    static const struct {
+        const char *faults;
+        int http;
+    } offer_faults[] = {
+        {"{\"error_rate\":1}", 502},
+        {"{\"malformed_rate\":1}", 502},
+        {"{\"timeout_rate\":1,\"timeout_ms\":4000}", 504},
+    };
+    for (size_t i = 0; i < sizeof(offer_faults) / sizeof(offer_faults[0]); i++) {
+        set_faults("ota-eur", offer_faults[i].faults);
+        ct_booking_offer_req r = {
+            .itinerary_id = g_itin, .provider = "ota-eur", .passengers = 1, .searched_minor = -1};
+        json_t *o = NULL;
+        ct_booking_error e = {0};
+        ct_status rc = ct_booking_offer(b, st, &r, &o, &e);
+        if (rc != CT_UNAVAILABLE || e.http != offer_faults[i].http || e.retry_after_s <= 0)
+            fail_msg("offer with %s: rc %d, %d %s (retry %d)", offer_faults[i].faults, rc, e.http,
+                     e.code, e.retry_after_s);
+        assert_null(o);
+        assert_int_equal(requests_since_set("ota-eur"), 1); /* not retried: no key */
+        ct_booking_error_clear(&e);
+    }
+    set_faults("ota-eur", "{}");
+
+    /* At order time (the offer taken first, without faults). */
+    static const struct {
+        const char *faults;
+        int http;
+        const char *code;
+    } order_faults[] = {
+        {"{\"price_change_rate\":1}", 409, "price_changed"},
+        {"{\"sold_out_rate\":1}", 409, "sold_out"},
+        {"{\"error_rate\":1}", 502, "provider_error"},
+    };
+    for (size_t i = 0; i < sizeof(order_faults) / sizeof(order_faults[0]); i++) {
+        json_t *off = offer(b, st, "ota-eur");
+        json_t *body = order_body(off, "4111111111111111");
+        set_faults("ota-eur", order_faults[i].faults);
+        json_t *out = NULL;
+        ct_status rc;
+        ct_booking_error e = {0};
+        char key[64];
+        snprintf(key, sizeof(key), "faults-%zu-%ld", i, (long)random());
+        int http = create(b, st, "user-f", key, body, &out, &rc, &e);
+        int asked = requests_since_set("ota-eur");
+        set_faults("ota-eur", "{}");
+        const char *code = json_string_value(json_object_get(out, "code"));
+        if (http != order_faults[i].http || code == NULL || strcmp(code, order_faults[i].code) != 0)
+            fail_msg("order with %s: %d %s", order_faults[i].faults, http, json_dumps(out, 0));
+        const json_t *o = json_object_get(out, "order");
+        const char *oid = json_string_value(json_object_get(o, "id"));
+        /* The keyed hold is retried on a 5xx (the same key: one order at most). */
+        if (strstr(order_faults[i].faults, "error_rate") != NULL)
+            assert_true(asked > 1);
+        /* Settled: failed now, or left pending (outcome unknown) and failed by recovery. */
+        if (strcmp(status_of(out), "pending") == 0) {
+            int moved = 0;
+            assert_int_equal(ct_booking_recover(b, st, 0, &moved), CT_OK);
+            json_t *again = NULL;
+            assert_int_equal(ct_booking_order_get(b, st, "user-f", oid, &again), CT_OK);
+            assert_string_equal(status_of(again), "failed");
+            json_decref(again);
+        } else {
+            assert_string_equal(status_of(out), "failed");
+        }
+        ct_payment pays[4];
+        assert_int_equal(payments_of(oid, pays, 4), 0); /* nothing charged */
+        const char *ref = json_string_value(json_object_get(o, "booking_reference"));
+        if (ref != NULL) /* a hold was made: released */
+            assert_int_equal(provider_op("ota-eur", CT_BK_OP_READ, ref), CT_BK_CANCELLED);
+        json_decref(out);
+        json_decref(body);
+        json_decref(off);
+    }
+    ct_booking_free(b);
+    ct_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1002,6 +1107,7 @@ int main(void)
         cmocka_unit_test(three_d_secure_and_expiry),
         cmocka_unit_test(passports_for_international_trips),
         cmocka_unit_test(separate_tickets),
+        cmocka_unit_test(provider_faults),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
