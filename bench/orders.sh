@@ -11,9 +11,10 @@
 # offers on legs 200-330 days ahead at airline-1, airline-2, ota-eur and ota-usd, then
 # POST /api/v1/orders from CLIENTS concurrent guests, ORDERS orders per client count, each
 # followed by the peer (hold, authorise, ticket, capture straight at the sandbox). Prints the
-# table of bench_orders (orders/s, p50/p90/p99/max, CPU per order of serve, of the world and
-# of the bench itself). Everything is stopped at the end. Loopback only; about 30-60 s per
-# engine.
+# table of bench_orders (orders/s, p50/p90/p99/max, CPU per order of serve, of the world, of
+# PostgreSQL and of the bench itself; the processor's payments reconciled with the orders),
+# then how many confirmation e-mails the sandbox mailbox holds and how fast they follow.
+# Everything is stopped at the end. Loopback only; about 45 s per engine.
 #
 #   CLIENTS=8,16,32 ORDERS=2000 WARMUP=100 WORKERS=4 PG=0 SQLITE=1 KEEP=0 bench/orders.sh
 # (KEEP=1 keeps the serve and world logs.)
