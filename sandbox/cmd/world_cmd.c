@@ -223,9 +223,30 @@ static ct_status publish(world_run *r, const char *ssim_dir)
         snprintf(url, sizeof(url), "http://127.0.0.1:%d", port);
         json_t *entry = json_pack("{s:s, s:s}", "name", r->children[i].name, "url", url);
         if (strcmp(r->kinds[i], "mail") == 0) {
+            /* The mail server writes its HTTP port file first and its SMTP one just after:
+             * wait for that one too (reading it at once wrote "smtp://127.0.0.1:0" under
+             * load), and pin it like the HTTP port for a restart. */
             char smtp_pf[640], smtp[64];
             snprintf(smtp_pf, sizeof(smtp_pf), "%s/run/%s.smtp.port", r->dir, r->children[i].name);
-            snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", read_port(smtp_pf));
+            int smtp_port = 0;
+            for (int t = 0; t < 600 && (smtp_port = read_port(smtp_pf)) == 0; t++) {
+                struct timespec ts = {0, 100 * 1000 * 1000};
+                nanosleep(&ts, NULL);
+            }
+            if (smtp_port == 0) {
+                ct_log(CT_LOG_ERROR, "sandbox.world", "error", "SMTP port not announced", "service",
+                       r->children[i].name, NULL);
+                json_decref(entry);
+                json_decref(doc);
+                json_decref(providers);
+                json_decref(ports);
+                return CT_UNAVAILABLE;
+            }
+            for (int k = 0; r->children[i].argv[k] != NULL; k++) {
+                if (strncmp(r->children[i].argv[k], "--smtp-port=", 12) == 0)
+                    snprintf(r->children[i].argv[k], 512, "--smtp-port=%d", smtp_port);
+            }
+            snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", smtp_port);
             json_object_set_new(entry, "smtp", json_string(smtp));
         }
         if (strcmp(r->kinds[i], "provider") == 0) {
