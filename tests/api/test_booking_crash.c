@@ -253,13 +253,10 @@ static int teardown(void **state)
     return code == 0 ? 0 : -1;
 }
 
-/* The order request body for a fresh live offer of airline-1 (a price change is not retried
- * here: the offer is priced the same instant). */
-static char *order_body(void)
+/* A live offer of airline-1 for an itinerary of the leg's search answer, or NULL. */
+static json_t *airline_offer(void)
 {
-    json_t *ans = search();
-    assert_non_null(ans);
-    json_t *it, *o, *off = NULL;
+    json_t *ans = search(), *it, *o, *off = NULL;
     size_t i, k;
     json_array_foreach(json_object_get(ans, "itineraries"), i, it)
     {
@@ -282,6 +279,21 @@ static char *order_body(void)
         }
     }
     json_decref(ans);
+    return off;
+}
+
+/* The order request body for a fresh live offer of airline-1 (a price change is not retried
+ * here: the offer is priced the same instant). */
+static char *order_body(void)
+{
+    json_t *off = NULL;
+    /* After a restart the answer can be priced by other sellers before airline-1's feed is
+     * ingested again: ask again until airline-1 offers it (up to 30 s). */
+    for (int attempt = 0; attempt < 60 && off == NULL; attempt++) {
+        if (attempt > 0)
+            sleep_ms(500);
+        off = airline_offer();
+    }
     if (off == NULL)
         fail_msg("no live offer of airline-1 for the searched leg");
     json_t *t = json_object_get(off, "total");
