@@ -9,6 +9,14 @@
  * own): confirmed, processing, requires_action, price_changed, sold_out,
  * expired, declined (with the reason), hold_expired or a plain error, so each
  * page can show its message and next step.
+ *
+ * Separate tickets (docs/booking.md "Separate tickets"): the search answer's
+ * `separate-tickets` offer is asked for with its `parts`; the live offer then
+ * holds each part's own offer (`parts`), one total per part (`totals`, each in
+ * its seller's currency) and `total` (null when the currencies differ); the
+ * order holds each part's order (`parts`: seller, reference, tickets, status,
+ * outcome). A single seller's offer or order reads as one part-less record
+ * with `totals` = [total], so the pages can treat both alike.
  */
 
 import { API_PREFIX, ApiError, defaultFetch, readProblem, type FetchFn, type Problem } from './api';
@@ -38,13 +46,24 @@ export interface BkConditions {
   refund_rule: string;
 }
 
+/** The provider code of a separate-tickets offer or order (never shown). */
+export const SEPARATE_TICKETS = 'separate-tickets';
+
 export interface LiveOffer {
   id: string;
   /** code: internal (never shown); name: the brand users see. */
   provider: { code: string; name: string };
   expires_at: string;
+  /** The parts' common currency, or "XXX" for separate tickets in several currencies. */
   currency: string;
-  total: BkMoney;
+  /** null only for separate tickets sold in several currencies (see totals). */
+  total: BkMoney | null;
+  /** One total per ticket, each in its seller's currency: [total] for one seller. */
+  totals: BkMoney[];
+  /** Separate tickets: each part's own live offer, in slice order (empty for one seller). */
+  parts: LiveOffer[];
+  /** The trip's slices this offer covers (indices into the search's slices). */
+  slice_indexes: number[];
   /** The total in the requested currency (an estimate), or null. */
   total_requested: (BkMoney & { estimate?: boolean }) | null;
   fees: BkMoney | null;
@@ -59,11 +78,33 @@ export interface LiveOffer {
   passport_required: boolean;
 }
 
+/** One ticket of a separate-tickets order (the part's own order). */
+export interface BkOrderPart {
+  id: string;
+  status: string;
+  reason: string | null;
+  /** What happened to it when another ticket failed ("refunded at the provider … not charged"), or null. */
+  outcome: string | null;
+  provider: { code: string; name: string };
+  booking_reference: string | null;
+  tickets: string[];
+  total: BkMoney;
+  refunded: BkMoney | null;
+  slices: { legs: BkLeg[] }[];
+  /** The trip's slices this ticket covers. */
+  slice_indexes: number[];
+}
+
 export interface BkOrder {
   id: string;
   status: string;
   provider: { code: string; name: string };
-  total: BkMoney;
+  /** null only for separate tickets in several currencies (see totals). */
+  total: BkMoney | null;
+  /** One total per ticket ([total] for one seller). */
+  totals: BkMoney[];
+  /** Separate tickets: each ticket's order (empty for one seller). */
+  parts: BkOrderPart[];
   passengers: { given_name: string; family_name: string }[];
   contact: { email: string; phone: string | null };
   tickets: string[];
@@ -81,7 +122,10 @@ export interface BkOrder {
 export interface CancelQuote {
   id: string;
   order_id: string;
-  refund: BkMoney;
+  /** null for separate tickets in several currencies (see parts). */
+  refund: BkMoney | null;
+  /** Separate tickets: each ticket's refund (order_id: the part's order). */
+  parts: { order_id: string; refund: BkMoney; refund_percent: number }[];
   expires_at: string;
   refund_percent: number;
   status: string;
@@ -112,7 +156,10 @@ export interface OrderBody {
   passengers: PassengerBody[];
   contact: { email: string; phone?: string };
   card: { number: string; exp_month: number; exp_year: number; cvc: string; name?: string };
-  expected_total: { amount_minor: number; currency: string };
+  /** One seller: the total shown. */
+  expected_total?: { amount_minor: number; currency: string };
+  /** Separate tickets: each part's total shown, in order, each in its seller's currency. */
+  expected_totals?: { amount_minor: number; currency: string }[];
 }
 
 export type OrderOutcome =
@@ -120,7 +167,8 @@ export type OrderOutcome =
   /** Accepted, still being finished (ticketed, captured by the worker). */
   | { kind: 'processing'; order: BkOrder }
   | { kind: 'requires_action'; order: BkOrder }
-  | { kind: 'price_changed'; newPrice: BkMoney; order: BkOrder | null }
+  /** newPrice: the new total (null across currencies); newPrices: per ticket ([newPrice] for one seller). */
+  | { kind: 'price_changed'; newPrice: BkMoney | null; newPrices: BkMoney[]; order: BkOrder | null }
   | { kind: 'sold_out'; order: BkOrder | null }
   | { kind: 'expired'; order: BkOrder | null }
   | { kind: 'hold_expired'; order: BkOrder | null }
@@ -155,6 +203,22 @@ export function formatBkMoney(m: BkMoney): string {
   }
 }
 
+/** Amounts in several currencies, as they are charged: "$147.00 + €131.50". */
+export function formatMoneyList(list: BkMoney[]): string {
+  return list.map(formatBkMoney).join(' + ');
+}
+
+/** The total when there is one (one currency), else each ticket's amount: "$147.00 + €131.50". */
+export function formatTotal(total: BkMoney | null, totals: BkMoney[]): string {
+  return total ? formatBkMoney(total) : formatMoneyList(totals);
+}
+
+/** "US Airways", "US Airways and SeaPort Airlines", "A, B and C" (each seller once). */
+export function sellerNames(parts: { provider: { name: string } }[]): string {
+  const names = [...new Set(parts.map((p) => p.provider.name))];
+  return names.length <= 1 ? (names[0] ?? '') : `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}`;
+}
+
 function provider(raw: unknown): { code: string; name: string } {
   const r = obj(raw);
   const code = str(r.code);
@@ -187,21 +251,48 @@ function conditions(raw: unknown): BkConditions | null {
   return { refundable: r.refundable === true, refund_percent: typeof r.refund_percent === 'number' ? r.refund_percent : null, refund_rule: str(r.refund_rule) };
 }
 
+function moneyList(raw: unknown): BkMoney[] {
+  return Array.isArray(raw) ? raw.map(money).filter((m): m is BkMoney => m !== null) : [];
+}
+
+/** The sum of amounts in one currency; null when empty or the currencies differ. */
+export function sumMoney(list: BkMoney[]): BkMoney | null {
+  if (list.length === 0 || list.some((m) => m.currency !== list[0]!.currency)) return null;
+  return money({ amount_minor: list.reduce((a, m) => a + m.amount_minor, 0), currency: list[0]!.currency });
+}
+
+/** The slices each part covers, in order: [[0], [1]] for two parts of one slice each. */
+function partSlices(counts: number[]): number[][] {
+  let next = 0;
+  return counts.map((n) => Array.from({ length: n }, () => next++));
+}
+
+const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
 export function normalizeOffer(raw: unknown): LiveOffer {
   const r = obj(raw);
-  const total = money(r.total);
-  if (!str(r.id) || !total) throw new ApiError(200, null, 'The server sent an unreadable offer');
+  const rawParts = Array.isArray(r.parts) ? r.parts : [];
+  const parts = rawParts.map(normalizeOffer);
+  const sliceLists = partSlices(parts.map((p) => p.slices.length));
+  parts.forEach((p, i) => (p.slice_indexes = sliceLists[i]!));
+  const totals = parts.length > 0 ? parts.map((p) => p.total!) : [];
+  const total = money(r.total) ?? (parts.length > 0 ? sumMoney(totals) : null);
+  if (!str(r.id) || (!total && parts.length === 0)) throw new ApiError(200, null, 'The server sent an unreadable offer');
+  const slices = legs(r.slices);
   return {
     id: str(r.id),
     provider: provider(r.provider),
     expires_at: str(r.expires_at),
-    currency: str(r.currency, total.currency),
+    currency: str(r.currency, total?.currency ?? 'XXX'),
     total,
+    totals: parts.length > 0 ? totals : [total!],
+    parts,
+    slice_indexes: range(slices.length),
     total_requested: money(r.total_requested),
     fees: money(r.fees),
     passengers: num(r.passengers, 1),
     cabin: str(r.cabin, 'economy'),
-    slices: legs(r.slices),
+    slices,
     conditions: conditions(r.conditions) ?? { refundable: false, refund_percent: null, refund_rule: '' },
     searched_price: money(r.searched_price),
     price_changed: typeof r.price_changed === 'boolean' ? r.price_changed : null,
@@ -210,18 +301,46 @@ export function normalizeOffer(raw: unknown): LiveOffer {
   };
 }
 
+const tickets = (v: unknown): string[] => (Array.isArray(v) ? v.filter((t): t is string => typeof t === 'string') : []);
+const optStr = (v: unknown): string | null => (typeof v === 'string' && v ? v : null);
+
+function normalizeOrderPart(raw: unknown): BkOrderPart {
+  const r = obj(raw);
+  return {
+    id: str(r.id),
+    status: str(r.status, 'pending'),
+    reason: optStr(r.reason),
+    outcome: optStr(r.outcome),
+    provider: provider(r.provider),
+    booking_reference: optStr(r.booking_reference),
+    tickets: tickets(r.tickets),
+    total: money(r.total) ?? { amount_minor: 0, currency: '', amount: '0' },
+    refunded: money(r.refunded),
+    slices: legs(r.slices),
+    slice_indexes: [],
+  };
+}
+
 export function normalizeOrder(raw: unknown): BkOrder {
   const r = obj(raw);
   const na = obj(r.next_action);
   const c = obj(r.contact);
+  const parts = (Array.isArray(r.parts) ? r.parts : []).map(normalizeOrderPart);
+  const sliceLists = partSlices(parts.map((p) => p.slices.length));
+  parts.forEach((p, i) => (p.slice_indexes = sliceLists[i]!));
+  const totals = parts.length > 0 ? parts.map((p) => p.total) : [];
+  const zero = { amount_minor: 0, currency: '', amount: '0' };
+  const total = money(r.total) ?? (parts.length > 0 ? sumMoney(totals) : zero);
   return {
     id: str(r.id),
     status: str(r.status, 'pending'),
     provider: provider(r.provider),
-    total: money(r.total) ?? { amount_minor: 0, currency: '', amount: '0' },
+    total,
+    totals: parts.length > 0 ? totals : [total ?? zero],
+    parts,
     passengers: (Array.isArray(r.passengers) ? r.passengers : []).map((p) => ({ given_name: str(obj(p).given_name), family_name: str(obj(p).family_name) })),
     contact: { email: str(c.email), phone: typeof c.phone === 'string' ? c.phone : null },
-    tickets: Array.isArray(r.tickets) ? r.tickets.filter((t): t is string => typeof t === 'string') : [],
+    tickets: tickets(r.tickets),
     booking_reference: typeof r.booking_reference === 'string' && r.booking_reference ? r.booking_reference : null,
     reason: typeof r.reason === 'string' && r.reason ? r.reason : null,
     guest: r.guest === true,
@@ -239,7 +358,10 @@ export function normalizeQuote(raw: unknown): CancelQuote {
   return {
     id: str(r.id),
     order_id: str(r.order_id),
-    refund: money(r.refund) ?? { amount_minor: 0, currency: '', amount: '0' },
+    refund: money(r.refund) ?? (Array.isArray(r.parts) ? null : { amount_minor: 0, currency: '', amount: '0' }),
+    parts: (Array.isArray(r.parts) ? r.parts : [])
+      .map((p) => ({ order_id: str(obj(p).order_id), refund: money(obj(p).refund), refund_percent: num(obj(p).refund_percent) }))
+      .filter((p): p is { order_id: string; refund: BkMoney; refund_percent: number } => p.refund !== null),
     expires_at: str(r.expires_at),
     refund_percent: num(r.refund_percent),
     status: str(r.status),
@@ -275,6 +397,8 @@ export function reasonText(reason: string | null): string {
       return 'The airline or agency could not complete the booking. Nothing was charged.';
     case 'cancelled_by_traveller':
       return 'You cancelled this booking.';
+    case 'separate_ticket_failed':
+      return 'Undone because another ticket of the trip could not be booked. Nothing was charged.';
     case null:
     case '':
       return '';
@@ -296,8 +420,14 @@ export function classifyOrderAnswer(status: number, body: unknown, retryAfter: n
   }
   const code = str(b.code) || str(b.title);
   if (status === 409 && code === 'price_changed') {
+    if (order && order.parts.length > 0) {
+      // Separate tickets: the new price of each ticket (and their sum in one currency).
+      const each = moneyList(b.new_prices);
+      const newPrices = each.length === order.parts.length ? each : order.totals;
+      return { kind: 'price_changed', newPrice: money(b.new_price) ?? sumMoney(newPrices), newPrices, order };
+    }
     const np = money(b.new_price) ?? order?.total ?? null;
-    if (np) return { kind: 'price_changed', newPrice: np, order };
+    if (np) return { kind: 'price_changed', newPrice: np, newPrices: moneyList(b.new_prices).length > 1 ? moneyList(b.new_prices) : [np], order };
   }
   if (status === 409 && code === 'sold_out') return { kind: 'sold_out', order };
   if (status === 410 || code === 'offer_expired') return { kind: 'expired', order };
@@ -315,6 +445,8 @@ export function classifyOrderAnswer(status: number, body: unknown, retryAfter: n
 export interface OfferRequest {
   itinerary_id: string;
   provider: string;
+  /** Separate tickets: each part's seller and the slices it sells, covering the trip in order. */
+  parts?: { provider: string; slices: number[] }[];
   passengers: number;
   cabin: string;
   currency?: string;

@@ -79,6 +79,17 @@ export interface Offer {
   /** The provider's own price before conversion (null when not sent). */
   original: Money | null;
   self_transfer: boolean;
+  /** Separate tickets (kind "separate"): each part's seller and slices, adding up to price (empty otherwise). */
+  parts: OfferPart[];
+}
+
+/** One ticket of a separate-tickets offer: the seller of `slices` (indices into the itinerary's slices). */
+export interface OfferPart {
+  provider: string;
+  provider_name: string | null;
+  slices: number[];
+  price: Money;
+  original: Money | null;
 }
 
 export interface Itinerary {
@@ -217,12 +228,32 @@ function normalizeSlice(raw: unknown): ItinerarySlice | null {
   };
 }
 
+function normalizeOfferPart(raw: unknown): OfferPart | null {
+  const r = asRec(raw);
+  if (!r || !isStr(r.provider) || r.provider === '' || !Array.isArray(r.slices)) return null;
+  const slices = r.slices.filter((x): x is number => Number.isInteger(x) && (x as number) >= 0);
+  const price = normalizeMoney(r.price);
+  if (!price || slices.length === 0 || slices.length !== r.slices.length) return null;
+  return { provider: r.provider, provider_name: isStr(r.provider_name) && r.provider_name !== '' ? r.provider_name : null, slices, price, original: normalizeMoney(r.original) };
+}
+
 function normalizeOffer(raw: unknown): Offer | null {
   const r = asRec(raw);
   if (!r || !isStr(r.provider)) return null;
   const price = normalizeMoney(r.price);
   if (!price) return null;
-  return { provider: r.provider, provider_name: isStr(r.provider_name) && r.provider_name !== '' ? r.provider_name : null, kind: isStr(r.kind) ? r.kind : '', price, original: normalizeMoney(r.original), self_transfer: r.self_transfer === true };
+  const rawParts = Array.isArray(r.parts) ? r.parts.map(normalizeOfferPart) : [];
+  // A part that cannot be read makes the whole split unbookable (shown, without parts).
+  const parts = rawParts.every((x) => x !== null) ? (rawParts as OfferPart[]) : [];
+  return {
+    provider: r.provider,
+    provider_name: isStr(r.provider_name) && r.provider_name !== '' ? r.provider_name : null,
+    kind: isStr(r.kind) ? r.kind : '',
+    price,
+    original: normalizeMoney(r.original),
+    self_transfer: r.self_transfer === true,
+    parts,
+  };
 }
 
 export function normalizeItinerary(raw: unknown): Itinerary | null {

@@ -19,6 +19,17 @@
  * network failure or a 5xx, so a retry can never book twice. The card never
  * leaves this page's memory. On every step change focus moves to the step's
  * heading.
+ *
+ * Separate tickets (&provider=separate-tickets&parts=combiner:0,airline-1:1,
+ * a part selling several slices as airline-1:1.2): the offer step explains
+ * that each part is its own ticket from its own seller, charged separately on
+ * the card, with each part's seller, flights and price in its own currency,
+ * the total (or the amounts per currency when they differ) and the countdown
+ * on the earliest expiry; the order sends expected_totals (one per part); a
+ * price change shows each ticket's new price and resends with new_prices; the
+ * confirmation lists each ticket (seller, reference, e-tickets); a failed
+ * group says which ticket failed, what was done with the others, and that
+ * nothing was charged.
  */
 
 import type { App, View } from '../app';
@@ -26,9 +37,14 @@ import { ApiError } from '../api';
 import type { Traveller } from '../accountApi';
 import {
   formatBkMoney,
+  formatMoneyList,
+  formatTotal,
   luhnOk,
   newIdempotencyKey,
   rememberProviderName,
+  SEPARATE_TICKETS,
+  sellerNames,
+  sumMoney,
   TEST_CARDS,
   type BkMoney,
   type BkOrder,
@@ -55,15 +71,23 @@ import {
 import { describeError, fieldMessage } from '../problems';
 import type { RouteContext } from '../router';
 import { validateBirthDate, validateEmail, validateTravellerName } from '../validators';
-import { bookingApi, countdownText, flightList, legTime } from './orderDetail';
+import { bookingApi, countdownText, flightList, groupFailure, legTime, partRoute, partsList, totalsText } from './orderDetail';
 import { loading, notice } from './shell';
 
 /** Shown only when the server runs against the sandbox processor (the only one today). */
 export const SANDBOX = import.meta.env.VITE_CONTRAIL_SANDBOX !== 'false';
 
+/** One ticket of separate tickets: its seller (code) and the trip's slices it sells. */
+export interface BookPart {
+  provider: string;
+  slices: number[];
+}
+
 export interface BookParams {
   itinerary: string;
   provider: string;
+  /** Separate tickets: the parts from the search answer (empty for one seller). */
+  parts: BookPart[];
   adults: number;
   cabin: string;
   currency: string;
@@ -72,9 +96,30 @@ export interface BookParams {
   back: string;
 }
 
+/** "combiner:0,airline-1:1" (a part of several slices: "airline-1:1.2"). */
+export function formatParts(parts: BookPart[]): string {
+  return parts.map((x) => `${x.provider}:${x.slices.join('.')}`).join(',');
+}
+
+/** The parts of a /book URL; [] when absent or unreadable (then nothing is asked for). */
+export function parseParts(text: string | null): BookPart[] {
+  if (!text) return [];
+  const out: BookPart[] = [];
+  for (const item of text.split(',')) {
+    const m = /^(.+):(\d{1,2}(?:\.\d{1,2})*)$/.exec(item.trim());
+    if (!m) return [];
+    out.push({ provider: m[1]!, slices: m[2]!.split('.').map(Number) });
+  }
+  return out;
+}
+
 /** The /book URL for one offer of a results page. */
-export function bookPath(p: BookParams): string {
-  const q = new URLSearchParams({ itinerary: p.itinerary, provider: p.provider, adults: String(p.adults), cabin: p.cabin, currency: p.currency });
+export function bookPath(p: Omit<BookParams, 'parts'> & { parts?: BookPart[] }): string {
+  const q = new URLSearchParams({ itinerary: p.itinerary, provider: p.provider });
+  if (p.parts && p.parts.length > 0) q.set('parts', formatParts(p.parts));
+  q.set('adults', String(p.adults));
+  q.set('cabin', p.cabin);
+  q.set('currency', p.currency);
   if (p.searched) {
     q.set('price', String(p.searched.amount_minor));
     q.set('price_currency', p.searched.currency);
@@ -91,6 +136,7 @@ export function parseBookParams(search: string): BookParams {
   return {
     itinerary: q.get('itinerary') ?? '',
     provider: q.get('provider') ?? '',
+    parts: parseParts(q.get('parts')),
     adults,
     cabin: q.get('cabin') === 'business' ? 'business' : 'economy',
     currency: (q.get('currency') ?? '').toUpperCase(),
@@ -158,8 +204,10 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
   let travellers: Traveller[] = [];
   const pax: PassengerState[] = Array.from({ length: params.adults }, () => ({ travellerId: '', given: '', family: '', birth: '', gender: '', doc: { ...EMPTY_DOC }, docOpen: false }));
   const contact = { email: app.profile.current?.email ?? '', phone: '' };
-  /** The price the traveller agreed to pay (the offer's total, or a confirmed new price). */
-  let expected: BkMoney | null = null;
+  /** What the traveller agreed to pay, per ticket (the offer's totals, or confirmed new prices). */
+  let expected: BkMoney[] | null = null;
+  /** Separate tickets (the offer has parts). */
+  const isGroup = () => (offer?.parts.length ?? 0) > 0;
   /** The current attempt: its body (without the card, compared as JSON) and key. */
   let attempt: { body: string; key: string } | null = null;
 
@@ -194,19 +242,26 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     return h2;
   }
 
-  function problem(title: string, message: string, actions: HTMLElement[], tone: 'error' | 'warning' | 'info' = 'error'): void {
-    show('problem', title, h('div', { role: 'alert', class: 'bk-problem' }, notice(message, tone)), h('div', { class: 'bk-actions' }, actions));
+  function problem(title: string, message: string, actions: HTMLElement[], tone: 'error' | 'warning' | 'info' = 'error', extra: HTMLElement | null = null): void {
+    show('problem', title, h('div', { role: 'alert', class: 'bk-problem' }, notice(message, tone), extra), h('div', { class: 'bk-actions' }, actions));
     app.announce(title);
   }
+
+  /** A failed separate-tickets order: what happened to each ticket (null for one seller). */
+  const failedParts = (o: BkOrder | null): HTMLElement | null => (o && o.parts.length > 0 ? groupFailure(o) : null);
 
   const searchAgain = (primary = true) => h('a', { class: `btn ${primary ? 'btn-primary' : 'btn-ghost'} bk-search-again`, href: params.back || '/' }, params.back ? 'Back to the results' : 'Search again');
   const newSearch = () => h('a', { class: 'btn btn-ghost', href: '/' }, 'New search');
 
-  function soldOut(): void {
+  function soldOut(o: BkOrder | null = null): void {
+    if (o && o.parts.length > 0) {
+      problem('Sold out', 'One ticket of this trip sold out before the booking completed, so the other tickets were undone. Nothing was charged. Choose another flight or offer.', [searchAgain(), newSearch()], 'error', failedParts(o));
+      return;
+    }
     problem('Sold out', 'These seats are no longer available: the flight sold out. Nothing was charged. Choose another flight or offer.', [searchAgain(), newSearch()]);
   }
-  function expiredOffer(): void {
-    problem('This offer has expired', 'Offers are held for a limited time and this one is no longer available. Nothing was charged. Search again for the current prices.', [searchAgain(), newSearch()], 'warning');
+  function expiredOffer(o: BkOrder | null = null): void {
+    problem('This offer has expired', 'Offers are held for a limited time and this one is no longer available. Nothing was charged. Search again for the current prices.', [searchAgain(), newSearch()], 'warning', failedParts(o));
   }
 
   /* ------------------------------ timer -------------------------------- */
@@ -217,10 +272,16 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     timer.hidden = true;
   }
 
+  /** When the offer expires: for separate tickets, the earliest of its parts. */
+  function expiry(o: LiveOffer): number {
+    const all = [o.expires_at, ...o.parts.map((p) => p.expires_at)].map((x) => Date.parse(x)).filter((x) => !Number.isNaN(x));
+    return all.length ? Math.min(...all) : NaN;
+  }
+
   function startTimer(): void {
     stopTimer();
-    if (!offer?.expires_at) return;
-    const until = Date.parse(offer.expires_at);
+    if (!offer) return;
+    const until = expiry(offer);
     if (Number.isNaN(until)) return;
     let warned = false;
     const update = () => {
@@ -248,7 +309,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     step = 'offer';
     renderSteps();
     main.replaceChildren(loading('Asking for the live price…'));
-    if (!params.itinerary || !params.provider) {
+    if (!params.itinerary || !params.provider || (params.provider === SEPARATE_TICKETS && params.parts.length === 0)) {
       problem('Nothing to book', 'This page needs an offer chosen on the results page.', [newSearch()]);
       return;
     }
@@ -256,6 +317,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       offer = await api.createOffer({
         itinerary_id: params.itinerary,
         provider: params.provider,
+        ...(params.parts.length > 0 ? { parts: params.parts } : {}),
         passengers: params.adults,
         cabin: params.cabin,
         ...(params.currency ? { currency: params.currency } : {}),
@@ -268,15 +330,41 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     }
     if (destroyed) return;
     rememberProviderName(offer.provider.code, offer.provider.name);
-    expected = offer.total;
+    for (const p of offer.parts) rememberProviderName(p.provider.code, p.provider.name);
+    expected = offer.totals;
     attempt = null;
     startTimer();
     renderOffer();
   }
 
+  /** "the return ticket (2 of 2)" for a problem naming parts[1]…, else null. */
+  function partNamed(err: ApiError): string | null {
+    const m = /^parts\[(\d+)\]/.exec(String((err.problem as { field?: string } | null)?.field ?? ''));
+    if (!m || params.parts.length === 0) return null;
+    const i = Number(m[1]);
+    const part = params.parts[i];
+    const count = params.parts.reduce((n, x) => Math.max(n, ...x.slices.map((y) => y + 1)), 0);
+    const what = part?.slices.length === 1 && count === 2 ? (part.slices[0] === 0 ? 'the outbound ticket' : 'the return ticket') : `ticket ${i + 1}`;
+    return `${what} (${i + 1} of ${params.parts.length})`;
+  }
+
   function offerError(err: unknown): void {
     if (err instanceof ApiError) {
       const code = String((err.problem as { code?: string } | null)?.code ?? '');
+      const part = partNamed(err);
+      if (part) {
+        // Separate tickets: one part's seller refused; the trip cannot be sold as these tickets.
+        const why =
+          err.status === 409 || code === 'sold_out'
+            ? 'is sold out'
+            : err.status === 410
+              ? 'is no longer offered'
+              : err.status >= 500
+                ? 'could not be priced: its seller did not answer'
+                : `cannot be offered (${describeError(err)})`;
+        const title = err.status === 409 || code === 'sold_out' ? 'Sold out' : 'These separate tickets are not available';
+        return problem(title, `${part[0]!.toUpperCase()}${part.slice(1)} of this trip ${why}. Nothing was booked or charged. Choose another offer.`, [retryButton(() => void loadOffer()), searchAgain(false)], 'warning');
+      }
       if (err.status === 409 || code === 'sold_out') return soldOut();
       if (err.status === 410) return expiredOffer();
       if (err.status === 404) return problem('No longer available', 'This itinerary cannot be offered any more (the schedules or prices changed). Search again.', [searchAgain(), newSearch()]);
@@ -295,6 +383,16 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
   }
 
   function priceBlock(o: LiveOffer): HTMLElement {
+    if (!o.total) {
+      // Separate tickets in several currencies: no one sum, each ticket charged in its own.
+      return h(
+        'div',
+        { class: 'bk-price bk-price-split' },
+        h('span', { class: 'bk-price-label' }, `Total${o.passengers > 1 ? ` for ${o.passengers} passengers` : ''}, in ${o.totals.length} charges`),
+        h('span', { class: 'bk-price-amount' }, formatMoneyList(o.totals)),
+        o.total_requested ? h('span', { class: 'bk-price-converted' }, `about ${formatBkMoney(o.total_requested)} in all`) : null,
+      );
+    }
     const shown = o.total_requested && o.total_requested.currency !== o.total.currency ? o.total_requested : null;
     return h(
       'div',
@@ -303,12 +401,14 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       h('span', { class: 'bk-price-amount', 'data-minor': String(o.total.amount_minor) }, formatBkMoney(o.total)),
       shown ? h('span', { class: 'bk-price-converted' }, `about ${formatBkMoney(shown)}`) : null,
       o.fees && o.fees.amount_minor > 0 ? h('span', { class: 'bk-price-fees' }, `includes ${formatBkMoney(o.fees)} fees`) : null,
+      o.parts.length > 0 ? h('span', { class: 'bk-price-fees' }, `in ${o.totals.length} charges: ${formatMoneyList(o.totals)}`) : null,
     );
   }
 
   function priceChangeNote(o: LiveOffer): HTMLElement | null {
     if (o.price_changed !== true || !o.searched_price) return null;
     const now = o.total_requested && o.total_requested.currency === o.searched_price.currency ? o.total_requested : o.total;
+    if (!now) return null;
     const up = now.amount_minor > o.searched_price.amount_minor && now.currency === o.searched_price.currency;
     return h(
       'div',
@@ -317,9 +417,64 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     );
   }
 
+  /** Separate tickets: what they are, then each ticket (seller, flights, price in its currency, rules). */
+  function separateTickets(o: LiveOffer): HTMLElement[] {
+    const count = o.slices.length || o.parts.reduce((n, p) => n + p.slices.length, 0);
+    const sellers = sellerNames(o.parts);
+    return [
+      h(
+        'div',
+        { class: 'bk-separate-note' },
+        notice(
+          `This trip is ${o.parts.length} separate tickets, each sold by its own seller (${sellers}) under its own booking reference and conditions. Each ticket is charged separately on your card, in its seller's currency. If one ticket cannot be issued, the others are undone and nothing is charged. A change or delay on one ticket does not change the other.`,
+          'info',
+        ),
+      ),
+      h(
+        'ol',
+        { class: 'bk-parts', 'aria-label': 'Tickets' },
+        o.parts.map((p, i) =>
+          h(
+            'li',
+            { class: 'bk-part', 'data-part': String(i) },
+            h('h3', { class: 'bk-part-title' }, `Ticket ${i + 1} of ${o.parts.length}: `, h('span', { class: 'bk-part-seller' }, p.provider.name)),
+            flightList(p.slices, { indexes: p.slice_indexes, count }),
+            h('p', { class: 'bk-part-price', 'data-minor': String(p.total?.amount_minor ?? '') }, `${p.total ? formatBkMoney(p.total) : ''}, charged by ${p.provider.name}`),
+            h(
+              'p',
+              { class: 'bk-part-rules' },
+              p.conditions.refundable ? `Refundable${p.conditions.refund_percent !== null ? `: ${p.conditions.refund_percent} % of this fare back if you cancel` : ''}.` : 'Not refundable.',
+              p.conditions.refund_rule ? ` ${p.conditions.refund_rule}.` : '',
+            ),
+            p.self_transfer ? h('p', { class: 'bk-warn' }, 'Self-transfer within this ticket: you collect your bags and check in again.') : null,
+          ),
+        ),
+      ),
+    ];
+  }
+
   function renderOffer(): void {
     const o = offer!;
     const cond = o.conditions;
+    if (isGroup()) {
+      show(
+        'offer',
+        `Your offer: ${o.parts.length} separate tickets`,
+        priceChangeNote(o),
+        ...separateTickets(o),
+        priceBlock(o),
+        h(
+          'ul',
+          { class: 'bk-conditions', 'aria-label': 'Conditions' },
+          h('li', {}, `${o.cabin === 'business' ? 'Business' : 'Economy'} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
+          h('li', {}, 'Each ticket is refunded and changed under its own seller’s rules.'),
+          Number.isNaN(expiry(o)) ? null : h('li', {}, `Offer valid until ${legTime(new Date(expiry(o)).toISOString())} UTC (the earliest ticket’s).`),
+        ),
+        o.passport_required ? h('p', { class: 'bk-passport-note' }, 'International trip: each passenger needs a passport valid through the last flight.') : null,
+        h('div', { class: 'bk-actions' }, h('button', { type: 'button', class: 'btn btn-primary bk-continue', onclick: () => void renderPassengers() }, 'Continue to passengers'), searchAgain(false)),
+      );
+      return;
+    }
     show(
       'offer',
       `Your offer from ${o.provider.name}`,
@@ -647,8 +802,9 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     const year = field({ label: 'Expiry year', name: 'cc-exp-year', autocomplete: 'cc-exp-year', value: card?.year ?? '', required: true, placeholder: 'YYYY', attrs: { inputmode: 'numeric', maxlength: '4' }, className: 'bk-half' });
     const cvc = field({ label: 'Security code (CVC)', name: 'cc-csc', autocomplete: 'cc-csc', value: card?.cvc ?? '', required: true, attrs: { inputmode: 'numeric', maxlength: '4' }, className: 'bk-half' });
     const holder = field({ label: 'Name on card', name: 'cc-name', autocomplete: 'cc-name', value: card?.name ?? '', optional: true });
-    const total = expected ?? o.total;
-    const pay = h('button', { type: 'submit', class: 'btn btn-primary bk-pay' }, `Pay ${formatBkMoney(total)}`);
+    const totals = expected ?? o.totals;
+    const sum = isGroup() ? sumMoney(totals) : totals[0]!;
+    const pay = h('button', { type: 'submit', class: 'btn btn-primary bk-pay' }, `Pay ${formatTotal(sum, totals)}`);
     const status = h('p', { class: 'bk-pay-status', role: 'status' });
     let tests: HTMLElement | null = null;
     if (sandbox) {
@@ -686,8 +842,11 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         ),
       );
     }
+    const youPay = isGroup()
+      ? `You pay ${formatTotal(sum, totals)} in ${totals.length} separate charges on your card: ${o.parts.map((p, i) => `${formatBkMoney(totals[i] ?? p.total!)} to ${p.provider.name}`).join(', ')}.`
+      : `You pay ${formatBkMoney(sum!)} to ${o.provider.name}.`;
     form.append(
-      h('p', { class: 'bk-pay-total' }, `You pay ${formatBkMoney(total)} to ${o.provider.name}.`),
+      h('p', { class: 'bk-pay-total' }, youPay),
       h('fieldset', { class: 'bk-card-fields' }, h('legend', {}, 'Card'), number.wrap, h('div', { class: 'bk-row' }, month.wrap, year.wrap, cvc.wrap), holder.wrap),
       alert,
       status,
@@ -718,7 +877,9 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         passengers: passengerBodies(),
         contact: { email: contact.email, ...(contact.phone ? { phone: contact.phone } : {}) },
         card: { number: digits, exp_month: mm, exp_year: yyyy, cvc: cvc.control.value, ...(holder.control.value.trim() ? { name: holder.control.value.trim() } : {}) },
-        expected_total: { amount_minor: total.amount_minor, currency: total.currency },
+        ...(isGroup()
+          ? { expected_totals: totals.map((t) => ({ amount_minor: t.amount_minor, currency: t.currency })) }
+          : { expected_total: { amount_minor: sum!.amount_minor, currency: sum!.currency } }),
       };
       const kept = { number: number.control.value, month: month.control.value, year: year.control.value, cvc: cvc.control.value, name: holder.control.value };
       void submitOrder(body, pay, status, alert, kept);
@@ -764,35 +925,41 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         renderVerify(out.order);
         return;
       case 'price_changed': {
-        const was = expected ?? offer!.total;
-        const accept = h('button', { type: 'button', class: 'btn btn-primary bk-accept-price' }, `Continue at ${formatBkMoney(out.newPrice)}`);
+        if (isGroup()) {
+          groupPriceChanged(out, kept);
+          return;
+        }
+        const was = (expected ?? offer!.totals)[0]!;
+        const np = out.newPrice!;
+        const accept = h('button', { type: 'button', class: 'btn btn-primary bk-accept-price' }, `Continue at ${formatBkMoney(np)}`);
         accept.addEventListener('click', () => {
-          expected = out.newPrice;
+          expected = [np];
           renderPayment(null, kept);
         });
         show(
           'payment',
           'The price has changed',
-          h('div', { role: 'alert', class: 'bk-problem bk-price-changed' }, notice(`${offer!.provider.name} now asks ${formatBkMoney(out.newPrice)} instead of ${formatBkMoney(was)}. Nothing was charged.`, 'warning')),
+          h('div', { role: 'alert', class: 'bk-problem bk-price-changed' }, notice(`${offer!.provider.name} now asks ${formatBkMoney(np)} instead of ${formatBkMoney(was)}. Nothing was charged.`, 'warning')),
           h('div', { class: 'bk-actions' }, accept, searchAgain(false)),
         );
         app.announce('The price has changed.');
         return;
       }
       case 'sold_out':
-        soldOut();
+        soldOut(out.order);
         return;
       case 'expired':
       case 'hold_expired':
         if (out.kind === 'hold_expired') {
-          problem('The seats were released', 'The airline or agency released the seats before the payment completed. Nothing was charged. Get a new offer to try again.', [retryButton(() => void loadOffer(), 'Get a new offer'), searchAgain(false)], 'warning');
-        } else expiredOffer();
+          problem('The seats were released', 'The airline or agency released the seats before the payment completed. Nothing was charged. Get a new offer to try again.', [retryButton(() => void loadOffer(), 'Get a new offer'), searchAgain(false)], 'warning', failedParts(out.order));
+        } else expiredOffer(out.order);
         return;
       case 'declined': {
         const msg = h(
           'div',
           { role: 'alert', class: 'bk-problem bk-declined', 'data-reason': out.reason },
           notice(`Payment failed: ${out.message || 'the card was not accepted.'} Nothing was charged. Use another card to try again.`, 'error'),
+          failedParts(out.order),
         );
         renderPayment(msg, kept ? { ...kept, number: '', cvc: '' } : undefined);
         return;
@@ -800,6 +967,17 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       case 'error': {
         const err = out.error;
         const bad = (err.problem as { field?: string } | null)?.field;
+        if (out.order && out.order.parts.length > 0 && out.order.status === 'failed') {
+          // Separate tickets that failed (a seller's error): this attempt is over; a new offer starts another.
+          problem(
+            'The tickets could not be booked',
+            `${describeError(err)} Nothing was charged.`,
+            [retryButton(() => void loadOffer(), 'Get a new offer'), searchAgain(false)],
+            'error',
+            failedParts(out.order),
+          );
+          return;
+        }
         if (err.status === 400 && bad?.startsWith('passengers')) {
           const at = passengerProblemField(bad);
           const detail = err.problem?.detail ?? '';
@@ -812,6 +990,47 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         return;
       }
     }
+  }
+
+  /** Separate tickets' 409 price_changed: each ticket's new price; continuing resends with new_prices. */
+  function groupPriceChanged(out: Extract<OrderOutcome, { kind: 'price_changed' }>, kept?: Parameters<typeof renderPayment>[1]): void {
+    const o = offer!;
+    const was = expected ?? o.totals;
+    const now = out.newPrices;
+    if (now.length !== o.parts.length) {
+      problem('The price has changed', 'The price of these tickets changed. Nothing was charged. Get a new offer to see the current prices.', [retryButton(() => void loadOffer(), 'Get a new offer'), searchAgain(false)], 'warning');
+      return;
+    }
+    const count = o.slices.length;
+    const rows = o.parts.map((p, i) => {
+      const before = was[i]!;
+      const after = now[i]!;
+      const changed = before.amount_minor !== after.amount_minor || before.currency !== after.currency;
+      return h(
+        'li',
+        { class: `bk-new-price${changed ? ' is-changed' : ''}`, 'data-part': String(i) },
+        `${p.provider.name} (${partRoute(p, count)}): `,
+        changed ? `now ${formatBkMoney(after)} instead of ${formatBkMoney(before)}` : `${formatBkMoney(after)}, unchanged`,
+      );
+    });
+    const sum = sumMoney(now);
+    const accept = h('button', { type: 'button', class: 'btn btn-primary bk-accept-price' }, `Continue at ${formatTotal(sum, now)}`);
+    accept.addEventListener('click', () => {
+      expected = now;
+      renderPayment(null, kept);
+    });
+    show(
+      'payment',
+      'The price has changed',
+      h(
+        'div',
+        { role: 'alert', class: 'bk-problem bk-price-changed' },
+        notice(`The price of ${now.filter((x, i) => x.amount_minor !== was[i]?.amount_minor || x.currency !== was[i]?.currency).length === 1 ? 'one ticket' : 'some tickets'} changed: the trip now costs ${totalsText(sum, now)}. Nothing was charged.`, 'warning'),
+        h('ul', { class: 'bk-new-prices', 'aria-label': 'New price per ticket' }, rows),
+      ),
+      h('div', { class: 'bk-actions' }, accept, searchAgain(false)),
+    );
+    app.announce('The price has changed.');
   }
 
   /* ---------------------------- 3-D Secure ----------------------------- */
@@ -848,7 +1067,13 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
     show(
       'verify',
       'Confirm the payment with your bank',
-      h('p', {}, `Your bank asks you to confirm this payment of ${formatBkMoney(o.total)} (3-D Secure). The seats are held for you meanwhile${o.hold_until ? ` until ${legTime(o.hold_until)} UTC` : ''}.`),
+      h(
+        'p',
+        {},
+        o.parts.length > 0
+          ? `Your bank asks you to confirm the ${o.parts.length} payments of this trip (3-D Secure): ${o.parts.map((p) => `${formatBkMoney(p.total)} to ${p.provider.name}`).join(', ')}. One confirmation covers them all. The seats are held for you meanwhile${o.hold_until ? ` until ${legTime(o.hold_until)} UTC` : ''}.`
+          : `Your bank asks you to confirm this payment of ${formatBkMoney(o.total!)} (3-D Secure). The seats are held for you meanwhile${o.hold_until ? ` until ${legTime(o.hold_until)} UTC` : ''}.`,
+      ),
       h('div', { class: 'bk-3ds-box' }, h('p', { class: 'bk-3ds-bank' }, 'Sandbox bank: approve the payment?'), btn),
       status,
       alert,
@@ -859,6 +1084,10 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
 
   function renderDone(o: BkOrder): void {
     const last = o.passengers[0]?.family_name ?? '';
+    if (o.parts.length > 0) {
+      renderGroupDone(o, last);
+      return;
+    }
     const manage = o.guest
       ? h('a', { class: 'btn btn-secondary bk-manage', href: `/manage-booking?${new URLSearchParams({ reference: o.booking_reference ?? '', last_name: last }).toString()}` }, 'Manage this booking')
       : h('a', { class: 'btn btn-secondary bk-trips', href: `/trips?id=${encodeURIComponent(o.id)}` }, 'View in My trips');
@@ -869,9 +1098,39 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       h('p', { class: 'bk-ref-label' }, 'Booking reference'),
       h('p', { class: 'bk-ref', 'data-reference': o.booking_reference ?? '' }, o.booking_reference ?? '—'),
       o.tickets.length ? h('p', { class: 'bk-tickets' }, `E-tickets: ${o.tickets.join(', ')}`) : null,
-      h('p', {}, `Total paid: ${formatBkMoney(o.total)}`),
+      h('p', {}, `Total paid: ${formatBkMoney(o.total!)}`),
       o.slices.length ? flightList(o.slices) : offer ? flightList(offer.slices) : null,
       o.guest ? h('p', { class: 'field-hint' }, 'Keep the reference: with it and the first passenger’s last name you can find this booking under “Manage booking”.') : null,
+      h('div', { class: 'bk-actions' }, manage, newSearch()),
+    );
+    app.announce('Your booking is confirmed.');
+  }
+
+  /** Separate tickets booked: each seller's reference and e-tickets, the totals. */
+  function renderGroupDone(o: BkOrder, last: string): void {
+    const firstRef = o.parts.find((p) => p.booking_reference)?.booking_reference ?? o.booking_reference ?? '';
+    const manage = o.guest
+      ? h('a', { class: 'btn btn-secondary bk-manage', href: `/manage-booking?${new URLSearchParams({ reference: firstRef, last_name: last }).toString()}` }, 'Manage this booking')
+      : h('a', { class: 'btn btn-secondary bk-trips', href: `/trips?id=${encodeURIComponent(o.id)}` }, 'View in My trips');
+    const confirmed = o.status === 'confirmed';
+    show(
+      'done',
+      confirmed ? 'Your booking is confirmed' : 'Your booking is being finalised',
+      h(
+        'div',
+        { role: 'status', class: 'bk-done' },
+        notice(
+          confirmed
+            ? `Booked as ${o.parts.length} separate tickets with ${sellerNames(o.parts)}, each with its own reference. One confirmation naming them all is on its way to ${o.contact.email || 'you'}.`
+            : 'The tickets are issued; the payments are being completed. You will get an e-mail.',
+          'success',
+        ),
+      ),
+      h('p', { class: 'bk-ref-label' }, 'Booking references'),
+      h('p', { class: 'bk-ref', 'data-reference': o.booking_reference ?? '' }, o.booking_reference ?? '—'),
+      partsList(o, { flights: true }),
+      h('p', { class: 'bk-total-paid' }, `Total paid: ${totalsText(o.total, o.totals)}, in ${o.parts.length} separate charges on your card.`),
+      o.guest ? h('p', { class: 'field-hint' }, 'Keep the references: with any one of them and the first passenger’s last name you can find this trip under “Manage booking”.') : null,
       h('div', { class: 'bk-actions' }, manage, newSearch()),
     );
     app.announce('Your booking is confirmed.');

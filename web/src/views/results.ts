@@ -57,7 +57,7 @@ import {
 import type { RouteContext } from '../router';
 import { loading, notice } from './shell';
 import { bookPath } from './book';
-import { providerDisplayName } from '../bookingApi';
+import { providerDisplayName, SEPARATE_TICKETS } from '../bookingApi';
 
 const PLANE = 'M21 16v-2l-8-5V3.5a1.5 1.5 0 0 0-3 0V9l-8 5v2l8-2.5V19l-2 1.5V22l3.5-1 3.5 1v-1.5L13 19v-5.5l8 2.5z';
 const FILTER = 'M3 5h18v2H3V5zm4 6h10v2H7v-2zm3 6h4v2h-4v-2z';
@@ -163,6 +163,11 @@ function legDetails(s: ItinerarySlice, title: string): HTMLElement {
 /** Builds the /book link of one offer (null: this offer cannot be booked here). */
 export type BookLink = (o: Itinerary['offers'][number]) => string | null;
 
+/** "US Airways $147.00" (the seller's own currency, what its ticket is charged in). */
+function partLabel(p: Itinerary['offers'][number]['parts'][number]): string {
+  return `${p.provider_name ?? providerDisplayName(p.provider, '')} ${formatMoney(p.original ?? p.price)}`;
+}
+
 function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement {
   const converted = o.original && o.original.currency !== o.price.currency;
   const name = o.provider_name ?? providerDisplayName(o.provider, o.kind);
@@ -173,7 +178,13 @@ function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement 
     h('span', { class: 'offer-provider' }, name),
     o.self_transfer ? h('span', { class: 'badge badge-warn' }, 'Self-transfer') : null,
     h('span', { class: 'offer-price' }, formatMoney(o.price)),
-    converted && o.original ? h('span', { class: 'offer-original' }, `charged as ${formatMoney(o.original)}`) : o.original ? h('span', { class: 'offer-original' }, `${o.original.amount} ${o.original.currency}`) : null,
+    o.parts.length > 0
+      ? h('span', { class: 'offer-parts' }, `${o.parts.length} tickets, each charged by its seller: ${o.parts.map(partLabel).join(' + ')}`)
+      : converted && o.original
+        ? h('span', { class: 'offer-original' }, `charged as ${formatMoney(o.original)}`)
+        : o.original
+          ? h('span', { class: 'offer-original' }, `${o.original.amount} ${o.original.currency}`)
+          : null,
     href ? h('a', { class: 'btn btn-primary offer-select', href, 'aria-label': `Select ${name}, ${formatMoney(o.price)}` }, 'Select') : null,
   );
 }
@@ -529,15 +540,16 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     count.textContent = info.fix ? 'The search was refused.' : 'The search failed.';
   }
 
-  /** The Select link of each bookable offer ("separate tickets" are sold leg by leg, not here). */
+  /** The Select link of each bookable offer (separate tickets carry their parts; without parts they cannot be asked for). */
   const bookLink =
     (it: Itinerary): BookLink =>
     (o) =>
-      o.kind === 'separate'
+      (o.kind === 'separate' || o.provider === SEPARATE_TICKETS) && o.parts.length === 0
         ? null
         : bookPath({
             itinerary: it.id,
             provider: o.provider,
+            ...(o.parts.length > 0 ? { parts: o.parts.map((p) => ({ provider: p.provider, slices: p.slices })) } : {}),
             adults: q.adults,
             cabin: q.cabin,
             currency: q.currency,

@@ -2,12 +2,13 @@
  * "My trips" (/trips, signed in: GET /api/v1/orders newest first, and
  * /trips?id=… for one order with its cancellation) and "Manage booking"
  * (/manage-booking, anyone: GET /api/v1/orders/lookup with the booking
- * reference and the first passenger's last name).
+ * reference and the first passenger's last name). Separate tickets are one
+ * trip with each seller named; any one ticket's reference finds it.
  */
 
 import type { App, View } from '../app';
 import { ApiError } from '../api';
-import { formatBkMoney, type BkOrder } from '../bookingApi';
+import { formatTotal, sellerNames, type BkOrder } from '../bookingApi';
 import { h } from '../dom';
 import { field } from '../forms';
 import { describeError } from '../problems';
@@ -73,8 +74,8 @@ export function tripsView(app: App, ctx: RouteContext): View {
             { class: 'trip', 'data-order-id': o.id, 'data-status': o.status },
             h('a', { class: 'trip-link', href: `/trips?id=${encodeURIComponent(o.id)}` }, h('span', { class: 'trip-route' }, route(o)), h('span', { class: 'trip-ref' }, o.booking_reference ?? 'No reference')),
             h('span', { class: `trip-status bk-status-${o.status}` }, statusLabel(o.status)),
-            h('span', { class: 'trip-provider' }, o.provider.name),
-            h('span', { class: 'trip-total' }, formatBkMoney(o.total)),
+            h('span', { class: 'trip-provider' }, o.parts.length > 0 ? `Separate tickets: ${sellerNames(o.parts)}` : o.provider.name),
+            h('span', { class: 'trip-total' }, formatTotal(o.total, o.totals)),
             o.slices[0]?.legs[0] ? h('span', { class: 'trip-date' }, legTime(o.slices[0].legs[0].departs_at)) : null,
           ),
         ),
