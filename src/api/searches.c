@@ -18,7 +18,8 @@
 #include "http/problem.h"
 #include "providers/directory.h"
 
-#define MAX_LIST 32
+#define MAX_LIST     32
+#define MAX_CARRIERS 2048 /* a filter lists the ticked airlines, whatever their number */
 
 typedef struct slice_query {
     uint16_t orig[8], dest[8];
@@ -30,7 +31,7 @@ typedef struct request {
     ct_search_query q[CT_TRIP_MAX_SLICES];
     size_t nslices;
     ct_trip_filters filters;
-    uint16_t carriers[MAX_LIST], layovers[MAX_LIST * 8];
+    uint16_t carriers[MAX_CARRIERS], layovers[MAX_LIST * 8];
     uint8_t alliances[MAX_LIST];
     ct_trip_sort sort;
     const char *sort_name;
@@ -140,14 +141,19 @@ static int carrier_index(const ct_timetable *tt, const char *code)
     return -1;
 }
 
+static int cmp_u16(const void *a, const void *b)
+{
+    return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
 static int parse_lists(ct_http_req *req, const search_ctx *c, json_t *f, request *r)
 {
     ct_trip_filters *fl = &r->filters;
     json_t *v;
     size_t i;
     json_t *carriers = json_object_get(f, "carriers");
-    if (carriers != NULL && (!json_is_array(carriers) || json_array_size(carriers) > MAX_LIST))
-        return list_problem(req, "carriers", "must be a list of up to 32 airline codes");
+    if (carriers != NULL && (!json_is_array(carriers) || json_array_size(carriers) > MAX_CARRIERS))
+        return list_problem(req, "carriers", "must be a list of up to 2048 airline codes");
     json_array_foreach(carriers, i, v)
     {
         if (!json_is_string(v) || strlen(json_string_value(v)) != 2)
@@ -156,6 +162,7 @@ static int parse_lists(ct_http_req *req, const search_ctx *c, json_t *f, request
         r->carriers[fl->ncarriers] = (uint16_t)(k < 0 ? UINT16_MAX : k); /* unknown: no match */
         fl->ncarriers++;
     }
+    qsort(r->carriers, (size_t)fl->ncarriers, sizeof(r->carriers[0]), cmp_u16); /* bsearch */
     fl->carriers = r->carriers;
     json_t *alliances = json_object_get(f, "alliances");
     if (alliances != NULL && (!json_is_array(alliances) || json_array_size(alliances) > MAX_LIST))

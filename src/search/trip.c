@@ -418,6 +418,20 @@ static int in_window(int minute, int from, int to)
     return from <= to ? minute >= from && minute <= to : minute >= from || minute <= to;
 }
 
+/* Binary search in an ascending list (the carriers filter: up to thousands of codes). */
+static int has_sorted_u16(const uint16_t *set, int n, uint16_t x)
+{
+    int lo = 0, hi = n;
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (set[mid] < x)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && set[lo] == x;
+}
+
 static int has_u16(const uint16_t *set, int n, uint16_t x)
 {
     for (int i = 0; i < n; i++) {
@@ -429,7 +443,7 @@ static int has_u16(const uint16_t *set, int n, uint16_t x)
 
 static int leg_allowed(const ct_price_ctx *pc, const ct_leg *l, const ct_trip_filters *f)
 {
-    if (f->ncarriers > 0 && !has_u16(f->carriers, f->ncarriers, l->carrier))
+    if (f->ncarriers > 0 && !has_sorted_u16(f->carriers, f->ncarriers, l->carrier))
         return 0;
     if (f->nalliances > 0) {
         uint8_t al = pc != NULL && pc->view != NULL ? pc->view->snap->alliance[l->carrier] : 0;

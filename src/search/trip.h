@@ -87,7 +87,7 @@ typedef enum ct_trip_sort {
 typedef struct ct_trip_filters {
     unsigned stops_mask; /* bit s set: slices with s stops allowed (0 = any) */
     const uint16_t *carriers;
-    int ncarriers; /* every leg's carrier in the list */
+    int ncarriers; /* every leg's carrier in the list (ascending) */
     const uint8_t *alliances;
     int nalliances;       /* every leg's carrier in one of these alliance ids */
     int dep_from, dep_to; /* local minutes of the day, each slice's departure; -1: none */
