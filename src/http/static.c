@@ -2,13 +2,21 @@
  *
  * Safety: the request path is URL-decoded by MHD; any segment that is empty, "." or ".." or
  * that starts with a dot is refused before the file system is touched, so nothing outside the
- * root (nor dot-files) can be named. Files are sent with MHD_create_response_from_fd (sendfile).*/
+ * root (nor dot-files) can be named. Files are sent with MHD_create_response_from_fd (sendfile).
+ *
+ * Client-side routes get index.html. The web build writes the app's paths to routes.json
+ * (web/vite.config.ts, from web/src/router.ts): a path not among them still gets the app (which
+ * shows its "Page not found") but with HTTP 404, so crawlers and monitors see a missing page.
+ * Without routes.json every such path is 200, as before. The list is read once per root. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "http/http.h"
 #include "http/problem.h"
@@ -58,6 +66,44 @@ static int path_is_safe(const char *path)
     return 1;
 }
 
+/* The app's paths of one root (routes.json), loaded on first use. */
+static struct {
+    pthread_mutex_t mu;
+    char root[1024];
+    json_t *paths; /* array of strings; NULL: no list (every path is the app's) */
+} app_routes = {PTHREAD_MUTEX_INITIALIZER, "", NULL};
+
+/* 1 when `path` (no query) is one of the app's routes, or when root has no routes.json. */
+static int is_app_route(const char *root, const char *path)
+{
+    char p[600];
+    size_t n = (size_t)snprintf(p, sizeof(p), "%s", path);
+    while (n > 1 && p[n - 1] == '/') /* "/account/" is "/account", as the router has it */
+        p[--n] = '\0';
+    pthread_mutex_lock(&app_routes.mu);
+    if (strcmp(app_routes.root, root) != 0) {
+        json_decref(app_routes.paths);
+        app_routes.paths = NULL;
+        snprintf(app_routes.root, sizeof(app_routes.root), "%s", root);
+        char file[1100];
+        snprintf(file, sizeof(file), "%s/routes.json", root);
+        json_t *doc = json_load_file(file, 0, NULL); /* the build's own file */
+        if (json_is_array(doc))
+            app_routes.paths = json_incref(doc);
+        json_decref(doc);
+    }
+    int found = app_routes.paths == NULL;
+    size_t i;
+    json_t *x;
+    json_array_foreach(app_routes.paths, i, x)
+    {
+        if (json_is_string(x) && strcmp(json_string_value(x), p) == 0)
+            found = 1;
+    }
+    pthread_mutex_unlock(&app_routes.mu);
+    return found;
+}
+
 /* Opens root+rel when it is a regular file. Returns the fd or -1. */
 static int open_regular(const char *root, const char *rel, size_t *size)
 {
@@ -87,7 +133,7 @@ void ct_http_serve_static(ct_http_req *req, void *root_dir)
     const char *rel = path + 1;
     size_t size = 0;
     int fd = *rel ? open_regular(root, rel, &size) : -1;
-    int is_index = 0;
+    int is_index = 0, status = 200;
     if (fd < 0) {
         /* Client-side routes and "/" load the app; a missing asset is a real 404. */
         if (strncmp(rel, "assets/", 7) == 0 || strrchr(rel, '.') != NULL) {
@@ -97,13 +143,15 @@ void ct_http_serve_static(ct_http_req *req, void *root_dir)
         fd = open_regular(root, "index.html", &size);
         is_index = 1;
         rel = "index.html";
+        if (!is_app_route(root, path))
+            status = 404; /* the app's own "Page not found", as a 404 */
     }
     if (fd < 0) {
         ct_http_problem(req, 404, "Not found",
                         "the web app is not built (run `make run`, which builds web/dist)");
         return;
     }
-    ct_http_reply_fd(req, 200, mime_type(rel), fd, size);
+    ct_http_reply_fd(req, status, mime_type(rel), fd, size);
     /* The app loads nothing from elsewhere; verify and reset links carry tokens in the URL,
      * which must not leak through Referer. */
     ct_http_add_header(req, "Content-Security-Policy",

@@ -66,6 +66,7 @@ static int setup(void **state)
         fail_msg("pool: %s", err);
     ts_write_file(tmpdir, "web/index.html", "<!doctype html><title>Contrail</title>");
     ts_write_file(tmpdir, "web/assets/app-1234.js", "console.log('hi')");
+    ts_write_file(tmpdir, "web/routes.json", "[\"/\", \"/search/results\", \"/account\"]");
     ts_write_file(tmpdir, "secret.txt", "do not serve");
     static char webdir[300];
     snprintf(webdir, sizeof(webdir), "%s/web", tmpdir);
@@ -330,6 +331,16 @@ static void static_files_and_spa_fallback(void **state)
     r = request("GET", "/search/results", NULL, NULL); /* client-side route */
     assert_int_equal(r.status, 200);
     assert_non_null(strstr(r.body, "Contrail"));
+    free(r.body);
+    r = request("GET", "/account/", NULL, NULL); /* a trailing slash is the same route */
+    assert_int_equal(r.status, 200);
+    free(r.body);
+    /* Not one of the app's routes (routes.json): the app, which shows "Page not found", with
+     * HTTP 404. */
+    r = request("GET", "/no-such-page", NULL, NULL);
+    assert_int_equal(r.status, 404);
+    assert_true(has_header(&r, "Content-Type: text/html"));
+    assert_non_null(strstr(r.body, "<title>Contrail</title>"));
     free(r.body);
     r = request("GET", "/assets/app-1234.js", NULL, NULL);
     assert_int_equal(r.status, 200);

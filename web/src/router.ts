@@ -1,6 +1,8 @@
 /**
  * Client-side routing with the History API. The C server answers every
- * non-file, non-/api path with index.html, so deep links and reloads work.
+ * non-file, non-/api path with index.html, so deep links and reloads work: with
+ * HTTP 200 for the paths of ROUTES (the build writes them to dist/routes.json),
+ * 404 for any other.
  *
  * The pure part (route table, guards, link interception rules) is separate
  * from the `Router` class that listens to clicks and popstate.
