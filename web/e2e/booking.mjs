@@ -10,6 +10,9 @@
 //   CT_E2E_PRICED_FROM   origin of a priced route (default LON)
 //   CT_E2E_PRICED_TO     destination of that route (default NYC)
 //   CT_E2E_PRICED_DATE   a departure date (YYYY-MM-DD) with priced flights (default today + 9)
+//   CT_E2E_SEPARATE      round trips to try for separate tickets, "FROM-TO,..." (default: FROM-TO, then
+//                        ORD-DFW, JFK-LAX, LHR-CDG of the small sandbox world), out on the priced date,
+//                        back 4 days later
 //   CT_SCREENSHOT_DIR    where to write booking-*.png (default web/e2e/out)
 //   CHROMIUM             Chromium executable (default /usr/bin/chromium)
 //
@@ -20,14 +23,17 @@
 // the happy path ends on the confirmation with a booking reference (the page fits 390 px);
 // a declined card shows the reason on the payment step; the 3-D Secure card goes through the
 // confirm step to a confirmation; "Manage booking" finds the first booking by reference and
-// last name and cancels it (quote, then confirm). One line per check, then "N passed,
-// M failed"; exit 1 on any failure.
+// last name and cancels it (quote, then confirm); on a round trip, "Select" on a "Separate
+// tickets" offer (its offers list opened) shows each ticket's seller and price, and goes through
+// passengers and the Visa card to a confirmation with each seller's own booking reference, then
+// "Manage this booking" shows each ticket and cancels them all (a refund per ticket). One line per
+// check, then "N passed, M failed"; exit 1 on any failure.
 
 if (!process.env.CT_BASE_URL && process.env.CT_E2E_BASE) process.env.CT_BASE_URL = process.env.CT_E2E_BASE;
 
 import { assert, baseUrl, check, isoDate, launchBrowser, runE2E, screenshot } from './harness.mjs';
 
-const OVERALL_TIMEOUT_MS = 180_000;
+const OVERALL_TIMEOUT_MS = 240_000;
 const STEP_TIMEOUT_MS = 20_000;
 const RESULTS_TIMEOUT_MS = 45_000;
 
@@ -37,6 +43,11 @@ const TO = (process.env.CT_E2E_PRICED_TO || 'NYC').toUpperCase();
 const DATE = process.env.CT_E2E_PRICED_DATE || isoDate(9);
 assert(/^\d{4}-\d{2}-\d{2}$/.test(DATE), `CT_E2E_PRICED_DATE must be YYYY-MM-DD, got ${DATE}`);
 const SEARCH = `${BASE}/search?from=${FROM}&to=${TO}&date=${DATE}&currency=EUR`;
+const RETURN = new Date(Date.parse(`${DATE}T00:00:00Z`) + 4 * 86_400_000).toISOString().slice(0, 10);
+const SEPARATE_ROUTES = (process.env.CT_E2E_SEPARATE || `${FROM}-${TO},ORD-DFW,JFK-LAX,LHR-CDG`)
+  .split(',')
+  .map((r) => r.trim().toUpperCase().split('-'))
+  .filter((r) => r.length === 2 && r[0] && r[1]);
 /** Internal provider codes seen on the results page (data attributes): never shown as text. */
 const codes = new Set(['ota-eur', 'ota-usd', 'combiner']);
 
@@ -122,6 +133,35 @@ async function passengers(page, family) {
   await waitStep(page, /^Payment$/);
 }
 
+/**
+ * A round trip's results page with a "Separate tickets" offer sold by at least two sellers: the
+ * first route of SEPARATE_ROUTES that has one. Returns its card (a locator) and the offer's parts.
+ */
+async function separateOffer(page) {
+  const tried = [];
+  for (const [from, to] of SEPARATE_ROUTES) {
+    await page.goto(`${BASE}/search?from=${from}&to=${to}&date=${DATE}&return=${RETURN}&currency=EUR`, { waitUntil: 'load', timeout: 15_000 });
+    try {
+      await waitForResults(page);
+    } catch (err) {
+      tried.push(`${from}-${to}: ${err.message}`);
+      continue;
+    }
+    const offers = page.locator('.offer[data-provider="separate-tickets"]');
+    const n = await offers.count();
+    for (let i = 0; i < n; i++) {
+      const parts = ((await offers.nth(i).getAttribute('data-parts')) ?? '').split(',').filter(Boolean);
+      const sellers = new Set(parts.map((x) => x.slice(0, x.lastIndexOf(':'))));
+      if (parts.length >= 2 && sellers.size >= 2 && (await offers.nth(i).locator('.offer-select').count()) === 1) {
+        for (const c of sellers) codes.add(c);
+        return { route: `${from}-${to}`, offer: offers.nth(i), card: offers.nth(i).locator('xpath=ancestor::article[1]'), parts };
+      }
+    }
+    tried.push(`${from}-${to}: ${n} separate-tickets offers, none with a Select and two sellers`);
+  }
+  throw new Error(`no round trip with a bookable separate-tickets offer (${DATE} to ${RETURN}): ${tried.join('; ')}`);
+}
+
 async function payWith(page, number) {
   await page.locator(`.bk-test-card[data-number="${number}"]`).click();
   await page.locator('.bk-pay').click();
@@ -133,6 +173,7 @@ async function main() {
   const page = await context.newPage();
   page.setDefaultTimeout(STEP_TIMEOUT_MS);
   let first = null; // { reference, family }
+  let separate = null; // { refs, sellers } of the separate-tickets booking
 
   try {
     await check(
@@ -244,6 +285,70 @@ async function main() {
       assert((await page.locator('.bk-status').innerText()).trim() === 'Cancelled', 'status is not Cancelled');
       await noCodesShown(page);
       await screenshot(page, 'booking-cancelled.png');
+    });
+
+    await check('separate tickets: on a round trip, Select on a "Separate tickets" offer goes through to a confirmation with each seller\'s reference', async () => {
+      const found = await separateOffer(page);
+      console.log(`     (${found.route} ${DATE} - ${RETURN}: parts ${found.parts.join(', ')})`);
+      const listed = (await found.offer.locator('.offer-parts').innerText()).trim();
+      assert(/^2 tickets, each charged by its seller: .+ \+ .+/.test(listed), `the offer's parts: "${listed}"`);
+      await found.card.locator('.offers-toggle').click();
+      await found.offer.locator('.offer-select').click();
+      // Separate tickets ask each seller: a refusal (sold out, a fault) is a page of its own.
+      await page.waitForFunction(() => /^(Your offer|Sold out|These separate|This offer|No longer|The airline|Could not|Booking is not)/.test(document.querySelector('#bk-step-title')?.textContent ?? ''), null, { timeout: STEP_TIMEOUT_MS });
+      const title = await stepTitle(page).innerText();
+      assert(title === 'Your offer: 2 separate tickets', `offer page: "${title}": ${(await page.locator('.bk-main').innerText()).slice(0, 300)}`);
+      assert(new URL(page.url()).searchParams.get('parts') === found.parts.join(','), `the /book URL has parts=${new URL(page.url()).searchParams.get('parts')}`);
+      const note = await page.locator('.bk-separate-note').innerText();
+      assert(/2 separate tickets/.test(note) && /charged separately on your card/.test(note), `no explanation: ${note}`);
+      const sellers = await page.locator('.bk-part .bk-part-seller').allInnerTexts();
+      assert(sellers.length === 2 && new Set(sellers).size === 2, `sellers: ${sellers.join(' | ')}`);
+      const prices = await page.locator('.bk-part-price').allInnerTexts();
+      assert(prices.every((p, i) => p.endsWith(`charged by ${sellers[i]}`)), `prices: ${prices.join(' | ')}`);
+      const timer = await page.locator('.bk-timer').innerText();
+      assert(/^Price held for \d+:\d\d/.test(timer), `no countdown: ${timer}`);
+      await noCodesShown(page);
+      await screenshot(page, 'booking-separate-offer.png');
+      await passengers(page, 'Separate');
+      const youPay = await page.locator('.bk-pay-total').innerText();
+      assert(youPay.includes('in 2 separate charges on your card') && sellers.every((s) => youPay.includes(s)), `payment: ${youPay}`);
+      await payWith(page, '4111111111111111');
+      await waitStep(page, /^(Your booking is (confirmed|being finalised)|Sold out|The price has changed|The tickets could not be booked|This offer has expired)$/);
+      const done = await stepTitle(page).innerText();
+      assert(/^Your booking is/.test(done), `ended on "${done}": ${(await page.locator('.bk-main').innerText()).slice(0, 400)}`);
+      const refs = (await page.locator('.bk-part-ref').allInnerTexts()).map((r) => r.trim());
+      const doneSellers = await page.locator('.bk-part .bk-part-seller').allInnerTexts();
+      console.log(`     (references: ${doneSellers.map((s, i) => `${s} ${refs[i]}`).join(', ')})`);
+      assert(refs.length === 2 && refs.every((r) => /^[A-Z0-9-]{4,}$/.test(r)) && refs[0] !== refs[1], `references: ${refs.join(' | ')}`);
+      assert(doneSellers.join('|') === sellers.join('|'), `sellers on the confirmation: ${doneSellers.join(' | ')}`);
+      const combined = (await page.locator('.bk-ref').innerText()).trim();
+      assert(combined === `${refs[0]} + ${refs[1]}`, `the booking reference reads "${combined}"`);
+      const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+      assert(wide <= 390, `the page is ${wide} px wide at 390`);
+      await noCodesShown(page);
+      await screenshot(page, 'booking-separate-confirmed.png');
+      separate = { refs, sellers };
+    });
+
+    await check('separate tickets: "Manage this booking" finds the trip by one ticket\'s reference, shows each ticket, and cancels them all with a refund per ticket', async () => {
+      assert(separate, 'no separate-tickets booking to manage');
+      await page.locator('.bk-manage').click();
+      await page.locator('.bk-order .bk-part-ref').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      const refs = (await page.locator('.bk-order .bk-part-ref').allInnerTexts()).map((r) => r.trim());
+      assert(refs.join('|') === separate.refs.join('|'), `references: ${refs.join(' | ')}`);
+      const provider = (await page.locator('.bk-provider').innerText()).trim();
+      assert(provider === `2 separate tickets: ${separate.sellers.join(' and ')}`, `booked with: ${provider}`);
+      await page.getByRole('button', { name: 'Cancel booking' }).click();
+      await page.locator('.bk-quote').waitFor({ timeout: STEP_TIMEOUT_MS });
+      const perTicket = await page.locator('.bk-quote-part').allInnerTexts();
+      assert(perTicket.length === 2 && perTicket.every((t, i) => t.startsWith(`${separate.sellers[i]}: `)), `quote per ticket: ${perTicket.join(' | ')}`);
+      await page.locator('.bk-cancel-confirm').click();
+      await page.locator('.bk-cancelled').waitFor({ timeout: STEP_TIMEOUT_MS });
+      const statuses = (await page.locator('.bk-part-status').allInnerTexts()).map((t) => t.trim());
+      assert((await page.locator('.bk-status').innerText()).trim() === 'Cancelled' && statuses.every((t) => t === 'Cancelled'), `statuses: ${statuses.join(' | ')}`);
+      assert((await page.locator('.bk-part-refunded').count()) === 2, 'no refund shown per ticket');
+      await noCodesShown(page);
+      await screenshot(page, 'booking-separate-cancelled.png');
     });
   } finally {
     await browser.close();

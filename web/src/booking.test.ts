@@ -3,20 +3,21 @@
  * answers): the happy path, a price change, sold out, an expired offer, a
  * declined card, 3-D Secure, retries with the same Idempotency-Key, saved
  * travellers, passports on international trips, "My trips" with a
- * cancellation and "Manage booking".
+ * cancellation and "Manage booking"; separate tickets (several sellers, each
+ * charged in its own currency) through the same pages.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AccountApi, type Profile } from './accountApi';
 import { ProfileStore, type App } from './app';
 import type { FetchFn } from './api';
-import { classifyOrderAnswer, luhnOk, providerDisplayName, TEST_CARDS } from './bookingApi';
+import { classifyOrderAnswer, luhnOk, normalizeOffer, normalizeOrder, normalizeQuote, providerDisplayName, TEST_CARDS } from './bookingApi';
 import { normalizeItinerary } from './results';
 import { resolve, type RouteContext, type Router } from './router';
 import { Session } from './session';
 import { FakeAuthServer, ManualTimers, MemoryStorage } from './testServer';
 import { nonstopRaw } from './testSearchData';
 import { flush } from './testUtils';
-import { bookPath, bookView, parseBookParams } from './views/book';
+import { bookPath, bookView, parseBookParams, parseParts } from './views/book';
 import { itineraryCard } from './views/results';
 import { manageBookingView, tripsView } from './views/trips';
 
@@ -169,12 +170,12 @@ const stepTitle = () => document.querySelector('#bk-step-title')?.textContent ??
 
 const BOOK = bookPath({ itinerary: 'i_nonstop', provider: 'ota-usd', adults: 1, cabin: 'economy', currency: 'EUR', searched: { amount_minor: 41230, currency: 'EUR' }, back: '/search?from=LON&to=NYC&date=2026-12-01' });
 
-async function openBook(routes: Record<string, Handler | Handler[]>, opts: { signedIn?: boolean } = {}) {
+async function openBook(routes: Record<string, Handler | Handler[]>, opts: { signedIn?: boolean; href?: string } = {}) {
   const server = bookingServer(routes);
   const app = await makeApp(server.fetchFn, server.auth, opts.signedIn);
   let tickFn: (() => void) | null = null;
   let clock = NOW;
-  const view = bookView(app, ctxFor(BOOK), {
+  const view = bookView(app, ctxFor(opts.href ?? BOOK), {
     now: () => clock,
     setInterval: (fn) => {
       tickFn = fn;
@@ -742,5 +743,414 @@ describe('order answers', () => {
     expect(luhnOk('4111111111111111')).toBe(true);
     expect(luhnOk('4111111111111112')).toBe(false);
     for (const c of TEST_CARDS) expect(luhnOk(c.number)).toBe(true);
+  });
+});
+
+/* ---------------------------------------------------------------------- */
+/* Separate tickets (docs/booking.md "Separate tickets")                  */
+/* ---------------------------------------------------------------------- */
+
+describe('separate tickets', () => {
+  const OUT = { carrier: 'US', flight_number: 11, date: '2026-12-13', from: 'ORD', to: 'DFW', departs_at: '2026-12-13T22:20:00Z', arrives_at: '2026-12-14T00:30:00Z', booking_class: 'H' };
+  const BACK = { carrier: 'K5', flight_number: 1, date: '2026-12-17', from: 'DFW', to: 'ORD', departs_at: '2026-12-17T19:41:00Z', arrives_at: '2026-12-17T21:51:00Z', booking_class: 'H' };
+  const SEARCH_PARTS = [
+    { provider: 'airline-1', provider_name: 'US Airways', slices: [0], price: money(14008), original: money(14700, 'USD') },
+    { provider: 'airline-2', provider_name: 'SeaPort Airlines', slices: [1], price: money(13150), original: money(13150) },
+  ];
+  /** A round trip ORD ⇄ DFW as two tickets: US Airways in USD, SeaPort Airlines in EUR (or USD). */
+  function part(i: 0 | 1, extra: Record<string, unknown> = {}) {
+    return offerBody({
+      id: `off_p${i}`,
+      provider: i === 0 ? { code: 'airline-1', name: 'US Airways' } : { code: 'airline-2', name: 'SeaPort Airlines' },
+      currency: i === 0 ? 'USD' : 'EUR',
+      total: i === 0 ? money(14700, 'USD') : money(13150),
+      fees: null,
+      // The return's seller holds its price for less time: the countdown follows it.
+      expires_at: i === 0 ? '2026-11-23T10:15:00Z' : '2026-11-23T10:12:00Z',
+      slices: [{ legs: [i === 0 ? OUT : BACK] }],
+      conditions: { refundable: true, refund_percent: 70, refund_rule: '70 % of the fare is refunded after ticketing', changes: null },
+      searched_price: null,
+      total_requested: undefined,
+      ...extra,
+    });
+  }
+  function groupOffer(parts = [part(0), part(1)]) {
+    const same = parts.every((p) => p.currency === parts[0]!.currency);
+    return {
+      id: 'off_g',
+      provider: { code: 'separate-tickets', name: 'Separate tickets' },
+      expires_at: '2026-11-23T10:15:00Z',
+      currency: same ? parts[0]!.currency : 'XXX',
+      total: same ? money(parts.reduce((n, p) => n + p.total.amount_minor, 0), parts[0]!.currency) : null,
+      fees: null,
+      totals: parts.map((p) => p.total),
+      passengers: 1,
+      cabin: 'economy',
+      slices: parts.flatMap((p) => p.slices),
+      conditions: { refundable: true, refund_percent: 70, refund_rule: "each ticket is refunded under its own provider's rule", self_transfer: true, separate_tickets: true },
+      self_transfer: true,
+      passport_required: false,
+      parts,
+      price_changed: false,
+      searched_price: money(27158),
+      total_requested: { amount_minor: 27158, currency: 'EUR', estimate: true },
+    };
+  }
+  function orderPart(i: 0 | 1, status: string, extra: Record<string, unknown> = {}) {
+    return {
+      id: `ord_p${i}`,
+      status,
+      provider: part(i).provider,
+      total: part(i).total,
+      tickets: status === 'confirmed' ? [i === 0 ? '5182553957073' : '9789394276269'] : [],
+      offer_id: `off_p${i}`,
+      booking_reference: i === 0 ? 'GQ5EXY' : 'V58VQ4',
+      reason: null,
+      slices: part(i).slices,
+      conditions: part(i).conditions,
+      parent_order_id: 'ord_g',
+      outcome: null,
+      part: i,
+      ...extra,
+    };
+  }
+  function groupOrder(status: string, parts = [orderPart(0, status), orderPart(1, status)], extra: Record<string, unknown> = {}) {
+    return {
+      id: 'ord_g',
+      status,
+      provider: { code: 'separate-tickets', name: 'Separate tickets' },
+      total: null,
+      passengers: [{ given_name: 'Ada', family_name: 'Lovelace' }],
+      contact: { email: 'ada@example.com', phone: null },
+      tickets: parts.flatMap((p) => p.tickets),
+      offer_id: 'off_g',
+      created_at: '2026-11-23T10:01:00Z',
+      booking_reference: 'GQ5EXY + V58VQ4',
+      reason: null,
+      guest: true,
+      slices: [part(0).slices[0], part(1).slices[0]],
+      conditions: groupOffer().conditions,
+      parts,
+      totals: parts.map((p) => p.total),
+      ...(status === 'requires_action' ? { next_action: { type: 'confirm_payment', method: 'POST', url: '/api/v1/orders/ord_g/payment/confirm' }, hold_until: '2026-11-23T10:20:00Z' } : {}),
+      ...extra,
+    };
+  }
+  const SEP = bookPath({
+    itinerary: 'i_US11-20261213-ORDDFW~K51-20261217-DFWORD',
+    provider: 'separate-tickets',
+    parts: [
+      { provider: 'airline-1', slices: [0] },
+      { provider: 'airline-2', slices: [1] },
+    ],
+    adults: 1,
+    cabin: 'economy',
+    currency: 'EUR',
+    searched: { amount_minor: 27158, currency: 'EUR' },
+    back: '/search?from=ORD&to=DFW&date=2026-12-13&return=2026-12-17',
+  });
+  const text = (el: ParentNode, sel: string) => Array.from(el.querySelectorAll(sel)).map((x) => x.textContent?.trim());
+
+  it('normalises the group offer: parts with their slices, one total per part, no sum across currencies', () => {
+    const mixed = normalizeOffer(groupOffer());
+    expect(mixed.total).toBeNull();
+    expect(mixed.currency).toBe('XXX');
+    expect(mixed.totals.map((t) => `${t.amount} ${t.currency}`)).toEqual(['147.00 USD', '131.50 EUR']);
+    expect(mixed.parts.map((p) => [p.id, p.provider.name, p.slice_indexes])).toEqual([
+      ['off_p0', 'US Airways', [0]],
+      ['off_p1', 'SeaPort Airlines', [1]],
+    ]);
+    expect(mixed.slice_indexes).toEqual([0, 1]);
+    expect(mixed.total_requested?.amount).toBe('271.58'); // built from amount_minor
+    const usd = normalizeOffer(groupOffer([part(0), part(1, { currency: 'USD', total: money(13800, 'USD') })]));
+    expect(usd.total).toMatchObject({ amount_minor: 28500, currency: 'USD' });
+    // A server that leaves total out: the sum when the currencies agree.
+    expect(normalizeOffer({ ...groupOffer([part(0), part(1, { currency: 'USD', total: money(13800, 'USD') })]), total: undefined }).total).toMatchObject({ amount_minor: 28500 });
+    // One seller: totals is [total], no parts.
+    const one = normalizeOffer(offerBody());
+    expect(one.totals).toEqual([one.total]);
+    expect(one.parts).toEqual([]);
+  });
+
+  it('normalises the group order, its price change (new_prices) and its cancellation quote', () => {
+    const o = normalizeOrder(groupOrder('failed', [orderPart(0, 'failed', { reason: 'sold_out' }), orderPart(1, 'failed', { reason: 'separate_ticket_failed', outcome: 'released because another ticket of the trip failed; not charged' })], { reason: 'sold_out' }));
+    expect(o.total).toBeNull();
+    expect(o.totals.map((t) => t.currency)).toEqual(['USD', 'EUR']);
+    expect(o.parts.map((p) => [p.status, p.reason, p.outcome, p.booking_reference, p.slice_indexes])).toEqual([
+      ['failed', 'sold_out', null, 'GQ5EXY', [0]],
+      ['failed', 'separate_ticket_failed', 'released because another ticket of the trip failed; not charged', 'V58VQ4', [1]],
+    ]);
+    const out = classifyOrderAnswer(409, { code: 'price_changed', new_prices: [money(15000, 'USD'), money(13150)], order: groupOrder('failed', undefined, { reason: 'price_changed' }) });
+    expect(out).toMatchObject({ kind: 'price_changed', newPrice: null, newPrices: [{ amount_minor: 15000, currency: 'USD' }, { amount_minor: 13150, currency: 'EUR' }] });
+    const single = classifyOrderAnswer(409, { code: 'price_changed', new_price: money(1) });
+    expect(single).toMatchObject({ kind: 'price_changed', newPrice: { amount_minor: 1 }, newPrices: [{ amount_minor: 1 }] });
+    const q = normalizeQuote({ id: 'can_1', order_id: 'ord_g', refund: null, expires_at: '2026-11-23T10:30:00Z', refund_percent: 70, status: 'quoted', parts: [{ order_id: 'ord_p0', refund: money(10290, 'USD'), refund_percent: 70 }, { order_id: 'ord_p1', refund: money(9205), refund_percent: 70 }] });
+    expect(q.refund).toBeNull();
+    expect(q.parts.map((p) => `${p.order_id} ${p.refund.amount} ${p.refund.currency}`)).toEqual(['ord_p0 102.90 USD', 'ord_p1 92.05 EUR']);
+  });
+
+  it('the results page: Select on the separate-tickets offer carries its parts to /book; the offer names each seller', () => {
+    const raw = {
+      ...nonstopRaw,
+      id: 'i_US11-20261213-ORDDFW~K51-20261217-DFWORD',
+      slices: [nonstopRaw.slices[0], { ...nonstopRaw.slices[0], origin: 'JFK', destination: 'LHR' }],
+      offers: [
+        { provider: 'separate-tickets', provider_name: 'Separate tickets', kind: 'separate', price: money(27158), original: money(27158), self_transfer: false, parts: SEARCH_PARTS },
+        { provider: 'ota-eur', provider_name: 'Voyagio', kind: 'agency', price: money(41230), original: money(41230), self_transfer: false },
+        // Parts that cannot be read: shown, not bookable here.
+        { provider: 'separate-tickets', kind: 'separate', price: money(50000), original: money(50000), self_transfer: false, parts: [{ provider: 'x', slices: 'all' }] },
+      ],
+    };
+    const it0 = normalizeItinerary(raw)!;
+    expect(it0.offers[0]!.parts).toEqual([
+      { provider: 'airline-1', provider_name: 'US Airways', slices: [0], price: money(14008), original: money(14700, 'USD') },
+      { provider: 'airline-2', provider_name: 'SeaPort Airlines', slices: [1], price: money(13150), original: money(13150) },
+    ]);
+    expect(it0.offers[1]!.parts).toEqual([]);
+    const card = itineraryCard(it0, 'round', (o) =>
+      o.kind === 'separate' && o.parts.length === 0 ? null : bookPath({ itinerary: it0.id, provider: o.provider, parts: o.parts, adults: 1, cabin: 'economy', currency: 'EUR', searched: o.price, back: '/search?x=1' }),
+    );
+    const rows = Array.from(card.querySelectorAll<HTMLElement>('.offer'));
+    expect(rows[0]!.querySelector('.offer-parts')?.textContent).toBe('2 tickets, each charged by its seller: US Airways US$147.00 + SeaPort Airlines €131.50');
+    const href = rows[0]!.querySelector<HTMLAnchorElement>('.offer-select')!.getAttribute('href')!;
+    expect(href).toContain('parts=airline-1%3A0%2Cairline-2%3A1');
+    const p = parseBookParams(new URL(href, 'http://x').search);
+    expect(p).toMatchObject({ provider: 'separate-tickets', parts: [{ provider: 'airline-1', slices: [0] }, { provider: 'airline-2', slices: [1] }], searched: { amount_minor: 27158, currency: 'EUR' } });
+    // The cheapest is the split: the card's own Select goes there too.
+    expect(card.querySelector('.itin-select')?.getAttribute('href')).toBe(href);
+    expect(rows[2]!.querySelector('.offer-select')).toBeNull();
+    expect(parseParts('combiner:0,airline-1:1.2')).toEqual([{ provider: 'combiner', slices: [0] }, { provider: 'airline-1', slices: [1, 2] }]);
+    expect(parseParts('combiner:0,airline-1')).toEqual([]);
+    expect(parseBookParams('?itinerary=i_x&provider=ota-eur').parts).toEqual([]);
+  });
+
+  it('happy path across two currencies: each ticket explained, the countdown on the earliest expiry, expected_totals sent, both references confirmed', async () => {
+    const { view, called } = await openBook(
+      {
+        'POST /api/v1/offers': () => reply(groupOffer(), 201),
+        'POST /api/v1/orders': () => reply(groupOrder('confirmed'), 201),
+      },
+      { href: SEP },
+    );
+    const el = view.el;
+    expect(called('POST /api/v1/offers')[0]!.body).toEqual({
+      itinerary_id: 'i_US11-20261213-ORDDFW~K51-20261217-DFWORD',
+      provider: 'separate-tickets',
+      parts: [
+        { provider: 'airline-1', slices: [0] },
+        { provider: 'airline-2', slices: [1] },
+      ],
+      passengers: 1,
+      cabin: 'economy',
+      currency: 'EUR',
+      searched_price: { amount_minor: 27158, currency: 'EUR' },
+    });
+    expect(stepTitle()).toBe('Your offer: 2 separate tickets');
+    expect(el.querySelector('.bk-separate-note')?.textContent).toMatch(/^This trip is 2 separate tickets, each sold by its own seller \(US Airways and SeaPort Airlines\).*Each ticket is charged separately on your card, in its seller's currency\. If one ticket cannot be issued, the others are undone and nothing is charged\./);
+    const parts = Array.from(el.querySelectorAll<HTMLElement>('.bk-part'));
+    expect(parts.map((p) => p.querySelector('.bk-part-title')?.textContent)).toEqual(['Ticket 1 of 2: US Airways', 'Ticket 2 of 2: SeaPort Airlines']);
+    expect(parts.map((p) => p.querySelector('.bk-part-price')?.textContent)).toEqual(['US$147.00, charged by US Airways', '€131.50, charged by SeaPort Airlines']);
+    expect(parts.map((p) => text(p, '.bk-slice-title'))).toEqual([['Outbound'], ['Return']]);
+    expect(parts.map((p) => p.querySelector('.bk-leg-route')?.textContent)).toEqual(['ORD → DFW', 'DFW → ORD']);
+    expect(el.querySelector('.bk-price-amount')?.textContent).toBe('US$147.00 + €131.50');
+    expect(el.querySelector('.bk-price-converted')?.textContent).toBe('about €271.58 in all');
+    expect(el.querySelector('.bk-timer')?.textContent).toBe('Price held for 12:00');
+    expect(el.textContent).not.toMatch(/airline-1|airline-2|separate-tickets/);
+
+    await toPayment(el);
+    expect(stepTitle()).toBe('Payment');
+    expect(el.querySelector('.bk-pay-total')?.textContent).toBe('You pay US$147.00 + €131.50 in 2 separate charges on your card: US$147.00 to US Airways, €131.50 to SeaPort Airlines.');
+    expect(button(el, /^Pay /).textContent).toBe('Pay US$147.00 + €131.50');
+    pay(el);
+    await flush();
+    const [post] = called('POST /api/v1/orders');
+    expect(post!.body!.offer_id).toBe('off_g');
+    expect(post!.body!.expected_totals).toEqual([
+      { amount_minor: 14700, currency: 'USD' },
+      { amount_minor: 13150, currency: 'EUR' },
+    ]);
+    expect(post!.body).not.toHaveProperty('expected_total');
+
+    expect(stepTitle()).toBe('Your booking is confirmed');
+    expect(el.querySelector('div.bk-done .notice-body')?.textContent).toMatch(/^Booked as 2 separate tickets with US Airways and SeaPort Airlines, each with its own reference\./);
+    expect(el.querySelector('.bk-ref')?.textContent).toBe('GQ5EXY + V58VQ4');
+    const done = Array.from(el.querySelectorAll<HTMLElement>('.bk-part'));
+    expect(done.map((p) => p.querySelector('.bk-part-seller')?.textContent)).toEqual(['US Airways', 'SeaPort Airlines']);
+    expect(done.map((p) => p.querySelector('.bk-part-ref')?.textContent)).toEqual(['GQ5EXY', 'V58VQ4']);
+    expect(done.map((p) => p.querySelector('.bk-part-tickets')?.textContent)).toEqual(['5182553957073', '9789394276269']);
+    expect(done.map((p) => p.querySelector('.bk-part-status')?.textContent)).toEqual(['Confirmed', 'Confirmed']);
+    expect(el.querySelector('.bk-total-paid')?.textContent).toBe('Total paid: US$147.00 + €131.50, in 2 separate charges on your card.');
+    // Manage booking finds the trip with any one reference.
+    expect(el.querySelector('.bk-manage')?.getAttribute('href')).toBe('/manage-booking?reference=GQ5EXY&last_name=Lovelace');
+    expect(providerDisplayName('airline-2', 'airline')).toBe('SeaPort Airlines');
+  });
+
+  it('one currency: the total is their sum, the order still sends one expected total per part', async () => {
+    const usd = [part(0), part(1, { currency: 'USD', total: money(13800, 'USD') })];
+    const { view, called } = await openBook({ 'POST /api/v1/offers': () => reply(groupOffer(usd), 201), 'POST /api/v1/orders': () => reply(groupOrder('confirmed', [orderPart(0, 'confirmed'), orderPart(1, 'confirmed', { total: money(13800, 'USD') })], { total: money(28500, 'USD') }), 201) }, { href: SEP });
+    const el = view.el;
+    expect(el.querySelector('.bk-price-amount')?.textContent).toBe('US$285.00');
+    expect(el.querySelector('.bk-price-fees')?.textContent).toBe('in 2 charges: US$147.00 + US$138.00');
+    await toPayment(el);
+    expect(button(el, /^Pay /).textContent).toBe('Pay US$285.00');
+    pay(el);
+    await flush();
+    expect(called('POST /api/v1/orders')[0]!.body!.expected_totals).toEqual([
+      { amount_minor: 14700, currency: 'USD' },
+      { amount_minor: 13800, currency: 'USD' },
+    ]);
+    expect(el.querySelector('.bk-total-paid')?.textContent).toBe('Total paid: US$285.00 (US$147.00 + US$138.00), in 2 separate charges on your card.');
+  });
+
+  it('price changed (409 new_prices): each ticket’s new price, nothing charged; continuing resends new_prices with a new key', async () => {
+    const failed = groupOrder('failed', [orderPart(0, 'failed', { reason: 'separate_ticket_failed', outcome: 'released because another ticket of the trip failed; not charged' }), orderPart(1, 'failed', { reason: 'price_changed', total: money(14900) })], { reason: 'price_changed' });
+    const { view, called } = await openBook(
+      {
+        'POST /api/v1/offers': () => reply(groupOffer(), 201),
+        'POST /api/v1/orders': [() => problem(409, 'price_changed', { new_prices: [money(14700, 'USD'), money(14900)], order: failed }), () => reply(groupOrder('confirmed'), 201)],
+      },
+      { href: SEP },
+    );
+    const el = view.el;
+    await toPayment(el);
+    pay(el);
+    await flush();
+    expect(stepTitle()).toBe('The price has changed');
+    expect(el.querySelector('.bk-price-changed .notice-body')?.textContent).toMatch(/^The price of one ticket changed: the trip now costs US\$147\.00 \+ €149\.00\. Nothing was charged\./);
+    expect(text(el, '.bk-new-price')).toEqual(['US Airways (outbound ORD → DFW): US$147.00, unchanged', 'SeaPort Airlines (return DFW → ORD): now €149.00 instead of €131.50']);
+    expect(el.querySelector('.bk-new-price.is-changed')?.getAttribute('data-part')).toBe('1');
+    button(el, 'Continue at US$147.00 + €149.00').click();
+    expect(stepTitle()).toBe('Payment');
+    expect(button(el, /^Pay /).textContent).toBe('Pay US$147.00 + €149.00');
+    submit(el);
+    await flush();
+    const posts = called('POST /api/v1/orders');
+    expect(posts).toHaveLength(2);
+    expect(posts[1]!.body!.expected_totals).toEqual([
+      { amount_minor: 14700, currency: 'USD' },
+      { amount_minor: 14900, currency: 'EUR' },
+    ]);
+    expect(posts[1]!.headers.get('idempotency-key')).not.toBe(posts[0]!.headers.get('idempotency-key'));
+    expect(stepTitle()).toBe('Your booking is confirmed');
+  });
+
+  it('a failed group (one ticket sold out, the other undone): which ticket failed, what happened to the other, nothing charged', async () => {
+    const failed = groupOrder(
+      'failed',
+      [orderPart(0, 'failed', { reason: 'separate_ticket_failed', outcome: 'refunded at the provider because another ticket of the trip failed; not charged', tickets: ['5182553957073'] }), orderPart(1, 'failed', { reason: 'sold_out' })],
+      { reason: 'sold_out' },
+    );
+    const { view } = await openBook({ 'POST /api/v1/offers': () => reply(groupOffer(), 201), 'POST /api/v1/orders': () => problem(409, 'sold_out', { order: failed }) }, { href: SEP });
+    const el = view.el;
+    await toPayment(el);
+    pay(el);
+    await flush();
+    expect(stepTitle()).toBe('Sold out');
+    expect(el.querySelector('div.bk-problem .notice-body')?.textContent).toMatch(/^One ticket of this trip sold out before the booking completed, so the other tickets were undone\. Nothing was charged\./);
+    expect(text(el, '.bk-part-outcome')).toEqual([
+      'Ticket 1, US Airways (outbound ORD → DFW, US$147.00): Refunded at the provider because another ticket of the trip failed; not charged.',
+      'Ticket 2, SeaPort Airlines (return DFW → ORD, €131.50): Could not be booked: The seats sold out before the booking completed.',
+    ]);
+    expect(el.querySelector('.bk-part-outcome[data-failed="true"]')?.getAttribute('data-part')).toBe('1');
+    expect(el.querySelector('.bk-nothing-charged')?.textContent).toBe('Nothing was charged for any ticket of this trip.');
+  });
+
+  it('a declined card on separate tickets: the reason and each ticket’s state on the payment step', async () => {
+    const failed = groupOrder('failed', [orderPart(0, 'failed', { reason: 'card_declined' }), orderPart(1, 'failed', { reason: 'separate_ticket_failed', outcome: 'released because another ticket of the trip failed; not charged' })], { reason: 'card_declined' });
+    const { view } = await openBook({ 'POST /api/v1/offers': () => reply(groupOffer(), 201), 'POST /api/v1/orders': () => problem(402, 'card_declined', { order: failed }) }, { href: SEP });
+    await toPayment(view.el);
+    pay(view.el, '4100000000001009');
+    await flush();
+    expect(stepTitle()).toBe('Payment');
+    const alert = view.el.querySelector<HTMLElement>('.bk-declined')!;
+    expect(alert.dataset.reason).toBe('card_declined');
+    expect(text(alert, '.bk-part-outcome')).toEqual([
+      'Ticket 1, US Airways (outbound ORD → DFW, US$147.00): Could not be booked: Your card was declined by your bank.',
+      'Ticket 2, SeaPort Airlines (return DFW → ORD, €131.50): Released because another ticket of the trip failed; not charged.',
+    ]);
+  });
+
+  it('3-D Secure confirms every ticket’s payment at once through the group’s confirm URL', async () => {
+    const { view, called } = await openBook(
+      {
+        'POST /api/v1/offers': () => reply(groupOffer(), 201),
+        'POST /api/v1/orders': () => reply(groupOrder('requires_action'), 202),
+        'POST /api/v1/orders/ord_g/payment/confirm': () => reply(groupOrder('confirmed'), 201),
+      },
+      { href: SEP },
+    );
+    await toPayment(view.el);
+    pay(view.el, '4100000000003005');
+    await flush();
+    expect(stepTitle()).toBe('Confirm the payment with your bank');
+    expect(view.el.textContent).toContain('confirm the 2 payments of this trip (3-D Secure): US$147.00 to US Airways, €131.50 to SeaPort Airlines. One confirmation covers them all.');
+    button(view.el, 'Confirm payment').click();
+    await flush();
+    expect(called('POST /api/v1/orders/ord_g/payment/confirm')).toHaveLength(1);
+    expect(text(view.el, '.bk-part-ref')).toEqual(['GQ5EXY', 'V58VQ4']);
+  });
+
+  it('a part refused when asking for the offer (parts[1]…) names that ticket', async () => {
+    const { view } = await openBook({ 'POST /api/v1/offers': () => problem(409, 'sold_out', { field: 'parts[1].itinerary_id' }) }, { href: SEP });
+    expect(stepTitle()).toBe('Sold out');
+    expect(view.el.querySelector('div.bk-problem .notice-body')?.textContent).toMatch(/^The return ticket \(2 of 2\) of this trip is sold out\. Nothing was booked or charged\./);
+  });
+
+  it('My trips and the order card: each ticket (seller, reference, e-tickets, status), the totals, and a cancellation refunding each ticket', async () => {
+    const server = bookingServer({
+      'GET /api/v1/orders': () => reply({ orders: [groupOrder('confirmed', undefined, { guest: false })], total: 1, limit: 20, offset: 0 }),
+      'GET /api/v1/orders/ord_g': () => reply(groupOrder('confirmed', undefined, { guest: false })),
+      'POST /api/v1/orders/ord_g/cancellations': () =>
+        reply({ id: 'can_1', order_id: 'ord_g', refund: null, expires_at: '2026-11-23T10:30:00Z', refund_percent: 70, status: 'quoted', parts: [{ order_id: 'ord_p0', refund: money(10290, 'USD'), refund_percent: 70 }, { order_id: 'ord_p1', refund: money(9205), refund_percent: 70 }] }, 201),
+      'POST /api/v1/orders/ord_g/cancellations/can_1/confirm': () =>
+        reply(groupOrder('cancelled', [orderPart(0, 'cancelled', { refunded: money(10290, 'USD'), reason: 'cancelled_by_traveller' }), orderPart(1, 'cancelled', { refunded: money(9205), reason: 'cancelled_by_traveller' })], { guest: false, refunded: null, reason: 'cancelled_by_traveller' })),
+    });
+    const app = await makeApp(server.fetchFn, server.auth, true);
+    const list = tripsView(app, ctxFor('/trips', true));
+    document.body.append(list.el);
+    await flush();
+    const row = list.el.querySelector<HTMLElement>('.trip')!;
+    expect(row.querySelector('.trip-provider')?.textContent).toBe('Separate tickets: US Airways and SeaPort Airlines');
+    expect(row.querySelector('.trip-total')?.textContent).toBe('US$147.00 + €131.50');
+    expect(row.querySelector('.trip-ref')?.textContent).toBe('GQ5EXY + V58VQ4');
+    document.body.replaceChildren();
+
+    const one = tripsView(app, ctxFor('/trips?id=ord_g', true));
+    document.body.append(one.el);
+    await flush();
+    const el = one.el;
+    expect(el.querySelector('.bk-provider')?.textContent).toBe('2 separate tickets: US Airways and SeaPort Airlines');
+    expect(el.querySelector('.bk-reference')?.textContent).toBe('GQ5EXY + V58VQ4');
+    expect(el.querySelector('.bk-total')?.textContent).toBe('US$147.00 + €131.50');
+    expect(text(el, '.bk-part-seller')).toEqual(['US Airways', 'SeaPort Airlines']);
+    expect(text(el, '.bk-part-ref')).toEqual(['GQ5EXY', 'V58VQ4']);
+    expect(text(el, '.bk-part-status')).toEqual(['Confirmed', 'Confirmed']);
+    expect(text(el, '.bk-part-total')).toEqual(['US$147.00', '€131.50']);
+    expect(text(el, '.bk-part .bk-leg-route')).toEqual(['ORD → DFW', 'DFW → ORD']);
+    button(el, 'Cancel booking').click();
+    await flush();
+    expect(document.activeElement?.textContent).toBe('Cancel all 2 tickets?');
+    expect(el.querySelector('.bk-quote')?.textContent).toMatch(/^You get back US\$102\.90 \+ €92\.05 in all: each seller refunds its own ticket to your card\./);
+    expect(text(el, '.bk-quote-part')).toEqual(['US Airways: US$102.90 back (70 % of its fare, under its rules)', 'SeaPort Airlines: €92.05 back (70 % of its fare, under its rules)']);
+    button(el, 'Cancel all tickets and refund US$102.90 + €92.05').click();
+    await flush();
+    expect(server.called('POST /api/v1/orders/ord_g/cancellations/can_1/confirm')).toHaveLength(1);
+    expect(el.querySelector('.bk-cancelled')?.textContent).toBe('Your 2 tickets are cancelled. US$102.90 + €92.05 are refunded to your card.');
+    expect(text(el, '.bk-part-status')).toEqual(['Cancelled', 'Cancelled']);
+    expect(text(el, '.bk-part-refunded')).toEqual(['US$102.90', '€92.05']);
+    expect(el.querySelector('.bk-refunded')?.textContent).toBe('US$102.90 + €92.05');
+    expect(el.textContent).not.toMatch(/airline-1|airline-2|separate-tickets/);
+  });
+
+  it('a failed group in My trips says which ticket failed and that nothing was charged', async () => {
+    const failed = groupOrder('failed', [orderPart(0, 'failed', { reason: 'separate_ticket_failed', outcome: 'released because another ticket of the trip failed; not charged' }), orderPart(1, 'failed', { reason: 'provider_error' })], { reason: 'provider_error', guest: false });
+    const server = bookingServer({ 'GET /api/v1/orders/ord_g': () => reply(failed) });
+    const app = await makeApp(server.fetchFn, server.auth, true);
+    const one = tripsView(app, ctxFor('/trips?id=ord_g', true));
+    document.body.append(one.el);
+    await flush();
+    expect(text(one.el, '.bk-part-outcome')).toEqual(['Released because another ticket of the trip failed; not charged.', 'Could not be booked: The airline or agency could not complete the booking. Nothing was charged.']);
+    expect(one.el.querySelector('.bk-nothing-charged')?.textContent).toBe('Nothing was charged for any ticket of this trip.');
+    expect(one.el.querySelector('.bk-cancel')).toBeNull();
   });
 });

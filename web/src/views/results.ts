@@ -5,7 +5,10 @@
  * (offset/limit) are server parameters and live in the URL, so a results
  * URL is shareable and each change is a history entry (back/forward re-run
  * the search through the router). One-way searches show a 30-day price
- * calendar and round trips a 7×7 date grid (GET /api/v1/calendar).
+ * calendar and round trips a 7×7 date grid (GET /api/v1/calendar). Each
+ * priced offer has a Select link to /book; the separate-tickets offer lists
+ * its parts (each seller and its price in its own currency) and its link
+ * carries them (&parts=airline-1:0,airline-2:1).
  */
 
 import type { App, View } from '../app';
@@ -56,7 +59,7 @@ import {
 } from '../results';
 import type { RouteContext } from '../router';
 import { loading, notice } from './shell';
-import { bookPath } from './book';
+import { bookPath, formatParts } from './book';
 import { providerDisplayName, SEPARATE_TICKETS } from '../bookingApi';
 
 const PLANE = 'M21 16v-2l-8-5V3.5a1.5 1.5 0 0 0-3 0V9l-8 5v2l8-2.5V19l-2 1.5V22l3.5-1 3.5 1v-1.5L13 19v-5.5l8 2.5z';
@@ -174,7 +177,7 @@ function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement 
   const href = book?.(o) ?? null;
   return h(
     'li',
-    { class: 'offer', 'data-provider': o.provider, 'data-minor': String(o.price.amount_minor) },
+    { class: 'offer', 'data-provider': o.provider, 'data-minor': String(o.price.amount_minor), 'data-parts': o.parts.length > 0 ? formatParts(o.parts) : null },
     h('span', { class: 'offer-provider' }, name),
     o.self_transfer ? h('span', { class: 'badge badge-warn' }, 'Self-transfer') : null,
     h('span', { class: 'offer-price' }, formatMoney(o.price)),
