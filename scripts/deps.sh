@@ -11,6 +11,7 @@ packages=(
   clang libclang-rt-14-dev # the fuzz drivers: clang -fsanitize=fuzzer (libFuzzer is in clang-rt)
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libicu-dev
   libcurl4-openssl-dev libsodium-dev libjwt-dev libcmocka-dev
+  libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
   postgresql chromium wrk nginx-light curl
 )
 missing=()

@@ -73,11 +73,22 @@ static void registration_rules(void **state)
         assert_int_equal(
             ct_accounts_register(&acc, st, "a@example.com", "a@example.com", NULL, NULL, id, &fe),
             CT_INVALID);
+        /* Easy to guess (OWASP ASVS 2.1.7): a repeat, common passwords, a keyboard row, a
+         * sequence, the e-mail's own name; a passphrase of unrelated words passes. */
+        const char *weak[] = {"aaaaaaaaaa", "password1234", "Password123!", "qwertyuiop",
+                              "1234567890", "iloveyou12",   "adalovelace1"};
+        for (size_t w = 0; w < sizeof(weak) / sizeof(weak[0]); w++) {
+            memset(&fe, 0, sizeof(fe));
+            if (ct_accounts_register(&acc, st, "adalovelace@example.com", weak[w], NULL, NULL, id,
+                                     &fe) != CT_INVALID ||
+                strcmp(fe.field, "password") != 0)
+                fail_msg("'%s' was accepted as a password", weak[w]);
+        }
         register_user(st, "Ada@Example.com", id);
         /* A registered address answers like a new one, creates nothing and is logged (the
          * owner is mailed). */
         char again[40] = "x";
-        assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another password", NULL,
+        assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another passphrase", NULL,
                                               NULL, again, &fe),
                          CT_OK);
         assert_string_equal(again, "");
@@ -198,19 +209,19 @@ static void password_change_ends_sessions(void **state)
                                              NULL, &t, &retry),
                          CT_OK);
         ct_field_error fe = {"", ""};
-        assert_int_equal(ct_accounts_change_password(&acc, st, id, "wrong", "new password 123",
+        assert_int_equal(ct_accounts_change_password(&acc, st, id, "wrong", "new passphrase 42",
                                                      NULL, &fe, &retry),
                          CT_INVALID);
         assert_string_equal(fe.field, "current_password");
         assert_int_equal(ct_accounts_change_password(&acc, st, id, "correct horse battery",
-                                                     "new password 123", NULL, &fe, &retry),
+                                                     "new passphrase 42", NULL, &fe, &retry),
                          CT_OK);
         assert_int_equal(ct_accounts_refresh(&acc, st, t.refresh, NULL, &u), CT_INVALID);
         assert_int_equal(ct_accounts_sign_in(&acc, st, "dan@example.com", "correct horse battery",
                                              NULL, &t, &retry),
                          CT_INVALID);
         assert_int_equal(
-            ct_accounts_sign_in(&acc, st, "dan@example.com", "new password 123", NULL, &t, &retry),
+            ct_accounts_sign_in(&acc, st, "dan@example.com", "new passphrase 42", NULL, &t, &retry),
             CT_OK);
         /* Reset requests never reveal whether an account exists. */
         assert_int_equal(ct_accounts_request_reset(&acc, st, "dan@example.com", NULL, &retry),
@@ -218,7 +229,7 @@ static void password_change_ends_sessions(void **state)
         assert_int_equal(ct_accounts_request_reset(&acc, st, "ghost@example.com", NULL, &retry),
                          CT_OK);
         assert_int_equal(
-            ct_accounts_reset_password(&acc, st, "not-a-token", "whatever 12345", NULL, &fe),
+            ct_accounts_reset_password(&acc, st, "not-a-token", "whatever the weather 7", NULL, &fe),
             CT_INVALID);
         assert_string_equal(fe.field, "token");
         assert_int_equal(ct_accounts_verify_email(&acc, st, "not-a-token"), CT_INVALID);
@@ -318,14 +329,14 @@ static void pair_delays_double(void **state)
         assert_int_equal(try_sign_in(&a2, st, "hal@example.com", good, "4.4.4.4", &retry), CT_OK);
         /* A wrong current password in a password change counts like a failed sign-in. */
         ct_field_error fe = {"", ""};
-        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new password 123",
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new passphrase 42",
                                                      "4.4.4.6", &fe, &retry),
                          CT_INVALID);
         ct__accounts_clock_offset += 2;
-        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new password 123",
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, bad, "new passphrase 42",
                                                      "4.4.4.6", &fe, &retry),
                          CT_INVALID);
-        assert_int_equal(ct_accounts_change_password(&a2, st, id, good, "new password 123",
+        assert_int_equal(ct_accounts_change_password(&a2, st, id, good, "new passphrase 42",
                                                      "4.4.4.6", &fe, &retry),
                          CT_AGAIN);
         assert_true(retry >= 1);
@@ -371,15 +382,15 @@ static void access_tokens_die_with_their_session(void **state)
         /* Password change: every token dies. */
         ct_field_error fe = {"", ""};
         assert_int_equal(ct_accounts_change_password(&acc, st, id, "correct horse battery",
-                                                     "new password 123", NULL, &fe, &retry),
+                                                     "new passphrase 42", NULL, &fe, &retry),
                          CT_OK);
         assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
         /* Erasure: the user is gone. */
         assert_int_equal(
-            ct_accounts_sign_in(&acc, st, "ivan@example.com", "new password 123", NULL, &t, &retry),
+            ct_accounts_sign_in(&acc, st, "ivan@example.com", "new passphrase 42", NULL, &t, &retry),
             CT_OK);
         assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
-        assert_int_equal(ct_accounts_delete(&acc, st, id, "new password 123", NULL, &fe, &retry),
+        assert_int_equal(ct_accounts_delete(&acc, st, id, "new passphrase 42", NULL, &fe, &retry),
                          CT_OK);
         assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
         ct_store_close(st);
