@@ -333,7 +333,18 @@ async function main() {
     await check('separate tickets: "Manage this booking" finds the trip by one ticket\'s reference, shows each ticket, and cancels them all with a refund per ticket', async () => {
       assert(separate, 'no separate-tickets booking to manage');
       await page.locator('.bk-manage').click();
-      await page.locator('.bk-order .bk-part-ref').first().waitFor({ timeout: STEP_TIMEOUT_MS });
+      // The lookup is limited to a few a minute per address (runs back to back reach it): wait as told, once.
+      for (let attempt = 0; ; attempt++) {
+        await page.waitForFunction(() => document.querySelector('.bk-order .bk-part-ref') || document.querySelector('.bk-lookup .form-alert')?.textContent, null, { timeout: STEP_TIMEOUT_MS });
+        if ((await page.locator('.bk-order .bk-part-ref').count()) > 0) break;
+        const alert = (await page.locator('.bk-lookup .form-alert').innerText()).trim();
+        assert(attempt === 0 && /^Too many attempts/.test(alert), `the lookup failed: ${alert}`);
+        const wait = /a moment/.test(alert) ? 2 : /a minute/.test(alert) ? 60 : Number(/(\d+) second/.exec(alert)?.[1] ?? 30);
+        console.log(`     (${alert} Waiting ${Math.min(wait, 70)} s.)`);
+        await page.waitForTimeout(Math.min(wait, 70) * 1000 + 500);
+        await page.evaluate(() => (document.querySelector('.bk-lookup .form-alert').textContent = ''));
+        await page.getByRole('button', { name: 'Find booking' }).click();
+      }
       const refs = (await page.locator('.bk-order .bk-part-ref').allInnerTexts()).map((r) => r.trim());
       assert(refs.join('|') === separate.refs.join('|'), `references: ${refs.join(' | ')}`);
       const provider = (await page.locator('.bk-provider').innerText()).trim();
