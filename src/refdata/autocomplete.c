@@ -9,7 +9,14 @@
  * codes come from the hash maps. Scores are documented in refdata.h.
  *
  * Matches are gathered with their best score per place, sorted, and metro areas are
- * followed by their airports. */
+ * followed by their airports.
+ *
+ * Typing mistakes: codes are matched only for a query typed in plain ASCII ("Mün" is a city,
+ * not Maturín's code MUN); a three-letter query also matches the codes with two neighbouring
+ * letters swapped ("JKF" finds JFK). When a query of 5 letters or more finds fewer places than
+ * asked, every key is compared with it allowing one edit (two from 8 letters: a letter added,
+ * dropped, changed, or two neighbours swapped; "Lodnon" finds London). That scan costs about
+ * a millisecond, so it runs only then. */
 #include <ctype.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -30,6 +37,8 @@ enum {
     SCORE_NAME = 500,
     SCORE_LATER_WORD = 400,
     SCORE_COUNTRY = 300,
+    SCORE_SWAPPED_CODE = 250,
+    SCORE_TYPO = 200,
     SCORE_LARGE_BONUS = 30,
 };
 
@@ -213,6 +222,83 @@ static void collect(const ct_refdata *rd, const char *q, const char *code, match
     }
 }
 
+static int large_bonus(const ct_airport *a)
+{
+    return a != NULL && a->size == CT_AIRPORT_LARGE ? SCORE_LARGE_BONUS : 0;
+}
+
+/* The codes that swap two neighbouring letters of a three-letter code. */
+static void collect_swapped(const ct_refdata *rd, const char *code, match_set *s)
+{
+    for (int i = 0; i < 2; i++) {
+        char t[4] = {code[0], code[1], code[2], 0};
+        if (t[i] == t[i + 1])
+            continue;
+        char c = t[i];
+        t[i] = t[i + 1];
+        t[i + 1] = c;
+        const ct_airport *a = ct_map_get(rd->airport_by_code, t);
+        if (a != NULL)
+            add_match(s, a, NULL, SCORE_SWAPPED_CODE + large_bonus(a));
+        const ct_metro *m = ct_map_get(rd->metro_by_code, t);
+        if (m != NULL)
+            add_match(s, NULL, m, SCORE_SWAPPED_CODE + SCORE_LARGE_BONUS);
+    }
+}
+
+/* 1 when the first qlen +- max characters of key are within `max` edits of q (optimal string
+ * alignment distance: insertions, deletions, substitutions, adjacent transpositions). */
+static int near_prefix(const char *q, size_t qlen, const char *key, int max)
+{
+    enum { W = QUERY_MAX + 3 };
+    int rows[3][W]; /* rolling rows over key positions; columns over q */
+    size_t klen = strnlen(key, qlen + (size_t)max);
+    if (klen + (size_t)max < qlen)
+        return 0;
+    int *prev2 = rows[0], *prev = rows[1], *cur = rows[2];
+    for (size_t j = 0; j <= qlen; j++)
+        prev[j] = (int)j;
+    int best = (int)qlen; /* q against the key's empty prefix */
+    for (size_t i = 1; i <= klen; i++) {
+        cur[0] = (int)i;
+        int row_min = cur[0];
+        for (size_t j = 1; j <= qlen; j++) {
+            int cost = key[i - 1] == q[j - 1] ? 0 : 1;
+            int v = prev[j] + 1;
+            if (cur[j - 1] + 1 < v)
+                v = cur[j - 1] + 1;
+            if (prev[j - 1] + cost < v)
+                v = prev[j - 1] + cost;
+            if (i > 1 && j > 1 && key[i - 1] == q[j - 2] && key[i - 2] == q[j - 1] &&
+                prev2[j - 2] + 1 < v)
+                v = prev2[j - 2] + 1;
+            cur[j] = v;
+            if (v < row_min)
+                row_min = v;
+        }
+        if (cur[qlen] < best) /* q against the key's first i characters */
+            best = cur[qlen];
+        if (row_min > max)
+            break;
+        int *t = prev2;
+        prev2 = prev;
+        prev = cur;
+        cur = t;
+    }
+    return best <= max;
+}
+
+/* The typo fallback: every key near the query (see the top of this file). */
+static void collect_near(const ct_refdata *rd, const char *q, size_t qlen, match_set *s)
+{
+    int max = qlen >= 8 ? 2 : 1;
+    for (size_t i = 0; i < rd->nkeys; i++) {
+        const place_key *k = &rd->keys[i];
+        if (near_prefix(q, qlen, k->key, max))
+            add_match(s, k->airport, k->metro, SCORE_TYPO + large_bonus(k->airport));
+    }
+}
+
 /* Turns the match set into ct_place records (caller frees). NULL on OOM. */
 static ct_place *match_places(const match_set *s)
 {
@@ -244,16 +330,23 @@ ct_status ct_refdata_autocomplete(const ct_refdata *rd, const char *query, ct_pl
     if (qlen == 0)
         return CT_OK; /* only punctuation: nothing can match */
     char code[8] = "";
-    if (qlen == 3 || qlen == 4) {
-        for (size_t i = 0; i < qlen; i++)
-            code[i] = (char)toupper((unsigned char)q[i]);
-        code[qlen] = '\0';
+    int ascii = 1; /* a code is typed in plain ASCII letters and digits */
+    for (size_t i = 0; i < rawlen; i++)
+        ascii &= isalnum((unsigned char)query[i]) != 0;
+    if (ascii && (rawlen == 3 || rawlen == 4)) {
+        for (size_t i = 0; i < rawlen; i++)
+            code[i] = (char)toupper((unsigned char)query[i]);
+        code[rawlen] = '\0';
     }
     size_t nplaces = rd->nairports + rd->nmetros;
     match_set s = {rd, ct_calloc(nplaces, sizeof(int)), ct_malloc(nplaces * sizeof(uint32_t)), 0};
     ct_place *places = NULL;
     if (s.best != NULL && s.ids != NULL) {
         collect(rd, q, code, &s);
+        if (rawlen == 3 && code[0] && isalpha((unsigned char)code[0]))
+            collect_swapped(rd, code, &s);
+        if (qlen >= 5 && qlen <= QUERY_MAX && s.len < (size_t)limit)
+            collect_near(rd, q, qlen, &s);
         places = match_places(&s);
     }
     ct_free(s.best);

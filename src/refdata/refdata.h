@@ -11,7 +11,11 @@
  *   1000 exact metro-area code, 950 exact airport IATA code, 900 exact ICAO code,
  *    700 metro-area name prefix, 600 city prefix, 500 airport-name prefix,
  *    400 prefix of a later word in city or name, 300 country-name prefix,
- * plus 30 for a large airport; ties go to large airports, then by name. Prefixes are tested on
+ *    250 a three-letter code with two neighbouring letters swapped ("JKF": JFK),
+ *    200 a prefix within one typing mistake (two from 8 letters; only when the others find
+ *        fewer places than asked: "Lodnon" finds London),
+ * plus 30 for a large airport; ties go to large airports, then by name. Codes match only a
+ * query typed in plain ASCII ("Mün" is not Maturín's code MUN). Prefixes are tested on
  * folded keys (base/text.h), so case, accents and scripts do not matter. A matched metro area
  * is followed directly by its airports. */
 #ifndef CT_REFDATA_REFDATA_H

@@ -126,6 +126,14 @@ static void autocomplete_ranking(void **state)
     const char *s = complete("par", 10);
     assert_true(starts_with(s, "PAR* CDG ORY "));
     assert_int_equal((int)strlen(complete("a", 20)) > 0, 1);
+    /* Typing mistakes (issue 18): a query with an umlaut is a name, not a code; swapped
+     * code letters; a misspelt city. */
+    assert_true(starts_with(complete("Mün", 10), "MUC "));
+    assert_null(strstr(complete("Mün", 10), "MUN "));
+    assert_true(starts_with(complete("MUN", 10), "MUN "));
+    assert_true(starts_with(complete("JKF", 10), "JFK "));
+    assert_non_null(strstr(complete("Lodnon", 10), "LHR "));
+    assert_non_null(strstr(complete("Frankfrut", 10), "FRA "));
     assert_string_equal(complete("qqqqzzz", 10), "");
     assert_string_equal(complete("!!!", 10), "");
     /* The limit holds, metro expansion included. */
