@@ -946,7 +946,7 @@ describe('separate tickets', () => {
       searched_price: { amount_minor: 27158, currency: 'EUR' },
     });
     expect(stepTitle()).toBe('Your offer: 2 separate tickets');
-    expect(el.querySelector('.bk-separate-note')?.textContent).toMatch(/^This trip is 2 separate tickets, each sold by its own seller \(US Airways and SeaPort Airlines\).*Each ticket is charged separately on your card, in its seller's currency\. If one ticket cannot be issued, the others are undone and nothing is charged\./);
+    expect(el.querySelector('.bk-separate-note')?.textContent).toMatch(/^This trip is 2 separate tickets, each sold by its own seller \(US Airways and SeaPort Airlines\).*Each ticket is charged separately on your card, in its seller's currency\. If one ticket cannot be issued, the other is undone and nothing is charged\./);
     const parts = Array.from(el.querySelectorAll<HTMLElement>('.bk-part'));
     expect(parts.map((p) => p.querySelector('.bk-part-title')?.textContent)).toEqual(['Ticket 1 of 2: US Airways', 'Ticket 2 of 2: SeaPort Airlines']);
     expect(parts.map((p) => p.querySelector('.bk-part-price')?.textContent)).toEqual(['US$147.00, charged by US Airways', '€131.50, charged by SeaPort Airlines']);
@@ -1046,7 +1046,7 @@ describe('separate tickets', () => {
     pay(el);
     await flush();
     expect(stepTitle()).toBe('Sold out');
-    expect(el.querySelector('div.bk-problem .notice-body')?.textContent).toMatch(/^One ticket of this trip sold out before the booking completed, so the other tickets were undone\. Nothing was charged\./);
+    expect(el.querySelector('div.bk-problem .notice-body')?.textContent).toMatch(/^One ticket of this trip sold out before the booking completed, so the other ticket was undone\. Nothing was charged\./);
     expect(text(el, '.bk-part-outcome')).toEqual([
       'Ticket 1, US Airways (outbound ORD → DFW, US$147.00): Refunded at the provider because another ticket of the trip failed; not charged.',
       'Ticket 2, SeaPort Airlines (return DFW → ORD, €131.50): Could not be booked: The seats sold out before the booking completed.',

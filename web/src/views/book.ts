@@ -255,7 +255,8 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
 
   function soldOut(o: BkOrder | null = null): void {
     if (o && o.parts.length > 0) {
-      problem('Sold out', 'One ticket of this trip sold out before the booking completed, so the other tickets were undone. Nothing was charged. Choose another flight or offer.', [searchAgain(), newSearch()], 'error', failedParts(o));
+      const rest = o.parts.length > 2 ? 'the other tickets were' : 'the other ticket was';
+      problem('Sold out', `One ticket of this trip sold out before the booking completed, so ${rest} undone. Nothing was charged. Choose another flight or offer.`, [searchAgain(), newSearch()], 'error', failedParts(o));
       return;
     }
     problem('Sold out', 'These seats are no longer available: the flight sold out. Nothing was charged. Choose another flight or offer.', [searchAgain(), newSearch()]);
@@ -426,7 +427,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         'div',
         { class: 'bk-separate-note' },
         notice(
-          `This trip is ${o.parts.length} separate tickets, each sold by its own seller (${sellers}) under its own booking reference and conditions. Each ticket is charged separately on your card, in its seller's currency. If one ticket cannot be issued, the others are undone and nothing is charged. A change or delay on one ticket does not change the other.`,
+          `This trip is ${o.parts.length} separate tickets, each sold by its own seller (${sellers}) under its own booking reference and conditions. Each ticket is charged separately on your card, in its seller's currency. If one ticket cannot be issued, ${o.parts.length > 2 ? 'the others are' : 'the other is'} undone and nothing is charged. A change or delay on one ticket does not change ${o.parts.length > 2 ? 'the others' : 'the other'}.`,
           'info',
         ),
       ),
