@@ -88,8 +88,8 @@ static void registration_rules(void **state)
         /* A registered address answers like a new one, creates nothing and is logged (the
          * owner is mailed). */
         char again[40] = "x";
-        assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another passphrase", NULL,
-                                              NULL, again, &fe),
+        assert_int_equal(ct_accounts_register(&acc, st, "ada@example.COM", "another passphrase",
+                                              NULL, NULL, again, &fe),
                          CT_OK);
         assert_string_equal(again, "");
         int64_t n = 0;
@@ -228,9 +228,9 @@ static void password_change_ends_sessions(void **state)
                          CT_OK);
         assert_int_equal(ct_accounts_request_reset(&acc, st, "ghost@example.com", NULL, &retry),
                          CT_OK);
-        assert_int_equal(
-            ct_accounts_reset_password(&acc, st, "not-a-token", "whatever the weather 7", NULL, &fe),
-            CT_INVALID);
+        assert_int_equal(ct_accounts_reset_password(&acc, st, "not-a-token",
+                                                    "whatever the weather 7", NULL, &fe),
+                         CT_INVALID);
         assert_string_equal(fe.field, "token");
         assert_int_equal(ct_accounts_verify_email(&acc, st, "not-a-token"), CT_INVALID);
         ct_store_close(st);
@@ -386,9 +386,9 @@ static void access_tokens_die_with_their_session(void **state)
                          CT_OK);
         assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
         /* Erasure: the user is gone. */
-        assert_int_equal(
-            ct_accounts_sign_in(&acc, st, "ivan@example.com", "new passphrase 42", NULL, &t, &retry),
-            CT_OK);
+        assert_int_equal(ct_accounts_sign_in(&acc, st, "ivan@example.com", "new passphrase 42",
+                                             NULL, &t, &retry),
+                         CT_OK);
         assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
         assert_int_equal(ct_accounts_delete(&acc, st, id, "new passphrase 42", NULL, &fe, &retry),
                          CT_OK);
