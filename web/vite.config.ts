@@ -1,5 +1,5 @@
 import { defineConfig, type Plugin } from 'vitest/config';
-import { ROUTES } from './src/router';
+import { ROUTES } from './src/router.ts';
 
 /** dist/routes.json: the app's paths, so that the C server (src/http/static.c) answers an
  * unknown path with HTTP 404 (still the app, which shows its "Page not found"). */

@@ -130,6 +130,29 @@ describe('results page', () => {
     return { view, ...server };
   }
 
+  it('with children or infants: no Select (the sellers take adult fares only) and a note saying so', async () => {
+    window.history.replaceState(null, '', '/');
+    for (const who of ['children=1', 'infants=1']) {
+      const { view } = await open(`/search?from=LON&to=NYC&date=2026-12-01&adults=2&${who}`, {
+        '/api/v1/searches': () => fakeResponse(searchAnswer()),
+        '/api/v1/calendar': () => fakeResponse(calendarAnswer),
+      });
+      expect(view.el.querySelectorAll('.itin')).toHaveLength(2);
+      expect(view.el.querySelectorAll('a[href^="/book?"]')).toHaveLength(0);
+      expect(view.el.querySelector('.results-minors')?.textContent).toMatch(/adult fares only/);
+      view.destroy?.();
+      view.el.remove();
+    }
+    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01&adults=2', {
+      '/api/v1/searches': () => fakeResponse(searchAnswer()),
+      '/api/v1/calendar': () => fakeResponse(calendarAnswer),
+    });
+    expect(view.el.querySelectorAll('a[href^="/book?"]').length).toBeGreaterThan(0);
+    expect(view.el.querySelector('.results-minors')).toBeNull();
+    view.destroy?.();
+    view.el.remove();
+  });
+
   it('posts every parameter at once, shows the cards, the live count, the facets and the calendar strip', async () => {
     window.history.replaceState(null, '', '/');
     const { view, calls } = await open('/search?from=LON&to=NYC&date=2026-12-01&currency=GBP&stops=0', {

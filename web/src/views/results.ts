@@ -544,10 +544,13 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   }
 
   /** The Select link of each bookable offer (separate tickets carry their parts; without parts they cannot be asked for). */
+  /* The providers sell adult fares only (POST /offers refuses passengers.children and
+   * .infants): no Select rather than a booking that leaves the children out. */
+  const minors = q.children + q.infants > 0;
   const bookLink =
     (it: Itinerary): BookLink =>
     (o) =>
-      (o.kind === 'separate' || o.provider === SEPARATE_TICKETS) && o.parts.length === 0
+      minors || ((o.kind === 'separate' || o.provider === SEPARATE_TICKETS) && o.parts.length === 0)
         ? null
         : bookPath({
             itinerary: it.id,
@@ -570,7 +573,11 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     const note = r.itineraries.some((i) => !i.price)
       ? h('p', { class: 'results-note' }, 'Trips marked “schedule only — no price” operate, but no provider sells them yet.')
       : null;
-    listBox.replaceChildren(listTitle(), ...(note ? [note] : []), body);
+    const minorsNote =
+      minors && r.itineraries.length > 0
+        ? h('p', { class: 'results-note results-minors' }, 'Online booking sells adult fares only for now: to travel with children or infants, book with the seller.')
+        : null;
+    listBox.replaceChildren(listTitle(), ...(note ? [note] : []), ...(minorsNote ? [minorsNote] : []), body);
     listBox.removeAttribute('aria-busy');
     renderPager(r);
     const text = `${countLabel(r.total, r.unfiltered_total)}${r.total > r.itineraries.length ? ` · ${rangeLabel(r.offset, r.itineraries.length, r.total)}` : ''}`;
