@@ -116,6 +116,11 @@ static const char *parse_parts(const json_t *in, ct_booking_offer_req *r)
         const json_t *sl = json_object_get(p, "slices");
         ct_booking_offer_part *x = &r->parts[i];
         x->provider = json_string_value(json_object_get(p, "provider"));
+        const json_t *sp = json_object_get(p, "searched_price"); /* the part's, optional */
+        const char *spc = json_string_value(json_object_get(sp, "currency"));
+        x->searched_minor = json_integer_value(json_object_get(sp, "amount_minor"));
+        snprintf(x->searched_currency, sizeof(x->searched_currency), "%s",
+                 spc && strlen(spc) == 3 ? spc : "");
         if (x->provider == NULL) {
             snprintf(field, sizeof(field), "parts[%zu].provider", i);
             return field;
@@ -135,6 +140,34 @@ static const char *parse_parts(const json_t *in, ct_booking_offer_req *r)
     }
     r->nparts = (int)json_array_size(parts);
     return NULL;
+}
+
+/* Separate tickets: each part's total in the requested currency, their sum when every part
+ * has one (the group's own total is null across currencies), and price_changed when any part
+ * changed. */
+static void add_requested_parts(ct_api_call *call, json_t *offer, const char *want)
+{
+    json_t *parts = json_object_get(offer, "parts"), *p;
+    size_t i;
+    if (!json_is_array(parts) || want == NULL)
+        return;
+    json_int_t sum = 0;
+    int all = 1, changed = 0;
+    json_array_foreach(parts, i, p)
+    {
+        add_requested(call, p, want);
+        json_t *t = json_object_get(p, "total_requested");
+        const char *c = json_string_value(json_object_get(t, "currency"));
+        all &= c != NULL && strcmp(c, want) == 0;
+        sum += json_integer_value(json_object_get(t, "amount_minor"));
+        changed |= json_is_true(json_object_get(p, "price_changed"));
+    }
+    if (all && json_is_null(json_object_get(offer, "total")))
+        json_object_set_new(
+            offer, "total_requested",
+            json_pack("{sI ss sb}", "amount_minor", sum, "currency", want, "estimate", 1));
+    if (changed)
+        json_object_set_new(offer, "price_changed", json_true());
 }
 
 void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
@@ -195,6 +228,7 @@ void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
             booking_problem(req, rc, &e);
         else {
             add_requested(call, out, currency);
+            add_requested_parts(call, out, currency);
             ct_http_reply_json(req, 201, out);
         }
         ct_booking_error_clear(&e);

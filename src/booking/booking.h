@@ -108,6 +108,8 @@ ct_status ct_booking_itinerary_decode(const char *id, ct_bk_leg *legs, int max, 
 typedef struct ct_booking_offer_part {
     const char *provider;
     int first_slice, last_slice;
+    int64_t searched_minor; /* the search answer's price of the part; -1 (or 0 zeroed): none */
+    char searched_currency[4];
 } ct_booking_offer_part;
 
 typedef struct ct_booking_offer_req {

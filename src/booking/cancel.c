@@ -74,9 +74,15 @@ ct_status ct_booking_cancel_quote(ct_booking *b, ct_store *st, const char *user_
             rc = order_refund(st, &parts[i], &r, &p);
             refund += r;
             pct = p < pct ? p : pct;
-            json_array_append_new(per_part,
-                                  json_pack("{ss so si}", "order_id", parts[i].id, "refund",
-                                            bk_money(r, parts[i].currency), "refund_percent", p));
+            const ct_booking_provider *pv = bk_provider(b, parts[i].provider);
+            char name[64] = "";
+            if (pv != NULL)
+                bk_display_name(b, pv, name, sizeof(name));
+            json_array_append_new(
+                per_part,
+                json_pack("{ss so si s{ss ss} ss}", "order_id", parts[i].id, "refund",
+                          bk_money(r, parts[i].currency), "refund_percent", p, "provider", "code",
+                          parts[i].provider, "name", name, "booking_reference", parts[i].porder));
         }
     }
     if (rc)

@@ -102,7 +102,7 @@ static json_t *group_offer_json(const char *id, json_t *const *parts, int n,
                                 int64_t *total, int64_t *fees)
 {
     json_t *slices = json_array(), *totals = json_array(), *plist = json_array();
-    int same = 1, passport = 0, changed = 0, pct = 100, pax = 0;
+    int same = 1, passport = 0, changed = 0, pct = 100, pax = 0, self_transfer = 0;
     const char *cur0 = json_string_value(json_object_get(parts[0], "currency"));
     *expires = INT64_MAX;
     *total = *fees = 0;
@@ -116,6 +116,8 @@ static json_t *group_offer_json(const char *id, json_t *const *parts, int n,
         json_array_append(totals, json_object_get(o, "total"));
         json_array_append(plist, (json_t *)o);
         passport |= json_is_true(json_object_get(o, "passport_required"));
+        self_transfer |=
+            json_is_true(json_object_get(json_object_get(o, "conditions"), "self_transfer"));
         changed |= json_is_true(json_object_get(o, "price_changed"));
         json_int_t p =
             json_integer_value(json_object_get(json_object_get(o, "conditions"), "refund_percent"));
@@ -138,7 +140,7 @@ static json_t *group_offer_json(const char *id, json_t *const *parts, int n,
                   "passengers", pax, "cabin", r->cabin == CT_BK_BUSINESS ? "business" : "economy",
                   "slices", slices, "conditions", "refundable", 1, "refund_percent", pct,
                   "refund_rule", "each ticket is refunded under its own provider's rule", "changes",
-                  "each ticket is changed with its own provider", "self_transfer", 1,
+                  "each ticket is changed with its own provider", "self_transfer", self_transfer,
                   "separate_tickets", 1, "passport_required", passport, "parts", plist);
     json_object_set_new(j, "price_changed", json_boolean(changed));
     json_object_set_new(j, "searched_price",
@@ -175,6 +177,10 @@ ct_status bk_group_offer(ct_booking *b, ct_store *st, const ct_booking_offer_req
         pr.provider = r->parts[n].provider;
         pr.searched_minor = -1;
         pr.searched_currency[0] = '\0';
+        if (r->parts[n].searched_currency[0] && r->parts[n].searched_minor > 0) {
+            pr.searched_minor = r->parts[n].searched_minor;
+            memcpy(pr.searched_currency, r->parts[n].searched_currency, 4);
+        }
         if (!sub_itinerary(r->itinerary_id, r->parts[n].first_slice, r->parts[n].last_slice, sub,
                            sizeof(sub))) {
             bk_err(e, 404, "unknown_itinerary", "itinerary_id", "the itinerary cannot be split");

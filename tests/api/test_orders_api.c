@@ -725,10 +725,22 @@ static json_t *separate_offer(void)
                 }
                 assert_int_equal(sum, json_integer_value(json_object_get(
                                           json_object_get(o, "price"), "amount_minor")));
-                json_t *req = json_pack("{ss ss sO si ss}", "itinerary_id",
+                /* The parts as the search answer has them, each with its searched price. */
+                json_t *asked = json_array(), *x;
+                size_t p;
+                json_array_foreach(parts, p, x)
+                {
+                    json_array_append_new(
+                        asked, json_pack("{sO sO sO}", "provider", json_object_get(x, "provider"),
+                                         "slices", json_object_get(x, "slices"), "searched_price",
+                                         json_object_get(x, "price")));
+                }
+                const char *cur =
+                    json_string_value(json_object_get(json_object_get(o, "price"), "currency"));
+                json_t *req = json_pack("{ss ss so si ss ss}", "itinerary_id",
                                         json_string_value(json_object_get(it, "id")), "provider",
-                                        "separate-tickets", "parts", parts, "passengers", 1,
-                                        "cabin", "economy");
+                                        "separate-tickets", "parts", asked, "passengers", 1,
+                                        "cabin", "economy", "currency", cur);
                 char *text = json_dumps(req, JSON_COMPACT);
                 json_decref(req);
                 ts_response r = call("POST", "/api/v1/offers", text, NULL, NULL);
@@ -738,6 +750,11 @@ static json_t *separate_offer(void)
                     fprintf(stderr, "separate offer: %ld %s\n", r.status, r.body);
                 ts_response_free(&r);
                 if (off != NULL) {
+                    /* Each part and the whole in the requested currency (an estimate). */
+                    json_t *tr = json_object_get(off, "total_requested");
+                    assert_string_equal(json_string_value(json_object_get(tr, "currency")), cur);
+                    json_array_foreach(json_object_get(off, "parts"), p, x) assert_non_null(
+                        json_object_get(json_object_get(x, "total_requested"), "amount_minor"));
                     json_decref(ans);
                     return off;
                 }
@@ -825,6 +842,21 @@ static void separate_tickets_over_http(void **state)
     assert_non_null(strstr(text, ref0));
     assert_non_null(strstr(text, ref1));
     free(text);
+
+    /* A cancellation quote states each ticket's refund, seller and reference. */
+    snprintf(path, sizeof(path), "/api/v1/orders/%s/cancellations", id);
+    r = call("POST", path, "{}", bearer_a, NULL);
+    if (r.status != 201 && r.status != 200)
+        fail_msg("quote: %ld %s", r.status, r.body);
+    json_t *quote = ts_json(&r);
+    ts_response_free(&r);
+    json_t *qp = json_object_get(quote, "parts");
+    assert_int_equal(json_array_size(qp), 2);
+    assert_string_equal(
+        json_string_value(json_object_get(json_array_get(qp, 1), "booking_reference")), ref1);
+    assert_true(strlen(json_string_value(json_object_get(
+                    json_object_get(json_array_get(qp, 0), "provider"), "name"))) > 0);
+    json_decref(quote);
     json_decref(order);
 }
 
