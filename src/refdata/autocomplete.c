@@ -1,7 +1,8 @@
 /* autocomplete.c: ranked prefix search over airports and metro areas.
  *
  * Index: every word start of every searchable folded text (metro-area names; airport city,
- * name and country name) becomes one key: a pointer to the folded text at that word, the
+ * name and country name; the cities' other names of aliases.c, scored as the city's or the
+ * metro area's name) becomes one key: a pointer to the folded text at that word, the
  * place it belongs to and the score a match there earns. The keys are sorted once per
  * snapshot (about 25,000 of them). A query is folded the same way, its lower bound found by
  * binary search, and the keys are walked while they start with the query: the work is
@@ -23,6 +24,8 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/arena.h"
+#include "base/map.h"
 #include "base/text.h"
 #include "refdata/refdata_internal.h"
 
@@ -75,6 +78,31 @@ static ct_status add_words(key_vec *v, const char *text, const ct_airport *a, co
     return CT_OK;
 }
 
+/* The cities' other names (aliases.c), folded into the snapshot's arena. */
+static ct_status add_aliases(ct_refdata *rd, key_vec *v)
+{
+    ct_status rc = CT_OK;
+    for (size_t i = 0; !rc && i < ct_place_aliases_count; i++) {
+        const ct_place_alias *al = &ct_place_aliases[i];
+        const ct_metro *m = ct_map_get(rd->metro_by_code, al->code);
+        const ct_airport *a = m ? NULL : ct_map_get(rd->airport_by_code, al->code);
+        if (m == NULL && a == NULL)
+            continue;
+        int bonus = a != NULL && a->size == CT_AIRPORT_LARGE ? SCORE_LARGE_BONUS : 0;
+        for (int k = 0; !rc && k < 8 && al->names[k] != NULL; k++) {
+            char buf[256];
+            if (ct_text_fold(al->names[k], buf, sizeof(buf)) != CT_OK || buf[0] == '\0')
+                continue;
+            const char *key = ct_arena_strdup(rd->arena, buf);
+            if (key == NULL)
+                return CT_NOMEM;
+            rc = add_words(v, key, a, m, m ? SCORE_METRO_NAME : SCORE_CITY + bonus,
+                           SCORE_LATER_WORD + bonus);
+        }
+    }
+    return rc;
+}
+
 static int key_cmp(const void *x, const void *y)
 {
     const place_key *a = x, *b = y;
@@ -97,6 +125,8 @@ ct_status ct__refdata_build_index(ct_refdata *rd)
         if (!rc)
             rc = add_words(&v, a->k_country, a, NULL, SCORE_COUNTRY + bonus, SCORE_COUNTRY + bonus);
     }
+    if (!rc)
+        rc = add_aliases(rd, &v);
     if (!rc) {
         if (v.len > 1)
             qsort(v.items, v.len, sizeof(place_key), key_cmp);

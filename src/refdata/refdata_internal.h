@@ -21,7 +21,15 @@ struct ct_refdata {
     size_t nkeys;
 };
 
-/* Builds rd->keys from the loaded airports and metro areas (arena-allocated). */
+/* Other names of a city (aliases.c): a metro-area code, else an airport code. */
+typedef struct ct_place_alias {
+    const char *code;
+    const char *names[8]; /* NULL-terminated */
+} ct_place_alias;
+extern const ct_place_alias ct_place_aliases[];
+extern const size_t ct_place_aliases_count;
+
+/* Builds rd->keys from the loaded airports, metro areas and aliases (arena-allocated). */
 ct_status ct__refdata_build_index(ct_refdata *rd);
 
 #endif

@@ -134,6 +134,14 @@ static void autocomplete_ranking(void **state)
     assert_true(starts_with(complete("JKF", 10), "JFK "));
     assert_non_null(strstr(complete("Lodnon", 10), "LHR "));
     assert_non_null(strstr(complete("Frankfrut", 10), "FRA "));
+    /* Other languages and spellings (aliases.c). */
+    assert_true(starts_with(complete("München", 10), "MUC "));
+    assert_true(starts_with(complete("Muenchen", 10), "MUC "));
+    assert_true(starts_with(complete("Köln", 10), "CGN "));
+    assert_true(starts_with(complete("Cologne", 10), "CGN "));
+    assert_true(starts_with(complete("Nueva York", 10), "NYC* "));
+    assert_true(starts_with(complete("Londres", 10), "LON* "));
+    assert_true(starts_with(complete("Москва", 10), "MOW* "));
     assert_string_equal(complete("qqqqzzz", 10), "");
     assert_string_equal(complete("!!!", 10), "");
     /* The limit holds, metro expansion included. */
