@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { App } from './app';
 import type { FetchFn } from './api';
 import { calendarStart, calendarUrl, cheapestCell, cheapestDay, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from './calendar';
-import { CURRENCY_KEY, preferredCurrency } from './currency';
+import { CURRENCY_KEY, preferredCurrency, rememberCurrency } from './currency';
 import { exploreQueryString, exploreUrl, MAP_HEIGHT, MAP_WIDTH, mapProjection, markerRadius, normalizeExplore, parseExploreQuery, project } from './explore';
 import { normalizeItinerary, parseResultsQuery } from './results';
 import { resolve, type RouteContext, type Router } from './router';
@@ -218,14 +218,14 @@ describe('results page', () => {
 
   it('shows a problem+json 400 naming the field', async () => {
     const problem = { type: 'about:blank', title: 'Bad Request', status: 400, errors: [{ field: 'currency', message: 'unknown currency code' }] };
-    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01&currency=XYZ', {
+    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01&currency=ZAR', {
       '/api/v1/searches': () => fakeResponse(problem, 400, 'application/problem+json'),
       '/api/v1/calendar': () => fakeResponse(problem, 400, 'application/problem+json'),
     });
     const alert = view.el.querySelector<HTMLElement>('.results-error[role="alert"]')!;
     expect(alert.textContent).toBe('Currency: unknown currency code.');
     expect(alert.dataset.fields).toBe('currency');
-    expect(view.el.querySelector<HTMLSelectElement>('#currency-select')!.value).toBe('XYZ');
+    expect(view.el.querySelector<HTMLSelectElement>('#currency-select')!.value).toBe('ZAR');
     expect(view.el.querySelector('.calendar-error')?.textContent).toMatch(/Currency: unknown currency code/);
     view.destroy?.();
   });
@@ -241,6 +241,40 @@ describe('results page', () => {
     expect(view.el.querySelectorAll('.date-grid tbody td')).toHaveLength(49);
     expect(view.el.querySelector('.results-nomatch')?.textContent).toMatch(/No itineraries match/);
     view.destroy?.();
+  });
+
+  it('an unknown currency in the link is not stored nor searched: the remembered one is used, with a notice', async () => {
+    localStorage.setItem(CURRENCY_KEY, 'CHF');
+    window.history.replaceState(null, '', '/search?from=LON&to=NYC&date=2026-12-01&currency=XYZ');
+    const { view, calls } = await open('/search?from=LON&to=NYC&date=2026-12-01&currency=XYZ', {
+      '/api/v1/searches': () => fakeResponse(searchAnswer()),
+      '/api/v1/calendar': () => fakeResponse(calendarAnswer),
+    });
+    expect(localStorage.getItem(CURRENCY_KEY)).toBe('CHF');
+    expect(calls.find((c) => c.method === 'POST')!.body).toMatchObject({ currency: 'CHF' });
+    expect(view.el.querySelector<HTMLSelectElement>('#currency-select')!.value).toBe('CHF');
+    expect(view.el.querySelector('.results-currency-note')?.textContent).toMatch(/“XYZ”.*CHF/);
+    expect(new URLSearchParams(window.location.search).get('currency')).toBe('CHF');
+    view.destroy?.();
+    view.el.remove();
+    // Nothing remembered: the default, and a later search without currency is fine.
+    localStorage.clear();
+    const again = await open('/search?from=LON&to=NYC&date=2026-12-01&currency=xyz', {
+      '/api/v1/searches': () => fakeResponse(searchAnswer()),
+      '/api/v1/calendar': () => fakeResponse(calendarAnswer),
+    });
+    expect(localStorage.getItem(CURRENCY_KEY)).toBeNull();
+    expect(again.calls.find((c) => c.method === 'POST')!.body).toMatchObject({ currency: 'EUR' });
+    again.view.destroy?.();
+  });
+
+  it('a stored unknown currency (from an older version) is ignored; rememberCurrency refuses unknown codes', () => {
+    localStorage.setItem(CURRENCY_KEY, 'XYZ');
+    expect(preferredCurrency()).toBe('EUR');
+    rememberCurrency('ABC');
+    expect(localStorage.getItem(CURRENCY_KEY)).toBe('XYZ');
+    rememberCurrency('GBP');
+    expect(preferredCurrency()).toBe('GBP');
   });
 
   it('remembers the chosen currency', async () => {
@@ -392,6 +426,18 @@ describe('explore', () => {
     expect(server.calls.some((c) => c.url === '/api/v1/explore?origin=ZRH&date=2026-12-01&region=EU&currency=EUR')).toBe(true);
     expect(view.el.querySelectorAll('svg.explore-map circle')).toHaveLength(3);
     expect(view.el.querySelector('#explore-count')?.textContent).toBe('3 destinations from ZRH, cheapest €95.00');
+    view.destroy?.();
+  });
+
+  it('an unknown currency in the link falls back to the remembered one, with a notice, and is not stored', async () => {
+    localStorage.setItem(CURRENCY_KEY, 'GBP');
+    const server = fakeServer({ '/api/v1/explore': () => fakeResponse(answer) });
+    const view = exploreView(makeApp(server.fetchFn), ctxFor('/explore?from=ZRH&date=2026-12-01&currency=XYZ'));
+    document.body.append(view.el);
+    await vi.waitFor(() => expect(view.el.querySelectorAll('.explore-item')).toHaveLength(3));
+    expect(server.calls.some((c) => c.url.includes('currency=GBP'))).toBe(true);
+    expect(view.el.querySelector('.explore-currency-note')?.textContent).toMatch(/“XYZ”.*GBP/);
+    expect(localStorage.getItem(CURRENCY_KEY)).toBe('GBP');
     view.destroy?.();
   });
 });

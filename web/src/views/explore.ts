@@ -9,7 +9,7 @@
 
 import type { App, View } from '../app';
 import { getJson } from '../api';
-import { currencySelect, preferredCurrency, rememberCurrency } from '../currency';
+import { currencyRejectedText, currencySelect, preferredCurrency, rememberCurrency, urlCurrency } from '../currency';
 import { h, nextId } from '../dom';
 import {
   exploreProblem,
@@ -109,7 +109,8 @@ export function renderDestinationList(q: ExploreQuery, dests: readonly Destinati
 
 export function exploreView(app: App, ctx: RouteContext): View {
   const win = window;
-  let q = parseExploreQuery(ctx.url.search, preferredCurrency());
+  const cur = urlCurrency(ctx.url.searchParams, preferredCurrency());
+  let q = { ...parseExploreQuery(ctx.url.search, cur.currency), currency: cur.currency };
   if (!q.date && !q.month) q = { ...q, date: addDays(app.today(), 14) };
   let ctrl: AbortController | null = null;
   let destroyed = false;
@@ -187,7 +188,8 @@ export function exploreView(app: App, ctx: RouteContext): View {
   const status = h('p', { class: 'explore-count', id: 'explore-count', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
   const mapBox = h('div', { class: 'explore-map-wrap' });
   const listBox = h('section', { class: 'explore-results', 'aria-labelledby': 'explore-list-title' });
-  const el = h('div', { class: 'page page-explore' }, band, h('div', { class: 'container explore-layout' }, form, status, mapBox, listBox));
+  const currencyNote = cur.rejected ? h('div', { class: 'explore-currency-note', role: 'status' }, notice(currencyRejectedText(cur.rejected, cur.currency), 'warning')) : null;
+  const el = h('div', { class: 'page page-explore' }, band, h('div', { class: 'container explore-layout' }, currencyNote, form, status, mapBox, listBox));
 
   form.addEventListener('submit', (e) => {
     e.preventDefault();

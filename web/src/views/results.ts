@@ -14,7 +14,7 @@
 import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
 import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from '../calendar';
-import { currencySelect, preferredCurrency, rememberCurrency } from '../currency';
+import { currencyRejectedText, currencySelect, preferredCurrency, urlCurrency } from '../currency';
 import { h, icon, ICONS, nextId } from '../dom';
 import { cabinLabel } from '../options';
 import { resolvePlace } from '../places';
@@ -293,8 +293,12 @@ export interface ResultsViewOptions {
 
 export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOptions = {}): View {
   const win = window;
-  let q: ResultsQuery = parseResultsQuery(ctx.url.search, preferredCurrency());
-  if (ctx.url.searchParams.has('currency')) rememberCurrency(q.currency);
+  // An unknown currency in the link (currency=XYZ) is neither searched nor remembered:
+  // the remembered (or default) one is used, the URL corrected, and a notice says so.
+  const cur = urlCurrency(ctx.url.searchParams, preferredCurrency());
+  let q: ResultsQuery = { ...parseResultsQuery(ctx.url.search), currency: cur.currency };
+  if (cur.rejected) win.history.replaceState(win.history.state, '', resultsPath(q));
+  const currencyNote = cur.rejected ? h('div', { class: 'results-currency-note', role: 'status' }, notice(currencyRejectedText(cur.rejected, cur.currency), 'warning')) : null;
   let destroyed = false;
   let searchCtrl: AbortController | null = null;
   let calCtrl: AbortController | null = null;
@@ -340,7 +344,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     'div',
     { class: 'container results-layout' },
     filters,
-    h('div', { class: 'results-main' }, calendarBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
+    h('div', { class: 'results-main' }, currencyNote, calendarBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
   );
   const el = h('div', { class: 'page page-results' }, band, layout);
 
