@@ -70,9 +70,9 @@ static json_t *grid_json(const search_ctx *c, const ct_search_query *out,
 static const char *const CALENDAR_PARAMS[] = {"origin", "destination", "start",    "days",
                                               "depart", "return",      "currency", "cabin",
                                               "adults", "children",    "infants",  "max_stops"};
-static const char *const EXPLORE_PARAMS[] = {"origin",    "date",     "month",     "region",
-                                             "max_price", "currency", "cabin",     "adults",
-                                             "children",  "infants",  "max_stops", "limit"};
+static const char *const EXPLORE_PARAMS[] = {
+    "origin", "date",     "month",   "region",    "max_price", "currency",  "cabin",
+    "adults", "children", "infants", "max_stops", "limit",     "per_region"};
 
 void ct__api_calendar(ct_http_req *req, ct_api_call *call)
 {
@@ -216,6 +216,55 @@ static ct_status explore_days(const search_ctx *c, ct_search_query *q, int64_t f
     return rc;
 }
 
+static json_t *destination_json(const search_ctx *c, const ct_airport *a, const ct_explore_hit *h)
+{
+    char date[16];
+    search_format_date(h->best.legs[0]->local_date, date);
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:o, s:s, s:i, s:i}", "code", a->iata,
+                     "name", a->name ? a->name : "", "city", a->city ? a->city : "", "country",
+                     a->country ? a->country : "", "continent", a->continent ? a->continent : "",
+                     "lat", a->lat, "lon", a->lon, "price", search_money_json(c, h->best.price),
+                     "date", date, "stops", h->best.nlegs - 1, "duration_minutes",
+                     h->best.arr - h->best.dep);
+}
+
+/* The cheapest `per` destinations of each continent (hits sorted by price), continents in
+ * the order of their cheapest destination: [{code, name, destinations: [...]}]. */
+static json_t *regions_json(const search_ctx *c, const ct_explore_hit *hits, size_t n, int per,
+                            int64_t max_price)
+{
+    static const struct {
+        const char *code, *name;
+    } continents[] = {{"EU", "Europe"},        {"AS", "Asia"},   {"NA", "North America"},
+                      {"SA", "South America"}, {"AF", "Africa"}, {"OC", "Oceania"},
+                      {"AN", "Antarctica"}};
+    enum { NCONT = sizeof(continents) / sizeof(continents[0]) };
+    json_t *lists[NCONT] = {0};
+    int count[NCONT] = {0}, order[NCONT], norder = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ct_airport *a = ct_refdata_airport_at(c->tt->rd, hits[i].airport);
+        if (a->continent == NULL || (max_price >= 0 && hits[i].best.price > max_price))
+            continue;
+        for (int k = 0; k < NCONT; k++) {
+            if (strcasecmp(a->continent, continents[k].code) != 0 || count[k] >= per)
+                continue;
+            if (lists[k] == NULL) {
+                lists[k] = json_array();
+                order[norder++] = k;
+            }
+            json_array_append_new(lists[k], destination_json(c, a, &hits[i]));
+            count[k]++;
+        }
+    }
+    json_t *out = json_array();
+    for (int i = 0; i < norder; i++) {
+        int k = order[i];
+        json_array_append_new(out, json_pack("{s:s, s:s, s:o}", "code", continents[k].code, "name",
+                                             continents[k].name, "destinations", lists[k]));
+    }
+    return out;
+}
+
 void ct__api_explore(ct_http_req *req, ct_api_call *call)
 {
     search_ctx c;
@@ -233,6 +282,7 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
     int64_t first = 0, last = 0;
     const char *month = ct_http_query(req, "month"), *region = ct_http_query(req, "region");
     int limit = search_query_int(req, "limit", 50, 1, 500);
+    int per_region = search_query_int(req, "per_region", 10, 0, 100);
     if (!search_ctx_from_query(req, &c, 1) ||
         (q.norigins = place_param(req, &c, "origin", orig)) == 0)
         goto done;
@@ -258,6 +308,10 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
     }
     if (limit < 0) {
         ct_http_problem_field(req, "limit", "must be a whole number from 1 to 500");
+        goto done;
+    }
+    if (per_region < 0) {
+        ct_http_problem_field(req, "per_region", "must be a whole number from 0 to 100");
         goto done;
     }
     int64_t max_price = -1;
@@ -289,21 +343,18 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
         const ct_airport *a = ct_refdata_airport_at(c.tt->rd, hits[i].airport);
         if (!region_matches(a, region) || (max_price >= 0 && hits[i].best.price > max_price))
             continue;
-        char date[16];
-        search_format_date(hits[i].best.legs[0]->local_date, date);
-        json_array_append_new(
-            list, json_pack("{s:s, s:s, s:s, s:s, s:s, s:f, s:f, s:o, s:s, s:i, s:i}", "code",
-                            a->iata, "name", a->name ? a->name : "", "city", a->city ? a->city : "",
-                            "country", a->country ? a->country : "", "continent",
-                            a->continent ? a->continent : "", "lat", a->lat, "lon", a->lon, "price",
-                            search_money_json(&c, hits[i].best.price), "date", date, "stops",
-                            hits[i].best.nlegs - 1, "duration_minutes",
-                            hits[i].best.arr - hits[i].best.dep));
+        json_array_append_new(list, destination_json(&c, a, &hits[i]));
         shown++;
     }
+    /* Anywhere: also the cheapest per_region of each continent, so that a worldwide answer is
+     * not only the origin's own continent (the cheapest overall are mostly near). */
+    json_t *regions =
+        region == NULL && per_region > 0 ? regions_json(&c, hits, n, per_region, max_price) : NULL;
     ct_free(hits);
     json_t *out = json_pack("{s:s, s:s, s:o}", "origin", ct_http_query(req, "origin"), "currency",
                             c.currency, "destinations", list);
+    if (regions != NULL)
+        json_object_set_new(out, "regions", regions);
     if (month != NULL)
         json_object_set_new(out, "month", json_string(month));
     else

@@ -560,10 +560,46 @@ static void calendar_grid_and_explore(void **state)
                              engine_cheapest("LHR", json_string_value(json_object_get(d, "code")),
                                              start + 9, 1, "GBP"));
     }
+    /* Anywhere: the cheapest per continent too, each region's own, in price order, every
+     * continent of the whole answer present. */
+    json_t *all_dests = json_deep_copy(dests);
+    json_decref(j);
+    snprintf(path, sizeof(path),
+             "/api/v1/explore?origin=LHR&date=%s&currency=GBP&limit=500&per_region=3",
+             day_str(start + 9, date));
+    j = get_json(path);
+    json_t *regions = json_object_get(j, "regions");
+    assert_true(json_array_size(regions) >= 1);
+    for (size_t i = 0; i < json_array_size(all_dests); i++) {
+        const char *cont =
+            json_string_value(json_object_get(json_array_get(all_dests, i), "continent"));
+        int seen = cont[0] == '\0';
+        for (size_t r = 0; r < json_array_size(regions) && !seen; r++)
+            seen = strcmp(json_string_value(json_object_get(json_array_get(regions, r), "code")),
+                          cont) == 0;
+        if (!seen)
+            fail_msg("no region for continent %s", cont);
+    }
+    for (size_t r = 0; r < json_array_size(regions); r++) {
+        json_t *g = json_array_get(regions, r);
+        json_t *gd = json_object_get(g, "destinations");
+        assert_true(json_array_size(gd) >= 1 && json_array_size(gd) <= 3);
+        prev = 0;
+        for (size_t i = 0; i < json_array_size(gd); i++) {
+            json_t *d = json_array_get(gd, i);
+            assert_string_equal(json_string_value(json_object_get(d, "continent")),
+                                json_string_value(json_object_get(g, "code")));
+            json_int_t p = minor_of(json_object_get(d, "price"));
+            assert_true(p >= prev);
+            prev = p;
+        }
+    }
+    json_decref(all_dests);
     json_decref(j);
     snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s&region=EU",
              day_str(start + 9, date));
     j = get_json(path);
+    assert_null(json_object_get(j, "regions")); /* one region asked: no grouping */
     dests = json_object_get(j, "destinations");
     for (size_t i = 0; i < json_array_size(dests); i++)
         assert_string_equal(
@@ -676,6 +712,9 @@ static void bad_priced_requests_name_the_field(void **state)
     assert_string_equal(
         field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&max_stops=2", NULL, f),
         "max_stops");
+    assert_string_equal(
+        field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&per_region=101", NULL, f),
+        "per_region");
     atomic_store(&app.pricebook, NULL);
     ct_pricebook_free(pb);
     pb = NULL;
