@@ -28,7 +28,11 @@
  *     free failure per address, but a new address is never refused. Throttled: CT_AGAIN with
  *     a Retry-After; a database error fails closed (the error, not a password check);
  *   - every sign-in, failure, reset, password change, key change and deletion is a row in
- *     the security event log;
+ *     the security event log, with the client's address and User-Agent (read back with a
+ *     readable device, "Chrome on Linux");
+ *   - a password change or reset mails the owner "Your Contrail password was changed" (when,
+ *     device and address, and the reset link if it was not them), queued in the transaction
+ *     of the change;
  *   - e-mails leave after the answer (with ct_accounts_use_outbox): the request writes an
  *     event "account.email_requested" in the transaction of its token and a relay thread
  *     sends it, so a reset request for a registered address takes as long as one for an
@@ -112,8 +116,9 @@ ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg);
 #define CT_ACCOUNTS_MAIL_EVENT      "account.email_requested"
 
 /* From now on the account e-mails go through the outbox `o` (borrowed; not started yet): each
- * is an event CT_ACCOUNTS_MAIL_EVENT {"kind": "verify" | "reset" | "signup_existing", "to",
- * "sealed" (hex nonce + secretbox of the link's token, for verify and reset)} added in the
+ * is an event CT_ACCOUNTS_MAIL_EVENT {"kind": "verify" | "reset" | "signup_existing" |
+ * "password_changed", "to", "sealed" (hex nonce + secretbox of the link's token, for verify
+ * and reset), for password_changed "how", "at", "ip", "user_agent"} added in the
  * transaction of its token, and this registers on `o` the subscriber
  * CT_ACCOUNTS_MAIL_SUBSCRIBER that renders it, sends it through cfg.mailer (none: logged as not
  * sent), records it with ct_outbox_consume_once (sent once, barring a crash between the send
@@ -219,8 +224,20 @@ ct_status ct_apikeys_revoke(ct_store *st, const char *user_id, const char *id, c
 ct_status ct_apikeys_authenticate(ct_store *st, const char *key, ct_principal *out);
 
 /* ---- security log (security.c) ---- */
+/* The User-Agent of the request the calling thread serves (copied, at most 511 bytes, controls
+ * blanked; NULL or "" clears it). The API sets it before each accounts call; every security
+ * event logged on the thread records it beside the address, and the "password changed"
+ * e-mail names it. */
+void ct_accounts_set_user_agent(const char *ua);
+/* The calling thread's User-Agent, NULL when none. */
+const char *ct__accounts_user_agent(void);
+/* A readable device of a User-Agent ("Chrome on Linux", "Safari on iOS", "curl"; "Unknown
+ * device" when nothing is recognised). */
+void ct_accounts_device(const char *ua, char *out, size_t len);
+/* Adds an event (user_agent: the thread's, above). */
 ct_status ct_security_log(ct_store *st, const char *user_id, const char *kind, const char *subject,
                           const char *ip, const char *detail);
+/* The newest `limit` events: {id, kind, ip?, detail?, at, user_agent?, device?}. */
 ct_status ct_security_list(ct_store *st, const char *user_id, int limit, json_t **out);
 /* Failed password checks (sign-in, password change, erasure) since `since` for a subject
  * (column "subject", the e-mail) or an address ("ip"). */
@@ -234,13 +251,16 @@ ct_status ct__accounts_throttle(const ct_accounts *a, ct_store *st, const char *
 
 /* ---- the account e-mails (mail.c) ---- */
 /* In the caller's transaction on `st`: with an outbox, adds the e-mail event of `kind`
- * ("verify", "reset", "signup_existing") to `to` (token: the link's, NULL for
- * signup_existing); without one, nothing. CT_NOMEM, outbox errors. */
+ * ("verify", "reset", "signup_existing", "password_changed") to `to` (token: the link's, NULL
+ * for the others; facts: NULL or an object whose members go into the payload, for
+ * password_changed {"how": "change" | "reset", "at", "ip"?, "user_agent"?}); without one,
+ * nothing. CT_NOMEM, outbox errors. */
 ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind, const char *to,
-                                  const char *token);
+                                  const char *token, const json_t *facts);
 /* After that transaction committed: with an outbox wakes the relay, else sends the message now
  * (a failure is logged; it never undoes the change). */
-void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token);
+void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token,
+                             const json_t *facts);
 
 /* ---- helpers shared by the files above (accounts_util.c) ---- */
 /* A random id "<prefix>_<32 hex>". */

@@ -139,14 +139,14 @@ static ct_status issue_link(ct_accounts *a, ct_store *st, const char *user_id, c
     if (!rc)
         rc = new_email_token(st, user_id, purpose, ttl, token);
     if (!rc)
-        rc = ct__accounts_mail_queue(a, st, purpose, to, token);
+        rc = ct__accounts_mail_queue(a, st, purpose, to, token, NULL);
     if (rc) {
         ct_store_rollback(st);
         return rc;
     }
     rc = ct_store_commit(st);
     if (!rc)
-        ct__accounts_mail_after(a, purpose, to, token);
+        ct__accounts_mail_after(a, purpose, to, token, NULL);
     sodium_memzero(token, sizeof(token));
     return rc;
 }
@@ -181,14 +181,14 @@ static ct_status tell_owner_of_signup(ct_accounts *a, ct_store *st, const char *
         return rc;
     rc = ct_security_log(st, user_id, "signup_existing", email, ip, NULL);
     if (!rc && recent == 0)
-        rc = ct__accounts_mail_queue(a, st, "signup_existing", email, NULL);
+        rc = ct__accounts_mail_queue(a, st, "signup_existing", email, NULL, NULL);
     if (rc) {
         ct_store_rollback(st);
         return rc;
     }
     rc = ct_store_commit(st);
     if (!rc && recent == 0)
-        ct__accounts_mail_after(a, "signup_existing", email, NULL);
+        ct__accounts_mail_after(a, "signup_existing", email, NULL, NULL);
     return rc;
 }
 
@@ -267,12 +267,24 @@ ct_status ct_accounts_verify_email(ct_accounts *a, ct_store *st, const char *tok
     return rc;
 }
 
-static ct_status set_password(ct_store *st, const char *user_id, const char *password)
+/* One transaction: the new password, every session and reset link ended, the security event
+ * `kind` ("password_changed", "password_reset") and the owner's "password changed" e-mail
+ * queued; then the e-mail leaves. */
+static ct_status set_password(ct_accounts *a, ct_store *st, const char *user_id,
+                              const char *password, const char *email, const char *kind,
+                              const char *ip)
 {
     char hash[crypto_pwhash_STRBYTES], now[24];
     if (hash_password(password, hash))
         return CT_NOMEM;
-    snprintf(now, sizeof(now), "%lld", (long long)ct__accounts_now());
+    int64_t t = ct__accounts_now();
+    snprintf(now, sizeof(now), "%lld", (long long)t);
+    const char *ua = ct__accounts_user_agent();
+    json_t *facts = json_pack("{s:s, s:I, s:s?, s:s?}", "how",
+                              strcmp(kind, "password_reset") == 0 ? "reset" : "change", "at",
+                              (json_int_t)t, "ip", ip, "user_agent", ua);
+    if (facts == NULL)
+        return CT_NOMEM;
     const char *p[] = {hash, now, user_id};
     /* Every session, access token and reset link ends with the old password. */
     const char *q[] = {now, user_id};
@@ -289,11 +301,21 @@ static ct_status set_password(ct_store *st, const char *user_id, const char *pas
                           2, q);
     if (!rc)
         rc = void_resets(st, user_id, now);
+    if (!rc)
+        rc = ct_security_log(st, user_id, kind, strcmp(kind, "password_reset") ? email : NULL, ip,
+                             NULL);
+    if (!rc)
+        rc = ct__accounts_mail_queue(a, st, "password_changed", email, NULL, facts);
     if (rc) {
         ct_store_rollback(st);
-        return rc;
+        goto cleanup;
     }
-    return ct_store_commit(st);
+    rc = ct_store_commit(st);
+    if (!rc)
+        ct__accounts_mail_after(a, "password_changed", email, NULL, facts);
+cleanup:
+    json_decref(facts);
+    return rc;
 }
 
 ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *user_id,
@@ -337,10 +359,7 @@ ct_status ct_accounts_change_password(ct_accounts *a, ct_store *st, const char *
     }
     if (!password_ok(next, email, fe, "new_password"))
         return CT_INVALID;
-    rc = set_password(st, user_id, next);
-    if (!rc)
-        ct_security_log(st, user_id, "password_changed", email, ip, NULL);
-    return rc;
+    return set_password(a, st, user_id, next, email, "password_changed", ip);
 }
 
 /* Reset requests from `ip` in the last hour; *oldest the first of them. */
@@ -446,7 +465,6 @@ static ct_status reset_email(ct_store *st, const char *token, char email[256])
 ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *token,
                                      const char *password, const char *ip, ct_field_error *fe)
 {
-    (void)a;
     if (password == NULL) {
         ct__accounts_field_error(fe, "password", "is required");
         return CT_INVALID;
@@ -465,8 +483,6 @@ ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *t
         return rc;
     }
     if (!rc)
-        rc = set_password(st, user_id, password);
-    if (!rc)
-        ct_security_log(st, user_id, "password_reset", NULL, ip, NULL);
+        rc = set_password(a, st, user_id, password, email, "password_reset", ip);
     return rc;
 }

@@ -1,5 +1,5 @@
-/* mail.c: the account e-mails (verification link, reset link, "someone tried to sign up"):
- * their text, and how they leave.
+/* mail.c: the account e-mails (verification link, reset link, "someone tried to sign up",
+ * "your password was changed"): their text, and how they leave.
  *
  * Without an outbox (ct_accounts_use_outbox not called) ct__accounts_mail_after sends at once,
  * inside the caller's request. With one, ct__accounts_mail_queue adds an event
@@ -16,17 +16,51 @@
  * aggregate id, so two e-mails to one account never conflict on the aggregate's sequence. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "accounts/accounts.h"
 #include "base/log.h"
 
 #define SEAL_HEX_MAX 256
+#define BODY_MAX     2048 /* room for a 511-byte User-Agent */
+
+static const char *str(const json_t *j, const char *key)
+{
+    const char *s = json_string_value(json_object_get(j, key));
+    return s ? s : "";
+}
+
+/* The body of "Your Contrail password was changed" from the facts of the change. */
+static void render_changed(const ct_accounts *a, const json_t *facts, char *body, size_t len)
+{
+    const char *ua = str(facts, "user_agent"), *ip = str(facts, "ip");
+    char when[40] = "", device[64];
+    time_t at = (time_t)json_integer_value(json_object_get(facts, "at"));
+    struct tm tm;
+    if (gmtime_r(&at, &tm) != NULL)
+        strftime(when, sizeof(when), "%A %d %B %Y at %H:%M UTC", &tm);
+    ct_accounts_device(ua[0] ? ua : NULL, device, sizeof(device));
+    int reset = strcmp(str(facts, "how"), "reset") == 0;
+    snprintf(body, len,
+             "The password of your Contrail account was changed%s.\n\nWhen: %s\nDevice: %s%s%s%s\n"
+             "Address: %s\n\nIf it was you, there is nothing to do.\n\nIf it was not you, "
+             "someone else knows your password or can read your e-mail: choose a new password "
+             "at once at %s/reset-password (every session ends when you do), and make sure "
+             "nobody else can open this mailbox.\n",
+             reset ? " with a password-reset link" : "", when, device, ua[0] ? " (" : "", ua,
+             ua[0] ? ")" : "", ip[0] ? ip : "unknown", a->cfg.public_url);
+}
 
 /* The subject and body of a message of `kind`; 0 for an unknown kind. */
-static int render(const ct_accounts *a, const char *kind, const char *token, const char **subject,
-                  char *body, size_t len)
+static int render(const ct_accounts *a, const char *kind, const char *token, const json_t *facts,
+                  const char **subject, char *body, size_t len)
 {
     const char *u = a->cfg.public_url;
+    if (strcmp(kind, "password_changed") == 0) {
+        *subject = "Your Contrail password was changed";
+        render_changed(a, facts, body, len);
+        return 1;
+    }
     if (strcmp(kind, "verify") == 0 && token != NULL) {
         *subject = "Confirm your e-mail address";
         snprintf(body, len,
@@ -100,7 +134,7 @@ static int unseal(const ct_accounts *a, const char *hex, char token[64])
 }
 
 ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind, const char *to,
-                                  const char *token)
+                                  const char *token, const json_t *facts)
 {
     if (a->outbox == NULL)
         return CT_OK;
@@ -109,7 +143,8 @@ ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind
         seal(a, token, sealed);
     json_t *payload = json_pack("{s:s, s:s}", "kind", kind, "to", to);
     if (payload == NULL ||
-        (token != NULL && json_object_set_new(payload, "sealed", json_string(sealed)) != 0)) {
+        (token != NULL && json_object_set_new(payload, "sealed", json_string(sealed)) != 0) ||
+        (facts != NULL && json_object_update(payload, (json_t *)facts) != 0)) {
         json_decref(payload);
         return CT_NOMEM;
     }
@@ -120,15 +155,16 @@ ct_status ct__accounts_mail_queue(ct_accounts *a, ct_store *st, const char *kind
     return rc;
 }
 
-void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token)
+void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, const char *token,
+                             const json_t *facts)
 {
     if (a->outbox != NULL) {
         ct_outbox_kick(a->outbox);
         return;
     }
     const char *subject = NULL;
-    char body[1024];
-    if (render(a, kind, token, &subject, body, sizeof(body)))
+    char body[BODY_MAX];
+    if (render(a, kind, token, facts, &subject, body, sizeof(body)))
         send_now(a, to, subject, body); /* a failure never undoes the change: ask again */
 }
 
@@ -147,19 +183,13 @@ static ct_status seen(ct_store *st, const char *event_id, int commit)
     return rc;
 }
 
-static const char *str(const json_t *j, const char *key)
-{
-    const char *s = json_string_value(json_object_get(j, key));
-    return s ? s : "";
-}
-
 static ct_status on_mail(const json_t *event, void *ctx)
 {
     ct_accounts *a = ctx;
     const json_t *p = json_object_get(event, "payload");
     const char *evid = str(event, "id"), *kind = str(p, "kind"), *to = str(p, "to");
     const char *sealed = json_string_value(json_object_get(p, "sealed"));
-    char token[64] = "", body[1024];
+    char token[64] = "", body[BODY_MAX];
     const char *subject = NULL;
     ct_store *st = NULL;
     ct_status rc = ct_store_pool_acquire(a->mail_pool, 5000, &st);
@@ -173,7 +203,7 @@ static ct_status on_mail(const json_t *event, void *ctx)
     if (rc)
         goto cleanup;
     int ok = to[0] != '\0' && (sealed == NULL || unseal(a, sealed, token)) &&
-             render(a, kind, sealed ? token : NULL, &subject, body, sizeof(body));
+             render(a, kind, sealed ? token : NULL, p, &subject, body, sizeof(body));
     if (!ok) { /* blanked, from another key, or unknown: nothing can be sent, never will be */
         ct_log(CT_LOG_WARN, "mail.skipped", "event", evid, "reason", "unreadable e-mail event",
                NULL);

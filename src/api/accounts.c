@@ -1,6 +1,7 @@
 /* accounts.c: /api/v1 users, sessions, password resets, /me (profile, password, export,
  * deletion, security events, travellers, API keys) and /admin/users. Thin: parse, call
- * accounts/, map statuses. Every /me route acts on the signed-in user only, so no id from
+ * accounts/, map statuses; each call that logs a security event first passes on the client's
+ * address and User-Agent (client()). Every /me route acts on the signed-in user only, so no id from
  * the request can reach another user's rows. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,14 @@ static int strings_only(ct_http_req *req, json_t *in, const char *const *keys, i
     return 1;
 }
 
+/* The client's address, after making its User-Agent the thread's (ct_accounts_set_user_agent):
+ * the security events and e-mails of the call name both. */
+static const char *client(ct_http_req *req)
+{
+    ct_accounts_set_user_agent(ct_http_header(req, "User-Agent"));
+    return ct_http_client_ip(req);
+}
+
 static void too_many(ct_http_req *req, int retry, const char *detail)
 {
     char s[16];
@@ -127,9 +136,9 @@ void ct__api_register_user(ct_http_req *req, ct_api_call *call)
     }
     ct_field_error fe = {"", ""};
     char user_id[40];
-    ct_status rc = ct_accounts_register(call->app->accounts, call->store, str(in, "email"),
-                                        str(in, "password"), str(in, "name"),
-                                        ct_http_client_ip(req), user_id, &fe);
+    ct_status rc =
+        ct_accounts_register(call->app->accounts, call->store, str(in, "email"),
+                             str(in, "password"), str(in, "name"), client(req), user_id, &fe);
     if (rc) /* a registered address answers like a new one: never 409 */
         ct__api_field_problem(req, rc, &fe);
     else
@@ -145,6 +154,7 @@ void ct__api_verify_email(ct_http_req *req, ct_api_call *call)
     if (in == NULL)
         return;
     const char *token = str(in, "token");
+    (void)client(req); /* the event logs no address, but the device */
     if (token == NULL || ct_accounts_verify_email(call->app->accounts, call->store, token) != CT_OK)
         ct_http_problem_field(req, "token", "is invalid, used or expired");
     else
@@ -166,7 +176,7 @@ void ct__api_sign_in(ct_http_req *req, ct_api_call *call)
     ct_session_tokens t;
     int retry = 0;
     ct_status rc = ct_accounts_sign_in(call->app->accounts, call->store, email, password,
-                                       ct_http_client_ip(req), &t, &retry);
+                                       client(req), &t, &retry);
     if (rc == CT_AGAIN) {
         too_many(req, retry, "too many failed sign-ins; retry later");
     } else if (rc == CT_INVALID) {
@@ -187,9 +197,9 @@ void ct__api_refresh(ct_http_req *req, ct_api_call *call)
         return;
     const char *token = str(in, "refresh_token");
     ct_session_tokens t;
-    ct_status rc = token ? ct_accounts_refresh(call->app->accounts, call->store, token,
-                                               ct_http_client_ip(req), &t)
-                         : CT_INVALID;
+    ct_status rc =
+        token ? ct_accounts_refresh(call->app->accounts, call->store, token, client(req), &t)
+              : CT_INVALID;
     if (rc == CT_INVALID) {
         ct_http_problem(req, 401, "Unauthorized", "the refresh token is invalid or was revoked");
     } else if (rc) {
@@ -207,6 +217,7 @@ void ct__api_sign_out(ct_http_req *req, ct_api_call *call)
     if (in == NULL)
         return;
     const char *token = str(in, "refresh_token");
+    (void)client(req);
     if (token == NULL)
         ct_http_problem_field(req, "refresh_token", "is required");
     else if (ct_accounts_sign_out(call->app->accounts, call->store, token) != CT_OK)
@@ -223,7 +234,7 @@ void ct__api_reset_request(ct_http_req *req, ct_api_call *call)
         return;
     int retry = 0;
     ct_status rc = ct_accounts_request_reset(call->app->accounts, call->store, str(in, "email"),
-                                             ct_http_client_ip(req), &retry);
+                                             client(req), &retry);
     if (rc == CT_AGAIN)
         too_many(req, retry, "too many password reset requests; retry later");
     else if (rc == CT_INVALID)
@@ -243,7 +254,7 @@ void ct__api_reset_confirm(ct_http_req *req, ct_api_call *call)
         return;
     ct_field_error fe = {"", ""};
     ct_status rc = ct_accounts_reset_password(call->app->accounts, call->store, str(in, "token"),
-                                              str(in, "password"), ct_http_client_ip(req), &fe);
+                                              str(in, "password"), client(req), &fe);
     if (rc)
         ct__api_field_problem(req, rc, &fe);
     else
@@ -302,7 +313,7 @@ void ct__api_me_delete(ct_http_req *req, ct_api_call *call)
     ct_field_error fe = {"", ""};
     int retry = 0;
     ct_status rc = ct_accounts_delete(call->app->accounts, call->store, call->principal.user_id,
-                                      str(in, "password"), ct_http_client_ip(req), &fe, &retry);
+                                      str(in, "password"), client(req), &fe, &retry);
     if (rc == CT_AGAIN)
         too_many(req, retry, "too many wrong passwords; retry later");
     else if (rc)
@@ -319,9 +330,9 @@ void ct__api_me_password(ct_http_req *req, ct_api_call *call)
         return;
     ct_field_error fe = {"", ""};
     int retry = 0;
-    ct_status rc = ct_accounts_change_password(
-        call->app->accounts, call->store, call->principal.user_id, str(in, "current_password"),
-        str(in, "new_password"), ct_http_client_ip(req), &fe, &retry);
+    ct_status rc = ct_accounts_change_password(call->app->accounts, call->store,
+                                               call->principal.user_id, str(in, "current_password"),
+                                               str(in, "new_password"), client(req), &fe, &retry);
     if (rc == CT_AGAIN)
         too_many(req, retry, "too many wrong passwords; retry later");
     else if (rc)
@@ -437,8 +448,8 @@ void ct__api_keys_create(ct_http_req *req, ct_api_call *call)
         return;
     ct_field_error fe = {"", ""};
     json_t *out = NULL;
-    ct_status rc = ct_apikeys_create(call->store, call->principal.user_id, in,
-                                     ct_http_client_ip(req), &fe, &out);
+    ct_status rc =
+        ct_apikeys_create(call->store, call->principal.user_id, in, client(req), &fe, &out);
     reply_result(req, rc, out, 201, &fe);
     json_decref(in);
 }
@@ -446,7 +457,7 @@ void ct__api_keys_create(ct_http_req *req, ct_api_call *call)
 void ct__api_key_revoke(ct_http_req *req, ct_api_call *call)
 {
     ct_status rc = ct_apikeys_revoke(call->store, call->principal.user_id, ct_http_param(req, "id"),
-                                     ct_http_client_ip(req));
+                                     client(req));
     if (rc)
         reply_result(req, rc, NULL, 0, &(ct_field_error){"", ""});
     else
@@ -474,7 +485,7 @@ void ct__api_admin_user_role(ct_http_req *req, ct_api_call *call)
         ct_http_problem_field(req, "role", "must be user or admin");
     } else {
         if (rc == CT_OK) {
-            ct_security_log(call->store, id, "role_changed", NULL, ct_http_client_ip(req), role);
+            ct_security_log(call->store, id, "role_changed", NULL, client(req), role);
             rc = ct_accounts_profile(call->store, id, &out);
         }
         reply_result(req, rc, out, 200, &(ct_field_error){"", ""});

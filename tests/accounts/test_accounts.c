@@ -749,9 +749,58 @@ static void throttle_fails_closed_on_a_full_disk(void **state)
     rmdir(dir);
 }
 
+/* Readable devices of common User-Agents (the security log shows them). */
+static void devices_from_user_agents(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/131.0.0.0 Safari/537.36",
+         "Chrome on Linux"},
+        {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/131.0.0.0 Safari/537.36 Edg/131.0.2903.86",
+         "Edge on Windows"},
+        {"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like "
+         "Gecko) Version/18.1 Safari/605.1.15",
+         "Safari on macOS"},
+        {"Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, "
+         "like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+         "Safari on iOS"},
+        {"Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/131.0.0.0 Mobile Safari/537.36",
+         "Chrome on Android"},
+        {"Mozilla/5.0 (X11; Ubuntu; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+         "Firefox on Linux"},
+        {"Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+         "Chrome/131.0.0.0 Safari/537.36 OPR/115.0.0.0",
+         "Opera on Windows"},
+        {"curl/8.5.0", "curl"},
+        {"something else", "Unknown device"},
+        {"", "Unknown device"},
+    };
+    char out[64];
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        ct_accounts_device(cases[i][0], out, sizeof(out));
+        assert_string_equal(out, cases[i][1]);
+    }
+    ct_accounts_device(NULL, out, sizeof(out));
+    assert_string_equal(out, "Unknown device");
+    /* The thread's User-Agent is copied, bounded and free of controls. */
+    char long_ua[1000];
+    memset(long_ua, 'a', sizeof(long_ua) - 1);
+    long_ua[sizeof(long_ua) - 1] = '\0';
+    long_ua[3] = '\n';
+    ct_accounts_set_user_agent(long_ua);
+    assert_int_equal(strlen(ct__accounts_user_agent()), 511);
+    assert_null(strchr(ct__accounts_user_agent(), '\n'));
+    ct_accounts_set_user_agent("");
+    assert_null(ct__accounts_user_agent());
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(devices_from_user_agents),
         cmocka_unit_test(registration_rules),
         cmocka_unit_test(sign_in_answers_and_timing),
         cmocka_unit_test(refresh_rotation_and_reuse),

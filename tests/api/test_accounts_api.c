@@ -258,6 +258,51 @@ static void refresh_reuse_revokes_family(void **state)
     assert_int_equal(status_of("POST", "/api/v1/sessions/revoke", next, NULL), 204);
 }
 
+#define CHROME_LINUX                                                                               \
+    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 "     \
+    "Safari/537.36"
+
+/* The security log records each event's address and User-Agent and answers them with a
+ * readable device. */
+static void security_events_name_device_and_address(void **state)
+{
+    (void)state;
+    const char *body = "{\"email\":\"dev@example.com\",\"password\":\"correct horse battery\"}";
+    assert_int_equal(status_of("POST", "/api/v1/users", body, NULL), 202);
+    ts_response r = call("POST", "/api/v1/sessions", body, "User-Agent: " CHROME_LINUX);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    char bearer[1300];
+    snprintf(bearer, sizeof(bearer), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/me/security-events", NULL, bearer);
+    assert_int_equal(r.status, 200);
+    j = ts_json(&r);
+    json_t *items = json_object_get(j, "items"), *signin = NULL, *registered = NULL, *e;
+    size_t i;
+    json_array_foreach(items, i, e)
+    {
+        const char *kind = json_string_value(json_object_get(e, "kind"));
+        if (strcmp(kind, "signin") == 0)
+            signin = e;
+        else if (strcmp(kind, "registered") == 0)
+            registered = e;
+    }
+    assert_non_null(signin);
+    assert_string_equal(json_string_value(json_object_get(signin, "ip")), "127.0.0.1");
+    assert_string_equal(json_string_value(json_object_get(signin, "device")), "Chrome on Linux");
+    assert_string_equal(json_string_value(json_object_get(signin, "user_agent")), CHROME_LINUX);
+    /* Without a User-Agent: the address, no device. */
+    assert_non_null(registered);
+    assert_string_equal(json_string_value(json_object_get(registered, "ip")), "127.0.0.1");
+    assert_true(json_is_null(json_object_get(registered, "device")));
+    assert_true(json_is_null(json_object_get(registered, "user_agent")));
+    json_decref(j);
+    ts_response_free(&r);
+}
+
 static void brute_force_is_throttled(void **state)
 {
     (void)state;
@@ -675,6 +720,7 @@ int main(void)
         cmocka_unit_test(access_tokens_are_revoked),
         cmocka_unit_test(caps_and_pages),
         cmocka_unit_test(password_change_is_throttled),
+        cmocka_unit_test(security_events_name_device_and_address),
         cmocka_unit_test(brute_force_is_throttled), /* last: it throttles this client's IP */
     };
     /* The whole suite once per engine: SQLite, then PostgreSQL when configured. */

@@ -422,6 +422,117 @@ static void mail_leaves_after_the_answer(void **state)
 }
 
 /* Reset requests per client address are limited (CT_RESET_PER_HOUR an hour): runs last. */
+/* After the relay has sent what is waiting: how many messages to `to` have the subject
+ * `subject`, and the text of the newest of them in *text (caller frees; NULL when none). */
+static size_t messages_with_subject(const char *to, const char *subject, char **text)
+{
+    assert_int_equal(ct_outbox_drain(outbox, 10000), CT_OK);
+    char url[256];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/messages?to=%s", sb_mail_http_port(mail),
+             to);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *list = ts_json(&r), *m;
+    size_t i, n = 0;
+    *text = NULL;
+    json_array_foreach(json_object_get(list, "items"), i, m)
+    {
+        if (strcmp(json_string_value(json_object_get(m, "subject")), subject) != 0)
+            continue;
+        if (n++ > 0)
+            continue;
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d/api/v1/messages/%s",
+                 sb_mail_http_port(mail), json_string_value(json_object_get(m, "id")));
+        ts_response mr = ts_http_url("GET", url, NULL, NULL);
+        assert_int_equal(mr.status, 200);
+        json_t *msg = ts_json(&mr);
+        *text = strdup(json_string_value(json_object_get(msg, "text")));
+        json_decref(msg);
+        ts_response_free(&mr);
+    }
+    json_decref(list);
+    ts_response_free(&r);
+    return n;
+}
+
+#define FIREFOX_WINDOWS                                                                            \
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0"
+#define SAFARI_IPHONE                                                                              \
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like "    \
+    "Gecko) Version/18.1 Mobile/15E148 Safari/604.1"
+
+/* A password change, and a reset, each mail the owner once: when, from which device and
+ * address, and the reset link if it was not them. */
+static void password_change_mails_the_owner(void **state)
+{
+    (void)state;
+    const char *subject = "Your Contrail password was changed";
+    assert_int_equal(post("/api/v1/users", "{\"email\":\"pia@example.com\",\"password\":\"correct "
+                                           "horse battery\"}"),
+                     202);
+    ts_response r = ts_http("POST", port, "/api/v1/sessions",
+                            "{\"email\":\"pia@example.com\",\"password\":\"correct horse "
+                            "battery\"}",
+                            NULL);
+    json_t *j = ts_json(&r);
+    char auth[1300];
+    snprintf(auth, sizeof(auth), "Authorization: Bearer %s",
+             json_string_value(json_object_get(j, "access_token")));
+    json_decref(j);
+    ts_response_free(&r);
+    char *text = NULL;
+    assert_int_equal(messages_with_subject("pia@example.com", subject, &text), 0);
+    /* A refused change mails nothing. */
+    const char *h[] = {auth, "User-Agent: " FIREFOX_WINDOWS, NULL};
+    r = ts_http("PUT", port, "/api/v1/me/password",
+                "{\"current_password\":\"wrong guess here\",\"new_password\":\"a brand new "
+                "passphrase\"}",
+                h);
+    assert_int_equal(r.status, 400);
+    ts_response_free(&r);
+    assert_int_equal(messages_with_subject("pia@example.com", subject, &text), 0);
+    time_t before = time(NULL);
+    r = ts_http("PUT", port, "/api/v1/me/password",
+                "{\"current_password\":\"correct horse battery\",\"new_password\":\"a brand new "
+                "passphrase\"}",
+                h);
+    assert_int_equal(r.status, 204);
+    ts_response_free(&r);
+    assert_int_equal(messages_with_subject("pia@example.com", subject, &text), 1);
+    assert_non_null(text);
+    char when[40];
+    struct tm tm;
+    gmtime_r(&before, &tm);
+    strftime(when, sizeof(when), "%d %B %Y at ", &tm); /* the minute may have turned */
+    assert_non_null(strstr(text, when));
+    assert_non_null(strstr(text, "UTC"));
+    assert_non_null(strstr(text, "Device: Firefox on Windows (" FIREFOX_WINDOWS ")"));
+    assert_non_null(strstr(text, "Address: 127.0.0.1"));
+    assert_non_null(strstr(text, "If it was not you"));
+    assert_non_null(strstr(text, "https://contrail.example/reset-password"));
+    assert_null(strstr(text, "reset link")); /* a change, not a reset */
+    free(text);
+    /* The event's payload (address, device) is blanked once sent. */
+    char *payloads = outbox_payloads();
+    assert_null(strstr(payloads, "Firefox"));
+    free(payloads);
+    /* A reset mails it too, naming the reset, once. */
+    assert_int_equal(post("/api/v1/password-resets", "{\"email\":\"pia@example.com\"}"), 202);
+    char token[128], body[256];
+    token_from_mail("pia@example.com", "Reset your Contrail password", token, sizeof(token));
+    snprintf(body, sizeof(body), "{\"token\":\"%s\",\"password\":\"yet another passphrase\"}",
+             token);
+    const char *uh[] = {"User-Agent: " SAFARI_IPHONE, NULL};
+    r = ts_http("POST", port, "/api/v1/password-resets/confirm", body, uh);
+    assert_int_equal(r.status, 204);
+    ts_response_free(&r);
+    assert_int_equal(messages_with_subject("pia@example.com", subject, &text), 2);
+    assert_non_null(strstr(text, "with a password-reset link"));
+    assert_non_null(strstr(text, "Device: Safari on iOS ("));
+    assert_non_null(strstr(text, "Address: 127.0.0.1"));
+    free(text);
+}
+
 static void reset_requests_throttled_per_address(void **state)
 {
     (void)state;
@@ -452,7 +563,8 @@ int main(void)
         cmocka_unit_test(one_live_reset_link),
         cmocka_unit_test(signup_never_reveals_an_account),
         cmocka_unit_test(mail_leaves_after_the_answer),
-        cmocka_unit_test(reset_requests_throttled_per_address),
+        cmocka_unit_test(password_change_mails_the_owner),
+        cmocka_unit_test(reset_requests_throttled_per_address), /* last: throttles this address */
     };
     char dir[256], urls[2][512];
     ts_tempdir(dir, sizeof(dir));
