@@ -295,6 +295,108 @@ describe('results page', () => {
   });
 });
 
+describe('results filters (issue 18)', () => {
+  async function open(href: string, answer: unknown, extra: Record<string, (c: Call) => Response> = {}) {
+    window.history.replaceState(null, '', href);
+    const server = fakeServer({ '/api/v1/searches': () => fakeResponse(answer), '/api/v1/calendar': () => fakeResponse(calendarAnswer), ...extra });
+    const view = resultsView(makeApp(server.fetchFn), ctxFor(href));
+    document.body.append(view.el);
+    await flush();
+    await flush();
+    return { view, ...server };
+  }
+  const group = (el: HTMLElement, legend: string) => Array.from(el.querySelectorAll<HTMLFieldSetElement>('.results-filters fieldset')).find((f) => f.querySelector('legend')?.textContent === legend)!;
+
+  it('"Reset filters" is enabled as soon as a filter is applied on the page, and resets', async () => {
+    const { view, calls } = await open('/search?from=LON&to=NYC&date=2026-12-01', searchAnswer());
+    const reset = () => view.el.querySelector<HTMLButtonElement>('.filters-reset')!;
+    expect(reset().disabled).toBe(true);
+    Array.from(view.el.querySelectorAll<HTMLLabelElement>('.results-filters label')).find((l) => l.textContent === 'No self-transfer')!.querySelector('input')!.click();
+    await flush();
+    expect(reset().disabled).toBe(false);
+    reset().click();
+    await flush();
+    expect(calls.filter((c) => c.method === 'POST').pop()!.body).not.toHaveProperty('filters');
+    expect(reset().disabled).toBe(true);
+    view.destroy?.();
+  });
+
+  it('airlines and layover airports sorted by name, layovers named, "only this" on each airline, Nonstop shown disabled with 0', async () => {
+    const answer = searchAnswer(undefined, {
+      facets: {
+        ...searchAnswer().facets,
+        stops: [
+          { stops: 1, count: 2, min_price: eur(50000) },
+          { stops: 2, count: 1, min_price: null },
+        ],
+        layover_airports: [
+          { code: 'ZRH', count: 1 },
+          { code: 'DUB', count: 2 },
+        ],
+      },
+    });
+    const names: Record<string, { name: string; city: string }> = { DUB: { name: 'Dublin Airport', city: 'Dublin' }, ZRH: { name: 'Altenrhein', city: 'Zurich' } };
+    const { view, calls } = await open('/search?from=LON&to=NYC&date=2026-12-01', answer, {
+      '/api/v1/airports': (c) => {
+        const code = new URL(c.url, 'http://t').searchParams.get('q')!;
+        return fakeResponse({ query: code, items: [{ code, kind: 'airport', name: names[code]!.name, city: names[code]!.city, country: 'IE', country_name: 'Ireland' }] });
+      },
+    });
+    const labels = (legend: string) => Array.from(group(view.el, legend).querySelectorAll('label')).map((l) => l.querySelector('span')!.firstChild!.textContent);
+    expect(labels('Airlines')).toEqual(['Aer Lingus (EI)', 'British Airways (BA)']);
+    expect(labels('Layover airports')).toEqual(['Altenrhein (ZRH)', 'Dublin Airport (DUB)']);
+    const stops = Array.from(group(view.el, 'Stops').querySelectorAll<HTMLInputElement>('input'));
+    expect(stops.map((i) => [i.value, i.disabled, i.checked])).toEqual([
+      ['0', true, false],
+      ['1', false, true],
+      ['2', false, true],
+    ]);
+    expect(group(view.el, 'Stops').querySelector('label')!.textContent).toBe('Nonstop0');
+    // Unchecking "2 stops" asks for 1 stop only (the disabled Nonstop is not part of the selection).
+    stops[2]!.click();
+    await flush();
+    expect(calls.filter((c) => c.method === 'POST').pop()!.body).toMatchObject({ filters: { stops: [1] } });
+    const only = group(view.el, 'Airlines').querySelector<HTMLButtonElement>('.filter-only[data-value="EI"]')!;
+    expect(only.getAttribute('aria-label')).toBe('Only Aer Lingus (EI)');
+    only.click();
+    await flush();
+    expect(calls.filter((c) => c.method === 'POST').pop()!.body).toMatchObject({ filters: { carriers: ['EI'] } });
+    expect(Array.from(group(view.el, 'Airlines').querySelectorAll<HTMLInputElement>('input')).map((i) => [i.value, i.checked])).toEqual([
+      ['EI', true],
+      ['BA', false],
+    ]);
+    expect(document.activeElement).toBe(group(view.el, 'Airlines').querySelector('.filter-only[data-value="EI"]'));
+    view.destroy?.();
+  });
+
+  it('round trip: "maximum duration (each flight)" offers each slice\'s hours, not only the whole trip\'s', async () => {
+    const out = nonstopRaw.slices[0]!;
+    const back = { ...out, origin: 'JFK', destination: 'LHR', duration_minutes: 420 };
+    const round = { ...nonstopRaw, duration_minutes: 900, slices: [out, back] };
+    const answer = searchAnswer([round], { facets: { ...searchAnswer().facets, duration_range: { min: 900, max: 1500 } } });
+    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01&return=2026-12-10', answer);
+    const label = Array.from(view.el.querySelectorAll('.results-filters label')).find((l) => l.textContent === 'Maximum duration (each flight)')!;
+    const sel = view.el.querySelector<HTMLSelectElement>(`#${label.getAttribute('for')}`)!;
+    const values = Array.from(sel.options).map((o) => o.value).filter(Boolean).map(Number);
+    expect(values[0]).toBe(420);
+    expect(values).toContain(480);
+    expect(values[values.length - 1]).toBe(1080);
+    view.destroy?.();
+  });
+
+  it('"Skip to results" is the first focusable element of the page and moves focus to the list', async () => {
+    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01', searchAnswer());
+    const focusable = Array.from(view.el.querySelectorAll<HTMLElement>('a[href], button, input, select, [tabindex]')).filter((e) => e.getAttribute('tabindex') !== '-1' && !(e as HTMLButtonElement).disabled);
+    expect(focusable[0]!.textContent).toBe('Skip to results');
+    // Nothing focusable between the heading (focused on arrival) and the link.
+    const heading = view.el.querySelector('#page-title')!;
+    expect(heading.compareDocumentPosition(focusable[0]!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    focusable[0]!.click();
+    expect(document.activeElement?.id).toBe('results-list-title');
+    view.destroy?.();
+  });
+});
+
 describe('price calendar and date grid', () => {
   const q = parseResultsQuery('from=LON&to=NYC&date=2026-12-01&adults=2&currency=USD&cabin=business');
 

@@ -309,12 +309,28 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   const heading = h('h1', { id: 'page-title', tabindex: '-1' }, routeTitle(q));
   const placesLine = h('p', { class: 'results-places' });
   const summary = h('p', { class: 'results-summary', id: 'results-summary' });
+  // The page's first focusable element (right after the heading the router focuses): past the
+  // search summary, calendar and filters straight to the list.
+  const skip = h(
+    'a',
+    {
+      class: 'skip-results',
+      href: '#results-list-title',
+      onclick: (e: Event) => {
+        e.preventDefault();
+        const target = listBox.querySelector<HTMLElement>('#results-list-title') ?? listBox.querySelector<HTMLElement>('h2');
+        target?.focus();
+        target?.scrollIntoView?.({ block: 'start' });
+      },
+    },
+    'Skip to results',
+  );
   const change = h('a', { class: 'btn btn-secondary results-change', href: formPathFor(q) }, icon(ICONS.edit, 16), h('span', {}, 'Change search'));
   const band = h(
     'div',
     { class: 'page-band results-band' },
     h('div', { class: 'hero-sky', 'aria-hidden': 'true' }, h('span', { class: 'trail trail-1' }), h('span', { class: 'trail trail-2' })),
-    h('div', { class: 'container page-band-inner results-band-inner' }, h('div', {}, h('p', { class: 'eyebrow' }, 'Flight results'), heading, placesLine, summary), change),
+    h('div', { class: 'container page-band-inner results-band-inner' }, h('div', {}, h('p', { class: 'eyebrow' }, 'Flight results'), heading, skip, placesLine, summary), change),
   );
 
   const count = h('p', { class: 'results-count', id: 'results-count', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -359,6 +375,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   /** New state: a history entry (shareable URL), then a new server search. */
   function apply(next: ResultsQuery): void {
     q = next;
+    if (resetButton) resetButton.disabled = !hasFilters(q.filters);
     win.history.pushState(null, '', resultsPath(q));
     void runSearch();
   }
@@ -371,43 +388,51 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
 
   const checkboxGroup = <T extends string | number>(
     legend: string,
-    items: { value: T; label: string; hint?: string }[],
+    items: { value: T; label: string; hint?: string; disabled?: boolean }[],
     selected: T[] | null,
     /** null selection means every box checked (true) or none (false). */
     allByDefault: boolean,
     onChange: (next: T[] | null) => void,
-  ): HTMLElement =>
-    h(
-      'fieldset',
-      { class: 'filter-group' },
-      h('legend', {}, legend),
-      items.length === 0
-        ? h('p', { class: 'filter-empty' }, 'Shown once results arrive.')
-        : items.map((it) =>
-            h(
-              'label',
-              { class: 'filter-option' },
-              h('input', {
-                type: 'checkbox',
-                value: String(it.value),
-                checked: selected ? selected.includes(it.value) : allByDefault,
-                onchange: (e: Event) => {
-                  // The group's boxes as they are now (not as they were drawn: several changes
-                  // can happen before the panel is drawn again).
-                  const group = (e.target as HTMLElement).closest('fieldset');
-                  const on = new Set(
-                    Array.from(group?.querySelectorAll<HTMLInputElement>('input[type="checkbox"]') ?? [])
-                      .filter((b) => b.checked)
-                      .map((b) => b.value),
-                  );
-                  const list = items.map((x) => x.value).filter((v) => on.has(String(v)));
-                  onChange(allByDefault ? (list.length === items.length ? null : list) : list.length === 0 ? null : list);
-                },
-              }),
-              h('span', {}, it.label, it.hint ? h('span', { class: 'filter-hint' }, it.hint) : null),
-            ),
-          ),
-    );
+    /** An "only this" button on each option (selects it alone). */
+    only?: (value: T, label: string) => void,
+  ): HTMLElement => {
+    // Disabled options (none to show, e.g. "Nonstop 0") are unchecked and left out of the selection.
+    const enabled = items.filter((x) => !x.disabled);
+    const option = (it: (typeof items)[number]): HTMLElement => {
+      const label = h(
+        'label',
+        { class: 'filter-option' },
+        h('input', {
+          type: 'checkbox',
+          value: String(it.value),
+          disabled: !!it.disabled,
+          checked: it.disabled ? false : selected ? selected.includes(it.value) : allByDefault,
+          onchange: (e: Event) => {
+          // The group's boxes as they are now (not as they were drawn: several changes
+          // can happen before the panel is drawn again).
+          const group = (e.target as HTMLElement).closest('fieldset');
+          const on = new Set(
+            Array.from(group?.querySelectorAll<HTMLInputElement>('input[type="checkbox"]') ?? [])
+              .filter((b) => b.checked)
+              .map((b) => b.value),
+          );
+          const list = enabled.map((x) => x.value).filter((v) => on.has(String(v)));
+          onChange(allByDefault ? (list.length === enabled.length ? null : list) : list.length === 0 ? null : list);
+          },
+        }),
+        h('span', {}, it.label, it.hint ? h('span', { class: 'filter-hint' }, it.hint) : null),
+      );
+      if (!only || it.disabled) return label;
+      const name = it.label;
+      return h(
+        'div',
+        { class: 'filter-option-row' },
+        label,
+        h('button', { type: 'button', class: 'btn-link filter-only', 'data-value': String(it.value), 'aria-label': `Only ${name}`, onclick: () => only(it.value, name) }, 'only'),
+      );
+    };
+    return h('fieldset', { class: 'filter-group' }, h('legend', {}, legend), items.length === 0 ? h('p', { class: 'filter-empty' }, 'Shown once results arrive.') : items.map(option));
+  };
 
   const from = (m: Money | null) => (m ? `from ${formatMoney(m, { whole: true })}` : '');
 
@@ -446,22 +471,74 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     return h('div', { class: 'filter-field' }, h('label', { for: id }, label), sel);
   };
 
+  let resetButton: HTMLButtonElement | null = null;
+  let viaGroup: HTMLElement | null = null;
+
+  /** Layover airports' names ("Dublin (DUB)"), looked up once per code. */
+  const placeNames = new Map<string, string>();
+  const placeLabel = (code: string) => {
+    const n = placeNames.get(code);
+    return n && n !== code ? `${n} (${code})` : code;
+  };
+  function lookUpPlaces(codes: string[]): void {
+    const missing = codes.filter((c) => !placeNames.has(c));
+    if (missing.length === 0) return;
+    for (const c of missing) placeNames.set(c, c);
+    void Promise.all(
+      missing.map((c) =>
+        resolvePlace(c, app.fetchFn)
+          .then((p) => placeNames.set(c, p.name && p.name !== c ? p.name : p.city || c))
+          .catch(() => undefined),
+      ),
+    ).then(() => {
+      // Only the layover group is drawn again (with names, sorted by them): focus elsewhere stays.
+      if (destroyed || !viaGroup || !last) return;
+      const old = viaGroup;
+      if (old.contains(win.document.activeElement)) return;
+      const via = last.facets.layover_airports.map((a) => ({ value: a.code, label: placeLabel(a.code), hint: String(a.count) })).sort((a, b) => a.label.localeCompare(b.label, 'en'));
+      viaGroup = checkboxGroup('Layover airports', via, q.filters.layoverAirports, true, (v) => setFilters({ layoverAirports: v }));
+      old.replaceWith(viaGroup);
+    });
+  }
+
+  /**
+   * The "maximum duration (each flight)" choices: the server's duration_range is the whole
+   * trip's, so with several slices the range is taken from the slices of the results shown
+   * (shortest slice, up to the longest a slice can be: the whole trip less the others' shortest).
+   */
+  function sliceDurationRange(trip: { min: number; max: number } | null): { min: number; max: number } | null {
+    if (q.slices.length <= 1 || !trip) return trip;
+    const mins = (last?.itineraries ?? []).flatMap((it) => it.slices.map((s) => s.duration_minutes)).filter((m) => m > 0);
+    const shortest = mins.length > 0 ? Math.min(...mins) : 60;
+    const longest = Math.max(shortest, ...mins, trip.max - shortest * (q.slices.length - 1));
+    return { min: shortest, max: longest };
+  }
+
   function renderFilters(): void {
     const facets = last?.facets;
-    const stopsItems = (facets && facets.stops.length > 0 ? facets.stops : [0, 1, 2].map((n) => ({ stops: n, count: -1, min_price: null })))
+    const stopsFacets = facets && facets.stops.length > 0 ? [...facets.stops] : [0, 1, 2].map((n) => ({ stops: n, count: -1, min_price: null }));
+    // "Nonstop" is always offered: with none, shown disabled with its count 0.
+    if (!stopsFacets.some((s) => s.stops === 0)) stopsFacets.unshift({ stops: 0, count: 0, min_price: null });
+    const stopsItems = stopsFacets
       .filter((s) => s.stops <= 2)
+      .sort((a, b) => a.stops - b.stops)
       .map((s) => ({
         value: s.stops,
         label: s.stops === 0 ? 'Nonstop' : s.stops === 1 ? '1 stop' : '2 stops',
         hint: [s.count >= 0 ? `${s.count}` : '', from(s.min_price)].filter(Boolean).join(' · '),
+        disabled: s.count === 0,
       }));
-    const carriers = (facets?.carriers ?? []).map((c) => ({ value: c.code, label: c.name ? `${c.name} (${c.code})` : c.code, hint: [String(c.count), from(c.min_price)].filter(Boolean).join(' · ') }));
+    const byLabel = (a: { label: string }, b: { label: string }) => a.label.localeCompare(b.label, 'en');
+    const carriers = (facets?.carriers ?? [])
+      .map((c) => ({ value: c.code, label: c.name ? `${c.name} (${c.code})` : c.code, hint: [String(c.count), from(c.min_price)].filter(Boolean).join(' · ') }))
+      .sort(byLabel);
     const alliances = (facets?.alliances ?? ALLIANCES.map((a) => ({ code: a.code, name: a.name, count: -1, min_price: null }))).map((a) => ({
       value: a.code,
       label: a.name,
       hint: [a.count >= 0 ? String(a.count) : '', from(a.min_price)].filter(Boolean).join(' · '),
     }));
-    const via = (facets?.layover_airports ?? []).map((a) => ({ value: a.code, label: a.code, hint: String(a.count) }));
+    const via = (facets?.layover_airports ?? []).map((a) => ({ value: a.code, label: placeLabel(a.code), hint: String(a.count) })).sort(byLabel);
+    lookUpPlaces((facets?.layover_airports ?? []).map((a) => a.code));
 
     const priceId = nextId('max-price');
     const priceInput = h('input', { type: 'number', id: priceId, min: '0', step: '1', inputmode: 'numeric', value: q.filters.maxPrice === null ? '' : String(q.filters.maxPrice), 'aria-describedby': `${priceId}-hint` }) as HTMLInputElement;
@@ -478,7 +555,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
       h('p', { class: 'filter-hint', id: `${priceId}-hint` }, pr ? `Prices from ${formatMoney(pr.min, { whole: true })} to ${formatMoney(pr.max, { whole: true })}` : 'Whole amounts, taxes included'),
     );
 
-    const dr = facets?.duration_range;
+    const dr = sliceDurationRange(facets?.duration_range ?? null);
     const hours: number[] = [];
     if (dr) for (let m = Math.ceil(dr.min / 60) * 60; m <= Math.ceil(dr.max / 60) * 60; m += 60) hours.push(m);
     const durationGroup = h('div', { class: 'filter-group' }, minutesSelect('Maximum duration (each flight)', hours.length > 0 ? hours.slice(0, 48) : [180, 360, 600, 900, 1200, 1440], q.filters.maxDuration, (v) => setFilters({ maxDuration: v })));
@@ -498,7 +575,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
       ),
     );
 
-    const reset = h(
+    const reset = (resetButton = h(
       'button',
       {
         type: 'button',
@@ -511,17 +588,29 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         },
       },
       'Reset filters',
-    );
+    ) as HTMLButtonElement);
     filters.replaceChildren(
       h('h2', { class: 'filters-title' }, 'Filters'),
       checkboxGroup('Stops', stopsItems, q.filters.stops, true, (v) => setFilters({ stops: v })),
       priceGroup,
-      checkboxGroup('Airlines', carriers, q.filters.carriers, true, (v) => setFilters({ carriers: v })),
+      checkboxGroup(
+        'Airlines',
+        carriers,
+        q.filters.carriers,
+        true,
+        (v) => setFilters({ carriers: v }),
+        (code, name) => {
+          setFilters({ carriers: [code] });
+          renderFilters();
+          filters.querySelector<HTMLElement>(`.filter-only[data-value="${code}"]`)?.focus();
+          app.announce?.(`Only ${name}`);
+        },
+      ),
       checkboxGroup('Alliances', alliances, q.filters.alliances, false, (v) => setFilters({ alliances: v })),
       timeRange('Departure time', 'departure'),
       timeRange('Arrival time', 'arrival'),
       durationGroup,
-      ...(via.length > 0 ? [checkboxGroup('Layover airports', via, q.filters.layoverAirports, true, (v) => setFilters({ layoverAirports: v }))] : []),
+      ...(via.length > 0 ? [(viaGroup = checkboxGroup('Layover airports', via, q.filters.layoverAirports, true, (v) => setFilters({ layoverAirports: v })))] : []),
       layoverGroup,
       reset,
     );
@@ -529,7 +618,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
 
   /* ------------------------------ results ------------------------------ */
 
-  const listTitle = () => h('h2', { class: 'results-section-title', id: 'results-list-title' }, q.trip === 'oneway' ? 'Flights' : q.trip === 'round' ? 'Round trips' : 'Multi-city trips');
+  const listTitle = () => h('h2', { class: 'results-section-title', id: 'results-list-title', tabindex: '-1' }, q.trip === 'oneway' ? 'Flights' : q.trip === 'round' ? 'Round trips' : 'Multi-city trips');
 
   function renderSummary(): void {
     const dates = q.slices.map((s) => formatDate(s.date)).join(' – ');
