@@ -22,6 +22,7 @@ typedef struct search_ctx {
     int max_stops;
     uint64_t stamp; /* what answers depend on: timetable, pricebook, its generation */
     const struct ct_partner_directory *partners; /* names shown for providers; may be NULL */
+    int64_t typical_co2e_g; /* searches: the answer's median emissions per passenger */
 } search_ctx;
 
 /* Takes the timetable and a pricebook view; replies 503 with Retry-After and returns 0 when

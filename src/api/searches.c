@@ -8,6 +8,7 @@
  * carries every provider's price converted to the requested currency. Without ingested
  * prices the search is schedule-only: prices are null and only times and stops decide. */
 #include <ctype.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "base/timeutil.h"
 #include "http/problem.h"
 #include "providers/directory.h"
+#include "search/emissions.h"
 
 #define MAX_LIST     32
 #define MAX_CARRIERS 2048 /* a filter lists the ticked airlines, whatever their number */
@@ -35,6 +37,7 @@ typedef struct request {
     uint8_t alliances[MAX_LIST];
     ct_trip_sort sort;
     const char *sort_name;
+    int lower_emissions; /* filters.emissions = "lower" */
     int offset, limit;
 } request;
 
@@ -217,7 +220,8 @@ static int parse_filters(ct_http_req *req, const search_ctx *c, json_t *f, reque
                                         "min_layover_minutes",
                                         "max_layover_minutes",
                                         "no_self_transfer",
-                                        "max_price"};
+                                        "max_price",
+                                        "emissions"};
     const char *key;
     json_t *v;
     json_object_foreach(f, key, v)
@@ -251,6 +255,11 @@ static int parse_filters(ct_http_req *req, const search_ctx *c, json_t *f, reque
         double unit = c->pc.minor_digits == 0 ? 1 : 100;
         fl->max_price = (int64_t)(json_number_value(mp) * unit + 0.5);
     }
+    json_t *em = json_object_get(f, "emissions");
+    if (em != NULL && (!json_is_string(em) || strcmp(json_string_value(em), "lower") != 0))
+        return list_problem(req, "emissions",
+                            "must be \"lower\" (10 % or more below the route's typical)");
+    r->lower_emissions = em != NULL;
     return 1;
 }
 
@@ -285,19 +294,21 @@ static int parse_options(ct_http_req *req, json_t *in, search_ctx *c, request *r
         }
         snprintf(c->currency, sizeof(c->currency), "%s", s);
     }
-    static const char *const sorts[] = {"best", "cheapest", "fastest", "earliest", "latest"};
+    static const char *const sorts[] = {"best",     "cheapest", "fastest",
+                                        "earliest", "latest",   "lowest_emissions"};
     json_t *sort = json_object_get(in, "sort");
     r->sort = CT_SORT_BEST;
     r->sort_name = "best";
     if (sort != NULL) {
         int found = -1;
-        for (int i = 0; i < 5 && json_is_string(sort); i++) {
+        for (int i = 0; i < 6 && json_is_string(sort); i++) {
             if (strcmp(json_string_value(sort), sorts[i]) == 0)
                 found = i;
         }
         if (found < 0) {
             ct_http_problem_field(req, "sort",
-                                  "must be best, cheapest, fastest, earliest or latest");
+                                  "must be best, cheapest, fastest, earliest, latest or "
+                                  "lowest_emissions");
             return 0;
         }
         r->sort = (ct_trip_sort)found;
@@ -407,6 +418,26 @@ static void offers_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
     ct_jw_arr_end(w);
 }
 
+/* "emissions": {co2e_kg, typical_kg, percent_vs_typical, label} per passenger. */
+static void emissions_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
+{
+    ct_jw_key(w, "emissions");
+    if (t->co2e_g <= 0) {
+        ct_jw_null(w);
+        return;
+    }
+    ct_jw_obj(w);
+    ct_jw_kint(w, "co2e_kg", (t->co2e_g + 500) / 1000);
+    ct_jw_kint(w, "typical_kg", (c->typical_co2e_g + 500) / 1000);
+    ct_jw_kint(w, "percent_vs_typical",
+               c->typical_co2e_g > 0
+                   ? (int64_t)llround(100.0 * (double)(t->co2e_g - c->typical_co2e_g) /
+                                      (double)c->typical_co2e_g)
+                   : 0);
+    ct_jw_kstr(w, "label", ct_co2e_label(t->co2e_g, c->typical_co2e_g));
+    ct_jw_obj_end(w);
+}
+
 static void trip_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
 {
     const ct_itinerary *parts[CT_TRIP_MAX_SLICES];
@@ -434,6 +465,7 @@ static void trip_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
     ct_jw_kint(w, "duration_minutes", t->minutes);
     ct_jw_kint(w, "stops", t->stops);
     ct_jw_kbool(w, "self_transfer", t->self_transfers > 0);
+    emissions_w(w, c, t);
     ct_jw_key(w, "carriers");
     ct_jw_arr(w);
     for (int j = 0; j < ncarriers; j++)
@@ -689,6 +721,12 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
         ct_http_problem_status(req, rc, "search failed");
         goto done;
     }
+    /* Emissions (search/emissions.h): per trip, and the route's typical in this answer (the
+     * median of the unfiltered set) for the labels and the "lower" filter. */
+    ct_trips_set_co2e(c.tt, res.items, res.n, c.cabin);
+    c.typical_co2e_g = ct_trips_typical_co2e(res.items, res.n);
+    if (r.lower_emissions)
+        r.filters.max_co2e_g = c.typical_co2e_g * 9 / 10 > 0 ? c.typical_co2e_g * 9 / 10 : 1;
     ct_strbuf sb;
     ct_strbuf_init(&sb, (size_t)64 << 20);
     ct_strbuf_reserve(&sb, (size_t)64 << 10); /* a page of 20 is about 40 KB */

@@ -493,6 +493,8 @@ int ct_trip_matches(const ct_timetable *tt, const ct_price_ctx *pc, const ct_tri
 {
     if (f->max_price >= 0 && (t->price == CT_PRICE_UNKNOWN || t->price > f->max_price))
         return 0;
+    if (f->max_co2e_g > 0 && t->co2e_g > f->max_co2e_g)
+        return 0;
     for (int i = 0; i < t->nslices; i++) {
         if (!slice_matches(tt, pc, &t->slice[i], f))
             return 0;
@@ -559,6 +561,14 @@ static int cmp_latest(const void *x, const void *y)
     return tie_break(a, b);
 }
 
+static int cmp_emissions(const void *x, const void *y)
+{
+    const ct_trip *a = x, *b = y;
+    if (a->co2e_g != b->co2e_g)
+        return a->co2e_g < b->co2e_g ? -1 : 1;
+    return tie_break(a, b);
+}
+
 void ct_trip_rank(ct_trip *items, size_t n, const ct_price_ctx *pc, ct_trip_sort sort)
 {
     double unit = pc != NULL ? pow(10, pc->minor_digits) : 100.0, highest = 0;
@@ -571,11 +581,12 @@ void ct_trip_rank(ct_trip *items, size_t n, const ct_price_ctx *pc, ct_trip_sort
         double price = t->price == CT_PRICE_UNKNOWN ? highest : (double)t->price / unit;
         t->score = price + 0.25 * t->minutes + 50.0 * t->stops + 75.0 * t->self_transfers;
     }
-    int (*cmp)(const void *, const void *) = sort == CT_SORT_CHEAPEST   ? cmp_cheapest
-                                             : sort == CT_SORT_FASTEST  ? cmp_fastest
-                                             : sort == CT_SORT_EARLIEST ? cmp_earliest
-                                             : sort == CT_SORT_LATEST   ? cmp_latest
-                                                                        : cmp_best;
+    int (*cmp)(const void *, const void *) = sort == CT_SORT_CHEAPEST    ? cmp_cheapest
+                                             : sort == CT_SORT_FASTEST   ? cmp_fastest
+                                             : sort == CT_SORT_EARLIEST  ? cmp_earliest
+                                             : sort == CT_SORT_LATEST    ? cmp_latest
+                                             : sort == CT_SORT_EMISSIONS ? cmp_emissions
+                                                                         : cmp_best;
     if (n > 1)
         qsort(items, n, sizeof(ct_trip), cmp);
 }

@@ -51,6 +51,7 @@ typedef struct ct_trip {
     int stops;          /* over all slices */
     int self_transfers; /* connections between carriers that do not cooperate */
     int32_t minutes;    /* sum of the slices' durations */
+    int64_t co2e_g;     /* per passenger (emissions.h ct_trips_set_co2e); 0: not computed */
     double score;       /* "best" (lower is better), set by ct_trip_rank */
 } ct_trip;
 
@@ -81,6 +82,7 @@ typedef enum ct_trip_sort {
     CT_SORT_FASTEST,
     CT_SORT_EARLIEST,
     CT_SORT_LATEST,
+    CT_SORT_EMISSIONS, /* lowest co2e_g first */
 } ct_trip_sort;
 
 /* Filters; a zero/empty member does not filter. Lists are timetable indices. */
@@ -97,7 +99,8 @@ typedef struct ct_trip_filters {
     int nlayovers;                /* every connection at one of these airports */
     int min_layover, max_layover; /* minutes; 0: none */
     int no_self_transfer;
-    int64_t max_price; /* requested minor units; -1: none (unpriced trips fail it) */
+    int64_t max_price;  /* requested minor units; -1: none (unpriced trips fail it) */
+    int64_t max_co2e_g; /* per passenger; 0: none */
 } ct_trip_filters;
 
 /* An empty filter set. */

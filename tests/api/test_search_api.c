@@ -465,6 +465,40 @@ static void filters_sorts_and_pages(void **state)
         }
         json_decref(j);
     }
+    /* Emissions per passenger (search/emissions.h): every itinerary has them, labelled
+     * against the answer's typical; a London-New York economy trip weighs a few hundred kg;
+     * sorted by them; the "lower" filter keeps the lower ones only. */
+    size_t ti;
+    json_t *tt_;
+    json_array_foreach(json_object_get(all, "itineraries"), ti, tt_)
+    {
+        json_t *em = json_object_get(tt_, "emissions");
+        json_int_t kg = json_integer_value(json_object_get(em, "co2e_kg"));
+        const char *label = json_string_value(json_object_get(em, "label"));
+        if (kg < 200 || kg > 3000 || label == NULL)
+            fail_msg("itinerary %zu: %lld kg, %s", ti, (long long)kg, label ? label : "no label");
+        json_int_t typical = json_integer_value(json_object_get(em, "typical_kg"));
+        assert_string_equal(label, kg * 10 <= typical * 9    ? "lower"
+                                   : kg * 10 >= typical * 11 ? "higher"
+                                                             : "typical");
+    }
+    snprintf(body, sizeof(body), BASE, date, "\"sort\":\"lowest_emissions\",");
+    json_t *by_co2 = post_json(body);
+    json_int_t last = 0;
+    json_array_foreach(json_object_get(by_co2, "itineraries"), ti, tt_)
+    {
+        json_int_t kg =
+            json_integer_value(json_object_get(json_object_get(tt_, "emissions"), "co2e_kg"));
+        assert_true(kg >= last);
+        last = kg;
+    }
+    json_decref(by_co2);
+    snprintf(body, sizeof(body), BASE, date, "\"filters\":{\"emissions\":\"lower\"},");
+    json_t *lower = post_json(body);
+    assert_true(json_integer_value(json_object_get(lower, "total")) <= total);
+    json_array_foreach(json_object_get(lower, "itineraries"), ti, tt_) assert_string_equal(
+        json_string_value(json_object_get(json_object_get(tt_, "emissions"), "label")), "lower");
+    json_decref(lower);
     /* Facets describe the set. */
     json_t *facets = json_object_get(all, "facets");
     assert_true(json_array_size(json_object_get(facets, "carriers")) > 0);
@@ -686,6 +720,7 @@ static void bad_priced_requests_name_the_field(void **state)
          "filters.departure_window.from"},
         {",\"filters\":{\"colour\":\"red\"}}", "filters.colour"},
         {",\"filters\":{\"max_price\":-3}}", "filters.max_price"},
+        {",\"filters\":{\"emissions\":\"low\"}}", "filters.emissions"},
         {",\"sort\":\"random\"}", "sort"},
         {",\"currency\":\"EURO\"}", "currency"},
         {",\"currency\":\"XYZ\"}", "currency"},
