@@ -3,10 +3,9 @@ import { AccountApi } from './accountApi';
 import { ProfileStore, type App, type View, type ViewFactory } from './app';
 import { mountNav } from './nav';
 import { Router, type RouteContext, type RouteName } from './router';
-import { preferredCurrency } from './currency';
+import { preferenceApplier, searchCurrency } from './preferences';
 import { resultsPathFor } from './results';
-import { isSearchCabin } from './options';
-import { fromQuery, mountSearchForm, type SearchFormHandle, type SearchState } from './searchForm';
+import { fromQuery, mountSearchForm, type SearchFormHandle } from './searchForm';
 import { Session } from './session';
 import { utcToday } from './validators';
 import { accountView } from './views/account';
@@ -15,6 +14,7 @@ import { exploreView } from './views/explore';
 import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
+import { apiKeysView } from './views/apiKeys';
 import { travellersView } from './views/travellers';
 import { bookView } from './views/book';
 import { manageBookingView, tripsView } from './views/trips';
@@ -27,6 +27,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   account: accountView,
   travellers: travellersView,
   security: securityView,
+  'api-keys': apiKeysView,
   search: resultsView,
   explore: exploreView,
   book: bookView,
@@ -52,24 +53,15 @@ function boot(): void {
 
   let current: View | null = null;
   let search: SearchFormHandle | null = null;
-  let prefsApplied = false;
+  let onHome = false;
 
   /**
    * Start a fresh search from the signed-in user's home airport and cabin
-   * (once per page load, only while the form is untouched and the URL
-   * carries no search of its own).
+   * (once per page load, only on the home page, while the form is untouched
+   * and the URL carries no search of its own: src/preferences.ts).
    */
-  const applyPreferences = () => {
-    const p = profile.current;
-    if (!search || !p || prefsApplied) return;
-    prefsApplied = true;
-    if (window.location.search) return;
-    const patch: Partial<SearchState> = {};
-    if (p.home_airport && search.origin.input.value.trim() === '') patch.origin = p.home_airport;
-    // Only a cabin a search can be priced in; the account page says so for the others.
-    if (p.cabin && isSearchCabin(p.cabin)) patch.cabin = p.cabin;
-    if (Object.keys(patch).length > 0) void search.setState(patch);
-  };
+  const prefs = preferenceApplier({ profile: () => profile.current, form: () => search, onHome: () => onHome, search: () => window.location.search });
+  const applyPreferences = () => prefs.apply();
 
   const render = (ctx: RouteContext) => {
     current?.destroy?.();
@@ -77,13 +69,14 @@ function boot(): void {
     const name = ctx.route.name;
     document.title = name === 'home' ? 'Contrail — Flight search' : `${ctx.route.title} — Contrail`;
     let focusTarget: HTMLElement | null = null;
+    onHome = name === 'home';
     if (name === 'home') {
       appView.hidden = true;
       appView.replaceChildren();
       homeView.hidden = false;
       if (!search) {
         // A valid search opens the results page (the form keeps its own state in the home URL).
-        search = mountSearchForm(searchRoot, { onSearch: (s) => router.navigate(resultsPathFor(s, preferredCurrency())) });
+        search = mountSearchForm(searchRoot, { onSearch: (s) => router.navigate(resultsPathFor(s, searchCurrency(profile.current))) });
         // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
         const initial = fromQuery(ctx.url.search);
         if (Object.keys(initial).length > 0) void search.setState(initial);
@@ -152,7 +145,7 @@ function boot(): void {
 
   session.onChange((change) => {
     if (change.signedIn) return;
-    prefsApplied = false;
+    prefs.reset();
     profile.clear();
     // The refresh token was refused (expired, revoked, reused): leave protected pages.
     if (change.reason === 'expired' && router.route?.route.auth) {

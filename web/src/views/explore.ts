@@ -9,7 +9,8 @@
 
 import type { App, View } from '../app';
 import { getJson } from '../api';
-import { currencyRejectedText, currencySelect, preferredCurrency, rememberCurrency, urlCurrency } from '../currency';
+import { currencyRejectedText, currencySelect, rememberCurrency, urlCurrency } from '../currency';
+import { searchCurrency } from '../preferences';
 import { h, nextId } from '../dom';
 import {
   exploreProblem,
@@ -109,7 +110,7 @@ export function renderDestinationList(q: ExploreQuery, dests: readonly Destinati
 
 export function exploreView(app: App, ctx: RouteContext): View {
   const win = window;
-  const cur = urlCurrency(ctx.url.searchParams, preferredCurrency());
+  const cur = urlCurrency(ctx.url.searchParams, searchCurrency(app.profile?.current));
   let q = { ...parseExploreQuery(ctx.url.search, cur.currency), currency: cur.currency };
   if (!q.date && !q.month) q = { ...q, date: addDays(app.today(), 14) };
   let ctrl: AbortController | null = null;

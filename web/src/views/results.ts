@@ -14,7 +14,8 @@
 import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
 import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from '../calendar';
-import { currencyRejectedText, currencySelect, preferredCurrency, urlCurrency } from '../currency';
+import { currencyRejectedText, currencySelect, urlCurrency } from '../currency';
+import { profileCurrency, searchCurrency } from '../preferences';
 import { h, icon, ICONS, nextId } from '../dom';
 import { cabinLabel } from '../options';
 import { resolvePlace } from '../places';
@@ -295,7 +296,8 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   const win = window;
   // An unknown currency in the link (currency=XYZ) is neither searched nor remembered:
   // the remembered (or default) one is used, the URL corrected, and a notice says so.
-  const cur = urlCurrency(ctx.url.searchParams, preferredCurrency());
+  // Without one in the URL: the signed-in user's profile currency, else the remembered one.
+  const cur = urlCurrency(ctx.url.searchParams, searchCurrency(app.profile?.current));
   let q: ResultsQuery = { ...parseResultsQuery(ctx.url.search), currency: cur.currency };
   if (cur.rejected) win.history.replaceState(win.history.state, '', resultsPath(q));
   const currencyNote = cur.rejected ? h('div', { class: 'results-currency-note', role: 'status' }, notice(currencyRejectedText(cur.rejected, cur.currency), 'warning')) : null;
@@ -767,8 +769,29 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
       h('p', { class: 'form-actions' }, h('a', { class: 'btn btn-primary', href: formPathFor(q) }, 'Change search')),
     );
   } else {
-    void runSearch();
-    void loadCalendar();
+    // Signed in, no currency in the URL and the profile not loaded yet (a reload): its
+    // currency is the search's, so the first search waits for it.
+    const waitForProfile = !ctx.url.searchParams.has('currency') && !!app.session?.signedIn && !app.profile?.current;
+    if (waitForProfile) {
+      void app.profile
+        .load()
+        .then((p) => {
+          const c = profileCurrency(p);
+          if (destroyed || !c || c === q.currency) return;
+          q = { ...q, currency: c };
+          currency.select.value = c;
+          win.history.replaceState(win.history.state, '', resultsPath(q));
+        })
+        .catch(() => undefined)
+        .then(() => {
+          if (destroyed) return;
+          void runSearch();
+          void loadCalendar();
+        });
+    } else {
+      void runSearch();
+      void loadCalendar();
+    }
     if (q.trip !== 'multi') {
       const s = q.slices[0]!;
       // Names for the subtitle ("London → New York"); codes are enough if this fails.
