@@ -29,7 +29,9 @@ static int date_param(ct_http_req *req, const search_ctx *c, const char *name, i
         return 0;
     }
     if (*day < c->tt->from_day - 62 || *day > c->tt->to_day) {
-        ct_http_problem_field(req, name, "is outside the loaded schedules");
+        char why[160];
+        search_horizon_text(c, *day, why, sizeof(why));
+        ct_http_problem_field(req, name, why);
         return 0;
     }
     return 1;

@@ -92,6 +92,26 @@ int search_query_int(ct_http_req *req, const char *name, int def, int lo, int hi
     return (int)v;
 }
 
+static void day_words(int64_t day, char *out, size_t len)
+{
+    static const char *const months[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                         "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    int y, m, d;
+    ct_civil_from_days(day, &y, &m, &d);
+    snprintf(out, len, "%d %s %d", d, months[(m - 1) % 12], y);
+}
+
+void search_horizon_text(const search_ctx *c, int64_t day, char *out, size_t len)
+{
+    char from[24], to[24];
+    day_words(c->tt->from_day, from, sizeof(from));
+    day_words(c->tt->to_day, to, sizeof(to));
+    if (day > c->tt->to_day)
+        snprintf(out, len, "we have schedules up to %s: choose a date until then", to);
+    else
+        snprintf(out, len, "we have schedules from %s to %s: choose a date between them", from, to);
+}
+
 int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit)
 {
     const char *cur = ct_http_query(req, "currency");

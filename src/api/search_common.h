@@ -39,6 +39,10 @@ int search_ctx_validate(ct_http_req *req, search_ctx *c, const char *prefix);
  * adults, children, infants, max_stops) into c; replies 400 and returns 0 when malformed. */
 int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit);
 
+/* A traveller's sentence for a date outside the loaded schedules ("we have schedules up to
+ * 2 Dec 2027"), for the problem's detail. */
+void search_horizon_text(const search_ctx *c, int64_t day, char *out, size_t len);
+
 /* Airport indices of an airport or metro code; 0 when unknown. */
 int search_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out, int max);
 

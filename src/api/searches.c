@@ -77,8 +77,11 @@ static int parse_slice(ct_http_req *req, const search_ctx *c, json_t *s, size_t 
     }
     if (sq->date == NULL || ct_date_parse(sq->date, &q->date) != CT_OK)
         return slice_problem(req, i, "date", "must be a date, YYYY-MM-DD");
-    if (q->date < c->tt->from_day || q->date > c->tt->to_day)
-        return slice_problem(req, i, "date", "is outside the loaded schedules");
+    if (q->date < c->tt->from_day || q->date > c->tt->to_day) {
+        char why[160];
+        search_horizon_text(c, q->date, why, sizeof(why));
+        return slice_problem(req, i, "date", why);
+    }
     return 1;
 }
 

@@ -730,6 +730,15 @@ static void bad_priced_requests_name_the_field(void **state)
         {",\"passengers\":{\"adults\":5,\"children\":5}}", "passengers.children"},
         {",\"limit\":0}", "limit"},
     };
+    /* A date past the schedules says until when they run, in a traveller's words. */
+    ts_response far = ts_http("POST", port, "/api/v1/searches",
+                              "{\"slices\":[{\"origin\":\"LON\",\"destination\":\"NYC\","
+                              "\"date\":\"2099-01-01\"}]}",
+                              NULL);
+    assert_int_equal(far.status, 400);
+    assert_non_null(strstr(far.body, "slices[0].date"));
+    assert_non_null(strstr(far.body, "we have schedules up to "));
+    ts_response_free(&far);
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         char body[512];
         snprintf(body, sizeof(body), "%s%s", slice, cases[i].extra);
