@@ -14,7 +14,6 @@ import { exploreView } from './views/explore';
 import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
-import { apiKeysView } from './views/apiKeys';
 import { travellersView } from './views/travellers';
 import { bookView } from './views/book';
 import { manageBookingView, tripsView } from './views/trips';
@@ -27,7 +26,6 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   account: accountView,
   travellers: travellersView,
   security: securityView,
-  'api-keys': apiKeysView,
   search: resultsView,
   explore: exploreView,
   book: bookView,
