@@ -234,13 +234,42 @@ describe('keyboard', () => {
     expect(ctx.listbox().hidden).toBe(true);
   });
 
-  it('Enter with no active option closes the list but selects nothing', async () => {
+  it('Enter with no active option takes the top suggestion (issue 18)', async () => {
     await search(ctx, 'new', [NYC, JFK]);
     const e = press(ctx.input, 'Enter');
     expect(e.defaultPrevented).toBe(true);
-    expect(ctx.onSelect).not.toHaveBeenCalled();
-    expect(ctx.input.value).toBe('new');
+    expect(ctx.onSelect).toHaveBeenLastCalledWith(NYC);
+    expect(ctx.input.value).toBe('New York (NYC) — all airports');
     expect(ctx.input.getAttribute('aria-expanded')).toBe('false');
+  });
+
+  it('Enter typed before the suggestions arrive takes the top one when they do (not the form submit)', async () => {
+    typeText(ctx.input, 'zur');
+    const early = press(ctx.input, 'Enter');
+    expect(early.defaultPrevented).toBe(true);
+    await vi.advanceTimersByTimeAsync(120);
+    ctx.calls.at(-1)!.respond([ZRH, ZAG]);
+    await flush();
+    expect(ctx.onSelect).toHaveBeenLastCalledWith(ZRH);
+    expect(ctx.input.value).toBe('Zürich Airport (ZRH)');
+    expect(ctx.input.getAttribute('aria-expanded')).toBe('false');
+    // Typing again cancels a pending Enter.
+    typeText(ctx.input, 'new');
+    press(ctx.input, 'Enter');
+    typeText(ctx.input, 'newa');
+    await vi.advanceTimersByTimeAsync(120);
+    ctx.calls.at(-1)!.respond([NYC]);
+    await flush();
+    expect(ctx.onSelect).toHaveBeenLastCalledWith(null);
+    expect(ctx.input.getAttribute('aria-expanded')).toBe('true');
+  });
+
+  it('Enter on "no matches" closes the message and selects nothing', async () => {
+    await search(ctx, 'qqq', []);
+    const e = press(ctx.input, 'Enter');
+    expect(e.defaultPrevented).toBe(true);
+    expect(ctx.onSelect).not.toHaveBeenCalled();
+    expect(ctx.input.value).toBe('qqq');
   });
 
   it('Enter while closed is left alone (so the form can submit)', () => {

@@ -11,7 +11,8 @@
  * class has no knowledge of the network and is easy to test.
  *
  * Keyboard: ArrowDown / ArrowUp move the active option (wrapping), Enter
- * selects it, Escape closes the list (or clears the text when already
+ * selects it (the top suggestion when none is active; typed before the
+ * suggestions arrived, the top one once they do), Escape closes the list (or clears the text when already
  * closed), Tab closes the list. Mouse click selects.
  */
 
@@ -81,6 +82,8 @@ export class Combobox<T> {
   private seq = 0;
   /** Query whose results are currently held in `items`. */
   private resultsQuery: string | null = null;
+  /** Enter was pressed while the suggestions for the text were still coming: take the top one. */
+  private enterPending = false;
   private readonly cleanup: (() => void)[] = [];
 
   constructor(opts: ComboboxOptions<T>) {
@@ -164,6 +167,7 @@ export class Combobox<T> {
   /** Programmatically select (or clear with null) an item. */
   setValue(item: T | null, { notify = true }: { notify?: boolean } = {}): void {
     this.invalidatePending();
+    this.enterPending = false;
     this.selected = item;
     this.input.value = item ? this.opts.formatValue(item) : '';
     this.input.title = this.input.value;
@@ -191,6 +195,7 @@ export class Combobox<T> {
   /* ------------------------------------------------------------------ */
 
   private onInput(): void {
+    this.enterPending = false;
     if (this.selected) {
       this.selected = null;
       this.input.title = '';
@@ -238,17 +243,23 @@ export class Combobox<T> {
         this.move(-1);
         break;
       case 'Enter':
-        if (this.state === 'options' && this.activeIndex >= 0) {
+        if (this.state === 'options' && this.items.length > 0) {
+          // The active option, else the top suggestion.
           e.preventDefault();
-          this.selectIndex(this.activeIndex);
+          this.selectIndex(this.activeIndex >= 0 ? this.activeIndex : 0);
         } else if (this.state !== 'closed') {
           // Don't submit the surrounding form while the popup is showing.
           e.preventDefault();
           this.close();
+        } else if (!this.selected && (this.timer !== null || this.controller !== null) && this.input.value.trim().length >= this.minChars) {
+          // Typed faster than the suggestions came: take the top one when they arrive.
+          e.preventDefault();
+          this.enterPending = true;
         }
         break;
       case 'Escape':
       case 'Esc':
+        this.enterPending = false;
         if (this.state !== 'closed') {
           e.preventDefault();
           this.invalidatePending();
@@ -259,6 +270,7 @@ export class Combobox<T> {
         }
         break;
       case 'Tab':
+        this.enterPending = false;
         this.invalidatePending();
         this.close();
         break;
@@ -343,6 +355,13 @@ export class Combobox<T> {
     this.items = items.slice();
     this.resultsQuery = q;
     this.renderOptions();
+    if (this.enterPending) {
+      this.enterPending = false;
+      if (items.length > 0 && this.input.ownerDocument.activeElement === this.input) {
+        this.selectIndex(0);
+        return;
+      }
+    }
     // Only pop the list open while the user is in the field.
     const focused = this.input.ownerDocument.activeElement === this.input;
     if (items.length === 0) {
@@ -442,6 +461,7 @@ export class Combobox<T> {
   private selectIndex(index: number): void {
     const item = this.items[index];
     if (item === undefined) return;
+    this.enterPending = false;
     this.invalidatePending();
     this.selected = item;
     this.input.value = this.opts.formatValue(item);
