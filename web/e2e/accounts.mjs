@@ -5,7 +5,8 @@
 //
 // Signs up a fresh random e-mail, edits the profile (and reloads to see it
 // kept), adds / edits / deletes a saved traveller (after an invalid attempt),
-// checks the security log, signs out, checks the sign-in redirect and a
+// checks the security log (with the device and address), creates, lists and
+// revokes an API key, signs out, checks the sign-in redirect and a
 // wrong password, signs in again and finally deletes the account. E-mail
 // links (verification, reset) arrive by SMTP and are tested elsewhere.
 //
@@ -341,6 +342,47 @@ async function main(state) {
     assert(/Signed in/.test(await row.innerText()), `row: ${await row.innerText()}`);
     assert((await page.locator('.events-table tr[data-kind="registered"]').count()) === 1, 'no "Account created" row');
     await screenshot(page, 'security.png');
+  });
+
+  await check('the security page shows the device and address of the sign-in', async () => {
+    const row = page.locator('.events-table tr[data-kind="signin"]').first();
+    const device = (await row.locator('.device-name').innerText()).trim();
+    assert(/^Chrom(e|ium) on Linux$/.test(device), `device "${device}"`);
+    assert(/^(127\.0\.0\.1|::1)$/.test((await row.locator('td.mono').innerText()).trim()), 'no address');
+  });
+
+  await check('an API key is created with its scopes, listed, and revoked', async () => {
+    await accountNav.getByRole('link', { name: 'API keys' }).click();
+    await page.waitForURL((u) => u.pathname === '/account/api-keys');
+    await page.locator('#api-keys .empty, #api-keys .key-list').first().waitFor({ state: 'visible' });
+    await page.getByLabel('Name', { exact: true }).fill('E2E monitor');
+    await page.getByRole('checkbox', { name: /^Search/ }).check();
+    await page.getByRole('checkbox', { name: /^Prices/ }).check();
+    await page.getByRole('button', { name: 'Create key' }).click();
+    const secret = page.locator('.key-secret code');
+    await secret.waitFor({ state: 'visible' });
+    const key = (await secret.innerText()).trim();
+    assert(/^ck_[0-9a-f]{8}_[A-Za-z0-9_-]{43}$/.test(key), `secret "${key}"`);
+    const item = page.locator('.key', { hasText: 'E2E monitor' });
+    await item.waitFor({ state: 'visible' });
+    const text = await item.innerText();
+    assert(text.includes(`ck_${key.slice(3, 11)}_`) && !text.includes(key.slice(12)), `listed as "${text}"`);
+    assert(/Search, Prices/.test(text), `scopes in "${text}"`);
+    // The key works on a route of its scope, and no longer after the revocation.
+    const useKey = () => page.evaluate(async (k) => (await fetch('/api/v1/airports?q=zur', { headers: { 'X-API-Key': k }, cache: 'no-store' })).status, key);
+    const before = await useKey();
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    assert((await page.locator('.key-secret').count()) === 0, 'the secret is still shown');
+    await page.reload({ waitUntil: 'load' });
+    await item.waitFor({ state: 'visible' });
+    assert(!(await page.locator('body').innerText()).includes(key), 'the secret is shown again after a reload');
+    await page.getByRole('button', { name: 'Revoke E2E monitor' }).click();
+    await page.getByRole('button', { name: 'Yes, revoke E2E monitor' }).click();
+    await item.locator('.key-badge').waitFor({ state: 'visible' });
+    assert(apiLog.some((c) => c.method === 'DELETE' && c.path.startsWith('/api/v1/me/api-keys/') && c.status === 204), 'no successful DELETE /me/api-keys/{id}');
+    const after = await useKey();
+    assert(after === 401 && before !== 401, `the key answered ${before} before and ${after} after the revocation`);
+    await screenshot(page, 'api-keys.png');
   });
 
   /* ---------------------------------------------------------------- */

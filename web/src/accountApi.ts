@@ -55,6 +55,45 @@ export interface SecurityEvent {
   detail?: string | null;
   /** Seconds since the epoch. */
   at: number;
+  /** The client's User-Agent, as sent. */
+  user_agent?: string | null;
+  /** A readable device from it ("Chrome on Linux"). */
+  device?: string | null;
+}
+
+/** The scopes an API key can hold (src/accounts/apikeys.c). */
+export const API_KEY_SCOPES = ['search', 'offers', 'bookings', 'prices'] as const;
+export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  /** The 8 characters after "ck_" that tell keys apart. */
+  prefix: string;
+  scopes: string[];
+  rate_per_minute: number;
+  /** Seconds since the epoch. */
+  created_at: number;
+  revoked: boolean;
+}
+
+/** A key just made: the secret is in `key`, shown once. */
+export interface NewApiKey extends ApiKey {
+  key: string;
+}
+
+function toApiKey(raw: unknown): ApiKey {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const scopes = Array.isArray(r.scopes) ? r.scopes.filter((x): x is string => typeof x === 'string') : typeof r.scopes === 'string' ? r.scopes.split(/\s+/).filter(Boolean) : [];
+  return {
+    id: typeof r.id === 'string' ? r.id : '',
+    name: typeof r.name === 'string' ? r.name : '',
+    prefix: typeof r.prefix === 'string' ? r.prefix : '',
+    scopes,
+    rate_per_minute: typeof r.rate_per_minute === 'number' ? r.rate_per_minute : 0,
+    created_at: typeof r.created_at === 'number' ? r.created_at : 0,
+    revoked: r.revoked === true,
+  };
 }
 
 export interface ExportFile {
@@ -202,6 +241,21 @@ export class AccountApi {
 
   async securityEvents(): Promise<SecurityEvent[]> {
     return items<SecurityEvent>(await AccountApi.json(await this.authed('/me/security-events')));
+  }
+
+  /** Every key of the user, revoked ones too (oldest first; the server pages by 100). */
+  async listApiKeys(): Promise<ApiKey[]> {
+    return items<unknown>(await AccountApi.json(await this.authed('/me/api-keys'))).map(toApiKey);
+  }
+
+  async createApiKey(input: { name: string; scopes: ApiKeyScope[]; rate_per_minute?: number }): Promise<NewApiKey> {
+    const raw = await AccountApi.json(await this.authed('/me/api-keys', 'POST', input));
+    const key = raw && typeof raw === 'object' ? (raw as Record<string, unknown>).key : undefined;
+    return { ...toApiKey(raw), key: typeof key === 'string' ? key : '' };
+  }
+
+  async revokeApiKey(id: string): Promise<void> {
+    await this.authed(`/me/api-keys/${encodeURIComponent(id)}`, 'DELETE');
   }
 
   async listTravellers(): Promise<Traveller[]> {

@@ -14,6 +14,7 @@ import { exploreView } from './views/explore';
 import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
+import { apiKeysView } from './views/apiKeys';
 import { travellersView } from './views/travellers';
 import { bookView } from './views/book';
 import { manageBookingView, tripsView } from './views/trips';
@@ -26,6 +27,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   account: accountView,
   travellers: travellersView,
   security: securityView,
+  'api-keys': apiKeysView,
   search: resultsView,
   explore: exploreView,
   book: bookView,

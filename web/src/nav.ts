@@ -1,7 +1,7 @@
 /**
  * Header navigation: "Sign in" when signed out; when signed in, a button
  * with the user's name (or e-mail) that discloses a small menu: Account,
- * My trips, Travellers, Sign out.
+ * My trips, Travellers, Security, Sign out.
  *
  * It follows the WAI disclosure pattern for site navigation (a button with
  * aria-expanded controlling a list of links) rather than role="menu", which
@@ -96,6 +96,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
         link('/account', 'Account', ICONS.user, 'account'),
         link('/trips', 'My trips', ICONS.passport, 'trips'),
         link('/account/travellers', 'Travellers', ICONS.users, 'travellers'),
+        link('/account/security', 'Security', ICONS.shield, 'security'),
         h(
           'li',
           { class: 'menu-sep' },

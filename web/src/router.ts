@@ -19,6 +19,7 @@ export type RouteName =
   | 'account'
   | 'travellers'
   | 'security'
+  | 'api-keys'
   | 'book'
   | 'trips'
   | 'manage-booking'
@@ -46,6 +47,7 @@ export const ROUTES: readonly RouteDef[] = [
   { name: 'account', path: '/account', title: 'Your account', auth: true },
   { name: 'travellers', path: '/account/travellers', title: 'Saved travellers', auth: true },
   { name: 'security', path: '/account/security', title: 'Security activity', auth: true },
+  { name: 'api-keys', path: '/account/api-keys', title: 'API keys', auth: true },
   { name: 'book', path: '/book', title: 'Book your flight' },
   { name: 'trips', path: '/trips', title: 'My trips', auth: true },
   { name: 'manage-booking', path: '/manage-booking', title: 'Manage booking' },

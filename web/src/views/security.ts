@@ -1,4 +1,4 @@
-/** /account/security: the user's security event log. */
+/** /account/security: the user's security event log: what, when, from which device and address. */
 
 import type { SecurityEvent } from '../accountApi';
 import type { App, View } from '../app';
@@ -8,6 +8,7 @@ import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
 import { accountPage, card, loading, notice } from './shell';
+import './account-security.css';
 
 type Tone = 'ok' | 'warn' | 'info';
 
@@ -40,6 +41,14 @@ export function formatWhen(seconds: number, locale?: string): string {
   return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(seconds * 1000));
 }
 
+/** The device cell: the readable device, the raw User-Agent under it (small, and as a tooltip). */
+export function deviceCell(ev: Pick<SecurityEvent, 'device' | 'user_agent'>): HTMLElement {
+  const ua = ev.user_agent?.trim() ?? '';
+  const device = ev.device?.trim() || (ua ? 'Unknown device' : '');
+  if (!device) return h('td', { class: 'event-device' }, '—');
+  return h('td', { class: 'event-device', title: ua || null }, h('span', { class: 'device-name' }, device), ua ? h('span', { class: 'device-ua' }, ua) : null);
+}
+
 export function securityView(app: App, ctx: RouteContext): View {
   const page = accountPage('security', 'Security activity', 'Sign-ins and changes to your account, newest first. If something looks unfamiliar, change your password.');
   if (ctx.flash) page.main.append(notice(ctx.flash, 'success', 'page-flash'));
@@ -63,6 +72,7 @@ export function securityView(app: App, ctx: RouteContext): View {
         { class: `event event-${d.tone}`, 'data-kind': ev.kind },
         h('th', { scope: 'row' }, h('span', { class: 'event-label' }, h('span', { class: `event-icon tone-${d.tone}`, 'aria-hidden': 'true' }, icon(d.icon, 16)), h('span', {}, d.label))),
         h('td', {}, h('time', { datetime: Number.isNaN(when.getTime()) ? null : when.toISOString() }, formatWhen(ev.at))),
+        deviceCell(ev),
         h('td', { class: 'mono' }, ev.ip || '—'),
       );
     });
@@ -74,7 +84,7 @@ export function securityView(app: App, ctx: RouteContext): View {
           'table',
           { class: 'events-table' },
           h('caption', { class: 'visually-hidden' }, 'Recent security events, newest first'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event'), h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'IP address'))),
+          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Event'), h('th', { scope: 'col' }, 'When'), h('th', { scope: 'col' }, 'Device'), h('th', { scope: 'col' }, 'IP address'))),
           h('tbody', {}, rows),
         ),
       ),

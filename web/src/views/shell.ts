@@ -29,6 +29,7 @@ const ACCOUNT_TABS: { route: RouteName; href: string; label: string; icon: strin
   { route: 'account', href: '/account', label: 'Profile', icon: ICONS.user },
   { route: 'travellers', href: '/account/travellers', label: 'Travellers', icon: ICONS.users },
   { route: 'security', href: '/account/security', label: 'Security', icon: ICONS.shield },
+  { route: 'api-keys', href: '/account/api-keys', label: 'API keys', icon: ICONS.key },
 ];
 
 /** Band with title + account sub-navigation + content column. */
