@@ -4,7 +4,8 @@
  * Validation: names are 1-64 bytes of letters and combining marks (any script, by ICU's
  * general category), spaces, hyphens, apostrophes and full stops, so controls, format
  * characters (bidi overrides and isolates, zero-width characters, the BOM), symbols and emoji
- * are refused; the birth date is a real date between 1900-01-01 and today; an optional travel
+ * are refused; the birth date is a real date between 1900-01-01 and today; an optional
+ * nationality is an ISO alpha-2 code; an optional travel
  * document has a type (passport, id_card), a number of 5-20 capital letters and digits, an
  * issuing country (ISO alpha-2) and an expiry date after today. A user has at most
  * CT_TRAVELLERS_MAX travellers; lists come in pages (limit, offset). */
@@ -62,6 +63,13 @@ static const char *str(json_t *in, const char *key)
     return json_string_value(json_object_get(in, key));
 }
 
+/* Two capital letters, as an ISO 3166-1 alpha-2 code is written. */
+static int alpha2(const char *s)
+{
+    return s != NULL && strlen(s) == 2 && isupper((unsigned char)s[0]) &&
+           isupper((unsigned char)s[1]);
+}
+
 /* Validates a traveller document; 1 when valid. */
 static int validate(json_t *in, ct_field_error *fe)
 {
@@ -93,6 +101,11 @@ static int validate(json_t *in, ct_field_error *fe)
         ct__accounts_field_error(fe, "gender", "must be F, M or X");
         return 0;
     }
+    json_t *nat = json_object_get(in, "nationality");
+    if (nat != NULL && !json_is_null(nat) && !alpha2(json_string_value(nat))) {
+        ct__accounts_field_error(fe, "nationality", "must be an ISO 3166-1 alpha-2 code");
+        return 0;
+    }
     json_t *doc = json_object_get(in, "document");
     if (doc == NULL || json_is_null(doc))
         return 1;
@@ -110,8 +123,7 @@ static int validate(json_t *in, ct_field_error *fe)
         ct__accounts_field_error(fe, "document.number", "must be 5-20 capital letters and digits");
         return 0;
     }
-    if (country == NULL || strlen(country) != 2 || !isupper((unsigned char)country[0]) ||
-        !isupper((unsigned char)country[1])) {
+    if (!alpha2(country)) {
         ct__accounts_field_error(fe, "document.country", "must be an ISO 3166-1 alpha-2 code");
         return 0;
     }
@@ -124,9 +136,10 @@ static int validate(json_t *in, ct_field_error *fe)
 
 static json_t *row_json(ct_stmt *s)
 {
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?}", "id", ct_stmt_text(s, 0), "given_name",
-                          ct_stmt_text(s, 1), "family_name", ct_stmt_text(s, 2), "birth_date",
-                          ct_stmt_text(s, 3), "gender", ct_stmt_text(s, 4));
+    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s?, s:s?}", "id", ct_stmt_text(s, 0),
+                          "given_name", ct_stmt_text(s, 1), "family_name", ct_stmt_text(s, 2),
+                          "birth_date", ct_stmt_text(s, 3), "gender", ct_stmt_text(s, 4),
+                          "nationality", ct_stmt_text(s, 9));
     if (o != NULL && !ct_stmt_is_null(s, 5))
         json_object_set_new(o, "document",
                             json_pack("{s:s, s:s, s:s, s:s}", "type", ct_stmt_text(s, 5), "number",
@@ -137,7 +150,7 @@ static json_t *row_json(ct_stmt *s)
 
 #define COLUMNS                                                                                    \
     "id, given_name, family_name, birth_date, gender, document_type, document_number,"             \
-    " document_country, document_expiry"
+    " document_country, document_expiry, nationality"
 
 /* The number of travellers of a user. */
 static ct_status count_travellers(ct_store *st, const char *user_id, int64_t *n)
@@ -241,13 +254,14 @@ ct_status ct_travellers_create(ct_store *st, const char *user_id, json_t *in, ct
                        d[2],
                        d[3],
                        now,
-                       now};
+                       now,
+                       str(in, "nationality")};
     rc = ct_store_run(st,
                       "INSERT INTO travellers (id, user_id, given_name, family_name,"
                       " birth_date, gender, document_type, document_number,"
-                      " document_country, document_expiry, created_at, updated_at)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      12, p);
+                      " document_country, document_expiry, created_at, updated_at, nationality)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      13, p);
     return rc ? rc : ct_travellers_get(st, user_id, id, out);
 }
 
@@ -274,14 +288,15 @@ ct_status ct_travellers_update(ct_store *st, const char *user_id, const char *id
                        d[2],
                        d[3],
                        now,
+                       str(in, "nationality"),
                        id,
                        user_id};
     rc = ct_store_run(st,
                       "UPDATE travellers SET given_name = ?, family_name = ?, birth_date = ?,"
                       " gender = ?, document_type = ?, document_number = ?,"
-                      " document_country = ?, document_expiry = ?, updated_at = ?"
-                      " WHERE id = ? AND user_id = ?",
-                      11, p);
+                      " document_country = ?, document_expiry = ?, updated_at = ?,"
+                      " nationality = ? WHERE id = ? AND user_id = ?",
+                      12, p);
     return rc ? rc : ct_travellers_get(st, user_id, id, out);
 }
 

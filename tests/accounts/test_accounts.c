@@ -405,6 +405,51 @@ static json_t *traveller(const char *given, const char *birth)
                      "2031-05-01");
 }
 
+/* A traveller's nationality: optional, an alpha-2 code, kept, changed and cleared. */
+static void traveller_nationality(void **state)
+{
+    (void)state;
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        char a[40];
+        register_user(st, "nina@example.com", a);
+        ct_field_error fe = {"", ""};
+        json_t *in = traveller("Nina", "1990-12-10"), *out = NULL;
+        assert_true(json_is_null(json_object_get(in, "nationality")) ||
+                    json_object_get(in, "nationality") == NULL);
+        assert_int_equal(ct_travellers_create(st, a, in, &fe, &out), CT_OK);
+        assert_true(json_is_null(json_object_get(out, "nationality")));
+        char id[40];
+        snprintf(id, sizeof(id), "%s", json_string_value(json_object_get(out, "id")));
+        json_decref(out);
+        json_object_set_new(in, "nationality", json_string("IE"));
+        assert_int_equal(ct_travellers_update(st, a, id, in, &fe, &out), CT_OK);
+        assert_string_equal(json_string_value(json_object_get(out, "nationality")), "IE");
+        json_decref(out);
+        assert_int_equal(ct_travellers_get(st, a, id, &out), CT_OK);
+        assert_string_equal(json_string_value(json_object_get(out, "nationality")), "IE");
+        /* The passport's issuing country stays its own. */
+        assert_string_equal(
+            json_string_value(json_object_get(json_object_get(out, "document"), "country")), "GB");
+        json_decref(out);
+        const char *bad[] = {"ie", "IRL", "I", "", "1E"};
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            json_object_set_new(in, "nationality", json_string(bad[i]));
+            assert_int_equal(ct_travellers_create(st, a, in, &fe, &out), CT_INVALID);
+            assert_string_equal(fe.field, "nationality");
+        }
+        json_object_set_new(in, "nationality", json_integer(353));
+        assert_int_equal(ct_travellers_update(st, a, id, in, &fe, &out), CT_INVALID);
+        assert_string_equal(fe.field, "nationality");
+        json_object_set_new(in, "nationality", json_null());
+        assert_int_equal(ct_travellers_update(st, a, id, in, &fe, &out), CT_OK);
+        assert_true(json_is_null(json_object_get(out, "nationality")));
+        json_decref(out);
+        json_decref(in);
+        ct_store_close(st);
+    }
+}
+
 static void travellers_validated_and_scoped(void **state)
 {
     (void)state;
@@ -809,6 +854,7 @@ int main(void)
         cmocka_unit_test(pair_delays_double),
         cmocka_unit_test(access_tokens_die_with_their_session),
         cmocka_unit_test(travellers_validated_and_scoped),
+        cmocka_unit_test(traveller_nationality),
         cmocka_unit_test(api_keys_export_and_erasure),
         cmocka_unit_test(jwt_negative_suite),
         cmocka_unit_test(throttle_fails_closed_on_a_full_disk),
