@@ -92,7 +92,8 @@ describe('itinerary cards', () => {
     expect(offers.hidden).toBe(false);
     const rows = Array.from(offers.querySelectorAll('.offer')).map((o) => o.textContent);
     // Internal provider codes never reach the screen: the kind of seller until a live offer named it.
-    expect(rows).toEqual(['Voyagio€412.30412.30 EUR', 'The airline (direct)€430.00430.00 EUR', 'Travel agency€450.00charged as £385.00']);
+    // The seller's own price only when its currency differs (issue 18: not "€412.30 · 412.30 EUR").
+    expect(rows).toEqual(['Voyagio€412.30', 'The airline (direct)€430.00', 'Travel agency€450.00charged as £385.00']);
     expect(card.textContent).not.toMatch(/ota-eur|ba\.com|skyshop/);
     const details = card.querySelector('.itin-details')!;
     expect(details.querySelector('.leg-number')?.textContent).toBe('BA 117');

@@ -353,6 +353,88 @@ export function formatMoney(m: Money, opts: { whole?: boolean } = {}): string {
   }
 }
 
+/**
+ * Money on the results cards: "€412.30", and from 1,000 on whole units, rounded
+ * ("€17,914" for 17,913.60): the cents say nothing at that size.
+ */
+export function cardMoney(m: Money): string {
+  return formatMoney(m, { whole: Math.abs(Number(m.amount)) >= 1000 });
+}
+
+/** `m` shared among `n` (rounded to the minor unit). */
+export function splitMoney(m: Money, n: number): Money {
+  const k = Math.max(1, Math.floor(n));
+  const digits = (m.amount.split('.')[1] ?? '').length;
+  const minor = Math.round(m.amount_minor / k);
+  return { amount: (minor / 10 ** digits).toFixed(digits), amount_minor: minor, currency: m.currency };
+}
+
+export interface Travellers {
+  adults: number;
+  children: number;
+  infants: number;
+}
+
+/**
+ * "total for 2 · €412.30 per person" (prices are totals for all passengers:
+ * docs/search-api.md). Infants on a lap pay nothing, so with infants the
+ * share is per paying traveller. One traveller: "total for 1 traveller".
+ */
+export function travellersNote(total: Money, t: Travellers): string {
+  const count = t.adults + t.children + t.infants;
+  if (count <= 1) return 'total for 1 traveller';
+  const payers = Math.max(1, t.adults + t.children);
+  if (payers === 1) return `total for ${count}`;
+  return `total for ${count} · ${cardMoney(splitMoney(total, payers))} per ${payers === count ? 'person' : 'paying traveller'}`;
+}
+
+/* Near-identical itineraries ("2 similar options") */
+
+const SIMILAR_MINUTES = 30;
+const SIMILAR_PRICE = 0.02;
+
+function legCarriers(it: Itinerary): string {
+  return [...new Set(it.slices.flatMap((s) => s.legs.map((l) => l.carrier)))].sort().join(',');
+}
+
+const utcMinutesApart = (a: string, b: string) => Math.abs(Date.parse(a) - Date.parse(b)) / 60000;
+
+/**
+ * Near-identical: the same carriers, the same stops on every slice, each
+ * slice leaving and arriving within 30 minutes of the other's, and prices
+ * within 2 % (of the lower; both schedule-only counts as the same price).
+ */
+export function similarItineraries(a: Itinerary, b: Itinerary): boolean {
+  if (a.slices.length !== b.slices.length || legCarriers(a) !== legCarriers(b)) return false;
+  for (let i = 0; i < a.slices.length; i++) {
+    const x = a.slices[i]!;
+    const y = b.slices[i]!;
+    if (x.stops !== y.stops) return false;
+    if (!(utcMinutesApart(x.departure_utc, y.departure_utc) <= SIMILAR_MINUTES)) return false;
+    if (!(utcMinutesApart(x.arrival_utc, y.arrival_utc) <= SIMILAR_MINUTES)) return false;
+  }
+  if (!a.price || !b.price) return !a.price && !b.price;
+  if (a.price.currency !== b.price.currency) return false;
+  const lo = Math.min(a.price.amount_minor, b.price.amount_minor);
+  return Math.abs(a.price.amount_minor - b.price.amount_minor) <= lo * SIMILAR_PRICE;
+}
+
+export interface ItineraryGroup {
+  lead: Itinerary;
+  similar: Itinerary[];
+}
+
+/** Each itinerary under the first (in the list's order) it is near-identical to; order kept. */
+export function groupSimilar(list: readonly Itinerary[]): ItineraryGroup[] {
+  const groups: ItineraryGroup[] = [];
+  for (const it of list) {
+    const g = groups.find((x) => similarItineraries(x.lead, it));
+    if (g) g.similar.push(it);
+    else groups.push({ lead: it, similar: [] });
+  }
+  return groups;
+}
+
 /** Screen-reader friendly "412.30 EUR". */
 export function moneyWords(m: Money): string {
   return `${m.amount} ${m.currency}`;

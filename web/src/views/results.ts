@@ -21,6 +21,7 @@ import { cabinLabel } from '../options';
 import { resolvePlace } from '../places';
 import {
   ALLIANCES,
+  cardMoney,
   carrierNames,
   countLabel,
   dayMarker,
@@ -32,6 +33,7 @@ import {
   formatDuration,
   formatMoney,
   formPathFor,
+  groupSimilar,
   hasFilters,
   lastLeg,
   layoverText,
@@ -47,6 +49,7 @@ import {
   sliceTitle,
   SORTS,
   stopsLabel,
+  travellersNote,
   utcLabel,
   type ErrorInfo,
   type FilterState,
@@ -56,6 +59,7 @@ import {
   type ResultsQuery,
   type SearchResponse,
   type SortKey,
+  type Travellers,
   type TripKind,
 } from '../results';
 import type { RouteContext } from '../router';
@@ -173,6 +177,7 @@ function partLabel(p: Itinerary['offers'][number]['parts'][number]): string {
 }
 
 function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement {
+  // The seller's own price only when it differs in currency (the same currency: shown once).
   const converted = o.original && o.original.currency !== o.price.currency;
   const name = o.provider_name ?? providerDisplayName(o.provider, o.kind);
   const href = book?.(o) ?? null;
@@ -181,15 +186,13 @@ function offerRow(o: Itinerary['offers'][number], book?: BookLink): HTMLElement 
     { class: 'offer', 'data-provider': o.provider, 'data-minor': String(o.price.amount_minor), 'data-parts': o.parts.length > 0 ? formatParts(o.parts) : null },
     h('span', { class: 'offer-provider' }, name),
     o.self_transfer ? h('span', { class: 'badge badge-warn' }, 'Self-transfer') : null,
-    h('span', { class: 'offer-price' }, formatMoney(o.price)),
+    h('span', { class: 'offer-price' }, cardMoney(o.price)),
     o.parts.length > 0
       ? h('span', { class: 'offer-parts' }, `${o.parts.length} tickets, each charged by its seller: ${o.parts.map(partLabel).join(' + ')}`)
       : converted && o.original
         ? h('span', { class: 'offer-original' }, `charged as ${formatMoney(o.original)}`)
-        : o.original
-          ? h('span', { class: 'offer-original' }, `${o.original.amount} ${o.original.currency}`)
-          : null,
-    href ? h('a', { class: 'btn btn-primary offer-select', href, 'aria-label': `Select ${name}, ${formatMoney(o.price)}` }, 'Select') : null,
+        : null,
+    href ? h('a', { class: 'btn btn-primary offer-select', href, 'aria-label': `Select ${name}, ${cardMoney(o.price)}` }, 'Select') : null,
   );
 }
 
@@ -203,12 +206,18 @@ function disclosure(label: string, controls: HTMLElement, cls: string): HTMLButt
   return btn;
 }
 
+export interface CardOptions {
+  /** Who the prices are for (totals for all of them); one adult when left out. */
+  travellers?: Travellers;
+}
+
 /** One itinerary: its slices, the cheapest price, and expandable flight details and offers. */
-export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink): HTMLElement {
+export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink, opts: CardOptions = {}): HTMLElement {
   const titleId = nextId('itin');
   const titles = it.slices.map((_, i) => sliceTitle(trip, i));
   const price: Money | null = it.price;
-  const spoken = `${price ? `${formatMoney(price)}. ` : 'Schedule only, no price. '}${it.slices.map((s, i) => spokenSlice(s, titles[i]!)).join(' ')}`;
+  const who = travellers(opts);
+  const spoken = `${price ? `${cardMoney(price)} ${travellersNote(price, who).replace(' · ', ', ')}. ` : 'Schedule only, no price. '}${it.slices.map((s, i) => spokenSlice(s, titles[i]!)).join(' ')}`;
 
   const details = h('ol', { class: 'itin-details', id: nextId('itin-details'), hidden: true, 'aria-label': 'Flights and connections' }, it.slices.map((s, i) => legDetails(s, titles[i]!)));
   const offers = h(
@@ -224,9 +233,10 @@ export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink): H
         'div',
         { class: 'itin-price' },
         h('span', { class: 'price-from' }, it.offers.length > 1 ? 'Cheapest' : 'Price'),
-        h('span', { class: 'price-amount' }, formatMoney(price)),
+        h('span', { class: 'price-amount' }, cardMoney(price)),
+        h('span', { class: 'price-travellers' }, travellersNote(price, who)),
         h('span', { class: 'price-note' }, it.offers.length > 0 ? `${it.offers.length} ${it.offers.length === 1 ? 'provider' : 'providers'}` : ''),
-        cheapestHref ? h('a', { class: 'btn btn-primary itin-select', href: cheapestHref, 'aria-label': `Select the cheapest offer, ${formatMoney(price)}` }, 'Select') : null,
+        cheapestHref ? h('a', { class: 'btn btn-primary itin-select', href: cheapestHref, 'aria-label': `Select the cheapest offer, ${cardMoney(price)}` }, 'Select') : null,
       )
     : h('div', { class: 'itin-price is-unpriced' }, h('span', { class: 'badge badge-warn' }, 'schedule only — no price'));
 
@@ -259,6 +269,25 @@ export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink): H
       offers,
     ),
   );
+}
+
+const travellers = (opts: CardOptions): Travellers => opts.travellers ?? { adults: 1, children: 0, infants: 0 };
+
+/**
+ * A group's card: the first itinerary, and its near-identical ones (same carriers and
+ * stops, times within 30 minutes, prices within 2 %) behind "2 similar options".
+ */
+export function itineraryGroupCard(lead: Itinerary, similar: readonly Itinerary[], trip: TripKind, book?: (it: Itinerary) => BookLink, opts: CardOptions = {}): HTMLElement {
+  const li = itineraryCard(lead, trip, book?.(lead), opts);
+  if (similar.length === 0) return li;
+  const list = h(
+    'ol',
+    { class: 'itin-similar-list', id: nextId('itin-similar'), hidden: true, 'aria-label': 'Similar options' },
+    similar.map((it) => itineraryCard(it, trip, book?.(it), opts)),
+  );
+  li.dataset.similar = String(similar.length);
+  li.append(h('div', { class: 'itin-similar' }, disclosure(`${similar.length} similar ${similar.length === 1 ? 'option' : 'options'}`, list, 'itin-toggle similar-toggle'), list));
+  return li;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -661,7 +690,11 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   function renderResults(r: SearchResponse): void {
     const body =
       r.itineraries.length > 0
-        ? h('ol', { class: 'itin-list', 'aria-labelledby': 'results-list-title' }, r.itineraries.map((it) => itineraryCard(it, q.trip, bookLink(it))))
+        ? h(
+            'ol',
+            { class: 'itin-list', 'aria-labelledby': 'results-list-title' },
+            groupSimilar(r.itineraries).map((g) => itineraryGroupCard(g.lead, g.similar, q.trip, bookLink, { travellers: { adults: q.adults, children: q.children, infants: q.infants } })),
+          )
         : r.unfiltered_total === 0
           ? notice(`No flights found for ${q.trip === 'oneway' ? 'this day' : 'these dates'} with up to 2 stops. Try other dates or nearby airports.`, 'info', 'results-empty')
           : notice('No itineraries match these filters.', 'info', 'results-nomatch');
