@@ -30,6 +30,8 @@ export interface ExploreQuery {
   region: string;
   maxPrice: number | null;
   currency: string;
+  /** true: nonstop only (max_stops=0); false: up to one stop (max_stops=1, the most explore allows). */
+  nonstop: boolean;
 }
 
 export interface Destination {
@@ -46,15 +48,24 @@ export interface Destination {
   duration_minutes: number | null;
 }
 
+/** One continent of a worldwide answer: its cheapest destinations. */
+export interface ExploreRegion {
+  code: string;
+  name: string;
+  destinations: Destination[];
+}
+
 export interface ExploreResponse {
   origin: string;
   currency: string;
   destinations: Destination[];
+  /** Anywhere only (no `region` asked): per continent, in the order of its cheapest destination. */
+  regions: ExploreRegion[];
 }
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** /explore?from=ZRH&date=2026-12-01 | &month=2026-12 [&region=EU][&maxprice=300][&currency=CHF] */
+/** /explore?from=ZRH&date=2026-12-01 | &month=2026-12 [&region=EU][&maxprice=300][&currency=CHF][&stops=0] */
 export function parseExploreQuery(search: string, defaultCurrency: string): ExploreQuery {
   const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const origin = p.get('from')?.trim().toUpperCase() ?? '';
@@ -70,6 +81,7 @@ export function parseExploreQuery(search: string, defaultCurrency: string): Expl
     region: /^[A-Z]{2}$/.test(region) ? region : '',
     maxPrice: /^\d+(\.\d{1,2})?$/.test(mp) && Number(mp) > 0 ? Number(mp) : null,
     currency: /^[A-Z0-9]{1,8}$/.test(cur) ? cur : defaultCurrency,
+    nonstop: p.get('stops') === '0',
   };
 }
 
@@ -81,10 +93,11 @@ export function exploreQueryString(q: ExploreQuery): string {
   if (q.region) p.set('region', q.region);
   if (q.maxPrice !== null) p.set('maxprice', String(q.maxPrice));
   if (q.currency) p.set('currency', q.currency);
+  if (q.nonstop) p.set('stops', '0');
   return p.toString();
 }
 
-/** GET /api/v1/explore?origin&date|month&region&max_price&currency */
+/** GET /api/v1/explore?origin&date|month&region&max_price&currency&max_stops (0 or 1: the server refuses 2 for explore). */
 export function exploreUrl(q: ExploreQuery): string {
   return apiUrl('/explore', {
     origin: q.origin,
@@ -93,6 +106,7 @@ export function exploreUrl(q: ExploreQuery): string {
     region: q.region || null,
     max_price: q.maxPrice,
     currency: q.currency,
+    max_stops: q.nonstop ? 0 : 1,
   });
 }
 
@@ -108,32 +122,113 @@ const asRec = (v: unknown): Rec | null => (v && typeof v === 'object' && !Array.
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 
-/** Check the answer; destinations without a place or a price are dropped; sorted by price. */
+function normalizeDestination(d: Rec | null): Destination | null {
+  if (!d) return null;
+  const lat = num(d.lat);
+  const lon = num(d.lon);
+  const price = normalizeMoney(d.price);
+  if (!str(d.code) || lat === null || lon === null || Math.abs(lat) > 90 || Math.abs(lon) > 180 || !price) return null;
+  return {
+    code: str(d.code),
+    name: str(d.name) || str(d.code),
+    city: str(d.city),
+    country: str(d.country),
+    continent: str(d.continent),
+    lat,
+    lon,
+    price,
+    date: str(d.date),
+    stops: num(d.stops),
+    duration_minutes: num(d.duration_minutes),
+  };
+}
+
+const byPrice = (a: Destination, b: Destination): number => a.price.amount_minor - b.price.amount_minor || a.code.localeCompare(b.code);
+
+function normalizeDestinations(v: unknown): Destination[] {
+  const out: Destination[] = [];
+  const seen = new Set<string>();
+  for (const raw of Array.isArray(v) ? v.map(asRec) : []) {
+    const d = normalizeDestination(raw);
+    if (!d || seen.has(d.code)) continue;
+    seen.add(d.code);
+    out.push(d);
+  }
+  return out.sort(byPrice);
+}
+
+/** Check the answer; destinations without a place or a price are dropped; sorted by price.
+ * `regions` (Anywhere): regions without a code or without a valid destination are dropped, a
+ * code seen twice is kept once, each region's list is sorted by price and the regions by their
+ * cheapest destination. */
 export function normalizeExplore(body: unknown): ExploreResponse {
   const r = asRec(body) ?? {};
-  const out: Destination[] = [];
-  for (const d of Array.isArray(r.destinations) ? r.destinations.map(asRec) : []) {
-    if (!d) continue;
-    const lat = num(d.lat);
-    const lon = num(d.lon);
-    const price = normalizeMoney(d.price);
-    if (!str(d.code) || lat === null || lon === null || Math.abs(lat) > 90 || Math.abs(lon) > 180 || !price) continue;
-    out.push({
-      code: str(d.code),
-      name: str(d.name) || str(d.code),
-      city: str(d.city),
-      country: str(d.country),
-      continent: str(d.continent),
-      lat,
-      lon,
-      price,
-      date: str(d.date),
-      stops: num(d.stops),
-      duration_minutes: num(d.duration_minutes),
-    });
+  const regions: ExploreRegion[] = [];
+  for (const g of Array.isArray(r.regions) ? r.regions.map(asRec) : []) {
+    const code = str(g?.code).trim().toUpperCase();
+    if (!g || !code || regions.some((x) => x.code === code)) continue;
+    const destinations = normalizeDestinations(g.destinations);
+    if (destinations.length === 0) continue;
+    regions.push({ code, name: str(g.name) || REGIONS.find((x) => x.code === code)?.name || code, destinations });
   }
-  out.sort((a, b) => a.price.amount_minor - b.price.amount_minor || a.code.localeCompare(b.code));
-  return { origin: str(r.origin), currency: str(r.currency), destinations: out };
+  regions.sort((a, b) => byPrice(a.destinations[0]!, b.destinations[0]!));
+  return { origin: str(r.origin), currency: str(r.currency), destinations: normalizeDestinations(r.destinations), regions };
+}
+
+/** How many of the overall cheapest an Anywhere answer lists before the regions. */
+export const CHEAPEST_ANYWHERE = 5;
+
+/** Every destination of the list and of the regions, once each (the cheapest seen), sorted by price: the map's markers. */
+export function mapDestinations(res: ExploreResponse): Destination[] {
+  const by = new Map<string, Destination>();
+  for (const d of [...res.destinations, ...res.regions.flatMap((g) => g.destinations)]) {
+    const seen = by.get(d.code);
+    if (!seen || d.price.amount_minor < seen.price.amount_minor) by.set(d.code, d);
+  }
+  return [...by.values()].sort(byPrice);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Labels                                                                 */
+/* ---------------------------------------------------------------------- */
+
+/** "JP" → "Japan" (Intl.DisplayNames, the browser's language); the code itself when unknown. */
+export function countryName(code: string, locale?: string | readonly string[]): string {
+  if (!/^[A-Za-z]{2}$/.test(code)) return code;
+  try {
+    return new Intl.DisplayNames(locale as string[] | undefined, { type: 'region' }).of(code.toUpperCase()) ?? code;
+  } catch {
+    return code;
+  }
+}
+
+/** "2026-12-15" → "Tue 15 Dec" (in en-GB; the browser's locale decides the order). '' for a bad date. */
+export function formatTravelDate(iso: string, locale?: string | readonly string[]): string {
+  if (!isIsoDate(iso)) return '';
+  const t = new Date(`${iso}T00:00:00Z`);
+  if (Number.isNaN(t.getTime())) return '';
+  try {
+    return new Intl.DateTimeFormat(locale as string[] | undefined, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(t);
+  } catch {
+    return iso;
+  }
+}
+
+/** 0 → "nonstop", 1 → "1 stop", 2 → "2 stops"; '' when unknown. */
+export function stopsLabel(stops: number | null): string {
+  if (stops === null || stops < 0) return '';
+  return stops === 0 ? 'nonstop' : `${stops} ${stops === 1 ? 'stop' : 'stops'}`;
+}
+
+/** "Tokyo, Japan" (the airport's name when the city is unknown). */
+export function placeLabel(d: Destination, locale?: string | readonly string[]): string {
+  const country = d.country ? countryName(d.country, locale) : '';
+  return [d.city || d.name, country].filter(Boolean).join(', ');
+}
+
+/** "Narita International (NRT)". */
+export function airportLabel(d: Destination): string {
+  return d.name && d.name !== d.code ? `${d.name} (${d.code})` : d.code;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -142,6 +237,59 @@ export function normalizeExplore(body: unknown): ExploreResponse {
 
 export const MAP_WIDTH = 960;
 export const MAP_HEIGHT = 500;
+
+/** A viewBox: the part of the 960×500 map on screen. */
+export interface ViewBox {
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+}
+
+export const FULL_VIEW: Readonly<ViewBox> = { x: 0, y: 0, w: MAP_WIDTH, h: MAP_HEIGHT };
+/** The closest zoom: 1/16 of the map's width. */
+export const MAX_ZOOM = 16;
+/** One press of zoom in / out. */
+export const ZOOM_STEP = 1.6;
+
+/** How many times the map is magnified (1 = the whole world). */
+export function zoomLevel(vb: ViewBox): number {
+  return MAP_WIDTH / vb.w;
+}
+
+/** The view moved inside the map (it never shows beyond its edges). */
+export function clampView(vb: ViewBox): ViewBox {
+  const w = Math.min(MAP_WIDTH, Math.max(MAP_WIDTH / MAX_ZOOM, vb.w));
+  const h = (w * MAP_HEIGHT) / MAP_WIDTH;
+  return { x: Math.min(MAP_WIDTH - w, Math.max(0, vb.x)), y: Math.min(MAP_HEIGHT - h, Math.max(0, vb.y)), w, h };
+}
+
+/** Magnified by `factor` (> 1 zooms in) around the map point (cx, cy), which stays where it is on screen; the centre by default. */
+export function zoomView(vb: ViewBox, factor: number, cx = vb.x + vb.w / 2, cy = vb.y + vb.h / 2): ViewBox {
+  if (!(factor > 0) || !Number.isFinite(factor)) return clampView(vb);
+  const w = Math.min(MAP_WIDTH, Math.max(MAP_WIDTH / MAX_ZOOM, vb.w / factor));
+  const k = w / vb.w;
+  return clampView({ x: cx - (cx - vb.x) * k, y: cy - (cy - vb.y) * k, w, h: vb.h * k });
+}
+
+/** Moved by (dx, dy) map units. */
+export function panView(vb: ViewBox, dx: number, dy: number): ViewBox {
+  return clampView({ ...vb, x: vb.x + dx, y: vb.y + dy });
+}
+
+/** A point on screen (client pixels, inside the SVG's box `rect`) in map units. The SVG keeps its aspect ratio (xMidYMid meet). */
+export function clientToMap(vb: ViewBox, rect: { left: number; top: number; width: number; height: number }, clientX: number, clientY: number): [number, number] {
+  if (rect.width <= 0 || rect.height <= 0) return [vb.x + vb.w / 2, vb.y + vb.h / 2];
+  const scale = Math.min(rect.width / vb.w, rect.height / vb.h);
+  const offX = (rect.width - vb.w * scale) / 2;
+  const offY = (rect.height - vb.h * scale) / 2;
+  return [vb.x + (clientX - rect.left - offX) / scale, vb.y + (clientY - rect.top - offY) / scale];
+}
+
+export function viewBoxString(vb: ViewBox): string {
+  const r = (n: number) => String(Math.round(n * 100) / 100);
+  return `${r(vb.x)} ${r(vb.y)} ${r(vb.w)} ${r(vb.h)}`;
+}
 
 /** Natural Earth, the whole sphere fitted into the 960×500 viewBox. */
 export function mapProjection(width = MAP_WIDTH, height = MAP_HEIGHT): GeoProjection {

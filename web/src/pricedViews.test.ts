@@ -3,7 +3,7 @@ import type { App } from './app';
 import type { FetchFn } from './api';
 import { calendarStart, calendarUrl, cheapestCell, cheapestDay, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from './calendar';
 import { CURRENCY_KEY, preferredCurrency, rememberCurrency } from './currency';
-import { exploreQueryString, exploreUrl, MAP_HEIGHT, MAP_WIDTH, mapProjection, markerRadius, normalizeExplore, parseExploreQuery, project } from './explore';
+import { exploreQueryString, exploreUrl, formatTravelDate, MAP_HEIGHT, MAP_WIDTH, mapProjection, markerRadius, normalizeExplore, parseExploreQuery, project } from './explore';
 import { normalizeItinerary, parseResultsQuery } from './results';
 import { resolve, type RouteContext, type Router } from './router';
 import { eur, nonstopRaw, searchAnswer, selfTransferRaw } from './testSearchData';
@@ -467,9 +467,9 @@ describe('explore', () => {
 
   it('keeps its state in the URL and builds the API call', () => {
     const q = parseExploreQuery('from=zrh&month=2026-12&region=eu&maxprice=300&currency=CHF', 'EUR');
-    expect(q).toEqual({ origin: 'ZRH', date: '', month: '2026-12', region: 'EU', maxPrice: 300, currency: 'CHF' });
+    expect(q).toEqual({ origin: 'ZRH', date: '', month: '2026-12', region: 'EU', maxPrice: 300, currency: 'CHF', nonstop: false });
     expect(parseExploreQuery(exploreQueryString(q), 'EUR')).toEqual(q);
-    expect(Object.fromEntries(new URL(exploreUrl(q), 'http://t').searchParams)).toEqual({ origin: 'ZRH', month: '2026-12', region: 'EU', max_price: '300', currency: 'CHF' });
+    expect(Object.fromEntries(new URL(exploreUrl(q), 'http://t').searchParams)).toEqual({ origin: 'ZRH', month: '2026-12', region: 'EU', max_price: '300', currency: 'CHF', max_stops: '1' });
   });
 
   it('projects a known place inside the viewBox, in the right quadrant', () => {
@@ -503,7 +503,7 @@ describe('explore', () => {
     const syd = markers.find((m) => m.getAttribute('data-code') === 'SYD')!;
     expect(Number(lhr.getAttribute('r'))).toBe(markerRadius(0));
     expect(Number(lhr.getAttribute('r'))).toBeGreaterThan(Number(syd.getAttribute('r')));
-    expect(lhr.querySelector('title')?.textContent).toBe('London (LHR) — €95.00');
+    expect(lhr.querySelector('title')?.textContent).toBe(`London, United Kingdom · London Heathrow (LHR) — €95.00 · ${formatTravelDate('2026-12-01')} · nonstop · 1h 35m`);
     for (const m of markers) {
       const x = Number(m.getAttribute('cx'));
       const y = Number(m.getAttribute('cy'));
@@ -518,7 +518,7 @@ describe('explore', () => {
     expect(items.map((i) => i.dataset.code)).toEqual(['LHR', 'JFK', 'SYD']);
     const a = items[2]!.querySelector('a')!;
     expect(a.getAttribute('href')).toBe('/search?from=ZRH&to=SYD&date=2026-12-02&currency=EUR');
-    expect(a.getAttribute('aria-label')).toBe('Sydney (SYD), AU: from 1400.00 EUR on 2026-12-02');
+    expect(a.getAttribute('aria-label')).toBe(`Sydney, Australia — Sydney (SYD): from 1400.00 EUR on ${formatTravelDate('2026-12-02')}, 1 stop, 23h 20m`);
   });
 
   it('the page calls GET /explore and renders map, list and count', async () => {
@@ -526,7 +526,7 @@ describe('explore', () => {
     const view = exploreView(makeApp(server.fetchFn), ctxFor('/explore?from=ZRH&date=2026-12-01&region=EU'));
     document.body.append(view.el);
     await vi.waitFor(() => expect(view.el.querySelectorAll('.explore-item')).toHaveLength(3));
-    expect(server.calls.some((c) => c.url === '/api/v1/explore?origin=ZRH&date=2026-12-01&region=EU&currency=EUR')).toBe(true);
+    expect(server.calls.some((c) => c.url === '/api/v1/explore?origin=ZRH&date=2026-12-01&region=EU&currency=EUR&max_stops=1')).toBe(true);
     expect(view.el.querySelectorAll('svg.explore-map circle')).toHaveLength(3);
     expect(view.el.querySelector('#explore-count')?.textContent).toBe('3 destinations from ZRH, cheapest €95.00');
     view.destroy?.();
