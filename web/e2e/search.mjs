@@ -41,7 +41,8 @@ const BASE = baseUrl('e2e:search');
 /** Facts about the result cards, in page order. */
 async function cards(page) {
   return page.evaluate(() =>
-    Array.from(document.querySelectorAll('.itin')).map((li) => ({
+    // The list's cards (near-identical ones grouped under them are not in the order checked).
+    Array.from(document.querySelectorAll('.itin-list > .itin')).map((li) => ({
       key: li.getAttribute('data-key'),
       duration: Number(li.getAttribute('data-duration')),
       stops: Number(li.getAttribute('data-stops')),
@@ -142,6 +143,22 @@ async function main(state) {
     assert(list.every((c) => c.key && c.key.length > 0 && c.flights.trim().length > 0), 'an itinerary without flights');
     assert(list.every((c) => c.times === 2), 'cards lack departure/arrival times');
   }, { fatal: true });
+
+  await check('cards have inner padding; "Skip to results" is the first Tab stop after the heading and leads to the first result', async () => {
+    const pad = await page.evaluate(() => {
+      const st = getComputedStyle(document.querySelector('.itin-card > .itin-body'));
+      return [parseFloat(st.paddingLeft), parseFloat(st.paddingTop)];
+    });
+    assert(pad[0] >= 12 && pad[1] >= 12, `card body padding ${pad.join(', ')}px`);
+    await page.locator('#page-title').focus();
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.textContent ?? '');
+    assert(first === 'Skip to results', `first Tab stop: "${first}"`);
+    await page.keyboard.press('Enter');
+    assert((await page.evaluate(() => document.activeElement?.id)) === 'results-list-title', 'focus not on the results list');
+    await page.keyboard.press('Tab');
+    assert(await page.evaluate(() => document.activeElement?.closest('.itin-list > .itin') !== null), 'the next Tab is not in the first result');
+  });
 
   await check('summary, a price or "schedule only" on every card, and live count', async () => {
     const summary = await page.locator('#results-summary').innerText();
