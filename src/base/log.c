@@ -1,6 +1,8 @@
 /* log.c: JSON-lines logger (see log.h). Uses jansson for correct string escaping. */
 #include "base/log.h"
 
+#include "base/trace.h"
+
 #include <jansson.h>
 #include <stdarg.h>
 #include <stdatomic.h>
@@ -49,6 +51,9 @@ void ct_log(ct_log_level lvl, const char *event, ...)
     json_object_set_new(obj, "ts", json_string(ts));
     json_object_set_new(obj, "level", json_string(level_names[lvl]));
     json_object_set_new(obj, "event", json_string(event));
+    const ct_trace *trace = ct_trace_current(); /* the request's or event's trace (trace.h) */
+    if (trace != NULL)
+        json_object_set_new(obj, "trace_id", json_string(trace->trace_id));
     va_list ap;
     va_start(ap, event);
     for (;;) {

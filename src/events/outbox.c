@@ -33,6 +33,7 @@
 #include "base/alloc.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "base/timeutil.h"
 
 #define OUTBOX_MAX_SUBS 64
@@ -64,6 +65,7 @@ struct ct_outbox {
 /* A claimed delivery row with its event. */
 typedef struct row {
     char *event_id, *aggregate, *aggregate_id, *type, *payload;
+    char *traceparent; /* NULL: the event was added outside a trace */
     int64_t seq, created_at, attempts;
 } row;
 
@@ -132,11 +134,17 @@ ct_status ct_outbox_add(ct_store *st, const char *aggregate, const char *aggrega
     s = NULL;
     snprintf(seqbuf, sizeof(seqbuf), "%lld", (long long)seq);
     snprintf(atbuf, sizeof(atbuf), "%lld", (long long)now_ms());
-    const char *params[] = {id, aggregate, aggregate_id, seqbuf, type, text, atbuf};
+    /* The adding span's traceparent (base/trace.h), so that the delivery joins its trace. */
+    char tp[CT_TRACEPARENT_LEN + 1] = "";
+    if (ct_trace_current() != NULL)
+        ct_trace_format(ct_trace_current(), tp, sizeof(tp));
+    const char *params[] = {id,   aggregate, aggregate_id, seqbuf,
+                            type, text,      atbuf,        tp[0] ? tp : NULL};
     rc = ct_store_run(st,
                       "INSERT INTO outbox (id, aggregate, aggregate_id, seq, type, payload,"
-                      " created_at) VALUES (?, ?, ?, CAST(? AS BIGINT), ?, ?, CAST(? AS BIGINT))",
-                      7, params);
+                      " created_at, traceparent) VALUES (?, ?, ?, CAST(? AS BIGINT), ?, ?,"
+                      " CAST(? AS BIGINT), ?)",
+                      8, params);
     if (rc)
         goto cleanup;
     if (event_id != NULL && len > 0)
@@ -249,6 +257,7 @@ static void free_rows(row *rows, int n)
         ct_free(rows[i].aggregate_id);
         ct_free(rows[i].type);
         ct_free(rows[i].payload);
+        ct_free(rows[i].traceparent);
     }
 }
 
@@ -383,9 +392,10 @@ static json_t *event_json(const row *r)
     if (ct_json_loadb(r->payload, strlen(r->payload), 0, &payload, NULL) != CT_OK)
         payload = json_null();
     ct_utc_format((ct_utc)(r->created_at / 1000), at, sizeof(at));
-    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s}", "id", r->event_id, "type", r->type,
-                     "aggregate", r->aggregate, "aggregate_id", r->aggregate_id, "seq",
-                     (json_int_t)r->seq, "payload", payload, "created_at", at);
+    return json_pack("{s:s, s:s, s:s, s:s, s:I, s:o, s:s, s:s?}", "id", r->event_id, "type",
+                     r->type, "aggregate", r->aggregate, "aggregate_id", r->aggregate_id, "seq",
+                     (json_int_t)r->seq, "payload", payload, "created_at", at, "traceparent",
+                     r->traceparent);
 }
 
 static int64_t retry_delay(const ct_outbox *o, int64_t attempts)
@@ -453,11 +463,13 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
     rc = ct_store_prepare(
         st,
         pg ? "SELECT d.event_id, o.aggregate, o.aggregate_id, o.seq, o.type, o.payload,"
-             " o.created_at, d.attempts FROM outbox_delivery d JOIN outbox o ON o.id = d.event_id"
+             " o.created_at, d.attempts, o.traceparent FROM outbox_delivery d"
+             " JOIN outbox o ON o.id = d.event_id"
              " WHERE d.subscriber = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ?"
              " ORDER BY d.created_at, d.seq LIMIT 32 FOR UPDATE OF d SKIP LOCKED"
            : "SELECT d.event_id, o.aggregate, o.aggregate_id, o.seq, o.type, o.payload,"
-             " o.created_at, d.attempts FROM outbox_delivery d JOIN outbox o ON o.id = d.event_id"
+             " o.created_at, d.attempts, o.traceparent FROM outbox_delivery d"
+             " JOIN outbox o ON o.id = d.event_id"
              " WHERE d.subscriber = ? AND d.delivered_at IS NULL AND d.next_attempt_at <= ?"
              " ORDER BY d.created_at, d.seq LIMIT 32",
         &s);
@@ -476,6 +488,7 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
         r->payload = dup_col(s, 5);
         r->created_at = ct_stmt_int64(s, 6);
         r->attempts = ct_stmt_int64(s, 7);
+        r->traceparent = ct_stmt_is_null(s, 8) ? NULL : dup_col(s, 8);
         if (!r->event_id || !r->aggregate || !r->aggregate_id || !r->type || !r->payload) {
             rc = CT_NOMEM;
             goto cleanup;
@@ -502,7 +515,16 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
             rc = CT_NOMEM;
             goto cleanup;
         }
+        /* The delivery is a child span of the span that added the event. */
+        ct_trace span;
+        int traced = rows[i].traceparent != NULL && ct_trace_parse(rows[i].traceparent, &span);
+        if (traced) {
+            ct_trace_start(&span, rows[i].traceparent);
+            ct_trace_set_current(&span);
+        }
         ct_status hrc = sb->fn(ev, sb->ctx);
+        if (traced)
+            ct_trace_set_current(NULL);
         json_decref(ev);
         if (abandoned(o)) {
             rc = CT_AGAIN; /* as if the process died here: nothing more is marked */

@@ -1,5 +1,8 @@
 /* outbox.h: the transactional outbox (the events module's durable half).
  *
+ * Tracing: an event added while a span is current (base/trace.h) keeps its traceparent; the
+ * delivered event carries it as "traceparent" and the handler runs as a child span of it.
+ *
  * A state change and the event announcing it must be written together or not at all, so the
  * event is a row (table `outbox`, migration 0005) added in the caller's own transaction by
  * ct_outbox_add: a rolled-back transaction leaves no event, a committed one cannot lose it.

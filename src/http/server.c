@@ -41,13 +41,15 @@
 #include "base/alloc.h"
 #include "base/json.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "base/strbuf.h"
 
 #define MAX_TARGET       8192  /* request target bytes, else 414 */
 #define MAX_HEAD         32768 /* request line + headers, else 431 */
 #define CONN_MEMORY      65536 /* libmicrohttpd's memory per connection */
 #define MAX_CORS_ORIGINS 16
-#define CORS_HEADERS     "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id"
+#define CORS_HEADERS                                                                               \
+    "Authorization, Content-Type, Idempotency-Key, X-API-Key, X-Request-Id, traceparent"
 
 #define MAX_EXTRA_HEADERS 8
 
@@ -70,6 +72,7 @@ struct ct_http_req {
     const char *method;
     const char *path;
     char request_id[40];
+    ct_trace trace; /* this request's span (base/trace.h) */
     char client_ip[48];
     struct timespec started;
     const char *raw_target; /* in libmicrohttpd's buffer, from the URI log callback */
@@ -301,16 +304,19 @@ static void route(ct_http_req *req)
     }
 }
 
-/* Runs the route's handler (any thread); a handler that set no response gets a 500. */
+/* Runs the route's handler (any thread) as the request's span; a handler that set no
+ * response gets a 500. */
 static void run_handler(ct_http_req *req)
 {
     ct_router *r = req->server->router;
+    ct_trace_set_current(&req->trace);
     if (req->route == &r->fallback_route)
         r->fallback(req, r->fallback_ctx);
     else
         req->route->handler(req, req->route->ctx);
     if (req->response == NULL)
         ct_http_problem(req, 500, "Internal error", "the handler produced no response");
+    ct_trace_set_current(NULL);
 }
 
 /* ---- the worker pool ---- */
@@ -346,12 +352,15 @@ static enum MHD_Result queue(ct_http_req *req)
     struct MHD_Response *resp = req->response;
     const ct_http_server *s = req->server;
     MHD_add_response_header(resp, "X-Request-Id", req->request_id);
+    char tp[CT_TRACEPARENT_LEN + 1];
+    ct_trace_format(&req->trace, tp, sizeof(tp));
+    MHD_add_response_header(resp, "traceparent", tp);
     if (s->norigins > 0) {
         const char *origin = allowed_origin(req);
         if (origin != NULL) {
             MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
             MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                                    "X-Request-Id, Retry-After, Location");
+                                    "X-Request-Id, Retry-After, Location, traceparent");
         }
         MHD_add_response_header(resp, "Vary", "Origin");
     }
@@ -522,6 +531,7 @@ static enum MHD_Result begin_request(ct_http_req *req, const char *url, const ch
     if (req->method == NULL || req->path == NULL)
         return MHD_NO;
     take_request_id(req);
+    ct_trace_start(&req->trace, ct_http_header(req, "traceparent"));
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
     req->gconn = ci != NULL ? ci->socket_context : NULL;
@@ -608,10 +618,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         char st[8], dur[24];
         snprintf(st, sizeof(st), "%d", status);
         snprintf(dur, sizeof(dur), "%.3f", (double)us / 1000.0);
+        if (req->trace.trace_id[0])
+            ct_trace_set_current(&req->trace); /* the access line carries the trace id */
         ct_log(CT_LOG_INFO, "http.access", "request_id", req->request_id, "method", req->method,
                "path", req->path, "route", req->route ? req->route->pattern : "", "status", st,
                "ms", dur, "completed",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
+        ct_trace_set_current(NULL);
     }
     /* The next request's head must arrive within the header time-out from now. */
     ct__guard_deadline(req->gconn, s->opt.header_timeout_ms);

@@ -27,6 +27,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/trace.h"
 #include "upstream/upstream_internal.h"
 
 #define HEADERS_CAP ((size_t)64 << 10)
@@ -242,6 +243,18 @@ static ct_status call_new(ct_upstream *up, const ct_upstream_request *req, ct_up
     if (req->idempotency_key != NULL) {
         char line[512];
         snprintf(line, sizeof(line), "Idempotency-Key: %s", req->idempotency_key);
+        struct curl_slist *s = curl_slist_append(c->hdrs, line);
+        if (s == NULL)
+            goto oom;
+        c->hdrs = s;
+    }
+    const ct_trace *trace = ct_trace_current();
+    if (trace != NULL) { /* the caller's trace continues at the partner (base/trace.h) */
+        ct_trace child;
+        char line[96], tp[CT_TRACEPARENT_LEN + 1];
+        ct_trace_child(trace, &child);
+        ct_trace_format(&child, tp, sizeof(tp));
+        snprintf(line, sizeof(line), "traceparent: %s", tp);
         struct curl_slist *s = curl_slist_append(c->hdrs, line);
         if (s == NULL)
             goto oom;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "events/bus.h"
+#include "base/trace.h"
 #include "events/outbox.h"
 #include "store/store.h"
 #include "testsupport.h"
@@ -219,6 +220,52 @@ static void bus_listener(const char *topic, json_t *event, void *ctx)
 }
 
 /* ---- tests ---- */
+
+/* Tracing: the handler's view of the span it runs in and the event's traceparent. */
+static char traced_current[40], traced_event[64];
+
+static ct_status trace_handler(const json_t *ev, void *ctx)
+{
+    (void)ctx;
+    const ct_trace *t = ct_trace_current();
+    snprintf(traced_current, sizeof(traced_current), "%s", t ? t->trace_id : "");
+    const char *tp = json_string_value(json_object_get(ev, "traceparent"));
+    snprintf(traced_event, sizeof(traced_event), "%s", tp ? tp : "");
+    return CT_OK;
+}
+
+/* An event added while a span is current keeps its traceparent; its delivery runs in a child
+ * span of that trace; one added outside a trace has none. */
+static void events_carry_the_trace(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = ts_store_urls(tmpdir, urls, 2);
+    for (int u = 0; u < n; u++) {
+        ct_store_pool *pool = open_pool(urls[u]);
+        ct_outbox *o = NULL;
+        assert_int_equal(ct_outbox_new(pool, NULL, 20, &o), CT_OK);
+        assert_int_equal(ct_outbox_subscribe(o, "tracer", "traced.*", trace_handler, NULL), CT_OK);
+        assert_int_equal(ct_outbox_start(o), CT_OK);
+        ct_trace t;
+        ct_trace_start(&t, NULL);
+        ct_trace_set_current(&t);
+        add(pool, "T", "traced.one", 1, 1);
+        ct_trace_set_current(NULL);
+        assert_int_equal(ct_outbox_drain(o, 10000), CT_OK);
+        assert_string_equal(traced_current, t.trace_id);
+        ct_trace got;
+        assert_true(ct_trace_parse(traced_event, &got));
+        assert_string_equal(got.trace_id, t.trace_id);
+        assert_string_equal(got.parent_id, t.span_id);
+        add(pool, "U", "traced.two", 2, 1);
+        assert_int_equal(ct_outbox_drain(o, 10000), CT_OK);
+        assert_string_equal(traced_current, "");
+        assert_string_equal(traced_event, "");
+        ct_outbox_stop(o);
+        ct_store_pool_close(pool);
+    }
+}
 
 static void rolled_back_never_delivered_committed_in_order(void **state)
 {
@@ -444,6 +491,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rolled_back_never_delivered_committed_in_order),
+        cmocka_unit_test(events_carry_the_trace),
         cmocka_unit_test(failing_subscriber_blocks_its_aggregate_only),
         cmocka_unit_test(relay_dying_before_marking_redelivers_effect_once),
         cmocka_unit_test(two_relays_on_postgres),

@@ -18,6 +18,7 @@
 
 #include "base/strbuf.h"
 #include "http/http.h"
+#include "base/trace.h"
 #include "upstream/upstream.h"
 
 #define MAX_HITS 64
@@ -33,6 +34,7 @@ typedef struct script {
     int64_t at[MAX_HITS]; /* ms (monotonic) of each hit */
     char key[MAX_HITS][64];
     char method[MAX_HITS][8];
+    char traceparent[MAX_HITS][64];
 } script;
 
 static script scripts[] = {
@@ -103,6 +105,8 @@ static void on_route(ct_http_req *req, void *ctx)
     const char *key = ct_http_header(req, "Idempotency-Key");
     snprintf(s->key[n], sizeof(s->key[n]), "%s", key ? key : "");
     snprintf(s->method[n], sizeof(s->method[n]), "%s", ct_http_method(req));
+    const char *tp = ct_http_header(req, "traceparent");
+    snprintf(s->traceparent[n], sizeof(s->traceparent[n]), "%s", tp ? tp : "");
     int fail = ++s->hits <= s->fail_first;
     int status = s->fail_status, delay = s->delay_ms;
     const char *retry_after = s->retry_after;
@@ -216,6 +220,39 @@ static void idempotent_get_is_retried_until_success(void **state)
     assert_int_equal(ct_upstream_call_sync(up, &req, &rsp), CT_OK);
     assert_int_equal(rsp.status, 404);
     assert_int_equal(hits(s), 1);
+    ct_upstream_response_free(&rsp);
+    ct_upstream_free(up);
+}
+
+/* Tracing (base/trace.h): a call made while a span is current sends a child span's
+ * traceparent of the same trace; the partner (a ct_http server) answers with its own span of
+ * that trace; without a current span nothing is sent. */
+static void calls_carry_the_trace(void **state)
+{
+    (void)state;
+    script *s = find("a");
+    reset(s, 0, 200, NULL, 0);
+    ct_upstream *up = client(1, 10, 10, -1);
+    char url[128];
+    url_of("a", url, sizeof(url));
+    ct_upstream_request req = {.url = url, .partner = "a"};
+    ct_upstream_response rsp;
+    ct_trace t, got;
+    ct_trace_start(&t, NULL);
+    ct_trace_set_current(&t);
+    assert_int_equal(ct_upstream_call_sync(up, &req, &rsp), CT_OK);
+    ct_trace_set_current(NULL);
+    assert_int_equal(rsp.status, 200);
+    assert_true(ct_trace_parse(s->traceparent[0], &got));
+    assert_string_equal(got.trace_id, t.trace_id);
+    assert_string_not_equal(got.parent_id, t.span_id); /* a child span of the caller's */
+    char want[64];
+    snprintf(want, sizeof(want), "traceparent: 00-%s-", t.trace_id);
+    if (strcasestr(rsp.headers, want) == NULL)
+        fail_msg("the partner did not answer in the trace: %s", rsp.headers);
+    ct_upstream_response_free(&rsp);
+    assert_int_equal(ct_upstream_call_sync(up, &req, &rsp), CT_OK);
+    assert_string_equal(s->traceparent[1], "");
     ct_upstream_response_free(&rsp);
     ct_upstream_free(up);
 }
@@ -575,6 +612,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(idempotent_get_is_retried_until_success),
         cmocka_unit_test(backoff_is_jittered),
+        cmocka_unit_test(calls_carry_the_trace),
         cmocka_unit_test(post_is_retried_only_with_an_idempotency_key),
         cmocka_unit_test(retry_after_is_honoured_within_the_deadline),
         cmocka_unit_test(deadline_is_respected),
