@@ -18,7 +18,9 @@
 // "Cheapest" orders the prices ascending on screen; the max-price filter narrows the results and
 // is in the URL; a reload restores the state; the calendar strip shows 30 days with a price and
 // one cheapest day; a round trip shows the 7×7 grid; /explore renders the SVG map with markers
-// and a list sorted by price; a bad currency typed into the URL shows the server's message
+// and lists sorted by price; Anywhere shows at least two region sections (when the world has
+// destinations in two regions, else it says it skipped) and the zoom-in button changes the map's
+// viewBox; a bad currency typed into the URL shows the server's message
 // naming the field. One line per check, then "N passed, M failed"; exit 1 on any failure.
 
 if (!process.env.CT_BASE_URL && process.env.CT_E2E_BASE) process.env.CT_BASE_URL = process.env.CT_E2E_BASE;
@@ -220,18 +222,68 @@ async function main(state) {
     await screenshot(page, 'prices-roundtrip.png');
   });
 
-  await check('/explore renders the SVG map with markers and a list sorted by price', async () => {
+  await check('/explore renders the SVG map with markers and lists sorted by price', async () => {
     await page.goto(`${BASE}/explore?from=${FROM}&date=${DATE}&currency=EUR`, { waitUntil: 'load' });
     await page.waitForFunction(() => document.querySelector('.explore-list, .explore-empty, .results-error') !== null, null, { timeout: RESULTS_TIMEOUT_MS });
     const err = page.locator('.page-explore .results-error');
     assert((await err.count()) === 0, `error: ${(await err.count()) ? await err.innerText() : ''}`);
     assert((await page.locator('svg.explore-map path.map-country').count()) > 100, 'the map has no countries');
-    const markers = await page.locator('svg.explore-map circle.map-marker').count();
-    const items = await page.locator('.explore-item').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-minor'))));
-    assert(items.length > 0, 'no destinations');
-    assert(markers === items.length, `${markers} markers for ${items.length} destinations`);
-    assert(items.every((m, i) => i === 0 || items[i - 1] <= m), `list not sorted by price: ${items.join(', ')}`);
+    const markers = await page.locator('svg.explore-map circle.map-marker').evaluateAll((els) => els.map((e) => e.getAttribute('data-code')));
+    // Anywhere: the cheapest overall, then each region's list; a destination may be in both, the map has it once.
+    const lists = await page.locator('ol.explore-list').evaluateAll((ols) =>
+      ols.map((ol) => Array.from(ol.querySelectorAll('.explore-item')).map((e) => ({ code: e.getAttribute('data-code'), minor: Number(e.getAttribute('data-minor')) }))),
+    );
+    const codes = new Set(lists.flat().map((i) => i.code));
+    assert(codes.size > 0, 'no destinations');
+    assert(markers.length === codes.size && markers.every((c) => codes.has(c)), `${markers.length} markers for ${codes.size} destinations`);
+    for (const items of lists) assert(items.every((m, i) => i === 0 || items[i - 1].minor <= m.minor), `list not sorted by price: ${items.map((m) => m.minor).join(', ')}`);
     await screenshot(page, 'prices-explore.png');
+  });
+
+  await check('/explore Anywhere groups the destinations by region; the map zooms (buttons, keys, wheel), pans, and a marker opens its search', async () => {
+    await page.goto(`${BASE}/explore?from=${FROM}&date=${DATE}&currency=EUR`, { waitUntil: 'load' });
+    await page.waitForFunction(() => document.querySelector('.explore-list, .explore-empty, .results-error') !== null, null, { timeout: RESULTS_TIMEOUT_MS });
+    const regions = await page.locator('section.explore-region').evaluateAll((els) => els.map((e) => ({ code: e.getAttribute('data-region'), title: e.querySelector('h3')?.textContent ?? '' })));
+    // How many continents the world flies to from FROM on DATE, by the server's own answer.
+    const answer = await page.evaluate(async (url) => (await fetch(url)).json(), `/api/v1/explore?origin=${FROM}&date=${DATE}&currency=EUR&max_stops=1`);
+    const served = Array.isArray(answer.regions) ? answer.regions.filter((r) => Array.isArray(r.destinations) && r.destinations.length > 0).length : 0;
+    if (served < 2) {
+      console.log(`skip - ${FROM} on ${DATE} has destinations in ${served} region(s) only: the region sections are not checked`);
+    } else {
+      assert(regions.length >= 2, `${regions.length} region sections for ${served} regions in the answer`);
+      assert(regions.every((r) => /^.+ · from .+\d/.test(r.title)), `region headings: ${regions.map((r) => r.title).join(' | ')}`);
+      assert((await page.locator('h2#explore-list-title').innerText()).trim() === 'Cheapest anywhere', 'no "Cheapest anywhere" list');
+    }
+    const map = page.locator('svg.explore-map');
+    const before = await map.getAttribute('viewBox');
+    const r0 = Number(await page.locator('svg.explore-map circle.map-marker').first().getAttribute('r'));
+    await page.getByRole('button', { name: 'Zoom in' }).click();
+    const after = await map.getAttribute('viewBox');
+    assert(before === '0 0 960 500' && after !== before, `the viewBox did not change: ${before} → ${after}`);
+    const r1 = Number(await page.locator('svg.explore-map circle.map-marker').first().getAttribute('r'));
+    assert(r1 < r0, `the markers grew with the map: r ${r0} → ${r1}`);
+    await map.focus();
+    await page.keyboard.press('-');
+    assert((await map.getAttribute('viewBox')) === before, `"-" did not zoom back out: ${await map.getAttribute('viewBox')}`);
+    await screenshot(page, 'prices-explore-regions.png');
+    // The wheel zooms around the pointer, a drag pans, a click on a marker opens its search.
+    await map.scrollIntoViewIfNeeded();
+    const box = await map.boundingBox();
+    assert(box, 'the map has no box');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -400);
+    await page.waitForFunction((b) => document.querySelector('svg.explore-map')?.getAttribute('viewBox') !== b, before, { timeout: STEP_TIMEOUT_MS });
+    const zoomed = (await map.getAttribute('viewBox')).split(' ').map(Number);
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width / 2 + 120, box.y + box.height / 2 + 10, { steps: 6 });
+    await page.mouse.up();
+    const panned = (await map.getAttribute('viewBox')).split(' ').map(Number);
+    assert(panned[0] < zoomed[0] && panned[2] === zoomed[2], `the drag did not pan west: ${zoomed.join(' ')} → ${panned.join(' ')}`);
+    await page.getByRole('button', { name: 'Reset zoom' }).click();
+    assert((await map.getAttribute('viewBox')) === before, 'Reset zoom did not show the whole map');
+    await page.locator('svg.explore-map circle.map-marker').last().click();
+    await page.waitForURL((u) => u.pathname === '/search' && u.searchParams.get('from') === FROM && !!u.searchParams.get('to'), { timeout: STEP_TIMEOUT_MS });
   });
 
   await check('an unknown currency in the URL is not searched nor remembered: the remembered one, with a notice', async () => {

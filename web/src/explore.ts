@@ -178,10 +178,12 @@ export function normalizeExplore(body: unknown): ExploreResponse {
 /** How many of the overall cheapest an Anywhere answer lists before the regions. */
 export const CHEAPEST_ANYWHERE = 5;
 
-/** Every destination of the list and of the regions, once each (the cheapest seen), sorted by price: the map's markers. */
+/** The map's markers, what the page lists: with regions, the "Cheapest anywhere" few and every
+ * region's destinations, once each (the cheapest seen), sorted by price; without, all of them. */
 export function mapDestinations(res: ExploreResponse): Destination[] {
   const by = new Map<string, Destination>();
-  for (const d of [...res.destinations, ...res.regions.flatMap((g) => g.destinations)]) {
+  const cheapest = res.regions.length > 0 ? res.destinations.slice(0, CHEAPEST_ANYWHERE) : res.destinations;
+  for (const d of [...cheapest, ...res.regions.flatMap((g) => g.destinations)]) {
     const seen = by.get(d.code);
     if (!seen || d.price.amount_minor < seen.price.amount_minor) by.set(d.code, d);
   }
