@@ -246,10 +246,17 @@ describe('explore: the zoomable map', () => {
     key('0');
     expect(map.view()).toEqual(FULL_VIEW);
     expect(key('a')).toBe(true);
+    // Scrolling down over the whole world: nothing to zoom out, the page scrolls.
+    const down = new WheelEvent('wheel', { deltaY: 200, clientX: 0, clientY: 0, bubbles: true, cancelable: true });
+    map.svg.dispatchEvent(down);
+    expect(down.defaultPrevented).toBe(false);
+    expect(map.view()).toEqual(FULL_VIEW);
+    expect(map.svg.classList.contains('is-zoomed')).toBe(false);
     const wheel = new WheelEvent('wheel', { deltaY: -200, clientX: 0, clientY: 0, bubbles: true, cancelable: true });
     map.svg.dispatchEvent(wheel);
     expect(wheel.defaultPrevented).toBe(true);
     expect(zoomLevel(map.view())).toBeGreaterThan(1);
+    expect(map.svg.classList.contains('is-zoomed')).toBe(true);
     map.el.remove();
   });
 

@@ -177,10 +177,13 @@ export function interactiveMap(countries: Countries | null, dests: readonly Dest
   root.addEventListener(
     'wheel',
     (e) => {
-      e.preventDefault();
       const dy = e.deltaMode === 1 ? e.deltaY * 16 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
       const [cx, cy] = at(e.clientX, e.clientY);
-      setView(zoomView(vb, Math.exp(-dy * 0.002), cx, cy));
+      const next = zoomView(vb, Math.exp(-dy * 0.002), cx, cy);
+      // Nothing to zoom (out of the whole world, in past the closest): the page scrolls as usual.
+      if (viewBoxString(next) === viewBoxString(vb)) return;
+      e.preventDefault();
+      setView(next);
     },
     { passive: false },
   );
