@@ -4,7 +4,8 @@
 //   CT_BASE_URL=http://127.0.0.1:8080 npm run e2e:accounts
 //
 // Signs up a fresh random e-mail, edits the profile (and reloads to see it
-// kept), adds / edits / deletes a saved traveller (after an invalid attempt),
+// kept), adds / edits / deletes a saved traveller (after an invalid attempt;
+// nationality and issuing country picked by name),
 // checks the security log (with the device and address), creates, lists and
 // revokes an API key, signs out, checks the sign-in redirect and a
 // wrong password, signs in again and finally deletes the account. E-mail
@@ -292,12 +293,13 @@ async function main(state) {
     await family.fill('Hopper');
     await form.getByLabel('Save a passport or ID card for this traveller').check();
     await form.getByLabel('Document number').fill('p1234 567');
-    await form.getByLabel('Issuing country').fill('us');
+    await form.getByLabel('Nationality').selectOption({ label: 'Ireland' });
+    await form.getByLabel('Issuing country').selectOption({ label: 'United States' });
     await form.getByLabel('Expiry date').fill(isoDate(800));
     await form.getByRole('button', { name: 'Save traveller' }).click();
     const item = page.locator('.traveller', { hasText: 'Grace Hopper' });
     await item.waitFor({ state: 'visible' });
-    assert(/US/.test(await item.innerText()), `card: ${await item.innerText()}`);
+    assert(/United States/.test(await item.innerText()) && /Ireland/.test(await item.innerText()), `card: ${await item.innerText()}`);
     assert(/4567/.test(await item.innerText()), 'document number not shown (masked)');
     assert(/added/.test(await page.locator('.page-status').innerText()), 'no success message');
     assert(await form.isHidden(), 'form still open');
@@ -317,6 +319,8 @@ async function main(state) {
     await page.reload({ waitUntil: 'load' });
     await page.locator('.traveller-name', { hasText: 'Grace Hopper-Murray' }).waitFor({ state: 'visible' });
     assert((await page.locator('.traveller').count()) === 1, 'expected exactly one traveller');
+    const card = await page.locator('.traveller').innerText();
+    assert(/Nationality\s*Ireland/.test(card) && /United States/.test(card), `the countries did not come back: ${card}`);
     await screenshot(page, 'travellers.png');
   });
 

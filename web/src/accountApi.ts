@@ -45,6 +45,8 @@ export interface Traveller {
   family_name: string;
   birth_date: string;
   gender?: 'F' | 'M' | 'X' | null;
+  /** ISO 3166-1 alpha-2. */
+  nationality?: string | null;
   document?: { type: 'passport' | 'id_card'; number: string; country: string; expiry: string } | null;
 }
 

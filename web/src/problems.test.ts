@@ -19,6 +19,7 @@ const travellerLabels: Record<TravellerField, string> = {
   family_name: 'Family name',
   birth_date: 'Date of birth',
   gender: 'Gender',
+  nationality: 'Nationality',
   doc_type: 'Document type',
   doc_number: 'Document number',
   doc_country: 'Issuing country',

@@ -152,6 +152,8 @@ export interface TravellerInput {
   family_name: string;
   birth_date: string;
   gender: Gender | string;
+  /** ISO 3166-1 alpha-2, '' (or absent) when not given. */
+  nationality?: string;
   /** false: no travel document (the doc_* fields are ignored). */
   has_document: boolean;
   doc_type: DocumentType | string;
@@ -166,6 +168,7 @@ export const TRAVELLER_FIELDS: readonly TravellerField[] = [
   'family_name',
   'birth_date',
   'gender',
+  'nationality',
   'doc_type',
   'doc_number',
   'doc_country',
@@ -180,6 +183,7 @@ export function normalizeTraveller(t: TravellerInput): TravellerInput {
     family_name: t.family_name.trim().replace(/\s+/g, ' '),
     doc_number: t.doc_number.replace(/[\s-]+/g, '').toUpperCase(),
     doc_country: t.doc_country.trim().toUpperCase(),
+    ...(t.nationality !== undefined ? { nationality: t.nationality.trim().toUpperCase() } : {}),
   };
 }
 
@@ -192,6 +196,7 @@ export function validateTraveller(t: TravellerInput, today: string): Errors<Trav
   const birth = validateBirthDate(t.birth_date, today);
   if (birth) e.birth_date = birth;
   if (!['', 'F', 'M', 'X'].includes(t.gender)) e.gender = 'Choose F, M, X or leave it unspecified.';
+  if (t.nationality && !/^[A-Z]{2}$/.test(t.nationality)) e.nationality = 'Choose a country from the list.';
   if (t.has_document) {
     if (t.doc_type !== 'passport' && t.doc_type !== 'id_card') e.doc_type = 'Choose passport or ID card.';
     if (t.doc_number === '') e.doc_number = 'Enter the document number.';
@@ -211,6 +216,8 @@ export interface TravellerBody {
   family_name: string;
   birth_date: string;
   gender: 'F' | 'M' | 'X' | null;
+  /** ISO 3166-1 alpha-2; absent when not given (a PUT without it clears it). */
+  nationality?: string;
   document: { type: string; number: string; country: string; expiry: string } | null;
 }
 
@@ -220,6 +227,7 @@ export function travellerBody(t: TravellerInput): TravellerBody {
     family_name: t.family_name,
     birth_date: t.birth_date,
     gender: t.gender === 'F' || t.gender === 'M' || t.gender === 'X' ? t.gender : null,
+    ...(t.nationality ? { nationality: t.nationality } : {}),
     document: t.has_document ? { type: t.doc_type, number: t.doc_number, country: t.doc_country, expiry: t.doc_expiry } : null,
   };
 }
@@ -230,6 +238,7 @@ export const TRAVELLER_SERVER_FIELDS: Record<string, TravellerField> = {
   family_name: 'family_name',
   birth_date: 'birth_date',
   gender: 'gender',
+  nationality: 'nationality',
   document: 'doc_type',
   'document.type': 'doc_type',
   'document.number': 'doc_number',

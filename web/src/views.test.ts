@@ -269,7 +269,7 @@ describe('travellers page', () => {
     hasDoc.checked = true;
     hasDoc.dispatchEvent(new Event('change', { bubbles: true }));
     inputByLabel(view.el, 'Document number').value = 'AB12345';
-    inputByLabel(view.el, 'Issuing country').value = 'us';
+    inputByLabel(view.el, 'Issuing country').value = 'US';
     inputByLabel(view.el, 'Expiry date').value = '2031-05-01';
     submit(view.el.querySelector('#traveller-form form')!);
     const num = inputByLabel(view.el, 'Document number');

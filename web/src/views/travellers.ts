@@ -1,4 +1,8 @@
-/** /account/travellers: list, add, edit and delete saved travellers. */
+/**
+ * /account/travellers: list, add, edit and delete saved travellers. Nationality and a
+ * document's issuing country are picked from the countries by name (src/countries.ts); the
+ * form sends their ISO alpha-2 codes.
+ */
 
 import { ApiError } from '../api';
 import type { Traveller } from '../accountApi';
@@ -9,6 +13,7 @@ import { button, field, FormController } from '../forms';
 import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
+import { countryOptions, fillCountrySelect } from '../countries';
 import {
   normalizeTraveller,
   TRAVELLER_FIELDS,
@@ -37,11 +42,17 @@ export const TRAVELLER_LABELS: Record<TravellerField, string> = {
   family_name: 'Family name',
   birth_date: 'Date of birth',
   gender: 'Gender',
+  nationality: 'Nationality',
   doc_type: 'Document type',
   doc_number: 'Document number',
   doc_country: 'Issuing country',
   doc_expiry: 'Expiry date',
 };
+
+/** "Switzerland" for "CH"; the code itself when it has no name. */
+export function countryLabel(code: string): string {
+  return countryOptions().find((c) => c.code === code)?.name ?? code;
+}
 
 export function fullName(t: Pick<Traveller, 'given_name' | 'family_name'>): string {
   return `${t.given_name} ${t.family_name}`.trim();
@@ -66,6 +77,7 @@ function toInput(t: Traveller | null): TravellerInput {
     family_name: t?.family_name ?? '',
     birth_date: t?.birth_date ?? '',
     gender: t?.gender ?? '',
+    nationality: t?.nationality ?? '',
     has_document: !!t?.document,
     doc_type: t?.document?.type ?? 'passport',
     doc_number: t?.document?.number ?? '',
@@ -99,7 +111,8 @@ export function travellersView(app: App, ctx: RouteContext): View {
     gender: field({ label: TRAVELLER_LABELS.gender, name: 'gender', type: 'select', options: GENDER_OPTIONS, optional: true }),
     doc_type: field({ label: TRAVELLER_LABELS.doc_type, name: 'doc_type', type: 'select', options: DOCUMENT_OPTIONS }),
     doc_number: field({ label: TRAVELLER_LABELS.doc_number, name: 'doc_number', autocomplete: 'off', hint: '5 to 20 letters and digits.', attrs: { maxlength: '24', autocapitalize: 'characters', spellcheck: 'false' } }),
-    doc_country: field({ label: TRAVELLER_LABELS.doc_country, name: 'doc_country', autocomplete: 'off', hint: 'Two-letter code, e.g. CH, GB, US.', attrs: { maxlength: '2', autocapitalize: 'characters', spellcheck: 'false', class: 'field-input input-short' } }),
+    nationality: field({ label: TRAVELLER_LABELS.nationality, name: 'nationality', type: 'select', optional: true, options: [], hint: 'The country of citizenship, as in the passport.' }),
+    doc_country: field({ label: TRAVELLER_LABELS.doc_country, name: 'doc_country', type: 'select', options: [], hint: 'The country that issued the document (type to jump to it).' }),
     doc_expiry: field({ label: TRAVELLER_LABELS.doc_expiry, name: 'doc_expiry', type: 'date' }),
   };
   const hasDocId = nextId('has-doc');
@@ -115,7 +128,7 @@ export function travellersView(app: App, ctx: RouteContext): View {
   );
   const submit = button('Save traveller', { type: 'submit' });
   const cancel = button('Cancel', { variant: 'ghost' });
-  const form = h('form', { class: 'grid-form', 'aria-labelledby': formCard.heading.id }, f.given_name.wrap, f.family_name.wrap, f.birth_date.wrap, f.gender.wrap, docFieldset);
+  const form = h('form', { class: 'grid-form', 'aria-labelledby': formCard.heading.id }, f.given_name.wrap, f.family_name.wrap, f.birth_date.wrap, f.gender.wrap, f.nationality.wrap, docFieldset);
 
   const read = (): TravellerInput =>
     normalizeTraveller({
@@ -123,6 +136,7 @@ export function travellersView(app: App, ctx: RouteContext): View {
       family_name: f.family_name.control.value,
       birth_date: f.birth_date.control.value,
       gender: f.gender.control.value,
+      nationality: f.nationality.control.value,
       has_document: hasDoc.checked,
       doc_type: f.doc_type.control.value,
       doc_number: f.doc_number.control.value,
@@ -155,10 +169,11 @@ export function travellersView(app: App, ctx: RouteContext): View {
     f.family_name.control.value = v.family_name;
     f.birth_date.control.value = v.birth_date;
     f.gender.control.value = v.gender;
+    fillCountrySelect(f.nationality.control as HTMLSelectElement, 'Not specified', v.nationality ?? '');
     hasDoc.checked = v.has_document;
     f.doc_type.control.value = v.doc_type;
     f.doc_number.control.value = v.doc_number;
-    f.doc_country.control.value = v.doc_country;
+    fillCountrySelect(f.doc_country.control as HTMLSelectElement, 'Choose a country', v.doc_country);
     f.doc_expiry.control.value = v.doc_expiry;
     const today = app.today();
     f.birth_date.control.setAttribute('max', today);
@@ -233,10 +248,11 @@ export function travellersView(app: App, ctx: RouteContext): View {
   function details(t: Traveller): HTMLElement {
     const dl = h('dl', { class: 'traveller-facts' }, h('div', {}, h('dt', {}, 'Born'), h('dd', {}, formatDate(t.birth_date))));
     if (t.gender) dl.append(h('div', {}, h('dt', {}, 'Gender'), h('dd', {}, t.gender)));
+    if (t.nationality) dl.append(h('div', {}, h('dt', {}, 'Nationality'), h('dd', {}, countryLabel(t.nationality))));
     if (t.document) {
       const kind = t.document.type === 'id_card' ? 'ID card' : 'Passport';
       dl.append(
-        h('div', {}, h('dt', {}, kind), h('dd', {}, h('span', { class: 'mono', 'aria-label': `ending in ${t.document.number.slice(-4).split('').join(' ')}` }, maskNumber(t.document.number)), ` · ${t.document.country}`)),
+        h('div', {}, h('dt', {}, kind), h('dd', {}, h('span', { class: 'mono', 'aria-label': `ending in ${t.document.number.slice(-4).split('').join(' ')}` }, maskNumber(t.document.number)), ` · ${countryLabel(t.document.country)}`)),
         h('div', {}, h('dt', {}, 'Expires'), h('dd', {}, formatDate(t.document.expiry))),
       );
     }
