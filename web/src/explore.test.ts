@@ -283,6 +283,25 @@ describe('explore: the zoomable map', () => {
     expect(map.view().x).toBeLessThan(start.x); // dragged right: the view moves west
     map.el.remove();
   });
+
+  it('two fingers pinching apart zoom in, together zoom out', () => {
+    const map = interactiveMap(null, dests(), vi.fn());
+    document.body.append(map.el);
+    const pe = (type: string, id: number, x: number, y: number) => {
+      const e = new MouseEvent(type, { bubbles: true, clientX: x, clientY: y }) as MouseEvent & { pointerId: number };
+      Object.defineProperty(e, 'pointerId', { value: id });
+      return e;
+    };
+    map.svg.dispatchEvent(pe('pointerdown', 1, 100, 100));
+    map.svg.dispatchEvent(pe('pointerdown', 2, 200, 100));
+    map.svg.dispatchEvent(pe('pointermove', 2, 300, 100));
+    expect(zoomLevel(map.view())).toBeCloseTo(2);
+    map.svg.dispatchEvent(pe('pointermove', 2, 250, 100));
+    expect(zoomLevel(map.view())).toBeCloseTo(1.5);
+    map.svg.dispatchEvent(pe('pointerup', 1, 100, 100));
+    map.svg.dispatchEvent(pe('pointerup', 2, 250, 100));
+    map.el.remove();
+  });
 });
 
 describe('explore: the page', () => {
