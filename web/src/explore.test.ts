@@ -139,6 +139,8 @@ describe('explore: regions in the answer', () => {
     expect(sections[1]!.getAttribute('aria-labelledby')).toBe(sections[1]!.querySelector('h3')!.id);
     expect(Array.from(sections[1]!.querySelectorAll('li')).map((li) => li.dataset.code)).toEqual(['DXB', 'NRT']);
     expect(regionHeading({ code: 'AS', name: 'Asia', destinations: [] })).toBe('Asia');
+    const [odd] = normalizeExplore({ destinations: [{ ...NRT, price: eur(41276) }] }).destinations as [Destination];
+    expect(regionHeading({ code: 'AS', name: 'Asia', destinations: [odd] })).toBe('Asia · from €412');
   });
 });
 

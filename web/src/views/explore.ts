@@ -84,7 +84,8 @@ export function destinationLabel(d: Destination): string {
 /** "Asia · from €412" */
 export function regionHeading(r: ExploreRegion): string {
   const best = r.destinations[0];
-  return best ? `${r.name} · from ${formatMoney(best.price, { whole: true })}` : r.name;
+  // Whole units, rounded down: "from" never above the cheapest listed.
+  return best ? `${r.name} · from ${formatMoney({ ...best.price, amount: String(Math.floor(Number(best.price.amount))) }, { whole: true })}` : r.name;
 }
 
 /** The map: countries, then one marker per destination with a <title> tooltip. Decorative for screen readers (the list says the same). */
@@ -142,7 +143,7 @@ export function interactiveMap(countries: Countries | null, dests: readonly Dest
   const markers = Array.from(root.querySelectorAll<SVGCircleElement>('circle.map-marker'));
   let vb: ViewBox = { ...FULL_VIEW };
   const button = (cls: string, label: string, text: string, act: () => void) => {
-    const b = h('button', { type: 'button', class: `btn map-zoom-btn ${cls}`, 'aria-label': label, title: label, 'aria-controls': null }, text) as HTMLButtonElement;
+    const b = h('button', { type: 'button', class: `btn map-zoom-btn ${cls}`, 'aria-label': label, title: label }, text) as HTMLButtonElement;
     b.addEventListener('click', () => {
       if (b.getAttribute('aria-disabled') !== 'true') act();
     });
