@@ -92,10 +92,20 @@ export interface OfferPart {
   original: Money | null;
 }
 
+/** CO2e per passenger (src/search/emissions.h): against the answer's typical (median). */
+export interface Emissions {
+  co2e_kg: number;
+  typical_kg: number;
+  percent_vs_typical: number;
+  label: 'lower' | 'typical' | 'higher';
+}
+
 export interface Itinerary {
   id: string;
   /** null: schedule only, no provider sells it. */
   price: Money | null;
+  /** null when the server could not estimate them. */
+  emissions: Emissions | null;
   duration_minutes: number;
   stops: number;
   self_transfer: boolean;
@@ -270,9 +280,16 @@ export function normalizeItinerary(raw: unknown): Itinerary | null {
     .sort((a, b) => a.price.amount_minor - b.price.amount_minor || a.provider.localeCompare(b.provider));
   const legs = ok.flatMap((s) => s.legs);
   const price = r.price === null ? null : (normalizeMoney(r.price) ?? offers[0]?.price ?? null);
+  const em = asRec(r.emissions);
+  const label = em && (em.label === 'lower' || em.label === 'higher' || em.label === 'typical') ? em.label : null;
+  const emissions: Emissions | null =
+    em && label && isNum(em.co2e_kg) && em.co2e_kg > 0
+      ? { co2e_kg: em.co2e_kg, typical_kg: isNum(em.typical_kg) ? em.typical_kg : em.co2e_kg, percent_vs_typical: isNum(em.percent_vs_typical) ? em.percent_vs_typical : 0, label }
+      : null;
   return {
     id: isStr(r.id) ? r.id : legs.map((l) => `${l.carrier}${l.flight_number}@${l.departure_date}`).join('-'),
     price,
+    emissions,
     duration_minutes: isNum(r.duration_minutes) ? r.duration_minutes : ok.reduce((n, s) => n + s.duration_minutes, 0),
     stops: isNum(r.stops) ? r.stops : ok.reduce((n, s) => n + s.stops, 0),
     self_transfer: r.self_transfer === true || ok.some((s) => s.layovers.some((l) => l.self_transfer)),
@@ -595,7 +612,7 @@ export function rangeLabel(offset: number, shown: number, total: number): string
 /* -------------------------------------------------------------------- */
 
 export type TripKind = 'oneway' | 'round' | 'multi';
-export type SortKey = 'best' | 'cheapest' | 'fastest' | 'earliest' | 'latest';
+export type SortKey = 'best' | 'cheapest' | 'fastest' | 'earliest' | 'latest' | 'lowest_emissions';
 
 export const SORTS: readonly { value: SortKey; label: string }[] = [
   { value: 'best', label: 'Best' },
@@ -603,6 +620,7 @@ export const SORTS: readonly { value: SortKey; label: string }[] = [
   { value: 'fastest', label: 'Fastest' },
   { value: 'earliest', label: 'Earliest departure' },
   { value: 'latest', label: 'Latest departure' },
+  { value: 'lowest_emissions', label: 'Lowest emissions' },
 ];
 
 export const ALLIANCES: readonly { code: string; name: string }[] = [
@@ -645,6 +663,8 @@ export interface FilterState {
   maxLayover: number | null;
   noSelfTransfer: boolean;
   maxPrice: number | null;
+  /** Only itineraries 10 % or more below the route's typical emissions. */
+  lowerEmissions: boolean;
 }
 
 /** Everything the results page keeps in its URL. */
@@ -676,6 +696,7 @@ export const NO_FILTERS: FilterState = {
   maxLayover: null,
   noSelfTransfer: false,
   maxPrice: null,
+  lowerEmissions: false,
 };
 
 export const DEFAULT_QUERY: ResultsQuery = {
@@ -782,6 +803,7 @@ export function parseResultsQuery(search: string, defaultCurrency = DEFAULT_CURR
   f.minLayover = intParam(p, 'minlay', 0, 2880);
   f.maxLayover = intParam(p, 'maxlay', 0, 2880);
   f.noSelfTransfer = p.get('noself') === '1';
+  f.lowerEmissions = p.get('lowco2') === '1';
   const mp = p.get('maxprice');
   f.maxPrice = mp !== null && /^\d+(\.\d{1,2})?$/.test(mp.trim()) && Number(mp) > 0 ? Number(mp) : null;
 
@@ -820,6 +842,7 @@ export function resultsQueryString(q: ResultsQuery): string {
   if (f.minLayover !== null) p.set('minlay', String(f.minLayover));
   if (f.maxLayover !== null) p.set('maxlay', String(f.maxLayover));
   if (f.noSelfTransfer) p.set('noself', '1');
+  if (f.lowerEmissions) p.set('lowco2', '1');
   if (f.maxPrice !== null) p.set('maxprice', String(f.maxPrice));
   if (q.offset) p.set('offset', String(q.offset));
   if (q.limit !== DEFAULT_LIMIT) p.set('limit', String(q.limit));
@@ -849,6 +872,7 @@ export function searchRequestBody(q: ResultsQuery): Record<string, unknown> {
   if (f.minLayover !== null) filters.min_layover_minutes = f.minLayover;
   if (f.maxLayover !== null) filters.max_layover_minutes = f.maxLayover;
   if (f.noSelfTransfer) filters.no_self_transfer = true;
+  if (f.lowerEmissions) filters.emissions = 'lower';
   if (f.maxPrice !== null) filters.max_price = f.maxPrice;
   const body: Record<string, unknown> = {
     slices: q.slices.map((s) => ({ origin: s.origin, destination: s.destination, date: s.date })),
@@ -952,6 +976,7 @@ const FIELD_LABELS: Record<string, string> = {
   'filters.min_layover_minutes': 'Minimum layover',
   'filters.max_layover_minutes': 'Maximum layover',
   'filters.no_self_transfer': 'Self-transfer',
+  'filters.emissions': 'Emissions',
   'filters.max_price': 'Maximum price',
   origin: 'Origin',
   destination: 'Destination',

@@ -258,6 +258,7 @@ export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink, op
       it.self_transfer
         ? h('p', { class: 'itin-warning' }, icon(ICONS.alert, 16), 'Self-transfer: separate tickets. You collect your bags and check in again, and a missed connection is not protected.')
         : null,
+      emissionsLine(it),
       h(
         'div',
         { class: 'itin-foot' },
@@ -268,6 +269,25 @@ export function itineraryCard(it: Itinerary, trip: TripKind, book?: BookLink, op
       details,
       offers,
     ),
+  );
+}
+
+/** "412 kg CO2e · 12 % below typical" (per passenger, the Travel Impact Model's method). */
+export function emissionsText(e: NonNullable<Itinerary['emissions']>): string {
+  const kg = `${e.co2e_kg.toLocaleString('en-GB')} kg CO2e per passenger`;
+  const pct = Math.abs(e.percent_vs_typical);
+  if (e.label === 'typical') return `${kg} · typical for this route`;
+  return `${kg} · ${pct} % ${e.label === 'lower' ? 'below' : 'above'} typical`;
+}
+
+function emissionsLine(it: Itinerary): HTMLElement | null {
+  if (!it.emissions) return null;
+  return h(
+    'p',
+    { class: `itin-co2 is-${it.emissions.label}`, 'data-co2e-kg': String(it.emissions.co2e_kg), title: `Typical for this route: ${it.emissions.typical_kg.toLocaleString('en-GB')} kg CO2e per passenger (estimated by the Travel Impact Model's method)` },
+    it.emissions.label === 'lower' ? h('span', { class: 'badge badge-ok' }, 'Lower emissions') : null,
+    ' ',
+    emissionsText(it.emissions),
   );
 }
 
@@ -592,6 +612,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     const durationGroup = h('div', { class: 'filter-group' }, minutesSelect('Maximum duration (each flight)', hours.length > 0 ? hours.slice(0, 48) : [180, 360, 600, 900, 1200, 1440], q.filters.maxDuration, (v) => setFilters({ maxDuration: v })));
 
     const selfId = nextId('noself');
+    const co2Id = nextId('lowco2');
     const layoverGroup = h(
       'fieldset',
       { class: 'filter-group' },
@@ -603,6 +624,12 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         { class: 'filter-option', for: selfId },
         h('input', { type: 'checkbox', id: selfId, checked: q.filters.noSelfTransfer, onchange: (e: Event) => setFilters({ noSelfTransfer: (e.target as HTMLInputElement).checked }) }),
         h('span', {}, 'No self-transfer'),
+      ),
+      h(
+        'label',
+        { class: 'filter-option', for: co2Id },
+        h('input', { type: 'checkbox', id: co2Id, checked: q.filters.lowerEmissions, onchange: (e: Event) => setFilters({ lowerEmissions: (e.target as HTMLInputElement).checked }) }),
+        h('span', {}, 'Lower emissions only'),
       ),
     );
 
