@@ -19,8 +19,9 @@
 // is in the URL; a reload restores the state; the calendar strip shows 30 days with a price and
 // one cheapest day; a round trip shows the 7×7 grid; /explore renders the SVG map with markers
 // and lists sorted by price; Anywhere shows at least two region sections (when the world has
-// destinations in two regions, else it says it skipped) and the zoom-in button changes the map's
-// viewBox; a bad currency typed into the URL shows the server's message
+// destinations in two regions, else it says it skipped); the zoom-in button, "-", the wheel, a
+// drag and Reset zoom change the map's viewBox, the markers keep their size, a marker opens its
+// search; a bad currency typed into the URL shows the server's message
 // naming the field. One line per check, then "N passed, M failed"; exit 1 on any failure.
 
 if (!process.env.CT_BASE_URL && process.env.CT_E2E_BASE) process.env.CT_BASE_URL = process.env.CT_E2E_BASE;
