@@ -123,6 +123,75 @@ export function cheapestCell(grid: DateGrid): [number, number] | null {
   return best;
 }
 
+/** 0 (cheapest) to 4 (dearest) of a price between min and max: the heat-map colour class. */
+export function heatLevel(minor: number, min: number, max: number): number {
+  if (!(max > min)) return 0;
+  return Math.min(4, Math.max(0, Math.floor(((minor - min) / (max - min)) * 5)));
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+function svgEl<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
+  el.append(...children);
+  return el;
+}
+
+export const GRAPH_WIDTH = 600;
+export const GRAPH_HEIGHT = 120;
+
+/** The price by departure date as bars (cheapest green, the searched day outlined); each bar
+ * links to that day. Decorative for screen readers: the strip below says the same. */
+export function renderPriceGraph(cal: Calendar, q: ResultsQuery): SVGSVGElement {
+  const priced = cal.days.filter((d) => d.price);
+  const min = Math.min(...priced.map((d) => d.price!.amount_minor));
+  const max = Math.max(...priced.map((d) => d.price!.amount_minor));
+  const best = cheapestDay(cal.days);
+  const n = Math.max(1, cal.days.length);
+  const slot = GRAPH_WIDTH / n;
+  const root = svgEl('svg', { viewBox: `0 0 ${GRAPH_WIDTH} ${GRAPH_HEIGHT}`, class: 'cal-graph', 'aria-hidden': 'true', focusable: 'false' });
+  cal.days.forEach((d, i) => {
+    if (!d.price) return;
+    // The cheapest day a third of the height, the dearest the full height.
+    const share = max > min ? (d.price.amount_minor - min) / (max - min) : 0;
+    const hgt = Math.round(GRAPH_HEIGHT * (0.33 + 0.62 * share));
+    const cls = ['cal-bar', `heat-${heatLevel(d.price.amount_minor, min, max)}`, i === best ? 'is-cheapest' : '', d.date === q.slices[0]!.date ? 'is-selected' : ''].filter(Boolean).join(' ');
+    const bar = svgEl('rect', { x: (i * slot + 1).toFixed(1), y: GRAPH_HEIGHT - hgt, width: Math.max(1, slot - 2).toFixed(1), height: hgt, class: cls, 'data-date': d.date });
+    const link = svgEl('a', { href: resultsPath(withDates(q, d.date)), tabindex: -1 }, bar, svgEl('title', {}, `${dayParts(d.date).long}: ${formatMoney(d.price, { whole: true })}`));
+    root.append(link);
+  });
+  return root;
+}
+
+/** The 30-day strip with its graph and arrows (a week back / on); the cheapest day is scrolled
+ * into view by revealCheapest once the panel is in the page. */
+export function renderCalendarPanel(cal: Calendar, q: ResultsQuery): HTMLElement {
+  const wrap = h('div', { class: 'cal-strip-wrap' }, renderCalendarStrip(cal, q));
+  const scroll = (dir: number) => wrap.scrollBy({ left: dir * wrap.clientWidth * 0.8, behavior: 'smooth' });
+  return h(
+    'div',
+    { class: 'cal-panel' },
+    renderPriceGraph(cal, q),
+    h(
+      'div',
+      { class: 'cal-scroller' },
+      h('button', { type: 'button', class: 'cal-arrow cal-prev', 'aria-label': 'Earlier days', onclick: () => scroll(-1) }, '‹'),
+      wrap,
+      h('button', { type: 'button', class: 'cal-arrow cal-next', 'aria-label': 'Later days', onclick: () => scroll(1) }, '›'),
+    ),
+  );
+}
+
+/** Scrolls the strip so that the cheapest day is in view (centred when possible). */
+export function revealCheapest(panel: HTMLElement): void {
+  const wrap = panel.querySelector<HTMLElement>('.cal-strip-wrap');
+  const cheapest = panel.querySelector<HTMLElement>('.cal-day.is-cheapest');
+  if (!wrap || !cheapest) return;
+  const left = cheapest.offsetLeft - (wrap.clientWidth - cheapest.offsetWidth) / 2;
+  wrap.scrollLeft = Math.max(0, left);
+}
+
 /** "Tue 1" (weekday + day) and "Dec" for a strip button. */
 function dayParts(iso: string): { weekday: string; day: string; month: string; long: string } {
   const d = new Date(`${iso}T00:00:00Z`);
@@ -168,6 +237,8 @@ export function renderDateGrid(grid: DateGrid, q: ResultsQuery): HTMLElement {
   const dep = q.slices[0]!.date;
   const ret = q.slices[1]?.date ?? '';
   const best = cheapestCell(grid);
+  const prices = grid.cells.flat().flatMap((c) => (c?.price ? [c.price.amount_minor] : []));
+  const lo = Math.min(...prices), hi = Math.max(...prices);
   const head = h(
     'tr',
     {},
@@ -183,7 +254,8 @@ export function renderDateGrid(grid: DateGrid, q: ResultsQuery): HTMLElement {
         const cell = grid.cells[di]?.[ri] ?? null;
         const cheapest = !!best && best[0] === di && best[1] === ri;
         const current = d === dep && r === ret;
-        const cls = ['grid-cell', cheapest ? 'is-cheapest' : '', current ? 'is-selected' : '', cell ? '' : 'is-invalid'].filter(Boolean).join(' ');
+        const heat = cell?.price ? `heat-${heatLevel(cell.price.amount_minor, lo, hi)}` : '';
+        const cls = ['grid-cell', heat, cheapest ? 'is-cheapest' : '', current ? 'is-selected' : '', cell ? '' : 'is-invalid'].filter(Boolean).join(' ');
         if (!cell) return h('td', { class: cls }, h('span', { 'aria-label': 'not possible' }, '·'));
         const label = `Depart ${dayParts(d).long}, return ${dayParts(r).long}: ${cell.price ? `from ${moneyWords(cell.price)}` : 'no price'}${cheapest ? ', cheapest' : ''}`;
         return h(

@@ -13,7 +13,7 @@
 
 import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
-import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from '../calendar';
+import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarPanel, renderDateGrid, revealCheapest } from '../calendar';
 import { currencyRejectedText, currencySelect, urlCurrency } from '../currency';
 import { profileCurrency, searchCurrency } from '../preferences';
 import { h, icon, ICONS, nextId } from '../dom';
@@ -807,7 +807,9 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         calendarBox.replaceChildren(title, grid ? h('div', { class: 'date-grid-wrap' }, renderDateGrid(grid, q)) : notice('No date grid for this route.', 'info'));
       } else {
         const cal = normalizeCalendar(body);
-        calendarBox.replaceChildren(title, cal.days.length > 0 ? h('div', { class: 'cal-strip-wrap' }, renderCalendarStrip(cal, q)) : notice('No prices for nearby days.', 'info'));
+        const panel = cal.days.length > 0 ? renderCalendarPanel(cal, q) : null;
+        calendarBox.replaceChildren(title, panel ?? notice('No prices for nearby days.', 'info'));
+        if (panel) revealCheapest(panel);
       }
     } catch (err) {
       if (destroyed || ctrl !== calCtrl) return;
