@@ -31,7 +31,7 @@ import {
   waitForOption,
 } from './harness.mjs';
 
-const OVERALL_TIMEOUT_MS = 90_000;
+const OVERALL_TIMEOUT_MS = 120_000;
 const STEP_TIMEOUT_MS = 8_000;
 /** The search itself (the server may still be loading schedules: we retry on 503). */
 const RESULTS_TIMEOUT_MS = 30_000;
@@ -265,6 +265,63 @@ async function main(state) {
 
   await check('no page errors or failed asset loads', async () => {
     assert(pageErrors.length === 0, pageErrors.slice(0, 3).join(' | '));
+  });
+
+  await context.close();
+  await mobileChecks(state.browser, depart);
+}
+
+/** A phone, 390x844 (issue 18): the header's menu, the form's options, the first result above the fold. */
+async function mobileChecks(browser, depart) {
+  const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, locale: 'en-US' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(STEP_TIMEOUT_MS);
+  const root = BASE.replace(/\/+$/, '');
+  await page.goto(`${root}/`, { waitUntil: 'load' });
+
+  await check('390 px: a Menu button opens the navigation with Explore; Escape closes it and focuses the button', async () => {
+    const toggle = page.locator('.nav-toggle');
+    assert(await toggle.isVisible(), 'no visible menu button');
+    const explore = page.locator('.site-nav a[href="/explore"]');
+    assert(!(await explore.isVisible()), 'Explore visible before the menu is opened');
+    await toggle.click();
+    assert((await toggle.getAttribute('aria-expanded')) === 'true', 'aria-expanded not true');
+    assert(await explore.isVisible(), 'Explore not visible in the open menu');
+    const box = await explore.boundingBox();
+    assert(box && box.x >= 0 && box.x + box.width <= 390, `Explore off screen: ${JSON.stringify(box)}`);
+    const focusedInMenu = await page.evaluate(() => !!document.activeElement?.closest('.site-nav ul'));
+    assert(focusedInMenu, 'focus did not move into the menu');
+    await page.keyboard.press('Escape');
+    assert((await toggle.getAttribute('aria-expanded')) === 'false', 'Escape did not close');
+    assert(!(await explore.isVisible()), 'Explore still visible after Escape');
+    assert(await toggle.evaluate((el) => el === document.activeElement), 'focus not back on the menu button');
+  });
+
+  await check('390 px: "Round trip" stays on one line and no passenger/cabin select is cut', async () => {
+    const facts = await page.evaluate(() => {
+      const seg = Array.from(document.querySelectorAll('.segmented-item span')).map((s) => ({ text: s.textContent, h: s.getBoundingClientRect().height, lh: parseFloat(getComputedStyle(s).lineHeight) || 20 }));
+      const cut = Array.from(document.querySelectorAll('.pill-select select')).filter((el) => {
+        const sel = el;
+        const text = sel.options[sel.selectedIndex]?.text ?? '';
+        const c = document.createElement('canvas').getContext('2d');
+        const cs = getComputedStyle(sel);
+        c.font = `${cs.fontWeight} ${cs.fontSize} ${cs.fontFamily}`;
+        const room = sel.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+        return c.measureText(text).width > room + 0.5;
+      }).map((el) => el.options[el.selectedIndex]?.text);
+      return { seg, cut };
+    });
+    const wrapped = facts.seg.filter((s) => s.h > s.lh * 1.5 + 14);
+    assert(wrapped.length === 0, `wrapped: ${JSON.stringify(wrapped)}`);
+    assert(facts.cut.length === 0, `cut: ${facts.cut.join(', ')}`);
+  });
+
+  await check('390 px: the first result starts above the fold on /search', async () => {
+    await page.goto(`${root}/search?from=LON&to=NYC&date=${depart}`, { waitUntil: 'load' });
+    await waitForResults(page);
+    const top = await page.locator('.itin-list > .itin').first().evaluate((el) => el.getBoundingClientRect().top);
+    assert(top < 844 - 80, `first result at ${Math.round(top)} px`);
+    await screenshot(page, 'search-results-390.png', { fullPage: false });
   });
 
   await context.close();

@@ -34,6 +34,44 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
   const authItem = h('li', { class: 'nav-auth' });
   list.replaceChildren(searchItem, exploreItem, manageItem, authItem);
 
+  // Small screens (CSS, max-width 640px): the links fold behind a "Menu" button (the WAI
+  // disclosure pattern again). Opening moves focus to the first link; Escape, a link chosen,
+  // a click outside or Tab out of the navigation closes it; Escape returns focus to the button.
+  const navEl = list.parentElement;
+  if (!list.id) list.id = 'site-nav-list';
+  const navToggle = h(
+    'button',
+    { type: 'button', class: 'nav-toggle', 'aria-expanded': 'false', 'aria-controls': list.id },
+    icon('M3 6h18v2H3V6zm0 5h18v2H3v-2zm0 5h18v2H3v-2z', 22),
+    h('span', { class: 'nav-toggle-label' }, 'Menu'),
+  );
+  let navOpen = false;
+  function setNavOpen(open: boolean, { focusButton = false }: { focusButton?: boolean } = {}): void {
+    navOpen = open;
+    navToggle.setAttribute('aria-expanded', String(open));
+    navEl?.classList.toggle('is-open', open);
+    if (open) list.querySelector<HTMLElement>('a, button')?.focus();
+    else if (focusButton) navToggle.focus();
+  }
+  navToggle.addEventListener('click', () => setNavOpen(!navOpen));
+  const onNavKey = (e: KeyboardEvent) => {
+    if (e.key === 'Escape' && navOpen && !e.defaultPrevented) {
+      e.preventDefault();
+      setNavOpen(false, { focusButton: true });
+    }
+  };
+  const onNavClick = (e: MouseEvent) => {
+    if (navOpen && (e.target as Element).closest('a')) setNavOpen(false);
+  };
+  const onNavFocusOut = (e: FocusEvent) => {
+    const to = e.relatedTarget as Node | null;
+    if (navOpen && to && navEl && !navEl.contains(to)) setNavOpen(false);
+  };
+  navEl?.insertBefore(navToggle, list);
+  navEl?.addEventListener('keydown', onNavKey);
+  list.addEventListener('click', onNavClick);
+  navEl?.addEventListener('focusout', onNavFocusOut);
+
   function items(): HTMLElement[] {
     return menu ? Array.from(menu.querySelectorAll<HTMLElement>('a, button')) : [];
   }
@@ -156,6 +194,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
   }
 
   const onDocClick = (e: MouseEvent) => {
+    if (navOpen && navEl && !navEl.contains(e.target as Node)) setNavOpen(false);
     if (menuOpen && menu && userButton && !menu.contains(e.target as Node) && !userButton.contains(e.target as Node)) setOpen(false);
   };
   doc.addEventListener('click', onDocClick);
@@ -165,9 +204,16 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
 
   return {
     update,
-    close: () => setOpen(false),
+    close: () => {
+      setOpen(false);
+      if (navOpen) setNavOpen(false);
+    },
     destroy() {
       doc.removeEventListener('click', onDocClick);
+      navEl?.removeEventListener('keydown', onNavKey);
+      navEl?.removeEventListener('focusout', onNavFocusOut);
+      list.removeEventListener('click', onNavClick);
+      navToggle.remove();
       offProfile();
       offSession();
     },
