@@ -10,6 +10,7 @@ import { apiUrl } from './api';
 import { h } from './dom';
 import { cheapestIndex, formatMoney, moneyWords, normalizeMoney, resultsPath, type Money, type ResultsQuery } from './results';
 import { addDays } from './searchForm';
+import { dayParts } from './dates';
 
 export const CALENDAR_DAYS = 30;
 
@@ -192,12 +193,6 @@ export function revealCheapest(panel: HTMLElement): void {
   wrap.scrollLeft = Math.max(0, left);
 }
 
-/** "Tue 1" (weekday + day) and "Dec" for a strip button. */
-function dayParts(iso: string): { weekday: string; day: string; month: string; long: string } {
-  const d = new Date(`${iso}T00:00:00Z`);
-  const f = (o: Intl.DateTimeFormatOptions) => d.toLocaleDateString('en-GB', { timeZone: 'UTC', ...o });
-  return { weekday: f({ weekday: 'short' }), day: f({ day: 'numeric' }), month: f({ month: 'short' }), long: f({ weekday: 'long', day: 'numeric', month: 'long' }) };
-}
 
 /** The results query for another outbound date (filters kept, first page). */
 export function withDates(q: ResultsQuery, depart: string, ret?: string): ResultsQuery {

@@ -10,6 +10,7 @@ import { geoNaturalEarth1, type GeoProjection } from 'd3-geo';
 import { apiUrl } from './api';
 import { normalizeMoney, type Money } from './results';
 import { isIsoDate } from './searchForm';
+import { formatDay } from './dates';
 
 export const REGIONS: readonly { code: string; name: string }[] = [
   { code: 'AF', name: 'Africa' },
@@ -207,13 +208,7 @@ export function countryName(code: string, locale?: string | readonly string[]): 
 /** "2026-12-15" → "Tue 15 Dec" (in en-GB; the browser's locale decides the order). '' for a bad date. */
 export function formatTravelDate(iso: string, locale?: string | readonly string[]): string {
   if (!isIsoDate(iso)) return '';
-  const t = new Date(`${iso}T00:00:00Z`);
-  if (Number.isNaN(t.getTime())) return '';
-  try {
-    return new Intl.DateTimeFormat(locale as string[] | undefined, { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' }).format(t);
-  } catch {
-    return iso;
-  }
+  return formatDay(iso, locale);
 }
 
 /** 0 → "nonstop", 1 → "1 stop", 2 → "2 stops"; '' when unknown. */

@@ -1,7 +1,8 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { App } from './app';
 import type { FetchFn } from './api';
 import { calendarStart, calendarUrl, cheapestCell, cheapestDay, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarStrip, renderDateGrid } from './calendar';
+import { setDateLocale } from './dates';
 import { CURRENCY_KEY, preferredCurrency, rememberCurrency } from './currency';
 import { exploreQueryString, exploreUrl, formatTravelDate, MAP_HEIGHT, MAP_WIDTH, mapProjection, markerRadius, normalizeExplore, parseExploreQuery, project } from './explore';
 import { normalizeItinerary, parseResultsQuery } from './results';
@@ -11,6 +12,10 @@ import { fakeResponse, flush } from './testUtils';
 import { exploreView, renderDestinationList, renderMap } from './views/explore';
 import { itineraryCard, resultsView } from './views/results';
 import { loadCountries } from './worldMap';
+
+// The dates these cards and strips show are in the browser's locale: pin one (en-GB) here.
+beforeAll(() => setDateLocale('en-GB'));
+afterAll(() => setDateLocale(undefined));
 
 function ctxFor(href: string): RouteContext {
   const r = resolve(href, false);

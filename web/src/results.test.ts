@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { formatDay } from './dates';
 import { ApiError } from './api';
 import {
   cheapestIndex,
@@ -41,7 +42,7 @@ describe('times and day markers', () => {
     expect(formatDuration(45)).toBe('45m');
     expect(formatDuration(435)).toBe('7h 15m');
     expect(utcLabel('2026-12-01T06:05:00Z')).toBe('06:05 UTC');
-    expect(utcLabel('2026-12-02T06:05:00Z', '2026-12-01')).toBe('06:05 UTC (2026-12-02)');
+    expect(utcLabel('2026-12-02T06:05:00Z', '2026-12-01')).toBe(`06:05 UTC (${formatDay('2026-12-02')})`);
   });
 });
 

@@ -13,6 +13,7 @@
 import { ApiError, isAbortError, type Problem } from './api';
 import { isSearchCabin, type SearchCabin } from './options';
 import { isIsoDate, type SearchState } from './searchForm';
+import { formatDay, formatDayYear } from './dates';
 
 /* -------------------------------------------------------------------- */
 /* Types (docs/search-api.md)                                           */
@@ -531,19 +532,13 @@ export function formatDuration(minutes: number): string {
 export function utcLabel(iso: string, baseDate?: string): string {
   const date = localDate(iso);
   const time = localTime(iso);
-  return baseDate && date !== baseDate ? `${time} UTC (${date})` : `${time} UTC`;
+  return baseDate && date !== baseDate ? `${time} UTC (${formatDay(date) || date})` : `${time} UTC`;
 }
 
 /** "2026-12-01" → "Tue, 1 Dec 2026" (independent of the browser's zone). */
 export function formatDate(iso: string): string {
   if (!isIsoDate(iso)) return iso;
-  return new Date(`${iso}T00:00:00Z`).toLocaleDateString('en-GB', {
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    timeZone: 'UTC',
-  });
+  return formatDayYear(iso);
 }
 
 /* -------------------------------------------------------------------- */

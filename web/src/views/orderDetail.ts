@@ -17,6 +17,7 @@ import { BookingApi, formatBkMoney, formatMoneyList, formatTotal, reasonText, se
 import { h } from '../dom';
 import { describeError } from '../problems';
 import { notice } from './shell';
+import { formatWallClock } from '../dates';
 
 /** The booking client for this app (the same fetch as the rest of the app). */
 export function bookingApi(app: App): BookingApi {
@@ -40,11 +41,7 @@ export function statusLabel(status: string): string {
 
 /** "2026-12-01T08:10:00+00:00" → "Tue 1 Dec, 08:10" (the local time as written). */
 export function legTime(iso: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
-  if (!m) return iso;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  const day = d.toLocaleDateString('en-GB', { weekday: 'short', day: 'numeric', month: 'short', timeZone: 'UTC' });
-  return `${day}, ${m[4]}:${m[5]}`;
+  return formatWallClock(iso);
 }
 
 /** "14:05" for 845 s; "0:00" when over. */

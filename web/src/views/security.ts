@@ -8,6 +8,7 @@ import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
 import { accountPage, card, loading, notice } from './shell';
+import { formatInstant } from '../dates';
 import './account-security.css';
 
 type Tone = 'ok' | 'warn' | 'info';
@@ -38,7 +39,7 @@ export function describeEvent(kind: string): { label: string; tone: Tone; icon: 
 }
 
 export function formatWhen(seconds: number, locale?: string): string {
-  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(new Date(seconds * 1000));
+  return formatInstant(seconds, locale);
 }
 
 /** The device cell: the readable device, the raw User-Agent under it (small, and as a tooltip). */

@@ -24,6 +24,7 @@ import {
   type TravellerInput,
 } from '../validators';
 import { accountPage, card, loading, notice } from './shell';
+import { formatDate as formatIsoDate } from '../dates';
 
 export const GENDER_OPTIONS = [
   { value: '', label: 'Not specified' },
@@ -60,10 +61,7 @@ export function fullName(t: Pick<Traveller, 'given_name' | 'family_name'>): stri
 
 /** "12 Mar 1990" from "1990-03-12", in the user's locale, without time-zone shifts. */
 export function formatDate(iso: string, locale?: string): string {
-  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(iso);
-  if (!m) return iso;
-  const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' }).format(d);
+  return formatIsoDate(iso, locale);
 }
 
 /** Last characters of a document number; the rest is masked on screen. */
