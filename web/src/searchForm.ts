@@ -6,6 +6,7 @@ import type { FetchFn, Place } from './api';
 import type { Combobox } from './combobox';
 import { isSearchCabin, SEARCH_CABINS, type SearchCabin } from './options';
 import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
+import { formatDate } from './dates';
 
 /* -------------------------------------------------------------------- */
 /* Pure part                                                            */
@@ -86,10 +87,28 @@ export function addDays(iso: string, days: number): string {
 }
 
 /**
- * Validate a search. `today` (YYYY-MM-DD) enables the "not in the past"
- * rule; omit it to skip that rule.
+ * How far ahead the date pickers go. Neither GET /healthz nor GET /readyz states the
+ * schedules' horizon, so the form assumes a year of schedules: today + 364 days (the
+ * server answers a later date with 400, "we have schedules up to …").
  */
-export function validateSearch(s: SearchState, today?: string): FieldErrors {
+export const SCHEDULE_HORIZON_DAYS = 364;
+
+/** The last date the form offers: today + SCHEDULE_HORIZON_DAYS. */
+export function lastSearchDate(today: string): string {
+  return addDays(today, SCHEDULE_HORIZON_DAYS);
+}
+
+/** "We have schedules up to 3 Dec 2027: choose a date until then." */
+export function pastHorizonMessage(last: string): string {
+  return `We have schedules up to ${formatDate(last)}: choose a date until then.`;
+}
+
+/**
+ * Validate a search. `today` (YYYY-MM-DD) enables the "not in the past"
+ * rule; omit it to skip that rule. `last` (YYYY-MM-DD) enables "not after
+ * the schedules' horizon".
+ */
+export function validateSearch(s: SearchState, today?: string, last?: string): FieldErrors {
   const errors: FieldErrors = {};
 
   if (!s.origin) errors.origin = 'Choose where you are flying from.';
@@ -101,6 +120,7 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
   if (!s.depart) errors.depart = 'Choose a departure date.';
   else if (!isIsoDate(s.depart)) errors.depart = 'Enter a valid departure date.';
   else if (today && s.depart < today) errors.depart = 'Departure date cannot be in the past.';
+  else if (last && s.depart > last) errors.depart = pastHorizonMessage(last);
 
   if (s.trip === 'multi') {
     const legs = s.legs ?? [];
@@ -112,6 +132,7 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
       else if (l.origin === l.destination) errors[key] = `Flight ${i + 1}: destination must be different from the origin.`;
       else if (!l.date || !isIsoDate(l.date)) errors[key] = `Choose a date for flight ${i + 1}.`;
       else if (prev.date && l.date < prev.date) errors[key] = `Flight ${i + 1} must not leave before flight ${i}.`;
+      else if (last && l.date > last) errors[key] = `Flight ${i + 1}: ${pastHorizonMessage(last)}`;
     });
     if (legs.length < 2) errors.leg1 = 'A multi-city trip needs at least two flights.';
   }
@@ -120,6 +141,7 @@ export function validateSearch(s: SearchState, today?: string): FieldErrors {
     if (!s.return) errors.return = 'Choose a return date.';
     else if (!isIsoDate(s.return)) errors.return = 'Enter a valid return date.';
     else if (isIsoDate(s.depart) && s.return < s.depart) errors.return = 'Return date must be on or after the departure date.';
+    else if (last && s.return > last) errors.return = pastHorizonMessage(last);
   }
 
   if (!Number.isInteger(s.adults) || s.adults < MIN_ADULTS || s.adults > MAX_ADULTS) {
@@ -297,6 +319,8 @@ export interface SearchFormOptions {
   syncUrl?: boolean;
   /** Override "today" (tests). */
   today?: () => string;
+  /** The last date with schedules (the pickers' max). Default: today + SCHEDULE_HORIZON_DAYS. */
+  lastDate?: () => string;
   /** Debounce for the airport comboboxes. */
   debounceMs?: number;
   /**
@@ -371,15 +395,18 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   for (const c of SEARCH_CABINS) cabinSelect.add(new Option(c.label, c.value));
 
   const minDate = today();
+  const maxDate = opts.lastDate?.() ?? lastSearchDate(minDate);
   departInput.min = minDate;
   returnInput.min = minDate;
+  departInput.max = maxDate;
+  returnInput.max = maxDate;
 
   /** Fields whose errors are currently shown (re-validated live). */
   let shownErrors: FieldErrors = {};
 
   /** Validation plus a clearer message for typed-but-unpicked places. */
   const computeErrors = (): FieldErrors => {
-    const errors = validateSearch(getState(), today());
+    const errors = validateSearch(getState(), today(), maxDate);
     const unpicked = 'Pick a city or airport from the suggestions.';
     if (!originCode.value && originInput.value.trim()) errors.origin = unpicked;
     if (!destCode.value && destInput.value.trim()) errors.destination = unpicked;
@@ -463,6 +490,7 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
       const dInput = li.querySelector<HTMLInputElement>(`#leg${i}-destination`)!;
       const date = li.querySelector<HTMLInputElement>(`#leg${i}-date`)!;
       date.min = minDate;
+      date.max = maxDate;
       date.value = leg.date;
       const row: LegRow = {
         el: li,
