@@ -17,6 +17,8 @@ export interface AirportPlace {
   country_name: string;
   tz?: string;
   size?: string;
+  /** The metropolitan area the airport belongs to (LHR → "LON"), when the server says. */
+  metro?: string;
 }
 
 /** A metropolitan area grouping several airports (e.g. NYC = JFK, LGA, EWR). */
@@ -138,6 +140,7 @@ export function normalizePlace(raw: unknown): Place | null {
   const airport: AirportPlace = { ...base, kind: 'airport' };
   if (isString(r.tz)) airport.tz = r.tz;
   if (isString(r.size)) airport.size = r.size;
+  if (isString(r.metro) && r.metro) airport.metro = r.metro;
   return airport;
 }
 

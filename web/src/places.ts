@@ -141,3 +141,33 @@ export function placeholderPlace(code: string): Place {
   const upper = code.trim().toUpperCase();
   return { code: upper, kind: 'airport', name: upper, city: '', country: '', country_name: '' };
 }
+
+/**
+ * Whether two picked places are the same place for a trip: the same code, or an airport and
+ * the metro area it belongs to (LHR and LON), from the suggestions' `metro` / `airports`;
+ * when neither says, an airport and a metro area of the same city and country. Two different
+ * airports of one city are not the same place (LHR → LGW is refused by no rule here).
+ */
+export function samePlace(a: Place | null, b: Place | null): boolean {
+  if (!a || !b) return false;
+  const ac = a.code.toUpperCase();
+  const bc = b.code.toUpperCase();
+  if (ac === bc) return true;
+  if (a.kind === b.kind) return false;
+  const metro = a.kind === 'metro' ? a : (b as Extract<Place, { kind: 'metro' }>);
+  const airport = a.kind === 'airport' ? a : (b as Extract<Place, { kind: 'airport' }>);
+  const mc = metro.code.toUpperCase();
+  if (airport.metro) return airport.metro.toUpperCase() === mc;
+  if (metro.airports.length > 0) return metro.airports.some((x) => x.toUpperCase() === airport.code.toUpperCase());
+  const norm = (s: string) => s.trim().toLowerCase();
+  return !!airport.city && norm(airport.city) === norm(metro.city) && norm(airport.country) === norm(metro.country);
+}
+
+/** "London Heathrow Airport (LHR) is one of London's airports: choose a different destination." */
+export function samePlaceMessage(origin: Place, destination: Place): string {
+  if (origin.code.toUpperCase() === destination.code.toUpperCase()) return 'Destination must be different from the origin.';
+  const airport = origin.kind === 'airport' ? origin : destination;
+  const metro = origin.kind === 'metro' ? origin : destination;
+  const city = metro.city || metro.name;
+  return `${airport.name} (${airport.code}) is one of ${city}’s airports: choose a destination away from ${city}.`;
+}

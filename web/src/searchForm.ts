@@ -5,7 +5,7 @@
 import type { FetchFn, Place } from './api';
 import type { Combobox } from './combobox';
 import { isSearchCabin, SEARCH_CABINS, type SearchCabin } from './options';
-import { createPlaceCombobox, placeholderPlace, resolvePlace } from './places';
+import { createPlaceCombobox, placeholderPlace, resolvePlace, samePlace, samePlaceMessage } from './places';
 import { formatDate } from './dates';
 
 /* -------------------------------------------------------------------- */
@@ -410,6 +410,10 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
     const unpicked = 'Pick a city or airport from the suggestions.';
     if (!originCode.value && originInput.value.trim()) errors.origin = unpicked;
     if (!destCode.value && destInput.value.trim()) errors.destination = unpicked;
+    // Heathrow to London: one place, refused before asking the server.
+    const o = origin.value;
+    const d = destination.value;
+    if (!errors.destination && !errors.origin && o && d && samePlace(o, d)) errors.destination = samePlaceMessage(o, d);
     return errors;
   };
 
