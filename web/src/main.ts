@@ -1,11 +1,12 @@
 import './style.css';
 import { AccountApi } from './accountApi';
 import { ProfileStore, type App, type View, type ViewFactory } from './app';
+import { mountHome, type HomeHandle } from './home';
 import { mountNav } from './nav';
 import { Router, type RouteContext, type RouteName } from './router';
 import { preferenceApplier, searchCurrency } from './preferences';
 import { resultsPathFor } from './results';
-import { fromQuery, mountSearchForm, type SearchFormHandle } from './searchForm';
+import { fromQuery, localToday, mountSearchForm, type SearchFormHandle } from './searchForm';
 import { Session } from './session';
 import { utcToday } from './validators';
 import { accountView } from './views/account';
@@ -54,6 +55,8 @@ function boot(): void {
   let current: View | null = null;
   let search: SearchFormHandle | null = null;
   let onHome = false;
+  let home: HomeHandle | null = null;
+  const homeExtra = document.getElementById('home-extra');
 
   /**
    * Start a fresh search from the signed-in user's home airport and cabin
@@ -76,10 +79,28 @@ function boot(): void {
       homeView.hidden = false;
       if (!search) {
         // A valid search opens the results page (the form keeps its own state in the home URL).
-        search = mountSearchForm(searchRoot, { onSearch: (s) => router.navigate(resultsPathFor(s, searchCurrency(profile.current))) });
+        search = mountSearchForm(searchRoot, {
+          onSearch: (s) => {
+            home?.record(s);
+            router.navigate(resultsPathFor(s, searchCurrency(profile.current)));
+          },
+        });
         // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
         const initial = fromQuery(ctx.url.search);
         if (Object.keys(initial).length > 0) void search.setState(initial);
+        if (homeExtra) {
+          home = mountHome({
+            form: search,
+            root: homeExtra,
+            today: () => localToday(),
+            search: () => window.location.search,
+            currency: () => searchCurrency(profile.current),
+            homeAirport: () => profile.current?.home_airport,
+          });
+          home.fillDefaults();
+        }
+      } else {
+        home?.refresh();
       }
       applyPreferences();
       focusTarget = document.getElementById('hero-title');
@@ -141,7 +162,10 @@ function boot(): void {
 
   const nav = mountNav(navList, app, () => router.route?.route.name ?? null);
 
-  profile.subscribe(() => applyPreferences());
+  profile.subscribe(() => {
+    applyPreferences();
+    if (onHome) home?.refresh();
+  });
 
   session.onChange((change) => {
     if (change.signedIn) return;
