@@ -4,7 +4,9 @@
  * app is ready (started, not shutting down), the reference data is loaded and the database
  * answers a query and takes a write (ct_store_write_probe), and no storage fault was seen in
  * the last 10 s (ct_store_fault_recent: a write that failed on a full disk fails readiness
- * even when the probe's small write found room); otherwise 503 with the failing check named. */
+ * even when the probe's small write found room); otherwise 503 with the failing check named.
+ * Its 200 answer states the schedules' window, "schedules": {first_date, last_date} (null
+ * before any are loaded): the web app's date pickers end there. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "api/api_internal.h"
 #include "base/alloc.h"
 #include "base/strbuf.h"
+#include "base/timeutil.h"
 #include "ingest/ingest.h"
 #include "upstream/upstream.h"
 #include "api/search_cache.h"
@@ -53,10 +56,20 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
         ct_http_problem(req, 503, "Not ready", failed);
         return;
     }
+    /* The schedules' window: the web app's date pickers end there. */
+    const ct_timetable *tt = atomic_load(&app->timetable);
+    json_t *schedules = json_null();
+    if (tt != NULL && tt->nlegs > 0) {
+        char first[16], last[16];
+        ct_date_format(tt->from_day, first, sizeof(first));
+        ct_date_format(tt->to_day, last, sizeof(last));
+        schedules = json_pack("{s:s, s:s}", "first_date", first, "last_date", last);
+    }
     ct_http_reply_json(req, 200,
-                       json_pack("{s:s, s:s, s:i}", "status", "ready", "database",
+                       json_pack("{s:s, s:s, s:i, s:o}", "status", "ready", "database",
                                  call->store ? ct_store_engine(call->store) : "none", "airports",
-                                 (int)ct_refdata_airport_count(app->refdata)));
+                                 (int)ct_refdata_airport_count(app->refdata), "schedules",
+                                 schedules));
 }
 
 /* Feed ingestion, its upstream client (breakers) and pricebook gauges and counters, appended

@@ -860,6 +860,24 @@ static void separate_tickets_over_http(void **state)
     json_decref(order);
 }
 
+/* /readyz states the schedules' window (the web app's date pickers end there): the searched
+ * leg's date lies in it. */
+static void readyz_states_the_schedules(void **state)
+{
+    (void)state;
+    ts_response r = call("GET", "/readyz", NULL, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    ts_response_free(&r);
+    json_t *sch = json_object_get(j, "schedules");
+    const char *first = json_string_value(json_object_get(sch, "first_date"));
+    const char *last = json_string_value(json_object_get(sch, "last_date"));
+    if (first == NULL || last == NULL || strcmp(first, leg_date) > 0 || strcmp(last, leg_date) < 0)
+        fail_msg("schedules %s to %s do not hold the leg's date %s", first ? first : "?",
+                 last ? last : "?", leg_date);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -867,6 +885,7 @@ int main(void)
         cmocka_unit_test(declined_card_fails_the_order),
         cmocka_unit_test(international_order_needs_a_passport),
         cmocka_unit_test(separate_tickets_over_http),
+        cmocka_unit_test(readyz_states_the_schedules),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -19,6 +19,7 @@ import { apiKeysView } from './views/apiKeys';
 import { travellersView } from './views/travellers';
 import { bookView } from './views/book';
 import { manageBookingView, tripsView } from './views/trips';
+import { loadLastScheduleDate } from './horizon';
 
 const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   'sign-in': signInView,
@@ -84,6 +85,11 @@ function boot(): void {
             home?.record(s);
             router.navigate(resultsPathFor(s, searchCurrency(profile.current)));
           },
+        });
+        // The pickers end where the schedules do, once the server says (GET /readyz).
+        const form = search;
+        void loadLastScheduleDate().then((last) => {
+          if (last) form.setLastDate(last);
         });
         // Restore a search shared through the URL (?from=ZRH&to=NYC&...).
         const initial = fromQuery(ctx.url.search);

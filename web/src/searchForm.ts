@@ -339,6 +339,8 @@ export interface SearchFormHandle {
   /** Restores state (e.g. from the URL). Resolves once place names are loaded. */
   setState(s: Partial<SearchState>): Promise<void>;
   submit(): boolean;
+  /** The schedules' last date, once known (GET /readyz): the pickers' max and the check. */
+  setLastDate(date: string): void;
   destroy(): void;
 }
 
@@ -395,7 +397,7 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
   for (const c of SEARCH_CABINS) cabinSelect.add(new Option(c.label, c.value));
 
   const minDate = today();
-  const maxDate = opts.lastDate?.() ?? lastSearchDate(minDate);
+  let maxDate = opts.lastDate?.() ?? lastSearchDate(minDate);
   departInput.min = minDate;
   returnInput.min = minDate;
   departInput.max = maxDate;
@@ -720,6 +722,13 @@ export function mountSearchForm(root: HTMLElement, opts: SearchFormOptions = {})
     getState,
     setState,
     submit,
+    setLastDate(date: string) {
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(date) || date < minDate) return;
+      maxDate = date;
+      for (const input of [departInput, returnInput, ...legRows.map((r) => r.el.querySelector<HTMLInputElement>('input[type="date"]'))]) {
+        if (input) input.max = date;
+      }
+    },
     destroy() {
       for (const off of offs.splice(0)) off();
       origin.destroy();
