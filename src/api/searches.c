@@ -616,8 +616,11 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
     ct_jw_key(w, "layover_airports");
     ct_jw_arr(w);
     for (int i = 0; i < na; i++) {
+        const ct_airport *ap = ct_refdata_airport_at(c->tt->rd, (size_t)airports[i].key);
         ct_jw_obj(w);
-        ct_jw_kstr(w, "code", ct_refdata_airport_at(c->tt->rd, (size_t)airports[i].key)->iata);
+        ct_jw_kstr(w, "code", ap->iata);
+        ct_jw_kstr(w, "name", ap->name ? ap->name : ap->iata); /* readable, no lookup per code */
+        ct_jw_kstr(w, "city", ap->city ? ap->city : "");
         ct_jw_kint(w, "count", airports[i].count);
         ct_jw_obj_end(w);
     }

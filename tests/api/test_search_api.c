@@ -499,8 +499,10 @@ static void filters_sorts_and_pages(void **state)
     json_array_foreach(json_object_get(lower, "itineraries"), ti, tt_) assert_string_equal(
         json_string_value(json_object_get(json_object_get(tt_, "emissions"), "label")), "lower");
     json_decref(lower);
-    /* Facets describe the set. */
+    /* Facets describe the set; layover airports come with their names. */
     json_t *facets = json_object_get(all, "facets");
+    json_array_foreach(json_object_get(facets, "layover_airports"), ti, tt_)
+        assert_true(strlen(json_string_value(json_object_get(tt_, "name"))) > 0);
     assert_true(json_array_size(json_object_get(facets, "carriers")) > 0);
     assert_true(json_is_object(json_object_get(facets, "price_range")));
     /* An airline unticked among many (the filter lists the ticked ones, here with 60 more

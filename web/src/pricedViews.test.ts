@@ -327,6 +327,23 @@ describe('results filters (issue 18)', () => {
     view.destroy?.();
   });
 
+  it('layover airports named by the answer itself need no lookup per code', async () => {
+    const answer = searchAnswer(undefined, {
+      facets: {
+        ...searchAnswer().facets,
+        layover_airports: [
+          { code: 'ZRH', name: 'Zurich Airport', city: 'Zurich', count: 1 },
+          { code: 'DUB', name: 'Dublin Airport', city: 'Dublin', count: 2 },
+        ],
+      },
+    });
+    const { view, calls } = await open('/search?from=LON&to=NYC&date=2026-12-01', answer);
+    const labels = Array.from(group(view.el, 'Layover airports').querySelectorAll('label')).map((l) => l.querySelector('span')!.firstChild!.textContent);
+    expect(labels).toEqual(['Dublin Airport (DUB)', 'Zurich Airport (ZRH)']);
+    expect(calls.filter((c) => c.url.startsWith('/api/v1/airports?q=DUB') || c.url.startsWith('/api/v1/airports?q=ZRH'))).toHaveLength(0);
+    view.destroy?.();
+  });
+
   it('airlines and layover airports sorted by name, layovers named, "only this" on each airline, Nonstop shown disabled with 0', async () => {
     const answer = searchAnswer(undefined, {
       facets: {

@@ -140,7 +140,7 @@ export interface Facets {
   stops: StopsFacet[];
   /** Not in the contract yet; used when the server sends it. */
   alliances: AllianceFacet[] | null;
-  layover_airports: { code: string; count: number }[];
+  layover_airports: { code: string; count: number; name: string }[];
   price_range: { min: Money; max: Money } | null;
   duration_range: { min: number; max: number } | null;
 }
@@ -318,8 +318,8 @@ function normalizeFacets(raw: unknown): Facets {
       if (a && isStr(a.code)) alliances.push({ code: a.code, name: isStr(a.name) ? a.name : allianceName(a.code), count: isNum(a.count) ? a.count : 0, min_price: normalizeMoney(a.min_price) });
     }
   }
-  const layover_airports: { code: string; count: number }[] = [];
-  for (const a of arr(r.layover_airports).map(asRec)) if (a && isStr(a.code)) layover_airports.push({ code: a.code, count: isNum(a.count) ? a.count : 0 });
+  const layover_airports: { code: string; count: number; name: string }[] = [];
+  for (const a of arr(r.layover_airports).map(asRec)) if (a && isStr(a.code)) layover_airports.push({ code: a.code, count: isNum(a.count) ? a.count : 0, name: isStr(a.name) && a.name !== a.code ? a.name : '' });
   const pr = asRec(r.price_range);
   const pmin = normalizeMoney(pr?.min);
   const pmax = normalizeMoney(pr?.max);

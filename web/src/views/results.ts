@@ -588,6 +588,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
       label: a.name,
       hint: [a.count >= 0 ? String(a.count) : '', from(a.min_price)].filter(Boolean).join(' · '),
     }));
+    for (const a of facets?.layover_airports ?? []) if (a.name) placeNames.set(a.code, a.name); /* the server names them */
     const via = (facets?.layover_airports ?? []).map((a) => ({ value: a.code, label: placeLabel(a.code), hint: String(a.count) })).sort(byLabel);
     lookUpPlaces((facets?.layover_airports ?? []).map((a) => a.code));
 
