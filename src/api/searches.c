@@ -550,6 +550,8 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
     int nc = 0, ns = 0, na = 0, nal = 0;
     int64_t pmin = CT_PRICE_UNKNOWN, pmax = -1;
     int dmin = 0, dmax = 0;
+    int32_t smin[CT_TRIP_MAX_SLICES] = {0}, smax[CT_TRIP_MAX_SLICES] = {0}; /* per slice */
+    int nslices = res->n > 0 ? res->items[0].nslices : 0;
     for (size_t i = 0; i < res->n; i++) {
         const ct_trip *t = &res->items[i];
         int most = 0;
@@ -572,6 +574,11 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
         }
         dmin = i == 0 || t->minutes < dmin ? t->minutes : dmin;
         dmax = t->minutes > dmax ? t->minutes : dmax;
+        for (int s = 0; s < t->nslices && s < CT_TRIP_MAX_SLICES; s++) {
+            int32_t m = t->slice[s].arr - t->slice[s].dep;
+            smin[s] = i == 0 || m < smin[s] ? m : smin[s];
+            smax[s] = m > smax[s] ? m : smax[s];
+        }
     }
     ct_jw_obj(w);
     ct_jw_key(w, "carriers");
@@ -641,6 +648,16 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
     ct_jw_kint(w, "min", dmin);
     ct_jw_kint(w, "max", dmax);
     ct_jw_obj_end(w);
+    /* Each slice's own range: the "maximum duration (each flight)" filter's choices. */
+    ct_jw_key(w, "slice_duration_ranges");
+    ct_jw_arr(w);
+    for (int s = 0; s < nslices; s++) {
+        ct_jw_obj(w);
+        ct_jw_kint(w, "min", smin[s]);
+        ct_jw_kint(w, "max", smax[s]);
+        ct_jw_obj_end(w);
+    }
+    ct_jw_arr_end(w);
     ct_jw_obj_end(w);
 }
 

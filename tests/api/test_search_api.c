@@ -170,6 +170,19 @@ static void round_trip_combines_slices(void **state)
         assert_true(strcmp(o, "JFK") == 0 || strcmp(o, "EWR") == 0 || strcmp(o, "LGA") == 0);
         assert_string_equal(json_string_value(json_object_get(leg0, "departure_date")), back);
     }
+    /* Each slice's duration range holds that slice of every itinerary of the page. */
+    json_t *ranges = json_object_get(json_object_get(j, "facets"), "slice_duration_ranges");
+    assert_int_equal(json_array_size(ranges), 2);
+    json_array_foreach(items, i, trip)
+    {
+        for (size_t k = 0; k < 2; k++) {
+            json_int_t mins = json_integer_value(json_object_get(
+                json_array_get(json_object_get(trip, "slices"), k), "duration_minutes"));
+            json_t *rg = json_array_get(ranges, k);
+            assert_true(mins >= json_integer_value(json_object_get(rg, "min")));
+            assert_true(mins <= json_integer_value(json_object_get(rg, "max")));
+        }
+    }
     json_decref(j);
     ts_response_free(&r);
 }

@@ -407,6 +407,22 @@ describe('results filters (issue 18)', () => {
     view.destroy?.();
   });
 
+  it('round trip: with the server\'s per-slice ranges, "maximum duration (each flight)" follows them', async () => {
+    const out = nonstopRaw.slices[0]!;
+    const back = { ...out, origin: 'JFK', destination: 'LHR', duration_minutes: 420 };
+    const round = { ...nonstopRaw, duration_minutes: 900, slices: [out, back] };
+    const answer = searchAnswer([round], {
+      facets: { ...searchAnswer().facets, duration_range: { min: 900, max: 1500 }, slice_duration_ranges: [{ min: 480, max: 600 }, { min: 300, max: 720 }] },
+    });
+    const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01&return=2026-12-10', answer);
+    const label = Array.from(view.el.querySelectorAll('.results-filters label')).find((l) => l.textContent === 'Maximum duration (each flight)')!;
+    const sel = view.el.querySelector<HTMLSelectElement>(`#${label.getAttribute('for')}`)!;
+    const values = Array.from(sel.options).map((o) => o.value).filter(Boolean).map(Number);
+    expect(values[0]).toBe(300);
+    expect(values[values.length - 1]).toBe(720);
+    view.destroy?.();
+  });
+
   it('"Skip to results" is the first focusable element of the page and moves focus to the list', async () => {
     const { view } = await open('/search?from=LON&to=NYC&date=2026-12-01', searchAnswer());
     const focusable = Array.from(view.el.querySelectorAll<HTMLElement>('a[href], button, input, select, [tabindex]')).filter((e) => e.getAttribute('tabindex') !== '-1' && !(e as HTMLButtonElement).disabled);

@@ -143,6 +143,8 @@ export interface Facets {
   layover_airports: { code: string; count: number; name: string }[];
   price_range: { min: Money; max: Money } | null;
   duration_range: { min: number; max: number } | null;
+  /** Each slice's own range (the server's, when it sends them). */
+  slice_duration_ranges: { min: number; max: number }[];
 }
 
 export interface SearchResponse {
@@ -331,6 +333,9 @@ function normalizeFacets(raw: unknown): Facets {
     layover_airports,
     price_range: pmin && pmax ? { min: pmin, max: pmax } : null,
     duration_range: dr && isNum(dr.min) && isNum(dr.max) ? { min: dr.min, max: dr.max } : null,
+    slice_duration_ranges: arr(r.slice_duration_ranges)
+      .map(asRec)
+      .flatMap((x) => (x && isNum(x.min) && isNum(x.max) ? [{ min: x.min, max: x.max }] : [])),
   };
 }
 

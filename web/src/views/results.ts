@@ -559,6 +559,9 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
    */
   function sliceDurationRange(trip: { min: number; max: number } | null): { min: number; max: number } | null {
     if (q.slices.length <= 1 || !trip) return trip;
+    const ranges = last?.facets.slice_duration_ranges ?? [];
+    if (ranges.length === q.slices.length) /* the server's per-slice ranges */
+      return { min: Math.min(...ranges.map((r) => r.min)), max: Math.max(...ranges.map((r) => r.max)) };
     const mins = (last?.itineraries ?? []).flatMap((it) => it.slices.map((s) => s.duration_minutes)).filter((m) => m > 0);
     const shortest = mins.length > 0 ? Math.min(...mins) : 60;
     const longest = Math.max(shortest, ...mins, trip.max - shortest * (q.slices.length - 1));
