@@ -17,6 +17,7 @@
 #include "base/config.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "base/strbuf.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "timetable/ssim.h"
@@ -89,10 +90,18 @@ static int import_ssim(const ct_config *cfg)
             ;
         const ct_ssim_report *rep = ct_ssim_get_report(r);
         size_t legs = rep->legs, rejected = rep->rejected;
+        /* The summary names the line of every rejected record. */
+        ct_strbuf where;
+        ct_strbuf_init(&where, (size_t)16 << 20);
+        for (size_t k = 0; rep->rejected_lines != NULL && k < rejected; k++)
+            ct_strbuf_printf(&where, "%s%zu", k ? ", " : " (lines ", rep->rejected_lines[k]);
+        if (rejected > 0 && rep->rejected_lines != NULL)
+            ct_strbuf_printf(&where, "%s)", rep->rejected_lines_incomplete ? ", ..." : "");
         ct_ssim_close(r);
         if (rc != CT_DONE || legs == 0) {
             fprintf(stderr, "%s: not imported (%s)\n", path,
                     rc != CT_DONE ? "read error" : "no valid flight leg");
+            ct_strbuf_free(&where);
             failed++;
             continue;
         }
@@ -101,10 +110,13 @@ static int import_ssim(const ct_config *cfg)
         if (snprintf(dst, sizeof(dst), "%s/%s", dir, base) >= (int)sizeof(dst) ||
             ct_file_copy(path, dst) != CT_OK) {
             fprintf(stderr, "%s: cannot copy into %s: %s\n", path, dir, strerror(errno));
+            ct_strbuf_free(&where);
             failed++;
             continue;
         }
-        printf("%s: %zu flight legs imported, %zu records rejected\n", path, legs, rejected);
+        printf("%s: %zu flight legs imported, %zu records rejected%s\n", path, legs, rejected,
+               ct_strbuf_str(&where));
+        ct_strbuf_free(&where);
     }
     return failed ? 1 : 0;
 }

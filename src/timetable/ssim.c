@@ -98,6 +98,15 @@ struct ct_ssim_reader {
     int warned_no_carrier;
     long serial_count; /* non-filler records so far */
     long last_serial;  /* serial of the last type 2/3/4 record, -1 when none */
+    /* real files' habits, summed up once at the end */
+    size_t overnight_inferred; /* blank arrival date variations read as the next day */
+    struct {
+        const char *fmt; /* a warning's message template: the same kind of warning */
+        size_t count, first_line;
+        char first[160];
+    } kinds[32];
+    int nkinds;
+    CT_VEC(size_t) rejected_lines; /* the line of every rejected record */
     /* state */
     ct_status status; /* sticky failure */
     int finished;
@@ -157,13 +166,61 @@ static ct_status rec_error(ct_ssim_reader *r, int col, const char *fmt, ...)
     return CT_INVALID;
 }
 
-/* Reports a warning at column `col` of the current record (the record is kept). */
+/* Reports a warning at column `col` of the current record (the record is kept). The first
+ * WARN_SHOWN of each kind (message template) are reported; the rest are counted and summed
+ * up in one line at the end of the file (a real file can repeat one habit on every record). */
+#define WARN_SHOWN 3
 static void rec_warn(ct_ssim_reader *r, int col, const char *fmt, ...)
 {
     va_list ap;
+    int k = 0;
+    while (k < r->nkinds && r->kinds[k].fmt != fmt)
+        k++;
+    if (k == r->nkinds && k < (int)(sizeof(r->kinds) / sizeof(r->kinds[0]))) {
+        r->kinds[k].fmt = fmt;
+        r->kinds[k].count = 0;
+        r->kinds[k].first_line = r->rec_line;
+        va_start(ap, fmt);
+        vsnprintf(r->kinds[k].first, sizeof(r->kinds[k].first), fmt, ap);
+        va_end(ap);
+        r->nkinds++;
+    }
+    if (k < r->nkinds && ++r->kinds[k].count > WARN_SHOWN) {
+        r->report.warnings_folded++; /* summed up by summarize() */
+        return;
+    }
     va_start(ap, fmt);
     vreport(r, CT_SSIM_WARNING, col, fmt, ap);
     va_end(ap);
+}
+
+/* At the end of the file: the overnight legs inferred, and the warnings not shown. */
+static void summarize(ct_ssim_reader *r)
+{
+    char message[400];
+    if (r->overnight_inferred > 0) {
+        snprintf(message, sizeof(message),
+                 "%zu leg(s) arrive before they depart as written, with a blank arrival date "
+                 "variation (column 194): the next day was inferred for them",
+                 r->overnight_inferred);
+        emit(r, CT_SSIM_WARNING, r->line, 1, message);
+    }
+    for (int k = 0; k < r->nkinds; k++) {
+        if (r->kinds[k].count <= WARN_SHOWN)
+            continue;
+        snprintf(message, sizeof(message), "%zu more warning(s) like line %zu's: %s",
+                 r->kinds[k].count - WARN_SHOWN, r->kinds[k].first_line, r->kinds[k].first);
+        emit(r, CT_SSIM_WARNING, r->line, 1, message);
+    }
+}
+
+/* A record skipped because of an error: counted, and its line kept for the summary. */
+static void note_rejected(ct_ssim_reader *r)
+{
+    r->report.rejected++;
+    if (CT_VEC_PUSH(&r->rejected_lines, r->rec_line) != CT_OK)
+        r->report.rejected_lines_incomplete = 1;
+    r->report.rejected_lines = r->rejected_lines.items;
 }
 
 /* ---- character and field helpers ---- */
@@ -464,9 +521,9 @@ static int config_seats(const char *s, uint16_t seats[26], int *total)
 {
     const int n = 20;
     int i = 0;
-    if (s[0] == 'V' && s[1] == 'V')
-        return -1;
     while (i < n) {
+        if (s[i] == 'V' && i + 1 < n && s[i + 1] == 'V')
+            return -1; /* "VV" starts the aircraft version ("Y118VV118", "W18Y112VVCGO") */
         if (s[i] == ' ') {
             i++;
             continue;
@@ -576,6 +633,13 @@ static ct_status parse_leg(ct_ssim_reader *r, ct_ssim_leg *leg, flight_id *id)
     leg->serial = r->rec_serial;
     leg->line = r->rec_line;
     leg->column = r->rec_col;
+    /* Real files leave the arrival date variation blank on overnight legs: when the times
+     * then arrive before they depart (and only then), the arrival is the next day. */
+    long block = arr_minutes_utc(leg) - dep_minutes_utc(leg);
+    if (*field(r, 194) == ' ' && block <= 0 && block + DAY_MINUTES > 0) {
+        leg->arr_date_var++;
+        r->overnight_inferred++;
+    }
     return check_leg(r, leg, id);
 }
 
@@ -587,7 +651,7 @@ static int read_leg(ct_ssim_reader *r, const ct_ssim_leg **out)
     flight_id id;
     memset(&id, 0, sizeof(id));
     if (parse_leg(r, leg, &id)) {
-        r->report.rejected++;
+        note_rejected(r);
         r->rejected = (leg_memo){1, id, ""};
         r->prev.valid = 0;
         return 0;
@@ -621,7 +685,7 @@ static void read_segment(ct_ssim_reader *r)
         field_number(r, 31, 3, 0, 999, "data element identifier", "three digits", &dei) ||
         field_station_opt(r, 34, "board point", seg.board) ||
         field_station_opt(r, 37, "off point", seg.off)) {
-        r->report.rejected++;
+        note_rejected(r);
         return;
     }
     ct_ssim_leg *leg = r->pending >= 0 ? &r->legs[r->pending] : NULL;
@@ -631,7 +695,7 @@ static void read_segment(ct_ssim_reader *r)
         memcpy(leg_id.airline, leg->airline, sizeof(leg_id.airline));
     }
     if (leg == NULL || !same_flight(&leg_id, &id)) {
-        r->report.rejected++;
+        note_rejected(r);
         if (r->rejected.valid && same_flight(&r->rejected.id, &id)) {
             rec_warn(r, 1, "segment data dropped with its rejected leg");
             return;
@@ -709,11 +773,11 @@ static ct_status read_carrier(ct_ssim_reader *r)
     char mode = *field(r, 2);
     if (mode != 'L' && mode != 'U') {
         bad_field(r, 2, 1, "time mode", "L (local) or U (UTC)");
-        r->report.rejected++;
+        note_rejected(r);
         return CT_OK;
     }
     if (field_airline(r, 3, airline)) {
-        r->report.rejected++;
+        note_rejected(r);
         return CT_OK;
     }
     ct_ssim_carrier *c = ct_calloc(1, sizeof(*c));
@@ -876,6 +940,7 @@ static ct_status finish(ct_ssim_reader *r, const ct_ssim_leg **out)
     if (!r->finished) {
         r->finished = 1;
         close_section(r);
+        summarize(r);
     }
     if (r->pending < 0)
         return CT_DONE;
@@ -1030,6 +1095,7 @@ void ct_ssim_close(ct_ssim_reader *r)
     for (size_t i = 0; i < r->carriers.len; i++)
         ct_free(r->carriers.items[i]);
     CT_VEC_FREE(&r->carriers);
+    CT_VEC_FREE(&r->rejected_lines);
     ct_free(r->buf);
     ct_free(r->name);
     ct_free(r);

@@ -145,15 +145,21 @@ typedef struct ct_ssim_options {
 
 /* What the reader saw so far; complete once ct_ssim_next returned CT_DONE. */
 typedef struct ct_ssim_report {
-    size_t records;   /* records read, blank lines not counted, filler counted */
-    size_t filler;    /* `0` filler records */
-    size_t carriers;  /* type 2 records accepted */
-    size_t legs;      /* type 3 records accepted */
-    size_t segments;  /* type 4 records attached to a leg */
-    size_t rejected;  /* records skipped because of an error */
-    size_t errors;    /* error diagnostics */
-    size_t warnings;  /* warning diagnostics */
-    size_t nmessages; /* messages kept below, at most CT_SSIM_MAX_MESSAGES */
+    size_t records;         /* records read, blank lines not counted, filler counted */
+    size_t filler;          /* `0` filler records */
+    size_t carriers;        /* type 2 records accepted */
+    size_t legs;            /* type 3 records accepted */
+    size_t segments;        /* type 4 records attached to a leg */
+    size_t rejected;        /* records skipped because of an error */
+    size_t errors;          /* error diagnostics */
+    size_t warnings;        /* warning diagnostics (reported: each one went to on_diag) */
+    size_t warnings_folded; /* warnings beyond the third of their kind: not reported one by
+                               one, but in one summary line each at the end of the file */
+    size_t nmessages;       /* messages kept below, at most CT_SSIM_MAX_MESSAGES */
+    /* The line of every rejected record (`rejected` of them; the reader's, valid until
+     * ct_ssim_close), unless memory ran out (rejected_lines_incomplete). */
+    const size_t *rejected_lines;
+    int rejected_lines_incomplete;
     char messages[CT_SSIM_MAX_MESSAGES][256]; /* the diag texts, in order (may be truncated) */
 } ct_ssim_report;
 

@@ -230,6 +230,11 @@ static void import_ssim_copies_names_with_quotes(void **state)
     assert_true(strlen(a) > 0);
     assert_string_equal(a, b);
     assert_int_equal(access("pwned", F_OK), -1);
+    /* A file with bad records: imported, and the summary names each rejected record's line. */
+    snprintf(fixture, sizeof(fixture), "%s/tests/data/ssim/bad.ssim", ts_source_dir());
+    assert_int_equal(
+        run(contrail_bin(), NULL, "import", "ssim", fixture, "--schedules-dir", sched, NULL), 0);
+    assert_contains(out, "records rejected (lines ");
 }
 
 static void serve_starts_and_stops(void **state)

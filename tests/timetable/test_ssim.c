@@ -633,6 +633,95 @@ static void aircraft_configuration(void **state)
     }
 }
 
+/* Real files (issue 15): configurations with an aircraft version after "VV"; overnight legs
+ * whose arrival date variation is blank; a habit repeated on every record warns once with a
+ * count; every rejected record's line is kept. */
+static void real_file_habits(void **state)
+{
+    (void)state;
+    static doc d;
+    static loaded f;
+    char rec[201];
+    /* "Y118VV118", "W18Y112VVCGO": the cabins before VV, no warning. */
+    const struct {
+        const char *config;
+        int w, y, total;
+    } versions[] = {{"Y118VV118           ", 0, 118, 118}, {"W18Y112VVCGO        ", 18, 112, 130}};
+    for (int i = 0; i < 2; i++) {
+        leg_rec(rec);
+        put(rec, 173, versions[i].config);
+        one_leg_doc(&d, 'L', rec);
+        load_memory(d.text, NULL, &f);
+        assert_int_equal(f.report.warnings, 0);
+        assert_int_equal(f.legs[0].seats['W' - 'A'], versions[i].w);
+        assert_int_equal(f.legs[0].seats['Y' - 'A'], versions[i].y);
+        assert_int_equal(f.legs[0].seats_total, versions[i].total);
+    }
+
+    /* ZRH 22:30 +0100 -> LHR 00:10 +0000 with a blank arrival date variation: next day. */
+    leg_rec(rec);
+    put(rec, 1, "3 LX 03180101J29MAR2624OCT261234567 ZRH22302230+01001 LHR00100010+00002 320");
+    put(rec, 193, "  ");
+    one_leg_doc(&d, 'L', rec);
+    load_memory(d.text, NULL, &f);
+    assert_int_equal(f.n, 1);
+    assert_int_equal(f.report.rejected, 0);
+    assert_int_equal(f.legs[0].arr_date_var, 1);
+    assert_int_equal(f.report.warnings, 1); /* one line for the file, with the count */
+    assert_non_null(strstr(f.report.messages[0], "1 leg(s) arrive before they depart"));
+    /* Written as the same day ("0"), it is an error as before: the file says so. */
+    put(rec, 194, "0");
+    one_leg_doc(&d, 'L', rec);
+    load_memory(d.text, NULL, &f);
+    assert_int_equal(f.n, 0);
+    assert_int_equal(f.report.rejected, 1);
+
+    /* Ten records with one bad configuration: three warnings, then one summary line. */
+    d.len = 0;
+    carrier_rec(rec, 'L');
+    add(&d, rec);
+    for (int i = 0; i < 10; i++) {
+        leg_rec(rec);
+        char num[8];
+        snprintf(num, sizeof(num), "%04d", 100 + i);
+        put(rec, 6, num);
+        put(rec, 173, "J3XY100             ");
+        char serial[8];
+        snprintf(serial, sizeof(serial), "%06d", i + 2);
+        put(rec, 195, serial);
+        add(&d, rec);
+    }
+    trailer_rec(rec, "000011");
+    put(rec, 195, "000012");
+    add(&d, rec);
+    load_memory(d.text, NULL, &f);
+    assert_int_equal(f.n, 10);
+    assert_int_equal(f.report.warnings, 4);
+    assert_int_equal(f.report.warnings_folded, 7);
+    assert_non_null(strstr(f.report.messages[3], "7 more warning(s) like line 2's: aircraft"));
+
+    /* Rejected records: each one's line. */
+    d.len = 0;
+    carrier_rec(rec, 'L');
+    add(&d, rec);
+    for (int i = 0; i < 4; i++) {
+        leg_rec(rec);
+        if (i % 2)
+            put(rec, 40, "2599"); /* not a time */
+        add(&d, rec);
+    }
+    ct_ssim_reader *r = NULL;
+    assert_int_equal(ct_ssim_open_memory(d.text, d.len, NULL, &r), CT_OK);
+    const ct_ssim_leg *leg;
+    while (ct_ssim_next(r, &leg) == CT_ROW)
+        ;
+    const ct_ssim_report *rep = ct_ssim_get_report(r);
+    assert_int_equal(rep->rejected, 2);
+    assert_int_equal(rep->rejected_lines[0], 3);
+    assert_int_equal(rep->rejected_lines[1], 5);
+    ct_ssim_close(r);
+}
+
 static void trailer_serial_check(void **state)
 {
     (void)state;
@@ -978,6 +1067,7 @@ int main(void)
         cmocka_unit_test(date_variation_a_is_minus_one),
         cmocka_unit_test(utc_time_mode),
         cmocka_unit_test(aircraft_configuration),
+        cmocka_unit_test(real_file_habits),
         cmocka_unit_test(trailer_serial_check),
         cmocka_unit_test(cross_record_checks),
         cmocka_unit_test(every_field_is_checked),
