@@ -682,11 +682,11 @@ static void real_file_habits(void **state)
     add(&d, rec);
     for (int i = 0; i < 10; i++) {
         leg_rec(rec);
-        char num[8];
+        char num[16];
         snprintf(num, sizeof(num), "%04d", 100 + i);
         put(rec, 6, num);
         put(rec, 173, "J3XY100             ");
-        char serial[8];
+        char serial[16];
         snprintf(serial, sizeof(serial), "%06d", i + 2);
         put(rec, 195, serial);
         add(&d, rec);
