@@ -18,6 +18,7 @@
 #include "sandbox/providers/provider.h"
 #include "sandbox/runtime/clock.h"
 #include "sandbox/runtime/daemon.h"
+#include "sandbox/sms/sms.h"
 #include "sandbox/world/sandbox_data.h"
 
 typedef int (*entry)(const ct_config *cfg);
@@ -50,6 +51,10 @@ static const ct_command commands[] = {
      NULL,
      "run the mail server (SMTP) and its mailbox API (HTTP)",
      {sb_daemon_http_flags, sb_clock_file_flags, sb_mail_flags}},
+    {"sms",
+     NULL,
+     "run the SMS gateway (a Twilio-like HTTP API) and its message list",
+     {sb_daemon_http_flags, sb_clock_file_flags, sb_sms_flags}},
     {"provider",
      NULL,
      "serve one provider (airline, agency, combiner) over HTTP",
@@ -57,8 +62,8 @@ static const ct_command commands[] = {
 };
 
 static const entry entries[] = {
-    sb_world_main,    sb_generate_main, sb_clock_main,
-    sb_payments_main, sb_mail_main,     sb_provider_main,
+    sb_world_main, sb_generate_main, sb_clock_main,    sb_payments_main,
+    sb_mail_main,  sb_sms_main,      sb_provider_main,
 };
 
 static const ct_program program = {"contrail-sandbox", common_flags, commands,

@@ -4,8 +4,9 @@
  * table `services` below) as its own supervised process on a free loopback port, waits until
  * each has written its port file, then publishes DIR/world.json: the directory of partner
  * endpoints a platform operator would otherwise configure by hand (provider base URLs, the
- * payment processor, the mail server). Stops everything on SIGTERM/SIGINT and removes
- * world.json. `make run` reaches this through `contrail serve --sandbox`. */
+ * payment processor, the mail server, the SMS gateway with its account and token). Stops everything
+ * on SIGTERM/SIGINT and removes world.json. `make run` reaches this through `contrail serve
+ * --sandbox`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
@@ -26,18 +27,20 @@
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
 #include "sandbox/runtime/supervise.h"
+#include "sandbox/sms/sms.h"
 
 /* The services of the world: name, kind (for world.json) and the subcommand with its own
  * flags; every one also gets the world flags and --port 0 --port-file DIR/run/NAME.port. */
 typedef struct service {
     const char *name;
-    const char *kind; /* "provider", "payments" or "mail" */
+    const char *kind; /* "provider", "payments", "mail" or "sms" */
     const char *args[8];
 } service;
 
 static const service services[] = {
     {"payments", "payments", {"payments", NULL}},
     {"mail", "mail", {"mail", NULL}},
+    {"sms", "sms", {"sms", NULL}},
     {"airline-1", "provider", {"provider", "--name=airline-1", NULL}},
     {"airline-2", "provider", {"provider", "--name=airline-2", NULL}},
     {"ota-eur", "provider", {"provider", "--name=ota-eur", NULL}},
@@ -248,6 +251,11 @@ static ct_status publish(world_run *r, const char *ssim_dir)
             }
             snprintf(smtp, sizeof(smtp), "smtp://127.0.0.1:%d", smtp_port);
             json_object_set_new(entry, "smtp", json_string(smtp));
+        }
+        if (strcmp(r->kinds[i], "sms") == 0) {
+            /* The gateway runs with its default credentials: the platform reads them here. */
+            json_object_set_new(entry, "account", json_string(SB_SMS_DEFAULT_ACCOUNT));
+            json_object_set_new(entry, "token", json_string(SB_SMS_DEFAULT_TOKEN));
         }
         if (strcmp(r->kinds[i], "provider") == 0) {
             /* The partner directory's facts (src/providers/directory.h): the platform takes

@@ -52,6 +52,7 @@
 #include "base/status.h"
 #include "events/outbox.h"
 #include "notify/mailer.h"
+#include "notify/sms.h"
 #include "store/store.h"
 
 #define CT_ACCESS_TTL_MAX      900
@@ -71,6 +72,7 @@ typedef struct ct_accounts_config {
     int refresh_ttl;              /* seconds, default 30 days */
     const char *public_url;       /* base of links in e-mails, e.g. "http://127.0.0.1:8080" */
     const ct_mailer *mailer;      /* NULL: e-mails are not sent (logged as not sent) */
+    const ct_sms_client *sms;     /* NULL: phone codes cannot be sent (CT_UNAVAILABLE) */
     int signin_failures_per_hour; /* per address; default CT_SIGNIN_FAILURES_MAX */
     int signin_pair_free;         /* default CT_SIGNIN_PAIR_FREE */
     int reset_requests_per_hour;  /* per address; default CT_RESET_PER_HOUR */
@@ -190,6 +192,42 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out);
 ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
                              const char *password, const char *ip, ct_field_error *fe,
                              int *retry_after_s);
+/* ---- a phone number verified by SMS (phone.c) ----
+ * users.phone_e164 is the verified number (phone_verified_at set), NULL when none; the number
+ * being verified waits with its code until the code comes back. The profile (and so /me and
+ * the GDPR export) shows phone, phone_verified, phone_verified_at and phone_pending; erasure
+ * deletes it with the user. */
+#define CT_PHONE_CODE_TTL        600 /* seconds a code lives */
+#define CT_PHONE_CODE_ATTEMPTS   5   /* wrong codes allowed per code */
+#define CT_PHONE_RESEND_INTERVAL 60  /* seconds between two codes to one user */
+#define CT_PHONE_SENDS_PER_HOUR  5   /* codes per user per hour */
+
+/* Sends a 6-digit code by SMS (cfg.sms) to `phone` (E.164) for the user and answers
+ * {phone, status "code_sent", expires_in, resend_in}. CT_INVALID (fe names "phone") for a
+ * number not in E.164 form or refused by the gateway; CT_AGAIN with *retry_after_s inside the
+ * resend throttle; CT_UNAVAILABLE when no gateway is configured or it failed (nothing spent).
+ * A new code voids the previous one. */
+ct_status ct_accounts_phone_start(ct_accounts *a, ct_store *st, const char *user_id,
+                                  const char *phone, ct_field_error *fe, int *retry_after_s,
+                                  json_t **out);
+
+/* Checks the code: the pending number becomes the user's verified number and *out the
+ * profile. CT_INVALID (fe "code") for a malformed or wrong code (a wrong one spends an
+ * attempt; the message says how many are left); CT_CONFLICT (fe "code") when no code is
+ * pending, it expired, or its attempts are spent. */
+ct_status ct_accounts_phone_verify(ct_accounts *a, ct_store *st, const char *user_id,
+                                   const char *code, ct_field_error *fe, json_t **out);
+
+/* From now on phone codes go through `c` (borrowed, must outlive `a`; NULL: none). Safe while
+ * requests run (the serve wiring sets it once the sandbox world has published its gateway). */
+void ct_accounts_set_sms(ct_accounts *a, const ct_sms_client *c);
+
+/* Removes the user's number and voids any pending code (the resend throttle stays). */
+ct_status ct_accounts_phone_delete(ct_store *st, const char *user_id);
+
+/* Adds phone, phone_verified, phone_verified_at and phone_pending to `profile`. */
+ct_status ct__accounts_phone_json(ct_store *st, const char *user_id, json_t *profile);
+
 /* Sets a user's role ("user" or "admin") and bumps its token version, so access tokens
  * issued under the old role stop working at once. CT_NOT_FOUND for an unknown user. */
 ct_status ct_accounts_set_role(ct_store *st, const char *user_id, const char *role);

@@ -37,6 +37,13 @@ ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out)
         rc = CT_NOT_FOUND;
     }
     ct_stmt_finalize(s);
+    if (rc == CT_OK) {
+        rc = ct__accounts_phone_json(st, user_id, *out);
+        if (rc) {
+            json_decref(*out);
+            *out = NULL;
+        }
+    }
     return rc;
 }
 

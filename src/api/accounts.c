@@ -372,6 +372,66 @@ void ct__api_me_events(ct_http_req *req, ct_api_call *call)
                  &(ct_field_error){"", ""});
 }
 
+/* 0 after replying 400 when member `key` is absent or not a string. */
+static int required_string(ct_http_req *req, json_t *in, const char *key)
+{
+    if (json_is_string(json_object_get(in, key)))
+        return 1;
+    ct_http_problem_field(req, key, "is required and must be a string");
+    return 0;
+}
+
+void ct__api_me_phone_put(ct_http_req *req, ct_api_call *call)
+{
+    json_t *in = ct__api_body_object(req);
+    if (in == NULL)
+        return;
+    if (!required_string(req, in, "phone")) {
+        json_decref(in);
+        return;
+    }
+    ct_field_error fe = {"", ""};
+    int retry = 0;
+    json_t *out = NULL;
+    ct_status rc =
+        ct_accounts_phone_start(call->app->accounts, call->store, call->principal.user_id,
+                                str(in, "phone"), &fe, &retry, &out);
+    if (rc == CT_AGAIN)
+        too_many(req, retry, "a code was sent recently; wait before asking for another");
+    else if (rc == CT_UNAVAILABLE)
+        ct_http_problem(req, 503, "Service unavailable",
+                        "the code could not be sent by SMS; try again later");
+    else
+        reply_result(req, rc, out, 202, &fe);
+    json_decref(in);
+}
+
+void ct__api_me_phone_verify(ct_http_req *req, ct_api_call *call)
+{
+    json_t *in = ct__api_body_object(req);
+    if (in == NULL)
+        return;
+    if (!required_string(req, in, "code")) {
+        json_decref(in);
+        return;
+    }
+    ct_field_error fe = {"", ""};
+    json_t *out = NULL;
+    ct_status rc = ct_accounts_phone_verify(call->app->accounts, call->store,
+                                            call->principal.user_id, str(in, "code"), &fe, &out);
+    reply_result(req, rc, out, 200, &fe);
+    json_decref(in);
+}
+
+void ct__api_me_phone_delete(ct_http_req *req, ct_api_call *call)
+{
+    ct_status rc = ct_accounts_phone_delete(call->store, call->principal.user_id);
+    if (rc)
+        reply_result(req, rc, NULL, 0, &(ct_field_error){"", ""});
+    else
+        ct_http_reply(req, 204, NULL, "", 0);
+}
+
 void ct__api_travellers_list(ct_http_req *req, ct_api_call *call)
 {
     json_t *items = NULL;

@@ -27,6 +27,7 @@
 
 #include "api/search_cache.h"
 #include "app/booking_wiring.h"
+#include "app/sms_wiring.h"
 #include "app/loader.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
@@ -94,6 +95,10 @@ const ct_flag ct_app_serve_flags[] = {
      "seconds an unfinished order is left alone before recovery resumes it"},
     {"payments_url", CT_FLAG_STRING, NULL, "the payment processor (default: the sandbox world's)"},
     {"payments_secret_key", CT_FLAG_STRING, CT_APP_PAYMENTS_KEY, "the processor's secret key"},
+    {"sms_url", CT_FLAG_STRING, NULL,
+     "the SMS gateway (Twilio-like; default: the sandbox world's)"},
+    {"sms_account", CT_FLAG_STRING, NULL, "the SMS gateway's account SID"},
+    {"sms_token", CT_FLAG_STRING, NULL, "the SMS gateway's auth token"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -339,6 +344,7 @@ typedef struct server {
     const char *host;
     ct_app_loader loader;
     ct_app_booking booking;
+    ct_app_sms sms;
     ct_outbox *outbox; /* the relay: account e-mails, and booking's when booking is wired */
 } server;
 
@@ -488,6 +494,16 @@ static ct_status start_booking(server *s)
     return ct_app_booking_start(w);
 }
 
+/* The SMS gateway for phone codes: the flags, or the world's (app/sms_wiring.h). */
+static ct_status start_sms(server *s)
+{
+    s->sms.accounts = &s->accounts;
+    s->sms.wait_for_world = s->sandbox > 0 || world_dir(s->cfg) != NULL;
+    snprintf(s->sms.world_json, sizeof(s->sms.world_json), "%s/world.json",
+             world_dir_or_sandbox(s->cfg));
+    return ct_app_sms_start(&s->sms, s->cfg);
+}
+
 /* Ready: the port file, the log line, the banner. */
 static void announce(server *s)
 {
@@ -526,6 +542,7 @@ static void server_close(server *s)
     ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
     s->outbox = NULL;
     ct_app_booking_stop(&s->booking);
+    ct_app_sms_stop(&s->sms);
     ct_app_loader_stop(&s->loader);
     ct_router_destroy(s->router);
     ct_api_free(&s->app);
@@ -577,7 +594,8 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (start_http(&s) || start_loader(&s) || start_booking(&s) || ct_outbox_start(s.outbox))
+    if (start_http(&s) || start_loader(&s) || start_booking(&s) || start_sms(&s) ||
+        ct_outbox_start(s.outbox))
         goto cleanup;
     announce(&s);
     int sig = 0;

@@ -12,7 +12,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,16 +54,12 @@ int ct_sms_is_e164(const char *s)
     return n >= 8 && n <= 15;
 }
 
-__attribute__((format(printf, 3, 4))) static void set_err(char *err, size_t errlen, const char *fmt,
-                                                          ...)
-{
-    if (err == NULL || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+/* Writes the reason into the caller's err/errlen (both in scope; err may be NULL). */
+#define SET_ERR(...)                                                                               \
+    do {                                                                                           \
+        if (err != NULL && errlen > 0)                                                             \
+            snprintf(err, errlen, __VA_ARGS__);                                                    \
+    } while (0)
 
 /* Appends "&name=escaped(value)" (no '&' first) to out. */
 static ct_status add_field(ct_strbuf *out, const char *name, const char *value)
@@ -109,7 +104,7 @@ static ct_status read_answer(const ct_upstream_response *rsp, char *msg_id, size
                              char *err, size_t errlen)
 {
     if (rsp->rc != CT_OK) {
-        set_err(err, errlen, "SMS gateway unreachable: %s", rsp->error);
+        SET_ERR("SMS gateway unreachable: %s", rsp->error);
         return rsp->rc == CT_AGAIN ? CT_AGAIN : rsp->rc == CT_NOMEM ? CT_NOMEM : CT_UNAVAILABLE;
     }
     json_t *doc = json_loadb(rsp->body, rsp->body_len, 0, NULL);
@@ -117,7 +112,7 @@ static ct_status read_answer(const ct_upstream_response *rsp, char *msg_id, size
     if (rsp->status >= 200 && rsp->status < 300) {
         const char *sid = json_string_value(json_object_get(doc, "sid"));
         if (sid == NULL) {
-            set_err(err, errlen, "SMS gateway answered without a message sid");
+            SET_ERR("SMS gateway answered without a message sid");
             rc = CT_ERR;
         } else if (msg_id != NULL && msg_id_len > 0) {
             snprintf(msg_id, msg_id_len, "%s", sid);
@@ -127,8 +122,7 @@ static ct_status read_answer(const ct_upstream_response *rsp, char *msg_id, size
         snprintf(code, sizeof(code), "%lld",
                  (long long)json_integer_value(json_object_get(doc, "code")));
         const char *message = json_string_value(json_object_get(doc, "message"));
-        set_err(err, errlen, "SMS gateway refused the message: %s %s", code,
-                message ? message : rsp->error);
+        SET_ERR("SMS gateway refused the message: %s %s", code, message ? message : rsp->error);
         rc = status_of_refusal(rsp->status);
     }
     json_decref(doc);
@@ -140,17 +134,17 @@ ct_status ct_sms_send(const ct_sms_client *c, const char *to_e164, const char *b
                       size_t errlen)
 {
     if (c == NULL || c->url == NULL || c->url[0] == '\0') {
-        set_err(err, errlen, "no SMS gateway configured");
+        SET_ERR("no SMS gateway configured");
         return CT_INVALID;
     }
     if (!ct_sms_is_e164(to_e164) || body == NULL || body[0] == '\0' ||
         strlen(body) > 4 * SMS_BODY_MAX) {
-        set_err(err, errlen, "not a sendable SMS (number %s)", to_e164 ? to_e164 : "(null)");
+        SET_ERR("not a sendable SMS (number %s)", to_e164 ? to_e164 : "(null)");
         return CT_INVALID;
     }
     pthread_once(&client_once, client_make);
     if (client == NULL) {
-        set_err(err, errlen, "cannot create the SMS client");
+        SET_ERR("cannot create the SMS client");
         return CT_NOMEM;
     }
     char url[1024], auth[1024], key_hdr[300];
@@ -170,7 +164,7 @@ ct_status ct_sms_send(const ct_sms_client *c, const char *to_e164, const char *b
     if (rc == CT_OK)
         rc = add_field(&form, "Body", body);
     if (rc) {
-        set_err(err, errlen, "cannot build the SMS request");
+        SET_ERR("cannot build the SMS request");
         goto cleanup;
     }
     snprintf(key_hdr, sizeof(key_hdr), "I-Twilio-Idempotency-Token: %.200s",

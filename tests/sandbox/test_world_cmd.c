@@ -73,10 +73,16 @@ static void world_runs_restarts_and_stops(void **state)
         fail_msg("world.json did not appear; see %s", log);
     json_t *providers = json_object_get(doc, "providers");
     assert_int_equal(json_array_size(providers), 5);
-    const char *urls[8];
+    const char *urls[10];
     int n = 0;
     urls[n++] = json_string_value(json_object_get(json_object_get(doc, "payments"), "url"));
     urls[n++] = json_string_value(json_object_get(json_object_get(doc, "mail"), "url"));
+    /* The SMS gateway, with the credentials the platform reads from here. */
+    json_t *sms = json_object_get(doc, "sms");
+    urls[n++] = json_string_value(json_object_get(sms, "url"));
+    assert_non_null(urls[n - 1]);
+    assert_non_null(json_string_value(json_object_get(sms, "account")));
+    assert_non_null(json_string_value(json_object_get(sms, "token")));
     size_t i;
     json_t *p;
     json_array_foreach(providers, i, p) urls[n++] = json_string_value(json_object_get(p, "url"));
