@@ -55,6 +55,10 @@ typedef struct ct_app {
      * providers of search answers; NULL until known (generic names by kind). Set once,
      * owned by the caller. */
     _Atomic(const struct ct_partner_directory *) partners;
+    /* Route price history and the insight's distributions (history/history.h); NULL: none
+     * (answers' insight says so, /price-history answers 503). Set before the routes are
+     * registered, owned by the caller. */
+    struct ct_history *history;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

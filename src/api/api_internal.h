@@ -45,6 +45,7 @@ void ct__api_airport_get(ct_http_req *req, ct_api_call *call);
 void ct__api_searches(ct_http_req *req, ct_api_call *call);
 void ct__api_calendar(ct_http_req *req, ct_api_call *call);
 void ct__api_explore(ct_http_req *req, ct_api_call *call);
+void ct__api_price_history(ct_http_req *req, ct_api_call *call);
 
 void ct__api_register_user(ct_http_req *req, ct_api_call *call);
 void ct__api_verify_email(ct_http_req *req, ct_api_call *call);

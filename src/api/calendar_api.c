@@ -119,6 +119,8 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
         ct_http_problem_field(req, "days", "must be a whole number from 1 to 62");
         goto done;
     }
+    const char *orig_code = ct_http_query(req, "origin");
+    const char *dest_code = ct_http_query(req, "destination");
     json_t *out =
         json_pack("{s:s, s:s, s:s, s:s}", "origin", ct_http_query(req, "origin"), "destination",
                   ct_http_query(req, "destination"), "currency", c.currency, "cabin",
@@ -139,6 +141,12 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
             memset(cells, 0, sizeof(cells));
         if (!rc)
             json_object_set_new(out, "grid", grid_json(&c, &q, &back, cells));
+        if (!rc)
+            json_object_set_new(out, "insight",
+                                search_insight_json(&c, c.history, orig_code, dest_code, start,
+                                                    CT_PRICE_UNKNOWN,
+                                                    "price history covers one-way prices: none "
+                                                    "for round trips yet"));
     } else {
         ct_day_price *prices = ct_calloc((size_t)days, sizeof(ct_day_price));
         q.date = start;
@@ -151,6 +159,11 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
             search_format_date(start + d, date);
             json_t *o = cheapest_json(&c, &prices[d].best, prices[d].found);
             json_object_set_new(o, "date", json_string(date));
+            int64_t price = prices[d].found ? prices[d].best.price : CT_PRICE_UNKNOWN;
+            search_history_note(&c, c.history, orig_code, dest_code, start + d, price);
+            json_object_set_new(
+                o, "insight",
+                search_insight_json(&c, c.history, orig_code, dest_code, start + d, price, NULL));
             json_array_append_new(arr, o);
         }
         json_object_set_new(out, "days", arr);

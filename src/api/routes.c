@@ -18,6 +18,8 @@ static const ct_api_route table[] = {
     {"POST", "/api/v1/searches", ct__api_searches, CT_API_PUBLIC, 0, NULL, "search"},
     {"GET", "/api/v1/calendar", ct__api_calendar, CT_API_PUBLIC, 0, NULL, "search prices"},
     {"GET", "/api/v1/explore", ct__api_explore, CT_API_PUBLIC, 0, NULL, "search prices"},
+    {"GET", "/api/v1/price-history", ct__api_price_history, CT_API_PUBLIC, 1, NULL,
+     "search prices"},
     {"POST", "/api/v1/users", ct__api_register_user, CT_API_PUBLIC, 1, NULL, NULL},
     {"POST", "/api/v1/users/verify-email", ct__api_verify_email, CT_API_PUBLIC, 1, NULL, NULL},
     {"POST", "/api/v1/sessions", ct__api_sign_in, CT_API_PUBLIC, 1, NULL, NULL},

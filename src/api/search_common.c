@@ -27,6 +27,7 @@ int search_ctx_open(ct_http_req *req, ct_api_call *call, search_ctx *c)
         return 0;
     }
     c->partners = atomic_load(&call->app->partners);
+    c->history = call->app->history;
     c->pb = atomic_load(&call->app->pricebook);
     if (c->pb != NULL && ct_pricebook_timetable(c->pb) != c->tt)
         c->pb = NULL; /* prices of another timetable: schedule-only until they catch up */
@@ -410,4 +411,89 @@ void search_itinerary_id(const ct_timetable *tt, const ct_itinerary *const *slic
         }
     }
     out[len] = '\0';
+}
+
+/* ---- price history and insight ---- */
+
+double search_rate(void *ctx, const char *from, const char *to)
+{
+    const search_ctx *c = ctx;
+    return ct_price_minor_factor(c->pb != NULL ? c->view.snap : NULL, from, to);
+}
+
+static const char *cabin_name(ct_cabin cabin)
+{
+    return cabin == CT_CABIN_BUSINESS ? "business" : "economy";
+}
+
+void search_history_note(const search_ctx *c, ct_history *h, const char *origin,
+                         const char *destination, int64_t day, int64_t price_minor)
+{
+    if (h == NULL || c->pb == NULL || c->adults != 1 || c->children != 0 || c->infants != 0 ||
+        c->max_stops != 2 || price_minor == CT_PRICE_UNKNOWN || price_minor <= 0)
+        return;
+    ct_history_note(h, origin, destination, day, cabin_name(c->cabin), c->currency, price_minor);
+}
+
+/* The "basis": what the band was computed from. */
+static json_t *basis_json(const ct_history *h, const ct_insight *in, int64_t compared)
+{
+    json_t *b = json_object();
+    json_object_set_new(b, "sample_size", json_integer(in->sample));
+    json_object_set_new(b, "days_before_departure", json_integer(in->days_before));
+    json_object_set_new(b, "bucket", json_string(ct_history_bucket_name(in->bucket)));
+    json_object_set_new(b, "percentiles", json_pack("[i,i]", 25, 75));
+    json_object_set_new(b, "window_days", json_integer(ct_history_options_of(h)->window_days));
+    json_object_set_new(b, "min_sample", json_integer(ct_history_options_of(h)->min_sample));
+    json_object_set_new(b, "compared_minor", compared >= 0 ? json_integer(compared) : json_null());
+    json_object_set_new(b, "per", json_string("passenger"));
+    return b;
+}
+
+json_t *search_insight_json(const search_ctx *c, ct_history *h, const char *origin,
+                            const char *destination, int64_t day, int64_t price_minor,
+                            const char *why_none)
+{
+    if (c->pb == NULL)
+        return json_null();
+    int seats = c->adults + c->children > 0 ? c->adults + c->children : 1;
+    int64_t per = price_minor != CT_PRICE_UNKNOWN && price_minor > 0 ? price_minor / seats : -1;
+    ct_insight in;
+    memset(&in, 0, sizeof(in));
+    in.bucket = -1;
+    if (why_none == NULL && h == NULL)
+        why_none = "price history is off on this server";
+    if (why_none == NULL && per < 0)
+        why_none = "no priced itinerary to compare";
+    if (why_none == NULL)
+        ct_history_insight(h, origin, destination, cabin_name(c->cabin), day, per, c->currency,
+                           search_rate, (void *)c, &in);
+    json_t *o = json_object();
+    const char *level = why_none == NULL ? ct_insight_level_name(in.level) : NULL;
+    json_object_set_new(o, "level", level != NULL ? json_string(level) : json_null());
+    json_object_set_new(o, "typical_low_minor",
+                        level != NULL ? json_integer(in.typical_low) : json_null());
+    json_object_set_new(o, "typical_high_minor",
+                        level != NULL ? json_integer(in.typical_high) : json_null());
+    json_object_set_new(o, "currency", json_string(c->currency));
+    if (level == NULL)
+        json_object_set_new(o, "reason", json_string(why_none != NULL ? why_none : in.reason));
+    json_object_set_new(o, "basis",
+                        h != NULL && why_none == NULL ? basis_json(h, &in, per) : json_null());
+    return o;
+}
+
+void search_insight_w(ct_jw *w, const search_ctx *c, ct_history *h, const char *origin,
+                      const char *destination, int64_t day, int64_t price_minor,
+                      const char *why_none)
+{
+    json_t *o = search_insight_json(c, h, origin, destination, day, price_minor, why_none);
+    char *text = NULL;
+    if (o != NULL && ct_json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER, &text) == CT_OK) {
+        ct_jw_raw(w, text, strlen(text));
+        ct_free(text);
+    } else {
+        ct_jw_null(w);
+    }
+    json_decref(o);
 }

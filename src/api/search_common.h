@@ -9,6 +9,7 @@
 #include "base/jsonw.h"
 
 #include "api/api_internal.h"
+#include "history/history.h"
 #include "search/trip.h"
 
 typedef struct search_ctx {
@@ -22,7 +23,8 @@ typedef struct search_ctx {
     int max_stops;
     uint64_t stamp; /* what answers depend on: timetable, pricebook, its generation */
     const struct ct_partner_directory *partners; /* names shown for providers; may be NULL */
-    int64_t typical_co2e_g; /* searches: the answer's median emissions per passenger */
+    int64_t typical_co2e_g;     /* searches: the answer's median emissions per passenger */
+    struct ct_history *history; /* the app's; may be NULL */
 } search_ctx;
 
 /* Takes the timetable and a pricebook view; replies 503 with Retry-After and returns 0 when
@@ -75,6 +77,30 @@ void search_reply_text(ct_http_req *req, ct_api_call *call, const search_ctx *c,
 /* The cache key of a GET: the path and the values of the named parameters, in the request's
  * arena (it lives as long as the request). NULL when the arena is out of room. */
 char *search_query_key(ct_http_req *req, const char *const *names, size_t n, size_t *len);
+
+/* ---- price history and insight (history/history.h) ---- */
+
+/* ct_history_rate_fn over the request's pricebook view (ctx: the search_ctx); without prices
+ * only a currency to itself converts. */
+double search_rate(void *ctx, const char *from, const char *to);
+
+/* Notes the cheapest price an answer computed for a route (the codes as asked) and day, when
+ * the request is one that history keeps: priced, one adult and nobody else, every stop count
+ * allowed. No-op without a history. */
+void search_history_note(const search_ctx *c, ct_history *h, const char *origin,
+                         const char *destination, int64_t day, int64_t price_minor);
+
+/* The answers' "insight" object for the cheapest price `price_minor` of the request (for
+ * its passengers: compared per passenger, adults and children), or with level null and a
+ * reason: `why_none` when not NULL (e.g. a round trip), no history, no price, too few
+ * observations. NULL for a schedule-only answer (JSON null). */
+json_t *search_insight_json(const search_ctx *c, ct_history *h, const char *origin,
+                            const char *destination, int64_t day, int64_t price_minor,
+                            const char *why_none);
+/* The same into the streaming writer. */
+void search_insight_w(ct_jw *w, const search_ctx *c, ct_history *h, const char *origin,
+                      const char *destination, int64_t day, int64_t price_minor,
+                      const char *why_none);
 
 /* "YYYY-MM-DD" of a day number. */
 void search_format_date(int64_t day, char out[16]);

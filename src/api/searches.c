@@ -661,6 +661,35 @@ static void facets_w(ct_jw *w, const search_ctx *c, const ct_trip_result *res)
     ct_jw_obj_end(w);
 }
 
+/* The cheapest priced trip of the whole set (filters do not change a route's price). */
+static int64_t cheapest_price(const ct_trip_result *res)
+{
+    int64_t best = CT_PRICE_UNKNOWN;
+    for (size_t i = 0; i < res->n; i++) {
+        if (res->items[i].price != CT_PRICE_UNKNOWN && res->items[i].price < best)
+            best = res->items[i].price;
+    }
+    return best;
+}
+
+/* History keeps one-way prices: a one-way answer's cheapest is noted and compared; trips of
+ * several slices get no level (their prices are not one-way prices). */
+static void insight_w(ct_jw *w, const search_ctx *c, const request *r, const ct_trip_result *res)
+{
+    int64_t best = cheapest_price(res);
+    if (r->nslices == 1) {
+        search_history_note(c, c->history, r->sq[0].origin, r->sq[0].destination, r->q[0].date,
+                            best);
+        search_insight_w(w, c, c->history, r->sq[0].origin, r->sq[0].destination, r->q[0].date,
+                         best, NULL);
+    } else {
+        search_insight_w(w, c, c->history, r->sq[0].origin, r->sq[0].destination, r->q[0].date,
+                         best,
+                         "price history covers one-way prices: none for trips of "
+                         "several flights yet");
+    }
+}
+
 static void answer_w(ct_jw *w, ct_arena *arena, const search_ctx *c, const request *r,
                      ct_trip_result *res)
 {
@@ -715,6 +744,8 @@ static void answer_w(ct_jw *w, ct_arena *arena, const search_ctx *c, const reque
     ct_jw_arr_end(w);
     ct_jw_key(w, "facets");
     facets_w(w, c, res);
+    ct_jw_key(w, "insight");
+    insight_w(w, c, r, res);
     ct_jw_obj_end(w);
 }
 

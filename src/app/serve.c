@@ -28,6 +28,7 @@
 #include "api/search_cache.h"
 #include "app/booking_wiring.h"
 #include "app/sms_wiring.h"
+#include "app/history_job.h"
 #include "app/loader.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
@@ -83,6 +84,15 @@ const ct_flag ct_app_serve_flags[] = {
     {"ingest_days", CT_FLAG_INT, "0", "availability horizon in days from today, 0 = timetable's"},
     {"price_history", CT_FLAG_STRING, "changes",
      "price_observation rows: changes (or true), all (first prices too), false"},
+    {"history", CT_FLAG_BOOL, "true",
+     "route price history (route_price) and the low/typical/high insight on answers"},
+    {"history_retention_days", CT_FLAG_INT, "730",
+     "days route_price and price_observation rows are kept, -1 = for ever"},
+    {"history_downsample_days", CT_FLAG_INT, "30",
+     "days after which hourly history rows become one per day (and leg rows the day's lowest)"},
+    {"history_flush_interval", CT_FLAG_INT, "10", "seconds between writes of searched prices"},
+    {"history_reprice_interval", CT_FLAG_INT, "900",
+     "seconds between re-pricing the routes searched in the last day, 0 = never"},
     {"sandbox", CT_FLAG_BOOL, "false", "also run the sandbox world beside it"},
     {"sandbox_dir", CT_FLAG_PATH, "var/sandbox", "where the sandbox keeps its files"},
     {"sandbox_seed", CT_FLAG_INT, "42", "the sandbox world's seed"},
@@ -345,7 +355,8 @@ typedef struct server {
     ct_app_loader loader;
     ct_app_booking booking;
     ct_app_sms sms;
-    ct_outbox *outbox; /* the relay: account e-mails, and booking's when booking is wired */
+    ct_outbox *outbox;      /* the relay: account e-mails, and booking's when booking is wired */
+    ct_app_history history; /* the price history thread (app/history_job.h) */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -504,6 +515,39 @@ static ct_status start_sms(server *s)
     return ct_app_sms_start(&s->sms, s->cfg);
 }
 
+/* The price history from its flags (before the routes: they read app->history). */
+static ct_status open_history(server *s)
+{
+    char err[256];
+    int on = 1;
+    long keep = 730, after = 30, flush = 10, reprice = 900;
+    if (ct_config_get_bool(s->cfg, "history", 1, &on, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "history_retention_days", 730, -1, 36500, &keep, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "history_downsample_days", 30, 1, 3650, &after, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "history_flush_interval", 10, 1, 3600, &flush, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "history_reprice_interval", 900, 0, 86400, &reprice, err,
+                          sizeof(err)))
+        return bad_flag(err);
+    if (keep == 0)
+        return bad_flag("history_retention_days: expected -1 (for ever) or 1 and more");
+    if (!on)
+        return CT_OK;
+    ct_app_history *j = &s->history;
+    j->app = &s->app;
+    j->opt.retention_days = (int)keep;
+    j->opt.downsample_after_days = (int)after;
+    j->flush_s = (int)flush;
+    j->compact_s = 3600;
+    j->refresh_s = 300;
+    j->reprice_s = reprice > 0 ? (int)reprice : 86400;
+    j->reprice_window_s = 86400;
+    j->reprice_max = reprice > 0 ? 500 : 0;
+    return ct_app_history_open(j);
+}
+
 /* Ready: the port file, the log line, the banner. */
 static void announce(server *s)
 {
@@ -543,6 +587,7 @@ static void server_close(server *s)
     s->outbox = NULL;
     ct_app_booking_stop(&s->booking);
     ct_app_sms_stop(&s->sms);
+    ct_app_history_stop(&s->history); /* before the pricebook and the pool go */
     ct_app_loader_stop(&s->loader);
     ct_router_destroy(s->router);
     ct_api_free(&s->app);
@@ -594,7 +639,8 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (start_http(&s) || start_loader(&s) || start_booking(&s) || start_sms(&s) ||
+    if (open_history(&s) || start_http(&s) || start_loader(&s) ||
+        ct_app_history_start(&s.history) || start_booking(&s) || start_sms(&s) ||
         ct_outbox_start(s.outbox))
         goto cleanup;
     announce(&s);

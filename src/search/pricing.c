@@ -77,6 +77,20 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     return usable == 0 && s->nproviders > 0 && t < 0 ? CT_INVALID : CT_OK;
 }
 
+double ct_price_minor_factor(const ct_pb_snapshot *s, const char *from, const char *to)
+{
+    if (from == NULL || to == NULL)
+        return 0;
+    if (strcmp(from, to) == 0)
+        return 1.0;
+    int a = s != NULL ? ct_pb_currency_id(s, from) : -1;
+    int b = s != NULL ? ct_pb_currency_id(s, to) : -1;
+    if (a < 0 || b < 0 || !(s->usd_rate[a] > 0) || !(s->usd_rate[b] > 0))
+        return 0;
+    return s->usd_rate[b] / s->usd_rate[a] *
+           pow(10, ct_currency_minor_digits(to) - ct_currency_minor_digits(from));
+}
+
 /* Per-passenger amount of provider p for a leg, in its minor units; -1 when it does not
  * sell it (carrier not sold, no feed data, no class with enough seats, no fare filed). */
 static int64_t leg_amount(const ct_price_ctx *c, int p, const ct_leg *l, size_t i)

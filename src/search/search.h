@@ -140,6 +140,10 @@ int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b);
 
 /* Decimal digits of a currency's minor unit (0 for JPY, KRW ...; 2 otherwise). */
 int ct_currency_minor_digits(const char *code);
+/* The factor turning minor units of `from` into minor units of `to` with the snapshot's
+ * rates (as the answers convert); 1 for the same currency, 0 when either rate is unknown or
+ * there is no snapshot. */
+double ct_price_minor_factor(const ct_pb_snapshot *s, const char *from, const char *to);
 /* Prepares a query's pricing over a pricebook view (NULL view: schedule-only). CT_INVALID
  * when providers exist but none can be converted to `currency` (no exchange rate). */
 ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin, int seats,
