@@ -15,7 +15,7 @@ static void publish(ct_app_sms *w)
     w->client.token = w->token;
     w->client.timeout_s = 10;
     ct_accounts_set_sms(w->accounts, &w->client);
-    ct_log(CT_LOG_INFO, "sms.ready", "url", w->url, "account", w->account, NULL);
+    ct_log(CT_LOG_INFO, "serve.sms_wired", "url", w->url, "account", w->account, NULL);
 }
 
 int ct_app_sms_read_world(const json_t *doc, ct_app_sms *w)

@@ -29,6 +29,18 @@ export interface Profile {
   cabin: Cabin | null;
   notifications: Notifications;
   created_at: number;
+  /** The verified phone number (E.164), null when none. */
+  phone?: string | null;
+  phone_verified?: boolean;
+  /** A number waiting for its SMS code, null when none (or the code expired). */
+  phone_pending?: string | null;
+}
+
+/** PUT /me/phone's answer: a code is on its way by SMS. */
+export interface PhoneCodeSent {
+  phone: string;
+  expires_in: number;
+  resend_in: number;
 }
 
 export interface ProfilePatch {
@@ -139,6 +151,9 @@ function toProfile(raw: unknown): Profile {
     cabin: (s(r.cabin) as Cabin | null) ?? null,
     notifications: { email: n.email === true, webhook: n.webhook === true, in_app: n.in_app === true },
     created_at: typeof r.created_at === 'number' ? r.created_at : 0,
+    phone: s(r.phone),
+    phone_verified: r.phone_verified === true,
+    phone_pending: s(r.phone_pending),
   };
 }
 
@@ -239,6 +254,22 @@ export class AccountApi {
       blob: blob.type ? blob : new Blob([blob], { type }),
       filename: filenameFromDisposition(res.headers.get('content-disposition'), 'contrail-data.json'),
     };
+  }
+
+  /** PUT /me/phone → 202: a 6-digit code is sent by SMS to `phone` (E.164). */
+  async setPhone(phone: string): Promise<PhoneCodeSent> {
+    const raw = (await AccountApi.json(await this.authed('/me/phone', 'PUT', { phone }))) as Record<string, unknown> | null;
+    const n = (v: unknown, d: number) => (typeof v === 'number' ? v : d);
+    return { phone: typeof raw?.phone === 'string' ? raw.phone : phone, expires_in: n(raw?.expires_in, 600), resend_in: n(raw?.resend_in, 60) };
+  }
+
+  /** POST /me/phone/verify → the profile with the number verified. */
+  async verifyPhone(code: string): Promise<Profile> {
+    return toProfile(await AccountApi.json(await this.authed('/me/phone/verify', 'POST', { code })));
+  }
+
+  async removePhone(): Promise<void> {
+    await this.authed('/me/phone', 'DELETE');
   }
 
   async securityEvents(): Promise<SecurityEvent[]> {

@@ -11,6 +11,7 @@ import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
 import { validateNewPassword, validateProfile, validateRequired, type ProfileField } from '../validators';
+import { phoneSection } from './phone';
 import { accountPage, card, loading, notice } from './shell';
 
 export function accountView(app: App, ctx: RouteContext): View {
@@ -27,7 +28,7 @@ export function accountView(app: App, ctx: RouteContext): View {
       p.email_verified ? h('span', { class: 'badge badge-ok' }, 'Confirmed') : h('span', { class: 'badge badge-warn' }, 'Not confirmed yet'),
     );
     const profileCard = profileSection(app, p, cleanups);
-    holder.replaceChildren(profileCard, passwordSection(app, p), dataSection(app), deleteSection(app));
+    holder.replaceChildren(profileCard, phoneSection(app, p), passwordSection(app, p), dataSection(app), deleteSection(app));
   };
 
   app.profile.load(true).then(render, (err: unknown) => {
