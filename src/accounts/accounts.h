@@ -73,6 +73,8 @@ typedef struct ct_accounts_config {
     const char *public_url;       /* base of links in e-mails, e.g. "http://127.0.0.1:8080" */
     const ct_mailer *mailer;      /* NULL: e-mails are not sent (logged as not sent) */
     const ct_sms_client *sms;     /* NULL: phone codes cannot be sent (CT_UNAVAILABLE) */
+    int phone_sends_per_ip_hour;  /* codes sent per client address an hour, across accounts;
+                                     default CT_PHONE_SENDS_PER_IP_HOUR */
     int signin_failures_per_hour; /* per address; default CT_SIGNIN_FAILURES_MAX */
     int signin_pair_free;         /* default CT_SIGNIN_PAIR_FREE */
     int reset_requests_per_hour;  /* per address; default CT_RESET_PER_HOUR */
@@ -197,19 +199,22 @@ ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
  * being verified waits with its code until the code comes back. The profile (and so /me and
  * the GDPR export) shows phone, phone_verified, phone_verified_at and phone_pending; erasure
  * deletes it with the user. */
-#define CT_PHONE_CODE_TTL        600 /* seconds a code lives */
-#define CT_PHONE_CODE_ATTEMPTS   5   /* wrong codes allowed per code */
-#define CT_PHONE_RESEND_INTERVAL 60  /* seconds between two codes to one user */
-#define CT_PHONE_SENDS_PER_HOUR  5   /* codes per user per hour */
+#define CT_PHONE_CODE_TTL              600 /* seconds a code lives */
+#define CT_PHONE_CODE_ATTEMPTS         5   /* wrong codes allowed per code */
+#define CT_PHONE_RESEND_INTERVAL       60  /* seconds between two codes to one user */
+#define CT_PHONE_SENDS_PER_HOUR        5   /* codes per user per hour */
+#define CT_PHONE_SENDS_PER_NUMBER_HOUR 5   /* codes to one number per hour, across accounts */
+#define CT_PHONE_SENDS_PER_IP_HOUR     20  /* codes per client address per hour (configurable) */
 
-/* Sends a 6-digit code by SMS (cfg.sms) to `phone` (E.164) for the user and answers
- * {phone, status "code_sent", expires_in, resend_in}. CT_INVALID (fe names "phone") for a
- * number not in E.164 form or refused by the gateway; CT_AGAIN with *retry_after_s inside the
- * resend throttle; CT_UNAVAILABLE when no gateway is configured or it failed (nothing spent).
- * A new code voids the previous one. */
+/* Sends a 6-digit code by SMS (cfg.sms) to `phone` (E.164) for the user, asked from `ip` (may
+ * be NULL), and answers {phone, status "code_sent", expires_in, resend_in}. CT_INVALID (fe
+ * names "phone") for a number not in E.164 form or refused by the gateway; CT_AGAIN with
+ * *retry_after_s inside a throttle (the user's, the number's across accounts, the address's:
+ * SMS pumping and bombing cost money and annoy the number's owner); CT_UNAVAILABLE when no
+ * gateway is configured or it failed (nothing spent). A new code voids the previous one. */
 ct_status ct_accounts_phone_start(ct_accounts *a, ct_store *st, const char *user_id,
-                                  const char *phone, ct_field_error *fe, int *retry_after_s,
-                                  json_t **out);
+                                  const char *phone, const char *ip, ct_field_error *fe,
+                                  int *retry_after_s, json_t **out);
 
 /* Checks the code: the pending number becomes the user's verified number and *out the
  * profile. CT_INVALID (fe "code") for a malformed or wrong code (a wrong one spends an

@@ -7,7 +7,9 @@
  * CT_PHONE_CODE_TTL seconds and allows CT_PHONE_CODE_ATTEMPTS wrong tries. A user's row is
  * never deleted while the user exists (a used or removed code is voided: empty hash, expiry
  * 0), so the resend throttle (CT_PHONE_RESEND_INTERVAL seconds between sends, at most
- * CT_PHONE_SENDS_PER_HOUR an hour) cannot be reset by removing the number.
+ * CT_PHONE_SENDS_PER_HOUR an hour) cannot be reset by removing the number. Across accounts,
+ * the security log's "phone_code_sent" events (the number as subject, so erasure blanks it)
+ * cap the codes to one number and from one client address over a sliding hour.
  *
  * Concurrency: every change of a row is a conditional UPDATE on the values just read (the
  * last send, the attempts) with RETURNING, so two racing requests cannot both send or both
@@ -93,6 +95,47 @@ static int resend_wait(const code_row *r, int64_t now)
     return 0;
 }
 
+/* Seconds until fewer than `limit` codes were sent in the last hour with `column` = value
+ * (the security log's phone_code_sent events); 0 when one may go now. */
+static ct_status sends_wait(ct_store *st, const char *column, const char *value, int limit,
+                            int64_t now, int *wait)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql),
+             "SELECT COUNT(*), MIN(created_at) FROM security_events WHERE kind ="
+             " 'phone_code_sent' AND %s = ? AND created_at > ?",
+             strcmp(column, "ip") == 0 ? "ip" : "subject");
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, sql, &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_text(s, 1, value);
+    ct_stmt_bind_int64(s, 2, now - 3600);
+    rc = ct_stmt_step(s);
+    *wait = 0;
+    if (rc == CT_ROW && ct_stmt_int64(s, 0) >= limit) {
+        int64_t w = ct_stmt_int64(s, 1) + 3600 - now;
+        *wait = w < 1 ? 1 : (int)w;
+    }
+    ct_stmt_finalize(s);
+    return rc == CT_ROW ? CT_OK : (rc ? rc : CT_ERR);
+}
+
+/* The longest wait of the throttles across accounts (the number's, the address's). */
+static ct_status shared_wait(const ct_accounts *a, ct_store *st, const char *phone, const char *ip,
+                             int64_t now, int *wait)
+{
+    int per_ip = a->cfg.phone_sends_per_ip_hour > 0 ? a->cfg.phone_sends_per_ip_hour
+                                                    : CT_PHONE_SENDS_PER_IP_HOUR;
+    int w_ip = 0;
+    ct_status rc = sends_wait(st, "subject", phone, CT_PHONE_SENDS_PER_NUMBER_HOUR, now, wait);
+    if (rc == CT_OK && ip != NULL)
+        rc = sends_wait(st, "ip", ip, per_ip, now, &w_ip);
+    if (w_ip > *wait)
+        *wait = w_ip;
+    return rc;
+}
+
 /* Runs an UPDATE ... RETURNING user_id; *changed = 1 when it changed the row. */
 static ct_status update_returning(ct_store *st, ct_stmt *s, int *changed)
 {
@@ -148,7 +191,7 @@ static ct_status save_code(ct_store *st, const char *user_id, const char *phone,
 
 /* In one transaction: the throttle, the new code's row, the security event. */
 static ct_status record_code(ct_accounts *a, ct_store *st, const char *user_id, const char *phone,
-                             const char *code, char hash[65], int *retry_after_s)
+                             const char *ip, const char *code, char hash[65], int *retry_after_s)
 {
     int64_t now = ct__accounts_now();
     code_row r;
@@ -158,11 +201,13 @@ static ct_status record_code(ct_accounts *a, ct_store *st, const char *user_id, 
         rc = read_code(st, user_id, &r);
     int wait = rc == CT_OK ? resend_wait(&r, now) : 0, won = 0;
     if (rc == CT_OK && wait == 0)
+        rc = shared_wait(a, st, phone, ip, now, &wait);
+    if (rc == CT_OK && wait == 0)
         rc = save_code(st, user_id, phone, hash, &r, now, &won);
     if (rc == CT_OK && wait == 0 && !won)
         wait = CT_PHONE_RESEND_INTERVAL; /* a racing request just sent one */
     if (rc == CT_OK && wait == 0)
-        rc = ct_security_log(st, user_id, "phone_code_sent", NULL, NULL, phone);
+        rc = ct_security_log(st, user_id, "phone_code_sent", phone, ip, NULL);
     if (rc == CT_OK && wait == 0)
         rc = ct_store_commit(st);
     else
@@ -174,20 +219,33 @@ static ct_status record_code(ct_accounts *a, ct_store *st, const char *user_id, 
     return rc;
 }
 
-/* The gateway failed: the send is given back (the code voided, the last send forgotten). */
+/* The gateway failed: the send is given back (the code voided, the last send forgotten, its
+ * event renamed phone_code_failed so the shared throttles do not count it). */
 static void give_back(ct_store *st, const char *user_id, const char *hash)
 {
     const char *p[] = {user_id, hash};
-    ct_store_run(st,
-                 "UPDATE phone_codes SET code_hash = '', expires_at = 0, sent_at = 0,"
-                 " sends = CASE WHEN sends > 0 THEN sends - 1 ELSE 0 END"
-                 " WHERE user_id = ? AND code_hash = ?",
-                 2, p);
+    ct_status rc = ct_store_begin(st);
+    if (rc == CT_OK)
+        rc = ct_store_run(st,
+                          "UPDATE phone_codes SET code_hash = '', expires_at = 0, sent_at = 0,"
+                          " sends = CASE WHEN sends > 0 THEN sends - 1 ELSE 0 END"
+                          " WHERE user_id = ? AND code_hash = ?",
+                          2, p);
+    if (rc == CT_OK)
+        rc = ct_store_run(st,
+                          "UPDATE security_events SET kind = 'phone_code_failed' WHERE id ="
+                          " (SELECT id FROM security_events WHERE user_id = ? AND kind ="
+                          " 'phone_code_sent' ORDER BY created_at DESC, id DESC LIMIT 1)",
+                          1, p);
+    if (rc == CT_OK)
+        rc = ct_store_commit(st);
+    if (rc)
+        ct_store_rollback(st);
 }
 
 ct_status ct_accounts_phone_start(ct_accounts *a, ct_store *st, const char *user_id,
-                                  const char *phone, ct_field_error *fe, int *retry_after_s,
-                                  json_t **out)
+                                  const char *phone, const char *ip, ct_field_error *fe,
+                                  int *retry_after_s, json_t **out)
 {
     if (!ct_sms_is_e164(phone)) {
         ct__accounts_field_error(fe, "phone",
@@ -200,7 +258,7 @@ ct_status ct_accounts_phone_start(ct_accounts *a, ct_store *st, const char *user
         return CT_UNAVAILABLE;
     char code[CODE_LEN + 1], hash[65], body[160], err[256];
     snprintf(code, sizeof(code), "%06u", (unsigned)randombytes_uniform(1000000));
-    ct_status rc = record_code(a, st, user_id, phone, code, hash, retry_after_s);
+    ct_status rc = record_code(a, st, user_id, phone, ip, code, hash, retry_after_s);
     if (rc)
         goto cleanup;
     snprintf(body, sizeof(body),
@@ -301,7 +359,7 @@ static ct_status accept_code(ct_store *st, const char *user_id, const code_row *
                           " WHERE id = ?",
                           3, p);
     if (rc == CT_OK)
-        rc = ct_security_log(st, user_id, "phone_verified", NULL, NULL, r->phone);
+        rc = ct_security_log(st, user_id, "phone_verified", r->phone, NULL, NULL);
     if (rc == CT_OK)
         rc = ct_store_commit(st);
     return rc;

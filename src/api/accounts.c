@@ -395,7 +395,7 @@ void ct__api_me_phone_put(ct_http_req *req, ct_api_call *call)
     json_t *out = NULL;
     ct_status rc =
         ct_accounts_phone_start(call->app->accounts, call->store, call->principal.user_id,
-                                str(in, "phone"), &fe, &retry, &out);
+                                str(in, "phone"), client(req), &fe, &retry, &out);
     if (rc == CT_AGAIN)
         too_many(req, retry, "a code was sent recently; wait before asking for another");
     else if (rc == CT_UNAVAILABLE)

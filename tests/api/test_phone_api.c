@@ -7,7 +7,8 @@
  * expires after ten minutes (the accounts clock moved); a second code within a minute is
  * throttled with Retry-After, and at most five an hour; a new code voids the old one; a
  * gateway failing with 503 answers 503 and spends nothing; DELETE removes the number;
- * the GDPR export carries it and erasure deletes it and its codes; the code is never stored
+ * the GDPR export carries it and erasure deletes it, its codes and its mentions in the
+ * security log; the code is never stored
  * in clear. */
 #include "ct_test.h"
 
@@ -50,7 +51,9 @@ static int setup(void **state)
         fail_msg("pool: %s", err);
     ct_accounts_config cfg = {.jwt_secret = "phone-test-secret-0123456789abcdefghijklmn",
                               .public_url = "https://contrail.example",
-                              .sms = &sms};
+                              .sms = &sms,
+                              /* every test user asks from 127.0.0.1 */
+                              .phone_sends_per_ip_hour = 1000};
     if (ct_accounts_init(&accounts, &cfg) != CT_OK)
         fail_msg("accounts");
     app.accounts = &accounts;
@@ -390,6 +393,34 @@ static void a_failing_gateway_spends_nothing(void **state)
     ct__accounts_clock_offset = 0;
 }
 
+static void one_number_is_capped_across_accounts(void **state)
+{
+    (void)state;
+    user u[CT_PHONE_SENDS_PER_NUMBER_HOUR + 1];
+    for (int i = 0; i <= CT_PHONE_SENDS_PER_NUMBER_HOUR; i++) {
+        new_user(&u[i]);
+        snprintf(u[i].phone, sizeof(u[i].phone), "+447700909999"); /* a victim's number */
+        snprintf(u[i].escaped, sizeof(u[i].escaped), "%%2B447700909999");
+        assert_int_equal(request_code(&u[i]), i < CT_PHONE_SENDS_PER_NUMBER_HOUR ? 202 : 429);
+    }
+    assert_int_equal(sms_count(&u[0]), CT_PHONE_SENDS_PER_NUMBER_HOUR);
+}
+
+static void one_address_is_capped_across_accounts(void **state)
+{
+    (void)state;
+    ct__accounts_clock_offset = 20000; /* an hour with no sends yet */
+    accounts.cfg.phone_sends_per_ip_hour = 3;
+    for (int i = 0; i < 4; i++) {
+        user u;
+        new_user(&u);
+        assert_int_equal(request_code(&u), i < 3 ? 202 : 429);
+        assert_int_equal(sms_count(&u), i < 3 ? 1 : 0);
+    }
+    accounts.cfg.phone_sends_per_ip_hour = 1000;
+    ct__accounts_clock_offset = 0;
+}
+
 static void erasure_deletes_the_number(void **state)
 {
     (void)state;
@@ -414,11 +445,15 @@ static void erasure_deletes_the_number(void **state)
     int64_t n = -1;
     assert_int_equal(ct_store_prepare(st,
                                       "SELECT (SELECT COUNT(*) FROM users WHERE phone_e164 = ?) +"
-                                      " (SELECT COUNT(*) FROM phone_codes WHERE phone_e164 = ?)",
+                                      " (SELECT COUNT(*) FROM phone_codes WHERE phone_e164 = ?) +"
+                                      " (SELECT COUNT(*) FROM security_events WHERE subject = ?"
+                                      " OR detail = ?)",
                                       &s),
                      CT_OK);
     ct_stmt_bind_text(s, 1, u.phone);
     ct_stmt_bind_text(s, 2, u.phone);
+    ct_stmt_bind_text(s, 3, u.phone);
+    ct_stmt_bind_text(s, 4, u.phone);
     assert_int_equal(ct_stmt_step(s), CT_ROW);
     n = ct_stmt_int64(s, 0);
     ct_stmt_finalize(s);
@@ -434,6 +469,8 @@ int main(void)
         cmocka_unit_test(a_code_expires_after_ten_minutes),
         cmocka_unit_test(resends_are_throttled),
         cmocka_unit_test(a_failing_gateway_spends_nothing),
+        cmocka_unit_test(one_number_is_capped_across_accounts),
+        cmocka_unit_test(one_address_is_capped_across_accounts),
         cmocka_unit_test(erasure_deletes_the_number),
     };
     char dir[256], urls[2][512];
