@@ -38,7 +38,6 @@ const ct_flag sb_sms_flags[] = {
 #define DEFAULT_LIMIT   50
 #define MAX_LIMIT       500
 #define DEFAULT_THREADS 2
-#define FIELD_MAX       (4 * SB_SMS_BODY_MAX + 1) /* decoded bytes of one form field */
 #define KEY_MAX         200
 #define PRICE_MICROS    7900 /* USD per segment, millionths */
 
@@ -157,14 +156,8 @@ static ct_status form_decode(const char *s, size_t len, char *out, size_t cap)
 
 /* ---- the message request ---- */
 
-typedef struct msg_form {
-    char to[64], from[64], service[64];
-    char body[FIELD_MAX];
-    int body_too_long; /* over FIELD_MAX bytes: certainly over 1600 characters */
-} msg_form;
-
 /* The slot of form field `name`, or NULL for a field this gateway ignores. */
-static char *form_slot(msg_form *f, const char *name, size_t *cap)
+static char *form_slot(sb_sms_form *f, const char *name, size_t *cap)
 {
     static const char *const names[] = {"To", "From", "MessagingServiceSid", "Body"};
     char *slots[] = {f->to, f->from, f->service, f->body};
@@ -178,10 +171,7 @@ static char *form_slot(msg_form *f, const char *name, size_t *cap)
     return NULL;
 }
 
-/* Splits the form body into its fields. CT_INVALID for broken encoding; a value too long
- * for its slot is cut to nothing (a To, From or service id that long is invalid anyway) or,
- * for the body, flagged. */
-static ct_status form_parse(const char *body, size_t len, msg_form *f)
+ct_status sb_sms_form_parse(const char *body, size_t len, sb_sms_form *f)
 {
     memset(f, 0, sizeof(*f));
     const char *p = body, *end = body + len;
@@ -252,7 +242,7 @@ static int take_fault(sb_sms *g)
 }
 
 /* Checks the fields; on a problem answers the Twilio error and returns 0. */
-static int form_valid(ct_http_req *req, const msg_form *f)
+static int form_valid(ct_http_req *req, const sb_sms_form *f)
 {
     char msg[160];
     if (!is_e164(f->to)) {
@@ -329,8 +319,8 @@ typedef enum found { FOUND_NONE, FOUND_SAME, FOUND_OTHER } found;
 
 /* Looks up the message stored under (account, key): FOUND_SAME with its JSON in *out when its
  * To and Body are the request's, FOUND_OTHER when they differ. */
-static ct_status find_by_key(ct_store *st, const char *account, const char *key, const msg_form *f,
-                             found *what, json_t **out)
+static ct_status find_by_key(ct_store *st, const char *account, const char *key,
+                             const sb_sms_form *f, found *what, json_t **out)
 {
     ct_stmt *s = NULL;
     *what = FOUND_NONE;
@@ -358,7 +348,7 @@ static ct_status find_by_key(ct_store *st, const char *account, const char *key,
 }
 
 static ct_status insert_message(ct_store *st, const char *sid, const char *account,
-                                const msg_form *f, const char *key, int64_t now)
+                                const sb_sms_form *f, const char *key, int64_t now)
 {
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(st,
@@ -405,7 +395,7 @@ static ct_status load_message(ct_store *st, const char *sid, const char *status,
 
 /* Stores the message of the request (or finds the one stored under its key) in one
  * transaction. *out: the answer's JSON; *what: whether the key was already there. */
-static ct_status store_or_find(sb_sms *g, const msg_form *f, const char *key, found *what,
+static ct_status store_or_find(sb_sms *g, const sb_sms_form *f, const char *key, found *what,
                                json_t **out)
 {
     unsigned char rnd[16];
@@ -462,13 +452,13 @@ static void h_create(ct_http_req *req, void *ctx)
     }
     size_t len = 0;
     const char *body = ct_http_body(req, &len);
-    msg_form *f = ct_malloc(sizeof(*f));
+    sb_sms_form *f = ct_malloc(sizeof(*f));
     if (f == NULL) {
         twilio_error(req, 500, 20500, "Out of memory");
         return;
     }
     json_t *answer = NULL;
-    if (form_parse(body ? body : "", body ? len : 0, f) != CT_OK) {
+    if (sb_sms_form_parse(body ? body : "", body ? len : 0, f) != CT_OK) {
         twilio_error(req, 400, 21602, "The form body is not valid x-www-form-urlencoded text.");
         goto cleanup;
     }

@@ -63,6 +63,21 @@ int sb_sms_port(const sb_sms *g);
 /* Stops HTTP (in-flight requests finish), closes the store, frees everything. NULL allowed. */
 void sb_sms_stop(sb_sms *g);
 
+/* The fields of a message request's form body (application/x-www-form-urlencoded: '+' is a
+ * space, %XX a byte; other fields are ignored). Each is NUL-terminated; a value too long for
+ * its slot is left empty (a To, From or service id that long is invalid anyway), a Body
+ * longer than SB_SMS_FORM_BODY_MAX bytes is left empty with body_too_long set. */
+#define SB_SMS_FORM_BODY_MAX (4 * SB_SMS_BODY_MAX + 1)
+typedef struct sb_sms_form {
+    char to[64], from[64], service[64];
+    char body[SB_SMS_FORM_BODY_MAX];
+    int body_too_long;
+} sb_sms_form;
+
+/* Parses a form body (not NUL-terminated; any bytes) into *f. CT_INVALID for a broken %XX
+ * escape. Also the fuzz driver's entry (fuzz/sms_form_fuzz.c). */
+ct_status sb_sms_form_parse(const char *body, size_t len, sb_sms_form *f);
+
 /* The segments a body takes (see above); 0 for an empty body. */
 int sb_sms_segments(const char *body);
 
