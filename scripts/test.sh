@@ -134,6 +134,7 @@ ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e-pri
   --timetable-cache "$work/timetable-prices.bin" --sandbox true --sandbox-size small \
   --sandbox-dir "$work/sandbox" --sandbox-smtp-port "$smtp_port" \
   --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
+  --history-flush-interval 1 --history-refresh-interval 1 \
   --access-log false >"$work/server-prices.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
@@ -151,6 +152,10 @@ done
 [ -n "$priced" ] || { tail -50 "$work/server-prices.log"; echo "no prices were ingested"; exit 1; }
 CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
   CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/prices.mjs
+# Price history and insight (issue 16) on the same server: its history thread writes and
+# rebuilds every second (the flags above).
+CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
+  CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/history.mjs
 # Booking against the same server: its providers and the sandbox payment processor.
 CT_E2E_BASE="$base" CT_E2E_PRICED_FROM=LON CT_E2E_PRICED_TO=NYC CT_E2E_PRICED_DATE="$priced_date" \
   CT_SCREENSHOT_DIR="$root/web/e2e/out" node web/e2e/booking.mjs

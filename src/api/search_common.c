@@ -27,12 +27,16 @@ int search_ctx_open(ct_http_req *req, ct_api_call *call, search_ctx *c)
         return 0;
     }
     c->partners = atomic_load(&call->app->partners);
-    c->history = call->app->history;
+
     c->pb = atomic_load(&call->app->pricebook);
     if (c->pb != NULL && ct_pricebook_timetable(c->pb) != c->tt)
         c->pb = NULL; /* prices of another timetable: schedule-only until they catch up */
-    /* The generation is read before the view: an answer is never stamped newer than it is. */
+    /* The generation is read before the view: an answer is never stamped newer than it is.
+     * Answers carry the insight too: the history's distributions count as well. */
     uint64_t gen = c->pb != NULL ? ct_pricebook_generation(c->pb) : 0;
+    c->history = call->app->history;
+    if (c->history != NULL)
+        gen ^= ct_history_generation(c->history) * 0xd6e8feb86659fd93ULL;
     c->stamp = ((uint64_t)(uintptr_t)c->tt * 0x9e3779b97f4a7c15ULL) ^
                ((uint64_t)(uintptr_t)c->pb * 0xbf58476d1ce4e5b9ULL) ^
                ((uint64_t)(uintptr_t)c->partners * 0x94d049bb133111ebULL) ^ gen;

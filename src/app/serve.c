@@ -91,6 +91,8 @@ const ct_flag ct_app_serve_flags[] = {
     {"history_downsample_days", CT_FLAG_INT, "30",
      "days after which hourly history rows become one per day (and leg rows the day's lowest)"},
     {"history_flush_interval", CT_FLAG_INT, "10", "seconds between writes of searched prices"},
+    {"history_refresh_interval", CT_FLAG_INT, "300",
+     "seconds between rebuilds of the insight's price distributions"},
     {"history_reprice_interval", CT_FLAG_INT, "900",
      "seconds between re-pricing the routes searched in the last day, 0 = never"},
     {"sandbox", CT_FLAG_BOOL, "false", "also run the sandbox world beside it"},
@@ -520,7 +522,7 @@ static ct_status open_history(server *s)
 {
     char err[256];
     int on = 1;
-    long keep = 730, after = 30, flush = 10, reprice = 900;
+    long keep = 730, after = 30, flush = 10, reprice = 900, refresh = 300;
     if (ct_config_get_bool(s->cfg, "history", 1, &on, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "history_retention_days", 730, -1, 36500, &keep, err,
                           sizeof(err)) ||
@@ -529,6 +531,8 @@ static ct_status open_history(server *s)
         ct_config_get_int(s->cfg, "history_flush_interval", 10, 1, 3600, &flush, err,
                           sizeof(err)) ||
         ct_config_get_int(s->cfg, "history_reprice_interval", 900, 0, 86400, &reprice, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "history_refresh_interval", 300, 1, 86400, &refresh, err,
                           sizeof(err)))
         return bad_flag(err);
     if (keep == 0)
@@ -541,7 +545,7 @@ static ct_status open_history(server *s)
     j->opt.downsample_after_days = (int)after;
     j->flush_s = (int)flush;
     j->compact_s = 3600;
-    j->refresh_s = 300;
+    j->refresh_s = (int)refresh;
     j->reprice_s = reprice > 0 ? (int)reprice : 86400;
     j->reprice_window_s = 86400;
     j->reprice_max = reprice > 0 ? 500 : 0;

@@ -54,6 +54,7 @@ struct ct_history {
     pthread_rwlock_t lock; /* the distributions */
     dist_table *dist;
     int64_t legs_thinned_from;
+    uint64_t generation;                                   /* under lock */
     ct_history_searched searched[CT_HISTORY_SEARCHED_MAX]; /* under mu; a ring */
     size_t nsearched, searched_next; /* observed_at from which price_observation is thinned next */
 };
@@ -690,6 +691,7 @@ ct_status ct_history_refresh(ct_history *h, ct_store *st, ct_history_rate_fn rat
         pthread_rwlock_wrlock(&h->lock);
         dist_table *old = h->dist;
         h->dist = d;
+        h->generation++;
         pthread_rwlock_unlock(&h->lock);
         dist_free(old);
         if (routes != NULL)
@@ -699,6 +701,14 @@ ct_status ct_history_refresh(ct_history *h, ct_store *st, ct_history_rate_fn rat
     ct_free(l.s);
     ct_free(l.keys);
     return rc;
+}
+
+uint64_t ct_history_generation(ct_history *h)
+{
+    pthread_rwlock_rdlock(&h->lock);
+    uint64_t g = h->generation;
+    pthread_rwlock_unlock(&h->lock);
+    return g;
 }
 
 /* ---- insight ---- */

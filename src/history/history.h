@@ -107,6 +107,10 @@ ct_status ct_history_compact(ct_history *h, ct_store *st, ct_history_compaction 
 ct_status ct_history_refresh(ct_history *h, ct_store *st, ct_history_rate_fn rate, void *ctx,
                              size_t *routes);
 
+/* Increases with every refresh that swapped distributions in: answers that carry an insight
+ * (and are cached) are stamped with it. */
+uint64_t ct_history_generation(ct_history *h);
+
 typedef enum ct_insight_level {
     CT_INSIGHT_NONE = 0, /* not enough observations: see reason */
     CT_INSIGHT_LOW,

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "api/api.h"
+#include "api/search_cache.h"
 #include "base/timeutil.h"
 #include "history/history.h"
 #include "httpclient.h"
@@ -305,6 +306,35 @@ static void insight_on_searches_at_the_edges(env *e)
     ct_history_flush(e->app.history, e->st, NULL);
 }
 
+/* A cached answer carries the insight of its time: a refresh of the distributions makes the
+ * next identical search a miss with the new band. */
+static void cached_answers_follow_the_distributions(env *e)
+{
+    ct_search_cache *cache = NULL;
+    assert_int_equal(ct_search_cache_new(64, &cache), CT_OK);
+    e->app.search_cache = cache;
+    char body[256], date[16];
+    date_of(start + 11, date);
+    snprintf(body, sizeof(body),
+             "{\"slices\":[{\"origin\":\"ZRH\",\"destination\":\"LHR\",\"date\":\"%s\"}],"
+             "\"currency\":\"USD\",\"limit\":1}",
+             date);
+    const char *want[] = {"miss", "hit", "miss"};
+    for (int k = 0; k < 3; k++) {
+        if (k == 2)
+            refresh(e);
+        ts_response r = ts_http("POST", e->port, "/api/v1/searches", body, NULL);
+        assert_int_equal(r.status, 200);
+        char header[32];
+        snprintf(header, sizeof(header), "X-Cache: %s", want[k]);
+        assert_true(ts_has_header(&r, header));
+        ts_response_free(&r);
+    }
+    e->app.search_cache = NULL;
+    ct_search_cache_free(cache);
+    ct_history_flush(e->app.history, e->st, NULL);
+}
+
 static void calendar_days_carry_insight(env *e)
 {
     char path[256], date[16];
@@ -399,6 +429,7 @@ static void every_engine(void **state)
         env_open(&e, urls[i]);
         series_and_days_from_rows(&e);
         insight_on_searches_at_the_edges(&e);
+        cached_answers_follow_the_distributions(&e);
         calendar_days_carry_insight(&e);
         bad_input_names_the_field(&e);
         env_close(&e);

@@ -14,6 +14,7 @@ import { ApiError, isAbortError, type Problem } from './api';
 import { isSearchCabin, type SearchCabin } from './options';
 import { isIsoDate, type SearchState } from './searchForm';
 import { formatDay, formatDayYear } from './dates';
+import { normalizeInsight, type Insight } from './priceInsight';
 
 /* -------------------------------------------------------------------- */
 /* Types (docs/search-api.md)                                           */
@@ -157,6 +158,8 @@ export interface SearchResponse {
   unfiltered_total: number;
   itineraries: Itinerary[];
   facets: Facets;
+  /** Low / typical / high for the route (priced answers; src/priceInsight.ts). */
+  insight?: Insight | null;
 }
 
 /* -------------------------------------------------------------------- */
@@ -355,6 +358,7 @@ export function normalizeResponse(body: unknown): SearchResponse {
     unfiltered_total: isNum(r.unfiltered_total) ? r.unfiltered_total : isNum(r.total) ? r.total : itineraries.length,
     itineraries,
     facets: normalizeFacets(r.facets),
+    insight: normalizeInsight(r.insight),
   };
 }
 

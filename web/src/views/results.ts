@@ -13,6 +13,8 @@
 
 import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
+import { destroyPriceGraphs, fetchPriceHistory, renderPriceGraphs } from '../priceGraph';
+import { renderInsightBadge } from '../priceInsight';
 import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarPanel, renderDateGrid, revealCheapest } from '../calendar';
 import { currencyRejectedText, currencySelect, urlCurrency } from '../currency';
 import { profileCurrency, searchCurrency } from '../preferences';
@@ -403,6 +405,8 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
   );
   const filters = h('aside', { class: 'results-filters', id: filtersId, 'aria-label': 'Filters' });
   const calendarBox = h('section', { class: 'results-calendar', 'aria-labelledby': 'calendar-title' });
+  const insightBox = h('div', { class: 'results-insight' });
+  const historyBox = h('section', { class: 'results-history', 'aria-labelledby': 'history-title', hidden: true });
   const listBox = h('section', { class: 'results-section', 'aria-labelledby': 'results-list-title' });
   const pager = h('nav', { class: 'results-pager', 'aria-label': 'Result pages' });
   const lists = h('div', { class: 'results-lists' }, listBox, pager);
@@ -411,7 +415,7 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     'div',
     { class: 'container results-layout' },
     filters,
-    h('div', { class: 'results-main' }, currencyNote, calendarBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
+    h('div', { class: 'results-main' }, currencyNote, insightBox, calendarBox, historyBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
   );
   const el = h('div', { class: 'page page-results' }, band, layout);
 
@@ -737,6 +741,8 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         ? h('p', { class: 'results-note results-minors' }, 'Online booking sells adult fares only for now: to travel with children or infants, book with the seller.')
         : null;
     listBox.replaceChildren(listTitle(), ...(note ? [note] : []), ...(minorsNote ? [minorsNote] : []), body);
+    const badge = r.priced && q.trip === 'oneway' ? renderInsightBadge(r.insight ?? null) : null;
+    insightBox.replaceChildren(...(badge ? [badge] : []));
     listBox.removeAttribute('aria-busy');
     renderPager(r);
     const text = `${countLabel(r.total, r.unfiltered_total)}${r.total > r.itineraries.length ? ` · ${rangeLabel(r.offset, r.itineraries.length, r.total)}` : ''}`;
@@ -792,7 +798,38 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
 
   /* ------------------------------ calendar ----------------------------- */
 
+  /* --------------------------- price history --------------------------- */
+
+  let historyCtrl: AbortController | null = null;
+
+  /** The graphs of the (outbound) one-way route: its history for the date, by departure date. */
+  async function loadHistory(): Promise<void> {
+    historyCtrl?.abort();
+    destroyPriceGraphs(historyBox);
+    if (q.trip === 'multi') {
+      historyBox.hidden = true;
+      return;
+    }
+    const ctrl = new AbortController();
+    historyCtrl = ctrl;
+    const s = q.slices[0]!;
+    try {
+      const ph = await fetchPriceHistory(
+        { origin: s.origin, destination: s.destination, departureDate: s.date, cabin: q.cabin, currency: q.currency },
+        { signal: ctrl.signal, fetchFn: app.fetchFn },
+      );
+      if (destroyed || ctrl !== historyCtrl) return;
+      const title = h('h2', { id: 'history-title', class: 'results-history-title' }, q.trip === 'round' ? 'Outbound price history' : 'Price history');
+      historyBox.replaceChildren(title, renderPriceGraphs(ph));
+      historyBox.hidden = false;
+    } catch {
+      if (destroyed || ctrl !== historyCtrl) return;
+      historyBox.hidden = true; /* history off or unavailable: nothing to show */
+    }
+  }
+
   async function loadCalendar(): Promise<void> {
+    void loadHistory();
     if (q.trip === 'multi') {
       calendarBox.hidden = true;
       return;
@@ -876,6 +913,8 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
       destroyed = true;
       searchCtrl?.abort();
       calCtrl?.abort();
+      historyCtrl?.abort();
+      destroyPriceGraphs(historyBox);
     },
   };
 }
