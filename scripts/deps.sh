@@ -12,6 +12,7 @@ packages=(
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libicu-dev
   libcurl4-openssl-dev libsodium-dev libjwt-dev libcmocka-dev
   libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
+  libxgboost-dev # buy-or-wait: gradient-boosted trees through the C API (src/predict/)
   postgresql chromium wrk nginx-light curl
 )
 missing=()

@@ -58,6 +58,26 @@ int sb_inv_background(const sb_world *w, const sb_dated_leg *dl, int cabin, int6
     return sold > cap ? cap : sold;
 }
 
+int sb_inv_released(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc,
+                    int64_t t)
+{
+    int cap = sb_inv_capacity(w, dl->flight, cabin);
+    uint64_t h = sb_hash(w->seed, flight_key(w, &w->flights[dl->flight]) ^ 0x5eedu,
+                         (uint64_t)dl->day * 8u + (uint64_t)dl->leg * 2u + (uint64_t)cabin);
+    if (cap == 0 || sb_unit(h) >= SB_INV_RELEASE_SHARE)
+        return 0;
+    uint64_t h2 = sb_mix(h), h3 = sb_mix(h2), h4 = sb_mix(h3);
+    /* A group's release date: 45 or 30 days before departure, up to two days early. */
+    int64_t before = (sb_unit(h2) < 0.5 ? 45 : 30) * 86400 + (int64_t)(sb_unit(h3) * 2 * 86400);
+    int64_t lasts = 86400 + (int64_t)(sb_unit(sb_mix(h4)) * 5 * 86400); /* 1 to 6 days */
+    int64_t from = dep_utc - before, to = from + lasts;
+    if (t < from || t >= to)
+        return 0;
+    int seats = (int)ceil((double)cap * (0.06 + 0.14 * sb_unit(h4)));
+    int sold = sb_inv_background(w, dl, cabin, dep_utc, t);
+    return seats < sold ? seats : sold;
+}
+
 static void nest(sb_leg_avail *a, int64_t t_now)
 {
     int64_t ahead = a->dep_utc - t_now;
@@ -93,8 +113,8 @@ ct_status sb_inv_state(const sb_world *w, const sb_dated_leg *dl, const int book
         return rc;
     for (int cabin = 0; cabin < SB_NCABINS; cabin++) {
         out->capacity[cabin] = sb_inv_capacity(w, dl->flight, cabin);
-        int left = out->capacity[cabin] - sb_inv_background(w, dl, cabin, out->dep_utc, t_market) -
-                   booked[cabin];
+        int left = out->capacity[cabin] - sb_inv_background(w, dl, cabin, out->dep_utc, t_market) +
+                   sb_inv_released(w, dl, cabin, out->dep_utc, t_market) - booked[cabin];
         out->remaining[cabin] = left < 0 ? 0 : left;
     }
     nest(out, t_now);

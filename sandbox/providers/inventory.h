@@ -5,7 +5,8 @@
  * departure date, as in SSIM. Its cabins hold the aircraft's seats (sb_aircraft): economy
  * and business (none on aircraft without a business cabin). At world instant t,
  *
- *     remaining(cabin, t) = capacity - background(t) - active holds - tickets   (never < 0)
+ *     remaining(cabin, t) = capacity - background(t) + released(t) - active holds - tickets
+ *                                                                          (never < 0)
  *
  * The background market is the rest of the world buying seats: a pure function of the
  * flight, its date, the cabin, t and the world seed, so availability moves by itself and
@@ -13,7 +14,9 @@
  * with x the elapsed share of that window, background(t) = floor(capacity x lf x x^p), where
  * the final load factor lf (economy 0.62..1.02, business 0.35..0.95, capped at 1: about one
  * economy cabin in twenty sells out) and the curve exponent p (1.3..3.0: most seats sell
- * late) are drawn per dated leg and cabin.
+ * late) are drawn per dated leg and cabin. released(t) (sb_inv_released) gives some of those
+ * seats back for a few days on about a third of dated legs and cabins (cancellations, a
+ * group's unused allotment), so a cheaper class can reopen for a while.
  *
  * Nested booking limits (the ladder; class order and prices in fares.h):
  *
@@ -24,8 +27,9 @@
  * A class sells n seats while remaining - ceil(capacity x protected share) >= n and
  * departure is at least its advance purchase away; every class closes 60 minutes before
  * departure. Because the protected shares grow down the ladder, seats sold in any class
- * close the cheapest classes first, so the lowest available price of a leg only rises as
- * seats sell and as departure nears, and a booking made through any provider moves it like
+ * close the cheapest classes first, so the lowest available price of a leg rises as seats
+ * sell and as departure nears (and falls back only while released seats reopen a class),
+ * and a booking made through any provider moves it like
  * any other sale.
  *
  * Holds and tickets live in the SQLite file every provider process opens (--inventory):
@@ -65,6 +69,16 @@ int sb_inv_capacity(const sb_world *w, int flight, int cabin);
  * by world instant t. Non-decreasing in t; at most the capacity. */
 int sb_inv_background(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc,
                       int64_t t);
+
+/* Seats of those the background market sold that come back for a while (a group's unused
+ * allotment, cancellations): on a share SB_INV_RELEASE_SHARE of dated legs and cabins (drawn
+ * from the seed), between 6 % and 20 % of the cabin (at most what was sold) return at a
+ * group's release date (45 or 30 days before departure, up to two days early) and are sold
+ * again within 1 to 6 days. A cheaper class may reopen in that window, so the lowest price of a leg
+ * can fall for a few days, as real fares sometimes do. 0 outside the window. */
+#define SB_INV_RELEASE_SHARE 0.35
+int sb_inv_released(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc,
+                    int64_t t);
 
 typedef struct sb_leg_avail {
     int64_t dep_utc, arr_utc;

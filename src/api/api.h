@@ -59,6 +59,12 @@ typedef struct ct_app {
      * (answers' insight says so, /price-history answers 503). Set before the routes are
      * registered, owned by the caller. */
     struct ct_history *history;
+    /* Buy or wait (predict/predict.h): the price model every priced search answer asks, or
+     * NULL (the answers' "prediction" is then null). Set before ct_api_register, owned by the
+     * caller; its answers are cached per route, date and cabin in `predictions` (owned by
+     * the api: made by ct_api_register when a model is set, freed by ct_api_free). */
+    struct ct_predict_model *price_model;
+    struct ct_api_predictions *predictions;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

@@ -42,6 +42,10 @@ void ct__api_openapi(ct_http_req *req, ct_api_call *call);
 void ct__api_airports_search(ct_http_req *req, ct_api_call *call);
 void ct__api_airport_get(ct_http_req *req, ct_api_call *call);
 
+/* Buy-or-wait answers cached per route, date and cabin (prediction.c). */
+ct_status ct__api_predictions_new(struct ct_api_predictions **out);
+void ct__api_predictions_free(struct ct_api_predictions *p);
+
 void ct__api_searches(ct_http_req *req, ct_api_call *call);
 void ct__api_calendar(ct_http_req *req, ct_api_call *call);
 void ct__api_explore(ct_http_req *req, ct_api_call *call);

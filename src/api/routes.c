@@ -265,6 +265,8 @@ ct_status ct_api_register(ct_app *app, ct_router *router)
     }
     if (app->web_dir != NULL)
         ct_router_set_fallback(router, ct_http_serve_static, (void *)app->web_dir);
+    if (app->price_model != NULL && app->predictions == NULL)
+        return ct__api_predictions_new(&app->predictions);
     return CT_OK;
 }
 
@@ -272,4 +274,6 @@ void ct_api_free(ct_app *app)
 {
     ct_free(app->routes);
     app->routes = NULL;
+    ct__api_predictions_free(app->predictions);
+    app->predictions = NULL;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/prediction.h"
 #include "api/search_common.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
@@ -690,7 +691,8 @@ static void insight_w(ct_jw *w, const search_ctx *c, const request *r, const ct_
     }
 }
 
-static void answer_w(ct_jw *w, ct_arena *arena, const search_ctx *c, const request *r,
+static void answer_w(ct_jw *w, ct_arena *arena, ct_app *app, const search_ctx *c,
+                     const request *r,
                      ct_trip_result *res)
 {
     const ct_price_ctx *pc = c->pb != NULL ? &c->pc : NULL;
@@ -742,6 +744,7 @@ static void answer_w(ct_jw *w, ct_arena *arena, const search_ctx *c, const reque
         seen++;
     }
     ct_jw_arr_end(w);
+    ct__api_prediction_w(w, app, c, &r->q[0], cheapest_price(res));
     ct_jw_key(w, "facets");
     facets_w(w, c, res);
     ct_jw_key(w, "insight");
@@ -786,7 +789,7 @@ void ct__api_searches(ct_http_req *req, ct_api_call *call)
     ct_strbuf_reserve(&sb, (size_t)64 << 10); /* a page of 20 is about 40 KB */
     ct_jw w;
     ct_jw_init(&w, &sb);
-    answer_w(&w, ct_http_arena(req), &c, &r, &res);
+    answer_w(&w, ct_http_arena(req), call->app, &c, &r, &res);
     if (ct_jw_status(&w) != CT_OK)
         ct_http_problem(req, 500, "Internal error", "could not serialise the response");
     else

@@ -30,9 +30,11 @@
 #include "app/sms_wiring.h"
 #include "app/history_job.h"
 #include "app/loader.h"
+#include "app/prices_cmd.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "predict/predict.h"
 #include "refdata/refdata.h"
 #include "store/migrate.h"
 
@@ -95,6 +97,8 @@ const ct_flag ct_app_serve_flags[] = {
      "seconds between rebuilds of the insight's price distributions"},
     {"history_reprice_interval", CT_FLAG_INT, "900",
      "seconds between re-pricing the routes searched in the last day, 0 = never"},
+    {"price_model", CT_FLAG_PATH, CT_APP_DEFAULT_PRICE_MODEL,
+     "buy-or-wait model (contrail prices train); none: predictions are null"},
     {"sandbox", CT_FLAG_BOOL, "false", "also run the sandbox world beside it"},
     {"sandbox_dir", CT_FLAG_PATH, "var/sandbox", "where the sandbox keeps its files"},
     {"sandbox_seed", CT_FLAG_INT, "42", "the sandbox world's seed"},
@@ -386,6 +390,21 @@ static ct_status open_data(server *s)
     return rc;
 }
 
+/* The buy-or-wait model of --price-model when its file exists (predict/predict.h); without
+ * it search answers carry "prediction": null. A file that does not load is logged and
+ * ignored: serving goes on without predictions. */
+static void load_price_model(server *s)
+{
+    const char *path = ct_config_get(s->cfg, "price_model", CT_APP_DEFAULT_PRICE_MODEL);
+    char err[512];
+    ct_status rc =
+        *path ? ct_predict_model_load(path, &s->app.price_model, err, sizeof(err)) : CT_NOT_FOUND;
+    if (rc == CT_OK)
+        ct_log(CT_LOG_INFO, "predict.model_loaded", "path", path, NULL);
+    else if (rc != CT_NOT_FOUND)
+        ct_log(CT_LOG_WARN, "predict.model_refused", "path", path, "error", err, NULL);
+}
+
 /* The search cache, the routes and the HTTP server, listening. */
 static ct_status start_http(server *s)
 {
@@ -406,6 +425,7 @@ static ct_status start_http(server *s)
     if (slots > 0 && ct_search_cache_new((size_t)slots, &s->search_cache) != CT_OK)
         return CT_NOMEM;
     s->app.search_cache = s->search_cache;
+    load_price_model(s);
     s->router = ct_router_create();
     if (s->router == NULL || ct_api_register(&s->app, s->router))
         return CT_NOMEM;
@@ -595,6 +615,8 @@ static void server_close(server *s)
     ct_app_loader_stop(&s->loader);
     ct_router_destroy(s->router);
     ct_api_free(&s->app);
+    ct_predict_model_free(s->app.price_model);
+    s->app.price_model = NULL;
     ct_search_cache_free(s->search_cache);
     ct_refdata_free(s->app.refdata);
     ct_ratelimit_destroy(s->app.ratelimit);

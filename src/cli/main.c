@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/prices_cmd.h"
 #include "app/serve.h"
 #include "base/alloc.h"
 #include "base/config.h"
@@ -41,6 +42,11 @@ static const ct_command commands[] = {
      "import airports, airlines, countries, currencies; or check SSIM schedule files and add"
      " them to the schedules",
      {ct_app_store_flags, ct_app_refdata_flags, ct_app_schedules_flags}},
+    {"prices",
+     "record | train | backtest",
+     "buy or wait: record the sandbox world's prices as its clock runs, train the model on"
+     " them, backtest it on held-back routes and dates",
+     {ct_app_store_flags, ct_app_refdata_flags, ct_app_prices_flags}},
     {"sandbox", "COMMAND ...", "run the simulated outside world (contrail sandbox help)", {NULL}},
     {"version", NULL, "print the version", {NULL}},
 };
@@ -185,6 +191,8 @@ int main(int argc, char **argv)
         code = cmd_migrate(cfg);
     else if (strcmp(cmd->name, "import") == 0)
         code = cmd_import(cfg);
+    else if (strcmp(cmd->name, "prices") == 0)
+        code = ct_app_prices_main(cfg);
     else if (strcmp(cmd->name, "version") == 0) {
         printf("contrail %s\n", CONTRAIL_VERSION);
         code = 0;

@@ -107,6 +107,45 @@ static void background_market(void **state)
     assert_true(differ > legs / 2);
 }
 
+/* Released seats: on about a third of dated legs, never more than were sold, only within
+ * one window 45 or 30 (to 32 or 47) days before departure of at most six days; during it a
+ * cheaper class can reopen, so a leg's lowest price falls and rises again. */
+static void released_seats_reopen_classes(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    int legs = 0, with_release = 0, fell = 0;
+    const int none[SB_NCABINS] = {0, 0};
+    for (int d = 60; d < 120; d += 2) {
+        for (int f = 0; f < w->nflights; f += 5) {
+            sb_dated_leg dl = {f, 0, day0 + d};
+            if (!sb_flight_operates(&w->flights[f], dl.day))
+                continue;
+            int64_t dep = departure(&dl);
+            int any = 0, lowest_before = -1;
+            legs++;
+            for (int64_t t = dep - 60 * 86400; t <= dep; t += 6 * 3600) {
+                int r = sb_inv_released(w, &dl, SB_CABIN_ECONOMY, dep, t);
+                int before = (int)((dep - t) / 86400);
+                assert_true(r >= 0 && r <= sb_inv_background(w, &dl, SB_CABIN_ECONOMY, dep, t));
+                if (r > 0)
+                    assert_true((before >= 23 && before <= 32) || (before >= 38 && before <= 47));
+                any |= r > 0;
+                sb_leg_avail a;
+                assert_int_equal(sb_inv_state(w, &dl, none, t, t, &a), CT_OK);
+                /* a lower class index is a dearer class: a fall is a higher index */
+                if (lowest_before >= 0 && a.lowest[0] > lowest_before)
+                    fell++;
+                lowest_before = a.lowest[0];
+            }
+            with_release += any;
+        }
+    }
+    assert_true(legs > 200);
+    assert_true(with_release > legs / 5 && with_release < legs / 2);
+    assert_true(fell > 0);
+}
+
 /* Exact nested limits for a known remaining count, and advance purchase and cut-off. */
 static void nested_limits_and_advance_purchase(void **state)
 {
@@ -546,6 +585,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(background_market),
+        cmocka_unit_test(released_seats_reopen_classes),
         cmocka_unit_test(nested_limits_and_advance_purchase),
         cmocka_unit_test(lowest_class_rises_as_seats_sell),
         cmocka_unit_test(book_ticket_cancel_refund),
