@@ -349,16 +349,18 @@ static ct_status backtest_series(ct_predict_backtest *bt, const ct_predict_set *
 }
 
 /* Runs every series of `part` through bt (set up by the caller) with the predictions of
- * every row; *series and *nrows (may be NULL) count them. */
+ * every row (only the validation routes' with `validation`); *series and *nrows (may be
+ * NULL) count them. */
 static ct_status evaluate(ct_predict_backtest *bt, const ct_predict_set *set, const float *change,
-                          const float *low, int held, ct_predict_part part, size_t *series,
-                          size_t *nrows)
+                          const float *low, int held, ct_predict_part part, int validation,
+                          size_t *series, size_t *nrows)
 {
     ct_status rc = CT_OK;
     size_t ns = 0, nr = 0;
     for (size_t i = 0; !rc && i < set->n;) {
         size_t end = ct_predict_series_end(set, i);
-        if (ct_predict_split(&set->a[i], held) == part) {
+        if (ct_predict_split(&set->a[i], held) == part &&
+            (!validation || ct_predict_validation_route(&set->a[i]))) {
             rc = backtest_series(bt, set, change, low, i, end);
             ns++;
             nr += end - i;
@@ -385,7 +387,7 @@ static void backtest_setup(ct_predict_backtest *bt, double rise, double margin)
     ct_predict_backtest_init(bt);
 }
 
-/* The margin whose model buyers save most on the training series. */
+/* The margin whose model buyers save most on the validation routes' series. */
 static ct_status choose_margin(ct_predict_model *m, const ct_predict_set *set, int held)
 {
     float *change = NULL, *low = NULL;
@@ -394,9 +396,9 @@ static ct_status choose_margin(ct_predict_model *m, const ct_predict_set *set, i
     for (int k = 0; !rc && ct_predict_margins[k] >= 0; k++) {
         ct_predict_backtest bt;
         backtest_setup(&bt, 0.05, ct_predict_margins[k]);
-        rc = evaluate(&bt, set, change, low, held, CT_PREDICT_TRAIN, NULL, NULL);
+        rc = evaluate(&bt, set, change, low, held, CT_PREDICT_TRAIN, 1, NULL, NULL);
         double share = ct_predict_savings_share(&bt.r[0]);
-        printf("  margin %.1f %%: %.1f %% of the clairvoyant's savings on the training series\n",
+        printf("  margin %.1f %%: %.1f %% of the clairvoyant's savings on the validation routes\n",
                100.0 * ct_predict_margins[k], 100.0 * share);
         if (!rc && share > best_share) {
             best_share = share;
@@ -480,6 +482,7 @@ static int cmd_train(const ct_config *cfg)
         for (; !rc && i < end; i++) {
             double change, low;
             if (ct_predict_split(&set.a[i], (int)held) == CT_PREDICT_TRAIN &&
+                !ct_predict_validation_route(&set.a[i]) &&
                 ct_predict_label(&set, i, end, &change, &low))
                 rc = rows_add(&r, &set.a[i], change, low);
         }
@@ -497,12 +500,12 @@ static int cmd_train(const ct_config *cfg)
     if (!rc)
         rc = ct_predict_model_save(m, path, err, sizeof(err));
     if (!rc)
-        printf(
-            "trained on %zu labelled rows of %zu observations (%ld %% of routes and dates held"
-            " back) in %.1f s: two boosters of %ld rounds of depth %ld, low RMSE %.4f, wait margin"
-            " %.1f %%; model %s\n",
-            r.n, set.n, held, secs, rounds, depth, ct_predict_model_rmse(m),
-            100.0 * ct_predict_model_margin(m), path);
+        printf("trained on %zu labelled rows of %zu observations (%ld %% of routes and dates held"
+               " back for the backtest, %d %% of the other routes for the margin) in %.1f s: two "
+               "boosters of %ld rounds of depth %ld, low RMSE %.4f, wait margin"
+               " %.1f %%; model %s\n",
+               r.n, set.n, held, CT_PREDICT_VALIDATION_PCT, secs, rounds, depth,
+               ct_predict_model_rmse(m), 100.0 * ct_predict_model_margin(m), path);
     else
         fprintf(stderr, "contrail: train failed: %s\n", err[0] ? err : ct_status_name(rc));
     ct_predict_model_free(m);
@@ -535,7 +538,7 @@ static int cmd_backtest(const ct_config *cfg)
     float *change = NULL, *low = NULL;
     ct_status rc = predict_all(m, &set, &change, &low);
     if (!rc)
-        rc = evaluate(&bt, &set, change, low, (int)held, CT_PREDICT_TEST, &series, &test_rows);
+        rc = evaluate(&bt, &set, change, low, (int)held, CT_PREDICT_TEST, 0, &series, &test_rows);
     ct_free(change);
     ct_free(low);
     if (!rc) {

@@ -215,3 +215,14 @@ ct_predict_part ct_predict_split(const ct_predict_obs *o, int held_pct)
         return CT_PREDICT_TRAIN;
     return route && day ? CT_PREDICT_TEST : CT_PREDICT_UNUSED;
 }
+
+int ct_predict_validation_route(const ct_predict_obs *o)
+{
+    const char *lo = strcmp(o->origin, o->destination) < 0 ? o->origin : o->destination;
+    const char *hi = lo == o->origin ? o->destination : o->origin;
+    uint32_t h = fnv1a("validation:", 11, 2166136261u);
+    h = fnv1a(lo, strlen(lo), h);
+    h = fnv1a("-", 1, h);
+    h = fnv1a(hi, strlen(hi), h);
+    return (int)(h % 100u) < CT_PREDICT_VALIDATION_PCT;
+}

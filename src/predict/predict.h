@@ -22,9 +22,10 @@
  * 3. The model (model.c): two gradient-boosted tree ensembles through xgboost's C API on
  *    ct_predict_features: the change in CT_PREDICT_WITHIN_DAYS days (its median) and the
  *    lowest price within them (its mean). Advice: "wait" when the predicted lowest price is
- *    more than the model's wait margin below today's, else "buy_now". `train` chooses the
- *    margin on the training series (the one whose simulated buyers save most there, from
- *    CT_PREDICT_MARGINS) and the file keeps it.
+ *    more than the model's wait margin below today's, else "buy_now". `train` fits on the
+ *    training part's rows but for a quarter of its routes, and chooses the margin on those
+ *    (the one from ct_predict_margins whose simulated buyers save most there); the file
+ *    keeps it.
  * 4. The split (dataset.c): by route (the unordered airport pair) and by departure date,
  *    each held back by a hash: a row trains only when neither is held back, and is tested
  *    only when both are; rows with one held back are used for neither, so no test route or
@@ -135,6 +136,12 @@ int ct_predict_route_held(const char *origin, const char *destination, int held_
 int ct_predict_day_held(int64_t day, int held_pct);
 /* The part a row falls in, from the two above. */
 ct_predict_part ct_predict_split(const ct_predict_obs *o, int held_pct);
+
+/* Whether a training row's route is kept for validation (a second hash of the route pair,
+ * below CT_PREDICT_VALIDATION_PCT): `train` fits on the others and chooses the wait margin
+ * on these, so the margin is measured on routes the boosters did not see either. */
+#define CT_PREDICT_VALIDATION_PCT 25
+int ct_predict_validation_route(const ct_predict_obs *o);
 
 /* ---- the model ---- */
 
