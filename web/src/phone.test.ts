@@ -9,6 +9,7 @@ import type { Router } from './router';
 import { Session } from './session';
 import { FakeAuthServer, ManualTimers, MemoryStorage } from './testServer';
 import { normalizePhone, phoneSection, validateCode, validatePhone } from './views/phone';
+import { describeEvent } from './views/security';
 
 const PROFILE: Profile = {
   id: 'usr_1',
@@ -82,6 +83,15 @@ describe('phone number validation', () => {
     expect(validateCode('123456')).toBeNull();
     expect(validateCode('12345')).toMatch(/6 digits/);
     expect(validateCode('12a456')).toMatch(/6 digits/);
+  });
+});
+
+describe('phone events in the security log', () => {
+  it('have their own labels', () => {
+    expect(describeEvent('phone_code_sent').label).toBe('Phone verification code sent by SMS');
+    expect(describeEvent('phone_verified')).toMatchObject({ label: 'Phone number verified', tone: 'ok' });
+    expect(describeEvent('phone_code_failed').tone).toBe('warn');
+    expect(describeEvent('phone_removed').label).toBe('Phone number removed');
   });
 });
 

@@ -28,6 +28,10 @@ const EVENTS: Record<string, { label: string; tone: Tone; icon: string }> = {
   api_key_created: { label: 'API key created', tone: 'info', icon: ICONS.key },
   api_key_revoked: { label: 'API key revoked', tone: 'info', icon: ICONS.key },
   role_changed: { label: 'Account role changed', tone: 'info', icon: ICONS.shield },
+  phone_code_sent: { label: 'Phone verification code sent by SMS', tone: 'info', icon: ICONS.shield },
+  phone_code_failed: { label: 'Phone verification code could not be sent', tone: 'warn', icon: ICONS.alert },
+  phone_verified: { label: 'Phone number verified', tone: 'ok', icon: ICONS.check },
+  phone_removed: { label: 'Phone number removed', tone: 'info', icon: ICONS.shield },
 };
 
 /** Human text for an event kind ("signin" → "Signed in"); unknown kinds are readable too. */
