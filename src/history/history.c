@@ -247,15 +247,21 @@ static int searched_cmp(const void *x, const void *y)
 size_t ct_history_searched_since(ct_history *h, int64_t since, ct_history_searched *out, size_t max)
 {
     int64_t today = ct_history_now(h) / DAY;
+    ct_history_searched *all = ct_malloc(sizeof(*all) * CT_HISTORY_SEARCHED_MAX);
+    if (all == NULL)
+        return 0;
     size_t n = 0;
     pthread_mutex_lock(&h->mu);
     for (size_t i = 0; i < h->nsearched; i++) {
         const ct_history_searched *e = &h->searched[i];
-        if (e->searched_at >= since && e->departure_day >= today && n < max)
-            out[n++] = *e;
+        if (e->searched_at >= since && e->departure_day >= today)
+            all[n++] = *e;
     }
     pthread_mutex_unlock(&h->mu);
-    qsort(out, n, sizeof(*out), searched_cmp);
+    qsort(all, n, sizeof(*all), searched_cmp); /* the most recent first */
+    n = n < max ? n : max;
+    memcpy(out, all, n * sizeof(*all));
+    ct_free(all);
     return n;
 }
 

@@ -365,6 +365,37 @@ static void series_and_days_convert(void **state)
     }
 }
 
+/* The routes searched lately, most recent first, at most as many as asked; a search again
+ * refreshes its entry, a past departure and a re-priced note are not in it. */
+static void searched_routes_most_recent_first(void **state)
+{
+    (void)state;
+    ct_history *h = new_history();
+    fake_now = 1800000000;
+    int64_t day = fake_now / DAY + 5;
+    ct_history_note(h, "LON", "NYC", day, "economy", "EUR", 100);
+    fake_now += 10;
+    ct_history_note(h, "ZRH", "LHR", day, "economy", "EUR", 100);
+    fake_now += 10;
+    ct_history_note(h, "FRA", "HND", day, "business", "USD", 100);
+    fake_now += 10;
+    ct_history_note(h, "LON", "NYC", day, "economy", "EUR", 90); /* again: now the latest */
+    ct_history_note_repriced(h, "CDG", "SYD", day, "economy", "EUR", 100);
+    ct_history_searched out[4];
+    assert_int_equal(ct_history_searched_since(h, 0, out, 4), 3);
+    assert_string_equal(out[0].origin, "LON");
+    assert_string_equal(out[1].origin, "FRA");
+    assert_string_equal(out[1].cabin, "business");
+    assert_string_equal(out[1].currency, "USD");
+    assert_string_equal(out[2].origin, "ZRH");
+    assert_int_equal(ct_history_searched_since(h, 0, out, 2), 2);
+    assert_string_equal(out[1].origin, "FRA");
+    assert_int_equal(ct_history_searched_since(h, fake_now - 15, out, 4), 2);
+    fake_now += 10 * DAY; /* the departure has passed */
+    assert_int_equal(ct_history_searched_since(h, 0, out, 4), 0);
+    ct_history_free(h);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -372,6 +403,7 @@ int main(void)
         cmocka_unit_test(compaction_downsamples_and_retains),
         cmocka_unit_test(insight_bands_and_levels),
         cmocka_unit_test(series_and_days_convert),
+        cmocka_unit_test(searched_routes_most_recent_first),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
