@@ -125,7 +125,7 @@ void ct__api_prediction_w(ct_jw *w, ct_app *app, const search_ctx *c, const ct_s
     }
     ct_jw_obj(w);
     ct_jw_kstr(w, "advice", a.wait ? "wait" : "buy_now");
-    ct_jw_kint(w, "expected_change_minor", (int64_t)llround(a.change * (double)cheapest));
+    ct_jw_kint(w, "expected_change_minor", ct_predict_change_minor(&a, cheapest));
     ct_jw_kstr(w, "currency", c->currency);
     ct_jw_kint(w, "within_days", CT_PREDICT_WITHIN_DAYS);
     ct_jw_key(w, "confidence");

@@ -209,6 +209,18 @@ ct_status ct_predict_route(ct_predict_model *m, const ct_pb_view *v, const uint1
                            int norig, const uint16_t *dest, int ndest, int64_t day, int cabin,
                            int64_t now, ct_predict_advice *out, ct_predict_snapshot *snap);
 
+/* ct_predict_route for places by code (an IATA airport or metro-area code, as searches and
+ * price alerts name them) over the pricebook `pb` (a view is taken and released inside): for
+ * the alerts' "prediction" member. CT_NOT_FOUND as above, or when a code is unknown to the
+ * pricebook's timetable. Thread-safe. */
+ct_status ct_predict_route_codes(ct_predict_model *m, ct_pricebook *pb, const char *origin,
+                                 const char *destination, int64_t day, int cabin, int64_t now,
+                                 ct_predict_advice *out);
+
+/* The advice's expected change in minor units of a price `price_minor` (the alert's or the
+ * answer's cheapest): llround(out->change x price_minor). */
+int64_t ct_predict_change_minor(const ct_predict_advice *a, int64_t price_minor);
+
 /* ---- the backtest ---- */
 
 #define CT_PREDICT_MAX_POLICIES 8

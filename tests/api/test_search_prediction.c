@@ -5,7 +5,8 @@
  * departure). A one-way search on a nonstop route carries "prediction" with the advice,
  * currency, 7 days and a confidence, and an expected change equal to the model's own
  * prediction for that route (ct_predict_route on the same pricebook) applied to the answer's
- * cheapest price; without a model, or on a route with no nonstop flight, it is null. */
+ * cheapest price; the same advice comes by airport codes (ct_predict_route_codes, for price
+ * alerts); without a model the member is null. */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -165,6 +166,21 @@ static void answers_carry_the_prediction(void **state)
     assert_true(json_is_object(pred));
     assert_true(fabs(want.change) < 0.05);
     json_decref(j);
+
+    /* The same advice by codes, as price alerts ask for it. */
+    ct_predict_advice by_code;
+    const char *from = ct_refdata_airport_at(tt->rd, l->from)->iata;
+    const char *to = ct_refdata_airport_at(tt->rd, l->to)->iata;
+    assert_int_equal(ct_predict_route_codes(model, pb, from, to, l->local_date, CT_CABIN_ECONOMY,
+                                            ct_utc_now(), &by_code),
+                     CT_OK);
+    assert_int_equal(by_code.wait, want.wait);
+    assert_true(fabs(by_code.change - want.change) < 1e-6);
+    assert_int_equal(ct_predict_change_minor(&by_code, 10000),
+                     (int64_t)llround(by_code.change * 10000.0));
+    assert_int_equal(ct_predict_route_codes(model, pb, "ZZZ", to, l->local_date, CT_CABIN_ECONOMY,
+                                            ct_utc_now(), &by_code),
+                     CT_NOT_FOUND);
 
     /* Without a model: null. */
     app.price_model = NULL;
