@@ -488,6 +488,53 @@ static ct_status expire(ct_store *st, int64_t before, ct_history_compaction *c)
     return rc;
 }
 
+/* One transaction: the thinning of price_observation's rows observed in [from, to). */
+static ct_status thin_legs_day(ct_store *st, int64_t from, int64_t to, int64_t *count)
+{
+    ct_status rc = ct_store_begin(st);
+    if (rc)
+        return rc;
+    rc = thin_legs(st, from, to, count);
+    if (rc) {
+        ct_store_rollback(st);
+        return rc;
+    }
+    return ct_store_commit(st);
+}
+
+/* The leg observations thinned a day per transaction, so that the ingest's writes (one
+ * transaction per feed page) wait for one day's work at most: from where the last pass
+ * stopped (a day back, for rows that arrived late), or on the process's first pass from the
+ * oldest row, at most CT_HISTORY_THIN_DAYS days a pass (a backlog catches up over passes). */
+#define CT_HISTORY_THIN_DAYS 31
+static ct_status thin_legs_by_day(ct_history *h, ct_store *st, int64_t cutoff, int64_t *count)
+{
+    int64_t from = h->legs_thinned_from - DAY;
+    if (h->legs_thinned_from == 0) {
+        int64_t oldest = cutoff;
+        ct_stmt *s = NULL;
+        ct_status rc = ct_store_prepare(
+            st, "SELECT MIN(observed_at) FROM price_observation WHERE observed_at < ?", &s);
+        if (rc)
+            return rc;
+        ct_stmt_bind_int64(s, 1, cutoff);
+        if (ct_stmt_step(s) == CT_ROW && !ct_stmt_is_null(s, 0))
+            oldest = ct_stmt_int64(s, 0);
+        ct_stmt_finalize(s);
+        from = oldest / DAY * DAY;
+    }
+    for (int i = 0; i < CT_HISTORY_THIN_DAYS && from < cutoff; i++) {
+        int64_t to = from + DAY < cutoff ? from + DAY : cutoff, n = 0;
+        ct_status rc = thin_legs_day(st, from, to, &n);
+        if (rc)
+            return rc;
+        *count += n;
+        from = to;
+    }
+    h->legs_thinned_from = from > cutoff ? cutoff : from;
+    return CT_OK;
+}
+
 ct_status ct_history_compact(ct_history *h, ct_store *st, ct_history_compaction *out)
 {
     ct_history_compaction c;
@@ -496,15 +543,10 @@ ct_status ct_history_compact(ct_history *h, ct_store *st, ct_history_compaction 
     int64_t cutoff = (now - (int64_t)h->opt.downsample_after_days * DAY) / DAY * DAY;
     int64_t keep_from =
         h->opt.retention_days > 0 ? now - (int64_t)h->opt.retention_days * DAY : INT64_MIN;
-    /* Legs: from where the last pass stopped (a day back, for rows that arrived late), or
-     * the whole kept range on the first pass of the process. */
-    int64_t legs_from = h->legs_thinned_from != 0 ? h->legs_thinned_from - DAY : keep_from;
     ct_status rc = ct_store_begin(st);
     if (rc)
         return rc;
     rc = downsample_routes(st, cutoff, &c.hours_downsampled);
-    if (!rc)
-        rc = thin_legs(st, legs_from, cutoff, &c.legs_thinned);
     if (!rc && h->opt.retention_days > 0)
         rc = expire(st, keep_from, &c);
     if (rc) {
@@ -514,7 +556,9 @@ ct_status ct_history_compact(ct_history *h, ct_store *st, ct_history_compaction 
     }
     rc = ct_store_commit(st);
     if (!rc)
-        h->legs_thinned_from = cutoff;
+        rc = thin_legs_by_day(h, st, cutoff, &c.legs_thinned);
+    if (rc)
+        ct_log(CT_LOG_ERROR, "history.compact", "error", ct_store_errmsg(st), NULL);
     if (!rc && out != NULL)
         *out = c;
     return rc;

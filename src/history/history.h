@@ -99,7 +99,9 @@ typedef struct ct_history_compaction {
     int64_t legs_expired;      /* price_observation rows past retention */
 } ct_history_compaction;
 
-/* Downsampling and retention of both tables, in one transaction. OUT: *out (may be NULL). */
+/* Downsampling and retention of both tables: route_price's and the expiry in one
+ * transaction, then price_observation thinned one day per transaction (at most 31 days a
+ * call: a backlog catches up over calls). OUT: *out (may be NULL). */
 ct_status ct_history_compact(ct_history *h, ct_store *st, ct_history_compaction *out);
 
 /* Rebuilds the distributions from route_price (observations of the last window_days),

@@ -218,6 +218,35 @@ static void compaction_downsamples_and_retains(void **state)
     }
 }
 
+/* A backlog of leg observations is thinned a day per transaction, at most 31 days a pass,
+ * from the oldest row on: two passes for days 100 and 40 days ago. */
+static void leg_backlog_over_passes(void **state)
+{
+    (void)state;
+    fresh_stores();
+    for (int e = 0; e < nurls; e++) {
+        ct_store *st = ts_open_migrated(urls[e]);
+        ct_history *h = new_history();
+        fake_now = 1800000000;
+        int64_t today = fake_now / DAY * DAY;
+        const int64_t days[] = {100, 40};
+        for (int k = 0; k < 2; k++) {
+            insert_leg(st, today - days[k] * DAY + 100, "30000");
+            insert_leg(st, today - days[k] * DAY + 200, "29000");
+        }
+        ct_history_compaction c;
+        assert_int_equal(ct_history_compact(h, st, &c), CT_OK);
+        assert_int_equal(c.legs_thinned, 1);
+        assert_int_equal(ct_history_compact(h, st, &c), CT_OK);
+        assert_int_equal(c.legs_thinned, 1);
+        assert_int_equal(ct_history_compact(h, st, &c), CT_OK);
+        assert_int_equal(c.legs_thinned, 0);
+        assert_int_equal(count(st, "SELECT COUNT(*) FROM price_observation"), 2);
+        ct_history_free(h);
+        ct_store_close(st);
+    }
+}
+
 static int cmp_i64(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -401,6 +430,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(notes_collapse_and_never_rise),
         cmocka_unit_test(compaction_downsamples_and_retains),
+        cmocka_unit_test(leg_backlog_over_passes),
         cmocka_unit_test(insight_bands_and_levels),
         cmocka_unit_test(series_and_days_convert),
         cmocka_unit_test(searched_routes_most_recent_first),
