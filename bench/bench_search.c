@@ -9,7 +9,9 @@
  * when CT_BENCH_PG_URL is set), timed until the last row is fetched.
  * Then prices: a synthetic pricebook (tests/support/pricefill.h: four providers, fares per
  * market and class, seats per dated leg) over the same timetable, and the priced searches:
- * one-way Pareto with prices, 30-day price calendar, 7x7 round-trip date grid, explore.
+ * one-way Pareto with prices, 30-day price calendar, 7x7 round-trip date grid, explore with
+ * up to one and up to two stops (and, with CT_BENCH_EXPLORE_PEER set, its peer: one
+ * cheapest-only one-way search to every airport, one round).
  * Usage: bench_search DATA_DIR [DAYS] [ROUNDS]
  *
  * Live mode, `bench_search DATA_DIR --live DIR [ROUNDS]`: DIR is the work folder of a
@@ -243,6 +245,38 @@ static ct_status run_explore(const ct_timetable *tt, ct_search_query *q, size_t 
     return rc;
 }
 
+static ct_status run_explore2(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    q->max_stops = 2;
+    return run_explore(tt, q, out);
+}
+
+/* The peer of explore with two stops: one cheapest-only one-way search (<= 2 stops) to
+ * every airport with departures, as a caller without explore would run them. */
+static ct_status run_cheapest_each(const ct_timetable *tt, ct_search_query *q, size_t *out)
+{
+    *out = 0;
+    for (size_t a = 0; a < tt->nairports; a++) {
+        uint16_t z = (uint16_t)a;
+        int origin = 0;
+        for (int i = 0; i < q->norigins; i++)
+            origin |= q->origins[i] == z;
+        if (origin || tt->first_arr[a + 1] == tt->first_arr[a])
+            continue;
+        ct_search_query one = *q;
+        one.dests = &z;
+        one.ndests = 1;
+        one.max_stops = 2;
+        ct_itinerary best;
+        int found = 0;
+        ct_status rc = ct_search_cheapest(tt, &one, &best, &found);
+        if (rc)
+            return rc;
+        *out += (size_t)found;
+    }
+    return CT_OK;
+}
+
 static double time_priced(const char *name, const ct_timetable *tt, const ct_price_ctx *pc,
                           int64_t start, int rounds, priced_fn fn, int explore)
 {
@@ -290,7 +324,16 @@ static void bench_priced(const ct_timetable *tt, int64_t start, int rounds, doub
                 run_roundtrip, 0);
     time_priced("30-day price calendar", tt, &pc, start, rounds > 3 ? 3 : rounds, run_calendar, 0);
     time_priced("7x7 round-trip date grid", tt, &pc, start, rounds > 3 ? 3 : rounds, run_grid, 0);
-    time_priced("explore (<=1 stop, all dests)", tt, &pc, start, rounds, run_explore, 1);
+    double e1 =
+        time_priced("explore (<=1 stop, all dests)", tt, &pc, start, rounds, run_explore, 1);
+    double e2 =
+        time_priced("explore (<=2 stops, all dests)", tt, &pc, start, rounds, run_explore2, 1);
+    printf("  explore <=2 / <=1 stop p50: %.1fx\n", e2 / e1);
+    if (getenv("CT_BENCH_EXPLORE_PEER") != NULL) { /* minutes: one search per airport */
+        double each = time_priced("peer: cheapest one-way to each airport (<=2 stops)", tt, &pc,
+                                  start, 1, run_cheapest_each, 1);
+        printf("  peer / explore <=2 stops p50: %.1fx\n", each / e2);
+    }
     ct_pricebook_release(pb, &v);
     ct_pricebook_free(pb);
 }

@@ -298,9 +298,11 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
     const char *month = ct_http_query(req, "month"), *region = ct_http_query(req, "region");
     int limit = search_query_int(req, "limit", 50, 1, 500);
     int per_region = search_query_int(req, "per_region", 10, 0, 100);
-    if (!search_ctx_from_query(req, &c, 1) ||
+    if (!search_ctx_from_query(req, &c, 2) ||
         (q.norigins = place_param(req, &c, "origin", orig)) == 0)
         goto done;
+    if (ct_http_query(req, "max_stops") == NULL)
+        c.max_stops = 1; /* explore's default: up to one stop (two cost about 40 times more) */
     if (month != NULL) {
         char day1[16];
         snprintf(day1, sizeof(day1), "%.7s-01", month);

@@ -7,10 +7,14 @@
  * - Date grid: for 7 departure days x 7 return days around a round trip, the cheapest
  *   priced trip of each pair (trip.h: return discounts and separate tickets included);
  *   cells whose return precedes the departure stay empty.
- * - Explore: from an origin on a day, the cheapest priced itinerary to every airport with
- *   0 or 1 stops. One pass over the origin's departures and their onward connections; a
- *   connection is priced only when its lower bound (see search.h) beats the destination's
- *   best so far. Destinations reached only by schedule-only legs are left out. */
+ * - Explore (explore.c): from an origin on a day, the cheapest priced itinerary to every
+ *   airport with up to max_stops stops (0, 1 or 2), under the one-way engine's rules
+ *   (search.h): the answer for each airport is that of ct_search_cheapest to it alone.
+ *   First legs and their connections are walked once, pricing a candidate only when its
+ *   lower bound beats the destination's best so far; for two stops the two-leg partials
+ *   are kept per airport reached, and each third leg is priced with the cheapest partials
+ *   it may follow (sliding-window minima and a segment tree of bounds) until the bound
+ *   loses. Destinations reached only by schedule-only legs are left out. */
 #ifndef CT_SEARCH_CALENDAR_H
 #define CT_SEARCH_CALENDAR_H
 
@@ -40,8 +44,9 @@ typedef struct ct_explore_hit {
     ct_itinerary best;
 } ct_explore_hit;
 
-/* Cheapest per destination from q's origins on q->date (q->dests ignored; max_stops 0 or 1
- * honoured, 2 treated as 1). *hits is owned by the caller (ct_free). */
+/* Cheapest per destination from q's origins on q->date (q->dests ignored; max_stops 0..2),
+ * by airport index. CT_INVALID without a pricebook or with max_stops out of range. *hits
+ * is owned by the caller (ct_free). */
 ct_status ct_explore(const ct_timetable *tt, const ct_search_query *q, ct_explore_hit **hits,
                      size_t *nhits);
 

@@ -609,10 +609,29 @@ static void calendar_grid_and_explore(void **state)
                              engine_cheapest("LHR", json_string_value(json_object_get(d, "code")),
                                              start + 9, 1, "GBP"));
     }
-    /* Anywhere: the cheapest per continent too, each region's own, in price order, every
-     * continent of the whole answer present. */
+    /* Up to two stops: the engine's cheapest with two stops to each, more places reached,
+     * some only or more cheaply with two stops. */
     json_t *all_dests = json_deep_copy(dests);
     json_decref(j);
+    snprintf(path, sizeof(path),
+             "/api/v1/explore?origin=LHR&date=%s&currency=GBP&limit=500&max_stops=2",
+             day_str(start + 9, date));
+    j = get_json(path);
+    json_t *dests2 = json_object_get(j, "destinations");
+    assert_true(json_array_size(dests2) >= json_array_size(all_dests));
+    int two_stops = 0;
+    for (size_t i = 0; i < json_array_size(dests2); i++) {
+        json_t *d = json_array_get(dests2, i);
+        two_stops += json_integer_value(json_object_get(d, "stops")) == 2;
+        if (i % 5 == 0)
+            assert_int_equal(minor_of(json_object_get(d, "price")),
+                             engine_cheapest("LHR", json_string_value(json_object_get(d, "code")),
+                                             start + 9, 2, "GBP"));
+    }
+    assert_true(two_stops > 0);
+    json_decref(j);
+    /* Anywhere: the cheapest per continent too, each region's own, in price order, every
+     * continent of the whole answer present. */
     snprintf(path, sizeof(path),
              "/api/v1/explore?origin=LHR&date=%s&currency=GBP&limit=500&per_region=3",
              day_str(start + 9, date));
@@ -697,11 +716,18 @@ static void cached_answers_follow_the_prices(void **state)
     ts_response e3 = ts_http("GET", port, path, NULL, NULL);
     assert_true(ts_has_header(&e1, "X-Cache: miss") && ts_has_header(&e2, "X-Cache: hit"));
     assert_true(ts_has_header(&e3, "X-Cache: miss"));
+    /* The stops are part of the key: two stops is another answer, then cached itself. */
+    snprintf(path, sizeof(path), "/api/v1/explore?origin=LHR&date=%s&max_stops=2", date);
+    ts_response e4 = ts_http("GET", port, path, NULL, NULL);
+    ts_response e5 = ts_http("GET", port, path, NULL, NULL);
+    assert_true(ts_has_header(&e4, "X-Cache: miss") && ts_has_header(&e5, "X-Cache: hit"));
+    assert_string_not_equal(e1.body, e4.body);
+    assert_string_equal(e4.body, e5.body);
     uint64_t hits, misses;
     ct_search_cache_stats(cache, &hits, &misses);
-    assert_true(hits == 2 && misses == 4);
-    ts_response *all[] = {&a, &b, &c, &e1, &e2, &e3};
-    for (size_t i = 0; i < 6; i++)
+    assert_true(hits == 3 && misses == 5);
+    ts_response *all[] = {&a, &b, &c, &e1, &e2, &e3, &e4, &e5};
+    for (size_t i = 0; i < 8; i++)
         ts_response_free(all[i]);
     app.search_cache = NULL;
     ct_search_cache_free(cache);
@@ -769,7 +795,7 @@ static void bad_priced_requests_name_the_field(void **state)
     assert_string_equal(field_of("GET", "/api/v1/explore?origin=LHR&month=2026-1", NULL, f),
                         "month");
     assert_string_equal(
-        field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&max_stops=2", NULL, f),
+        field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&max_stops=3", NULL, f),
         "max_stops");
     assert_string_equal(
         field_of("GET", "/api/v1/explore?origin=LHR&date=2026-12-01&per_region=101", NULL, f),

@@ -338,12 +338,17 @@ describe('explore: the page', () => {
     view.el.remove();
   });
 
-  it('"Stops: Nonstop only" is in the URL as stops=0 and sent as max_stops=0', async () => {
+  it('"Stops" is in the URL as stops=0|2 (absent: up to 1) and sent as max_stops', async () => {
     const q = parseExploreQuery('from=ZRH&date=2026-12-15&stops=0', 'EUR');
-    expect(q.nonstop).toBe(true);
+    expect(q.maxStops).toBe(0);
     expect(exploreQueryString(q)).toBe('from=ZRH&date=2026-12-15&currency=EUR&stops=0');
     expect(new URL(exploreUrl(q), 'http://t').searchParams.get('max_stops')).toBe('0');
-    expect(parseExploreQuery('from=ZRH&date=2026-12-15&stops=2', 'EUR').nonstop).toBe(false);
+    const two = parseExploreQuery('from=ZRH&date=2026-12-15&stops=2', 'EUR');
+    expect(two.maxStops).toBe(2);
+    expect(exploreQueryString(two)).toBe('from=ZRH&date=2026-12-15&currency=EUR&stops=2');
+    expect(new URL(exploreUrl(two), 'http://t').searchParams.get('max_stops')).toBe('2');
+    expect(parseExploreQuery('from=ZRH&date=2026-12-15', 'EUR').maxStops).toBe(1);
+    expect(parseExploreQuery('from=ZRH&date=2026-12-15&stops=7', 'EUR').maxStops).toBe(1);
 
     const server = fakeServer(anywhere);
     const view = exploreView(makeApp(server.fetchFn), ctxFor('/explore?from=ZRH&date=2026-12-15&currency=EUR'));
@@ -351,11 +356,16 @@ describe('explore: the page', () => {
     await vi.waitFor(() => expect(view.el.querySelectorAll('section.explore-region')).toHaveLength(3));
     const label = Array.from(view.el.querySelectorAll('label')).find((l) => l.textContent === 'Stops')!;
     const select = view.el.querySelector<HTMLSelectElement>(`#${label.htmlFor}`)!;
-    expect(Array.from(select.options).map((o) => o.text)).toEqual(['Any (up to 1 stop)', 'Nonstop only']);
+    expect(Array.from(select.options).map((o) => o.text)).toEqual(['Nonstop only', 'Up to 1 stop', 'Up to 2 stops']);
+    expect(select.value).toBe('1');
     select.value = '0';
     view.el.querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
     await vi.waitFor(() => expect(server.urls.some((u) => u.includes('max_stops=0'))).toBe(true));
     expect(window.location.search).toContain('stops=0');
+    select.value = '2';
+    view.el.querySelector('form')!.dispatchEvent(new Event('submit', { cancelable: true }));
+    await vi.waitFor(() => expect(server.urls.some((u) => u.includes('max_stops=2'))).toBe(true));
+    expect(window.location.search).toContain('stops=2');
     view.destroy?.();
     view.el.remove();
   });

@@ -31,9 +31,18 @@ export interface ExploreQuery {
   region: string;
   maxPrice: number | null;
   currency: string;
-  /** true: nonstop only (max_stops=0); false: up to one stop (max_stops=1, the most explore allows). */
-  nonstop: boolean;
+  /** The most stops an itinerary may make: 0 nonstop, 1 (the default), 2. */
+  maxStops: ExploreStops;
 }
+
+export type ExploreStops = 0 | 1 | 2;
+
+/** The stops choices, as the page offers them (the URL's `stops`; 1 when absent). */
+export const STOPS_CHOICES: readonly { value: ExploreStops; label: string }[] = [
+  { value: 0, label: 'Nonstop only' },
+  { value: 1, label: 'Up to 1 stop' },
+  { value: 2, label: 'Up to 2 stops' },
+];
 
 export interface Destination {
   code: string;
@@ -66,7 +75,7 @@ export interface ExploreResponse {
 
 const MONTH = /^\d{4}-(0[1-9]|1[0-2])$/;
 
-/** /explore?from=ZRH&date=2026-12-01 | &month=2026-12 [&region=EU][&maxprice=300][&currency=CHF][&stops=0] */
+/** /explore?from=ZRH&date=2026-12-01 | &month=2026-12 [&region=EU][&maxprice=300][&currency=CHF][&stops=0|2] */
 export function parseExploreQuery(search: string, defaultCurrency: string): ExploreQuery {
   const p = new URLSearchParams(search.startsWith('?') ? search.slice(1) : search);
   const origin = p.get('from')?.trim().toUpperCase() ?? '';
@@ -82,7 +91,7 @@ export function parseExploreQuery(search: string, defaultCurrency: string): Expl
     region: /^[A-Z]{2}$/.test(region) ? region : '',
     maxPrice: /^\d+(\.\d{1,2})?$/.test(mp) && Number(mp) > 0 ? Number(mp) : null,
     currency: /^[A-Z0-9]{1,8}$/.test(cur) ? cur : defaultCurrency,
-    nonstop: p.get('stops') === '0',
+    maxStops: p.get('stops') === '0' ? 0 : p.get('stops') === '2' ? 2 : 1,
   };
 }
 
@@ -94,11 +103,11 @@ export function exploreQueryString(q: ExploreQuery): string {
   if (q.region) p.set('region', q.region);
   if (q.maxPrice !== null) p.set('maxprice', String(q.maxPrice));
   if (q.currency) p.set('currency', q.currency);
-  if (q.nonstop) p.set('stops', '0');
+  if (q.maxStops !== 1) p.set('stops', String(q.maxStops));
   return p.toString();
 }
 
-/** GET /api/v1/explore?origin&date|month&region&max_price&currency&max_stops (0 or 1: the server refuses 2 for explore). */
+/** GET /api/v1/explore?origin&date|month&region&max_price&currency&max_stops (0, 1 or 2; part of the server's cache key). */
 export function exploreUrl(q: ExploreQuery): string {
   return apiUrl('/explore', {
     origin: q.origin,
@@ -107,7 +116,7 @@ export function exploreUrl(q: ExploreQuery): string {
     region: q.region || null,
     max_price: q.maxPrice,
     currency: q.currency,
-    max_stops: q.nonstop ? 0 : 1,
+    max_stops: q.maxStops,
   });
 }
 

@@ -180,7 +180,7 @@ export function mountHome(o: HomeOptions): HomeHandle {
     }
     const mine = new AbortController();
     ctrl = mine;
-    const q = { origin, date, month: '', region: '', maxPrice: null, currency, nonstop: false };
+    const q = { origin, date, month: '', region: '', maxPrice: null, currency, maxStops: 1 as const };
     void getJson(exploreUrl(q), { signal: mine.signal, fetchFn: o.fetchFn })
       .then((body) => {
         if (ctrl !== mine) return;

@@ -505,7 +505,7 @@ describe('explore', () => {
 
   it('keeps its state in the URL and builds the API call', () => {
     const q = parseExploreQuery('from=zrh&month=2026-12&region=eu&maxprice=300&currency=CHF', 'EUR');
-    expect(q).toEqual({ origin: 'ZRH', date: '', month: '2026-12', region: 'EU', maxPrice: 300, currency: 'CHF', nonstop: false });
+    expect(q).toEqual({ origin: 'ZRH', date: '', month: '2026-12', region: 'EU', maxPrice: 300, currency: 'CHF', maxStops: 1 });
     expect(parseExploreQuery(exploreQueryString(q), 'EUR')).toEqual(q);
     expect(Object.fromEntries(new URL(exploreUrl(q), 'http://t').searchParams)).toEqual({ origin: 'ZRH', month: '2026-12', region: 'EU', max_price: '300', currency: 'CHF', max_stops: '1' });
   });

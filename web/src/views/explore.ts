@@ -1,5 +1,5 @@
 /**
- * /explore?from=ZRH&date=…|month=…[&region=EU][&maxprice=…][&currency=…][&stops=0]:
+ * /explore?from=ZRH&date=…|month=…[&region=EU][&maxprice=…][&currency=…][&stops=0|2]:
  * where can I fly from here, and for how much (GET /api/v1/explore). A
  * zoomable SVG world map (countries from the bundled world-atlas, Natural
  * Earth projection) with one marker per destination, sized and coloured by
@@ -35,6 +35,7 @@ import {
   priceShare,
   project,
   REGIONS,
+  STOPS_CHOICES,
   stopsLabel,
   viewBoxString,
   ZOOM_STEP,
@@ -373,12 +374,10 @@ export function exploreView(app: App, ctx: RouteContext): View {
   const priceId = nextId('explore-price');
   const maxPrice = h('input', { type: 'number', id: priceId, class: 'field-input', min: '0', step: '1', inputmode: 'numeric', value: q.maxPrice === null ? '' : String(q.maxPrice) }) as HTMLInputElement;
   const currency = currencySelect('explore-currency', q.currency, () => undefined);
-  // Explore allows at most one stop (the server refuses max_stops=2).
   const stopsId = nextId('explore-stops');
   const stops = h('select', { id: stopsId, class: 'field-input' }) as HTMLSelectElement;
-  stops.add(new Option('Any (up to 1 stop)', ''));
-  stops.add(new Option('Nonstop only', '0'));
-  stops.value = q.nonstop ? '0' : '';
+  for (const c of STOPS_CHOICES) stops.add(new Option(c.label, String(c.value)));
+  stops.value = String(q.maxStops);
   const formError = h('p', { class: 'field-error', role: 'alert', id: nextId('explore-error') });
   formError.hidden = true;
 
@@ -429,7 +428,7 @@ export function exploreView(app: App, ctx: RouteContext): View {
       region: region.value,
       maxPrice: v && Number(v) > 0 ? Number(v) : null,
       currency: currency.select.value,
-      nonstop: stops.value === '0',
+      maxStops: stops.value === '0' ? 0 : stops.value === '2' ? 2 : 1,
     };
     const problem = exploreProblem(next);
     formError.textContent = problem;
