@@ -15,10 +15,11 @@ extern const ct_flag sb_generate_flags[]; /* --out */
 
 /* `world`: generates the SSIM files, runs every service of the world as a supervised process
  * and publishes their endpoints in DIR/world.json. Flags: the world flags above, --dir DIR
- * (default var/sandbox), --smtp-port N (the mail server's, default 2525). Each service is
+ * (default var/sandbox), --smtp-port N (the mail server's, default 2525), --idp-redirect-uris
+ * LIST (the identity provider's registered callbacks). Each service is
  * started with the flags it has: providers get the world flags, every one --log-level, --clock,
  * --port and --port-file, mail and payments --db. Runs until SIGTERM/SIGINT. */
 int sb_world_main(const ct_config *cfg);
-extern const ct_flag sb_world_cmd_flags[]; /* --dir, --smtp-port */
+extern const ct_flag sb_world_cmd_flags[]; /* --dir, --smtp-port, --idp-redirect-uris */
 
 #endif

@@ -12,6 +12,7 @@
 #include "base/config.h"
 #include "base/log.h"
 #include "sandbox/cmd/commands.h"
+#include "sandbox/idp/idp.h"
 #include "sandbox/mail/mail.h"
 #include "sandbox/payments/payments.h"
 #include "sandbox/providers/faults.h"
@@ -55,6 +56,10 @@ static const ct_command commands[] = {
      NULL,
      "run the SMS gateway (a Twilio-like HTTP API) and its message list",
      {sb_daemon_http_flags, sb_clock_file_flags, sb_sms_flags}},
+    {"idp",
+     NULL,
+     "run the identity provider (OpenID Connect, HTTP)",
+     {sb_daemon_http_flags, sb_clock_file_flags, sb_idp_flags}},
     {"provider",
      NULL,
      "serve one provider (airline, agency, combiner) over HTTP",
@@ -62,8 +67,8 @@ static const ct_command commands[] = {
 };
 
 static const entry entries[] = {
-    sb_world_main, sb_generate_main, sb_clock_main,    sb_payments_main,
-    sb_mail_main,  sb_sms_main,      sb_provider_main,
+    sb_world_main, sb_generate_main, sb_clock_main, sb_payments_main,
+    sb_mail_main,  sb_sms_main,      sb_idp_main,   sb_provider_main,
 };
 
 static const ct_program program = {"contrail-sandbox", common_flags, commands,

@@ -4,9 +4,9 @@
  * table `services` below) as its own supervised process on a free loopback port, waits until
  * each has written its port file, then publishes DIR/world.json: the directory of partner
  * endpoints a platform operator would otherwise configure by hand (provider base URLs, the
- * payment processor, the mail server, the SMS gateway with its account and token). Stops everything
- * on SIGTERM/SIGINT and removes world.json. `make run` reaches this through `contrail serve
- * --sandbox`. */
+ * payment processor, the mail server, the SMS gateway with its account and token, the identity
+ * provider). Stops everything on SIGTERM/SIGINT and removes world.json. `make run` reaches this
+ * through `contrail serve --sandbox`. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <jansson.h>
@@ -23,6 +23,7 @@
 #include "sandbox/cmd/commands.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "sandbox/idp/idp.h"
 #include "sandbox/providers/provider.h"
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
@@ -33,7 +34,7 @@
  * flags; every one also gets the world flags and --port 0 --port-file DIR/run/NAME.port. */
 typedef struct service {
     const char *name;
-    const char *kind; /* "provider", "payments", "mail" or "sms" */
+    const char *kind; /* "provider", "payments", "mail", "sms" or "idp" */
     const char *args[8];
 } service;
 
@@ -41,6 +42,7 @@ static const service services[] = {
     {"payments", "payments", {"payments", NULL}},
     {"mail", "mail", {"mail", NULL}},
     {"sms", "sms", {"sms", NULL}},
+    {"idp", "idp", {"idp", NULL}},
     {"airline-1", "provider", {"provider", "--name=airline-1", NULL}},
     {"airline-2", "provider", {"provider", "--name=airline-2", NULL}},
     {"ota-eur", "provider", {"provider", "--name=ota-eur", NULL}},
@@ -150,9 +152,16 @@ static void build_children(world_run *r)
         if (level != NULL)
             add_arg(r, c, &argc, "--log-level=", level);
         char path[600];
-        if (!provider) {
+        int idp = strcmp(services[i].kind, "idp") == 0;
+        if (!provider && !idp) {
             snprintf(path, sizeof(path), "%s/%s.db", r->dir, services[i].name);
             add_arg(r, c, &argc, "--db=sqlite:", path);
+        }
+        if (idp) { /* its key pair, made once, and the platform's callback URLs */
+            snprintf(path, sizeof(path), "%s/idp-key.pem", r->dir);
+            add_arg(r, c, &argc, "--key-file=", path);
+            add_arg(r, c, &argc, "--redirect-uris=",
+                    ct_config_get(r->cfg, "idp_redirect_uris", SB_IDP_DEFAULT_REDIRECT_URIS));
         }
         snprintf(path, sizeof(path), "%s/clock.json", r->dir);
         add_arg(r, c, &argc, "--clock=", path);
@@ -257,6 +266,13 @@ static ct_status publish(world_run *r, const char *ssim_dir)
             json_object_set_new(entry, "account", json_string(SB_SMS_DEFAULT_ACCOUNT));
             json_object_set_new(entry, "token", json_string(SB_SMS_DEFAULT_TOKEN));
         }
+        if (strcmp(r->kinds[i], "idp") == 0) {
+            /* An OpenID Connect provider is known by its issuer (discovery at
+             * ISSUER/.well-known/openid-configuration) and the client registered there. */
+            json_object_set_new(entry, "issuer", json_string(url));
+            json_object_set_new(entry, "client_id", json_string(SB_IDP_DEFAULT_CLIENT_ID));
+            json_object_set_new(entry, "client_secret", json_string(SB_IDP_DEFAULT_CLIENT_SECRET));
+        }
         if (strcmp(r->kinds[i], "provider") == 0) {
             /* The partner directory's facts (src/providers/directory.h): the platform takes
              * a partner's dialect and brand from here, never from its name. */
@@ -285,6 +301,8 @@ static ct_status publish(world_run *r, const char *ssim_dir)
 const ct_flag sb_world_cmd_flags[] = {
     {"dir", CT_FLAG_PATH, "var/sandbox", "the world's files: SSIM, databases, ports, world.json"},
     {"smtp_port", CT_FLAG_INT, "2525", "the mail server's SMTP port"},
+    {"idp_redirect_uris", CT_FLAG_STRING, SB_IDP_DEFAULT_REDIRECT_URIS,
+     "the identity provider's registered redirect URIs (the platform's OIDC callbacks)"},
     {NULL, 0, NULL, NULL},
 };
 

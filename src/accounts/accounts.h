@@ -181,6 +181,31 @@ ct_status ct_accounts_request_reset(ct_accounts *a, ct_store *st, const char *em
 ct_status ct_accounts_reset_password(ct_accounts *a, ct_store *st, const char *token,
                                      const char *password, const char *ip, ct_field_error *fe);
 
+/* ---- identities at OpenID Connect providers (identities.c) ---- */
+/* What a provider's validated ID token says of the person (src/oidc checked it). */
+typedef struct ct_external_identity {
+    const char *provider; /* the platform's name of the provider ("sandbox") */
+    const char *issuer, *subject;
+    const char *email; /* may be NULL */
+    int email_verified;
+    const char *name; /* may be NULL */
+} ct_external_identity;
+
+/* Signs in with an external identity, in one transaction: a linked identity (issuer, subject)
+ * signs its account in (*outcome "signin"); else an account with the same e-mail is linked
+ * ONLY when the provider says email_verified (its e-mail becomes verified; "linked"), and an
+ * unverified one is refused with CT_CONFLICT ("link_refused", logged); else a new account is
+ * created, its e-mail verified as the provider says, with no usable password ("created").
+ * The session is issued as by a password sign-in and the sign-in logged (kind "signin",
+ * detail "oidc:PROVIDER"). CT_INVALID when the identity has no subject or the e-mail is
+ * missing or malformed for a new account. */
+ct_status ct_accounts_external_sign_in(ct_accounts *a, ct_store *st, const ct_external_identity *id,
+                                       const char *ip, ct_session_tokens *out,
+                                       const char **outcome);
+/* The user's linked identities: [{provider, issuer, subject, email, created_at,
+ * last_used_at}] (GDPR export). */
+ct_status ct_accounts_identities(ct_store *st, const char *user_id, json_t **out);
+
 /* ---- profile, export, deletion (profile.c) ---- */
 ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out);
 /* Applies the fields present in `patch` (name, home_airport, currency, cabin,
@@ -306,6 +331,11 @@ void ct__accounts_mail_after(ct_accounts *a, const char *kind, const char *to, c
                              const json_t *facts);
 
 /* ---- helpers shared by the files above (accounts_util.c) ---- */
+/* A session: a refresh token in `family` (a new one when NULL) and its access token
+ * (sessions.c). */
+ct_status ct__accounts_issue_session(ct_accounts *a, ct_store *st, const char *user_id,
+                                     const char *role, int64_t version, const char *family,
+                                     ct_session_tokens *out);
 /* A random id "<prefix>_<32 hex>". */
 void ct__accounts_new_id(const char *prefix, char out[40]);
 /* A random URL-safe token of 32 bytes (43 characters). */

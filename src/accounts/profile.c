@@ -188,7 +188,7 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
 
 ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
 {
-    json_t *profile = NULL, *travellers = NULL, *keys = NULL, *events = NULL;
+    json_t *profile = NULL, *travellers = NULL, *keys = NULL, *events = NULL, *ids = NULL;
     ct_status rc = ct_accounts_profile(st, user_id, &profile);
     int64_t total = 0;
     if (!rc)
@@ -197,15 +197,18 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
         rc = ct_apikeys_list(st, user_id, 0, 0, &keys, &total);
     if (!rc)
         rc = ct_security_list(st, user_id, 10000, &events);
+    if (!rc)
+        rc = ct_accounts_identities(st, user_id, &ids);
     if (rc) {
+        json_decref(ids);
         json_decref(profile);
         json_decref(travellers);
         json_decref(keys);
         json_decref(events);
         return rc;
     }
-    *out = json_pack("{s:o, s:o, s:o, s:o, s:I}", "profile", profile, "travellers", travellers,
-                     "api_keys", keys, "security_events", events, "exported_at",
+    *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "profile", profile, "travellers", travellers,
+                     "api_keys", keys, "security_events", events, "identities", ids, "exported_at",
                      (json_int_t)ct__accounts_now());
     return *out ? CT_OK : CT_NOMEM;
 }
@@ -251,6 +254,8 @@ ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
                           "UPDATE security_events SET user_id = NULL, subject = NULL, ip = NULL"
                           " WHERE user_id = ?",
                           1, p);
+    if (!rc) /* also without foreign keys enforced */
+        rc = ct_store_run(st, "DELETE FROM user_identities WHERE user_id = ?", 1, p);
     if (!rc)
         rc = ct_store_run(st, "DELETE FROM users WHERE id = ?", 1, p);
     if (!rc)

@@ -176,8 +176,9 @@ ct_status ct_accounts_check_session(ct_store *st, ct_principal *p)
 }
 
 /* Creates a refresh token in `family` (a new family when NULL) and the access token. */
-static ct_status issue_session(ct_accounts *a, ct_store *st, const char *user_id, const char *role,
-                               int64_t version, const char *family, ct_session_tokens *out)
+ct_status ct__accounts_issue_session(ct_accounts *a, ct_store *st, const char *user_id,
+                                     const char *role, int64_t version, const char *family,
+                                     ct_session_tokens *out)
 {
     int64_t now = ct__accounts_now();
     char id[40], fam[40], hash[65], created[24], expires[24];
@@ -249,7 +250,7 @@ ct_status ct_accounts_sign_in(ct_accounts *a, ct_store *st, const char *email, c
                              ip, NULL);
         return rc ? rc : CT_INVALID;
     }
-    rc = issue_session(a, st, user_id, role, version, NULL, out);
+    rc = ct__accounts_issue_session(a, st, user_id, role, version, NULL, out);
     if (!rc)
         ct_security_log(st, user_id, "signin", norm, ip, NULL);
     return rc;
@@ -349,7 +350,7 @@ ct_status ct_accounts_refresh(ct_accounts *a, ct_store *st, const char *refresh_
     ct_stmt_finalize(s);
     if (rc != CT_ROW)
         return rc == CT_DONE ? CT_INVALID : rc;
-    return issue_session(a, st, row.user_id, role, version, row.family, out);
+    return ct__accounts_issue_session(a, st, row.user_id, role, version, row.family, out);
 }
 
 ct_status ct_accounts_sign_out(ct_accounts *a, ct_store *st, const char *refresh_token)

@@ -65,6 +65,9 @@ typedef struct ct_app {
      * the api: made by ct_api_register when a model is set, freed by ct_api_free). */
     struct ct_predict_model *price_model;
     struct ct_api_predictions *predictions;
+    /* Sign-in with identity providers (oidc/oidc.h); NULL: the /auth/oidc routes send the
+     * browser back to the sign-in page with "unavailable". Owned by the caller. */
+    struct ct_oidc *oidc;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

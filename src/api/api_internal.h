@@ -58,6 +58,8 @@ void ct__api_refresh(ct_http_req *req, ct_api_call *call);
 void ct__api_sign_out(ct_http_req *req, ct_api_call *call);
 void ct__api_reset_request(ct_http_req *req, ct_api_call *call);
 void ct__api_reset_confirm(ct_http_req *req, ct_api_call *call);
+void ct__api_oidc_start(ct_http_req *req, ct_api_call *call);
+void ct__api_oidc_callback(ct_http_req *req, ct_api_call *call);
 
 void ct__api_me_get(ct_http_req *req, ct_api_call *call);
 void ct__api_me_update(ct_http_req *req, ct_api_call *call);

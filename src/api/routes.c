@@ -28,6 +28,10 @@ static const ct_api_route table[] = {
     {"POST", "/api/v1/password-resets", ct__api_reset_request, CT_API_PUBLIC, 1, NULL, NULL},
     {"POST", "/api/v1/password-resets/confirm", ct__api_reset_confirm, CT_API_PUBLIC, 1, NULL,
      NULL},
+    /* Browser navigations (302s); offloaded: they call the identity provider. */
+    {"GET", "/api/v1/auth/oidc/{provider}/start", ct__api_oidc_start, CT_API_PUBLIC, 1, NULL, NULL},
+    {"GET", "/api/v1/auth/oidc/{provider}/callback", ct__api_oidc_callback, CT_API_PUBLIC, 1, NULL,
+     NULL},
     {"GET", "/api/v1/me", ct__api_me_get, CT_API_USER, 1, NULL, NULL},
     {"PUT", "/api/v1/me", ct__api_me_update, CT_API_USER, 1, NULL, NULL},
     {"DELETE", "/api/v1/me", ct__api_me_delete, CT_API_USER, 1, NULL, NULL},

@@ -34,6 +34,7 @@
 #include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "oidc/oidc.h"
 #include "predict/predict.h"
 #include "refdata/refdata.h"
 #include "store/migrate.h"
@@ -115,6 +116,11 @@ const ct_flag ct_app_serve_flags[] = {
      "the SMS gateway (Twilio-like; default: the sandbox world's)"},
     {"sms_account", CT_FLAG_STRING, NULL, "the SMS gateway's account SID"},
     {"sms_token", CT_FLAG_STRING, NULL, "the SMS gateway's auth token"},
+    {"oidc_provider", CT_FLAG_STRING, "sandbox", "the name of the identity provider below"},
+    {"oidc_issuer", CT_FLAG_STRING, NULL,
+     "an OpenID Connect provider's issuer URL (default: the sandbox world's)"},
+    {"oidc_client_id", CT_FLAG_STRING, NULL, "the platform's client id at that provider"},
+    {"oidc_client_secret", CT_FLAG_STRING, NULL, "its client secret"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -222,6 +228,35 @@ ct_status ct_app_jwt_secret(const ct_config *cfg, char *out, size_t len)
     return rc;
 }
 
+/* Sign-in with an identity provider: the one of the --oidc-* flags, and in sandbox mode the
+ * world's (world.json's idp block, read when first used). */
+static ct_status oidc_open(const ct_config *cfg, const char *secret, int sandbox_on, ct_app *app)
+{
+    if (ct_oidc_new(secret, &app->oidc) != CT_OK) {
+        fprintf(stderr, "contrail: cannot set up OpenID Connect\n");
+        return CT_ERR;
+    }
+    const char *issuer = ct_config_get(cfg, "oidc_issuer", NULL);
+    if (issuer != NULL &&
+        ct_oidc_add_provider(app->oidc, ct_config_get(cfg, "oidc_provider", "sandbox"), issuer,
+                             ct_config_get(cfg, "oidc_client_id", ""),
+                             ct_config_get(cfg, "oidc_client_secret", "")) != CT_OK) {
+        fprintf(stderr, "contrail: --oidc-provider/--oidc-issuer/--oidc-client-id/"
+                        "--oidc-client-secret: a name of [a-z0-9-], an http(s) URL, an id and a "
+                        "secret are needed\n");
+        return CT_INVALID;
+    }
+    const char *world = ct_config_get(cfg, "sandbox_world", NULL);
+    if (sandbox_on || (world != NULL && *world)) {
+        char path[1100];
+        snprintf(path, sizeof(path), "%s/world.json",
+                 world != NULL && *world ? world
+                                         : ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
+        ct_oidc_use_world(app->oidc, path);
+    }
+    return CT_OK;
+}
+
 ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_app *app,
                                ct_accounts *accounts, ct_mailer *mailer)
 {
@@ -263,6 +298,8 @@ ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_a
         return CT_INVALID;
     }
     app->accounts = accounts;
+    if (oidc_open(cfg, secret, sandbox_on, app) != CT_OK)
+        return CT_INVALID;
     app->limits.ip_per_minute = (double)ip_rate;
     app->ratelimit = ct_ratelimit_create();
     return app->ratelimit ? CT_OK : CT_NOMEM;
@@ -286,6 +323,7 @@ ct_status ct_app_sandbox_program(char *out, size_t len)
 pid_t ct_app_sandbox_start(const ct_config *cfg)
 {
     static char prog[1024], dir[1100], seed[64], size[64], refdata[1100], smtp[64], level[64];
+    static char idp_uris[700];
     if (ct_app_sandbox_program(prog, sizeof(prog)) != CT_OK) {
         fprintf(stderr, "contrail: contrail-sandbox not found beside this program\n");
         return -1;
@@ -298,7 +336,16 @@ pid_t ct_app_sandbox_start(const ct_config *cfg)
              ct_config_get(cfg, "refdata_dir", CT_APP_DEFAULT_REFDATA));
     snprintf(smtp, sizeof(smtp), "--smtp-port=%s", ct_config_get(cfg, "sandbox_smtp_port", "2525"));
     snprintf(level, sizeof(level), "--log-level=%s", ct_config_get(cfg, "log_level", "info"));
-    char *argv[] = {prog, "world", dir, seed, size, refdata, smtp, level, NULL};
+    /* The identity provider accepts this platform's callback (oidc_api.c). */
+    const char *public_url = ct_config_get(cfg, "public_url", NULL);
+    char base[300];
+    if (public_url != NULL)
+        snprintf(base, sizeof(base), "%s", public_url);
+    else
+        snprintf(base, sizeof(base), "http://127.0.0.1:%s", ct_config_get(cfg, "port", "8080"));
+    snprintf(idp_uris, sizeof(idp_uris), "--idp-redirect-uris=%s/api/v1/auth/oidc/sandbox/callback",
+             base);
+    char *argv[] = {prog, "world", dir, seed, size, refdata, smtp, level, idp_uris, NULL};
     char **env = ct_config_child_environ();
     if (env == NULL) {
         fprintf(stderr, "contrail: out of memory\n");
@@ -620,6 +667,7 @@ static void server_close(server *s)
     ct_search_cache_free(s->search_cache);
     ct_refdata_free(s->app.refdata);
     ct_ratelimit_destroy(s->app.ratelimit);
+    ct_oidc_free(s->app.oidc);
     ct_store_pool_close(s->app.pool);
     ct_store_close(s->setup);
 }

@@ -83,6 +83,22 @@ static void world_runs_restarts_and_stops(void **state)
     assert_non_null(urls[n - 1]);
     assert_non_null(json_string_value(json_object_get(sms, "account")));
     assert_non_null(json_string_value(json_object_get(sms, "token")));
+    /* The identity provider: its issuer serves the discovery document, with the key pair
+     * kept in the world's folder. */
+    json_t *idp = json_object_get(doc, "idp");
+    const char *issuer = json_string_value(json_object_get(idp, "issuer"));
+    assert_non_null(issuer);
+    assert_string_equal(json_string_value(json_object_get(idp, "client_id")), "contrail-web");
+    assert_non_null(json_string_value(json_object_get(idp, "client_secret")));
+    char discovery[300], key[400];
+    snprintf(discovery, sizeof(discovery), "%s/.well-known/openid-configuration", issuer);
+    ts_response disc = ts_http_url("GET", discovery, NULL, NULL);
+    assert_int_equal(disc.status, 200);
+    assert_non_null(strstr(disc.body, "\"jwks_uri\""));
+    ts_response_free(&disc);
+    urls[n++] = issuer;
+    snprintf(key, sizeof(key), "%s/idp-key.pem", dir);
+    assert_int_equal(access(key, R_OK), 0);
     size_t i;
     json_t *p;
     json_array_foreach(providers, i, p) urls[n++] = json_string_value(json_object_get(p, "url"));

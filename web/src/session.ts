@@ -304,6 +304,23 @@ export class Session {
   }
 
   /**
+   * Adopt a session the server started elsewhere (sign-in with an identity
+   * provider hands over a refresh token in the URL fragment): rotate it at
+   * once, so the token left in the browser history is spent. Rejects with
+   * SessionExpiredError when the server refuses it.
+   */
+  async adoptRefreshToken(refreshToken: string, userId: string): Promise<void> {
+    if (this.refreshToken) await this.signOut({ silent: true });
+    this.generation += 1;
+    this.refreshToken = refreshToken;
+    this.currentUserId = userId;
+    this.accessToken = null;
+    this.accessExpiresAt = 0;
+    await this.refresh();
+    this.emit({ signedIn: true, reason: 'signin' });
+  }
+
+  /**
    * Sign out: revoke the refresh token's family on the server (best effort),
    * then forget the tokens. Never throws.
    */

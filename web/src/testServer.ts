@@ -68,6 +68,11 @@ export class FakeAuthServer {
     for (const r of this.held.splice(0)) r();
   }
 
+  /** A session started by the server itself (the OIDC callback): its refresh token. */
+  startExternalSession(userId: string): string {
+    return String(this.issue(userId).refresh_token);
+  }
+
   /** Invalidate every access token (as if they expired on the server). */
   expireAllAccess(): void {
     this.access.clear();

@@ -5,12 +5,52 @@ import type { App, View } from '../app';
 import { h } from '../dom';
 import { button, field, FormController, passwordField } from '../forms';
 import { describeError } from '../problems';
+import { completeOidcSignIn, oidcStartUrl, parseOidcReturn, rememberNext, takeNext } from '../oidc';
 import { safeNext, type RouteContext } from '../router';
 import { validateEmail, validateNewPassword, validateDisplayName, validateRequired } from '../validators';
 import { authPage, loading, notice } from './shell';
 
 function withNext(path: string, next: string | null): string {
   return next ? `${path}?next=${encodeURIComponent(next)}` : path;
+}
+
+/* -------------------------------------------------------------------- */
+/* Sign in with an identity provider (oidc.ts)                          */
+/* -------------------------------------------------------------------- */
+
+/** "or" and the "Sign in with Sandbox ID" button: a real navigation to the server. */
+function providerSignIn(next: string | null, label: string): HTMLElement {
+  const link = h('a', { href: oidcStartUrl(), class: 'btn btn-secondary btn-block', rel: 'external', id: 'oidc-sandbox' }, label);
+  link.addEventListener('click', () => rememberNext(next));
+  return h('div', { class: 'auth-provider' }, h('p', { class: 'auth-or' }, 'or'), link);
+}
+
+/** On a return from the provider: adopt the session (then go on) or show why not. */
+function handleProviderReturn(app: App, ctx: RouteContext, page: ReturnType<typeof authPage>): void {
+  const ret = parseOidcReturn(ctx.url.hash);
+  if (!ret) return;
+  // The fragment may hold a refresh token: out of the address bar at once.
+  try {
+    globalThis.history?.replaceState(null, '', `${ctx.url.pathname}${ctx.url.search}`);
+  } catch {
+    /* not in a browser */
+  }
+  if (ret.kind === 'error') {
+    page.body.append(notice(ret.message, 'error'));
+    return;
+  }
+  const status = notice('Signing you in…', 'info');
+  page.body.append(status);
+  completeOidcSignIn(app.session, ret)
+    .then(async () => {
+      const profile = await app.profile.load(true).catch(() => null);
+      const name = profile?.name || profile?.email;
+      const welcome = ret.outcome === 'created' ? 'Your account is ready' : 'Welcome back';
+      app.router.navigate(safeNext(takeNext()), { replace: true, flash: name ? `${welcome}, ${name}.` : 'You are signed in.' });
+    })
+    .catch(() => {
+      status.replaceWith(notice('That sign-in has expired. Please start again.', 'error'));
+    });
 }
 
 /* -------------------------------------------------------------------- */
@@ -21,6 +61,7 @@ export function signInView(app: App, ctx: RouteContext): View {
   const page = authPage('Sign in', 'Welcome back. Sign in to manage your profile and saved travellers.');
   const next = ctx.url.searchParams.get('next');
   if (ctx.flash) page.body.append(notice(ctx.flash, 'info'));
+  handleProviderReturn(app, ctx, page);
 
   const email = field({ label: 'E-mail address', name: 'email', type: 'email', autocomplete: 'username', required: true, attrs: { inputmode: 'email', autocapitalize: 'off', spellcheck: 'false' } });
   const password = passwordField({ label: 'Password', name: 'password', autocomplete: 'current-password', required: true });
@@ -65,7 +106,11 @@ export function signInView(app: App, ctx: RouteContext): View {
     }
   });
 
-  page.body.append(form, h('p', { class: 'auth-switch' }, 'New to Contrail? ', h('a', { href: withNext('/sign-up', next) }, 'Create an account')));
+  page.body.append(
+    form,
+    providerSignIn(next, 'Sign in with Sandbox ID'),
+    h('p', { class: 'auth-switch' }, 'New to Contrail? ', h('a', { href: withNext('/sign-up', next) }, 'Create an account')),
+  );
   return { el: page.el, heading: page.heading };
 }
 
@@ -133,7 +178,11 @@ export function signUpView(app: App, ctx: RouteContext): View {
     }
   });
 
-  page.body.append(form, h('p', { class: 'auth-switch' }, 'Already have an account? ', h('a', { href: withNext('/sign-in', next) }, 'Sign in')));
+  page.body.append(
+    form,
+    providerSignIn(next, 'Sign up with Sandbox ID'),
+    h('p', { class: 'auth-switch' }, 'Already have an account? ', h('a', { href: withNext('/sign-in', next) }, 'Sign in')),
+  );
   return { el: page.el, heading: page.heading };
 }
 
