@@ -4,7 +4,7 @@
 #   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
 #   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
 #   3b. the threaded suites (HTTP server, rate limits, search cache, ingest, pricebook,
-#       upstream client, search with a concurrent writer) under ThreadSanitizer;
+#       history thread, upstream client, search with a concurrent writer) under ThreadSanitizer;
 #   3c. clang-tidy (.clang-tidy) over every C file, zero findings (scripts/tidy.sh);
 #   4. a bounded libFuzzer run of every parser of outside input (scripts/fuzz.sh, 12 s each);
 #   5. the web app's unit tests (Vitest) and production build;
@@ -29,7 +29,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The suites that run threads (ThreadSanitizer build).
-tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/)'
+tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/|app/test_history_job$)'
 # search/test_search's brute-force comparisons take ten minutes under ThreadSanitizer: only
 # its searches during concurrent writes run there.
 tsan_search_filter='concurrent_writes'
