@@ -6,7 +6,9 @@
  * (jansson) holding both boosters as base64 (libsodium) of xgboost's UBJSON serialisation
  * and the RMSEs, so one file is the whole model. Prediction builds a DMatrix of the rows;
  * a mutex per model serialises the calls (concurrent predictions on one booster are not
- * documented as safe in xgboost 1.7; serve caches answers, so the lock is rarely contended). */
+ * documented as safe in xgboost 1.7; serve caches answers, so the lock is rarely contended).
+ * A loaded booster predicts on one thread: a search answer asks for one row, and OpenMP's
+ * team of threads for it cost a hundred times the trees' walk. */
 #include "predict/predict.h"
 
 #include <math.h>
@@ -206,7 +208,8 @@ static ct_status booster_load(const json_t *doc, const char *key, BoosterHandle 
     BoosterHandle b = NULL;
     if (sodium_base642bin(raw, len + 1, text, len, NULL, &n, NULL,
                           sodium_base64_VARIANT_ORIGINAL) == 0 &&
-        XGBoosterCreate(NULL, 0, &b) == 0 && XGBoosterLoadModelFromBuffer(b, raw, n) == 0) {
+        XGBoosterCreate(NULL, 0, &b) == 0 && XGBoosterLoadModelFromBuffer(b, raw, n) == 0 &&
+        XGBoosterSetParam(b, "nthread", "1") == 0) {
         *out = b;
         b = NULL;
         rc = CT_OK;
