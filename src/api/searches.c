@@ -691,8 +691,7 @@ static void insight_w(ct_jw *w, const search_ctx *c, const request *r, const ct_
     }
 }
 
-static void answer_w(ct_jw *w, ct_arena *arena, ct_app *app, const search_ctx *c,
-                     const request *r,
+static void answer_w(ct_jw *w, ct_arena *arena, ct_app *app, const search_ctx *c, const request *r,
                      ct_trip_result *res)
 {
     const ct_price_ctx *pc = c->pb != NULL ? &c->pc : NULL;
