@@ -68,6 +68,9 @@ typedef struct ct_app {
     /* Sign-in with identity providers (oidc/oidc.h); NULL: the /auth/oidc routes send the
      * browser back to the sign-in page with "unavailable". Owned by the caller. */
     struct ct_oidc *oidc;
+    /* Price alerts (alerts/alerts.h); NULL: their routes answer 503. Set once by `serve`,
+     * owned by the caller. */
+    _Atomic(struct ct_alerts *) alerts;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

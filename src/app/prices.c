@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts/alerts.h"
 #include "base/log.h"
 
 static int64_t mono_s(void)
@@ -110,6 +111,9 @@ ct_status ct_app_prices_start(ct_app_prices *p, ct_app *app, const ct_timetable 
         p->ingest_cfg.on_sync = on_synced;
         p->ingest_cfg.on_sync_ctx = p;
     }
+    ct_alerts *alerts = atomic_load(&app->alerts);
+    if (alerts != NULL && ct_alerts_attach(alerts, tt, p->pricebook, p->bus) != CT_OK)
+        ct_log(CT_LOG_WARN, "prices.alerts", "error", "price alerts not attached", NULL);
     ct_status rc = ct_ingest_new(p->pricebook, &p->ingest_cfg, &p->ingest);
     if (rc == CT_OK && p->pb_cache[0]) {
         int loaded = 0;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "api/search_cache.h"
+#include "alerts/alerts.h"
 #include "app/booking_wiring.h"
 #include "app/sms_wiring.h"
 #include "app/history_job.h"
@@ -110,6 +111,9 @@ const ct_flag ct_app_serve_flags[] = {
     {"booking_recovery_every", CT_FLAG_INT, "30", "seconds between the booking recovery passes"},
     {"booking_recovery_age", CT_FLAG_INT, "60",
      "seconds an unfinished order is left alone before recovery resumes it"},
+    {"alert_cooldown", CT_FLAG_INT, "86400",
+     "seconds after a price alert's notification before it may notify again"},
+    {"alerts_per_user", CT_FLAG_INT, "50", "price alerts a user may keep"},
     {"payments_url", CT_FLAG_STRING, NULL, "the payment processor (default: the sandbox world's)"},
     {"payments_secret_key", CT_FLAG_STRING, CT_APP_PAYMENTS_KEY, "the processor's secret key"},
     {"sms_url", CT_FLAG_STRING, NULL,
@@ -410,6 +414,7 @@ typedef struct server {
     ct_app_sms sms;
     ct_outbox *outbox;      /* the relay: account e-mails, and booking's when booking is wired */
     ct_app_history history; /* the price history thread (app/history_job.h) */
+    ct_alerts *alerts;      /* price alerts; attached to the prices when ingestion starts */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -650,10 +655,41 @@ static ct_status open_outbox(server *s)
     return rc;
 }
 
+/* The price alerts engine over the pool, its alerts loaded; attached to the schedules and
+ * prices by the loader (app/prices.c) when ingestion starts. */
+static ct_status open_alerts(server *s)
+{
+    char err[256];
+    long cooldown = 86400, per_user = 50;
+    if (ct_config_get_int(s->cfg, "alert_cooldown", 86400, 1, 86400L * 365, &cooldown, err,
+                          sizeof(err)) ||
+        ct_config_get_int(s->cfg, "alerts_per_user", 50, 1, 100000, &per_user, err, sizeof(err)))
+        return bad_flag(err);
+    ct_alerts_config c = {.pool = s->app.pool,
+                          .cooldown_s = (int)cooldown,
+                          .max_per_user = (int)per_user,
+                          .outbox = s->outbox,
+                          .refdata = s->app.refdata};
+    ct_status rc = ct_alerts_new(&c, &s->alerts);
+    if (!rc)
+        rc = ct_alerts_load(s->alerts, s->setup);
+    if (!rc)
+        rc = ct_alerts_start(s->alerts);
+    if (rc) {
+        fprintf(stderr, "contrail: cannot start price alerts: %s\n", ct_status_name(rc));
+        return rc;
+    }
+    atomic_store(&s->app.alerts, s->alerts);
+    return CT_OK;
+}
+
 static void server_close(server *s)
 {
     ct_app_sandbox_stop(s->sandbox);
     ct_http_server_stop(s->http);
+    atomic_store(&s->app.alerts, NULL);
+    ct_alerts_free(s->alerts); /* before the outbox it kicks and the prices it reads */
+    s->alerts = NULL;
     ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
     s->outbox = NULL;
     ct_app_booking_stop(&s->booking);
@@ -704,7 +740,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     if (open_data(&s) ||
         ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port, &s.app, &s.accounts,
                              &s.mailer) ||
-        open_outbox(&s))
+        open_outbox(&s) || open_alerts(&s))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
         s.sandbox = ct_app_sandbox_start(cfg);

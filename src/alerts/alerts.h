@@ -1,0 +1,143 @@
+/* alerts.h: price alerts — the alerts module's whole interface (docs/alerts.md).
+ *
+ * A price alert watches one route (airports or metro areas, as the search API accepts) for a
+ * user: exact dates (a departure, optionally a return), or flexible ones (any day of a month,
+ * or the weekends of a month; a round trip with a stay of N..M days), a cabin, passengers and
+ * a currency, and a rule: a maximum price (minor units) or a drop of at least X % below the
+ * baseline. Rows live in `price_alert` (migration 0015); the engine keeps every alert in
+ * memory too, indexed by route, loaded at start and changed with the rows by the CRUD calls
+ * below (which are the only writers).
+ *
+ * Evaluation (engine.c): ingest publishes "price.changed" on the bus for every dated leg and
+ * cabin whose lowest price moved. The bus handler only queues (leg, cabin). A worker thread
+ * takes what is queued in batches (one batch per wake-up, `batch_ms` after the first change:
+ * a sync's pages land together) and maps each changed leg A -> B on local date D to the
+ * alerts it can affect through the index: a leg can be the first leg of an outbound slice
+ * (origin in A's places, departure D), its last leg (destination in B's places, departure
+ * D-2..D), or the same for the return slice of a round trip. Places are an airport and its
+ * metro area. Only those alerts and only their affected dates are re-priced; a leg in the
+ * middle of a two-stop itinerary is not seen (documented limit). Each affected one-way slice
+ * (origin, destination, date, cabin, passengers, currency) is searched once per batch with
+ * the cheapest-only engine (search.h); round trips pair the two slices' one-way sets
+ * (trip.h ct_trip_cheapest_pair), also once per pair of dates per batch.
+ *
+ * Rules, with `price` the lowest of the alert's re-priced dates and `baseline` the lowest
+ * price seen before (NULL until the first check, which only records it and never fires):
+ *   - maximum price: fires when price <= max and price is below the last notified price
+ *     (none yet: any price at or below the maximum);
+ *   - drop: fires when price <= baseline x (100 - X) / 100;
+ *   - and in both cases only when the last notification is `cooldown_s` old or more.
+ * Then baseline = min(baseline, price) (the baseline follows the low) and last_price =
+ * price. A trigger writes the alert's state (baseline, last price, last notified price and
+ * time) and the outbox event `price_alert.triggered` (aggregate "price_alert", id = the
+ * alert's id; payload in ../wt/BRIEF.md and docs/alerts.md) in one transaction; other state
+ * changes of a batch are written in one transaction.
+ *
+ * Thread safety: every call below may come from any thread; the index has one mutex, held
+ * while a batch collects its alerts and when it stores their new state, not while pricing or
+ * writing to the database. */
+#ifndef CT_ALERTS_ALERTS_H
+#define CT_ALERTS_ALERTS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/status.h"
+#include "events/bus.h"
+#include "events/outbox.h"
+#include "fares/pricebook.h"
+#include "refdata/refdata.h"
+#include "store/store.h"
+#include "timetable/timetable.h"
+
+#define CT_ALERTS_DEFAULT_COOLDOWN_S 86400
+#define CT_ALERTS_DEFAULT_PER_USER   50
+
+typedef struct ct_alerts ct_alerts;
+
+typedef struct ct_alerts_config {
+    ct_store_pool *pool; /* borrowed; the worker takes a connection per batch */
+    int cooldown_s;      /* <= 0: CT_ALERTS_DEFAULT_COOLDOWN_S */
+    int max_per_user;    /* <= 0: CT_ALERTS_DEFAULT_PER_USER */
+    int batch_ms;        /* wait after the first queued change before a batch; <= 0: 50 */
+    ct_outbox *outbox;   /* kicked after a trigger commits; may be NULL */
+    const ct_refdata *refdata; /* codes checked against it on create; NULL: format only */
+    /* Called after a trigger's transaction commits (may be NULL): the alert's id and when the
+     * oldest change of its batch was queued (ms). The benchmark measures latency with it. */
+    void (*triggered)(void *ctx, const char *alert_id, int64_t queued_ms);
+    void *triggered_ctx;
+    /* The clock (milliseconds since 1970); NULL: the real one. Tests move it. */
+    int64_t (*now_ms)(void *ctx);
+    void *clock_ctx;
+} ct_alerts_config;
+
+/* A field error of a create or update: the JSON field and what is wrong with it. */
+typedef struct ct_alerts_field_error {
+    char field[48];
+    char message[200];
+} ct_alerts_field_error;
+
+/* Statistics since the start (for /metrics and the benchmark). */
+typedef struct ct_alerts_stats {
+    uint64_t alerts;        /* in the index now */
+    uint64_t legs;          /* changed legs taken from the queue */
+    uint64_t batches;       /* batches evaluated */
+    uint64_t rechecks;      /* alerts compared with a fresh price */
+    uint64_t searches;      /* one-way searches run */
+    uint64_t triggers;      /* events written */
+    uint64_t dropped;       /* changes dropped because the queue was full */
+} ct_alerts_stats;
+
+/* A new engine (no thread yet). The caller owns *out (ct_alerts_free). CT_NOMEM. */
+ct_status ct_alerts_new(const ct_alerts_config *cfg, ct_alerts **out);
+
+/* Reads every alert row into the index (at start, before the CRUD calls). Store errors. */
+ct_status ct_alerts_load(ct_alerts *a, ct_store *st);
+
+/* Gives the engine the schedules and prices to re-price with (both borrowed; they must
+ * outlive the engine or the next attach) and subscribes to "price.changed" on `bus` (may be
+ * NULL: tests feed ct_alerts_leg_changed themselves). Alerts not checked yet are queued for
+ * their first check. Once only. CT_INVALID when already attached. */
+ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *pb, ct_bus *bus);
+
+/* Starts the worker thread. CT_ERR when it cannot be created. */
+ct_status ct_alerts_start(ct_alerts *a);
+
+/* Stops the worker (the batch in progress finishes), unsubscribes, frees. NULL: no-op. */
+void ct_alerts_free(ct_alerts *a);
+
+/* What the bus handler does: queues one changed dated leg (index into the attached
+ * timetable) and cabin. Quick and non-blocking apart from a short mutex. */
+void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin);
+
+/* Tests and the benchmark: waits until everything queued so far (changes and first checks)
+ * has been evaluated and written. CT_AGAIN after timeout_ms. */
+ct_status ct_alerts_flush(ct_alerts *a, int timeout_ms);
+
+void ct_alerts_stats_get(ct_alerts *a, ct_alerts_stats *out);
+
+/* ---- the API's calls (in the caller's connection; each change is one transaction) ---- */
+
+/* Creates an alert for user_id from the JSON body `in` (docs/alerts.md). *out: the alert as
+ * the API shows it (caller decrefs). CT_INVALID with *fe naming the field; CT_CONFLICT
+ * ("alerts") at the per-user limit; CT_NOMEM, store errors. */
+ct_status ct_alerts_create(ct_alerts *a, ct_store *st, const char *user_id, const json_t *in,
+                           ct_alerts_field_error *fe, json_t **out);
+
+/* The user's alerts, newest first, as {"items":[...],"total":n}. */
+ct_status ct_alerts_list(ct_alerts *a, ct_store *st, const char *user_id, json_t **out);
+
+/* One alert; CT_NOT_FOUND when it is not this user's. */
+ct_status ct_alerts_get(ct_alerts *a, ct_store *st, const char *user_id, const char *id,
+                        json_t **out);
+
+/* Changes the fields present in `in` (the same fields as create). A change of what is priced
+ * (route, dates, cabin, passengers, currency) starts the alert afresh (no baseline). */
+ct_status ct_alerts_update(ct_alerts *a, ct_store *st, const char *user_id, const char *id,
+                           const json_t *in, ct_alerts_field_error *fe, json_t **out);
+
+/* Deletes an alert; CT_NOT_FOUND when it is not this user's. */
+ct_status ct_alerts_delete(ct_alerts *a, ct_store *st, const char *user_id, const char *id);
+
+#endif

@@ -1,0 +1,147 @@
+/* alerts_internal.h: the alert record and the helpers shared by the alerts/ files only.
+ *
+ * An alert in memory is one fixed-size record (no pointers, ~140 bytes: a million alerts
+ * take ~140 MB) in the engine's slot array; the index (engine.c) refers to slots by number.
+ * The same record is what spec.c parses from JSON and what store.c reads and writes. */
+#ifndef CT_ALERTS_INTERNAL_H
+#define CT_ALERTS_INTERNAL_H
+
+#include "alerts/alerts.h"
+#include "base/map.h"
+#include "refdata/refdata.h"
+
+#define ALERT_ID_LEN   28 /* "pa_" + 24 hex digits + NUL */
+#define ALERT_NONE     (-1)
+#define ALERT_MAX_SPAN 62 /* departure (and return) days an alert may cover (bit masks) */
+
+enum { ALERT_EXACT = 0, ALERT_MONTH = 1, ALERT_WEEKENDS = 2 };
+enum { CH_EMAIL = 1, CH_IN_APP = 2, CH_SMS = 4, CH_WEBHOOK = 8 };
+
+typedef struct ct__alert {
+    char id[ALERT_ID_LEN];
+    char origin[4], destination[4], currency[4];
+    uint8_t mode, round_trip, cabin, passengers, channels, live;
+    int16_t stay_min, stay_max; /* month round trips; 0 otherwise */
+    int32_t depart_day, return_day, month_day; /* as stored; ALERT_NONE when not used */
+    int32_t dep_lo, dep_hi;                    /* departure days covered (derived) */
+    int32_t ret_lo, ret_hi;                    /* return days covered; round trips only */
+    int32_t drop_percent;                      /* 0: none */
+    int64_t max_price;                         /* ALERT_NONE: none */
+    int64_t baseline, last_price, notified_low, last_notified_at, last_checked_at;
+    int64_t created_at, updated_at;
+} ct__alert;
+
+/* ---- spec.c ---- */
+
+/* Fills the derived fields (dep_lo..ret_hi) from mode and the stored days. */
+void ct__alert_derive(ct__alert *al);
+
+/* 1 when (dep, ret) is one of the alert's date pairs (ret = ALERT_NONE one way). */
+int ct__alert_pair_ok(const ct__alert *al, int32_t dep, int32_t ret);
+
+/* Parses a create body (or the merged body of an update) into *al's watched fields and
+ * rule; today = days since 1970 of the clock. refdata may be NULL (codes format-checked
+ * only). CT_INVALID with *fe set. */
+ct_status ct__alert_parse(const json_t *in, int64_t today, const ct_refdata *rd, ct__alert *al,
+                          ct_alerts_field_error *fe);
+
+/* The spec part as a create body would give it (used to merge an update). Caller decrefs. */
+json_t *ct__alert_spec_json(const ct__alert *al);
+
+/* The alert as the API shows it (spec, state, search_url). Caller decrefs. */
+json_t *ct__alert_json(const ct__alert *al);
+
+/* The web app's /search?... path for the alert on (dep, ret) (ret ALERT_NONE: one way). */
+void ct__alert_search_url(const ct__alert *al, int32_t dep, int32_t ret, char *out, size_t len);
+
+/* "economy" / "business". */
+const char *ct__alert_cabin_name(int cabin);
+
+/* 1 when the fields that decide the price differ (route, dates, cabin, passengers, money). */
+int ct__alert_priced_differs(const ct__alert *a, const ct__alert *b);
+
+/* ---- store.c ---- */
+
+ct_status ct__alert_insert(ct_store *st, const char *user_id, const ct__alert *al);
+/* Replaces the spec and the state of an existing row of user_id (CT_NOT_FOUND otherwise). */
+ct_status ct__alert_update_row(ct_store *st, const char *user_id, const ct__alert *al);
+/* Only the evaluation state (baseline .. last_checked_at). */
+ct_status ct__alert_update_state(ct_store *st, const ct__alert *al);
+ct_status ct__alert_delete_row(ct_store *st, const char *user_id, const char *id);
+/* One row of user_id (user_id NULL: any user; owner written to `owner` when not NULL, 40
+ * bytes). CT_NOT_FOUND. */
+ct_status ct__alert_read(ct_store *st, const char *user_id, const char *id, ct__alert *al,
+                         char *owner);
+ct_status ct__alert_count_user(ct_store *st, const char *user_id, int64_t *n);
+/* Calls fn for every row (user_id NULL) or for one user's rows, newest first. */
+ct_status ct__alert_scan(ct_store *st, const char *user_id,
+                         ct_status (*fn)(const ct__alert *al, void *ctx), void *ctx);
+
+/* ---- index.c: slots by (place, month of a day, role) ---- */
+
+/* Roles of an alert's place in the index: its origin by departure month, its destination by
+ * departure month, and for round trips its destination and origin by return month. */
+enum { ROLE_ORIGIN_DEP = 0, ROLE_DEST_DEP = 1, ROLE_DEST_RET = 2, ROLE_ORIGIN_RET = 3 };
+
+typedef struct ct__index ct__index;
+
+/* The key of a place code (3 letters or digits), the month `day` falls in, and a role. */
+uint64_t ct__index_key(const char *place, int32_t day, int role);
+ct__index *ct__index_new(void);
+void ct__index_free(ct__index *ix);
+/* Adds slot under key (a slot may be added once per key). CT_NOMEM. */
+ct_status ct__index_add(ct__index *ix, uint64_t key, uint32_t slot);
+/* Removes slot from key's list (order not kept); absent: no-op. */
+void ct__index_remove(ct__index *ix, uint64_t key, uint32_t slot);
+/* The slots under key (borrowed until the next change), *n of them; NULL when none. */
+const uint32_t *ct__index_get(const ct__index *ix, uint64_t key, size_t *n);
+
+/* ---- engine.c: the engine's state, shared with crud.c ---- */
+
+#include <pthread.h>
+
+typedef struct ct__change {
+    uint32_t leg;
+    uint8_t cabin;
+} ct__change;
+
+struct ct_alerts {
+    ct_alerts_config cfg;
+    pthread_mutex_t mu;
+    pthread_cond_t work, done;
+    pthread_t thread;
+    int started, stop;
+    /* the alerts (guarded by mu) */
+    ct__alert *slots;
+    size_t nslots, cap;
+    uint32_t *free_slots;
+    size_t nfree, free_cap;
+    ct_map *by_id; /* alert id -> slot + 1 */
+    ct__index *index;
+    /* what the worker has to do (guarded by mu) */
+    ct__change *queue;
+    size_t nqueue, queue_cap;
+    uint8_t *queued; /* per leg: bit cabin set while that change is queued */
+    char (*first)[ALERT_ID_LEN]; /* alerts waiting for their first check */
+    size_t nfirst, first_cap;
+    int64_t queued_since_ms; /* when the oldest queued item arrived; 0: nothing queued */
+    uint64_t seq_queued, seq_done;
+    /* set by ct_alerts_attach */
+    const ct_timetable *tt;
+    ct_pricebook *pb;
+    ct_bus *bus;
+    int bus_sub;
+    ct_alerts_stats stats;
+};
+
+int64_t ct__alerts_now(const ct_alerts *a);
+/* Under mu: puts a parsed alert in a slot and the index. CT_NOMEM. */
+ct_status ct__alerts_put(ct_alerts *a, const ct__alert *al);
+/* Under mu: removes the alert of that id from the index (absent: no-op). */
+void ct__alerts_drop(ct_alerts *a, const char *id);
+/* Under mu: queues an alert's first check (when attached). */
+void ct__alerts_queue_first(ct_alerts *a, const char *id);
+/* A new alert id: "pa_" + 24 hex digits. */
+void ct__alerts_new_id(char out[ALERT_ID_LEN]);
+
+#endif

@@ -1,0 +1,709 @@
+/* test_alerts.c: price alerts on every engine (SQLite, and PostgreSQL when CT_TEST_PG_URL is
+ * set): CRUD and its validation, and the evaluation of price changes against the small
+ * sandbox world's timetable with the synthetic providers' pricebook (pricefill.h).
+ *
+ * A fare is changed the way ingestion changes it (ct_pricebook_put_fare on the markets of the
+ * route's cheapest itinerary, then the change of each of its legs handed to the engine as the
+ * "price.changed" bus handler does), and the expected prices come from the search engine run
+ * here independently of the alerts module. The clock is the test's. */
+#include "ct_test.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "alerts/alerts.h"
+#include "base/timeutil.h"
+#include "pricefill.h"
+#include "search/trip.h"
+#include "smallworld.h"
+#include "testsupport.h"
+
+static char tmpdir[256];
+static ts_small_world world;
+static ct_timetable *tt;
+static int64_t clock_ms;
+
+static int64_t test_clock(void *ctx)
+{
+    (void)ctx;
+    return clock_ms;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    ts_tempdir(tmpdir, sizeof(tmpdir));
+    ts_small_world_open(&world, 7);
+    tt = ts_small_world_timetable(&world, 30);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    ct_timetable_free(tt);
+    ts_small_world_close(&world);
+    ts_rmtree(tmpdir);
+    return 0;
+}
+
+/* One engine over one store, with its own pricebook (changed by the tests). */
+typedef struct fixture {
+    char url[512];
+    ct_store_pool *pool;
+    ct_store *st;
+    ct_pricebook *pb;
+    ct_alerts *alerts;
+} fixture;
+
+static void open_fixture(fixture *f, const char *url, int per_user)
+{
+    memset(f, 0, sizeof(*f));
+    snprintf(f->url, sizeof(f->url), "%s", url);
+    f->st = ts_open_migrated(url);
+    char err[256];
+    if (ct_store_pool_open(url, 3, &f->pool, err, sizeof(err)) != CT_OK)
+        fail_msg("pool %s: %s", url, err);
+    f->pb = ts_fill_pricebook(tt);
+    clock_ms = (world.start * 86400 + 8 * 3600) * 1000; /* the world's first day, 08:00 UTC */
+    ct_alerts_config c = {.pool = f->pool,
+                          .cooldown_s = 3600,
+                          .max_per_user = per_user,
+                          .batch_ms = 1,
+                          .refdata = tt->rd,
+                          .now_ms = test_clock};
+    assert_int_equal(ct_alerts_new(&c, &f->alerts), CT_OK);
+    assert_int_equal(ct_alerts_load(f->alerts, f->st), CT_OK);
+    assert_int_equal(ct_alerts_attach(f->alerts, tt, f->pb, NULL), CT_OK);
+    assert_int_equal(ct_alerts_start(f->alerts), CT_OK);
+}
+
+static void close_fixture(fixture *f)
+{
+    ct_alerts_free(f->alerts);
+    ct_pricebook_free(f->pb);
+    ct_store_close(f->st);
+    ct_store_pool_close(f->pool);
+}
+
+static int store_urls(char urls[2][512])
+{
+    return ts_store_urls(tmpdir, urls, 2);
+}
+
+/* ---- prices, computed here ---- */
+
+static int place(const char *code, uint16_t *out)
+{
+    int a = ct_timetable_airport(tt, code);
+    assert_true(a >= 0);
+    out[0] = (uint16_t)a;
+    return 1;
+}
+
+static ct_status cheapest(ct_pricebook *pb, const char *from, const char *to, int64_t day,
+                          ct_itinerary *best, int *found)
+{
+    uint16_t o[1], d[1];
+    place(from, o);
+    place(to, d);
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR"), CT_OK);
+    ct_search_query q = {o, 1, d, 1, day, 2, &pc};
+    ct_status rc = ct_search_cheapest(tt, &q, best, found);
+    ct_pricebook_release(pb, &v);
+    if (*found && best->price == CT_PRICE_UNKNOWN)
+        *found = 0;
+    return rc;
+}
+
+static int64_t price_of(ct_pricebook *pb, const char *from, const char *to, int64_t day)
+{
+    ct_itinerary best;
+    int found = 0;
+    assert_int_equal(cheapest(pb, from, to, day, &best, &found), CT_OK);
+    return found ? best.price : -1;
+}
+
+static int64_t round_trip_price(ct_pricebook *pb, const char *from, const char *to, int64_t out,
+                                int64_t back)
+{
+    uint16_t o[1], d[1];
+    place(from, o);
+    place(to, d);
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    ct_price_ctx pc;
+    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR"), CT_OK);
+    ct_search_query q1 = {o, 1, d, 1, out, 2, &pc}, q2 = {d, 1, o, 1, back, 2, &pc};
+    ct_search_result a = {0}, b = {0};
+    assert_int_equal(ct_search_oneway(tt, &q1, &a), CT_OK);
+    assert_int_equal(ct_search_oneway(tt, &q2, &b), CT_OK);
+    ct_trip t;
+    int64_t price = ct_trip_cheapest_pair(&a, &b, &pc, &t) ? t.price : -1;
+    ct_search_result_free(&a);
+    ct_search_result_free(&b);
+    ct_pricebook_release(pb, &v);
+    return price == CT_PRICE_UNKNOWN ? -1 : price;
+}
+
+/* A priced route on `day` with at least `dests` different destinations tried: its airports. */
+static void pick_route(ct_pricebook *pb, int64_t day, int skip, char from[4], char to[4])
+{
+    for (size_t i = 0; i < tt->nlegs; i += 7) {
+        const ct_leg *l = &tt->legs[i];
+        if (l->local_date != day)
+            continue;
+        const char *a = ct_refdata_airport_at(tt->rd, l->from)->iata;
+        const char *b = ct_refdata_airport_at(tt->rd, l->to)->iata;
+        const ct_airport *pa = ct_refdata_airport(tt->rd, a), *pbp = ct_refdata_airport(tt->rd, b);
+        if (pa->metro != NULL && pbp->metro != NULL && strcmp(pa->metro, pbp->metro) == 0)
+            continue;
+        if (price_of(pb, a, b, day) > 0 && price_of(pb, b, a, day + 7) > 0 && skip-- == 0) {
+            snprintf(from, 4, "%s", a);
+            snprintf(to, 4, "%s", b);
+            return;
+        }
+    }
+    fail_msg("no priced route on day %lld", (long long)day);
+}
+
+/* Every provider's filed fares of the markets of `it` scaled to `percent` % (0 <= percent
+ * <= 100: never dearer), the engine not told. */
+static void set_fares(fixture *f, const ct_itinerary *it, int percent)
+{
+    ct_pb_view v;
+    int32_t now[CT_MAX_PROVIDERS][CT_SEARCH_MAX_LEGS][CT_NCLASSES];
+    ct_provider_desc desc[CT_MAX_PROVIDERS];
+    ct_pricebook_acquire(f->pb, &v);
+    int np = v.snap->nproviders;
+    for (int p = 0; p < np; p++) {
+        const ct_pb_provider *pv = &v.snap->providers[p];
+        desc[p] = pv->desc;
+        for (int k = 0; k < it->nlegs; k++) {
+            uint32_t m = v.market[it->legs[k] - tt->legs];
+            for (int c = 0; c < CT_NCLASSES; c++) {
+                int32_t old = pv->amount != NULL && m < pv->nmarkets ? pv->amount[m][c] : CT_AMOUNT_NONE;
+                now[p][k][c] = old == CT_AMOUNT_NONE ? CT_AMOUNT_NONE : (int32_t)((int64_t)old * percent / 100);
+            }
+        }
+    }
+    ct_pricebook_release(f->pb, &v);
+    ct_pricebook_begin(f->pb);
+    for (int p = 0; p < np; p++) {
+        int id;
+        assert_int_equal(ct_pricebook_provider(f->pb, &desc[p], &id), CT_OK);
+        assert_int_equal(id, p);
+        for (int k = 0; k < it->nlegs; k++) {
+            const ct_leg *l = it->legs[k];
+            int known;
+            assert_int_equal(ct_pricebook_put_fare(f->pb, id, tt->carriers[l->carrier],
+                                                   ct_refdata_airport_at(tt->rd, l->from)->iata,
+                                                   ct_refdata_airport_at(tt->rd, l->to)->iata,
+                                                   now[id][k], &known),
+                             CT_OK);
+        }
+    }
+    assert_int_equal(ct_pricebook_commit(f->pb), CT_OK);
+}
+
+/* Each leg's change handed to the engine as the bus handler would, then evaluated. */
+static void tell(fixture *f, const ct_itinerary *it)
+{
+    for (int k = 0; k < it->nlegs; k++)
+        ct_alerts_leg_changed(f->alerts, (uint32_t)(it->legs[k] - tt->legs), CT_CABIN_ECONOMY);
+    assert_int_equal(ct_alerts_flush(f->alerts, 60000), CT_OK);
+}
+
+static void lower_fares(fixture *f, const ct_itinerary *it, int percent)
+{
+    set_fares(f, it, percent);
+    tell(f, it);
+}
+
+static void lower_route(fixture *f, const char *from, const char *to, int64_t day, int percent)
+{
+    ct_itinerary best;
+    int found = 0;
+    assert_int_equal(cheapest(f->pb, from, to, day, &best, &found), CT_OK);
+    assert_true(found);
+    lower_fares(f, &best, percent);
+}
+
+/* ---- the API's calls ---- */
+
+static json_t *create_ok(fixture *f, const char *user, const char *body)
+{
+    json_error_t err;
+    json_t *in = json_loads(body, 0, &err);
+    assert_non_null(in);
+    ct_alerts_field_error fe = {"", ""};
+    json_t *out = NULL;
+    ct_status rc = ct_alerts_create(f->alerts, f->st, user, in, &fe, &out);
+    if (rc)
+        fail_msg("create %s: %s %s: %s", body, ct_status_name(rc), fe.field, fe.message);
+    json_decref(in);
+    assert_int_equal(ct_alerts_flush(f->alerts, 60000), CT_OK); /* its first check */
+    return out;
+}
+
+static void create_fails(fixture *f, const char *body, ct_status want, const char *field)
+{
+    json_error_t err;
+    json_t *in = json_loads(body, 0, &err);
+    assert_non_null(in);
+    ct_alerts_field_error fe = {"", ""};
+    json_t *out = NULL;
+    ct_status rc = ct_alerts_create(f->alerts, f->st, "usr_a", in, &fe, &out);
+    if (rc != want || strcmp(fe.field, field) != 0)
+        fail_msg("%s: got %s field '%s' (%s), want %s '%s'", body, ct_status_name(rc), fe.field,
+                 fe.message, ct_status_name(want), field);
+    json_decref(in);
+}
+
+static json_t *get(fixture *f, const char *user, const char *id)
+{
+    json_t *out = NULL;
+    assert_int_equal(ct_alerts_get(f->alerts, f->st, user, id, &out), CT_OK);
+    return out;
+}
+
+static int64_t field_int(json_t *o, const char *key)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static void patch(fixture *f, const char *user, const char *id, const char *body)
+{
+    json_error_t err;
+    json_t *in = json_loads(body, 0, &err), *out = NULL;
+    assert_non_null(in);
+    ct_alerts_field_error fe = {"", ""};
+    ct_status rc = ct_alerts_update(f->alerts, f->st, user, id, in, &fe, &out);
+    if (rc)
+        fail_msg("patch %s: %s %s %s", body, ct_status_name(rc), fe.field, fe.message);
+    json_decref(in);
+    json_decref(out);
+}
+
+/* The price_alert.triggered events of one alert, oldest first (payloads; caller decrefs). */
+static json_t *events_of(fixture *f, const char *id)
+{
+    ct_stmt *s = NULL;
+    assert_int_equal(ct_store_prepare(f->st,
+                                      "SELECT type, payload FROM outbox WHERE aggregate = "
+                                      "'price_alert' AND aggregate_id = ? ORDER BY seq",
+                                      &s),
+                     CT_OK);
+    assert_int_equal(ct_stmt_bind_text(s, 1, id), CT_OK);
+    json_t *list = json_array();
+    while (ct_stmt_step(s) == CT_ROW) {
+        assert_string_equal(ct_stmt_text(s, 0), "price_alert.triggered");
+        json_error_t err;
+        json_array_append_new(list, json_loads(ct_stmt_text(s, 1), 0, &err));
+    }
+    ct_stmt_finalize(s);
+    return list;
+}
+
+static void day_text(int64_t day, char out[16])
+{
+    ct_date_format(day, out, 16);
+}
+
+/* The template with each of the names replaced by its value. */
+static void subst(const char *tmpl, const char *const *names, const char *const *values, int n,
+                  char *out, size_t len)
+{
+    size_t used = 0;
+    while (*tmpl && used + 1 < len) {
+        int hit = -1;
+        for (int i = 0; i < n && hit < 0; i++)
+            hit = strncmp(tmpl, names[i], strlen(names[i])) == 0 ? i : -1;
+        if (hit < 0) {
+            out[used++] = *tmpl++;
+            continue;
+        }
+        used += (size_t)snprintf(out + used, len - used, "%s", values[hit]);
+        tmpl += strlen(names[hit]);
+    }
+    out[used < len ? used : len - 1] = '\0';
+}
+
+/* ---- tests ---- */
+
+static void crud_validates_and_scopes_to_the_user(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 3);
+        char from[4], to[4], d[16], past[16], r[16], body[1024];
+        pick_route(f.pb, world.start + 5, 0, from, to);
+        day_text(world.start + 5, d);
+        day_text(world.start - 1, past);
+        day_text(world.start + 2, r);
+        const struct {
+            const char *body;
+            const char *field;
+        } bad[] = {
+            {"{\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\",\"departure\":\"{DATE}\"},"
+             "\"drop_percent\":10}",
+             "origin"},
+            {"{\"origin\":\"{O}\",\"destination\":\"ZZQ\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"drop_percent\":10}",
+             "destination"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{O}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"drop_percent\":10}",
+             "destination"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"drop_percent\":10}", "dates"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"someday\"},"
+             "\"drop_percent\":10}",
+             "dates.type"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{PAST}\"},\"drop_percent\":10}",
+             "dates.departure"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\",\"return\":\"{RET}\"},\"drop_percent\":10}",
+             "dates.return"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"month\","
+             "\"month\":\"2026-13\"},\"drop_percent\":10}",
+             "dates.month"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"month\","
+             "\"month\":\"2026-12\",\"stay\":{\"min\":5,\"max\":3}},\"drop_percent\":10}",
+             "dates.stay.max"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"cabin\":\"first\",\"drop_percent\":10}",
+             "cabin"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"passengers\":0,\"drop_percent\":10}",
+             "passengers"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"currency\":\"eur\",\"drop_percent\":10}",
+             "currency"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"}}",
+             "max_price"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"drop_percent\":10,\"max_price\":{\"amount_minor\":5}}",
+             "max_price"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"drop_percent\":95}",
+             "drop_percent"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"max_price\":{\"amount_minor\":-4}}",
+             "max_price.amount_minor"},
+            {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"{DATE}\"},\"drop_percent\":10,\"channels\":[\"pigeon\"]}",
+             "channels"},
+        };
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+            const char *names[] = {"{O}", "{D}", "{DATE}", "{PAST}", "{RET}"};
+            const char *values[] = {from, to, d, past, r};
+            subst(bad[i].body, names, values, 5, body, sizeof(body));
+            create_fails(&f, body, CT_INVALID, bad[i].field);
+        }
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+                 "\"departure\":\"%s\"},\"drop_percent\":10}",
+                 from, to, d);
+        json_t *a1 = create_ok(&f, "usr_a", body);
+        const char *id = json_string_value(json_object_get(a1, "id"));
+        assert_int_equal(strncmp(id, "pa_", 3), 0);
+        assert_string_equal(json_string_value(json_object_get(a1, "currency")), "EUR");
+        json_decref(create_ok(&f, "usr_a", body));
+        json_decref(create_ok(&f, "usr_a", body));
+        create_fails(&f, body, CT_CONFLICT, "alerts"); /* the fourth of at most 3 */
+        json_decref(create_ok(&f, "usr_b", body));     /* another user's count */
+
+        json_t *out = NULL;
+        ct_alerts_field_error fe = {"", ""};
+        assert_int_equal(ct_alerts_get(f.alerts, f.st, "usr_b", id, &out), CT_NOT_FOUND);
+        json_t *in = json_pack("{s:i}", "drop_percent", 20);
+        assert_int_equal(ct_alerts_update(f.alerts, f.st, "usr_b", id, in, &fe, &out), CT_NOT_FOUND);
+        assert_int_equal(ct_alerts_delete(f.alerts, f.st, "usr_b", id), CT_NOT_FOUND);
+        json_decref(in);
+        in = json_pack("{s:i}", "drop_percent", 120);
+        assert_int_equal(ct_alerts_update(f.alerts, f.st, "usr_a", id, in, &fe, &out), CT_INVALID);
+        assert_string_equal(fe.field, "drop_percent");
+        json_decref(in);
+
+        /* an update of the rule keeps the baseline; the maximum replaces the drop */
+        json_t *g = get(&f, "usr_a", id);
+        int64_t baseline = field_int(g, "baseline_minor");
+        assert_true(baseline > 0);
+        assert_int_equal(baseline, price_of(f.pb, from, to, world.start + 5));
+        json_decref(g);
+        patch(&f, "usr_a", id, "{\"max_price\":{\"amount_minor\":1000},\"channels\":[\"sms\"]}");
+        g = get(&f, "usr_a", id);
+        assert_int_equal(field_int(g, "baseline_minor"), baseline);
+        assert_null(json_object_get(g, "drop_percent"));
+        assert_int_equal(field_int(json_object_get(g, "max_price"), "amount_minor"), 1000);
+        assert_string_equal(json_string_value(json_array_get(json_object_get(g, "channels"), 0)),
+                            "sms");
+        json_decref(g);
+
+        json_t *list = NULL;
+        assert_int_equal(ct_alerts_list(f.alerts, f.st, "usr_a", &list), CT_OK);
+        assert_int_equal(field_int(list, "total"), 3);
+        json_decref(list);
+        assert_int_equal(ct_alerts_delete(f.alerts, f.st, "usr_a", id), CT_OK);
+        assert_int_equal(ct_alerts_get(f.alerts, f.st, "usr_a", id, &out), CT_NOT_FOUND);
+        ct_alerts_stats stats;
+        ct_alerts_stats_get(f.alerts, &stats);
+        assert_int_equal(stats.alerts, 3);
+
+        /* a restart loads the rows into the index */
+        ct_alerts_free(f.alerts);
+        ct_alerts_config c = {.pool = f.pool, .now_ms = test_clock, .batch_ms = 1};
+        assert_int_equal(ct_alerts_new(&c, &f.alerts), CT_OK);
+        assert_int_equal(ct_alerts_load(f.alerts, f.st), CT_OK);
+        ct_alerts_stats_get(f.alerts, &stats);
+        assert_int_equal(stats.alerts, 3);
+        json_decref(a1);
+        close_fixture(&f);
+    }
+}
+
+static void a_drop_below_the_maximum_fires_once_per_new_low(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4], d[16], body[512];
+        int64_t day = world.start + 6;
+        pick_route(f.pb, day, 1, from, to);
+        day_text(day, d);
+        int64_t p0 = price_of(f.pb, from, to, day);
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+                 "\"departure\":\"%s\"},\"max_price\":{\"amount_minor\":%lld,\"currency\":\"EUR\"}}",
+                 from, to, d, (long long)(p0 - 1));
+        json_t *al = create_ok(&f, "usr_a", body);
+        const char *id = json_string_value(json_object_get(al, "id"));
+        json_t *g = get(&f, "usr_a", id);
+        assert_int_equal(field_int(g, "baseline_minor"), p0); /* the first check records only */
+        json_decref(g);
+        json_t *ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 0);
+        json_decref(ev);
+
+        lower_route(&f, from, to, day, 50);
+        int64_t p1 = price_of(f.pb, from, to, day);
+        assert_true(p1 < p0);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 1);
+        json_t *e = json_array_get(ev, 0);
+        assert_int_equal(field_int(e, "price_minor"), p1);
+        assert_int_equal(field_int(e, "previous_low_minor"), p0);
+        assert_int_equal(field_int(e, "threshold_minor"), p0 - 1);
+        assert_string_equal(json_string_value(json_object_get(e, "user_id")), "usr_a");
+        assert_string_equal(json_string_value(json_object_get(e, "alert_id")), id);
+        assert_string_equal(json_string_value(json_object_get(e, "departure_date")), d);
+        assert_true(json_is_null(json_object_get(e, "return_date")));
+        assert_true(json_is_null(json_object_get(e, "prediction")));
+        assert_non_null(strstr(json_string_value(json_object_get(e, "search_url")), d));
+        json_decref(ev);
+
+        /* the same change again: not a new low, no event */
+        lower_route(&f, from, to, day, 100);
+        /* a lower low within the cooldown: no event, but the baseline follows */
+        clock_ms += 1800 * 1000;
+        lower_route(&f, from, to, day, 50);
+        int64_t p2 = price_of(f.pb, from, to, day);
+        assert_true(p2 < p1);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 1);
+        json_decref(ev);
+        g = get(&f, "usr_a", id);
+        assert_int_equal(field_int(g, "baseline_minor"), p2);
+        assert_int_equal(field_int(g, "last_price_minor"), p2);
+        assert_int_equal(field_int(g, "notified_low_minor"), p1);
+        json_decref(g);
+
+        /* after the cooldown p2 is still below what was notified (p1): it fires; then the
+         * same price again, even after another cooldown, is no new low */
+        clock_ms += 1801 * 1000;
+        lower_route(&f, from, to, day, 100);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 2);
+        assert_int_equal(field_int(json_array_get(ev, 1), "price_minor"), p2);
+        json_decref(ev);
+        clock_ms += 3601 * 1000;
+        lower_route(&f, from, to, day, 100);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 2);
+        json_decref(ev);
+        lower_route(&f, from, to, day, 50);
+        int64_t p3 = price_of(f.pb, from, to, day);
+        assert_true(p3 < p2);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 3);
+        assert_int_equal(field_int(json_array_get(ev, 2), "price_minor"), p3);
+        assert_int_equal(field_int(json_array_get(ev, 2), "previous_low_minor"), p2);
+        json_decref(ev);
+        json_decref(al);
+        close_fixture(&f);
+    }
+}
+
+static void a_percentage_drop_fires_against_the_baseline(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4], d[16], body[512], rule[64];
+        int64_t day = world.start + 8;
+        pick_route(f.pb, day, 2, from, to);
+        day_text(day, d);
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+                 "\"departure\":\"%s\"},\"drop_percent\":90}",
+                 from, to, d);
+        json_t *al = create_ok(&f, "usr_a", body);
+        const char *id = json_string_value(json_object_get(al, "id"));
+        int64_t b = price_of(f.pb, from, to, day);
+        ct_itinerary best;
+        int found = 0;
+        assert_int_equal(cheapest(f.pb, from, to, day, &best, &found), CT_OK);
+        assert_true(found);
+
+        /* a drop of d % against a rule of d + 1 %: nothing, and the baseline follows */
+        set_fares(&f, &best, 90);
+        int64_t p1 = price_of(f.pb, from, to, day);
+        int64_t drop = (b - p1) * 100 / b;
+        if (drop < 1 || drop > 88)
+            fail_msg("the first change dropped %lld %% (%lld -> %lld)", (long long)drop,
+                     (long long)b, (long long)p1);
+        snprintf(rule, sizeof(rule), "{\"drop_percent\":%lld}", (long long)(drop + 1));
+        patch(&f, "usr_a", id, rule);
+        tell(&f, &best);
+        json_t *ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 0);
+        json_decref(ev);
+        json_t *g = get(&f, "usr_a", id);
+        assert_int_equal(field_int(g, "baseline_minor"), p1);
+        json_decref(g);
+
+        /* a drop of d2 % below that new baseline against a rule of d2 %: fires */
+        set_fares(&f, &best, 50);
+        int64_t p2 = price_of(f.pb, from, to, day);
+        int64_t drop2 = (p1 - p2) * 100 / p1;
+        if (drop2 < 1)
+            fail_msg("the second change dropped %lld %% (%lld -> %lld)", (long long)drop2,
+                     (long long)p1, (long long)p2);
+        snprintf(rule, sizeof(rule), "{\"drop_percent\":%lld}", (long long)drop2);
+        patch(&f, "usr_a", id, rule);
+        tell(&f, &best);
+        ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 1);
+        json_t *e = json_array_get(ev, 0);
+        assert_int_equal(field_int(e, "price_minor"), p2);
+        assert_int_equal(field_int(e, "previous_low_minor"), p1);
+        assert_int_equal(field_int(e, "drop_percent"), drop2);
+        assert_true(json_is_null(json_object_get(e, "threshold_minor")));
+        json_decref(ev);
+        json_decref(al);
+        close_fixture(&f);
+    }
+}
+
+static void flexible_dates_take_the_cheapest_day(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4], body[512];
+        int64_t first_of_dec = ct_days_from_civil(2026, 12, 1);
+        pick_route(f.pb, first_of_dec + 3, 0, from, to);
+        int64_t low = -1, low_day = -1;
+        for (int64_t d = first_of_dec; d <= tt->to_day; d++) {
+            int64_t p = price_of(f.pb, from, to, d);
+            if (p > 0 && (low < 0 || p < low)) {
+                low = p;
+                low_day = d;
+            }
+        }
+        assert_true(low > 0);
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"month\","
+                 "\"month\":\"2026-12\"},\"max_price\":{\"amount_minor\":%lld}}",
+                 from, to, (long long)(low - 1));
+        json_t *al = create_ok(&f, "usr_a", body);
+        const char *id = json_string_value(json_object_get(al, "id"));
+        json_t *g = get(&f, "usr_a", id);
+        assert_int_equal(field_int(g, "baseline_minor"), low); /* the month's cheapest day */
+        json_decref(g);
+
+        /* another day gets cheaper than the month's low: it fires with that day */
+        int64_t day = low_day == first_of_dec + 10 ? first_of_dec + 11 : first_of_dec + 10;
+        int64_t before = price_of(f.pb, from, to, day);
+        lower_route(&f, from, to, day, 30);
+        int64_t p = price_of(f.pb, from, to, day);
+        assert_true(p < before);
+        json_t *ev = events_of(&f, id);
+        if (p < low) {
+            char dtext[16];
+            day_text(day, dtext);
+            assert_int_equal(json_array_size(ev), 1);
+            json_t *e = json_array_get(ev, 0);
+            assert_int_equal(field_int(e, "price_minor"), p);
+            assert_true(json_is_null(json_object_get(e, "departure_date")));
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(e, "travel_dates"), "departure")),
+                dtext);
+            assert_non_null(strstr(json_string_value(json_object_get(e, "search_url")), dtext));
+        } else {
+            fail_msg("the lowered day costs %lld, not below %lld", (long long)p, (long long)low);
+        }
+        json_decref(ev);
+        json_decref(al);
+
+        /* a round trip with a stay of 3..4 days: the cheapest pair */
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"month\","
+                 "\"month\":\"2026-12\",\"stay\":{\"min\":3,\"max\":4}},\"drop_percent\":10}",
+                 from, to);
+        al = create_ok(&f, "usr_a", body);
+        id = json_string_value(json_object_get(al, "id"));
+        int64_t rt = -1;
+        for (int64_t d = first_of_dec; d <= tt->to_day; d++) {
+            for (int s = 3; s <= 4 && d + s <= tt->to_day; s++) {
+                int64_t pr = round_trip_price(f.pb, from, to, d, d + s);
+                if (pr > 0 && (rt < 0 || pr < rt))
+                    rt = pr;
+            }
+        }
+        g = get(&f, "usr_a", id);
+        assert_true(rt > 0);
+        assert_int_equal(field_int(g, "baseline_minor"), rt);
+        json_decref(g);
+        json_decref(al);
+        close_fixture(&f);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(crud_validates_and_scopes_to_the_user),
+        cmocka_unit_test(a_drop_below_the_maximum_fires_once_per_new_low),
+        cmocka_unit_test(a_percentage_drop_fires_against_the_baseline),
+        cmocka_unit_test(flexible_dates_take_the_cheapest_day),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
