@@ -61,6 +61,13 @@ static void open_fixture(fixture *f, const char *url, int per_user)
     memset(f, 0, sizeof(*f));
     snprintf(f->url, sizeof(f->url), "%s", url);
     f->st = ts_open_migrated(url);
+    const char *users[] = {"usr_a", "usr_b"};
+    for (int i = 0; i < 2; i++) /* the owners (alerts go with their user) */
+        assert_int_equal(ct_store_run(f->st,
+                                      "INSERT INTO users (id, email, password_hash, created_at, "
+                                      "updated_at) VALUES (?, ? || '@example.com', 'x', 0, 0)",
+                                      2, (const char *const[]){users[i], users[i]}),
+                         CT_OK);
     char err[256];
     if (ct_store_pool_open(url, 3, &f->pool, err, sizeof(err)) != CT_OK)
         fail_msg("pool %s: %s", url, err);

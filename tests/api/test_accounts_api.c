@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "alerts/alerts.h"
 #include "api/api.h"
 #include "api/api_internal.h"
 #include "httpclient.h"
@@ -21,6 +22,7 @@
 static char tmpdir[256];
 static ct_app app;
 static ct_accounts accounts;
+static ct_alerts *alerts;
 static ct_router *router;
 static ct_http_server *server;
 static int port;
@@ -52,6 +54,10 @@ static int setup(void **state)
     if (ct_accounts_init(&accounts, &cfg) != CT_OK)
         fail_msg("accounts");
     app.accounts = &accounts;
+    ct_alerts_config acfg = {.pool = app.pool, .refdata = app.refdata};
+    if (ct_alerts_new(&acfg, &alerts) != CT_OK)
+        fail_msg("alerts");
+    atomic_store(&app.alerts, alerts);
     app.ratelimit = ct_ratelimit_create();
     app.limits = ct_api_default_limits();
     router = ct_router_create();
@@ -71,6 +77,8 @@ static int teardown(void **state)
     ct_http_server_stop(server);
     ct_router_destroy(router);
     ct_api_free(&app);
+    ct_alerts_free(alerts);
+    atomic_store(&app.alerts, NULL);
     ct_ratelimit_destroy(app.ratelimit);
     ct_refdata_free(app.refdata);
     ct_store_pool_close(app.pool);
@@ -613,8 +621,22 @@ static void id_sweep_never_crosses_users(void **state)
     snprintf(key, sizeof(key), "%s", json_string_value(json_object_get(j, "id")));
     json_decref(j);
     ts_response_free(&r);
+    char alert_body[256], day[16];
+    time_t later = time(NULL) + 30 * 86400;
+    strftime(day, sizeof(day), "%Y-%m-%d", gmtime(&later));
+    snprintf(alert_body, sizeof(alert_body),
+             "{\"origin\":\"ZRH\",\"destination\":\"LHR\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"%s\"},\"drop_percent\":10}",
+             day);
+    r = call("POST", "/api/v1/me/price-alerts", alert_body, a.bearer);
+    assert_int_equal(r.status, 201);
+    j = ts_json(&r);
+    char alert[48];
+    snprintf(alert, sizeof(alert), "%s", json_string_value(json_object_get(j, "id")));
+    json_decref(j);
+    ts_response_free(&r);
     const char *body = "{\"given_name\":\"X\",\"family_name\":\"Y\",\"birth_date\":\"1980-01-01\","
-                       "\"role\":\"admin\"}";
+                       "\"role\":\"admin\",\"drop_percent\":20}";
     int swept = 0;
     for (size_t i = 0; i < ct_router_count(router); i++) {
         const char *method, *pattern;
@@ -627,8 +649,9 @@ static void id_sweep_never_crosses_users(void **state)
         if (app.booking == NULL && strncmp(pattern, "/api/v1/orders/", 15) == 0)
             continue;
         const char *id = strstr(pattern, "travellers") ? traveller
-                         : strstr(pattern, "api-keys") ? key
-                                                       : a.user_id;
+                         : strstr(pattern, "api-keys")     ? key
+                         : strstr(pattern, "price-alerts") ? alert
+                                                           : a.user_id;
         char path[256];
         snprintf(path, sizeof(path), "%.*s%s%s", (int)(brace - pattern), pattern, id, brace + 4);
         long st = status_of(method, path, body, b.bearer);
@@ -640,6 +663,8 @@ static void id_sweep_never_crosses_users(void **state)
     /* The owner still has both. */
     char path[128];
     snprintf(path, sizeof(path), "/api/v1/me/travellers/%s", traveller);
+    assert_int_equal(status_of("GET", path, NULL, a.bearer), 200);
+    snprintf(path, sizeof(path), "/api/v1/me/price-alerts/%s", alert);
     assert_int_equal(status_of("GET", path, NULL, a.bearer), 200);
     r = call("GET", "/api/v1/me/api-keys", NULL, a.bearer);
     assert_non_null(strstr(r.body, key));

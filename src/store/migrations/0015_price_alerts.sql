@@ -6,11 +6,12 @@
 -- 1970. date_mode: 'exact' (depart_day, return_day or NULL), 'month' (month_day = the first
 -- of the month; stay_min..stay_max days for a round trip, NULL one way) or 'weekends' (the
 -- month's Saturdays and Sundays one way; Friday or Saturday out and Sunday back for a round
--- trip). Written in the SQL both engines accept.
+-- trip). A user's erasure deletes their alerts (ON DELETE CASCADE). Written in the SQL both
+-- engines accept.
 
 CREATE TABLE price_alert (
     id                 TEXT PRIMARY KEY,
-    user_id            TEXT NOT NULL,
+    user_id            TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
     origin             TEXT NOT NULL,
     destination        TEXT NOT NULL,
     date_mode          TEXT NOT NULL,
