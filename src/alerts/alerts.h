@@ -16,7 +16,12 @@
  * (origin in A's places, departure D), its last leg (destination in B's places, departure
  * D-2..D), or the same for the return slice of a round trip. Places are an airport and its
  * metro area. Only those alerts and only their affected dates are re-priced; a leg in the
- * middle of a two-stop itinerary is not seen (documented limit). Each affected one-way slice
+ * middle of a two-stop itinerary is not seen (documented limit). Before any search, an alert
+ * is pruned when the changed leg cannot lead to a new low for it: its price bound (pricebook
+ * lower bound x 0.85 for through fares, x 0.9 more for a round trip's one-ticket discount)
+ * times the passengers is at least the alert's low, or the leg's far end cannot reach the
+ * alert's other end within the remaining stops (a direct-route bitmap per airport, built at
+ * attach; two hops at most). Each affected one-way slice
  * (origin, destination, date, cabin, passengers, currency) is searched once per batch with
  * the cheapest-only engine (search.h); round trips pair the two slices' one-way sets
  * (trip.h ct_trip_cheapest_pair), also once per pair of dates per batch.
@@ -87,6 +92,10 @@ typedef struct ct_alerts_stats {
     uint64_t searches;      /* one-way searches run */
     uint64_t triggers;      /* events written */
     uint64_t dropped;       /* changes dropped because the queue was full */
+    uint64_t rises;         /* price.changed events ignored: the leg got dearer (no new low) */
+    uint64_t pruned;        /* alerts the index matched that no itinerary through the changed
+                               leg can reach below their low (its price bound, or its airport
+                               cannot reach the alert's destination within two stops) */
 } ct_alerts_stats;
 
 /* A new engine (no thread yet). The caller owns *out (ct_alerts_free). CT_NOMEM. */
@@ -107,8 +116,12 @@ ct_status ct_alerts_start(ct_alerts *a);
 /* Stops the worker (the batch in progress finishes), unsubscribes, frees. NULL: no-op. */
 void ct_alerts_free(ct_alerts *a);
 
-/* What the bus handler does: queues one changed dated leg (index into the attached
- * timetable) and cabin. Quick and non-blocking apart from a short mutex. */
+/* What the bus handler does for a leg whose lowest price at some provider went down (or
+ * appeared): queues the dated leg (index into the attached timetable) and cabin. A leg that got
+ * dearer cannot make a new low anywhere (every itinerary through it got dearer too, the
+ * others did not move), so the handler drops those events (counted in `rises`); an alert's
+ * last price therefore follows drops at once and rises at its next re-pricing. Quick and
+ * non-blocking apart from a short mutex. */
 void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin);
 
 /* Tests and the benchmark: waits until everything queued so far (changes and first checks)

@@ -131,6 +131,11 @@ struct ct_alerts {
     ct_pricebook *pb;
     ct_bus *bus;
     int bus_sub;
+    /* direct routes: bit b of fwd[a * words ..] set when a leg flies a -> b (built at attach) */
+    uint64_t *fwd;
+    size_t words;
+    ct_map *reach_to;   /* place code -> bitmap of airports reaching it in <= 2 hops (mu) */
+    ct_map *reach_from; /* place code -> bitmap of airports it reaches in <= 2 hops (mu) */
     ct_alerts_stats stats;
 };
 

@@ -202,6 +202,16 @@ ct_status ct_alerts_load(ct_alerts *a, ct_store *st)
     return rc;
 }
 
+static void free_bitmaps(ct_map *m)
+{
+    size_t pos = 0;
+    const char *k;
+    void *v;
+    while (m != NULL && ct_map_next(m, &pos, &k, &v))
+        ct_free(v);
+    ct_map_destroy(m);
+}
+
 void ct_alerts_free(ct_alerts *a)
 {
     if (a == NULL)
@@ -219,6 +229,9 @@ void ct_alerts_free(ct_alerts *a)
     pthread_cond_destroy(&a->done);
     pthread_mutex_destroy(&a->mu);
     ct_map_destroy(a->by_id);
+    free_bitmaps(a->reach_to);
+    free_bitmaps(a->reach_from);
+    ct_free(a->fwd);
     ct__index_free(a->index);
     ct_free(a->slots);
     ct_free(a->free_slots);
@@ -264,6 +277,14 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
     const char *origin = json_string_value(json_object_get(ev, "origin"));
     const char *dep = json_string_value(json_object_get(ev, "departure"));
     const char *cabin = json_string_value(json_object_get(ev, "cabin"));
+    json_t *now = json_object_get(ev, "amount_minor"), *was = json_object_get(ev, "previous_amount_minor");
+    if (!json_is_integer(now) ||
+        (json_is_integer(was) && json_integer_value(now) >= json_integer_value(was))) {
+        pthread_mutex_lock(&a->mu);
+        a->stats.rises++; /* dearer or gone: no new low through this leg */
+        pthread_mutex_unlock(&a->mu);
+        return;
+    }
     ct_utc t;
     if (carrier == NULL || origin == NULL || dep == NULL || ct_utc_parse(dep, &t) != CT_OK)
         return;
@@ -295,6 +316,16 @@ ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *p
         rc = CT_NOMEM;
         goto done;
     }
+    a->words = (tt->nairports + 63) / 64;
+    a->fwd = ct_calloc(tt->nairports * a->words + 1, sizeof(uint64_t));
+    a->reach_to = ct_map_create();
+    a->reach_from = ct_map_create();
+    if (a->fwd == NULL || a->reach_to == NULL || a->reach_from == NULL) {
+        rc = CT_NOMEM;
+        goto done;
+    }
+    for (size_t i = 0; i < tt->nlegs; i++)
+        a->fwd[tt->legs[i].from * a->words + tt->legs[i].to / 64] |= 1ull << (tt->legs[i].to % 64);
     a->tt = tt;
     a->pb = pb;
     for (size_t i = 0; i < a->nslots; i++) {
@@ -364,6 +395,12 @@ typedef struct batch {
     ct_pb_view view;
     int64_t today;
     int64_t queued_since;
+    struct {
+        int cabin, pax, ok;
+        char currency[4];
+        ct_price_ctx pc;
+    } ctx[16]; /* pricing contexts of the batch, by cabin, passengers and currency */
+    int nctx;
 } batch;
 
 typedef struct priced_slice {
@@ -404,10 +441,136 @@ static uint64_t day_bits(int32_t lo, int32_t hi, int32_t base, int32_t top)
     return m;
 }
 
+static int resolve_place(const ct_timetable *tt, const char *code, uint16_t *out)
+{
+    const ct_metro *m = ct_refdata_metro(tt->rd, code);
+    int n = 0;
+    for (int i = 0; m != NULL && i < m->nairports && n < MAX_PLACES; i++) {
+        int ap = ct_timetable_airport(tt, m->airports[i]->iata);
+        if (ap >= 0)
+            out[n++] = (uint16_t)ap;
+    }
+    if (m == NULL) {
+        int ap = ct_timetable_airport(tt, code);
+        if (ap >= 0)
+            out[n++] = (uint16_t)ap;
+    }
+    return n;
+}
+
+/* The airports that reach `place` within two hops (into = 1), or that it reaches (into = 0),
+ * as a bitmap over airports; built once per place and kept (under mu). NULL: no memory. */
+static const uint64_t *reach(ct_alerts *a, const char *place, int into)
+{
+    ct_map *m = into ? a->reach_to : a->reach_from;
+    uint64_t *res = ct_map_get(m, place);
+    if (res != NULL)
+        return res;
+    size_t w = a->words, n = a->tt->nairports;
+    res = ct_calloc(w, sizeof(uint64_t));
+    uint64_t *l1 = ct_calloc(w, sizeof(uint64_t));
+    if (res == NULL || l1 == NULL || ct_map_put(m, place, res) != CT_OK) {
+        ct_free(res);
+        ct_free(l1);
+        return NULL;
+    }
+    uint16_t ap[MAX_PLACES];
+    int np = resolve_place(a->tt, place, ap);
+    for (int i = 0; i < np; i++)
+        res[ap[i] / 64] |= 1ull << (ap[i] % 64);
+    if (into) {
+        for (size_t x = 0; x < n; x++) { /* one hop: a direct leg into the place */
+            const uint64_t *f = &a->fwd[x * w];
+            for (size_t k = 0; k < w; k++) {
+                if (f[k] & res[k]) {
+                    l1[x / 64] |= 1ull << (x % 64);
+                    break;
+                }
+            }
+        }
+        for (size_t x = 0; x < n; x++) { /* two hops */
+            const uint64_t *f = &a->fwd[x * w];
+            for (size_t k = 0; k < w; k++) {
+                if (f[k] & l1[k]) {
+                    res[x / 64] |= 1ull << (x % 64);
+                    break;
+                }
+            }
+        }
+    } else {
+        for (int i = 0; i < np; i++)
+            for (size_t k = 0; k < w; k++)
+                l1[k] |= a->fwd[ap[i] * w + k];
+        for (size_t y = 0; y < n; y++) {
+            if (l1[y / 64] >> (y % 64) & 1)
+                for (size_t k = 0; k < w; k++)
+                    res[k] |= a->fwd[y * w + k];
+        }
+    }
+    for (size_t k = 0; k < w; k++)
+        res[k] |= l1[k];
+    ct_free(l1);
+    return res;
+}
+
+/* The batch's pricing context for an alert's cabin, passengers and currency; NULL when the
+ * currency has no rate. */
+static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
+{
+    for (int i = 0; i < b->nctx; i++) {
+        if (b->ctx[i].cabin == al->cabin && b->ctx[i].pax == al->passengers &&
+            strcmp(b->ctx[i].currency, al->currency) == 0)
+            return b->ctx[i].ok ? &b->ctx[i].pc : NULL;
+    }
+    if (b->nctx == 16)
+        return NULL;
+    int i = b->nctx++;
+    b->ctx[i].cabin = al->cabin;
+    b->ctx[i].pax = al->passengers;
+    memcpy(b->ctx[i].currency, al->currency, 4);
+    b->ctx[i].ok = ct_price_ctx_init(&b->ctx[i].pc, &b->view, (ct_cabin)al->cabin,
+                                     al->passengers, al->passengers, al->currency) == CT_OK;
+    return b->ctx[i].ok ? &b->ctx[i].pc : NULL;
+}
+
+/* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low. */
+static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg *l)
+{
+    const uint64_t *r = NULL;
+    uint16_t end = l->to;
+    switch (role) {
+    case ROLE_ORIGIN_DEP:
+        r = reach(b->a, al->destination, 1);
+        break;
+    case ROLE_DEST_DEP:
+        r = reach(b->a, al->origin, 0);
+        end = l->from;
+        break;
+    case ROLE_DEST_RET:
+        r = reach(b->a, al->origin, 1);
+        break;
+    default:
+        r = reach(b->a, al->destination, 0);
+        end = l->from;
+        break;
+    }
+    if (r != NULL && !(r[end / 64] >> (end % 64) & 1))
+        return 0;
+    if (al->baseline == ALERT_NONE)
+        return 1;
+    const ct_price_ctx *pc = ctx_for(b, al);
+    if (pc == NULL)
+        return 1;
+    double bound = ct_price_leg_bound(pc, l) * al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
+    return bound < (double)al->baseline; /* INFINITY (nobody sells it) prunes too */
+}
+
 /* The slots under one index key whose dates in [lo, hi] (departure or return, by role)
  * may be affected: marked in their work items. */
-static ct_status mark(batch *b, const char *place, int32_t lo, int32_t hi, int role, int cabin)
+static ct_status mark(batch *b, const char *place, int32_t lo, int32_t hi, int role,
+                      const ct__change *c)
 {
+    const ct_leg *leg = &b->a->tt->legs[c->leg];
     ct_alerts *a = b->a;
     int32_t last_month = -1;
     for (int32_t day = lo; day <= hi; day++) {
@@ -422,8 +585,12 @@ static ct_status mark(batch *b, const char *place, int32_t lo, int32_t hi, int r
             const ct__alert *al = &a->slots[slots[i]];
             int ret = role >= ROLE_DEST_RET;
             int32_t base = ret ? al->ret_lo : al->dep_lo, top = ret ? al->ret_hi : al->dep_hi;
-            if (al->cabin != cabin || hi < base || lo > top)
+            if (al->cabin != c->cabin || hi < base || lo > top)
                 continue;
+            if (!leg_may_matter(b, al, role, leg)) {
+                a->stats.pruned++;
+                continue;
+            }
             work_item *w = item_for(b, slots[i]);
             if (w == NULL)
                 return CT_NOMEM;
@@ -454,12 +621,12 @@ static ct_status collect_change(batch *b, const ct__change *c)
     int32_t d = l->local_date;
     ct_status rc = CT_OK;
     for (int i = 0; i < nf && !rc; i++) {
-        rc = mark(b, from[i], d, d, ROLE_ORIGIN_DEP, c->cabin);
-        rc = rc ? rc : mark(b, from[i], d, d, ROLE_DEST_RET, c->cabin);
+        rc = mark(b, from[i], d, d, ROLE_ORIGIN_DEP, c);
+        rc = rc ? rc : mark(b, from[i], d, d, ROLE_DEST_RET, c);
     }
     for (int i = 0; i < nt && !rc; i++) {
-        rc = mark(b, to[i], d - 2, d, ROLE_DEST_DEP, c->cabin);
-        rc = rc ? rc : mark(b, to[i], d - 2, d, ROLE_ORIGIN_RET, c->cabin);
+        rc = mark(b, to[i], d - 2, d, ROLE_DEST_DEP, c);
+        rc = rc ? rc : mark(b, to[i], d - 2, d, ROLE_ORIGIN_RET, c);
     }
     return rc;
 }
@@ -478,23 +645,6 @@ static ct_status collect_first(batch *b, const char *id)
                       ? day_bits(w->al.ret_lo, w->al.ret_hi, w->al.ret_lo, w->al.ret_hi)
                       : 0;
     return CT_OK;
-}
-
-static int resolve_place(const ct_timetable *tt, const char *code, uint16_t *out)
-{
-    const ct_metro *m = ct_refdata_metro(tt->rd, code);
-    int n = 0;
-    for (int i = 0; m != NULL && i < m->nairports && n < MAX_PLACES; i++) {
-        int ap = ct_timetable_airport(tt, m->airports[i]->iata);
-        if (ap >= 0)
-            out[n++] = (uint16_t)ap;
-    }
-    if (m == NULL) {
-        int ap = ct_timetable_airport(tt, code);
-        if (ap >= 0)
-            out[n++] = (uint16_t)ap;
-    }
-    return n;
 }
 
 /* The slice from->to on `day` for the alert's cabin, passengers and currency, searched
@@ -772,6 +922,8 @@ static void run_batch(ct_alerts *a, batch *b)
     b->queued_since = a->queued_since_ms;
     a->queued_since_ms = 0;
     b->n = 0;
+    b->nctx = 0;
+    ct_pricebook_acquire(a->pb, &b->view);
     ct_status rc = CT_OK;
     if (b->stamp_len < a->nslots) {
         ct_free(b->stamp);
@@ -799,16 +951,16 @@ static void run_batch(ct_alerts *a, batch *b)
     int64_t now = ct__alerts_now(a);
     b->today = now / 86400000;
     if (b->cache != NULL) {
-        ct_pricebook_acquire(a->pb, &b->view);
         for (size_t i = 0; i < b->n; i++) {
             price_item(b, &b->items[i]);
             decide(a, &b->items[i], now);
         }
-        ct_pricebook_release(a->pb, &b->view);
         free_cache(b->cache);
         b->cache = NULL;
+        ct_pricebook_release(a->pb, &b->view);
         write_batch(b);
     } else {
+        ct_pricebook_release(a->pb, &b->view);
         b->n = 0;
     }
     pthread_mutex_lock(&a->mu);

@@ -56,7 +56,7 @@ typedef struct fixture {
     ct_alerts *alerts;
 } fixture;
 
-static void open_fixture(fixture *f, const char *url, int per_user)
+static void open_fixture_bus(fixture *f, const char *url, int per_user, ct_bus *bus)
 {
     memset(f, 0, sizeof(*f));
     snprintf(f->url, sizeof(f->url), "%s", url);
@@ -81,8 +81,13 @@ static void open_fixture(fixture *f, const char *url, int per_user)
                           .now_ms = test_clock};
     assert_int_equal(ct_alerts_new(&c, &f->alerts), CT_OK);
     assert_int_equal(ct_alerts_load(f->alerts, f->st), CT_OK);
-    assert_int_equal(ct_alerts_attach(f->alerts, tt, f->pb, NULL), CT_OK);
+    assert_int_equal(ct_alerts_attach(f->alerts, tt, f->pb, bus), CT_OK);
     assert_int_equal(ct_alerts_start(f->alerts), CT_OK);
+}
+
+static void open_fixture(fixture *f, const char *url, int per_user)
+{
+    open_fixture_bus(f, url, per_user, NULL);
 }
 
 static void close_fixture(fixture *f)
@@ -704,6 +709,64 @@ static void flexible_dates_take_the_cheapest_day(void **state)
     }
 }
 
+/* ingest's price.changed event for leg l (apply.c publish_prices), with its amounts. */
+static void publish(ct_bus *bus, const ct_leg *l, int now, int was)
+{
+    char dep[32];
+    ct_utc_format((ct_utc)l->dep * 60, dep, sizeof(dep));
+    json_t *e = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "provider", "ota-eur",
+                          "carrier", tt->carriers[l->carrier], "flight_number", (int)l->number,
+                          "origin", ct_refdata_airport_at(tt->rd, l->from)->iata, "destination",
+                          ct_refdata_airport_at(tt->rd, l->to)->iata, "departure", dep, "cabin",
+                          "economy", "currency", "EUR", "amount_minor", now,
+                          "previous_amount_minor", was);
+    assert_int_equal(ct_bus_publish(bus, "price.changed", e), 1);
+}
+
+static void the_bus_handler_takes_drops_and_ignores_rises(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    store_urls(urls);
+    ct_bus *bus = NULL;
+    assert_int_equal(ct_bus_new(&bus), CT_OK);
+    fixture f;
+    open_fixture_bus(&f, urls[0], 50, bus);
+    char from[4], to[4], d[16], body[512];
+    int64_t day = world.start + 4;
+    pick_route(f.pb, day, 3, from, to);
+    day_text(day, d);
+    int64_t p0 = price_of(f.pb, from, to, day);
+    snprintf(body, sizeof(body),
+             "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"%s\"},\"max_price\":{\"amount_minor\":%lld}}",
+             from, to, d, (long long)(p0 - 1));
+    json_t *al = create_ok(&f, "usr_a", body);
+    const char *id = json_string_value(json_object_get(al, "id"));
+    ct_itinerary best;
+    int found = 0;
+    assert_int_equal(cheapest(f.pb, from, to, day, &best, &found), CT_OK);
+    ct_alerts_stats s0, s1;
+    ct_alerts_stats_get(f.alerts, &s0);
+    publish(bus, best.legs[0], 300, 200); /* dearer: nothing to do */
+    assert_int_equal(ct_alerts_flush(f.alerts, 60000), CT_OK);
+    ct_alerts_stats_get(f.alerts, &s1);
+    assert_int_equal(s1.rises, s0.rises + 1);
+    assert_int_equal(s1.legs, s0.legs);
+    set_fares(&f, &best, 50);
+    publish(bus, best.legs[0], 100, 200); /* cheaper: re-priced, fires */
+    assert_int_equal(ct_alerts_flush(f.alerts, 60000), CT_OK);
+    ct_alerts_stats_get(f.alerts, &s1);
+    assert_int_equal(s1.legs, s0.legs + 1);
+    json_t *ev = events_of(&f, id);
+    assert_int_equal(json_array_size(ev), 1);
+    assert_int_equal(field_int(json_array_get(ev, 0), "price_minor"), price_of(f.pb, from, to, day));
+    json_decref(ev);
+    json_decref(al);
+    close_fixture(&f);
+    ct_bus_free(bus);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -711,6 +774,7 @@ int main(void)
         cmocka_unit_test(a_drop_below_the_maximum_fires_once_per_new_low),
         cmocka_unit_test(a_percentage_drop_fires_against_the_baseline),
         cmocka_unit_test(flexible_dates_take_the_cheapest_day),
+        cmocka_unit_test(the_bus_handler_takes_drops_and_ignores_rises),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,0 +1,396 @@
+/* bench_alerts.c: price alert evaluation with a million stored alerts.
+ *
+ * The default sandbox world over DAYS days (default 60) as SSIM through the platform's reader,
+ * the synthetic pricebook (tests/support/pricefill.h) over it, and a SQLite store (a file in
+ * /tmp) holding N alerts (default 1,000,000) of 50,000 users, written with plain INSERTs:
+ * routes between the 400 airports with the most departures, drawn with Zipf-like popularity
+ * (route r of 20,000 with weight 1/(r+1): alerts crowd on popular routes as on a real site),
+ * departures uniform over the window; 85 % one way on a date, 10 % round trips of 3-14 days,
+ * 5 % any day of a month one way; rules half "drop 10 %", half a maximum price; every
+ * alert already checked once (a baseline), so none fires but the hot ones below.
+ *
+ * Then, on one worker thread (the engine's):
+ *   1. load: every row into the route index (time, alerts per second, peak RSS);
+ *   2. burst: B changed legs (default 2,000, drawn uniformly from the window's legs) queued
+ *      at once, as one ingestion sync delivers them, and evaluated: alert re-checks per
+ *      second (an alert compared with a freshly searched price), searches per second;
+ *   3. latency: S single changes (default 200), each a leg out of the origin of a "hot"
+ *      alert (a maximum price above any fare, never notified: it fires on its next check),
+ *      from the moment the change is queued to the commit of its price_alert.triggered
+ *      outbox row: p50 / p90 / p99.
+ * Usage: bench_alerts DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] */
+#define _GNU_SOURCE /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "alerts/alerts.h"
+#include "base/timeutil.h"
+#include "pricefill.h"
+#include "sandbox/world/sandbox_data.h"
+#include "sandbox/world/ssim_write.h"
+#include "store/migrate.h"
+#include "store/store.h"
+#include "timetable/timetable.h"
+
+#define NAIRPORTS 400
+#define NROUTES   20000
+#define NUSERS    50000
+#define NHOT      1000
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static long rss_mb(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss / 1024;
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path) != 0 ? -1 : 0;
+}
+
+static void check(ct_status rc, const char *what)
+{
+    if (rc != CT_OK) {
+        fprintf(stderr, "bench: %s: %s\n", what, ct_status_name(rc));
+        exit(1);
+    }
+}
+
+/* ---- the world ---- */
+
+static int busiest[NAIRPORTS];
+
+static int by_departures(const void *a, const void *b, void *tt)
+{
+    const ct_timetable *t = tt;
+    uint32_t na = t->first[*(const int *)a + 1] - t->first[*(const int *)a];
+    uint32_t nb = t->first[*(const int *)b + 1] - t->first[*(const int *)b];
+    return (nb > na) - (nb < na);
+}
+
+static void pick_airports(const ct_timetable *tt)
+{
+    int *all = malloc(tt->nairports * sizeof(int));
+    for (size_t i = 0; i < tt->nairports; i++)
+        all[i] = (int)i;
+    qsort_r(all, tt->nairports, sizeof(int), by_departures, (void *)tt);
+    memcpy(busiest, all, sizeof(busiest));
+    free(all);
+}
+
+typedef struct route {
+    int from, to;
+} route;
+static route routes[NROUTES];
+static double cumulative[NROUTES];
+
+static void pick_routes(void)
+{
+    double total = 0;
+    for (int r = 0; r < NROUTES; r++) {
+        int a = busiest[next_rand() % NAIRPORTS], b;
+        do
+            b = busiest[next_rand() % NAIRPORTS];
+        while (b == a);
+        routes[r] = (route){a, b};
+        total += 1.0 / (r + 1);
+        cumulative[r] = total;
+    }
+    for (int r = 0; r < NROUTES; r++)
+        cumulative[r] /= total;
+}
+
+static int draw_route(void)
+{
+    double u = (double)(next_rand() % 1000000007) / 1000000007.0;
+    int lo = 0, hi = NROUTES - 1;
+    while (lo < hi) {
+        int mid = (lo + hi) / 2;
+        if (cumulative[mid] < u)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* ---- the stored alerts ---- */
+
+typedef struct hot {
+    int from;
+    int64_t day;
+} hot;
+static hot hots[NHOT];
+
+static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t today, int days)
+{
+    check(ct_store_begin(st), "begin");
+    ct_stmt *s = NULL;
+    check(ct_store_prepare(st,
+                           "INSERT INTO users (id, email, password_hash, created_at, updated_at)"
+                           " VALUES (?, ?, 'x', 0, 0)",
+                           &s),
+          "prepare users");
+    for (int u = 0; u < NUSERS; u++) {
+        char id[32], email[48];
+        snprintf(id, sizeof(id), "usr_%d", u);
+        snprintf(email, sizeof(email), "u%d@example.com", u);
+        ct_stmt_bind_text(s, 1, id);
+        ct_stmt_bind_text(s, 2, email);
+        check(ct_stmt_step(s) == CT_DONE ? CT_OK : CT_ERR, "insert user");
+        ct_stmt_reset(s);
+    }
+    ct_stmt_finalize(s);
+    check(ct_store_prepare(
+              st,
+              "INSERT INTO price_alert (id, user_id, origin, destination, date_mode, depart_day,"
+              " return_day, month_day, round_trip, stay_min, stay_max, cabin, passengers,"
+              " currency, max_price_minor, drop_percent, channels, baseline_minor,"
+              " last_price_minor, last_checked_at, created_at, updated_at) VALUES"
+              " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'economy', 1, 'EUR', ?, ?, 'email,in_app', ?,"
+              " ?, 1, 1, 1)",
+              &s),
+          "prepare alerts");
+    for (int i = 0; i < n; i++) {
+        char id[32], user[32];
+        snprintf(id, sizeof(id), "pa_%024d", i);
+        snprintf(user, sizeof(user), "usr_%d", i % NUSERS);
+        route r = routes[draw_route()];
+        int64_t dep = today + 1 + (int64_t)(next_rand() % (uint64_t)(days - 20));
+        int kind = (int)(next_rand() % 100), is_hot = i < NHOT;
+        ct_stmt_bind_text(s, 1, id);
+        ct_stmt_bind_text(s, 2, user);
+        ct_stmt_bind_text(s, 3, ct_refdata_airport_at(tt->rd, (size_t)r.from)->iata);
+        ct_stmt_bind_text(s, 4, ct_refdata_airport_at(tt->rd, (size_t)r.to)->iata);
+        if (is_hot || kind < 85) {
+            ct_stmt_bind_text(s, 5, "exact");
+            ct_stmt_bind_int64(s, 6, dep);
+            ct_stmt_bind_null(s, 7);
+            ct_stmt_bind_null(s, 8);
+            ct_stmt_bind_int64(s, 9, 0);
+        } else if (kind < 95) {
+            ct_stmt_bind_text(s, 5, "exact");
+            ct_stmt_bind_int64(s, 6, dep);
+            ct_stmt_bind_int64(s, 7, dep + 3 + (int64_t)(next_rand() % 12));
+            ct_stmt_bind_null(s, 8);
+            ct_stmt_bind_int64(s, 9, 1);
+        } else {
+            int y, m, d;
+            ct_civil_from_days(dep, &y, &m, &d);
+            ct_stmt_bind_text(s, 5, "month");
+            ct_stmt_bind_null(s, 6);
+            ct_stmt_bind_null(s, 7);
+            ct_stmt_bind_int64(s, 8, ct_days_from_civil(y, m, 1));
+            ct_stmt_bind_int64(s, 9, 0);
+        }
+        ct_stmt_bind_int64(s, 10, 0);
+        ct_stmt_bind_int64(s, 11, 0);
+        if (is_hot) { /* fires on its next check */
+            ct_stmt_bind_int64(s, 12, 1000000000000LL);
+            ct_stmt_bind_null(s, 13);
+            ct_stmt_bind_int64(s, 14, 1000000000000LL);
+            hots[i] = (hot){r.from, dep};
+        } else if (kind % 2) {
+            ct_stmt_bind_null(s, 12);
+            ct_stmt_bind_int64(s, 13, 10);
+            ct_stmt_bind_int64(s, 14, 1); /* no drop of 10 % below 0.01 */
+        } else {
+            ct_stmt_bind_int64(s, 12, 1); /* nothing costs 0.01 */
+            ct_stmt_bind_null(s, 13);
+            ct_stmt_bind_int64(s, 14, 1);
+        }
+        ct_stmt_bind_int64(s, 15, 1);
+        check(ct_stmt_step(s) == CT_DONE ? CT_OK : CT_ERR, "insert alert");
+        ct_stmt_reset(s);
+    }
+    ct_stmt_finalize(s);
+    check(ct_store_commit(st), "commit");
+}
+
+/* ---- latency ---- */
+
+static pthread_mutex_t fired_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fired_cv = PTHREAD_COND_INITIALIZER;
+static int fired;
+static double fired_latency;
+
+static void on_triggered(void *ctx, const char *alert_id, int64_t queued_ms)
+{
+    (void)ctx;
+    (void)alert_id;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+    pthread_mutex_lock(&fired_mu);
+    if (!fired)
+        fired_latency = t - (double)queued_ms;
+    fired++;
+    pthread_cond_signal(&fired_cv);
+    pthread_mutex_unlock(&fired_mu);
+}
+
+/* A leg out of `from` on local day `day`, or -1. */
+static int64_t leg_from(const ct_timetable *tt, int from, int64_t day)
+{
+    for (uint32_t i = tt->first[from]; i < tt->first[from + 1]; i++) {
+        if (tt->legs[i].local_date == day)
+            return i;
+    }
+    return -1;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES]\n", argv[0]);
+        return 2;
+    }
+    int n = argc > 2 ? atoi(argv[2]) : 1000000, days = argc > 3 ? atoi(argv[3]) : 60;
+    int burst = argc > 4 ? atoi(argv[4]) : 2000, samples = argc > 5 ? atoi(argv[5]) : 200;
+    if (n < NHOT || days < 30) {
+        fprintf(stderr, "bench: at least %d alerts and 30 days\n", NHOT);
+        return 2;
+    }
+    int64_t start = (int64_t)(time(NULL) / 86400);
+    sb_world_params p = {42, start, SB_WORLD_DEFAULT, argv[1]};
+    sb_data data;
+    char err[256], dir[128], path[256], url[300];
+    if (sb_data_open(&p, &data, err, sizeof(err))) {
+        fprintf(stderr, "bench: %s\n", err);
+        return 1;
+    }
+    snprintf(dir, sizeof(dir), "/tmp/contrail-bench-alerts-%d", (int)getpid());
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return 1;
+    sb_ssim_stats stats = {0};
+    sb_ssim_write_world(data.world, dir, start, &stats);
+    static char names[400][200];
+    const char *paths[400];
+    int np = 0;
+    for (int c = 0; c < data.world->ncarriers && np < 400; c++) {
+        snprintf(names[np], sizeof(names[np]), "%s/%s.ssim", dir, data.world->carriers[c].code);
+        paths[np] = names[np];
+        np++;
+    }
+    ct_timetable *tt = NULL;
+    check(ct_timetable_load(data.refdata, paths, (size_t)np, start, start + days - 1, &tt, NULL),
+          "timetable");
+    ct_pricebook *pb = ts_fill_pricebook(tt);
+    printf("world: %zu dated legs over %d days, priced by 4 providers; peak RSS %ld MB\n",
+           tt->nlegs, days, rss_mb());
+
+    pick_airports(tt);
+    pick_routes();
+    snprintf(path, sizeof(path), "%s/alerts.db", dir);
+    snprintf(url, sizeof(url), "sqlite:%s", path);
+    ct_store *st = NULL;
+    check(ct_store_open(url, &st, err, sizeof(err)), "open store");
+    check(ct_store_migrate(st, NULL), "migrate");
+    double t0 = now_ms();
+    store_alerts(st, tt, n, start, days);
+    printf("stored: %d alerts of %d users on %d routes in %.0f ms\n", n, NUSERS, NROUTES,
+           now_ms() - t0);
+
+    ct_store_pool *pool = NULL;
+    check(ct_store_pool_open(url, 3, &pool, err, sizeof(err)), "pool");
+    ct_alerts_config cfg = {.pool = pool, .batch_ms = 20, .triggered = on_triggered};
+    ct_alerts *a = NULL;
+    check(ct_alerts_new(&cfg, &a), "new");
+    long rss0 = rss_mb();
+    t0 = now_ms();
+    check(ct_alerts_load(a, st), "load");
+    double load = now_ms() - t0;
+    ct_alerts_stats s0, s1;
+    ct_alerts_stats_get(a, &s0);
+    printf("load: %llu alerts indexed in %.0f ms (%.0f alerts/s); peak RSS %ld MB (+%ld MB)\n",
+           (unsigned long long)s0.alerts, load, s0.alerts / (load / 1e3), rss_mb(),
+           rss_mb() - rss0);
+    check(ct_alerts_attach(a, tt, pb, NULL), "attach");
+    check(ct_alerts_start(a), "start");
+
+    /* 2. a burst of changed legs, evaluated as one sync's */
+    t0 = now_ms();
+    for (int i = 0; i < burst; i++) {
+        uint64_t leg = next_rand() % tt->nlegs;
+        ct_alerts_leg_changed(a, (uint32_t)leg, CT_CABIN_ECONOMY);
+    }
+    check(ct_alerts_flush(a, 600000), "flush");
+    double took = now_ms() - t0;
+    ct_alerts_stats_get(a, &s1);
+    uint64_t rechecks = s1.rechecks - s0.rechecks, searches = s1.searches - s0.searches;
+    printf("burst: %d changed legs -> %llu alert re-checks, %llu searches in %.0f ms: "
+           "%.0f re-checks/s, %.0f searches/s (one worker thread)\n",
+           burst, (unsigned long long)rechecks, (unsigned long long)searches, took,
+           rechecks / (took / 1e3), searches / (took / 1e3));
+
+    /* 3. latency from a queued change to the committed outbox event */
+    double *lat = calloc((size_t)samples, sizeof(double));
+    int got = 0;
+    for (int i = 0; i < NHOT && got < samples; i++) {
+        int64_t leg = leg_from(tt, hots[i].from, hots[i].day);
+        if (leg < 0)
+            continue;
+        pthread_mutex_lock(&fired_mu);
+        fired = 0;
+        pthread_mutex_unlock(&fired_mu);
+        ct_alerts_leg_changed(a, (uint32_t)leg, CT_CABIN_ECONOMY);
+        check(ct_alerts_flush(a, 600000), "flush");
+        pthread_mutex_lock(&fired_mu);
+        if (fired)
+            lat[got++] = fired_latency;
+        pthread_mutex_unlock(&fired_mu);
+    }
+    if (got > 0) {
+        qsort(lat, (size_t)got, sizeof(double), cmp_double);
+        printf("latency (change queued -> price_alert.triggered committed; batch wait 20 ms): "
+               "p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms  (%d triggers)\n",
+               lat[got / 2], lat[got * 9 / 10], lat[got * 99 / 100], lat[got - 1], got);
+    }
+    ct_alerts_stats_get(a, &s1);
+    printf("totals: %llu batches, %llu re-checks, %llu searches, %llu triggers\n",
+           (unsigned long long)s1.batches, (unsigned long long)s1.rechecks,
+           (unsigned long long)s1.searches, (unsigned long long)s1.triggers);
+    free(lat);
+    ct_alerts_free(a);
+    ct_store_pool_close(pool);
+    ct_store_close(st);
+    ct_pricebook_free(pb);
+    ct_timetable_free(tt);
+    sb_data_close(&data);
+    nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
