@@ -18,7 +18,8 @@
  *      alert (a maximum price above any fare, never notified: it fires on its next check),
  *      from the moment the change is queued to the commit of its price_alert.triggered
  *      outbox row: p50 / p90 / p99.
- * Usage: bench_alerts DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] */
+ * Usage: bench_alerts DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES] (ROUTES <= 20,000:
+ * fewer routes put more alerts on each searched route and date, as on a busier site). */
 #define _GNU_SOURCE /* nftw */
 #include <errno.h>
 #include <ftw.h>
@@ -41,7 +42,7 @@
 #include "timetable/timetable.h"
 
 #define NAIRPORTS 400
-#define NROUTES   20000
+#define NROUTES   20000 /* at most; the ROUTES argument may ask for fewer */
 #define NUSERS    50000
 #define NHOT      1000
 
@@ -117,11 +118,12 @@ typedef struct route {
 } route;
 static route routes[NROUTES];
 static double cumulative[NROUTES];
+static int nroutes = NROUTES;
 
 static void pick_routes(void)
 {
     double total = 0;
-    for (int r = 0; r < NROUTES; r++) {
+    for (int r = 0; r < nroutes; r++) {
         int a = busiest[next_rand() % NAIRPORTS], b;
         do
             b = busiest[next_rand() % NAIRPORTS];
@@ -130,14 +132,14 @@ static void pick_routes(void)
         total += 1.0 / (r + 1);
         cumulative[r] = total;
     }
-    for (int r = 0; r < NROUTES; r++)
+    for (int r = 0; r < nroutes; r++)
         cumulative[r] /= total;
 }
 
 static int draw_route(void)
 {
     double u = (double)(next_rand() % 1000000007) / 1000000007.0;
-    int lo = 0, hi = NROUTES - 1;
+    int lo = 0, hi = nroutes - 1;
     while (lo < hi) {
         int mid = (lo + hi) / 2;
         if (cumulative[mid] < u)
@@ -180,9 +182,9 @@ static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t to
               "INSERT INTO price_alert (id, user_id, origin, destination, date_mode, depart_day,"
               " return_day, month_day, round_trip, stay_min, stay_max, cabin, passengers,"
               " currency, max_price_minor, drop_percent, channels, baseline_minor,"
-              " last_price_minor, last_checked_at, created_at, updated_at) VALUES"
+              " last_price_minor, last_checked_at, last_notified_at, created_at, updated_at) VALUES"
               " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'economy', 1, 'EUR', ?, ?, 'email,in_app', ?,"
-              " ?, 1, 1, 1)",
+              " ?, 1, ?, 1, 1)",
               &s),
           "prepare alerts");
     for (int i = 0; i < n; i++) {
@@ -219,21 +221,26 @@ static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t to
         }
         ct_stmt_bind_int64(s, 10, 0);
         ct_stmt_bind_int64(s, 11, 0);
-        if (is_hot) { /* fires on its next check */
+        /* Lows far above any fare: no alert can be pruned by the changed leg's price bound,
+         * so every one the index matches is re-priced (the worst case). Only the hot ones
+         * may fire: the others were notified "now" and are in their cooldown. */
+        if (is_hot) {
             ct_stmt_bind_int64(s, 12, 1000000000000LL);
             ct_stmt_bind_null(s, 13);
-            ct_stmt_bind_int64(s, 14, 1000000000000LL);
             hots[i] = (hot){r.from, dep};
         } else if (kind % 2) {
             ct_stmt_bind_null(s, 12);
             ct_stmt_bind_int64(s, 13, 10);
-            ct_stmt_bind_int64(s, 14, 1); /* no drop of 10 % below 0.01 */
         } else {
-            ct_stmt_bind_int64(s, 12, 1); /* nothing costs 0.01 */
+            ct_stmt_bind_int64(s, 12, 100000);
             ct_stmt_bind_null(s, 13);
-            ct_stmt_bind_int64(s, 14, 1);
         }
-        ct_stmt_bind_int64(s, 15, 1);
+        ct_stmt_bind_int64(s, 14, 1000000000000LL);
+        ct_stmt_bind_int64(s, 15, 1000000000000LL);
+        if (is_hot)
+            ct_stmt_bind_null(s, 16);
+        else
+            ct_stmt_bind_int64(s, 16, (int64_t)time(NULL) * 1000);
         check(ct_stmt_step(s) == CT_DONE ? CT_OK : CT_ERR, "insert alert");
         ct_stmt_reset(s);
     }
@@ -276,11 +283,13 @@ static int64_t leg_from(const ct_timetable *tt, int from, int64_t day)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES]\n", argv[0]);
+        fprintf(stderr, "usage: %s DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES]\n", argv[0]);
         return 2;
     }
     int n = argc > 2 ? atoi(argv[2]) : 1000000, days = argc > 3 ? atoi(argv[3]) : 60;
     int burst = argc > 4 ? atoi(argv[4]) : 2000, samples = argc > 5 ? atoi(argv[5]) : 200;
+    if (argc > 6 && atoi(argv[6]) > 0 && atoi(argv[6]) < NROUTES)
+        nroutes = atoi(argv[6]);
     if (n < NHOT || days < 30) {
         fprintf(stderr, "bench: at least %d alerts and 30 days\n", NHOT);
         return 2;
@@ -322,7 +331,7 @@ int main(int argc, char **argv)
     check(ct_store_migrate(st, NULL), "migrate");
     double t0 = now_ms();
     store_alerts(st, tt, n, start, days);
-    printf("stored: %d alerts of %d users on %d routes in %.0f ms\n", n, NUSERS, NROUTES,
+    printf("stored: %d alerts of %d users on %d routes in %.0f ms\n", n, NUSERS, nroutes,
            now_ms() - t0);
 
     ct_store_pool *pool = NULL;
@@ -352,10 +361,14 @@ int main(int argc, char **argv)
     double took = now_ms() - t0;
     ct_alerts_stats_get(a, &s1);
     uint64_t rechecks = s1.rechecks - s0.rechecks, searches = s1.searches - s0.searches;
-    printf("burst: %d changed legs -> %llu alert re-checks, %llu searches in %.0f ms: "
-           "%.0f re-checks/s, %.0f searches/s (one worker thread)\n",
-           burst, (unsigned long long)rechecks, (unsigned long long)searches, took,
-           rechecks / (took / 1e3), searches / (took / 1e3));
+    uint64_t pruned = s1.pruned - s0.pruned, matched = rechecks + pruned;
+    printf(
+        "burst: %d changed legs -> %llu alerts matched by the index, %llu pruned (reachability or "
+        "price bound), %llu re-priced by %llu searches in %.0f ms: %.0f alerts decided/s, "
+        "%.0f re-checks/s, %.0f searches/s (one worker thread)\n",
+        burst, (unsigned long long)matched, (unsigned long long)pruned,
+        (unsigned long long)rechecks, (unsigned long long)searches, took,
+        (double)matched / (took / 1e3), rechecks / (took / 1e3), searches / (took / 1e3));
 
     /* 3. latency from a queued change to the committed outbox event */
     double *lat = calloc((size_t)samples, sizeof(double));

@@ -62,11 +62,11 @@
 typedef struct ct_alerts ct_alerts;
 
 typedef struct ct_alerts_config {
-    ct_store_pool *pool; /* borrowed; the worker takes a connection per batch */
-    int cooldown_s;      /* <= 0: CT_ALERTS_DEFAULT_COOLDOWN_S */
-    int max_per_user;    /* <= 0: CT_ALERTS_DEFAULT_PER_USER */
-    int batch_ms;        /* wait after the first queued change before a batch; <= 0: 50 */
-    ct_outbox *outbox;   /* kicked after a trigger commits; may be NULL */
+    ct_store_pool *pool;       /* borrowed; the worker takes a connection per batch */
+    int cooldown_s;            /* <= 0: CT_ALERTS_DEFAULT_COOLDOWN_S */
+    int max_per_user;          /* <= 0: CT_ALERTS_DEFAULT_PER_USER */
+    int batch_ms;              /* wait after the first queued change before a batch; <= 0: 50 */
+    ct_outbox *outbox;         /* kicked after a trigger commits; may be NULL */
     const ct_refdata *refdata; /* codes checked against it on create; NULL: format only */
     /* Called after a trigger's transaction commits (may be NULL): the alert's id and when the
      * oldest change of its batch was queued (ms). The benchmark measures latency with it. */
@@ -85,17 +85,17 @@ typedef struct ct_alerts_field_error {
 
 /* Statistics since the start (for /metrics and the benchmark). */
 typedef struct ct_alerts_stats {
-    uint64_t alerts;        /* in the index now */
-    uint64_t legs;          /* changed legs taken from the queue */
-    uint64_t batches;       /* batches evaluated */
-    uint64_t rechecks;      /* alerts compared with a fresh price */
-    uint64_t searches;      /* one-way searches run */
-    uint64_t triggers;      /* events written */
-    uint64_t dropped;       /* changes dropped because the queue was full */
-    uint64_t rises;         /* price.changed events ignored: the leg got dearer (no new low) */
-    uint64_t pruned;        /* alerts the index matched that no itinerary through the changed
-                               leg can reach below their low (its price bound, or its airport
-                               cannot reach the alert's destination within two stops) */
+    uint64_t alerts;   /* in the index now */
+    uint64_t legs;     /* changed legs taken from the queue */
+    uint64_t batches;  /* batches evaluated */
+    uint64_t rechecks; /* alerts compared with a fresh price */
+    uint64_t searches; /* one-way searches run */
+    uint64_t triggers; /* events written */
+    uint64_t dropped;  /* changes dropped because the queue was full */
+    uint64_t rises;    /* price.changed events ignored: the leg got dearer (no new low) */
+    uint64_t pruned;   /* alerts the index matched that no itinerary through the changed
+                          leg can reach below their low (its price bound, or its airport
+                          cannot reach the alert's destination within two stops) */
 } ct_alerts_stats;
 
 /* A new engine (no thread yet). The caller owns *out (ct_alerts_free). CT_NOMEM. */

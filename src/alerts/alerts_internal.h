@@ -21,7 +21,7 @@ typedef struct ct__alert {
     char id[ALERT_ID_LEN];
     char origin[4], destination[4], currency[4];
     uint8_t mode, round_trip, cabin, passengers, channels, live;
-    int16_t stay_min, stay_max; /* month round trips; 0 otherwise */
+    int16_t stay_min, stay_max;                /* month round trips; 0 otherwise */
     int32_t depart_day, return_day, month_day; /* as stored; ALERT_NONE when not used */
     int32_t dep_lo, dep_hi;                    /* departure days covered (derived) */
     int32_t ret_lo, ret_hi;                    /* return days covered; round trips only */
@@ -121,7 +121,7 @@ struct ct_alerts {
     /* what the worker has to do (guarded by mu) */
     ct__change *queue;
     size_t nqueue, queue_cap;
-    uint8_t *queued; /* per leg: bit cabin set while that change is queued */
+    uint8_t *queued;             /* per leg: bit cabin set while that change is queued */
     char (*first)[ALERT_ID_LEN]; /* alerts waiting for their first check */
     size_t nfirst, first_cap;
     int64_t queued_since_ms; /* when the oldest queued item arrived; 0: nothing queued */

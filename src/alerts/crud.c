@@ -37,8 +37,8 @@ ct_status ct_alerts_create(ct_alerts *a, ct_store *st, const char *user_id, cons
     rc = ct__alert_count_user(st, user_id, &n);
     if (!rc && n >= a->cfg.max_per_user) {
         snprintf(fe->field, sizeof(fe->field), "alerts");
-        snprintf(fe->message, sizeof(fe->message), "at most %d price alerts per user: delete one first",
-                 a->cfg.max_per_user);
+        snprintf(fe->message, sizeof(fe->message),
+                 "at most %d price alerts per user: delete one first", a->cfg.max_per_user);
         rc = CT_CONFLICT;
     }
     if (!rc)

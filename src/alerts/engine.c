@@ -277,7 +277,8 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
     const char *origin = json_string_value(json_object_get(ev, "origin"));
     const char *dep = json_string_value(json_object_get(ev, "departure"));
     const char *cabin = json_string_value(json_object_get(ev, "cabin"));
-    json_t *now = json_object_get(ev, "amount_minor"), *was = json_object_get(ev, "previous_amount_minor");
+    json_t *now = json_object_get(ev, "amount_minor"),
+           *was = json_object_get(ev, "previous_amount_minor");
     if (!json_is_integer(now) ||
         (json_is_integer(was) && json_integer_value(now) >= json_integer_value(was))) {
         pthread_mutex_lock(&a->mu);
@@ -294,9 +295,9 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
     int from = ct_timetable_airport(tt, origin);
     if (c < 0 || from < 0)
         return;
-    int64_t leg = ct_timetable_find_leg(
-        tt, c, (int)json_integer_value(json_object_get(ev, "flight_number")), (uint16_t)from,
-        (int32_t)(t / 60));
+    int64_t leg =
+        ct_timetable_find_leg(tt, c, (int)json_integer_value(json_object_get(ev, "flight_number")),
+                              (uint16_t)from, (int32_t)(t / 60));
     if (leg >= 0)
         ct_alerts_leg_changed(a, (uint32_t)leg,
                               cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS
@@ -373,13 +374,13 @@ void ct_alerts_stats_get(ct_alerts *a, ct_alerts_stats *out)
 /* ---- a batch ---- */
 
 typedef struct work_item {
-    ct__alert al;      /* a copy of the record when collected */
+    ct__alert al; /* a copy of the record when collected */
     uint32_t slot;
     uint64_t dep_mask; /* affected departure days, bit i = dep_lo + i */
     uint64_t ret_mask; /* affected return days, bit i = ret_lo + i */
     int first;         /* first check: record only */
     /* the result */
-    int64_t price;     /* ALERT_NONE: nothing priced */
+    int64_t price; /* ALERT_NONE: nothing priced */
     int32_t best_dep, best_ret;
     int fired, changed;
     int64_t previous_low;
@@ -391,7 +392,7 @@ typedef struct batch {
     size_t n, cap;
     uint32_t *stamp; /* per slot: index + 1 into items of this batch, 0: not yet */
     size_t stamp_len;
-    ct_map *cache;   /* slice key -> priced_slice */
+    ct_map *cache; /* slice key -> priced_slice */
     ct_pb_view view;
     int64_t today;
     int64_t queued_since;
@@ -404,9 +405,9 @@ typedef struct batch {
 } batch;
 
 typedef struct priced_slice {
-    int64_t cheapest;      /* ALERT_NONE: nothing priced */
+    int64_t cheapest; /* ALERT_NONE: nothing priced */
     int have_set;
-    ct_search_result set;  /* the one-way set (round trips) */
+    ct_search_result set; /* the one-way set (round trips) */
 } priced_slice;
 
 static work_item *item_for(batch *b, uint32_t slot)
@@ -528,8 +529,8 @@ static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
     b->ctx[i].cabin = al->cabin;
     b->ctx[i].pax = al->passengers;
     memcpy(b->ctx[i].currency, al->currency, 4);
-    b->ctx[i].ok = ct_price_ctx_init(&b->ctx[i].pc, &b->view, (ct_cabin)al->cabin,
-                                     al->passengers, al->passengers, al->currency) == CT_OK;
+    b->ctx[i].ok = ct_price_ctx_init(&b->ctx[i].pc, &b->view, (ct_cabin)al->cabin, al->passengers,
+                                     al->passengers, al->currency) == CT_OK;
     return b->ctx[i].ok ? &b->ctx[i].pc : NULL;
 }
 
@@ -561,7 +562,8 @@ static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg 
     const ct_price_ctx *pc = ctx_for(b, al);
     if (pc == NULL)
         return 1;
-    double bound = ct_price_leg_bound(pc, l) * al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
+    double bound =
+        ct_price_leg_bound(pc, l) * al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
     return bound < (double)al->baseline; /* INFINITY (nobody sells it) prunes too */
 }
 
@@ -641,9 +643,8 @@ static ct_status collect_first(batch *b, const char *id)
         return CT_NOMEM;
     w->first = 1;
     w->dep_mask = day_bits(w->al.dep_lo, w->al.dep_hi, w->al.dep_lo, w->al.dep_hi);
-    w->ret_mask = w->al.round_trip
-                      ? day_bits(w->al.ret_lo, w->al.ret_hi, w->al.ret_lo, w->al.ret_hi)
-                      : 0;
+    w->ret_mask =
+        w->al.round_trip ? day_bits(w->al.ret_lo, w->al.ret_hi, w->al.ret_lo, w->al.ret_hi) : 0;
     return CT_OK;
 }
 
@@ -757,12 +758,13 @@ static void decide(const ct_alerts *a, work_item *w, int64_t now)
                  now - al->last_notified_at >= (int64_t)a->cfg.cooldown_s * 1000;
     if (!w->first && al->baseline != ALERT_NONE && cooled) {
         if (al->max_price != ALERT_NONE)
-            w->fired = p <= al->max_price && (al->notified_low == ALERT_NONE || p < al->notified_low);
+            w->fired =
+                p <= al->max_price && (al->notified_low == ALERT_NONE || p < al->notified_low);
         else
             w->fired = p * 100 <= al->baseline * (100 - al->drop_percent);
     }
-    w->changed = w->fired || al->last_price != p || al->baseline == ALERT_NONE || p < al->baseline ||
-                 al->last_checked_at == ALERT_NONE;
+    w->changed = w->fired || al->last_price != p || al->baseline == ALERT_NONE ||
+                 p < al->baseline || al->last_checked_at == ALERT_NONE;
     if (al->baseline == ALERT_NONE || p < al->baseline)
         al->baseline = p;
     al->last_price = p;
@@ -813,9 +815,9 @@ static ct_status write_trigger(ct_store *st, const work_item *w)
         rc = ct__alert_update_state(st, &w->al);
     json_t *pl = rc ? NULL : payload(w, owner);
     if (!rc)
-        rc = pl != NULL ? ct_outbox_add(st, "price_alert", w->al.id, "price_alert.triggered", pl,
-                                        NULL, 0)
-                        : CT_NOMEM;
+        rc = pl != NULL
+                 ? ct_outbox_add(st, "price_alert", w->al.id, "price_alert.triggered", pl, NULL, 0)
+                 : CT_NOMEM;
     json_decref(pl);
     if (!rc)
         return ct_store_commit(st);
@@ -938,7 +940,7 @@ static void run_batch(ct_alerts *a, batch *b)
     }
     for (size_t i = 0; i < nfirst && !rc; i++)
         rc = collect_first(b, first[i]);
-    for (size_t i = 0; i < b->n; i++)
+    for (size_t i = 0; b->stamp != NULL && i < b->n; i++)
         b->stamp[b->items[i].slot] = 0;
     a->stats.legs += nq;
     pthread_mutex_unlock(&a->mu);
@@ -1016,7 +1018,8 @@ void ct__alerts_new_id(char out[ALERT_ID_LEN])
         uint64_t x = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 20;
         memcpy(raw, &x, sizeof(x));
     }
-    memcpy(out, "pa_", 3);
+    char hex[25];
     for (int i = 0; i < 12; i++)
-        snprintf(out + 3 + i * 2, 3, "%02x", raw[i]);
+        snprintf(hex + i * 2, 3, "%02x", raw[i]);
+    snprintf(out, ALERT_ID_LEN, "pa_%s", hex);
 }

@@ -28,7 +28,9 @@ struct ct__index {
 static uint32_t code36(char c)
 {
     c = (char)toupper((unsigned char)c);
-    return c >= 'A' && c <= 'Z' ? (uint32_t)(c - 'A' + 10) : c >= '0' && c <= '9' ? (uint32_t)(c - '0') : 0;
+    return c >= 'A' && c <= 'Z'   ? (uint32_t)(c - 'A' + 10)
+           : c >= '0' && c <= '9' ? (uint32_t)(c - '0')
+                                  : 0;
 }
 
 uint64_t ct__index_key(const char *place, int32_t day, int role)

@@ -229,7 +229,8 @@ static ct_status parse_rule(const json_t *in, ct__alert *al, ct_alerts_field_err
     json_t *amt = json_object_get(mp, "amount_minor");
     if (!json_is_object(mp) || !json_is_integer(amt) || json_integer_value(amt) <= 0 ||
         json_integer_value(amt) > 100000000000LL)
-        return field_error(fe, "max_price.amount_minor", "must be a positive whole amount in minor units");
+        return field_error(fe, "max_price.amount_minor",
+                           "must be a positive whole amount in minor units");
     json_t *cur = json_object_get(mp, "currency");
     char code[4];
     if (cur != NULL && !currency_code(json_string_value(cur), code))
@@ -250,11 +251,13 @@ static ct_status parse_channels(const json_t *ch, ct__alert *al, ct_alerts_field
         return CT_OK;
     }
     if (!json_is_array(ch) || json_array_size(ch) == 0)
-        return field_error(fe, "channels", "must be a non-empty list of email, in_app, sms, webhook");
+        return field_error(fe, "channels",
+                           "must be a non-empty list of email, in_app, sms, webhook");
     al->channels = 0;
     size_t i;
     json_t *v;
-    json_array_foreach(ch, i, v) {
+    json_array_foreach(ch, i, v)
+    {
         const char *s = json_string_value(v);
         int bit = 0;
         for (int k = 0; k < 4 && s != NULL; k++)
@@ -279,7 +282,8 @@ ct_status ct__alert_parse(const json_t *in, int64_t today, const ct_refdata *rd,
     if (!rc && rd != NULL) {
         const ct_airport *a = ct_refdata_airport(rd, al->origin);
         const ct_airport *b = ct_refdata_airport(rd, al->destination);
-        const char *ma = a != NULL ? a->metro : al->origin, *mb = b != NULL ? b->metro : al->destination;
+        const char *ma = a != NULL ? a->metro : al->origin,
+                   *mb = b != NULL ? b->metro : al->destination;
         if (ma != NULL && mb != NULL && strcmp(ma, mb) == 0)
             rc = field_error(fe, "destination", "is in the same city as the origin");
     }
@@ -295,8 +299,8 @@ ct_status ct__alert_parse(const json_t *in, int64_t today, const ct_refdata *rd,
         al->cabin = strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
     else
         return field_error(fe, "cabin", "must be economy or business");
-    if (pax != NULL && (!json_is_integer(pax) || json_integer_value(pax) < 1 ||
-                        json_integer_value(pax) > 9))
+    if (pax != NULL &&
+        (!json_is_integer(pax) || json_integer_value(pax) < 1 || json_integer_value(pax) > 9))
         return field_error(fe, "passengers", "must be 1 to 9");
     al->passengers = pax != NULL ? (uint8_t)json_integer_value(pax) : 1;
     if (cur == NULL)
@@ -342,9 +346,9 @@ static json_t *dates_json(const ct__alert *al)
         return json_pack("{s:s, s:s, s:b}", "type", "weekends", "month", month, "round_trip",
                          al->round_trip);
     return json_pack("{s:s, s:s, s:o}", "type", "month", "month", month, "stay",
-                     al->round_trip ? json_pack("{s:i, s:i}", "min", al->stay_min, "max",
-                                                al->stay_max)
-                                    : json_null());
+                     al->round_trip
+                         ? json_pack("{s:i, s:i}", "min", al->stay_min, "max", al->stay_max)
+                         : json_null());
 }
 
 static json_t *channels_json(uint8_t ch)
@@ -361,14 +365,14 @@ json_t *ct__alert_spec_json(const ct__alert *al)
 {
     json_t *o = json_pack("{s:s, s:s, s:o, s:s, s:i, s:s, s:o}", "origin", al->origin,
                           "destination", al->destination, "dates", dates_json(al), "cabin",
-                          ct__alert_cabin_name(al->cabin), "passengers", al->passengers,
-                          "currency", al->currency, "channels", channels_json(al->channels));
+                          ct__alert_cabin_name(al->cabin), "passengers", al->passengers, "currency",
+                          al->currency, "channels", channels_json(al->channels));
     if (o == NULL)
         return NULL;
     if (al->max_price != ALERT_NONE)
-        json_object_set_new(o, "max_price", json_pack("{s:I, s:s}", "amount_minor",
-                                                      (json_int_t)al->max_price, "currency",
-                                                      al->currency));
+        json_object_set_new(o, "max_price",
+                            json_pack("{s:I, s:s}", "amount_minor", (json_int_t)al->max_price,
+                                      "currency", al->currency));
     else
         json_object_set_new(o, "drop_percent", json_integer(al->drop_percent));
     return o;
@@ -382,9 +386,10 @@ void ct__alert_search_url(const ct__alert *al, int32_t dep, int32_t ret, char *o
         snprintf(out, len, "/search?trip=oneway&from=%s&to=%s&depart=%s&adults=%d&cabin=%s",
                  al->origin, al->destination, d, al->passengers, ct__alert_cabin_name(al->cabin));
     else
-        snprintf(out, len, "/search?trip=round&from=%s&to=%s&depart=%s&return=%s&adults=%d&cabin=%s",
-                 al->origin, al->destination, d, ct_date_format(ret, r, sizeof(r)),
-                 al->passengers, ct__alert_cabin_name(al->cabin));
+        snprintf(out, len,
+                 "/search?trip=round&from=%s&to=%s&depart=%s&return=%s&adults=%d&cabin=%s",
+                 al->origin, al->destination, d, ct_date_format(ret, r, sizeof(r)), al->passengers,
+                 ct__alert_cabin_name(al->cabin));
 }
 
 json_t *ct__alert_json(const ct__alert *al)
@@ -393,13 +398,14 @@ json_t *ct__alert_json(const ct__alert *al)
     if (o == NULL)
         return NULL;
     char url[256];
-    int32_t ret = al->round_trip ? (al->mode == ALERT_EXACT ? al->return_day : al->ret_lo) : ALERT_NONE;
+    int32_t ret =
+        al->round_trip ? (al->mode == ALERT_EXACT ? al->return_day : al->ret_lo) : ALERT_NONE;
     int32_t dep = al->mode == ALERT_EXACT ? al->depart_day : al->dep_lo;
     if (al->mode == ALERT_MONTH && al->round_trip)
         ret = dep + al->stay_min;
     else if (al->mode == ALERT_WEEKENDS) {
-        while (!ct__alert_pair_ok(al, dep, al->round_trip ? dep + (ct_weekday(dep) == 5 ? 2 : 1)
-                                                           : ALERT_NONE) &&
+        while (!ct__alert_pair_ok(
+                   al, dep, al->round_trip ? dep + (ct_weekday(dep) == 5 ? 2 : 1) : ALERT_NONE) &&
                dep < al->dep_hi)
             dep++;
         ret = al->round_trip ? dep + (ct_weekday(dep) == 5 ? 2 : 1) : ALERT_NONE;

@@ -8,9 +8,9 @@
 #include "alerts/alerts_internal.h"
 
 #define COLUMNS                                                                                    \
-    "id, origin, destination, date_mode, depart_day, return_day, month_day, round_trip, "         \
-    "stay_min, stay_max, cabin, passengers, currency, max_price_minor, drop_percent, channels, "  \
-    "baseline_minor, last_price_minor, last_checked_at, notified_low_minor, last_notified_at, "   \
+    "id, origin, destination, date_mode, depart_day, return_day, month_day, round_trip, "          \
+    "stay_min, stay_max, cabin, passengers, currency, max_price_minor, drop_percent, channels, "   \
+    "baseline_minor, last_price_minor, last_checked_at, notified_low_minor, last_notified_at, "    \
     "created_at, updated_at, user_id"
 
 static const char *const MODES[] = {"exact", "month", "weekends"};
@@ -73,8 +73,8 @@ static void read_row(ct_stmt *s, ct__alert *al, char *owner)
     al->stay_min = (int16_t)ct_stmt_int64(s, 8);
     al->stay_max = (int16_t)ct_stmt_int64(s, 9);
     const char *cabin = ct_stmt_text(s, 10);
-    al->cabin = cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS
-                                                                : CT_CABIN_ECONOMY;
+    al->cabin =
+        cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
     al->passengers = (uint8_t)ct_stmt_int64(s, 11);
     copy_code(al->currency, ct_stmt_text(s, 12));
     al->max_price = col_opt(s, 13);
@@ -250,9 +250,9 @@ ct_status ct__alert_scan(ct_store *st, const char *user_id,
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(
         st,
-        user_id != NULL
-            ? "SELECT " COLUMNS " FROM price_alert WHERE user_id = ? ORDER BY created_at DESC, id"
-            : "SELECT " COLUMNS " FROM price_alert",
+        user_id != NULL ? "SELECT " COLUMNS
+                          " FROM price_alert WHERE user_id = ? ORDER BY created_at DESC, id"
+                        : "SELECT " COLUMNS " FROM price_alert",
         &s);
     if (rc)
         return rc;

@@ -197,8 +197,10 @@ static void set_fares(fixture *f, const ct_itinerary *it, int percent)
         for (int k = 0; k < it->nlegs; k++) {
             uint32_t m = v.market[it->legs[k] - tt->legs];
             for (int c = 0; c < CT_NCLASSES; c++) {
-                int32_t old = pv->amount != NULL && m < pv->nmarkets ? pv->amount[m][c] : CT_AMOUNT_NONE;
-                now[p][k][c] = old == CT_AMOUNT_NONE ? CT_AMOUNT_NONE : (int32_t)((int64_t)old * percent / 100);
+                int32_t old =
+                    pv->amount != NULL && m < pv->nmarkets ? pv->amount[m][c] : CT_AMOUNT_NONE;
+                now[p][k][c] = old == CT_AMOUNT_NONE ? CT_AMOUNT_NONE
+                                                     : (int32_t)((int64_t)old * percent / 100);
             }
         }
     }
@@ -437,7 +439,8 @@ static void crud_validates_and_scopes_to_the_user(void **state)
         ct_alerts_field_error fe = {"", ""};
         assert_int_equal(ct_alerts_get(f.alerts, f.st, "usr_b", id, &out), CT_NOT_FOUND);
         json_t *in = json_pack("{s:i}", "drop_percent", 20);
-        assert_int_equal(ct_alerts_update(f.alerts, f.st, "usr_b", id, in, &fe, &out), CT_NOT_FOUND);
+        assert_int_equal(ct_alerts_update(f.alerts, f.st, "usr_b", id, in, &fe, &out),
+                         CT_NOT_FOUND);
         assert_int_equal(ct_alerts_delete(f.alerts, f.st, "usr_b", id), CT_NOT_FOUND);
         json_decref(in);
         in = json_pack("{s:i}", "drop_percent", 120);
@@ -495,10 +498,11 @@ static void a_drop_below_the_maximum_fires_once_per_new_low(void **state)
         pick_route(f.pb, day, 1, from, to);
         day_text(day, d);
         int64_t p0 = price_of(f.pb, from, to, day);
-        snprintf(body, sizeof(body),
-                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
-                 "\"departure\":\"%s\"},\"max_price\":{\"amount_minor\":%lld,\"currency\":\"EUR\"}}",
-                 from, to, d, (long long)(p0 - 1));
+        snprintf(
+            body, sizeof(body),
+            "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+            "\"departure\":\"%s\"},\"max_price\":{\"amount_minor\":%lld,\"currency\":\"EUR\"}}",
+            from, to, d, (long long)(p0 - 1));
         json_t *al = create_ok(&f, "usr_a", body);
         const char *id = json_string_value(json_object_get(al, "id"));
         json_t *g = get(&f, "usr_a", id);
@@ -598,7 +602,7 @@ static void a_percentage_drop_fires_against_the_baseline(void **state)
         if (drop < 1 || drop > 88)
             fail_msg("the first change dropped %lld %% (%lld -> %lld)", (long long)drop,
                      (long long)b, (long long)p1);
-        snprintf(rule, sizeof(rule), "{\"drop_percent\":%lld}", (long long)(drop + 1));
+        snprintf(rule, sizeof(rule), "{\"drop_percent\":%lld}", (long long)drop + 1);
         patch(&f, "usr_a", id, rule);
         tell(&f, &best);
         json_t *ev = events_of(&f, id);
@@ -714,12 +718,12 @@ static void publish(ct_bus *bus, const ct_leg *l, int now, int was)
 {
     char dep[32];
     ct_utc_format((ct_utc)l->dep * 60, dep, sizeof(dep));
-    json_t *e = json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "provider", "ota-eur",
-                          "carrier", tt->carriers[l->carrier], "flight_number", (int)l->number,
-                          "origin", ct_refdata_airport_at(tt->rd, l->from)->iata, "destination",
-                          ct_refdata_airport_at(tt->rd, l->to)->iata, "departure", dep, "cabin",
-                          "economy", "currency", "EUR", "amount_minor", now,
-                          "previous_amount_minor", was);
+    json_t *e =
+        json_pack("{s:s, s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:i, s:i}", "provider", "ota-eur",
+                  "carrier", tt->carriers[l->carrier], "flight_number", (int)l->number, "origin",
+                  ct_refdata_airport_at(tt->rd, l->from)->iata, "destination",
+                  ct_refdata_airport_at(tt->rd, l->to)->iata, "departure", dep, "cabin", "economy",
+                  "currency", "EUR", "amount_minor", now, "previous_amount_minor", was);
     assert_int_equal(ct_bus_publish(bus, "price.changed", e), 1);
 }
 
@@ -760,7 +764,8 @@ static void the_bus_handler_takes_drops_and_ignores_rises(void **state)
     assert_int_equal(s1.legs, s0.legs + 1);
     json_t *ev = events_of(&f, id);
     assert_int_equal(json_array_size(ev), 1);
-    assert_int_equal(field_int(json_array_get(ev, 0), "price_minor"), price_of(f.pb, from, to, day));
+    assert_int_equal(field_int(json_array_get(ev, 0), "price_minor"),
+                     price_of(f.pb, from, to, day));
     json_decref(ev);
     json_decref(al);
     close_fixture(&f);

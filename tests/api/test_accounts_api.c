@@ -648,7 +648,7 @@ static void id_sweep_never_crosses_users(void **state)
          * users are swept in tests/api/test_orders_api.c, where booking runs. */
         if (app.booking == NULL && strncmp(pattern, "/api/v1/orders/", 15) == 0)
             continue;
-        const char *id = strstr(pattern, "travellers") ? traveller
+        const char *id = strstr(pattern, "travellers")     ? traveller
                          : strstr(pattern, "api-keys")     ? key
                          : strstr(pattern, "price-alerts") ? alert
                                                            : a.user_id;

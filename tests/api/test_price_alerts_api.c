@@ -116,8 +116,8 @@ static void refused(const char *bearer, const char *body, const char *field)
         fail_msg("%s: %ld %s", body, r.status, r.body);
     assert_true(ts_has_header(&r, "application/problem+json"));
     json_t *j = ts_json(&r);
-    const char *got =
-        json_string_value(json_object_get(json_array_get(json_object_get(j, "errors"), 0), "field"));
+    const char *got = json_string_value(
+        json_object_get(json_array_get(json_object_get(j, "errors"), 0), "field"));
     if (got == NULL || strcmp(got, field) != 0)
         fail_msg("%s: field %s, want %s (%s)", body, got ? got : "(none)", field, r.body);
     json_decref(j);

@@ -51,6 +51,7 @@ const DAY: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', mont
 const DAY_YEAR: Intl.DateTimeFormatOptions = { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' };
 const DATE: Intl.DateTimeFormatOptions = { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' };
 const LONG_DAY: Intl.DateTimeFormatOptions = { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'UTC' };
+const MONTH: Intl.DateTimeFormatOptions = { month: 'long', year: 'numeric', timeZone: 'UTC' };
 const TIME: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: 'UTC' };
 
 /** "2026-12-15" → "Tue 15 Dec" (en-GB), "Tue, Dec 15" (en-US); '' for a bad date. */
@@ -80,6 +81,13 @@ export function dayParts(iso: string, locale?: DateLocale): { weekday: string; d
 }
 
 /** "2026-12-01T08:10:00+02:00" → "Tue 1 Dec, 08:10": the local time as written (no zone shift). */
+/** "January 2027" from "2027-01" (a month of the calendar, no time zone involved). */
+export function formatMonth(month: string, locale?: DateLocale): string {
+  const d = parseIsoDate(`${month}-01`);
+  if (!d) return month;
+  return formatter(MONTH, locale).format(d);
+}
+
 export function formatWallClock(iso: string, locale?: DateLocale): string {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
   if (!m) return iso;

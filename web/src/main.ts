@@ -17,6 +17,7 @@ import { resultsView } from './views/results';
 import { securityView } from './views/security';
 import { apiKeysView } from './views/apiKeys';
 import { travellersView } from './views/travellers';
+import { priceAlertsView } from './views/priceAlerts';
 import { bookView } from './views/book';
 import { manageBookingView, tripsView } from './views/trips';
 import { loadLastScheduleDate } from './horizon';
@@ -28,6 +29,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   'reset-password': resetPasswordView,
   account: accountView,
   travellers: travellersView,
+  'price-alerts': priceAlertsView,
   security: securityView,
   'api-keys': apiKeysView,
   search: resultsView,

@@ -133,6 +133,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
         { class: 'user-menu-list', 'aria-label': 'Account' },
         link('/account', 'Account', ICONS.user, 'account'),
         link('/trips', 'My trips', ICONS.passport, 'trips'),
+        link('/account/price-alerts', 'Price alerts', ICONS.mail, 'price-alerts'),
         link('/account/travellers', 'Travellers', ICONS.users, 'travellers'),
         link('/account/security', 'Security', ICONS.shield, 'security'),
         h(

@@ -20,6 +20,7 @@ export type RouteName =
   | 'travellers'
   | 'security'
   | 'api-keys'
+  | 'price-alerts'
   | 'book'
   | 'trips'
   | 'manage-booking'
@@ -48,6 +49,7 @@ export const ROUTES: readonly RouteDef[] = [
   { name: 'travellers', path: '/account/travellers', title: 'Saved travellers', auth: true },
   { name: 'security', path: '/account/security', title: 'Security activity', auth: true },
   { name: 'api-keys', path: '/account/api-keys', title: 'API keys', auth: true },
+  { name: 'price-alerts', path: '/account/price-alerts', title: 'Price alerts', auth: true },
   { name: 'book', path: '/book', title: 'Book your flight' },
   { name: 'trips', path: '/trips', title: 'My trips', auth: true },
   { name: 'manage-booking', path: '/manage-booking', title: 'Manage booking' },

@@ -11,6 +11,8 @@
  * carries them (&parts=airline-1:0,airline-2:1).
  */
 
+import type { TrackedSearch } from '../alertsApi';
+import { trackToggle } from '../trackPrices';
 import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
 import { destroyPriceGraphs, fetchPriceHistory, renderPriceGraphs } from '../priceGraph';
@@ -343,6 +345,21 @@ export interface ResultsViewOptions {
   today?: () => string;
 }
 
+/** What the "Track prices" toggle tracks of a query: one way or a round trip (else null). */
+export function trackedSearch(q: ResultsQuery): TrackedSearch | null {
+  const out = q.slices[0];
+  if (!out || q.trip === 'multi') return null;
+  return {
+    origin: out.origin,
+    destination: out.destination,
+    departure: out.date,
+    return: q.trip === 'round' ? (q.slices[1]?.date ?? null) : null,
+    cabin: q.cabin,
+    passengers: q.adults + q.children,
+    currency: q.currency,
+  };
+}
+
 export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOptions = {}): View {
   const win = window;
   // An unknown currency in the link (currency=XYZ) is neither searched nor remembered:
@@ -378,12 +395,14 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     },
     'Skip to results',
   );
+  const track = trackToggle(app);
+  void track.update(trackedSearch(q));
   const change = h('a', { class: 'btn btn-secondary results-change', href: formPathFor(q) }, icon(ICONS.edit, 16), h('span', {}, 'Change search'));
   const band = h(
     'div',
     { class: 'page-band results-band' },
     h('div', { class: 'hero-sky', 'aria-hidden': 'true' }, h('span', { class: 'trail trail-1' }), h('span', { class: 'trail trail-2' })),
-    h('div', { class: 'container page-band-inner results-band-inner' }, h('div', {}, h('p', { class: 'eyebrow' }, 'Flight results'), heading, skip, placesLine, summary), change),
+    h('div', { class: 'container page-band-inner results-band-inner' }, h('div', {}, h('p', { class: 'eyebrow' }, 'Flight results'), heading, skip, placesLine, summary), h('div', { class: 'results-band-actions' }, change, track.el)),
   );
 
   const count = h('p', { class: 'results-count', id: 'results-count', role: 'status', 'aria-live': 'polite', 'aria-atomic': 'true' });
@@ -429,7 +448,9 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
 
   /** New state: a history entry (shareable URL), then a new server search. */
   function apply(next: ResultsQuery): void {
+    const before = JSON.stringify(trackedSearch(q));
     q = next;
+    if (JSON.stringify(trackedSearch(q)) !== before) void track.update(trackedSearch(q));
     if (resetButton) resetButton.disabled = !hasFilters(q.filters);
     win.history.pushState(null, '', resultsPath(q));
     void runSearch();
