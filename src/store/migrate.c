@@ -1,4 +1,8 @@
-/* migrate.c: applies the embedded migrations (see migrate.h). */
+/* migrate.c: applies the embedded migrations (see migrate.h).
+ *
+ * A migration is applied when its own version is missing from schema_migrations, not when it
+ * is above the highest applied one: branches developed side by side land their migrations in
+ * any order, and a database that already has 0014 must still get a 0011 merged after it. */
 #include "store/migrate.h"
 
 #include <stdio.h>
@@ -28,16 +32,36 @@ ct_status ct_store_schema_version(ct_store *st, int *version_out)
     return CT_OK;
 }
 
-static ct_status apply_one(ct_store *st, const ct_migration *m)
+/* *applied = 1 when `version` is recorded in schema_migrations. */
+static ct_status is_applied(ct_store *st, int version, int *applied)
 {
+    ct_stmt *s = NULL;
+    ct_status rc = ct_store_prepare(st, "SELECT 1 FROM schema_migrations WHERE version = ?", &s);
+    if (rc)
+        return rc;
+    ct_stmt_bind_int64(s, 1, version);
+    rc = ct_stmt_step(s);
+    ct_stmt_finalize(s);
+    if (rc == CT_ROW || rc == CT_DONE) {
+        *applied = rc == CT_ROW;
+        return CT_OK;
+    }
+    return rc;
+}
+
+/* Applies m in one transaction; *done_now = 1 when it ran (0: another instance had). */
+static ct_status apply_one(ct_store *st, const ct_migration *m, int *done_now)
+{
+    *done_now = 0;
     ct_status rc = ct_store_begin(st);
     if (rc)
         return rc;
     /* Re-check inside the transaction: another instance may have applied it meanwhile. */
-    int current = 0;
-    rc = ct_store_schema_version(st, &current);
-    if (rc || current >= m->version)
+    int already = 0;
+    rc = is_applied(st, m->version, &already);
+    if (rc || already)
         goto done;
+    *done_now = 1;
     rc = ct_store_exec(st, m->sql);
     if (rc)
         goto done;
@@ -78,14 +102,13 @@ ct_status ct_store_migrate(ct_store *st, int *applied_out)
             return rc;
     }
     rc = ensure_table(st);
-    int current = 0;
-    if (!rc)
-        rc = ct_store_schema_version(st, &current);
     for (int i = 0; !rc && i < ct_migrations_count; i++) {
-        if (ct_migrations[i].version <= current)
+        int already = 0, done_now = 0;
+        rc = is_applied(st, ct_migrations[i].version, &already);
+        if (rc || already)
             continue;
-        rc = apply_one(st, &ct_migrations[i]);
-        if (!rc) {
+        rc = apply_one(st, &ct_migrations[i], &done_now);
+        if (!rc && done_now) {
             applied++;
             ct_log(CT_LOG_INFO, "store.migrate", "applied", ct_migrations[i].name, "engine",
                    ct_store_engine(st), NULL);

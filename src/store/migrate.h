@@ -1,10 +1,11 @@
 /* migrate.h: versioned SQL migrations, compiled into the binary.
  *
  * Migrations are the files src/store/migrations/NNNN_name.sql, embedded by the build in
- * version order (cmake/embed.cmake). ct_store_migrate applies every version newer than the
- * highest recorded in schema_migrations, each in its own transaction, so a failed migration
- * leaves the schema at the previous version. On PostgreSQL an advisory lock serialises
- * instances that start at the same time; on SQLite BEGIN IMMEDIATE does. */
+ * version order (cmake/embed.cmake). ct_store_migrate applies, in version order, every
+ * version not recorded in schema_migrations (one merged after a higher one included), each in
+ * its own transaction, so a failed migration leaves the schema as it was before it. On PostgreSQL
+ * an advisory lock serialises instances that start at the same time; on SQLite BEGIN IMMEDIATE
+ * does. */
 #ifndef CT_STORE_MIGRATE_H
 #define CT_STORE_MIGRATE_H
 

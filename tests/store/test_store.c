@@ -49,6 +49,36 @@ static void migrations_apply_once(void **state)
     }
 }
 
+/* A migration merged after a higher one was applied (branches landing in any order) is still
+ * applied: the highest version recorded first, then every other one must run. */
+static void migrations_below_the_highest_applied_still_run(void **state)
+{
+    (void)state;
+    char fresh[2][512];
+    int nfresh = ts_store_urls(tmpdir, fresh, 2); /* a new file and a new schema */
+    for (int e = 0; e < nfresh; e++) {
+        ct_store *st = NULL;
+        char err[512];
+        assert_int_equal(ct_store_open(fresh[e], &st, err, sizeof(err)), CT_OK);
+        int version = -1, applied = -1;
+        assert_int_equal(ct_store_schema_version(st, &version), CT_OK); /* makes the table */
+        const ct_migration *last = &ct_migrations[ct_migrations_count - 1];
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "INSERT INTO schema_migrations (version, name, applied_at)"
+                 " VALUES (%d, '%s', 'x')",
+                 last->version, last->name);
+        assert_int_equal(ct_store_exec(st, sql), CT_OK);
+        assert_int_equal(ct_store_migrate(st, &applied), CT_OK);
+        assert_int_equal(applied, ct_migrations_count - 1);
+        int64_t n = -1;
+        assert_int_equal(ct_store_query_int64(st, "SELECT COUNT(*) FROM schema_migrations", &n),
+                         CT_OK);
+        assert_int_equal(n, ct_migrations_count);
+        ct_store_close(st);
+    }
+}
+
 static void bind_step_and_read_every_type(void **state)
 {
     (void)state;
@@ -152,6 +182,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_apply_once),
+        cmocka_unit_test(migrations_below_the_highest_applied_still_run),
         cmocka_unit_test(bind_step_and_read_every_type),
         cmocka_unit_test(transactions_commit_and_roll_back),
         cmocka_unit_test(bad_urls_fail_with_a_message),
