@@ -5,7 +5,7 @@ import { resolve, type RouteContext, type Router } from './router';
 import type { Session } from './session';
 import { flush } from './testUtils';
 import { trackToggle } from './trackPrices';
-import { priceAlertsView } from './views/priceAlerts';
+import { graphDate, priceAlertsView } from './views/priceAlerts';
 import { trackedSearch } from './views/results';
 
 /** An in-memory /api/v1/me/price-alerts behind a signed-in session's authFetch. */
@@ -168,6 +168,35 @@ describe('Track prices toggle', () => {
 });
 
 describe('price alerts page', () => {
+  it('draws the price history of an alert on demand', async () => {
+    const server = new FakeAlerts();
+    server.alerts = [existing()];
+    const app = makeApp(server.session());
+    const urls: string[] = [];
+    app.fetchFn = async (url: string) => {
+      urls.push(url);
+      return new Response(JSON.stringify({ origin: 'LON', destination: 'NYC', departure_date: '2026-12-20', cabin: 'economy', currency: 'EUR', history: [], by_date: [], insight: null }), { status: 200, headers: { 'content-type': 'application/json' } });
+    };
+    const view = priceAlertsView(app, ctx());
+    document.body.append(view.el);
+    await flush();
+    await flush();
+    const toggle = Array.from(view.el.querySelectorAll<HTMLButtonElement>('button')).find((b) => b.textContent === 'Price history')!;
+    expect(toggle.getAttribute('aria-expanded')).toBe('false');
+    toggle.click();
+    await flush();
+    await flush();
+    const u = new URL(urls[0]!, 'http://t');
+    expect(u.pathname).toBe('/api/v1/price-history');
+    expect(u.searchParams.get('origin')).toBe('LON');
+    expect(u.searchParams.get('destination')).toBe('NYC');
+    expect(toggle.getAttribute('aria-expanded')).toBe('true');
+    expect(view.el.querySelector('.price-alert-history .price-graphs')).not.toBeNull();
+    toggle.click();
+    expect(view.el.querySelector<HTMLElement>('.price-alert-history')!.hidden).toBe(true);
+    expect(graphDate(existing({ dates: { type: 'month', month: '2027-01' }, search_url: '/search?trip=oneway&from=LON&to=NYC&depart=2027-01-09' }))).toBe('2027-01-09');
+  });
+
   function ctx(): RouteContext {
     const r = resolve('/account/price-alerts', true);
     if (r.kind !== 'render') throw new Error('redirected');

@@ -2,13 +2,48 @@
  * /account/price-alerts: the signed-in user's price alerts (GET /api/v1/me/price-alerts),
  * each with its route, dates, rule, last price and lowest price seen, a link to its search,
  * a form to change the rule (a maximum price in the alert's currency, or a drop of X %) and
- * a delete button. Alerts are made from the results page's "Track prices" toggle (or the API).
+ * a delete button, and on demand the route's price graphs (priceGraph.ts: the price of the
+ * alert's departure date over time and the price by departure date). Alerts are made from the
+ * results page's "Track prices" toggle (or the API).
  */
+
+/** The departure date the graphs show: the alert's, or the first its search link names. */
+export function graphDate(a: PriceAlert): string {
+  if (a.dates.type === 'exact') return a.dates.departure;
+  const m = /[?&]depart=(\d{4}-\d{2}-\d{2})/.exec(a.search_url);
+  return m ? m[1]! : `${a.dates.month}-01`;
+}
+
+/** A "Price history" button that fetches and draws the graphs below it (and hides them). */
+function historyToggle(app: App, a: PriceAlert): HTMLElement {
+  const box = h('div', { class: 'price-alert-history', id: nextId('alert-history') });
+  box.hidden = true;
+  const toggle = button('Price history', { variant: 'ghost', attrs: { 'aria-expanded': 'false', 'aria-controls': box.id } });
+  toggle.addEventListener('click', () => {
+    const open = toggle.getAttribute('aria-expanded') !== 'true';
+    toggle.setAttribute('aria-expanded', String(open));
+    if (!open) {
+      destroyPriceGraphs(box);
+      box.replaceChildren();
+      box.hidden = true;
+      return;
+    }
+    box.hidden = false;
+    box.replaceChildren(loading('Loading the price history…'));
+    fetchPriceHistory({ origin: a.origin, destination: a.destination, departureDate: graphDate(a), cabin: a.cabin, currency: a.currency }, { fetchFn: app.fetchFn })
+      .then((ph) => {
+        if (toggle.getAttribute('aria-expanded') === 'true') box.replaceChildren(renderPriceGraphs(ph));
+      })
+      .catch((err: unknown) => box.replaceChildren(notice(describeError(err), 'error')));
+  });
+  return h('div', { class: 'price-alert-graphs' }, toggle, box);
+}
 
 import type { App, View } from '../app';
 import { AlertsApi, datesText, formatMinor, minorDigits, parseMajor, ruleText, type PriceAlert } from '../alertsApi';
 import { h, ICONS, nextId } from '../dom';
 import { button } from '../forms';
+import { destroyPriceGraphs, fetchPriceHistory, renderPriceGraphs } from '../priceGraph';
 import { describeError } from '../problems';
 import type { RouteContext } from '../router';
 import { accountPage, card, loading, notice } from './shell';
@@ -105,6 +140,7 @@ export function priceAlertsView(app: App, ctx: RouteContext, api: AlertsApi = ne
         priceLine('Last price', x.last_price_minor, x.currency),
         priceLine('Lowest seen', x.baseline_minor, x.currency),
         h('p', {}, h('a', { href: x.search_url, class: 'price-alert-search' }, 'See the flights')),
+        historyToggle(app, x),
         ruleForm(x, async (patch) => {
           const updated = await api.update(x.id, patch);
           status.textContent = `Alert ${updated.origin} → ${updated.destination} saved: ${ruleText(updated)}.`;
