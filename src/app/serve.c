@@ -232,9 +232,7 @@ ct_status ct_app_jwt_secret(const ct_config *cfg, char *out, size_t len)
     return rc;
 }
 
-/* Sign-in with an identity provider: the one of the --oidc-* flags, and in sandbox mode the
- * world's (world.json's idp block, read when first used). */
-static ct_status oidc_open(const ct_config *cfg, const char *secret, int sandbox_on, ct_app *app)
+ct_status ct_app_oidc_open(const ct_config *cfg, const char *secret, int sandbox_on, ct_app *app)
 {
     if (ct_oidc_new(secret, &app->oidc) != CT_OK) {
         fprintf(stderr, "contrail: cannot set up OpenID Connect\n");
@@ -302,7 +300,7 @@ ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_a
         return CT_INVALID;
     }
     app->accounts = accounts;
-    if (oidc_open(cfg, secret, sandbox_on, app) != CT_OK)
+    if (ct_app_oidc_open(cfg, secret, sandbox_on, app) != CT_OK)
         return CT_INVALID;
     app->limits.ip_per_minute = (double)ip_rate;
     app->ratelimit = ct_ratelimit_create();

@@ -53,6 +53,13 @@ ct_status ct_app_refdata_import(ct_store *st, const ct_config *cfg);
  * fewer than 32 characters; CT_IO when the file can be neither read nor created. */
 ct_status ct_app_jwt_secret(const ct_config *cfg, char *out, size_t len);
 
+/* Sign-in with identity providers into app->oidc (freed by the caller with ct_oidc_free):
+ * the provider of --oidc-provider (default "sandbox") / --oidc-issuer / --oidc-client-id /
+ * --oidc-client-secret when an issuer is given, and with `sandbox_on` or --sandbox-world the
+ * provider "sandbox" from the world's world.json (its idp block, read when first asked for:
+ * the world may start after serve). CT_INVALID (printed) for incomplete or malformed flags. */
+ct_status ct_app_oidc_open(const ct_config *cfg, const char *secret, int sandbox_on, ct_app *app);
+
 /* The connection pool (threads + 2 connections), accounts (JWT secret, mail: --smtp-url, or
  * with --sandbox the world's mail server) and rate limits of `serve`, set into app (which
  * must be zeroed but for version and limits). `accounts` and `mailer` must outlive app;

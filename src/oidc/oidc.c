@@ -113,8 +113,8 @@ static ct_status add_locked(ct_oidc *o, const char *name, const char *issuer, co
                             const char *client_secret)
 {
     if (!name_ok(name) || issuer == NULL || client_id == NULL || client_secret == NULL ||
-        strlen(issuer) >= 256 || strlen(client_id) >= 128 || strlen(client_secret) >= 128 ||
-        strncmp(issuer, "http", 4) != 0)
+        !client_id[0] || !client_secret[0] || strlen(issuer) >= 256 || strlen(client_id) >= 128 ||
+        strlen(client_secret) >= 128 || strncmp(issuer, "http", 4) != 0)
         return CT_INVALID;
     oidc_provider *p = find_locked(o, name);
     if (p == NULL) {

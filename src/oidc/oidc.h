@@ -60,8 +60,8 @@ typedef enum ct_oidc_failure {
 ct_status ct_oidc_new(const char *secret, ct_oidc **out);
 void ct_oidc_free(ct_oidc *o);
 
-/* Adds (or replaces) provider `name` ([a-z0-9-], at most 31). CT_INVALID, CT_TOO_LARGE when
- * full. */
+/* Adds (or replaces) provider `name` ([a-z0-9-], at most 31) with an http(s) issuer and a
+ * non-empty client id and secret. CT_INVALID, CT_TOO_LARGE when full. */
 ct_status ct_oidc_add_provider(ct_oidc *o, const char *name, const char *issuer,
                                const char *client_id, const char *client_secret);
 
