@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "alerts/alerts.h"
 #include "api/api_internal.h"
 #include "base/alloc.h"
 #include "base/strbuf.h"
@@ -70,6 +71,40 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
                                  call->store ? ct_store_engine(call->store) : "none", "airports",
                                  (int)ct_refdata_airport_count(app->refdata), "schedules",
                                  schedules));
+}
+
+/* Price alerts (alerts/alerts.h): the alerts indexed and the evaluation's counters. */
+static void alerts_metrics(ct_app *app, ct_strbuf *out)
+{
+    ct_alerts *a = atomic_load(&app->alerts);
+    if (a == NULL)
+        return;
+    ct_alerts_stats st;
+    ct_alerts_stats_get(a, &st);
+    ct_strbuf_printf(
+        out,
+        "# HELP contrail_alerts_stored Price alerts in the route index.\n"
+        "# TYPE contrail_alerts_stored gauge\n"
+        "contrail_alerts_stored %llu\n"
+        "# HELP contrail_alerts_changes_total Cheaper legs evaluated, and dearer ones ignored.\n"
+        "# TYPE contrail_alerts_changes_total counter\n"
+        "contrail_alerts_changes_total{kind=\"cheaper\"} %llu\n"
+        "contrail_alerts_changes_total{kind=\"dearer\"} %llu\n"
+        "contrail_alerts_changes_total{kind=\"dropped\"} %llu\n"
+        "# HELP contrail_alerts_rechecks_total Alerts compared with a fresh price, or pruned.\n"
+        "# TYPE contrail_alerts_rechecks_total counter\n"
+        "contrail_alerts_rechecks_total{result=\"repriced\"} %llu\n"
+        "contrail_alerts_rechecks_total{result=\"pruned\"} %llu\n"
+        "# HELP contrail_alerts_searches_total Cheapest-only searches of the evaluation.\n"
+        "# TYPE contrail_alerts_searches_total counter\n"
+        "contrail_alerts_searches_total %llu\n"
+        "# HELP contrail_alerts_triggered_total price_alert.triggered events written.\n"
+        "# TYPE contrail_alerts_triggered_total counter\n"
+        "contrail_alerts_triggered_total %llu\n",
+        (unsigned long long)st.alerts, (unsigned long long)st.legs, (unsigned long long)st.rises,
+        (unsigned long long)st.dropped, (unsigned long long)st.rechecks,
+        (unsigned long long)st.pruned, (unsigned long long)st.searches,
+        (unsigned long long)st.triggers);
 }
 
 /* Feed ingestion, its upstream client (breakers) and pricebook gauges and counters, appended
@@ -148,6 +183,7 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     }
     ct_free(text);
     ingest_metrics(app, &out);
+    alerts_metrics(app, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

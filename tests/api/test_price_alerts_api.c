@@ -197,6 +197,9 @@ static void the_routes_validate_and_keep_to_their_owner(void **state)
     r = call("POST", "/api/v1/me/price-alerts", body, a); /* the third of at most 2 */
     assert_int_equal(r.status, 409);
     ts_response_free(&r);
+    r = call("GET", "/metrics", NULL, NULL);
+    assert_non_null(strstr(r.body, "\ncontrail_alerts_stored 2\n"));
+    ts_response_free(&r);
     r = call("GET", "/api/v1/me/price-alerts", NULL, a);
     j = ts_json(&r);
     assert_int_equal(json_integer_value(json_object_get(j, "total")), 2);
