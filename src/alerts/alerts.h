@@ -110,10 +110,17 @@ ct_status ct_alerts_load(ct_alerts *a, ct_store *st);
  * their first check. Once only. CT_INVALID when already attached. */
 ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *pb, ct_bus *bus);
 
-/* Starts the worker thread. CT_ERR when it cannot be created. */
+/* Starts the worker thread. CT_ERR when it cannot be created; CT_INVALID after a stop or a
+ * start. */
 ct_status ct_alerts_start(ct_alerts *a);
 
-/* Stops the worker (the batch in progress finishes), unsubscribes, frees. NULL: no-op. */
+/* Unsubscribes from the bus and stops the worker (the batch in progress finishes); a later
+ * attach or start is refused (CT_INVALID), so a shutdown can stop the engine before what it
+ * uses (the outbox it kicks, the bus) and free it after whatever might still attach it.
+ * The CRUD calls still work (the index keeps following them). NULL: no-op. */
+void ct_alerts_stop(ct_alerts *a);
+
+/* Stops (ct_alerts_stop) and frees. NULL: no-op. */
 void ct_alerts_free(ct_alerts *a);
 
 /* What the bus handler does for a leg whose lowest price at some provider went down (or

@@ -108,6 +108,8 @@ typedef struct ct__change {
 struct ct_alerts {
     ct_alerts_config cfg;
     pthread_mutex_t mu;
+    pthread_mutex_t life; /* orders attach against stop (the bus subscription) */
+    int stopped;          /* ct_alerts_stop ran: no attach, no worker (under life) */
     pthread_cond_t work, done;
     pthread_t thread;
     int started, stop;

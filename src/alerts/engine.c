@@ -170,6 +170,7 @@ ct_status ct_alerts_new(const ct_alerts_config *cfg, ct_alerts **out)
     if (a == NULL)
         return CT_NOMEM;
     pthread_mutex_init(&a->mu, NULL);
+    pthread_mutex_init(&a->life, NULL);
     pthread_cond_init(&a->work, NULL);
     pthread_cond_init(&a->done, NULL);
     a->cfg = *cfg;
@@ -212,19 +213,34 @@ static void free_bitmaps(ct_map *m)
     ct_map_destroy(m);
 }
 
-void ct_alerts_free(ct_alerts *a)
+void ct_alerts_stop(ct_alerts *a)
 {
     if (a == NULL)
         return;
+    pthread_mutex_lock(&a->life);
+    a->stopped = 1;
     if (a->bus != NULL && a->bus_sub > 0)
         ct_bus_unsubscribe(a->bus, a->bus_sub);
-    if (a->started) {
+    a->bus = NULL;
+    a->bus_sub = 0;
+    int started = a->started;
+    a->started = 0;
+    pthread_mutex_unlock(&a->life);
+    if (started) {
         pthread_mutex_lock(&a->mu);
         a->stop = 1;
         pthread_cond_broadcast(&a->work);
         pthread_mutex_unlock(&a->mu);
         pthread_join(a->thread, NULL);
     }
+}
+
+void ct_alerts_free(ct_alerts *a)
+{
+    if (a == NULL)
+        return;
+    ct_alerts_stop(a);
+    pthread_mutex_destroy(&a->life);
     pthread_cond_destroy(&a->work);
     pthread_cond_destroy(&a->done);
     pthread_mutex_destroy(&a->mu);
@@ -306,9 +322,10 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
 
 ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *pb, ct_bus *bus)
 {
+    pthread_mutex_lock(&a->life);
     pthread_mutex_lock(&a->mu);
     ct_status rc = CT_OK;
-    if (a->tt != NULL) {
+    if (a->tt != NULL || a->stopped) {
         rc = CT_INVALID;
         goto done;
     }
@@ -340,6 +357,7 @@ done:
         if (!rc)
             a->bus = bus;
     }
+    pthread_mutex_unlock(&a->life);
     return rc;
 }
 
@@ -1001,10 +1019,16 @@ static void *worker(void *arg)
 
 ct_status ct_alerts_start(ct_alerts *a)
 {
-    if (pthread_create(&a->thread, NULL, worker, a) != 0)
-        return CT_ERR;
-    a->started = 1;
-    return CT_OK;
+    pthread_mutex_lock(&a->life);
+    ct_status rc = CT_OK;
+    if (a->stopped || a->started)
+        rc = CT_INVALID;
+    else if (pthread_create(&a->thread, NULL, worker, a) != 0)
+        rc = CT_ERR;
+    else
+        a->started = 1;
+    pthread_mutex_unlock(&a->life);
+    return rc;
 }
 
 /* A new alert id: "pa_" + 24 hex digits from getrandom(2) (base has no random source and

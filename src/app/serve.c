@@ -686,14 +686,15 @@ static void server_close(server *s)
     ct_app_sandbox_stop(s->sandbox);
     ct_http_server_stop(s->http);
     atomic_store(&s->app.alerts, NULL);
-    ct_alerts_free(s->alerts); /* before the outbox it kicks and the prices it reads */
-    s->alerts = NULL;
+    ct_alerts_stop(s->alerts); /* before the outbox it kicks and the bus it listens to */
     ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
     s->outbox = NULL;
     ct_app_booking_stop(&s->booking);
     ct_app_sms_stop(&s->sms);
     ct_app_history_stop(&s->history); /* before the pricebook and the pool go */
     ct_app_loader_stop(&s->loader);
+    ct_alerts_free(s->alerts); /* after the loader, which may still attach it (refused) */
+    s->alerts = NULL;
     ct_router_destroy(s->router);
     ct_api_free(&s->app);
     ct_predict_model_free(s->app.price_model);

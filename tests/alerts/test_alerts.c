@@ -480,6 +480,10 @@ static void crud_validates_and_scopes_to_the_user(void **state)
         assert_int_equal(ct_alerts_load(f.alerts, f.st), CT_OK);
         ct_alerts_stats_get(f.alerts, &stats);
         assert_int_equal(stats.alerts, 3);
+        /* a stopped engine refuses to be attached or started (shutdown order in serve) */
+        ct_alerts_stop(f.alerts);
+        assert_int_equal(ct_alerts_attach(f.alerts, tt, f.pb, NULL), CT_INVALID);
+        assert_int_equal(ct_alerts_start(f.alerts), CT_INVALID);
         json_decref(a1);
         close_fixture(&f);
     }
