@@ -15,6 +15,9 @@ echo
 echo "== accounts: sign-ins and token verifications (peers: bare libsodium)"
 build/release/bench_accounts 40 2>/dev/null
 echo
+echo "== notifications per channel through the hub (peers: the channel's bare work)"
+CT_BENCH_PG_URL=$pg_url build/release/bench_notify 1000 2>/dev/null
+echo
 echo "== sandbox world generation and SSIM (peer: writing the same bytes)"
 bench/world.sh
 echo

@@ -119,6 +119,8 @@ CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/
 CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
   node web/e2e/accounts.mjs
 CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
+  node web/e2e/notifications.mjs
+CT_BASE_URL="http://127.0.0.1:$(cat "$work/port")" CT_SCREENSHOT_DIR="$root/web/e2e/out" \
   node web/e2e/search.mjs
 kill -TERM "$server_pid"
 wait "$server_pid" || { cat "$work/server.log"; echo "server did not stop cleanly"; exit 1; }

@@ -51,6 +51,7 @@
 
 #include "base/status.h"
 #include "events/outbox.h"
+#include "notify/hub.h"
 #include "notify/mailer.h"
 #include "notify/sms.h"
 #include "store/store.h"
@@ -87,6 +88,7 @@ typedef struct ct_accounts {
     ct_outbox *outbox;        /* set by ct_accounts_use_outbox; NULL: mail sent in the call */
     ct_store_pool *mail_pool; /* the handler's connections */
     unsigned char seal_key[crypto_secretbox_KEYBYTES];
+    ct_notify_hub *hub; /* set by ct_accounts_use_hub: security notices go through it */
 } ct_accounts;
 
 typedef struct ct_field_error {
@@ -122,13 +124,24 @@ ct_status ct_accounts_init(ct_accounts *a, const ct_accounts_config *cfg);
 /* From now on the account e-mails go through the outbox `o` (borrowed; not started yet): each
  * is an event CT_ACCOUNTS_MAIL_EVENT {"kind": "verify" | "reset" | "signup_existing" |
  * "password_changed", "to", "sealed" (hex nonce + secretbox of the link's token, for verify
- * and reset), for password_changed "how", "at", "ip", "user_agent"} added in the
+ * and reset), for password_changed "how", "at", "ip", "user_agent", "user_id"} added in the
  * transaction of its token, and this registers on `o` the subscriber
  * CT_ACCOUNTS_MAIL_SUBSCRIBER that renders it, sends it through cfg.mailer (none: logged as not
  * sent), records it with ct_outbox_consume_once (sent once, barring a crash between the send
  * and that record) and blanks the event's payload (ct_outbox_forget). Its connections come
  * from `pool` (borrowed). Stop `o` before freeing `a`. Errors of ct_outbox_subscribe. */
 ct_status ct_accounts_use_outbox(ct_accounts *a, ct_outbox *o, ct_store_pool *pool);
+
+/* The hub's subscriber name of the account security notices. */
+#define CT_ACCOUNTS_HUB_SUBSCRIBER "account-security"
+
+/* After ct_accounts_use_outbox, on the same outbox (not started yet): the security notices
+ * ("Your Contrail password was changed") go through the notification hub `h` (borrowed) as
+ * kind account_security: e-mail (with its unsubscribe link) and in-app, by the user's
+ * preferences; the transactional e-mails (verification and reset links, "someone tried to sign
+ * up") stay on CT_ACCOUNTS_MAIL_SUBSCRIBER and are always sent. Errors of
+ * ct_notify_hub_subscribe. */
+ct_status ct_accounts_use_hub(ct_accounts *a, ct_notify_hub *h, ct_outbox *o);
 
 /* ---- credentials and sessions (credentials.c, sessions.c) ---- */
 /* Creates an account and mails a verification link. For an address already registered it

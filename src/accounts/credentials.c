@@ -280,9 +280,9 @@ static ct_status set_password(ct_accounts *a, ct_store *st, const char *user_id,
     int64_t t = ct__accounts_now();
     snprintf(now, sizeof(now), "%lld", (long long)t);
     const char *ua = ct__accounts_user_agent();
-    json_t *facts = json_pack("{s:s, s:I, s:s?, s:s?}", "how",
+    json_t *facts = json_pack("{s:s, s:I, s:s?, s:s?, s:s}", "how",
                               strcmp(kind, "password_reset") == 0 ? "reset" : "change", "at",
-                              (json_int_t)t, "ip", ip, "user_agent", ua);
+                              (json_int_t)t, "ip", ip, "user_agent", ua, "user_id", user_id);
     if (facts == NULL)
         return CT_NOMEM;
     const char *p[] = {hash, now, user_id};

@@ -13,12 +13,18 @@
  * sealed with crypto_secretbox (random nonce; key = BLAKE2b of a label and jwt_secret, kept
  * in memory only), so the outbox row alone does not give a working link, and the payload
  * (address and sealed token) is replaced by {} once the mail is sent. Each event has its own
- * aggregate id, so two e-mails to one account never conflict on the aggregate's sequence. */
+ * aggregate id, so two e-mails to one account never conflict on the aggregate's sequence.
+ *
+ * With the notification hub (ct_accounts_use_hub) the security notice "password changed" is
+ * the hub's (render_security: kind account_security, e-mail with the unsubscribe link and an
+ * in-app notification, by the user's preferences) and on_mail leaves it alone; the other
+ * messages carry links or answer a request, so they are always sent, by on_mail. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "accounts/accounts.h"
+#include "base/alloc.h"
 #include "base/log.h"
 
 #define SEAL_HEX_MAX 256
@@ -195,6 +201,10 @@ static ct_status on_mail(const json_t *event, void *ctx)
     ct_status rc = ct_store_pool_acquire(a->mail_pool, 5000, &st);
     if (rc)
         return rc;
+    if (a->hub != NULL && (strcmp(kind, "password_changed") == 0 || kind[0] == '\0')) {
+        rc = CT_OK; /* the hub's (render_security), perhaps blanked by it already */
+        goto cleanup;
+    }
     rc = seen(st, evid, 0);
     if (rc == CT_CONFLICT) { /* sent before */
         rc = CT_OK;
@@ -242,4 +252,45 @@ ct_status ct_accounts_use_outbox(ct_accounts *a, ct_outbox *o, ct_store_pool *po
     a->mail_pool = pool;
     a->outbox = o;
     return CT_OK;
+}
+
+/* The hub's message of a password change: kind account_security, to the account's owner. */
+static ct_status render_security(const json_t *event, ct_store *st, void *ctx,
+                                 ct_notify_message *msg)
+{
+    (void)st;
+    const ct_accounts *a = ctx;
+    const json_t *p = json_object_get(event, "payload");
+    if (strcmp(str(p, "kind"), "password_changed") != 0 || str(p, "user_id")[0] == '\0')
+        return CT_NOT_FOUND; /* the transactional e-mails are on_mail's */
+    char body[BODY_MAX], device[64], line[256];
+    render_changed(a, p, body, sizeof(body));
+    const char *ua = str(p, "user_agent");
+    ct_accounts_device(ua[0] ? ua : NULL, device, sizeof(device));
+    snprintf(line, sizeof(line), "Changed from %s (%s). Not you? Reset your password at once.",
+             device, str(p, "ip")[0] ? str(p, "ip") : "unknown address");
+    snprintf(msg->user_id, sizeof(msg->user_id), "%s", str(p, "user_id"));
+    msg->kind = CT_NOTIFY_KIND_ACCOUNT_SECURITY;
+    msg->email_to = str(p, "to")[0] ? ct_strdup(str(p, "to")) : NULL;
+    msg->subject = ct_strdup("Your Contrail password was changed");
+    msg->text = ct_strdup(body);
+    msg->title = ct_strdup("Your password was changed");
+    msg->body = ct_strdup(line);
+    msg->link = ct_strdup("/account/security");
+    msg->forget = 1; /* address, device and IP: blanked once delivered, as on_mail does */
+    if (msg->subject == NULL || msg->text == NULL || msg->title == NULL || msg->body == NULL ||
+        msg->link == NULL)
+        return CT_NOMEM;
+    return CT_OK;
+}
+
+ct_status ct_accounts_use_hub(ct_accounts *a, ct_notify_hub *h, ct_outbox *o)
+{
+    if (a == NULL || h == NULL || o == NULL)
+        return CT_INVALID;
+    ct_status rc = ct_notify_hub_subscribe(h, o, CT_ACCOUNTS_HUB_SUBSCRIBER, CT_ACCOUNTS_MAIL_EVENT,
+                                           render_security, a);
+    if (!rc)
+        a->hub = h;
+    return rc;
 }

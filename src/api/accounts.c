@@ -86,7 +86,7 @@ static void too_many(ct_http_req *req, int retry, const char *detail)
 }
 
 /* limit and offset of a list route into *limit, *offset; 0 after replying 400. */
-static int page_args(ct_http_req *req, int max, int *limit, int *offset)
+int ct__api_page_args(ct_http_req *req, int max, int *limit, int *offset)
 {
     const char *names[] = {"limit", "offset"};
     int *values[] = {limit, offset};
@@ -437,7 +437,7 @@ void ct__api_travellers_list(ct_http_req *req, ct_api_call *call)
     json_t *items = NULL;
     int limit, offset;
     int64_t total = 0;
-    if (!page_args(req, CT_TRAVELLERS_MAX, &limit, &offset))
+    if (!ct__api_page_args(req, CT_TRAVELLERS_MAX, &limit, &offset))
         return;
     ct_status rc =
         ct_travellers_list(call->store, call->principal.user_id, limit, offset, &items, &total);
@@ -493,7 +493,7 @@ void ct__api_keys_list(ct_http_req *req, ct_api_call *call)
     json_t *items = NULL;
     int limit, offset;
     int64_t total = 0;
-    if (!page_args(req, 100, &limit, &offset))
+    if (!ct__api_page_args(req, 100, &limit, &offset))
         return;
     ct_status rc =
         ct_apikeys_list(call->store, call->principal.user_id, limit, offset, &items, &total);

@@ -71,6 +71,9 @@ typedef struct ct_app {
     /* Price alerts (alerts/alerts.h); NULL: their routes answer 503. Set once by `serve`,
      * owned by the caller. */
     _Atomic(struct ct_alerts *) alerts;
+    /* The notification hub (notify/hub.h): its unsubscribe tokens for /api/v1/unsubscribe;
+     * NULL: that route answers 503. Set before serving, owned by the caller. */
+    struct ct_notify_hub *notify;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

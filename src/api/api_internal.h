@@ -34,6 +34,9 @@ json_t *ct__api_body_object(ct_http_req *req);
 /* Replies with the problem for a field error (400, or 409 for CT_CONFLICT, naming the
  * field); a status without a field gets its plain problem. */
 void ct__api_field_problem(ct_http_req *req, ct_status rc, const ct_field_error *fe);
+/* The limit (1-max, default max) and offset (0-1000000) query parameters; 0 after replying
+ * 400 naming the bad one. */
+int ct__api_page_args(ct_http_req *req, int max, int *limit, int *offset);
 
 void ct__api_healthz(ct_http_req *req, ct_api_call *call);
 void ct__api_readyz(ct_http_req *req, ct_api_call *call);
@@ -95,5 +98,13 @@ void ct__api_order_lookup(ct_http_req *req, ct_api_call *call);
 void ct__api_order_payment_confirm(ct_http_req *req, ct_api_call *call);
 void ct__api_order_cancellation_create(ct_http_req *req, ct_api_call *call);
 void ct__api_order_cancellation_confirm(ct_http_req *req, ct_api_call *call);
+
+void ct__api_notifications_list(ct_http_req *req, ct_api_call *call);
+void ct__api_notification_read(ct_http_req *req, ct_api_call *call);
+void ct__api_notifications_read_all(ct_http_req *req, ct_api_call *call);
+void ct__api_notification_prefs_get(ct_http_req *req, ct_api_call *call);
+void ct__api_notification_prefs_put(ct_http_req *req, ct_api_call *call);
+void ct__api_unsubscribe_get(ct_http_req *req, ct_api_call *call);
+void ct__api_unsubscribe_post(ct_http_req *req, ct_api_call *call);
 
 #endif

@@ -70,6 +70,17 @@ static const ct_api_route table[] = {
      1, NULL, "bookings"},
     {"POST", "/api/v1/orders/{id}/cancellations/{cid}/confirm", ct__api_order_cancellation_confirm,
      CT_API_PUBLIC, 1, NULL, "bookings"},
+    {"GET", "/api/v1/me/notifications", ct__api_notifications_list, CT_API_USER, 1, NULL, NULL},
+    {"POST", "/api/v1/me/notifications/read-all", ct__api_notifications_read_all, CT_API_USER, 1,
+     NULL, NULL},
+    {"POST", "/api/v1/me/notifications/{id}/read", ct__api_notification_read, CT_API_USER, 1, NULL,
+     NULL},
+    {"GET", "/api/v1/me/notification-preferences", ct__api_notification_prefs_get, CT_API_USER, 1,
+     NULL, NULL},
+    {"PUT", "/api/v1/me/notification-preferences", ct__api_notification_prefs_put, CT_API_USER, 1,
+     NULL, NULL},
+    {"GET", "/api/v1/unsubscribe", ct__api_unsubscribe_get, CT_API_PUBLIC, 1, NULL, NULL},
+    {"POST", "/api/v1/unsubscribe", ct__api_unsubscribe_post, CT_API_PUBLIC, 1, NULL, NULL},
 };
 
 #define NROUTES (sizeof(table) / sizeof(table[0]))

@@ -1,22 +1,24 @@
 /* booking_wiring.h: booking in `serve`: the providers and the payment processor of the
- * sandbox world, the outbox relay, the recovery worker and the booking e-mails.
+ * sandbox world, the outbox relay, the recovery worker and the booking notifications.
  *
  * A background thread (so that `serve` listens at once) waits for the world's world.json when
  * told to (as the schedule loader does), takes the providers {name, url} whose dialect is
  * known, the processor's URL ("payments": {"url"}; the --payments-url flag wins) and, unless
  * --smtp-url was given, the mail server's SMTP URL ("mail": {"smtp"}), makes the
  * payments client and the booking handle, starts the recovery worker, and then publishes the
- * handle in app->booking. The e-mail subscribers are registered on the caller's outbox relay
- * (serve's, which also carries the account e-mails and runs whether or not booking is wired)
- * by ct_app_booking_start, before it starts. Without providers or a processor nothing is made and
- * the booking routes keep answering 503.
+ * handle in app->booking. The notification renderers are subscribed through the caller's hub
+ * on its outbox relay (serve's, which also carries the account e-mails and runs whether or not
+ * booking is wired) by ct_app_booking_start, before it starts. Without providers or a processor
+ * nothing is made and the booking routes keep answering 503.
  *
- * The e-mails: order.confirmed -> the confirmation (reference, itinerary with local times,
- * passengers, e-tickets, total, how to cancel), order.cancelled -> the cancellation (refunded
- * amount), each to the order's contact address through notify/mailer.h. Each event is sent
- * once per subscriber: ct_outbox_consume_once records it after the send (a failed send is not
- * recorded and the relay tries again later; only a crash between the send and that record can
- * send one twice). */
+ * The notifications: order.confirmed -> the confirmation (reference, itinerary with local
+ * times, passengers, e-tickets, total, how to cancel), order.cancelled -> the cancellation
+ * (refunded amount), each rendered for the notification hub (notify/hub.h, kind booking): the
+ * e-mail to the order's contact address (text and HTML, with the unsubscribe link when the
+ * order has an owner) and an in-app notification to its owner, by the owner's preferences;
+ * the hub delivers each channel of an event once. With --smtp-url unset and the sandbox world,
+ * the hub's e-mails wait for the world's mail server, which this sets once world.json is read
+ * (ct_notify_hub_set_mailer). */
 #ifndef CT_APP_BOOKING_WIRING_H
 #define CT_APP_BOOKING_WIRING_H
 
@@ -27,11 +29,16 @@
 #include "api/api.h"
 #include "booking/booking.h"
 #include "events/outbox.h"
+#include "notify/hub.h"
 #include "notify/mailer.h"
 #include "payments/payments.h"
 #include "refdata/refdata.h"
 
 #define CT_APP_PAYMENTS_KEY "sk_sandbox_contrail_local"
+
+/* The hub's subscriber names of the booking notifications (keep them stable). */
+#define CT_APP_BOOKING_HUB_CONFIRMED "order-confirmed"
+#define CT_APP_BOOKING_HUB_CANCELLED "order-cancelled"
 
 /* One wiring. Zero it, set the inputs, then ct_app_booking_start. */
 typedef struct ct_app_booking {
@@ -44,8 +51,10 @@ typedef struct ct_app_booking {
     char payments_url[256];  /* "" = world.json's payments entry */
     char payments_key[128];  /* the processor's secret key ("" = CT_APP_PAYMENTS_KEY) */
     char public_url[256];    /* base of the links in the e-mails */
-    ct_outbox *outbox;       /* borrowed, not started yet: the e-mail subscribers go on it
-                                (NULL: none); its owner stops it before ct_app_booking_stop */
+    ct_outbox *outbox;       /* borrowed, not started yet: the notification subscribers go on
+                                it (NULL: none); its owner stops it before ct_app_booking_stop */
+    ct_notify_hub *hub;      /* borrowed: the renderers are subscribed through it (NULL: no
+                                notifications); its mailer set from world.json */
     /* State, owned; freed by ct_app_booking_stop. */
     ct_booking_config cfg;
     ct_mailer mail; /* *mailer, its SMTP URL perhaps the world's */
@@ -58,8 +67,8 @@ typedef struct ct_app_booking {
     int started;
 } ct_app_booking;
 
-/* Registers the e-mail subscribers on w->outbox (when set and mail may be sent), then starts
- * the wiring thread. Errors of ct_outbox_subscribe; CT_ERR when the thread cannot be
+/* Subscribes the booking renderers through w->hub on w->outbox (when both are set), then
+ * starts the wiring thread. Errors of ct_outbox_subscribe; CT_ERR when the thread cannot be
  * created. */
 ct_status ct_app_booking_start(ct_app_booking *w);
 

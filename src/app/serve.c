@@ -413,6 +413,7 @@ typedef struct server {
     ct_outbox *outbox;      /* the relay: account e-mails, and booking's when booking is wired */
     ct_app_history history; /* the price history thread (app/history_job.h) */
     ct_alerts *alerts;      /* price alerts; attached to the prices when ingestion starts */
+    ct_notify_hub *hub;     /* the notifications (notify/hub.h), on that relay */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -493,6 +494,7 @@ static ct_status start_http(server *s)
         .body_timeout_ms = (int)body_s * 1000,
         .hsts_max_age = hsts,
         .reuse_port = reuse_port,
+        .form_path = "/api/v1/unsubscribe", /* RFC 8058 one-click POSTs a form */
     };
     ct_status rc = ct_http_server_start(&opt, s->router, &s->http);
     if (rc)
@@ -581,6 +583,7 @@ static ct_status start_booking(server *s)
 static ct_status start_sms(server *s)
 {
     s->sms.accounts = &s->accounts;
+    s->sms.hub = s->hub;
     s->sms.wait_for_world = s->sandbox > 0 || world_dir(s->cfg) != NULL;
     snprintf(s->sms.world_json, sizeof(s->sms.world_json), "%s/world.json",
              world_dir_or_sandbox(s->cfg));
@@ -644,12 +647,33 @@ static void announce(server *s)
  * made before booking and started after it, whether or not booking gets wired. */
 static ct_status open_outbox(server *s)
 {
+    int sandbox = 0;
+    char err[256];
+    if (ct_config_get_bool(s->cfg, "sandbox", 0, &sandbox, err, sizeof(err)))
+        return bad_flag(err);
+    /* With a sandbox world and no --smtp-url, the hub's e-mails wait for the world's mail
+     * server (booking's wiring reads it from world.json). */
+    int later =
+        (sandbox || world_dir(s->cfg) != NULL) && ct_config_get(s->cfg, "smtp_url", NULL) == NULL;
+    ct_notify_config nc = {
+        .pool = s->app.pool,
+        .mailer = later || s->mailer.smtp_url == NULL ? NULL : &s->mailer,
+        .mailer_later = later,
+        .public_url = s->accounts.cfg.public_url,
+        .secret = s->accounts.cfg.jwt_secret,
+    };
     ct_status rc = ct_outbox_new(s->app.pool, NULL, 200, &s->outbox);
     if (!rc)
+        rc = ct_notify_hub_new(&nc, &s->hub);
+    if (!rc)
         rc = ct_accounts_use_outbox(&s->accounts, s->outbox, s->app.pool);
+    if (!rc)
+        rc = ct_accounts_use_hub(&s->accounts, s->hub, s->outbox);
     if (rc)
         fprintf(stderr, "contrail: cannot set up the outbox relay: %s\n", ct_status_name(rc));
     s->booking.outbox = s->outbox;
+    s->booking.hub = s->hub;
+    s->app.notify = s->hub;
     return rc;
 }
 
@@ -692,6 +716,9 @@ static void server_close(server *s)
     ct_app_booking_stop(&s->booking);
     ct_app_sms_stop(&s->sms);
     ct_app_history_stop(&s->history); /* before the pricebook and the pool go */
+    ct_notify_hub_free(s->hub);
+    s->hub = NULL;
+    s->app.notify = NULL;
     ct_app_loader_stop(&s->loader);
     ct_alerts_free(s->alerts); /* after the loader, which may still attach it (refused) */
     s->alerts = NULL;

@@ -15,6 +15,8 @@ static void publish(ct_app_sms *w)
     w->client.token = w->token;
     w->client.timeout_s = 10;
     ct_accounts_set_sms(w->accounts, &w->client);
+    if (w->hub != NULL)
+        ct_notify_hub_set_sms(w->hub, &w->client);
     ct_log(CT_LOG_INFO, "serve.sms_wired", "url", w->url, "account", w->account, NULL);
 }
 

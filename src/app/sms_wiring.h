@@ -4,7 +4,8 @@
  * (--sandbox or --sandbox-world) and no --sms-url, the world's gateway as world.json publishes
  * it ("sms": {"url", "account", "token"}). The world writes world.json after its services
  * start, so a thread waits for it (two minutes at most) and then hands the client to accounts
- * (ct_accounts_set_sms); until then, and without any gateway, phone codes answer 503. */
+ * (ct_accounts_set_sms) and to the notification hub (ct_notify_hub_set_sms); until then, and
+ * without any gateway, phone codes answer 503. */
 #ifndef CT_APP_SMS_WIRING_H
 #define CT_APP_SMS_WIRING_H
 
@@ -19,6 +20,7 @@
 
 typedef struct ct_app_sms {
     ct_accounts *accounts; /* borrowed; gets the client */
+    ct_notify_hub *hub;    /* borrowed; gets the client too (notifications by SMS); may be NULL */
     int wait_for_world;    /* 1: read world.json's gateway (when no --sms-url) */
     char world_json[1200];
     char url[256], account[128], token[256];

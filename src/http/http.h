@@ -21,7 +21,8 @@
  * parsed as another request); a target over 8 KiB gets 414 and a head over 32 KiB 431 as
  * problem+json (over the 64 KiB a connection may hold, libmicrohttpd answers them itself in
  * HTML); a body whose Content-Type is not application/json or application/WHATEVER+json
- * (parameters such as charset allowed) gets 415 unless `any_body_type` is set.
+ * (parameters such as charset allowed) gets 415 unless `any_body_type` is set (or the path is
+ * `form_path` and the body a form).
  *
  * Middleware applied to every request, in order: request id (X-Request-Id: the client's when
  * it is a sane token, else a fresh random one; echoed in the response and in logs), body-size
@@ -133,6 +134,9 @@ typedef struct ct_http_options {
     int workers;            /* worker threads for offloaded routes, default 4 */
     int queue;              /* offloaded requests waiting at most, default 64 (then 503) */
     int any_body_type;      /* 1 = accept bodies of any Content-Type (default: JSON only) */
+    /* One path whose bodies may also be forms (application/x-www-form-urlencoded or
+     * multipart/form-data): RFC 8058's one-click unsubscribe POST. NULL: none. */
+    const char *form_path;
     /* 1 = share the port with other servers that ask the same (SO_REUSEPORT: the kernel
      * splits connections between them). Default 0: a port another server listens on is
      * refused (CT_CONFLICT), so a second server cannot silently take half the traffic. */

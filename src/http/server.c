@@ -471,6 +471,16 @@ static int is_json_type(const char *type)
            memchr(type + 12, '/', n - 12) == NULL && strncasecmp(type + n - 5, "+json", 5) == 0;
 }
 
+/* A form body on the one path that takes them (ct_http_options.form_path). */
+static int is_form_body(const ct_http_server *s, const ct_http_req *req, const char *type)
+{
+    if (s->opt.form_path == NULL || type == NULL || strcmp(req->path, s->opt.form_path) != 0)
+        return 0;
+    type += strspn(type, " \t");
+    return strncasecmp(type, "application/x-www-form-urlencoded", 33) == 0 ||
+           strncasecmp(type, "multipart/form-data", 19) == 0;
+}
+
 static void refuse_head(ct_http_req *req, int status, const char *title, const char *detail)
 {
     req->route = &req->server->router->unmatched_route;
@@ -513,7 +523,8 @@ static int check_head(ct_http_req *req, const char *method, const char *version)
         return 1;
     }
     if (!s->opt.any_body_type && (f.length > 0 || f.transfer_encoding) &&
-        !is_json_type(ct_http_header(req, "Content-Type"))) {
+        !is_json_type(ct_http_header(req, "Content-Type")) &&
+        !is_form_body(s, req, ct_http_header(req, "Content-Type"))) {
         refuse_head(req, 415, "Unsupported media type",
                     "send the request body as application/json");
         return 1;

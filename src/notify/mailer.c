@@ -49,6 +49,7 @@ static void bare_address(const char *s, char *out, size_t len)
 /* The header fields every message has: Date, From, To, Subject (RFC 2047 when not ASCII),
  * Message-ID. Each one line, without its CRLF, through emit(). */
 static ct_status header_fields(const ct_mailer *m, const char *to, const char *subject,
+                               const char *const *extra,
                                ct_status (*emit)(void *ctx, const char *line), void *ctx)
 {
     char date[64], id[33], line[1200];
@@ -80,6 +81,8 @@ static ct_status header_fields(const ct_mailer *m, const char *to, const char *s
     snprintf(line, sizeof(line), "Message-ID: <%s@contrail>", id);
     if (!rc)
         rc = emit(ctx, line);
+    for (size_t i = 0; !rc && extra != NULL && extra[i] != NULL; i++)
+        rc = emit(ctx, extra[i]);
     return rc;
 }
 
@@ -109,9 +112,9 @@ static ct_status put_crlf(ct_strbuf *sb, const char *text)
 }
 
 static ct_status build_message(ct_strbuf *sb, const ct_mailer *m, const char *to,
-                               const char *subject, const char *body)
+                               const char *subject, const char *body, const char *const *extra)
 {
-    ct_status rc = header_fields(m, to, subject, emit_to_buf, sb);
+    ct_status rc = header_fields(m, to, subject, extra, emit_to_buf, sb);
     if (!rc)
         rc = ct_strbuf_puts(sb, "MIME-Version: 1.0\r\n"
                                 "Content-Type: text/plain; charset=utf-8\r\n"
@@ -155,22 +158,26 @@ static void common_options(CURL *c, const ct_mailer *m, const char *to, char *fr
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 }
 
-static int header_injection(const char *to, const char *subject, char *err, size_t errlen)
+static int header_injection(const char *to, const char *subject, const char *const *extra,
+                            char *err, size_t errlen)
 {
-    if (strpbrk(to, "\r\n") == NULL && strpbrk(subject, "\r\n") == NULL)
+    int bad = strpbrk(to, "\r\n") != NULL || strpbrk(subject, "\r\n") != NULL;
+    for (size_t i = 0; !bad && extra != NULL && extra[i] != NULL; i++)
+        bad = strpbrk(extra[i], "\r\n") != NULL || strlen(extra[i]) > 900 ||
+              strchr(extra[i], ':') == NULL;
+    if (!bad)
         return 0;
     snprintf(err, errlen, "header injection refused");
     return 1;
 }
 
-ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject, const char *body,
-                         char *err, size_t errlen)
+/* A text-only message, built whole and streamed to curl. */
+static ct_status send_text(const ct_mailer *m, const char *to, const char *subject,
+                           const char *body, const char *const *extra, char *err, size_t errlen)
 {
-    if (header_injection(to, subject, err, errlen))
-        return CT_INVALID;
     ct_strbuf sb;
     ct_strbuf_init(&sb, 1u << 20);
-    ct_status rc = build_message(&sb, m, to, subject, body);
+    ct_status rc = build_message(&sb, m, to, subject, body, extra);
     if (rc) {
         ct_strbuf_free(&sb);
         snprintf(err, errlen, "message too large");
@@ -199,13 +206,26 @@ ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject
     return rc;
 }
 
+ct_status ct_mailer_send(const ct_mailer *m, const char *to, const char *subject, const char *body,
+                         char *err, size_t errlen)
+{
+    return ct_mailer_send_ex(m, to, subject, body, NULL, NULL, err, errlen);
+}
+
 ct_status ct_mailer_send_alt(const ct_mailer *m, const char *to, const char *subject,
                              const char *text, const char *html, char *err, size_t errlen)
 {
-    if (html == NULL)
-        return ct_mailer_send(m, to, subject, text, err, errlen);
-    if (header_injection(to, subject, err, errlen))
+    return ct_mailer_send_ex(m, to, subject, text, html, NULL, err, errlen);
+}
+
+ct_status ct_mailer_send_ex(const ct_mailer *m, const char *to, const char *subject,
+                            const char *text, const char *html, const char *const *extra, char *err,
+                            size_t errlen)
+{
+    if (header_injection(to, subject, extra, err, errlen))
         return CT_INVALID;
+    if (html == NULL)
+        return send_text(m, to, subject, text, extra, err, errlen);
     ct_status rc = CT_NOMEM;
     struct curl_slist *headers = NULL, *rcpt = NULL, *inline_hdr = NULL;
     curl_mime *mime = NULL, *alt = NULL;
@@ -238,7 +258,7 @@ ct_status ct_mailer_send_alt(const ct_mailer *m, const char *to, const char *sub
         curl_mime_headers(holder, inline_hdr, 1) != CURLE_OK)
         goto cleanup;
     inline_hdr = NULL; /* owned by the part */
-    rc = header_fields(m, to, subject, emit_to_list, &headers);
+    rc = header_fields(m, to, subject, extra, emit_to_list, &headers);
     if (rc)
         goto cleanup;
     curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers);

@@ -7,7 +7,8 @@
  * same key and body again -> the same order with Idempotent-Replayed: true; GET /orders lists
  * it; the other user's GET /orders/{id} is 404; exactly one confirmation e-mail (reference,
  * passengers, tickets, how to cancel; a text and an HTML part) reaches the sandbox mail
- * server (its HTTP API); a
+ * server (its HTTP API), through the notification hub: with RFC 8058 List-Unsubscribe headers,
+ * whose link unsubscribes by POST without signing in, and one in-app notification each; a
  * cancellation (quote, confirm) sends one cancellation e-mail; a declined card -> 402, the
  * order failed with reason card_declined. Every passenger carries a passport (required on an
  * international trip); on an international leg of airline-1 the offer says passport_required
@@ -22,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -432,6 +434,43 @@ static char *mail_part(const char *id, int html)
     return text;
 }
 
+/* The value of the message's header `name` (caller frees), or NULL. */
+static char *mail_header(const char *id, const char *name)
+{
+    char url[400];
+    snprintf(url, sizeof(url), "%s/api/v1/messages/%s", url_of("mail"), id);
+    ts_response r = ts_http_url("GET", url, NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r), *h;
+    ts_response_free(&r);
+    char *value = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(j, "headers"), i, h)
+    {
+        if (value == NULL && strcasecmp(json_string_value(json_object_get(h, "name")), name) == 0)
+            value = strdup(json_string_value(json_object_get(h, "value")));
+    }
+    json_decref(j);
+    return value;
+}
+
+/* The owner's in-app notifications whose title contains `about`. */
+static int in_app_count(const char *bearer, const char *about)
+{
+    ts_response r = call("GET", "/api/v1/me/notifications?limit=100", NULL, bearer, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r), *n;
+    ts_response_free(&r);
+    int count = 0;
+    size_t i;
+    json_array_foreach(json_object_get(j, "items"), i, n)
+    {
+        count += strstr(json_string_value(json_object_get(n, "title")), about) != NULL;
+    }
+    json_decref(j);
+    return count;
+}
+
 static char *mail_text(const char *id)
 {
     char *text = mail_part(id, 0);
@@ -508,6 +547,18 @@ static void book_replay_list_mail_cancel(void **state)
         if (strstr(html, want[i]) == NULL)
             fail_msg("the confirmation e-mail's HTML lacks '%s':\n%s", want[i], html);
     free(html);
+    /* Through the notification hub: RFC 8058 one-click unsubscribe headers, and one in-app
+     * notification for the owner. */
+    char *lu = mail_header(mid, "List-Unsubscribe"),
+         *lup = mail_header(mid, "List-Unsubscribe-Post");
+    assert_non_null(lu);
+    assert_non_null(strstr(lu, "/api/v1/unsubscribe?token="));
+    assert_non_null(lup);
+    assert_string_equal(lup, "List-Unsubscribe=One-Click");
+    char title[64];
+    snprintf(title, sizeof(title), "Booking %s confirmed", ref);
+    assert_int_equal(in_app_count(bearer_a, title), 1);
+    assert_int_equal(in_app_count(bearer_b, ref), 0);
 
     /* Cancel: quote, confirm; one cancellation e-mail. */
     snprintf(path, sizeof(path), "/api/v1/orders/%s/cancellations", id);
@@ -529,6 +580,30 @@ static void book_replay_list_mail_cancel(void **state)
     assert_non_null(strstr(text, ref));
     assert_non_null(strstr(text, "Refunded"));
     free(text);
+    snprintf(title, sizeof(title), "Booking %s cancelled", ref);
+    assert_int_equal(in_app_count(bearer_a, title), 1);
+    /* The link unsubscribes over serve's HTTP without signing in (a form body, as mail
+     * clients POST it): booking e-mails off for the owner. */
+    const char *path_at = strstr(lu, "/api/v1/unsubscribe?token=");
+    char unsub[400];
+    snprintf(unsub, sizeof(unsub), "%.*s", (int)strcspn(path_at, ">"), path_at);
+    const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+    r = ts_http("POST", port, unsub, "List-Unsubscribe=One-Click", form);
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+    r = call("GET", "/api/v1/me/notification-preferences", NULL, bearer_a, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *prefs = ts_json(&r);
+    ts_response_free(&r);
+    assert_true(json_is_false(
+        json_object_get(json_object_get(json_object_get(prefs, "kinds"), "booking"), "email")));
+    json_decref(prefs);
+    r = call("PUT", "/api/v1/me/notification-preferences",
+             "{\"kinds\":{\"booking\":{\"email\":true}}}", bearer_a, NULL);
+    assert_int_equal(r.status, 200); /* back on: the other tests count e-mails */
+    ts_response_free(&r);
+    free(lu);
+    free(lup);
     json_decref(order);
 }
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <cmocka.h>
@@ -51,11 +52,15 @@ ts_response ts_http_url(const char *method, const char *url, const char *body,
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
     struct curl_slist *hdrs = NULL;
-    for (int i = 0; headers != NULL && headers[i] != NULL; i++)
+    int typed = 0;
+    for (int i = 0; headers != NULL && headers[i] != NULL; i++) {
         hdrs = curl_slist_append(hdrs, headers[i]);
+        typed |= strncasecmp(headers[i], "Content-Type:", 13) == 0;
+    }
     if (body != NULL) {
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-        hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
+        if (!typed)
+            hdrs = curl_slist_append(hdrs, "Content-Type: application/json");
     }
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);

@@ -12,7 +12,8 @@ typedef struct ts_response {
 
 /* Performs one request to a full URL. Safe from any thread: it never fails the test but
  * returns status -1 when the transfer failed. `headers` is a NULL-terminated list of
- * "Name: value" lines or NULL; a body is sent as application/json. */
+ * "Name: value" lines or NULL; a body is sent as application/json unless a Content-Type line
+ * is among the headers. */
 ts_response ts_http_url(const char *method, const char *url, const char *body,
                         const char *const *headers);
 

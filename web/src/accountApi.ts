@@ -51,6 +51,32 @@ export interface ProfilePatch {
   notifications?: Partial<Notifications>;
 }
 
+/** The kinds of notification and their channels (GET/PUT /me/notification-preferences). */
+export const NOTIFICATION_KINDS = ['booking', 'price_alert', 'account_security', 'trip'] as const;
+export const NOTIFICATION_CHANNELS = ['email', 'in_app', 'sms'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+export type NotificationChannel = (typeof NOTIFICATION_CHANNELS)[number];
+export type NotificationPrefs = Record<NotificationKind, Record<NotificationChannel, boolean>>;
+
+/** One in-app notification (GET /me/notifications). */
+export interface AppNotification {
+  id: string;
+  kind: NotificationKind;
+  title: string;
+  body: string | null;
+  /** A path of this app ("/trips"), or null. */
+  link: string | null;
+  /** ISO 8601 instant (UTC). */
+  created_at: string;
+  read: boolean;
+}
+
+export interface NotificationPage {
+  items: AppNotification[];
+  total: number;
+  unread_count: number;
+}
+
 export interface Traveller {
   id: string;
   given_name: string;
@@ -155,6 +181,22 @@ function toProfile(raw: unknown): Profile {
     phone_verified: r.phone_verified === true,
     phone_pending: s(r.phone_pending),
   };
+}
+
+function toPrefs(raw: unknown): NotificationPrefs {
+  const kinds = ((raw as Record<string, unknown> | null)?.kinds ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const out = {} as NotificationPrefs;
+  for (const k of NOTIFICATION_KINDS) {
+    const c = kinds[k] ?? {};
+    out[k] = { email: c.email !== false, in_app: c.in_app !== false, sms: c.sms === true };
+  }
+  return out;
+}
+
+function toNotificationPage(raw: unknown): NotificationPage {
+  const r = (raw && typeof raw === 'object' ? raw : {}) as Record<string, unknown>;
+  const n = (v: unknown) => (typeof v === 'number' ? v : 0);
+  return { items: items<AppNotification>(raw), total: n(r.total), unread_count: n(r.unread_count) };
 }
 
 function items<T>(raw: unknown): T[] {
@@ -305,5 +347,29 @@ export class AccountApi {
 
   async deleteTraveller(id: string): Promise<void> {
     await this.authed(`/me/travellers/${encodeURIComponent(id)}`, 'DELETE');
+  }
+  /* ---- notifications (docs/notifications.md) ---- */
+
+  /** The inbox, newest first, with the unread count. */
+  async listNotifications(limit = 20, offset = 0): Promise<NotificationPage> {
+    return toNotificationPage(await AccountApi.json(await this.authed(`/me/notifications?limit=${limit}&offset=${offset}`)));
+  }
+
+  /** Marks one read; answers the unread count left. */
+  async markNotificationRead(id: string): Promise<number> {
+    const r = (await AccountApi.json(await this.authed(`/me/notifications/${encodeURIComponent(id)}/read`, 'POST'))) as Record<string, unknown> | null;
+    return typeof r?.unread_count === 'number' ? r.unread_count : 0;
+  }
+
+  async markAllNotificationsRead(): Promise<void> {
+    await this.authed('/me/notifications/read-all', 'POST');
+  }
+
+  async notificationPreferences(): Promise<NotificationPrefs> {
+    return toPrefs(await AccountApi.json(await this.authed('/me/notification-preferences')));
+  }
+
+  async setNotificationPreferences(prefs: Partial<Record<NotificationKind, Partial<Record<NotificationChannel, boolean>>>>): Promise<NotificationPrefs> {
+    return toPrefs(await AccountApi.json(await this.authed('/me/notification-preferences', 'PUT', { kinds: prefs })));
   }
 }

@@ -100,3 +100,11 @@ export function formatWallClock(iso: string, locale?: DateLocale): string {
 export function formatInstant(seconds: number, locale?: DateLocale): string {
   return formatter({ dateStyle: 'medium', timeStyle: 'short' }, locale).format(new Date(seconds * 1000));
 }
+
+/** An ISO 8601 instant ("2026-12-04T21:30:00.123Z") → "4 Dec 2026, 21:30" in the browser's
+ * zone (a notification's time); the input when it is not one. */
+export function formatIsoInstant(iso: string, locale?: DateLocale): string {
+  const t = new Date(iso);
+  if (Number.isNaN(t.getTime())) return iso;
+  return formatter({ dateStyle: 'medium', timeStyle: 'short' }, locale).format(t);
+}

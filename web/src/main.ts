@@ -16,6 +16,7 @@ import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
 import { apiKeysView } from './views/apiKeys';
+import { notificationsView } from './views/notifications';
 import { travellersView } from './views/travellers';
 import { priceAlertsView } from './views/priceAlerts';
 import { bookView } from './views/book';
@@ -32,6 +33,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   'price-alerts': priceAlertsView,
   security: securityView,
   'api-keys': apiKeysView,
+  notifications: notificationsView,
   search: resultsView,
   explore: exploreView,
   book: bookView,

@@ -1,7 +1,8 @@
 /**
  * Header navigation: "Sign in" when signed out; when signed in, a button
  * with the user's name (or e-mail) that discloses a small menu: Account,
- * My trips, Travellers, Security, Sign out.
+ * My trips, Travellers, Security, Notifications, Sign out; and before it the
+ * notification bell with the unread count (bell.ts).
  *
  * It follows the WAI disclosure pattern for site navigation (a button with
  * aria-expanded controlling a list of links) rather than role="menu", which
@@ -11,6 +12,7 @@
  */
 
 import { displayName, initials, type App } from './app';
+import { BELL_ICON, mountBell, type BellOptions } from './bell';
 import { h, icon, ICONS } from './dom';
 import type { RouteName } from './router';
 
@@ -20,7 +22,7 @@ export interface NavHandle {
   destroy(): void;
 }
 
-export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => RouteName | null): NavHandle {
+export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => RouteName | null, bellOptions: BellOptions = {}): NavHandle {
   const doc = list.ownerDocument;
   let menuOpen = false;
   let userButton: HTMLButtonElement | null = null;
@@ -32,7 +34,9 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
   const manageLink = h('a', { class: 'nav-link', href: '/manage-booking' }, 'Manage booking');
   const manageItem = h('li', { class: 'nav-manage' }, manageLink);
   const authItem = h('li', { class: 'nav-auth' });
-  list.replaceChildren(searchItem, exploreItem, manageItem, authItem);
+  // Signed in: the bell with the unread count (bell.ts), beside the account menu.
+  const bell = mountBell(app, bellOptions);
+  list.replaceChildren(searchItem, exploreItem, manageItem, bell.el, authItem);
 
   // Small screens (CSS, max-width 640px): the links fold behind a "Menu" button (the WAI
   // disclosure pattern again). Opening moves focus to the first link; Escape, a link chosen,
@@ -136,6 +140,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
         link('/account/price-alerts', 'Price alerts', ICONS.mail, 'price-alerts'),
         link('/account/travellers', 'Travellers', ICONS.users, 'travellers'),
         link('/account/security', 'Security', ICONS.shield, 'security'),
+        link('/account/notifications', 'Notifications', BELL_ICON, 'notifications'),
         h(
           'li',
           { class: 'menu-sep' },
@@ -184,6 +189,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
     manageItem.hidden = app.session.signedIn;
     if (route === 'home') searchLink.setAttribute('aria-current', 'page');
     else searchLink.removeAttribute('aria-current');
+    void bell.refresh();
     if (app.session.signedIn) {
       renderSignedIn();
     } else {
@@ -215,6 +221,7 @@ export function mountNav(list: HTMLUListElement, app: App, currentRoute: () => R
       navEl?.removeEventListener('focusout', onNavFocusOut);
       list.removeEventListener('click', onNavClick);
       navToggle.remove();
+      bell.destroy();
       offProfile();
       offSession();
     },

@@ -21,6 +21,7 @@ export type RouteName =
   | 'security'
   | 'api-keys'
   | 'price-alerts'
+  | 'notifications'
   | 'book'
   | 'trips'
   | 'manage-booking'
@@ -50,6 +51,7 @@ export const ROUTES: readonly RouteDef[] = [
   { name: 'security', path: '/account/security', title: 'Security activity', auth: true },
   { name: 'api-keys', path: '/account/api-keys', title: 'API keys', auth: true },
   { name: 'price-alerts', path: '/account/price-alerts', title: 'Price alerts', auth: true },
+  { name: 'notifications', path: '/account/notifications', title: 'Notifications', auth: true },
   { name: 'book', path: '/book', title: 'Book your flight' },
   { name: 'trips', path: '/trips', title: 'My trips', auth: true },
   { name: 'manage-booking', path: '/manage-booking', title: 'Manage booking' },

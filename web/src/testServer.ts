@@ -55,6 +55,8 @@ export class FakeAuthServer {
     this.calls.push({ method, path: url.pathname, auth: headers.get('authorization'), body });
     // Let concurrent callers interleave like real network requests.
     await Promise.resolve();
+    this.pageLimit = Number(url.searchParams.get('limit') ?? 20);
+    this.pageOffset = Number(url.searchParams.get('offset') ?? 0);
     return this.handle(method, url.pathname, headers, body as Record<string, unknown> | null);
   };
 
@@ -96,6 +98,47 @@ export class FakeAuthServer {
     for (const row of this.refresh.values()) if (row.family === family) row.revoked = true;
   }
 
+  /** The in-app inbox, newest first (src/api/notifications.c's contract). */
+  notifications: { id: string; kind: string; title: string; body: string | null; link: string | null; created_at: string; read: boolean }[] = [];
+  /** Preferences the user set: "kind.channel" → enabled (defaults: e-mail and in-app on). */
+  readonly prefs = new Map<string, boolean>();
+
+  private notificationRoute(method: string, path: string, body: Record<string, unknown> | null): Response | null {
+    const unread = () => this.notifications.filter((n) => !n.read).length;
+    if (method === 'GET' && path === '/api/v1/me/notifications') {
+      return json({ items: this.notifications.slice(this.pageOffset, this.pageOffset + this.pageLimit), total: this.notifications.length, unread_count: unread(), limit: this.pageLimit, offset: this.pageOffset });
+    }
+    if (method === 'POST' && path === '/api/v1/me/notifications/read-all') {
+      const marked = unread();
+      this.notifications.forEach((n) => (n.read = true));
+      return json({ marked, unread_count: 0 });
+    }
+    const one = /^\/api\/v1\/me\/notifications\/([^/]+)\/read$/.exec(path);
+    if (method === 'POST' && one) {
+      const n = this.notifications.find((x) => x.id === decodeURIComponent(one[1]!));
+      if (!n) return problem(404, 'no such notification');
+      n.read = true;
+      return json({ marked: 1, unread_count: unread() });
+    }
+    if (path === '/api/v1/me/notification-preferences' && (method === 'GET' || method === 'PUT')) {
+      const kinds = ['booking', 'price_alert', 'account_security', 'trip'];
+      if (method === 'PUT') {
+        const given = (body?.kinds ?? {}) as Record<string, Record<string, unknown>>;
+        for (const [k, chans] of Object.entries(given)) {
+          if (!kinds.includes(k)) return problem(400, `kinds.${k}: unknown kind`, { errors: [{ field: `kinds.${k}`, message: 'unknown kind' }] });
+          for (const [c, v] of Object.entries(chans)) this.prefs.set(`${k}.${c}`, v === true);
+        }
+      }
+      const out: Record<string, Record<string, boolean>> = {};
+      for (const k of kinds) out[k] = { email: this.prefs.get(`${k}.email`) ?? true, in_app: this.prefs.get(`${k}.in_app`) ?? true, sms: this.prefs.get(`${k}.sms`) ?? false };
+      return json({ kinds: out });
+    }
+    return null;
+  }
+
+  private pageLimit = 20;
+  private pageOffset = 0;
+
   private async handle(method: string, path: string, headers: Headers, body: Record<string, unknown> | null): Promise<Response> {
     if (method === 'POST' && path === '/api/v1/sessions') {
       if (headers.get('authorization')) return problem(401, 'unexpected credentials on a public route');
@@ -130,6 +173,8 @@ export class FakeAuthServer {
       if (!a || a.exp <= this.now) {
         return problem(401, 'the access token is invalid or expired', {}, { 'www-authenticate': 'Bearer realm="contrail"' });
       }
+      const inbox = this.notificationRoute(method, path, body);
+      if (inbox) return inbox;
       return json({ id: a.userId, email: 'ada@example.com', role: 'user', email_verified: false, name: 'Ada', notifications: { email: true, webhook: false, in_app: true } });
     }
     return problem(404, 'no such route');

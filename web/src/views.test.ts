@@ -327,7 +327,7 @@ describe('header navigation', () => {
     expect(btn.getAttribute('aria-expanded')).toBe('false');
     const menu = document.getElementById(btn.getAttribute('aria-controls')!)!;
     expect(menu.hidden).toBe(true);
-    expect(Array.from(menu.querySelectorAll('a, button')).map((x) => x.textContent?.trim())).toEqual(['Account', 'My trips', 'Price alerts', 'Travellers', 'Security', 'Sign out']);
+    expect(Array.from(menu.querySelectorAll('a, button')).map((x) => x.textContent?.trim())).toEqual(['Account', 'My trips', 'Price alerts', 'Travellers', 'Security', 'Notifications', 'Sign out']);
 
     btn.focus();
     press(btn, 'ArrowDown');

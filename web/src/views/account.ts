@@ -12,6 +12,7 @@ import type { RouteContext } from '../router';
 import { SessionExpiredError } from '../session';
 import { validateNewPassword, validateProfile, validateRequired, type ProfileField } from '../validators';
 import { phoneSection } from './phone';
+import { notificationPrefsSection } from './notificationPrefs';
 import { accountPage, card, loading, notice } from './shell';
 
 export function accountView(app: App, ctx: RouteContext): View {
@@ -28,7 +29,7 @@ export function accountView(app: App, ctx: RouteContext): View {
       p.email_verified ? h('span', { class: 'badge badge-ok' }, 'Confirmed') : h('span', { class: 'badge badge-warn' }, 'Not confirmed yet'),
     );
     const profileCard = profileSection(app, p, cleanups);
-    holder.replaceChildren(profileCard, phoneSection(app, p), passwordSection(app, p), dataSection(app), deleteSection(app));
+    holder.replaceChildren(profileCard, phoneSection(app, p), notificationPrefsSection(app, p), passwordSection(app, p), dataSection(app), deleteSection(app));
   };
 
   app.profile.load(true).then(render, (err: unknown) => {
@@ -88,10 +89,10 @@ function profileSection(app: App, p: Profile, cleanups: (() => void)[]): HTMLEle
     : 'Preselected when you start a search.';
   const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: cabinOptions, value: p.cabin ?? '', hint: cabinHint });
 
-  const nEmail = switchField({ name: 'notify_email', label: 'E-mail', hint: 'Trip changes and price alerts by e-mail.', checked: p.notifications.email });
-  const nInApp = switchField({ name: 'notify_in_app', label: 'In the app', hint: 'Notices shown when you are signed in.', checked: p.notifications.in_app });
+  // E-mail, in-app and SMS notifications are set per kind in the Notifications card
+  // (notificationPrefs.ts); the webhook switch stays with the profile.
   const nHook = switchField({ name: 'notify_webhook', label: 'Webhook', hint: 'For partners: events sent to your API integration.', checked: p.notifications.webhook });
-  const notifications = h('fieldset', { class: 'fieldset switches' }, h('legend', { class: 'field-label legend' }, 'Notifications'), h('div', { class: 'switch-grid' }, nEmail.wrap, nInApp.wrap, nHook.wrap));
+  const notifications = h('fieldset', { class: 'fieldset switches' }, h('legend', { class: 'field-label legend' }, 'Integrations'), h('div', { class: 'switch-grid' }, nHook.wrap));
 
   const submit = button('Save changes', { type: 'submit' });
   const form = h(
@@ -130,7 +131,7 @@ function profileSection(app: App, p: Profile, cleanups: (() => void)[]): HTMLEle
       home_airport: v.home_airport || null,
       currency: v.currency || null,
       cabin: (v.cabin || null) as Cabin | null,
-      notifications: { email: nEmail.control.checked, in_app: nInApp.control.checked, webhook: nHook.control.checked },
+      notifications: { webhook: nHook.control.checked },
     };
     ctl.setBusy(true, 'Saving…');
     try {

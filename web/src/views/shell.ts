@@ -1,5 +1,6 @@
 /** Page chrome shared by the non-search pages. */
 
+import { BELL_ICON } from '../bell';
 import { h, icon, ICONS } from '../dom';
 import type { RouteName } from '../router';
 
@@ -31,6 +32,7 @@ const ACCOUNT_TABS: { route: RouteName; href: string; label: string; icon: strin
   { route: 'security', href: '/account/security', label: 'Security', icon: ICONS.shield },
   { route: 'api-keys', href: '/account/api-keys', label: 'API keys', icon: ICONS.key },
   { route: 'price-alerts', href: '/account/price-alerts', label: 'Price alerts', icon: ICONS.mail },
+  { route: 'notifications', href: '/account/notifications', label: 'Notifications', icon: BELL_ICON },
 ];
 
 /** Band with title + account sub-navigation + content column. */
