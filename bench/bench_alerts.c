@@ -18,8 +18,10 @@
  *      alert (a maximum price above any fare, never notified: it fires on its next check),
  *      from the moment the change is queued to the commit of its price_alert.triggered
  *      outbox row: p50 / p90 / p99.
- * Usage: bench_alerts DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES] (ROUTES <= 20,000:
- * fewer routes put more alerts on each searched route and date, as on a busier site). */
+ * Usage: bench_alerts DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES] [REALISTIC]
+ * (ROUTES <= 20,000: fewer routes put more alerts on each searched route and date, as on a
+ * busier site; REALISTIC = 1: every alert's low is its trip's price now, one cheapest-only
+ * search per route and day at set-up, instead of a low no price bound reaches). */
 #define _GNU_SOURCE /* nftw */
 #include <errno.h>
 #include <ftw.h>
@@ -35,6 +37,7 @@
 #include "alerts/alerts.h"
 #include "base/timeutil.h"
 #include "pricefill.h"
+#include "search/search.h"
 #include "sandbox/world/sandbox_data.h"
 #include "sandbox/world/ssim_write.h"
 #include "store/migrate.h"
@@ -158,6 +161,40 @@ typedef struct hot {
 } hot;
 static hot hots[NHOT];
 
+/* Realistic lows (the 7th argument): each alert's baseline is its trip's price now, by a
+ * cheapest-only search per route and day (cached), so the price-bound pruning works as in
+ * serve, where the first check records the real price. */
+static int realistic;
+static int64_t *price_cache; /* [route][reverse][day]: -2 not searched, -1 none */
+static const ct_pricebook *cache_pb;
+
+static int64_t route_price(const ct_timetable *tt, int r, int reverse, int64_t day, int64_t today,
+                           int days)
+{
+    if (day < today || day >= today + days)
+        return -1;
+    int64_t *slot =
+        &price_cache[((size_t)r * 2 + (size_t)reverse) * (size_t)days + (size_t)(day - today)];
+    if (*slot != -2)
+        return *slot;
+    uint16_t o = (uint16_t)(reverse ? routes[r].to : routes[r].from);
+    uint16_t d = (uint16_t)(reverse ? routes[r].from : routes[r].to);
+    ct_pb_view v;
+    ct_pricebook_acquire((ct_pricebook *)cache_pb, &v);
+    ct_price_ctx pc;
+    ct_itinerary best;
+    int found = 0;
+    *slot = -1;
+    if (ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR") == CT_OK) {
+        ct_search_query q = {&o, 1, &d, 1, day, 2, &pc};
+        if (ct_search_cheapest(tt, &q, &best, &found) == CT_OK && found &&
+            best.price != CT_PRICE_UNKNOWN)
+            *slot = best.price;
+    }
+    ct_pricebook_release((ct_pricebook *)cache_pb, &v);
+    return *slot;
+}
+
 static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t today, int days)
 {
     check(ct_store_begin(st), "begin");
@@ -191,8 +228,10 @@ static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t to
         char id[32], user[32];
         snprintf(id, sizeof(id), "pa_%024d", i);
         snprintf(user, sizeof(user), "usr_%d", i % NUSERS);
-        route r = routes[draw_route()];
+        int ri = draw_route();
+        route r = routes[ri];
         int64_t dep = today + 1 + (int64_t)(next_rand() % (uint64_t)(days - 20));
+        int64_t ret_day = dep + 3 + (int64_t)(next_rand() % 12);
         int kind = (int)(next_rand() % 100), is_hot = i < NHOT;
         ct_stmt_bind_text(s, 1, id);
         ct_stmt_bind_text(s, 2, user);
@@ -207,7 +246,7 @@ static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t to
         } else if (kind < 95) {
             ct_stmt_bind_text(s, 5, "exact");
             ct_stmt_bind_int64(s, 6, dep);
-            ct_stmt_bind_int64(s, 7, dep + 3 + (int64_t)(next_rand() % 12));
+            ct_stmt_bind_int64(s, 7, ret_day);
             ct_stmt_bind_null(s, 8);
             ct_stmt_bind_int64(s, 9, 1);
         } else {
@@ -235,8 +274,20 @@ static void store_alerts(ct_store *st, const ct_timetable *tt, int n, int64_t to
             ct_stmt_bind_int64(s, 12, 100000);
             ct_stmt_bind_null(s, 13);
         }
-        ct_stmt_bind_int64(s, 14, 1000000000000LL);
-        ct_stmt_bind_int64(s, 15, 1000000000000LL);
+        int64_t low = 1000000000000LL;
+        if (realistic && !is_hot) {
+            int64_t out = route_price(tt, ri, 0, dep, today, days);
+            int64_t back =
+                kind >= 85 && kind < 95 ? route_price(tt, ri, 1, ret_day, today, days) : 0;
+            low = out < 0 || back < 0 ? -1 : out + back;
+        }
+        if (low < 0) {
+            ct_stmt_bind_null(s, 14);
+            ct_stmt_bind_null(s, 15);
+        } else {
+            ct_stmt_bind_int64(s, 14, low);
+            ct_stmt_bind_int64(s, 15, low);
+        }
         if (is_hot)
             ct_stmt_bind_null(s, 16);
         else
@@ -283,13 +334,16 @@ static int64_t leg_from(const ct_timetable *tt, int from, int64_t day)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: %s DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES]\n", argv[0]);
+        fprintf(stderr,
+                "usage: %s DATA_DIR [ALERTS] [DAYS] [BURST] [SAMPLES] [ROUTES] [REALISTIC]\n",
+                argv[0]);
         return 2;
     }
     int n = argc > 2 ? atoi(argv[2]) : 1000000, days = argc > 3 ? atoi(argv[3]) : 60;
     int burst = argc > 4 ? atoi(argv[4]) : 2000, samples = argc > 5 ? atoi(argv[5]) : 200;
     if (argc > 6 && atoi(argv[6]) > 0 && atoi(argv[6]) < NROUTES)
         nroutes = atoi(argv[6]);
+    realistic = argc > 7 && atoi(argv[7]) != 0;
     if (n < NHOT || days < 30) {
         fprintf(stderr, "bench: at least %d alerts and 30 days\n", NHOT);
         return 2;
@@ -324,6 +378,13 @@ int main(int argc, char **argv)
 
     pick_airports(tt);
     pick_routes();
+    if (realistic) {
+        size_t cells = (size_t)nroutes * 2 * (size_t)days;
+        price_cache = malloc(cells * sizeof(int64_t));
+        for (size_t i = 0; i < cells; i++)
+            price_cache[i] = -2;
+        cache_pb = pb;
+    }
     snprintf(path, sizeof(path), "%s/alerts.db", dir);
     snprintf(url, sizeof(url), "sqlite:%s", path);
     ct_store *st = NULL;
@@ -398,6 +459,7 @@ int main(int argc, char **argv)
            (unsigned long long)s1.batches, (unsigned long long)s1.rechecks,
            (unsigned long long)s1.searches, (unsigned long long)s1.triggers);
     free(lat);
+    free(price_cache);
     ct_alerts_free(a);
     ct_store_pool_close(pool);
     ct_store_close(st);

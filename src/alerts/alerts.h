@@ -17,11 +17,13 @@
  * D-2..D), or the same for the return slice of a round trip. Places are an airport and its
  * metro area. Only those alerts and only their affected dates are re-priced; a leg in the
  * middle of a two-stop itinerary is not seen (documented limit). Before any search, an alert
- * is pruned when the changed leg cannot lead to a new low for it: its price bound (pricebook
- * lower bound x 0.85 for through fares, x 0.9 more for a round trip's one-ticket discount)
- * times the passengers is at least the alert's low, or the leg's far end cannot reach the
- * alert's other end within the remaining stops (a direct-route bitmap per airport, built at
- * attach; two hops at most). Each affected one-way slice
+ * is pruned when the changed leg cannot lead to a new low for it: the leg's far end cannot
+ * reach the alert's other end within the remaining stops (a direct-route bitmap per airport,
+ * built at attach; two hops at most), or a lower bound of any itinerary through it reaches the
+ * alert's low: the leg's price bound (pricebook lower bound), plus, when it does not end at
+ * the destination (start at the origin), the lowest bound of the legs into the destination
+ * (out of the origin) on the days such an itinerary can use them, x 0.85 for through fares,
+ * x 0.9 more for a round trip's one-ticket discount, x the passengers. Each affected one-way slice
  * (origin, destination, date, cabin, passengers, currency) is searched once per batch with
  * the cheapest-only engine (search.h); round trips pair the two slices' one-way sets
  * (trip.h ct_trip_cheapest_pair), also once per pair of dates per batch.

@@ -10,6 +10,7 @@
  * other changed states (one transaction). Under the mutex again: store the new state in the
  * slots that still hold the same alert. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -410,7 +411,8 @@ typedef struct batch {
     size_t n, cap;
     uint32_t *stamp; /* per slot: index + 1 into items of this batch, 0: not yet */
     size_t stamp_len;
-    ct_map *cache; /* slice key -> priced_slice */
+    ct_map *cache;  /* slice key -> priced_slice */
+    ct_map *bounds; /* (place, direction, day, context) -> lowest leg bound (double) */
     ct_pb_view view;
     int64_t today;
     int64_t queued_since;
@@ -553,35 +555,92 @@ static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
 }
 
 /* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low. */
+/* 1 when airport x is one of place's airports. */
+static int in_place(const ct_timetable *tt, uint16_t x, const char *place)
+{
+    uint16_t ap[MAX_PLACES];
+    int n = resolve_place(tt, place, ap);
+    for (int i = 0; i < n; i++) {
+        if (ap[i] == x)
+            return 1;
+    }
+    return 0;
+}
+
+/* The lowest per-passenger bound of the legs into (into = 1) or out of (into = 0) place's
+ * airports departing on days [day0, day1) (UTC), under the batch's pricing context `pc`;
+ * INFINITY when none is sold. Cached per batch (the bounds move with prices). 0 on failure
+ * (prunes nothing). */
+static double place_bound(batch *b, const ct_price_ctx *pc, const char *place, int into,
+                          int64_t day0, int64_t day1)
+{
+    char key[64];
+    snprintf(key, sizeof(key), "%s%d%lld%p", place, into, (long long)day0, (const void *)pc);
+    double *v = ct_map_get(b->bounds, key);
+    if (v != NULL)
+        return *v;
+    const ct_timetable *tt = b->a->tt;
+    int32_t t0 = (int32_t)(day0 * 1440), t1 = (int32_t)(day1 * 1440);
+    uint16_t ap[MAX_PLACES];
+    int n = resolve_place(tt, place, ap);
+    double best = INFINITY;
+    for (int k = 0; k < n; k++) {
+        if (!into) {
+            for (uint32_t i = ct_timetable_first_departure(tt, ap[k], t0);
+                 i < tt->first[ap[k] + 1] && tt->legs[i].dep < t1; i++) {
+                double x = ct_price_leg_bound(pc, &tt->legs[i]);
+                best = x < best ? x : best;
+            }
+            continue;
+        }
+        const ct_arrival_routes *r = ct_timetable_arrival_routes(tt, ap[k]);
+        if (r == NULL)
+            return 0;
+        uint32_t lo = ct_arrival_day(tt, r, t0), hi = ct_arrival_day(tt, r, t1);
+        for (uint32_t i = 0; i < r->nroutes; i++) {
+            const uint16_t *days = r->day_first + (size_t)i * (r->ndays + 1);
+            for (uint32_t j = r->lo[i] + days[lo]; j < r->lo[i] + days[hi]; j++) {
+                double x = ct_price_leg_bound(pc, &tt->legs[tt->by_arr[j]]);
+                best = x < best ? x : best;
+            }
+        }
+    }
+    v = ct_malloc(sizeof(*v));
+    if (v != NULL) {
+        *v = best;
+        if (ct_map_put(b->bounds, key, v) != CT_OK)
+            ct_free(v);
+    }
+    return best;
+}
+
+/* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low: its
+ * far end cannot reach the alert's other end within two hops, or the lower bound of any
+ * itinerary through it (its own bound, plus the cheapest leg into the destination, or out
+ * of the origin, when it does not end or start there; x 0.85 for through fares, x 0.9 more
+ * for a round trip's one-ticket discount, x passengers) reaches the low. */
 static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg *l)
 {
-    const uint64_t *r = NULL;
-    uint16_t end = l->to;
-    switch (role) {
-    case ROLE_ORIGIN_DEP:
-        r = reach(b->a, al->destination, 1);
-        break;
-    case ROLE_DEST_DEP:
-        r = reach(b->a, al->origin, 0);
-        end = l->from;
-        break;
-    case ROLE_DEST_RET:
-        r = reach(b->a, al->origin, 1);
-        break;
-    default:
-        r = reach(b->a, al->destination, 0);
-        end = l->from;
-        break;
-    }
+    const ct_timetable *tt = b->a->tt;
+    int into = role == ROLE_ORIGIN_DEP || role == ROLE_DEST_RET;
+    const char *other =
+        role == ROLE_ORIGIN_DEP || role == ROLE_ORIGIN_RET ? al->destination : al->origin;
+    uint16_t end = into ? l->to : l->from;
+    const uint64_t *r = reach(b->a, other, into);
     if (r != NULL && !(r[end / 64] >> (end % 64) & 1))
         return 0;
     if (al->baseline == ALERT_NONE)
         return 1;
     const ct_price_ctx *pc = ctx_for(b, al);
-    if (pc == NULL)
+    if (pc == NULL || b->bounds == NULL)
         return 1;
-    double bound =
-        ct_price_leg_bound(pc, l) * al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
+    double bound = ct_price_leg_bound(pc, l);
+    if (!in_place(tt, end, other)) {
+        int64_t day = (into ? l->arr : l->dep) / 1440;
+        bound += into ? place_bound(b, pc, other, 1, day, day + 4)
+                      : place_bound(b, pc, other, 0, day - 3, day + 1);
+    }
+    bound *= al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
     return bound < (double)al->baseline; /* INFINITY (nobody sells it) prunes too */
 }
 
@@ -943,6 +1002,7 @@ static void run_batch(ct_alerts *a, batch *b)
     a->queued_since_ms = 0;
     b->n = 0;
     b->nctx = 0;
+    b->bounds = ct_map_create(); /* NULL: no bound pruning this batch */
     ct_pricebook_acquire(a->pb, &b->view);
     ct_status rc = CT_OK;
     if (b->stamp_len < a->nslots) {
@@ -962,6 +1022,8 @@ static void run_batch(ct_alerts *a, batch *b)
         b->stamp[b->items[i].slot] = 0;
     a->stats.legs += nq;
     pthread_mutex_unlock(&a->mu);
+    free_bitmaps(b->bounds); /* the doubles, as the bitmaps: ct_free each value */
+    b->bounds = NULL;
     ct_free(q);
     ct_free(first);
     if (rc)
