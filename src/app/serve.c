@@ -28,6 +28,7 @@
 #include "api/search_cache.h"
 #include "alerts/alerts.h"
 #include "app/booking_wiring.h"
+#include "app/notify_wiring.h"
 #include "app/sms_wiring.h"
 #include "app/history_job.h"
 #include "app/loader.h"
@@ -414,6 +415,7 @@ typedef struct server {
     ct_app_history history; /* the price history thread (app/history_job.h) */
     ct_alerts *alerts;      /* price alerts; attached to the prices when ingestion starts */
     ct_notify_hub *hub;     /* the notifications (notify/hub.h), on that relay */
+    ct_app_notify notify;   /* its renderers of the price events (app/notify_wiring.h) */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -547,6 +549,19 @@ static ct_status start_loader(server *s)
     l->wait_for_world = s->sandbox > 0 || world_dir(s->cfg) != NULL;
     snprintf(l->world_json, sizeof(l->world_json), "%s/world.json", world_dir_or_sandbox(s->cfg));
     return ct_app_loader_start(l);
+}
+
+/* The notifications of the price events, and the links' base once the port is known. */
+static ct_status start_notify(server *s)
+{
+    const char *url = ct_config_get(s->cfg, "public_url", NULL);
+    if (url != NULL)
+        snprintf(s->notify.public_url, sizeof(s->notify.public_url), "%s", url);
+    else
+        snprintf(s->notify.public_url, sizeof(s->notify.public_url), "http://127.0.0.1:%d",
+                 ct_http_server_port(s->http));
+    ct_notify_hub_set_public_url(s->hub, s->notify.public_url);
+    return ct_app_notify_subscribe(&s->notify, s->hub, s->outbox);
 }
 
 /* Booking's inputs from the flags and world.json, then its wiring thread. */
@@ -777,7 +792,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     }
     if (open_history(&s) || start_http(&s) || start_loader(&s) ||
         ct_app_history_start(&s.history) || start_booking(&s) || start_sms(&s) ||
-        ct_outbox_start(s.outbox))
+        start_notify(&s) || ct_outbox_start(s.outbox))
         goto cleanup;
     announce(&s);
     int sig = 0;

@@ -119,6 +119,14 @@ ct_status ct_notify_hub_set_mailer(ct_notify_hub *h, const ct_mailer *m)
     return CT_OK;
 }
 
+void ct_notify_hub_set_public_url(ct_notify_hub *h, const char *public_url)
+{
+    snprintf(h->public_url, sizeof(h->public_url), "%s", public_url);
+    size_t n = strlen(h->public_url);
+    if (n > 0 && h->public_url[n - 1] == '/')
+        h->public_url[n - 1] = '\0';
+}
+
 void ct_notify_hub_set_sms(ct_notify_hub *h, const ct_sms_client *c)
 {
     atomic_store(&h->sms, c);

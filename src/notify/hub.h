@@ -109,6 +109,10 @@ void ct_notify_hub_free(ct_notify_hub *h);
  * on a missing mailer skips e-mails (mailer_later ends). Any thread. */
 ct_status ct_notify_hub_set_mailer(ct_notify_hub *h, const ct_mailer *m);
 
+/* Replaces the base of the unsubscribe links (e.g. once the server's port is known). Before
+ * the relay the hub is on starts. */
+void ct_notify_hub_set_public_url(ct_notify_hub *h, const char *public_url);
+
 /* The SMS gateway's client (borrowed; must outlive the hub; NULL: no SMS). Any thread. */
 void ct_notify_hub_set_sms(ct_notify_hub *h, const ct_sms_client *c);
 
