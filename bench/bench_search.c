@@ -11,7 +11,8 @@
  * market and class, seats per dated leg) over the same timetable, and the priced searches:
  * one-way Pareto with prices, 30-day price calendar, 7x7 round-trip date grid, explore with
  * up to one and up to two stops (and, with CT_BENCH_EXPLORE_PEER set, its peer: one
- * cheapest-only one-way search to every airport, one round).
+ * cheapest-only one-way search to every airport, one round; CT_BENCH_ONLY_EXPLORE set: of the
+ * priced searches only explore, for profiling it).
  * Usage: bench_search DATA_DIR [DAYS] [ROUNDS]
  *
  * Live mode, `bench_search DATA_DIR --live DIR [ROUNDS]`: DIR is the work folder of a
@@ -318,12 +319,16 @@ static void bench_priced(const ct_timetable *tt, int64_t start, int rounds, doub
     if (ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, "EUR") != CT_OK)
         exit(1);
     printf("priced (EUR, economy, 1 adult), same pairs, single thread, warm:\n");
-    double p = time_priced("one-way Pareto with prices", tt, &pc, start, rounds, run_oneway, 0);
-    printf("  priced / unpriced p50: %.1fx\n", p / unpriced);
-    time_priced("round trip (+7 days), exact", tt, &pc, start, rounds > 3 ? 3 : rounds,
-                run_roundtrip, 0);
-    time_priced("30-day price calendar", tt, &pc, start, rounds > 3 ? 3 : rounds, run_calendar, 0);
-    time_priced("7x7 round-trip date grid", tt, &pc, start, rounds > 3 ? 3 : rounds, run_grid, 0);
+    if (getenv("CT_BENCH_ONLY_EXPLORE") == NULL) { /* set: explore alone (profiling it) */
+        double p = time_priced("one-way Pareto with prices", tt, &pc, start, rounds, run_oneway, 0);
+        printf("  priced / unpriced p50: %.1fx\n", p / unpriced);
+        time_priced("round trip (+7 days), exact", tt, &pc, start, rounds > 3 ? 3 : rounds,
+                    run_roundtrip, 0);
+        time_priced("30-day price calendar", tt, &pc, start, rounds > 3 ? 3 : rounds, run_calendar,
+                    0);
+        time_priced("7x7 round-trip date grid", tt, &pc, start, rounds > 3 ? 3 : rounds, run_grid,
+                    0);
+    }
     double e1 =
         time_priced("explore (<=1 stop, all dests)", tt, &pc, start, rounds, run_explore, 1);
     double e2 =

@@ -14,9 +14,17 @@
  * until the bound loses. Only the final test of a candidate reads the exact rules (the
  * connection's own minimum time, no airport twice, the providers' itinerary rule).
  *
- * Leg bounds come from the pricebook's table while its sequence check holds (as the one-way
- * engine's); when a writer changed prices meanwhile, the explore runs again on bounds from
- * each leg's facts. The arrays are allocated per call (nothing is shared between threads). */
+ * The bounds: each leg's lowest amount, 85 % of it where it may share a ticket with a
+ * neighbour (through fares) and all of it where it cannot, plus the lowest fee. Each partial
+ * also carries the providers that may still sell what starts with it (those with an amount
+ * for its first leg and selling its second leg's carrier; only combiners, given the minutes,
+ * across a self-transfer; pricing.c's rule), so that its first leg's bound and the fee are
+ * those of these providers alone, and a third leg nobody of them can sell with it is never
+ * priced. (Without the sellers, four pricings in ten were of itineraries nobody sells.)
+ * Second legs' bounds come from the pricebook's table while its sequence check holds (as the
+ * one-way engine's); when a writer changed prices meanwhile, the explore runs again on
+ * bounds from each leg's facts. The arrays are allocated per call (nothing is shared
+ * between threads). */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,7 +78,8 @@ typedef struct explore_state {
     uint16_t *sold_by;
     uint16_t combiners;
     int xfer_min[CT_MAX_PROVIDERS];
-    partial_vec parts; /* as found, then (by_y) by airport and arrival */
+    double fee_over[CT_MAX_PROVIDERS]; /* each one's fee per passenger, converted, less min_fee */
+    partial_vec parts;                 /* as found, then (by_y) by airport and arrival */
     partial *by_y;
     uint32_t *y_first; /* nairports + 1 offsets into by_y */
     uint32_t *tree;    /* per airport at 2 x y_first: a segment tree of positions */
@@ -120,6 +129,7 @@ static ct_status sellers_init(explore_state *s)
         const ct_pb_provider *pr = &snap->providers[p];
         if (s->pc->conv[p] == 0 || pr->amount == NULL)
             continue; /* its legs have no amount (pricing.c leg_amount) */
+        s->fee_over[p] = (double)pr->desc.fee_minor * s->pc->conv[p] - (double)s->pc->min_fee;
         for (size_t c = 0; c < nc; c++)
             s->sold_by[c] |= (uint16_t)(pr->sells[c] ? 1u << p : 0);
         if (pr->desc.kind == CT_PROVIDER_COMBINER) {
@@ -131,6 +141,44 @@ static ct_status sellers_init(explore_state *s)
     return CT_OK;
 }
 
+/* The providers with an amount for leg l (its facts: seats for the passengers in a class
+ * of the cabin, a fare filed), a bit each; amount[] gets each one's (-1: none). */
+static uint16_t leg_sellers(explore_state *s, const ct_leg *l, int32_t amount[CT_MAX_PROVIDERS])
+{
+    const ct_leg_facts *f = ct_leg_facts_cached(&s->cache, s->pc, s->tt, l);
+    uint16_t m = 0;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        amount[p] = p < s->pc->nproviders ? f->amount[p] : -1;
+        m |= (uint16_t)(amount[p] >= 0 ? 1u << p : 0);
+    }
+    return m;
+}
+
+/* The lowest converted amount among the providers of m (INFINITY: none): a bound of the
+ * leg in whatever only they can sell, tighter than the any-provider one. */
+static double cheapest_amount(const explore_state *s, const int32_t *amount, uint16_t m)
+{
+    double lo = INFINITY;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        double v = (double)amount[p] * s->pc->conv[p];
+        if ((m >> p & 1u) && amount[p] >= 0 && v < lo)
+            lo = v;
+    }
+    return lo;
+}
+
+/* What the cheapest fee among the providers of m adds to the lowest fee (per passenger,
+ * converted): the price of what only they can sell is at least that much higher. */
+static double fee_over(const explore_state *s, uint16_t m)
+{
+    double lo = INFINITY;
+    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+        if ((m >> p & 1u) && s->fee_over[p] < lo)
+            lo = s->fee_over[p];
+    }
+    return lo == INFINITY || lo < 0 ? 0 : lo;
+}
+
 /* The combiners that sell a self-transfer of `gap` minutes. */
 static uint16_t self_transfer_sellers(const explore_state *s, int32_t gap)
 {
@@ -140,12 +188,13 @@ static uint16_t self_transfer_sellers(const explore_state *s, int32_t gap)
     return m;
 }
 
-/* The providers that may sell an itinerary whose legs start with a, b (c: they cooperate):
- * those selling both carriers; only combiners, with the minutes to change, when they do not
- * cooperate. */
-static uint16_t pair_sellers(const explore_state *s, const ct_leg *a, const ct_leg *b, int c)
+/* The providers that may sell an itinerary whose legs start with a, b (c: they cooperate;
+ * first: the providers with an amount for a): those selling b's carrier too; only
+ * combiners, with the minutes to change, when they do not cooperate. */
+static uint16_t pair_sellers(const explore_state *s, uint16_t first, const ct_leg *a,
+                             const ct_leg *b, int c)
 {
-    uint16_t m = s->sold_by[a->carrier] & s->sold_by[b->carrier];
+    uint16_t m = first & s->sold_by[b->carrier];
     return c ? m : m & self_transfer_sellers(s, b->dep - a->arr);
 }
 
@@ -196,6 +245,10 @@ static ct_status explore_from(explore_state *s, const ct_leg *l1)
     double b1 = leg_bound(s, l1);
     if (b1 == INFINITY || !cabin_ok(s, l1))
         return CT_OK;
+    int32_t a1[CT_MAX_PROVIDERS];
+    uint16_t first = leg_sellers(s, l1, a1);
+    if (first == 0)
+        return CT_OK; /* nobody has a price for it */
     if (!s->is_origin[l1->to])
         offer(s, &l1, 1);
     if (s->q->max_stops < 1)
@@ -212,18 +265,24 @@ static ct_status explore_from(explore_state *s, const ct_leg *l1)
         if (b2 == INFINITY)
             continue;
         int c12 = coop(s, l1, l2);
-        uint16_t sellers = pair_sellers(s, l1, l2, c12);
+        uint16_t sellers = pair_sellers(s, first, l1, l2, c12);
         if (sellers == 0)
             continue; /* nobody can sell what starts with l1, l2 */
         uint16_t whole = c12 ? sellers & (uint16_t)~s->combiners : sellers; /* no change */
         if (whole != 0 && !s->is_origin[l2->to] &&
-            !loses(s, l2->to, (c12 ? 0.85 : 1) * (b1 + b2))) {
+            !loses(s, l2->to,
+                   (c12 ? 0.85 : 1) * (cheapest_amount(s, a1, whole) + b2) + fee_over(s, whole))) {
             const ct_leg *legs[2] = {l1, l2};
             offer(s, legs, 2);
         }
         if (s->q->max_stops >= 2) {
-            partial p = {l2->arr, (uint32_t)(l1 - tt->legs),       i, l2->to,
-                         sellers, weighted_pair(s, l1, l2, b1, b2)};
+            partial p = {
+                l2->arr,
+                (uint32_t)(l1 - tt->legs),
+                i,
+                l2->to,
+                sellers,
+                weighted_pair(s, l1, l2, cheapest_amount(s, a1, sellers), b2) + fee_over(s, sellers)};
             if (CT_VEC_PUSH(&s->parts, p))
                 return CT_NOMEM;
         }
@@ -397,17 +456,18 @@ static range heap_pop(explore_state *s)
     return top;
 }
 
-/* 1 when some provider may sell the partial p completed by legs[2]: it sells the third
- * carrier too; a combiner when some change is a self-transfer (with the minutes), else
- * an airline or agency. */
-static int may_sell(const explore_state *s, const partial *p, const ct_leg *const *legs)
+/* The providers that may sell the partial p completed by legs[2] (third: the providers
+ * with an amount for it): those of p that have one; a combiner when some change is a
+ * self-transfer (with the minutes), else an airline or agency. */
+static uint16_t whole_sellers(const explore_state *s, const partial *p, uint16_t third,
+                              const ct_leg *const *legs)
 {
-    uint16_t m = p->sellers & s->sold_by[legs[2]->carrier];
+    uint16_t m = p->sellers & third;
     if (!coop(s, legs[1], legs[2]))
-        return (m & self_transfer_sellers(s, legs[2]->dep - legs[1]->arr)) != 0;
+        return m & self_transfer_sellers(s, legs[2]->dep - legs[1]->arr);
     if (coop(s, legs[0], legs[1]))
         m &= (uint16_t)~s->combiners; /* one ticket: no combiner */
-    return m != 0;
+    return m;
 }
 
 /* The bound of l1, l2, l3 with every leg weighted by its own neighbours: the prefix's
@@ -427,7 +487,11 @@ static ct_status try_candidate(explore_state *s, const candidate *c)
 {
     const ct_timetable *tt = s->tt;
     const ct_leg *l3 = &tt->legs[c->l3];
-    double b3 = leg_bound(s, l3);
+    int32_t a3[CT_MAX_PROVIDERS];
+    uint16_t third = leg_sellers(s, l3, a3);
+    if (third == 0)
+        return CT_OK; /* nobody has a price for it */
+    double b3 = cheapest_amount(s, a3, third);
     s->heap.len = 0;
     ct_status rc = heap_push(s, c->y, c->lo, c->hi);
     while (!rc && s->heap.len > 0) {
@@ -436,8 +500,12 @@ static ct_status try_candidate(explore_state *s, const candidate *c)
         if (loses(s, c->z, p->w + 0.85 * b3))
             break; /* every partial left costs at least as much */
         const ct_leg *legs[3] = {&tt->legs[p->l1], &tt->legs[p->l2], l3};
+        uint16_t m = 0;
         if (l3->to != legs[1]->from && l3->dep >= p->arr + ct_search_mct(tt, legs[1], l3) &&
-            may_sell(s, p, legs) && !loses(s, c->z, exact_weights(s, legs, p->w, b3)))
+            (m = whole_sellers(s, p, third, legs)) != 0 &&
+            !loses(s, c->z,
+                   exact_weights(s, legs, p->w, cheapest_amount(s, a3, m)) + fee_over(s, m) -
+                       fee_over(s, p->sellers)))
             offer(s, legs, 3);
         rc = heap_push(s, c->y, r.lo, r.min);
         if (!rc)
