@@ -147,8 +147,9 @@ static uint16_t leg_sellers(explore_state *s, const ct_leg *l, int32_t amount[CT
 {
     const ct_leg_facts *f = ct_leg_facts_cached(&s->cache, s->pc, s->tt, l);
     uint16_t m = 0;
-    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
-        amount[p] = p < s->pc->nproviders ? f->amount[p] : -1;
+    memset(amount, 0xff, CT_MAX_PROVIDERS * sizeof(int32_t)); /* -1 */
+    for (int p = 0; p < s->pc->nproviders && p < CT_MAX_PROVIDERS; p++) {
+        amount[p] = f->amount[p];
         m |= (uint16_t)(amount[p] >= 0 ? 1u << p : 0);
     }
     return m;
@@ -159,10 +160,10 @@ static uint16_t leg_sellers(explore_state *s, const ct_leg *l, int32_t amount[CT
 static double cheapest_amount(const explore_state *s, const int32_t *amount, uint16_t m)
 {
     double lo = INFINITY;
-    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
+    for (unsigned b = m; b != 0; b &= b - 1) { /* the providers of m (a bit each) */
+        int p = __builtin_ctz(b);
         double v = (double)amount[p] * s->pc->conv[p];
-        if ((m >> p & 1u) && amount[p] >= 0 && v < lo)
-            lo = v;
+        lo = amount[p] >= 0 && v < lo ? v : lo;
     }
     return lo;
 }
@@ -172,9 +173,9 @@ static double cheapest_amount(const explore_state *s, const int32_t *amount, uin
 static double fee_over(const explore_state *s, uint16_t m)
 {
     double lo = INFINITY;
-    for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
-        if ((m >> p & 1u) && s->fee_over[p] < lo)
-            lo = s->fee_over[p];
+    for (unsigned b = m; b != 0; b &= b - 1) {
+        int p = __builtin_ctz(b);
+        lo = s->fee_over[p] < lo ? s->fee_over[p] : lo;
     }
     return lo == INFINITY || lo < 0 ? 0 : lo;
 }
@@ -183,8 +184,10 @@ static double fee_over(const explore_state *s, uint16_t m)
 static uint16_t self_transfer_sellers(const explore_state *s, int32_t gap)
 {
     uint16_t m = 0;
-    for (int p = 0; p < CT_MAX_PROVIDERS; p++)
-        m |= (uint16_t)((s->combiners >> p & 1u) && gap >= s->xfer_min[p] ? 1u << p : 0);
+    for (unsigned b = s->combiners; b != 0; b &= b - 1) {
+        int p = __builtin_ctz(b);
+        m |= (uint16_t)(gap >= s->xfer_min[p] ? 1u << p : 0);
+    }
     return m;
 }
 
