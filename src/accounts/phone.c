@@ -11,6 +11,10 @@
  * the security log's "phone_code_sent" events (the number as subject, so erasure blanks it)
  * cap the codes to one number and from one client address over a sliding hour.
  *
+ * Events: a verified number and a removed one are events in the transaction of the change
+ * (outbox, aggregate "user": account.phone_verified, account.phone_removed), carrying the
+ * user and the number's last four digits only (the outbox keeps rows after an erasure).
+ *
  * Concurrency: every change of a row is a conditional UPDATE on the values just read (the
  * last send, the attempts) with RETURNING, so two racing requests cannot both send or both
  * spend one attempt, on SQLite or PostgreSQL. The SMS leaves after the commit, from the
@@ -297,6 +301,19 @@ static int six_digits(const char *s)
     return 1;
 }
 
+/* In the caller's transaction: the event of a phone change (see above). */
+static ct_status phone_event(ct_store *st, const char *user_id, const char *type, const char *phone)
+{
+    size_t n = phone ? strlen(phone) : 0;
+    json_t *p = json_pack("{s:s, s:s?}", "user_id", user_id, "phone_last_digits",
+                          n >= 4 ? phone + n - 4 : NULL);
+    if (p == NULL)
+        return CT_NOMEM;
+    ct_status rc = ct_outbox_add(st, "user", user_id, type, p, NULL, 0);
+    json_decref(p);
+    return rc;
+}
+
 /* A wrong code: one attempt spent (unless a racing request changed the row first). */
 static ct_status spend_attempt(ct_store *st, const char *user_id, const code_row *r,
                                ct_field_error *fe)
@@ -361,6 +378,8 @@ static ct_status accept_code(ct_store *st, const char *user_id, const code_row *
     if (rc == CT_OK)
         rc = ct_security_log(st, user_id, "phone_verified", r->phone, NULL, NULL);
     if (rc == CT_OK)
+        rc = phone_event(st, user_id, "account.phone_verified", r->phone);
+    if (rc == CT_OK)
         rc = ct_store_commit(st);
     return rc;
 }
@@ -421,6 +440,8 @@ ct_status ct_accounts_phone_delete(ct_store *st, const char *user_id)
             st, "UPDATE phone_codes SET code_hash = '', expires_at = 0 WHERE user_id = ?", 1, p);
     if (rc == CT_OK)
         rc = ct_security_log(st, user_id, "phone_removed", NULL, NULL, NULL);
+    if (rc == CT_OK)
+        rc = phone_event(st, user_id, "account.phone_removed", NULL);
     if (rc == CT_OK)
         rc = ct_store_commit(st);
     else

@@ -270,7 +270,29 @@ static void a_number_is_verified_by_its_code(void **state)
     j = me(&u);
     assert_true(json_is_null(json_object_get(j, "phone")));
     assert_true(json_is_false(json_object_get(j, "phone_verified")));
+    char uid[64];
+    snprintf(uid, sizeof(uid), "%s", json_string_value(json_object_get(j, "id")));
     json_decref(j);
+    /* Each change wrote its event with it: the last digits only, never the number. */
+    ct_store *st = ts_open_migrated(db_url);
+    ct_stmt *s = NULL;
+    assert_int_equal(ct_store_prepare(st,
+                                      "SELECT type, payload FROM outbox WHERE aggregate = 'user'"
+                                      " AND aggregate_id = ? ORDER BY seq",
+                                      &s),
+                     CT_OK);
+    ct_stmt_bind_text(s, 1, uid);
+    static const char *const types[] = {"account.phone_verified", "account.phone_removed"};
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(ct_stmt_step(s), CT_ROW);
+        assert_string_equal(ct_stmt_text(s, 0), types[i]);
+        assert_null(strstr(ct_stmt_text(s, 1), u.phone + 1));
+        if (i == 0)
+            assert_non_null(strstr(ct_stmt_text(s, 1), u.phone + strlen(u.phone) - 4));
+    }
+    assert_int_equal(ct_stmt_step(s), CT_DONE);
+    ct_stmt_finalize(s);
+    ct_store_close(st);
 }
 
 static void five_wrong_codes_end_the_code(void **state)
