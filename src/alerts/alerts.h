@@ -162,4 +162,17 @@ ct_status ct_alerts_update(ct_alerts *a, ct_store *st, const char *user_id, cons
 /* Deletes an alert; CT_NOT_FOUND when it is not this user's. */
 ct_status ct_alerts_delete(ct_alerts *a, ct_store *st, const char *user_id, const char *id);
 
+/* ---- booked trips (trips.c) ---- */
+
+/* Watches a confirmed order of a signed-in user (guests' and unconfirmed orders: CT_OK,
+ * nothing done; once per order): when its same flights get cheaper than paid (and than the
+ * last drop notified, after the cooldown) the event `trip.price_drop` is written (aggregate
+ * "trip", id = the order's id; price_alert.triggered's payload plus "order_id"). In its own
+ * transaction on `st`. Store errors. */
+ct_status ct_alerts_track_order(ct_alerts *a, ct_store *st, const char *order_id);
+
+/* An outbox handler (ctx = the engine) for "order.confirmed": ct_alerts_track_order with a
+ * connection from the pool. */
+ct_status ct_alerts_order_event(const json_t *event, void *ctx);
+
 #endif

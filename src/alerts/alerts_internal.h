@@ -100,6 +100,8 @@ const uint32_t *ct__index_get(const ct__index *ix, uint64_t key, size_t *n);
 
 #include <pthread.h>
 
+typedef struct ct__trip ct__trip;
+
 typedef struct ct__change {
     uint32_t leg;
     uint8_t cabin;
@@ -138,10 +140,46 @@ struct ct_alerts {
     size_t words;
     ct_map *reach_to;   /* place code -> bitmap of airports reaching it in <= 2 hops (mu) */
     ct_map *reach_from; /* place code -> bitmap of airports it reaches in <= 2 hops (mu) */
+    ct__trip *trips;    /* booked trips watched (mu) */
+    size_t ntrips, trips_cap;
+    ct__index *trip_index; /* leg index -> trips (mu) */
     ct_alerts_stats stats;
 };
 
 int64_t ct__alerts_now(const ct_alerts *a);
+
+/* ---- trips.c: booked trips' watches ---- */
+
+#define TRIP_MAX_LEGS 12
+
+typedef struct ct__trip_leg {
+    char carrier[4], from[4], to[4];
+    int number;
+    int32_t dep;  /* UTC minutes */
+    int32_t date; /* local departure date, days since 1970 */
+    uint8_t slice;
+} ct__trip_leg;
+
+/* A confirmed order of a signed-in user whose flights are watched (a price_alert row of
+ * date_mode 'trip', id "trip_" + the order's id). */
+struct ct__trip {
+    char id[48], order_id[40], user_id[40], currency[4];
+    uint8_t cabin, passengers, nslices, nlegs, live;
+    ct__trip_leg leg[TRIP_MAX_LEGS];
+    int32_t leg_index[TRIP_MAX_LEGS]; /* in the attached timetable; -1: not in it */
+    int64_t paid, baseline, last_price, notified_low, last_notified_at;
+};
+
+/* Under mu, at attach: each trip's legs found in the timetable and indexed by leg. */
+void ct__trips_resolve(ct_alerts *a);
+/* Reads the trips' rows and their orders into memory. Store errors. */
+ct_status ct__trips_load(ct_alerts *a, ct_store *st);
+/* Under mu: the trips one changed leg concerns, appended to *out (grown). CT_NOMEM. */
+ct_status ct__trips_collect(ct_alerts *a, uint32_t leg, int cabin, ct__trip **out, size_t *n,
+                            size_t *cap);
+/* Without mu: prices each collected trip (view acquired by the caller), decides, writes its
+ * state and any trip.price_drop event; then, under mu, stores the states back. */
+void ct__trips_evaluate(ct_alerts *a, const ct_pb_view *view, ct__trip *t, size_t n, int64_t now);
 /* Under mu: puts a parsed alert in a slot and the index. CT_NOMEM. */
 ct_status ct__alerts_put(ct_alerts *a, const ct__alert *al);
 /* Under mu: removes the alert of that id from the index (absent: no-op). */

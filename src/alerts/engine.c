@@ -201,7 +201,7 @@ ct_status ct_alerts_load(ct_alerts *a, ct_store *st)
     pthread_mutex_lock(&a->mu);
     ct_status rc = ct__alert_scan(st, NULL, load_one, a);
     pthread_mutex_unlock(&a->mu);
-    return rc;
+    return rc ? rc : ct__trips_load(a, st);
 }
 
 static void free_bitmaps(ct_map *m)
@@ -250,6 +250,8 @@ void ct_alerts_free(ct_alerts *a)
     free_bitmaps(a->reach_from);
     ct_free(a->fwd);
     ct__index_free(a->index);
+    ct__index_free(a->trip_index);
+    ct_free(a->trips);
     ct_free(a->slots);
     ct_free(a->free_slots);
     ct_free(a->queue);
@@ -347,6 +349,7 @@ ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *p
         a->fwd[tt->legs[i].from * a->words + tt->legs[i].to / 64] |= 1ull << (tt->legs[i].to % 64);
     a->tt = tt;
     a->pb = pb;
+    ct__trips_resolve(a);
     for (size_t i = 0; i < a->nslots; i++) {
         if (a->slots[i].live && a->slots[i].last_checked_at == ALERT_NONE)
             ct__alerts_queue_first(a, a->slots[i].id);
@@ -411,8 +414,10 @@ typedef struct batch {
     size_t n, cap;
     uint32_t *stamp; /* per slot: index + 1 into items of this batch, 0: not yet */
     size_t stamp_len;
-    ct_map *cache;  /* slice key -> priced_slice */
-    ct_map *bounds; /* (place, direction, day, context) -> lowest leg bound (double) */
+    ct_map *cache;   /* slice key -> priced_slice */
+    ct_map *bounds;  /* (place, direction, day, context) -> lowest leg bound (double) */
+    ct__trip *trips; /* booked trips a change concerns (copies) */
+    size_t ntrips, trips_cap;
     ct_pb_view view;
     int64_t today;
     int64_t queued_since;
@@ -1011,10 +1016,13 @@ static void run_batch(ct_alerts *a, batch *b)
         b->stamp_len = b->stamp != NULL ? a->cap : 0;
         rc = b->stamp != NULL ? CT_OK : CT_NOMEM;
     }
+    b->ntrips = 0;
     for (size_t i = 0; i < nq; i++) {
         a->queued[q[i].leg] = 0;
         if (!rc)
             rc = collect_change(b, &q[i]);
+        if (!rc)
+            rc = ct__trips_collect(a, q[i].leg, q[i].cabin, &b->trips, &b->ntrips, &b->trips_cap);
     }
     for (size_t i = 0; i < nfirst && !rc; i++)
         rc = collect_first(b, first[i]);
@@ -1039,6 +1047,7 @@ static void run_batch(ct_alerts *a, batch *b)
         }
         free_cache(b->cache);
         b->cache = NULL;
+        ct__trips_evaluate(a, &b->view, b->trips, b->ntrips, now);
         ct_pricebook_release(a->pb, &b->view);
         write_batch(b);
     } else {
@@ -1076,6 +1085,7 @@ static void *worker(void *arg)
     pthread_mutex_unlock(&a->mu);
     ct_free(b.items);
     ct_free(b.stamp);
+    ct_free(b.trips);
     return NULL;
 }
 

@@ -1,7 +1,8 @@
 /* store.c: the price_alert rows (migration 0015) to and from the in-memory record.
  *
  * Every statement names its columns in one order (COLUMNS), so reading a row is one
- * function; NULL columns are ALERT_NONE in the record. The callers own the transactions. */
+ * function; NULL columns are ALERT_NONE in the record. The callers own the transactions.
+ * Rows of date_mode 'trip' are booked trips' watches (trips.c): never read here. */
 #include <stdio.h>
 #include <string.h>
 
@@ -212,7 +213,9 @@ ct_status ct__alert_read(ct_store *st, const char *user_id, const char *id, ct__
     ct_status rc = ct_store_prepare(
         st,
         user_id != NULL ? "SELECT " COLUMNS " FROM price_alert WHERE id = ? AND user_id = ?"
-                        : "SELECT " COLUMNS " FROM price_alert WHERE id = ?",
+                          " AND date_mode <> 'trip'"
+                        : "SELECT " COLUMNS
+                          " FROM price_alert WHERE id = ? AND date_mode <> 'trip'",
         &s);
     if (rc)
         return rc;
@@ -230,7 +233,8 @@ ct_status ct__alert_read(ct_store *st, const char *user_id, const char *id, ct__
 ct_status ct__alert_count_user(ct_store *st, const char *user_id, int64_t *n)
 {
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st, "SELECT COUNT(*) FROM price_alert WHERE user_id = ?", &s);
+    ct_status rc = ct_store_prepare(
+        st, "SELECT COUNT(*) FROM price_alert WHERE user_id = ? AND date_mode <> 'trip'", &s);
     if (rc)
         return rc;
     rc = ct_stmt_bind_text(s, 1, user_id);
@@ -251,8 +255,9 @@ ct_status ct__alert_scan(ct_store *st, const char *user_id,
     ct_status rc = ct_store_prepare(
         st,
         user_id != NULL ? "SELECT " COLUMNS
-                          " FROM price_alert WHERE user_id = ? ORDER BY created_at DESC, id"
-                        : "SELECT " COLUMNS " FROM price_alert",
+                          " FROM price_alert WHERE user_id = ? AND date_mode <> 'trip'"
+                          " ORDER BY created_at DESC, id"
+                        : "SELECT " COLUMNS " FROM price_alert WHERE date_mode <> 'trip'",
         &s);
     if (rc)
         return rc;

@@ -710,6 +710,9 @@ static ct_status open_alerts(server *s)
     ct_status rc = ct_alerts_new(&c, &s->alerts);
     if (!rc)
         rc = ct_alerts_load(s->alerts, s->setup);
+    if (!rc) /* booked trips: a signed-in user's confirmed order is watched */
+        rc = ct_outbox_subscribe(s->outbox, "alerts-trips", "order.confirmed",
+                                 ct_alerts_order_event, s->alerts);
     if (!rc)
         rc = ct_alerts_start(s->alerts);
     if (rc) {

@@ -776,6 +776,111 @@ static void the_bus_handler_takes_drops_and_ignores_rises(void **state)
     ct_bus_free(bus);
 }
 
+/* A confirmed order (offer + order rows as booking writes them) for the flights of `it`. */
+static void insert_order(fixture *f, const char *order_id, const char *user, const ct_itinerary *it,
+                         int64_t paid)
+{
+    json_t *legs = json_array();
+    for (int k = 0; k < it->nlegs; k++) {
+        const ct_leg *l = it->legs[k];
+        char dep[32], date[16];
+        ct_utc_format((ct_utc)l->dep * 60, dep, sizeof(dep));
+        ct_date_format(l->local_date, date, sizeof(date));
+        json_array_append_new(
+            legs, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "carrier", tt->carriers[l->carrier],
+                            "flight_number", (int)l->number, "date", date, "from",
+                            ct_refdata_airport_at(tt->rd, l->from)->iata, "to",
+                            ct_refdata_airport_at(tt->rd, l->to)->iata, "departs_at", dep));
+    }
+    json_t *body = json_pack("{s:s, s:i, s:[{s:o}]}", "cabin", "economy", "passengers", 1, "slices",
+                             "legs", legs);
+    char *text = json_dumps(body, 0), offer[48], total[24];
+    json_decref(body);
+    snprintf(offer, sizeof(offer), "off_%s", order_id);
+    snprintf(total, sizeof(total), "%lld", (long long)paid);
+    assert_int_equal(ct_store_run(f->st,
+                                  "INSERT INTO offers (id, provider, provider_offer_id, "
+                                  "itinerary_id, expires_at, currency, total_minor, fee_minor, "
+                                  "passengers, body, created_at) VALUES (?, 'ota-eur', 'x', 'it', "
+                                  "0, 'EUR', ?, 0, 1, ?, 0)",
+                                  3, (const char *const[]){offer, total, text}),
+                     CT_OK);
+    free(text);
+    assert_int_equal(ct_store_run(f->st,
+                                  "INSERT INTO orders (id, user_id, offer_id, provider, status, "
+                                  "currency, total_minor, passengers, last_name, contact_email, "
+                                  "created_at, updated_at) VALUES (?, ?, ?, 'ota-eur', "
+                                  "'confirmed', 'EUR', ?, '[]', 'x', 'x@example.com', 0, 0)",
+                                  4, (const char *const[]){order_id, user, offer, total}),
+                     CT_OK);
+}
+
+static void a_booked_trip_reports_a_drop_of_its_flights(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4];
+        int64_t day = world.start + 9;
+        pick_route(f.pb, day, 4, from, to);
+        ct_itinerary best;
+        int found = 0;
+        assert_int_equal(cheapest(f.pb, from, to, day, &best, &found), CT_OK);
+        int64_t paid = best.price;
+        insert_order(&f, "ord_a", "usr_a", &best, paid);
+        insert_order(&f, "ord_guest", NULL, &best, paid);
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_a"), CT_OK);
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_a"), CT_OK); /* once */
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_guest"), CT_OK);
+        int64_t rows = -1;
+        assert_int_equal(
+            ct_store_query_int64(f.st, "SELECT COUNT(*) FROM price_alert WHERE date_mode = 'trip'",
+                                 &rows),
+            CT_OK);
+        assert_int_equal(rows, 1);
+        json_t *list = NULL;
+        assert_int_equal(ct_alerts_list(f.alerts, f.st, "usr_a", &list), CT_OK);
+        assert_int_equal(field_int(list, "total"), 0); /* not a price alert of the API */
+        json_decref(list);
+
+        lower_fares(&f, &best, 50);
+        ct_stmt *s = NULL;
+        assert_int_equal(ct_store_prepare(f.st,
+                                          "SELECT type, aggregate_id, payload FROM outbox WHERE "
+                                          "aggregate = 'trip' ORDER BY seq",
+                                          &s),
+                         CT_OK);
+        int events = 0;
+        while (ct_stmt_step(s) == CT_ROW) {
+            events++;
+            assert_string_equal(ct_stmt_text(s, 0), "trip.price_drop");
+            assert_string_equal(ct_stmt_text(s, 1), "ord_a");
+            json_error_t err;
+            json_t *e = json_loads(ct_stmt_text(s, 2), 0, &err);
+            assert_string_equal(json_string_value(json_object_get(e, "order_id")), "ord_a");
+            assert_string_equal(json_string_value(json_object_get(e, "user_id")), "usr_a");
+            assert_string_equal(json_string_value(json_object_get(e, "origin")), from);
+            assert_string_equal(json_string_value(json_object_get(e, "destination")), to);
+            assert_true(field_int(e, "price_minor") < paid);
+            assert_int_equal(field_int(e, "threshold_minor"), paid);
+            assert_int_equal(field_int(e, "previous_low_minor"), paid);
+            json_decref(e);
+        }
+        ct_stmt_finalize(s);
+        assert_int_equal(events, 1);
+        lower_fares(&f, &best, 50); /* cheaper again, within the cooldown: no second event */
+        int64_t count = 0;
+        assert_int_equal(ct_store_query_int64(
+                             f.st, "SELECT COUNT(*) FROM outbox WHERE aggregate = 'trip'", &count),
+                         CT_OK);
+        assert_int_equal(count, 1);
+        close_fixture(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -784,6 +889,7 @@ int main(void)
         cmocka_unit_test(a_percentage_drop_fires_against_the_baseline),
         cmocka_unit_test(flexible_dates_take_the_cheapest_day),
         cmocka_unit_test(the_bus_handler_takes_drops_and_ignores_rises),
+        cmocka_unit_test(a_booked_trip_reports_a_drop_of_its_flights),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
