@@ -225,7 +225,9 @@ ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out);
  * notifications{email,webhook,in_app}); returns the new profile. */
 ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *patch,
                                      ct_field_error *fe, json_t **out);
-/* Everything stored about the user, as one JSON document (GDPR access). */
+/* Everything stored about the user, as one JSON document (GDPR access): profile, travellers,
+ * API keys, security events, identities, notification_preferences and every in-app
+ * notification (notify/hub.h). */
 ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out);
 /* Deletes the account and everything it owns after checking the password (GDPR erasure;
  * throttled like a sign-in: CT_AGAIN with *retry_after_s). */

@@ -186,9 +186,35 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
     return rc ? rc : ct_accounts_profile(st, user_id, out);
 }
 
+/* Every in-app notification of the user, newest first (pages of 100 of the inbox). */
+static ct_status all_notifications(ct_store *st, const char *user_id, json_t **out)
+{
+    json_t *all = json_array();
+    ct_status rc = all ? CT_OK : CT_NOMEM;
+    for (int offset = 0; !rc;) {
+        json_t *page = NULL;
+        rc = ct_notify_inbox_list(st, user_id, 100, offset, &page);
+        json_t *items = json_object_get(page, "items");
+        if (!rc && json_array_extend(all, items) != 0)
+            rc = CT_NOMEM;
+        size_t n = json_array_size(items);
+        offset += (int)n;
+        json_decref(page);
+        if (n < 100)
+            break;
+    }
+    if (rc) {
+        json_decref(all);
+        return rc;
+    }
+    *out = all;
+    return CT_OK;
+}
+
 ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
 {
     json_t *profile = NULL, *travellers = NULL, *keys = NULL, *events = NULL, *ids = NULL;
+    json_t *prefs = NULL, *notes = NULL;
     ct_status rc = ct_accounts_profile(st, user_id, &profile);
     int64_t total = 0;
     if (!rc)
@@ -199,7 +225,13 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
         rc = ct_security_list(st, user_id, 10000, &events);
     if (!rc)
         rc = ct_accounts_identities(st, user_id, &ids);
+    if (!rc)
+        rc = ct_notify_prefs_json(st, user_id, &prefs);
+    if (!rc)
+        rc = all_notifications(st, user_id, &notes);
     if (rc) {
+        json_decref(prefs);
+        json_decref(notes);
         json_decref(ids);
         json_decref(profile);
         json_decref(travellers);
@@ -207,8 +239,9 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
         json_decref(events);
         return rc;
     }
-    *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:I}", "profile", profile, "travellers", travellers,
-                     "api_keys", keys, "security_events", events, "identities", ids, "exported_at",
+    *out = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:I}", "profile", profile, "travellers",
+                     travellers, "api_keys", keys, "security_events", events, "identities", ids,
+                     "notification_preferences", prefs, "notifications", notes, "exported_at",
                      (json_int_t)ct__accounts_now());
     return *out ? CT_OK : CT_NOMEM;
 }

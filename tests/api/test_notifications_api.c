@@ -9,14 +9,14 @@
  * e-mail, with RFC 8058 List-Unsubscribe and List-Unsubscribe-Post headers and the link in the
  * text, and one in-app notification (listed newest first with unread_count, marked read one by
  * one and all at once, another user's id 404); with the e-mail preference off only the in-app
- * one; preferences answer defaults, take a subset, and name the bad field (unknown kind or
- * channel, not a boolean); the unsubscribe link's POST works without signing in (a form body
- * as mail clients send it) and turns that kind's e-mail off, GET changes nothing, a forged or
- * altered token is 400 problem+json; a guest's event mails the contact without unsubscribe
- * headers; an event delivered again (its delivery row reset, as after a relay that died) sends
- * nothing twice; a failing mail server fails only the e-mail, which is retried later while the
- * in-app notification is not written twice; the password-changed notice goes through the hub
- * (kind account_security) with its unsubscribe link and an in-app notification; with the SMS
+ * one (and both in the GDPR export); preferences answer defaults, take a subset, and name the bad
+ * field (unknown kind or channel, not a boolean); the unsubscribe link's POST works without signing
+ * in (a form body as mail clients send it) and turns that kind's e-mail off, GET changes nothing, a
+ * forged or altered token is 400 problem+json; a guest's event mails the contact without
+ * unsubscribe headers; an event delivered again (its delivery row reset, as after a relay that
+ * died) sends nothing twice; a failing mail server fails only the e-mail, which is retried later
+ * while the in-app notification is not written twice; the password-changed notice goes through the
+ * hub (kind account_security) with its unsubscribe link and an in-app notification; with the SMS
  * preference on and a verified number one SMS reaches the sandbox SMS gateway (none by
  * default, none twice on a replay, none without a verified number). */
 #include "ct_test.h"
@@ -457,6 +457,17 @@ static void email_preference_off_gives_in_app_only(void **state)
     confirm_order(uid, "cleo@example.com", "JKL012", ev);
     assert_int_equal(mail_count("cleo@example.com"), 0);
     assert_int_equal(inbox_total(auth), 1);
+    /* The GDPR export carries both. */
+    r = ts_http("GET", port, "/api/v1/me/export", NULL, h);
+    assert_int_equal(r.status, 200);
+    json_t *x = ts_json(&r);
+    ts_response_free(&r);
+    assert_int_equal(json_array_size(json_object_get(x, "notifications")), 1);
+    assert_true(json_is_false(json_object_get(
+        json_object_get(json_object_get(json_object_get(x, "notification_preferences"), "kinds"),
+                        "booking"),
+        "in_app")));
+    json_decref(x);
 }
 
 static void unsubscribe_link_works_without_sign_in(void **state)
