@@ -713,6 +713,35 @@ static void flexible_dates_take_the_cheapest_day(void **state)
         assert_int_equal(field_int(g, "baseline_minor"), rt);
         json_decref(g);
         json_decref(al);
+
+        /* weekends: Saturdays and Sundays one way; Friday or Saturday out, Sunday back */
+        int64_t ow = -1, we = -1;
+        for (int64_t d = first_of_dec; d <= tt->to_day; d++) {
+            int wd = ct_weekday(d);
+            int64_t p1 = wd >= 6 ? price_of(f.pb, from, to, d) : -1;
+            if (p1 > 0 && (ow < 0 || p1 < ow))
+                ow = p1;
+            int64_t back = d + (wd == 5 ? 2 : 1);
+            int64_t p2 = (wd == 5 || wd == 6) && back <= tt->to_day
+                             ? round_trip_price(f.pb, from, to, d, back)
+                             : -1;
+            if (p2 > 0 && (we < 0 || p2 < we))
+                we = p2;
+        }
+        const char *kinds[] = {"false", "true"};
+        int64_t want[] = {ow, we};
+        for (int k = 0; k < 2; k++) {
+            snprintf(body, sizeof(body),
+                     "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":"
+                     "\"weekends\",\"month\":\"2026-12\",\"round_trip\":%s},\"drop_percent\":10}",
+                     from, to, kinds[k]);
+            al = create_ok(&f, "usr_a", body);
+            g = get(&f, "usr_a", json_string_value(json_object_get(al, "id")));
+            assert_true(want[k] > 0);
+            assert_int_equal(field_int(g, "baseline_minor"), want[k]);
+            json_decref(g);
+            json_decref(al);
+        }
         close_fixture(&f);
     }
 }
