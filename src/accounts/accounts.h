@@ -139,8 +139,9 @@ ct_status ct_accounts_use_outbox(ct_accounts *a, ct_outbox *o, ct_store_pool *po
  * ("Your Contrail password was changed") go through the notification hub `h` (borrowed) as
  * kind account_security: e-mail (with its unsubscribe link) and in-app, by the user's
  * preferences; the transactional e-mails (verification and reset links, "someone tried to sign
- * up") stay on CT_ACCOUNTS_MAIL_SUBSCRIBER and are always sent. Errors of
- * ct_notify_hub_subscribe. */
+ * up") stay on CT_ACCOUNTS_MAIL_SUBSCRIBER and are always sent. A phone number verified or
+ * removed (phone.c's events) is a security notice too (subscribers "account-phone-added" and
+ * "account-phone-removed"). Errors of ct_notify_hub_subscribe. */
 ct_status ct_accounts_use_hub(ct_accounts *a, ct_notify_hub *h, ct_outbox *o);
 
 /* ---- credentials and sessions (credentials.c, sessions.c) ---- */
@@ -269,6 +270,11 @@ void ct_accounts_set_sms(ct_accounts *a, const ct_sms_client *c);
 
 /* Removes the user's number and voids any pending code (the resend throttle stays). */
 ct_status ct_accounts_phone_delete(ct_store *st, const char *user_id);
+
+/* The hub's renderer of account.phone_verified / account.phone_removed (ct_accounts_use_hub
+ * subscribes it): the owner's security notice, kind account_security. ctx: the ct_accounts. */
+ct_status ct__accounts_phone_render(const json_t *event, ct_store *st, void *ctx,
+                                    ct_notify_message *msg);
 
 /* Adds phone, phone_verified, phone_verified_at and phone_pending to `profile`. */
 ct_status ct__accounts_phone_json(ct_store *st, const char *user_id, json_t *profile);

@@ -291,6 +291,12 @@ ct_status ct_accounts_use_hub(ct_accounts *a, ct_notify_hub *h, ct_outbox *o)
     ct_status rc = ct_notify_hub_subscribe(h, o, CT_ACCOUNTS_HUB_SUBSCRIBER, CT_ACCOUNTS_MAIL_EVENT,
                                            render_security, a);
     if (!rc)
+        rc = ct_notify_hub_subscribe(h, o, "account-phone-added", "account.phone_verified",
+                                     ct__accounts_phone_render, a);
+    if (!rc)
+        rc = ct_notify_hub_subscribe(h, o, "account-phone-removed", "account.phone_removed",
+                                     ct__accounts_phone_render, a);
+    if (!rc)
         a->hub = h;
     return rc;
 }

@@ -14,6 +14,9 @@
  * Events: a verified number and a removed one are events in the transaction of the change
  * (outbox, aggregate "user": account.phone_verified, account.phone_removed), carrying the
  * user and the number's last four digits only (the outbox keeps rows after an erasure).
+ * With the notification hub (ct_accounts_use_hub) each becomes a security notice to the owner
+ * (kind account_security: e-mail and in-app by the preferences): a number added to an account
+ * is how a thief would take over its text messages, so the owner hears of it.
  *
  * Concurrency: every change of a row is a conditional UPDATE on the values just read (the
  * last send, the attempts) with RETURNING, so two racing requests cannot both send or both
@@ -26,6 +29,8 @@
 #include <string.h>
 
 #include "accounts/accounts.h"
+#include "base/alloc.h"
+#include "notify/hub.h"
 #include "notify/sms.h"
 
 #define CODE_LEN 6
@@ -477,4 +482,42 @@ ct_status ct__accounts_phone_json(ct_store *st, const char *user_id, json_t *pro
     }
     ct_stmt_finalize(s);
     return rc;
+}
+
+ct_status ct__accounts_phone_render(const json_t *event, ct_store *st, void *ctx,
+                                    ct_notify_message *msg)
+{
+    (void)st;
+    const ct_accounts *a = ctx;
+    const char *type = json_string_value(json_object_get(event, "type"));
+    const json_t *p = json_object_get(event, "payload");
+    const char *user = json_string_value(json_object_get(p, "user_id"));
+    const char *digits = json_string_value(json_object_get(p, "phone_last_digits"));
+    int added = type != NULL && strcmp(type, "account.phone_verified") == 0;
+    if (user == NULL || user[0] == '\0' || (added && digits == NULL))
+        return CT_NOT_FOUND;
+    char text[700], line[200];
+    if (added)
+        snprintf(line, sizeof(line),
+                 "The phone number ending in %s now receives your Contrail"
+                 " text messages.",
+                 digits);
+    else
+        snprintf(line, sizeof(line), "Your account has no phone number any more.");
+    snprintf(text, sizeof(text),
+             "Hello,\n\n%s\n\nIf this was not you, change your password and check your phone "
+             "number at %s/account at once.\n",
+             line, a->cfg.public_url);
+    snprintf(msg->user_id, sizeof(msg->user_id), "%s", user);
+    msg->kind = CT_NOTIFY_KIND_ACCOUNT_SECURITY;
+    msg->subject = ct_strdup(added ? "A phone number was added to your Contrail account"
+                                   : "The phone number was removed from your Contrail account");
+    msg->text = ct_strdup(text);
+    msg->title = ct_strdup(added ? "Phone number added" : "Phone number removed");
+    msg->body = ct_strdup(line);
+    msg->link = ct_strdup("/account");
+    if (msg->subject == NULL || msg->text == NULL || msg->title == NULL || msg->body == NULL ||
+        msg->link == NULL)
+        return CT_NOMEM;
+    return CT_OK;
 }

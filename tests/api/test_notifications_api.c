@@ -18,7 +18,9 @@
  * while the in-app notification is not written twice; the password-changed notice goes through the
  * hub (kind account_security) with its unsubscribe link and an in-app notification; with the SMS
  * preference on and a verified number one SMS reaches the sandbox SMS gateway (none by
- * default, none twice on a replay, none without a verified number). */
+ * default, none twice on a replay, none without a verified number); a phone number verified
+ * and removed through the API each gives the owner a security notice (e-mail with the last
+ * digits only, and in-app). */
 #include "ct_test.h"
 
 #include <curl/curl.h>
@@ -733,6 +735,51 @@ static void sms_to_a_verified_phone_when_on(void **state)
     assert_int_equal(inbox_total(auth2), 1);
 }
 
+/* A phone number verified (code from the gateway) and then removed: each a security notice
+ * to the owner through the hub (e-mail naming the last digits only, and in-app). */
+static void phone_changes_notify_the_owner(void **state)
+{
+    (void)state;
+    char auth[1300], uid[64], text[400] = "", body[64];
+    sign_up("ivy@example.com", auth, sizeof(auth), uid, sizeof(uid));
+    assert_int_equal(ct_outbox_drain(outbox, 10000), CT_OK);
+    ct_accounts_set_sms(&accounts, &sms_client);
+    const char *h[] = {auth, NULL};
+    ts_response r = ts_http("PUT", port, "/api/v1/me/phone", "{\"phone\":\"+447700900888\"}", h);
+    assert_int_equal(r.status, 202);
+    ts_response_free(&r);
+    assert_int_equal(sms_count("%2B447700900888", text, sizeof(text)), 1);
+    const char *code = strstr(text, "code is ");
+    assert_non_null(code);
+    snprintf(body, sizeof(body), "{\"code\":\"%.6s\"}", code + 8);
+    r = ts_http("POST", port, "/api/v1/me/phone/verify", body, h);
+    assert_int_equal(r.status, 200);
+    ts_response_free(&r);
+    assert_int_equal(ct_outbox_drain(outbox, 10000), CT_OK);
+    json_t *all = mailbox("ivy@example.com", "phone number was added");
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+    json_t *msg = newest_mail_about("ivy@example.com", "phone number was added");
+    const char *mtext = json_string_value(json_object_get(msg, "text"));
+    assert_non_null(strstr(mtext, "ending in 0888"));
+    assert_null(strstr(mtext, "7700900888"));
+    assert_non_null(header_of(msg, "List-Unsubscribe"));
+    json_decref(msg);
+    json_t *j = inbox(auth, NULL);
+    json_t *item = json_array_get(json_object_get(j, "items"), 0);
+    assert_string_equal(json_string_value(json_object_get(item, "title")), "Phone number added");
+    assert_string_equal(json_string_value(json_object_get(item, "kind")), "account_security");
+    json_decref(j);
+    r = ts_http("DELETE", port, "/api/v1/me/phone", NULL, h);
+    assert_int_equal(r.status, 204);
+    ts_response_free(&r);
+    assert_int_equal(ct_outbox_drain(outbox, 10000), CT_OK);
+    all = mailbox("ivy@example.com", "phone number was removed");
+    assert_int_equal(json_array_size(all), 1);
+    json_decref(all);
+    ct_accounts_set_sms(&accounts, NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -744,6 +791,7 @@ int main(void)
         cmocka_unit_test(failed_email_is_retried_alone),
         cmocka_unit_test(password_change_notice_goes_through_the_hub),
         cmocka_unit_test(sms_to_a_verified_phone_when_on),
+        cmocka_unit_test(phone_changes_notify_the_owner),
     };
     char dir[256], urls[2][512];
     ts_tempdir(dir, sizeof(dir));
