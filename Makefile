@@ -16,7 +16,7 @@ web: deps
 	@cd web && npm run build --silent
 
 run: build web
-	@exec build/release/contrail serve --port $(PORT) --sandbox true
+	@exec build/release/contrail serve --port $(PORT) --sandbox true --webhook-allow-loopback true
 
 test:
 	@JOBS=$(JOBS) scripts/test.sh

@@ -11,7 +11,8 @@ packages=(
   clang libclang-rt-14-dev # the fuzz drivers: clang -fsanitize=fuzzer (libFuzzer is in clang-rt)
   libmicrohttpd-dev libjansson-dev libsqlite3-dev libpq-dev libicu-dev
   libcurl4-openssl-dev libsodium-dev libjwt-dev libcmocka-dev
-  libssl-dev # libcrypto: RSA keys of the sandbox identity provider and JWK -> PEM (src/oidc)
+  libssl-dev # libcrypto: RSA keys of the sandbox identity provider and JWK -> PEM (src/oidc);
+             # the webhook tests check signatures with it (an implementation apart)
   libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
   libxgboost-dev # buy-or-wait: gradient-boosted trees through the C API (src/predict/)
   postgresql chromium wrk nginx-light curl

@@ -12,13 +12,13 @@
 #include "accounts/accounts.h"
 #include "base/text.h"
 
-static const char *known_scopes[] = {"search", "offers", "bookings", "prices"};
+static const char *known_scopes[] = {"search", "offers", "bookings", "prices", "webhooks"};
 
 /* Joins validated scopes into out ("search offers"); 0 on an unknown or duplicate scope. */
 static int collect_scopes(json_t *arr, char *out, size_t len)
 {
     out[0] = '\0';
-    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 4)
+    if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 5)
         return 0;
     size_t i;
     json_t *v;
@@ -49,7 +49,7 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
     char scopes[160];
     if (!collect_scopes(json_object_get(in, "scopes"), scopes, sizeof(scopes))) {
         ct__accounts_field_error(
-            fe, "scopes", "must list 1-4 distinct scopes of search, offers, bookings, prices");
+            fe, "scopes", "must list 1-5 distinct scopes of search, offers, bookings, prices, webhooks");
         return CT_INVALID;
     }
     json_t *r = json_object_get(in, "rate_per_minute");

@@ -74,6 +74,10 @@ typedef struct ct_app {
     /* The notification hub (notify/hub.h): its unsubscribe tokens for /api/v1/unsubscribe;
      * NULL: that route answers 503. Set before serving, owned by the caller. */
     struct ct_notify_hub *notify;
+    /* Webhooks (webhooks/webhooks.h): its delivery workers are kicked by the routes and its
+     * flags (loopback endpoints) read; NULL: the routes still work, endpoints on loopback are
+     * refused and nothing is sent. Set before the routes serve, owned by the caller. */
+    struct ct_webhooks *webhooks;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

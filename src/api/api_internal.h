@@ -8,6 +8,8 @@ typedef enum ct_api_access {
     CT_API_PUBLIC, /* anyone; an API key or a token, when sent, must be valid */
     CT_API_USER,   /* a signed-in user (JWT); API keys get 403 */
     CT_API_ADMIN,  /* a signed-in admin */
+    CT_API_OWNER,  /* a signed-in user, or an API key holding the route's scope, acting for
+                      its own user (the route's rows are that user's) */
 } ct_api_access;
 
 typedef struct ct_api_call {
@@ -106,5 +108,14 @@ void ct__api_notification_prefs_get(ct_http_req *req, ct_api_call *call);
 void ct__api_notification_prefs_put(ct_http_req *req, ct_api_call *call);
 void ct__api_unsubscribe_get(ct_http_req *req, ct_api_call *call);
 void ct__api_unsubscribe_post(ct_http_req *req, ct_api_call *call);
+void ct__api_webhooks_create(ct_http_req *req, ct_api_call *call);
+void ct__api_webhooks_list(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_get(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_delete(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_deliveries(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_replay(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_rotate(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_enable(ct_http_req *req, ct_api_call *call);
+void ct__api_webhook_ping(ct_http_req *req, ct_api_call *call);
 
 #endif

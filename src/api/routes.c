@@ -81,6 +81,21 @@ static const ct_api_route table[] = {
      NULL, NULL},
     {"GET", "/api/v1/unsubscribe", ct__api_unsubscribe_get, CT_API_PUBLIC, 1, NULL, NULL},
     {"POST", "/api/v1/unsubscribe", ct__api_unsubscribe_post, CT_API_PUBLIC, 1, NULL, NULL},
+    {"GET", "/api/v1/me/webhooks", ct__api_webhooks_list, CT_API_OWNER, 1, NULL, "webhooks"},
+    {"POST", "/api/v1/me/webhooks", ct__api_webhooks_create, CT_API_OWNER, 1, NULL, "webhooks"},
+    {"GET", "/api/v1/me/webhooks/{id}", ct__api_webhook_get, CT_API_OWNER, 1, NULL, "webhooks"},
+    {"DELETE", "/api/v1/me/webhooks/{id}", ct__api_webhook_delete, CT_API_OWNER, 1, NULL,
+     "webhooks"},
+    {"GET", "/api/v1/me/webhooks/{id}/deliveries", ct__api_webhook_deliveries, CT_API_OWNER, 1,
+     NULL, "webhooks"},
+    {"POST", "/api/v1/me/webhooks/{id}/deliveries/{delivery_id}/replay", ct__api_webhook_replay,
+     CT_API_OWNER, 1, NULL, "webhooks"},
+    {"POST", "/api/v1/me/webhooks/{id}/rotate-secret", ct__api_webhook_rotate, CT_API_OWNER, 1,
+     NULL, "webhooks"},
+    {"POST", "/api/v1/me/webhooks/{id}/enable", ct__api_webhook_enable, CT_API_OWNER, 1, NULL,
+     "webhooks"},
+    {"POST", "/api/v1/me/webhooks/{id}/test", ct__api_webhook_ping, CT_API_OWNER, 1, NULL,
+     "webhooks"},
 };
 
 #define NROUTES (sizeof(table) / sizeof(table[0]))
@@ -229,6 +244,8 @@ static int access_allowed(ct_http_req *req, const ct_api_route *route, ct_api_ca
         unauthorized(req, "sign in first", 0);
         return 0;
     }
+    if (route->access == CT_API_OWNER) /* a key's scope was checked above */
+        return 1;
     if (call->principal.key_id[0]) {
         ct_http_problem(req, 403, "Forbidden", "API keys cannot use account routes");
         return 0;

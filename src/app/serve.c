@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -40,6 +41,7 @@
 #include "predict/predict.h"
 #include "refdata/refdata.h"
 #include "store/migrate.h"
+#include "webhooks/webhooks.h"
 
 const ct_flag ct_app_store_flags[] = {
     {"db", CT_FLAG_STRING, CT_APP_DEFAULT_DB, "sqlite:PATH or postgres://..."},
@@ -126,6 +128,12 @@ const ct_flag ct_app_serve_flags[] = {
      "an OpenID Connect provider's issuer URL (default: the sandbox world's)"},
     {"oidc_client_id", CT_FLAG_STRING, NULL, "the platform's client id at that provider"},
     {"oidc_client_secret", CT_FLAG_STRING, NULL, "its client secret"},
+    {"webhook_allow_loopback", CT_FLAG_BOOL, "false",
+     "webhook endpoints may be http(s) on loopback (the sandbox, tests); else https, public only"},
+    {"webhook_retry_scale", CT_FLAG_STRING, "1",
+     "multiplies the webhook retry schedule (~3 days) and the 5-day disable limit (tests: 0.001)"},
+    {"webhook_timeout", CT_FLAG_INT, "10", "seconds per webhook delivery attempt"},
+    {"webhook_workers", CT_FLAG_INT, "2", "threads sending webhook deliveries"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -416,6 +424,7 @@ typedef struct server {
     ct_alerts *alerts;      /* price alerts; attached to the prices when ingestion starts */
     ct_notify_hub *hub;     /* the notifications (notify/hub.h), on that relay */
     ct_app_notify notify;   /* its renderers of the price events (app/notify_wiring.h) */
+    ct_webhooks *webhooks;  /* its fan-out on the relay, its delivery workers */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -723,6 +732,37 @@ static ct_status open_alerts(server *s)
     return CT_OK;
 }
 
+/* The webhooks service from the --webhook-* flags, its fan-out subscribed on the relay (not
+ * started yet) and published to the routes; its workers start with the relay. */
+static ct_status open_webhooks(server *s)
+{
+    char err[256];
+    int loopback = 0;
+    long timeout = 10, workers = 2;
+    if (ct_config_get_bool(s->cfg, "webhook_allow_loopback", 0, &loopback, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "webhook_timeout", 10, 1, 60, &timeout, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "webhook_workers", 2, 1, 16, &workers, err, sizeof(err)))
+        return bad_flag(err);
+    const char *scale_s = ct_config_get(s->cfg, "webhook_retry_scale", "1");
+    char *end = NULL;
+    double scale = strtod(scale_s, &end);
+    if (end == scale_s || *end != '\0' || !(scale > 0) || scale > 1000)
+        return bad_flag("webhook_retry_scale: expected a number above 0 (1 = the real schedule)");
+    ct_webhooks_config wc = {
+        .retry_scale = scale,
+        .allow_loopback = loopback,
+        .timeout_ms = (int)timeout * 1000,
+        .workers = (int)workers,
+    };
+    ct_status rc = ct_webhooks_new(s->app.pool, &wc, &s->webhooks);
+    if (!rc)
+        rc = ct_webhooks_subscribe(s->webhooks, s->outbox);
+    if (rc)
+        fprintf(stderr, "contrail: cannot set up webhooks: %s\n", ct_status_name(rc));
+    s->app.webhooks = s->webhooks;
+    return rc;
+}
+
 static void server_close(server *s)
 {
     ct_app_sandbox_stop(s->sandbox);
@@ -731,6 +771,9 @@ static void server_close(server *s)
     ct_alerts_stop(s->alerts); /* before the outbox it kicks and the bus it listens to */
     ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
     s->outbox = NULL;
+    ct_webhooks_free(s->webhooks); /* an attempt in flight is finished and recorded */
+    s->webhooks = NULL;
+    s->app.webhooks = NULL;
     ct_app_booking_stop(&s->booking);
     ct_app_sms_stop(&s->sms);
     ct_app_history_stop(&s->history); /* before the pricebook and the pool go */
@@ -784,7 +827,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     if (open_data(&s) ||
         ct_app_services_open(cfg, (int)(s.threads + s.workers), (int)s.port, &s.app, &s.accounts,
                              &s.mailer) ||
-        open_outbox(&s) || open_alerts(&s))
+        open_outbox(&s) || open_alerts(&s) || open_webhooks(&s))
         goto cleanup;
     if (with_sandbox) { /* before any thread exists: fork from a single-threaded process */
         s.sandbox = ct_app_sandbox_start(cfg);
@@ -795,7 +838,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
     }
     if (open_history(&s) || start_http(&s) || start_loader(&s) ||
         ct_app_history_start(&s.history) || start_booking(&s) || start_sms(&s) ||
-        start_notify(&s) || ct_outbox_start(s.outbox))
+        start_notify(&s) || ct_outbox_start(s.outbox) || ct_webhooks_start(s.webhooks))
         goto cleanup;
     announce(&s);
     int sig = 0;
