@@ -48,7 +48,8 @@ static void *peer_thread(void *p)
     for (int i = 0; i < a->n; i++) {
         char sig[128], sig_h[160], id_h[64], ts_h[64];
         long ts = (long)time(NULL);
-        snprintf(id_h, sizeof(id_h), "webhook-id: msg_peer%d_%lx", i, (unsigned long)pthread_self());
+        snprintf(id_h, sizeof(id_h), "webhook-id: msg_peer%d_%lx", i,
+                 (unsigned long)pthread_self());
         ct_webhooks_sign(secret, id_h + 12, ts, body, strlen(body), sig, sizeof(sig));
         snprintf(sig_h, sizeof(sig_h), "webhook-signature: %s", sig);
         snprintf(ts_h, sizeof(ts_h), "webhook-timestamp: %ld", ts);
@@ -87,7 +88,8 @@ static double run_peer(int n, int workers)
         pthread_join(t[i], NULL);
     double dt = now_s() - t0;
     ct_upstream_free(up);
-    return (double)(n / workers * workers) / dt;
+    int sent = n / workers * workers;
+    return (double)sent / dt;
 }
 
 /* The pipeline on `url` with `workers`; deliveries per second, 0 on failure. */

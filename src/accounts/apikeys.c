@@ -49,7 +49,8 @@ ct_status ct_apikeys_create(ct_store *st, const char *user_id, json_t *in, const
     char scopes[160];
     if (!collect_scopes(json_object_get(in, "scopes"), scopes, sizeof(scopes))) {
         ct__accounts_field_error(
-            fe, "scopes", "must list 1-5 distinct scopes of search, offers, bookings, prices, webhooks");
+            fe, "scopes",
+            "must list 1-5 distinct scopes of search, offers, bookings, prices, webhooks");
         return CT_INVALID;
     }
     json_t *r = json_object_get(in, "rate_per_minute");

@@ -111,10 +111,9 @@ ct_status ct_webhooks_metrics_write(ct_webhooks *w, ct_strbuf *out)
 
 static int sendable(const char *type)
 {
-    return type != NULL && (strcmp(type, "order.confirmed") == 0 ||
-                            strcmp(type, "order.cancelled") == 0 ||
-                            strcmp(type, "price_alert.triggered") == 0 ||
-                            strncmp(type, "trip.", 5) == 0);
+    return type != NULL &&
+           (strcmp(type, "order.confirmed") == 0 || strcmp(type, "order.cancelled") == 0 ||
+            strcmp(type, "price_alert.triggered") == 0 || strncmp(type, "trip.", 5) == 0);
 }
 
 /* 1 when the space-separated patterns hold one matching `type`. */
@@ -156,8 +155,8 @@ static ct_status event_owner(ct_store *st, const json_t *event, char *out, size_
 }
 
 /* The user's enabled endpoints subscribed to `type` into ids (at most max); their count. */
-static int matching_endpoints(ct_store *st, const char *user_id, const char *type,
-                              char ids[][40], int max, ct_status *rc)
+static int matching_endpoints(ct_store *st, const char *user_id, const char *type, char ids[][40],
+                              int max, ct_status *rc)
 {
     ct_stmt *s = NULL;
     int n = 0;
@@ -205,7 +204,8 @@ static ct_status fan_out(ct_store *st, const json_t *event, const char *user_id,
     int n = matching_endpoints(st, user_id, type, ids, CT_WEBHOOKS_MAX_ENDPOINTS, &rc);
     if (!rc && n > 0)
         rc = event_body(event, &body);
-    snprintf(msg, sizeof(msg), "msg_%s", strncmp(event_id, "evt_", 4) == 0 ? event_id + 4 : event_id);
+    snprintf(msg, sizeof(msg), "msg_%s",
+             strncmp(event_id, "evt_", 4) == 0 ? event_id + 4 : event_id);
     snprintf(now_s, sizeof(now_s), "%lld", (long long)ct__wh_now_ms());
     for (int i = 0; !rc && i < n; i++) {
         char did[40];
@@ -326,7 +326,8 @@ static int claim(ct_webhooks *w, ct_store *st, job *jobs, int max)
         ct_stmt_finalize(s);
     }
     char lease[24];
-    snprintf(lease, sizeof(lease), "%lld", (long long)(now + w->cfg.timeout_ms + 5000));
+    int64_t until = now + (int64_t)w->cfg.timeout_ms + 5000;
+    snprintf(lease, sizeof(lease), "%lld", (long long)until);
     for (int i = 0; !rc && i < n; i++) {
         const char *p[] = {lease, jobs[i].id};
         rc = ct_store_run(st, "UPDATE webhook_deliveries SET lease_until = ? WHERE id = ?", 2, p);
@@ -347,8 +348,8 @@ static ct_status signature_header(const job *j, int64_t ts, int64_t now, char *o
 {
     char a[96], b[96];
     size_t body_len = strlen(j->payload);
-    ct_status rc = ct_webhooks_sign(j->secret, j->message_id, ts, j->payload, body_len, a,
-                                    sizeof(a));
+    ct_status rc =
+        ct_webhooks_sign(j->secret, j->message_id, ts, j->payload, body_len, a, sizeof(a));
     if (rc)
         return rc;
     if (j->previous[0] && j->previous_until > now &&
@@ -406,7 +407,8 @@ static void send_one(ct_webhooks *w, const job *j, outcome *o)
         if (rsp.status < 200 || rsp.status > 299)
             snprintf(o->error, sizeof(o->error), "HTTP %ld", rsp.status);
     } else
-        snprintf(o->error, sizeof(o->error), "%s", rsp.error[0] ? rsp.error : ct_status_name(rsp.rc));
+        snprintf(o->error, sizeof(o->error), "%s",
+                 rsp.error[0] ? rsp.error : ct_status_name(rsp.rc));
     ct_upstream_response_free(&rsp);
 }
 
@@ -480,9 +482,8 @@ static ct_status record_failure(ct_webhooks *w, ct_store *st, const job *j, cons
     if (!rc && !final) {
         int64_t limit = now - (int64_t)((double)WH_FAILING_MS * scale);
         ct_stmt *s = NULL;
-        rc = ct_store_prepare(st,
-                              "SELECT 1 FROM webhook_endpoints WHERE id = ? AND failing_since <= ?",
-                              &s);
+        rc = ct_store_prepare(
+            st, "SELECT 1 FROM webhook_endpoints WHERE id = ? AND failing_since <= ?", &s);
         if (!rc) {
             ct_stmt_bind_text(s, 1, j->endpoint_id);
             ct_stmt_bind_int64(s, 2, limit);

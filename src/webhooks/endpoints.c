@@ -86,7 +86,7 @@ static int collect_types(const json_t *arr, char *out, size_t len)
 }
 
 #define ENDPOINT_COLUMNS                                                                           \
-    "id, url, description, event_types, status, disabled_reason, failing_since, created_at,"      \
+    "id, url, description, event_types, status, disabled_reason, failing_since, created_at,"       \
     " updated_at, previous_secret_until"
 
 /* The endpoint of the current row of a SELECT ENDPOINT_COLUMNS. */
@@ -105,9 +105,9 @@ static json_t *endpoint_json(ct_stmt *s)
         "description", ct_stmt_text(s, 2), "event_types", types, "status", ct_stmt_text(s, 4),
         "disabled_reason", ct_stmt_is_null(s, 5) ? NULL : json_string(ct_stmt_text(s, 5)),
         "failing_since",
-        ct_stmt_is_null(s, 6) ? NULL
-                              : json_string(ct__wh_iso(ct_stmt_int64(s, 6), failing,
-                                                       sizeof(failing))),
+        ct_stmt_is_null(s, 6)
+            ? NULL
+            : json_string(ct__wh_iso(ct_stmt_int64(s, 6), failing, sizeof(failing))),
         "created_at", ct__wh_iso(ct_stmt_int64(s, 7), created, sizeof(created)), "updated_at",
         ct__wh_iso(ct_stmt_int64(s, 8), updated, sizeof(updated)), "previous_secret_expires_at",
         prev_until > ct__wh_now_ms() ? json_string(ct__wh_iso(prev_until, until, sizeof(until)))
@@ -118,10 +118,8 @@ static json_t *endpoint_json(ct_stmt *s)
 static ct_status endpoint_read(ct_store *st, const char *user_id, const char *id, json_t **out)
 {
     ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(st,
-                                    "SELECT " ENDPOINT_COLUMNS
-                                    " FROM webhook_endpoints WHERE id = ? AND user_id = ?",
-                                    &s);
+    ct_status rc = ct_store_prepare(
+        st, "SELECT " ENDPOINT_COLUMNS " FROM webhook_endpoints WHERE id = ? AND user_id = ?", &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, id);
@@ -264,7 +262,7 @@ ct_status ct_webhooks_delete(ct_store *st, const char *user_id, const char *id)
 /* ---- deliveries ---- */
 
 #define DELIVERY_COLUMNS                                                                           \
-    "id, event_id, message_id, event_type, payload, status, attempts, next_attempt_at,"           \
+    "id, event_id, message_id, event_type, payload, status, attempts, next_attempt_at,"            \
     " last_status, last_error, delivered_at, created_at"
 
 /* The attempts of delivery `id`, oldest first. */
@@ -281,11 +279,12 @@ static json_t *attempts_json(ct_store *st, const char *id)
     while (ct_stmt_step(s) == CT_ROW) {
         char at[32];
         json_array_append_new(
-            arr, json_pack("{sI ss sI so? so?}", "attempt", (json_int_t)ct_stmt_int64(s, 0),
-                           "started_at", ct__wh_iso(ct_stmt_int64(s, 1), at, sizeof(at)),
-                           "duration_ms", (json_int_t)ct_stmt_int64(s, 2), "http_status",
-                           ct_stmt_is_null(s, 3) ? NULL : json_integer(ct_stmt_int64(s, 3)),
-                           "error", ct_stmt_is_null(s, 4) ? NULL : json_string(ct_stmt_text(s, 4))));
+            arr,
+            json_pack("{sI ss sI so? so?}", "attempt", (json_int_t)ct_stmt_int64(s, 0),
+                      "started_at", ct__wh_iso(ct_stmt_int64(s, 1), at, sizeof(at)), "duration_ms",
+                      (json_int_t)ct_stmt_int64(s, 2), "http_status",
+                      ct_stmt_is_null(s, 3) ? NULL : json_integer(ct_stmt_int64(s, 3)), "error",
+                      ct_stmt_is_null(s, 4) ? NULL : json_string(ct_stmt_text(s, 4))));
     }
     ct_stmt_finalize(s);
     return arr;
@@ -297,21 +296,20 @@ static json_t *delivery_json(ct_stmt *s)
     char created[32], next[32], delivered[32];
     const char *status = ct_stmt_text(s, 5);
     json_t *payload = json_loads(ct_stmt_text(s, 4), 0, NULL);
-    return json_pack(
-        "{ss ss ss ss so ss sI so? so? so? so? ss}", "id", ct_stmt_text(s, 0), "event_id",
-        ct_stmt_text(s, 1), "message_id", ct_stmt_text(s, 2), "event_type", ct_stmt_text(s, 3),
-        "payload", payload ? payload : json_null(), "status", status, "attempt_count",
-        (json_int_t)ct_stmt_int64(s, 6), "next_attempt_at",
-        strcmp(status, "pending") == 0
-            ? json_string(ct__wh_iso(ct_stmt_int64(s, 7), next, sizeof(next)))
-            : NULL,
-        "last_http_status", ct_stmt_is_null(s, 8) ? NULL : json_integer(ct_stmt_int64(s, 8)),
-        "last_error", ct_stmt_is_null(s, 9) ? NULL : json_string(ct_stmt_text(s, 9)),
-        "delivered_at",
-        ct_stmt_is_null(s, 10)
-            ? NULL
-            : json_string(ct__wh_iso(ct_stmt_int64(s, 10), delivered, sizeof(delivered))),
-        "created_at", ct__wh_iso(ct_stmt_int64(s, 11), created, sizeof(created)));
+    return json_pack("{ss ss ss ss so ss sI so? so? so? so? ss}", "id", ct_stmt_text(s, 0),
+                     "event_id", ct_stmt_text(s, 1), "message_id", ct_stmt_text(s, 2), "event_type",
+                     ct_stmt_text(s, 3), "payload", payload ? payload : json_null(), "status",
+                     status, "attempt_count", (json_int_t)ct_stmt_int64(s, 6), "next_attempt_at",
+                     strcmp(status, "pending") == 0
+                         ? json_string(ct__wh_iso(ct_stmt_int64(s, 7), next, sizeof(next)))
+                         : NULL,
+                     "last_http_status",
+                     ct_stmt_is_null(s, 8) ? NULL : json_integer(ct_stmt_int64(s, 8)), "last_error",
+                     ct_stmt_is_null(s, 9) ? NULL : json_string(ct_stmt_text(s, 9)), "delivered_at",
+                     ct_stmt_is_null(s, 10) ? NULL
+                                            : json_string(ct__wh_iso(ct_stmt_int64(s, 10),
+                                                                     delivered, sizeof(delivered))),
+                     "created_at", ct__wh_iso(ct_stmt_int64(s, 11), created, sizeof(created)));
 }
 
 ct_status ct_webhooks_deliveries(ct_store *st, const char *user_id, const char *id, int limit,
@@ -484,7 +482,8 @@ ct_status ct_webhooks_ping(ct_webhooks *w, ct_store *st, const char *user_id, co
     json_t *body = json_pack("{ss ss s{ss}}", "type", "webhook.test", "timestamp",
                              ct__wh_iso(now, iso, sizeof(iso)), "data", "endpoint_id", id);
     char *text = NULL;
-    ct_status jrc = body ? ct_json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER, &text) : CT_NOMEM;
+    ct_status jrc =
+        body ? ct_json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER, &text) : CT_NOMEM;
     json_decref(body);
     if (!rc && jrc)
         rc = jrc;

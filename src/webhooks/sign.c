@@ -101,8 +101,8 @@ static addr_kind ipv6_kind(const struct in6_addr *a)
         return ipv4_kind(v4);
     }
     if (IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_SITELOCAL(a) ||
-        IN6_IS_ADDR_MULTICAST(a) || (b[0] & 0xfe) == 0xfc || (b[0] == 0x20 && b[1] == 0x01 &&
-                                                               b[2] == 0x0d && b[3] == 0xb8))
+        IN6_IS_ADDR_MULTICAST(a) || (b[0] & 0xfe) == 0xfc ||
+        (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0d && b[3] == 0xb8))
         return ADDR_FORBIDDEN;
     return ADDR_PUBLIC;
 }

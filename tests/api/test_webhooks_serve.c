@@ -53,8 +53,8 @@ static const char *url_of(const char *name)
 }
 
 /* METHOD path with `auth` ("Authorization: ..." or "X-API-Key: ..." line, or NULL). */
-static ts_response call_as(const char *method, const char *path, const char *body,
-                           const char *auth, const char *idem)
+static ts_response call_as(const char *method, const char *path, const char *body, const char *auth,
+                           const char *idem)
 {
     char url[600], idem_h[300];
     const char *h[3] = {NULL, NULL, NULL};
@@ -372,10 +372,10 @@ static void order_confirmed_reaches_the_endpoint(void **state)
         "{ss s[{ss ss ss s{ss ss ss ss}}] s{ss ss} s{ss si si ss} s{sO sO}}", "offer_id",
         json_string_value(json_object_get(off, "id")), "passengers", "given_name", "Ada",
         "family_name", "Lovelace", "date_of_birth", "1990-12-10", "document", "type", "passport",
-        "number", "C01X00T47", "country", "DE", "expiry", "2035-01-01", "contact", "email",
-        email_a, "phone", "+15551234567", "card", "number", "4111111111111111", "exp_month", 12,
-        "exp_year", 2030, "cvc", "123", "expected_total", "amount_minor",
-        json_object_get(t, "amount_minor"), "currency", json_object_get(t, "currency"));
+        "number", "C01X00T47", "country", "DE", "expiry", "2035-01-01", "contact", "email", email_a,
+        "phone", "+15551234567", "card", "number", "4111111111111111", "exp_month", 12, "exp_year",
+        2030, "cvc", "123", "expected_total", "amount_minor", json_object_get(t, "amount_minor"),
+        "currency", json_object_get(t, "currency"));
     char *text = json_dumps(b, JSON_COMPACT);
     json_decref(b);
     json_decref(off);

@@ -99,8 +99,8 @@ static const char *fresh_db(int i)
 
 /* An endpoint of user on the receiver's `path` for `types` (JSON array text or NULL); its id
  * and secret into id/secret. */
-static void make_endpoint(env *e, const char *user, const char *path, const char *types,
-                          char *id, char *secret)
+static void make_endpoint(env *e, const char *user, const char *path, const char *types, char *id,
+                          char *secret)
 {
     char text[512];
     snprintf(text, sizeof(text), "{\"url\":\"http://127.0.0.1:%d%s\"%s%s}", rc_port(rcv), path,
@@ -138,13 +138,14 @@ static void order_event(env *e, const char *user, const char *order_id, const ch
     const char *po[] = {offer};
     const char *pr[] = {order_id, user, offer};
     assert_int_equal(ct_store_begin(e->st), CT_OK);
-    assert_int_equal(ct_store_run(e->st,
-                                  "INSERT INTO offers (id, provider, provider_offer_id,"
-                                  " itinerary_id, expires_at, currency, total_minor, fee_minor,"
-                                  " passengers, body, created_at)"
-                                  " VALUES (?, 'airline-1', 'p', 'it', 0, 'EUR', 100, 0, 1, '{}', 0)",
-                                  1, po),
-                     CT_OK);
+    assert_int_equal(
+        ct_store_run(e->st,
+                     "INSERT INTO offers (id, provider, provider_offer_id,"
+                     " itinerary_id, expires_at, currency, total_minor, fee_minor,"
+                     " passengers, body, created_at)"
+                     " VALUES (?, 'airline-1', 'p', 'it', 0, 'EUR', 100, 0, 1, '{}', 0)",
+                     1, po),
+        CT_OK);
     assert_int_equal(ct_store_run(e->st,
                                   "INSERT INTO orders (id, user_id, offer_id, provider, status,"
                                   " currency, total_minor, passengers, last_name, contact_email,"
@@ -164,8 +165,8 @@ static void order_event(env *e, const char *user, const char *order_id, const ch
 static void user_event(env *e, const char *aggregate, const char *type, const char *user,
                        char *event_id)
 {
-    json_t *payload = json_pack("{ss ss si}", "user_id", user, "currency", "EUR", "price_minor",
-                                4200);
+    json_t *payload =
+        json_pack("{ss ss si}", "user_id", user, "currency", "EUR", "price_minor", 4200);
     assert_int_equal(ct_store_begin(e->st), CT_OK);
     assert_int_equal(ct_outbox_add(e->st, aggregate, "agg_1", type, payload, event_id, 40), CT_OK);
     assert_int_equal(ct_store_commit(e->st), CT_OK);
@@ -296,8 +297,8 @@ static void retries_follow_the_schedule(void **state)
             free(body);
             int64_t gap = h.at_ms - prev.at_ms, want = ct_webhooks_retry_delay_ms(i, scale);
             if (gap < want)
-                fail_msg("attempt %d came %lld ms after the previous, before the %lld ms due", i + 1,
-                         (long long)gap, (long long)want);
+                fail_msg("attempt %d came %lld ms after the previous, before the %lld ms due",
+                         i + 1, (long long)gap, (long long)want);
         }
         free(body0);
         sleep_ms(100);
@@ -575,8 +576,9 @@ static void signature_known_answer(void **state)
     /* The Standard Webhooks reference example (its libraries' tests). */
     char sig[128];
     const char *body = "{\"test\": 2432232314}";
-    assert_int_equal(ct_webhooks_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek",
-                                      1614265330, body, strlen(body), sig, sizeof(sig)),
+    assert_int_equal(ct_webhooks_sign("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                                      "msg_p5jXN8AQM9LWM0D4loKWxJek", 1614265330, body,
+                                      strlen(body), sig, sizeof(sig)),
                      CT_OK);
     assert_string_equal(sig, "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=");
     assert_int_equal(rc_verify("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
