@@ -18,6 +18,7 @@
 #include "base/timeutil.h"
 #include "ingest/ingest.h"
 #include "upstream/upstream.h"
+#include "webhooks/webhooks.h"
 #include "api/search_cache.h"
 #include "http/problem.h"
 
@@ -184,6 +185,8 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     ct_free(text);
     ingest_metrics(app, &out);
     alerts_metrics(app, &out);
+    if (app->webhooks != NULL) /* the delivery client: attempts and failures to endpoints */
+        (void)ct_webhooks_metrics_write(app->webhooks, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

@@ -73,7 +73,7 @@ static int collect_types(const json_t *arr, char *out, size_t len)
         int known = 0;
         for (size_t k = 0; s != NULL && k < sizeof(sendable_types) / sizeof(*sendable_types); k++)
             known |= strcmp(s, sendable_types[k]) == 0;
-        char padded[64], have[512];
+        char padded[64], have[520];
         snprintf(padded, sizeof(padded), " %s ", s ? s : "");
         snprintf(have, sizeof(have), " %s ", out);
         if (!known || strstr(have, padded) != NULL)

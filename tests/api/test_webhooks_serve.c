@@ -294,6 +294,9 @@ static void api_contract(void **state)
     assert_int_equal(rc_verify(secret, h.id, h.timestamp, body, h.signature), 1);
     assert_non_null(strstr(body, "\"type\":\"webhook.test\""));
     free(body);
+    ts_response m = call_as("GET", "/metrics", NULL, NULL, NULL);
+    assert_non_null(strstr(m.body, "contrail_upstream_attempts_total{client=\"webhooks\""));
+    ts_response_free(&m);
     snprintf(path, sizeof(path), "/api/v1/me/webhooks/%s/deliveries?limit=0", id);
     assert_int_equal(status_as("GET", path, NULL, bearer_a), 400);
     snprintf(path, sizeof(path), "/api/v1/me/webhooks/%s/deliveries", id);
