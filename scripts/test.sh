@@ -29,13 +29,13 @@ cleanup() {
 trap cleanup EXIT
 
 # The suites that run threads (ThreadSanitizer build).
-tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/|app/test_history_job$)'
+tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/|app/test_history_job$|webhooks/)'
 # search/test_search's brute-force comparisons take ten minutes under ThreadSanitizer: only
 # its searches during concurrent writes run there.
 tsan_search_filter='concurrent_writes'
-# The booking tests that run whole `serve` processes with their sandbox world: timing-bound
+# The booking and webhook tests that run whole `serve` processes with their sandbox world: timing-bound
 # and minutes long under ThreadSanitizer; the threads they exercise are covered above.
-tsan_skip='^api/(test_booking_crash|test_last_seat|test_orders_api)$'
+tsan_skip='^api/(test_booking_crash|test_last_seat|test_orders_api|test_webhooks_serve)$'
 
 suites_passed=0
 suite_ok() { suites_passed=$((suites_passed + 1)); echo "== ok: $1"; }
