@@ -9,7 +9,8 @@
  *     msg_ + the event's hex id; the signature verifies;
  *   - retries: a receiver answering 500 four times gets five attempts with one webhook-id, each
  *     gap at least the (scaled) schedule's delay, then success; the log holds 500 x4 and 200;
- *     Retry-After is honoured; a schedule exhausted disables the endpoint;
+ *     Retry-After is honoured; a schedule exhausted disables the endpoint, and so does a failure
+ *     5 (scaled) days after the last success;
  *   - 410 disables the endpoint at once; a disabled endpoint gets no new deliveries and its
  *     pending ones wait; enable resumes them;
  *   - rotation: during the overlap webhook-signature carries two signatures, one per secret;
@@ -365,6 +366,38 @@ static void exhausted_schedule_disables(void **state)
     }
 }
 
+static void failing_five_days_disables(void **state)
+{
+    (void)state;
+    for (int k = 0; k < nurls; k++) {
+        env e;
+        env_open(&e, fresh_db(k), 0.001, 1); /* 5 days -> 432 s */
+        char path[64], id[40], secret[80], since[24];
+        snprintf(path, sizeof(path), "/fail/1000/five%d", k);
+        make_endpoint(&e, "usr_a", path, NULL, id, secret);
+        /* The endpoint has failed without a success since 433 (scaled) seconds ago. */
+        snprintf(since, sizeof(since), "%lld", (long long)(now_ms() - 433000));
+        const char *p[] = {since, id};
+        assert_int_equal(
+            ct_store_run(e.st, "UPDATE webhook_endpoints SET failing_since = ? WHERE id = ?", 2, p),
+            CT_OK);
+        ping(&e, "usr_a", id);
+        assert_true(rc_wait(rcv, path, 1, 10000));
+        char status[16], reason[32];
+        for (int i = 0; i < 500; i++) {
+            endpoint_field(&e, "usr_a", id, "status", status, sizeof(status));
+            if (strcmp(status, "disabled") == 0)
+                break;
+            sleep_ms(10);
+        }
+        endpoint_field(&e, "usr_a", id, "disabled_reason", reason, sizeof(reason));
+        assert_string_equal(status, "disabled");
+        assert_string_equal(reason, "failing");
+        assert_int_equal(rc_count(rcv, path), 1); /* no retry once disabled */
+        env_close(&e);
+    }
+}
+
 static void gone_disables_and_enable_resumes(void **state)
 {
     (void)state;
@@ -617,6 +650,7 @@ int main(void)
         cmocka_unit_test(retries_follow_the_schedule),
         cmocka_unit_test(retry_after_is_honoured),
         cmocka_unit_test(exhausted_schedule_disables),
+        cmocka_unit_test(failing_five_days_disables),
         cmocka_unit_test(gone_disables_and_enable_resumes),
         cmocka_unit_test(rotation_signs_with_both),
         cmocka_unit_test(replay_sends_the_same_message),
