@@ -19,7 +19,8 @@ out=build/fuzz
 # name:max_len (bytes per input)
 all="ssim_fuzz:8192 timeutil_fuzz:64 config_fuzz:4096 mime_fuzz:16384 smtp_fuzz:16384
 ingest_fuzz:16384 ingest_state_fuzz:4096 pricebook_file_fuzz:65536 timetable_cache_fuzz:65536
-http_fuzz:2048 search_body_fuzz:4096 booking_fuzz:16384 sms_form_fuzz:8192"
+http_fuzz:2048 search_body_fuzz:4096 booking_fuzz:16384 sms_form_fuzz:8192
+unsubscribe_fuzz:512"
 if [ "$#" -gt 0 ]; then
   pick=""
   for n in "$@"; do pick="$pick $(echo "$all" | tr ' ' '\n' | grep "^$n:")"; done
