@@ -102,7 +102,7 @@ export interface SecurityEvent {
 }
 
 /** The scopes an API key can hold (src/accounts/apikeys.c). */
-export const API_KEY_SCOPES = ['search', 'offers', 'bookings', 'prices'] as const;
+export const API_KEY_SCOPES = ['search', 'offers', 'bookings', 'prices', 'webhooks'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKey {

@@ -193,6 +193,9 @@ describe('API keys page', () => {
     expect(validateKey({ name: 'x', scopes: ['search'], rate: '0' }).rate_per_minute).toMatch(/1 to 100000/);
     expect(validateKey({ name: 'x', scopes: ['search'], rate: '' })).toEqual({});
     expect(maskedKey({ prefix: 'abc' })).toBe('ck_abc_…');
+    // Every scope the server knows is offered, the webhooks one (/api/v1/me/webhooks) too.
+    const offered = [...view.el.querySelectorAll<HTMLInputElement>('input[name="scopes"]')].map((b) => b.value);
+    expect(offered).toEqual(['search', 'offers', 'bookings', 'prices', 'webhooks']);
   });
 
   it('creates a key with its scopes and shows the secret once', async () => {

@@ -20,6 +20,7 @@ export const SCOPE_LABELS: Record<ApiKeyScope, { label: string; hint: string }> 
   offers: { label: 'Offers', hint: 'price and hold an itinerary' },
   bookings: { label: 'Bookings', hint: 'create, look up and cancel orders' },
   prices: { label: 'Prices', hint: 'price history and explore prices' },
+  webhooks: { label: 'Webhooks', hint: 'register and manage webhook endpoints' },
 };
 
 type KeyField = 'name' | 'scopes' | 'rate_per_minute';
