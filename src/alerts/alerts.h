@@ -77,6 +77,14 @@ typedef struct ct_alerts_config {
     /* The clock (milliseconds since 1970); NULL: the real one. Tests move it. */
     int64_t (*now_ms)(void *ctx);
     void *clock_ctx;
+    /* The buy-or-wait advice a trigger's "prediction" member carries (may be NULL: null). For
+     * the alert's origin and destination codes, the departure `day` (days since 1970), the
+     * cabin (ct_cabin) and the price found (minor units of `currency`): a new object
+     * {"advice","expected_change_minor","currency","within_days","confidence"}, or NULL when
+     * there is no advice. Called in the worker thread before the trigger's transaction. */
+    json_t *(*predict)(void *ctx, const char *origin, const char *destination, int64_t day,
+                       int cabin, int64_t price_minor, const char *currency);
+    void *predict_ctx;
 } ct_alerts_config;
 
 /* A field error of a create or update: the JSON field and what is wrong with it. */

@@ -862,7 +862,8 @@ static json_t *opt_int(int64_t v)
     return v == ALERT_NONE ? json_null() : json_integer(v);
 }
 
-static json_t *payload(const work_item *w, const char *user_id)
+/* `prediction` (may be NULL: null) is taken by the answer. */
+static json_t *payload(const work_item *w, const char *user_id, json_t *prediction)
 {
     const ct__alert *al = &w->al;
     char url[256], dep[16], ret[16];
@@ -872,7 +873,7 @@ static json_t *payload(const work_item *w, const char *user_id)
     if (w->best_ret != ALERT_NONE)
         ct_date_format(w->best_ret, ret, sizeof(ret));
     return json_pack(
-        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:s, s:n, s:{s:s, s:o}}",
+        "{s:s, s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:I, s:o, s:o, s:o, s:s, s:o, s:{s:s, s:o}}",
         "user_id", user_id, "alert_id", al->id, "origin", al->origin, "destination",
         al->destination, "departure_date", exact ? json_string(dep) : json_null(), "return_date",
         exact && w->best_ret != ALERT_NONE ? json_string(ret) : json_null(), "cabin",
@@ -880,22 +881,30 @@ static json_t *payload(const work_item *w, const char *user_id)
         (json_int_t)w->price, "previous_low_minor", opt_int(w->previous_low), "threshold_minor",
         opt_int(al->max_price), "drop_percent",
         al->drop_percent ? json_integer(al->drop_percent) : json_null(), "search_url", url,
-        "prediction", "travel_dates", "departure", dep, "return",
-        w->best_ret != ALERT_NONE ? json_string(ret) : json_null());
+        "prediction", prediction ? prediction : json_null(), "travel_dates", "departure", dep,
+        "return", w->best_ret != ALERT_NONE ? json_string(ret) : json_null());
 }
 
 /* One trigger: the state and the event in one transaction (the row must still exist). */
-static ct_status write_trigger(ct_store *st, const work_item *w)
+static ct_status write_trigger(ct_alerts *a, ct_store *st, const work_item *w)
 {
     ct__alert row;
     char owner[40];
+    json_t *prediction = a->cfg.predict == NULL
+                             ? NULL
+                             : a->cfg.predict(a->cfg.predict_ctx, w->al.origin, w->al.destination,
+                                              w->best_dep, w->al.cabin, w->price, w->al.currency);
     ct_status rc = ct_store_begin(st);
-    if (rc)
+    if (rc) {
+        json_decref(prediction);
         return rc;
+    }
     rc = ct__alert_read(st, NULL, w->al.id, &row, owner);
     if (!rc)
         rc = ct__alert_update_state(st, &w->al);
-    json_t *pl = rc ? NULL : payload(w, owner);
+    json_t *pl = rc ? NULL : payload(w, owner, prediction);
+    if (rc)
+        json_decref(prediction);
     if (!rc)
         rc = pl != NULL
                  ? ct_outbox_add(st, "price_alert", w->al.id, "price_alert.triggered", pl, NULL, 0)
@@ -935,7 +944,7 @@ static void write_batch(batch *b)
         work_item *w = &b->items[i];
         if (!w->fired)
             continue;
-        ct_status rc = write_trigger(st, w);
+        ct_status rc = write_trigger(a, st, w);
         if (rc) {
             ct_log(CT_LOG_WARN, "alerts.trigger", "alert", w->al.id, "status", ct_status_name(rc),
                    NULL);

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -37,6 +38,7 @@
 #include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
+#include "base/timeutil.h"
 #include "oidc/oidc.h"
 #include "predict/predict.h"
 #include "refdata/refdata.h"
@@ -701,6 +703,25 @@ static ct_status open_outbox(server *s)
     return rc;
 }
 
+/* A trigger's buy-or-wait advice (alerts.h, ct_alerts_config.predict) from the loaded model
+ * over the current pricebook, in the member shape of the search answers; NULL without a
+ * model, prices or advice for the route. */
+static json_t *alert_prediction(void *ctx, const char *origin, const char *destination, int64_t day,
+                                int cabin, int64_t price_minor, const char *currency)
+{
+    ct_app *app = ctx;
+    ct_pricebook *pb = atomic_load(&app->pricebook);
+    ct_predict_advice a;
+    if (app->price_model == NULL || pb == NULL ||
+        ct_predict_route_codes(app->price_model, pb, origin, destination, day, cabin, ct_utc_now(),
+                               &a) != CT_OK)
+        return NULL;
+    return json_pack("{s:s, s:I, s:s, s:i, s:f}", "advice", a.wait ? "wait" : "buy_now",
+                     "expected_change_minor", (json_int_t)ct_predict_change_minor(&a, price_minor),
+                     "currency", currency, "within_days", CT_PREDICT_WITHIN_DAYS, "confidence",
+                     (double)llround(a.confidence * 100.0) / 100.0);
+}
+
 /* The price alerts engine over the pool, its alerts loaded; attached to the schedules and
  * prices by the loader (app/prices.c) when ingestion starts. */
 static ct_status open_alerts(server *s)
@@ -715,7 +736,9 @@ static ct_status open_alerts(server *s)
                           .cooldown_s = (int)cooldown,
                           .max_per_user = (int)per_user,
                           .outbox = s->outbox,
-                          .refdata = s->app.refdata};
+                          .refdata = s->app.refdata,
+                          .predict = alert_prediction,
+                          .predict_ctx = &s->app};
     ct_status rc = ct_alerts_new(&c, &s->alerts);
     if (!rc)
         rc = ct_alerts_load(s->alerts, s->setup);

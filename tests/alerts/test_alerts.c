@@ -56,6 +56,33 @@ typedef struct fixture {
     ct_alerts *alerts;
 } fixture;
 
+/* The advice callback of the engine (ct_alerts_config.predict): when predict_on, answers a
+ * fixed advice and records what it was asked. */
+static int predict_on;
+static struct {
+    char origin[8], destination[8], currency[4];
+    int64_t day, price;
+    int cabin, calls;
+} asked;
+
+static json_t *test_predict(void *ctx, const char *origin, const char *destination, int64_t day,
+                            int cabin, int64_t price_minor, const char *currency)
+{
+    (void)ctx;
+    if (!predict_on)
+        return NULL;
+    snprintf(asked.origin, sizeof(asked.origin), "%s", origin);
+    snprintf(asked.destination, sizeof(asked.destination), "%s", destination);
+    snprintf(asked.currency, sizeof(asked.currency), "%s", currency);
+    asked.day = day;
+    asked.price = price_minor;
+    asked.cabin = cabin;
+    asked.calls++;
+    return json_pack("{s:s, s:I, s:s, s:i, s:f}", "advice", "buy_now", "expected_change_minor",
+                     (json_int_t)(price_minor / 10), "currency", currency, "within_days", 7,
+                     "confidence", 0.8);
+}
+
 static void open_fixture_bus(fixture *f, const char *url, int per_user, ct_bus *bus)
 {
     memset(f, 0, sizeof(*f));
@@ -78,7 +105,8 @@ static void open_fixture_bus(fixture *f, const char *url, int per_user, ct_bus *
                           .max_per_user = per_user,
                           .batch_ms = 1,
                           .refdata = tt->rd,
-                          .now_ms = test_clock};
+                          .now_ms = test_clock,
+                          .predict = test_predict};
     assert_int_equal(ct_alerts_new(&c, &f->alerts), CT_OK);
     assert_int_equal(ct_alerts_load(f->alerts, f->st), CT_OK);
     assert_int_equal(ct_alerts_attach(f->alerts, tt, f->pb, bus), CT_OK);
@@ -575,6 +603,53 @@ static void a_drop_below_the_maximum_fires_once_per_new_low(void **state)
     }
 }
 
+/* A trigger carries the advice the engine's callback gives for the alert's route, the day
+ * found, its cabin and the new price in the alert's currency. */
+static void a_trigger_carries_the_buy_or_wait_advice(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4], d[16], body[512];
+        int64_t day = world.start + 6;
+        pick_route(f.pb, day, 1, from, to);
+        day_text(day, d);
+        int64_t p0 = price_of(f.pb, from, to, day);
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"cabin\":\"economy\","
+                 "\"dates\":{\"type\":\"exact\",\"departure\":\"%s\"},"
+                 "\"max_price\":{\"amount_minor\":%lld,\"currency\":\"EUR\"}}",
+                 from, to, d, (long long)(p0 - 1));
+        json_t *al = create_ok(&f, "usr_a", body);
+        const char *id = json_string_value(json_object_get(al, "id"));
+        memset(&asked, 0, sizeof(asked));
+        predict_on = 1;
+        lower_route(&f, from, to, day, 50);
+        predict_on = 0;
+        int64_t p1 = price_of(f.pb, from, to, day);
+        json_t *ev = events_of(&f, id);
+        assert_int_equal(json_array_size(ev), 1);
+        json_t *pr = json_object_get(json_array_get(ev, 0), "prediction");
+        assert_true(json_is_object(pr));
+        assert_string_equal(json_string_value(json_object_get(pr, "advice")), "buy_now");
+        assert_int_equal(field_int(pr, "expected_change_minor"), p1 / 10);
+        assert_string_equal(json_string_value(json_object_get(pr, "currency")), "EUR");
+        assert_int_equal(asked.calls, 1);
+        assert_string_equal(asked.origin, from);
+        assert_string_equal(asked.destination, to);
+        assert_string_equal(asked.currency, "EUR");
+        assert_int_equal(asked.day, day);
+        assert_int_equal(asked.price, p1);
+        assert_int_equal(asked.cabin, CT_CABIN_ECONOMY);
+        json_decref(ev);
+        json_decref(al);
+        close_fixture(&f);
+    }
+}
+
 static void a_percentage_drop_fires_against_the_baseline(void **state)
 {
     (void)state;
@@ -915,6 +990,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(crud_validates_and_scopes_to_the_user),
         cmocka_unit_test(a_drop_below_the_maximum_fires_once_per_new_low),
+        cmocka_unit_test(a_trigger_carries_the_buy_or_wait_advice),
         cmocka_unit_test(a_percentage_drop_fires_against_the_baseline),
         cmocka_unit_test(flexible_dates_take_the_cheapest_day),
         cmocka_unit_test(the_bus_handler_takes_drops_and_ignores_rises),
