@@ -3,10 +3,11 @@
  *
  *   peer:      the same signed POSTs sent straight through the upstream client by W threads
  *              (no database): what the network path costs;
- *   pipeline:  N trip.price_drop events added to the outbox in one transaction each, then the
+ *   events:    N trip.price_drop events added to the outbox in one transaction each, then the
  *              whole path: relay -> fan-out (one delivery row per event) -> W delivery workers
  *              (claim with a lease, sign, POST, record the attempt), until the receiver has
- *              all N; on SQLite, and on PostgreSQL when CT_BENCH_PG_URL is set.
+ *              all N; on SQLite, and on PostgreSQL when CT_BENCH_PG_URL is set;
+ *   rows:      N delivery rows made first (test pings), then the W workers alone.
  *
  * Usage: bench_webhooks [N] (default 2000; at most 4000, the receiver's log; a fresh receiver
  * per run). */
@@ -92,8 +93,9 @@ static double run_peer(int n, int workers)
     return (double)sent / dt;
 }
 
-/* The pipeline on `url` with `workers`; deliveries per second, 0 on failure. */
-static double run_pipeline(const char *url, int n, int workers, const char *tag)
+/* The pipeline on `url` with `workers`; deliveries per second, 0 on failure. direct: the
+ * delivery rows are made first by ct_webhooks_ping (no outbox, no fan-out): the workers alone. */
+static double run_pipeline(const char *url, int n, int workers, const char *tag, int direct)
 {
     char err[256];
     ct_store *st = NULL;
@@ -102,6 +104,7 @@ static double run_pipeline(const char *url, int n, int workers, const char *tag)
     ct_webhooks *wh = NULL;
     double rate = 0;
     int applied = 0;
+    json_t *out = NULL;
     if (ct_store_open(url, &st, err, sizeof(err)) != CT_OK ||
         ct_store_migrate(st, &applied) != CT_OK) {
         fprintf(stderr, "bench: %s %s\n", err, st ? ct_store_errmsg(st) : "");
@@ -114,20 +117,26 @@ static double run_pipeline(const char *url, int n, int workers, const char *tag)
     if (ct_webhooks_new(pool, &cfg, &wh) != CT_OK || ct_webhooks_subscribe(wh, ob) != CT_OK)
         goto cleanup;
     char path[64], body[200];
-    snprintf(path, sizeof(path), "/ok/pipe-%s-%d", tag, workers);
+    snprintf(path, sizeof(path), "/ok/pipe-%s-%d-%d", tag, workers, direct);
     snprintf(body, sizeof(body), "{\"url\":\"http://127.0.0.1:%d%s\",\"event_types\":[\"trip.*\"]}",
              rc_port(rcv), path);
-    json_t *in = json_loads(body, 0, NULL), *out = NULL;
+    json_t *in = json_loads(body, 0, NULL);
     ct_webhooks_field_error fe;
     char user[48];
-    snprintf(user, sizeof(user), "usr_bench_%s_%d", tag, workers);
+    snprintf(user, sizeof(user), "usr_bench_%s_%d_%d", tag, workers, direct);
     ct_status rc = ct_webhooks_create(wh, st, user, in, &fe, &out);
     json_decref(in);
-    json_decref(out);
     if (rc)
         goto cleanup;
+    const char *endpoint = json_string_value(json_object_get(out, "id"));
+    for (int i = 0; direct && i < n; i++) {
+        json_t *d = NULL;
+        if (ct_webhooks_ping(wh, st, user, endpoint, &d) != CT_OK)
+            goto cleanup;
+        json_decref(d);
+    }
     /* The events first (the relay not started), then everything runs at once. */
-    for (int i = 0; i < n; i++) {
+    for (int i = 0; !direct && i < n; i++) {
         json_t *p = json_pack("{ss si}", "user_id", user, "price_minor", 4200 + i);
         char agg[32];
         snprintf(agg, sizeof(agg), "trip_%d", i);
@@ -145,6 +154,7 @@ static double run_pipeline(const char *url, int n, int workers, const char *tag)
     }
     rate = (double)n / (now_s() - t0);
 cleanup:
+    json_decref(out);
     ct_outbox_stop(ob);
     ct_webhooks_free(wh);
     ct_store_pool_close(pool);
@@ -162,30 +172,27 @@ int main(int argc, char **argv)
     const char *dir = mkdtemp(tmpl);
     const char *pg = getenv("CT_BENCH_PG_URL");
     int worker_counts[] = {1, 2, 4};
-    printf("%d deliveries to a local receiver (loopback), per worker count\n", n);
-    printf("%-8s %14s %16s %16s\n", "workers", "peer (POST/s)", "sqlite (del./s)",
-           pg ? "postgres (del./s)" : "");
+    printf("%d deliveries to a local receiver (loopback), per worker count W; deliveries/s\n", n);
+    printf("%-3s %9s %14s %14s %14s %14s\n", "W", "peer", "sqlite events", "sqlite rows",
+           "pg events", "pg rows");
     for (size_t i = 0; i < sizeof(worker_counts) / sizeof(*worker_counts); i++) {
         int w = worker_counts[i];
-        char url[300];
-        snprintf(url, sizeof(url), "sqlite:%s/bench-%d.db", dir ? dir : "/tmp", w);
-        /* A fresh receiver per run: its log holds RC_MAX_HITS requests. */
-        rcv = rc_start();
-        double peer = rcv ? run_peer(n, w) : 0;
-        rc_stop(rcv);
-        rcv = rc_start();
-        double lite = rcv ? run_pipeline(url, n, w, "sqlite") : 0;
-        rc_stop(rcv);
-        rcv = rc_start();
-        double pq = pg && rcv ? run_pipeline(pg, n, w, "pg") : 0;
-        rc_stop(rcv);
-        printf("%-8d %14.0f %16.0f", w, peer, lite);
-        if (pg)
-            printf(" %16.0f", pq);
-        printf("   (sqlite %.2fx of peer%s", peer > 0 ? lite / peer : 0, pg ? ", postgres " : ")");
-        if (pg)
-            printf("%.2fx)", peer > 0 ? pq / peer : 0);
-        printf("\n");
+        double r[5] = {0, 0, 0, 0, 0};
+        for (int k = 0; k < 5; k++) {
+            if (k >= 3 && pg == NULL)
+                break;
+            char url[300];
+            snprintf(url, sizeof(url), "sqlite:%s/bench-%d-%d.db", dir ? dir : "/tmp", w, k);
+            /* A fresh receiver per run: its log holds RC_MAX_HITS requests. */
+            rcv = rc_start();
+            if (rcv == NULL)
+                continue;
+            r[k] = k == 0   ? run_peer(n, w)
+                   : k <= 2 ? run_pipeline(url, n, w, "sqlite", k == 2)
+                            : run_pipeline(pg, n, w, "pg", k == 4);
+            rc_stop(rcv);
+        }
+        printf("%-3d %9.0f %14.0f %14.0f %14.0f %14.0f\n", w, r[0], r[1], r[2], r[3], r[4]);
         fflush(stdout);
     }
     return 0;
