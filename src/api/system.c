@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "alerts/alerts.h"
+#include "booking/booking.h"
+#include "notify/sms.h"
 #include "api/api_internal.h"
 #include "base/alloc.h"
 #include "base/strbuf.h"
@@ -108,7 +110,7 @@ static void alerts_metrics(ct_app *app, ct_strbuf *out)
         (unsigned long long)st.triggers);
 }
 
-/* Feed ingestion, its upstream client (breakers) and pricebook gauges and counters, appended
+/* Feed ingestion and pricebook gauges and counters, appended
  * to the HTTP metrics. */
 static void ingest_metrics(ct_app *app, ct_strbuf *out)
 {
@@ -166,8 +168,23 @@ static void ingest_metrics(ct_app *app, ct_strbuf *out)
     for (int i = 0; i < n; i++)
         ct_strbuf_printf(out, "contrail_ingest_last_sync_seconds{provider=\"%s\"} %lld\n",
                          st[i].name, (long long)st[i].last_sync);
-    /* The feed calls' client: circuit breaker and request counters per provider. */
-    (void)ct_upstream_metrics_write(ct_ingest_upstream(ing), out);
+}
+
+/* Every partner client's circuit breakers and request counters in one block per family:
+ * the feeds, the providers' offers and orders, the card processor, webhook endpoints, SMS. */
+static void upstream_metrics(ct_app *app, ct_strbuf *out)
+{
+    ct_ingest *ing = atomic_load(&app->ingest);
+    ct_booking *bk = atomic_load(&app->booking);
+    ct_payments *pay = bk != NULL ? ct_booking_payments(bk) : NULL;
+    ct_upstream *ups[] = {
+        ing != NULL ? ct_ingest_upstream(ing) : NULL,
+        bk != NULL ? ct_booking_upstream(bk) : NULL,
+        pay != NULL ? ct_payments_upstream(pay) : NULL,
+        app->webhooks != NULL ? ct_webhooks_upstream(app->webhooks) : NULL,
+        ct_sms_upstream(),
+    };
+    (void)ct_upstream_metrics_write_all(ups, (int)(sizeof(ups) / sizeof(ups[0])), out);
 }
 
 void ct__api_metrics(ct_http_req *req, ct_api_call *call)
@@ -185,8 +202,7 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     ct_free(text);
     ingest_metrics(app, &out);
     alerts_metrics(app, &out);
-    if (app->webhooks != NULL) /* the delivery client: attempts and failures to endpoints */
-        (void)ct_webhooks_metrics_write(app->webhooks, &out);
+    upstream_metrics(app, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

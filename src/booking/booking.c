@@ -152,6 +152,11 @@ ct_upstream *ct_booking_upstream(ct_booking *b)
     return b->up;
 }
 
+ct_payments *ct_booking_payments(ct_booking *b)
+{
+    return b->cfg.payments;
+}
+
 /* ---- provider calls ---- */
 
 ct_status bk_send(ct_booking *b, const ct_booking_provider *p, const ct_bk_request *rq,

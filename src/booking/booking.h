@@ -94,6 +94,9 @@ void ct_booking_set_clock_offset(ct_booking *b, int64_t seconds);
 /* The upstream client every provider call goes through (borrowed; breakers for /metrics). */
 ct_upstream *ct_booking_upstream(ct_booking *b);
 
+/* The card processor's client it was given (borrowed; may be NULL). */
+ct_payments *ct_booking_payments(ct_booking *b);
+
 /* ---- itinerary ids (the search answers' "id") ----
  * "i_" + per leg CC123-YYYYMMDD-FROMTO, legs joined by "_", slices separated by "~". Fills
  * legs (carrier, number, dep_date, from, to, slice; the rest zero/-1), *nlegs. CT_INVALID

@@ -42,6 +42,12 @@ static void client_make(void)
         client = NULL;
 }
 
+ct_upstream *ct_sms_upstream(void)
+{
+    pthread_once(&client_once, client_make);
+    return client;
+}
+
 int ct_sms_is_e164(const char *s)
 {
     if (s == NULL || s[0] != '+' || s[1] < '1' || s[1] > '9')

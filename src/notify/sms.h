@@ -16,6 +16,7 @@
 #include <stddef.h>
 
 #include "base/status.h"
+#include "upstream/upstream.h"
 
 typedef struct ct_sms_client {
     const char *url;     /* the gateway's base URL, e.g. "http://127.0.0.1:8030" */
@@ -39,5 +40,9 @@ ct_status ct_sms_send(const ct_sms_client *c, const char *to_e164, const char *b
 /* 1 when `s` is an E.164 number: '+', a first digit 1-9, then 7 to 14 more digits (8 to 15
  * digits in all). */
 int ct_sms_is_e164(const char *s);
+
+/* The process's SMS client (made on first use; borrowed): its breaker and counters for
+ * /metrics (ct_upstream_metrics_write_all). NULL when it could not be made. */
+ct_upstream *ct_sms_upstream(void);
 
 #endif

@@ -178,8 +178,25 @@ static void label(const char *s, char *out, size_t len)
 
 ct_status ct_upstream_metrics_write(ct_upstream *up, ct_strbuf *out)
 {
-    ct_upstream_stats st[CT_UPSTREAM_MAX_PARTNERS];
-    int n = ct_upstream_stats_get(up, st, CT_UPSTREAM_MAX_PARTNERS);
+    return ct_upstream_metrics_write_all(&up, 1, out);
+}
+
+/* One client's row of series k (0: breaker state, 1: failures in a row, else a counter). */
+static unsigned long long series_value(const ct_upstream_stats *st, size_t k, size_t offset)
+{
+    if (k == 0)
+        return (unsigned long long)st->state;
+    if (k == 1)
+        return (unsigned long long)st->consecutive_failures;
+    uint64_t u;
+    memcpy(&u, (const char *)st + offset, sizeof(u));
+    return (unsigned long long)u;
+}
+
+/* Each family's HELP and TYPE are written once, then the rows of every client: the text
+ * format allows one block per metric name, so clients cannot each write their own. */
+ct_status ct_upstream_metrics_write_all(ct_upstream *const *ups, int nups, ct_strbuf *out)
+{
     static const struct {
         const char *name, *type, *help;
         size_t offset; /* of a uint64_t in ct_upstream_stats; 0: not a counter */
@@ -199,27 +216,24 @@ ct_status ct_upstream_metrics_write(ct_upstream *up, ct_strbuf *out)
         {"contrail_upstream_breaker_opened_total", "counter", "Times the breaker opened.",
          offsetof(ct_upstream_stats, opened)},
     };
-    char client[140];
-    label(up->name, client, sizeof(client));
     ct_status rc = CT_OK;
     for (size_t k = 0; k < sizeof(series) / sizeof(series[0]) && rc == CT_OK; k++) {
         rc = ct_strbuf_printf(out, "# HELP %s %s\n# TYPE %s %s\n", series[k].name, series[k].help,
                               series[k].name, series[k].type);
-        for (int i = 0; i < n && rc == CT_OK; i++) {
-            char partner[140];
-            label(st[i].partner, partner, sizeof(partner));
-            unsigned long long v;
-            if (k == 0) {
-                v = (unsigned long long)st[i].state;
-            } else if (k == 1) {
-                v = (unsigned long long)st[i].consecutive_failures;
-            } else {
-                uint64_t u;
-                memcpy(&u, (const char *)&st[i] + series[k].offset, sizeof(u));
-                v = (unsigned long long)u;
+        for (int u = 0; u < nups && rc == CT_OK; u++) {
+            if (ups[u] == NULL)
+                continue;
+            ct_upstream_stats st[CT_UPSTREAM_MAX_PARTNERS];
+            int n = ct_upstream_stats_get(ups[u], st, CT_UPSTREAM_MAX_PARTNERS);
+            char client[140];
+            label(ups[u]->name, client, sizeof(client));
+            for (int i = 0; i < n && rc == CT_OK; i++) {
+                char partner[140];
+                label(st[i].partner, partner, sizeof(partner));
+                rc =
+                    ct_strbuf_printf(out, "%s{client=\"%s\",partner=\"%s\"} %llu\n", series[k].name,
+                                     client, partner, series_value(&st[i], k, series[k].offset));
             }
-            rc = ct_strbuf_printf(out, "%s{client=\"%s\",partner=\"%s\"} %llu\n", series[k].name,
-                                  client, partner, v);
         }
     }
     return rc;

@@ -195,6 +195,11 @@ int ct_upstream_stats_get(ct_upstream *up, ct_upstream_stats *out, int max);
  * CT_TOO_LARGE / CT_NOMEM from the buffer. */
 ct_status ct_upstream_metrics_write(ct_upstream *up, ct_strbuf *out);
 
+/* The same for several clients in one exposition: each family's HELP and TYPE once, then
+ * every client's rows (NULL entries skipped). Use it whenever more than one client is shown:
+ * a family repeated by a second client is invalid text (Prometheus refuses the scrape). */
+ct_status ct_upstream_metrics_write_all(ct_upstream *const *ups, int nups, ct_strbuf *out);
+
 /* Name of a breaker state: "closed", "open", "half_open". */
 const char *ct_upstream_state_name(ct_upstream_state s);
 

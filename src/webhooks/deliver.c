@@ -102,9 +102,9 @@ void ct_webhooks_free(ct_webhooks *w)
     ct_free(w);
 }
 
-ct_status ct_webhooks_metrics_write(ct_webhooks *w, ct_strbuf *out)
+ct_upstream *ct_webhooks_upstream(ct_webhooks *w)
 {
-    return ct_upstream_metrics_write(w->up, out);
+    return w->up;
 }
 
 /* ---- fan-out ---- */

@@ -38,6 +38,7 @@
 #include "base/strbuf.h"
 #include "events/outbox.h"
 #include "store/store.h"
+#include "upstream/upstream.h"
 
 #define CT_WEBHOOKS_MAX_ENDPOINTS 16 /* per user */
 #define CT_WEBHOOKS_SCHEDULE_LEN  10 /* attempts in one schedule */
@@ -76,7 +77,7 @@ void ct_webhooks_kick(ct_webhooks *w);
 void ct_webhooks_free(ct_webhooks *w);
 
 /* The upstream client's Prometheus text (client "webhooks") appended to `out`. */
-ct_status ct_webhooks_metrics_write(ct_webhooks *w, ct_strbuf *out);
+ct_upstream *ct_webhooks_upstream(ct_webhooks *w);
 
 /* ---- the API's operations, each on the caller's connection `st` for user_id; `w` may be
  * NULL (no loopback allowed, no kick). Another user's or a missing id: CT_NOT_FOUND. Bad

@@ -428,6 +428,66 @@ static int metrics_has(ct_upstream *up, const char *line)
     return found;
 }
 
+/* Several clients in one exposition (/metrics shows the feeds', the providers', the
+ * processor's, the webhooks' and the SMS clients): each family's HELP and TYPE exactly once,
+ * its rows together under them, every client's rows present. Prometheus refuses a family
+ * written twice. */
+static void several_clients_share_one_block_per_family(void **state)
+{
+    (void)state;
+    script *s = find("flaky");
+    ct_upstream_config other = {.name = "other", .max_attempts = 1, .seed = 7};
+    ct_upstream *ups[3] = {client(1, 1, 1, -1), NULL, NULL};
+    assert_int_equal(ct_upstream_new(&other, &ups[2]), CT_OK);
+    char url[128];
+    url_of("flaky", url, sizeof(url));
+    ct_upstream_request req = {.url = url, .partner = "flaky"};
+    ct_upstream_response rsp;
+    for (int i = 0; i < 3; i += 2) {
+        reset(s, 0, 503, NULL, 0);
+        assert_int_equal(ct_upstream_call_sync(ups[i], &req, &rsp), CT_OK);
+        ct_upstream_response_free(&rsp);
+    }
+    ct_strbuf sb;
+    ct_strbuf_init(&sb, 1 << 16);
+    assert_int_equal(ct_upstream_metrics_write_all(ups, 3, &sb), CT_OK);
+    const char *text = ct_strbuf_str(&sb);
+    char family[96] = "";
+    int families = 0;
+    for (const char *line = text; *line;) {
+        const char *end = strchr(line, '\n');
+        size_t n = end ? (size_t)(end - line) : strlen(line);
+        char l[512];
+        snprintf(l, sizeof(l), "%.*s", (int)n, line);
+        if (strncmp(l, "# TYPE ", 7) == 0) {
+            char name[96];
+            assert_int_equal(sscanf(l + 7, "%95s", name), 1);
+            char needle[128];
+            snprintf(needle, sizeof(needle), "# TYPE %s ", name);
+            assert_ptr_equal(strstr(text, needle), line); /* the only TYPE of the family */
+            snprintf(needle, sizeof(needle), "# HELP %s ", name);
+            const char *help = strstr(text, needle);
+            assert_non_null(help);
+            assert_null(strstr(help + 1, needle));
+            snprintf(family, sizeof(family), "%s", name);
+            families++;
+        } else if (l[0] != '#' && l[0] != '\0') {
+            /* a row belongs to the family whose block it is in */
+            assert_int_equal(strncmp(l, family, strlen(family)), 0);
+            assert_true(l[strlen(family)] == '{');
+        }
+        line += n + (end != NULL);
+    }
+    assert_int_equal(families, 7);
+    assert_non_null(
+        strstr(text, "contrail_upstream_attempts_total{client=\"test\",partner=\"flaky\"} 1"));
+    assert_non_null(
+        strstr(text, "contrail_upstream_attempts_total{client=\"other\",partner=\"flaky\"} 1"));
+    ct_strbuf_free(&sb);
+    ct_upstream_free(ups[0]);
+    ct_upstream_free(ups[2]);
+}
+
 /* The breaker: three failures open it; open fails fast (nothing reaches the server); after
  * the cool-down exactly one probe goes through while the others fail fast; a failed probe
  * opens it again, a successful one closes it; the states show in the metrics text. */
@@ -620,6 +680,7 @@ int main(void)
         cmocka_unit_test(breaker_counts_only_consecutive_failures),
         cmocka_unit_test(unusable_answers_are_retried),
         cmocka_unit_test(async_requests_run_concurrently),
+        cmocka_unit_test(several_clients_share_one_block_per_family),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
