@@ -3,8 +3,9 @@
  * The command line is checked against the tables below (base/config.h: an unknown flag, a
  * bad boolean or integer, an unknown --config key or CONTRAIL_* variable prints the usage
  * on stderr and exits 2) before any command runs. `serve` is app/serve.h; `migrate`,
- * `import refdata`, `import ssim` and `version` are here; `sandbox ...` runs
- * `contrail-sandbox ...` in this process's place (that program checks its own flags). */
+ * `import refdata`, `import ssim`, `backup`, `restore` (store/backup.h) and `version` are here;
+ * `sandbox ...` runs `contrail-sandbox ...` in this process's place (that program checks its own
+ * flags). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -19,6 +20,7 @@
 #include "base/fileutil.h"
 #include "base/log.h"
 #include "base/strbuf.h"
+#include "store/backup.h"
 #include "store/migrate.h"
 #include "store/store.h"
 #include "timetable/ssim.h"
@@ -28,6 +30,17 @@
 static const ct_flag common_flags[] = {
     {"log_level", CT_FLAG_STRING, "info", "debug, info, warn, error or off"},
     {"config", CT_FLAG_PATH, NULL, "a file of `name = value` lines"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const ct_flag backup_flags[] = {
+    {"out", CT_FLAG_PATH, NULL, "the backup file to write (required)"},
+    {NULL, 0, NULL, NULL},
+};
+
+static const ct_flag restore_flags[] = {
+    {"in", CT_FLAG_PATH, NULL, "the backup file to read (required)"},
+    {"force", CT_FLAG_BOOL, "false", "replace the tables of a database that is not empty"},
     {NULL, 0, NULL, NULL},
 };
 
@@ -47,6 +60,15 @@ static const ct_command commands[] = {
      "buy or wait: record the sandbox world's prices as its clock runs, train the model on"
      " them, backtest it on held-back routes and dates",
      {ct_app_store_flags, ct_app_refdata_flags, ct_app_prices_flags}},
+    {"backup",
+     NULL,
+     "copy the database into one file, consistent while serve runs (sqlite: online backup;"
+     " postgres: pg_dump custom format)",
+     {ct_app_store_flags, backup_flags}},
+    {"restore",
+     NULL,
+     "restore a backup into an empty database (or replace one with --force); stop serve first",
+     {ct_app_store_flags, restore_flags}},
     {"sandbox", "COMMAND ...", "run the simulated outside world (contrail sandbox help)", {NULL}},
     {"version", NULL, "print the version", {NULL}},
 };
@@ -63,6 +85,32 @@ static int cmd_migrate(const ct_config *cfg)
     ct_store_schema_version(st, &version);
     printf("schema version %d (%s)\n", version, ct_store_engine(st));
     ct_store_close(st);
+    return 0;
+}
+
+/* `backup --out FILE` and `restore --in FILE [--force]`: store/backup.h does the work. */
+static int cmd_backup_restore(const ct_config *cfg, int restore)
+{
+    const char *db = ct_config_get(cfg, "db", CT_APP_DEFAULT_DB);
+    const char *file = ct_config_get(cfg, restore ? "in" : "out", NULL);
+    if (file == NULL || *file == '\0') {
+        fprintf(stderr, "contrail: %s needs %s FILE\n", restore ? "restore" : "backup",
+                restore ? "--in" : "--out");
+        return 2;
+    }
+    int force = 0;
+    char err[2048];
+    if (restore && ct_config_get_bool(cfg, "force", 0, &force, err, sizeof(err)) != CT_OK) {
+        fprintf(stderr, "contrail: %s\n", err);
+        return 2;
+    }
+    ct_status rc = restore ? ct_store_restore(db, file, force, err, sizeof(err))
+                           : ct_store_backup(db, file, err, sizeof(err));
+    if (rc != CT_OK) {
+        fprintf(stderr, "contrail: %s: %s\n", restore ? "restore" : "backup", err);
+        return 1;
+    }
+    printf("%s %s\n", restore ? "restored" : "backed up into", file);
     return 0;
 }
 
@@ -191,6 +239,8 @@ int main(int argc, char **argv)
         code = cmd_migrate(cfg);
     else if (strcmp(cmd->name, "import") == 0)
         code = cmd_import(cfg);
+    else if (strcmp(cmd->name, "backup") == 0 || strcmp(cmd->name, "restore") == 0)
+        code = cmd_backup_restore(cfg, strcmp(cmd->name, "restore") == 0);
     else if (strcmp(cmd->name, "prices") == 0)
         code = ct_app_prices_main(cfg);
     else if (strcmp(cmd->name, "version") == 0) {
