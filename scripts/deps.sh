@@ -16,6 +16,7 @@ packages=(
   libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
   libxgboost-dev # buy-or-wait: gradient-boosted trees through the C API (src/predict/)
   postgresql chromium wrk nginx-light curl
+  python3-yaml # scripts/check-deploy.sh parses deploy/'s YAML
 )
 missing=()
 for p in "${packages[@]}"; do

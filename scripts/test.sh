@@ -3,6 +3,7 @@
 #   1. deps (scripts/deps.sh) and the clang-format check;
 #   2. Debug build + every C test on SQLite and on a throwaway PostgreSQL cluster;
 #   3. the same under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3a. deploy/ checked offline (scripts/check-deploy.sh);
 #   3b. the threaded suites (HTTP server, rate limits, search cache, ingest, pricebook,
 #       history thread, upstream client, search with a concurrent writer) under ThreadSanitizer;
 #   3c. clang-tidy (.clang-tidy) over every C file, zero findings (scripts/tidy.sh);
@@ -60,6 +61,10 @@ for type in Debug Asan; do
     ctest --test-dir "$dir" --output-on-failure -j"$jobs"
   suite_ok "C tests ($type)"
 done
+
+echo "== deploy/ checked offline (nginx -t, YAML, flags, Dockerfile packages)"
+scripts/check-deploy.sh build/debug/contrail
+suite_ok "deploy"
 
 echo "== build Tsan"
 cmake -S . -B build/tsan -DCMAKE_BUILD_TYPE=Tsan >/dev/null
