@@ -210,13 +210,16 @@ static void pg_fresh_database(const char *like, char *out, size_t len)
     char name[64];
     snprintf(name, sizeof(name), "bk_%d_%d", (int)getpid(), ++counter);
     const char *base = getenv("CT_TEST_PG_URL");
+    const char *scheme = base ? strstr(base, "://") : NULL;
+    if (scheme == NULL)
+        fail_msg("CT_TEST_PG_URL is not a postgres:// URL");
     ct_store *st = open_store(base);
     char sql[128];
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", name);
     assert_int_equal(ct_store_exec(st, sql), CT_OK);
     ct_store_close(st);
     /* postgres://user@host:port/DB?options: DB replaced, `like`'s options kept. */
-    const char *host = strstr(base, "://") + 3;
+    const char *host = scheme + 3;
     const char *slash = strchr(host, '/');
     const char *query = strchr(like, '?');
     int prefix = slash ? (int)(slash - base) : (int)strlen(base);
