@@ -15,6 +15,7 @@ import { isSearchCabin, type SearchCabin } from './options';
 import { isIsoDate, type SearchState } from './searchForm';
 import { formatDay, formatDayYear } from './dates';
 import { normalizeInsight, type Insight } from './priceInsight';
+import { normalizePrediction, type Prediction } from './pricePrediction';
 
 /* -------------------------------------------------------------------- */
 /* Types (docs/search-api.md)                                           */
@@ -160,6 +161,8 @@ export interface SearchResponse {
   facets: Facets;
   /** Low / typical / high for the route (priced answers; src/priceInsight.ts). */
   insight?: Insight | null;
+  /** Buy or wait for the route (src/pricePrediction.ts); null without a price model. */
+  prediction?: Prediction | null;
 }
 
 /* -------------------------------------------------------------------- */
@@ -359,6 +362,7 @@ export function normalizeResponse(body: unknown): SearchResponse {
     itineraries,
     facets: normalizeFacets(r.facets),
     insight: normalizeInsight(r.insight),
+    prediction: normalizePrediction(r.prediction),
   };
 }
 

@@ -17,6 +17,7 @@ import type { App, View } from '../app';
 import { getJson, postSearch, type Place } from '../api';
 import { destroyPriceGraphs, fetchPriceHistory, renderPriceGraphs } from '../priceGraph';
 import { renderInsightBadge } from '../priceInsight';
+import { renderPredictionNote } from '../pricePrediction';
 import { calendarUrl, gridUrl, normalizeCalendar, normalizeGrid, renderCalendarPanel, renderDateGrid, revealCheapest } from '../calendar';
 import { currencyRejectedText, currencySelect, urlCurrency } from '../currency';
 import { profileCurrency, searchCurrency } from '../preferences';
@@ -763,7 +764,8 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         : null;
     listBox.replaceChildren(listTitle(), ...(note ? [note] : []), ...(minorsNote ? [minorsNote] : []), body);
     const badge = r.priced && q.trip === 'oneway' ? renderInsightBadge(r.insight ?? null) : null;
-    insightBox.replaceChildren(...(badge ? [badge] : []));
+    const advice = r.priced ? renderPredictionNote(r.prediction ?? null) : null;
+    insightBox.replaceChildren(...(badge ? [badge] : []), ...(advice ? [advice] : []));
     listBox.removeAttribute('aria-busy');
     renderPager(r);
     const text = `${countLabel(r.total, r.unfiltered_total)}${r.total > r.itineraries.length ? ` · ${rangeLabel(r.offset, r.itineraries.length, r.total)}` : ''}`;
