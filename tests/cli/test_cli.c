@@ -5,7 +5,8 @@
  * lost database refused at start unless --allow-new-database, and `serve` on PostgreSQL through
  * a restart and a crash of the server (its own throwaway cluster): requests succeed again
  * as soon as the database is back, /readyz follows the database, the outage is logged; a
- * second server on a port in use is refused. */
+ * second server on a port in use is refused; `backup` and `restore` (exit codes, refusals,
+ * the identity marker after a restore). */
 #include "ct_test.h"
 
 #include <fcntl.h>
@@ -306,6 +307,37 @@ static void a_lost_database_is_refused_at_start(void **state)
     assert_int_equal(run(bin, NULL, "migrate", "--db", url, NULL), 0);
 }
 
+/* `backup` and `restore` as a user runs them: usage errors exit 2, a refused or damaged
+ * restore exits 1 naming why, and a --force restore over a served database updates its
+ * identity marker, so the next start takes the restored database without
+ * --allow-new-database. */
+static void backup_and_restore_commands(void **state)
+{
+    (void)state;
+    char a[420], b[420], c[420], backup[400], bad[400];
+    snprintf(a, sizeof(a), "sqlite:%s/a.db", dir);
+    snprintf(b, sizeof(b), "sqlite:%s/b.db", dir);
+    snprintf(c, sizeof(c), "sqlite:%s/c.db", dir);
+    snprintf(backup, sizeof(backup), "%s/b.backup", dir);
+    snprintf(bad, sizeof(bad), "%s/bad.backup", dir);
+    const char *bin = contrail_bin();
+    assert_int_equal(run(bin, NULL, "migrate", "--db", a, NULL), 0);
+    assert_int_equal(run(bin, NULL, "migrate", "--db", b, NULL), 0);
+    assert_int_equal(run(bin, NULL, "backup", "--db", b, NULL), 2);
+    assert_contains(err, "--out");
+    assert_int_equal(run(bin, NULL, "backup", "--db", b, "--out", backup, NULL), 0);
+    assert_int_equal(run(bin, NULL, "restore", "--db", a, "--in", backup, NULL), 1);
+    assert_contains(err, "already holds");
+    assert_contains(err, "--force");
+    assert_int_equal(run(bin, NULL, "restore", "--db", a, "--in", backup, "--force", NULL), 0);
+    assert_int_equal(run(bin, NULL, "migrate", "--db", a, NULL), 0); /* marker follows */
+    ts_write_file(dir, "bad.backup", "SQLite format 3 and then not a database at all");
+    assert_int_equal(run(bin, NULL, "restore", "--db", c, "--in", bad, NULL), 1);
+    assert_contains(err, "bad.backup");
+    assert_int_equal(run(bin, NULL, "restore", "--db", c, "--in", backup, NULL), 0);
+    assert_int_equal(run(bin, NULL, "migrate", "--db", c, NULL), 0);
+}
+
 /* Polls GET path until it answers `want`; returns the milliseconds it took, or -1. */
 static long wait_for(int port, const char *path, long want, long timeout_ms)
 {
@@ -475,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(serve_starts_and_stops, setup, teardown),
         cmocka_unit_test_setup_teardown(a_lost_database_is_refused_at_start, setup, teardown),
         cmocka_unit_test_setup_teardown(a_port_in_use_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(backup_and_restore_commands, setup, teardown),
         cmocka_unit_test_setup_teardown(serve_follows_a_postgres_restart_and_crash, setup,
                                         teardown),
     };
