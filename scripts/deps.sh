@@ -15,6 +15,7 @@ packages=(
              # the webhook tests check signatures with it (an implementation apart)
   libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
   libxgboost-dev # buy-or-wait: gradient-boosted trees through the C API (src/predict/)
+  libhiredis-dev redis-server # cluster mode: rate limits shared in Redis (src/http/ratelimit_redis.c)
   postgresql chromium wrk nginx-light curl
   python3-yaml # scripts/check-deploy.sh parses deploy/'s YAML
 )

@@ -49,6 +49,8 @@ suite_ok "clang-format"
 echo "== PostgreSQL (throwaway cluster)"
 CT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
 export CT_TEST_PG_URL CT_TEST_REQUIRE_PG=1
+# The Redis tests (tests/http/test_ratelimit_redis.c) start their own redis-server: required here.
+export CT_TEST_REQUIRE_REDIS=1
 echo "   $CT_TEST_PG_URL"
 
 for type in Debug Asan; do

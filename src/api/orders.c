@@ -362,16 +362,24 @@ void ct__api_order_lookup(ct_http_req *req, ct_api_call *call)
 {
     if (!booking_ready(req, call))
         return;
-    /* Throttled per address beyond the route's limits: 10 a minute (guessing references). */
+    /* Throttled per address beyond the route's limits: 10 a minute (guessing references).
+     * With Redis it fails closed: N instances each allowing 10 would make guessing N times
+     * cheaper, so while Redis is down lookups answer 503 (ratelimit.h). */
     int retry = 0;
     char k[96];
     snprintf(k, sizeof(k), "lookup:%s", ct_http_client_ip(req));
-    if (call->app->ratelimit != NULL &&
-        !ct_ratelimit_take(call->app->ratelimit, k, 10, 5, &retry)) {
+    int got = call->app->ratelimit != NULL
+                  ? ct_ratelimit_take_strict(call->app->ratelimit, k, 10, 5, &retry)
+                  : 1;
+    if (got != 1) {
         char s[16];
         snprintf(s, sizeof(s), "%d", retry);
         ct_http_add_header(req, "Retry-After", s);
-        ct_http_problem(req, 429, "Too many requests", "too many lookups; retry later");
+        if (got < 0)
+            ct_http_problem(req, 503, "Service unavailable",
+                            "the lookup throttle's store is unavailable; retry later");
+        else
+            ct_http_problem(req, 429, "Too many requests", "too many lookups; retry later");
         return;
     }
     const char *ref = ct_http_query(req, "reference"), *ln = ct_http_query(req, "last_name");

@@ -110,6 +110,30 @@ static void alerts_metrics(ct_app *app, ct_strbuf *out)
         (unsigned long long)st.triggers);
 }
 
+/* The rate limiter's backend and, with Redis, its calls, failures and fallbacks. */
+static void ratelimit_metrics(ct_ratelimit *rl, ct_strbuf *out)
+{
+    ct_ratelimit_stats st;
+    ct_ratelimit_stats_get(rl, &st);
+    ct_strbuf_printf(out,
+                     "# HELP contrail_ratelimit_redis_up 1 while the last rate-limit call reached "
+                     "Redis (-1: limits in memory).\n"
+                     "# TYPE contrail_ratelimit_redis_up gauge\n"
+                     "contrail_ratelimit_redis_up %d\n"
+                     "# HELP contrail_ratelimit_redis_total Rate-limit calls to Redis by result.\n"
+                     "# TYPE contrail_ratelimit_redis_total counter\n"
+                     "contrail_ratelimit_redis_total{result=\"answered\"} %llu\n"
+                     "contrail_ratelimit_redis_total{result=\"error\"} %llu\n"
+                     "# HELP contrail_ratelimit_redis_down_total Decisions taken without Redis: "
+                     "local bucket (fail open) or refused (fail closed).\n"
+                     "# TYPE contrail_ratelimit_redis_down_total counter\n"
+                     "contrail_ratelimit_redis_down_total{mode=\"local\"} %llu\n"
+                     "contrail_ratelimit_redis_down_total{mode=\"refused\"} %llu\n",
+                     strcmp(st.backend, "redis") == 0 ? st.redis_up : -1,
+                     (unsigned long long)st.redis_calls, (unsigned long long)st.redis_errors,
+                     (unsigned long long)st.fallbacks, (unsigned long long)st.refused);
+}
+
 /* Feed ingestion and pricebook gauges and counters, appended
  * to the HTTP metrics. */
 static void ingest_metrics(ct_app *app, ct_strbuf *out)
@@ -132,6 +156,8 @@ static void ingest_metrics(ct_app *app, ct_strbuf *out)
                          "contrail_search_cache_total{result=\"miss\"} %llu\n",
                          (unsigned long long)hits, (unsigned long long)misses);
     }
+    if (app->ratelimit != NULL)
+        ratelimit_metrics(app->ratelimit, out);
     if (ing == NULL)
         return;
     ct_ingest_stats st[CT_MAX_PROVIDERS];

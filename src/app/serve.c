@@ -84,6 +84,10 @@ const ct_flag ct_app_serve_flags[] = {
     {"jwt_secret", CT_FLAG_STRING, NULL, "HS256 key, at least 32 characters"},
     {"jwt_secret_file", CT_FLAG_PATH, "var/secrets/jwt.key", "the key's file, made when missing"},
     {"rate_limit_ip", CT_FLAG_INT, "1200", "requests a minute per client IP, 0 = off"},
+    {"redis", CT_FLAG_STRING, NULL,
+     "redis://HOST[:PORT][/DB]: rate limits shared by every instance (else in memory)"},
+    {"trusted_proxies", CT_FLAG_STRING, NULL,
+     "load balancers (addresses, CIDRs): behind them the client is from X-Forwarded-For"},
     {"search_cache", CT_FLAG_INT, "4096", "search answers kept in memory, 0 = none"},
     {"timetable_cache", CT_FLAG_PATH, "var/cache/timetable.bin", "built timetable, \"\" = none"},
     {"schedule_days", CT_FLAG_INT, "365", "days of schedules from today"},
@@ -270,6 +274,21 @@ ct_status ct_app_oidc_open(const ct_config *cfg, const char *secret, int sandbox
     return CT_OK;
 }
 
+/* The rate limits: in Redis with --redis (shared by every instance), else in memory. */
+static ct_status open_ratelimit(const ct_config *cfg, ct_app *app)
+{
+    const char *url = ct_config_get(cfg, "redis", NULL);
+    if (url == NULL || *url == '\0') {
+        app->ratelimit = ct_ratelimit_create();
+        return app->ratelimit ? CT_OK : CT_NOMEM;
+    }
+    char err[256];
+    ct_status rc = ct_ratelimit_create_redis(url, &app->ratelimit, err, sizeof(err));
+    if (rc)
+        fprintf(stderr, "contrail: --redis: %s\n", rc == CT_INVALID ? err : ct_status_name(rc));
+    return rc;
+}
+
 ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_app *app,
                                ct_accounts *accounts, ct_mailer *mailer)
 {
@@ -314,8 +333,7 @@ ct_status ct_app_services_open(const ct_config *cfg, int threads, int port, ct_a
     if (ct_app_oidc_open(cfg, secret, sandbox_on, app) != CT_OK)
         return CT_INVALID;
     app->limits.ip_per_minute = (double)ip_rate;
-    app->ratelimit = ct_ratelimit_create();
-    return app->ratelimit ? CT_OK : CT_NOMEM;
+    return open_ratelimit(cfg, app);
 }
 
 /* ---- the sandbox world as a child process ---- */
@@ -508,6 +526,7 @@ static ct_status start_http(server *s)
         .hsts_max_age = hsts,
         .reuse_port = reuse_port,
         .form_path = "/api/v1/unsubscribe", /* RFC 8058 one-click POSTs a form */
+        .trusted_proxies = ct_config_get(s->cfg, "trusted_proxies", NULL),
     };
     ct_status rc = ct_http_server_start(&opt, s->router, &s->http);
     if (rc)

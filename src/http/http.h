@@ -68,7 +68,10 @@ const char *ct_http_query(ct_http_req *req, const char *name);
 const char *ct_http_header(ct_http_req *req, const char *name);
 /* Path parameter captured by a `{name}` route segment, or NULL. */
 const char *ct_http_param(const ct_http_req *req, const char *name);
-/* The client's IP address as text ("127.0.0.1", "::1"); "unknown" when not available. */
+/* The client's IP address as text ("127.0.0.1", "::1"); "unknown" when not available.
+ * When the peer is one of the options' `trusted_proxies`, the right-most address of
+ * X-Forwarded-For that is not itself a trusted proxy (what the client wrote left of it is
+ * ignored); otherwise the peer, whatever X-Forwarded-For says. */
 const char *ct_http_client_ip(ct_http_req *req);
 /* Request body (NUL-terminated, may be empty). */
 const char *ct_http_body(const ct_http_req *req, size_t *len_out);
@@ -141,6 +144,10 @@ typedef struct ct_http_options {
      * splits connections between them). Default 0: a port another server listens on is
      * refused (CT_CONFLICT), so a second server cannot silently take half the traffic. */
     int reuse_port;
+    /* The load balancers in front (comma-separated addresses and CIDRs, IPv4 and IPv6:
+     * "127.0.0.1,10.0.0.0/8,fd00::/8"); NULL or "" = none: X-Forwarded-For is never read.
+     * A malformed entry makes the start fail with CT_INVALID. */
+    const char *trusted_proxies;
 } ct_http_options;
 
 /* Starts serving `router` (borrowed; must outlive the server). *out on success. */

@@ -97,4 +97,31 @@ ct_status ct__pool_submit(ct_http_pool *p, ct_http_job_fn fn, void *arg, void (*
 /* Runs what is queued, then stops and joins the threads and frees the pool. NULL: no-op. */
 void ct__pool_stop(ct_http_pool *p);
 
+/* ---- trusted proxies (proxies.c) ---- */
+typedef struct ct_proxies ct_proxies;
+/* A comma-separated list of addresses and CIDR networks, IPv4 and IPv6 ("127.0.0.1,
+ * 10.0.0.0/8, ::1"); NULL or "" is the empty set. CT_INVALID on a malformed entry. */
+ct_status ct__proxies_parse(const char *list, ct_proxies **out);
+void ct__proxies_free(ct_proxies *p);
+int ct__proxies_count(const ct_proxies *p);
+/* 1 when `addr` (text) is one of the set's addresses or inside one of its networks. */
+int ct__proxies_trusted(const ct_proxies *p, const char *addr);
+/* The client's address into `out` (canonical text): `peer` when it is not trusted; else the
+ * right-most address of the X-Forwarded-For lines `xff` (in the order received) that is not
+ * itself trusted. */
+void ct__proxies_client(const ct_proxies *p, const char *peer, const char *const *xff, int nxff,
+                        char *out, size_t outlen);
+
+/* ---- the Redis rate limiter (ratelimit_redis.c) ---- */
+typedef struct ct_redis_limiter ct_redis_limiter;
+/* Parses redis://HOST[:PORT][/DB] (no connection yet). CT_INVALID with `err` on a bad URL. */
+ct_status ct__redis_limiter_open(const char *url, ct_redis_limiter **out, char *err, size_t errlen);
+void ct__redis_limiter_close(ct_redis_limiter *r);
+/* One GCRA step for `key` in Redis: 1 allowed, 0 limited (*retry_after_s set), -1 when Redis
+ * could not answer (unreachable, an error, or within the retry gap after a failure). */
+int ct__redis_limiter_take(ct_redis_limiter *r, const char *key, double per_minute, double burst,
+                           int *retry_after_s);
+/* Answers from Redis, failed calls, and 1 while the last call reached Redis. */
+void ct__redis_limiter_stats(ct_redis_limiter *r, uint64_t *answered, uint64_t *errors, int *up);
+
 #endif

@@ -1,10 +1,16 @@
-/* ratelimit.c: token buckets behind one mutex (see ratelimit.h). Buckets live in a string
- * map; when it grows past MAX_BUCKETS (an address-scanning client), the full buckets are the
- * ones that matter least, so the whole table is dropped and starts over. */
+/* ratelimit.c: token buckets behind one mutex (see ratelimit.h), and the choice between them
+ * and the Redis backend (ratelimit_redis.c). Buckets live in a string map; when it grows
+ * past MAX_BUCKETS (an address-scanning client), the full buckets are the ones that matter
+ * least, so the whole table is dropped and starts over. With Redis the buckets are the
+ * fallback while Redis is down. */
 #include "http/ratelimit.h"
+
+#include "http/http_internal.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "base/alloc.h"
@@ -20,6 +26,8 @@ typedef struct bucket {
 struct ct_ratelimit {
     pthread_mutex_t lock;
     ct_map *buckets;
+    ct_redis_limiter *redis; /* NULL: memory only */
+    _Atomic uint64_t fallbacks, refused;
 };
 
 static double now_s(void)
@@ -53,16 +61,34 @@ static void free_buckets(ct_map *m)
     ct_map_destroy(m);
 }
 
+ct_status ct_ratelimit_create_redis(const char *url, ct_ratelimit **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    ct_redis_limiter *r = NULL;
+    ct_status rc = ct__redis_limiter_open(url, &r, err, errlen);
+    if (rc)
+        return rc;
+    ct_ratelimit *rl = ct_ratelimit_create();
+    if (rl == NULL) {
+        ct__redis_limiter_close(r);
+        return CT_NOMEM;
+    }
+    rl->redis = r;
+    *out = rl;
+    return CT_OK;
+}
+
 void ct_ratelimit_destroy(ct_ratelimit *rl)
 {
     if (rl == NULL)
         return;
+    ct__redis_limiter_close(rl->redis);
     free_buckets(rl->buckets);
     pthread_mutex_destroy(&rl->lock);
     ct_free(rl);
 }
 
-int ct_ratelimit_take(ct_ratelimit *rl, const char *key, double per_minute, double burst,
+static int take_local(ct_ratelimit *rl, const char *key, double per_minute, double burst,
                       int *retry_after_s)
 {
     double now = now_s(), rate = per_minute / 60.0;
@@ -97,4 +123,48 @@ int ct_ratelimit_take(ct_ratelimit *rl, const char *key, double per_minute, doub
     }
     pthread_mutex_unlock(&rl->lock);
     return allowed;
+}
+
+/* Redis's answer (1, 0) or -1 when it has none; limits that never refill stay local. */
+static int take_redis(ct_ratelimit *rl, const char *key, double per_minute, double burst,
+                      int *retry_after_s)
+{
+    if (rl->redis == NULL || per_minute <= 0)
+        return -1;
+    return ct__redis_limiter_take(rl->redis, key, per_minute, burst, retry_after_s);
+}
+
+int ct_ratelimit_take(ct_ratelimit *rl, const char *key, double per_minute, double burst,
+                      int *retry_after_s)
+{
+    if (rl->redis != NULL && per_minute > 0) {
+        int got = take_redis(rl, key, per_minute, burst, retry_after_s);
+        if (got >= 0)
+            return got;
+        atomic_fetch_add(&rl->fallbacks, 1);
+    }
+    return take_local(rl, key, per_minute, burst, retry_after_s);
+}
+
+int ct_ratelimit_take_strict(ct_ratelimit *rl, const char *key, double per_minute, double burst,
+                             int *retry_after_s)
+{
+    if (rl->redis == NULL || per_minute <= 0)
+        return take_local(rl, key, per_minute, burst, retry_after_s);
+    int got = take_redis(rl, key, per_minute, burst, retry_after_s);
+    if (got < 0) {
+        atomic_fetch_add(&rl->refused, 1);
+        *retry_after_s = 1;
+    }
+    return got;
+}
+
+void ct_ratelimit_stats_get(ct_ratelimit *rl, ct_ratelimit_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    out->backend = rl->redis != NULL ? "redis" : "memory";
+    out->fallbacks = atomic_load(&rl->fallbacks);
+    out->refused = atomic_load(&rl->refused);
+    if (rl->redis != NULL)
+        ct__redis_limiter_stats(rl->redis, &out->redis_calls, &out->redis_errors, &out->redis_up);
 }

@@ -61,6 +61,7 @@ struct ct_http_server {
     ct_http_guard *guard;
     ct_http_pool *pool;
     char *origins[MAX_CORS_ORIGINS]; /* the CORS allow-list, owned */
+    ct_proxies *proxies;             /* trusted proxies, owned (empty: none) */
     int norigins;
     char hsts[48];
 };
@@ -134,22 +135,57 @@ const char *ct_http_param(const ct_http_req *req, const char *name)
     return NULL;
 }
 
+#define MAX_XFF_LINES 8
+
+typedef struct xff_lines {
+    const char *v[MAX_XFF_LINES];
+    int n;
+} xff_lines;
+
+static enum MHD_Result collect_xff(void *cls, enum MHD_ValueKind kind, const char *key,
+                                   const char *value)
+{
+    (void)kind;
+    xff_lines *x = cls;
+    if (key != NULL && value != NULL && strcasecmp(key, "X-Forwarded-For") == 0 &&
+        x->n < MAX_XFF_LINES)
+        x->v[x->n++] = value;
+    return MHD_YES;
+}
+
+/* The connection's peer address as text into `out`; "unknown" when not available. */
+static void peer_address(struct MHD_Connection *conn, char *out, size_t len)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    const struct sockaddr *sa = info ? info->client_addr : NULL;
+    const char *ok = NULL;
+    if (sa != NULL && sa->sa_family == AF_INET)
+        ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, out, (socklen_t)len);
+    else if (sa != NULL && sa->sa_family == AF_INET6)
+        ok =
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, out, (socklen_t)len);
+    if (ok == NULL)
+        snprintf(out, len, "unknown");
+}
+
+/* The peer, or behind a trusted proxy the client X-Forwarded-For names (proxies.c). Computed
+ * once per request; every user of the address (rate limits, sign-in throttle, security log,
+ * access log) reads it here. */
 const char *ct_http_client_ip(ct_http_req *req)
 {
     if (req->client_ip[0])
         return req->client_ip;
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    const struct sockaddr *sa = info ? info->client_addr : NULL;
-    const char *ok = NULL;
-    if (sa != NULL && sa->sa_family == AF_INET)
-        ok = inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client_ip,
-                       sizeof(req->client_ip));
-    else if (sa != NULL && sa->sa_family == AF_INET6)
-        ok = inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client_ip,
-                       sizeof(req->client_ip));
-    if (ok == NULL)
-        snprintf(req->client_ip, sizeof(req->client_ip), "unknown");
+    char peer[INET6_ADDRSTRLEN];
+    peer_address(req->conn, peer, sizeof(peer));
+    const ct_proxies *proxies = req->server->proxies;
+    if (ct__proxies_count(proxies) == 0 || !ct__proxies_trusted(proxies, peer)) {
+        snprintf(req->client_ip, sizeof(req->client_ip), "%s", peer);
+        return req->client_ip;
+    }
+    xff_lines x = {.n = 0};
+    MHD_get_connection_values(req->conn, MHD_HEADER_KIND, collect_xff, &x);
+    ct__proxies_client(proxies, peer, x.v, x.n, req->client_ip, sizeof(req->client_ip));
     return req->client_ip;
 }
 
@@ -632,8 +668,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (req->trace.trace_id[0])
             ct_trace_set_current(&req->trace); /* the access line carries the trace id */
         ct_log(CT_LOG_INFO, "http.access", "request_id", req->request_id, "method", req->method,
-               "path", req->path, "route", req->route ? req->route->pattern : "", "status", st,
-               "ms", dur, "completed",
+               "path", req->path, "client_ip", ct_http_client_ip(req), "route",
+               req->route ? req->route->pattern : "", "status", st, "ms", dur, "completed",
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
         ct_trace_set_current(NULL);
     }
@@ -667,6 +703,7 @@ static void server_free(ct_http_server *s)
     ct__guard_stop(s->guard);
     for (int i = 0; i < s->norigins; i++)
         ct_free(s->origins[i]);
+    ct__proxies_free(s->proxies);
     ct_free(s);
 }
 
@@ -761,6 +798,13 @@ ct_status ct_http_server_start(const ct_http_options *opt, ct_router *router, ct
     ct_status rc = parse_origins(s);
     if (rc) {
         ct_log(CT_LOG_ERROR, "http.start", "error", "bad CORS origin list", NULL);
+        server_free(s);
+        return rc;
+    }
+    rc = ct__proxies_parse(s->opt.trusted_proxies, &s->proxies);
+    if (rc) {
+        ct_log(CT_LOG_ERROR, "http.start", "error", "bad trusted proxy list (addresses, CIDRs)",
+               NULL);
         server_free(s);
         return rc;
     }
