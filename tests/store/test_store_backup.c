@@ -271,13 +271,13 @@ static void restore_into_non_empty_refused(void **state)
 {
     (void)state;
     for (int e = 0; e < nurls; e++) {
-        char backup[400], err[2048], source[512], target[512];
+        char backup[400], err[2048], source[sizeof(urls[0])], target[512];
         snprintf(backup, sizeof(backup), "%s/refuse.backup", tmpdir);
         /* PostgreSQL: whole databases (a fresh one's public schema has room for `mine`). */
         if (is_pg(urls[e]))
             pg_fresh_database("", source, sizeof(source));
         else
-            snprintf(source, sizeof(source), "%s", urls[e]);
+            memcpy(source, urls[e], sizeof(source)); /* the same size: no truncation */
         make_full_database(source);
         assert_int_equal(ct_store_backup(source, backup, err, sizeof(err)), CT_OK);
         /* A target with one table of its own: refused, untouched. */
