@@ -175,7 +175,10 @@ ct_status ct_alerts_delete(ct_alerts *a, ct_store *st, const char *user_id, cons
 /* Watches a confirmed order of a signed-in user (guests' and unconfirmed orders: CT_OK,
  * nothing done; once per order): when its same flights get cheaper than paid (and than the
  * last drop notified, after the cooldown) the event `trip.price_drop` is written (aggregate
- * "trip", id = the order's id; price_alert.triggered's payload plus "order_id"). In its own
+ * "trip", id = the order's id; price_alert.triggered's payload plus "order_id"); when the
+ * attached timetable flies one of its flights at another time or not at all that day,
+ * `trip.schedule_changed` (the same payload with the price paid, plus "changes"), once per
+ * flight, date and new time, also across restarts (trips.c says how). In its own
  * transaction on `st`. Store errors. */
 ct_status ct_alerts_track_order(ct_alerts *a, ct_store *st, const char *order_id);
 

@@ -143,6 +143,7 @@ struct ct_alerts {
     ct__trip *trips;    /* booked trips watched (mu) */
     size_t ntrips, trips_cap;
     ct__index *trip_index; /* leg index -> trips (mu) */
+    int schedule_pending;  /* some trip's schedule_changed is set: the worker reports (mu) */
     ct_alerts_stats stats;
 };
 
@@ -150,7 +151,8 @@ int64_t ct__alerts_now(const ct_alerts *a);
 
 /* ---- trips.c: booked trips' watches ---- */
 
-#define TRIP_MAX_LEGS 12
+#define TRIP_MAX_LEGS  12
+#define TRIP_CANCELLED INT32_MIN
 
 typedef struct ct__trip_leg {
     char carrier[4], from[4], to[4];
@@ -167,11 +169,20 @@ struct ct__trip {
     uint8_t cabin, passengers, nslices, nlegs, live;
     ct__trip_leg leg[TRIP_MAX_LEGS];
     int32_t leg_index[TRIP_MAX_LEGS]; /* in the attached timetable; -1: not in it */
+    /* Per leg, what the attached timetable says of a leg it does not have as booked: 0 (as
+     * booked, or not judged: outside the timetable's window, carrier or airport unknown),
+     * TRIP_CANCELLED (the flight does not fly that day), else its new UTC departure minute. */
+    int32_t moved[TRIP_MAX_LEGS];
+    uint8_t schedule_changed; /* some moved[] is set and not reported yet (mu) */
     int64_t paid, baseline, last_price, notified_low, last_notified_at;
 };
 
 /* Under mu, at attach: each trip's legs found in the timetable and indexed by leg. */
 void ct__trips_resolve(ct_alerts *a);
+/* Without mu (takes it): writes trip.schedule_changed for every trip whose booked flights the
+ * attached timetable moved or cancelled, once per order, flight, date and new time (also
+ * across restarts: outbox_consumed), for flights not yet departed. Called by the worker. */
+void ct__trips_report_schedules(ct_alerts *a);
 /* Reads the trips' rows and their orders into memory. Store errors. */
 ct_status ct__trips_load(ct_alerts *a, ct_store *st);
 /* Under mu: the trips one changed leg concerns, appended to *out (grown). CT_NOMEM. */

@@ -350,6 +350,8 @@ ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *p
     a->tt = tt;
     a->pb = pb;
     ct__trips_resolve(a);
+    if (a->schedule_pending)
+        pthread_cond_signal(&a->work);
     for (size_t i = 0; i < a->nslots; i++) {
         if (a->slots[i].live && a->slots[i].last_checked_at == ALERT_NONE)
             ct__alerts_queue_first(a, a->slots[i].id);
@@ -1075,6 +1077,12 @@ static void *worker(void *arg)
     batch b = {.a = a};
     pthread_mutex_lock(&a->mu);
     while (!a->stop) {
+        if (a->schedule_pending) { /* booked flights the attached timetable moved */
+            pthread_mutex_unlock(&a->mu);
+            ct__trips_report_schedules(a);
+            pthread_mutex_lock(&a->mu);
+            continue;
+        }
         if (a->seq_queued == a->seq_done) {
             pthread_cond_wait(&a->work, &a->mu);
             continue;

@@ -12,8 +12,16 @@
  * those flights (ct_price_itinerary per slice, ct_trip_price for the whole, as the search
  * answers price them, at any provider).
  *
- * Not detected: schedule changes (trip.schedule_changed): a timetable reload replaces the
- * timetable object, which serve does not do while running. */
+ * Schedule changes: when a timetable is attached (serve's start, so after operators import
+ * new SSIM files and restart), each booked leg is looked up as booked (carrier, number,
+ * airport, UTC departure). One that is missing is looked for on the same local date within a
+ * day before and two days after: found, the flight was retimed; not found, it no longer
+ * flies that day. Legs outside the timetable's window, or of a carrier or airport the
+ * timetable does not know, are not judged (a partial timetable must not cancel flights).
+ * The worker then writes `trip.schedule_changed` (the payload of trip.price_drop with the
+ * price paid, plus "changes": one entry per flight moved) for flights not yet departed, once
+ * per order, flight, date and new time: ct_outbox_consume_once under "alerts-schedule" in the
+ * event's transaction, so a restart over the same timetable reports nothing again. */
 #include <stdio.h>
 #include <string.h>
 
@@ -111,7 +119,23 @@ static int carrier_index(const ct_timetable *tt, const char *code)
     return -1;
 }
 
-/* Under mu: the trip's legs in the attached timetable, indexed. */
+/* What the timetable flies of booked leg l (absent as booked) on its local date: its new UTC
+ * departure when carrier c's flight leaves airport `from` a day earlier to two days later,
+ * else TRIP_CANCELLED. */
+static int32_t moved_to(const ct_timetable *tt, const ct__trip_leg *l, int c, uint16_t from)
+{
+    uint32_t end = tt->first[from + 1];
+    for (uint32_t i = ct_timetable_first_departure(tt, from, l->dep - 1440);
+         i < end && tt->legs[i].dep <= l->dep + 2880; i++) {
+        const ct_leg *x = &tt->legs[i];
+        if (x->carrier == c && x->number == l->number && x->local_date == l->date)
+            return x->dep;
+    }
+    return TRIP_CANCELLED;
+}
+
+/* Under mu: the trip's legs in the attached timetable, indexed; legs it moved or cancelled
+ * marked for the worker's report. */
 static void resolve_one(ct_alerts *a, uint32_t slot)
 {
     ct__trip *t = &a->trips[slot];
@@ -122,8 +146,14 @@ static void resolve_one(ct_alerts *a, uint32_t slot)
                                                                   (uint16_t)from, t->leg[i].dep)
                                           : -1;
         t->leg_index[i] = (int32_t)leg;
+        t->moved[i] = 0;
         if (leg >= 0)
             (void)ct__index_add(a->trip_index, TRIP_KEY(leg), slot); /* NOMEM: not watched */
+        else if (c >= 0 && from >= 0 && t->leg[i].date >= a->tt->from_day &&
+                 t->leg[i].date <= a->tt->to_day)
+            t->moved[i] = moved_to(a->tt, &t->leg[i], c, (uint16_t)from);
+        if (t->moved[i] != 0)
+            t->schedule_changed = a->schedule_pending = 1;
     }
 }
 
@@ -152,11 +182,16 @@ static ct_status put_trip(ct_alerts *a, const ct__trip *t)
     }
     a->trips[a->ntrips] = *t;
     a->trips[a->ntrips].live = 1;
-    for (int i = 0; i < TRIP_MAX_LEGS; i++)
+    a->trips[a->ntrips].schedule_changed = 0;
+    for (int i = 0; i < TRIP_MAX_LEGS; i++) {
         a->trips[a->ntrips].leg_index[i] = -1;
+        a->trips[a->ntrips].moved[i] = 0;
+    }
     a->ntrips++;
     if (a->tt != NULL)
         resolve_one(a, (uint32_t)(a->ntrips - 1));
+    if (a->schedule_pending)
+        pthread_cond_signal(&a->work);
     return CT_OK;
 }
 
@@ -406,6 +441,97 @@ static ct_status write_state(ct_store *st, const ct__trip *t)
                         "UPDATE price_alert SET baseline_minor = ?, last_price_minor = ?,"
                         " notified_low_minor = ?, last_notified_at = ? WHERE id = ?",
                         5, p);
+}
+
+/* ---- schedule changes ---- */
+
+/* "2026-12-10T08:15:00Z" of UTC minutes. */
+static void iso_of(int32_t minutes, char out[32])
+{
+    ct_utc_format((ct_utc)minutes * 60, out, 32);
+}
+
+/* The changes entry of leg i: flight, date, airports, booked and new departure, status. */
+static json_t *change_of(const ct__trip *t, int i)
+{
+    const ct__trip_leg *l = &t->leg[i];
+    char date[16], booked[32], now[32];
+    ct_date_format(l->date, date, sizeof(date));
+    iso_of(l->dep, booked);
+    int cancelled = t->moved[i] == TRIP_CANCELLED;
+    if (!cancelled)
+        iso_of(t->moved[i], now);
+    return json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:o, s:s}", "carrier", l->carrier,
+                     "flight_number", l->number, "date", date, "from", l->from, "to", l->to,
+                     "booked_departure", booked, "new_departure",
+                     cancelled ? json_null() : json_string(now), "status",
+                     cancelled ? "cancelled" : "retimed");
+}
+
+/* One trip's report in one transaction: its legs not yet departed and not reported before
+ * (consume_once per flight, date and new time), and the event when any is left. */
+static ct_status report_trip(ct_alerts *a, ct_store *st, const ct__trip *t, int64_t now_min)
+{
+    json_t *changes = json_array();
+    if (changes == NULL)
+        return CT_NOMEM;
+    ct_status rc = ct_store_begin(st);
+    for (int i = 0; !rc && i < t->nlegs; i++) {
+        if (t->moved[i] == 0 || t->leg[i].dep <= now_min)
+            continue;
+        char key[160];
+        snprintf(key, sizeof(key), "%s:%s%d:%d:%ld", t->order_id, t->leg[i].carrier,
+                 t->leg[i].number, (int)t->leg[i].date, (long)t->moved[i]);
+        rc = ct_outbox_consume_once(st, "alerts-schedule", key);
+        if (rc == CT_CONFLICT) {
+            rc = CT_OK; /* reported before */
+            continue;
+        }
+        if (!rc && json_array_append_new(changes, change_of(t, i)) != 0)
+            rc = CT_NOMEM;
+    }
+    json_t *pl = !rc && json_array_size(changes) > 0 ? payload(t, t->paid, t->paid) : NULL;
+    if (pl != NULL && json_object_set(pl, "changes", changes) != 0)
+        rc = CT_NOMEM;
+    if (!rc && pl != NULL)
+        rc = ct_outbox_add(st, "trip", t->order_id, "trip.schedule_changed", pl, NULL, 0);
+    json_decref(pl);
+    json_decref(changes);
+    if (!rc)
+        rc = ct_store_commit(st);
+    else
+        ct_store_rollback(st);
+    if (!rc && a->cfg.outbox != NULL)
+        ct_outbox_kick(a->cfg.outbox);
+    return rc;
+}
+
+void ct__trips_report_schedules(ct_alerts *a)
+{
+    CT_VEC(ct__trip) due = {0};
+    pthread_mutex_lock(&a->mu);
+    a->schedule_pending = 0;
+    for (size_t i = 0; i < a->ntrips; i++) {
+        ct__trip *t = &a->trips[i];
+        if (!t->schedule_changed || !t->live)
+            continue;
+        if (CT_VEC_PUSH(&due, *t))
+            break; /* NOMEM: reported after the next attach */
+        t->schedule_changed = 0;
+    }
+    pthread_mutex_unlock(&a->mu);
+    ct_store *st = NULL;
+    if (due.len > 0 && ct_store_pool_acquire(a->cfg.pool, 5000, &st) == CT_OK) {
+        int64_t now_min = ct__alerts_now(a) / 60000;
+        for (size_t i = 0; i < due.len; i++) {
+            ct_status rc = report_trip(a, st, &due.items[i], now_min);
+            if (rc)
+                ct_log(CT_LOG_WARN, "alerts.schedule", "order", due.items[i].order_id, "status",
+                       ct_status_name(rc), NULL);
+        }
+        ct_store_pool_release(a->cfg.pool, st);
+    }
+    CT_VEC_FREE(&due);
 }
 
 /* One trip's new state, and its event when it fires, in one transaction. */

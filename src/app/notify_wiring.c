@@ -107,6 +107,33 @@ static void dates(const json_t *p, char *out, size_t len)
         snprintf(out, len, "%s", dep);
 }
 
+/* The changes of a trip.schedule_changed payload in a line: "XY123 on 2026-12-10 LHR-JFK now
+ * leaves at 2026-12-10T10:15:00Z (booked 2026-12-10T08:15:00Z); ..." or "... cancelled". */
+static void changes_text(const json_t *p, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t used = 0;
+    const json_t *c;
+    size_t i;
+    json_array_foreach(json_object_get(p, "changes"), i, c)
+    {
+        const char *now = str(c, "new_departure");
+        int n = snprintf(out + used, len - used, "%s%s%lld on %s %s-%s %s%s%s%s", i ? "; " : "",
+                         str(c, "carrier"),
+                         (long long)json_integer_value(json_object_get(c, "flight_number")),
+                         str(c, "date"), str(c, "from"), str(c, "to"),
+                         now[0] ? "now leaves at " : "is cancelled", now, now[0] ? " (booked " : "",
+                         now[0] ? str(c, "booked_departure") : "");
+        if (n < 0 || (size_t)n >= len - used)
+            break;
+        used += (size_t)n;
+        if (now[0] && used + 1 < len) {
+            out[used++] = ')';
+            out[used] = '\0';
+        }
+    }
+}
+
 ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n,
                                      ct_notify_message *msg)
 {
@@ -118,7 +145,8 @@ ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n
     int schedule = strcmp(type, "trip.schedule_changed") == 0;
     const char *from = str(p, "origin"), *to = str(p, "destination");
     char price[64], low[64], threshold[64], when[64], drop[32] = "", adv[200], url[700];
-    char subject[200], title[160], body[300], sms[1200];
+    char subject[200], title[160], body[700], sms[1400], changes[600];
+    changes_text(p, changes, sizeof(changes));
     money_of(p, "price_minor", price, sizeof(price));
     money_of(p, "previous_low_minor", low, sizeof(low));
     money_of(p, "threshold_minor", threshold, sizeof(threshold));
@@ -138,8 +166,13 @@ ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n
     snprintf(title, sizeof(title), "%s to %s: %s", from, to, schedule ? "schedule changed" : price);
     snprintf(body, sizeof(body), "%s%s%s%s%s", when, drop[0] ? " · down " : "", drop,
              low[0] ? " from " : "", low);
+    if (schedule && changes[0])
+        snprintf(body, sizeof(body), "%s", changes);
     snprintf(sms, sizeof(sms), "Contrail: %s to %s %s (%s). %s", from, to,
-             schedule ? "schedule changed" : price, when, trip ? "" : url);
+             schedule ? "schedule changed" : price, when,
+             schedule ? changes
+             : trip   ? ""
+                      : url);
     ct_strbuf text, html;
     ct_strbuf_init(&text, 1 << 14);
     ct_strbuf_init(&html, 1 << 15);
@@ -152,9 +185,12 @@ ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n
         rc = ct_strbuf_puts(&html, "</h2>\n<table cellpadding=\"4\">\n");
     char route[32];
     snprintf(route, sizeof(route), "%s to %s", from, to);
-    const char *labels[] = {"Route",        "Dates",      "Cabin", "Price now",
-                            "Previous low", "Your limit", "Drop",  "Advice"};
-    const char *values[] = {route, when, str(p, "cabin"), price, low, threshold, drop, adv};
+    const char *labels[] = {"Route",        "Dates",      "Cabin", schedule ? "Paid" : "Price now",
+                            "Previous low", "Your limit", "Drop",  "Advice",
+                            "What changed"};
+    const char *values[] = {
+        route, when, str(p, "cabin"), price, schedule ? "" : low, schedule ? "" : threshold,
+        drop,  adv,  changes};
     for (size_t i = 0; !rc && i < sizeof(labels) / sizeof(labels[0]); i++)
         rc = field(&text, &html, labels[i], values[i]);
     if (!rc)

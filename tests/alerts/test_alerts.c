@@ -10,6 +10,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerts/alerts.h"
 #include "base/timeutil.h"
@@ -880,19 +881,22 @@ static void the_bus_handler_takes_drops_and_ignores_rises(void **state)
     ct_bus_free(bus);
 }
 
-/* A confirmed order (offer + order rows as booking writes them) for the flights of `it`. */
-static void insert_order(fixture *f, const char *order_id, const char *user, const ct_itinerary *it,
-                         int64_t paid)
+/* A confirmed order (offer + order rows as booking writes them) for the flights of `it`, its
+ * first flight booked `shift` minutes later than it flies and under flight number `number0`
+ * (0: its own): the schedule changes of the tests. */
+static void insert_order_as(fixture *f, const char *order_id, const char *user,
+                            const ct_itinerary *it, int64_t paid, int shift, int number0)
 {
     json_t *legs = json_array();
     for (int k = 0; k < it->nlegs; k++) {
         const ct_leg *l = it->legs[k];
         char dep[32], date[16];
-        ct_utc_format((ct_utc)l->dep * 60, dep, sizeof(dep));
+        ct_utc_format(((ct_utc)l->dep + (k == 0 ? shift : 0)) * 60, dep, sizeof(dep));
         ct_date_format(l->local_date, date, sizeof(date));
+        int number = k == 0 && number0 ? number0 : (int)l->number;
         json_array_append_new(
             legs, json_pack("{s:s, s:i, s:s, s:s, s:s, s:s}", "carrier", tt->carriers[l->carrier],
-                            "flight_number", (int)l->number, "date", date, "from",
+                            "flight_number", number, "date", date, "from",
                             ct_refdata_airport_at(tt->rd, l->from)->iata, "to",
                             ct_refdata_airport_at(tt->rd, l->to)->iata, "departs_at", dep));
     }
@@ -917,6 +921,126 @@ static void insert_order(fixture *f, const char *order_id, const char *user, con
                                   "'confirmed', 'EUR', ?, '[]', 'x', 'x@example.com', 0, 0)",
                                   4, (const char *const[]){order_id, user, offer, total}),
                      CT_OK);
+}
+
+static void insert_order(fixture *f, const char *order_id, const char *user, const ct_itinerary *it,
+                         int64_t paid)
+{
+    insert_order_as(f, order_id, user, it, paid, 0, 0);
+}
+
+static int64_t count_of(fixture *f, const char *sql)
+{
+    int64_t n = -1;
+    assert_int_equal(ct_store_query_int64(f->st, sql, &n), CT_OK);
+    return n;
+}
+
+/* The trip.schedule_changed events written so far, oldest first (the caller frees). */
+static json_t *schedule_events(fixture *f, int want)
+{
+    for (int tries = 0; tries < 500; tries++) { /* the worker reports after the attach */
+        if (count_of(f, "SELECT COUNT(*) FROM outbox WHERE type = 'trip.schedule_changed'") >= want)
+            break;
+        struct timespec ts = {0, 10 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    json_t *out = json_array();
+    ct_stmt *s = NULL;
+    assert_int_equal(ct_store_prepare(f->st,
+                                      "SELECT aggregate_id, payload FROM outbox WHERE type ="
+                                      " 'trip.schedule_changed' ORDER BY created_at, seq",
+                                      &s),
+                     CT_OK);
+    while (ct_stmt_step(s) == CT_ROW) {
+        json_error_t err;
+        json_t *e = json_loads(ct_stmt_text(s, 1), 0, &err);
+        assert_non_null(e);
+        assert_string_equal(json_string_value(json_object_get(e, "order_id")), ct_stmt_text(s, 0));
+        json_array_append_new(out, e);
+    }
+    ct_stmt_finalize(s);
+    return out;
+}
+
+/* A booked flight the timetable flies at another time, or not at all that day, is reported
+ * once as trip.schedule_changed (with what changed); a flight as booked is not; a restart
+ * over the same timetable reports nothing again. */
+static void a_booked_trip_reports_schedule_changes(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    int n = store_urls(urls);
+    for (int u = 0; u < n; u++) {
+        fixture f;
+        open_fixture(&f, urls[u], 50);
+        char from[4], to[4];
+        int64_t day = world.start + 9;
+        pick_route(f.pb, day, 4, from, to);
+        ct_itinerary best;
+        int found = 0;
+        assert_int_equal(cheapest(f.pb, from, to, day, &best, &found), CT_OK);
+        const ct_leg *l0 = best.legs[0];
+        int absent = 9999; /* a flight number the carrier does not fly that day */
+        for (size_t i = 0; i < tt->nlegs; i++)
+            assert_false(tt->legs[i].carrier == l0->carrier && tt->legs[i].number == absent);
+        insert_order(&f, "ord_same", "usr_a", &best, best.price);
+        insert_order_as(&f, "ord_moved", "usr_a", &best, best.price, 120, 0);
+        insert_order_as(&f, "ord_gone", "usr_b", &best, best.price, 0, absent);
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_same"), CT_OK);
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_moved"), CT_OK);
+        assert_int_equal(ct_alerts_track_order(f.alerts, f.st, "ord_gone"), CT_OK);
+        json_t *ev = schedule_events(&f, 2);
+        assert_int_equal(json_array_size(ev), 2);
+        char flies[32], booked[32];
+        ct_utc_format((ct_utc)l0->dep * 60, flies, sizeof(flies));
+        ct_utc_format(((ct_utc)l0->dep + 120) * 60, booked, sizeof(booked));
+        int seen_moved = 0, seen_gone = 0;
+        for (size_t i = 0; i < 2; i++) {
+            json_t *e = json_array_get(ev, i);
+            const char *order = json_string_value(json_object_get(e, "order_id"));
+            json_t *changes = json_object_get(e, "changes");
+            assert_int_equal(json_array_size(changes), 1);
+            json_t *c = json_array_get(changes, 0);
+            assert_string_equal(json_string_value(json_object_get(e, "origin")), from);
+            assert_int_equal(field_int(e, "price_minor"), best.price);
+            assert_string_equal(json_string_value(json_object_get(c, "from")), from);
+            if (strcmp(order, "ord_moved") == 0) {
+                seen_moved++;
+                assert_string_equal(json_string_value(json_object_get(e, "user_id")), "usr_a");
+                assert_string_equal(json_string_value(json_object_get(c, "status")), "retimed");
+                assert_string_equal(json_string_value(json_object_get(c, "booked_departure")),
+                                    booked);
+                assert_string_equal(json_string_value(json_object_get(c, "new_departure")), flies);
+            } else {
+                assert_string_equal(order, "ord_gone");
+                seen_gone++;
+                assert_string_equal(json_string_value(json_object_get(c, "status")), "cancelled");
+                assert_true(json_is_null(json_object_get(c, "new_departure")));
+                assert_int_equal(field_int(c, "flight_number"), absent);
+            }
+        }
+        assert_int_equal(seen_moved, 1);
+        assert_int_equal(seen_gone, 1);
+        json_decref(ev);
+
+        /* a restart over the same timetable: the trips loaded and resolved again, nothing new */
+        ct_alerts_free(f.alerts);
+        ct_alerts_config c = {.pool = f.pool, .now_ms = test_clock, .batch_ms = 1};
+        assert_int_equal(ct_alerts_new(&c, &f.alerts), CT_OK);
+        assert_int_equal(ct_alerts_load(f.alerts, f.st), CT_OK);
+        assert_int_equal(ct_alerts_attach(f.alerts, tt, f.pb, NULL), CT_OK);
+        assert_int_equal(ct_alerts_start(f.alerts), CT_OK);
+        struct timespec ts = {0, 300 * 1000000L};
+        nanosleep(&ts, NULL);
+        ev = schedule_events(&f, 2);
+        assert_int_equal(json_array_size(ev), 2);
+        json_decref(ev);
+        assert_int_equal(count_of(&f, "SELECT COUNT(*) FROM outbox_consumed WHERE consumer ="
+                                      " 'alerts-schedule'"),
+                         2);
+        close_fixture(&f);
+    }
 }
 
 static void a_booked_trip_reports_a_drop_of_its_flights(void **state)
@@ -995,6 +1119,7 @@ int main(void)
         cmocka_unit_test(flexible_dates_take_the_cheapest_day),
         cmocka_unit_test(the_bus_handler_takes_drops_and_ignores_rises),
         cmocka_unit_test(a_booked_trip_reports_a_drop_of_its_flights),
+        cmocka_unit_test(a_booked_trip_reports_schedule_changes),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -254,12 +254,52 @@ static void zero_digit_currencies(void **state)
     json_decref(ev);
 }
 
+/* trip.schedule_changed: the subject says so, the e-mail, the in-app body and the SMS say what
+ * changed (a retimed flight with both times, a cancelled one), the price is what was paid. */
+static void schedule_changes_are_spelled_out(void **state)
+{
+    (void)state;
+    json_t *p = alert_payload("usr_sc", "EUR", 41000);
+    json_object_set_new(p, "order_id", json_string("ord_2"));
+    json_object_set_new(
+        p, "changes",
+        json_pack("[{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s}, {s:s, s:i, s:s, s:s, s:s, s:s, "
+                  "s:n, s:s}]",
+                  "carrier", "XY", "flight_number", 123, "date", "2026-12-10", "from", "LHR", "to",
+                  "JFK", "booked_departure", "2026-12-10T08:15:00Z", "new_departure",
+                  "2026-12-10T10:15:00Z", "status", "retimed", "carrier", "XY", "flight_number",
+                  124, "date", "2026-12-17", "from", "JFK", "to", "LHR", "booked_departure",
+                  "2026-12-17T20:00:00Z", "new_departure", "status", "cancelled"));
+    json_t *ev =
+        json_pack("{s:s, s:s, s:o}", "id", "evt_s", "type", "trip.schedule_changed", "payload", p);
+    ct_notify_message m;
+    memset(&m, 0, sizeof(m));
+    assert_int_equal(ct_app_notify_render_price(ev, &ctx, &m), CT_OK);
+    assert_string_equal(m.subject, "The schedule of your trip LHR to JFK changed");
+    const char *moved = "XY123 on 2026-12-10 LHR-JFK now leaves at 2026-12-10T10:15:00Z (booked "
+                        "2026-12-10T08:15:00Z)";
+    const char *gone = "XY124 on 2026-12-17 JFK-LHR is cancelled";
+    const char *in[] = {m.text, m.html, m.body, m.sms};
+    for (size_t i = 0; i < 4; i++) {
+        if (strstr(in[i], moved) == NULL || strstr(in[i], gone) == NULL)
+            fail_msg("part %zu does not say what changed:\n%s", i, in[i]);
+    }
+    assert_non_null(strstr(m.text, "Paid: EUR 410.00"));
+    assert_null(strstr(m.text, "Previous low"));
+    char **owned[] = {&m.email_to, &m.subject, &m.text, &m.html,
+                      &m.title,    &m.body,    &m.link, &m.sms};
+    for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+        ct_free(*owned[i]);
+    json_decref(ev);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(price_alert_reaches_every_channel),
         cmocka_unit_test(trip_events_and_the_untold),
         cmocka_unit_test(zero_digit_currencies),
+        cmocka_unit_test(schedule_changes_are_spelled_out),
     };
     char dir[256], urls[2][512];
     ts_tempdir(dir, sizeof(dir));
