@@ -231,10 +231,15 @@ ct_status ct_accounts_update_profile(ct_store *st, const char *user_id, json_t *
  * notification (notify/hub.h). */
 ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out);
 /* Deletes the account and everything it owns after checking the password (GDPR erasure;
- * throttled like a sign-in: CT_AGAIN with *retry_after_s). */
+ * throttled like a sign-in: CT_AGAIN with *retry_after_s). An account with no password (made
+ * by signing in with an identity provider, identities.c) proves itself instead by a recent
+ * sign-in: `session_id` (the JWT's "sid", a refresh-token family of this user) must have
+ * signed in at most CT_ACCOUNTS_REAUTH_S ago; else CT_INVALID naming "password" with what to
+ * do (sign in again with the provider). */
+#define CT_ACCOUNTS_REAUTH_S 600
 ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
-                             const char *password, const char *ip, ct_field_error *fe,
-                             int *retry_after_s);
+                             const char *password, const char *session_id, const char *ip,
+                             ct_field_error *fe, int *retry_after_s);
 /* ---- a phone number verified by SMS (phone.c) ----
  * users.phone_e164 is the verified number (phone_verified_at set), NULL when none; the number
  * being verified waits with its code until the code comes back. The profile (and so /me and

@@ -18,20 +18,25 @@ ct_status ct_accounts_profile(ct_store *st, const char *user_id, json_t **out)
     ct_status rc = ct_store_prepare(st,
                                     "SELECT id, email, role, email_verified, name, home_airport,"
                                     " currency, cabin, notify_email, notify_webhook,"
-                                    " notify_in_app, created_at FROM users WHERE id = ?",
+                                    " notify_in_app, created_at, password_hash FROM users"
+                                    " WHERE id = ?",
                                     &s);
     if (rc)
         return rc;
     ct_stmt_bind_text(s, 1, user_id);
     rc = ct_stmt_step(s);
     if (rc == CT_ROW) {
-        *out = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?, s:s?, s:{s:b, s:b, s:b}, s:I}",
+        const char *hash = ct_stmt_text(s, 12);
+        int has_password = hash != NULL && strncmp(hash, "$argon2", 7) == 0;
+        *out = json_pack("{s:s, s:s, s:s, s:b, s:s?, s:s?, s:s?, s:s?, s:{s:b, s:b, s:b}, s:I, "
+                         "s:b}",
                          "id", ct_stmt_text(s, 0), "email", ct_stmt_text(s, 1), "role",
                          ct_stmt_text(s, 2), "email_verified", (int)ct_stmt_int64(s, 3), "name",
                          ct_stmt_text(s, 4), "home_airport", ct_stmt_text(s, 5), "currency",
                          ct_stmt_text(s, 6), "cabin", ct_stmt_text(s, 7), "notifications", "email",
                          (int)ct_stmt_int64(s, 8), "webhook", (int)ct_stmt_int64(s, 9), "in_app",
-                         (int)ct_stmt_int64(s, 10), "created_at", (json_int_t)ct_stmt_int64(s, 11));
+                         (int)ct_stmt_int64(s, 10), "created_at", (json_int_t)ct_stmt_int64(s, 11),
+                         "has_password", has_password);
         rc = *out ? CT_OK : CT_NOMEM;
     } else if (rc == CT_DONE) {
         rc = CT_NOT_FOUND;
@@ -246,9 +251,29 @@ ct_status ct_accounts_export(ct_store *st, const char *user_id, json_t **out)
     return *out ? CT_OK : CT_NOMEM;
 }
 
+/* 1 when `session_id` is a sign-in (refresh-token family) of user_id that began at most
+ * CT_ACCOUNTS_REAUTH_S ago; 0 otherwise (or on a store error: fails closed). */
+static int signed_in_recently(ct_store *st, const char *user_id, const char *session_id)
+{
+    if (session_id == NULL || session_id[0] == '\0')
+        return 0;
+    ct_stmt *s = NULL;
+    if (ct_store_prepare(st,
+                         "SELECT MIN(created_at) FROM refresh_tokens WHERE family = ?"
+                         " AND user_id = ?",
+                         &s) != CT_OK)
+        return 0;
+    ct_stmt_bind_text(s, 1, session_id);
+    ct_stmt_bind_text(s, 2, user_id);
+    int recent = ct_stmt_step(s) == CT_ROW && !ct_stmt_is_null(s, 0) &&
+                 ct_stmt_int64(s, 0) >= ct__accounts_now() - CT_ACCOUNTS_REAUTH_S;
+    ct_stmt_finalize(s);
+    return recent;
+}
+
 ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
-                             const char *password, const char *ip, ct_field_error *fe,
-                             int *retry_after_s)
+                             const char *password, const char *session_id, const char *ip,
+                             ct_field_error *fe, int *retry_after_s)
 {
     char hash[crypto_pwhash_STRBYTES] = "", email[256] = "";
     ct_stmt *s = NULL;
@@ -272,7 +297,19 @@ ct_status ct_accounts_delete(ct_accounts *a, ct_store *st, const char *user_id,
         *retry_after_s = wait;
         return CT_AGAIN;
     }
-    if (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0) {
+    /* libsodium's argon2id strings start so; identities.c's accounts hold a marker instead */
+    int has_password = strncmp(hash, "$argon2", 7) == 0;
+    if (!has_password && !signed_in_recently(st, user_id, session_id)) {
+        rc = ct_security_log(st, user_id, "delete_failed", email, ip, "no recent sign-in");
+        if (rc)
+            return rc;
+        ct__accounts_field_error(fe, "password",
+                                 "this account has no password: sign in again with your "
+                                 "identity provider, then delete it within 10 minutes");
+        return CT_INVALID;
+    }
+    if (has_password &&
+        (password == NULL || crypto_pwhash_str_verify(hash, password, strlen(password)) != 0)) {
         rc = ct_security_log(st, user_id, "delete_failed", email, ip, NULL);
         if (rc)
             return rc; /* fail closed, as sign-in */

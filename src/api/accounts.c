@@ -313,7 +313,8 @@ void ct__api_me_delete(ct_http_req *req, ct_api_call *call)
     ct_field_error fe = {"", ""};
     int retry = 0;
     ct_status rc = ct_accounts_delete(call->app->accounts, call->store, call->principal.user_id,
-                                      str(in, "password"), client(req), &fe, &retry);
+                                      str(in, "password"), call->principal.session_id, client(req),
+                                      &fe, &retry);
     if (rc == CT_AGAIN)
         too_many(req, retry, "too many wrong passwords; retry later");
     else if (rc)

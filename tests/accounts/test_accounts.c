@@ -408,8 +408,8 @@ static void access_tokens_die_with_their_session(void **state)
                                              NULL, &t, &retry),
                          CT_OK);
         assert_int_equal(ct_accounts_verify_access(&acc, t.access, &p), CT_OK);
-        assert_int_equal(ct_accounts_delete(&acc, st, id, "new passphrase 42", NULL, &fe, &retry),
-                         CT_OK);
+        assert_int_equal(
+            ct_accounts_delete(&acc, st, id, "new passphrase 42", NULL, NULL, &fe, &retry), CT_OK);
         assert_int_equal(ct_accounts_check_session(st, &p), CT_INVALID);
         ct_store_close(st);
     }
@@ -640,10 +640,11 @@ static void api_keys_export_and_erasure(void **state)
         assert_true(json_array_size(json_object_get(exp, "security_events")) >= 3);
         json_decref(exp);
         int retry = 0;
-        assert_int_equal(ct_accounts_delete(&acc, st, a, "wrong password", NULL, &fe, &retry),
+        assert_int_equal(ct_accounts_delete(&acc, st, a, "wrong password", NULL, NULL, &fe, &retry),
                          CT_INVALID);
         assert_int_equal(
-            ct_accounts_delete(&acc, st, a, "correct horse battery", NULL, &fe, &retry), CT_OK);
+            ct_accounts_delete(&acc, st, a, "correct horse battery", NULL, NULL, &fe, &retry),
+            CT_OK);
         const char *checks[] = {"SELECT COUNT(*) FROM users WHERE email = 'ivy@example.com'",
                                 "SELECT COUNT(*) FROM travellers WHERE given_name = 'Ivy'",
                                 "SELECT COUNT(*) FROM api_keys WHERE name = 'partner'",

@@ -315,6 +315,7 @@ static void new_account_then_same_identity(void **state)
     assert_string_equal(json_string_value(json_object_get(me, "email")), "alice@idp.test");
     assert_true(json_is_true(json_object_get(me, "email_verified")));
     assert_string_equal(json_string_value(json_object_get(me, "id")), user_id);
+    assert_true(json_is_false(json_object_get(me, "has_password")));
     json_decref(me);
     /* The security log records the sign-in through the provider. */
     json_t *ev = get_json("/api/v1/me/security-events", bearer);
@@ -344,6 +345,38 @@ static void new_account_then_same_identity(void **state)
     frag(&again, "user_id", user_id2, sizeof(user_id2));
     assert_string_equal(outcome2, "signin");
     assert_string_equal(user_id2, user_id);
+    /* Erasure of an account with no password: a sign-in older than ten minutes is refused with
+     * what to do (nothing erased); a fresh sign-in with the provider erases it. */
+    char fresh[1400];
+    bearer_of(&again, fresh, sizeof(fresh));
+    ct_store *st = NULL;
+    assert_int_equal(ct_store_pool_acquire(app.pool, 2000, &st), CT_OK);
+    assert_int_equal(ct_store_run(st,
+                                  "UPDATE refresh_tokens SET created_at = created_at - 601"
+                                  " WHERE user_id = ?",
+                                  1, (const char *const[]){user_id}),
+                     CT_OK);
+    ct_store_pool_release(app.pool, st);
+    const char *old_h[] = {fresh, NULL};
+    r = ts_http("DELETE", port, "/api/v1/me", "{}", old_h);
+    assert_int_equal(r.status, 400);
+    assert_non_null(strstr(r.body, "\"password\""));
+    assert_non_null(strstr(r.body, "sign in again"));
+    ts_response_free(&r);
+    json_decref(get_json("/api/v1/me", fresh)); /* still there */
+    flow third;
+    sign_in_at_idp("alice@idp.test", "alice-pass", "allow", &third);
+    bearer_of(&third, fresh, sizeof(fresh));
+    const char *new_h[] = {fresh, NULL};
+    r = ts_http("DELETE", port, "/api/v1/me", "{}", new_h);
+    assert_int_equal(r.status, 204);
+    ts_response_free(&r);
+    flow after;
+    sign_in_at_idp("alice@idp.test", "alice-pass", "allow", &after);
+    frag(&after, "outcome", outcome2, sizeof(outcome2));
+    frag(&after, "user_id", user_id2, sizeof(user_id2));
+    assert_string_equal(outcome2, "created");
+    assert_string_not_equal(user_id2, user_id);
 }
 
 static void links_to_verified_email_then_erasure_removes_it(void **state)
@@ -361,6 +394,7 @@ static void links_to_verified_email_then_erasure_removes_it(void **state)
     bearer_of(&f, bearer, sizeof(bearer));
     json_t *me = get_json("/api/v1/me", bearer);
     assert_true(json_is_true(json_object_get(me, "email_verified"))); /* the provider vouched */
+    assert_true(json_is_true(json_object_get(me, "has_password")));
     json_decref(me);
     /* Erasure takes the identity with the account: the next sign-in makes a new one. */
     const char *h[] = {bearer, NULL};

@@ -23,6 +23,8 @@ export interface Profile {
   email: string;
   role: string;
   email_verified: boolean;
+  /** false for an account made through an identity provider (it has no password). */
+  has_password?: boolean;
   name: string | null;
   home_airport: string | null;
   currency: string | null;
@@ -171,6 +173,7 @@ function toProfile(raw: unknown): Profile {
     email: typeof r.email === 'string' ? r.email : '',
     role: typeof r.role === 'string' ? r.role : 'user',
     email_verified: r.email_verified === true,
+    has_password: r.has_password !== false,
     name: s(r.name),
     home_airport: s(r.home_airport),
     currency: s(r.currency),
@@ -284,8 +287,10 @@ export class AccountApi {
     await this.authed('/me/password', 'PUT', { current_password: current, new_password: next });
   }
 
-  async deleteMe(password: string): Promise<void> {
-    await this.authed('/me', 'DELETE', { password });
+  /** Erasure: with the password, or without one for an account that has none (the server
+   * then wants a sign-in with the identity provider in the last 10 minutes). */
+  async deleteMe(password?: string): Promise<void> {
+    await this.authed('/me', 'DELETE', password === undefined ? {} : { password });
   }
 
   async exportData(): Promise<ExportFile> {

@@ -29,7 +29,7 @@ export function accountView(app: App, ctx: RouteContext): View {
       p.email_verified ? h('span', { class: 'badge badge-ok' }, 'Confirmed') : h('span', { class: 'badge badge-warn' }, 'Not confirmed yet'),
     );
     const profileCard = profileSection(app, p, cleanups);
-    holder.replaceChildren(profileCard, phoneSection(app, p), notificationPrefsSection(app, p), passwordSection(app, p), dataSection(app), deleteSection(app));
+    holder.replaceChildren(profileCard, phoneSection(app, p), notificationPrefsSection(app, p), passwordSection(app, p), dataSection(app), deleteSection(app, p));
   };
 
   app.profile.load(true).then(render, (err: unknown) => {
@@ -249,11 +249,38 @@ function dataSection(app: App): HTMLElement {
 /* Delete account                                                       */
 /* -------------------------------------------------------------------- */
 
-function deleteSection(app: App): HTMLElement {
+/* An account made through an identity provider has no password: it confirms by a recent
+ * sign-in with the provider (the server checks it; its refusal says what to do). */
+function deleteWithoutPassword(app: App, c: { el: HTMLElement; body: HTMLElement }): HTMLElement {
+  const note = h('p', { class: 'form-note' }, 'Your account has no password: you signed in with an identity provider. If you signed in more than 10 minutes ago, sign out and sign in again with it first.');
+  const status = h('p', { class: 'form-error', role: 'alert', hidden: true });
+  const submit = button('Delete my account permanently', { variant: 'danger' });
+  submit.addEventListener('click', async () => {
+    submit.disabled = true;
+    status.hidden = true;
+    try {
+      await app.api.deleteMe();
+    } catch (err) {
+      submit.disabled = false;
+      if (err instanceof SessionExpiredError) return;
+      status.textContent = describeError(err);
+      status.hidden = false;
+      return;
+    }
+    app.session.forget('signout');
+    app.profile.clear();
+    app.router.navigate('/', { flash: 'Your account and all its data have been deleted.' });
+  });
+  c.body.append(note, status, submit);
+  return c.el;
+}
+
+function deleteSection(app: App, p: Profile): HTMLElement {
   const c = card('Delete account', {
     danger: true,
     description: 'This permanently deletes your account, saved travellers and API keys. It cannot be undone. Download your data first if you want a copy.',
   });
+  if (p.has_password === false) return deleteWithoutPassword(app, c);
   const panelId = nextId('delete-panel');
   const open = button('Delete account…', { variant: 'danger', attrs: { 'aria-expanded': 'false', 'aria-controls': panelId } });
   const password = passwordField({ label: 'Enter your password to confirm', name: 'delete_password', autocomplete: 'current-password', required: true });
