@@ -264,6 +264,9 @@ async function main(state) {
     assert(focused === 'My trips', `focus on "${focused}"`);
     await page.keyboard.press('ArrowDown');
     focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    assert(focused === 'Price alerts', `focus on "${focused}"`);
+    await page.keyboard.press('ArrowDown');
+    focused = await page.evaluate(() => document.activeElement?.textContent?.trim());
     assert(focused === 'Travellers', `focus on "${focused}"`);
     await page.keyboard.press('Enter');
     await page.waitForURL((u) => u.pathname === '/account/travellers');

@@ -1,7 +1,7 @@
 /**
  * Header navigation: "Sign in" when signed out; when signed in, a button
  * with the user's name (or e-mail) that discloses a small menu: Account,
- * My trips, Travellers, Security, Notifications, Sign out; and before it the
+ * My trips, Price alerts, Travellers, Security, Notifications, Sign out; and before it the
  * notification bell with the unread count (bell.ts).
  *
  * It follows the WAI disclosure pattern for site navigation (a button with

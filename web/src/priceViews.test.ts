@@ -42,14 +42,14 @@ const history = {
   insight,
 };
 
-async function open(href: string, answer: unknown) {
+async function open(href: string, answer: unknown, historyAnswer: unknown = history) {
   window.history.replaceState(null, '', href);
   const urls: string[] = [];
   const fetchFn: FetchFn = async (url) => {
     urls.push(url);
     const path = new URL(url, 'http://t.invalid').pathname;
     if (path === '/api/v1/searches') return fakeResponse(answer);
-    if (path === '/api/v1/price-history') return fakeResponse(history);
+    if (path === '/api/v1/price-history') return fakeResponse(historyAnswer);
     return fakeResponse({ origin: 'LON', destination: 'NYC', currency: 'EUR', days: [] });
   };
   const view = resultsView(makeApp(fetchFn), ctxFor(href));
@@ -87,6 +87,20 @@ describe('results page: price insight and history', () => {
     view.el.remove();
     ({ view } = await open('/search?from=LON&to=NYC&date=2026-12-01', { ...searchAnswer(), insight: { level: null, currency: 'EUR', reason: 'too few observations' } }));
     expect(view.el.querySelector('.insight-badge')!.textContent).toBe('Not enough price history for this trip yet');
+    view.destroy?.();
+    view.el.remove();
+  });
+
+  it('no empty charts when nothing is recorded for the route, and the history comes after the results', async () => {
+    const empty = { ...history, history: [], by_departure_date: { from: '2026-11-23', to: '2027-01-21', days: [] }, insight: null };
+    let { view } = await open('/search?from=LON&to=NYC&date=2026-12-01', searchAnswer(), empty);
+    expect(view.el.querySelector<HTMLElement>('.results-history')!.hidden).toBe(true);
+    view.destroy?.();
+    view.el.remove();
+    ({ view } = await open('/search?from=LON&to=NYC&date=2026-12-01', searchAnswer()));
+    const main = view.el.querySelector('.results-main')!;
+    const kids = Array.from(main.children);
+    expect(kids.indexOf(main.querySelector('.results-history')!)).toBeGreaterThan(kids.indexOf(main.querySelector('.results-lists')!));
     view.destroy?.();
     view.el.remove();
   });

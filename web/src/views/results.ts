@@ -435,7 +435,9 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
     'div',
     { class: 'container results-layout' },
     filters,
-    h('div', { class: 'results-main' }, currencyNote, insightBox, calendarBox, historyBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists),
+    /* The price history comes after the list: its charts would push the first result below
+     * the fold on a phone (issue 18). */
+    h('div', { class: 'results-main' }, currencyNote, insightBox, calendarBox, h('div', { class: 'results-toolbar' }, count, filtersToggle, sortBox, currency.el), lists, historyBox),
   );
   const el = h('div', { class: 'page page-results' }, band, layout);
 
@@ -842,6 +844,10 @@ export function resultsView(app: App, ctx: RouteContext, opts: ResultsViewOption
         { signal: ctrl.signal, fetchFn: app.fetchFn },
       );
       if (destroyed || ctrl !== historyCtrl) return;
+      if (ph.history.length === 0 && ph.byDate.length === 0) {
+        historyBox.hidden = true; /* nothing recorded for the route yet: no empty charts */
+        return;
+      }
       const title = h('h2', { id: 'history-title', class: 'results-history-title' }, q.trip === 'round' ? 'Outbound price history' : 'Price history');
       historyBox.replaceChildren(title, renderPriceGraphs(ph));
       historyBox.hidden = false;
