@@ -160,32 +160,6 @@ static void redirect(ct_http_req *req, const char *location)
     ct_http_reply(req, 302, "text/plain", "", 0);
 }
 
-/* Escapes text for HTML element content and attribute values. */
-static void html(ct_strbuf *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '&':
-            ct_strbuf_append(out, "&amp;", 5);
-            break;
-        case '<':
-            ct_strbuf_append(out, "&lt;", 4);
-            break;
-        case '>':
-            ct_strbuf_append(out, "&gt;", 4);
-            break;
-        case '"':
-            ct_strbuf_append(out, "&quot;", 6);
-            break;
-        case '\'':
-            ct_strbuf_append(out, "&#39;", 5);
-            break;
-        default:
-            ct_strbuf_append(out, s, 1);
-        }
-    }
-}
-
 static void reply_html(ct_http_req *req, int status, ct_strbuf *page)
 {
     ct_http_add_header(req, "Cache-Control", "no-store");
@@ -213,7 +187,7 @@ static void error_page(ct_http_req *req, const char *message)
     ct_strbuf p;
     page_start(&p, "Sandbox ID: request refused");
     ct_strbuf_printf(&p, "<p class=\"error\">");
-    html(&p, message);
+    (void)ct_strbuf_put_html(&p, message);
     ct_strbuf_printf(&p, "</p></body></html>");
     reply_html(req, 400, &p);
 }
@@ -311,7 +285,7 @@ static int authz_valid(ct_http_req *req, const sb_idp *p, const authz *a)
 static void hidden(ct_strbuf *p, const char *name, const char *value)
 {
     ct_strbuf_printf(p, "<input type=\"hidden\" name=\"%s\" value=\"", name);
-    html(p, value);
+    (void)ct_strbuf_put_html(p, value);
     ct_strbuf_printf(p, "\">");
 }
 
@@ -321,7 +295,7 @@ static void login_page(ct_http_req *req, const authz *a, const char *message)
     page_start(&p, "Sign in to Sandbox ID");
     if (message != NULL) {
         ct_strbuf_printf(&p, "<p class=\"error\" role=\"alert\">");
-        html(&p, message);
+        (void)ct_strbuf_put_html(&p, message);
         ct_strbuf_printf(&p, "</p>");
     }
     ct_strbuf_printf(&p, "<p>Test users of the sandbox identity provider:</p><table><tr><th>"

@@ -41,21 +41,6 @@ static void money_of(const json_t *p, const char *key, char *out, size_t len)
         money((int64_t)json_integer_value(v), str(p, "currency"), out, len);
 }
 
-static ct_status put_escaped(ct_strbuf *sb, const char *s)
-{
-    ct_status rc = CT_OK;
-    for (; !rc && *s; s++) {
-        const char *r = *s == '&'    ? "&amp;"
-                        : *s == '<'  ? "&lt;"
-                        : *s == '>'  ? "&gt;"
-                        : *s == '"'  ? "&quot;"
-                        : *s == '\'' ? "&#39;"
-                                     : NULL;
-        rc = r ? ct_strbuf_puts(sb, r) : ct_strbuf_putc(sb, *s);
-    }
-    return rc;
-}
-
 /* A "label: value" line in the text, a table row in the HTML (value "" : nothing). */
 static ct_status field(ct_strbuf *text, ct_strbuf *html, const char *label, const char *value)
 {
@@ -65,11 +50,11 @@ static ct_status field(ct_strbuf *text, ct_strbuf *html, const char *label, cons
     if (!rc)
         rc = ct_strbuf_puts(html, "<tr><th align=\"left\">");
     if (!rc)
-        rc = put_escaped(html, label);
+        rc = ct_strbuf_put_html(html, label);
     if (!rc)
         rc = ct_strbuf_puts(html, "</th><td>");
     if (!rc)
-        rc = put_escaped(html, value);
+        rc = ct_strbuf_put_html(html, value);
     if (!rc)
         rc = ct_strbuf_puts(html, "</td></tr>\n");
     return rc;
@@ -180,7 +165,7 @@ ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n
     if (!rc)
         rc = ct_strbuf_puts(&html, "<h2>");
     if (!rc)
-        rc = put_escaped(&html, subject);
+        rc = ct_strbuf_put_html(&html, subject);
     if (!rc)
         rc = ct_strbuf_puts(&html, "</h2>\n<table cellpadding=\"4\">\n");
     char route[32];
@@ -199,7 +184,7 @@ ct_status ct_app_notify_render_price(const json_t *event, const ct_app_notify *n
     if (!rc)
         rc = ct_strbuf_puts(&html, "</table>\n<p><a href=\"");
     if (!rc)
-        rc = put_escaped(&html, trip ? "/trips" : url);
+        rc = ct_strbuf_put_html(&html, trip ? "/trips" : url);
     if (!rc)
         rc = ct_strbuf_puts(&html,
                             trip ? "\">Your trips</a></p>\n" : "\">See the flights</a></p>\n");

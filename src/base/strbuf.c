@@ -75,6 +75,21 @@ ct_status ct_strbuf_putc(ct_strbuf *sb, char c)
     return ct_strbuf_append(sb, &c, 1);
 }
 
+ct_status ct_strbuf_put_html(ct_strbuf *sb, const char *s)
+{
+    ct_status rc = CT_OK;
+    for (; !rc && *s; s++) {
+        const char *r = *s == '&'    ? "&amp;"
+                        : *s == '<'  ? "&lt;"
+                        : *s == '>'  ? "&gt;"
+                        : *s == '"'  ? "&quot;"
+                        : *s == '\'' ? "&#39;"
+                                     : NULL;
+        rc = r ? ct_strbuf_puts(sb, r) : ct_strbuf_putc(sb, *s);
+    }
+    return rc;
+}
+
 ct_status ct_strbuf_printf(ct_strbuf *sb, const char *fmt, ...)
 {
     va_list ap;

@@ -31,6 +31,8 @@ ct_status ct_strbuf_reserve(ct_strbuf *sb, size_t extra);
 ct_status ct_strbuf_append(ct_strbuf *sb, const void *data, size_t n);
 ct_status ct_strbuf_puts(ct_strbuf *sb, const char *s);
 ct_status ct_strbuf_putc(ct_strbuf *sb, char c);
+/* Appends s escaped for HTML text and attribute values: & < > " ' as entities. */
+ct_status ct_strbuf_put_html(ct_strbuf *sb, const char *s);
 ct_status ct_strbuf_printf(ct_strbuf *sb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -202,22 +202,6 @@ ct_status ct_notify_unsubscribe_check(const ct_notify_hub *h, const char *token,
 
 /* ---- the e-mail ---- */
 
-/* s with & < > " ' escaped, appended to sb. */
-static ct_status put_escaped(ct_strbuf *sb, const char *s)
-{
-    ct_status rc = CT_OK;
-    for (; !rc && *s; s++) {
-        const char *r = *s == '&'    ? "&amp;"
-                        : *s == '<'  ? "&lt;"
-                        : *s == '>'  ? "&gt;"
-                        : *s == '"'  ? "&quot;"
-                        : *s == '\'' ? "&#39;"
-                                     : NULL;
-        rc = r ? ct_strbuf_puts(sb, r) : ct_strbuf_putc(sb, *s);
-    }
-    return rc;
-}
-
 /* The footer of every e-mail to an account: why it came and the unsubscribe link. */
 static ct_status footer_html(ct_strbuf *sb, const char *kind, const char *unsub, const char *prefs)
 {
@@ -226,15 +210,15 @@ static ct_status footer_html(ct_strbuf *sb, const char *kind, const char *unsub,
     if (!rc)
         rc = ct_strbuf_printf(sb, "%s", "your Contrail account has them on (");
     if (!rc)
-        rc = put_escaped(sb, kind);
+        rc = ct_strbuf_put_html(sb, kind);
     if (!rc)
         rc = ct_strbuf_puts(sb, "). <a href=\"");
     if (!rc)
-        rc = put_escaped(sb, unsub);
+        rc = ct_strbuf_put_html(sb, unsub);
     if (!rc)
         rc = ct_strbuf_puts(sb, "\">Unsubscribe</a> &middot; <a href=\"");
     if (!rc)
-        rc = put_escaped(sb, prefs);
+        rc = ct_strbuf_put_html(sb, prefs);
     if (!rc)
         rc = ct_strbuf_puts(sb, "\">Notification settings</a></p>\n");
     return rc;
@@ -252,7 +236,7 @@ static ct_status template_page(ct_strbuf *sb, const ct_notify_message *msg, cons
     } else {
         rc = ct_strbuf_puts(sb, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>");
         if (!rc)
-            rc = put_escaped(sb, msg->subject);
+            rc = ct_strbuf_put_html(sb, msg->subject);
         if (!rc)
             rc = ct_strbuf_puts(sb, "</title></head>\n<body style=\"font-family: sans-serif\">\n");
         if (!rc && html != NULL)
@@ -263,7 +247,7 @@ static ct_status template_page(ct_strbuf *sb, const ct_notify_message *msg, cons
                 char *line = ct_strndup(p, n);
                 rc = line ? ct_strbuf_puts(sb, "<p>") : CT_NOMEM;
                 if (!rc)
-                    rc = put_escaped(sb, line);
+                    rc = ct_strbuf_put_html(sb, line);
                 if (!rc)
                     rc = ct_strbuf_puts(sb, "</p>\n");
                 ct_free(line);

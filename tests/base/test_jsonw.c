@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "base/jsonw.h"
+#include "base/strbuf.h"
 
 /* The writer's text parses, and jansson writes the same bytes back. */
 static void assert_round_trip(const ct_strbuf *sb)
@@ -209,12 +210,25 @@ static void reals_equal_jansson(void **state)
     }
 }
 
+/* ct_strbuf_put_html (base/strbuf.h): the five characters HTML gives meaning to become
+ * entities, everything else (UTF-8 included) is copied. */
+static void html_escaping(void **state)
+{
+    (void)state;
+    ct_strbuf sb;
+    ct_strbuf_init(&sb, 256);
+    assert_int_equal(ct_strbuf_put_html(&sb, "<a href=\"x\">Tom & Jerry's</a> Zürich"), CT_OK);
+    assert_string_equal(ct_strbuf_str(&sb),
+                        "&lt;a href=&quot;x&quot;&gt;Tom &amp; Jerry&#39;s&lt;/a&gt; Zürich");
+    ct_strbuf_free(&sb);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(documents_equal_jansson), cmocka_unit_test(invalid_utf8_is_replaced),
         cmocka_unit_test(failures_stick),          cmocka_unit_test(strings_of_every_length),
-        cmocka_unit_test(reals_equal_jansson),
+        cmocka_unit_test(reals_equal_jansson),     cmocka_unit_test(html_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
