@@ -30,6 +30,11 @@
 
 #define PG_BACKOFF_FIRST_MS 50
 #define PG_BACKOFF_MAX_MS   5000
+/* For this long after a loss is noticed, every borrow tries to reconnect (a refused attempt
+ * costs well under a millisecond): a restart (fast shutdown, start) takes about a second, and
+ * a background borrower that tried during it must not leave the connection in a backoff that
+ * fails the first request after the server accepts again. The backoff starts after it. */
+#define PG_FAST_RETRY_MS 3000
 
 typedef struct pg_store {
     ct_store base;
@@ -93,7 +98,7 @@ static void note_lost(pg_store *ps)
 static ct_status revive(pg_store *ps)
 {
     int64_t now = mono_ms();
-    if (now < ps->next_revive_ms) {
+    if (now < ps->next_revive_ms && now - ps->lost_at_ms >= PG_FAST_RETRY_MS) {
         ct__store_set_error(&ps->base, "postgres: database unreachable (reconnecting)");
         return CT_UNAVAILABLE;
     }
@@ -106,8 +111,9 @@ static ct_status revive(pg_store *ps)
             ps->base.errmsg[--n] = '\0';
         ct__store_fault(&ps->base, CONNECTION_BAD);
         ps->next_revive_ms = now + ps->backoff_ms;
-        ps->backoff_ms =
-            ps->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS : ps->backoff_ms * 2;
+        if (now - ps->lost_at_ms >= PG_FAST_RETRY_MS)
+            ps->backoff_ms =
+                ps->backoff_ms * 2 > PG_BACKOFF_MAX_MS ? PG_BACKOFF_MAX_MS : ps->backoff_ms * 2;
         return CT_UNAVAILABLE;
     }
     PQclear(PQexec(ps->conn, "SET client_min_messages = warning"));
