@@ -106,7 +106,7 @@ build/asan/contrail import ssim "$work"/ssim/*.ssim --schedules-dir "$work/sched
 rm -f "$work/port"
 ASAN_OPTIONS=detect_leaks=1 build/asan/contrail serve --db "sqlite:$work/e2e.db" --port 0 \
   --jwt-secret-file "$work/jwt.key" --schedules-dir "$work/schedules" \
-  --timetable-cache "$work/timetable.bin" \
+  --timetable-cache "$work/timetable.bin" --webhook-allow-loopback true \
   --port-file "$work/port" --web-dir "$root/web/dist" --refdata-dir "$root/data/node_modules" \
   --access-log false >"$work/server.log" 2>&1 &
 server_pid=$!

@@ -11,7 +11,13 @@
 // link to the security page; "Mark as read" marks it and the bell drops to no unread (without
 // a reload); the account page's Notifications card shows every kind and channel (SMS disabled
 // without a verified phone), and turning booking e-mails off is saved and still off after a
-// reload (GET /api/v1/me/notification-preferences agrees).
+// reload (GET /api/v1/me/notification-preferences agrees). Then the webhooks page
+// (/account/webhooks) against a receiver this script runs on loopback (the server needs
+// `--webhook-allow-loopback true`): an endpoint added in the form shows its secret once;
+// "Send test" reaches the receiver signed per Standard Webhooks (checked here with node's own
+// HMAC-SHA256, not the server's code) and the delivery log says Delivered; Replay sends the
+// same webhook-id again; "Rotate secret" shows a new secret and the next test is signed by
+// both; Delete after the confirmation empties the list (the API agrees).
 //
 // Env:
 //   CT_BASE_URL        base URL of the server that serves web/dist and /api/v1 (required)
@@ -21,9 +27,10 @@
 // Prints one line per check and a final "N passed, M failed" line; exits 1 if any failed.
 
 import crypto from 'node:crypto';
+import http from 'node:http';
 import { assert, baseUrl, check, launchBrowser, runE2E, screenshot } from './harness.mjs';
 
-const OVERALL_TIMEOUT_MS = 90_000;
+const OVERALL_TIMEOUT_MS = 150_000;
 const STEP_TIMEOUT_MS = 10_000;
 const BASE = baseUrl('e2e:notifications');
 const EMAIL = `notify-${Date.now().toString(36)}-${crypto.randomBytes(3).toString('hex')}@example.com`;
@@ -37,6 +44,42 @@ async function api(method, path, body, token) {
   const res = await fetch(`${BASE}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   const text = await res.text();
   return { status: res.status, json: text ? JSON.parse(text) : null };
+}
+
+/** A loopback webhook receiver: every request's headers and raw body, answered 204. */
+async function startReceiver() {
+  const got = [];
+  const server = http.createServer((req, res) => {
+    const chunks = [];
+    req.on('data', (c) => chunks.push(c));
+    req.on('end', () => {
+      got.push({ path: req.url, headers: req.headers, body: Buffer.concat(chunks) });
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
+  return { got, server, url: `http://127.0.0.1:${server.address().port}/contrail-hook` };
+}
+
+/** Standard Webhooks 1.0 by hand: which of the space-separated v1 signatures `secret` made. */
+function signedBy(secret, msg) {
+  const key = Buffer.from(secret.replace(/^whsec_/, ''), 'base64');
+  const id = msg.headers['webhook-id'];
+  const ts = msg.headers['webhook-timestamp'];
+  const mac = crypto.createHmac('sha256', key).update(`${id}.${ts}.`).update(msg.body).digest('base64');
+  const expected = Buffer.from(`v1,${mac}`);
+  return String(msg.headers['webhook-signature'] ?? '')
+    .split(' ')
+    .some((s) => s.length === expected.length && crypto.timingSafeEqual(Buffer.from(s), expected));
+}
+
+async function waitFor(what, cond, ms = 15_000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((ok) => setTimeout(ok, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
 }
 
 async function main(state) {
@@ -113,6 +156,83 @@ async function main(state) {
     assert(await card.getByRole('checkbox', { name: 'Account security: In the app' }).isChecked(), 'another box changed');
     await screenshot(page, 'notifications-prefs.png');
   });
+
+  const receiver = await startReceiver();
+  let secret = '';
+  const hook = page.locator('.webhook').first();
+
+  await check('the webhooks page adds an endpoint and shows its secret once', async () => {
+    await page.goto(`${BASE}/account/webhooks`, { waitUntil: 'load' });
+    await page.locator('#webhooks .empty-title').waitFor();
+    await page.getByLabel('Address (URL)').fill(receiver.url);
+    await page.getByLabel('Description (optional)').fill('e2e receiver');
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+    const code = page.locator('#webhook-form .key-secret code');
+    await code.waitFor();
+    secret = (await code.innerText()).trim();
+    assert(/^whsec_[A-Za-z0-9+/=]+$/.test(secret), `secret ${secret}`);
+    assert((await hook.locator('.key-name').innerText()).trim() === receiver.url, 'the list does not show the URL');
+    assert(!(await page.locator('.webhook-list').innerText()).includes('whsec_'), 'the list shows the secret');
+    await screenshot(page, 'webhooks-added.png');
+    await page.getByRole('button', { name: 'I have stored it' }).click();
+    assert(!(await page.locator('main, #app-view').first().innerText()).includes('whsec_'), 'the secret is still shown');
+  }, { fatal: true });
+
+  await check('"Send test" reaches the receiver signed with that secret; the log says Delivered', async () => {
+    await page.getByRole('button', { name: `Send a test event to ${receiver.url}` }).click();
+    await waitFor('the test delivery', () => receiver.got.length >= 1);
+    const msg = receiver.got[0];
+    assert(msg.path === '/contrail-hook', `path ${msg.path}`);
+    assert(/^msg_[0-9a-f]{24}$/.test(msg.headers['webhook-id']), `webhook-id ${msg.headers['webhook-id']}`);
+    assert(Math.abs(Number(msg.headers['webhook-timestamp']) - Date.now() / 1000) < 300, 'timestamp not now');
+    assert(signedBy(secret, msg), `signature ${msg.headers['webhook-signature']} does not verify`);
+    assert(!signedBy(`whsec_${Buffer.from('another key').toString('base64')}`, msg), 'any key verifies');
+    assert(JSON.parse(msg.body.toString()).type === 'webhook.test', `body ${msg.body}`);
+    const row = hook.locator('.webhook-delivery').first();
+    await waitFor('Delivered in the log', async () => {
+      await hook.getByRole('button', { name: `Refresh the delivery log of ${receiver.url}` }).click();
+      return /Delivered/.test(await row.innerText().catch(() => ''));
+    });
+    assert((await row.innerText()).includes(msg.headers['webhook-id']), 'the log does not show the webhook-id');
+    await screenshot(page, 'webhooks-log.png');
+  });
+
+  await check('Replay sends the same message again (same webhook-id and body)', async () => {
+    await hook.locator('.webhook-delivery').first().getByRole('button', { name: /^Replay the Test event/ }).click();
+    await waitFor('the replay', () => receiver.got.length >= 2);
+    const [first, again] = receiver.got;
+    assert(again.headers['webhook-id'] === first.headers['webhook-id'], 'another webhook-id');
+    assert(again.body.equals(first.body), 'another body');
+    assert(signedBy(secret, again), 'the replay is not signed');
+  });
+
+  await check('"Rotate secret" shows a new one; the next test is signed by the new and the old', async () => {
+    await page.getByRole('button', { name: `Rotate the secret of ${receiver.url}` }).click();
+    const code = hook.locator('.key-secret code');
+    await code.waitFor();
+    const fresh = (await code.innerText()).trim();
+    assert(/^whsec_/.test(fresh) && fresh !== secret, 'no new secret');
+    assert(/previous secret signs until/.test(await hook.locator('.key-facts').innerText()), 'no expiry of the old secret');
+    await hook.getByRole('button', { name: 'I have stored it' }).click();
+    const before = receiver.got.length;
+    await page.getByRole('button', { name: `Send a test event to ${receiver.url}` }).click();
+    await waitFor('the test after rotation', () => receiver.got.length > before);
+    const msg = receiver.got.at(-1);
+    assert(String(msg.headers['webhook-signature']).split(' ').length === 2, `signature ${msg.headers['webhook-signature']}`);
+    assert(signedBy(fresh, msg) && signedBy(secret, msg), 'not signed by both secrets');
+  });
+
+  await check('Delete after the confirmation empties the list; the API agrees', async () => {
+    await page.getByRole('button', { name: `Delete ${receiver.url}` }).click();
+    await page.getByRole('button', { name: `Yes, delete ${receiver.url}` }).click();
+    await page.locator('#webhooks .empty-title').waitFor();
+    const r = await api('POST', '/api/v1/sessions', { email: EMAIL, password: PASSWORD });
+    const list = await api('GET', '/api/v1/me/webhooks', undefined, r.json.access_token);
+    assert(list.status === 200 && list.json.items.length === 0, `webhooks: ${JSON.stringify(list.json)}`);
+  });
+
+  receiver.server.closeAllConnections();
+  receiver.server.close();
 
   await check('no page errors', async () => {
     assert(pageErrors.length === 0, pageErrors.join('; '));

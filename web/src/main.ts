@@ -16,6 +16,7 @@ import { notFoundView } from './views/notFound';
 import { resultsView } from './views/results';
 import { securityView } from './views/security';
 import { apiKeysView } from './views/apiKeys';
+import { webhooksView } from './views/webhooks';
 import { notificationsView } from './views/notifications';
 import { travellersView } from './views/travellers';
 import { priceAlertsView } from './views/priceAlerts';
@@ -33,6 +34,7 @@ const VIEWS: Partial<Record<RouteName, ViewFactory>> = {
   'price-alerts': priceAlertsView,
   security: securityView,
   'api-keys': apiKeysView,
+  webhooks: webhooksView,
   notifications: notificationsView,
   search: resultsView,
   explore: exploreView,

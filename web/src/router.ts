@@ -20,6 +20,7 @@ export type RouteName =
   | 'travellers'
   | 'security'
   | 'api-keys'
+  | 'webhooks'
   | 'price-alerts'
   | 'notifications'
   | 'book'
@@ -50,6 +51,7 @@ export const ROUTES: readonly RouteDef[] = [
   { name: 'travellers', path: '/account/travellers', title: 'Saved travellers', auth: true },
   { name: 'security', path: '/account/security', title: 'Security activity', auth: true },
   { name: 'api-keys', path: '/account/api-keys', title: 'API keys', auth: true },
+  { name: 'webhooks', path: '/account/webhooks', title: 'Webhooks', auth: true },
   { name: 'price-alerts', path: '/account/price-alerts', title: 'Price alerts', auth: true },
   { name: 'notifications', path: '/account/notifications', title: 'Notifications', auth: true },
   { name: 'book', path: '/book', title: 'Book your flight' },

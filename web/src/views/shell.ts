@@ -31,6 +31,7 @@ const ACCOUNT_TABS: { route: RouteName; href: string; label: string; icon: strin
   { route: 'travellers', href: '/account/travellers', label: 'Travellers', icon: ICONS.users },
   { route: 'security', href: '/account/security', label: 'Security', icon: ICONS.shield },
   { route: 'api-keys', href: '/account/api-keys', label: 'API keys', icon: ICONS.key },
+  { route: 'webhooks', href: '/account/webhooks', label: 'Webhooks', icon: ICONS.mail },
   { route: 'price-alerts', href: '/account/price-alerts', label: 'Price alerts', icon: ICONS.mail },
   { route: 'notifications', href: '/account/notifications', label: 'Notifications', icon: BELL_ICON },
 ];
