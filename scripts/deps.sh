@@ -18,6 +18,7 @@ packages=(
   libhiredis-dev redis-server # cluster mode: rate limits shared in Redis (src/http/ratelimit_redis.c)
   postgresql chromium wrk nginx-light curl
   python3-yaml # scripts/check-deploy.sh parses deploy/'s YAML
+  prometheus # the cluster test scrapes the instances (tests/cluster); promtool checks deploy/'s rules
 )
 missing=()
 for p in "${packages[@]}"; do

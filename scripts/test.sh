@@ -7,6 +7,9 @@
 #   3b. the threaded suites (HTTP server, rate limits, search cache, ingest, pricebook,
 #       history thread, upstream client, search with a concurrent writer) under ThreadSanitizer;
 #   3c. clang-tidy (.clang-tidy) over every C file, zero findings (scripts/tidy.sh);
+#   3d. the Release build, and the cluster test: scripts/cluster.sh's PostgreSQL, Redis, three
+#       instances behind nginx and Prometheus, a kill -9 under load, the rate limit across
+#       instances, Redis stopped (tests/cluster/test_cluster.sh, about a minute);
 #   4. a bounded libFuzzer run of every parser of outside input (scripts/fuzz.sh, 12 s each);
 #   5. the web app's unit tests (Vitest) and production build;
 #   6. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
@@ -86,6 +89,10 @@ echo "== build Release (what make run and make bench use)"
 cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build/release -j"$jobs"
 suite_ok "Release build"
+
+echo "== the cluster (PostgreSQL, Redis, three instances behind nginx, Prometheus; tests/cluster)"
+tests/cluster/test_cluster.sh build/release
+suite_ok "cluster"
 
 echo "== fuzz every parser of outside input (libFuzzer + ASan + UBSan, 12 s each)"
 scripts/fuzz.sh 12

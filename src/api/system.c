@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "alerts/alerts.h"
 #include "booking/booking.h"
@@ -213,6 +214,40 @@ static void upstream_metrics(ct_app *app, ct_strbuf *out)
     (void)ct_upstream_metrics_write_all(ups, (int)(sizeof(ups) / sizeof(ups[0])), out);
 }
 
+/* The outbox's backlog (events/outbox.h): deliveries not yet made and the age of the oldest
+ * (deployed alert: outbox lag, deploy/prometheus/alerts.yml). Two indexed queries on a
+ * borrowed connection; nothing is written when the database does not answer in 100 ms. */
+static void outbox_metrics(ct_app *app, ct_strbuf *out)
+{
+    ct_store *st = NULL;
+    if (app->pool == NULL || ct_store_pool_acquire(app->pool, 100, &st) != CT_OK)
+        return;
+    int64_t pending = 0, oldest = 0;
+    if (ct_store_query_int64(st, "SELECT COUNT(*) FROM outbox_delivery WHERE delivered_at IS NULL",
+                             &pending) == CT_OK &&
+        ct_store_query_int64(st,
+                             "SELECT COALESCE(MIN(created_at), 0) FROM (SELECT created_at FROM"
+                             " outbox_delivery WHERE delivered_at IS NULL UNION ALL SELECT"
+                             " created_at FROM outbox WHERE fanned_out = 0) AS waiting",
+                             &oldest) == CT_OK) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        int64_t now_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        double age = oldest > 0 && now_ms > oldest ? (double)(now_ms - oldest) / 1000.0 : 0.0;
+        ct_strbuf_printf(
+            out,
+            "# HELP contrail_outbox_pending_deliveries Outbox deliveries not made yet.\n"
+            "# TYPE contrail_outbox_pending_deliveries gauge\n"
+            "contrail_outbox_pending_deliveries %lld\n"
+            "# HELP contrail_outbox_oldest_pending_seconds Age of the oldest event not"
+            " yet delivered to every subscriber, 0 = none.\n"
+            "# TYPE contrail_outbox_oldest_pending_seconds gauge\n"
+            "contrail_outbox_oldest_pending_seconds %.3f\n",
+            (long long)pending, age);
+    }
+    ct_store_pool_release(app->pool, st);
+}
+
 void ct__api_metrics(ct_http_req *req, ct_api_call *call)
 {
     ct_app *app = call->app;
@@ -229,6 +264,7 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     ingest_metrics(app, &out);
     alerts_metrics(app, &out);
     upstream_metrics(app, &out);
+    outbox_metrics(app, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

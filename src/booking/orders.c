@@ -969,6 +969,30 @@ static void store_answer(ct_store *st, const char *scope, const char *key, int h
     ct_free(text);
 }
 
+/* The answer for (scope, key) when its first request ended without storing one (its
+ * process was killed): once the order is settled (confirmed, failed or cancelled, by the
+ * recovery worker) and untouched for 2 s (a request still running stores its own answer right
+ * after its last step), the order's current state, as bk_drive answers it, stored for the next
+ * replay. 1 with *http and *out set; 0 while the order is not settled. */
+static int settled_answer(ct_booking *b, ct_store *st, const char *scope, const char *key,
+                          const char *order_id, int *http, json_t **out)
+{
+    bk_order o;
+    if (order_id[0] == '\0' || bk_order_load(st, order_id, &o) != CT_OK)
+        return 0;
+    int confirmed = strcmp(o.status, "confirmed") == 0, failed = strcmp(o.status, "failed") == 0;
+    int settled = (confirmed || failed || strcmp(o.status, "cancelled") == 0) &&
+                  bk_now(b) - o.updated_at >= 2;
+    if (settled) {
+        *http = confirmed ? 201 : failed ? 409 : 200;
+        *out = bk_order_json(b, st, &o);
+        if (*out != NULL)
+            store_answer(st, scope, key, *http, *out);
+    }
+    bk_order_free(&o);
+    return settled && *out != NULL;
+}
+
 /* A separate-tickets order's parts from its offer's parts (the body's "parts"[i].id), each
  * expecting its own total: expected_totals[i] when given (one per part, in its currency),
  * else expected_total, which must then be the sum of the parts' current totals (one
@@ -1176,8 +1200,15 @@ existing:
         rc = CT_CONFLICT;
         goto cleanup;
     }
-    /* The first request is running: wait for its answer (up to 30 s). */
+    /* The first request is running: wait for its answer (up to 30 s). Or it is not: its
+     * instance died (kill -9 behind a balancer) and the recovery worker finished the order,
+     * whose state is then the answer (checked every second). */
     for (int i = 0; stored == NULL && i < 600; i++) {
+        if (i % 20 == 19 && settled_answer(b, st, scope, key, order_id, http, out)) {
+            *replayed = 1;
+            rc = CT_OK;
+            goto cleanup;
+        }
         usleep(50 * 1000);
         if (read_key(st, scope, key, have, order_id, &shttp, &stored) != CT_OK)
             break;
