@@ -2,7 +2,8 @@
 # test_cluster.sh [BIN_DIR]: the cluster of issue 17 tested as it runs (scripts/cluster.sh, the
 # binaries of BIN_DIR, default build/release), in a temporary folder, on free ports. Run by
 # scripts/test.sh; about a minute and a half. Exits 1 at the first failed check.
-#   1. Prometheus (Debian's) scrapes the three instances: `up` is 1 for each (its HTTP API).
+#   1. Prometheus (Debian's) scrapes the three instances: `up` is 1 for each and each has the
+#      outbox lag the alert rules use (its HTTP API).
 #   2. The per-address rate limit holds cluster-wide: 600 requests from one client address
 #      through nginx pass at most burst + rate x time (200 + 20/s x t), not three times that;
 #      each 429 has Retry-After; another address still passes (the instances key on the
@@ -75,7 +76,9 @@ for _ in $(seq 1 100); do
   sleep 0.3
 done
 [ "$up" = 3 ] || fail "Prometheus does not see three instances up: '$up'"
-ok "Prometheus scrapes the three instances (sum(up) = 3)"
+outbox=$(promq 'count(contrail_outbox_oldest_pending_seconds)' | python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")')
+[ "$outbox" = 3 ] || fail "Prometheus has the outbox lag of '$outbox' instances, not 3"
+ok "Prometheus scrapes the three instances (sum(up) = 3, the outbox lag of each)"
 
 # ---- 2. the rate limit holds cluster-wide
 burst=$(python3 tests/cluster/cluster_load.py burst "$lb" --source 127.0.0.9 --requests 600 --threads 12)
