@@ -43,7 +43,7 @@
 
 #define MAX_PROVIDERS 8
 #define MAX_LEVELS    8
-#define MAX_CPU       4
+#define MAX_CPU       8
 #define MAX_CODES     16
 #define PAY_AUTH      "Authorization: Bearer sk_sandbox_contrail_local"
 

@@ -17,7 +17,8 @@
 #
 # Settings (environment): CLUSTER_DIR, CLUSTER_BIN (folder of contrail and contrail-sandbox,
 # default build/release), CLUSTER_PORT (the balancer's port, default 8080, 0 = a free one),
-# CLUSTER_SCHEDULE_DAYS (365), CLUSTER_PROMETHEUS (1), CLUSTER_EXTRA (more serve flags).
+# CLUSTER_SCHEDULE_DAYS (365), CLUSTER_PROMETHEUS (1), CLUSTER_EXTRA (more serve flags),
+# CLUSTER_INSTANCES (3; fewer leave the other upstreams out of nginx's configuration).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -25,7 +26,7 @@ dir=${CLUSTER_DIR:-var/cluster}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 bin=${CLUSTER_BIN:-build/release}
-instances=3
+instances=${CLUSTER_INSTANCES:-3} # 1 to 3 (bench/cluster.sh measures 1 and 3)
 
 free_port() { # a free loopback port (the kernel's choice)
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -132,6 +133,11 @@ nginx_conf() {
     -e "s#server contrail2:8080#server 127.0.0.1:$port_2#" \
     -e "s#server contrail3:8080#server 127.0.0.1:$port_3#" \
     deploy/nginx/nginx.conf >"$dir/nginx/nginx.conf"
+  local n
+  for ((n = instances + 1; n <= 3; n++)); do
+    local port_var="port_$n"
+    sed -i "/server 127.0.0.1:${!port_var} /d" "$dir/nginx/nginx.conf"
+  done
 }
 
 start_nginx() {
