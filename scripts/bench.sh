@@ -32,3 +32,6 @@ bench/http.sh
 echo
 echo "== booking: end-to-end orders on the sandbox world, faults off (peer: the saga's calls made directly)"
 PG=1 bench/orders.sh
+echo
+echo "== the cluster: searches and bookings with 1 and 3 instances behind nginx (peer: straight to an instance; the saga's calls made directly)"
+bench/cluster.sh
