@@ -145,7 +145,7 @@ start_nginx() {
   mkdir -p "$dir/nginx/tmp"
   chmod 1777 "$dir/nginx/tmp" # as root, nginx's workers run as nobody
   nginx_conf
-  spawn nginx "$dir/nginx/nginx.log" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" \
+  spawn nginx "$dir/nginx/nginx.log" nginx -c "$dir/nginx/nginx.conf" -p "$dir/nginx" -e "$dir/nginx/error.log" \
     -g "daemon off; pid $dir/nginx/nginx.pid;"
   wait_port "$lb_port" 10 || { cat "$dir/nginx/nginx.log" "$dir/nginx/error.log" >&2; exit 1; }
 }
@@ -189,10 +189,8 @@ start() {
   start_world
   "$bin/contrail" migrate --db "$pg_url" --log-level warn >"$dir/migrate.log" 2>&1 \
     || { cat "$dir/migrate.log" >&2; exit 1; }
-  # The reference data once, before the instances: three importing into an empty database at
-  # once collide (a duplicate key refuses the import and the instance exits).
-  "$bin/contrail" import refdata --db "$pg_url" --refdata-dir "$root/data/node_modules" \
-    --log-level warn >>"$dir/migrate.log" 2>&1 || { cat "$dir/migrate.log" >&2; exit 1; }
+  # The reference data is imported by the instances themselves: all three start at once on
+  # the empty database, one import commits and the others' conflict is taken as done.
   for n in $(seq 1 $instances); do instance_start "$n"; done
   for n in $(seq 1 $instances); do instance_wait "$n" 600; done
   start_nginx

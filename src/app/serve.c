@@ -463,7 +463,12 @@ static ct_status open_data(server *s)
     if (rc == CT_NOT_FOUND) {
         ct_log(CT_LOG_INFO, "refdata.import", "reason", "database has no reference data", NULL);
         rc = ct_app_refdata_import(s->setup, s->cfg);
-        if (rc)
+        /* Instances started together on an empty database all import: the import is one
+         * transaction, so the others' duplicate keys (conflict) mean one committed it. */
+        if (rc == CT_CONFLICT)
+            ct_log(CT_LOG_INFO, "refdata.import_raced", "reason",
+                   "another instance imported the reference data first", NULL);
+        else if (rc)
             return rc;
         rc = ct_refdata_load(s->setup, &s->app.refdata);
     }
