@@ -9,7 +9,8 @@
 #     readiness probe is /readyz, liveness /healthz, non-root;
 #   - flags: every --flag and CONTRAIL_* setting in compose and k8s is one the built contrail
 #     knows (its `help`), except the cluster-mode ones not implemented yet (listed, not fatal);
-#   - Prometheus: `promtool check config` and `promtool check rules` on deploy/prometheus/, the
+#   - Prometheus: `promtool check config` and `promtool check rules` on deploy/prometheus/,
+#     `promtool test rules` (alerts_test.yml: each alert fires on a breaking series), the
 #     Grafana dashboard (deploy/grafana/contrail.json) is JSON with panels;
 #   - Dockerfile: multi-stage on Debian 12, every -dev package of scripts/deps.sh in the build
 #     stage, the package of every library the built binary needs (readelf NEEDED) in the
@@ -38,6 +39,8 @@ promtool check config deploy/prometheus/prometheus.yml >"$work/promtool.out" 2>&
   || { finding "promtool check config deploy/prometheus/prometheus.yml:"; cat "$work/promtool.out" >&2; }
 promtool check rules deploy/prometheus/alerts.yml >"$work/promtool.out" 2>&1 \
   || { finding "promtool check rules deploy/prometheus/alerts.yml:"; cat "$work/promtool.out" >&2; }
+promtool test rules deploy/prometheus/alerts_test.yml >"$work/promtool.out" 2>&1 \
+  || { finding "promtool test rules deploy/prometheus/alerts_test.yml:"; cat "$work/promtool.out" >&2; }
 python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert d["panels"], "no panels"' \
   deploy/grafana/contrail.json 2>"$work/grafana.out" \
   || { finding "deploy/grafana/contrail.json:"; cat "$work/grafana.out" >&2; }
