@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # cluster.sh start | stop | status | kill N | restart N | redis-stop | redis-start
 # The whole cluster of issue 17 on this machine, no system services: a throwaway PostgreSQL
-# (scripts/pg-cluster.sh), redis-server, the small sandbox world, three `contrail serve`
+# (scripts/pg-cluster.sh), redis-server, RabbitMQ (when the binary has --amqp; CLUSTER_AMQP=0|1
+# to decide), the small sandbox world, three `contrail serve`
 # instances on the shared PostgreSQL and Redis, nginx as the balancer (its configuration is
 # deploy/nginx/nginx.conf with the upstreams pointed at the instances' ports) and Prometheus
 # scraping the three (deploy/prometheus/, the same way). Everything lives in $CLUSTER_DIR
@@ -54,10 +55,13 @@ stop_pid() { # NAME: TERM, up to 15 s, then KILL
   local f=$dir/pids/$1.pid pid i
   [ -s "$f" ] || return 0
   pid=$(cat "$f")
+  # Each process leads its own session and process group (spawn): the group goes, so a
+  # child it started (the world's servers, RabbitMQ's Erlang VM) does not stay behind.
   if kill -TERM "$pid" 2>/dev/null; then
     for ((i = 0; i < 150; i++)); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
+  kill -KILL -- "-$pid" 2>/dev/null || true
   rm -f "$f"
 }
 
@@ -75,6 +79,63 @@ redis_start() {
   spawn redis "$dir/redis/redis.log" redis-server --bind 127.0.0.1 --port "$redis_port" \
     --dir "$dir/redis" --save '' --appendonly no --daemonize no
   wait_port "$redis_port" 10 || { cat "$dir/redis/redis.log" >&2; exit 1; }
+}
+
+# RabbitMQ when the binary has --amqp (issue 17; CLUSTER_AMQP=0 leaves it out, 1 starts it even
+# without): rabbitmq-server in the foreground with its own ports, epmd, directories and
+# HOME (the Erlang cookie rabbitmqctl needs), the guest user allowed from loopback.
+rabbit_wanted() {
+  case "${CLUSTER_AMQP:-auto}" in
+  0) return 1 ;;
+  1) return 0 ;;
+  esac
+  "$root/$bin/contrail" help 2>/dev/null | grep -q -- '--amqp '
+}
+
+rabbit_env() { # the variables of the node, for the server and rabbitmqctl
+  local r=$dir/rabbitmq
+  export HOME=$r RABBITMQ_NODENAME="contrail$amqp_port@localhost" ERL_EPMD_PORT=$epmd_port \
+    RABBITMQ_NODE_PORT=$amqp_port RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 RABBITMQ_DIST_PORT=$dist_port \
+    RABBITMQ_MNESIA_BASE=$r/mnesia RABBITMQ_LOG_BASE=$r/log RABBITMQ_CONFIG_FILE=$r/rabbitmq \
+    RABBITMQ_ENABLED_PLUGINS_FILE=$r/enabled_plugins RABBITMQ_CONF_ENV_FILE=$r/rabbitmq-env.conf \
+    RABBITMQ_PID_FILE=$r/node.pid
+}
+
+answers_amqp() { # PORT: the listener answers the protocol header with a frame (boot done)
+  python3 - "$1" 2>/dev/null <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), 2)
+s.settimeout(2)
+s.sendall(b"AMQP\0\0\x09\x01")
+sys.exit(0 if s.recv(1) == b"\x01" else 1)
+PY
+}
+
+rabbit_start() {
+  rabbit_wanted || return 0
+  alive rabbitmq && return 0
+  local r=$dir/rabbitmq i
+  mkdir -p "$r"
+  printf 'listeners.tcp.default = 127.0.0.1:%s\nloopback_users = none\nlog.console = false\nlog.file.level = warning\n' \
+    "$amqp_port" >"$r/rabbitmq.conf"
+  echo '[].' >"$r/enabled_plugins"
+  : >"$r/rabbitmq-env.conf"
+  (rabbit_env && spawn epmd "$r/epmd.log" epmd -port "$epmd_port" -address 127.0.0.1)
+  (rabbit_env && spawn rabbitmq "$r/server.out" /usr/lib/rabbitmq/bin/rabbitmq-server)
+  for ((i = 0; i < 1200; i++)); do
+    answers_amqp "$amqp_port" && break
+    sleep 0.1
+  done
+  [ "$i" -lt 1200 ] || { tail -20 "$r/server.out" >&2; echo "cluster: RabbitMQ did not start" >&2; exit 1; }
+  amqp_url="amqp://guest:guest@127.0.0.1:$amqp_port/%2f"
+  echo "amqp_url=$amqp_url" >>"$dir/ports.env"
+}
+
+rabbit_stop() {
+  alive rabbitmq || { stop_pid epmd; return 0; }
+  (rabbit_env && timeout 30 /usr/lib/rabbitmq/bin/rabbitmqctl -q stop >/dev/null 2>&1) || true
+  stop_pid rabbitmq
+  stop_pid epmd
 }
 
 start_world() {
@@ -105,7 +166,7 @@ instance_start() { # N
     --pricebook-cache "$dir/contrail$n/pricebook.bin" --sandbox-world "$dir/world" \
     --public-url "http://127.0.0.1:$lb_port" --http-queue 256 \
     --booking-recovery-every 2 --booking-recovery-age 5 --access-log false \
-    ${CLUSTER_EXTRA:-}
+    ${amqp_url:+--amqp "$amqp_url"} ${CLUSTER_EXTRA:-}
 }
 
 instance_wait() { # N SECONDS: until /readyz answers 200
@@ -179,6 +240,7 @@ start() {
     lb_port=${CLUSTER_PORT:-8080}
     [ "$lb_port" = 0 ] && lb_port=$(free_port)
     { echo "lb_port=$lb_port"; echo "redis_port=$(free_port)"; echo "prom_port=$(free_port)"
+      echo "amqp_port=$(free_port)"; echo "dist_port=$(free_port)"; echo "epmd_port=$(free_port)"
       for n in 1 2 3; do echo "port_$n=$(free_port)"; done; } >"$dir/ports.env"
     load_ports
   fi
@@ -186,6 +248,7 @@ start() {
   start_pg
   load_ports
   redis_start
+  rabbit_start
   start_world
   "$bin/contrail" migrate --db "$pg_url" --log-level warn >"$dir/migrate.log" 2>&1 \
     || { cat "$dir/migrate.log" >&2; exit 1; }
@@ -201,6 +264,7 @@ start() {
 stop() {
   load_ports
   for name in prometheus nginx contrail1 contrail2 contrail3 world redis; do stop_pid "$name"; done
+  rabbit_stop
   [ -d "$dir/pg" ] && scripts/pg-cluster.sh stop "$dir/pg"
   rm -f "$dir/ports.env"
   [ "${CLUSTER_CLEAN:-0}" = 1 ] && rm -rf "$dir"
@@ -209,13 +273,14 @@ stop() {
 
 status() {
   load_ports
-  for name in world redis contrail1 contrail2 contrail3 nginx prometheus; do
+  for name in world redis rabbitmq contrail1 contrail2 contrail3 nginx prometheus; do
     if alive "$name"; then echo "$name: running (pid $(cat "$dir/pids/$name.pid"))"; else echo "$name: stopped"; fi
   done
   [ -n "${lb_port:-}" ] && echo "balancer: http://127.0.0.1:$lb_port"
   [ -n "${prom_port:-}" ] && echo "prometheus: http://127.0.0.1:$prom_port"
   [ -n "${pg_url:-}" ] && echo "database: $pg_url"
   [ -n "${redis_port:-}" ] && echo "redis: redis://127.0.0.1:$redis_port"
+  [ -n "${amqp_url:-}" ] && echo "rabbitmq: $amqp_url"
   return 0
 }
 
