@@ -16,6 +16,7 @@ packages=(
   libzxcvbn-dev # password strength and common-password dictionaries (accounts/credentials.c)
   libxgboost-dev # buy-or-wait: gradient-boosted trees through the C API (src/predict/)
   libhiredis-dev redis-server # cluster mode: rate limits shared in Redis (src/http/ratelimit_redis.c)
+  librabbitmq-dev rabbitmq-server # cluster mode: domain events through RabbitMQ (src/broker/)
   postgresql chromium wrk nginx-light curl
   python3-yaml # scripts/check-deploy.sh parses deploy/'s YAML
   prometheus # the cluster test scrapes the instances (tests/cluster); promtool checks deploy/'s rules

@@ -54,6 +54,8 @@ CT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pgdir")
 export CT_TEST_PG_URL CT_TEST_REQUIRE_PG=1
 # The Redis tests (tests/http/test_ratelimit_redis.c) start their own redis-server: required here.
 export CT_TEST_REQUIRE_REDIS=1
+# The RabbitMQ tests (tests/broker/, tests/cli/test_amqp_cli.c) start their own rabbitmq-server.
+export CT_TEST_REQUIRE_AMQP=1
 echo "   $CT_TEST_PG_URL"
 
 for type in Debug Asan; do

@@ -26,6 +26,19 @@ typedef struct ct_api_limits {
 
 typedef struct ct_api_route ct_api_route;
 
+/* An engine beside the database that /readyz names with its state and /metrics asks (cluster
+ * mode: RabbitMQ). `state` answers "up" when the engine is usable, any other word when not
+ * (any thread); a required engine that is not "up" makes /readyz answer 503. */
+typedef struct ct_api_engine {
+    const char *name; /* "rabbitmq" */
+    int required;
+    const char *(*state)(void *ctx);
+    size_t (*metrics)(void *ctx, char *out, size_t cap); /* Prometheus text; may be NULL */
+    void *ctx;
+} ct_api_engine;
+
+#define CT_API_MAX_ENGINES 4
+
 typedef struct ct_app {
     ct_store_pool *pool;     /* owned by the caller; connections borrowed per request */
     ct_refdata *refdata;     /* immutable snapshot, read by any thread without locks */
@@ -78,6 +91,9 @@ typedef struct ct_app {
      * flags (loopback endpoints) read; NULL: the routes still work, endpoints on loopback are
      * refused and nothing is sent. Set before the routes serve, owned by the caller. */
     struct ct_webhooks *webhooks;
+    /* Engines /readyz names (ct_api_engine); set before serving, owned by the caller. */
+    ct_api_engine engines[CT_API_MAX_ENGINES];
+    int nengines;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

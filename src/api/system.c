@@ -6,7 +6,10 @@
  * the last 10 s (ct_store_fault_recent: a write that failed on a full disk fails readiness
  * even when the probe's small write found room); otherwise 503 with the failing check named.
  * Its 200 answer states the schedules' window, "schedules": {first_date, last_date} (null
- * before any are loaded): the web app's date pickers end there. */
+ * before any are loaded): the web app's date pickers end there, and "engines": each engine
+ * beside the database (app->engines: RabbitMQ with --amqp) with its state and whether it is
+ * required; a required one that is not "up" fails readiness. RabbitMQ is not required: events
+ * wait in the outbox while it is away. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,7 +60,19 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
             failed = why;
         }
     }
+    json_t *engines = json_object();
+    for (int i = 0; i < app->nengines; i++) {
+        const ct_api_engine *e = &app->engines[i];
+        const char *state = e->state(e->ctx);
+        json_object_set_new(engines, e->name,
+                            json_pack("{s:s, s:b}", "state", state, "required", e->required));
+        if (failed == NULL && e->required && strcmp(state, "up") != 0) {
+            snprintf(why, sizeof(why), "%s is %s", e->name, state);
+            failed = why;
+        }
+    }
     if (failed != NULL) {
+        json_decref(engines);
         ct_http_problem(req, 503, "Not ready", failed);
         return;
     }
@@ -71,10 +86,10 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
         schedules = json_pack("{s:s, s:s}", "first_date", first, "last_date", last);
     }
     ct_http_reply_json(req, 200,
-                       json_pack("{s:s, s:s, s:i, s:o}", "status", "ready", "database",
+                       json_pack("{s:s, s:s, s:i, s:o, s:o}", "status", "ready", "database",
                                  call->store ? ct_store_engine(call->store) : "none", "airports",
                                  (int)ct_refdata_airport_count(app->refdata), "schedules",
-                                 schedules));
+                                 schedules, "engines", engines));
 }
 
 /* Price alerts (alerts/alerts.h): the alerts indexed and the evaluation's counters. */
@@ -248,6 +263,17 @@ static void outbox_metrics(ct_app *app, ct_strbuf *out)
     ct_store_pool_release(app->pool, st);
 }
 
+/* The engines' own counters (app->engines). */
+static void engine_metrics(ct_app *app, ct_strbuf *out)
+{
+    char buf[2048];
+    for (int i = 0; i < app->nengines; i++) {
+        const ct_api_engine *e = &app->engines[i];
+        if (e->metrics != NULL && e->metrics(e->ctx, buf, sizeof(buf)) > 0)
+            (void)ct_strbuf_puts(out, buf);
+    }
+}
+
 void ct__api_metrics(ct_http_req *req, ct_api_call *call)
 {
     ct_app *app = call->app;
@@ -265,6 +291,7 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     alerts_metrics(app, &out);
     upstream_metrics(app, &out);
     outbox_metrics(app, &out);
+    engine_metrics(app, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

@@ -35,6 +35,7 @@
 #include "app/history_job.h"
 #include "app/loader.h"
 #include "app/prices_cmd.h"
+#include "broker/broker.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
@@ -84,6 +85,10 @@ const ct_flag ct_app_serve_flags[] = {
     {"jwt_secret", CT_FLAG_STRING, NULL, "HS256 key, at least 32 characters"},
     {"jwt_secret_file", CT_FLAG_PATH, "var/secrets/jwt.key", "the key's file, made when missing"},
     {"rate_limit_ip", CT_FLAG_INT, "1200", "requests a minute per client IP, 0 = off"},
+    {"amqp", CT_FLAG_STRING, NULL,
+     "amqp://USER:PASSWORD@HOST:PORT/VHOST: domain events through RabbitMQ (else in process)"},
+    {"amqp_delivery_limit", CT_FLAG_INT, "10",
+     "deliveries of an event to one subscriber before RabbitMQ dead-letters it"},
     {"redis", CT_FLAG_STRING, NULL,
      "redis://HOST[:PORT][/DB]: rate limits shared by every instance (else in memory)"},
     {"trusted_proxies", CT_FLAG_STRING, NULL,
@@ -445,6 +450,7 @@ typedef struct server {
     ct_notify_hub *hub;     /* the notifications (notify/hub.h), on that relay */
     ct_app_notify notify;   /* its renderers of the price events (app/notify_wiring.h) */
     ct_webhooks *webhooks;  /* its fan-out on the relay, its delivery workers */
+    ct_broker *broker;      /* --amqp: the relay's transport (broker/broker.h), else NULL */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -693,6 +699,49 @@ static void announce(server *s)
     fflush(stdout);
 }
 
+static const char *broker_state(void *ctx)
+{
+    return ct_broker_state(ctx);
+}
+
+static size_t broker_metrics(void *ctx, char *out, size_t cap)
+{
+    return ct_broker_metrics(ctx, out, cap);
+}
+
+/* With --amqp: RabbitMQ between the relay and every subscriber (broker/broker.h), named on
+ * /readyz (not required: events wait in the outbox while it is away). A broker unreachable
+ * now is only a warning: the consumers and the relay connect once it answers. */
+static ct_status open_broker(server *s)
+{
+    const char *url = ct_config_get(s->cfg, "amqp", NULL);
+    char err[256];
+    long limit = 10;
+    if (url == NULL || url[0] == '\0')
+        return CT_OK;
+    if (ct_config_get_int(s->cfg, "amqp_delivery_limit", 10, 2, 1000, &limit, err, sizeof(err)))
+        return bad_flag(err);
+    ct_broker_config bc = {.url = url, .delivery_limit = (int)limit};
+    if (ct_broker_new(&bc, &s->broker) != CT_OK)
+        return bad_flag("amqp: expected amqp://USER:PASSWORD@HOST:PORT/VHOST");
+    ct_outbox_transport t = ct_broker_transport(s->broker);
+    ct_status rc = ct_outbox_set_transport(s->outbox, &t);
+    if (rc)
+        return rc;
+    ct_outbox_set_retry(s->outbox, 200, 5000); /* publishing again soon after an outage */
+    if (ct_broker_check(s->broker, err, sizeof(err)) != CT_OK) {
+        fprintf(stderr, "contrail: RabbitMQ not reachable yet (%s); events wait in the outbox\n",
+                err);
+        ct_log(CT_LOG_WARN, "amqp.unreachable", "error", err, NULL);
+    }
+    s->app.engines[s->app.nengines++] = (ct_api_engine){.name = "rabbitmq",
+                                                        .required = 0,
+                                                        .state = broker_state,
+                                                        .metrics = broker_metrics,
+                                                        .ctx = s->broker};
+    return CT_OK;
+}
+
 /* The outbox relay, with the account e-mails on it (booking adds its own before the start):
  * made before booking and started after it, whether or not booking gets wired. */
 static ct_status open_outbox(server *s)
@@ -713,6 +762,8 @@ static ct_status open_outbox(server *s)
         .secret = s->accounts.cfg.jwt_secret,
     };
     ct_status rc = ct_outbox_new(s->app.pool, NULL, 200, &s->outbox);
+    if (!rc)
+        rc = open_broker(s);
     if (!rc)
         rc = ct_notify_hub_new(&nc, &s->hub);
     if (!rc)
@@ -818,6 +869,8 @@ static void server_close(server *s)
     ct_alerts_stop(s->alerts); /* before the outbox it kicks and the bus it listens to */
     ct_outbox_stop(s->outbox); /* before what its handlers use: booking, accounts, pool */
     s->outbox = NULL;
+    ct_broker_free(s->broker); /* after the relay and consumers that used it */
+    s->broker = NULL;
     ct_webhooks_free(s->webhooks); /* an attempt in flight is finished and recorded */
     s->webhooks = NULL;
     s->app.webhooks = NULL;

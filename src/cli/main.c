@@ -3,7 +3,8 @@
  * The command line is checked against the tables below (base/config.h: an unknown flag, a
  * bad boolean or integer, an unknown --config key or CONTRAIL_* variable prints the usage
  * on stderr and exits 2) before any command runs. `serve` is app/serve.h; `migrate`,
- * `import refdata`, `import ssim`, `backup`, `restore` (store/backup.h) and `version` are here;
+ * `import refdata`, `import ssim`, `backup`, `restore` (store/backup.h) and `version` are here,
+ * `dead-letters` is app/deadletters_cmd.h;
  * `sandbox ...` runs `contrail-sandbox ...` in this process's place (that program checks its own
  * flags). */
 #define _GNU_SOURCE
@@ -13,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app/deadletters_cmd.h"
 #include "app/prices_cmd.h"
 #include "app/serve.h"
 #include "base/alloc.h"
@@ -69,6 +71,11 @@ static const ct_command commands[] = {
      NULL,
      "restore a backup into an empty database (or replace one with --force); stop serve first",
      {ct_app_store_flags, restore_flags}},
+    {"dead-letters",
+     "list | replay",
+     "the events RabbitMQ dead-lettered (serve --amqp): list them, or send them back to the"
+     " subscriber that failed",
+     {ct_app_deadletters_flags}},
     {"sandbox", "COMMAND ...", "run the simulated outside world (contrail sandbox help)", {NULL}},
     {"version", NULL, "print the version", {NULL}},
 };
@@ -243,6 +250,8 @@ int main(int argc, char **argv)
         code = cmd_backup_restore(cfg, strcmp(cmd->name, "restore") == 0);
     else if (strcmp(cmd->name, "prices") == 0)
         code = ct_app_prices_main(cfg);
+    else if (strcmp(cmd->name, "dead-letters") == 0)
+        code = ct_app_deadletters_main(cfg);
     else if (strcmp(cmd->name, "version") == 0) {
         printf("contrail %s\n", CONTRAIL_VERSION);
         code = 0;

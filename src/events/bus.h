@@ -12,8 +12,9 @@
  * delivery to that subscription is in progress, so its context may be freed right after.
  * Events are jansson objects; the bus holds a reference for the duration of the delivery.
  *
- * A later back end (RabbitMQ, for several machines) will keep this interface: publish
- * becomes a send to a topic exchange and subscriptions become queue bindings. */
+ * Across machines the durable half (events/outbox.h) goes through RabbitMQ instead
+ * (broker/broker.h: a topic exchange, a queue per outbox subscriber); this bus stays in
+ * process. */
 #ifndef CT_EVENTS_BUS_H
 #define CT_EVENTS_BUS_H
 

@@ -46,6 +46,7 @@ typedef struct sub {
     char pattern[NAME_MAX_LEN];
     ct_outbox_handler fn;
     void *ctx;
+    int remote; /* delivered by the transport: no new delivery rows for it */
 } sub;
 
 struct ct_outbox {
@@ -59,7 +60,8 @@ struct ct_outbox {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     int stop, kicked;
-    int abandon; /* atomic: set by ct_outbox_abandon */
+    int abandon;                   /* atomic: set by ct_outbox_abandon */
+    ct_outbox_transport transport; /* publish == NULL: none */
 };
 
 /* A claimed delivery row with its event. */
@@ -318,7 +320,7 @@ static ct_status fan_out(ct_outbox *o, ct_store *st, int *did)
         goto cleanup;
     for (int i = 0; i < n; i++) {
         for (int k = 0; k < o->nsubs; k++) {
-            if (!matches(o->subs[k].pattern, rows[i].type))
+            if (o->subs[k].remote || !matches(o->subs[k].pattern, rows[i].type))
                 continue;
             if ((rc = ct_stmt_bind_text(ins, 1, rows[i].event_id)) ||
                 (rc = ct_stmt_bind_text(ins, 2, o->subs[k].name)) ||
@@ -601,6 +603,35 @@ static void *relay_main(void *arg)
     return NULL;
 }
 
+ct_status ct_outbox_set_transport(ct_outbox *o, const ct_outbox_transport *t)
+{
+    if (o->started || t == NULL || t->publish == NULL || t->consume == NULL || t->stop == NULL)
+        return CT_INVALID;
+    o->transport = *t;
+    return CT_OK;
+}
+
+/* The transport as the relay's one subscriber of new events. */
+static ct_status transport_handler(const json_t *event, void *ctx)
+{
+    ct_outbox *o = ctx;
+    return o->transport.publish(o->transport.ctx, event);
+}
+
+/* With a transport: every subscriber so far goes to the broker, and "amqp" publishes. */
+static ct_status hand_to_transport(ct_outbox *o)
+{
+    ct_status rc = CT_OK;
+    for (int k = 0; k < o->nsubs && rc == CT_OK; k++) {
+        sub *s = &o->subs[k];
+        rc = o->transport.consume(o->transport.ctx, s->name, s->pattern, s->fn, s->ctx);
+        s->remote = 1;
+    }
+    if (rc == CT_OK)
+        rc = add_sub(o, "amqp", "*", transport_handler, o);
+    return rc;
+}
+
 ct_status ct_outbox_start(ct_outbox *o)
 {
     if (o->started)
@@ -609,6 +640,13 @@ ct_status ct_outbox_start(ct_outbox *o)
         ct_status rc = add_sub(o, "bus", "*", bus_handler, o->bus);
         if (rc)
             return rc;
+    }
+    if (o->transport.publish != NULL) {
+        ct_status rc = hand_to_transport(o);
+        if (rc) {
+            o->transport.stop(o->transport.ctx);
+            return rc;
+        }
     }
     o->started = 1;
     if (pthread_create(&o->thread, NULL, relay_main, o) != 0) {
@@ -685,6 +723,8 @@ void ct_outbox_stop(ct_outbox *o)
 {
     if (o == NULL)
         return;
+    if (o->transport.publish != NULL)
+        o->transport.stop(o->transport.ctx); /* its handlers end before what they use */
     if (o->started) {
         pthread_mutex_lock(&o->mu);
         o->stop = 1;

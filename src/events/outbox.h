@@ -74,6 +74,32 @@ ct_status ct_outbox_subscribe(ct_outbox *o, const char *name, const char *patter
  * 60000). Before ct_outbox_start. */
 void ct_outbox_set_retry(ct_outbox *o, int base_ms, int max_ms);
 
+/* A message broker between the relay and the subscribers (src/broker/: RabbitMQ), set with
+ * ct_outbox_set_transport before ct_outbox_start. With one, the relay fans each new event out
+ * to a single subscriber "amqp" (pattern "*") whose handler is `publish`, and at the start
+ * hands every subscriber registered so far to `consume`: from then on the broker delivers
+ * their events (from every instance's relay), at least once, in its own threads. Rows of those
+ * subscribers fanned out before (a database that ran without the broker) are still delivered
+ * by this relay. All three calls receive `ctx`. */
+typedef struct ct_outbox_transport {
+    void *ctx;
+    /* From the relay thread, inside the delivery's span: sends `event` (the form handlers
+     * get) and returns CT_OK once the broker has taken it; anything else is retried with the
+     * relay's back-off. */
+    ct_status (*publish)(void *ctx, const json_t *event);
+    /* From ct_outbox_start, once per subscriber: arranges that `fn` (with fn_ctx) receives
+     * the events matching `pattern` under the durable name `name`. An error fails the start. */
+    ct_status (*consume)(void *ctx, const char *name, const char *pattern, ct_outbox_handler fn,
+                         void *fn_ctx);
+    /* From ct_outbox_stop before the relay ends: no handler given to consume runs after it
+     * returns. */
+    void (*stop)(void *ctx);
+} ct_outbox_transport;
+
+/* Sets the transport (copied; its ctx borrowed, outliving the relay). Before ct_outbox_start;
+ * CT_INVALID after it or with a missing function. */
+ct_status ct_outbox_set_transport(ct_outbox *o, const ct_outbox_transport *t);
+
 /* Starts the relay thread. CT_INVALID when already started; CT_ERR when the thread cannot be
  * created. */
 ct_status ct_outbox_start(ct_outbox *o);
