@@ -52,6 +52,9 @@ struct ct_broker {
     int stop;
     int state; /* atomic: 0 idle, 1 up, 2 down */
     unsigned long published, publish_failures, consumed, handler_failures, reconnects; /* atomic */
+    pthread_mutex_t dead_mu; /* the dead letters' depth for /metrics, read at most every 5 s */
+    int64_t dead_at;         /* monotonic ms of the last reading, 0 none */
+    long dead_n;             /* -1: unknown */
 };
 
 static int64_t mono_ms(void)
@@ -248,6 +251,8 @@ ct_status ct_broker_new(const ct_broker_config *cfg, ct_broker **out)
     cf->confirm_timeout_ms = cfg->confirm_timeout_ms > 0 ? cfg->confirm_timeout_ms : 5000;
     pthread_mutex_init(&b->pub_mu, NULL);
     pthread_mutex_init(&b->mu, NULL);
+    pthread_mutex_init(&b->dead_mu, NULL);
+    b->dead_n = -1;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -280,6 +285,7 @@ void ct_broker_free(ct_broker *b)
     pthread_cond_destroy(&b->cv);
     pthread_mutex_destroy(&b->mu);
     pthread_mutex_destroy(&b->pub_mu);
+    pthread_mutex_destroy(&b->dead_mu);
     ct_free(b);
 }
 
@@ -305,8 +311,29 @@ const char *ct_broker_state(ct_broker *b)
     }
 }
 
+/* The dead letters' depth, read again when 5 s old and RabbitMQ is not known to be down. */
+static long dead_depth(ct_broker *b)
+{
+    pthread_mutex_lock(&b->dead_mu);
+    int64_t now = mono_ms();
+    if ((b->dead_at == 0 || now - b->dead_at >= 5000) &&
+        __atomic_load_n(&b->state, __ATOMIC_RELAXED) != 2) {
+        uint32_t n = 0;
+        b->dead_n = ct__broker_dead_depth(b, &n) == CT_OK ? (long)n : -1;
+        b->dead_at = now;
+    }
+    long v = b->dead_n;
+    pthread_mutex_unlock(&b->dead_mu);
+    return v;
+}
+
 size_t ct_broker_metrics(ct_broker *b, char *out, size_t cap)
 {
+    long dead = dead_depth(b);
+    char dead_line[96] = "";
+    if (dead >= 0)
+        snprintf(dead_line, sizeof(dead_line),
+                 "# TYPE contrail_amqp_dead_letters gauge\ncontrail_amqp_dead_letters %ld\n", dead);
     int n = snprintf(out, cap,
                      "# TYPE contrail_amqp_published_total counter\n"
                      "contrail_amqp_published_total %lu\n"
@@ -319,13 +346,13 @@ size_t ct_broker_metrics(ct_broker *b, char *out, size_t cap)
                      "# TYPE contrail_amqp_reconnects_total counter\n"
                      "contrail_amqp_reconnects_total %lu\n"
                      "# TYPE contrail_amqp_up gauge\n"
-                     "contrail_amqp_up %d\n",
+                     "contrail_amqp_up %d\n%s",
                      __atomic_load_n(&b->published, __ATOMIC_RELAXED),
                      __atomic_load_n(&b->publish_failures, __ATOMIC_RELAXED),
                      __atomic_load_n(&b->consumed, __ATOMIC_RELAXED),
                      __atomic_load_n(&b->handler_failures, __ATOMIC_RELAXED),
                      __atomic_load_n(&b->reconnects, __ATOMIC_RELAXED),
-                     __atomic_load_n(&b->state, __ATOMIC_RELAXED) == 1);
+                     __atomic_load_n(&b->state, __ATOMIC_RELAXED) == 1, dead_line);
     if (n < 0)
         return 0;
     return (size_t)n < cap ? (size_t)n : (cap > 0 ? cap - 1 : 0);

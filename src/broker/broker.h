@@ -65,8 +65,10 @@ ct_status ct_broker_check(ct_broker *b, char *err, size_t errlen);
 const char *ct_broker_state(ct_broker *b);
 
 /* /metrics: contrail_amqp_published_total, _publish_failures_total, _consumed_total,
- * _handler_failures_total, _reconnects_total and contrail_amqp_up, appended as Prometheus
- * text to out (at most cap bytes; returns bytes written). */
+ * _handler_failures_total, _reconnects_total, contrail_amqp_up and contrail_amqp_dead_letters
+ * (the dead-letter queue's depth, read over a connection of its own at most every 5 s, left
+ * out while unknown), as Prometheus text into out (at most cap bytes; returns bytes written).
+ * Any thread. */
 size_t ct_broker_metrics(ct_broker *b, char *out, size_t cap);
 
 /* ---- dead letters ---- */

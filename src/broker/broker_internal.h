@@ -34,6 +34,8 @@ ct_status ct__broker_send(amqp_connection_state_t c, const char *exchange, const
  * NULL) 1 when a mandatory message came back unroutable before its ack. */
 ct_status ct__broker_wait_confirm(amqp_connection_state_t c, uint64_t tag, int timeout_ms,
                                   int *returned);
+/* The number of messages in the dead-letter queue (a connection of its own). */
+ct_status ct__broker_dead_depth(ct_broker *b, uint32_t *n);
 /* A header of p (NULL: none); its integer value (0 if none), its string value into out. */
 const amqp_field_value_t *ct__broker_header(const amqp_basic_properties_t *p, const char *key);
 int64_t ct__broker_int(const amqp_field_value_t *v);

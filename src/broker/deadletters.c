@@ -5,10 +5,12 @@
  * removes exactly the ones it republished. Where a message died comes from RabbitMQ's
  * x-first-death-queue header (else the first x-death entry's queue); replay publishes it to
  * that queue through the default exchange in confirm mode and acknowledges the dead letter
- * only after the confirm. Replay takes at most as many messages as the queue held when it
- * began, so a message that dies again at once is not taken twice. */
+ * only after the confirm. Replay holds what it does not replay unacknowledged until it ends,
+ * and replays each (event, queue) once per run, so a message that dies again at once is not
+ * taken twice. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/alloc.h"
 #include "base/json.h"
@@ -156,6 +158,17 @@ static ct_status dead_count(amqp_connection_state_t c, const char *queue, uint32
     return CT_OK;
 }
 
+ct_status ct__broker_dead_depth(ct_broker *b, uint32_t *n)
+{
+    amqp_connection_state_t c = NULL;
+    char err[256];
+    ct_status rc = open_dead(b, &c, err, sizeof(err));
+    if (!rc)
+        rc = dead_count(c, ct__broker_conf_of(b)->dead_queue, n, err, sizeof(err));
+    ct__broker_close(c);
+    return rc;
+}
+
 /* Republishes one dead letter to its queue and acknowledges it. */
 static ct_status replay_one(amqp_connection_state_t c, const dead *d, const amqp_message_t *m,
                             uint64_t tag, uint64_t *pub_tag, char *err, size_t len)
@@ -176,17 +189,68 @@ static ct_status replay_one(amqp_connection_state_t c, const dead *d, const amqp
     return rc == CT_OK ? CT_OK : CT_UNAVAILABLE;
 }
 
+#define REPLAY_MAX 4096 /* dead letters one run replays at most */
+
+typedef struct replay_run {
+    const char *event_id; /* NULL: all */
+    char (*done)[224];    /* "event_id queue" of the ones replayed in this run */
+    int ndone, replayed;
+    uint64_t pub_tag;
+} replay_run;
+
+static int done_before(const replay_run *run, const char *key)
+{
+    for (int i = 0; i < run->ndone; i++)
+        if (strcmp(run->done[i], key) == 0)
+            return 1;
+    return 0;
+}
+
+/* One pass over what c can get: replays the matching dead letters not replayed in this run
+ * (one that died again meanwhile is left). Messages left stay unacknowledged on c, so the
+ * pass ends when the queue has nothing more for c. */
+static ct_status replay_pass(amqp_connection_state_t c, const char *queue, replay_run *run,
+                             char *err, size_t len)
+{
+    ct_status rc = CT_OK;
+    while (rc == CT_OK && run->ndone < REPLAY_MAX) {
+        amqp_message_t m;
+        uint64_t tag = 0;
+        int got = next(c, queue, &m, &tag, err, len);
+        if (got < 0)
+            return CT_UNAVAILABLE;
+        if (got == 0)
+            break;
+        dead d;
+        describe(&m, &d);
+        char key[224];
+        snprintf(key, sizeof(key), "%s %s", d.event_id, d.queue);
+        if ((run->event_id == NULL || strcmp(run->event_id, d.event_id) == 0) && d.queue[0] &&
+            !done_before(run, key)) {
+            rc = replay_one(c, &d, &m, tag, &run->pub_tag, err, len);
+            if (!rc) {
+                snprintf(run->done[run->ndone++], sizeof(run->done[0]), "%s", key);
+                run->replayed++;
+            }
+        }
+        amqp_destroy_message(&m);
+    }
+    return rc;
+}
+
 ct_status ct_broker_dead_replay(ct_broker *b, const char *event_id, int *replayed, char *err,
                                 size_t errlen)
 {
     const ct__broker_conf *cf = ct__broker_conf_of(b);
     amqp_connection_state_t c = NULL;
-    uint32_t n = 0;
-    uint64_t pub_tag = 0;
+    replay_run run = {.event_id = event_id};
     *replayed = 0;
+    run.done = ct_calloc(REPLAY_MAX, sizeof(run.done[0]));
+    if (run.done == NULL)
+        return CT_NOMEM;
     ct_status rc = open_dead(b, &c, err, errlen);
     if (rc)
-        return rc;
+        goto cleanup;
     amqp_confirm_select(c, 1);
     amqp_rpc_reply_t r = amqp_get_rpc_reply(c);
     if (r.reply_type != AMQP_RESPONSE_NORMAL) {
@@ -194,30 +258,25 @@ ct_status ct_broker_dead_replay(ct_broker *b, const char *event_id, int *replaye
         rc = CT_UNAVAILABLE;
         goto cleanup;
     }
-    if ((rc = dead_count(c, cf->dead_queue, &n, err, errlen)))
-        goto cleanup;
-    for (uint32_t i = 0; i < n && rc == CT_OK; i++) {
-        amqp_message_t m;
-        uint64_t tag = 0;
-        int got = next(c, cf->dead_queue, &m, &tag, err, errlen);
-        if (got < 0)
-            rc = CT_UNAVAILABLE;
-        if (got <= 0)
-            break;
-        dead d;
-        describe(&m, &d);
-        if ((event_id == NULL || strcmp(event_id, d.event_id) == 0) && d.queue[0]) {
-            rc = replay_one(c, &d, &m, tag, &pub_tag, err, errlen);
-            if (!rc)
-                ++*replayed;
+    /* Messages another client just let go of (a listing) come back to the queue a moment
+     * after its connection closed: a few passes, 200 ms apart, while the one asked for is not
+     * found (two for all). */
+    for (int pass = 0; rc == CT_OK && pass < (event_id != NULL ? 5 : 2); pass++) {
+        if (pass > 0) {
+            if (event_id != NULL && run.replayed > 0)
+                break;
+            struct timespec ts = {0, 200 * 1000000L};
+            nanosleep(&ts, NULL);
         }
-        amqp_destroy_message(&m);
+        rc = replay_pass(c, cf->dead_queue, &run, err, errlen);
     }
-    if (rc == CT_OK && event_id != NULL && *replayed == 0) {
+    if (rc == CT_OK && event_id != NULL && run.replayed == 0) {
         snprintf(err, errlen, "no dead letter of event %s", event_id);
         rc = CT_NOT_FOUND;
     }
 cleanup:
+    *replayed = run.replayed;
     ct__broker_close(c);
+    ct_free(run.done);
     return rc;
 }

@@ -439,6 +439,9 @@ static void test_dead_letter_replay(void **state)
                             poison);
         json_decref(list);
         assert_int_equal(sink_get(&s, &s.poison_calls), 3); /* the delivery limit */
+        char metrics[2048];
+        assert_true(ct_broker_metrics(b, metrics, sizeof(metrics)) > 0);
+        assert_non_null(strstr(metrics, "\ncontrail_amqp_dead_letters 1\n"));
         /* Listing left it there. */
         assert_int_equal(dead_count(b, &list), 1);
         json_decref(list);

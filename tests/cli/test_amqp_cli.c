@@ -226,6 +226,8 @@ static void serve_with_amqp(void **state)
     wait_state(port, "up");
     wait_metric(port, "contrail_amqp_consumed_total", consumed + 1);
     assert_int_equal(metric(port, "contrail_amqp_up"), 1);
+    wait_metric(port, "contrail_amqp_dead_letters", 0); /* the deployed alert's series */
+    assert_int_equal(metric(port, "contrail_amqp_dead_letters"), 0);
 
     assert_int_equal(run("dead-letters", "list", "--amqp", rabbit.url, NULL), 0);
     assert_contains(err, "0 dead letters");
