@@ -11,7 +11,6 @@
 
 #include <fcntl.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -63,16 +62,13 @@ static void read_into(const char *path, char *buf, size_t len)
     fclose(f);
 }
 
-/* Runs the built contrail with the NULL-terminated words; stdout and stderr into out, err. */
-static int run(const char *first, ...)
+/* Runs the built contrail with the words (NULL-terminated); stdout and stderr into out, err. */
+static int run_words(const char *const *words)
 {
     char *argv[32] = {(char *)contrail_bin()};
     int argc = 1;
-    va_list ap;
-    va_start(ap, first);
-    for (const char *w = first; w != NULL; w = va_arg(ap, const char *))
-        argv[argc++] = (char *)w;
-    va_end(ap);
+    for (; *words != NULL && argc < 31; words++)
+        argv[argc++] = (char *)*words;
     char outp[400], errp[400];
     snprintf(outp, sizeof(outp), "%s/stdout", dir);
     snprintf(errp, sizeof(errp), "%s/stderr", dir);
@@ -92,6 +88,8 @@ static int run(const char *first, ...)
     read_into(errp, err, sizeof(err));
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
+
+#define run(...) run_words((const char *const[]){__VA_ARGS__})
 
 static void assert_contains(const char *text, const char *want)
 {
