@@ -33,7 +33,7 @@ cleanup() {
 trap cleanup EXIT
 
 # The suites that run threads (ThreadSanitizer build).
-tsan_suites='^(api/|ingest/|fares/test_pricebook$|http/|upstream/|app/test_history_job$|webhooks/)'
+tsan_suites='^(api/|broker/|ingest/|fares/test_pricebook$|http/|upstream/|app/test_history_job$|webhooks/)'
 # search/test_search's brute-force comparisons take ten minutes under ThreadSanitizer: only
 # its searches during concurrent writes run there.
 tsan_search_filter='concurrent_writes'

@@ -168,7 +168,7 @@ void ts_rabbit_start(ts_rabbit *r)
     r->dist_port = free_port();
     r->epmd_port = free_port();
     snprintf(r->node, sizeof(r->node), "ct%d@localhost", (int)getpid());
-    snprintf(r->url, sizeof(r->url), "amqp://guest:guest@127.0.0.1:%d", r->port);
+    snprintf(r->url, sizeof(r->url), "amqp://guest:guest@127.0.0.1:%d/%%2f", r->port);
     char conf[256];
     snprintf(conf, sizeof(conf),
              "listeners.tcp.default = 127.0.0.1:%d\nloopback_users = none\n"

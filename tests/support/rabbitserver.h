@@ -13,7 +13,7 @@ typedef struct ts_rabbit {
     int port, dist_port, epmd_port;
     char dir[64];
     char node[64];
-    char url[96]; /* amqp://guest:guest@127.0.0.1:PORT */
+    char url[96]; /* amqp://guest:guest@127.0.0.1:PORT/%2f (the vhost "/", percent-encoded) */
 } ts_rabbit;
 
 /* 1 when rabbitmq-server is installed. Without it: 0 and a message, or a failed test when
