@@ -89,7 +89,9 @@ rabbit_wanted() {
   0) return 1 ;;
   1) return 0 ;;
   esac
-  "$root/$bin/contrail" help 2>/dev/null | grep -q -- '--amqp '
+  local help
+  help=$("$root/$bin/contrail" help 2>/dev/null || true) # not piped: grep -q would cut it short
+  grep -q -- '--amqp ' <<<"$help"
 }
 
 rabbit_env() { # the variables of the node, for the server and rabbitmqctl

@@ -15,6 +15,8 @@
 #      Idempotency-Key; then in PostgreSQL: every 201 order is confirmed, every key has one
 #      order at most, every order is settled (confirmed or failed) and no order lacks its key.
 #      Prometheus saw instance 2 down (min_over_time(up) = 0) and all three up again.
+#      With --amqp (RabbitMQ started by scripts/cluster.sh): every instance reports
+#      contrail_amqp_up 1 and no dead letters after the kill.
 #   4. Redis stopped: searches through nginx still answer 200, the limits fall back to each
 #      instance's own (contrail_ratelimit_redis_up 0), the guest booking lookup fails closed
 #      (503 with Retry-After); Redis started again: the lookup answers again.
@@ -163,6 +165,17 @@ seen = {x["metric"]["instance"]: x["value"][1] for x in r}
 assert seen.get("127.0.0.1:" + sys.argv[2]) == "0", seen
 PY
 ok "kill -9 under load: no order lost or doubled, every failure retryable; Prometheus saw contrail2 down"
+if [ -n "${amqp_url:-}" ]; then # RabbitMQ (--amqp): every instance, the restarted one too, connected
+  amqp=""
+  for _ in $(seq 1 50); do
+    amqp=$(promq 'sum(contrail_amqp_up) * 10 + count(contrail_amqp_dead_letters == 0)' |
+      python3 -c 'import json,sys; r=json.load(sys.stdin)["data"]["result"]; print(r[0]["value"][1] if r else "")')
+    [ "$amqp" = 33 ] && break
+    sleep 0.3
+  done
+  [ "$amqp" = 33 ] || fail "Prometheus: not three instances with contrail_amqp_up 1 and no dead letters ($amqp)"
+  ok "RabbitMQ: the three instances connected (contrail_amqp_up), no dead letters"
+fi
 
 # ---- 4. Redis stopped
 scripts/cluster.sh redis-stop
