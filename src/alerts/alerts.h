@@ -9,24 +9,33 @@
  * below (which are the only writers).
  *
  * Evaluation (engine.c): ingest publishes "price.changed" on the bus for every dated leg and
- * cabin whose lowest price moved. The bus handler only queues (leg, cabin). A worker thread
- * takes what is queued in batches (one batch per wake-up, `batch_ms` after the first change:
- * a sync's pages land together) and maps each changed leg A -> B on local date D to the
- * alerts it can affect through the index: a leg can be the first leg of an outbound slice
- * (origin in A's places, departure D), its last leg (destination in B's places, departure
- * D-2..D), or the same for the return slice of a round trip. Places are an airport and its
- * metro area. Only those alerts and only their affected dates are re-priced; a leg in the
- * middle of a two-stop itinerary is not seen (documented limit). Before any search, an alert
- * is pruned when the changed leg cannot lead to a new low for it: the leg's far end cannot
- * reach the alert's other end within the remaining stops (a direct-route bitmap per airport,
- * built at attach; two hops at most), or a lower bound of any itinerary through it reaches the
- * alert's low: the leg's price bound (pricebook lower bound), plus, when it does not end at
- * the destination (start at the origin), the lowest bound of the legs into the destination
- * (out of the origin) on the days such an itinerary can use them, x 0.85 for through fares,
- * x 0.9 more for a round trip's one-ticket discount, x the passengers. Each affected one-way slice
- * (origin, destination, date, cabin, passengers, currency) is searched once per batch with
- * the cheapest-only engine (search.h); round trips pair the two slices' one-way sets
- * (trip.h ct_trip_cheapest_pair), also once per pair of dates per batch.
+ * cabin whose lowest price moved at a provider. The bus handler only queues (leg, cabin, drop
+ * or rise). A worker thread takes what is queued in batches (one batch per wake-up,
+ * `batch_ms` after the first change: a sync's pages land together) and maps each dropped leg
+ * A -> B on local date D to the alerts it can affect through the index: a leg can be the
+ * first leg of an outbound slice (origin in A's places, departure D), its last leg
+ * (destination in B's places, departure D-2..D), or the same for the return slice of a round
+ * trip. Places are an airport and its metro area. Only those alerts and only their affected
+ * dates are re-priced. An alert is pruned when the changed leg cannot lead to a new low for
+ * it: the leg's far end cannot reach the alert's other end within the remaining stops (a
+ * direct-route bitmap per airport, built at attach; two hops at most), or a lower bound of
+ * any itinerary through it reaches the alert's low: the leg's price bound (pricebook lower
+ * bound), plus, when it does not end at the destination (start at the origin), the lowest
+ * bound of the legs into the destination (out of the origin) on the days such an itinerary
+ * can use them, x 0.85 for through fares, x 0.9 more for a round trip's one-ticket discount,
+ * x the passengers.
+ *
+ * One-way slices (origin, destination, date, cabin, passengers, currency) keep their
+ * cheapest price and its itinerary's legs between batches (slices.c): searched in full with
+ * the cheapest-only engine (search.h) the first time an alert needs one, then followed: a
+ * drop on leg L makes the new cheapest the lower of the kept one and the cheapest through L
+ * (ct_search_cheapest_via, a few dozen candidates); a rise on L voids the kept price when L
+ * carries it (the full search then runs when an alert next needs the slice); a leg in the
+ * middle of two stops is found from the first legs that can precede it (slices.c), and the
+ * alerts of a slice it lowered are re-checked. What no event reports (a price first seen, an
+ * exchange rate) is bounded by `slice_ttl_s`, after which a kept price is searched again.
+ * Round trips pair the two slices' one-way sets (trip.h ct_trip_cheapest_pair), searched in
+ * full once per batch per slice.
  *
  * Rules, with `price` the lowest of the alert's re-priced dates and `baseline` the lowest
  * price seen before (NULL until the first check, which only records it and never fires):
@@ -68,6 +77,7 @@ typedef struct ct_alerts_config {
     int cooldown_s;            /* <= 0: CT_ALERTS_DEFAULT_COOLDOWN_S */
     int max_per_user;          /* <= 0: CT_ALERTS_DEFAULT_PER_USER */
     int batch_ms;              /* wait after the first queued change before a batch; <= 0: 50 */
+    int slice_ttl_s;           /* a slice's full search is trusted this long; <= 0: 900 */
     ct_outbox *outbox;         /* kicked after a trigger commits; may be NULL */
     const ct_refdata *refdata; /* codes checked against it on create; NULL: format only */
     /* Called after a trigger's transaction commits (may be NULL): the alert's id and when the
@@ -95,17 +105,18 @@ typedef struct ct_alerts_field_error {
 
 /* Statistics since the start (for /metrics and the benchmark). */
 typedef struct ct_alerts_stats {
-    uint64_t alerts;   /* in the index now */
-    uint64_t legs;     /* changed legs taken from the queue */
-    uint64_t batches;  /* batches evaluated */
-    uint64_t rechecks; /* alerts compared with a fresh price */
-    uint64_t searches; /* one-way searches run */
-    uint64_t triggers; /* events written */
-    uint64_t dropped;  /* changes dropped because the queue was full */
-    uint64_t rises;    /* price.changed events ignored: the leg got dearer (no new low) */
-    uint64_t pruned;   /* alerts the index matched that no itinerary through the changed
-                          leg can reach below their low (its price bound, or its airport
-                          cannot reach the alert's destination within two stops) */
+    uint64_t alerts;     /* in the index now */
+    uint64_t legs;       /* changed legs taken from the queue */
+    uint64_t batches;    /* batches evaluated */
+    uint64_t rechecks;   /* alerts compared with a fresh price */
+    uint64_t searches;   /* one-way searches run (full ones) */
+    uint64_t restricted; /* restricted searches (through one dropped leg, search.h) */
+    uint64_t triggers;   /* events written */
+    uint64_t dropped;    /* changes dropped because the queue was full */
+    uint64_t rises;      /* price.changed events of a leg that got dearer (no new low) */
+    uint64_t pruned;     /* alerts the index matched that no itinerary through the changed
+                            leg can reach below their low (its price bound, or its airport
+                            cannot reach the alert's destination within two stops) */
 } ct_alerts_stats;
 
 /* A new engine (no thread yet). The caller owns *out (ct_alerts_free). CT_NOMEM. */
@@ -136,10 +147,20 @@ void ct_alerts_free(ct_alerts *a);
 /* What the bus handler does for a leg whose lowest price at some provider went down (or
  * appeared): queues the dated leg (index into the attached timetable) and cabin. A leg that got
  * dearer cannot make a new low anywhere (every itinerary through it got dearer too, the
- * others did not move), so the handler drops those events (counted in `rises`); an alert's
- * last price therefore follows drops at once and rises at its next re-pricing. Quick and
- * non-blocking apart from a short mutex. */
+ * others did not move), so those events (counted in `rises`) re-price no alert
+ * (ct_alerts_leg_rose); an alert's last price therefore follows drops at once and rises at
+ * its next re-pricing. Quick and non-blocking apart from a short mutex. */
 void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin);
+
+/* What the bus handler does for a leg that got dearer (or gone) at some provider: queued
+ * too, but it re-prices no alert; it only invalidates the kept slice prices (slices.c) whose
+ * cheapest itinerary flies it. */
+void ct_alerts_leg_rose(ct_alerts *a, uint32_t leg, ct_cabin cabin);
+
+/* The benchmark, before ct_alerts_start: a full search of every slice of every alert (its
+ * cheapest, or a round trip's halves' sets: what the first drops would do lazily), so that
+ * a measured burst starts warm. */
+void ct_alerts_warm(ct_alerts *a);
 
 /* Tests and the benchmark: waits until everything queued so far (changes and first checks)
  * has been evaluated and written. CT_AGAIN after timeout_ms. */

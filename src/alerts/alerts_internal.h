@@ -9,6 +9,7 @@
 #include "alerts/alerts.h"
 #include "base/map.h"
 #include "refdata/refdata.h"
+#include "search/search.h"
 
 #define ALERT_ID_LEN   28 /* "pa_" + 24 hex digits + NUL */
 #define ALERT_NONE     (-1)
@@ -96,6 +97,65 @@ void ct__index_remove(ct__index *ix, uint64_t key, uint32_t slot);
 /* The slots under key (borrowed until the next change), *n of them; NULL when none. */
 const uint32_t *ct__index_get(const ct__index *ix, uint64_t key, size_t *n);
 
+/* ---- slices.c: the one-way slices' prices between batches (worker thread only) ---- */
+
+#define CT__MAX_PLACES 16 /* airports of one metro area searched */
+
+typedef struct ct__slices ct__slices;
+
+/* What pricing a slice needs in a batch: the timetable, the batch's pricing context for a
+ * cabin, passenger count and currency (NULL: no rate), the clock, the time to live of a
+ * full search's answer and the counters to bump. */
+typedef struct ct__slice_env {
+    const ct_timetable *tt;
+    const ct_price_ctx *(*pc_for)(void *ctx, int cabin, int passengers, const char *currency);
+    void *ctx;
+    int64_t now_ms, ttl_ms;
+    uint64_t *searches, *restricted;
+} ct__slice_env;
+
+ct__slices *ct__slices_new(void);
+void ct__slices_free(ct__slices *s);
+size_t ct__slices_count(const ct__slices *s);
+/* A new batch (pending drops of the last one are gone: ct__slices_finish applied them). */
+void ct__slices_begin(ct__slices *s);
+/* Leg `leg` dropped for the slice from -> to on `day` with al's cabin, passengers and
+ * currency (its set record when set, else its cheapest): pending on the record if kept. */
+void ct__slices_note_drop(ct__slices *s, const ct__alert *al, const char *from, const char *to,
+                          int32_t day, int set, uint32_t leg);
+/* Leg `leg` rose in `cabin`: the records whose cheapest (or a set member) flies it become
+ * invalid. */
+void ct__slices_note_rise(ct__slices *s, const ct_timetable *tt, uint32_t leg, int cabin);
+/* The cheapest price of al's slice on `day` now (ALERT_NONE: none priced): the record after
+ * its pending drops, or a full search when it is missing, invalid or older than ttl. */
+int64_t ct__slices_price(ct__slices *s, const ct__slice_env *env, const ct__alert *al, int32_t day);
+/* A slice as ct__slices_middle reports it. */
+typedef struct ct__slice_info {
+    const char *from, *to, *currency;
+    int32_t day;
+    int cabin, passengers;
+    int set; /* a round trip's half (from is the outbound's origin or the return's) */
+} ct__slice_info;
+/* Leg `leg` (cabin) dropped and may be the middle leg of two stops after a first leg from
+ * `origin` on local date `day`: the valid records of that origin and date whose destination
+ * has an airport in `reached` (a bitmap of where the leg's arrival airport flies) are priced
+ * through it at once; `dropped` is called for each whose price fell (a set: that gained a
+ * member through the leg). */
+void ct__slices_middle(ct__slices *s, const ct__slice_env *env, uint16_t origin, int32_t day,
+                       uint32_t leg, int cabin, const uint64_t *reached,
+                       void (*dropped)(void *ctx, const ct__slice_info *info), void *ctx);
+/* The one-way set of slice from -> to on `day` with al's cabin, passengers and currency (a
+ * round trip's half): kept, updated by its pending drops, or searched in full. *out is
+ * borrowed until the next call here. 0 when it cannot be searched. */
+int ct__slices_set(ct__slices *s, const ct__slice_env *env, const ct__alert *al, const char *from,
+                   const char *to, int32_t day, ct_search_result *out);
+/* Applies the pending drops of records no alert priced this batch. */
+void ct__slices_finish(ct__slices *s, const ct__slice_env *env);
+
+/* engine.c: the timetable airports of a place code (an airport, or a metro area's), at most
+ * CT__MAX_PLACES; how many. */
+int ct__alerts_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out);
+
 /* ---- engine.c: the engine's state, shared with crud.c ---- */
 
 #include <pthread.h>
@@ -105,6 +165,7 @@ typedef struct ct__trip ct__trip;
 typedef struct ct__change {
     uint32_t leg;
     uint8_t cabin;
+    uint8_t rise; /* 1: the leg got dearer (or gone) at some provider */
 } ct__change;
 
 struct ct_alerts {
@@ -125,7 +186,7 @@ struct ct_alerts {
     /* what the worker has to do (guarded by mu) */
     ct__change *queue;
     size_t nqueue, queue_cap;
-    uint8_t *queued;             /* per leg: bit cabin set while that change is queued */
+    uint8_t *queued; /* per leg: bit cabin (+ 2 for a rise) set while that change is queued */
     char (*first)[ALERT_ID_LEN]; /* alerts waiting for their first check */
     size_t nfirst, first_cap;
     int64_t queued_since_ms; /* when the oldest queued item arrived; 0: nothing queued */
@@ -144,6 +205,7 @@ struct ct_alerts {
     size_t ntrips, trips_cap;
     ct__index *trip_index; /* leg index -> trips (mu) */
     int schedule_pending;  /* some trip's schedule_changed is set: the worker reports (mu) */
+    ct__slices *slices;    /* one-way slices' prices (the worker's; see slices.c) */
     ct_alerts_stats stats;
 };
 

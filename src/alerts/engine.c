@@ -23,7 +23,7 @@
 #include "search/trip.h"
 
 #define QUEUE_CAP  (1u << 22) /* changes queued at most; more are dropped (counted) */
-#define MAX_PLACES 16         /* airports of one metro area searched */
+#define MAX_PLACES CT__MAX_PLACES
 
 int64_t ct__alerts_now(const ct_alerts *a)
 {
@@ -181,9 +181,12 @@ ct_status ct_alerts_new(const ct_alerts_config *cfg, ct_alerts **out)
         a->cfg.max_per_user = CT_ALERTS_DEFAULT_PER_USER;
     if (a->cfg.batch_ms <= 0)
         a->cfg.batch_ms = 50;
+    if (a->cfg.slice_ttl_s <= 0)
+        a->cfg.slice_ttl_s = 900;
     a->by_id = ct_map_create();
     a->index = ct__index_new();
-    if (a->by_id == NULL || a->index == NULL) {
+    a->slices = ct__slices_new();
+    if (a->by_id == NULL || a->index == NULL || a->slices == NULL) {
         ct_alerts_free(a);
         return CT_NOMEM;
     }
@@ -251,6 +254,7 @@ void ct_alerts_free(ct_alerts *a)
     ct_free(a->fwd);
     ct__index_free(a->index);
     ct__index_free(a->trip_index);
+    ct__slices_free(a->slices);
     ct_free(a->trips);
     ct_free(a->slots);
     ct_free(a->free_slots);
@@ -260,10 +264,10 @@ void ct_alerts_free(ct_alerts *a)
     ct_free(a);
 }
 
-void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin)
+static void queue_change(ct_alerts *a, uint32_t leg, ct_cabin cabin, int rise)
 {
     pthread_mutex_lock(&a->mu);
-    uint8_t bit = (uint8_t)(1u << (cabin & 1));
+    uint8_t bit = (uint8_t)(1u << ((cabin & 1) + (rise ? 2 : 0)));
     if (a->tt == NULL || leg >= a->tt->nlegs || (a->queued[leg] & bit)) {
         pthread_mutex_unlock(&a->mu);
         return;
@@ -280,9 +284,20 @@ void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin)
         a->queue_cap = ncap;
     }
     a->queued[leg] |= bit;
-    a->queue[a->nqueue++] = (ct__change){leg, (uint8_t)cabin};
+    a->queue[a->nqueue++] = (ct__change){leg, (uint8_t)cabin, (uint8_t)(rise != 0)};
+    a->stats.rises += rise ? 1 : 0;
     signal_work(a);
     pthread_mutex_unlock(&a->mu);
+}
+
+void ct_alerts_leg_changed(ct_alerts *a, uint32_t leg, ct_cabin cabin)
+{
+    queue_change(a, leg, cabin, 0);
+}
+
+void ct_alerts_leg_rose(ct_alerts *a, uint32_t leg, ct_cabin cabin)
+{
+    queue_change(a, leg, cabin, 1);
 }
 
 /* The bus handler: {"carrier","flight_number","origin","departure","cabin",...} (ingest's
@@ -298,13 +313,9 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
     const char *cabin = json_string_value(json_object_get(ev, "cabin"));
     json_t *now = json_object_get(ev, "amount_minor"),
            *was = json_object_get(ev, "previous_amount_minor");
-    if (!json_is_integer(now) ||
-        (json_is_integer(was) && json_integer_value(now) >= json_integer_value(was))) {
-        pthread_mutex_lock(&a->mu);
-        a->stats.rises++; /* dearer or gone: no new low through this leg */
-        pthread_mutex_unlock(&a->mu);
-        return;
-    }
+    /* dearer or gone: no new low through this leg, but a kept cheapest through it is void */
+    int rise = !json_is_integer(now) ||
+               (json_is_integer(was) && json_integer_value(now) >= json_integer_value(was));
     ct_utc t;
     if (carrier == NULL || origin == NULL || dep == NULL || ct_utc_parse(dep, &t) != CT_OK)
         return;
@@ -318,9 +329,10 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
         ct_timetable_find_leg(tt, c, (int)json_integer_value(json_object_get(ev, "flight_number")),
                               (uint16_t)from, (int32_t)(t / 60));
     if (leg >= 0)
-        ct_alerts_leg_changed(a, (uint32_t)leg,
-                              cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS
-                                                                              : CT_CABIN_ECONOMY);
+        queue_change(a, (uint32_t)leg,
+                     cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS
+                                                                     : CT_CABIN_ECONOMY,
+                     rise);
 }
 
 ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *pb, ct_bus *bus)
@@ -410,32 +422,30 @@ typedef struct work_item {
     int64_t previous_low;
 } work_item;
 
+#define BATCH_CTX 64
+
 typedef struct batch {
     ct_alerts *a;
     work_item *items;
     size_t n, cap;
     uint32_t *stamp; /* per slot: index + 1 into items of this batch, 0: not yet */
     size_t stamp_len;
-    ct_map *cache;   /* slice key -> priced_slice */
     ct_map *bounds;  /* (place, direction, day, context) -> lowest leg bound (double) */
     ct__trip *trips; /* booked trips a change concerns (copies) */
     size_t ntrips, trips_cap;
     ct_pb_view view;
+    ct__slice_env env; /* the slices' pricing in this batch */
     int64_t today;
     int64_t queued_since;
     struct {
         int cabin, pax, ok;
         char currency[4];
         ct_price_ctx pc;
-    } ctx[16]; /* pricing contexts of the batch, by cabin, passengers and currency */
+    } ctx[BATCH_CTX]; /* pricing contexts of the batch, by cabin, passengers and currency */
     int nctx;
+    uint64_t searches, restricted; /* this batch's (added to the stats under mu) */
+    ct_status mid_rc;              /* a failure while re-checking a middle leg's alerts */
 } batch;
-
-typedef struct priced_slice {
-    int64_t cheapest; /* ALERT_NONE: nothing priced */
-    int have_set;
-    ct_search_result set; /* the one-way set (round trips) */
-} priced_slice;
 
 static work_item *item_for(batch *b, uint32_t slot)
 {
@@ -469,7 +479,7 @@ static uint64_t day_bits(int32_t lo, int32_t hi, int32_t base, int32_t top)
     return m;
 }
 
-static int resolve_place(const ct_timetable *tt, const char *code, uint16_t *out)
+int ct__alerts_resolve_place(const ct_timetable *tt, const char *code, uint16_t *out)
 {
     const ct_metro *m = ct_refdata_metro(tt->rd, code);
     int n = 0;
@@ -503,7 +513,7 @@ static const uint64_t *reach(ct_alerts *a, const char *place, int into)
         return NULL;
     }
     uint16_t ap[MAX_PLACES];
-    int np = resolve_place(a->tt, place, ap);
+    int np = ct__alerts_resolve_place(a->tt, place, ap);
     for (int i = 0; i < np; i++)
         res[ap[i] / 64] |= 1ull << (ap[i] % 64);
     if (into) {
@@ -541,24 +551,34 @@ static const uint64_t *reach(ct_alerts *a, const char *place, int into)
     return res;
 }
 
-/* The batch's pricing context for an alert's cabin, passengers and currency; NULL when the
+/* The batch's pricing context for a cabin, passenger count and currency; NULL when the
  * currency has no rate. */
-static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
+static const ct_price_ctx *ctx_of(batch *b, int cabin, int pax, const char *currency)
 {
     for (int i = 0; i < b->nctx; i++) {
-        if (b->ctx[i].cabin == al->cabin && b->ctx[i].pax == al->passengers &&
-            strcmp(b->ctx[i].currency, al->currency) == 0)
+        if (b->ctx[i].cabin == cabin && b->ctx[i].pax == pax &&
+            strcmp(b->ctx[i].currency, currency) == 0)
             return b->ctx[i].ok ? &b->ctx[i].pc : NULL;
     }
-    if (b->nctx == 16)
+    if (b->nctx == BATCH_CTX)
         return NULL;
     int i = b->nctx++;
-    b->ctx[i].cabin = al->cabin;
-    b->ctx[i].pax = al->passengers;
-    memcpy(b->ctx[i].currency, al->currency, 4);
-    b->ctx[i].ok = ct_price_ctx_init(&b->ctx[i].pc, &b->view, (ct_cabin)al->cabin, al->passengers,
-                                     al->passengers, al->currency) == CT_OK;
+    b->ctx[i].cabin = cabin;
+    b->ctx[i].pax = pax;
+    memcpy(b->ctx[i].currency, currency, 4);
+    b->ctx[i].ok =
+        ct_price_ctx_init(&b->ctx[i].pc, &b->view, (ct_cabin)cabin, pax, pax, currency) == CT_OK;
     return b->ctx[i].ok ? &b->ctx[i].pc : NULL;
+}
+
+static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
+{
+    return ctx_of(b, al->cabin, al->passengers, al->currency);
+}
+
+static const ct_price_ctx *env_ctx(void *ctx, int cabin, int passengers, const char *currency)
+{
+    return ctx_of(ctx, cabin, passengers, currency);
 }
 
 /* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low. */
@@ -566,7 +586,7 @@ static const ct_price_ctx *ctx_for(batch *b, const ct__alert *al)
 static int in_place(const ct_timetable *tt, uint16_t x, const char *place)
 {
     uint16_t ap[MAX_PLACES];
-    int n = resolve_place(tt, place, ap);
+    int n = ct__alerts_resolve_place(tt, place, ap);
     for (int i = 0; i < n; i++) {
         if (ap[i] == x)
             return 1;
@@ -589,7 +609,7 @@ static double place_bound(batch *b, const ct_price_ctx *pc, const char *place, i
     const ct_timetable *tt = b->a->tt;
     int32_t t0 = (int32_t)(day0 * 1440), t1 = (int32_t)(day1 * 1440);
     uint16_t ap[MAX_PLACES];
-    int n = resolve_place(tt, place, ap);
+    int n = ct__alerts_resolve_place(tt, place, ap);
     double best = INFINITY;
     for (int k = 0; k < n; k++) {
         if (!into) {
@@ -621,11 +641,23 @@ static double place_bound(batch *b, const ct_price_ctx *pc, const char *place, i
     return best;
 }
 
-/* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low: its
- * far end cannot reach the alert's other end within two hops, or the lower bound of any
- * itinerary through it (its own bound, plus the cheapest leg into the destination, or out
- * of the origin, when it does not end or start there; x 0.85 for through fares, x 0.9 more
- * for a round trip's one-ticket discount, x passengers) reaches the low. */
+/* 0 when leg l, in the alert's `role`, cannot be on any itinerary of the alert: its far end
+ * cannot reach the alert's other end within two hops. */
+static int leg_reaches(batch *b, const ct__alert *al, int role, const ct_leg *l)
+{
+    int into = role == ROLE_ORIGIN_DEP || role == ROLE_DEST_RET;
+    const char *other =
+        role == ROLE_ORIGIN_DEP || role == ROLE_ORIGIN_RET ? al->destination : al->origin;
+    uint16_t end = into ? l->to : l->from;
+    const uint64_t *r = reach(b->a, other, into);
+    return r == NULL || (r[end / 64] >> (end % 64) & 1);
+}
+
+/* 0 when leg l, in the alert's `role`, cannot be on an itinerary below the alert's low: the
+ * lower bound of any itinerary through it (its own bound, plus the cheapest leg into the
+ * destination, or out of the origin, when it does not end or start there; x 0.85 for
+ * through fares, x 0.9 more for a round trip's one-ticket discount, x passengers) reaches
+ * the low. */
 static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg *l)
 {
     const ct_timetable *tt = b->a->tt;
@@ -633,9 +665,6 @@ static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg 
     const char *other =
         role == ROLE_ORIGIN_DEP || role == ROLE_ORIGIN_RET ? al->destination : al->origin;
     uint16_t end = into ? l->to : l->from;
-    const uint64_t *r = reach(b->a, other, into);
-    if (r != NULL && !(r[end / 64] >> (end % 64) & 1))
-        return 0;
     if (al->baseline == ALERT_NONE)
         return 1;
     const ct_price_ctx *pc = ctx_for(b, al);
@@ -649,6 +678,20 @@ static int leg_may_matter(batch *b, const ct__alert *al, int role, const ct_leg 
     }
     bound *= al->passengers * (al->round_trip ? 0.85 * 0.9 : 0.85);
     return bound < (double)al->baseline; /* INFINITY (nobody sells it) prunes too */
+}
+
+/* The drop of leg c->leg noted on the kept slices of alert al on days [lo, hi]: one way, its
+ * cheapest; a round trip, the set of its outbound (ret = 0) or return half. */
+static void note_slices(batch *b, const ct__alert *al, int32_t lo, int32_t hi, int ret,
+                        const ct__change *c)
+{
+    int32_t base = ret ? al->ret_lo : al->dep_lo, top = ret ? al->ret_hi : al->dep_hi;
+    const char *from = ret ? al->destination : al->origin, *to = ret ? al->origin : al->destination;
+    for (int32_t d = lo > base ? lo : base; d <= hi && d <= top; d++) {
+        if (d < b->today || (!al->round_trip && !ct__alert_pair_ok(al, d, ALERT_NONE)))
+            continue;
+        ct__slices_note_drop(b->a->slices, al, from, to, d, al->round_trip, c->leg);
+    }
 }
 
 /* The slots under one index key whose dates in [lo, hi] (departure or return, by role)
@@ -673,6 +716,11 @@ static ct_status mark(batch *b, const char *place, int32_t lo, int32_t hi, int r
             int32_t base = ret ? al->ret_lo : al->dep_lo, top = ret ? al->ret_hi : al->dep_hi;
             if (al->cabin != c->cabin || hi < base || lo > top)
                 continue;
+            if (!leg_reaches(b, al, role, leg)) {
+                a->stats.pruned++;
+                continue;
+            }
+            note_slices(b, al, lo, hi, ret, c); /* kept prices follow every drop, pruned or not */
             if (!leg_may_matter(b, al, role, leg)) {
                 a->stats.pruned++;
                 continue;
@@ -698,6 +746,76 @@ static int places_of(const ct_timetable *tt, uint16_t airport, const char *out[2
     return ap->metro != NULL && strcmp(ap->metro, ap->iata) != 0 ? 2 : 1;
 }
 
+/* The alerts under one index key that a kept slice concerns, re-checked on its day:
+ * one-way alerts of that route (a cheapest record), or round trips whose outbound (ret = 0)
+ * or return half it is. */
+static void recheck_key(batch *b, const ct__slice_info *si, int ret)
+{
+    ct_alerts *a = b->a;
+    size_t n;
+    const uint32_t *slots = ct__index_get(
+        a->index, ct__index_key(si->from, si->day, ret ? ROLE_DEST_RET : ROLE_ORIGIN_DEP), &n);
+    for (size_t i = 0; i < n && !b->mid_rc; i++) {
+        const ct__alert *al = &a->slots[slots[i]];
+        const char *from = ret ? al->destination : al->origin;
+        const char *to = ret ? al->origin : al->destination;
+        int32_t lo = ret ? al->ret_lo : al->dep_lo, hi = ret ? al->ret_hi : al->dep_hi;
+        if (al->round_trip != si->set || al->cabin != si->cabin ||
+            al->passengers != si->passengers || si->day < lo || si->day > hi ||
+            strcmp(from, si->from) != 0 || strcmp(to, si->to) != 0 ||
+            strcmp(al->currency, si->currency) != 0 ||
+            (!al->round_trip && !ct__alert_pair_ok(al, si->day, ALERT_NONE)))
+            continue;
+        work_item *w = item_for(b, slots[i]);
+        if (w == NULL)
+            b->mid_rc = CT_NOMEM;
+        else if (ret)
+            w->ret_mask |= day_bits(si->day, si->day, lo, hi);
+        else
+            w->dep_mask |= day_bits(si->day, si->day, lo, hi);
+    }
+}
+
+/* A kept slice a middle leg may have lowered: the alerts it prices re-checked. */
+static void middle_dropped(void *ctx, const ct__slice_info *si)
+{
+    recheck_key(ctx, si, 0);
+    if (si->set)
+        recheck_key(ctx, si, 1);
+}
+
+/* Leg c->leg = A -> B as the middle of two stops: each (origin airport, local date) of the
+ * first legs that can precede it (into A, within the connection window) handed to the
+ * slices, which re-price the records it may lower. */
+static ct_status collect_middle(batch *b, const ct__change *c)
+{
+    ct_alerts *a = b->a;
+    const ct_timetable *tt = a->tt;
+    const ct_leg *l = &tt->legs[c->leg];
+    const ct_arrival_routes *r = ct_timetable_arrival_routes(tt, l->from);
+    if (r == NULL)
+        return CT_OK; /* no memory for the index: the time to live bounds it */
+    const uint64_t *reached = &a->fwd[l->to * a->words];
+    int32_t t0 = l->dep - 2 * CT_SEARCH_MAX_CONNECT;
+    for (uint32_t i = 0; i < r->nroutes && !b->mid_rc; i++) {
+        const uint16_t *days = r->day_first + (size_t)i * (r->ndays + 1);
+        int32_t last_day = INT32_MIN;
+        for (uint32_t j = r->lo[i] + days[ct_arrival_day(tt, r, t0)]; j < r->lo[i + 1]; j++) {
+            const ct_leg *l1 = &tt->legs[tt->by_arr[j]];
+            if (l1->dep > l->dep)
+                break;
+            if (l1->arr + CT_SEARCH_MCT_DOMESTIC > l->dep ||
+                l1->arr + CT_SEARCH_MAX_CONNECT < l->dep || l1->local_date == last_day ||
+                l1->local_date < b->today)
+                continue;
+            last_day = l1->local_date;
+            ct__slices_middle(a->slices, &b->env, l1->from, l1->local_date, c->leg, c->cabin,
+                              reached, middle_dropped, b);
+        }
+    }
+    return b->mid_rc;
+}
+
 static ct_status collect_change(batch *b, const ct__change *c)
 {
     const ct_timetable *tt = b->a->tt;
@@ -714,7 +832,7 @@ static ct_status collect_change(batch *b, const ct__change *c)
         rc = mark(b, to[i], d - 2, d, ROLE_DEST_DEP, c);
         rc = rc ? rc : mark(b, to[i], d - 2, d, ROLE_ORIGIN_RET, c);
     }
-    return rc;
+    return rc ? rc : collect_middle(b, c);
 }
 
 static ct_status collect_first(batch *b, const char *id)
@@ -732,70 +850,20 @@ static ct_status collect_first(batch *b, const char *id)
     return CT_OK;
 }
 
-/* The slice from->to on `day` for the alert's cabin, passengers and currency, searched
- * once per batch: its cheapest price, and its one-way set when want_set. NULL on failure. */
-static priced_slice *slice(batch *b, const ct__alert *al, const char *from, const char *to,
-                           int32_t day, int want_set)
-{
-    char key[64];
-    snprintf(key, sizeof(key), "%s%s%d%d%d%s%d", from, to, (int)day, al->cabin, al->passengers,
-             al->currency, want_set);
-    priced_slice *ps = ct_map_get(b->cache, key);
-    if (ps != NULL)
-        return ps;
-    ps = ct_calloc(1, sizeof(*ps));
-    if (ps == NULL || ct_map_put(b->cache, key, ps) != CT_OK) {
-        ct_free(ps);
-        return NULL;
-    }
-    ps->cheapest = ALERT_NONE;
-    const ct_timetable *tt = b->a->tt;
-    uint16_t o[MAX_PLACES], d[MAX_PLACES];
-    int no = resolve_place(tt, from, o), nd = resolve_place(tt, to, d);
-    ct_price_ctx pc;
-    if (no == 0 || nd == 0 || day < tt->from_day || day > tt->to_day ||
-        ct_price_ctx_init(&pc, &b->view, (ct_cabin)al->cabin, al->passengers, al->passengers,
-                          al->currency) != CT_OK)
-        return ps;
-    ct_search_query q = {o, no, d, nd, day, 2, &pc};
-    b->a->stats.searches++;
-    if (want_set) {
-        if (ct_search_oneway(tt, &q, &ps->set) == CT_OK)
-            ps->have_set = 1;
-        for (size_t i = 0; ps->have_set && i < ps->set.n; i++) {
-            int64_t p = ps->set.items[i].price;
-            if (p != CT_PRICE_UNKNOWN && p >= 0 && (ps->cheapest == ALERT_NONE || p < ps->cheapest))
-                ps->cheapest = p;
-        }
-        return ps;
-    }
-    ct_itinerary best;
-    int found = 0;
-    if (ct_search_cheapest(tt, &q, &best, &found) == CT_OK && found &&
-        best.price != CT_PRICE_UNKNOWN)
-        ps->cheapest = best.price;
-    return ps;
-}
-
 static int64_t price_pair(batch *b, const ct__alert *al, int32_t dep, int32_t ret)
 {
-    if (ret == ALERT_NONE) {
-        priced_slice *s = slice(b, al, al->origin, al->destination, dep, 0);
-        return s != NULL ? s->cheapest : ALERT_NONE;
-    }
-    priced_slice *s1 = slice(b, al, al->origin, al->destination, dep, 1);
-    priced_slice *s2 = slice(b, al, al->destination, al->origin, ret, 1);
-    if (s1 == NULL || s2 == NULL || !s1->have_set || !s2->have_set || s1->cheapest == ALERT_NONE ||
-        s2->cheapest == ALERT_NONE)
-        return ALERT_NONE;
-    ct_price_ctx pc;
-    if (ct_price_ctx_init(&pc, &b->view, (ct_cabin)al->cabin, al->passengers, al->passengers,
-                          al->currency) != CT_OK)
+    if (ret == ALERT_NONE)
+        return ct__slices_price(b->a->slices, &b->env, al, dep);
+    ct_search_result s1, s2;
+    const ct_price_ctx *pc = ctx_for(b, al);
+    /* both halves kept: the second call does not touch the first's set */
+    if (pc == NULL ||
+        !ct__slices_set(b->a->slices, &b->env, al, al->origin, al->destination, dep, &s1) ||
+        !ct__slices_set(b->a->slices, &b->env, al, al->destination, al->origin, ret, &s2))
         return ALERT_NONE;
     ct_trip t;
-    return ct_trip_cheapest_pair(&s1->set, &s2->set, &pc, &t) && t.price != CT_PRICE_UNKNOWN
-               ? t.price
-               : ALERT_NONE;
+    return ct_trip_cheapest_pair(&s1, &s2, pc, &t) && t.price != CT_PRICE_UNKNOWN ? t.price
+                                                                                  : ALERT_NONE;
 }
 
 static void consider(work_item *w, int64_t p, int32_t dep, int32_t ret)
@@ -986,20 +1054,9 @@ static void store_states(batch *b)
     }
     a->stats.batches++;
     a->stats.rechecks += b->n;
-}
-
-static void free_cache(ct_map *cache)
-{
-    size_t pos = 0;
-    const char *k;
-    void *v;
-    while (ct_map_next(cache, &pos, &k, &v)) {
-        priced_slice *ps = v;
-        if (ps != NULL && ps->have_set)
-            ct_search_result_free(&ps->set);
-        ct_free(ps);
-    }
-    ct_map_destroy(cache);
+    a->stats.searches += b->searches;
+    a->stats.restricted += b->restricted;
+    b->searches = b->restricted = 0;
 }
 
 /* Under mu on entry and exit: takes what is queued and evaluates it. */
@@ -1028,8 +1085,22 @@ static void run_batch(ct_alerts *a, batch *b)
         rc = b->stamp != NULL ? CT_OK : CT_NOMEM;
     }
     b->ntrips = 0;
-    for (size_t i = 0; i < nq; i++) {
+    int64_t now = ct__alerts_now(a);
+    b->today = now / 86400000;
+    b->mid_rc = CT_OK;
+    b->env = (ct__slice_env){
+        a->tt, env_ctx, b, now, (int64_t)a->cfg.slice_ttl_s * 1000, &b->searches, &b->restricted};
+    ct__slices_begin(a->slices);
+    for (size_t i = 0; i < nq; i++) { /* rises first: they void kept prices drops would use */
         a->queued[q[i].leg] = 0;
+        if (q[i].rise)
+            ct__slices_note_rise(a->slices, a->tt, q[i].leg, q[i].cabin);
+    }
+    size_t drops = 0;
+    for (size_t i = 0; i < nq; i++) {
+        if (q[i].rise)
+            continue;
+        drops++;
         if (!rc)
             rc = collect_change(b, &q[i]);
         if (!rc)
@@ -1039,7 +1110,7 @@ static void run_batch(ct_alerts *a, batch *b)
         rc = collect_first(b, first[i]);
     for (size_t i = 0; b->stamp != NULL && i < b->n; i++)
         b->stamp[b->items[i].slot] = 0;
-    a->stats.legs += nq;
+    a->stats.legs += drops;
     pthread_mutex_unlock(&a->mu);
     free_bitmaps(b->bounds); /* the doubles, as the bitmaps: ct_free each value */
     b->bounds = NULL;
@@ -1048,27 +1119,53 @@ static void run_batch(ct_alerts *a, batch *b)
     if (rc)
         ct_log(CT_LOG_WARN, "alerts.batch", "status", ct_status_name(rc), NULL);
 
-    b->cache = ct_map_create();
-    int64_t now = ct__alerts_now(a);
-    b->today = now / 86400000;
-    if (b->cache != NULL) {
-        for (size_t i = 0; i < b->n; i++) {
-            price_item(b, &b->items[i]);
-            decide(a, &b->items[i], now);
-        }
-        free_cache(b->cache);
-        b->cache = NULL;
-        ct__trips_evaluate(a, &b->view, b->trips, b->ntrips, now);
-        ct_pricebook_release(a->pb, &b->view);
-        write_batch(b);
-    } else {
-        ct_pricebook_release(a->pb, &b->view);
-        b->n = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        price_item(b, &b->items[i]);
+        decide(a, &b->items[i], now);
     }
+    ct__slices_finish(a->slices, &b->env);
+    ct__trips_evaluate(a, &b->view, b->trips, b->ntrips, now);
+    ct_pricebook_release(a->pb, &b->view);
+    write_batch(b);
     pthread_mutex_lock(&a->mu);
     store_states(b);
     a->seq_done = seq;
     pthread_cond_broadcast(&a->done);
+}
+
+void ct_alerts_warm(ct_alerts *a)
+{
+    pthread_mutex_lock(&a->mu);
+    if (a->tt == NULL || a->started) {
+        pthread_mutex_unlock(&a->mu);
+        return;
+    }
+    batch b = {.a = a};
+    int64_t now = ct__alerts_now(a);
+    ct_pricebook_acquire(a->pb, &b.view);
+    b.env = (ct__slice_env){a->tt,       env_ctx,      &b, now, (int64_t)a->cfg.slice_ttl_s * 1000,
+                            &b.searches, &b.restricted};
+    ct__slices_begin(a->slices);
+    int64_t today = now / 86400000;
+    for (size_t i = 0; i < a->nslots; i++) {
+        const ct__alert *al = &a->slots[i];
+        ct_search_result set;
+        for (int32_t d = al->dep_lo; al->live && d <= al->dep_hi; d++) {
+            if (d < today)
+                continue;
+            if (al->round_trip)
+                (void)ct__slices_set(a->slices, &b.env, al, al->origin, al->destination, d, &set);
+            else if (ct__alert_pair_ok(al, d, ALERT_NONE))
+                (void)ct__slices_price(a->slices, &b.env, al, d);
+        }
+        for (int32_t d = al->ret_lo; al->live && al->round_trip && d <= al->ret_hi; d++) {
+            if (d >= today)
+                (void)ct__slices_set(a->slices, &b.env, al, al->destination, al->origin, d, &set);
+        }
+    }
+    ct_pricebook_release(a->pb, &b.view);
+    a->stats.searches += b.searches;
+    pthread_mutex_unlock(&a->mu);
 }
 
 static void *worker(void *arg)

@@ -114,16 +114,19 @@ static void alerts_metrics(ct_app *app, ct_strbuf *out)
         "# TYPE contrail_alerts_rechecks_total counter\n"
         "contrail_alerts_rechecks_total{result=\"repriced\"} %llu\n"
         "contrail_alerts_rechecks_total{result=\"pruned\"} %llu\n"
-        "# HELP contrail_alerts_searches_total Cheapest-only searches of the evaluation.\n"
+        "# HELP contrail_alerts_searches_total Full cheapest-only searches of the evaluation.\n"
         "# TYPE contrail_alerts_searches_total counter\n"
         "contrail_alerts_searches_total %llu\n"
+        "# HELP contrail_alerts_restricted_searches_total Searches through one dropped leg.\n"
+        "# TYPE contrail_alerts_restricted_searches_total counter\n"
+        "contrail_alerts_restricted_searches_total %llu\n"
         "# HELP contrail_alerts_triggered_total price_alert.triggered events written.\n"
         "# TYPE contrail_alerts_triggered_total counter\n"
         "contrail_alerts_triggered_total %llu\n",
         (unsigned long long)st.alerts, (unsigned long long)st.legs, (unsigned long long)st.rises,
         (unsigned long long)st.dropped, (unsigned long long)st.rechecks,
         (unsigned long long)st.pruned, (unsigned long long)st.searches,
-        (unsigned long long)st.triggers);
+        (unsigned long long)st.restricted, (unsigned long long)st.triggers);
 }
 
 /* The rate limiter's backend and, with Redis, its calls, failures and fallbacks. */

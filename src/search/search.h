@@ -127,6 +127,23 @@ void ct_search_result_free(ct_search_result *r);
 ct_status ct_search_cheapest(const ct_timetable *tt, const ct_search_query *q, ct_itinerary *best,
                              int *found);
 
+/* The cheapest priced itinerary of the query that flies dated leg `leg` (an index into
+ * tt->legs) and costs less than `ceiling` (INT64_MAX: any), the shortest among equally
+ * cheap ones, by the rules above (via.c: the itineraries through the leg are enumerated
+ * directly, as its first, middle or last leg). *found = 0 when there is none. Why: after a
+ * leg's price dropped, a new low of the query must use it. CT_INVALID as ct_search_oneway,
+ * or for a leg out of range. */
+ct_status ct_search_cheapest_via(const ct_timetable *tt, const ct_search_query *q, uint32_t leg,
+                                 int64_t ceiling, ct_itinerary *best, int *found);
+
+/* Every valid itinerary of the query that flies dated leg `leg`, priced or schedule-only
+ * (those no provider sells left out), not filtered by dominance, in no order (via.c). Why:
+ * after a drop on the leg, a one-way set is the non-dominated ones of these and of its old
+ * members that do not fly the leg. A query without prices finds none. CT_INVALID as
+ * ct_search_cheapest_via. */
+ct_status ct_search_oneway_via(const ct_timetable *tt, const ct_search_query *q, uint32_t leg,
+                               ct_search_result *out);
+
 /* The minimum connection time, in minutes, between `in` and `out` at in->to. */
 int ct_search_mct(const ct_timetable *tt, const ct_leg *in, const ct_leg *out);
 

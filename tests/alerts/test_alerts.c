@@ -3,9 +3,9 @@
  * sandbox world's timetable with the synthetic providers' pricebook (pricefill.h).
  *
  * A fare is changed the way ingestion changes it (ct_pricebook_put_fare on the markets of the
- * route's cheapest itinerary, then the change of each of its legs handed to the engine as the
- * "price.changed" bus handler does), and the expected prices come from the search engine run
- * here independently of the alerts module. The clock is the test's. */
+ * route's cheapest itinerary, then the change of each dated leg of those markets handed to the
+ * engine as the "price.changed" bus handler does), and the expected prices come from the search
+ * engine run here independently of the alerts module. The clock is the test's. */
 #include "ct_test.h"
 
 #include <stdio.h>
@@ -20,6 +20,7 @@
 #include "testsupport.h"
 
 static char tmpdir[256];
+static int fixture_ttl_s; /* the engines' slice_ttl_s (0: the default) */
 static ts_small_world world;
 static ct_timetable *tt;
 static int64_t clock_ms;
@@ -105,6 +106,7 @@ static void open_fixture_bus(fixture *f, const char *url, int per_user, ct_bus *
                           .cooldown_s = 3600,
                           .max_per_user = per_user,
                           .batch_ms = 1,
+                          .slice_ttl_s = fixture_ttl_s,
                           .refdata = tt->rd,
                           .now_ms = test_clock,
                           .predict = test_predict};
@@ -252,11 +254,18 @@ static void set_fares(fixture *f, const ct_itinerary *it, int percent)
     assert_int_equal(ct_pricebook_commit(f->pb), CT_OK);
 }
 
-/* Each leg's change handed to the engine as the bus handler would, then evaluated. */
+/* The change of every dated leg of the markets of `it` (a fare is per market: ingestion
+ * publishes each dated leg whose price moved) handed to the engine as the bus handler
+ * would, then evaluated. */
 static void tell(fixture *f, const ct_itinerary *it)
 {
-    for (int k = 0; k < it->nlegs; k++)
-        ct_alerts_leg_changed(f->alerts, (uint32_t)(it->legs[k] - tt->legs), CT_CABIN_ECONOMY);
+    for (int k = 0; k < it->nlegs; k++) {
+        const ct_leg *l = it->legs[k];
+        for (uint32_t i = tt->first[l->from]; i < tt->first[l->from + 1]; i++) {
+            if (tt->legs[i].carrier == l->carrier && tt->legs[i].to == l->to)
+                ct_alerts_leg_changed(f->alerts, i, CT_CABIN_ECONOMY);
+        }
+    }
     assert_int_equal(ct_alerts_flush(f->alerts, 60000), CT_OK);
 }
 
@@ -881,6 +890,179 @@ static void the_bus_handler_takes_drops_and_ignores_rises(void **state)
     ct_bus_free(bus);
 }
 
+/* ---- kept prices against full searches ---- */
+
+static uint64_t rng = 0x9e3779b97f4a7c15ull;
+static uint64_t next_rand(void)
+{
+    rng ^= rng << 13;
+    rng ^= rng >> 7;
+    rng ^= rng << 17;
+    return rng;
+}
+
+typedef struct watched {
+    char from[4], to[4], date[16], back_date[16];
+    int64_t day, back;
+} watched;
+
+/* A priced route from a random leg's origin to where it or one or two legs after it lead. */
+static void random_route(ct_pricebook *pb, watched *w)
+{
+    for (;;) {
+        const ct_leg *l = &tt->legs[next_rand() % tt->nlegs];
+        int64_t day = l->local_date;
+        if (day < world.start + 1 || day > world.start + 25)
+            continue;
+        uint16_t from = l->from;
+        for (int h = (int)(next_rand() % 3); h > 0; h--) {
+            uint32_t n = tt->first[l->to + 1] - tt->first[l->to];
+            const ct_leg *next = n ? &tt->legs[tt->first[l->to] + next_rand() % n] : NULL;
+            if (next == NULL || next->to == from)
+                break;
+            l = next;
+        }
+        snprintf(w->from, 4, "%s", ct_refdata_airport_at(tt->rd, from)->iata);
+        snprintf(w->to, 4, "%s", ct_refdata_airport_at(tt->rd, l->to)->iata);
+        w->day = day;
+        w->back = day + 2 + (int64_t)(next_rand() % 4);
+        day_text(day, w->date);
+        day_text(w->back, w->back_date);
+        if (strcmp(w->from, w->to) != 0 && price_of(pb, w->from, w->to, day) > 0)
+            return;
+    }
+}
+
+/* Every provider's fares of the market of leg l scaled to `percent` %, and each dated leg of
+ * the market told to the engine as ingestion publishes it: a drop below 100 %, else a rise. */
+static void change_market(fixture *f, const ct_leg *l, int percent)
+{
+    ct_itinerary one = {1, {l, NULL, NULL}, l->dep, l->arr, 0};
+    set_fares(f, &one, percent);
+    for (uint32_t i = tt->first[l->from]; i < tt->first[l->from + 1]; i++) {
+        if (tt->legs[i].carrier != l->carrier || tt->legs[i].to != l->to)
+            continue;
+        if (percent < 100)
+            ct_alerts_leg_changed(f->alerts, i, CT_CABIN_ECONOMY);
+        else
+            ct_alerts_leg_rose(f->alerts, i, CT_CABIN_ECONOMY);
+    }
+    assert_int_equal(ct_alerts_flush(f->alerts, 60000), CT_OK);
+}
+
+/* The kept price of w's trip (one way, or round trip when `round`) as a new alert's first
+ * check reads it (its baseline; -1: none). */
+static int64_t kept_price(fixture *f, const watched *w, int round)
+{
+    char body[512], ret[64] = "";
+    if (round)
+        snprintf(ret, sizeof(ret), ",\"return\":\"%s\"", w->back_date);
+    snprintf(body, sizeof(body),
+             "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":\"exact\","
+             "\"departure\":\"%s\"%s},\"drop_percent\":90}",
+             w->from, w->to, w->date, ret);
+    json_t *al = create_ok(f, "usr_b", body);
+    const char *id = json_string_value(json_object_get(al, "id"));
+    json_t *g = get(f, "usr_b", id);
+    int64_t p = field_int(g, "baseline_minor");
+    json_decref(g);
+    assert_int_equal(ct_alerts_delete(f->alerts, f->st, "usr_b", id), CT_OK);
+    json_decref(al);
+    return p;
+}
+
+/* The engine keeps each one-way slice's cheapest price (and each round trip half's one-way
+ * set) between batches and follows drops with restricted searches through the dropped legs
+ * (first, middle or last) and rises by voiding what they carried: after many random fare
+ * drops and rises on the legs of the watched routes' cheapest itineraries (and elsewhere),
+ * every kept one-way price equals a full search's and every kept round trip price the
+ * pairing of two full one-way searches. The time to live is set far beyond the test, so no full
+ * re-search hides a miss. */
+static void kept_prices_follow_random_changes_exactly(void **state)
+{
+    (void)state;
+    char urls[2][512];
+    store_urls(urls);
+    fixture_ttl_s = 100 * 86400;
+    fixture f;
+    open_fixture(&f, urls[0], 500);
+    enum { NW = 24, ROUNDS = 120 };
+    watched w[NW];
+    int64_t initial[NW], initial_rt[NW];
+    char body[512];
+    for (int i = 0; i < NW; i++) {
+        random_route(f.pb, &w[i]);
+        initial[i] = price_of(f.pb, w[i].from, w[i].to, w[i].day);
+        initial_rt[i] = round_trip_price(f.pb, w[i].from, w[i].to, w[i].day, w[i].back);
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":"
+                 "\"exact\",\"departure\":\"%s\"},\"drop_percent\":90}",
+                 w[i].from, w[i].to, w[i].date);
+        json_decref(create_ok(&f, "usr_a", body));
+        snprintf(body, sizeof(body),
+                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":"
+                 "\"exact\",\"departure\":\"%s\",\"return\":\"%s\"},\"drop_percent\":90}",
+                 w[i].from, w[i].to, w[i].date, w[i].back_date);
+        json_decref(create_ok(&f, "usr_a", body));
+    }
+    static const int percents[] = {45, 60, 75, 90, 110, 130, 150, 170};
+    int moved = 0, rt_moved = 0, checks = 0, positions[3] = {0};
+    ct_alerts_stats s0, s1;
+    ct_alerts_stats_get(f.alerts, &s0);
+    for (int r = 0; r < ROUNDS; r++) {
+        clock_ms += 1000;
+        const watched *x = &w[next_rand() % NW];
+        ct_itinerary best;
+        int found = 0, back = next_rand() % 3 == 0; /* the return's cheapest too */
+        assert_int_equal(cheapest(f.pb, back ? x->to : x->from, back ? x->from : x->to,
+                                  back ? x->back : x->day, &best, &found),
+                         CT_OK);
+        const ct_leg *l;
+        if (found && next_rand() % 4 != 0) { /* a leg of a cheapest itinerary */
+            int k = (int)(next_rand() % (uint64_t)best.nlegs);
+            positions[k]++;
+            l = best.legs[k];
+        } else {
+            l = &tt->legs[next_rand() % tt->nlegs];
+        }
+        change_market(&f, l, percents[next_rand() % 8]);
+        if (r % 6 != 5)
+            continue;
+        for (int i = 0; i < NW; i++) {
+            int64_t want = price_of(f.pb, w[i].from, w[i].to, w[i].day);
+            int64_t got = kept_price(&f, &w[i], 0);
+            if (got != want)
+                fail_msg("round %d: %s-%s on %s: kept %lld, a full search %lld", r, w[i].from,
+                         w[i].to, w[i].date, (long long)got, (long long)want);
+            int64_t rt = round_trip_price(f.pb, w[i].from, w[i].to, w[i].day, w[i].back);
+            got = kept_price(&f, &w[i], 1);
+            if (got != rt)
+                fail_msg("round %d: %s-%s on %s back %s: kept %lld, full searches %lld", r,
+                         w[i].from, w[i].to, w[i].date, w[i].back_date, (long long)got,
+                         (long long)rt);
+            checks++;
+            moved += want != initial[i];
+            rt_moved += rt != initial_rt[i];
+        }
+    }
+    ct_alerts_stats_get(f.alerts, &s1);
+    printf("# %d checks (%d of a moved one-way price, %d round trip); changes on the cheapest's "
+           "first/second/third leg "
+           "%d/%d/%d; %llu "
+           "restricted and %llu full searches, %llu rises\n",
+           checks, moved, rt_moved, positions[0], positions[1], positions[2],
+           (unsigned long long)(s1.restricted - s0.restricted),
+           (unsigned long long)(s1.searches - s0.searches),
+           (unsigned long long)(s1.rises - s0.rises));
+    assert_true(moved > checks / 4); /* the changes moved the watched prices */
+    assert_true(rt_moved > checks / 4);
+    assert_true(checks == NW * (ROUNDS / 6));
+    assert_true(s1.restricted - s0.restricted > 100);
+    assert_true(positions[1] > 0 && positions[2] > 0);
+    close_fixture(&f);
+    fixture_ttl_s = 0;
+}
+
 /* A confirmed order (offer + order rows as booking writes them) for the flights of `it`, its
  * first flight booked `shift` minutes later than it flies and under flight number `number0`
  * (0: its own): the schedule changes of the tests. */
@@ -1118,6 +1300,7 @@ int main(void)
         cmocka_unit_test(a_percentage_drop_fires_against_the_baseline),
         cmocka_unit_test(flexible_dates_take_the_cheapest_day),
         cmocka_unit_test(the_bus_handler_takes_drops_and_ignores_rises),
+        cmocka_unit_test(kept_prices_follow_random_changes_exactly),
         cmocka_unit_test(a_booked_trip_reports_a_drop_of_its_flights),
         cmocka_unit_test(a_booked_trip_reports_schedule_changes),
     };
