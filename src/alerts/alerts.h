@@ -34,8 +34,9 @@
  * middle of two stops is found from the first legs that can precede it (slices.c), and the
  * alerts of a slice it lowered are re-checked. What no event reports (a price first seen, an
  * exchange rate) is bounded by `slice_ttl_s`, after which a kept price is searched again.
- * Round trips pair the two slices' one-way sets (trip.h ct_trip_cheapest_pair), searched in
- * full once per batch per slice.
+ * Round trips pair the two halves' one-way sets (trip.h ct_trip_cheapest_pair), kept the
+ * same way (slices.c: after a drop, the members not through the leg and every itinerary
+ * through it, the dominated ones removed; a rise on a member's leg voids the set).
  *
  * Rules, with `price` the lowest of the alert's re-priced dates and `baseline` the lowest
  * price seen before (NULL until the first check, which only records it and never fires):
