@@ -208,4 +208,19 @@ ct_status ct_alerts_track_order(ct_alerts *a, ct_store *st, const char *order_id
  * connection from the pool. */
 ct_status ct_alerts_order_event(const json_t *event, void *ctx);
 
+/* Schedule changes while running: judges every watched trip's flights not yet departed
+ * against `tt`, a timetable newer than the attached one (built from the schedules' files
+ * after they changed; borrowed for the call only, not kept): a flight it does not fly as
+ * booked but on the same local date a day earlier to two days later is retimed, one it does
+ * not fly that day is cancelled; flights outside its window, or of a carrier or airport it
+ * does not know, are not judged. The worker then writes `trip.schedule_changed` for them as
+ * after an attach (once per order, flight, date and new time, also across restarts). Works
+ * without an attach (no prices). Returns the number of trips with a change to report. */
+int ct_alerts_schedule_check(ct_alerts *a, const ct_timetable *tt);
+
+/* The first and last local departure dates (days since 1970) of the watched trips' flights
+ * not yet departed: the window a timetable for ct_alerts_schedule_check needs. 0 when there
+ * are none (*first, *last untouched), else 1. */
+int ct_alerts_booked_days(ct_alerts *a, int64_t *first, int64_t *last);
+
 #endif

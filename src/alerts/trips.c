@@ -21,7 +21,12 @@
  * The worker then writes `trip.schedule_changed` (the payload of trip.price_drop with the
  * price paid, plus "changes": one entry per flight moved) for flights not yet departed, once
  * per order, flight, date and new time: ct_outbox_consume_once under "alerts-schedule" in the
- * event's transaction, so a restart over the same timetable reports nothing again. */
+ * event's transaction, so a restart over the same timetable reports nothing again.
+ *
+ * While serve runs, every newer timetable (the schedules' files changed: app/loader.c polls
+ * them and builds one over the booked days, ct_alerts_booked_days) is judged the same way by
+ * ct_alerts_schedule_check: the moved[] marks are replaced by what it says, the leg indexes
+ * into the attached timetable (used for prices) are not, and the worker reports as above. */
 #include <stdio.h>
 #include <string.h>
 
@@ -161,6 +166,67 @@ void ct__trips_resolve(ct_alerts *a)
 {
     for (size_t i = 0; i < a->ntrips; i++)
         resolve_one(a, (uint32_t)i);
+}
+
+/* Under mu: what the newer timetable `tt` says of trip t's legs not yet departed (as at
+ * attach: as booked 0, else retimed or cancelled, or not judged 0); 1 when any moved. The
+ * attached timetable's leg indexes (prices) are left alone. */
+static int judge_one(ct__trip *t, const ct_timetable *tt, int32_t now_min)
+{
+    int any = 0;
+    for (int i = 0; i < t->nlegs; i++) {
+        const ct__trip_leg *l = &t->leg[i];
+        int c = carrier_index(tt, l->carrier);
+        int from = ct_timetable_airport(tt, l->from);
+        if (l->dep <= now_min || c < 0 || from < 0 || l->date < tt->from_day ||
+            l->date > tt->to_day) {
+            t->moved[i] = 0;
+            continue;
+        }
+        int64_t leg = ct_timetable_find_leg(tt, c, l->number, (uint16_t)from, l->dep);
+        t->moved[i] = leg >= 0 ? 0 : moved_to(tt, l, c, (uint16_t)from);
+        any |= t->moved[i] != 0;
+    }
+    return any;
+}
+
+int ct_alerts_schedule_check(ct_alerts *a, const ct_timetable *tt)
+{
+    int n = 0;
+    int32_t now_min = (int32_t)(ct__alerts_now(a) / 60000);
+    pthread_mutex_lock(&a->mu);
+    for (size_t i = 0; i < a->ntrips; i++) {
+        ct__trip *t = &a->trips[i];
+        if (!t->live || !judge_one(t, tt, now_min))
+            continue;
+        t->schedule_changed = a->schedule_pending = 1;
+        n++;
+    }
+    if (a->schedule_pending)
+        pthread_cond_signal(&a->work);
+    pthread_mutex_unlock(&a->mu);
+    return n;
+}
+
+int ct_alerts_booked_days(ct_alerts *a, int64_t *first, int64_t *last)
+{
+    int found = 0;
+    int32_t now_min = (int32_t)(ct__alerts_now(a) / 60000);
+    pthread_mutex_lock(&a->mu);
+    for (size_t i = 0; i < a->ntrips; i++) {
+        const ct__trip *t = &a->trips[i];
+        for (int k = 0; t->live && k < t->nlegs; k++) {
+            if (t->leg[k].dep <= now_min)
+                continue;
+            if (!found || t->leg[k].date < *first)
+                *first = t->leg[k].date;
+            if (!found || t->leg[k].date > *last)
+                *last = t->leg[k].date;
+            found = 1;
+        }
+    }
+    pthread_mutex_unlock(&a->mu);
+    return found;
 }
 
 /* Under mu: adds a trip (once per order). */

@@ -34,9 +34,12 @@ typedef struct ct_app_loader {
     int days;             /* the window: from_day and the days - 1 after it */
     char cache[1024];     /* the timetable cache file, "" = no cache */
     ct_app_prices prices; /* its inputs set by the caller; started once the timetable is in */
+    int poll_s; /* > 0: then watch the folders every poll_s seconds (booked trips' schedule
+                 * changes, ct_app_schedules_recheck); 0: the thread ends after loading */
     /* State. */
-    atomic_int stop;      /* set by ct_app_loader_stop: stop waiting for the world */
-    atomic_int done;      /* 1 once the thread has finished (loaded or given up) */
+    atomic_int stop;      /* set by ct_app_loader_stop: stop waiting for the world, watching */
+    atomic_int done;      /* 1 once the schedules are loaded (or given up); the thread may go
+                           * on watching */
     int cache_hit;        /* after done: 1 when the timetable came from the cache */
     ct_timetable *loaded; /* owned; freed by ct_app_loader_stop */
     pthread_t thread;
@@ -58,6 +61,16 @@ ct_status ct_app_ssim_files(const char *dir, char ***paths, size_t *n);
 
 /* Frees an array made by ct_app_ssim_files. */
 void ct_app_files_free(char **paths, size_t n);
+
+/* A signature of the *.ssim files of the loader's folders (paths, inodes, sizes, modification
+ * times): it changes when a file is added, removed or replaced. */
+uint64_t ct_app_schedules_signature(const ct_app_loader *l);
+
+/* What the watch does after the files changed: the booked trips' flights (the app's alerts
+ * engine; none: nothing) judged against a timetable of the folders' current files over their
+ * days (ct_alerts_schedule_check); *trips = the trips with a change to report. The timetable
+ * build's failure (the trips are then not judged). */
+ct_status ct_app_schedules_recheck(ct_app_loader *l, int *trips);
 
 /* The timetable of `files` over [from_day, from_day + days - 1]: opened from `cache` when it
  * matches (ct_timetable_open_cache; *hit = 1), else built (ct_timetable_load, the window

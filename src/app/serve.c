@@ -96,6 +96,8 @@ const ct_flag ct_app_serve_flags[] = {
     {"search_cache", CT_FLAG_INT, "4096", "search answers kept in memory, 0 = none"},
     {"timetable_cache", CT_FLAG_PATH, "var/cache/timetable.bin", "built timetable, \"\" = none"},
     {"schedule_days", CT_FLAG_INT, "365", "days of schedules from today"},
+    {"schedules_poll", CT_FLAG_INT, "60",
+     "seconds between checks of the SSIM files for booked trips' schedule changes, 0 = off"},
     {"pricebook_cache", CT_FLAG_PATH, "var/cache/pricebook.bin",
      "saved prices + feed state (PATH.state.json), \"\" = none"},
     {"ingest_interval", CT_FLAG_INT, "60", "seconds between incremental provider feed syncs"},
@@ -564,8 +566,9 @@ static const char *world_dir_or_sandbox(const ct_config *cfg)
 static ct_status start_loader(server *s)
 {
     char err[256];
-    long days = 365, interval = 60, ingest_days = 0;
+    long days = 365, interval = 60, ingest_days = 0, poll = 60;
     if (ct_config_get_int(s->cfg, "schedule_days", 365, 1, 730, &days, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "schedules_poll", 60, 0, 86400, &poll, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "ingest_interval", 60, 1, 86400, &interval, err, sizeof(err)) ||
         ct_config_get_int(s->cfg, "ingest_days", 0, 0, 730, &ingest_days, err, sizeof(err)))
         return bad_flag(err);
@@ -583,6 +586,7 @@ static ct_status start_loader(server *s)
              ct_config_get(s->cfg, "pricebook_cache", "var/cache/pricebook.bin"));
     l->app = &s->app;
     l->days = (int)days;
+    l->poll_s = (int)poll;
     snprintf(l->cache, sizeof(l->cache), "%s",
              ct_config_get(s->cfg, "timetable_cache", "var/cache/timetable.bin"));
     snprintf(l->dirs[0], sizeof(l->dirs[0]), "%s",
