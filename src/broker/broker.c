@@ -477,53 +477,152 @@ ct_status ct__broker_send(amqp_connection_state_t c, const char *exchange, const
     return st == AMQP_STATUS_OK ? CT_OK : CT_UNAVAILABLE;
 }
 
-static ct_status publish(void *ctx, const json_t *event)
+/* One published message of a batch while its confirm is awaited. */
+typedef struct pending {
+    const char *id, *type;
+    int state; /* 0 waiting, 1 acked, 2 nacked */
+    int returned;
+} pending;
+
+/* Resolves the confirms of tags base+1 .. base+n on c (and marks returned messages by their
+ * message id, read from the content header after basic.return). 0 when every one was
+ * resolved, -1 when the connection failed or timed out first. */
+static int wait_confirms(amqp_connection_state_t c, uint64_t base, pending *m, int n,
+                         int timeout_ms)
+{
+    int64_t until = mono_ms() + timeout_ms;
+    int open = n, after_return = 0;
+    while (open > 0) {
+        int64_t left = until - mono_ms();
+        if (left <= 0)
+            return -1;
+        struct timeval tv = {(time_t)(left / 1000), (suseconds_t)(left % 1000) * 1000};
+        amqp_frame_t f;
+        if (amqp_simple_wait_frame_noblock(c, &f, &tv) != AMQP_STATUS_OK)
+            return -1;
+        if (f.channel != 1)
+            continue;
+        if (f.frame_type == AMQP_FRAME_HEADER && after_return) {
+            const amqp_basic_properties_t *p = f.payload.properties.decoded;
+            after_return = 0;
+            for (int i = 0; p != NULL && (p->_flags & AMQP_BASIC_MESSAGE_ID_FLAG) && i < n; i++)
+                if (strlen(m[i].id) == p->message_id.len &&
+                    memcmp(m[i].id, p->message_id.bytes, p->message_id.len) == 0)
+                    m[i].returned = 1;
+            continue;
+        }
+        if (f.frame_type != AMQP_FRAME_METHOD)
+            continue;
+        amqp_method_number_t id = f.payload.method.id;
+        if (id == AMQP_BASIC_RETURN_METHOD) {
+            after_return = 1;
+        } else if (id == AMQP_BASIC_ACK_METHOD || id == AMQP_BASIC_NACK_METHOD) {
+            uint64_t tag;
+            int multiple;
+            if (id == AMQP_BASIC_ACK_METHOD) {
+                const amqp_basic_ack_t *a = f.payload.method.decoded;
+                tag = a->delivery_tag;
+                multiple = a->multiple;
+            } else {
+                const amqp_basic_nack_t *a = f.payload.method.decoded;
+                tag = a->delivery_tag;
+                multiple = a->multiple;
+            }
+            for (int i = 0; i < n; i++) {
+                uint64_t t = base + 1 + (uint64_t)i;
+                if (m[i].state == 0 && (t == tag || (multiple && t <= tag))) {
+                    m[i].state = id == AMQP_BASIC_ACK_METHOD ? 1 : 2;
+                    open--;
+                }
+            }
+        } else if (id == AMQP_CHANNEL_CLOSE_METHOD || id == AMQP_CONNECTION_CLOSE_METHOD) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Sends the batch on the publisher's connection (pub_mu held, connected); how many went. */
+static int send_batch(ct_broker *b, const json_t *const *events, const char *const *tps, int n,
+                      pending *m)
+{
+    int sent = 0;
+    for (; sent < n; sent++) {
+        char *text = NULL;
+        if (ct_json_dumps(events[sent], JSON_COMPACT, &text) != CT_OK)
+            break;
+        amqp_bytes_t body = {strlen(text), text};
+        ct_status rc = ct__broker_send(b->pub, b->conf.exchange, m[sent].type, 1, m[sent].id,
+                                       m[sent].type, tps[sent], body);
+        ct_free(text);
+        if (rc)
+            break;
+    }
+    return sent;
+}
+
+static void drop_publisher(ct_broker *b)
+{
+    ct__broker_close(b->pub);
+    b->pub = NULL;
+    b->pub_failed_at = mono_ms();
+    set_state(b, 2);
+}
+
+/* outbox.h's publish_batch: every event sent, then their confirms awaited together. */
+static void publish_batch(void *ctx, const json_t *const *events, const char *const *tps, int n,
+                          ct_status *results)
 {
     ct_broker *b = ctx;
-    const char *id = json_string_value(json_object_get(event, "id"));
-    const char *type = json_string_value(json_object_get(event, "type"));
-    char *text = NULL;
-    if (id == NULL || type == NULL)
-        return CT_INVALID;
-    if (ct_json_dumps(event, JSON_COMPACT, &text) != CT_OK)
-        return CT_NOMEM;
-    /* The relay's delivery span (outbox.c) is current: consumers become its children. */
-    char tp[CT_TRACEPARENT_LEN + 1] = "";
-    if (ct_trace_current() != NULL)
-        ct_trace_format(ct_trace_current(), tp, sizeof(tp));
+    pending m[CT_OUTBOX_BATCH_MAX];
+    int ok = 0;
+    if (n > CT_OUTBOX_BATCH_MAX)
+        n = CT_OUTBOX_BATCH_MAX;
+    for (int i = 0; i < n; i++) {
+        m[i] = (pending){.id = json_string_value(json_object_get(events[i], "id")),
+                         .type = json_string_value(json_object_get(events[i], "type"))};
+        results[i] = m[i].id && m[i].type ? CT_UNAVAILABLE : CT_INVALID;
+        ok += results[i] == CT_UNAVAILABLE;
+    }
     pthread_mutex_lock(&b->pub_mu);
-    ct_status rc = pub_connect(b);
-    if (!rc) {
-        amqp_bytes_t body = {strlen(text), text};
-        int returned = 0;
-        rc = ct__broker_send(b->pub, b->conf.exchange, type, 1, id, type, tp, body);
-        const char *why = rc ? "send failed" : NULL;
-        if (!rc) {
-            rc = ct__broker_wait_confirm(b->pub, ++b->pub_tag, b->conf.confirm_timeout_ms,
-                                         &returned);
-            why = rc == CT_CONFLICT ? "refused (basic.nack)" : "no confirm";
+    if (ok == n && pub_connect(b) == CT_OK) {
+        uint64_t base = b->pub_tag;
+        int sent = send_batch(b, events, tps, n, m);
+        b->pub_tag += (uint64_t)sent;
+        int lost = sent < n || wait_confirms(b->pub, base, m, sent, b->conf.confirm_timeout_ms);
+        for (int i = 0; i < sent; i++) {
+            if (m[i].state == 1 && m[i].returned && wanted_here(b, m[i].type)) {
+                /* No queue took it although a subscriber here wants it: its queue is not
+                 * declared yet (RabbitMQ was away when the consumer started). Again later. */
+                ct_log(CT_LOG_WARN, "amqp.unroutable", "event_id", m[i].id, "type", m[i].type,
+                       NULL);
+                results[i] = CT_AGAIN;
+            } else if (m[i].state == 1) {
+                results[i] = CT_OK;
+            } else if (m[i].state == 2) {
+                results[i] = CT_CONFLICT;
+            }
         }
-        if (!rc && returned && wanted_here(b, type)) {
-            /* No queue took it although a subscriber here wants it: its queue is not declared
-             * yet (RabbitMQ was away when the consumer started). Again later. */
-            pthread_mutex_unlock(&b->pub_mu);
-            ct_log(CT_LOG_WARN, "amqp.unroutable", "event_id", id, "type", type, NULL);
-            ct_free(text);
-            count(&b->publish_failures);
-            return CT_AGAIN;
-        }
-        if (rc) { /* the channel's state is unknown: start again */
-            ct_log(CT_LOG_WARN, "amqp.publish_failed", "event_id", id, "error", why, NULL);
-            ct__broker_close(b->pub);
-            b->pub = NULL;
-            b->pub_failed_at = mono_ms();
-            set_state(b, 2);
-            rc = CT_UNAVAILABLE;
+        if (lost) { /* the channel's state is unknown: start again */
+            ct_log(CT_LOG_WARN, "amqp.publish_failed", "error",
+                   sent < n ? "send failed" : "no confirm", NULL);
+            drop_publisher(b);
         }
     }
     pthread_mutex_unlock(&b->pub_mu);
-    ct_free(text);
-    count(rc ? &b->publish_failures : &b->published);
+    for (int i = 0; i < n; i++)
+        count(results[i] == CT_OK ? &b->published : &b->publish_failures);
+}
+
+/* outbox.h's publish: a batch of one, in the relay's delivery span (consumers its children). */
+static ct_status publish(void *ctx, const json_t *event)
+{
+    char tp[CT_TRACEPARENT_LEN + 1] = "";
+    if (ct_trace_current() != NULL)
+        ct_trace_format(ct_trace_current(), tp, sizeof(tp));
+    const char *tps[1] = {tp[0] ? tp : NULL};
+    ct_status rc = CT_ERR;
+    publish_batch(ctx, &event, tps, 1, &rc);
     return rc;
 }
 
@@ -807,6 +906,9 @@ static ct_status consume(void *ctx, const char *name, const char *pattern, ct_ou
 
 ct_outbox_transport ct_broker_transport(ct_broker *b)
 {
-    return (ct_outbox_transport){
-        .ctx = b, .publish = publish, .consume = consume, .stop = stop_consumers};
+    return (ct_outbox_transport){.ctx = b,
+                                 .publish = publish,
+                                 .publish_batch = publish_batch,
+                                 .consume = consume,
+                                 .stop = stop_consumers};
 }

@@ -4,7 +4,8 @@
  * together. With a broker the relay publishes each event to the durable topic exchange
  * `contrail.events` (routing key: the event's type; persistent; message id: the event id;
  * header `traceparent`: the relay's delivery span), waits for the publisher confirm and only
- * then marks it delivered, so an event is published at least once whatever RabbitMQ does.
+ * then marks it delivered, so an event is published at least once whatever RabbitMQ does. A
+ * relay pass's batch is sent at once and its confirms awaited together (publish_batch).
  *
  * Every outbox subscriber (the notification hub's, account mail, webhooks, booked-trip alerts,
  * ...) becomes a durable quorum queue `contrail.<subscriber>` bound to the exchange with its

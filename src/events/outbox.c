@@ -38,7 +38,7 @@
 
 #define OUTBOX_MAX_SUBS 64
 #define FANOUT_BATCH    200
-#define DELIVERY_BATCH  32
+#define DELIVERY_BATCH  CT_OUTBOX_BATCH_MAX
 #define NAME_MAX_LEN    64
 
 typedef struct sub {
@@ -449,6 +449,68 @@ static int abandoned(ct_outbox *o)
     return __atomic_load_n(&o->abandon, __ATOMIC_ACQUIRE);
 }
 
+static ct_status transport_handler(const json_t *event, void *ctx);
+
+/* Step 2 for the transport's subscriber with publish_batch: the rows not held back are
+ * published together, then each is marked with its own result. A failed row holds back the
+ * later rows of its aggregate in the next passes, but not the ones already in this batch (the
+ * broker took them): the order of one aggregate's events is kept while publishing succeeds. */
+static ct_status deliver_batch(ct_outbox *o, ct_store *st, const sub *sb, row *rows, int n,
+                               int *did)
+{
+    const json_t *evs[DELIVERY_BATCH];
+    char tps[DELIVERY_BATCH][CT_TRACEPARENT_LEN + 1];
+    const char *tpp[DELIVERY_BATCH];
+    ct_status results[DELIVERY_BATCH];
+    int idx[DELIVERY_BATCH], m = 0;
+    ct_status rc = CT_OK;
+    for (int i = 0; i < n; i++) {
+        int skip = 0;
+        for (int k = 0; k < i && !skip; k++) /* an aggregate blocked earlier in this pass */
+            skip = rows[k].seq < 0 && strcmp(rows[k].aggregate, rows[i].aggregate) == 0 &&
+                   strcmp(rows[k].aggregate_id, rows[i].aggregate_id) == 0;
+        if (!skip && (rc = blocked(st, sb->name, &rows[i], &skip)))
+            goto cleanup;
+        if (skip) {
+            rows[i].seq = -1;
+            continue;
+        }
+        json_t *ev = event_json(&rows[i]);
+        if (ev == NULL) {
+            rc = CT_NOMEM;
+            goto cleanup;
+        }
+        ct_trace span; /* a child span of the one that added the event */
+        tpp[m] = NULL;
+        if (rows[i].traceparent != NULL && ct_trace_parse(rows[i].traceparent, &span)) {
+            ct_trace_start(&span, rows[i].traceparent);
+            ct_trace_format(&span, tps[m], sizeof(tps[m]));
+            tpp[m] = tps[m];
+        }
+        evs[m] = ev;
+        idx[m++] = i;
+    }
+    if (m > 0)
+        o->transport.publish_batch(o->transport.ctx, evs, tpp, m, results);
+    if (abandoned(o)) {
+        rc = CT_AGAIN; /* as if the process died here: nothing is marked */
+        goto cleanup;
+    }
+    for (int j = 0; j < m; j++) {
+        row *r = &rows[idx[j]];
+        if (results[j] != CT_OK)
+            ct_log(CT_LOG_WARN, "outbox.delivery_failed", "subscriber", sb->name, "event",
+                   r->event_id, "type", r->type, "status", ct_status_name(results[j]), NULL);
+        if ((rc = mark(st, sb, r, results[j], o)))
+            goto cleanup;
+        (*did)++;
+    }
+cleanup:
+    for (int j = 0; j < m; j++)
+        json_decref((json_t *)evs[j]);
+    return rc;
+}
+
 /* Step 2 of a pass for one subscriber. *did += rows handled (delivered or failed). */
 static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
 {
@@ -501,6 +563,11 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
     rc = CT_OK;
     ct_stmt_finalize(s);
     s = NULL;
+    if (sb->fn == transport_handler && o->transport.publish_batch != NULL) {
+        if ((rc = deliver_batch(o, st, sb, rows, n, did)))
+            goto cleanup;
+        goto commit;
+    }
     for (int i = 0; i < n; i++) {
         int skip = 0;
         for (int k = 0; k < i && !skip; k++) /* an aggregate blocked earlier in this pass */
@@ -541,6 +608,7 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
             goto cleanup;
         (*did)++;
     }
+commit:
     if (in_tx) {
         in_tx = 0;
         rc = ct_store_commit(st);

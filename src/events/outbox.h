@@ -81,12 +81,19 @@ void ct_outbox_set_retry(ct_outbox *o, int base_ms, int max_ms);
  * their events (from every instance's relay), at least once, in its own threads. Rows of those
  * subscribers fanned out before (a database that ran without the broker) are still delivered
  * by this relay. All three calls receive `ctx`. */
+#define CT_OUTBOX_BATCH_MAX 32 /* rows one relay pass hands a subscriber at most */
+
 typedef struct ct_outbox_transport {
     void *ctx;
     /* From the relay thread, inside the delivery's span: sends `event` (the form handlers
      * get) and returns CT_OK once the broker has taken it; anything else is retried with the
      * relay's back-off. */
     ct_status (*publish)(void *ctx, const json_t *event);
+    /* Optional (NULL: publish one at a time): the events of one relay pass (at most
+     * CT_OUTBOX_BATCH_MAX, oldest first, each with the traceparent of its delivery span or
+     * NULL) sent together; results[i] is what publish would have answered for events[i]. */
+    void (*publish_batch)(void *ctx, const json_t *const *events, const char *const *traceparents,
+                          int n, ct_status *results);
     /* From ct_outbox_start, once per subscriber: arranges that `fn` (with fn_ctx) receives
      * the events matching `pattern` under the durable name `name`. An error fails the start. */
     ct_status (*consume)(void *ctx, const char *name, const char *pattern, ct_outbox_handler fn,
