@@ -8,7 +8,11 @@
 
 #include "broker/broker.h"
 
-#define CT__BROKER_HEARTBEAT_S 10
+/* Heartbeats are only read and sent inside library calls, so a consumer thread running a slow
+ * handler (an e-mail, a webhook with its 10 s timeout) or waiting out a back-off (10 s at most)
+ * sends none meanwhile: the timeout leaves room for that; a silent dead peer is noticed within
+ * a minute (a refused or reset connection at once). */
+#define CT__BROKER_HEARTBEAT_S 60
 
 typedef struct ct__broker_conf {
     char url[512]; /* parsed in place: info's strings point into it */

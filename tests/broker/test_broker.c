@@ -13,7 +13,9 @@
  *     node (the Erlang VM exits) and starts it again (tens of seconds);
  *   - a message that fails every delivery is dead-lettered after the delivery limit (exactly
  *     that many handler calls), listed with the queue it died in, and once the handler works
- *     replayed to that queue only: applied once, the dead letters empty; unknown ids refused. */
+ *     replayed to that queue only: applied once, the dead letters empty; unknown ids refused;
+ *     the dead-letter gauge of /metrics; a body that is not an event dead-lettered at once
+ *     (reason "rejected"). */
 #define _GNU_SOURCE
 #include "ct_test.h"
 
@@ -24,6 +26,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <amqp.h>
+#include <amqp_tcp_socket.h>
 
 #include "base/trace.h"
 #include "broker/broker.h"
@@ -391,6 +396,23 @@ static int dead_count(ct_broker *b, json_t **list)
     return (int)json_array_size(*list);
 }
 
+/* A message straight into `queue` (the default exchange), as a foreign publisher might. */
+static void publish_raw(const char *queue, const char *body)
+{
+    amqp_connection_state_t c = amqp_new_connection();
+    amqp_socket_t *sock = amqp_tcp_socket_new(c);
+    assert_int_equal(amqp_socket_open(sock, "127.0.0.1", rabbit.port), AMQP_STATUS_OK);
+    amqp_rpc_reply_t r = amqp_login(c, "/", 0, 131072, 0, AMQP_SASL_METHOD_PLAIN, "guest", "guest");
+    assert_int_equal(r.reply_type, AMQP_RESPONSE_NORMAL);
+    amqp_channel_open(c, 1);
+    assert_int_equal(amqp_get_rpc_reply(c).reply_type, AMQP_RESPONSE_NORMAL);
+    assert_int_equal(amqp_basic_publish(c, 1, amqp_cstring_bytes(""), amqp_cstring_bytes(queue), 0,
+                                        0, NULL, amqp_cstring_bytes(body)),
+                     AMQP_STATUS_OK);
+    amqp_connection_close(c, AMQP_REPLY_SUCCESS);
+    amqp_destroy_connection(c);
+}
+
 static void test_dead_letter_replay(void **state)
 {
     (void)state;
@@ -468,6 +490,19 @@ static void test_dead_letter_replay(void **state)
         assert_int_equal(dead_count(b, &list), 0);
         json_decref(list);
         sleep_ms(300);
+        /* A body that is not an event is dead-lettered at once (rejected, not retried). */
+        publish_raw(queue, "not json");
+        for (int i = 0; i < 200 && (dead = dead_count(b, &list)) == 0; i++) {
+            json_decref(list);
+            list = NULL;
+            sleep_ms(100);
+        }
+        assert_int_equal(dead, 1);
+        d = json_array_get(list, 0);
+        assert_string_equal(json_string_value(json_object_get(d, "queue")), queue);
+        assert_string_equal(json_string_value(json_object_get(d, "reason")), "rejected");
+        assert_string_equal(json_string_value(json_object_get(d, "event")), "not json");
+        json_decref(list);
         /* Replayed to flaky's queue only: other did not see it again. */
         assert_int_equal(sink_get(&other, &other.calls), 6);
         assert_int_equal(sink_get(&s, &s.poison_calls), 4);
