@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "alerts/alerts.h"
+#include "app/cluster.h"
 #include "base/log.h"
 
 static int64_t mono_s(void)
@@ -122,7 +123,8 @@ ct_status ct_app_prices_start(ct_app_prices *p, ct_app *app, const ct_timetable 
             atomic_store(&app->pricebook, p->pricebook);
     }
     if (rc == CT_OK)
-        rc = ct_ingest_start(p->ingest);
+        rc = p->cluster != NULL ? ct_app_cluster_start(p->cluster, p->pricebook, p->ingest)
+                                : ct_ingest_start(p->ingest);
     if (rc) {
         ct_log(CT_LOG_ERROR, "prices.failed", "error", "cannot start ingestion", NULL);
         return rc;
@@ -141,6 +143,7 @@ void ct_app_prices_stop(ct_app_prices *p, ct_app *app)
         atomic_store(&app->pricebook, NULL);
         atomic_store(&app->ingest, NULL);
     }
+    ct_app_cluster_stop(p->cluster); /* as leader: stops ingestion, hands the lease over */
     ct_ingest_stop(p->ingest);
     ct_ingest_stats st;
     if (p->ingest != NULL && p->pb_cache[0] &&

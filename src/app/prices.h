@@ -29,6 +29,9 @@ typedef struct ct_app_prices {
     ct_partner_directory partners; /* the directory they were read from (names shown) */
     int ingest_days;               /* availability horizon from today; 0: the whole timetable */
     char pb_cache[1024];           /* the pricebook file, "" = no persistence */
+    /* Cluster mode (app/cluster.h; borrowed, NULL: none): the coordinator, not this, starts
+     * ingestion, and only while this instance holds the lease. */
+    struct ct_app_cluster *cluster;
     /* Owned state, freed by ct_app_prices_stop. */
     char pb_state[1100]; /* pb_cache + ".state.json" */
     ct_pricebook *pricebook;

@@ -34,6 +34,7 @@
 #include "app/sms_wiring.h"
 #include "app/history_job.h"
 #include "app/loader.h"
+#include "app/cluster.h"
 #include "app/prices_cmd.h"
 #include "broker/broker.h"
 #include "base/alloc.h"
@@ -102,6 +103,11 @@ const ct_flag ct_app_serve_flags[] = {
      "saved prices + feed state (PATH.state.json), \"\" = none"},
     {"ingest_interval", CT_FLAG_INT, "60", "seconds between incremental provider feed syncs"},
     {"ingest_days", CT_FLAG_INT, "0", "availability horizon in days from today, 0 = timetable's"},
+    {"lease_ttl", CT_FLAG_INT, "10",
+     "PostgreSQL: seconds the ingestion lease lasts unrenewed (a dead holder's successor waits so "
+     "long)"},
+    {"price_stream_interval", CT_FLAG_INT, "500",
+     "PostgreSQL: milliseconds between writes and polls of the price stream between instances"},
     {"price_history", CT_FLAG_STRING, "changes",
      "price_observation rows: changes (or true), all (first prices too), false"},
     {"history", CT_FLAG_BOOL, "true",
@@ -446,13 +452,14 @@ typedef struct server {
     ct_app_loader loader;
     ct_app_booking booking;
     ct_app_sms sms;
-    ct_outbox *outbox;      /* the relay: account e-mails, and booking's when booking is wired */
-    ct_app_history history; /* the price history thread (app/history_job.h) */
-    ct_alerts *alerts;      /* price alerts; attached to the prices when ingestion starts */
-    ct_notify_hub *hub;     /* the notifications (notify/hub.h), on that relay */
-    ct_app_notify notify;   /* its renderers of the price events (app/notify_wiring.h) */
-    ct_webhooks *webhooks;  /* its fan-out on the relay, its delivery workers */
-    ct_broker *broker;      /* --amqp: the relay's transport (broker/broker.h), else NULL */
+    ct_outbox *outbox;       /* the relay: account e-mails, and booking's when booking is wired */
+    ct_app_history history;  /* the price history thread (app/history_job.h) */
+    ct_alerts *alerts;       /* price alerts; attached to the prices when ingestion starts */
+    ct_notify_hub *hub;      /* the notifications (notify/hub.h), on that relay */
+    ct_app_notify notify;    /* its renderers of the price events (app/notify_wiring.h) */
+    ct_webhooks *webhooks;   /* its fan-out on the relay, its delivery workers */
+    ct_broker *broker;       /* --amqp: the relay's transport (broker/broker.h), else NULL */
+    ct_app_cluster *cluster; /* PostgreSQL: the ingestion lease and price stream (cluster.h) */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -579,6 +586,18 @@ static ct_status start_loader(server *s)
     ct_app_loader *l = &s->loader;
     ct_app_prices *p = &l->prices;
     p->ingest_days = (int)ingest_days;
+    if (strcmp(ct_store_engine(s->setup), "postgres") == 0) { /* one instance of many */
+        long ttl = 10, every = 500;
+        if (ct_config_get_int(s->cfg, "lease_ttl", 10, 1, 3600, &ttl, err, sizeof(err)) ||
+            ct_config_get_int(s->cfg, "price_stream_interval", 500, 50, 10000, &every, err,
+                              sizeof(err)))
+            return bad_flag(err);
+        ct_app_cluster_config cc = {
+            .pool = s->app.pool, .ttl_ms = ttl * 1000, .interval_ms = (int)every};
+        if (ct_app_cluster_new(&cc, &s->cluster) != CT_OK)
+            return CT_NOMEM;
+        p->cluster = s->cluster;
+    }
     p->ingest_cfg.interval_s = (int)interval;
     p->ingest_cfg.history = strcmp(history, "false") != 0 ? s->app.pool : NULL;
     p->ingest_cfg.history_first = strcmp(history, "all") == 0;
@@ -884,7 +903,9 @@ static void server_close(server *s)
     ct_notify_hub_free(s->hub);
     s->hub = NULL;
     s->app.notify = NULL;
-    ct_app_loader_stop(&s->loader);
+    ct_app_loader_stop(&s->loader); /* stops the cluster coordinator too */
+    ct_app_cluster_free(s->cluster);
+    s->cluster = NULL;
     ct_alerts_free(s->alerts); /* after the loader, which may still attach it (refused) */
     s->alerts = NULL;
     ct_router_destroy(s->router);

@@ -48,6 +48,7 @@ struct ct_pricebook {
     _Atomic uint64_t bound_version;
     double cents[CT_MAX_PROVIDERS]; /* cents_per_unit of the published snapshot (writers) */
     uint64_t cents_version;         /* its version + 1; 0: not computed */
+    ct__journal *journal;           /* journal.c; NULL: not journalling */
 };
 
 static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
@@ -287,6 +288,7 @@ void ct_pricebook_free(ct_pricebook *pb)
 {
     if (pb == NULL)
         return;
+    ct_pricebook_journal_stop(pb);
     for (int i = 0; i < SLOTS; i++)
         snapshot_free(atomic_load(&pb->slot[i]));
     snapshot_free(pb->pending);
@@ -601,8 +603,22 @@ ct_status ct_pricebook_commit(ct_pricebook *pb)
                 slot_release(pb, prev);
         }
     }
+    /* Even when the snapshot part was dropped (CT_AGAIN): the seat words are applied, and
+     * the caller retries the rest, which followers then get twice (the same values). */
+    ct__journal_commit(pb->journal);
     pthread_mutex_unlock(&pb->mu);
     return rc;
+}
+
+ct__journal **ct__pricebook_journal_slot(ct_pricebook *pb)
+{
+    return &pb->journal;
+}
+
+const char *ct__pricebook_provider_name(ct_pricebook *pb, int id)
+{
+    const ct_pb_snapshot *s = pb->pending != NULL ? pb->pending : current(pb);
+    return id >= 0 && id < s->nproviders ? s->providers[id].desc.name : NULL;
 }
 
 ct_pb_seat_table *ct__pricebook_seat_table(ct_pricebook *pb, int id)
@@ -619,6 +635,7 @@ void ct__pricebook_abort(ct_pricebook *pb)
 {
     snapshot_free(pb->pending);
     pb->pending = NULL;
+    ct__journal_abort(pb->journal);
     for (int p = current(pb)->nproviders; p < CT_MAX_PROVIDERS; p++) {
         seat_table_free(atomic_load(&pb->seats[p]));
         atomic_store(&pb->seats[p], NULL);
@@ -647,6 +664,7 @@ ct_status ct_pricebook_provider(ct_pricebook *pb, const ct_provider_desc *d, int
     if (ct_pb_currency_id(s, d->currency) < 0 && s->ncurrencies < 64)
         snprintf(s->currencies[s->ncurrencies++], 4, "%s", d->currency);
     *id = p;
+    ct__journal_provider(pb->journal, d);
     return CT_OK;
 }
 
@@ -683,6 +701,7 @@ ct_status ct_pricebook_set_sold(ct_pricebook *pb, int id, const char (*carriers)
     }
     memcpy(s->providers[id].sells, want, nc);
     ct_free(want);
+    ct__journal_sold(pb->journal, s->providers[id].desc.name, carriers, n);
     return CT_OK;
 }
 
@@ -727,6 +746,7 @@ ct_status ct_pricebook_set_alliance(ct_pricebook *pb, const char *carrier, const
         pthread_mutex_unlock(&alliance_mu);
     }
     s->alliance[c] = (uint8_t)id;
+    ct__journal_alliance(pb->journal, carrier, alliance);
     return CT_OK;
 }
 
@@ -754,14 +774,17 @@ ct_status ct_pricebook_set_rate(ct_pricebook *pb, const char *currency, double p
         snprintf(s->currencies[i], 4, "%s", currency);
     }
     s->usd_rate[i] = per_usd;
+    ct__journal_rate(pb->journal, currency, per_usd);
     return CT_OK;
 }
 
 void ct_pricebook_set_rates_day(ct_pricebook *pb, int64_t day)
 {
     ct_pb_snapshot *s = pending(pb);
-    if (s != NULL)
+    if (s != NULL) {
         s->rates_day = day;
+        ct__journal_rates_day(pb->journal, day);
+    }
 }
 
 ct_status ct_pricebook_put_fare(ct_pricebook *pb, int id, const char *carrier, const char *origin,
@@ -789,6 +812,7 @@ ct_status ct_pricebook_put_fare(ct_pricebook *pb, int id, const char *carrier, c
     }
     memcpy(p->amount[m], amount, sizeof(p->amount[m]));
     *known = 1;
+    ct__journal_fare(pb->journal, p->desc.name, carrier, origin, dest, amount);
     return CT_OK;
 }
 
@@ -829,5 +853,7 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     *changed = 1;
     pb->seats_changed = 1;
     atomic_fetch_add(&pb->generation, 1); /* visible now, not only at commit */
+    ct__journal_seats(pb->journal, ct__pricebook_provider_name(pb, id), carrier, number, origin,
+                      dep_utc_min, seats);
     return CT_OK;
 }

@@ -252,4 +252,42 @@ ct_status ct_pricebook_save(ct_pricebook *pb, const char *path);
  * was (empty) and nothing is published; never crashes on a bad file. */
 ct_status ct_pricebook_load(ct_pricebook *pb, const char *path, int *loaded);
 
+/* ---- the journal (journal.c): the pricebook's changes for other instances ----
+ *
+ * In cluster mode one instance ingests the feeds (the leaseholder, app/cluster.h) and every
+ * other one replays its changes into its own pricebook. While journalling is on, every writer
+ * call of a committed batch appends one record to the journal: providers' descriptions,
+ * carriers sold, alliances, rates and their day, every fare put and every seat word that
+ * changed (an unchanged word is not a change). A batch's records join the journal at its
+ * commit, so a taken journal always ends between batches. Records name things as the feeds
+ * do (provider by name, carrier, flight number, airports, UTC departure), never by index, so
+ * they replay into a pricebook over another timetable window (a leg it lacks is skipped, as
+ * in ingestion). Format: "CTJ1", a byte-order mark, CT_NCLASSES; then records of a type byte
+ * and fixed fields in the host's byte order (journal.c). */
+
+/* Starts journalling (records kept until taken, up to cap_bytes; beyond that the journal is
+ * marked lost: see ct_pricebook_journal_take). Restarting empties it. CT_NOMEM. */
+ct_status ct_pricebook_journal_start(ct_pricebook *pb, size_t cap_bytes);
+/* Stops journalling and drops what was not taken. */
+void ct_pricebook_journal_stop(ct_pricebook *pb);
+/* Hands over the journal's oldest records, whole ones of at most about max_bytes (at least
+ * one): *data (the caller frees it with ct_free) of *len bytes holding *records records; what
+ * is left stays for the next take (it names its provider again). CT_NOT_FOUND when there is
+ * nothing to take; CT_ERR when records were lost since the last take (the cap was reached:
+ * what is returned is incomplete; the caller must resynchronise its followers, e.g. with a
+ * dump); CT_INVALID when not started. */
+ct_status ct_pricebook_journal_take(ct_pricebook *pb, size_t max_bytes, uint8_t **data, size_t *len,
+                                    size_t *records);
+/* Appends the whole published state to the journal, as if every provider, carrier sold,
+ * alliance, rate, fare and known seat word had just been put: replayed into an empty
+ * pricebook over the same timetable it gives the same state. CT_INVALID when not started,
+ * CT_ERR when it does not fit the cap (the journal is then marked lost). */
+ct_status ct_pricebook_journal_dump(ct_pricebook *pb);
+/* Replays a journal taken from another pricebook into pb, in one batch (not journalled
+ * here). The whole journal is checked first: CT_INVALID for a damaged, truncated or
+ * foreign-format one, and nothing is applied. *records (may be NULL) gets how many records it
+ * held, *unknown (may be NULL) how many named a leg, market or provider pb does not have. */
+ct_status ct_pricebook_journal_apply(ct_pricebook *pb, const uint8_t *data, size_t len,
+                                     size_t *records, size_t *unknown);
+
 #endif
