@@ -25,6 +25,7 @@ typedef struct ct_api_limits {
 } ct_api_limits;
 
 typedef struct ct_api_route ct_api_route;
+struct ct_strbuf;
 
 /* An engine beside the database that /readyz names with its state and /metrics asks (cluster
  * mode: RabbitMQ). `state` answers "up" when the engine is usable, any other word when not
@@ -94,6 +95,10 @@ typedef struct ct_app {
     /* Engines /readyz names (ct_api_engine); set before serving, owned by the caller. */
     ct_api_engine engines[CT_API_MAX_ENGINES];
     int nengines;
+    /* Extra /metrics lines (Prometheus text appended to `out`), e.g. cluster mode's
+     * (app/cluster.h); NULL: none. Set before serving; called from request threads. */
+    void (*metrics_extra)(void *ctx, struct ct_strbuf *out);
+    void *metrics_extra_ctx;
 } ct_app;
 
 /* The OpenAPI 3.1 document (src/api/openapi.json), embedded by the build. */

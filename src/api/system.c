@@ -6,10 +6,13 @@
  * the last 10 s (ct_store_fault_recent: a write that failed on a full disk fails readiness
  * even when the probe's small write found room); otherwise 503 with the failing check named.
  * Its 200 answer states the schedules' window, "schedules": {first_date, last_date} (null
- * before any are loaded): the web app's date pickers end there, and "engines": each engine
- * beside the database (app->engines: RabbitMQ with --amqp) with its state and whether it is
- * required; a required one that is not "up" fails readiness. RabbitMQ is not required: events
- * wait in the outbox while it is away. */
+ * before any are loaded): the web app's date pickers end there. Both answers (the 503 too, as
+ * a problem member) name the engines the instance uses, "engines": {name: {state, required,
+ * kind, detail}}: the database (required; kind sqlite or postgres; detail says what failed),
+ * Redis with --redis (not required: the rate limits fall back, docs/cluster.md; its state as
+ * of the last rate-limit call, which this request made too), and each engine of
+ * app->engines (RabbitMQ with --amqp, not required: events wait in the outbox while it is
+ * away); a required one that is not "up" fails readiness. */
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,6 +37,42 @@ void ct__api_healthz(ct_http_req *req, ct_api_call *call)
     ct_http_reply_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+/* The database's checks: it answers, takes a write, and no storage fault in the last 10 s.
+ * NULL when up, else why (in why). */
+static const char *database_down(ct_api_call *call, char *why, size_t len)
+{
+    int64_t one = 0;
+    char fault[512];
+    ct_status rc = ct_store_query_int64(call->store, "SELECT 1", &one);
+    if (rc || one != 1)
+        snprintf(why, len, "database does not answer: %s", ct_store_errmsg(call->store));
+    else if (ct_store_write_probe(call->store) != CT_OK)
+        snprintf(why, len, "database does not take writes: %s", ct_store_errmsg(call->store));
+    else if (ct_store_fault_recent(10000, fault, sizeof(fault)))
+        snprintf(why, len, "storage fault in the last 10 s: %s", fault);
+    else
+        return NULL;
+    return why;
+}
+
+/* Redis (the rate limits' backend with --redis) into engines, as of the last rate-limit call
+ * (every request makes one, this one included). Not required. */
+static void redis_state(ct_app *app, json_t *engines)
+{
+    if (app->ratelimit == NULL)
+        return;
+    ct_ratelimit_stats st;
+    ct_ratelimit_stats_get(app->ratelimit, &st);
+    if (strcmp(st.backend, "redis") != 0)
+        return;
+    json_t *e = json_pack("{s:s, s:b, s:s}", "state", st.redis_up == 1 ? "up" : "down", "required",
+                          0, "kind", "redis");
+    if (e != NULL && st.redis_up != 1)
+        json_object_set_new(e, "detail",
+                            json_string("the last rate-limit call failed: limits are local"));
+    json_object_set_new(engines, "redis", e);
+}
+
 void ct__api_readyz(ct_http_req *req, ct_api_call *call)
 {
     ct_app *app = call->app;
@@ -43,24 +82,17 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
     else if (app->refdata == NULL)
         failed = "reference data not loaded";
     char why[600];
-    if (failed == NULL && call->store != NULL) {
-        int64_t one = 0;
-        char fault[512];
-        ct_status rc = ct_store_query_int64(call->store, "SELECT 1", &one);
-        if (rc || one != 1) {
-            snprintf(why, sizeof(why), "database does not answer: %s",
-                     ct_store_errmsg(call->store));
-            failed = why;
-        } else if (ct_store_write_probe(call->store) != CT_OK) {
-            snprintf(why, sizeof(why), "database does not take writes: %s",
-                     ct_store_errmsg(call->store));
-            failed = why;
-        } else if (ct_store_fault_recent(10000, fault, sizeof(fault))) {
-            snprintf(why, sizeof(why), "storage fault in the last 10 s: %s", fault);
-            failed = why;
-        }
-    }
     json_t *engines = json_object();
+    if (call->store != NULL) {
+        const char *down = database_down(call, why, sizeof(why));
+        json_t *db = json_pack("{s:s, s:b, s:s}", "state", down ? "down" : "up", "required", 1,
+                               "kind", ct_store_engine(call->store));
+        if (db != NULL && down != NULL)
+            json_object_set_new(db, "detail", json_string(down));
+        json_object_set_new(engines, "database", db);
+        failed = failed != NULL ? failed : down;
+    }
+    redis_state(app, engines);
     for (int i = 0; i < app->nengines; i++) {
         const ct_api_engine *e = &app->engines[i];
         const char *state = e->state(e->ctx);
@@ -72,8 +104,7 @@ void ct__api_readyz(ct_http_req *req, ct_api_call *call)
         }
     }
     if (failed != NULL) {
-        json_decref(engines);
-        ct_http_problem(req, 503, "Not ready", failed);
+        ct_http_problem_ext(req, 503, "Not ready", failed, json_pack("{s:o}", "engines", engines));
         return;
     }
     /* The schedules' window: the web app's date pickers end there. */
@@ -295,6 +326,8 @@ void ct__api_metrics(ct_http_req *req, ct_api_call *call)
     upstream_metrics(app, &out);
     outbox_metrics(app, &out);
     engine_metrics(app, &out);
+    if (app->metrics_extra != NULL)
+        app->metrics_extra(app->metrics_extra_ctx, &out);
     ct_http_reply(req, 200, "text/plain; version=0.0.4; charset=utf-8", ct_strbuf_str(&out),
                   out.len);
     ct_strbuf_free(&out);

@@ -17,6 +17,7 @@
 
 #include "base/alloc.h"
 #include "base/log.h"
+#include "base/strbuf.h"
 #include "store/lease.h"
 
 struct ct_app_cluster {
@@ -426,4 +427,37 @@ void ct_app_cluster_free(ct_app_cluster *c)
     drop_pending(c);
     pthread_mutex_destroy(&c->mu);
     ct_free(c);
+}
+
+void ct_app_cluster_metrics(void *ctx, struct ct_strbuf *out)
+{
+    ct_app_cluster_stats st;
+    ct_app_cluster_stats_get(ctx, &st);
+    ct_strbuf_printf(
+        out,
+        "# HELP contrail_cluster_leader 1 while this instance holds the ingestion lease.\n"
+        "# TYPE contrail_cluster_leader gauge\n"
+        "contrail_cluster_leader %d\n"
+        "# HELP contrail_cluster_stream_seq The last price stream row replayed or written.\n"
+        "# TYPE contrail_cluster_stream_seq gauge\n"
+        "contrail_cluster_stream_seq %lld\n"
+        "# HELP contrail_cluster_stream_rows_total Price stream rows by direction.\n"
+        "# TYPE contrail_cluster_stream_rows_total counter\n"
+        "contrail_cluster_stream_rows_total{direction=\"applied\"} %llu\n"
+        "contrail_cluster_stream_rows_total{direction=\"written\"} %llu\n"
+        "# HELP contrail_cluster_stream_records_total Pricebook records in them.\n"
+        "# TYPE contrail_cluster_stream_records_total counter\n"
+        "contrail_cluster_stream_records_total{direction=\"applied\"} %llu\n"
+        "contrail_cluster_stream_records_total{direction=\"written\"} %llu\n"
+        "# HELP contrail_cluster_lease_changes_total Ingestion lease taken and lost.\n"
+        "# TYPE contrail_cluster_lease_changes_total counter\n"
+        "contrail_cluster_lease_changes_total{change=\"acquired\"} %llu\n"
+        "contrail_cluster_lease_changes_total{change=\"lost\"} %llu\n"
+        "# HELP contrail_cluster_errors_total Database errors of the cluster coordinator.\n"
+        "# TYPE contrail_cluster_errors_total counter\n"
+        "contrail_cluster_errors_total %llu\n",
+        st.leader, (long long)st.applied_seq, (unsigned long long)st.rows_applied,
+        (unsigned long long)st.rows_written, (unsigned long long)st.records_applied,
+        (unsigned long long)st.records_written, (unsigned long long)st.acquisitions,
+        (unsigned long long)st.losses, (unsigned long long)st.errors);
 }

@@ -79,4 +79,11 @@ void ct_app_cluster_free(ct_app_cluster *c);
 /* A copy of the statistics; from any thread. */
 void ct_app_cluster_stats_get(ct_app_cluster *c, ct_app_cluster_stats *out);
 
+struct ct_strbuf;
+/* Appends them as Prometheus text (app->metrics_extra; ctx is the coordinator):
+ * contrail_cluster_leader, contrail_cluster_stream_seq, contrail_cluster_stream_rows_total
+ * {direction="applied|written"}, ..._records_total, contrail_cluster_lease_changes_total
+ * {change="acquired|lost"}, contrail_cluster_errors_total. */
+void ct_app_cluster_metrics(void *ctx, struct ct_strbuf *out);
+
 #endif

@@ -569,6 +569,27 @@ static const char *world_dir_or_sandbox(const ct_config *cfg)
     return d != NULL ? d : ct_config_get(cfg, "sandbox_dir", "var/sandbox");
 }
 
+/* On PostgreSQL, one instance of many: the cluster coordinator (app/cluster.h), given to the
+ * prices by the loader; its /metrics lines from the start (before the routes serve). */
+static ct_status open_cluster(server *s)
+{
+    if (strcmp(ct_store_engine(s->setup), "postgres") != 0)
+        return CT_OK;
+    char err[256];
+    long ttl = 10, every = 500;
+    if (ct_config_get_int(s->cfg, "lease_ttl", 10, 1, 3600, &ttl, err, sizeof(err)) ||
+        ct_config_get_int(s->cfg, "price_stream_interval", 500, 50, 10000, &every, err,
+                          sizeof(err)))
+        return bad_flag(err);
+    ct_app_cluster_config cc = {
+        .pool = s->app.pool, .ttl_ms = ttl * 1000, .interval_ms = (int)every};
+    if (ct_app_cluster_new(&cc, &s->cluster) != CT_OK)
+        return CT_NOMEM;
+    s->app.metrics_extra_ctx = s->cluster;
+    s->app.metrics_extra = ct_app_cluster_metrics;
+    return CT_OK;
+}
+
 /* The loader's inputs from the flags, then its thread. */
 static ct_status start_loader(server *s)
 {
@@ -586,18 +607,7 @@ static ct_status start_loader(server *s)
     ct_app_loader *l = &s->loader;
     ct_app_prices *p = &l->prices;
     p->ingest_days = (int)ingest_days;
-    if (strcmp(ct_store_engine(s->setup), "postgres") == 0) { /* one instance of many */
-        long ttl = 10, every = 500;
-        if (ct_config_get_int(s->cfg, "lease_ttl", 10, 1, 3600, &ttl, err, sizeof(err)) ||
-            ct_config_get_int(s->cfg, "price_stream_interval", 500, 50, 10000, &every, err,
-                              sizeof(err)))
-            return bad_flag(err);
-        ct_app_cluster_config cc = {
-            .pool = s->app.pool, .ttl_ms = ttl * 1000, .interval_ms = (int)every};
-        if (ct_app_cluster_new(&cc, &s->cluster) != CT_OK)
-            return CT_NOMEM;
-        p->cluster = s->cluster;
-    }
+    p->cluster = s->cluster;
     p->ingest_cfg.interval_s = (int)interval;
     p->ingest_cfg.history = strcmp(history, "false") != 0 ? s->app.pool : NULL;
     p->ingest_cfg.history_first = strcmp(history, "all") == 0;
@@ -961,7 +971,7 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (open_history(&s) || start_http(&s) || start_loader(&s) ||
+    if (open_history(&s) || open_cluster(&s) || start_http(&s) || start_loader(&s) ||
         ct_app_history_start(&s.history) || start_booking(&s) || start_sms(&s) ||
         start_notify(&s) || ct_outbox_start(s.outbox) || ct_webhooks_start(s.webhooks))
         goto cleanup;

@@ -79,6 +79,16 @@ void ct_http_problem(ct_http_req *req, int status, const char *title, const char
     reply_problem(req, status, problem_body(req, status, title, detail));
 }
 
+void ct_http_problem_ext(ct_http_req *req, int status, const char *title, const char *detail,
+                         json_t *members)
+{
+    json_t *body = problem_body(req, status, title, detail);
+    if (body != NULL && members != NULL)
+        json_object_update(body, members);
+    json_decref(members);
+    reply_problem(req, status, body);
+}
+
 void ct_http_problem_field(ct_http_req *req, const char *field, const char *message)
 {
     char detail[512];

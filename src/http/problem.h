@@ -6,11 +6,18 @@
 #ifndef CT_HTTP_PROBLEM_H
 #define CT_HTTP_PROBLEM_H
 
+#include <jansson.h>
+
 #include "base/status.h"
 #include "http/http.h"
 
 /* Replies with a problem of the given HTTP status. `detail` may be NULL. */
 void ct_http_problem(ct_http_req *req, int status, const char *title, const char *detail);
+
+/* The same with extension members (RFC 9457 section 3.2): each member of the object
+ * `members` (stolen; may be NULL) is added to the body, e.g. /readyz's "engines". */
+void ct_http_problem_ext(ct_http_req *req, int status, const char *title, const char *detail,
+                         json_t *members);
 
 /* Replies 400 "Invalid parameter" naming `field` with `message`. */
 void ct_http_problem_field(ct_http_req *req, const char *field, const char *message);

@@ -7,6 +7,7 @@
 #include <curl/curl.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,6 +254,72 @@ static void readiness_follows_the_app_state(void **state)
     atomic_store(&app.ready, 1);
 }
 
+/* An engine of the test's own, up or down as the test says (app->engines). */
+static atomic_int fake_up = 1;
+
+static const char *fake_state(void *ctx)
+{
+    (void)ctx;
+    return atomic_load(&fake_up) ? "up" : "down";
+}
+
+/* The state /readyz gives engine `name` ("up"/"down"), or NULL when it names none. */
+static const char *engine_state(json_t *doc, const char *name, int *required)
+{
+    json_t *e = json_object_get(json_object_get(doc, "engines"), name);
+    if (e == NULL)
+        return NULL;
+    *required = json_is_true(json_object_get(e, "required"));
+    return json_string_value(json_object_get(e, "state"));
+}
+
+static void readiness_names_each_engine(void **state)
+{
+    (void)state;
+    int required = -1;
+    response r = request("GET", "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = json_of(&r);
+    assert_string_equal(engine_state(j, "database", &required), "up");
+    assert_int_equal(required, 1);
+    assert_null(engine_state(j, "redis", &required)); /* rate limits in memory: no Redis */
+    json_decref(j);
+    free(r.body);
+    /* a required engine down: 503 naming it, the engines listed in the problem */
+    app.engines[0] = (ct_api_engine){.name = "rabbitmq", .required = 1, .state = fake_state};
+    app.nengines = 1;
+    atomic_store(&fake_up, 0);
+    r = request("GET", "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 503);
+    assert_true(has_header(&r, "application/problem+json"));
+    j = json_of(&r);
+    assert_non_null(strstr(json_string_value(json_object_get(j, "detail")), "rabbitmq"));
+    assert_string_equal(engine_state(j, "rabbitmq", &required), "down");
+    assert_string_equal(engine_state(j, "database", &required), "up");
+    json_decref(j);
+    free(r.body);
+    /* back up: ready again */
+    atomic_store(&fake_up, 1);
+    r = request("GET", "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    j = json_of(&r);
+    assert_string_equal(engine_state(j, "rabbitmq", &required), "up");
+    json_decref(j);
+    free(r.body);
+    /* not required and down: still ready, the state named */
+    app.engines[0].required = 0;
+    atomic_store(&fake_up, 0);
+    r = request("GET", "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    j = json_of(&r);
+    assert_string_equal(engine_state(j, "rabbitmq", &required), "down");
+    assert_int_equal(required, 0);
+    json_decref(j);
+    free(r.body);
+    app.nengines = 0;
+    atomic_store(&fake_up, 1);
+}
+
 static void metrics_count_requests_per_route(void **state)
 {
     (void)state;
@@ -399,6 +466,7 @@ int main(void)
         cmocka_unit_test(airport_by_code),
         cmocka_unit_test(middleware_request_id_cors_methods_and_body_cap),
         cmocka_unit_test(readiness_follows_the_app_state),
+        cmocka_unit_test(readiness_names_each_engine),
         cmocka_unit_test(metrics_count_requests_per_route),
         cmocka_unit_test(openapi_matches_the_route_table),
         cmocka_unit_test(static_files_and_spa_fallback),

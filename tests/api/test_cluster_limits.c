@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "api/api.h"
 #include "httpclient.h"
@@ -103,6 +104,22 @@ static ts_response via(int i, const char *method, const char *path, const char *
     return ts_http(method, ports[i], path, body, h);
 }
 
+/* Redis's state in instance 0's /readyz (200 required): "up" or "down" (static storage). */
+static const char *readyz_redis(void)
+{
+    static char state[16];
+    ts_response r = via(0, "GET", "/readyz", NULL, "203.0.113.23");
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    json_t *e = json_object_get(json_object_get(j, "engines"), "redis");
+    assert_non_null(e);
+    assert_true(json_is_false(json_object_get(e, "required")));
+    snprintf(state, sizeof(state), "%s", json_string_value(json_object_get(e, "state")));
+    json_decref(j);
+    ts_response_free(&r);
+    return state;
+}
+
 static void ip_limit_holds_across_instances(void **state)
 {
     (void)state;
@@ -139,8 +156,17 @@ static void ip_limit_holds_across_instances(void **state)
     assert_non_null(strstr(r.body, "contrail_ratelimit_redis_up 1"));
     assert_non_null(strstr(r.body, "contrail_ratelimit_redis_down_total{mode=\"local\"} 0"));
     ts_response_free(&r);
+
     for (int i = 0; i < INSTANCES; i++)
         apps[i].limits = ct_api_default_limits();
+    /* /readyz names Redis (up, not required), and stays ready while Redis is down */
+    assert_string_equal(readyz_redis(), "up");
+    ts_redis_kill(&redis);
+    assert_string_equal(readyz_redis(), "down"); /* its own rate-limit call failed */
+    ts_redis_resume(&redis);
+    struct timespec pause = {0, 600 * 1000000L}; /* the limiter's 500 ms back-off */
+    nanosleep(&pause, NULL);
+    assert_string_equal(readyz_redis(), "up");
 }
 
 static void signin_throttle_keys_on_the_client(void **state)

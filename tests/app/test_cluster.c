@@ -174,6 +174,36 @@ static long feed_requests(const instance *in)
     return total;
 }
 
+/* The value of the /metrics line starting with `line` (name and labels, then a space). */
+static long metric(const instance *in, const char *line)
+{
+    ts_response r = ts_http("GET", in->port, "/metrics", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    char want[200];
+    snprintf(want, sizeof(want), "\n%s", line); /* a sample line, not its # HELP */
+    const char *p = strstr(r.body, want);
+    if (p == NULL)
+        fail_msg("no %s in /metrics", line);
+    long v = strtol(p + strlen(want), NULL, 10);
+    ts_response_free(&r);
+    return v;
+}
+
+/* /readyz: 200, the database named as PostgreSQL, up and required. */
+static void readyz_names_postgres(const instance *in)
+{
+    ts_response r = ts_http("GET", in->port, "/readyz", NULL, NULL);
+    assert_int_equal(r.status, 200);
+    json_t *j = ts_json(&r);
+    json_t *e = json_object_get(json_object_get(j, "engines"), "database");
+    assert_non_null(e);
+    assert_string_equal(json_string_value(json_object_get(e, "kind")), "postgres");
+    assert_string_equal(json_string_value(json_object_get(e, "state")), "up");
+    assert_true(json_is_true(json_object_get(e, "required")));
+    json_decref(j);
+    ts_response_free(&r);
+}
+
 /* The pid in the holder id of the ingestion lease ("host:pid:random"), 0 when none. */
 static int leader_pid(void)
 {
@@ -320,6 +350,11 @@ static void test_one_ingests_every_instance_prices(void **state)
     wait_same(&b, &a, 10000);
     assert_true(feed_requests(&a) > 0);
     assert_int_equal(feed_requests(&b), 0); /* B priced everything from the stream */
+    assert_int_equal(metric(&a, "contrail_cluster_leader "), 1);
+    assert_int_equal(metric(&b, "contrail_cluster_leader "), 0);
+    assert_true(metric(&b, "contrail_cluster_stream_rows_total{direction=\"applied\"} ") > 0);
+    assert_int_equal(metric(&b, "contrail_cluster_stream_rows_total{direction=\"written\"} "), 0);
+    readyz_names_postgres(&b);
     free(pa);
     free(pb);
 
@@ -346,6 +381,8 @@ static void test_one_ingests_every_instance_prices(void **state)
     for (t0 = now_ms(); feed_requests(&b) == 0 && now_ms() - t0 < 20000;)
         sleep_ms(100);
     assert_true(feed_requests(&b) > 0);
+    assert_int_equal(metric(&b, "contrail_cluster_leader "), 1);
+    assert_int_equal(metric(&b, "contrail_cluster_lease_changes_total{change=\"acquired\"} "), 1);
     pb = wait_priced(&b, 10000);
     world_clock(5);
     changed = wait_changed(&b, pb, 60000);
