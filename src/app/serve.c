@@ -37,6 +37,9 @@
 #include "app/cluster.h"
 #include "app/prices_cmd.h"
 #include "broker/broker.h"
+#include "base/trace.h"
+#include "otlp/otlp.h"
+#include "store/lease.h"
 #include "base/alloc.h"
 #include "base/fileutil.h"
 #include "base/log.h"
@@ -92,6 +95,8 @@ const ct_flag ct_app_serve_flags[] = {
      "deliveries of an event to one subscriber before RabbitMQ dead-letters it"},
     {"redis", CT_FLAG_STRING, NULL,
      "redis://HOST[:PORT][/DB]: rate limits shared by every instance (else in memory)"},
+    {"otlp_endpoint", CT_FLAG_STRING, NULL,
+     "OTLP/HTTP collector (http://HOST:4318): request and partner-call spans sent as JSON"},
     {"trusted_proxies", CT_FLAG_STRING, NULL,
      "load balancers (addresses, CIDRs): behind them the client is from X-Forwarded-For"},
     {"search_cache", CT_FLAG_INT, "4096", "search answers kept in memory, 0 = none"},
@@ -460,6 +465,7 @@ typedef struct server {
     ct_webhooks *webhooks;   /* its fan-out on the relay, its delivery workers */
     ct_broker *broker;       /* --amqp: the relay's transport (broker/broker.h), else NULL */
     ct_app_cluster *cluster; /* PostgreSQL: the ingestion lease and price stream (cluster.h) */
+    ct_otlp *otlp;           /* --otlp-endpoint: the span exporter, the trace sink */
 } server;
 
 static ct_status bad_flag(const char *err)
@@ -928,6 +934,28 @@ static void server_close(server *s)
     ct_oidc_free(s->app.oidc);
     ct_store_pool_close(s->app.pool);
     ct_store_close(s->setup);
+    ct_trace_set_sink(NULL, NULL); /* every thread that reports spans has stopped */
+    ct_otlp_stop(s->otlp);
+    s->otlp = NULL;
+}
+
+/* --otlp-endpoint: the exporter, made the trace sink before any thread serves. */
+static ct_status open_otlp(server *s)
+{
+    const char *url = ct_config_get(s->cfg, "otlp_endpoint", NULL);
+    if (url == NULL || !*url)
+        return CT_OK;
+    char instance[128];
+    ct_lease_holder_id(instance, sizeof(instance));
+    ct_otlp_config oc = {.endpoint = url, .instance_id = instance};
+    ct_status rc = ct_otlp_start(&oc, &s->otlp);
+    if (rc == CT_INVALID)
+        return bad_flag("otlp_endpoint: expected http://HOST:PORT or https://...");
+    if (rc)
+        return rc;
+    ct_trace_set_sink(ct_otlp_sink, s->otlp);
+    ct_log(CT_LOG_INFO, "otlp.exporting", "endpoint", url, NULL);
+    return CT_OK;
 }
 
 int ct_app_serve(const ct_config *cfg, const char *version)
@@ -971,9 +999,10 @@ int ct_app_serve(const ct_config *cfg, const char *version)
         printf("Sandbox world starting: partner endpoints in %s/world.json\n",
                ct_config_get(cfg, "sandbox_dir", "var/sandbox"));
     }
-    if (open_history(&s) || open_cluster(&s) || start_http(&s) || start_loader(&s) ||
-        ct_app_history_start(&s.history) || start_booking(&s) || start_sms(&s) ||
-        start_notify(&s) || ct_outbox_start(s.outbox) || ct_webhooks_start(s.webhooks))
+    if (open_history(&s) || open_cluster(&s) || open_otlp(&s) || start_http(&s) ||
+        start_loader(&s) || ct_app_history_start(&s.history) || start_booking(&s) ||
+        start_sms(&s) || start_notify(&s) || ct_outbox_start(s.outbox) ||
+        ct_webhooks_start(s.webhooks))
         goto cleanup;
     announce(&s);
     int sig = 0;

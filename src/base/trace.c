@@ -1,6 +1,9 @@
 /* trace.c: W3C traceparent parsing, new ids and the thread's current span (see trace.h). */
 #include "base/trace.h"
 
+#include <stdatomic.h>
+#include <time.h>
+
 #include <stdio.h>
 #include <string.h>
 
@@ -96,4 +99,35 @@ void ct_trace_set_current(const ct_trace *t)
 const ct_trace *ct_trace_current(void)
 {
     return current;
+}
+
+/* ---- the sink ---- */
+
+static _Atomic(ct_trace_sink) sink_fn;
+static void *_Atomic sink_ctx;
+
+void ct_trace_set_sink(ct_trace_sink fn, void *ctx)
+{
+    atomic_store(&sink_fn, NULL);
+    atomic_store(&sink_ctx, ctx);
+    atomic_store(&sink_fn, fn);
+}
+
+int ct_trace_sink_on(void)
+{
+    return atomic_load(&sink_fn) != NULL;
+}
+
+void ct_trace_report(const ct_trace_span *span)
+{
+    ct_trace_sink fn = atomic_load(&sink_fn);
+    if (fn != NULL)
+        fn(atomic_load(&sink_ctx), span);
+}
+
+int64_t ct_trace_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }

@@ -48,4 +48,30 @@ void ct_trace_format(const ct_trace *t, char *out, size_t len);
 void ct_trace_set_current(const ct_trace *t);
 const ct_trace *ct_trace_current(void);
 
+/* ---- finished spans, for an exporter (otlp/otlp.h) ----
+ * The HTTP server reports each request's span when it completes (a server span named
+ * "METHOD route"), the upstream client each partner call (a client span). Nothing is reported
+ * until a sink is set; the sink is called from the reporting thread and must not block (the
+ * OTLP exporter copies the span into a bounded queue). */
+typedef struct ct_trace_span {
+    ct_trace ctx;             /* trace id, span id, parent id */
+    char name[96];            /* "GET /api/v1/searches/{id}", "POST payments" */
+    int kind;                 /* OTLP SpanKind: 2 server, 3 client */
+    int64_t start_ns, end_ns; /* Unix time in nanoseconds */
+    int http_status;          /* 0: none (a transport error) */
+    int error;                /* 1: the span failed (5xx, transport error) */
+} ct_trace_span;
+
+typedef void (*ct_trace_sink)(void *ctx, const ct_trace_span *span);
+
+/* Sets the process's sink (NULL: none). Set before the threads that report start, cleared
+ * after they stopped. */
+void ct_trace_set_sink(ct_trace_sink fn, void *ctx);
+/* 1 while a sink is set: reporters skip building spans otherwise. */
+int ct_trace_sink_on(void);
+/* Hands a finished span to the sink (no-op without one). */
+void ct_trace_report(const ct_trace_span *span);
+/* The wall clock in Unix nanoseconds. */
+int64_t ct_trace_now_ns(void);
+
 #endif

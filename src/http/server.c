@@ -673,6 +673,15 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "ok" : "aborted", NULL);
         ct_trace_set_current(NULL);
     }
+    if (req->trace.trace_id[0] && ct_trace_sink_on()) { /* the request's span, for OTLP */
+        ct_trace_span span = {.ctx = req->trace, .kind = 2, .http_status = status};
+        span.end_ns = ct_trace_now_ns();
+        span.start_ns = span.end_ns - (int64_t)us * 1000;
+        span.error = status >= 500;
+        snprintf(span.name, sizeof(span.name), "%s %s", req->method,
+                 req->route ? req->route->pattern : "(no route)");
+        ct_trace_report(&span);
+    }
     /* The next request's head must arrive within the header time-out from now. */
     ct__guard_deadline(req->gconn, s->opt.header_timeout_ms);
     request_free(req);

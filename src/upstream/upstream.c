@@ -50,7 +50,9 @@ struct ct_upstream_call {
     int attempt;                  /* attempts started */
     int probe;                    /* the running attempt holds the half-open probe */
     int finished;
-    int over_cap; /* the running attempt's body passed body_cap */
+    int over_cap;    /* the running attempt's body passed body_cap */
+    ct_trace span;   /* the call's client span (span.trace_id "" without a caller's trace) */
+    int64_t span_ns; /* its start (Unix ns) */
     CURL *easy;
     ct_strbuf rbody, rhead;
     char errbuf[CURL_ERROR_SIZE];
@@ -253,6 +255,8 @@ static ct_status call_new(ct_upstream *up, const ct_upstream_request *req, ct_up
         ct_trace child;
         char line[96], tp[CT_TRACEPARENT_LEN + 1];
         ct_trace_child(trace, &child);
+        c->span = child; /* reported when the call finishes (OTLP) */
+        c->span_ns = ct_trace_now_ns();
         ct_trace_format(&child, tp, sizeof(tp));
         snprintf(line, sizeof(line), "traceparent: %s", tp);
         struct curl_slist *s = curl_slist_append(c->hdrs, line);
@@ -343,6 +347,20 @@ static size_t on_header(char *ptr, size_t size, size_t n, void *ud)
         ct_strbuf_reset(&c->rhead); /* a new response (after a 1xx): its headers only */
     (void)ct_strbuf_append(&c->rhead, ptr, size * n); /* over the cap: the rest is dropped */
     return size * n;
+}
+
+/* The call's client span, to the trace sink: "METHOD partner", every attempt included. */
+static void report_span(const ct_upstream_call *c)
+{
+    if (!c->span.trace_id[0] || !ct_trace_sink_on())
+        return;
+    ct_trace_span span = {.ctx = c->span, .kind = 3, .start_ns = c->span_ns};
+    span.end_ns = ct_trace_now_ns();
+    span.http_status = (int)c->rsp.status;
+    span.error = c->rsp.rc != CT_OK || c->rsp.status >= 500;
+    snprintf(span.name, sizeof(span.name), "%s %s", c->method,
+             c->partner ? c->partner->name : "partner");
+    ct_trace_report(&span);
 }
 
 static void finish(ct_upstream_call *c, ct_status rc, const char *why)
@@ -570,6 +588,7 @@ static int deliver(ct__driver *d)
         c->rsp.body_len = c->rbody.len;
         c->rsp.headers = ct_strbuf_str(&c->rhead);
         c->rsp.elapsed_ms = ct__upstream_now_ms() - c->start;
+        report_span(c);
         c->done(c->ctx, &c->rsp);
         call_free(d, c); /* unlinked: only its own memory */
         n++;
