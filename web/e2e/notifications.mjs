@@ -17,7 +17,10 @@
 // "Send test" reaches the receiver signed per Standard Webhooks (checked here with node's own
 // HMAC-SHA256, not the server's code) and the delivery log says Delivered; Replay sends the
 // same webhook-id again; "Rotate secret" shows a new secret and the next test is signed by
-// both; Delete after the confirmation empties the list (the API agrees).
+// both; Delete after the confirmation empties the list (the API agrees). Last the price
+// alerts page (/account/price-alerts): its "New price alert" form makes a round trip on any
+// day of next month with a stay of 3-7 days and a maximum price, by e-mail and SMS (the API
+// has exactly that), the alert's channels are changed in its own form, and it is deleted.
 //
 // Env:
 //   CT_BASE_URL        base URL of the server that serves web/dist and /api/v1 (required)
@@ -233,6 +236,54 @@ async function main(state) {
 
   receiver.server.closeAllConnections();
   receiver.server.close();
+
+  const month = new Date(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1)).toISOString().slice(0, 7);
+  const alertsApi = async () => {
+    const r = await api('POST', '/api/v1/sessions', { email: EMAIL, password: PASSWORD });
+    return (await api('GET', '/api/v1/me/price-alerts', undefined, r.json.access_token)).json;
+  };
+
+  await check('the alerts page makes a flexible round-trip alert with its channels', async () => {
+    await page.goto(`${BASE}/account/price-alerts`, { waitUntil: 'load' });
+    const form = page.locator('#price-alert-form form');
+    await form.waitFor();
+    await form.getByLabel('From').fill('LON');
+    await form.getByLabel('To', { exact: true }).fill('NYC');
+    await form.getByLabel('Dates').selectOption('month');
+    await form.getByLabel('Month').fill(month);
+    await form.getByLabel('Round trip').check();
+    await form.getByLabel('Shortest stay (days)').fill('3');
+    await form.getByLabel('Longest stay (days)').fill('7');
+    await form.getByLabel('Alert me on').selectOption('max');
+    await form.getByLabel('Amount').fill('450');
+    await form.getByLabel('Text message (SMS)').check();
+    await form.getByRole('button', { name: 'Create alert' }).click();
+    const item = page.locator('.price-alert').first();
+    await item.waitFor();
+    assert(/LON → NYC/.test(await item.innerText()), `item: ${await item.innerText()}`);
+    const list = await alertsApi();
+    assert(list.total === 1, `alerts: ${JSON.stringify(list)}`);
+    const a = list.items[0];
+    assert(a.dates.type === 'month' && a.dates.month === month && a.dates.stay.min === 3 && a.dates.stay.max === 7, `dates ${JSON.stringify(a.dates)}`);
+    assert(a.max_price.amount_minor === 45000 && a.max_price.currency === 'EUR', `rule ${JSON.stringify(a.max_price)}`);
+    assert(JSON.stringify(a.channels) === JSON.stringify(['email', 'in_app', 'sms']), `channels ${a.channels}`);
+    await screenshot(page, 'price-alerts-page.png');
+  });
+
+  await check('an alert\'s channels are changed in its form; Delete removes it', async () => {
+    const item = page.locator('.price-alert').first();
+    const rule = item.locator('form.alert-rule');
+    await rule.getByLabel('Text message (SMS)').uncheck();
+    await rule.getByLabel('Webhook').check();
+    await rule.getByRole('button', { name: 'Save' }).click();
+    await page.locator('.price-alert .price-alert-channels', { hasText: 'By E-mail, In the app, Webhook' }).waitFor();
+    const a = (await alertsApi()).items[0];
+    assert(JSON.stringify(a.channels) === JSON.stringify(['email', 'in_app', 'webhook']), `channels ${a.channels}`);
+    assert(a.max_price.amount_minor === 45000, 'the rule changed');
+    await page.getByRole('button', { name: 'Delete the alert LON to NYC' }).click();
+    await page.locator('.alerts-empty').waitFor();
+    assert((await alertsApi()).total === 0, 'still listed by the API');
+  });
 
   await check('no page errors', async () => {
     assert(pageErrors.length === 0, pageErrors.join('; '));

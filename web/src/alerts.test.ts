@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { alertForSearch, alertMatches, datesText, formatMinor, parseMajor, ruleText, type PriceAlert, type TrackedSearch } from './alertsApi';
+import { alertForSearch, alertFromForm, alertMatches, channelsText, datesText, formatMinor, parseMajor, ruleText, type AlertFormValues, type PriceAlert, type TrackedSearch } from './alertsApi';
+import { ApiError } from './api';
 import { ProfileStore, type App } from './app';
 import { resolve, type RouteContext, type Router } from './router';
 import type { Session } from './session';
@@ -237,5 +238,177 @@ describe('price alerts page', () => {
     expect(server.alerts).toHaveLength(0);
     expect(view.el.querySelector('[data-alert-id]')).toBeNull();
     expect(view.el.querySelector('.alerts-empty')).not.toBeNull();
+  });
+});
+
+describe('new price alerts: flexible dates and channels', () => {
+  const base: AlertFormValues = {
+    origin: 'lon',
+    destination: 'NYC',
+    dateType: 'exact',
+    departure: '2026-12-20',
+    returnDate: '',
+    month: '',
+    roundTrip: false,
+    stayMin: '',
+    stayMax: '',
+    cabin: 'economy',
+    passengers: '2',
+    currency: 'eur',
+    rule: 'drop',
+    amount: '10',
+    channels: ['email'],
+  };
+  const TODAY = '2026-11-23';
+
+  it('builds every kind of dates the API takes', () => {
+    expect(alertFromForm(base, TODAY)).toEqual({
+      input: { origin: 'LON', destination: 'NYC', dates: { type: 'exact', departure: '2026-12-20', return: null }, cabin: 'economy', passengers: 2, currency: 'EUR', drop_percent: 10, channels: ['email'] },
+    });
+    expect(alertFromForm({ ...base, returnDate: '2026-12-27', rule: 'max', amount: '399.50' }, TODAY)).toMatchObject({
+      input: { dates: { type: 'exact', departure: '2026-12-20', return: '2026-12-27' }, max_price: { amount_minor: 39950, currency: 'EUR' } },
+    });
+    expect(alertFromForm({ ...base, dateType: 'month', month: '2027-01' }, TODAY)).toMatchObject({ input: { dates: { type: 'month', month: '2027-01' } } });
+    expect(alertFromForm({ ...base, dateType: 'month', month: '2027-01', roundTrip: true, stayMin: '5', stayMax: '9' }, TODAY)).toMatchObject({
+      input: { dates: { type: 'month', month: '2027-01', stay: { min: 5, max: 9 } } },
+    });
+    expect(alertFromForm({ ...base, dateType: 'weekends', month: '2026-11', roundTrip: true }, TODAY)).toMatchObject({ input: { dates: { type: 'weekends', month: '2026-11', round_trip: true } } });
+    expect(alertFromForm({ ...base, rule: 'max', amount: '350', currency: 'JPY' }, TODAY)).toMatchObject({ input: { max_price: { amount_minor: 350, currency: 'JPY' } } });
+  });
+
+  it('names each field that is wrong, as the server would', () => {
+    const errs = (v: Partial<AlertFormValues>) => {
+      const r = alertFromForm({ ...base, ...v }, TODAY);
+      return 'errors' in r ? r.errors : {};
+    };
+    expect(Object.keys(errs({ origin: 'LONDON' }))).toEqual(['origin']);
+    expect(errs({ destination: 'LON' }).destination).toMatch(/differ/);
+    expect(errs({ departure: '2026-11-22' }).departure).toMatch(/today/);
+    expect(errs({ departure: '2027-11-24' }).departure).toMatch(/year/);
+    expect(errs({ returnDate: '2026-12-19' }).return).toMatch(/after the departure/);
+    expect(errs({ dateType: 'month', month: '2026-10' }).month).toMatch(/this month/);
+    expect(errs({ dateType: 'month', month: '' }).month).toMatch(/Choose a month/);
+    expect(errs({ dateType: 'month', month: '2027-01', roundTrip: true, stayMin: '9', stayMax: '5' }).stay).toMatch(/1 to 30/);
+    expect(errs({ dateType: 'month', month: '2027-01', roundTrip: true, stayMin: '1', stayMax: '31' }).stay).toMatch(/1 to 30/);
+    expect(errs({ passengers: '10' }).passengers).toMatch(/1 to 9/);
+    expect(errs({ amount: '0' }).amount).toMatch(/1 to 90/);
+    expect(errs({ rule: 'max', amount: '12.345' }).amount).toMatch(/EUR/);
+    expect(errs({ channels: [] }).channels).toMatch(/at least one/);
+    expect(channelsText(['email', 'in_app', 'webhook'])).toBe('E-mail, In the app, Webhook');
+  });
+
+  function ctx(): RouteContext {
+    const r = resolve('/account/price-alerts', true);
+    if (r.kind !== 'render') throw new Error('redirected');
+    return { route: r.route, url: r.url, flash: null, initial: false };
+  }
+
+  function submit(form: HTMLFormElement): void {
+    form.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+  }
+
+  it('creates a round trip on any day of a month from the page and lists it', async () => {
+    const server = new FakeAlerts();
+    const app = makeApp(server.session());
+    const view = priceAlertsView(app, ctx());
+    document.body.append(view.el);
+    await flush();
+    await flush();
+    const form = view.el.querySelector<HTMLFormElement>('#price-alert-form form')!;
+    const set = (name: string, value: string) => {
+      const el = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${name}"]`)!;
+      el.value = value;
+      el.dispatchEvent(new Event('change'));
+    };
+    // Exact dates show departure and return, not the month.
+    expect(form.querySelector<HTMLElement>('[data-field="month"]')!.hidden).toBe(true);
+    set('date_type', 'month');
+    expect(form.querySelector<HTMLElement>('[data-field="departure"]')!.hidden).toBe(true);
+    expect(form.querySelector<HTMLElement>('[data-field="stay_min"]')!.hidden).toBe(true);
+    const rt = form.querySelector<HTMLInputElement>('[name="round_trip"]')!;
+    rt.checked = true;
+    rt.dispatchEvent(new Event('change'));
+    expect(form.querySelector<HTMLElement>('[data-field="stay_min"]')!.hidden).toBe(false);
+    set('origin', 'zrh');
+    set('destination', 'LIS');
+    set('month', '2027-02');
+    set('stay_min', '3');
+    set('stay_max', '7');
+    set('rule', 'max');
+    set('amount', '250');
+    form.querySelector<HTMLInputElement>('[name="channels"][value="sms"]')!.checked = true;
+    submit(form);
+    await flush();
+    await flush();
+    expect(server.calls.find((c) => c.method === 'POST')?.body).toEqual({
+      origin: 'ZRH',
+      destination: 'LIS',
+      dates: { type: 'month', month: '2027-02', stay: { min: 3, max: 7 } },
+      cabin: 'economy',
+      passengers: 1,
+      currency: 'EUR',
+      max_price: { amount_minor: 25000, currency: 'EUR' },
+      channels: ['email', 'in_app', 'sms'],
+    });
+    const li = view.el.querySelector<HTMLElement>('.price-alert')!;
+    expect(li.textContent).toContain('ZRH → LIS');
+    expect(li.textContent).toContain('By E-mail, In the app, Text message (SMS)');
+    expect(view.el.querySelector('.page-status')!.textContent).toMatch(/ZRH → LIS created/);
+    // The form is fresh again.
+    expect(form.querySelector<HTMLInputElement>('[name="origin"]')!.value).toBe('');
+    expect(form.querySelector<HTMLInputElement>('[name="passengers"]')!.value).toBe('1');
+    expect(form.querySelector<HTMLInputElement>('[name="currency"]')!.value).toBe('EUR');
+    expect(form.querySelector<HTMLInputElement>('[name="channels"][value="sms"]')!.checked).toBe(false);
+  });
+
+  it('checks the form first, then puts the server\'s field error on its field', async () => {
+    const server = new FakeAlerts();
+    const app = makeApp(server.session());
+    const view = priceAlertsView(app, ctx());
+    document.body.append(view.el);
+    await flush();
+    const form = view.el.querySelector<HTMLFormElement>('#price-alert-form form')!;
+    submit(form);
+    expect(server.calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+    expect(form.querySelector('[name="origin"]')!.getAttribute('aria-invalid')).toBe('true');
+    const api = { create: vi.fn().mockRejectedValue(new ApiError(400, { status: 400, title: 'Bad request', errors: [{ field: 'dates.departure', message: 'has no flights in the timetable' }] })), list: vi.fn().mockResolvedValue([]) };
+    document.body.replaceChildren();
+    const v2 = priceAlertsView(app, ctx(), api as unknown as Parameters<typeof priceAlertsView>[2]);
+    document.body.append(v2.el);
+    await flush();
+    const f2 = v2.el.querySelector<HTMLFormElement>('#price-alert-form form')!;
+    for (const [n, val] of [['origin', 'LON'], ['destination', 'NYC'], ['departure', '2026-12-20'], ['amount', '5']]) f2.querySelector<HTMLInputElement>(`[name="${n}"]`)!.value = val!;
+    submit(f2);
+    await flush();
+    await flush();
+    expect(api.create).toHaveBeenCalledTimes(1);
+    const dep = f2.querySelector<HTMLInputElement>('[name="departure"]')!;
+    expect(dep.getAttribute('aria-invalid')).toBe('true');
+    expect(dep.closest('.field')!.querySelector('.field-error')!.textContent).toMatch(/Departure has no flights/);
+  });
+
+  it('changes the channels of an alert (and sends only what changed)', async () => {
+    const server = new FakeAlerts();
+    server.alerts = [existing({ channels: ['email'] })];
+    const app = makeApp(server.session());
+    const view = priceAlertsView(app, ctx());
+    document.body.append(view.el);
+    await flush();
+    await flush();
+    const item = view.el.querySelector<HTMLElement>('[data-alert-id="pa_old"]')!;
+    expect(item.querySelector('.price-alert-channels')!.textContent).toBe('By E-mail');
+    const boxes = item.querySelectorAll<HTMLInputElement>('.alert-rule [name="channels"]');
+    expect([...boxes].filter((b) => b.checked).map((b) => b.value)).toEqual(['email']);
+    item.querySelector<HTMLInputElement>('.alert-rule [name="channels"][value="email"]')!.checked = false;
+    item.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    expect(item.querySelector<HTMLElement>('.field-error')!.hidden).toBe(false);
+    expect(item.querySelector('.field-error')!.textContent).toMatch(/at least one/);
+    expect(server.calls.filter((c) => c.method === 'PATCH')).toHaveLength(0);
+    item.querySelector<HTMLInputElement>('.alert-rule [name="channels"][value="webhook"]')!.checked = true;
+    item.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));
+    await flush();
+    await flush();
+    expect(server.calls.find((c) => c.method === 'PATCH')?.body).toEqual({ drop_percent: 5, channels: ['webhook'] });
+    expect(view.el.querySelector('[data-alert-id="pa_old"] .price-alert-channels')!.textContent).toBe('By Webhook');
   });
 });

@@ -167,3 +167,100 @@ export class AlertsApi {
     await this.call(`/me/price-alerts/${encodeURIComponent(id)}`, 'DELETE');
   }
 }
+
+/** The channels an alert may use (docs/alerts.md), as the page names them. */
+export const ALERT_CHANNELS: readonly { value: string; label: string }[] = [
+  { value: 'email', label: 'E-mail' },
+  { value: 'in_app', label: 'In the app' },
+  { value: 'sms', label: 'Text message (SMS)' },
+  { value: 'webhook', label: 'Webhook' },
+];
+
+/** What the alerts page's "New price alert" form holds (strings as typed). */
+export interface AlertFormValues {
+  origin: string;
+  destination: string;
+  dateType: 'exact' | 'month' | 'weekends';
+  departure: string;
+  returnDate: string;
+  month: string;
+  roundTrip: boolean;
+  stayMin: string;
+  stayMax: string;
+  cabin: 'economy' | 'business';
+  passengers: string;
+  currency: string;
+  rule: 'max' | 'drop';
+  amount: string;
+  channels: string[];
+}
+
+export type AlertFormField = 'origin' | 'destination' | 'departure' | 'return' | 'month' | 'stay' | 'passengers' | 'currency' | 'amount' | 'channels';
+
+/** "2026-12-06" + n days. */
+function addDays(iso: string, n: number): string {
+  const t = new Date(`${iso}T00:00:00Z`);
+  t.setUTCDate(t.getUTCDate() + n);
+  return t.toISOString().slice(0, 10);
+}
+
+/**
+ * The body of a new alert from the form, or the errors by field (the server's rules,
+ * src/alerts/spec.c: codes of three letters and not the same, dates from today to 365 days
+ * ahead, a return after the departure, a month not past, a stay of 1-30 days, 1-9 passengers,
+ * a maximum in the currency's minor units or a drop of 1-90 %, at least one channel).
+ */
+export function alertFromForm(v: AlertFormValues, today: string): { input: AlertInput } | { errors: Partial<Record<AlertFormField, string>> } {
+  const e: Partial<Record<AlertFormField, string>> = {};
+  const origin = v.origin.trim().toUpperCase();
+  const destination = v.destination.trim().toUpperCase();
+  const code = /^[A-Z]{3}$/;
+  if (!code.test(origin)) e.origin = 'Enter an airport or city code of three letters, such as LON.';
+  if (!code.test(destination)) e.destination = 'Enter an airport or city code of three letters, such as NYC.';
+  else if (destination === origin) e.destination = 'The destination must differ from the origin.';
+  const last = addDays(today, 365);
+  const day = /^\d{4}-\d{2}-\d{2}$/;
+  let dates: AlertDates | null = null;
+  if (v.dateType === 'exact') {
+    if (!day.test(v.departure)) e.departure = 'Choose the departure date.';
+    else if (v.departure < today || v.departure > last) e.departure = 'Choose a date from today to a year ahead.';
+    if (v.returnDate !== '') {
+      if (!day.test(v.returnDate) || v.returnDate > last) e.return = 'Choose a return date up to a year ahead, or leave it empty.';
+      else if (day.test(v.departure) && v.returnDate < v.departure) e.return = 'The return must be on or after the departure.';
+    }
+    dates = { type: 'exact', departure: v.departure, return: v.returnDate || null };
+  } else {
+    if (!/^\d{4}-\d{2}$/.test(v.month)) e.month = 'Choose a month.';
+    else if (v.month < today.slice(0, 7) || v.month > last.slice(0, 7)) e.month = 'Choose this month or one in the year ahead.';
+    if (v.dateType === 'weekends') dates = { type: 'weekends', month: v.month, round_trip: v.roundTrip };
+    else if (!v.roundTrip) dates = { type: 'month', month: v.month };
+    else {
+      const lo = Number(v.stayMin);
+      const hi = Number(v.stayMax);
+      if (!Number.isInteger(lo) || !Number.isInteger(hi) || lo < 1 || hi < lo || hi > 30) e.stay = 'Enter a stay of 1 to 30 days, the shortest first.';
+      dates = { type: 'month', month: v.month, stay: { min: lo, max: hi } };
+    }
+  }
+  const pax = Number(v.passengers);
+  if (!Number.isInteger(pax) || pax < 1 || pax > 9) e.passengers = 'Enter 1 to 9 passengers.';
+  const currency = v.currency.trim().toUpperCase();
+  if (!code.test(currency)) e.currency = 'Enter a currency code, such as EUR.';
+  let rule: Pick<AlertInput, 'max_price' | 'drop_percent'> = {};
+  if (v.rule === 'max') {
+    const minor = code.test(currency) ? parseMajor(v.amount, currency) : null;
+    if (minor === null) e.amount = `Enter the most you would pay in ${code.test(currency) ? currency : 'the currency'}, such as 350.`;
+    else rule = { max_price: { amount_minor: minor, currency } };
+  } else {
+    const pct = Number(v.amount);
+    if (v.amount.trim() === '' || !Number.isInteger(pct) || pct < 1 || pct > 90) e.amount = 'Enter a whole percentage from 1 to 90.';
+    else rule = { drop_percent: pct };
+  }
+  if (v.channels.length === 0) e.channels = 'Choose at least one way to be told.';
+  if (Object.keys(e).length > 0 || dates === null) return { errors: e };
+  return { input: { origin, destination, dates, cabin: v.cabin, passengers: pax, currency, ...rule, channels: v.channels } };
+}
+
+/** "E-mail, In the app". */
+export function channelsText(channels: readonly string[] | undefined): string {
+  return (channels ?? []).map((c) => ALERT_CHANNELS.find((x) => x.value === c)?.label ?? c).join(', ') || 'none';
+}
