@@ -18,6 +18,7 @@
 
 #include "base/alloc.h"
 #include "base/map.h"
+#include "base/timeutil.h"
 #include "sandbox/runtime/rng.h"
 #include "store/store.h"
 
@@ -78,6 +79,87 @@ int sb_inv_released(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_
     return seats < sold ? seats : sold;
 }
 
+/* ---- demand and sales (the shift of the protected shares) ---- */
+
+/* A bump of height 1 at day-of-year `center`, `width` days wide (one standard deviation),
+ * the year wrapped round so late December and early January are neighbours. */
+static double season_bump(int doy, int center, double width)
+{
+    int d = abs(doy - center);
+    if (d > 183)
+        d = 366 - d;
+    return exp(-(double)(d * d) / (2.0 * width * width));
+}
+
+/* Day of year (0 = 1 January) of a date, days since 1970. */
+static int day_of_year(int64_t day)
+{
+    int y, m, d;
+    ct_civil_from_days(day, &y, &m, &d);
+    int64_t jan1 = ct_days_from_civil(y, 1, 1);
+    return (int)(day - jan1);
+}
+
+double sb_inv_demand(const sb_world *w, const sb_dated_leg *dl)
+{
+    /* Sunday first: Tuesdays and Wednesdays are the quiet days, Fridays and Sundays full. */
+    static const double dow_term[7] = {0.50, 0.10, -0.40, -0.30, 0.20, 0.60, -0.20};
+    const sb_flight *f = &w->flights[dl->flight];
+    const sb_leg *l = &f->legs[dl->leg];
+    int lo = l->origin < l->dest ? l->origin : l->dest;
+    int hi = l->origin < l->dest ? l->dest : l->origin;
+    uint64_t pair = sb_code_key(w->airports[lo].iata) * 100003u + sb_code_key(w->airports[hi].iata);
+    uint64_t h = sb_hash(w->seed ^ 0xde3au, pair, 17);
+    double route = 0.6 * sb_unit(h) - 0.3;       /* a route's own level */
+    double leisure = 0.5 + sb_unit(sb_mix(h));   /* how much its season swings */
+    int64_t local = dl->day + l->dep_day_offset; /* the leg's local departure date */
+    int dow = (int)(((local + 4) % 7 + 7) % 7);  /* 1970-01-01 was a Thursday */
+    int doy = day_of_year(local);
+    int south = w->airports[l->origin].lat < -10 && w->airports[l->dest].lat < -10;
+    double summer = south ? season_bump(doy, 10, 25) : season_bump(doy, 206, 30);
+    double season =
+        -0.30 + 0.90 * summer + 1.00 * season_bump(doy, 360, 8) + 0.30 * season_bump(doy, 100, 10);
+    double noise = 0.30 * sb_unit(sb_hash(w->seed ^ 0xde3bu, flight_key(w, f),
+                                          (uint64_t)dl->day * 8u + (uint64_t)dl->leg)) -
+                   0.15;
+    return dow_term[dow] + leisure * season + route + noise;
+}
+
+int sb_inv_on_sale(const sb_world *w, const sb_dated_leg *dl, int64_t dep_utc, int64_t t)
+{
+    const sb_flight *f = &w->flights[dl->flight];
+    const sb_leg *l = &f->legs[dl->leg];
+    uint64_t carrier = sb_code_key(w->carriers[f->carrier].code);
+    int64_t week = (t >= 0 ? t : t - 7 * 86400 + 1) / (7 * 86400);
+    /* This week's and the last one's sales (one may run across the week's end). */
+    for (int64_t wk = week - 1; wk <= week; wk++) {
+        uint64_t h = sb_hash(w->seed ^ 0x5a1eu, carrier, (uint64_t)wk);
+        if (sb_unit(h) >= SB_INV_SALE_SHARE)
+            continue;
+        uint64_t h2 = sb_mix(h), h3 = sb_mix(h2);
+        int64_t from = wk * 7 * 86400 + (int64_t)(sb_unit(h2) * 4 * 86400);
+        int64_t to = from + (3 + (int64_t)(sb_unit(h3) * 4)) * 86400; /* 3 to 6 days */
+        if (t < from || t >= to || dep_utc < from + 14 * 86400 || dep_utc > from + 120 * 86400)
+            continue;
+        uint64_t market = (uint64_t)l->origin * 65599u + (uint64_t)l->dest;
+        if (sb_unit(sb_hash(h3, market, 29)) < 0.5)
+            return 1;
+    }
+    return 0;
+}
+
+int sb_inv_shift(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc, int64_t t)
+{
+    /* Demand never opens more than the ladder's own shares (a quiet day is the plain
+     * ladder); only a sale goes below them. */
+    double shift = fmin(fmax(20.0 + 45.0 * sb_inv_demand(w, dl), 0.0), SB_INV_SHIFT_MAX);
+    if (cabin != SB_CABIN_ECONOMY)
+        shift /= 2;
+    if (sb_inv_on_sale(w, dl, dep_utc, t))
+        shift -= SB_INV_SALE_PCT;
+    return (int)lround(shift);
+}
+
 static void nest(sb_leg_avail *a, int64_t t_now)
 {
     int64_t ahead = a->dep_utc - t_now;
@@ -87,7 +169,8 @@ static void nest(sb_leg_avail *a, int64_t t_now)
         a->lowest[cabin] = -1;
         for (int k = first; k < first + count; k++) {
             int cap = a->capacity[cabin];
-            int protect = (cap * protect_pct[k] + 99) / 100;
+            int pct = k == first ? 0 : protect_pct[k] + a->shift[cabin];
+            int protect = (cap * (pct < 0 ? 0 : pct) + 99) / 100;
             int seats = a->remaining[cabin] - protect;
             if (cap == 0 || ahead < SB_INV_CUTOFF_SEC || ahead < (int64_t)advance_days[k] * 86400 ||
                 seats < 0)
@@ -116,6 +199,7 @@ ct_status sb_inv_state(const sb_world *w, const sb_dated_leg *dl, const int book
         int left = out->capacity[cabin] - sb_inv_background(w, dl, cabin, out->dep_utc, t_market) +
                    sb_inv_released(w, dl, cabin, out->dep_utc, t_market) - booked[cabin];
         out->remaining[cabin] = left < 0 ? 0 : left;
+        out->shift[cabin] = sb_inv_shift(w, dl, cabin, out->dep_utc, t_market);
     }
     nest(out, t_now);
     return CT_OK;

@@ -21,16 +21,30 @@
  * Nested booking limits (the ladder; class order and prices in fares.h):
  *
  *     class               Y   B   M   H   Q   V  |  J   C
- *     protected share %   0   5  12  22  35  50  |  0  30
+ *     protected share %   0   5  12  22  35  50  |  0  30   (before the demand shift)
  *     advance purchase    0   0   3   7  14  21  |  0   7   (days before departure)
  *
  * A class sells n seats while remaining - ceil(capacity x protected share) >= n and
  * departure is at least its advance purchase away; every class closes 60 minutes before
- * departure. Because the protected shares grow down the ladder, seats sold in any class
- * close the cheapest classes first, so the lowest available price of a leg rises as seats
- * sell and as departure nears (and falls back only while released seats reopen a class),
- * and a booking made through any provider moves it like
- * any other sale.
+ * departure. Below the cabin's top class the protected shares are shifted by the dated
+ * leg's demand (sb_inv_shift, percentage points, the same for every class of the cabin):
+ * revenue management opens fewer cheap seats on the days travellers want, so even a year
+ * ahead, with nothing sold, a busy Friday in August starts dearer than a quiet Tuesday in
+ * February, and routes differ. The demand (sb_inv_demand) is day of week (Fridays and
+ * Sundays high, Tuesdays and Wednesdays low) + the route's leisure swing x the season
+ * (summer: late July north, early January when both ends lie south of 10 S; Christmas to
+ * New Year; a spring bump; low in winter) + the route's own level + a per-dated-leg wiggle;
+ * shift = 20 + 45 x demand clamped to [0, SB_INV_SHIFT_MAX] (half in business), less
+ * SB_INV_SALE_PCT during a sale (so never below -SB_INV_SALE_PCT). Sales (sb_inv_on_sale): in about
+ * one week in four (SB_INV_SALE_SHARE) a carrier runs a sale of 3 to 6 days starting on one of its
+ * first four days, on half its markets (drawn per sale), for departures 14 to 120 days after it
+ * starts: cheaper classes reopen while it lasts and close again after, so prices fall and
+ * rise back as real ones do.
+ *
+ * Because the protected shares grow down the ladder, seats sold in any class close the
+ * cheapest classes first, so the lowest available price of a leg rises as seats sell and as
+ * departure nears (and falls back while released seats or a sale reopen a class), and a
+ * booking made through any provider moves it like any other sale.
  *
  * Holds and tickets live in the SQLite file every provider process opens (--inventory):
  * table sb_booking (one row per order), sb_booking_leg (its seats per dated leg, state H
@@ -80,10 +94,26 @@ int sb_inv_background(const sb_world *w, const sb_dated_leg *dl, int cabin, int6
 int sb_inv_released(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc,
                     int64_t t);
 
+/* Demand of a dated leg (see the file comment), about -1 (a quiet Tuesday in February) to
+ * 2 (a Friday before Christmas on a leisure route); a pure function of the world. */
+double sb_inv_demand(const sb_world *w, const sb_dated_leg *dl);
+
+/* 1 when the leg's carrier has a sale on the leg's market at world instant t that covers a
+ * departure at dep_utc. */
+#define SB_INV_SALE_SHARE 0.25
+#define SB_INV_SALE_PCT   30
+int sb_inv_on_sale(const sb_world *w, const sb_dated_leg *dl, int64_t dep_utc, int64_t t);
+
+/* The shift of the protected shares of a cabin's classes below its top one, percentage
+ * points, at world instant t (demand, and a sale then): -30 to 70. */
+#define SB_INV_SHIFT_MAX 70
+int sb_inv_shift(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_t dep_utc, int64_t t);
+
 typedef struct sb_leg_avail {
     int64_t dep_utc, arr_utc;
     int capacity[SB_NCABINS];
     int remaining[SB_NCABINS];
+    int shift[SB_NCABINS];  /* sb_inv_shift at the market instant */
     int seats[SB_NCLASSES]; /* seats each class can sell now (nested limits applied) */
     int lowest[SB_NCABINS]; /* cheapest class selling at least one seat, or -1 */
 } sb_leg_avail;

@@ -164,14 +164,16 @@ static void nested_limits_and_advance_purchase(void **state)
     assert_int_equal(sb_inv_state(w, &dl, booked, t, t, &a), CT_OK);
     assert_int_equal(a.capacity[0], cap);
     assert_int_equal(a.remaining[0], 50);
-    assert_int_equal(a.seats[5], 50 - (cap * 50 + 99) / 100);
-    assert_true(a.seats[5] > 0 && a.seats[7] > 0);
     assert_int_equal(a.remaining[1], bcap - bbg);
+    for (int c = 0; c < SB_NCABINS; c++)
+        assert_int_equal(a.shift[c], sb_inv_shift(w, &dl, c, dep, t));
     for (int k = 0; k < SB_NCLASSES; k++) {
         int c = k < 6 ? 0 : 1;
-        int want = a.remaining[c] - (a.capacity[c] * protect_pct[k] + 99) / 100;
+        int pct = k == 0 || k == 6 ? 0 : protect_pct[k] + a.shift[c];
+        int want = a.remaining[c] - (a.capacity[c] * (pct < 0 ? 0 : pct) + 99) / 100;
         assert_int_equal(a.seats[k], want < 0 ? 0 : want);
     }
+    assert_true(a.seats[0] == 50 && a.seats[6] == bcap - bbg);
     /* Two days out: only classes without advance purchase over 2 days sell. */
     sb_leg_avail late;
     sb_inv_state(w, &dl, booked, t, dep - 2 * 86400, &late);
@@ -206,7 +208,7 @@ static void lowest_class_rises_as_seats_sell(void **state)
     sb_dated_leg dl = find_leg(SB_CABIN_ECONOMY, day0 + 90);
     int64_t t = departure(&dl) - 60 * 86400;
     int cap = sb_inv_capacity(w, dl.flight, SB_CABIN_ECONOMY);
-    int prev = SB_NCLASSES, changes = 0;
+    int prev = SB_NCLASSES, changes = 0, first = -1;
     for (int sold = 0; sold <= cap; sold++) {
         int booked[SB_NCABINS] = {sold, 0};
         sb_leg_avail a;
@@ -214,11 +216,143 @@ static void lowest_class_rises_as_seats_sell(void **state)
         assert_true(a.lowest[0] <= prev);
         changes += a.lowest[0] != prev;
         prev = a.lowest[0];
+        first = sold == 0 ? a.lowest[0] : first;
         if (a.lowest[0] >= 0)
             assert_int_equal(sb_inv_pick(&a, 0, 1), a.lowest[0]);
     }
     assert_int_equal(prev, -1);
-    assert_true(changes >= 6);
+    /* Demand and the market's sales may keep the cheapest classes shut from the start; every
+     * class open at the start then closes in turn. */
+    assert_true(first >= 0);
+    assert_true(changes >= first + 2);
+}
+
+/* The cheapest economy class of a dated leg as booking opens, nothing sold yet (-1: none). */
+static int far_ahead_lowest(const sb_dated_leg *dl, int64_t *dep)
+{
+    const int none[SB_NCABINS] = {0, 0};
+    *dep = departure(dl);
+    int64_t t = *dep - 329 * 86400;
+    assert_int_equal(sb_inv_background(data.world, dl, SB_CABIN_ECONOMY, *dep, t), 0);
+    sb_leg_avail a;
+    assert_int_equal(sb_inv_state(data.world, dl, none, t, t, &a), CT_OK);
+    return a.lowest[0];
+}
+
+/* Far ahead, with nothing sold, the opening price follows demand: across June 2027 a route's
+ * days differ; Fridays and Sundays open dearer than Tuesdays and Wednesdays, August dearer
+ * than February, and routes differ from one another on the same days. A lower class index
+ * is a dearer class. */
+static void far_ahead_prices_follow_demand(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    int64_t june1, feb1, aug1;
+    ct_date_parse("2027-06-01", &june1);
+    ct_date_parse("2027-02-01", &feb1);
+    ct_date_parse("2027-08-01", &aug1);
+    int flights = 0, varied = 0;
+    double dow_sum[7] = {0}, dow_n[7] = {0}, feb = 0, aug = 0, nfeb = 0, naug = 0;
+    int seen[SB_NCLASSES] = {0};
+    for (int f = 0; f < w->nflights; f += 3) {
+        int lo = SB_NCLASSES, hi = -1, days = 0;
+        for (int64_t d = june1; d < june1 + 30; d++) {
+            sb_dated_leg dl = {f, 0, d};
+            if (!sb_flight_operates(&w->flights[f], d))
+                continue;
+            int64_t dep;
+            int k = far_ahead_lowest(&dl, &dep);
+            assert_true(k >= 0);
+            int dow = (int)((d + 4) % 7);
+            dow_sum[dow] += k;
+            dow_n[dow]++;
+            seen[k]++;
+            lo = k < lo ? k : lo;
+            hi = k > hi ? k : hi;
+            days++;
+        }
+        for (int64_t d = 0; d < 28; d++) {
+            sb_dated_leg a = {f, 0, feb1 + d}, b = {f, 0, aug1 + d};
+            int64_t dep;
+            if (sb_flight_operates(&w->flights[f], a.day)) {
+                feb += far_ahead_lowest(&a, &dep);
+                nfeb++;
+            }
+            if (sb_flight_operates(&w->flights[f], b.day)) {
+                aug += far_ahead_lowest(&b, &dep);
+                naug++;
+            }
+        }
+        if (days >= 20) {
+            flights++;
+            varied += hi > lo;
+        }
+    }
+    assert_true(flights > 50);
+    assert_true(varied > flights / 2); /* most routes' June days do not all cost the same */
+    /* 0 Sunday .. 6 Saturday: Friday and Sunday open dearer (lower index) than Tue and Wed. */
+    double fri = dow_sum[5] / dow_n[5], sun = dow_sum[0] / dow_n[0];
+    double tue = dow_sum[2] / dow_n[2], wed = dow_sum[3] / dow_n[3];
+    assert_true(fri < tue - 0.3 && fri < wed - 0.3 && sun < tue - 0.3);
+    assert_true(aug / naug < feb / nfeb - 0.3);
+    int classes_seen = 0;
+    for (int k = 0; k < SB_NCLASSES; k++)
+        classes_seen += seen[k] > 0;
+    assert_true(classes_seen >= 3); /* not two prices only */
+    /* Routes differ: on one date the flights' opening classes are not all the same. */
+    int differ = 0, first = -2;
+    for (int f = 0; f < w->nflights; f++) {
+        sb_dated_leg dl = {f, 0, june1 + 3};
+        int64_t dep;
+        if (!sb_flight_operates(&w->flights[f], dl.day))
+            continue;
+        int k = far_ahead_lowest(&dl, &dep);
+        differ |= first != -2 && k != first;
+        first = first == -2 ? k : first;
+    }
+    assert_true(differ);
+}
+
+/* Sales: a carrier's sale covers some weeks and markets only, reopens a cheaper class on a
+ * leg while it runs (the lowest class falls) and the class closes again when it ends. */
+static void sales_lower_prices_for_a_while(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    const int none[SB_NCABINS] = {0, 0};
+    int legs = 0, on_sale = 0, fell = 0, rose_back = 0;
+    for (int d = 40; d < 100; d += 3) {
+        for (int f = 0; f < w->nflights; f += 9) {
+            sb_dated_leg dl = {f, 0, day0 + d};
+            if (!sb_flight_operates(&w->flights[f], dl.day))
+                continue;
+            int64_t dep = departure(&dl);
+            int any = 0, prev = -2, prev_sale = 0, fell_in_sale = 0;
+            legs++;
+            for (int64_t t = dep - 150 * 86400; t <= dep - 15 * 86400; t += 12 * 3600) {
+                int sale = sb_inv_on_sale(w, &dl, dep, t);
+                sb_leg_avail a;
+                assert_int_equal(sb_inv_state(w, &dl, none, t, t, &a), CT_OK);
+                assert_int_equal(a.shift[0], sb_inv_shift(w, &dl, 0, dep, t));
+                any |= sale;
+                if (sale && !prev_sale && prev >= 0 && a.lowest[0] > prev) {
+                    fell++;
+                    fell_in_sale = 1;
+                }
+                if (!sale && prev_sale && fell_in_sale && a.lowest[0] < prev) {
+                    rose_back++;
+                    fell_in_sale = 0;
+                }
+                prev = a.lowest[0];
+                prev_sale = sale;
+            }
+            on_sale += any;
+        }
+    }
+    assert_true(legs > 100);
+    assert_true(on_sale > legs / 10 && on_sale < legs); /* some legs, not all */
+    assert_true(fell > legs / 20);
+    assert_true(rose_back > 0);
 }
 
 typedef struct price_ctx {
@@ -588,6 +722,8 @@ int main(void)
         cmocka_unit_test(released_seats_reopen_classes),
         cmocka_unit_test(nested_limits_and_advance_purchase),
         cmocka_unit_test(lowest_class_rises_as_seats_sell),
+        cmocka_unit_test(far_ahead_prices_follow_demand),
+        cmocka_unit_test(sales_lower_prices_for_a_while),
         cmocka_unit_test(book_ticket_cancel_refund),
         cmocka_unit_test(holds_expire),
         cmocka_unit_test(change_log_and_ranges),
