@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "sandbox/runtime/rng.h"
 
 /* ---- classes ---- */
@@ -48,15 +49,16 @@ void sb_cabin_classes(int cabin, int *first, int *count)
 
 static const struct {
     const char *code;
-    int exponent;
     double base; /* units per USD */
     int pegged;
 } currencies[] = {
-    {"USD", 2, 1.0, 1},   {"EUR", 2, 0.92, 0},   {"GBP", 2, 0.79, 0}, {"CHF", 2, 0.88, 0},
-    {"JPY", 0, 150.0, 0}, {"AUD", 2, 1.52, 0},   {"CAD", 2, 1.37, 0}, {"CNY", 2, 7.20, 0},
-    {"INR", 2, 83.5, 0},  {"BRL", 2, 5.00, 0},   {"SEK", 2, 10.5, 0}, {"NOK", 2, 10.7, 0},
-    {"DKK", 2, 6.87, 0},  {"AED", 2, 3.6725, 1}, {"SGD", 2, 1.35, 0}, {"KRW", 0, 1350.0, 0},
-    {"MXN", 2, 17.1, 0},  {"TRY", 2, 32.0, 0},   {"ZAR", 2, 18.5, 0}, {"NZD", 2, 1.65, 0},
+    {"USD", 1.0, 1},    {"EUR", 0.92, 0},   {"GBP", 0.79, 0},   {"CHF", 0.88, 0},
+    {"JPY", 150.0, 0},  {"AUD", 1.52, 0},   {"CAD", 1.37, 0},   {"CNY", 7.20, 0},
+    {"INR", 83.5, 0},   {"BRL", 5.00, 0},   {"SEK", 10.5, 0},   {"NOK", 10.7, 0},
+    {"DKK", 6.87, 0},   {"AED", 3.6725, 1}, {"SGD", 1.35, 0},   {"KRW", 1350.0, 0},
+    {"MXN", 17.1, 0},   {"TRY", 32.0, 0},   {"ZAR", 18.5, 0},   {"NZD", 1.65, 0},
+    {"QAR", 3.64, 1},   {"SAR", 3.75, 1},   {"KWD", 0.3075, 0}, {"BHD", 0.376, 1},
+    {"OMR", 0.3845, 1}, {"JOD", 0.709, 1},  {"TND", 3.12, 0},
 };
 #define NCURRENCIES ((int)(sizeof(currencies) / sizeof(currencies[0])))
 
@@ -72,8 +74,7 @@ static int currency_index(const char *code)
 
 int sb_currency_exponent(const char *code)
 {
-    int i = currency_index(code);
-    return i < 0 ? -1 : currencies[i].exponent;
+    return currency_index(code) < 0 ? -1 : ct_currency_digits(code);
 }
 
 double sb_fx_base_rate(const char *code)
@@ -111,7 +112,7 @@ const char *sb_fx_code(int i)
 
 static double pow10i(int e)
 {
-    return e == 0 ? 1.0 : 100.0;
+    return ct_currency_unit(e);
 }
 
 int64_t sb_fx_convert(int64_t minor, const char *from, double rate_from, const char *to,
@@ -128,14 +129,7 @@ int64_t sb_fx_convert(int64_t minor, const char *from, double rate_from, const c
 
 char *sb_money_format(int64_t minor, const char *currency, char *buf, int len)
 {
-    if (sb_currency_exponent(currency) == 0) {
-        snprintf(buf, (size_t)len, "%lld", (long long)minor);
-        return buf;
-    }
-    int64_t a = minor < 0 ? -minor : minor;
-    snprintf(buf, (size_t)len, "%s%lld.%02lld", minor < 0 ? "-" : "", (long long)(a / 100),
-             (long long)(a % 100));
-    return buf;
+    return ct_currency_format(minor, ct_currency_digits(currency), buf, (size_t)len);
 }
 
 /* ---- markets ---- */

@@ -37,7 +37,8 @@
  * of a day is the base rate times exp(drift), the drift a smooth deterministic function of
  * the seed, the currency and the day (two slow waves of 2.5% and 1.2% plus a daily wiggle
  * of at most 0.2%), so rates move a little every day and the same day always has the same
- * rate. AED is pegged to the dollar and USD is 1. */
+ * rate. AED, QAR, SAR, BHD, OMR and JOD are pegged to the dollar and USD is 1. Amounts in
+ * KWD, BHD, OMR, JOD and TND have three decimals (fils, baisa, millimes), as ISO 4217 says. */
 #ifndef CT_SANDBOX_FARES_H
 #define CT_SANDBOX_FARES_H
 
@@ -73,8 +74,9 @@ void sb_cabin_classes(int cabin, int *first, int *count);
 
 /* ---- currencies and exchange rates ---- */
 
-/* Number of decimal places of a currency's minor unit (0 for JPY and KRW, else 2), or -1
- * when the sandbox has no rate for it. */
+/* Number of decimal places of a currency's minor unit (ISO 4217, base/currency.h: 0 for JPY
+ * and KRW, 3 for KWD, BHD, OMR, JOD and TND, else 2), or -1 when the sandbox has no rate for
+ * it. */
 int sb_currency_exponent(const char *code);
 
 /* Base rate (units per US dollar) of a currency, or 0 when unknown. */

@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "base/timeutil.h"
 #include "sandbox/providers/provider_internal.h"
 #include "sandbox/runtime/rng.h"
@@ -48,8 +49,7 @@ char *pv_money(const sb_provider *p, int64_t minor, char buf[32])
 
 json_t *pv_money_real(const sb_provider *p, int64_t minor)
 {
-    return json_real(sb_currency_exponent(p->currency) == 0 ? (double)minor
-                                                            : (double)minor / 100.0);
+    return json_real((double)minor / ct_currency_unit(ct_currency_digits(p->currency)));
 }
 
 json_t *pv_alliance_json(const sb_carrier *cr)

@@ -332,7 +332,9 @@ static const char *currency_of(const char *country)
                  {"NO", "NOK"}, {"DK", "DKK"}, {"AE", "AED"}, {"SG", "SGD"}, {"KR", "KRW"},
                  {"DE", "EUR"}, {"FR", "EUR"}, {"ES", "EUR"}, {"IT", "EUR"}, {"NL", "EUR"},
                  {"AT", "EUR"}, {"BE", "EUR"}, {"IE", "EUR"}, {"PT", "EUR"}, {"FI", "EUR"},
-                 {"GR", "EUR"}, {"MX", "MXN"}, {"TR", "TRY"}, {"ZA", "ZAR"}, {"NZ", "NZD"}};
+                 {"GR", "EUR"}, {"MX", "MXN"}, {"TR", "TRY"}, {"ZA", "ZAR"}, {"NZ", "NZD"},
+                 {"QA", "QAR"}, {"SA", "SAR"}, {"KW", "KWD"}, {"BH", "BHD"}, {"OM", "OMR"},
+                 {"JO", "JOD"}, {"TN", "TND"}};
     for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
         if (strcmp(table[i].country, country) == 0)
             return table[i].currency;

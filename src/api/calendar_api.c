@@ -9,6 +9,7 @@
 
 #include "api/search_common.h"
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
 #include "search/calendar.h"
@@ -69,12 +70,12 @@ static json_t *grid_json(const search_ctx *c, const ct_search_query *out,
     return json_pack("{s:o, s:o, s:o}", "departures", deps, "returns", rets, "cells", rows);
 }
 
-static const char *const CALENDAR_PARAMS[] = {"origin", "destination", "start",    "days",
-                                              "depart", "return",      "currency", "cabin",
-                                              "adults", "children",    "infants",  "max_stops"};
+static const char *const CALENDAR_PARAMS[] = {
+    "origin", "destination", "start",    "days",    "depart",          "return",   "currency",
+    "cabin",  "adults",      "children", "infants", "infants_in_seat", "max_stops"};
 static const char *const EXPLORE_PARAMS[] = {
-    "origin", "date",     "month",   "region",    "max_price", "currency",  "cabin",
-    "adults", "children", "infants", "max_stops", "limit",     "per_region"};
+    "origin", "date",     "month",   "region",          "max_price", "currency", "cabin",
+    "adults", "children", "infants", "infants_in_seat", "max_stops", "limit",    "per_region"};
 
 void ct__api_calendar(ct_http_req *req, ct_api_call *call)
 {
@@ -340,7 +341,7 @@ void ct__api_explore(ct_http_req *req, ct_api_call *call)
             ct_http_problem_field(req, "max_price", "must be a non-negative amount");
             goto done;
         }
-        max_price = (int64_t)(v * (c.pc.minor_digits == 0 ? 1 : 100) + 0.5);
+        max_price = (int64_t)(v * ct_currency_unit(c.pc.minor_digits) + 0.5);
     }
     q.max_stops = c.max_stops;
     q.price = &c.pc;

@@ -68,20 +68,30 @@ int search_ctx_validate(ct_http_req *req, search_ctx *c, const char *prefix)
         return field_error(req, prefix, "children", "must be 0 to 8");
     if (c->infants < 0 || c->infants > c->adults)
         return field_error(req, prefix, "infants", "must be 0 to the number of adults");
+    if (c->seat_infants < 0 || c->seat_infants > 8)
+        return field_error(req, prefix, "infants_in_seat", "must be 0 to 8");
     if (c->adults + c->children > 9)
         return field_error(req, prefix, "children", "adults and children take at most 9 seats");
+    if (c->adults + c->children + c->seat_infants > 9)
+        return field_error(req, prefix, "infants_in_seat",
+                           "adults, children and infants in a seat take at most 9 seats");
+    if (c->infants + c->seat_infants > 2 * c->adults)
+        return field_error(req, prefix, "infants_in_seat",
+                           "at most two infants per adult (one on the lap, one in a seat)");
     if (c->max_stops < 0 || c->max_stops > 2)
         return field_error(req, "", "max_stops", "must be 0, 1 or 2");
     for (int i = 0; i < 3; i++) {
         if (!isupper((unsigned char)c->currency[i]) || c->currency[3] != '\0')
             return field_error(req, "", "currency", "must be an ISO 4217 code such as EUR");
     }
-    /* Infants travel on a lap: no seat and, in the providers' rules, no fare. */
-    int seats = c->adults + c->children;
+    /* Lap infants take no seat and pay the infant fare; an infant in a seat pays the child
+     * fare (search.h "Passenger types"). */
+    int seats = c->adults + c->children + c->seat_infants;
     ct_status rc = ct_price_ctx_init(&c->pc, c->pb != NULL ? &c->view : NULL, c->cabin, seats,
                                      seats, c->currency);
     if (rc != CT_OK)
         return field_error(req, "", "currency", "has no exchange rate from the providers");
+    ct_price_ctx_set_pax(&c->pc, c->adults, c->children, c->seat_infants, c->infants);
     return 1;
 }
 
@@ -130,10 +140,10 @@ int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit)
         return field_error(req, "", "cabin", "must be economy or business");
     c->cabin =
         cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
-    static const char *const names[] = {"adults", "children", "infants"};
-    int *dst[] = {&c->adults, &c->children, &c->infants};
-    int defs[] = {1, 0, 0};
-    for (int i = 0; i < 3; i++) {
+    static const char *const names[] = {"adults", "children", "infants", "infants_in_seat"};
+    int *dst[] = {&c->adults, &c->children, &c->infants, &c->seat_infants};
+    int defs[] = {1, 0, 0, 0};
+    for (int i = 0; i < 4; i++) {
         *dst[i] = search_query_int(req, names[i], defs[i], 0, 9);
         if (*dst[i] < 0)
             return field_error(req, "", names[i], "must be a whole number from 0 to 9");
@@ -460,8 +470,12 @@ json_t *search_insight_json(const search_ctx *c, ct_history *h, const char *orig
 {
     if (c->pb == NULL)
         return json_null();
-    int seats = c->adults + c->children > 0 ? c->adults + c->children : 1;
-    int64_t per = price_minor != CT_PRICE_UNKNOWN && price_minor > 0 ? price_minor / seats : -1;
+    /* Per adult: history records one adult's price; children and infants count by their
+     * share of the fare (ct_price_ctx.fare_weight). */
+    double weight = c->pc.fare_weight >= 1 ? c->pc.fare_weight : 1;
+    int64_t per = price_minor != CT_PRICE_UNKNOWN && price_minor > 0
+                      ? (int64_t)((double)price_minor / weight + 0.5)
+                      : -1;
     ct_insight in;
     memset(&in, 0, sizeof(in));
     in.bucket = -1;

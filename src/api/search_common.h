@@ -17,7 +17,8 @@ typedef struct search_ctx {
     ct_pricebook *pb; /* NULL: schedule-only */
     ct_pb_view view;
     ct_price_ctx pc;
-    int adults, children, infants;
+    int adults, children, infants; /* infants: on a lap */
+    int seat_infants;              /* infants with a seat of their own */
     ct_cabin cabin;
     char currency[4];
     int max_stops;

@@ -16,6 +16,7 @@
 
 #include "api/prediction.h"
 #include "api/search_common.h"
+#include "base/currency.h"
 #include "base/timeutil.h"
 #include "http/problem.h"
 #include "providers/directory.h"
@@ -256,7 +257,7 @@ static int parse_filters(ct_http_req *req, const search_ctx *c, json_t *f, reque
     if (mp != NULL) {
         if (!json_is_number(mp) || json_number_value(mp) < 0 || json_number_value(mp) > 1e9)
             return list_problem(req, "max_price", "must be a non-negative amount");
-        double unit = c->pc.minor_digits == 0 ? 1 : 100;
+        double unit = ct_currency_unit(c->pc.minor_digits);
         fl->max_price = (int64_t)(json_number_value(mp) * unit + 0.5);
     }
     json_t *em = json_object_get(f, "emissions");
@@ -277,6 +278,8 @@ static int parse_options(ct_http_req *req, json_t *in, search_ctx *c, request *r
     if (!get_int(req, pax, "adults", "passengers.adults", 1, 9, &c->adults) ||
         !get_int(req, pax, "children", "passengers.children", 0, 8, &c->children) ||
         !get_int(req, pax, "infants", "passengers.infants", 0, 9, &c->infants) ||
+        !get_int(req, pax, "infants_in_seat", "passengers.infants_in_seat", 0, 8,
+                 &c->seat_infants) ||
         !get_int(req, in, "max_stops", "max_stops", 0, 2, &c->max_stops) ||
         !get_int(req, in, "offset", "offset", 0, 100000, &r->offset) ||
         !get_int(req, in, "limit", "limit", 1, 100, &r->limit))
@@ -376,7 +379,7 @@ static void separate_parts_w(ct_jw *w, const search_ctx *c, const ct_trip *t)
         ct_jw_key(w, "price");
         search_money_w(w, c, per[best]);
         ct_jw_key(w, "original");
-        search_money_in_w(w, (int64_t)c->pc.payers * (native + d->fee_minor), d->currency,
+        search_money_in_w(w, ct_price_native_total(&c->pc, best, native), d->currency,
                           d->minor_digits);
         ct_jw_obj_end(w);
     }
@@ -704,6 +707,7 @@ static void answer_w(ct_jw *w, ct_arena *arena, ct_app *app, const search_ctx *c
     ct_jw_kint(w, "adults", c->adults);
     ct_jw_kint(w, "children", c->children);
     ct_jw_kint(w, "infants", c->infants);
+    ct_jw_kint(w, "infants_in_seat", c->seat_infants);
     ct_jw_obj_end(w);
     ct_jw_kstr(w, "cabin", c->cabin == CT_CABIN_BUSINESS ? "business" : "economy");
     ct_jw_kstr(w, "sort", r->sort_name);

@@ -13,6 +13,7 @@
 #include <sodium.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "base/json.h"
 #include "base/log.h"
 #include "booking/booking_internal.h"
@@ -61,21 +62,10 @@ void ct_booking_error_clear(ct_booking_error *e)
     memset(e, 0, sizeof(*e));
 }
 
-static int currency_digits(const char *c)
-{
-    return strcmp(c, "JPY") == 0 || strcmp(c, "KRW") == 0 ? 0 : 2;
-}
-
 json_t *bk_money(int64_t minor, const char *currency)
 {
-    int d = currency_digits(currency);
     char text[40];
-    int64_t a = minor < 0 ? -minor : minor;
-    if (d == 0)
-        snprintf(text, sizeof(text), "%s%lld", minor < 0 ? "-" : "", (long long)a);
-    else
-        snprintf(text, sizeof(text), "%s%lld.%02lld", minor < 0 ? "-" : "", (long long)(a / 100),
-                 (long long)(a % 100));
+    ct_currency_format(minor, ct_currency_digits(currency), text, sizeof(text));
     return json_pack("{sI ss ss}", "amount_minor", (json_int_t)minor, "currency", currency,
                      "amount", text);
 }

@@ -54,7 +54,7 @@ typedef struct ct_provider_desc {
     char name[32]; /* e.g. "airline-1" */
     ct_provider_kind kind;
     char currency[4];          /* ISO 4217 */
-    int minor_digits;          /* 2, or 0 for JPY/KRW */
+    int minor_digits;          /* ISO 4217: 0 (JPY), 2 or 3 (KWD) */
     int64_t fee_minor;         /* per passenger, in the provider's minor units */
     int min_self_transfer_min; /* combiner: minutes at a self-transfer (0: CT_MCT_SELF_XFER) */
 } ct_provider_desc;

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "providers/booking_internal.h"
+#include "base/currency.h"
 
 /* ---- amounts ---- */
 
@@ -37,7 +38,7 @@ int ct__bk_amount_real(json_t *v, int digits, int64_t *out)
 {
     if (!json_is_number(v))
         return -1;
-    double x = json_number_value(v), scaled = x * (digits == 0 ? 1.0 : 100.0);
+    double x = json_number_value(v), scaled = x * ct_currency_unit(digits);
     if (!isfinite(x) || x < 0 || scaled > INT32_MAX ||
         fabs(scaled - nearbyint(scaled)) > 1e-6 * fmax(1.0, fabs(scaled)))
         return -1;

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "base/timeutil.h"
 #include "providers/providers_internal.h"
 
@@ -130,7 +131,7 @@ ct_status ct__amount_real(ct__rec *r, json_t *obj, const char *member, int digit
         ct__reject(r, member, "expected a number");
         return CT_INVALID;
     }
-    double x = json_number_value(v), scaled = x * (digits == 0 ? 1.0 : 100.0);
+    double x = json_number_value(v), scaled = x * ct_currency_unit(digits);
     char buf[64];
     if (!isfinite(x) || x < 0 || scaled > INT32_MAX ||
         fabs(scaled - nearbyint(scaled)) > 1e-6 * fmax(1.0, fabs(scaled))) {

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "base/json.h"
 #include "base/timeutil.h"
 #include "providers/providers_internal.h"
@@ -60,7 +61,7 @@ const char *ct_providers_feed_name(ct_providers_feed f)
 
 int ct_providers_minor_digits(const char *currency)
 {
-    return strcmp(currency, "JPY") == 0 || strcmp(currency, "KRW") == 0 ? 0 : 2;
+    return ct_currency_digits(currency);
 }
 
 ct_status ct_providers_decimal(const char *text, int digits, int32_t *out)

@@ -68,7 +68,7 @@ const char *ct_providers_feed_name(ct_providers_feed f);
 typedef struct ct_providers_desc {
     ct_providers_kind kind;    /* from the dialect */
     char currency[4];          /* ISO 4217 */
-    int minor_digits;          /* 2, or 0 for JPY/KRW */
+    int minor_digits;          /* ISO 4217: 0 (JPY), 2 or 3 (KWD) */
     int64_t fee_minor;         /* per passenger, minor units (0 when the dialect has none) */
     int min_self_transfer_min; /* the combiner's minimum self-transfer; 0 otherwise */
 } ct_providers_desc;

@@ -104,10 +104,11 @@ static double leg_bound(explore_state *s, const ct_leg *l)
 }
 
 /* A lower bound of the price of an itinerary whose legs' lowest amounts sum to w (every leg
- * at most 15 % off through a through fare, the lowest fee, less what rounding can take). */
+ * at most 15 % off through a through fare, the passengers' fare weight, the lowest fee, less
+ * what rounding can take). */
 static double lower_bound(const explore_state *s, double w)
 {
-    return s->pc->payers * (w + (double)s->pc->min_fee) - s->slack;
+    return s->pc->fare_weight * w + s->pc->payers * (double)s->pc->min_fee - s->slack;
 }
 
 /* 1 when legs of carriers a, b may be one ticket (same carrier, or one alliance). */
@@ -590,8 +591,8 @@ static ct_status explore_once(const ct_timetable *tt, const ct_search_query *q, 
 {
     explore_state s = {.tt = tt, .q = q, .pc = q->price};
     ct_status rc = CT_NOMEM;
-    /* Floors: one minor unit per ticket; conversion: half a unit (as search.c). */
-    s.slack = (double)(int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
+    /* Floors: one minor unit per ticket and passenger type; conversion: half (as search.c). */
+    s.slack = (double)(int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 2) * (s.pc->max_conv + 1)) + 2;
     if (table)
         s.bound_table = s.pc->view->leg_bound[s.pc->cabin];
     s.best = ct_malloc(tt->nairports * sizeof(ct_itinerary));

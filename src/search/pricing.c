@@ -5,25 +5,22 @@
  * cooperating carriers (same carrier, or one alliance) form a ticket, costing the sum of its
  * legs' amounts, floor(sum x 85 / 100) when it has two legs or more; airlines and agencies
  * sell only one-ticket slices, the combiner only slices with a self-transfer (at least its
- * minimum minutes there); a provider's total is payers x (price + fee), converted to the
- * requested currency through units per USD and rounded half up to its minor unit. */
+ * minimum minutes there); a provider's total is adults x price + children x floor(price x
+ * 75 / 100) + lap infants x floor(price x 10 / 100) + passengers x fee, converted to the
+ * requested currency through units per USD and rounded half up to its minor unit (ISO 4217
+ * digits, base/currency.h). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "base/alloc.h"
+#include "base/currency.h"
 #include "search/search.h"
 #include "search/search_internal.h"
 
 int ct_currency_minor_digits(const char *code)
 {
-    static const char *const zero[] = {"BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW",
-                                       "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"};
-    for (size_t i = 0; i < sizeof(zero) / sizeof(zero[0]); i++) {
-        if (strncmp(code, zero[i], 3) == 0)
-            return 0;
-    }
-    return 2;
+    return ct_currency_digits(code);
 }
 
 ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin, int seats,
@@ -34,6 +31,8 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     c->cabin = cabin;
     c->seats = seats;
     c->payers = payers;
+    c->adults = payers;
+    c->fare_weight = payers;
     c->class_lo = cabin == CT_CABIN_BUSINESS ? 6 : 0;
     c->class_hi = cabin == CT_CABIN_BUSINESS ? 7 : 5;
     snprintf(c->currency, sizeof(c->currency), "%s", currency);
@@ -206,10 +205,29 @@ int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *cons
     return slice_price(c, p, legs, n, a, one_ticket);
 }
 
-int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer)
+void ct_price_ctx_set_pax(ct_price_ctx *c, int adults, int children, int seat_infants,
+                          int lap_infants)
+{
+    c->adults = adults;
+    c->children = children + seat_infants;
+    c->lap_infants = lap_infants;
+    c->seats = adults + children + seat_infants;
+    c->payers = c->seats + lap_infants;
+    c->fare_weight =
+        adults + c->children * (CT_CHILD_PCT / 100.0) + lap_infants * (CT_INFANT_PCT / 100.0);
+}
+
+int64_t ct_price_native_total(const ct_price_ctx *c, int p, int64_t per_adult)
 {
     const ct_provider_desc *d = &c->view->snap->providers[p].desc;
-    double v = (double)(c->payers * (per_payer + d->fee_minor)) * c->conv[p];
+    int64_t fares = c->adults * per_adult + c->children * (per_adult * CT_CHILD_PCT / 100) +
+                    c->lap_infants * (per_adult * CT_INFANT_PCT / 100);
+    return fares + (int64_t)c->payers * d->fee_minor;
+}
+
+int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_adult)
+{
+    double v = (double)ct_price_native_total(c, p, per_adult) * c->conv[p];
     return (int64_t)floor(v + 0.5);
 }
 

@@ -109,7 +109,7 @@ typedef struct search_state {
     int64_t slack;               /* what floors and conversion can take off a bound */
     int unpriced;                /* no bounds: schedule-only, or prices ignored */
     int restricted;              /* one provider or one-ticket group (ct_price_ctx) */
-    double bound_mul, bound_add; /* bound_of: payers x wsum + payers x fee - slack */
+    double bound_mul, bound_add; /* bound_of: fare weight x wsum + payers x fee - slack */
     ct_bound_cache bounds;       /* leg facts met by this query (exact prices; slow-path bounds) */
     int fast;                    /* leg bounds from the pricebook's table (pricebook.h) */
     const uint16_t *bound_table; /* fast and unrestricted: the cabin's table, else NULL */
@@ -271,7 +271,8 @@ static int32_t prune_cut(const search_state *s, int level, int64_t price)
 }
 
 /* A lower bound of the price of any itinerary whose legs include these (the others cost at
- * least nothing), for all passengers: payers x (wsum + the lowest fee) - slack, where wsum
+ * least nothing), for all passengers: fare weight x wsum + payers x the lowest fee - slack
+ * (children's and lap infants' shares of the fare, ct_price_ctx_set_pax), where wsum
  * sums the legs' lowest amounts weighted 0.85 for a leg that may share a ticket of two legs
  * or more with a neighbour (through fares lower a ticket's sum by at most 15 %) and 1 for
  * one that cannot (its neighbours' carriers do not cooperate with its own). */
@@ -1126,12 +1127,12 @@ static ct_status run_once(const ct_timetable *tt, const ct_search_query *q, int 
                       .fast = fast};
     if (s.pc != NULL && s.pc->view == NULL)
         s.pc = NULL;
-    if (s.pc != NULL) /* floors: one minor unit per ticket; conversion: half a unit */
-        s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (s.pc->max_conv + 1)) + 2;
+    if (s.pc != NULL) /* floors: one minor unit per ticket and passenger type; conversion: half */
+        s.slack = (int64_t)(s.pc->payers * (CT_SEARCH_MAX_LEGS + 2) * (s.pc->max_conv + 1)) + 2;
     s.unpriced = s.pc == NULL || s.pc->ignore_price;
     s.restricted = s.pc != NULL && (s.pc->only_provider >= 0 || s.pc->only_group != 0);
     if (s.pc != NULL) {
-        s.bound_mul = s.pc->payers;
+        s.bound_mul = s.pc->fare_weight;
         s.bound_add = (double)s.pc->payers * (double)s.pc->min_fee - (double)s.slack;
     }
     if (fast && s.pc != NULL && s.pc->only_provider < 0 && s.pc->only_group == 0) {

@@ -38,12 +38,12 @@
  * rest search it). The loops over middle legs test in two passes: first without a branch on
  * each leg's outcome (unpredictable: a mispredicted branch cost more than the test), then
  * the survivors; the searches in sorted arrays halve with a conditional move. The bound is
- * the passengers x
+ * the passengers' fare weight (ct_price_ctx.fare_weight) x
  * (the legs' lowest per-provider amounts, converted, each weighted 0.85 when it may share a
  * ticket with a neighbour (through fares lower a ticket by at most 15 %) and 1 when its
- * neighbours' carriers do not cooperate with its own, + the lowest fee), less what rounding
- * can take. Leg amounts come from the pricebook's per-leg bound table (pricebook.h "Leg
- * bounds") when its sequence check holds over the whole search; when a writer changed prices
+ * neighbours' carriers do not cooperate with its own) + the passengers x the lowest fee, less
+ * what rounding can take. Leg amounts come from the pricebook's per-leg bound table (pricebook.h
+ * "Leg bounds") when its sequence check holds over the whole search; when a writer changed prices
  * meanwhile, or a provider has no rate, the search runs again with bounds from each leg's
  * facts cached per query (same answer; both paths are tested). A destination airport may be
  * passed through (a through fare can make the longer itinerary cheaper). A final exact filter
@@ -72,8 +72,12 @@ typedef struct ct_price_ctx {
     const ct_pb_view *view; /* NULL: schedule-only */
     ct_cabin cabin;
     int class_lo, class_hi; /* the cabin's class indices */
-    int seats;              /* seats each leg needs (adults and children) */
-    int payers;             /* passengers paying a fare */
+    int seats;              /* seats each leg needs (adults, children, infants in a seat) */
+    int payers;             /* passengers: each pays the provider's fee */
+    int adults;             /* passengers paying the adult fare */
+    int children;           /* paying the child fare (children, infants in a seat) */
+    int lap_infants;        /* paying the lap-infant fare */
+    double fare_weight;     /* adults + children x 0.75 + lap_infants x 0.10 */
     char currency[4];
     int minor_digits;
     int nproviders;
@@ -155,16 +159,30 @@ int ct_itinerary_dominates(const ct_itinerary *a, const ct_itinerary *b);
 
 /* ---- pricing (pricing.c) ---- */
 
-/* Decimal digits of a currency's minor unit (0 for JPY, KRW ...; 2 otherwise). */
+/* Decimal digits of a currency's minor unit (ISO 4217: base/currency.h; 0 for JPY, 3 for KWD). */
 int ct_currency_minor_digits(const char *code);
 /* The factor turning minor units of `from` into minor units of `to` with the snapshot's
  * rates (as the answers convert); 1 for the same currency, 0 when either rate is unknown or
  * there is no snapshot. */
 double ct_price_minor_factor(const ct_pb_snapshot *s, const char *from, const char *to);
-/* Prepares a query's pricing over a pricebook view (NULL view: schedule-only). CT_INVALID
- * when providers exist but none can be converted to `currency` (no exchange rate). */
+/* Prepares a query's pricing over a pricebook view (NULL view: schedule-only) for `payers`
+ * adults needing `seats` seats. CT_INVALID when providers exist but none can be converted to
+ * `currency` (no exchange rate). */
 ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin, int seats,
                             int payers, const char *currency);
+
+/* Passenger types, as the providers price them (docs/sandbox.md "Passengers"): an adult pays
+ * the itinerary's fare F (the rule above, per passenger), a child (2 to 11) and an infant
+ * with a seat of its own the child fare floor(F x 75 / 100), an infant on a lap (under 2, no
+ * seat) floor(F x 10 / 100); every passenger, lap infants included, pays the provider's fee. */
+#define CT_CHILD_PCT  75
+#define CT_INFANT_PCT 10
+/* Sets the passengers of an initialised context: seats = adults + children + seat_infants. */
+void ct_price_ctx_set_pax(ct_price_ctx *c, int adults, int children, int seat_infants,
+                          int lap_infants);
+/* Provider p's total for all passengers in its own minor units, fees included, of an adult
+ * per-passenger fare `per_adult`. */
+int64_t ct_price_native_total(const ct_price_ctx *c, int p, int64_t per_adult);
 /* 1 when some provider has availability for this leg and sells its carrier. */
 int ct_price_leg_known(const ct_price_ctx *c, const ct_leg *l);
 /* The lowest per-passenger amount any provider asks for the leg, converted (a bound:
@@ -179,8 +197,9 @@ int ct_price_self_transfer(const ct_price_ctx *c, const ct_leg *a, const ct_leg 
  * *one_ticket (may be NULL) = 1 when the slice is one ticket. */
 int64_t ct_price_slice_provider(const ct_price_ctx *c, int p, const ct_leg *const *legs, int n,
                                 int *one_ticket);
-/* Provider p's total for all passengers, fees included, converted and rounded. */
-int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_payer);
+/* Provider p's total for all passengers, fees included, converted and rounded
+ * (ct_price_native_total converted). */
+int64_t ct_price_total(const ct_price_ctx *c, int p, int64_t per_adult);
 /* The itinerary's price: the lowest total any provider asks (each provider's in
  * per_provider, -1 where it does not sell it; may be NULL); CT_PRICE_UNKNOWN when a leg is
  * schedule-only; -1 when every leg is known yet no provider sells the whole (invalid). */

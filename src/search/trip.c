@@ -57,7 +57,7 @@ static void price_trip(const ct_price_ctx *pc, ct_trip *t)
         if (per < 0)
             continue;
         t->offer[p] = ct_price_total(pc, p, per);
-        t->native[p] = (int64_t)pc->payers * (per + pc->view->snap->providers[p].desc.fee_minor);
+        t->native[p] = ct_price_native_total(pc, p, per);
         if (best < 0 || t->offer[p] < best)
             best = t->offer[p];
     }
@@ -372,7 +372,7 @@ int ct_trip_cheapest_pair(const ct_search_result *a, const ct_search_result *b,
             t.slice[1] = b->items[k];
             /* A trip costs at least 90 % of its slices' own prices (rounding aside). */
             if (found && (double)(a->items[i].price + b->items[k].price) * 0.9 -
-                                 4 * (pc->max_conv + 1) * pc->payers >
+                                 6 * (pc->max_conv + 1) * pc->payers >
                              (double)best->price)
                 continue;
             price_trip(pc, &t);

@@ -283,8 +283,12 @@ static json_int_t minor_of(json_t *money)
     const char *cur = json_string_value(json_object_get(money, "currency"));
     assert_non_null(cur);
     char want[48];
-    if (ct_currency_minor_digits(cur) == 0)
+    int digits = ct_currency_minor_digits(cur);
+    if (digits == 0)
         snprintf(want, sizeof(want), "%lld", (long long)minor);
+    else if (digits == 3) /* KWD, BHD, ...: fils */
+        snprintf(want, sizeof(want), "%lld.%03lld", (long long)(minor / 1000),
+                 (long long)(minor % 1000));
     else
         snprintf(want, sizeof(want), "%lld.%02lld", (long long)(minor / 100),
                  (long long)(minor % 100));
@@ -397,6 +401,83 @@ static void priced_search_lists_every_offer(void **state)
         json_decref(j);
     }
     assert_true(multi_offer > 0);
+}
+
+/* One itinerary's offer of provider `prov` in an answer (NULL when absent). */
+static json_t *offer_of(json_t *answer, const char *id, const char *prov)
+{
+    size_t i, o;
+    json_t *trip, *of;
+    json_array_foreach(json_object_get(answer, "itineraries"), i, trip)
+    {
+        if (strcmp(json_string_value(json_object_get(trip, "id")), id) != 0)
+            continue;
+        json_array_foreach(json_object_get(trip, "offers"), o, of)
+        {
+            if (strcmp(json_string_value(json_object_get(of, "provider")), prov) == 0)
+                return of;
+        }
+    }
+    return NULL;
+}
+
+/* Passenger types over HTTP: two adults, a child, an infant in a seat and one on a lap pay
+ * 2 F + 2 floor(0.75 F) + floor(0.10 F) + 5 fees at each provider (F: the adult fare, read
+ * from a search for four adults, which needs the same four seats), and the price in KWD is
+ * written with three decimals. */
+static void children_and_infants_pay_their_fares(void **state)
+{
+    (void)state;
+    const char *pairs[][2] = {{"LON", "NYC"}, {"ZRH", "LHR"}, {"FRA", "HND"}, {"CDG", "SYD"}};
+    int compared = 0;
+    for (size_t k = 0; k < 4; k++) {
+        char body[640], date[16];
+#define PAX_BODY                                                                                   \
+    "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"                    \
+    "\"currency\":\"KWD\",\"sort\":\"cheapest\",\"limit\":100,\"passengers\":%s}"
+        snprintf(body, sizeof(body), PAX_BODY, pairs[k][0], pairs[k][1], day_str(start + 9, date),
+                 "{\"adults\":4}");
+        json_t *four = post_json(body);
+        snprintf(body, sizeof(body), PAX_BODY, pairs[k][0], pairs[k][1], day_str(start + 9, date),
+                 "{\"adults\":2,\"children\":1,\"infants\":1,\"infants_in_seat\":1}");
+        json_t *mixed = post_json(body);
+        json_t *pax = json_object_get(mixed, "passengers");
+        assert_int_equal(json_integer_value(json_object_get(pax, "infants_in_seat")), 1);
+        size_t i, o;
+        json_t *trip, *of;
+        json_array_foreach(json_object_get(mixed, "itineraries"), i, trip)
+        {
+            if (json_is_null(json_object_get(trip, "price")))
+                continue;
+            assert_string_equal(
+                json_string_value(json_object_get(json_object_get(trip, "price"), "currency")),
+                "KWD");
+            minor_of(json_object_get(trip, "price")); /* "12.345": three decimals */
+            const char *id = json_string_value(json_object_get(trip, "id"));
+            json_array_foreach(json_object_get(trip, "offers"), o, of)
+            {
+                const char *prov = json_string_value(json_object_get(of, "provider"));
+                json_t *other = offer_of(four, id, prov);
+                /* the fees of pricefill.h's providers, in their own minor units */
+                json_int_t fee = strcmp(prov, "ota-eur") == 0   ? 1200
+                                 : strcmp(prov, "ota-jpy") == 0 ? 1500
+                                 : strcmp(prov, "hop") == 0     ? 1800
+                                                                : 0;
+                if (other == NULL)
+                    continue;
+                json_int_t four_native = minor_of(json_object_get(other, "original"));
+                json_int_t f = four_native / 4 - fee;
+                json_int_t want = 2 * f + 2 * (f * 75 / 100) + f * 10 / 100 + 5 * fee;
+                assert_int_equal(minor_of(json_object_get(of, "original")), want);
+                assert_true(minor_of(json_object_get(of, "price")) <
+                            minor_of(json_object_get(other, "price")) * 5 / 4);
+                compared++;
+            }
+        }
+        json_decref(four);
+        json_decref(mixed);
+    }
+    assert_true(compared > 3);
 }
 
 #define BASE                                                                                       \
@@ -769,6 +850,11 @@ static void bad_priced_requests_name_the_field(void **state)
         {",\"passengers\":{\"adults\":0}}", "passengers.adults"},
         {",\"passengers\":{\"adults\":1,\"infants\":2}}", "passengers.infants"},
         {",\"passengers\":{\"adults\":5,\"children\":5}}", "passengers.children"},
+        {",\"passengers\":{\"adults\":1,\"infants_in_seat\":9}}", "passengers.infants_in_seat"},
+        {",\"passengers\":{\"adults\":1,\"children\":7,\"infants_in_seat\":2}}",
+         "passengers.infants_in_seat"},
+        {",\"passengers\":{\"adults\":1,\"infants\":1,\"infants_in_seat\":2}}",
+         "passengers.infants_in_seat"},
         {",\"limit\":0}", "limit"},
     };
     /* A date past the schedules says until when they run, in a traveller's words. */
@@ -812,6 +898,7 @@ int main(void)
         cmocka_unit_test(round_trip_combines_slices),
         cmocka_unit_test(bad_requests_name_the_field),
         cmocka_unit_test(priced_search_lists_every_offer),
+        cmocka_unit_test(children_and_infants_pay_their_fares),
         cmocka_unit_test(filters_sorts_and_pages),
         cmocka_unit_test(calendar_grid_and_explore),
         cmocka_unit_test(cached_answers_follow_the_prices),

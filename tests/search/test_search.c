@@ -272,7 +272,7 @@ static void random_queries(int nqueries, int priced)
     ct_pb_view view;
     if (priced)
         ct_pricebook_acquire(pb, &view);
-    static const char *const currencies[] = {"USD", "EUR", "GBP", "JPY"};
+    static const char *const currencies[] = {"USD", "EUR", "GBP", "JPY", "KWD"};
     int64_t dst_days[] = {ct_days_from_civil(2027, 3, 14),  ct_days_from_civil(2027, 3, 13),
                           ct_days_from_civil(2027, 3, 28),  ct_days_from_civil(2027, 3, 27),
                           ct_days_from_civil(2027, 10, 31), ct_days_from_civil(2027, 10, 30),
@@ -298,8 +298,11 @@ static void random_queries(int nqueries, int priced)
             int seats = 1 + (int)(next_rand() % 3);
             ct_cabin cabin = next_rand() % 5 == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
             assert_int_equal(
-                ct_price_ctx_init(&pc, &view, cabin, seats, seats, currencies[next_rand() % 4]),
+                ct_price_ctx_init(&pc, &view, cabin, seats, seats, currencies[next_rand() % 5]),
                 CT_OK);
+            if (next_rand() % 3 == 0) /* children and infants: the bounds still hold */
+                ct_price_ctx_set_pax(&pc, seats, (int)(next_rand() % 3), (int)(next_rand() % 2),
+                                     (int)(next_rand() % 2));
             q.price = &pc;
         }
         ct_search_result r;
@@ -514,6 +517,65 @@ static void priced_engine_equals_brute_force(void **state)
     (void)state;
     pb = ts_fill_pricebook(tt);
     random_queries(1000, 1);
+    ct_pricebook_free(pb);
+    pb = NULL;
+}
+
+/* Passenger types: two adults, a child, an infant in a seat and one on a lap pay, at each
+ * provider, 2 x F + 2 x floor(F x 75 / 100) + floor(F x 10 / 100) + 5 fees (F its adult fare
+ * of the itinerary), converted into KWD with its three decimals; the itinerary's price is the
+ * lowest of those, and less than five adults would pay. */
+static void passenger_types_pay_their_fares(void **state)
+{
+    (void)state;
+    pb = ts_fill_pricebook(tt);
+    ct_pb_view view;
+    ct_pricebook_acquire(pb, &view);
+    int checked = 0, cheaper = 0;
+    for (int qn = 0; qn < 400 && checked < 200; qn++) {
+        uint16_t orig[8], dest[8];
+        int no = random_place(orig), nd = random_place(dest), overlap = 0;
+        for (int i = 0; i < no; i++)
+            overlap |= in_set(dest, nd, orig[i]);
+        if (overlap)
+            continue;
+        ct_price_ctx mixed, adults;
+        assert_int_equal(ct_price_ctx_init(&mixed, &view, CT_CABIN_ECONOMY, 1, 1, "KWD"), CT_OK);
+        ct_price_ctx_set_pax(&mixed, 2, 1, 1, 1);
+        assert_int_equal(mixed.seats, 4);
+        assert_int_equal(mixed.payers, 5);
+        assert_int_equal(mixed.minor_digits, 3);
+        assert_int_equal(ct_price_ctx_init(&adults, &view, CT_CABIN_ECONOMY, 4, 5, "KWD"), CT_OK);
+        ct_search_query q = {orig, no, dest, nd, tt->from_day + next_rand() % 300, 1, &mixed};
+        ct_search_result r;
+        assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+        for (size_t i = 0; i < r.n; i++) {
+            const ct_itinerary *it = &r.items[i];
+            if (it->price == CT_PRICE_UNKNOWN)
+                continue;
+            int64_t per_provider[CT_MAX_PROVIDERS], best = -1;
+            assert_int_equal(ct_price_itinerary(&mixed, it->legs, it->nlegs, per_provider),
+                             it->price);
+            for (int p = 0; p < mixed.nproviders; p++) {
+                int64_t f = ct_price_slice_provider(&mixed, p, it->legs, it->nlegs, NULL);
+                if (f < 0 || per_provider[p] < 0)
+                    continue;
+                int64_t fee = view.snap->providers[p].desc.fee_minor;
+                int64_t native = 2 * f + 2 * (f * 75 / 100) + f * 10 / 100 + 5 * fee;
+                assert_int_equal(ct_price_native_total(&mixed, p, f), native);
+                assert_int_equal(per_provider[p],
+                                 (int64_t)floor((double)native * mixed.conv[p] + 0.5));
+                best = best < 0 || per_provider[p] < best ? per_provider[p] : best;
+                cheaper += per_provider[p] < ct_price_total(&adults, p, f);
+            }
+            assert_int_equal(best, it->price);
+            checked++;
+        }
+        ct_search_result_free(&r);
+    }
+    assert_true(checked >= 100);
+    assert_true(cheaper >= checked);
+    ct_pricebook_release(pb, &view);
     ct_pricebook_free(pb);
     pb = NULL;
 }
@@ -753,6 +815,7 @@ int main(void)
         cmocka_unit_test(engine_equals_brute_force),
         cmocka_unit_test(priced_engine_equals_brute_force),
         cmocka_unit_test(round_trips_equal_brute_force),
+        cmocka_unit_test(passenger_types_pay_their_fares),
         cmocka_unit_test(leg_bounds_bound_every_leg),
         cmocka_unit_test(concurrent_writes),
         cmocka_unit_test(rules_are_enforced),

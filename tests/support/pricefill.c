@@ -72,6 +72,7 @@ ct_pricebook *ts_fill_pricebook(const ct_timetable *tt)
     CHECK((ct_pricebook_set_rate(pb, "EUR", 0.92)) == CT_OK);
     CHECK((ct_pricebook_set_rate(pb, "GBP", 0.79)) == CT_OK);
     CHECK((ct_pricebook_set_rate(pb, "JPY", 150.0)) == CT_OK);
+    CHECK((ct_pricebook_set_rate(pb, "KWD", 0.3075)) == CT_OK); /* three decimals */
     size_t unknown = 0, put = 0;
     for (size_t i = 0; i < tt->nlegs; i++) {
         const ct_leg *l = &tt->legs[i];

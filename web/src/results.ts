@@ -181,7 +181,8 @@ export function normalizeMoney(raw: unknown): Money | null {
   const minor = isNum(r.amount_minor) ? r.amount_minor : null;
   const amount = isStr(r.amount) && /^-?\d+(\.\d+)?$/.test(r.amount) ? r.amount : isNum(r.amount) ? String(r.amount) : null;
   if (amount === null) return null;
-  return { amount, amount_minor: minor ?? Math.round(Number(amount) * 100), currency: r.currency };
+  const digits = (amount.split('.')[1] ?? '').length; /* the currency's: 0, 2 or 3 (KWD) */
+  return { amount, amount_minor: minor ?? Math.round(Number(amount) * 10 ** digits), currency: r.currency };
 }
 
 function normalizeLeg(raw: unknown): Leg | null {
@@ -404,19 +405,27 @@ export interface Travellers {
   adults: number;
   children: number;
   infants: number;
+  /** Infants under 2 with a seat of their own (they pay the child fare). */
+  infantsInSeat?: number;
 }
 
 /**
  * "total for 2 · €412.30 per person" (prices are totals for all passengers:
- * docs/search-api.md). Infants on a lap pay nothing, so with infants the
- * share is per paying traveller. One traveller: "total for 1 traveller".
+ * docs/search-api.md). Children and infants in a seat pay 75 % of the adult
+ * fare and infants on a lap 10 % (plus the fee each passenger pays), so with
+ * them the share shown is about what one adult pays. One traveller: "total
+ * for 1 traveller".
  */
 export function travellersNote(total: Money, t: Travellers): string {
-  const count = t.adults + t.children + t.infants;
+  const seated = t.infantsInSeat ?? 0;
+  const count = t.adults + t.children + t.infants + seated;
   if (count <= 1) return 'total for 1 traveller';
-  const payers = Math.max(1, t.adults + t.children);
-  if (payers === 1) return `total for ${count}`;
-  return `total for ${count} · ${cardMoney(splitMoney(total, payers))} per ${payers === count ? 'person' : 'paying traveller'}`;
+  if (count === t.adults) return `total for ${count} · ${cardMoney(splitMoney(total, count))} per person`;
+  const weight = t.adults + 0.75 * (t.children + seated) + 0.1 * t.infants;
+  const perAdult = Math.round(total.amount_minor / weight);
+  const digits = total.amount.includes('.') ? total.amount.split('.')[1]!.length : 0;
+  const adult: Money = { amount: (perAdult / 10 ** digits).toFixed(digits), amount_minor: perAdult, currency: total.currency };
+  return `total for ${count} · about ${cardMoney(adult)} per adult`;
 }
 
 /* Near-identical itineraries ("2 similar options") */

@@ -43,10 +43,12 @@ describe('money on the cards', () => {
   it('totals say whom they cover, with the per-person share for more than one', () => {
     expect(travellersNote(eur(82460), { adults: 2, children: 0, infants: 0 })).toBe('total for 2 · €412.30 per person');
     expect(travellersNote(eur(41230), { adults: 1, children: 0, infants: 0 })).toBe('total for 1 traveller');
-    expect(travellersNote(eur(90000), { adults: 2, children: 1, infants: 0 })).toBe('total for 3 · €300.00 per person');
-    // Infants on a lap pay nothing: the share is per paying traveller.
-    expect(travellersNote(eur(82460), { adults: 2, children: 0, infants: 1 })).toBe('total for 3 · €412.30 per paying traveller');
-    expect(travellersNote(eur(41230), { adults: 1, children: 0, infants: 1 })).toBe('total for 2');
+    // A child pays 75 % of the adult fare, an infant on a lap 10 %: the share shown is an adult's.
+    expect(travellersNote(eur(110000), { adults: 2, children: 1, infants: 0 })).toBe('total for 3 · about €400.00 per adult');
+    expect(travellersNote(eur(84000), { adults: 2, children: 0, infants: 1 })).toBe('total for 3 · about €400.00 per adult');
+    expect(travellersNote(eur(44000), { adults: 1, children: 0, infants: 1 })).toBe('total for 2 · about €400.00 per adult');
+    // An infant with its own seat pays the child fare; three decimals stay three.
+    expect(travellersNote({ amount: '250.000', amount_minor: 250000, currency: 'KWD' }, { adults: 1, children: 0, infants: 0, infantsInSeat: 1 })).toMatch(/^total for 2 · about KWD\s?142\.857 per adult$/);
     expect(splitMoney({ amount: '1000', amount_minor: 1000, currency: 'JPY' }, 3)).toEqual({ amount: '333', amount_minor: 333, currency: 'JPY' });
   });
 
