@@ -9,7 +9,7 @@
 #   3c. clang-tidy (.clang-tidy) over every C file, zero findings (scripts/tidy.sh);
 #   3d. the Release build, and the cluster test: scripts/cluster.sh's PostgreSQL, Redis, three
 #       instances behind nginx and Prometheus, a kill -9 under load, the rate limit across
-#       instances, Redis stopped (tests/cluster/test_cluster.sh, about a minute);
+#       instances, Redis stopped (tests/cluster/test_cluster.sh, under two minutes);
 #   4. a bounded libFuzzer run of every parser of outside input (scripts/fuzz.sh, 12 s each);
 #   5. the web app's unit tests (Vitest) and production build;
 #   6. the end-to-end test: the ASan server on a fresh database, driven by Chromium.
