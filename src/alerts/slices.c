@@ -100,11 +100,28 @@ size_t ct__slices_count(const ct__slices *s)
     return s->n;
 }
 
+/* The map key of a slice: kind, codes, day, cabin, passengers and currency, built without
+ * printf (one per matched alert and day in a batch). */
 static void slice_key(const char *from, const char *to, int32_t day, const ct__alert *al, int set,
                       char out[64])
 {
-    snprintf(out, 64, "%c%s%s%d/%d/%d%s", set ? 'S' : 'C', from, to, (int)day, al->cabin,
-             al->passengers, al->currency);
+    static const char hex[] = "0123456789abcdef";
+    size_t n = 0;
+    out[n++] = set ? 'S' : 'C';
+    for (const char *p = from; *p != '\0' && n < 5; p++)
+        out[n++] = *p;
+    out[n++] = '-';
+    for (const char *p = to; *p != '\0' && n < 10; p++)
+        out[n++] = *p;
+    uint32_t d = (uint32_t)day;
+    for (int i = 7; i >= 0; i--)
+        out[n++] = hex[d >> (i * 4) & 15];
+    out[n++] = hex[al->cabin & 15];
+    out[n++] = hex[al->passengers >> 4 & 15];
+    out[n++] = hex[al->passengers & 15];
+    for (int i = 0; i < 3 && al->currency[i] != '\0'; i++)
+        out[n++] = al->currency[i];
+    out[n] = '\0';
 }
 
 static uint64_t leg_key(uint32_t leg, int cabin)
@@ -352,9 +369,16 @@ static int apply_set(ct__slices *s, const ct__slice_env *env, slice *r, const ct
         r->valid = 0;
         return -1;
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t j = 0; j < n && !out[i]; j++)
-            out[i] = (uint8_t)(j != i && ct_itinerary_dominates(&all[j], &all[i]));
+    /* the old members did not dominate each other: only pairs with a new one to test */
+    for (size_t i = kept_old; i < n; i++) {
+        for (size_t j = 0; j < n; j++) {
+            if (j == i || out[j])
+                continue;
+            if (!out[i] && ct_itinerary_dominates(&all[j], &all[i]))
+                out[i] = 1;
+            else if (ct_itinerary_dominates(&all[i], &all[j]))
+                out[j] = 1;
+        }
     }
     size_t m = 0, fresh = 0;
     for (size_t i = 0; i < n; i++) {

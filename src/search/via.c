@@ -316,6 +316,24 @@ static void two_before(via_state *s, const ct_leg *l2, const void *arg)
         candidate(s, s->w->l1s[k - 1], l2, s->via);
 }
 
+/* l1 = a first leg into A: L after it (last of two), or L then a leg into a destination. */
+static void second_after(via_state *s, const ct_leg *l1, const void *arg)
+{
+    (void)arg;
+    const ct_leg *L = s->via;
+    if (l1->local_date != s->q->date)
+        return;
+    if (contains(s->q->dests, s->q->ndests, L->to))
+        candidate(s, l1, L, NULL);
+    for (int d = 0; s->q->max_stops >= 2 && d < s->q->ndests; d++) {
+        const ct_arrival_routes *r = ct_timetable_arrival_routes(s->tt, s->q->dests[d]);
+        int64_t i = r != NULL ? route_from(r, L->to) : -1;
+        if (i >= 0)
+            scan_route(s, r, (uint32_t)i, L->arr + CT_SEARCH_MCT_DOMESTIC,
+                       L->arr + CT_SEARCH_MAX_CONNECT, mid_last, &l1);
+    }
+}
+
 static void via_later(via_state *s)
 {
     const ct_timetable *tt = s->tt;
@@ -323,30 +341,24 @@ static void via_later(via_state *s)
     int last = contains(s->q->dests, s->q->ndests, L->to);
     if (s->q->max_stops < 1 || (!last && s->q->max_stops < 2))
         return;
+    /* L second: after a first leg from an origin into A (L last of two, or the middle of
+     * three), from A's arrival routes. */
+    const ct_arrival_routes *ra = ct_timetable_arrival_routes(tt, L->from);
+    int32_t t0 = (int32_t)(s->q->date * 1440 - 14 * 60);
+    for (int o = 0; ra != NULL && o < s->q->norigins; o++) {
+        int64_t i = route_from(ra, s->q->origins[o]);
+        if (i >= 0)
+            scan_route(s, ra, (uint32_t)i, t0, L->dep - CT_SEARCH_MCT_DOMESTIC, second_after, NULL);
+    }
+    /* L third: a first leg landing at X, then X -> A. */
+    if (!last || s->q->max_stops < 2 || ra == NULL)
+        return;
     int64_t n = gather_first(s);
     if (n < 0)
         return;
-    /* L second: after a first leg landing at A (L last of two, or the middle of three). */
-    for (int32_t k = s->w->head[L->from]; k != 0; k = s->w->next[k - 1]) {
-        const ct_leg *l1 = s->w->l1s[k - 1];
-        if (last)
-            candidate(s, l1, L, NULL);
-        for (int d = 0; s->q->max_stops >= 2 && d < s->q->ndests; d++) {
-            const ct_arrival_routes *r = ct_timetable_arrival_routes(tt, s->q->dests[d]);
-            int64_t i = r != NULL ? route_from(r, L->to) : -1;
-            if (i >= 0)
-                scan_route(s, r, (uint32_t)i, L->arr + CT_SEARCH_MCT_DOMESTIC,
-                           L->arr + CT_SEARCH_MAX_CONNECT, mid_last, &l1);
-        }
-    }
-    /* L third: a first leg landing at X, then X -> A. */
-    if (last && s->q->max_stops >= 2) {
-        const ct_arrival_routes *r = ct_timetable_arrival_routes(tt, L->from);
-        int32_t t0 = (int32_t)(s->q->date * 1440 - 14 * 60);
-        for (uint32_t i = 0; r != NULL && i < r->nroutes; i++) {
-            if (s->w->head[r->from[i]] != 0)
-                scan_route(s, r, i, t0, L->dep - CT_SEARCH_MCT_DOMESTIC, two_before, NULL);
-        }
+    for (uint32_t i = 0; i < ra->nroutes; i++) {
+        if (s->w->head[ra->from[i]] != 0)
+            scan_route(s, ra, i, t0, L->dep - CT_SEARCH_MCT_DOMESTIC, two_before, NULL);
     }
     clear_first(s, (size_t)n);
 }
