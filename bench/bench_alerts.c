@@ -429,8 +429,8 @@ int main(int argc, char **argv)
         t0 = now_ms();
         ct_alerts_warm(a);
         ct_alerts_stats_get(a, &s1);
-        printf("warm: %llu slices searched in full in %.0f ms\n",
-               (unsigned long long)(s1.searches - s0.searches), now_ms() - t0);
+        printf("warm: %llu slices searched in full in %.0f ms; peak RSS %ld MB\n",
+               (unsigned long long)(s1.searches - s0.searches), now_ms() - t0, rss_mb());
         s0 = s1;
     }
     check(ct_alerts_start(a), "start");
