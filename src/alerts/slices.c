@@ -31,6 +31,7 @@
  * (entries are added when a record's cheapest changes and checked when a rise comes, so old
  * ones are harmless). Owned by the worker thread; no locking. When the table reaches
  * SLICE_CAP records it is emptied (every slice then searched in full once more). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -485,6 +486,44 @@ int ct__slices_set(ct__slices *s, const ct__slice_env *env, const ct__alert *al,
     return 1;
 }
 
+/* 1 when no itinerary with leg m in the middle can cost less than r's kept cheapest: the
+ * search's lower bound (search.h: payers x (0.85 x the legs' bounds + the lowest fee), less
+ * the rounding slack) of m and the cheapest leg from m's arrival into a destination within
+ * the connection window already reaches it (the first leg's bound is left out: >= 0). The
+ * leg as first or last leg is the index's business (ct__slices_note_drop). */
+static int middle_hopeless(const ct__slice_env *env, const slice *r, const ct_search_query *q,
+                           const ct_leg *m)
+{
+    if (r->set || r->price == ALERT_NONE)
+        return 0;
+    const ct_price_ctx *pc = q->price;
+    double third = INFINITY;
+    for (int k = 0; k < q->ndests; k++) {
+        const ct_arrival_routes *ar = ct_timetable_arrival_routes(env->tt, q->dests[k]);
+        if (ar == NULL)
+            return 0;
+        for (uint32_t i = 0; i < ar->nroutes; i++) {
+            if (ar->from[i] != m->to)
+                continue;
+            const uint16_t *days = ar->day_first + (size_t)i * (ar->ndays + 1);
+            int32_t t0 = m->arr + CT_SEARCH_MCT_DOMESTIC, t1 = m->arr + CT_SEARCH_MAX_CONNECT;
+            for (uint32_t j = ar->lo[i] + days[ct_arrival_day(env->tt, ar, t0)]; j < ar->lo[i + 1];
+                 j++) {
+                const ct_leg *l3 = &env->tt->legs[env->tt->by_arr[j]];
+                if (l3->dep > t1)
+                    break;
+                double b = l3->dep >= t0 ? ct_price_leg_bound(pc, l3) : INFINITY;
+                third = b < third ? b : third;
+            }
+        }
+    }
+    double slack = (double)pc->payers * (CT_SEARCH_MAX_LEGS + 1) * (pc->max_conv + 1) + 2;
+    double lb =
+        (double)pc->payers * (0.85 * (ct_price_leg_bound(pc, m) + third) + (double)pc->min_fee) -
+        slack;
+    return lb >= (double)r->price; /* INFINITY: nothing flies on */
+}
+
 void ct__slices_middle(ct__slices *s, const ct__slice_env *env, uint16_t origin, int32_t day,
                        uint32_t leg, int cabin, const uint64_t *reached,
                        void (*dropped)(void *ctx, const ct__slice_info *info), void *ctx)
@@ -510,6 +549,11 @@ void ct__slices_middle(ct__slices *s, const ct__slice_env *env, uint16_t origin,
                 goto next; /* applied with the pending ones */
         }
         apply(s, env, r); /* first what is pending: then only this leg */
+        uint16_t qo[CT__MAX_PLACES], qd[CT__MAX_PLACES];
+        ct_search_query q;
+        if (r->valid && query_of(env, r, qo, qd, &q) &&
+            middle_hopeless(env, r, &q, &env->tt->legs[leg]))
+            continue;
         r->batch = s->batch;
         r->npend = 1;
         r->pend[0] = leg;
