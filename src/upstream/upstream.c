@@ -51,6 +51,7 @@ struct ct_upstream_call {
     int probe;                    /* the running attempt holds the half-open probe */
     int finished;
     int over_cap;    /* the running attempt's body passed body_cap */
+    int cut;         /* the running attempt's time-out is what was left of the deadline */
     ct_trace span;   /* the call's client span (span.trace_id "" without a caller's trace) */
     int64_t span_ns; /* its start (Unix ns) */
     CURL *easy;
@@ -389,7 +390,8 @@ static void start_attempt(ct__driver *d, ct_upstream_call *c, int64_t now)
             finish(c, CT_AGAIN, why);
             return;
         }
-        if (c->deadline - now < timeout)
+        c->cut = c->deadline - now <= timeout;
+        if (c->cut)
             timeout = c->deadline - now;
     }
     if (!ct__breaker_admit(c->up, c->partner, now, c->attempt > 0, &c->probe)) {
@@ -510,11 +512,14 @@ static void attempt_done(ct__driver *d, ct_upstream_call *c, CURLcode cc)
             snprintf(r->error, sizeof(r->error), "%s", why[0] ? why : "unusable answer");
         }
     }
-    if (c->deadline > 0 && rc == CT_AGAIN && now >= c->deadline)
+    /* An attempt cut at the deadline that timed out has used the deadline up, even when
+     * curl's clock (started a moment after ours) ends it a millisecond before it. */
+    int deadline_over = c->deadline > 0 && rc == CT_AGAIN && (now >= c->deadline || c->cut);
+    if (deadline_over)
         snprintf(r->error, sizeof(r->error), "deadline exceeded after %d attempts", c->attempt);
     ct__breaker_report(c->up, c->partner, failed, c->probe, now);
     c->probe = 0;
-    if (!failed || !c->idempotent || c->attempt >= c->max_attempts) {
+    if (!failed || !c->idempotent || c->attempt >= c->max_attempts || deadline_over) {
         finish(c, rc, NULL);
         return;
     }

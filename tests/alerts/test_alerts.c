@@ -995,13 +995,13 @@ static void kept_prices_follow_random_changes_exactly(void **state)
         initial[i] = price_of(f.pb, w[i].from, w[i].to, w[i].day);
         initial_rt[i] = round_trip_price(f.pb, w[i].from, w[i].to, w[i].day, w[i].back);
         snprintf(body, sizeof(body),
-                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":"
-                 "\"exact\",\"departure\":\"%s\"},\"drop_percent\":90}",
+                 "{\"origin\":\"%.3s\",\"destination\":\"%.3s\",\"dates\":{\"type\":"
+                 "\"exact\",\"departure\":\"%.15s\"},\"drop_percent\":90}",
                  w[i].from, w[i].to, w[i].date);
         json_decref(create_ok(&f, "usr_a", body));
         snprintf(body, sizeof(body),
-                 "{\"origin\":\"%s\",\"destination\":\"%s\",\"dates\":{\"type\":"
-                 "\"exact\",\"departure\":\"%s\",\"return\":\"%s\"},\"drop_percent\":90}",
+                 "{\"origin\":\"%.3s\",\"destination\":\"%.3s\",\"dates\":{\"type\":"
+                 "\"exact\",\"departure\":\"%.15s\",\"return\":\"%.15s\"},\"drop_percent\":90}",
                  w[i].from, w[i].to, w[i].date, w[i].back_date);
         json_decref(create_ok(&f, "usr_a", body));
     }
