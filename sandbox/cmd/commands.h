@@ -13,6 +13,10 @@
 int sb_generate_main(const ct_config *cfg);
 extern const ct_flag sb_generate_flags[]; /* --out */
 
+/* `report`: generates the world and prints each realism target of issue 15 against its
+ * figure (sandbox/world/report.h); exit code 1 when one is missed. Flags: the world flags. */
+int sb_report_main(const ct_config *cfg);
+
 /* `world`: generates the SSIM files, runs every service of the world as a supervised process
  * and publishes their endpoints in DIR/world.json. Flags: the world flags above, --dir DIR
  * (default var/sandbox), --smtp-port N (the mail server's, default 2525), --idp-redirect-uris

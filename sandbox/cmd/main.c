@@ -40,6 +40,10 @@ static const ct_command commands[] = {
      NULL,
      "generate the world and write one SSIM file per carrier",
      {sb_world_flags, sb_generate_flags}},
+    {"report",
+     NULL,
+     "generate the world and print each realism target against its figure",
+     {sb_world_flags}},
     {"clock",
      "[show | set | reset]",
      "show, set (set --at ISO8601 --speed X) or reset the world clock",
@@ -67,8 +71,8 @@ static const ct_command commands[] = {
 };
 
 static const entry entries[] = {
-    sb_world_main, sb_generate_main, sb_clock_main, sb_payments_main,
-    sb_mail_main,  sb_sms_main,      sb_idp_main,   sb_provider_main,
+    sb_world_main, sb_generate_main, sb_report_main, sb_clock_main,
+    sb_payments_main, sb_mail_main,  sb_sms_main,    sb_idp_main,   sb_provider_main,
 };
 
 static const ct_program program = {"contrail-sandbox", common_flags, commands,

@@ -31,8 +31,15 @@ int sb_inv_capacity(const sb_world *w, int flight, int cabin)
 {
     int n;
     const sb_aircraft *types = sb_aircraft_types(&n);
-    const sb_aircraft *a = &types[w->flights[flight].aircraft];
-    return cabin == SB_CABIN_BUSINESS ? a->seats_business : a->seats_economy;
+    const sb_flight *f = &w->flights[flight];
+    int seats = -1; /* legs may fly different types: the smallest cabin limits the flight */
+    for (int l = 0; l < f->nlegs; l++) {
+        const sb_aircraft *a = &types[f->legs[l].aircraft];
+        int s = cabin == SB_CABIN_BUSINESS ? a->seats_business : a->seats_economy;
+        if (seats < 0 || s < seats)
+            seats = s;
+    }
+    return seats < 0 ? 0 : seats;
 }
 
 static uint64_t flight_key(const sb_world *w, const sb_flight *f)

@@ -131,7 +131,7 @@ static void write_leg(ssim_out *o, const sb_world *w, const sb_flight *f, int l,
     const sb_carrier *cr = &w->carriers[f->carrier];
     const sb_leg *leg = &f->legs[l];
     int naircraft;
-    const sb_aircraft *ac = &sb_aircraft_types(&naircraft)[f->aircraft];
+    const sb_aircraft *ac = &sb_aircraft_types(&naircraft)[leg->aircraft];
     char rec[REC], buf[32];
     blank(rec);
     put(rec, 1, "3");

@@ -1,9 +1,11 @@
 /* world.h: the sandbox's generated airline world (sandbox only; the platform never includes
  * this: it learns about the world through SSIM files and provider APIs).
  *
- * A world is a pure function of (reference data, seed, start date, size). Carriers are real
- * airlines; each gets hubs, a fleet and a route network; flights are weekly patterns per
- * season (one SSIM type-3 record set each). Every structure is owned by the sb_world and
+ * A world is a pure function of (reference data, the facts of facts.h, seed, start date,
+ * size). Carriers are today's real airlines at their real hubs and bases (facts.h); each gets
+ * a route network (the busiest routes shared by the carriers based at their ends, gravity-model
+ * spokes from hubs and bases, traffic rights respected) and a fleet chosen per leg; flights
+ * are weekly patterns per season (one SSIM type-3 record set each). Every structure is owned by the sb_world and
  * freed with it; everything is read-only after sb_world_generate returns, so threads share it.
  *
  * Airport and carrier references are indices into world->airports / world->carriers. */
@@ -18,7 +20,8 @@
 #include "sandbox/world/zones.h"
 
 #define SB_MAX_LEGS 3 /* legs of one multi-leg flight */
-#define SB_MAX_HUBS 4
+#define SB_MAX_HUBS  4
+#define SB_MAX_BASES 8
 #define SB_NCLASSES 8 /* booking classes: index 0..5 economy (Y B M H Q V), 6..7 business (J C) */
 
 typedef enum sb_world_size { SB_WORLD_SMALL, SB_WORLD_DEFAULT } sb_world_size;
@@ -39,14 +42,20 @@ typedef struct sb_aircraft {
     int cruise_kmh;
 } sb_aircraft;
 
+typedef enum sb_model { SB_NETWORK = 0, SB_LOW_COST = 1 } sb_model;
+
 typedef struct sb_airport {
     char iata[4];
     char country[3];
     const char *tz; /* IANA zone (owned by the world) */
     int zone;       /* index into world->zones */
     double lat, lon;
-    double weight; /* demand weight for the gravity model */
+    double weight; /* demand weight for the gravity model: passengers a year, millions */
     int large;     /* 1 for a large airport */
+    int ranked;    /* 1 when its traffic comes from the facts (facts.h), 0 when estimated */
+    int longhaul;  /* 1 when it has long-haul service (legs over 4,000 km) */
+    int leisure;   /* 1 for a sun and beach destination */
+    char continent[3];
 } sb_airport;
 
 typedef struct sb_carrier {
@@ -55,8 +64,12 @@ typedef struct sb_carrier {
     char country[3];
     char currency[4]; /* currency its fares are filed in */
     sb_alliance alliance;
-    int hubs[SB_MAX_HUBS]; /* airport indices, main hub first */
+    sb_model model;
+    double mpax;           /* passengers a year, millions (facts.h) */
+    int hubs[SB_MAX_HUBS]; /* airport indices, main hub (or largest base) first */
     int nhubs;
+    int bases[SB_MAX_BASES]; /* focus cities or further bases */
+    int nbases;
     int first_flight; /* this carrier's flights: world->flights[first .. first+n) */
     int nflights;
 } sb_carrier;
@@ -69,12 +82,13 @@ typedef struct sb_leg {
     int dep_local_min;  /* passenger STD, minutes after local midnight */
     int dep_day_offset; /* days after the flight's date (SSIM col 193); 0 for leg 1 */
     int block_min;      /* gate to gate */
+    int aircraft;       /* index into sb_aircraft_types(), chosen per leg */
 } sb_leg;
 
 typedef struct sb_flight {
     int carrier;       /* index */
     int number;        /* 1..9999 */
-    int aircraft;      /* index into sb_aircraft_types() */
+    int aircraft;      /* the first leg's aircraft (legs may differ: see sb_leg) */
     uint8_t dow_mask;  /* bit 0 = Monday .. bit 6 = Sunday */
     int64_t first_day; /* period of operation (days since 1970), first leg's local date */
     int64_t last_day;
@@ -101,6 +115,9 @@ typedef struct sb_world {
 
 /* The fleet types every carrier picks from. */
 const sb_aircraft *sb_aircraft_types(int *count);
+
+/* 1 for a wide-body (twin-aisle) type. */
+int sb_aircraft_widebody(int aircraft);
 
 /* Generates the world. Deterministic: the same inputs give the same world on any machine.
  * CT_NOMEM on allocation failure. The caller owns *out (sb_world_free). */
