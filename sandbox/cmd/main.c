@@ -71,8 +71,8 @@ static const ct_command commands[] = {
 };
 
 static const entry entries[] = {
-    sb_world_main, sb_generate_main, sb_report_main, sb_clock_main,
-    sb_payments_main, sb_mail_main,  sb_sms_main,    sb_idp_main,   sb_provider_main,
+    sb_world_main, sb_generate_main, sb_report_main, sb_clock_main,    sb_payments_main,
+    sb_mail_main,  sb_sms_main,      sb_idp_main,    sb_provider_main,
 };
 
 static const ct_program program = {"contrail-sandbox", common_flags, commands,

@@ -26,8 +26,8 @@ typedef struct sb_airline_fact {
     const char *country; /* ISO 3166 home country (its air operator certificate) */
     int alliance;        /* sb_alliance: 0 none, 1 Star, 2 SkyTeam, 3 oneworld */
     sb_business_model model;
-    double mpax;                         /* passengers a year, millions (rounded) */
-    const char *hubs[SB_FACT_MAX_HUBS];  /* main hub (or largest base) first; NULL-ended */
+    double mpax;                          /* passengers a year, millions (rounded) */
+    const char *hubs[SB_FACT_MAX_HUBS];   /* main hub (or largest base) first; NULL-ended */
     const char *bases[SB_FACT_MAX_BASES]; /* focus cities / further bases; NULL-ended */
 } sb_airline_fact;
 

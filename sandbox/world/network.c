@@ -14,9 +14,9 @@
  *   5. some thin spokes beyond another spoke of the same hub become two-leg flights.
  * Every nonstop obeys sb_route_allowed: no cabotage outside the EU's single market (a carrier
  * flies from or to its home country, or inside the single market when it is from there), the
- * LaGuardia and Washington National perimeter rules, long-haul only between airports that
- * have it, nothing over 13,000 km but the ultra-long-haul pairs really flown, nothing beyond
- * the longest range. */
+ * LaGuardia and Washington National perimeter rules, long-haul (over 4,000 km between
+ * continents, or over 6,000 km) only between airports that have it, nothing over 13,000 km but the
+ * ultra-long-haul pairs really flown, nothing beyond the longest range. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +28,7 @@
 
 #define GRAVITY_EXPONENT 1.1
 #define MAX_SPOKES       230
+#define NARROW_MAX_KM    6000.0 /* continental flights a narrow-body flies from any airport */
 
 static int ultra_long_pair(const gen *g, int a, int b)
 {
@@ -64,8 +65,10 @@ int sb_route_allowed(const gen *g, int c, int a, int b)
     double km = sb_distance_km(w, a, b);
     if (km < MIN_ROUTE_KM * 0.5 || !perimeter_ok(w, a, b, km) || !perimeter_ok(w, b, a, km))
         return 0;
-    if (km > LONGHAUL_KM && (!w->airports[a].longhaul || !w->airports[b].longhaul))
-        return 0;
+    if (km > LONGHAUL_KM &&
+        (km > NARROW_MAX_KM || strcmp(w->airports[a].continent, w->airports[b].continent) != 0) &&
+        (!w->airports[a].longhaul || !w->airports[b].longhaul))
+        return 0; /* intercontinental or wide-body long-haul: only where airports have it */
     if (cr->model == SB_LOW_COST && km > LCC_MAX_KM)
         return 0;
     if (km > ULTRA_LONG_KM && !ultra_long_pair(g, a, b))
@@ -75,8 +78,8 @@ int sb_route_allowed(const gen *g, int c, int a, int b)
     return km <= types[n - 1].range_km;
 }
 
-static ct_status add_route(gen *g, int carrier, int a, int b, int via, double demand,
-                           double fixed, int global)
+static ct_status add_route(gen *g, int carrier, int a, int b, int via, double demand, double fixed,
+                           int global)
 {
     char key[48];
     snprintf(key, sizeof(key), "%d:%d:%d", carrier, a < b ? a : b, a < b ? b : a);

@@ -17,9 +17,9 @@
 #define WEEK 7
 
 typedef struct counts {
-    long *departures;  /* per airport, over the week */
-    long *by_carrier;  /* [carrier * nairports + airport] */
-    long *pair;        /* [a * nairports + b]: flights a -> b over the week */
+    long *departures; /* per airport, over the week */
+    long *by_carrier; /* [carrier * nairports + airport] */
+    long *pair;       /* [a * nairports + b]: flights a -> b over the week */
     long legs, over_4000, widebody, over_16000;
     int pairs_over_13000;
     double longest_km;
@@ -204,13 +204,12 @@ static ct_status check_airlines(const sb_world *w, const counts *c, FILE *out, s
         if (best == cr->hubs[0])
             ok++;
         else if (used + 16 < sizeof(wrong))
-            used += (size_t)snprintf(wrong + used, sizeof(wrong) - used, " %s:%s(not %s)",
-                                     cr->code, w->airports[best].iata,
-                                     w->airports[cr->hubs[0]].iata);
+            used += (size_t)snprintf(wrong + used, sizeof(wrong) - used, " %s:%s(not %s)", cr->code,
+                                     w->airports[best].iata, w->airports[cr->hubs[0]].iata);
     }
     verdict(out, rep, 1, ok == n,
-            "largest airlines: %d of the %d largest fly most from their main hub (target %d)%s",
-            ok, n, n, wrong);
+            "largest airlines: %d of the %d largest fly most from their main hub (target %d)%s", ok,
+            n, n, wrong);
     ct_free(order);
     return CT_OK;
 }
@@ -271,9 +270,10 @@ static ct_status check_routes(const sb_world *w, const counts *c, FILE *out, sb_
             used += (size_t)snprintf(missing + used, sizeof(missing) - used, " %s-%s", f->a, f->b);
         daily += there >= WEEK && back >= WEEK;
     }
-    verdict(out, rep, n > 0, exist * 10 >= n * 9,
-            "busiest routes: %d of the %d busiest (in this world) flown nonstop (target >= 90 %%)%s",
-            exist, n, missing);
+    verdict(
+        out, rep, n > 0, exist * 10 >= n * 9,
+        "busiest routes: %d of the %d busiest (in this world) flown nonstop (target >= 90 %%)%s",
+        exist, n, missing);
     verdict(out, rep, n > 0, daily * 4 >= n * 3,
             "busiest routes: %d of the %d flown daily or more each way (target >= 75 %%)", daily,
             n);
@@ -290,8 +290,8 @@ static ct_status check_routes(const sb_world *w, const counts *c, FILE *out, sb_
             f1);
     verdict(out, rep, real, f2 >= 20, "London-New York: %.1f flights a day each way (target >= 20)",
             f2);
-    verdict(out, rep, real, f3 >= 30, "Sydney-Melbourne: %.1f flights a day each way (target >= 30)",
-            f3);
+    verdict(out, rep, real, f3 >= 30,
+            "Sydney-Melbourne: %.1f flights a day each way (target >= 30)", f3);
     verdict(out, rep, real, f4 >= 30, "Gimpo-Jeju: %.1f flights a day each way (target >= 30)", f4);
     return CT_OK;
 }
@@ -300,8 +300,8 @@ static void check_stages(const sb_world *w, const counts *c, FILE *out, sb_repor
 {
     double share = c->legs ? 100.0 * (double)c->over_4000 / (double)c->legs : 0.0;
     double wide = c->legs ? 100.0 * (double)c->widebody / (double)c->legs : 0.0;
-    verdict(out, rep, w->size == SB_WORLD_DEFAULT, share <= 12.0, "legs over 4,000 km: %.1f %% of %ld (target <= 12 %%)",
-            share, c->legs);
+    verdict(out, rep, w->size == SB_WORLD_DEFAULT, share <= 12.0,
+            "legs over 4,000 km: %.1f %% of %ld (target <= 12 %%)", share, c->legs);
     verdict(out, rep, 1, c->over_16000 == 0,
             "longest leg: %.0f km, %ld legs over 16,000 km (target 0)", c->longest_km,
             c->over_16000);
@@ -314,8 +314,10 @@ static void check_stages(const sb_world *w, const counts *c, FILE *out, sb_repor
 static void check_scale(const sb_world *w, FILE *out, sb_report *rep)
 {
     if (w->size != SB_WORLD_DEFAULT) {
-        verdict(out, rep, 0, 1, "legs a day: %ld on the first day (target >= 50,000: default "
-                "world only)", sb_world_legs_on(w, w->start_day));
+        verdict(out, rep, 0, 1,
+                "legs a day: %ld on the first day (target >= 50,000: default "
+                "world only)",
+                sb_world_legs_on(w, w->start_day));
         return;
     }
     long min = -1;

@@ -160,8 +160,8 @@ static int slot_time(const gen *g, const route *r, int k, int slots, uint64_t h)
     return 6 * 60 + jitter + k * (16 * 60) / slots;
 }
 
-static ct_status schedule_route(gen *g, size_t i, const season *seasons, int nseasons,
-                                double scale, int *number)
+static ct_status schedule_route(gen *g, size_t i, const season *seasons, int nseasons, double scale,
+                                int *number)
 {
     sb_world *w = g->w;
     const route *r = &g->routes.items[i];

@@ -52,8 +52,21 @@ static const sb_aircraft aircraft_types[] = {
     {"359", "Airbus A350-900", 40, 280, 15000, 900},
     {"359", "Airbus A350-900ULR", 42, 120, 18000, 905},
 };
-enum { AC_AT7, AC_DH4, AC_E75, AC_CR9, AC_73H, AC_32N, AC_7M8, AC_32Q, AC_333, AC_789, AC_77W,
-       AC_359, AC_ULR };
+enum {
+    AC_AT7,
+    AC_DH4,
+    AC_E75,
+    AC_CR9,
+    AC_73H,
+    AC_32N,
+    AC_7M8,
+    AC_32Q,
+    AC_333,
+    AC_789,
+    AC_77W,
+    AC_359,
+    AC_ULR
+};
 
 const sb_aircraft *sb_aircraft_types(int *count)
 {
@@ -73,10 +86,10 @@ int sb_aircraft_widebody(int aircraft)
 int sb_aircraft_for(const sb_world *w, int c, double km, double daily)
 {
     const sb_carrier *cr = &w->carriers[c];
-    int boeing = (sb_hash3(w->seed, (uint64_t)(unsigned char)cr->code[0] * 256u +
-                                        (unsigned char)cr->code[1],
-                           11) &
-                  1) != 0;
+    int boeing =
+        (sb_hash3(w->seed, (uint64_t)(unsigned char)cr->code[0] * 256u + (unsigned char)cr->code[1],
+                  11) &
+         1) != 0;
     if (km > ULTRA_LONG_KM)
         return AC_ULR;
     if (km > 11500)
@@ -214,8 +227,8 @@ static void set_weight(const gen *g, sb_airport *x)
         double noise = exp(0.6 * (sb_unit(sb_hash3(g->seed, code_key(x->iata), 1)) * 2 - 1));
         x->weight = (x->large ? 4.0 : 0.4) * noise;
     }
-    x->longhaul = (x->ranked && x->weight >= 15.0) ||
-                  sb_fact_in_list(sb_longhaul_airports, x->iata) >= 0;
+    x->longhaul =
+        (x->ranked && x->weight >= 15.0) || sb_fact_in_list(sb_longhaul_airports, x->iata) >= 0;
     x->leisure = sb_fact_in_list(sb_leisure_airports, x->iata) >= 0;
 }
 

@@ -5,8 +5,9 @@
  * size). Carriers are today's real airlines at their real hubs and bases (facts.h); each gets
  * a route network (the busiest routes shared by the carriers based at their ends, gravity-model
  * spokes from hubs and bases, traffic rights respected) and a fleet chosen per leg; flights
- * are weekly patterns per season (one SSIM type-3 record set each). Every structure is owned by the sb_world and
- * freed with it; everything is read-only after sb_world_generate returns, so threads share it.
+ * are weekly patterns per season (one SSIM type-3 record set each). Every structure is owned by the
+ * sb_world and freed with it; everything is read-only after sb_world_generate returns, so threads
+ * share it.
  *
  * Airport and carrier references are indices into world->airports / world->carriers. */
 #ifndef CT_SANDBOX_WORLD_H
@@ -19,10 +20,10 @@
 #include "refdata/refdata.h"
 #include "sandbox/world/zones.h"
 
-#define SB_MAX_LEGS 3 /* legs of one multi-leg flight */
+#define SB_MAX_LEGS  3 /* legs of one multi-leg flight */
 #define SB_MAX_HUBS  4
 #define SB_MAX_BASES 8
-#define SB_NCLASSES 8 /* booking classes: index 0..5 economy (Y B M H Q V), 6..7 business (J C) */
+#define SB_NCLASSES  8 /* booking classes: index 0..5 economy (Y B M H Q V), 6..7 business (J C) */
 
 typedef enum sb_world_size { SB_WORLD_SMALL, SB_WORLD_DEFAULT } sb_world_size;
 

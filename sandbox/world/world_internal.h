@@ -13,10 +13,10 @@
 #include "base/vec.h"
 #include "sandbox/world/world.h"
 
-#define MIN_ROUTE_KM   150.0
-#define LONGHAUL_KM    4000.0
-#define ULTRA_LONG_KM  13000.0
-#define LCC_MAX_KM     4200.0
+#define MIN_ROUTE_KM  150.0
+#define LONGHAUL_KM   4000.0
+#define ULTRA_LONG_KM 13000.0
+#define LCC_MAX_KM    4200.0
 
 typedef struct route {
     int carrier;
@@ -33,8 +33,8 @@ typedef struct gen {
     uint64_t seed;
     CT_VEC(route) routes;
     CT_VEC(sb_flight) flights;
-    int *served;         /* per airport: number of routes touching it */
-    ct_map *route_index; /* "carrier:lo:hi" -> 1 + index in routes */
+    int *served;           /* per airport: number of routes touching it */
+    ct_map *route_index;   /* "carrier:lo:hi" -> 1 + index in routes */
     ct_map *airport_index; /* IATA -> 1 + airport index */
     double target_legs;
 } gen;

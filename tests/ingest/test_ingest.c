@@ -367,12 +367,15 @@ static void full_sync_registers_every_provider(void **state)
     ct_pricebook_acquire(pb, &v);
     const ct_pb_snapshot *s = v.snap;
     assert_int_equal(s->nproviders, NPROV);
-    static const struct {
+    /* An airline files in its home currency: the one of the carrier each gateway sells. */
+    const char *cur1 = W->carriers[sb_provider_default_carrier(W, 1)].currency;
+    const char *cur2 = W->carriers[sb_provider_default_carrier(W, 2)].currency;
+    const struct {
         ct_provider_kind kind;
         const char *cur;
         int64_t fee;
-    } want[NPROV] = {{CT_PROVIDER_AIRLINE, "USD", 0},
-                     {CT_PROVIDER_AIRLINE, "USD", 0},
+    } want[NPROV] = {{CT_PROVIDER_AIRLINE, cur1, 0},
+                     {CT_PROVIDER_AIRLINE, cur2, 0},
                      {CT_PROVIDER_AGENCY, "EUR", 1200},
                      {CT_PROVIDER_AGENCY, "USD", 999},
                      {CT_PROVIDER_COMBINER, "GBP", 1800}};

@@ -1,6 +1,6 @@
 /* test_world.c: the generated world: determinism, scale, realism (block times, coverage,
- * two-stop reachability of large airports, alliances, seasons), exact zone tables, and the
- * SSIM writer's layout. */
+ * reachability of large airports (three stops, nearly all within two), real hubs and traffic
+ * rights, alliances, seasons), exact zone tables, and the SSIM writer's layout. */
 #define _GNU_SOURCE
 #include "ct_test.h"
 
@@ -121,18 +121,20 @@ static void block_times_follow_distance(void **state)
         const sb_flight *f = &w->flights[i];
         for (int l = 0; l < f->nlegs; l++) {
             double km = sb_distance_km(w, f->legs[l].origin, f->legs[l].dest);
-            double cruise = types[f->aircraft].cruise_kmh;
+            double cruise = types[f->legs[l].aircraft].cruise_kmh;
             double fastest = 30 + km / cruise * 60, slowest = fastest * 1.08 + 10;
             if (f->legs[l].block_min < fastest || f->legs[l].block_min > slowest)
                 fail_msg("%s%d leg %d: %d min for %.0f km", w->carriers[f->carrier].code, f->number,
                          l, f->legs[l].block_min, km);
-            assert_true(km <= types[f->aircraft].range_km);
+            if (km > types[f->legs[l].aircraft].range_km)
+                fail_msg("%s%d leg %d: %.0f km beyond the %s's range", w->carriers[f->carrier].code,
+                         f->number, l, km, types[f->legs[l].aircraft].name);
             assert_int_not_equal(f->legs[l].origin, f->legs[l].dest);
         }
     }
 }
 
-static void large_airports_reach_each_other_within_two_stops(void **state)
+static void large_airports_reach_each_other(void **state)
 {
     (void)state;
     const sb_world *w = big.world;
@@ -148,34 +150,43 @@ static void large_airports_reach_each_other_within_two_stops(void **state)
                 1ull << (f->legs[l].dest % 64);
     }
     uint64_t *r1 = malloc((size_t)words * 8), *r2 = malloc((size_t)words * 8),
-             *r3 = malloc((size_t)words * 8);
+             *r3 = malloc((size_t)words * 8), *r4 = malloc((size_t)words * 8);
     int nlarge = 0;
+    long pairs = 0, two_stops = 0;
     for (int a = 0; a < n; a++) {
         if (!w->airports[a].large)
             continue;
         nlarge++;
         memcpy(r1, &adj[(size_t)a * words], (size_t)words * 8);
-        memcpy(r2, r1, (size_t)words * 8);
-        for (int b = 0; b < n; b++)
-            if (r1[b / 64] >> (b % 64) & 1)
-                for (int k = 0; k < words; k++)
-                    r2[k] |= adj[(size_t)b * words + k];
-        memcpy(r3, r2, (size_t)words * 8);
-        for (int b = 0; b < n; b++)
-            if (r2[b / 64] >> (b % 64) & 1)
-                for (int k = 0; k < words; k++)
-                    r3[k] |= adj[(size_t)b * words + k];
+        uint64_t *from[3] = {r1, r2, r3}, *to[3] = {r2, r3, r4};
+        for (int step = 0; step < 3; step++) { /* r(k+1) = r(k) and its neighbours */
+            memcpy(to[step], from[step], (size_t)words * 8);
+            for (int b = 0; b < n; b++)
+                if (from[step][b / 64] >> (b % 64) & 1)
+                    for (int k = 0; k < words; k++)
+                        to[step][k] |= adj[(size_t)b * words + k];
+        }
         for (int b = 0; b < n; b++) {
-            if (b != a && w->airports[b].large && !(r3[b / 64] >> (b % 64) & 1))
-                fail_msg("%s cannot reach %s within two stops", w->airports[a].iata,
+            if (b == a || !w->airports[b].large)
+                continue;
+            /* Every pair within three stops, nearly all within two: remote pairs (no
+             * nonstop over 13,000 km but a few real ones) may need three, as in reality. */
+            if (!(r4[b / 64] >> (b % 64) & 1))
+                fail_msg("%s cannot reach %s within three stops", w->airports[a].iata,
                          w->airports[b].iata);
+            pairs++;
+            two_stops += r3[b / 64] >> (b % 64) & 1;
         }
     }
+    fprintf(stderr, "large airports: %.2f %% of %ld pairs within two stops\n",
+            100.0 * (double)two_stops / (double)pairs, pairs);
+    assert_true(two_stops * 100 >= pairs * 95);
     assert_true(nlarge > 400);
     free(adj);
     free(r1);
     free(r2);
     free(r3);
+    free(r4);
 }
 
 static void carriers_alliances_and_seasons(void **state)
@@ -208,6 +219,58 @@ static void carriers_alliances_and_seasons(void **state)
     assert_true(winter_patterns > 1000);
     assert_true(summer_patterns > 1000);
     assert_true(multileg > 50);
+}
+
+/* Real carriers at their real hubs; traffic rights: a carrier flies from or to its home
+ * country (or inside the EU's single market when it is from there), LaGuardia and National
+ * keep their perimeters, nothing over 13,000 km but a few real pairs; multi-leg flights
+ * choose their aircraft per leg. */
+static void real_carriers_and_traffic_rights(void **state)
+{
+    (void)state;
+    const sb_world *w = big.world;
+    static const char *const hubs[][2] = {{"BA", "LHR"}, {"LH", "FRA"}, {"AF", "CDG"},
+                                          {"KL", "AMS"}, {"DL", "ATL"}, {"AA", "DFW"},
+                                          {"UA", "ORD"}, {"EK", "DXB"}, {"QF", "SYD"}};
+    for (size_t k = 0; k < sizeof(hubs) / sizeof(hubs[0]); k++) {
+        int found = 0;
+        for (int c = 0; c < w->ncarriers; c++) {
+            if (strcmp(w->carriers[c].code, hubs[k][0]) == 0) {
+                found = 1;
+                assert_string_equal(w->airports[w->carriers[c].hubs[0]].iata, hubs[k][1]);
+            }
+        }
+        assert_true(found);
+    }
+    static const char *const single[] = {
+        "AT", "BE", "BG", "HR", "CY", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IE", "IT",
+        "LV", "LT", "LU", "MT", "NL", "PL", "PT", "RO", "SK", "SI", "ES", "SE", "NO", "IS", "CH"};
+    int retyped = 0;
+    for (int i = 0; i < w->nflights; i++) {
+        const sb_flight *f = &w->flights[i];
+        const sb_carrier *cr = &w->carriers[f->carrier];
+        for (int l = 0; l < f->nlegs; l++) {
+            const sb_airport *o = &w->airports[f->legs[l].origin],
+                             *d = &w->airports[f->legs[l].dest];
+            int home = !strcmp(o->country, cr->country) || !strcmp(d->country, cr->country);
+            int in_market = 0;
+            for (size_t k = 0; k < sizeof(single) / sizeof(single[0]); k++)
+                in_market += !strcmp(single[k], cr->country) + !strcmp(single[k], o->country) +
+                             !strcmp(single[k], d->country);
+            if (!home && in_market < 3)
+                fail_msg("%s%d flies %s-%s: cabotage", cr->code, f->number, o->iata, d->iata);
+            double km = sb_distance_km(w, f->legs[l].origin, f->legs[l].dest);
+            int lga = !strcmp(o->iata, "LGA") || !strcmp(d->iata, "LGA");
+            int dca = !strcmp(o->iata, "DCA") || !strcmp(d->iata, "DCA");
+            if ((lga && km > 2414 && strcmp(o->iata, "DEN") && strcmp(d->iata, "DEN")) ||
+                (dca && km > 4000))
+                fail_msg("%s-%s breaks a perimeter rule (%.0f km)", o->iata, d->iata, km);
+            assert_true(km <= 16000);
+            if (l > 0 && f->legs[l].aircraft != f->legs[0].aircraft)
+                retyped++;
+        }
+    }
+    assert_true(retyped > 0);
 }
 
 static void zone_tables_agree_with_icu(void **state)
@@ -266,8 +329,9 @@ int main(void)
         cmocka_unit_test(small_world_is_small),
         cmocka_unit_test(default_world_scale),
         cmocka_unit_test(block_times_follow_distance),
-        cmocka_unit_test(large_airports_reach_each_other_within_two_stops),
+        cmocka_unit_test(large_airports_reach_each_other),
         cmocka_unit_test(carriers_alliances_and_seasons),
+        cmocka_unit_test(real_carriers_and_traffic_rights),
         cmocka_unit_test(zone_tables_agree_with_icu),
         cmocka_unit_test(ssim_layout),
     };
