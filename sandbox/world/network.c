@@ -45,7 +45,8 @@ static int perimeter_ok(const sb_world *w, int a, int b, double km)
 {
     const sb_airport *x = &w->airports[a], *y = &w->airports[b];
     double limit = sb_fact_perimeter_km(x->iata);
-    if (limit > 0 && (km > limit || (strcmp(y->country, "US") && strcmp(y->country, "CA"))) &&
+    if (limit > 0 &&
+        (km > limit || (strcmp(y->country, "US") != 0 && strcmp(y->country, "CA") != 0)) &&
         !sb_fact_perimeter_exempt(x->iata, y->iata))
         return 0;
     return 1;

@@ -262,7 +262,7 @@ static void real_carriers_and_traffic_rights(void **state)
             double km = sb_distance_km(w, f->legs[l].origin, f->legs[l].dest);
             int lga = !strcmp(o->iata, "LGA") || !strcmp(d->iata, "LGA");
             int dca = !strcmp(o->iata, "DCA") || !strcmp(d->iata, "DCA");
-            if ((lga && km > 2414 && strcmp(o->iata, "DEN") && strcmp(d->iata, "DEN")) ||
+            if ((lga && km > 2414 && strcmp(o->iata, "DEN") != 0 && strcmp(d->iata, "DEN") != 0) ||
                 (dca && km > 4000))
                 fail_msg("%s-%s breaks a perimeter rule (%.0f km)", o->iata, d->iata, km);
             assert_true(km <= 16000);
