@@ -18,6 +18,9 @@ echo
 echo "== notifications per channel through the hub (peers: the channel's bare work)"
 CT_BENCH_PG_URL=$pg_url build/release/bench_notify 1000 2>/dev/null
 echo
+echo "== search answer cache: per instance against a Redis-shared one (its own redis-server)"
+build/release/bench_cache 17.8 2000 2>/dev/null | grep -v '^\['
+echo
 echo "== sandbox world generation and SSIM (peer: writing the same bytes)"
 bench/world.sh
 echo
