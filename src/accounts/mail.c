@@ -215,7 +215,7 @@ static ct_status on_mail(const json_t *event, void *ctx)
     int ok = to[0] != '\0' && (sealed == NULL || unseal(a, sealed, token)) &&
              render(a, kind, sealed ? token : NULL, p, &subject, body, sizeof(body));
     if (!ok) { /* blanked, from another key, or unknown: nothing can be sent, never will be */
-        ct_log(CT_LOG_WARN, "mail.skipped", "event", evid, "reason", "unreadable e-mail event",
+        ct_log(CT_LOG_WARN, "mail.skipped", "event_id", evid, "reason", "unreadable e-mail event",
                NULL);
         rc = seen(st, evid, 1);
         goto cleanup;
@@ -224,7 +224,7 @@ static ct_status on_mail(const json_t *event, void *ctx)
     if (rc)
         goto cleanup; /* the relay tries again after a back-off */
     rc = seen(st, evid, 1);
-    ct_log(CT_LOG_INFO, "mail.sent", "event", evid, "kind", kind, NULL);
+    ct_log(CT_LOG_INFO, "mail.sent", "event_id", evid, "kind", kind, NULL);
 cleanup:
     if (rc == CT_CONFLICT)
         rc = CT_OK;

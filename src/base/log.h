@@ -3,7 +3,9 @@
  *   ct_log(CT_LOG_INFO, "http.listen", "port", "8080", NULL);
  *   -> {"ts":"2026-11-23T15:31:00.123Z","level":"info","event":"http.listen","port":"8080"}
  *
- * Fields are key/value string pairs terminated by NULL; values are JSON-escaped. Lines are
+ * Fields are key/value string pairs terminated by NULL; values are JSON-escaped. A field named
+ * like one of the line's own keys (ts, level, event, trace_id) is written as "field_<key>"
+ * rather than replace it (name event ids "event_id"). Lines are
  * written with one write(2) each, so concurrent threads never interleave within a line. */
 #ifndef CT_BASE_LOG_H
 #define CT_BASE_LOG_H

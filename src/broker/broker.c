@@ -747,7 +747,7 @@ static ct_status handle(consumer *k, amqp_connection_state_t c, amqp_envelope_t 
         count(&b->handler_failures);
         char n[24];
         snprintf(n, sizeof(n), "%lld", (long long)deliveries);
-        ct_log(CT_LOG_WARN, "amqp.handler_failed", "queue", k->queue, "event",
+        ct_log(CT_LOG_WARN, "amqp.handler_failed", "queue", k->queue, "event_id",
                json_string_value(json_object_get(event, "id")), "status", ct_status_name(hrc),
                "deliveries", n, NULL);
         if (wait_ms(b, backoff_ms(b, deliveries))) {

@@ -499,7 +499,7 @@ static ct_status deliver_batch(ct_outbox *o, ct_store *st, const sub *sb, row *r
     for (int j = 0; j < m; j++) {
         row *r = &rows[idx[j]];
         if (results[j] != CT_OK)
-            ct_log(CT_LOG_WARN, "outbox.delivery_failed", "subscriber", sb->name, "event",
+            ct_log(CT_LOG_WARN, "outbox.delivery_failed", "subscriber", sb->name, "event_id",
                    r->event_id, "type", r->type, "status", ct_status_name(results[j]), NULL);
         if ((rc = mark(st, sb, r, results[j], o)))
             goto cleanup;
@@ -600,7 +600,7 @@ static ct_status deliver(ct_outbox *o, ct_store *st, const sub *sb, int *did)
             goto cleanup;
         }
         if (hrc != CT_OK) {
-            ct_log(CT_LOG_WARN, "outbox.delivery_failed", "subscriber", sb->name, "event",
+            ct_log(CT_LOG_WARN, "outbox.delivery_failed", "subscriber", sb->name, "event_id",
                    rows[i].event_id, "type", rows[i].type, "status", ct_status_name(hrc), NULL);
             rows[i].seq = -1; /* later events of its aggregate wait */
         }

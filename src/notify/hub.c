@@ -292,7 +292,7 @@ static ct_status deliver_email(hub_sub *sub, ct_store *st, const char *evid,
     if (!mailer_copy(h, &m, url, from, sizeof(url), &wait)) {
         if (wait)
             return CT_UNAVAILABLE; /* the mail server is not known yet: tried again later */
-        ct_log(CT_LOG_WARN, "notify.email_skipped", "event", evid, "reason",
+        ct_log(CT_LOG_WARN, "notify.email_skipped", "event_id", evid, "reason",
                "no SMTP server configured", NULL);
         return CT_OK;
     }
@@ -329,13 +329,13 @@ static ct_status deliver_email(hub_sub *sub, ct_store *st, const char *evid,
     ct_strbuf_free(&text);
     ct_strbuf_free(&html);
     if (rc) {
-        ct_log(CT_LOG_WARN, "notify.email_failed", "event", evid, "kind", msg->kind, "error", err,
-               NULL);
+        ct_log(CT_LOG_WARN, "notify.email_failed", "event_id", evid, "kind", msg->kind, "error",
+               err, NULL);
         return rc;
     }
     rc = seen(st, consumer, evid, 1);
     observed(h, "email", t0);
-    ct_log(CT_LOG_INFO, "notify.email_sent", "event", evid, "kind", msg->kind, NULL);
+    ct_log(CT_LOG_INFO, "notify.email_sent", "event_id", evid, "kind", msg->kind, NULL);
     return rc == CT_CONFLICT ? CT_OK : rc;
 }
 
@@ -400,7 +400,7 @@ static ct_status deliver_sms(hub_sub *sub, ct_store *st, const char *evid,
     if (rc || phone[0] == '\0')
         return rc; /* no verified number: nothing to send */
     if (c == NULL) {
-        ct_log(CT_LOG_WARN, "notify.sms_skipped", "event", evid, "reason",
+        ct_log(CT_LOG_WARN, "notify.sms_skipped", "event_id", evid, "reason",
                "no SMS gateway configured", NULL);
         return CT_OK;
     }
@@ -417,9 +417,9 @@ static ct_status deliver_sms(hub_sub *sub, ct_store *st, const char *evid,
     int64_t t0 = mono_us();
     rc = ct_sms_send(c, phone, text, key, NULL, 0, err, sizeof(err));
     if (rc == CT_INVALID) { /* refused for good (the number, the text): not retried */
-        ct_log(CT_LOG_WARN, "notify.sms_refused", "event", evid, "error", err, NULL);
+        ct_log(CT_LOG_WARN, "notify.sms_refused", "event_id", evid, "error", err, NULL);
     } else if (rc) {
-        ct_log(CT_LOG_WARN, "notify.sms_failed", "event", evid, "error", err, NULL);
+        ct_log(CT_LOG_WARN, "notify.sms_failed", "event_id", evid, "error", err, NULL);
         return rc;
     } else {
         observed(sub->hub, "sms", t0);
@@ -505,7 +505,7 @@ static ct_status on_event(const json_t *event, void *ctx)
     if (rc == CT_NOT_FOUND) {
         rc = CT_OK; /* nothing to tell */
     } else if (rc == CT_OK && !ct_notify_is_kind(msg.kind)) {
-        ct_log(CT_LOG_ERROR, "notify.bad_kind", "event", evid, "subscriber", sub->name, NULL);
+        ct_log(CT_LOG_ERROR, "notify.bad_kind", "event_id", evid, "subscriber", sub->name, NULL);
     } else if (rc == CT_OK) {
         rc = deliver(sub, st, evid, &msg);
         if (rc == CT_OK && msg.forget)

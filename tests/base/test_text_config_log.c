@@ -100,7 +100,7 @@ static void log_levels(void **state)
     assert_non_null(f);
     ct_log_set_level(CT_LOG_INFO);
     ct_log(CT_LOG_DEBUG, "hidden", NULL);
-    ct_log(CT_LOG_INFO, "test.event", "quote", "a\"b", NULL);
+    ct_log(CT_LOG_INFO, "test.event", "quote", "a\"b", "event", "evt_1", NULL);
     fflush(stderr);
     dup2(saved, 2);
     close(saved);
@@ -110,6 +110,7 @@ static void log_levels(void **state)
     fclose(in);
     assert_non_null(strstr(line, "\"event\":\"test.event\""));
     assert_non_null(strstr(line, "\"quote\":\"a\\\"b\""));
+    assert_non_null(strstr(line, "\"field_event\":\"evt_1\"")); /* the name stays */
     assert_null(strstr(line, "hidden"));
     ts_rmtree(dir);
 }
