@@ -859,6 +859,13 @@ static ct_status open_alerts(server *s)
     if (!rc) /* booked trips: a signed-in user's confirmed order is watched */
         rc = ct_outbox_subscribe(s->outbox, "alerts-trips", "order.confirmed",
                                  ct_alerts_order_event, s->alerts);
+    /* With RabbitMQ one instance handles the durable queue's event (the trip's row); every
+     * instance keeps the trip in memory too (its engine may be the one that gets the price
+     * changes: the ingestion leaseholder), so each also takes the event from a queue of its
+     * own (broker.h, "every instance"; idempotent: the row is written once). */
+    if (!rc && s->broker != NULL)
+        rc = ct_broker_every_instance(s->broker, "alerts-trips-memory", "order.confirmed",
+                                      ct_alerts_order_event, s->alerts);
     if (!rc)
         rc = ct_alerts_start(s->alerts);
     if (rc) {

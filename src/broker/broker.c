@@ -37,6 +37,10 @@ typedef struct consumer {
     void *ctx;
     pthread_t thread;
     int running;
+    int every; /* every instance (ct_broker_every_instance): a queue of this connection */
+    int ready; /* atomic: the queue and its binding exist */
+    int fails; /* every instance: failed handlings of last_id in a row */
+    char last_id[64];
 } consumer;
 
 struct ct_broker {
@@ -188,10 +192,33 @@ ct_status ct__broker_declare_base(const ct_broker *b, amqp_connection_state_t c,
 }
 
 /* A subscriber's queue, bound to the events exchange with its key. */
-static ct_status declare_queue(const ct_broker *b, amqp_connection_state_t c, const consumer *k,
+/* Every instance: a server-named queue of this connection only (exclusive: RabbitMQ deletes it
+ * when the connection goes), bound like a durable one; its name into k->queue. */
+static ct_status declare_own_queue(const ct_broker *b, amqp_connection_state_t c, consumer *k,
+                                   char *err, size_t len)
+{
+    amqp_queue_declare_ok_t *ok =
+        amqp_queue_declare(c, 1, amqp_empty_bytes, 0, 0, 1, 1, amqp_empty_table);
+    amqp_rpc_reply_t r = amqp_get_rpc_reply(c);
+    if (r.reply_type == AMQP_RESPONSE_NORMAL && ok != NULL) {
+        snprintf(k->queue, sizeof(k->queue), "%.*s", (int)ok->queue.len, (char *)ok->queue.bytes);
+        amqp_queue_bind(c, 1, amqp_cstring_bytes(k->queue), amqp_cstring_bytes(b->conf.exchange),
+                        amqp_cstring_bytes(k->key), amqp_empty_table);
+        r = amqp_get_rpc_reply(c);
+    }
+    if (r.reply_type != AMQP_RESPONSE_NORMAL) {
+        ct__broker_reply_error(r, k->name, err, len);
+        return CT_UNAVAILABLE;
+    }
+    return CT_OK;
+}
+
+static ct_status declare_queue(const ct_broker *b, amqp_connection_state_t c, consumer *k,
                                char *err, size_t len)
 {
     const ct__broker_conf *cf = &b->conf;
+    if (k->every)
+        return declare_own_queue(b, c, k, err, len);
     amqp_table_entry_t e[6] = {
         entry_str("x-queue-type", "quorum"),
         entry_str("x-dead-letter-exchange", cf->dead_exchange),
@@ -740,6 +767,16 @@ static ct_status handle(consumer *k, amqp_connection_state_t c, amqp_envelope_t 
     if (traced)
         ct_trace_set_current(NULL);
     int st;
+    if (hrc != CT_OK && k->every) {
+        const char *id = json_string_value(json_object_get(event, "id"));
+        k->fails = strcmp(k->last_id, id) == 0 ? k->fails + 1 : 1;
+        snprintf(k->last_id, sizeof(k->last_id), "%s", id);
+        if (k->fails >= b->conf.delivery_limit) { /* no dead letters here: given up, said */
+            ct_log(CT_LOG_ERROR, "amqp.every_instance_dropped", "consumer", k->name, "event_id", id,
+                   "status", ct_status_name(hrc), NULL);
+            hrc = CT_OK;
+        }
+    }
     if (hrc == CT_OK) {
         count(&b->consumed);
         st = amqp_basic_ack(c, 1, env->delivery_tag, 0);
@@ -846,6 +883,7 @@ static void *consumer_main(void *arg)
             }
             failures = 0;
             set_state(b, 1);
+            __atomic_store_n(&k->ready, 1, __ATOMIC_RELEASE);
         }
         if (consume_one(k, c) != CT_OK) {
             ct__broker_close(c);
@@ -901,6 +939,35 @@ static ct_status consume(void *ctx, const char *name, const char *pattern, ct_ou
         return CT_ERR;
     k->running = 1;
     b->ncons++;
+    return CT_OK;
+}
+
+ct_status ct_broker_every_instance(ct_broker *b, const char *name, const char *pattern,
+                                   ct_outbox_handler fn, void *fn_ctx)
+{
+    if (b->ncons >= MAX_CONSUMERS)
+        return CT_TOO_LARGE;
+    if (name == NULL || pattern == NULL || fn == NULL || strlen(name) >= 64 ||
+        strlen(pattern) >= 64)
+        return CT_INVALID;
+    consumer *k = &b->cons[b->ncons];
+    memset(k, 0, sizeof(*k));
+    k->b = b;
+    k->fn = fn;
+    k->ctx = fn_ctx;
+    k->every = 1;
+    snprintf(k->name, sizeof(k->name), "%s", name);
+    snprintf(k->queue, sizeof(k->queue), "%s (every instance)", name);
+    snprintf(k->pattern, sizeof(k->pattern), "%s", pattern);
+    binding_key(pattern, k->key, sizeof(k->key));
+    if (pthread_create(&k->thread, NULL, consumer_main, k) != 0)
+        return CT_ERR;
+    k->running = 1;
+    b->ncons++;
+    /* Events are routed to the queue only once it is bound: wait a little for that (the
+     * thread goes on trying when RabbitMQ is away). */
+    for (int i = 0; i < 200 && !__atomic_load_n(&k->ready, __ATOMIC_ACQUIRE) && !stopping(b); i++)
+        wait_ms(b, 10);
     return CT_OK;
 }
 

@@ -72,6 +72,24 @@ const char *ct_broker_state(ct_broker *b);
  * Any thread. */
 size_t ct_broker_metrics(ct_broker *b, char *out, size_t cap);
 
+/* ---- every instance ---- */
+
+/* The outbox subscribers above are once per cluster: one instance handles each event (their
+ * effects, mail, webhooks, rows, must happen once). State an instance keeps in memory must
+ * see an event on every instance instead: this registers `fn` (with fn_ctx) for the events
+ * matching `pattern` (outbox.h's patterns) on this instance. A queue of its own connection
+ * (server-named, exclusive, auto-delete: gone with the instance), bound to the same exchange,
+ * consumed by a thread of its own; `name` is for logs. Acknowledged after fn; a failure is
+ * retried with the back-off, up to delivery_limit times in a row, then dropped and logged
+ * (amqp.every_instance_dropped; no dead letter: the handler's state is this process's).
+ * Events published while this instance was away from RabbitMQ are not seen (the queue went
+ * with the connection), so fn must be idempotent and its state must also be built at start
+ * from the database. Returns once the queue is bound (or after 2 s, the thread still
+ * trying). Stopped with the other consumers (the outbox's stop). Main thread, before the
+ * outbox stops. CT_INVALID, CT_TOO_LARGE, CT_ERR. */
+ct_status ct_broker_every_instance(ct_broker *b, const char *name, const char *pattern,
+                                   ct_outbox_handler fn, void *fn_ctx);
+
 /* ---- dead letters ---- */
 
 /* Up to `max` dead letters, oldest first, as an array of {"event_id","type","queue" (where it

@@ -513,6 +513,94 @@ static void test_dead_letter_replay(void **state)
     }
 }
 
+/* ---- every instance ---- */
+
+typedef struct seen {
+    pthread_mutex_t mu;
+    char ids[64][32];
+    int n, calls, fail_first; /* fail_first: the first call fails (retried) */
+} seen;
+
+static ct_status on_every(const json_t *ev, void *ctx)
+{
+    seen *s = ctx;
+    const char *id = json_string_value(json_object_get(ev, "id"));
+    pthread_mutex_lock(&s->mu);
+    int call = s->calls++;
+    int known = 0;
+    for (int i = 0; i < s->n && !known; i++)
+        known = strcmp(s->ids[i], id) == 0;
+    ct_status rc = CT_OK;
+    if (call == 0 && s->fail_first)
+        rc = CT_UNAVAILABLE;
+    else if (!known && s->n < 64)
+        snprintf(s->ids[s->n++], sizeof(s->ids[0]), "%s", id);
+    pthread_mutex_unlock(&s->mu);
+    return rc;
+}
+
+static int seen_get(seen *s, const int *field)
+{
+    pthread_mutex_lock(&s->mu);
+    int n = *field;
+    pthread_mutex_unlock(&s->mu);
+    return n;
+}
+
+/* Two instances (two brokers on one RabbitMQ, one relay): an event published once reaches
+ * the every-instance consumer of each, while the durable subscriber both instances consume
+ * handles it once in all. */
+static void test_every_instance(void **state)
+{
+    (void)state;
+    if (!have_rabbit)
+        skip();
+    char urls[2][512];
+    engines(urls, "ei");
+    ct_store_pool *pool = open_pool(urls[0]);
+    ct_broker *a = open_broker("ei", 5), *b = open_broker("ei", 5);
+    ct_outbox *o = open_relay(pool, a);
+    sink mail;
+    sink_init(&mail, pool, "mail");
+    assert_int_equal(ct_outbox_subscribe(o, "mail", "order.*", on_event, &mail), CT_OK);
+    assert_int_equal(ct_outbox_start(o), CT_OK);
+    ct_outbox_transport tb = ct_broker_transport(b); /* instance b's outbox start */
+    assert_int_equal(tb.consume(tb.ctx, "mail", "order.*", on_event, &mail), CT_OK);
+    seen sa, sb;
+    memset(&sa, 0, sizeof(sa));
+    memset(&sb, 0, sizeof(sb));
+    pthread_mutex_init(&sa.mu, NULL);
+    pthread_mutex_init(&sb.mu, NULL);
+    sb.fail_first = 1;
+    assert_int_equal(ct_broker_every_instance(a, "trips", "order.confirmed", on_every, &sa), CT_OK);
+    assert_int_equal(ct_broker_every_instance(b, "trips", "order.confirmed", on_every, &sb), CT_OK);
+    assert_int_equal(ct_broker_every_instance(b, "x", "order.confirmed", NULL, NULL), CT_INVALID);
+
+    for (int i = 0; i < 10; i++) {
+        char agg[16];
+        snprintf(agg, sizeof(agg), "o%d", i);
+        add(pool, agg, "order.confirmed", i, 0, NULL, 0);
+        add(pool, agg, "order.cancelled", i, 0, NULL, 0); /* not the pattern */
+    }
+    ct_outbox_kick(o);
+    assert_int_equal(
+        wait_for(pool, "SELECT COUNT(*) FROM effects WHERE consumer = 'mail'", 20, 30000), 20);
+    for (int waited = 0; waited < 10000 && (seen_get(&sa, &sa.n) < 10 || seen_get(&sb, &sb.n) < 10);
+         waited += 50)
+        sleep_ms(50);
+    sleep_ms(300); /* nothing more arrives */
+    assert_int_equal(seen_get(&sa, &sa.n), 10);
+    assert_int_equal(seen_get(&sb, &sb.n), 10);
+    assert_int_equal(seen_get(&sa, &sa.calls), 10); /* each event once on each instance */
+    assert_int_equal(seen_get(&sb, &sb.calls), 11); /* and the failed one again */
+    assert_int_equal(query(pool, "SELECT COUNT(DISTINCT event_id) FROM effects"), 20);
+    assert_int_equal(query(pool, "SELECT COUNT(*) FROM effects"), 20);
+    ct_outbox_stop(o);
+    ct_broker_free(a);
+    ct_broker_free(b);
+    ct_store_pool_close(pool);
+}
+
 static void test_bad_urls(void **state)
 {
     (void)state;
@@ -535,9 +623,8 @@ static void test_bad_urls(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_bad_urls),
-        cmocka_unit_test(test_publish_consume),
-        cmocka_unit_test(test_dead_letter_replay),
+        cmocka_unit_test(test_bad_urls),           cmocka_unit_test(test_publish_consume),
+        cmocka_unit_test(test_every_instance),     cmocka_unit_test(test_dead_letter_replay),
         cmocka_unit_test(test_restart_under_load),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
