@@ -57,8 +57,9 @@ int sb_route_allowed(const gen *g, int c, int a, int b)
     const sb_world *w = g->w;
     const sb_carrier *cr = &w->carriers[c];
     const char *ca = w->airports[a].country, *cb = w->airports[b].country;
-    if (a == b)
-        return 0;
+    if (a == b || (w->airports[a].metro[0] != '\0' &&
+                   strcmp(w->airports[a].metro, w->airports[b].metro) == 0))
+        return 0; /* no flight within one city (Stansted-Heathrow) */
     if (strcmp(ca, cr->country) != 0 && strcmp(cb, cr->country) != 0 &&
         !(sb_fact_single_market(cr->country) && sb_fact_single_market(ca) &&
           sb_fact_single_market(cb)))

@@ -261,6 +261,7 @@ static ct_status add_airports(gen *g)
         x->lon = a->lon;
         x->large = a->size == CT_AIRPORT_LARGE;
         snprintf(x->continent, sizeof(x->continent), "%s", a->continent ? a->continent : "");
+        snprintf(x->metro, sizeof(x->metro), "%s", a->metro ? a->metro : "");
         set_weight(g, x);
         x->zone = find_zone(w, a->tz);
         if (x->zone < 0) {

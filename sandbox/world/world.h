@@ -57,6 +57,7 @@ typedef struct sb_airport {
     int longhaul;  /* 1 when it has long-haul service (legs over 4,000 km) */
     int leisure;   /* 1 for a sun and beach destination */
     char continent[3];
+    char metro[4]; /* IATA metropolitan-area code, "" when none */
 } sb_airport;
 
 typedef struct sb_carrier {
