@@ -41,10 +41,12 @@ static int teardown(void **state)
     return 0;
 }
 
-static double now_ms(void)
+/* This thread's CPU time: the work a sign-in does (an argon2id verify is all CPU, in this
+ * thread), not what other processes on a loaded machine take of the cores meanwhile. */
+static double cpu_ms(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
@@ -135,26 +137,29 @@ static void sign_in_answers_and_timing(void **state)
         /* Compared with a bare argon2id verify of the same parameters measured in the same
          * loop, interleaved, the fastest of five runs each: a fixed 10 ms failed on an idle
          * machine (one verify takes 10.8 ms there), and peers measured apart failed on a busy
-         * one (29 ms for the bare verifies against 11.9 for the sign-ins). */
+         * one (29 ms for the bare verifies against 11.9 for the sign-ins), and at a load
+         * average of 20 on 2 cores even the fastest of five wall-clock runs did (102.8 ms
+         * bare against 50.9): so the thread's CPU time is compared, which load does not
+         * inflate. */
         char bare_hash[crypto_pwhash_STRBYTES];
         assert_int_equal(crypto_pwhash_str_alg(bare_hash, "some password", 13, 2, 19u << 20,
                                                crypto_pwhash_ALG_ARGON2ID13),
                          0);
         double wrong = 1e9, unknown = 1e9, bare = 1e9;
         for (int run = 0; run < 5; run++) {
-            double t0 = now_ms();
+            double t0 = cpu_ms();
             assert_int_equal(ct_accounts_sign_in(&acc, st, "bob@example.com", "wrong password!",
                                                  "9.9.9.2", &t, &retry),
                              CT_INVALID);
-            double w = now_ms() - t0;
-            t0 = now_ms();
+            double w = cpu_ms() - t0;
+            t0 = cpu_ms();
             assert_int_not_equal(crypto_pwhash_str_verify(bare_hash, "other", 5), 0);
-            double b = now_ms() - t0;
-            t0 = now_ms();
+            double b = cpu_ms() - t0;
+            t0 = cpu_ms();
             assert_int_equal(ct_accounts_sign_in(&acc, st, "nobody@example.com", "wrong password!",
                                                  "9.9.9.3", &t, &retry),
                              CT_INVALID);
-            double u = now_ms() - t0;
+            double u = cpu_ms() - t0;
             wrong = w < wrong ? w : wrong;
             unknown = u < unknown ? u : unknown;
             bare = b < bare ? b : bare;
