@@ -323,6 +323,13 @@ int64_t ct_price_itinerary_cached(ct_bound_cache *cache, const ct_price_ctx *c,
     if (c == NULL || c->view == NULL)
         return CT_PRICE_UNKNOWN;
     const ct_leg_facts *f[CT_SEARCH_MAX_LEGS];
+    /* A lookup may grow the cache and move its entries: the first pass inserts every leg,
+     * the second takes the pointers once no further growth can happen (a growth, if any,
+     * happens on its first lookup). Keeping the first pass's pointers read freed memory
+     * when the third leg's insertion grew the table (ASan, bench_search on the default
+     * world). */
+    for (int i = 0; i < n; i++)
+        (void)ct_leg_facts_cached(cache, c, tt, legs[i]);
     for (int i = 0; i < n; i++)
         f[i] = ct_leg_facts_cached(cache, c, tt, legs[i]);
     return itinerary_price(c, legs, n, f, NULL);
