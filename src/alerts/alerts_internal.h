@@ -68,6 +68,9 @@ ct_status ct__alert_insert(ct_store *st, const char *user_id, const ct__alert *a
 ct_status ct__alert_update_row(ct_store *st, const char *user_id, const ct__alert *al);
 /* Only the evaluation state (baseline .. last_checked_at). */
 ct_status ct__alert_update_state(ct_store *st, const ct__alert *al);
+/* The same UPDATE prepared once for many rows (a batch): _run binds, steps and resets it. */
+ct_status ct__alert_state_prepare(ct_store *st, ct_stmt **out);
+ct_status ct__alert_state_run(ct_stmt *s, const ct__alert *al);
 ct_status ct__alert_delete_row(ct_store *st, const char *user_id, const char *id);
 /* One row of user_id (user_id NULL: any user; owner written to `owner` when not NULL, 40
  * bytes). CT_NOT_FOUND. */

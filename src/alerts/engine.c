@@ -988,11 +988,21 @@ static ct_status write_trigger(ct_alerts *a, ct_store *st, const work_item *w)
 
 static ct_status write_states(ct_store *st, const batch *b)
 {
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        n += b->items[i].changed && !b->items[i].fired;
+    if (n == 0)
+        return CT_OK; /* nothing to record: no transaction */
+    ct_stmt *s = NULL;
     ct_status rc = ct_store_begin(st);
+    if (!rc)
+        rc = ct__alert_state_prepare(st, &s); /* once for the batch */
     for (size_t i = 0; i < b->n && !rc; i++) {
         if (b->items[i].changed && !b->items[i].fired)
-            rc = ct__alert_update_state(st, &b->items[i].al);
+            rc = ct__alert_state_run(s, &b->items[i].al);
     }
+    if (s != NULL)
+        ct_stmt_finalize(s);
     if (!rc)
         return ct_store_commit(st);
     ct_store_rollback(st);

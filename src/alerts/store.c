@@ -172,23 +172,40 @@ ct_status ct__alert_update_row(ct_store *st, const char *user_id, const ct__aler
     return run_done(s, rc);
 }
 
-ct_status ct__alert_update_state(ct_store *st, const ct__alert *al)
+ct_status ct__alert_state_prepare(ct_store *st, ct_stmt **out)
 {
-    ct_stmt *s = NULL;
-    ct_status rc = ct_store_prepare(
+    return ct_store_prepare(
         st,
         "UPDATE price_alert SET baseline_minor = ?, last_price_minor = ?, last_checked_at = ?, "
         "notified_low_minor = ?, last_notified_at = ? WHERE id = ?",
-        &s);
-    if (rc)
-        return rc;
-    rc = bind_opt(s, 1, al->baseline);
+        out);
+}
+
+ct_status ct__alert_state_run(ct_stmt *s, const ct__alert *al)
+{
+    ct_status rc = bind_opt(s, 1, al->baseline);
     rc = rc ? rc : bind_opt(s, 2, al->last_price);
     rc = rc ? rc : bind_opt(s, 3, al->last_checked_at);
     rc = rc ? rc : bind_opt(s, 4, al->notified_low);
     rc = rc ? rc : bind_opt(s, 5, al->last_notified_at);
     rc = rc ? rc : ct_stmt_bind_text(s, 6, al->id);
-    return run_done(s, rc);
+    if (!rc) {
+        rc = ct_stmt_step(s);
+        rc = rc == CT_DONE ? CT_OK : rc;
+    }
+    ct_status rr = ct_stmt_reset(s);
+    return rc ? rc : rr;
+}
+
+ct_status ct__alert_update_state(ct_store *st, const ct__alert *al)
+{
+    ct_stmt *s = NULL;
+    ct_status rc = ct__alert_state_prepare(st, &s);
+    if (rc)
+        return rc;
+    rc = ct__alert_state_run(s, al);
+    ct_stmt_finalize(s);
+    return rc;
 }
 
 ct_status ct__alert_delete_row(ct_store *st, const char *user_id, const char *id)
