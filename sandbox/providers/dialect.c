@@ -52,14 +52,18 @@ ct_status pv_parse_cabin(const pv_dialect *d, const json_t *obj, const char *mem
     const char *s = pv_get_str(obj, member, path, 16, e);
     if (s == NULL)
         return CT_INVALID;
-    if (strcmp(s, d->cabins[0]) != 0 && strcmp(s, d->cabins[1]) != 0) {
-        char field[96];
-        snprintf(field, sizeof(field), "%s%s%s", path, path[0] ? "." : "", member);
-        pv_err_set(e, 400, "invalid_field", field, "expected %s or %s", d->cabins[0], d->cabins[1]);
-        return CT_INVALID;
+    for (int c = 0; c < SB_NCABINS; c++) {
+        if (strcmp(s, d->cabins[c]) == 0) {
+            *cabin = c;
+            return CT_OK;
+        }
     }
-    *cabin = strcmp(s, d->cabins[1]) == 0;
-    return CT_OK;
+    char field[96];
+    snprintf(field, sizeof(field), "%s%s%s", path, path[0] ? "." : "", member);
+    pv_err_set(e, 400, "invalid_field", field, "expected %s, %s, %s or %s",
+               d->cabins[SB_CABIN_ECONOMY], d->cabins[SB_CABIN_PREMIUM],
+               d->cabins[SB_CABIN_BUSINESS], d->cabins[SB_CABIN_FIRST]);
+    return CT_INVALID;
 }
 
 ct_status pv_parse_slices(const pv_dialect *d, const json_t *slices, pv_query *q, pv_err *e)

@@ -22,7 +22,8 @@ static json_t *error_body(pv_call *c, const pv_err *e)
 
 static const char *cabin_name(int cabin)
 {
-    return pv_dialect_farefinder.cabins[cabin == SB_CABIN_BUSINESS];
+    return pv_dialect_farefinder
+        .cabins[cabin >= 0 && cabin < SB_NCABINS ? cabin : SB_CABIN_ECONOMY];
 }
 
 static json_t *flight(const sb_provider *p, const pv_seg *s)
@@ -117,9 +118,10 @@ static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
         json_object_set_new(seats, code, json_integer(r->a.seats[k] > 9 ? 9 : r->a.seats[k]));
     }
     json_object_set_new(x, "seats", seats);
-    json_object_set_new(x, "lowest",
-                        json_pack("{s:o, s:o}", "COACH", lowest(&r->a, SB_CABIN_ECONOMY),
-                                  "BUSINESS", lowest(&r->a, SB_CABIN_BUSINESS)));
+    json_t *low = json_object();
+    for (int cabin = 0; cabin < SB_NCABINS; cabin++)
+        json_object_set_new(low, cabin_name(cabin), lowest(&r->a, cabin));
+    json_object_set_new(x, "lowest", low);
     return x;
 }
 
@@ -180,7 +182,7 @@ const pv_dialect pv_dialect_farefinder = {
     .paging = {"paging", "next", "syncCursor"},
     .feed = {"currency", "data", "data"},
     .carrier = {"iata", "name", "alliance", "ssimPath"},
-    .cabins = {"COACH", "BUSINESS"},
+    .cabins = {"COACH", "BUSINESS", "PREMIUM_COACH", "FIRST"},
     .seg = {"carrier", "flightNumber", "departureDate", "origin", "destination", 0},
     .itin = {"trips", "flights"},
     .order = {"pricingId", "travelers", "firstName", "lastName", "Idempotency-Key", 0},

@@ -27,7 +27,7 @@ static json_t *error_body(pv_call *c, const pv_err *e)
 
 static const char *cabin_name(int cabin)
 {
-    return pv_dialect_hopscotch.cabins[cabin == SB_CABIN_BUSINESS];
+    return pv_dialect_hopscotch.cabins[cabin >= 0 && cabin < SB_NCABINS ? cabin : SB_CABIN_ECONOMY];
 }
 
 static json_t *money(const sb_provider *p, int64_t minor)
@@ -154,15 +154,16 @@ static json_t *lowest(const sb_leg_avail *a, int cabin)
 static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
 {
     const sb_world *w = c->p->w;
-    char date[11], dep[21], arr[21], avs[24];
+    char date[11], dep[21], arr[21], avs[32];
     sb_inv_avs(&r->a, avs, sizeof(avs));
     json_t *x = json_pack(
-        "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:o, s:o}}", "carrier",
+        "{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:{s:o, s:o, s:o, s:o}}", "carrier",
         w->carriers[r->seg.carrier].code, "number", w->flights[r->seg.dl.flight].number, "date",
         pv_date(r->seg.dep_date, date), "origin", w->airports[r->seg.origin].iata, "destination",
         w->airports[r->seg.dest].iata, "departure", pv_instant(r->seg.dep_utc, dep), "arrival",
         pv_instant(r->seg.arr_utc, arr), "availability", avs, "cabins", "economy",
-        lowest(&r->a, SB_CABIN_ECONOMY), "business", lowest(&r->a, SB_CABIN_BUSINESS));
+        lowest(&r->a, SB_CABIN_ECONOMY), "premium_economy", lowest(&r->a, SB_CABIN_PREMIUM),
+        "business", lowest(&r->a, SB_CABIN_BUSINESS), "first", lowest(&r->a, SB_CABIN_FIRST));
     return x;
 }
 
@@ -222,7 +223,7 @@ const pv_dialect pv_dialect_hopscotch = {
     .paging = {NULL, "next_page_token", "cursor"},
     .feed = {"currency", "items", "items"},
     .carrier = {"code", "name", "alliance", "ssim"},
-    .cabins = {"economy", "business"},
+    .cabins = {"economy", "business", "premium_economy", "first"},
     .seg = {"carrier", "number", "date", "origin", "destination", 0},
     .itin = {"slices", "legs"},
     .order = {"price_id", "passengers", "given_name", "family_name", "Idempotency-Key", 0},

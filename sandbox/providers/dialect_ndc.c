@@ -22,7 +22,7 @@ static json_t *error_body(pv_call *c, const pv_err *e)
 
 static const char *cabin_name(int cabin)
 {
-    return pv_dialect_ndc.cabins[cabin == SB_CABIN_BUSINESS];
+    return pv_dialect_ndc.cabins[cabin >= 0 && cabin < SB_NCABINS ? cabin : SB_CABIN_ECONOMY];
 }
 
 static json_t *amount(const sb_provider *p, int64_t minor)
@@ -129,7 +129,7 @@ static ct_status fare_rec(pv_call *c, json_t *arr, const pv_fare_rec *r)
 static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
 {
     json_t *x = segment(c->p, &r->seg);
-    char avs[24];
+    char avs[32];
     sb_inv_avs(&r->a, avs, sizeof(avs));
     json_object_set_new(x, "AvailabilityText", json_string(avs));
     json_t *cabins = json_array();
@@ -209,7 +209,7 @@ const pv_dialect pv_dialect_ndc = {
     .paging = {NULL, "NextPageToken", "Cursor"},
     .feed = {"CurCode", "Fares", "Legs"},
     .carrier = {"AirlineDesigCode", "Name", "Alliance", "SSIM"},
-    .cabins = {"ECONOMY", "BUSINESS"},
+    .cabins = {"ECONOMY", "BUSINESS", "PREMIUM_ECONOMY", "FIRST"},
     .seg = {"MarketingCarrier", "FlightNumber", "DepDate", "Dep", "Arr", 1},
     .itin = {"PricingQuery.OriginDest", "PaxSegment"},
     .order = {"OfferID", "PaxList", "GivenName", "Surname", "Idempotency-Key", 0},

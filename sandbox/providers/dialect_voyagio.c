@@ -24,7 +24,7 @@ static json_t *error_body(pv_call *c, const pv_err *e)
 
 static const char *cabin_name(int cabin)
 {
-    return pv_dialect_voyagio.cabins[cabin == SB_CABIN_BUSINESS];
+    return pv_dialect_voyagio.cabins[cabin >= 0 && cabin < SB_NCABINS ? cabin : SB_CABIN_ECONOMY];
 }
 
 static json_t *segment(const sb_provider *p, const pv_seg *s, int slice)
@@ -132,16 +132,18 @@ static json_t *lowest(const sb_leg_avail *a, int cabin)
 static json_t *avail_rec(pv_call *c, const pv_avail_rec *r)
 {
     const sb_world *w = c->p->w;
-    char flight[12], date[11], dep[21], arr[21], avs[24];
+    char flight[12], date[11], dep[21], arr[21], avs[32];
     snprintf(flight, sizeof(flight), "%s%d", w->carriers[r->seg.carrier].code,
              w->flights[r->seg.dl.flight].number);
     sb_inv_avs(&r->a, avs, sizeof(avs));
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o}", "airline",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:o, s:o}", "airline",
                      w->carriers[r->seg.carrier].code, "flight", flight, "date",
                      pv_date(r->seg.dep_date, date), "from", w->airports[r->seg.origin].iata, "to",
                      w->airports[r->seg.dest].iata, "departs_at", pv_instant(r->seg.dep_utc, dep),
                      "arrives_at", pv_instant(r->seg.arr_utc, arr), "availability", avs, "economy",
-                     lowest(&r->a, SB_CABIN_ECONOMY), "business", lowest(&r->a, SB_CABIN_BUSINESS));
+                     lowest(&r->a, SB_CABIN_ECONOMY), "premium_economy",
+                     lowest(&r->a, SB_CABIN_PREMIUM), "business", lowest(&r->a, SB_CABIN_BUSINESS),
+                     "first", lowest(&r->a, SB_CABIN_FIRST));
 }
 
 static json_t *offer_view(pv_call *c, pv_offer *o)
@@ -204,7 +206,7 @@ const pv_dialect pv_dialect_voyagio = {
     .paging = {NULL, "next_page", "sync_token"},
     .feed = {"currency", "fares", "flights"},
     .carrier = {"code", "name", "alliance", "ssim_url"},
-    .cabins = {"economy", "business"},
+    .cabins = {"economy", "business", "premium_economy", "first"},
     .seg = {"airline", "flight_number", "date", "from", "to", 0},
     .itin = {NULL, "segments"},
     .order = {"quote_id", "travellers", "first_name", "last_name", "client_reference", 1},

@@ -23,6 +23,8 @@ static const sb_class_info classes[SB_NCLASSES] = {
     {'M', SB_CABIN_ECONOMY, 62, 70},    {'H', SB_CABIN_ECONOMY, 48, 70},
     {'Q', SB_CABIN_ECONOMY, 36, 70},    {'V', SB_CABIN_ECONOMY, 26, 70},
     {'J', SB_CABIN_BUSINESS, 320, 100}, {'C', SB_CABIN_BUSINESS, 230, 70},
+    {'W', SB_CABIN_PREMIUM, 165, 100},  {'E', SB_CABIN_PREMIUM, 130, 70},
+    {'F', SB_CABIN_FIRST, 520, 100},    {'A', SB_CABIN_FIRST, 420, 70},
 };
 
 const sb_class_info *sb_class(int cls)
@@ -41,8 +43,25 @@ int sb_class_parse(char letter)
 
 void sb_cabin_classes(int cabin, int *first, int *count)
 {
-    *first = cabin == SB_CABIN_BUSINESS ? 6 : 0;
-    *count = cabin == SB_CABIN_BUSINESS ? 2 : 6;
+    static const int first_class[SB_NCABINS] = {0, 6, 8, 10}, classes_in[SB_NCABINS] = {6, 2, 2, 2};
+    int c = cabin >= 0 && cabin < SB_NCABINS ? cabin : SB_CABIN_ECONOMY;
+    *first = first_class[c];
+    *count = classes_in[c];
+}
+
+const char *sb_cabin_name(int cabin)
+{
+    static const char *names[SB_NCABINS] = {"economy", "business", "premium_economy", "first"};
+    return cabin >= 0 && cabin < SB_NCABINS ? names[cabin] : "economy";
+}
+
+int sb_cabin_parse(const char *name)
+{
+    for (int c = 0; c < SB_NCABINS; c++) {
+        if (strcmp(sb_cabin_name(c), name) == 0)
+            return c;
+    }
+    return -1;
 }
 
 /* ---- currencies ---- */
@@ -302,7 +321,8 @@ void sb_market_fares(const sb_fares *f, const sb_market *m, int64_t out[SB_NCLAS
     for (int k = 0; k < SB_NCLASSES; k++) {
         int64_t units = (int64_t)llround(y_units * classes[k].pct_of_y / 100.0);
         /* Keep the ladder strict within a cabin even where rounding would tie. */
-        if (k != 0 && k != 6 && units >= out[k - 1] / (int64_t)scale)
+        if (k != 0 && classes[k].cabin == classes[k - 1].cabin &&
+            units >= out[k - 1] / (int64_t)scale)
             units = out[k - 1] / (int64_t)scale - 1;
         if (units < 1)
             units = 1;

@@ -1,11 +1,17 @@
 /* fares.h: the sandbox's filed fares, exchange rates and the through-fare rule.
  *
  * Booking classes (world.h SB_NCLASSES): index 0..5 economy Y B M H Q V, 6..7 business J C,
- * each a fixed share of the market's Y fare (the class ladder, cheapest last in each cabin):
+ * 8..9 premium economy W E, 10..11 first F A (the order keeps the indices of the first
+ * eight, which stored bookings and feeds carry), each a fixed share of the market's Y fare
+ * (the class ladder, cheapest last in each cabin):
  *
- *     class     Y    B    M    H    Q    V  |  J    C
- *     % of Y  100   80   62   48   36   26  | 320  230
- *     refund  free free  70%  70%  70%  70% | free 70%   (share of the fare refunded)
+ *     class     Y    B    M    H    Q    V  |  J    C  |  W    E  |  F    A
+ *     % of Y  100   80   62   48   36   26  | 320  230 | 165  130 | 520  420
+ *     refund  free free  70%  70%  70%  70% | free 70% | free 70% | free 70%
+ *                                                        (share of the fare refunded)
+ *
+ * Every carrier files every class; a cabin sells only on aircraft that have it (seats in
+ * sb_aircraft; inventory.h), so a first fare on a market flown by narrow-bodies never sells.
  *
  * A carrier files one-way fares for every market it flies nonstop (the origin-destination of
  * any of its legs). The Y fare is priced in US dollars by distance, then scaled by
@@ -47,9 +53,13 @@
 #include "base/status.h"
 #include "sandbox/world/world.h"
 
+/* Cabins, numbered as stored (economy and business first, as before premium economy and
+ * first were added). */
 #define SB_CABIN_ECONOMY  0
 #define SB_CABIN_BUSINESS 1
-#define SB_NCABINS        2
+#define SB_CABIN_PREMIUM  2 /* premium economy */
+#define SB_CABIN_FIRST    3
+#define SB_NCABINS        4
 
 #define SB_THROUGH_PCT 85 /* a ticket of 2+ cooperating legs: floor(sum x 85/100) */
 #define SB_RETURN_PCT  90 /* a return on one ticket: floor((out + back) x 90/100) */
@@ -71,6 +81,11 @@ int sb_class_parse(char letter);
 
 /* The classes of a cabin, most expensive first: *first .. *first + *count - 1. */
 void sb_cabin_classes(int cabin, int *first, int *count);
+
+/* "economy", "business", "premium_economy", "first" (the API's words); and back: the cabin
+ * of a name, or -1 when it is none (not an error). */
+const char *sb_cabin_name(int cabin);
+int sb_cabin_parse(const char *name);
 
 /* ---- currencies and exchange rates ---- */
 

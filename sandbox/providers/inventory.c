@@ -22,10 +22,25 @@
 #include "sandbox/runtime/rng.h"
 #include "store/store.h"
 
-static const int protect_pct[SB_NCLASSES] = {0, 5, 12, 22, 35, 50, 0, 30};
-static const int advance_days[SB_NCLASSES] = {0, 0, 3, 7, 14, 21, 0, 7};
+static const int protect_pct[SB_NCLASSES] = {0, 5, 12, 22, 35, 50, 0, 30, 0, 30, 0, 30};
+static const int advance_days[SB_NCLASSES] = {0, 0, 3, 7, 14, 21, 0, 7, 0, 7, 0, 14};
 
 /* ---- the pure model ---- */
+
+/* The seats of a cabin on one aircraft type. */
+static int cabin_seats(const sb_aircraft *a, int cabin)
+{
+    switch (cabin) {
+    case SB_CABIN_BUSINESS:
+        return a->seats_business;
+    case SB_CABIN_PREMIUM:
+        return a->seats_premium;
+    case SB_CABIN_FIRST:
+        return a->seats_first;
+    default:
+        return a->seats_economy;
+    }
+}
 
 int sb_inv_capacity(const sb_world *w, int flight, int cabin)
 {
@@ -34,12 +49,34 @@ int sb_inv_capacity(const sb_world *w, int flight, int cabin)
     const sb_flight *f = &w->flights[flight];
     int seats = -1; /* legs may fly different types: the smallest cabin limits the flight */
     for (int l = 0; l < f->nlegs; l++) {
-        const sb_aircraft *a = &types[f->legs[l].aircraft];
-        int s = cabin == SB_CABIN_BUSINESS ? a->seats_business : a->seats_economy;
+        int s = cabin_seats(&types[f->legs[l].aircraft], cabin);
         if (seats < 0 || s < seats)
             seats = s;
     }
     return seats < 0 ? 0 : seats;
+}
+
+/* The draw key of a dated leg's cabin (economy and business keep the keys they had before
+ * the other two cabins). */
+static uint64_t cabin_key(const sb_dated_leg *dl, int cabin)
+{
+    return ((uint64_t)dl->day * 8u + (uint64_t)dl->leg * 2u + (uint64_t)(cabin & 1)) ^
+           ((uint64_t)(cabin >> 1) << 48);
+}
+
+/* Final load factor of a cabin for draw u in [0, 1) (capped at 1 by the caller). */
+static double final_load(int cabin, double u)
+{
+    switch (cabin) {
+    case SB_CABIN_ECONOMY:
+        return 0.62 + 0.40 * u;
+    case SB_CABIN_PREMIUM:
+        return 0.45 + 0.55 * u;
+    case SB_CABIN_FIRST:
+        return 0.20 + 0.65 * u;
+    default:
+        return 0.35 + 0.60 * u;
+    }
 }
 
 static uint64_t flight_key(const sb_world *w, const sb_flight *f)
@@ -55,10 +92,9 @@ int sb_inv_background(const sb_world *w, const sb_dated_leg *dl, int cabin, int6
     if (cap == 0 || t <= open)
         return 0;
     double x = t >= dep_utc ? 1.0 : (double)(t - open) / (double)window;
-    uint64_t h = sb_hash(w->seed, flight_key(w, &w->flights[dl->flight]),
-                         (uint64_t)dl->day * 8u + (uint64_t)dl->leg * 2u + (uint64_t)cabin);
+    uint64_t h = sb_hash(w->seed, flight_key(w, &w->flights[dl->flight]), cabin_key(dl, cabin));
     double u1 = sb_unit(h), u2 = sb_unit(sb_mix(h));
-    double lf = cabin == SB_CABIN_ECONOMY ? 0.62 + 0.40 * u1 : 0.35 + 0.60 * u1;
+    double lf = final_load(cabin, u1);
     if (lf > 1.0)
         lf = 1.0;
     double p = 1.3 + 1.7 * u2;
@@ -70,8 +106,8 @@ int sb_inv_released(const sb_world *w, const sb_dated_leg *dl, int cabin, int64_
                     int64_t t)
 {
     int cap = sb_inv_capacity(w, dl->flight, cabin);
-    uint64_t h = sb_hash(w->seed, flight_key(w, &w->flights[dl->flight]) ^ 0x5eedu,
-                         (uint64_t)dl->day * 8u + (uint64_t)dl->leg * 2u + (uint64_t)cabin);
+    uint64_t h =
+        sb_hash(w->seed, flight_key(w, &w->flights[dl->flight]) ^ 0x5eedu, cabin_key(dl, cabin));
     if (cap == 0 || sb_unit(h) >= SB_INV_RELEASE_SHARE)
         return 0;
     uint64_t h2 = sb_mix(h), h3 = sb_mix(h2), h4 = sb_mix(h3);
@@ -450,7 +486,8 @@ static int resolve(const sb_inventory *inv, const char *code, int64_t number, in
 static ct_status booked_on(sb_inventory *inv, ct_store *st, const sb_dated_leg *dl, int64_t now,
                            int booked[SB_NCABINS])
 {
-    booked[0] = booked[1] = 0;
+    for (int c = 0; c < SB_NCABINS; c++)
+        booked[c] = 0;
     ct_stmt *s = NULL;
     ct_status rc = ct_store_prepare(
         st,

@@ -2,8 +2,9 @@
  * holds and tickets every provider process shares through one SQLite file.
  *
  * A dated leg is (flight pattern, leg, flight date); the flight date is the first leg's local
- * departure date, as in SSIM. Its cabins hold the aircraft's seats (sb_aircraft): economy
- * and business (none on aircraft without a business cabin). At world instant t,
+ * departure date, as in SSIM. Its cabins hold the aircraft's seats (sb_aircraft): economy,
+ * premium economy, business and first (none in a cabin the aircraft does not have). At world
+ * instant t,
  *
  *     remaining(cabin, t) = capacity - background(t) + released(t) - active holds - tickets
  *                                                                          (never < 0)
@@ -12,7 +13,8 @@
  * flight, its date, the cabin, t and the world seed, so availability moves by itself and
  * nothing needs to store 18 million dated legs. Booking opens 330 days before departure;
  * with x the elapsed share of that window, background(t) = floor(capacity x lf x x^p), where
- * the final load factor lf (economy 0.62..1.02, business 0.35..0.95, capped at 1: about one
+ * the final load factor lf (economy 0.62..1.02, premium economy 0.45..1.00, business
+ * 0.35..0.95, first 0.20..0.85, capped at 1: about one
  * economy cabin in twenty sells out) and the curve exponent p (1.3..3.0: most seats sell
  * late) are drawn per dated leg and cabin. released(t) (sb_inv_released) gives some of those
  * seats back for a few days on about a third of dated legs and cabins (cancellations, a
@@ -20,9 +22,11 @@
  *
  * Nested booking limits (the ladder; class order and prices in fares.h):
  *
- *     class               Y   B   M   H   Q   V  |  J   C
- *     protected share %   0   5  12  22  35  50  |  0  30   (before the demand shift)
- *     advance purchase    0   0   3   7  14  21  |  0   7   (days before departure)
+ *     class               Y   B   M   H   Q   V  |  J   C  |  W   E  |  F   A
+ *     protected share %   0   5  12  22  35  50  |  0  30  |  0  30  |  0  30
+ *                                                        (before the demand shift)
+ *     advance purchase    0   0   3   7  14  21  |  0   7  |  0   7  |  0  14
+ *                                                        (days before departure)
  *
  * A class sells n seats while remaining - ceil(capacity x protected share) >= n and
  * departure is at least its advance purchase away; every class closes 60 minutes before
@@ -129,7 +133,7 @@ ct_status sb_inv_state(const sb_world *w, const sb_dated_leg *dl, const int book
 int sb_inv_pick(const sb_leg_avail *a, int cabin, int seats);
 
 /* The availability string: every class letter followed by its seats capped at 9, e.g.
- * "Y9B9M4H0Q0V0J2C0" (buf of at least 17 bytes). */
+ * "Y9B9M4H0Q0V0J2C0W3E0F0A0" (buf of at least 25 bytes). */
 void sb_inv_avs(const sb_leg_avail *a, char *buf, size_t len);
 
 /* The pattern of carrier c with flight number `number` operating on flight date `day`, or

@@ -210,8 +210,8 @@ struct pv_dialect {
     struct {
         const char *code, *name, *alliance, *ssim; /* members of a listed carrier */
     } carrier;
-    const char *cabins[2]; /* economy, business */
-    pv_seg_names seg;      /* a segment's members in offer requests */
+    const char *cabins[SB_NCABINS]; /* by SB_CABIN_*: economy, business, premium, first */
+    pv_seg_names seg;               /* a segment's members in offer requests */
     struct {
         const char *slices; /* e.g. "trips"; NULL: one flat list of segments */
         const char *segs;   /* e.g. "flights" */

@@ -325,7 +325,7 @@ ct_status pv_price(sb_provider *p, const pv_query *q, const pv_itin *it, int64_t
             if (cls < 0) {
                 seg_error(p, q, e, 409, "sold_out", PV_ATTR_SEGMENT, s, g,
                           "no %s seats for %d passenger(s) on this flight",
-                          it->cabin == SB_CABIN_BUSINESS ? "business" : "economy", it->pax);
+                          sb_cabin_name(it->cabin), it->pax);
                 return CT_CONFLICT;
             }
             out->cls[s][g] = cls;

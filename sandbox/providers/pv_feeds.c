@@ -245,7 +245,7 @@ static ct_status scan_leg(pv_call *c, const scan_state *s, leg_key_set *k, const
     char key[48];
     leg_key(dl, key, sizeof(key));
     const int *b = ct_map_get(k->booked, key);
-    int none[SB_NCABINS] = {0, 0};
+    int none[SB_NCABINS] = {0};
     pv_avail_rec rec;
     ct_status rc =
         sb_inv_state(p->w, dl, b ? b : none, pv_market_time(p, dl, s->t1, 0), s->t1, &rec.a);

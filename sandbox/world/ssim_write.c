@@ -125,6 +125,28 @@ static void leg_signature(const sb_world *w, const sb_flight *f, int64_t day, le
     }
 }
 
+/* The booking classes (position 76) and the configuration (173, "F8J42W24Y218") of the
+ * cabins the aircraft has, first to economy. */
+static void write_cabins(char *rec, const sb_aircraft *ac)
+{
+    static const struct {
+        char letter;
+        const char *classes;
+    } cabins[] = {{'F', "FA"}, {'J', "JC"}, {'W', "WE"}, {'Y', "YBMHQV"}};
+    const int seats[] = {ac->seats_first, ac->seats_business, ac->seats_premium, ac->seats_economy};
+    char classes[24] = "", config[24] = "";
+    size_t nc = 0, ng = 0;
+    for (size_t k = 0; k < sizeof(cabins) / sizeof(cabins[0]); k++) {
+        if (seats[k] <= 0)
+            continue;
+        nc += (size_t)snprintf(classes + nc, sizeof(classes) - nc, "%s", cabins[k].classes);
+        ng += (size_t)snprintf(config + ng, sizeof(config) - ng, "%c%d", cabins[k].letter,
+                               seats[k] > 999 ? 999 : seats[k]);
+    }
+    put(rec, 76, classes);
+    put(rec, 173, config);
+}
+
 static void write_leg(ssim_out *o, const sb_world *w, const sb_flight *f, int l, int ivi,
                       int64_t from, int64_t to, const leg_sig *sig)
 {
@@ -161,13 +183,8 @@ static void write_leg(ssim_out *o, const sb_world *w, const sb_flight *f, int l,
     fmt_variation(sig->arr_var, buf);
     put(rec, 66, buf);
     put(rec, 73, ac->iata);
-    put(rec, 76, ac->seats_business ? "JCYBMHQV" : "YBMHQV");
+    write_cabins(rec, ac);
     put(rec, 129, cr->code);
-    if (ac->seats_business)
-        snprintf(buf, sizeof(buf), "J%dY%d", ac->seats_business, ac->seats_economy);
-    else
-        snprintf(buf, sizeof(buf), "Y%d", ac->seats_economy);
-    put(rec, 173, buf);
     char vars[3] = {day_var(sig->dep_day), day_var(sig->arr_day), 0};
     put(rec, 193, vars);
     emit(o, rec, 1);

@@ -38,19 +38,20 @@
 /* Seats in the sandbox's two-cabin layouts; ranges and cruise speeds as the manufacturers
  * publish them (rounded; typical payload). */
 static const sb_aircraft aircraft_types[] = {
-    {"AT7", "ATR 72-600", 0, 70, 1500, 510},
-    {"DH4", "De Havilland Dash 8-400", 0, 78, 2000, 660},
-    {"E75", "Embraer 175", 12, 64, 3700, 820},
-    {"CR9", "Bombardier CRJ900", 12, 64, 2900, 830},
-    {"73H", "Boeing 737-800", 16, 150, 5400, 840},
-    {"32N", "Airbus A320neo", 12, 156, 6300, 830},
-    {"7M8", "Boeing 737 MAX 8", 16, 156, 6500, 840},
-    {"32Q", "Airbus A321neo", 16, 180, 7400, 830},
-    {"333", "Airbus A330-300", 30, 260, 11700, 870},
-    {"789", "Boeing 787-9", 30, 260, 14000, 900},
-    {"77W", "Boeing 777-300ER", 42, 300, 13600, 905},
-    {"359", "Airbus A350-900", 40, 280, 15000, 900},
-    {"359", "Airbus A350-900ULR", 42, 120, 18000, 905},
+    /* first, business, premium economy, economy seats; range km; cruise km/h */
+    {"AT7", "ATR 72-600", 0, 0, 0, 70, 1500, 510},
+    {"DH4", "De Havilland Dash 8-400", 0, 0, 0, 78, 2000, 660},
+    {"E75", "Embraer 175", 0, 12, 0, 64, 3700, 820},
+    {"CR9", "Bombardier CRJ900", 0, 12, 0, 64, 2900, 830},
+    {"73H", "Boeing 737-800", 0, 16, 0, 150, 5400, 840},
+    {"32N", "Airbus A320neo", 0, 12, 0, 156, 6300, 830},
+    {"7M8", "Boeing 737 MAX 8", 0, 16, 0, 156, 6500, 840},
+    {"32Q", "Airbus A321neo", 0, 16, 0, 180, 7400, 830},
+    {"333", "Airbus A330-300", 0, 30, 21, 239, 11700, 870},
+    {"789", "Boeing 787-9", 0, 30, 28, 232, 14000, 900},
+    {"77W", "Boeing 777-300ER", 8, 42, 40, 260, 13600, 905},
+    {"359", "Airbus A350-900", 6, 36, 24, 254, 15000, 900},
+    {"359", "Airbus A350-900ULR", 0, 42, 24, 96, 18000, 905},
 };
 enum {
     AC_AT7,

@@ -23,7 +23,9 @@
 #define SB_MAX_LEGS  3 /* legs of one multi-leg flight */
 #define SB_MAX_HUBS  4
 #define SB_MAX_BASES 8
-#define SB_NCLASSES  8 /* booking classes: index 0..5 economy (Y B M H Q V), 6..7 business (J C) */
+#define SB_NCLASSES                                                                                \
+    12 /* booking classes: 0..5 economy (Y B M H Q V), 6..7 business (J C), 8..9 premium           \
+          economy (W E), 10..11 first (F A); fares.h */
 
 typedef enum sb_world_size { SB_WORLD_SMALL, SB_WORLD_DEFAULT } sb_world_size;
 
@@ -37,7 +39,9 @@ typedef enum sb_alliance {
 typedef struct sb_aircraft {
     char iata[4];     /* IATA aircraft type code, e.g. "32N" */
     const char *name; /* e.g. "Airbus A320neo" */
+    int seats_first;  /* cabins as fitted (0: the aircraft has no such cabin) */
     int seats_business;
+    int seats_premium; /* premium economy */
     int seats_economy;
     int range_km;
     int cruise_kmh;

@@ -189,7 +189,7 @@ struct ct_alerts {
     /* what the worker has to do (guarded by mu) */
     ct__change *queue;
     size_t nqueue, queue_cap;
-    uint8_t *queued; /* per leg: bit cabin (+ 2 for a rise) set while that change is queued */
+    uint8_t *queued; /* per leg: bit cabin (+ 4 for a rise) set while that change is queued */
     char (*first)[ALERT_ID_LEN]; /* alerts waiting for their first check */
     size_t nfirst, first_cap;
     int64_t queued_since_ms; /* when the oldest queued item arrived; 0: nothing queued */

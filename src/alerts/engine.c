@@ -267,7 +267,7 @@ void ct_alerts_free(ct_alerts *a)
 static void queue_change(ct_alerts *a, uint32_t leg, ct_cabin cabin, int rise)
 {
     pthread_mutex_lock(&a->mu);
-    uint8_t bit = (uint8_t)(1u << ((cabin & 1) + (rise ? 2 : 0)));
+    uint8_t bit = (uint8_t)(1u << (((unsigned)cabin & 3u) + (rise ? 4u : 0u))); /* per cabin */
     if (a->tt == NULL || leg >= a->tt->nlegs || (a->queued[leg] & bit)) {
         pthread_mutex_unlock(&a->mu);
         return;
@@ -300,6 +300,14 @@ void ct_alerts_leg_rose(ct_alerts *a, uint32_t leg, ct_cabin cabin)
     queue_change(a, leg, cabin, 1);
 }
 
+/* The cabin a price-change event names (economy when it names none we know). */
+static ct_cabin cabin_or_economy(const char *name)
+{
+    ct_cabin c = CT_CABIN_ECONOMY;
+    (void)ct_cabin_parse(name, &c);
+    return c;
+}
+
 /* The bus handler: {"carrier","flight_number","origin","departure","cabin",...} (ingest's
  * publish_prices) to a dated leg of the attached timetable. */
 static void on_price_changed(const char *topic, json_t *ev, void *ctx)
@@ -329,10 +337,7 @@ static void on_price_changed(const char *topic, json_t *ev, void *ctx)
         ct_timetable_find_leg(tt, c, (int)json_integer_value(json_object_get(ev, "flight_number")),
                               (uint16_t)from, (int32_t)(t / 60));
     if (leg >= 0)
-        queue_change(a, (uint32_t)leg,
-                     cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS
-                                                                     : CT_CABIN_ECONOMY,
-                     rise);
+        queue_change(a, (uint32_t)leg, cabin_or_economy(cabin), rise);
 }
 
 ct_status ct_alerts_attach(ct_alerts *a, const ct_timetable *tt, ct_pricebook *pb, ct_bus *bus)

@@ -24,7 +24,7 @@ static const char *const CHANNELS[] = {"email", "in_app", "sms", "webhook"};
 
 const char *ct__alert_cabin_name(int cabin)
 {
-    return cabin == CT_CABIN_BUSINESS ? "business" : "economy";
+    return ct_cabin_name((ct_cabin)cabin);
 }
 
 static ct_status field_error(ct_alerts_field_error *fe, const char *field, const char *msg)
@@ -292,13 +292,14 @@ ct_status ct__alert_parse(const json_t *in, int64_t today, const ct_refdata *rd,
     if (rc)
         return rc;
     const char *cabin = json_string_value(json_object_get(in, "cabin"));
+    ct_cabin cab = CT_CABIN_ECONOMY;
     json_t *pax = json_object_get(in, "passengers"), *cur = json_object_get(in, "currency");
     if (json_object_get(in, "cabin") == NULL)
         al->cabin = CT_CABIN_ECONOMY;
-    else if (cabin != NULL && (strcmp(cabin, "economy") == 0 || strcmp(cabin, "business") == 0))
-        al->cabin = strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    else if (cabin == NULL || ct_cabin_parse(cabin, &cab) != 0)
+        return field_error(fe, "cabin", "must be economy, premium_economy, business or first");
     else
-        return field_error(fe, "cabin", "must be economy or business");
+        al->cabin = (uint8_t)cab;
     if (pax != NULL &&
         (!json_is_integer(pax) || json_integer_value(pax) < 1 || json_integer_value(pax) > 9))
         return field_error(fe, "passengers", "must be 1 to 9");

@@ -74,8 +74,9 @@ static void read_row(ct_stmt *s, ct__alert *al, char *owner)
     al->stay_min = (int16_t)ct_stmt_int64(s, 8);
     al->stay_max = (int16_t)ct_stmt_int64(s, 9);
     const char *cabin = ct_stmt_text(s, 10);
-    al->cabin =
-        cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    ct_cabin cab = CT_CABIN_ECONOMY;
+    (void)ct_cabin_parse(cabin, &cab); /* stored by spec.c: one of the names */
+    al->cabin = (uint8_t)cab;
     al->passengers = (uint8_t)ct_stmt_int64(s, 11);
     copy_code(al->currency, ct_stmt_text(s, 12));
     al->max_price = col_opt(s, 13);

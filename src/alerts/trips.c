@@ -77,8 +77,9 @@ static ct_status read_order(ct_store *st, const char *order_id, ct__trip *t)
     snprintf(t->order_id, sizeof(t->order_id), "%s", order_id);
     snprintf(t->id, sizeof(t->id), "trip_%s", order_id);
     const char *cabin = json_string_value(json_object_get(body, "cabin"));
-    t->cabin =
-        cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    ct_cabin cab = CT_CABIN_ECONOMY;
+    (void)ct_cabin_parse(cabin, &cab); /* the order's own word; economy when absent */
+    t->cabin = cab;
     json_int_t pax = json_integer_value(json_object_get(body, "passengers"));
     t->passengers = (uint8_t)(pax >= 1 && pax <= 9 ? pax : 1);
     json_t *slices = json_object_get(body, "slices");

@@ -122,10 +122,9 @@ void ct__api_calendar(ct_http_req *req, ct_api_call *call)
     }
     const char *orig_code = ct_http_query(req, "origin");
     const char *dest_code = ct_http_query(req, "destination");
-    json_t *out =
-        json_pack("{s:s, s:s, s:s, s:s}", "origin", ct_http_query(req, "origin"), "destination",
-                  ct_http_query(req, "destination"), "currency", c.currency, "cabin",
-                  c.cabin == CT_CABIN_BUSINESS ? "business" : "economy");
+    json_t *out = json_pack("{s:s, s:s, s:s, s:s}", "origin", ct_http_query(req, "origin"),
+                            "destination", ct_http_query(req, "destination"), "currency",
+                            c.currency, "cabin", ct_cabin_name(c.cabin));
     ct_status rc = CT_OK;
     if (grid) {
         ct_grid_cell cells[49];

@@ -213,14 +213,13 @@ void ct__api_offers_create(ct_http_req *req, ct_api_call *call)
                               "answer's separate-tickets offer");
     else if (r.provider == NULL)
         ct_http_problem_field(req, "provider", "required: a provider code from the search answer");
-    else if (cabin != NULL && strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0)
-        ct_http_problem_field(req, "cabin", "economy or business");
+    else if (cabin != NULL && ct_bk_cabin_parse(cabin, &r.cabin) != 0)
+        ct_http_problem_field(req, "cabin", "economy, premium_economy, business or first");
     else if (currency != NULL && strlen(currency) != 3)
         ct_http_problem_field(req, "currency", "a three-letter currency code");
     else if (r.passengers < 1 || r.passengers > CT_BK_MAX_PAX)
         ct_http_problem_field(req, "passengers", "1 to 9 adults");
     else {
-        r.cabin = cabin != NULL && strcmp(cabin, "business") == 0 ? CT_BK_BUSINESS : CT_BK_ECONOMY;
         json_t *out = NULL;
         ct_booking_error e = {0};
         ct_status rc = ct_booking_offer(call->app->booking, call->store, &r, &out, &e);

@@ -113,7 +113,7 @@ static json_t *days_json(const search_ctx *c, const ph_query *q, const ct_histor
 static void answer(ct_http_req *req, ct_api_call *call, search_ctx *c, ct_history *h,
                    const ph_query *q)
 {
-    const char *cabin = c->cabin == CT_CABIN_BUSINESS ? "business" : "economy";
+    const char *cabin = ct_cabin_name(c->cabin);
     ct_history_point *pts = NULL;
     ct_history_day *days = NULL;
     size_t npts = 0, ndays = 0;

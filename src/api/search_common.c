@@ -136,10 +136,9 @@ int search_ctx_from_query(ct_http_req *req, search_ctx *c, int max_stops_limit)
         snprintf(c->currency, sizeof(c->currency), "%s", cur);
     }
     const char *cabin = ct_http_query(req, "cabin");
-    if (cabin != NULL && strcmp(cabin, "economy") != 0 && strcmp(cabin, "business") != 0)
-        return field_error(req, "", "cabin", "must be economy or business");
-    c->cabin =
-        cabin != NULL && strcmp(cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    c->cabin = CT_CABIN_ECONOMY;
+    if (cabin != NULL && ct_cabin_parse(cabin, &c->cabin) != 0)
+        return field_error(req, "", "cabin", "must be economy, premium_economy, business or first");
     static const char *const names[] = {"adults", "children", "infants", "infants_in_seat"};
     int *dst[] = {&c->adults, &c->children, &c->infants, &c->seat_infants};
     int defs[] = {1, 0, 0, 0};
@@ -437,7 +436,7 @@ double search_rate(void *ctx, const char *from, const char *to)
 
 static const char *cabin_name(ct_cabin cabin)
 {
-    return cabin == CT_CABIN_BUSINESS ? "business" : "economy";
+    return ct_cabin_name(cabin);
 }
 
 void search_history_note(const search_ctx *c, ct_history *h, const char *origin,

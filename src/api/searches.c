@@ -286,12 +286,11 @@ static int parse_options(ct_http_req *req, json_t *in, search_ctx *c, request *r
         return 0;
     json_t *cabin = json_object_get(in, "cabin");
     const char *cn = json_string_value(cabin);
-    if (cabin != NULL &&
-        (cn == NULL || (strcmp(cn, "economy") != 0 && strcmp(cn, "business") != 0))) {
-        ct_http_problem_field(req, "cabin", "must be economy or business");
+    c->cabin = CT_CABIN_ECONOMY;
+    if (cabin != NULL && (cn == NULL || ct_cabin_parse(cn, &c->cabin) != 0)) {
+        ct_http_problem_field(req, "cabin", "must be economy, premium_economy, business or first");
         return 0;
     }
-    c->cabin = cn != NULL && strcmp(cn, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
     json_t *cur = json_object_get(in, "currency");
     if (cur != NULL) {
         const char *s = json_string_value(cur);
@@ -709,7 +708,7 @@ static void answer_w(ct_jw *w, ct_arena *arena, ct_app *app, const search_ctx *c
     ct_jw_kint(w, "infants", c->infants);
     ct_jw_kint(w, "infants_in_seat", c->seat_infants);
     ct_jw_obj_end(w);
-    ct_jw_kstr(w, "cabin", c->cabin == CT_CABIN_BUSINESS ? "business" : "economy");
+    ct_jw_kstr(w, "cabin", ct_cabin_name(c->cabin));
     ct_jw_kstr(w, "sort", r->sort_name);
     ct_jw_kint(w, "offset", r->offset);
     ct_jw_kint(w, "limit", r->limit);

@@ -101,7 +101,8 @@ static int reprice_one(ct_app_history *j, const ct_timetable *tt, const ct_pb_vi
 {
     uint16_t orig[8], dest[8];
     ct_price_ctx pc;
-    ct_cabin cabin = strcmp(e->cabin, "business") == 0 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
+    ct_cabin cabin = CT_CABIN_ECONOMY;
+    (void)ct_cabin_parse(e->cabin, &cabin); /* history.c keeps only the cabins' names */
     if (ct_price_ctx_init(&pc, v, cabin, 1, 1, e->currency) != CT_OK)
         return 0;
     ct_search_query q = {orig,

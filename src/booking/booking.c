@@ -356,15 +356,15 @@ ct_status ct_booking_itinerary_decode(const char *id, ct_bk_leg *legs, int max, 
 
 /* ---- offers ---- */
 
-/* The sandbox's refund rule (docs/sandbox.md "The class ladder"): Y, B and J refund 100 %
- * of the fare after ticketing, every other class 70 %; an order refunds its least
+/* The sandbox's refund rule (docs/sandbox.md "The class ladder"): Y, B, J, W and F refund
+ * 100 % of the fare after ticketing, every other class 70 %; an order refunds its least
  * refundable class's share; service fees are never refunded. */
 static int refund_pct(const ct_bk_leg *legs, int n)
 {
     int pct = 100;
     for (int i = 0; i < n; i++) {
         char c = legs[i].rbd[0];
-        int p = (c == 'Y' || c == 'B' || c == 'J') ? 100 : 70;
+        int p = (c == 'Y' || c == 'B' || c == 'J' || c == 'W' || c == 'F') ? 100 : 70;
         if (p < pct)
             pct = p;
     }
@@ -424,14 +424,13 @@ static json_t *offer_json(ct_booking *b, const ct_booking_provider *p, const cha
         json_pack("[{ss si so so}]", "type", "adult", "count", o->pax, "amount",
                   bk_money(o->pax > 0 ? o->total_minor / o->pax : o->total_minor, o->currency),
                   "fee", bk_money(fee_pp, o->currency));
-    json_t *j =
-        json_pack("{ss s{ss ss} ss ss so so so si ss so s{sb si ss sn} sb}", "id", id, "provider",
-                  "code", p->name, "name", name, "expires_at", iso, "currency", o->currency,
-                  "total", bk_money(o->total_minor, o->currency), "fees",
-                  bk_money(o->fee_minor, o->currency), "per_passenger", per, "passengers", o->pax,
-                  "cabin", o->cabin == CT_BK_BUSINESS ? "business" : "economy", "slices", slices,
-                  "conditions", "refundable", 1, "refund_percent", pct, "refund_rule", rule,
-                  "changes", "self_transfer", o->self_transfer ? 1 : 0);
+    json_t *j = json_pack("{ss s{ss ss} ss ss so so so si ss so s{sb si ss sn} sb}", "id", id,
+                          "provider", "code", p->name, "name", name, "expires_at", iso, "currency",
+                          o->currency, "total", bk_money(o->total_minor, o->currency), "fees",
+                          bk_money(o->fee_minor, o->currency), "per_passenger", per, "passengers",
+                          o->pax, "cabin", ct_bk_cabin_name(o->cabin), "slices", slices,
+                          "conditions", "refundable", 1, "refund_percent", pct, "refund_rule", rule,
+                          "changes", "self_transfer", o->self_transfer ? 1 : 0);
     /* What the passenger form must ask (orders.c refuses an international order without). */
     json_object_set_new(j, "passport_required",
                         json_boolean(bk_legs_international(b, o->legs, o->nlegs)));

@@ -137,9 +137,9 @@ static json_t *group_offer_json(const char *id, json_t *const *parts, int n,
                   "provider", "code", CT_BOOKING_SEPARATE, "name", "Separate tickets", "expires_at",
                   iso, "currency", currency, "total", same ? bk_money(*total, cur0) : json_null(),
                   "fees", same ? bk_money(*fees, cur0) : json_null(), "totals", totals,
-                  "passengers", pax, "cabin", r->cabin == CT_BK_BUSINESS ? "business" : "economy",
-                  "slices", slices, "conditions", "refundable", 1, "refund_percent", pct,
-                  "refund_rule", "each ticket is refunded under its own provider's rule", "changes",
+                  "passengers", pax, "cabin", ct_bk_cabin_name(r->cabin), "slices", slices,
+                  "conditions", "refundable", 1, "refund_percent", pct, "refund_rule",
+                  "each ticket is refunded under its own provider's rule", "changes",
                   "each ticket is changed with its own provider", "self_transfer", self_transfer,
                   "separate_tickets", 1, "passport_required", passport, "parts", plist);
     json_object_set_new(j, "price_changed", json_boolean(changed));

@@ -367,7 +367,7 @@ static void dump_provider(ct__journal *j, const ct_pb_view *v, int p, uint8_t *s
                              ct_refdata_airport_at(tt->rd, l->to)->iata, pv->amount[m]);
     }
     for (size_t k = 0; k < tt->nlegs; k++) {
-        uint32_t w = ct_pb_seats(v, p, k);
+        uint64_t w = ct_pb_cabin_seats(v, p, k, CT_CABIN_FIRST); /* all twelve classes */
         if (w == CT_SEATS_UNKNOWN)
             continue;
         const ct_leg *l = &tt->legs[k];

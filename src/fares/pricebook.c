@@ -43,7 +43,7 @@ struct ct_pricebook {
     _Atomic uint64_t generation; /* every visible change: snapshot or seat word */
     /* Leg bounds (pricebook.h): per cabin and leg; the sequence counter (odd while a
      * writer changes bounds, seats or the snapshot) and the snapshot version they are for. */
-    uint16_t *leg_bound[2];
+    uint16_t *leg_bound[CT_NBOUND_CABINS];
     _Atomic uint64_t bound_seq;
     _Atomic uint64_t bound_version;
     double cents[CT_MAX_PROVIDERS]; /* cents_per_unit of the published snapshot (writers) */
@@ -51,7 +51,7 @@ struct ct_pricebook {
     ct__journal *journal;           /* journal.c; NULL: not journalling */
 };
 
-static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJC";
+static const char CLASS_LETTERS[CT_NCLASSES + 1] = "YBMHQVJCWEFA";
 
 int ct_class_index(char rbd)
 {
@@ -69,15 +69,46 @@ char ct_class_letter(int c)
 
 ct_cabin ct_class_cabin(int c)
 {
+    if (c >= 10)
+        return CT_CABIN_FIRST;
+    if (c >= 8)
+        return CT_CABIN_PREMIUM;
     return c >= 6 ? CT_CABIN_BUSINESS : CT_CABIN_ECONOMY;
 }
 
-uint32_t ct_seats_pack(const int seats[CT_NCLASSES])
+static const char *const CABIN_NAMES[CT_NCABINS] = {"economy", "business", "premium_economy",
+                                                    "first"};
+
+const char *ct_cabin_name(ct_cabin c)
 {
-    uint32_t w = 0;
+    return (int)c >= 0 && (int)c < CT_NCABINS ? CABIN_NAMES[c] : "economy";
+}
+
+int ct_cabin_parse(const char *name, ct_cabin *out)
+{
+    for (int c = 0; name != NULL && c < CT_NCABINS; c++) {
+        if (strcmp(name, CABIN_NAMES[c]) == 0) {
+            *out = (ct_cabin)c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+void ct_cabin_classes(ct_cabin c, int *lo, int *hi)
+{
+    static const int first[CT_NCABINS] = {0, 6, 8, 10}, last[CT_NCABINS] = {5, 7, 9, 11};
+    int k = (int)c >= 0 && (int)c < CT_NCABINS ? (int)c : 0;
+    *lo = first[k];
+    *hi = last[k];
+}
+
+uint64_t ct_seats_pack(const int seats[CT_NCLASSES])
+{
+    uint64_t w = 0;
     for (int c = 0; c < CT_NCLASSES; c++) {
         int s = seats[c] < 0 ? 0 : seats[c] > 15 ? 15 : seats[c];
-        w |= (uint32_t)s << (4 * c);
+        w |= (uint64_t)s << (4 * c);
     }
     return w;
 }
@@ -195,7 +226,7 @@ ct_status ct_pricebook_new(const ct_timetable *tt, ct_pricebook **out)
     }
     ct_pb_snapshot *s0 = ct_calloc(1, sizeof(*s0));
     pb->market = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint32_t));
-    for (int c = 0; c < 2; c++) {
+    for (int c = 0; c < CT_NBOUND_CABINS; c++) {
         pb->leg_bound[c] = ct_malloc((tt->nlegs ? tt->nlegs : 1) * sizeof(uint16_t));
         if (pb->leg_bound[c] != NULL)
             memset(pb->leg_bound[c], 0xff, (tt->nlegs ? tt->nlegs : 1) * sizeof(uint16_t));
@@ -224,7 +255,54 @@ static void seat_table_free(ct_pb_seat_table *t)
     ct_free(t->sold);
     ct_free(t->rank);
     ct_free(t->words);
+    ct_free(t->hi_sold);
+    ct_free(t->hi_rank);
+    ct_free(t->hi_words);
     ct_free(t);
+}
+
+/* 1 when leg l's aircraft has premium economy or first seats (classes 8..11). */
+static int leg_has_hi(const ct_leg *l)
+{
+    return l->seats_w > 0 || l->seats_f > 0;
+}
+
+/* The premium table of t (t->sold built): the sold legs with leg_has_hi, words copied from
+ * `old` (may be NULL), 0 elsewhere. CT_NOMEM on failure. */
+static ct_status seat_table_build_hi(const ct_timetable *tt, ct_pb_seat_table *t,
+                                     const ct_pb_seat_table *old)
+{
+    size_t nblocks = tt->nlegs / 64 + 1;
+    t->hi_sold = ct_calloc(nblocks, sizeof(uint64_t));
+    t->hi_rank = ct_malloc(nblocks * sizeof(uint32_t));
+    if (t->hi_sold == NULL || t->hi_rank == NULL)
+        return CT_NOMEM;
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        uint64_t bit = (uint64_t)1 << (i & 63);
+        if ((t->sold[i >> 6] & bit) && leg_has_hi(&tt->legs[i]))
+            t->hi_sold[i >> 6] |= bit;
+    }
+    size_t n = 0;
+    for (size_t b = 0; b < nblocks; b++) {
+        t->hi_rank[b] = (uint32_t)n;
+        n += (size_t)__builtin_popcountll(t->hi_sold[b]);
+    }
+    t->nhi = n;
+    t->hi_words = ct_calloc(n ? n : 1, sizeof(uint16_t));
+    if (t->hi_words == NULL)
+        return CT_NOMEM;
+    if (old == NULL)
+        return CT_OK;
+    ct_pb_view v = {0};
+    v.seats[0] = old;
+    for (size_t i = 0; i < tt->nlegs; i++) {
+        uint64_t bit = (uint64_t)1 << (i & 63);
+        if (t->hi_sold[i >> 6] & bit)
+            t->hi_words[t->hi_rank[i >> 6] +
+                        (size_t)__builtin_popcountll(t->hi_sold[i >> 6] & (bit - 1))] =
+                (uint16_t)ct_pb_seats_hi(&v, 0, i);
+    }
+    return CT_OK;
 }
 
 /* A seat table for the legs of the carriers in `sells`, words copied from `old` (may be
@@ -267,6 +345,8 @@ static ct_pb_seat_table *seat_table_build(const ct_timetable *tt, const uint8_t 
                          (size_t)__builtin_popcountll(t->sold[i >> 6] & (bit - 1))] = w;
         }
     }
+    if (seat_table_build_hi(tt, t, old) != CT_OK)
+        goto fail;
     return t;
 fail:
     seat_table_free(t);
@@ -279,7 +359,8 @@ size_t ct_pricebook_seat_bytes(const ct_pricebook *pb)
     for (int p = 0; p < CT_MAX_PROVIDERS; p++) {
         const ct_pb_seat_table *t = atomic_load(&((ct_pricebook *)pb)->seats[p]);
         if (t != NULL)
-            bytes += nblocks * (sizeof(uint64_t) + sizeof(uint32_t)) + t->nwords * 4;
+            bytes +=
+                2 * nblocks * (sizeof(uint64_t) + sizeof(uint32_t)) + t->nwords * 4 + t->nhi * 2;
     }
     return bytes;
 }
@@ -297,8 +378,8 @@ void ct_pricebook_free(ct_pricebook *pb)
     for (int i = 0; i < pb->nretired; i++)
         seat_table_free(pb->retired[i]);
     ct_free(pb->market);
-    ct_free(pb->leg_bound[0]);
-    ct_free(pb->leg_bound[1]);
+    for (int c = 0; c < CT_NBOUND_CABINS; c++)
+        ct_free(pb->leg_bound[c]);
     ct_free(pb->mkeys);
     ct_free(pb->mvals);
     pthread_mutex_destroy(&pb->mu);
@@ -331,8 +412,8 @@ void ct_pricebook_acquire(ct_pricebook *pb, ct_pb_view *v)
     v->nmarkets = pb->nmarkets;
     for (int p = 0; p < v->snap->nproviders; p++)
         v->seats[p] = atomic_load(&pb->seats[p]);
-    v->leg_bound[0] = pb->leg_bound[0];
-    v->leg_bound[1] = pb->leg_bound[1];
+    for (int c = 0; c < CT_NBOUND_CABINS; c++)
+        v->leg_bound[c] = pb->leg_bound[c];
     v->pb = pb;
 }
 
@@ -419,7 +500,7 @@ static void leg_bound_compute(ct_pricebook *pb, const ct_pb_snapshot *s, const d
         if (w == CT_SEATS_UNKNOWN)
             continue;
         const int32_t *a = pr->amount[pb->market[i]];
-        for (int k = 0; k < CT_NCLASSES; k++) {
+        for (int k = 0; k < 8; k++) { /* the classes of the bound cabins */
             if (a[k] < 0 || ct_seats_of(w, k) < 1)
                 continue;
             double c = (double)a[k] * cents[p];
@@ -428,7 +509,7 @@ static void leg_bound_compute(ct_pricebook *pb, const ct_pb_snapshot *s, const d
                 best[cab] = c;
         }
     }
-    for (int c = 0; c < 2; c++)
+    for (int c = 0; c < CT_NBOUND_CABINS; c++)
         __atomic_store_n(&pb->leg_bound[c][i], ct_pb_bound_encode(best[c] * (1 - 1e-9)),
                          __ATOMIC_RELAXED);
 }
@@ -816,6 +897,22 @@ ct_status ct_pricebook_put_fare(ct_pricebook *pb, int id, const char *carrier, c
     return CT_OK;
 }
 
+/* Stores the premium cabins' counts of leg index i in t's second table; 1 when they changed.
+ * A leg whose aircraft has neither cabin has no slot: its counts (0 from an honest feed)
+ * are dropped. */
+static int put_seats_hi(ct_pricebook *pb, ct_pb_seat_table *t, size_t i, uint16_t hi)
+{
+    uint64_t bit = (uint64_t)1 << (i & 63);
+    if (t->hi_sold == NULL || !(t->hi_sold[i >> 6] & bit))
+        return 0;
+    size_t slot = t->hi_rank[i >> 6] + (size_t)__builtin_popcountll(t->hi_sold[i >> 6] & (bit - 1));
+    if (__atomic_load_n(&t->hi_words[slot], __ATOMIC_RELAXED) == hi)
+        return 0;
+    (void)pb; /* no bound reads these cabins: no sequence change */
+    __atomic_store_n(&t->hi_words[slot], hi, __ATOMIC_RELAXED);
+    return 1;
+}
+
 ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, int number,
                                  const char *origin, int32_t dep_utc_min,
                                  const int seats[CT_NCLASSES], int *known, int *changed)
@@ -837,10 +934,21 @@ ct_status ct_pricebook_put_seats(ct_pricebook *pb, int id, const char *carrier, 
     if (!(t->sold[lo >> 6] & bit))
         return CT_OK; /* a carrier it does not list as sold */
     size_t slot = t->rank[lo >> 6] + (size_t)__builtin_popcountll(t->sold[lo >> 6] & (bit - 1));
-    uint32_t w = ct_seats_pack(seats);
+    uint64_t packed = ct_seats_pack(seats);
+    uint32_t w = (uint32_t)packed;
     *known = 1;
-    if (__atomic_load_n(&t->words[slot], __ATOMIC_RELAXED) == w)
+    /* The premium cabins first: a reader seeing the new low word sees them too. */
+    if (put_seats_hi(pb, t, lo, (uint16_t)(packed >> 32)))
+        *changed = 1;
+    if (__atomic_load_n(&t->words[slot], __ATOMIC_RELAXED) == w) {
+        if (*changed) { /* only the premium cabins moved: journalled all the same */
+            pb->seats_changed = 1;
+            atomic_fetch_add(&pb->generation, 1);
+            ct__journal_seats(pb->journal, ct__pricebook_provider_name(pb, id), carrier, number,
+                              origin, dep_utc_min, seats);
+        }
         return CT_OK;
+    }
     const ct_pb_snapshot *snap = current(pb);
     if (pb->cents_version != snap->version + 1) { /* once per published snapshot */
         cents_per_unit(snap, pb->cents);

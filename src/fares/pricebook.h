@@ -9,11 +9,14 @@
  *   - a market table built from the timetable: every (carrier, origin, destination) that has
  *     a leg gets a market id, and market[leg] maps each dated leg to it;
  *   - per provider, amount[market][class] in the provider's minor units (-1: not filed);
- *   - per provider, the seats of every dated leg of a carrier it sells: eight 4-bit seat
- *     counts packed in one 32-bit word (class c in bits 4c..4c+3), CT_SEATS_UNKNOWN until
- *     the feed lists the leg. Only legs of sold carriers have a word (a bitmap over the legs
- *     with a rank per 64 legs finds it), so an airline selling one alliance costs a fraction
- *     of a combiner selling everything;
+ *   - per provider, the seats of every dated leg of a carrier it sells: the economy and
+ *     business classes' eight 4-bit seat counts packed in one 32-bit word (class c in bits
+ *     4c..4c+3), CT_SEATS_UNKNOWN until the feed lists the leg. Only legs of sold carriers
+ *     have a word (a bitmap over the legs with a rank per 64 legs finds it), so an airline
+ *     selling one alliance costs a fraction of a combiner selling everything. The premium
+ *     economy and first classes' four counts are a 16-bit word in a second such table that
+ *     holds only the legs whose aircraft has one of those cabins (the timetable's seats_w
+ *     and seats_f: a few wide-bodies, so the four cabins cost little more than two);
  *   - carrier alliances (cooperation: same carrier, or both in one alliance), the carriers
  *     each provider sells, and units per USD for each currency.
  *
@@ -22,11 +25,12 @@
  * whole by writers (copy, change, publish with one atomic pointer store) and reference
  * counted by readers (ct_pricebook_acquire / ct_pricebook_release). A dated leg's seats are
  * one 32-bit word written and read atomically: the unit of an availability update is a dated
- * leg, whose eight class counts always come from one feed record. Writers are serialised by a
- * mutex; readers take no lock.
+ * leg and cabin, whose class counts always come from one feed record. Writers are
+ * serialised by a mutex; readers take no lock.
  *
- * Booking classes are indexed 0..7 as Y B M H Q V (economy, dearest first) and J C
- * (business). */
+ * Booking classes are indexed 0..11 as Y B M H Q V (economy, dearest first), J C (business),
+ * W E (premium economy) and F A (first): the first eight keep the indices they had when
+ * there were two cabins (saved pricebooks, stored observations). */
 #ifndef CT_FARES_PRICEBOOK_H
 #define CT_FARES_PRICEBOOK_H
 
@@ -36,13 +40,43 @@
 #include "base/status.h"
 #include "timetable/timetable.h"
 
-#define CT_NCLASSES      8
+#define CT_NCLASSES      12
+#define CT_NCABINS       4
+#define CT_NBOUND_CABINS 2 /* cabins with a leg-bound table (economy, business) */
 #define CT_MAX_PROVIDERS 16
 #define CT_SEATS_UNKNOWN 0xffffffffu
 #define CT_AMOUNT_NONE   (-1)
 #define CT_MCT_SELF_XFER 120 /* minutes at a change between carriers that do not cooperate */
 
-typedef enum ct_cabin { CT_CABIN_ECONOMY = 0, CT_CABIN_BUSINESS = 1 } ct_cabin;
+/* Cabins, numbered as stored (economy and business first, as before the other two). */
+typedef enum ct_cabin {
+    CT_CABIN_ECONOMY = 0,
+    CT_CABIN_BUSINESS = 1,
+    CT_CABIN_PREMIUM = 2, /* premium economy */
+    CT_CABIN_FIRST = 3,
+} ct_cabin;
+
+/* "economy", "business", "premium_economy", "first" (the API's words), and back: 0 with
+ * *out set, -1 when the name is none. */
+const char *ct_cabin_name(ct_cabin c);
+int ct_cabin_parse(const char *name, ct_cabin *out);
+/* The classes of a cabin: *lo .. *hi (indices, dearest first). */
+void ct_cabin_classes(ct_cabin c, int *lo, int *hi);
+
+/* 1 when the leg's aircraft has seats in the cabin (its SSIM configuration). */
+static inline int ct_leg_has_cabin(const ct_leg *l, ct_cabin c)
+{
+    switch (c) {
+    case CT_CABIN_BUSINESS:
+        return l->seats_j > 0;
+    case CT_CABIN_PREMIUM:
+        return l->seats_w > 0;
+    case CT_CABIN_FIRST:
+        return l->seats_f > 0;
+    default:
+        return l->seats_y > 0;
+    }
+}
 
 typedef enum ct_provider_kind {
     CT_PROVIDER_AIRLINE = 0,  /* sells one-ticket slices of its carriers; return discount */
@@ -65,13 +99,14 @@ int ct_class_index(char rbd);
 char ct_class_letter(int c);
 /* Cabin of class index c. */
 ct_cabin ct_class_cabin(int c);
-/* Seats of class c in a packed word. */
-static inline int ct_seats_of(uint32_t word, int c)
+/* Seats of class c in a packed word (ct_pb_cabin_seats: class c in bits 4c..4c+3). */
+static inline int ct_seats_of(uint64_t word, int c)
 {
     return (int)((word >> (4 * c)) & 0xf);
 }
-/* Packs eight seat counts (each capped at 15). */
-uint32_t ct_seats_pack(const int seats[CT_NCLASSES]);
+/* Packs twelve seat counts (each capped at 15): classes 0..7 in the low 32 bits, 8..11 in
+ * bits 32..47. */
+uint64_t ct_seats_pack(const int seats[CT_NCLASSES]);
 
 typedef struct ct_pricebook ct_pricebook;
 
@@ -104,6 +139,12 @@ typedef struct ct_pb_seat_table {
     uint32_t *rank;
     uint32_t *words; /* atomic */
     size_t nwords;
+    /* The same over the sold legs whose aircraft has premium economy or first seats: the
+     * four counts of classes 8..11 (bits 4(c-8)..), 0 until the feed lists the leg. */
+    uint64_t *hi_sold;
+    uint32_t *hi_rank;
+    uint16_t *hi_words; /* atomic */
+    size_t nhi;
 } ct_pb_seat_table;
 
 /* The view a search holds: the snapshot plus the live seat tables and market map. */
@@ -116,7 +157,7 @@ typedef struct ct_pb_view {
     /* Per dated leg and cabin, a lower bound of what any provider asks one passenger
      * (ct_pb_bound_decode; see "Leg bounds" below); valid only between ct_pb_bounds_begin
      * and a ct_pb_bounds_check that succeeds. */
-    const uint16_t *leg_bound[2];
+    const uint16_t *leg_bound[CT_NCABINS]; /* NULL for premium economy and first */
     const ct_pricebook *pb;
 } ct_pb_view;
 
@@ -144,7 +185,37 @@ static inline uint32_t ct_pb_seats(const ct_pb_view *v, int p, size_t leg)
     return __atomic_load_n(&t->words[slot], __ATOMIC_RELAXED);
 }
 
+/* The seats of classes 8..11 (premium economy and first) of provider p on leg index i, in
+ * the low 16 bits; 0 when the leg's aircraft has neither cabin or the provider has no
+ * word for it. */
+static inline uint32_t ct_pb_seats_hi(const ct_pb_view *v, int p, size_t leg)
+{
+    const ct_pb_seat_table *t = v->seats[p];
+    if (t == NULL || t->hi_sold == NULL)
+        return 0;
+    uint64_t w = t->hi_sold[leg >> 6], bit = (uint64_t)1 << (leg & 63);
+    if (!(w & bit))
+        return 0;
+    size_t slot = t->hi_rank[leg >> 6] + (size_t)__builtin_popcountll(w & (bit - 1));
+    return __atomic_load_n(&t->hi_words[slot], __ATOMIC_RELAXED);
+}
+
+/* The seats a query in `cabin` reads: ct_pb_seats (CT_SEATS_UNKNOWN when the provider has
+ * no word for the leg), with classes 8..11 in bits 32..47 for premium economy and first,
+ * so that ct_seats_of(word, c) holds for every class of the cabin. */
+static inline uint64_t ct_pb_cabin_seats(const ct_pb_view *v, int p, size_t leg, int cabin)
+{
+    uint32_t lo = ct_pb_seats(v, p, leg);
+    if (cabin < CT_NBOUND_CABINS || lo == CT_SEATS_UNKNOWN)
+        return lo;
+    return lo | (uint64_t)ct_pb_seats_hi(v, p, leg) << 32;
+}
+
 /* ---- leg bounds ----
+ *
+ * (Economy and business only: a bound table for the two rarer cabins would cost 2 bytes a
+ * dated leg each, most of it for aircraft without them; their queries take the per-query
+ * path below.)
  *
  * Why: a search prunes partial itineraries by a lower bound of their price, and reading a
  * leg's lowest amount from every provider's seat table and fares (five tables, a bitmap rank
@@ -177,7 +248,7 @@ static inline double ct_pb_bound_decode(uint16_t code)
 uint16_t ct_pb_bound_encode(double v);
 uint64_t ct_pb_bounds_begin(const ct_pb_view *v);
 int ct_pb_bounds_check(const ct_pb_view *v, uint64_t token);
-/* Encoded bound of leg index i in a cabin (relaxed atomic load). */
+/* Encoded bound of leg index i in a cabin below CT_NBOUND_CABINS (relaxed atomic load). */
 static inline uint16_t ct_pb_leg_bound(const ct_pb_view *v, int cabin, size_t i)
 {
     return __atomic_load_n(&v->leg_bound[cabin][i], __ATOMIC_RELAXED);

@@ -13,8 +13,9 @@
  *                                                process ids depend on the order seen)
  *   alliance     ncarriers   x uint8           (file-local id per timetable carrier)
  *   per provider, in pricebook id order:
- *       file_provider (72 bytes), sells[ncarriers] (0/1), amount[nmarkets][8] (int32,
- *       when has_amount), words[nwords] (uint32 seat words in the seat table's order)
+ *       file_provider (72 bytes), sells[ncarriers] (0/1), amount[nmarkets][12] (int32,
+ *       when has_amount), words[nwords] (uint32 seat words in the seat table's order),
+ *       hi_words[nhi] (uint16: the premium economy and first seats, pricebook.h)
  *   (records are packed, not aligned: the reader copies them out with memcpy)
  *
  * Leg indices and market ids are the timetable's, so the header names the timetable
@@ -48,7 +49,7 @@
 #include "fares/pricebook_internal.h"
 
 #define PBF_MAGIC   "CTPRICEB"
-#define PBF_VERSION 1u
+#define PBF_VERSION 2u /* 2: twelve classes, the premium cabins' seat words */
 #define PBF_BOM     0x01020304u
 
 typedef struct file_header {
@@ -79,7 +80,7 @@ typedef struct file_provider {
     int32_t min_self_transfer_min;
     int64_t fee_minor;
     uint32_t has_amount;
-    uint32_t reserved;
+    uint32_t nhi; /* premium cabins' seat words */
     uint64_t nwords;
 } file_provider;
 
@@ -156,12 +157,15 @@ static void write_body(writer *w, const ct_pb_view *v, file_header *h)
         r.fee_minor = pv->desc.fee_minor;
         r.has_amount = pv->amount != NULL;
         r.nwords = t != NULL ? t->nwords : 0;
+        r.nhi = t != NULL ? (uint32_t)t->nhi : 0;
         put(w, &r, sizeof(r));
         put(w, pv->sells, tt->ncarriers);
         if (pv->amount != NULL)
             put(w, pv->amount, v->nmarkets * sizeof(*pv->amount));
         if (t != NULL)
             put(w, t->words, t->nwords * sizeof(uint32_t)); /* no writer: we hold the mutex */
+        if (t != NULL)
+            put(w, t->hi_words, t->nhi * sizeof(uint16_t));
     }
     h->nproviders = (uint32_t)s->nproviders;
     h->ncurrencies = (uint32_t)s->ncurrencies;
@@ -304,14 +308,15 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
             rc = CT_INVALID;
             break;
         }
-        if (fp->nwords > tt->nlegs) {
+        if (fp->nwords > tt->nlegs || fp->nhi > fp->nwords) {
             rc = CT_INVALID;
             break;
         }
         const void *amount =
             fp->has_amount ? take(r, h->nmarkets * sizeof(int32_t[CT_NCLASSES])) : (const void *)"";
         const void *words = take(r, fp->nwords * sizeof(uint32_t)); /* read with memcpy */
-        if (amount == NULL || words == NULL) {
+        const void *hi_words = take(r, fp->nhi * sizeof(uint16_t));
+        if (amount == NULL || words == NULL || hi_words == NULL) {
             rc = CT_INVALID;
             break;
         }
@@ -337,10 +342,12 @@ static ct_status apply_body(ct_pricebook *pb, const file_header *h, reader *r)
         if (!rc)
             rc = ct_pricebook_set_sold(pb, id, (const char(*)[4])codes, n);
         ct_pb_seat_table *t = rc ? NULL : ct__pricebook_seat_table(pb, id);
-        if (!rc && (t == NULL || t->nwords != fp->nwords))
+        if (!rc && (t == NULL || t->nwords != fp->nwords || t->nhi != fp->nhi))
             rc = CT_INVALID; /* the sold set does not give this many words */
         if (!rc && fp->nwords > 0)
             memcpy(t->words, words, fp->nwords * sizeof(uint32_t)); /* unpublished yet */
+        if (!rc && fp->nhi > 0)
+            memcpy(t->hi_words, hi_words, fp->nhi * sizeof(uint16_t));
         if (!rc && fp->has_amount) {
             ct_pb_snapshot *s = ct__pricebook_pending(pb);
             size_t bytes = h->nmarkets * sizeof(int32_t[CT_NCLASSES]);

@@ -26,7 +26,7 @@
 
 typedef struct note {
     char origin[4], destination[4], currency[4];
-    uint8_t business;
+    uint8_t cabin; /* index in CABINS */
     int64_t departure_day, hour, price;
 } note;
 
@@ -152,12 +152,15 @@ static int copy_code(char out[4], const char *code)
     return 1;
 }
 
+/* The cabins' words, as the search API and the pricebook spell them. */
+static const char *const CABINS[] = {"economy", "business", "premium_economy", "first"};
+
 static int cabin_of(const char *cabin)
 {
-    if (cabin != NULL && strcmp(cabin, "economy") == 0)
-        return 0;
-    if (cabin != NULL && strcmp(cabin, "business") == 0)
-        return 1;
+    for (int c = 0; cabin != NULL && c < (int)(sizeof(CABINS) / sizeof(CABINS[0])); c++) {
+        if (strcmp(cabin, CABINS[c]) == 0)
+            return c;
+    }
     return -1;
 }
 
@@ -194,12 +197,12 @@ static void note_add(ct_history *h, const char *origin, const char *destination,
         return;
     note n;
     memset(&n, 0, sizeof(n));
-    int business = cabin_of(cabin);
+    int cabin_ix = cabin_of(cabin);
     int64_t now = ct_history_now(h);
     int ok = copy_code(n.origin, origin) && copy_code(n.destination, destination) &&
-             copy_code(n.currency, currency) && business >= 0 && price_minor > 0 &&
+             copy_code(n.currency, currency) && cabin_ix >= 0 && price_minor > 0 &&
              departure_day >= now / DAY; /* a past date's price is no price */
-    n.business = (uint8_t)business;
+    n.cabin = (uint8_t)cabin_ix;
     n.departure_day = departure_day;
     n.price = price_minor;
     n.hour = now / HOUR * HOUR;
@@ -290,8 +293,8 @@ static int note_cmp(const void *x, const void *y)
         c = strcmp(a->destination, b->destination);
     if (c == 0 && a->departure_day != b->departure_day)
         c = a->departure_day < b->departure_day ? -1 : 1;
-    if (c == 0 && a->business != b->business)
-        c = a->business < b->business ? -1 : 1;
+    if (c == 0 && a->cabin != b->cabin)
+        c = a->cabin < b->cabin ? -1 : 1;
     if (c == 0)
         c = strcmp(a->currency, b->currency);
     if (c == 0 && a->hour != b->hour)
@@ -304,7 +307,7 @@ static int note_cmp(const void *x, const void *y)
 static int same_bucket(const note *a, const note *b)
 {
     return strcmp(a->origin, b->origin) == 0 && strcmp(a->destination, b->destination) == 0 &&
-           a->departure_day == b->departure_day && a->business == b->business &&
+           a->departure_day == b->departure_day && a->cabin == b->cabin &&
            strcmp(a->currency, b->currency) == 0 && a->hour == b->hour;
 }
 
@@ -332,7 +335,7 @@ static ct_status write_notes(ct_store *st, const note *a, size_t n, size_t *writ
         ct_stmt_bind_text(s, 1, a[i].origin);
         ct_stmt_bind_text(s, 2, a[i].destination);
         ct_stmt_bind_int64(s, 3, a[i].departure_day);
-        ct_stmt_bind_text(s, 4, a[i].business ? "business" : "economy");
+        ct_stmt_bind_text(s, 4, CABINS[a[i].cabin]);
         ct_stmt_bind_text(s, 5, a[i].currency);
         ct_stmt_bind_int64(s, 6, a[i].hour);
         ct_stmt_bind_int64(s, 7, a[i].price);

@@ -60,9 +60,9 @@ int64_t ct_history_now(const ct_history *h);
 const ct_history_options *ct_history_options_of(const ct_history *h);
 
 /* Notes the cheapest price computed now for one adult on a route (3-letter codes, any case),
- * departure day (days since 1970), cabin ("economy" or "business") and currency. Cheap: a
- * copy into memory under a mutex. Bad arguments and notes past max_pending are dropped
- * (counted in ct_history_dropped). */
+ * departure day (days since 1970), cabin ("economy", "business", "premium_economy" or "first") and
+ * currency. Cheap: a copy into memory under a mutex. Bad arguments and notes past max_pending are
+ * dropped (counted in ct_history_dropped). */
 void ct_history_note(ct_history *h, const char *origin, const char *destination,
                      int64_t departure_day, const char *cabin, const char *currency,
                      int64_t price_minor);
@@ -78,7 +78,7 @@ size_t ct_history_pending(ct_history *h);
 #define CT_HISTORY_SEARCHED_MAX 4096
 typedef struct ct_history_searched {
     char origin[4], destination[4], currency[4];
-    char cabin[9];
+    char cabin[16]; /* "economy", "business", "premium_economy" or "first" */
     int64_t departure_day, searched_at;
 } ct_history_searched;
 /* Copies those searched at or after `since` whose departure is today or later into out

@@ -56,9 +56,10 @@ static ct_status obs_push(obs_list *l, const observation *o)
 
 /* The cheapest open class of a cabin in a seats word, or -1 when all are closed (not an
  * error: the leg is sold out). */
-static int lowest_open(uint32_t w, int cabin)
+static int lowest_open(uint64_t w, int cabin)
 {
-    int lo = cabin == CT_CABIN_ECONOMY ? 0 : 6, hi = cabin == CT_CABIN_ECONOMY ? 5 : 7;
+    int lo, hi;
+    ct_cabin_classes((ct_cabin)cabin, &lo, &hi);
     for (int c = hi; c >= lo; c--) {
         if (ct_seats_of(w, c) > 0)
             return c;
@@ -66,7 +67,7 @@ static int lowest_open(uint32_t w, int cabin)
     return -1;
 }
 
-static price price_of(uint32_t w, const ct_pb_snapshot *s, int id, uint32_t market, int cabin)
+static price price_of(uint64_t w, const ct_pb_snapshot *s, int id, uint32_t market, int cabin)
 {
     price p = {0, -1, 0};
     if (w == CT_SEATS_UNKNOWN)
@@ -98,10 +99,11 @@ static int worth_recording(const ct_ingest *ing, const price *a, const price *b)
     return price_changed(a, b) && (a->state != 0 || ing->cfg.history_first);
 }
 
-/* The cabins a leg has: economy always, business when the timetable lists seats. */
-static int ncabins(const ct_leg *l)
+/* 1 when the leg has cabin `cab`: economy always, the others when the timetable lists
+ * seats in them. */
+static int has_cabin(const ct_leg *l, int cab)
 {
-    return l->seats_j > 0 ? 2 : 1;
+    return cab == CT_CABIN_ECONOMY || ct_leg_has_cabin(l, (ct_cabin)cab);
 }
 
 /* The timetable's index of carrier `code`, or -1 when it flies nothing there (not an error). */
@@ -118,7 +120,7 @@ static int carrier_of(const ct_timetable *tt, const char *code)
 
 static const char *cabin_name(int cabin)
 {
-    return cabin == CT_CABIN_ECONOMY ? "economy" : "business";
+    return ct_cabin_name((ct_cabin)cabin);
 }
 
 static ct_status write_history(ct_ingest *ing, ct__prov *p, const obs_list *obs, int64_t now)
@@ -337,8 +339,10 @@ static ct_status apply_fares(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
             const ct_leg *l = &tt->legs[k];
             if (l->carrier != c || l->to != b)
                 continue;
-            uint32_t w = ct_pb_seats(&after, p->id, k);
-            for (int cab = 0; !rc && w != CT_SEATS_UNKNOWN && cab < ncabins(l); cab++) {
+            uint64_t w = ct_pb_cabin_seats(&after, p->id, k, CT_CABIN_FIRST); /* every class */
+            for (int cab = 0; !rc && w != CT_SEATS_UNKNOWN && cab < CT_NCABINS; cab++) {
+                if (!has_cabin(l, cab))
+                    continue;
                 observation o = {k, cab, price_of(w, before.snap, p->id, before.market[k], cab),
                                  price_of(w, after.snap, p->id, after.market[k], cab)};
                 if (worth_recording(ing, &o.was, &o.now))
@@ -373,7 +377,8 @@ static ct_status apply_seats(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
             last_carrier < 0 || a < 0
                 ? -1
                 : ct_timetable_find_leg(tt, last_carrier, s->number, (uint16_t)a, s->dep_utc_min);
-        uint32_t was = leg >= 0 ? ct_pb_seats(&v, p->id, (size_t)leg) : CT_SEATS_UNKNOWN;
+        uint64_t was = leg >= 0 ? ct_pb_cabin_seats(&v, p->id, (size_t)leg, CT_CABIN_FIRST)
+                                : CT_SEATS_UNKNOWN; /* every class */
         int known = 0, changed = 0;
         rc = ct_pricebook_put_seats(ing->pb, p->id, s->carrier, s->number, s->origin,
                                     s->dep_utc_min, s->seats, &known, &changed);
@@ -386,9 +391,11 @@ static ct_status apply_seats(ct_ingest *ing, ct__prov *p, const ct_ingest_page *
         (*applied)++;
         if (!changed && was != CT_SEATS_UNKNOWN)
             continue;
-        uint32_t now = ct_seats_pack(s->seats);
+        uint64_t now = ct_seats_pack(s->seats);
         const ct_leg *l = &tt->legs[leg];
-        for (int cab = 0; !rc && cab < ncabins(l); cab++) {
+        for (int cab = 0; !rc && cab < CT_NCABINS; cab++) {
+            if (!has_cabin(l, cab))
+                continue;
             observation o = {(uint32_t)leg, cab, price_of(was, v.snap, p->id, v.market[leg], cab),
                              price_of(now, v.snap, p->id, v.market[leg], cab)};
             if (worth_recording(ing, &o.was, &o.now))

@@ -31,9 +31,8 @@ ct_status ct_predict_obs_write(FILE *f, const ct_predict_obs *o)
     char date[16];
     ct_date_format(o->day, date, sizeof(date));
     int n = fprintf(f, "%s,%s,%s,%s,%lld,%.4f,%.2f,%d,%.4f,%.4f,%.3f\n", o->origin, o->destination,
-                    date, o->cabin == CT_CABIN_BUSINESS ? "business" : "economy", (long long)o->at,
-                    o->days_before, o->s.price_usd, o->s.nflights, o->s.ladder, o->s.second_ratio,
-                    o->s.cheapest_share);
+                    date, ct_cabin_name(o->cabin), (long long)o->at, o->days_before, o->s.price_usd,
+                    o->s.nflights, o->s.ladder, o->s.second_ratio, o->s.cheapest_share);
     return n < 0 ? CT_IO : CT_OK;
 }
 
@@ -57,17 +56,15 @@ static ct_status parse_line(const char *line, ct_predict_obs *o)
     char date[16], cabin[16];
     long long at = 0;
     memset(o, 0, sizeof(*o));
-    int got = sscanf(line, "%3[A-Z0-9],%3[A-Z0-9],%15[0-9-],%15[a-z],%lld,%lf,%lf,%d,%lf,%lf,%lf",
+    int got = sscanf(line, "%3[A-Z0-9],%3[A-Z0-9],%15[0-9-],%15[a-z_],%lld,%lf,%lf,%d,%lf,%lf,%lf",
                      o->origin, o->destination, date, cabin, &at, &o->days_before, &o->s.price_usd,
                      &o->s.nflights, &o->s.ladder, &o->s.second_ratio, &o->s.cheapest_share);
     if (got != 11 || ct_date_parse(date, &o->day) != CT_OK)
         return CT_INVALID;
-    if (strcmp(cabin, "economy") == 0)
-        o->cabin = CT_CABIN_ECONOMY;
-    else if (strcmp(cabin, "business") == 0)
-        o->cabin = CT_CABIN_BUSINESS;
-    else
+    ct_cabin cab;
+    if (ct_cabin_parse(cabin, &cab) != 0)
         return CT_INVALID;
+    o->cabin = (int)cab;
     o->at = at;
     return o->s.price_usd > 0 ? CT_OK : CT_INVALID;
 }

@@ -86,7 +86,7 @@ ct_status ct_predict_snapshot_all(const ct_pb_view *v, int64_t day0, int64_t day
 typedef struct ct_predict_obs {
     char origin[4], destination[4]; /* IATA airport codes */
     int64_t day;                    /* local departure date, days since 1970 */
-    int cabin;                      /* CT_CABIN_ECONOMY or CT_CABIN_BUSINESS */
+    int cabin;                      /* CT_CABIN_* */
     int64_t at;                     /* world instant of the observation, Unix seconds */
     double days_before;             /* (the departure date's 00:00 UTC - at) / 86400 */
     ct_predict_snapshot s;

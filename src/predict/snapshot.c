@@ -24,9 +24,10 @@ typedef struct leg_price {
     int lowest_open; /* 1 when the cabin's cheapest class is the one open */
 } leg_price;
 
-static int lowest_open_class(uint32_t w, int cabin)
+static int lowest_open_class(uint64_t w, int cabin)
 {
-    int lo = cabin == CT_CABIN_ECONOMY ? 0 : 6, hi = cabin == CT_CABIN_ECONOMY ? 5 : 7;
+    int lo, hi;
+    ct_cabin_classes((ct_cabin)cabin, &lo, &hi);
     for (int c = hi; c >= lo; c--) {
         if (ct_seats_of(w, c) > 0)
             return c;
@@ -59,11 +60,12 @@ static int price_leg(const ct_pb_view *v, const double usd[CT_MAX_PROVIDERS], si
         const ct_pb_provider *pv = &s->providers[p];
         if (usd[p] <= 0 || pv->amount == NULL || market >= pv->nmarkets)
             continue;
-        uint32_t w = ct_pb_seats(v, p, i);
+        uint64_t w = ct_pb_cabin_seats(v, p, i, cabin);
         if (w == CT_SEATS_UNKNOWN)
             continue;
         int cls = lowest_open_class(w, cabin);
-        int top = cabin == CT_CABIN_ECONOMY ? 0 : 6, cheapest = cabin == CT_CABIN_ECONOMY ? 5 : 7;
+        int top, cheapest;
+        ct_cabin_classes((ct_cabin)cabin, &top, &cheapest);
         if (cls < 0 || pv->amount[market][cls] < 0 || pv->amount[market][top] <= 0)
             continue;
         double price = pv->amount[market][cls] * usd[p];
@@ -165,7 +167,9 @@ ct_status ct_predict_snapshot_all(const ct_pb_view *v, int64_t day0, int64_t day
         const ct_leg *l = &tt->legs[i];
         if (l->local_date < day0 || l->local_date > day1)
             continue;
-        for (int cabin = 0; cabin < (l->seats_j > 0 ? 2 : 1); cabin++) {
+        for (int cabin = 0; cabin < CT_NCABINS; cabin++) {
+            if (cabin != CT_CABIN_ECONOMY && !ct_leg_has_cabin(l, (ct_cabin)cabin))
+                continue;
             if (n == cap) {
                 leg_price *bigger = ct_realloc(a, 2 * cap * sizeof(*a));
                 if (bigger == NULL) {

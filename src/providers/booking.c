@@ -149,12 +149,31 @@ static json_t *segment(const ct__bk_dialect *d, const ct_bk_leg *l)
     return s;
 }
 
+static const char *const CABIN_WORDS[CT_BK_NCABINS] = {"economy", "business", "premium_economy",
+                                                       "first"};
+
+const char *ct_bk_cabin_name(ct_bk_cabin c)
+{
+    return (int)c >= 0 && c < CT_BK_NCABINS ? CABIN_WORDS[c] : "economy";
+}
+
+int ct_bk_cabin_parse(const char *name, ct_bk_cabin *out)
+{
+    for (int c = 0; name != NULL && c < CT_BK_NCABINS; c++) {
+        if (strcmp(name, CABIN_WORDS[c]) == 0) {
+            *out = (ct_bk_cabin)c;
+            return 0;
+        }
+    }
+    return -1;
+}
+
 ct_status ct_bk_offer_request(int dialect, const ct_bk_leg *legs, int nlegs, int pax,
                               ct_bk_cabin cabin, ct_bk_request *out)
 {
     const ct__bk_dialect *d = table(dialect);
     if (d == NULL || legs == NULL || out == NULL || nlegs < 1 || nlegs > CT_BK_MAX_LEGS ||
-        pax < 1 || pax > CT_BK_MAX_PAX || (cabin != CT_BK_ECONOMY && cabin != CT_BK_BUSINESS))
+        pax < 1 || pax > CT_BK_MAX_PAX || (int)cabin < 0 || cabin >= CT_BK_NCABINS)
         return CT_INVALID;
     for (int i = 0; i < nlegs; i++) {
         if (!leg_ok(&legs[i], i ? legs[i - 1].slice : -1))
@@ -193,7 +212,7 @@ ct_status ct_bk_offer_request(int dialect, const ct_bk_leg *legs, int nlegs, int
             bad |= append(list, json_pack("{s:s}", d->offer_req.ptc, "ADT"));
         bad |= put(q, d->offer_req.pax_list, list);
     }
-    bad |= put(q, d->offer_req.cabin, json_string(d->cabins[cabin == CT_BK_BUSINESS]));
+    bad |= put(q, d->offer_req.cabin, json_string(d->cabins[cabin]));
     json_decref(segs);
     json_decref(slices);
     if (q != doc)
@@ -617,12 +636,16 @@ ct_status ct_bk_offer_parse(int dialect, int http_status, const char *body, size
             goto cleanup;
         }
     }
-    if (get_str(o, d->offer.cabin, 16, &s) ||
-        (strcmp(s, d->cabins[0]) != 0 && strcmp(s, d->cabins[1]) != 0)) {
+    int cabin = -1;
+    if (!get_str(o, d->offer.cabin, 16, &s)) {
+        for (int c = 0; c < CT_BK_NCABINS && cabin < 0; c++)
+            cabin = strcmp(s, d->cabins[c]) == 0 ? c : -1;
+    }
+    if (cabin < 0) {
         rc = bad(&r, "", d->offer.cabin, "expected a cabin");
         goto cleanup;
     }
-    out->cabin = strcmp(s, d->cabins[1]) == 0 ? CT_BK_BUSINESS : CT_BK_ECONOMY;
+    out->cabin = (ct_bk_cabin)cabin;
     rc = read_legs(&r, o, out->digits, out);
     if (rc)
         goto cleanup;

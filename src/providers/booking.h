@@ -38,7 +38,19 @@ typedef struct ct_bk_leg {
     int64_t amount_minor;     /* the leg's unit price when given, else -1 */
 } ct_bk_leg;
 
-typedef enum ct_bk_cabin { CT_BK_ECONOMY, CT_BK_BUSINESS } ct_bk_cabin;
+/* Cabins, numbered as the pricebook's ct_cabin (fares/pricebook.h). */
+typedef enum ct_bk_cabin {
+    CT_BK_ECONOMY,
+    CT_BK_BUSINESS,
+    CT_BK_PREMIUM, /* premium economy */
+    CT_BK_FIRST,
+    CT_BK_NCABINS
+} ct_bk_cabin;
+
+/* "economy", "business", "premium_economy", "first" (the API's words), and back: 0 with
+ * *out set, -1 when the name is none. */
+const char *ct_bk_cabin_name(ct_bk_cabin c);
+int ct_bk_cabin_parse(const char *name, ct_bk_cabin *out);
 
 typedef struct ct_bk_pax {
     char given[64], family[64]; /* UTF-8 */

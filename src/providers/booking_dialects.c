@@ -64,7 +64,7 @@ int ct__bk_amount_minor(json_t *v, int digits, int64_t *out)
 
 const ct__bk_dialect ct__bk_ndc = {
     .name = "ndc",
-    .cabins = {"ECONOMY", "BUSINESS"},
+    .cabins = {"ECONOMY", "BUSINESS", "PREMIUM_ECONOMY", "FIRST"},
     .amount = ct__bk_amount_text,
     .seg = {"MarketingCarrier", "FlightNumber", "DepDate", "Dep", "Arr", 1, "DepDateTime",
             "ArrDateTime", "RBD", "UnitPrice.Amount"},
@@ -99,7 +99,7 @@ const ct__bk_dialect ct__bk_ndc = {
 
 const ct__bk_dialect ct__bk_voyagio = {
     .name = "voyagio",
-    .cabins = {"economy", "business"},
+    .cabins = {"economy", "business", "premium_economy", "first"},
     .amount = ct__bk_amount_real,
     .seg = {"airline", "flight_number", "date", "from", "to", 0, "departs_at", "arrives_at",
             "class", "price"},
@@ -133,7 +133,7 @@ const ct__bk_dialect ct__bk_voyagio = {
 
 const ct__bk_dialect ct__bk_farefinder = {
     .name = "farefinder",
-    .cabins = {"COACH", "BUSINESS"},
+    .cabins = {"COACH", "BUSINESS", "PREMIUM_COACH", "FIRST"},
     .amount = ct__bk_amount_minor,
     .seg = {"carrier", "flightNumber", "departureDate", "origin", "destination", 0, "departureTime",
             "arrivalTime", "bookingClass", "fareCents"},
@@ -167,7 +167,7 @@ const ct__bk_dialect ct__bk_farefinder = {
 
 const ct__bk_dialect ct__bk_hopscotch = {
     .name = "hopscotch",
-    .cabins = {"economy", "business"},
+    .cabins = {"economy", "business", "premium_economy", "first"},
     .amount = ct__bk_amount_text,
     .seg = {"carrier", "number", "date", "origin", "destination", 0, "departure", "arrival",
             "class", "amount"},

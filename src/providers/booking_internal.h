@@ -35,7 +35,7 @@ typedef struct ct__bk_seg_names {
 
 typedef struct ct__bk_dialect {
     const char *name;
-    const char *cabins[2]; /* economy, business */
+    const char *cabins[CT_BK_NCABINS]; /* by ct_bk_cabin: economy, business, premium, first */
     ct__bk_amount_fn amount;
     ct__bk_seg_names seg;
     struct {

@@ -25,10 +25,10 @@
 
 #include "base/status.h"
 
-#define CT_PROVIDERS_NCLASSES      8
-#define CT_PROVIDERS_CLASS_LETTERS "YBMHQVJC" /* class index -> booking class letter */
-#define CT_PROVIDERS_AMOUNT_NONE   (-1)       /* a class without a filed amount */
-#define CT_PROVIDERS_MAX_REJECTS   32         /* listed per page; more are only counted */
+#define CT_PROVIDERS_NCLASSES      12
+#define CT_PROVIDERS_CLASS_LETTERS "YBMHQVJCWEFA" /* class index -> booking class letter */
+#define CT_PROVIDERS_AMOUNT_NONE   (-1)           /* a class without a filed amount */
+#define CT_PROVIDERS_MAX_REJECTS   32             /* listed per page; more are only counted */
 
 typedef enum ct_providers_dialect {
     CT_DIALECT_NDC = 0,        /* airline-1, airline-2: PascalCase, decimal strings */

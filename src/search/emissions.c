@@ -11,16 +11,33 @@
 #define LOAD_FACTOR      0.8
 
 /* One class of aircraft: up to max_seats, its landing and take-off fuel (kg), its cruise burn
- * (kg per km) and its business seats' floor-area factor. */
+ * (kg per km) and the floor-area factors of its premium economy, business and first seats
+ * against an economy seat (the Travel Impact Model's: narrow bodies 1, 1.5, 1.5; wide
+ * bodies 1.5, 4, 5). */
 static const struct {
     int max_seats;
-    double lto_kg, per_km_kg, business_factor;
+    double lto_kg, per_km_kg, premium_factor, business_factor, first_factor;
 } classes[] = {
-    {100, 450.0, 2.2, 1.5},    /* regional jet (E175) */
-    {230, 800.0, 3.0, 1.5},    /* single aisle (A320) */
-    {350, 1700.0, 6.0, 4.0},   /* twin aisle (787-9) */
-    {100000, 2500.0, 8.2, 4.0} /* large twin aisle (777-300ER) */
+    {100, 450.0, 2.2, 1.0, 1.5, 1.5},    /* regional jet (E175) */
+    {230, 800.0, 3.0, 1.0, 1.5, 1.5},    /* single aisle (A320) */
+    {350, 1700.0, 6.0, 1.5, 4.0, 5.0},   /* twin aisle (787-9) */
+    {100000, 2500.0, 8.2, 1.5, 4.0, 5.0} /* large twin aisle (777-300ER) */
 };
+
+/* The floor-area factor of a seat in `cabin` on aircraft class k. */
+static double cabin_factor(size_t k, ct_cabin cabin)
+{
+    switch (cabin) {
+    case CT_CABIN_PREMIUM:
+        return classes[k].premium_factor;
+    case CT_CABIN_BUSINESS:
+        return classes[k].business_factor;
+    case CT_CABIN_FIRST:
+        return classes[k].first_factor;
+    default:
+        return 1.0;
+    }
+}
 
 static double great_circle_km(double lat1, double lon1, double lat2, double lon2)
 {
@@ -35,7 +52,8 @@ int64_t ct_leg_co2e_g(const ct_timetable *tt, const ct_leg *l, ct_cabin cabin)
 {
     const ct_airport *a = ct_refdata_airport_at(tt->rd, l->from);
     const ct_airport *z = ct_refdata_airport_at(tt->rd, l->to);
-    int seats_y = l->seats_y, seats_j = l->seats_j, seats = seats_y + seats_j;
+    int seats_y = l->seats_y, seats_w = l->seats_w, seats_j = l->seats_j, seats_f = l->seats_f;
+    int seats = seats_y + seats_w + seats_j + seats_f;
     if (a == NULL || z == NULL || seats <= 0)
         return 0;
     size_t k = 0;
@@ -43,8 +61,9 @@ int64_t ct_leg_co2e_g(const ct_timetable *tt, const ct_leg *l, ct_cabin cabin)
         k++;
     double km = great_circle_km(a->lat, a->lon, z->lat, z->lon);
     double fuel = classes[k].lto_kg + classes[k].per_km_kg * km;
-    double area = seats_y + seats_j * classes[k].business_factor;
-    double share = (cabin == CT_CABIN_BUSINESS ? classes[k].business_factor : 1.0) / area;
+    double area = seats_y + seats_w * classes[k].premium_factor +
+                  seats_j * classes[k].business_factor + seats_f * classes[k].first_factor;
+    double share = cabin_factor(k, cabin) / area;
     return (int64_t)llround(fuel * CO2E_PER_KG_FUEL * 1000.0 * share / LOAD_FACTOR);
 }
 

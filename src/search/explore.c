@@ -90,7 +90,7 @@ typedef struct explore_state {
 
 static int cabin_ok(const explore_state *s, const ct_leg *l)
 {
-    return s->pc->cabin == CT_CABIN_BUSINESS ? l->seats_j > 0 : l->seats_y > 0;
+    return ct_leg_has_cabin(l, s->pc->cabin);
 }
 
 /* The lowest per-passenger amount any provider asks for the leg, converted; INFINITY when

@@ -33,8 +33,7 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     c->payers = payers;
     c->adults = payers;
     c->fare_weight = payers;
-    c->class_lo = cabin == CT_CABIN_BUSINESS ? 6 : 0;
-    c->class_hi = cabin == CT_CABIN_BUSINESS ? 7 : 5;
+    ct_cabin_classes(cabin, &c->class_lo, &c->class_hi);
     snprintf(c->currency, sizeof(c->currency), "%s", currency);
     c->only_provider = -1;
     c->minor_digits = ct_currency_minor_digits(currency);
@@ -66,7 +65,7 @@ ct_status ct_price_ctx_init(ct_price_ctx *c, const ct_pb_view *v, ct_cabin cabin
     if (c->min_fee == INT64_MAX)
         c->min_fee = 0;
     /* The leg bounds cover exactly the providers with a rate: usable when all have one. */
-    c->leg_bounds = target > 0 && v->leg_bound[0] != NULL;
+    c->leg_bounds = target > 0 && v->leg_bound[cabin] != NULL; /* none for the rarer cabins */
     for (int p = 0; p < s->nproviders; p++) {
         int pc = ct_pb_currency_id(s, s->providers[p].desc.currency);
         if (pc < 0 || !(s->usd_rate[pc] > 0))
@@ -98,7 +97,7 @@ static int64_t leg_amount(const ct_price_ctx *c, int p, const ct_leg *l, size_t 
     const ct_pb_provider *pr = &v->snap->providers[p];
     if (c->conv[p] == 0 || !pr->sells[l->carrier] || pr->amount == NULL)
         return -1;
-    uint32_t w = ct_pb_seats(v, p, i);
+    uint64_t w = ct_pb_cabin_seats(v, p, i, c->cabin);
     if (w == CT_SEATS_UNKNOWN)
         return -1;
     const int32_t *a = pr->amount[v->market[i]];
@@ -248,7 +247,7 @@ static void leg_facts(const ct_price_ctx *c, const ct_leg *l, ct_leg_facts *f)
         const ct_pb_provider *pr = &v->snap->providers[p];
         if (!pr->sells[l->carrier])
             continue;
-        uint32_t w = ct_pb_seats(v, p, i); /* one read serves "known" and the amount */
+        uint64_t w = ct_pb_cabin_seats(v, p, i, c->cabin); /* "known" and the amount */
         if (w == CT_SEATS_UNKNOWN)
             continue;
         f->known = 1;

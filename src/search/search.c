@@ -338,7 +338,7 @@ static inline int cabin_ok(const search_state *s, const ct_leg *l)
 {
     if (s->pc == NULL)
         return 1;
-    return s->pc->cabin == CT_CABIN_BUSINESS ? l->seats_j > 0 : l->seats_y > 0;
+    return ct_leg_has_cabin(l, s->pc->cabin);
 }
 
 static int contains(const uint16_t *set, int n, uint16_t a)
@@ -363,7 +363,7 @@ int ct_search_valid(const ct_timetable *tt, const ct_search_query *q, const ct_i
     if (q->price != NULL) {
         for (int i = 0; i < it->nlegs; i++) {
             const ct_leg *l = it->legs[i];
-            if (q->price->cabin == CT_CABIN_BUSINESS ? l->seats_j == 0 : l->seats_y == 0)
+            if (!ct_leg_has_cabin(l, q->price->cabin))
                 return 0;
         }
         if (ct_price_itinerary(q->price, it->legs, it->nlegs, NULL) != it->price)

@@ -116,7 +116,7 @@ static int valid(const via_state *s, const ct_leg *const *legs, int n)
     seen[0] = legs[0]->from;
     for (int i = 0; i < n; i++) {
         const ct_leg *l = legs[i];
-        if (s->pc->cabin == CT_CABIN_BUSINESS ? l->seats_j == 0 : l->seats_y == 0)
+        if (!ct_leg_has_cabin(l, s->pc->cabin))
             return 0;
         if (i > 0) {
             const ct_leg *p = legs[i - 1];

@@ -28,7 +28,7 @@
 #include "base/log.h"
 
 #define CACHE_MAGIC   "CTTIMETB"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u /* 2: ct_leg with four cabins' seats, a 16-bit local date */
 #define CACHE_BOM     0x01020304u
 #define CACHE_ALIGN   64u
 #define EDGE_BYTES    (64 * 1024) /* hashed at each end of every SSIM file */

@@ -139,6 +139,11 @@ static ct_status carrier_index(ct_timetable *tt, ct_map *ids, const char *code, 
 }
 
 /* Expands one record over the window. */
+static uint8_t cap_u8(int seats)
+{
+    return (uint8_t)(seats > 255 ? 255 : seats);
+}
+
 static ct_status expand(ct_timetable *tt, const ct_ssim_leg *leg, int carrier, leg_vec *out)
 {
     int from = ct_timetable_airport(tt, leg->dep), to = ct_timetable_airport(tt, leg->arr);
@@ -158,16 +163,20 @@ static ct_status expand(ct_timetable *tt, const ct_ssim_leg *leg, int carrier, l
         ct_utc dep, arr;
         if (ct_ssim_leg_utc(leg, day, &dep, &arr) != CT_OK)
             continue;
+        if (day + leg->dep_date_var > CT_LOCAL_DATE_MAX)
+            break;
         ct_leg l = {(int32_t)(dep / 60),
                     (int32_t)(arr / 60),
-                    (int32_t)(day + leg->dep_date_var),
+                    (int16_t)(day + leg->dep_date_var),
                     (uint16_t)from,
                     (uint16_t)to,
                     (uint16_t)carrier,
                     (uint16_t)leg->flight_number,
                     (uint8_t)leg->leg_seq,
-                    (uint8_t)(leg->seats['J' - 'A'] > 255 ? 255 : leg->seats['J' - 'A']),
-                    (uint16_t)leg->seats['Y' - 'A']};
+                    cap_u8(leg->seats['J' - 'A'] + leg->seats['C' - 'A']),
+                    (uint16_t)leg->seats['Y' - 'A'],
+                    cap_u8(leg->seats['W' - 'A']),
+                    cap_u8(leg->seats['F' - 'A'])};
         if (CT_VEC_PUSH(out, l))
             return CT_NOMEM;
     }

@@ -57,14 +57,20 @@
 
 typedef struct ct_leg {
     int32_t dep, arr;   /* UTC minutes since 1970 */
-    int32_t local_date; /* local departure date, days since 1970 */
+    int16_t local_date; /* local departure date, days since 1970 (CT_LOCAL_DATE_MAX at most) */
     uint16_t from, to;  /* airport indices (ct_refdata_airport_at) */
     uint16_t carrier;   /* index into ct_timetable.carriers */
     uint16_t number;    /* flight number */
     uint8_t leg_seq;    /* leg of a multi-leg flight, 1.. */
-    uint8_t seats_j;    /* business seats > 0 (capped at 255) */
-    uint16_t seats_y;   /* economy seats */
+    uint8_t seats_j;    /* business seats (SSIM cabins J and C, capped at 255) */
+    uint16_t seats_y;   /* economy seats (cabin Y) */
+    uint8_t seats_w;    /* premium economy seats (cabin W, capped at 255) */
+    uint8_t seats_f;    /* first seats (cabin F, capped at 255) */
 } ct_leg;
+
+/* The last local date a leg can have (2059-09-16): ct_leg.local_date is 16 bits so that the
+ * four cabins' seat counts fit in 24 bytes a leg; later days are not expanded. */
+#define CT_LOCAL_DATE_MAX INT16_MAX
 
 typedef struct ct_timetable {
     const ct_refdata *rd; /* borrowed */

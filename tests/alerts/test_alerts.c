@@ -430,7 +430,7 @@ static void crud_validates_and_scopes_to_the_user(void **state)
              "\"month\":\"2026-12\",\"stay\":{\"min\":5,\"max\":3}},\"drop_percent\":10}",
              "dates.stay.max"},
             {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
-             "\"departure\":\"{DATE}\"},\"cabin\":\"first\",\"drop_percent\":10}",
+             "\"departure\":\"{DATE}\"},\"cabin\":\"premium\",\"drop_percent\":10}",
              "cabin"},
             {"{\"origin\":\"{O}\",\"destination\":\"{D}\",\"dates\":{\"type\":\"exact\","
              "\"departure\":\"{DATE}\"},\"passengers\":0,\"drop_percent\":10}",

@@ -262,7 +262,7 @@ static json_t *leg_record(leg *l, const char *want)
         const char *from = json_string_value(json_object_get(x, "Dep"));
         const char *to = json_string_value(json_object_get(x, "Arr"));
         const char *avs = json_string_value(json_object_get(x, "AvailabilityText"));
-        if (l->number == 0 && want != NULL && strcmp(avs, want) == 0) {
+        if (l->number == 0 && want != NULL && strncmp(avs, want, strlen(want)) == 0) {
             snprintf(l->carrier, sizeof(l->carrier), "%s", cc);
             l->number = num;
             snprintf(l->from, sizeof(l->from), "%s", from);

@@ -383,7 +383,7 @@ static void bad_input_names_the_field(env *e)
         {"origin=LON&destination=lon&departure_date=DATE", "destination"},
         {"origin=LON&destination=NYC", "departure_date"},
         {"origin=LON&destination=NYC&departure_date=2026-13-01&x=DATE", "departure_date"},
-        {"origin=LON&destination=NYC&departure_date=DATE&cabin=first", "cabin"},
+        {"origin=LON&destination=NYC&departure_date=DATE&cabin=premium", "cabin"},
         {"origin=LON&destination=NYC&departure_date=DATE&currency=EURO", "currency"},
         {"origin=LON&destination=NYC&departure_date=DATE&currency=XYZ", "currency"},
         {"origin=LON&destination=NYC&departure_date=DATE&from=tomorrow", "from"},

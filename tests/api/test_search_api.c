@@ -297,8 +297,8 @@ static json_int_t minor_of(json_t *money)
 }
 
 /* The engine's cheapest price for a one-way query (with the API's pricing), or -1. */
-static int64_t engine_cheapest(const char *from, const char *to, int64_t day, int max_stops,
-                               const char *currency)
+static int64_t engine_cheapest_in(const char *from, const char *to, int64_t day, int max_stops,
+                                  const char *currency, ct_cabin cabin)
 {
     uint16_t o[8], d[8];
     int no = 0, nd = 0;
@@ -314,7 +314,7 @@ static int64_t engine_cheapest(const char *from, const char *to, int64_t day, in
     ct_pb_view v;
     ct_pricebook_acquire(pb, &v);
     ct_price_ctx pc;
-    assert_int_equal(ct_price_ctx_init(&pc, &v, CT_CABIN_ECONOMY, 1, 1, currency), CT_OK);
+    assert_int_equal(ct_price_ctx_init(&pc, &v, cabin, 1, 1, currency), CT_OK);
     ct_search_query q = {o, no, d, nd, day, max_stops, &pc};
     ct_search_result r;
     assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
@@ -326,6 +326,12 @@ static int64_t engine_cheapest(const char *from, const char *to, int64_t day, in
     ct_search_result_free(&r);
     ct_pricebook_release(pb, &v);
     return best;
+}
+
+static int64_t engine_cheapest(const char *from, const char *to, int64_t day, int max_stops,
+                               const char *currency)
+{
+    return engine_cheapest_in(from, to, day, max_stops, currency, CT_CABIN_ECONOMY);
 }
 
 static void priced_search_lists_every_offer(void **state)
@@ -478,6 +484,75 @@ static void children_and_infants_pay_their_fares(void **state)
         json_decref(mixed);
     }
     assert_true(compared > 3);
+}
+
+/* Premium economy, business and first over HTTP: the answer names the cabin, prices it as the
+ * engine does in that cabin (dearer than economy on the same route), and a route flown only
+ * by aircraft without the cabin has no priced itinerary in it. */
+static void every_cabin_is_searched(void **state)
+{
+    (void)state;
+    static const ct_cabin cabins[] = {CT_CABIN_PREMIUM, CT_CABIN_BUSINESS, CT_CABIN_FIRST};
+    for (size_t c = 0; c < sizeof(cabins) / sizeof(cabins[0]); c++) {
+        int checked = 0;
+        for (size_t l = 0; l < tt->nlegs && checked < 3; l += 5) {
+            const ct_leg *leg = &tt->legs[l];
+            if (!ct_leg_has_cabin(leg, cabins[c]) || leg->local_date < start + 5)
+                continue;
+            const char *from = ct_refdata_airport_at(tt->rd, leg->from)->iata;
+            const char *to = ct_refdata_airport_at(tt->rd, leg->to)->iata;
+            int64_t want = engine_cheapest_in(from, to, leg->local_date, 0, "USD", cabins[c]);
+            int64_t economy =
+                engine_cheapest_in(from, to, leg->local_date, 0, "USD", CT_CABIN_ECONOMY);
+            if (want < 0 || economy < 0)
+                continue;
+            char body[512], date[16];
+            snprintf(body, sizeof(body),
+                     "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+                     "\"max_stops\":0,\"currency\":\"USD\",\"sort\":\"cheapest\",\"cabin\":\"%s\"}",
+                     from, to, day_str(leg->local_date, date), ct_cabin_name(cabins[c]));
+            json_t *j = post_json(body);
+            assert_string_equal(json_string_value(json_object_get(j, "cabin")),
+                                ct_cabin_name(cabins[c]));
+            json_t *first = json_array_get(json_object_get(j, "itineraries"), 0);
+            assert_int_equal(minor_of(json_object_get(first, "price")), want);
+            assert_true(want > economy);
+            json_decref(j);
+            checked++;
+        }
+        int flown = 0; /* the small world may fly no aircraft with the cabin (first) */
+        for (size_t l = 0; l < tt->nlegs && !flown; l++)
+            flown = ct_leg_has_cabin(&tt->legs[l], cabins[c]);
+        assert_true(checked >= 1 || (!flown && cabins[c] == CT_CABIN_FIRST));
+    }
+    /* A nonstop on an aircraft without first: none in first, priced in economy. */
+    for (size_t l = 0; l < tt->nlegs; l += 11) {
+        const ct_leg *leg = &tt->legs[l];
+        if (leg->seats_f > 0 || leg->local_date < start + 5)
+            continue;
+        const char *from = ct_refdata_airport_at(tt->rd, leg->from)->iata;
+        const char *to = ct_refdata_airport_at(tt->rd, leg->to)->iata;
+        int other_first = 0; /* another nonstop of the day with first */
+        for (uint32_t k = tt->first[leg->from]; k < tt->first[leg->from + 1]; k++)
+            other_first |= tt->legs[k].to == leg->to && tt->legs[k].seats_f > 0;
+        if (other_first ||
+            engine_cheapest_in(from, to, leg->local_date, 0, "USD", CT_CABIN_ECONOMY) < 0)
+            continue;
+        assert_true(engine_cheapest_in(from, to, leg->local_date, 0, "USD", CT_CABIN_FIRST) < 0);
+        char body[512], date[16];
+        snprintf(body, sizeof(body),
+                 "{\"slices\":[{\"origin\":\"%s\",\"destination\":\"%s\",\"date\":\"%s\"}],"
+                 "\"max_stops\":0,\"currency\":\"USD\",\"cabin\":\"first\"}",
+                 from, to, day_str(leg->local_date, date));
+        json_t *j = post_json(body);
+        size_t i;
+        json_t *trip;
+        json_array_foreach(json_object_get(j, "itineraries"), i, trip)
+            assert_true(json_is_null(json_object_get(trip, "price")));
+        json_decref(j);
+        return;
+    }
+    fail_msg("no nonstop without first");
 }
 
 #define BASE                                                                                       \
@@ -846,7 +921,7 @@ static void bad_priced_requests_name_the_field(void **state)
         {",\"sort\":\"random\"}", "sort"},
         {",\"currency\":\"EURO\"}", "currency"},
         {",\"currency\":\"XYZ\"}", "currency"},
-        {",\"cabin\":\"first\"}", "cabin"},
+        {",\"cabin\":\"premium\"}", "cabin"},
         {",\"passengers\":{\"adults\":0}}", "passengers.adults"},
         {",\"passengers\":{\"adults\":1,\"infants\":2}}", "passengers.infants"},
         {",\"passengers\":{\"adults\":5,\"children\":5}}", "passengers.children"},
@@ -899,6 +974,7 @@ int main(void)
         cmocka_unit_test(bad_requests_name_the_field),
         cmocka_unit_test(priced_search_lists_every_offer),
         cmocka_unit_test(children_and_infants_pay_their_fares),
+        cmocka_unit_test(every_cabin_is_searched),
         cmocka_unit_test(filters_sorts_and_pages),
         cmocka_unit_test(calendar_grid_and_explore),
         cmocka_unit_test(cached_answers_follow_the_prices),

@@ -67,11 +67,15 @@ static void put_and_read_back(void **state)
     memcpy(sold[0], tt->carriers[0], 4);
     int id = add_provider(pb, "one", (const char(*)[4])sold, 1);
     /* Only carrier 0's legs have words. */
-    size_t legs0 = 0;
-    for (size_t i = 0; i < tt->nlegs; i++)
+    size_t legs0 = 0, hi0 = 0; /* and those of them with premium economy or first seats */
+    for (size_t i = 0; i < tt->nlegs; i++) {
         legs0 += tt->legs[i].carrier == 0;
-    assert_int_equal(ct_pricebook_seat_bytes(pb), (tt->nlegs / 64 + 1) * 12 + legs0 * 4);
-    int seats[CT_NCLASSES] = {9, 9, 7, 5, 3, 0, 4, 2};
+        hi0 += tt->legs[i].carrier == 0 && (tt->legs[i].seats_w > 0 || tt->legs[i].seats_f > 0);
+    }
+    assert_true(hi0 > 0 && hi0 < legs0); /* wide-bodies among them */
+    assert_int_equal(ct_pricebook_seat_bytes(pb),
+                     2 * (tt->nlegs / 64 + 1) * 12 + legs0 * 4 + hi0 * 2);
+    int seats[CT_NCLASSES] = {9, 9, 7, 5, 3, 0, 4, 2, 6, 1, 3, 8};
     int put = 0, refused = 0;
     ct_pricebook_begin(pb);
     for (size_t i = 0; i < tt->nlegs; i++) {
@@ -83,7 +87,8 @@ static void put_and_read_back(void **state)
         put += known;
         refused += !known;
         assert_int_equal(changed, known);
-        int32_t amount[CT_NCLASSES] = {800, 640, 496, 384, 288, 208, 2560, 1840};
+        int32_t amount[CT_NCLASSES] = {800,  640,  496,  384,  288,  208,
+                                       2560, 1840, 1320, 1040, 4160, 3360};
         assert_int_equal(ct_pricebook_put_fare(pb, id, tt->carriers[l->carrier], iata(l->from),
                                                iata(l->to), amount, &known),
                          CT_OK);
@@ -99,9 +104,17 @@ static void put_and_read_back(void **state)
             assert_int_equal(w, CT_SEATS_UNKNOWN);
             continue;
         }
-        for (int c = 0; c < CT_NCLASSES; c++)
+        for (int c = 0; c < 8; c++)
             assert_int_equal(ct_seats_of(w, c), seats[c]);
+        /* The premium cabins' seats where the aircraft has them, none elsewhere. */
+        const ct_leg *l = &tt->legs[i];
+        int hi = l->seats_w > 0 || l->seats_f > 0;
+        uint64_t all = ct_pb_cabin_seats(&v, id, i, CT_CABIN_FIRST);
+        for (int c = 8; c < CT_NCLASSES; c++)
+            assert_int_equal(ct_seats_of(all, c), hi ? seats[c] : 0);
+        assert_int_equal(ct_pb_cabin_seats(&v, id, i, CT_CABIN_ECONOMY), w);
         assert_int_equal(v.snap->providers[id].amount[v.market[i]][3], 384);
+        assert_int_equal(v.snap->providers[id].amount[v.market[i]][11], 3360);
     }
     ct_pricebook_release(pb, &v);
     /* Selling a second carrier rebuilds the table and keeps the words it had. */
@@ -114,9 +127,11 @@ static void put_and_read_back(void **state)
     ct_pricebook_acquire(pb, &v);
     for (size_t i = 0; i < tt->nlegs; i++) {
         uint32_t w = ct_pb_seats(&v, id, i);
-        if (tt->legs[i].carrier == 0)
+        if (tt->legs[i].carrier == 0) {
             assert_int_equal(ct_seats_of(w, 2), 7);
-        else
+            if (tt->legs[i].seats_f > 0) /* the premium table is rebuilt with its words too */
+                assert_int_equal(ct_seats_of(ct_pb_cabin_seats(&v, id, i, CT_CABIN_FIRST), 11), 8);
+        } else
             assert_int_equal(w, CT_SEATS_UNKNOWN); /* carrier 1: a word, nothing in it yet */
     }
     assert_true(v.snap->providers[id].sells[1]);

@@ -107,15 +107,22 @@ static void notes_collapse_and_never_rise(void **state)
         ct_history_note(h, "LON", "NYC", day, "economy", "EUR", 39900);
         ct_history_note(h, "LON", "NYC", day, "economy", "EUR", 40500);
         ct_history_note(h, "LON", "NYC", day, "business", "EUR", 150000);
-        ct_history_note(h, "LON", "NYC", day, "first", "EUR", 1);      /* dropped: no such cabin */
+        ct_history_note(h, "LON", "NYC", day, "premium_economy", "EUR", 72000);
+        ct_history_note(h, "LON", "NYC", day, "first", "EUR", 410000);
+        ct_history_note(h, "LON", "NYC", day, "premium", "EUR", 1);    /* dropped: no such cabin */
         ct_history_note(h, "LONDON", "NYC", day, "economy", "EUR", 1); /* dropped */
-        assert_int_equal(ct_history_pending(h), 4);
+        assert_int_equal(ct_history_pending(h), 6);
         assert_int_equal(ct_history_dropped(h), 2);
         size_t written = 0;
         assert_int_equal(ct_history_flush(h, st, &written), CT_OK);
-        assert_int_equal(written, 2);
+        assert_int_equal(written, 4); /* one row per cabin */
         assert_int_equal(ct_history_pending(h), 0);
-        assert_int_equal(count(st, "SELECT COUNT(*) FROM route_price"), 2);
+        assert_int_equal(count(st, "SELECT COUNT(*) FROM route_price"), 4);
+        assert_int_equal(
+            count(st, "SELECT price_minor FROM route_price WHERE cabin = 'premium_economy'"),
+            72000);
+        assert_int_equal(count(st, "SELECT price_minor FROM route_price WHERE cabin = 'first'"),
+                         410000);
         assert_int_equal(count(st, "SELECT price_minor FROM route_price WHERE cabin = 'economy'"),
                          39900);
         assert_int_equal(count(st, "SELECT observed_at FROM route_price WHERE cabin = 'economy'"),

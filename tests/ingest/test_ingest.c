@@ -197,9 +197,10 @@ static int world_carrier(const char *code)
     return -1;
 }
 
-static int lowest_open(uint32_t w, int cabin)
+static int lowest_open(uint64_t w, int cabin)
 {
-    int lo = cabin == 0 ? 0 : 6, hi = cabin == 0 ? 5 : 7;
+    int lo, hi;
+    ct_cabin_classes((ct_cabin)cabin, &lo, &hi);
     for (int c = hi; c >= lo; c--) {
         if (ct_seats_of(w, c) > 0)
             return c;
@@ -242,9 +243,20 @@ static void date_text(int64_t day, char buf[11])
     snprintf(buf, 11, "%04d-%02d-%02d", y, m, d);
 }
 
-/* What provider `who` charges per passenger (fee excluded) for legs a[0..n) in economy,
- * through its live pricing endpoint, in minor units; the per-leg amounts in leg_amount. */
-static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[2])
+/* Each dialect's words for the cabins, by ct_cabin (economy, business, premium, first). */
+static const char *cabin_word(int who, ct_cabin cabin)
+{
+    static const char *ndc[] = {"ECONOMY", "BUSINESS", "PREMIUM_ECONOMY", "FIRST"};
+    static const char *lower[] = {"economy", "business", "premium_economy", "first"};
+    static const char *ff[] = {"COACH", "BUSINESS", "PREMIUM_COACH", "FIRST"};
+    return who == AIR1 || who == AIR2 ? ndc[cabin] : who == OTA_USD ? ff[cabin] : lower[cabin];
+}
+
+/* What provider `who` charges per passenger (fee excluded) for legs a[0..n) in `cabin`,
+ * through its live pricing endpoint, in minor units; the per-leg amounts in leg_amount
+ * (the combiner's). */
+static int64_t live_price_in(int who, const uint32_t *a, int n, ct_cabin cabin,
+                             int64_t leg_amount[2])
 {
     json_t *segs = json_array();
     for (int i = 0; i < n; i++) {
@@ -277,6 +289,7 @@ static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[
         }
         json_array_append_new(segs, s);
     }
+    const char *cw = cabin_word(who, cabin);
     json_t *r;
     int32_t v = 0;
     int64_t total = 0;
@@ -285,7 +298,7 @@ static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[
     case AIR2:
         r = post(who, "/ndc/v1/offers",
                  json_pack("{s:{s:[{s:o}], s:[{s:s}], s:s}}", "PricingQuery", "OriginDest",
-                           "PaxSegment", segs, "PaxList", "PTC", "ADT", "CabinType", "ECONOMY"),
+                           "PaxSegment", segs, "PaxList", "PTC", "ADT", "CabinType", cw),
                  200);
         assert_int_equal(
             ct_ingest_decimal(
@@ -294,24 +307,22 @@ static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[
         total = v;
         break;
     case OTA_EUR:
-        r = post(
-            who, "/api/quotes",
-            json_pack("{s:o, s:i, s:s}", "segments", segs, "passengers", 1, "cabin", "economy"),
-            200);
+        r = post(who, "/api/quotes",
+                 json_pack("{s:o, s:i, s:s}", "segments", segs, "passengers", 1, "cabin", cw), 200);
         total = llround(json_number_value(json_object_get(json_object_get(r, "quote"), "fare")) *
                         100.0);
         break;
     case OTA_USD:
         r = post(who, "/v2/pricing",
                  json_pack("{s:[{s:o}], s:i, s:s}", "trips", "flights", segs, "travelerCount", 1,
-                           "cabin", "COACH"),
+                           "cabin", cw),
                  200);
         total = json_integer_value(json_object_get(json_object_get(r, "pricing"), "baseFareCents"));
         break;
     default: {
         r = post(who, "/v1/itineraries/price",
                  json_pack("{s:[{s:o}], s:i, s:s}", "slices", "legs", segs, "passengers", 1,
-                           "cabin", "economy"),
+                           "cabin", cw),
                  200);
         assert_int_equal(
             ct_ingest_decimal(json_string_value(json_object_get(r, "fare_per_passenger")), 2, &v),
@@ -330,6 +341,13 @@ static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[
     }
     json_decref(r);
     return total;
+}
+
+/* What provider `who` charges per passenger (fee excluded) for legs a[0..n) in economy,
+ * through its live pricing endpoint, in minor units; the per-leg amounts in leg_amount. */
+static int64_t live_price(int who, const uint32_t *a, int n, int64_t leg_amount[2])
+{
+    return live_price_in(who, a, n, CT_CABIN_ECONOMY, leg_amount);
 }
 
 /* ---- tests ---- */
@@ -532,6 +550,58 @@ static void searched_itineraries_price_like_live_offers(void **state)
     assert_true(checked >= 20 && multi >= 5);
     assert_true(kinds[CT_PROVIDER_AIRLINE] > 0 && kinds[CT_PROVIDER_AGENCY] > 0 &&
                 kinds[CT_PROVIDER_COMBINER] > 0);
+    ct_pricebook_release(pb, &v);
+}
+
+/* Premium economy, business and first, as searched over the ingested feeds, against each
+ * provider's live pricing of the same legs in that cabin: every leg on an aircraft with the
+ * cabin, the price the provider quotes. */
+static void every_cabin_prices_like_live_offers(void **state)
+{
+    (void)state;
+    ct_pb_view v;
+    ct_pricebook_acquire(pb, &v);
+    static const ct_cabin cabins[] = {CT_CABIN_PREMIUM, CT_CABIN_BUSINESS, CT_CABIN_FIRST};
+    for (size_t c = 0; c < sizeof(cabins) / sizeof(cabins[0]); c++) {
+        ct_price_ctx pc;
+        assert_int_equal(ct_price_ctx_init(&pc, &v, cabins[c], 1, 1, "USD"), CT_OK);
+        int checked = 0, priced = 0;
+        /* From the legs with the cabin: their own routes, so that the search has some. */
+        for (size_t k = 0; k < tt->nlegs && checked < 12; k += 97) {
+            const ct_leg *seed = &tt->legs[k];
+            if (!ct_leg_has_cabin(seed, cabins[c]) || seed->local_date < day0 + 3)
+                continue;
+            uint16_t o = seed->from, d = seed->to;
+            ct_search_query q = {&o, 1, &d, 1, seed->local_date, 1, &pc};
+            ct_search_result r;
+            assert_int_equal(ct_search_oneway(tt, &q, &r), CT_OK);
+            for (size_t i = 0; i < r.n && i < 2; i++) {
+                const ct_itinerary *it = &r.items[i];
+                uint32_t idx[CT_SEARCH_MAX_LEGS] = {0};
+                for (int x = 0; x < it->nlegs; x++) {
+                    assert_true(ct_leg_has_cabin(it->legs[x], cabins[c]));
+                    idx[x] = (uint32_t)(it->legs[x] - tt->legs);
+                }
+                priced += it->price > 0;
+                for (int who = AIR1; who < COMB && it->nlegs <= 2; who++) {
+                    int p = provider_index(v.snap, names[who]);
+                    int64_t want = ct_price_slice_provider(&pc, p, it->legs, it->nlegs, NULL);
+                    if (want < 0)
+                        continue;
+                    int64_t amounts[3];
+                    assert_int_equal(live_price_in(who, idx, it->nlegs, cabins[c], amounts), want);
+                    checked++;
+                }
+            }
+            ct_search_result_free(&r);
+        }
+        fprintf(stderr, "%s: %d itineraries priced, %d checked against live pricing\n",
+                ct_cabin_name(cabins[c]), priced, checked);
+        int flown = 0; /* the small world may fly no aircraft with the cabin (first) */
+        for (size_t l = 0; l < tt->nlegs && !flown; l++)
+            flown = ct_leg_has_cabin(&tt->legs[l], cabins[c]);
+        assert_true((priced > 0 && checked >= 4) || (!flown && cabins[c] == CT_CABIN_FIRST));
+    }
     ct_pricebook_release(pb, &v);
 }
 
@@ -1326,6 +1396,7 @@ int main(void)
         cmocka_unit_test(prices_equal_live_quotes),
         cmocka_unit_test(searched_itineraries_price_like_live_offers),
         cmocka_unit_test(round_trips_price_like_live_offers),
+        cmocka_unit_test(every_cabin_prices_like_live_offers),
         cmocka_unit_test(order_then_incremental_sync_moves_seats),
         cmocka_unit_test(faults_are_survived_with_the_same_result),
         cmocka_unit_test(bad_records_are_rejected_and_the_rest_kept),

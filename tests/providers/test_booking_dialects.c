@@ -358,7 +358,7 @@ static void bad_offer_members_are_named(void **state)
         {1, "'slice':1", "'slice':2", "quote.segments.1.slice"},
         {1, "'currency':'EUR'", "'currency':'eur'", "quote.currency"},
         {2, "'totalCents':16974", "'totalCents':169.74", "pricing.totalCents"},
-        {2, "'cabin':'COACH'", "'cabin':'FIRST'", "pricing.cabin"},
+        {2, "'cabin':'COACH'", "'cabin':'PREMIUM'", "pricing.cabin"},
         {2, "'validUntil':'2026-11-23T08:20:26Z'", "'validUntil':'soon'", "pricing.validUntil"},
         {3, "'destination':'EWR'", "'destination':'EWRX'", "slices.0.legs.1.destination"},
         {3, "'passengers':1", "'passengers':0", "passengers"},

@@ -50,6 +50,12 @@ static void push(leg_set *s, const char *carrier, int number, int leg, int64_t d
     x->arr_utc = a;
 }
 
+/* The four cabins' seats in one number (each cabin's count kept apart, economy below 1024). */
+static int cabins_key(int first, int business, int premium, int economy)
+{
+    return ((first * 64 + business) * 64 + premium) * 1024 + economy;
+}
+
 static void writer_and_reader_agree(void **state)
 {
     (void)state;
@@ -66,16 +72,19 @@ static void writer_and_reader_agree(void **state)
     leg_set want = {0}, got = {0};
     for (int i = 0; i < w->nflights; i++) {
         const sb_flight *f = &w->flights[i];
-        const sb_aircraft *ac = &types[f->aircraft];
         for (int64_t day = f->first_day; day <= f->last_day; day++) {
             if (!sb_flight_operates(f, day))
                 continue;
             for (int l = 0; l < f->nlegs; l++) {
+                const sb_aircraft *ac = &types[f->legs[l].aircraft];
                 int64_t d, a;
                 assert_int_equal(sb_leg_times(w, f, l, day, &d, &a), CT_OK);
                 push(&want, w->carriers[f->carrier].code, f->number, l + 1, day,
                      w->airports[f->legs[l].origin].iata, w->airports[f->legs[l].dest].iata,
-                     ac->iata, ac->seats_business + ac->seats_economy, d, a);
+                     ac->iata,
+                     cabins_key(ac->seats_first, ac->seats_business, ac->seats_premium,
+                                ac->seats_economy),
+                     d, a);
             }
         }
     }
@@ -99,7 +108,10 @@ static void writer_and_reader_agree(void **state)
                 ct_utc d, a;
                 assert_int_equal(ct_ssim_leg_utc(leg, day, &d, &a), CT_OK);
                 push(&got, leg->airline, leg->flight_number, leg->leg_seq, day, leg->dep, leg->arr,
-                     leg->aircraft_type, leg->seats_total, d, a);
+                     leg->aircraft_type,
+                     cabins_key(leg->seats['F' - 'A'], leg->seats['J' - 'A'], leg->seats['W' - 'A'],
+                                leg->seats['Y' - 'A']),
+                     d, a);
                 /* The variations written are the zones' offsets on every date. */
                 int di = -1, ai = -1;
                 for (int k = 0; k < w->nairports && (di < 0 || ai < 0); k++) {

@@ -42,17 +42,33 @@ static int teardown(void **state)
 static void class_ladder(void **state)
 {
     (void)state;
-    const char letters[] = "YBMHQVJC";
+    const char letters[] = "YBMHQVJCWEFA";
+    const int cabins[] = {SB_CABIN_ECONOMY, SB_CABIN_ECONOMY, SB_CABIN_ECONOMY,  SB_CABIN_ECONOMY,
+                          SB_CABIN_ECONOMY, SB_CABIN_ECONOMY, SB_CABIN_BUSINESS, SB_CABIN_BUSINESS,
+                          SB_CABIN_PREMIUM, SB_CABIN_PREMIUM, SB_CABIN_FIRST,    SB_CABIN_FIRST};
     for (int k = 0; k < SB_NCLASSES; k++) {
         assert_int_equal(sb_class(k)->letter, letters[k]);
         assert_int_equal(sb_class_parse(letters[k]), k);
-        assert_int_equal(sb_class(k)->cabin, k < 6 ? SB_CABIN_ECONOMY : SB_CABIN_BUSINESS);
+        assert_int_equal(sb_class(k)->cabin, cabins[k]);
     }
     assert_int_equal(sb_class_parse('Z'), -1);
-    int first, count;
-    sb_cabin_classes(SB_CABIN_BUSINESS, &first, &count);
-    assert_int_equal(first, 6);
-    assert_int_equal(count, 2);
+    /* Each cabin's classes are contiguous, dearest first. */
+    const int want_first[SB_NCABINS] = {0, 6, 8, 10}, want_count[SB_NCABINS] = {6, 2, 2, 2};
+    for (int c = 0; c < SB_NCABINS; c++) {
+        int first, count;
+        sb_cabin_classes(c, &first, &count);
+        assert_int_equal(first, want_first[c]);
+        assert_int_equal(count, want_count[c]);
+        for (int k = first + 1; k < first + count; k++)
+            assert_true(sb_class(k)->pct_of_y < sb_class(k - 1)->pct_of_y);
+        assert_int_equal(sb_cabin_parse(sb_cabin_name(c)), c);
+    }
+    assert_int_equal(sb_cabin_parse("premium"), -1);
+    /* The cabins' ladders in order of price: economy < premium economy < business < first. */
+    assert_true(sb_class(8)->pct_of_y > sb_class(0)->pct_of_y);
+    assert_true(sb_class(9)->pct_of_y > sb_class(0)->pct_of_y);
+    assert_true(sb_class(6)->pct_of_y > sb_class(8)->pct_of_y);
+    assert_true(sb_class(11)->pct_of_y > sb_class(6)->pct_of_y);
     int classes_flex[] = {0, 1, 6}, classes_mixed[] = {0, 5};
     assert_int_equal(sb_fare_refund_pct(classes_flex, 3), 100);
     assert_int_equal(sb_fare_refund_pct(classes_mixed, 2), 70);

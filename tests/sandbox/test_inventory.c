@@ -21,8 +21,8 @@ static sb_data data;
 static char tmpdir[256];
 static int64_t day0; /* world start */
 
-static const int protect_pct[SB_NCLASSES] = {0, 5, 12, 22, 35, 50, 0, 30};
-static const int advance_days[SB_NCLASSES] = {0, 0, 3, 7, 14, 21, 0, 7};
+static const int protect_pct[SB_NCLASSES] = {0, 5, 12, 22, 35, 50, 0, 30, 0, 30, 0, 30};
+static const int advance_days[SB_NCLASSES] = {0, 0, 3, 7, 14, 21, 0, 7, 0, 7, 0, 14};
 
 static int setup(void **state)
 {
@@ -170,8 +170,9 @@ static void nested_limits_and_advance_purchase(void **state)
     for (int c = 0; c < SB_NCABINS; c++)
         assert_int_equal(a.shift[c], sb_inv_shift(w, &dl, c, dep, t));
     for (int k = 0; k < SB_NCLASSES; k++) {
-        int c = k < 6 ? 0 : 1;
-        int pct = k == 0 || k == 6 ? 0 : protect_pct[k] + a.shift[c];
+        int c = sb_class(k)->cabin, top, count;
+        sb_cabin_classes(c, &top, &count);
+        int pct = k == top ? 0 : protect_pct[k] + a.shift[c];
         int want = a.remaining[c] - (a.capacity[c] * (pct < 0 ? 0 : pct) + 99) / 100;
         assert_int_equal(a.seats[k], want < 0 ? 0 : want);
     }
@@ -189,11 +190,11 @@ static void nested_limits_and_advance_purchase(void **state)
     sb_inv_state(w, &dl, booked, t, dep - 1800, &late);
     for (int k = 0; k < SB_NCLASSES; k++)
         assert_int_equal(late.seats[k], 0);
-    assert_int_equal(late.lowest[0], -1);
-    assert_int_equal(late.lowest[1], -1);
-    char avs[24];
+    for (int c = 0; c < SB_NCABINS; c++)
+        assert_int_equal(late.lowest[c], -1);
+    char avs[32];
     sb_inv_avs(&late, avs, sizeof(avs));
-    assert_string_equal(avs, "Y0B0M0H0Q0V0J0C0");
+    assert_string_equal(avs, "Y0B0M0H0Q0V0J0C0W0E0F0A0");
     /* Not operating on that date. */
     sb_dated_leg bad = dl;
     bad.day += 1;
@@ -203,6 +204,89 @@ static void nested_limits_and_advance_purchase(void **state)
 }
 
 /* As seats sell the cheapest open class only moves up the ladder, to sold out. */
+/* The four cabins hold the aircraft's seats: a wide-body with first and premium economy sells
+ * in them (their own ladders, their own background market), a narrow-body without them
+ * never does, and a booking in one cabin leaves the others' seats as they were. */
+static void four_cabins_where_the_aircraft_has_them(void **state)
+{
+    (void)state;
+    const sb_world *w = data.world;
+    int n;
+    const sb_aircraft *types = sb_aircraft_types(&n);
+    /* A one-leg flight of an aircraft with first, else (a world without first) with premium
+     * economy: `top` is that cabin, its cheaper class `cheap`. */
+    int top = SB_CABIN_FIRST;
+    sb_dated_leg wide = {-1, 0, 0};
+    for (int pass = 0; pass < 2 && wide.flight < 0; pass++) {
+        top = pass == 0 ? SB_CABIN_FIRST : SB_CABIN_PREMIUM;
+        for (int64_t d = day0 + 30; d < day0 + 120 && wide.flight < 0; d++) {
+            for (int f = 0; f < w->nflights && wide.flight < 0; f++) {
+                if (w->flights[f].nlegs == 1 && sb_flight_operates(&w->flights[f], d) &&
+                    sb_inv_capacity(w, f, top) > 0 && sb_inv_capacity(w, f, SB_CABIN_PREMIUM) > 0)
+                    wide = (sb_dated_leg){f, 0, d};
+            }
+        }
+    }
+    assert_true(wide.flight >= 0);
+    int cheap = top == SB_CABIN_FIRST ? 11 : 9;
+    const sb_aircraft *ac = &types[w->flights[wide.flight].legs[0].aircraft];
+    assert_true(ac->seats_premium > 0);
+    assert_int_equal(sb_inv_capacity(w, wide.flight, SB_CABIN_FIRST), ac->seats_first);
+    assert_int_equal(sb_inv_capacity(w, wide.flight, SB_CABIN_PREMIUM), ac->seats_premium);
+    assert_int_equal(sb_inv_capacity(w, wide.flight, SB_CABIN_BUSINESS), ac->seats_business);
+    assert_int_equal(sb_inv_capacity(w, wide.flight, SB_CABIN_ECONOMY), ac->seats_economy);
+    int64_t dep = departure(&wide), t = dep - 200 * 86400;
+    int none[SB_NCABINS] = {0};
+    sb_leg_avail a;
+    assert_int_equal(sb_inv_state(w, &wide, none, t, t, &a), CT_OK);
+    assert_int_equal(sb_inv_pick(&a, top, 1), cheap);          /* the cabin's cheaper class */
+    assert_int_equal(sb_inv_pick(&a, SB_CABIN_PREMIUM, 1), 9); /* E */
+    assert_true(a.lowest[top] == cheap && a.lowest[SB_CABIN_PREMIUM] == 9);
+    /* The premium cabins' markets are drawn apart from economy's and business's. */
+    int differ = 0;
+    for (int d = 0; d < 60; d++) {
+        sb_dated_leg dl = {wide.flight, 0, wide.day + d};
+        if (!sb_flight_operates(&w->flights[dl.flight], dl.day))
+            continue;
+        int64_t dd = departure(&dl);
+        double share[SB_NCABINS];
+        for (int c = 0; c < SB_NCABINS; c++) {
+            int cap = sb_inv_capacity(w, dl.flight, c);
+            share[c] = cap ? (double)sb_inv_background(w, &dl, c, dd, dd) / cap : -1;
+        }
+        differ += share[SB_CABIN_PREMIUM] != share[SB_CABIN_ECONOMY] &&
+                  share[SB_CABIN_PREMIUM] != share[SB_CABIN_BUSINESS];
+    }
+    assert_true(differ > 10);
+    /* Booking every seat of the cabin closes it alone. */
+    int booked[SB_NCABINS] = {0};
+    booked[top] = sb_inv_capacity(w, wide.flight, top);
+    sb_leg_avail full;
+    assert_int_equal(sb_inv_state(w, &wide, booked, t, t, &full), CT_OK);
+    assert_int_equal(sb_inv_pick(&full, top, 1), -1);
+    for (int k = 0; k < SB_NCLASSES; k++) {
+        if (sb_class(k)->cabin != top)
+            assert_int_equal(full.seats[k], a.seats[k]);
+    }
+    /* A narrow-body: no premium economy or first seats, ever. */
+    sb_dated_leg narrow = {-1, 0, 0};
+    for (int f = 0; f < w->nflights && narrow.flight < 0; f++) {
+        if (sb_flight_operates(&w->flights[f], day0 + 60) && sb_inv_capacity(w, f, 0) > 0 &&
+            sb_inv_capacity(w, f, SB_CABIN_PREMIUM) == 0 &&
+            sb_inv_capacity(w, f, SB_CABIN_FIRST) == 0)
+            narrow = (sb_dated_leg){f, 0, day0 + 60};
+    }
+    assert_true(narrow.flight >= 0);
+    int64_t ndep = departure(&narrow);
+    assert_int_equal(sb_inv_state(w, &narrow, none, ndep - 200 * 86400, ndep - 200 * 86400, &a),
+                     CT_OK);
+    for (int k = 8; k < SB_NCLASSES; k++)
+        assert_int_equal(a.seats[k], 0);
+    assert_int_equal(sb_inv_pick(&a, SB_CABIN_PREMIUM, 1), -1);
+    assert_int_equal(sb_inv_pick(&a, SB_CABIN_FIRST, 1), -1);
+    assert_true(sb_inv_pick(&a, SB_CABIN_ECONOMY, 1) >= 0);
+}
+
 static void lowest_class_rises_as_seats_sell(void **state)
 {
     (void)state;
@@ -723,6 +807,7 @@ int main(void)
         cmocka_unit_test(background_market),
         cmocka_unit_test(released_seats_reopen_classes),
         cmocka_unit_test(nested_limits_and_advance_purchase),
+        cmocka_unit_test(four_cabins_where_the_aircraft_has_them),
         cmocka_unit_test(lowest_class_rises_as_seats_sell),
         cmocka_unit_test(far_ahead_prices_follow_demand),
         cmocka_unit_test(sales_lower_prices_for_a_while),

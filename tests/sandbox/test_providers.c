@@ -562,11 +562,11 @@ static void fares_feed_full_and_incremental(void **state)
     j = call(OTA_EUR, "GET", path, NULL, NULL, 200);
     assert_int_equal(json_array_size(at(j, "fares")), markets_sold(OTA_EUR, "EUR"));
     json_decref(j);
-    /* The dollar agency's flat rows: 8 per market. */
+    /* The dollar agency's flat rows: one per class and market. */
     set_now(base_now);
     n = page_through(OTA_USD, "/v2/fares?pageSize=30", "data", "paging.next", "cursor",
                      "syncCursor", cursor, NULL);
-    assert_int_equal(n, 8 * markets_sold(OTA_USD, NULL));
+    assert_int_equal(n, SB_NCLASSES * markets_sold(OTA_USD, NULL));
     /* Bad tokens and cursors are refused naming the parameter. */
     j = call(AIR1, "GET", "/ndc/v1/fares?pageToken=bm9wZQ", NULL, NULL, 400);
     assert_string_equal(str_at(j, "Errors[0].TagText"), "pageToken");
@@ -626,7 +626,7 @@ static void availability_feed_full_and_incremental(void **state)
     assert_int_equal(atoi(str_at(j, "Legs[0].FlightNumber")), l.number);
     assert_string_equal(str_at(j, "Legs[0].Dep"), l.from);
     sb_leg_avail a = live(&l);
-    char avs[24];
+    char avs[32];
     sb_inv_avs(&a, avs, sizeof(avs));
     assert_string_equal(str_at(j, "Legs[0].AvailabilityText"), avs);
     snprintf(cursor, sizeof(cursor), "%s", str_at(j, "Cursor"));
@@ -679,7 +679,7 @@ static void every_dialect_pages_and_follows_changes(void **state)
         {OTA_EUR, "/api/availability", "start_date", "end_date", "per_page", "flights", "next_page",
          "page", "sync_token", "since", "/api/fares?per_page=9", "fares", 1},
         {OTA_USD, "/v2/availability", "fromDate", "toDate", "pageSize", "data", "paging.next",
-         "cursor", "syncCursor", "changesSince", "/v2/fares?pageSize=9", "data", 8},
+         "cursor", "syncCursor", "changesSince", "/v2/fares?pageSize=9", "data", SB_NCLASSES},
         {COMB, "/v1/availability", "from", "to", "limit", "items", "next_page_token", "page_token",
          "cursor", "since", "/v1/fares?limit=40", "items", 1},
     };
@@ -828,7 +828,7 @@ static void airline_contract(void **state)
     json_object_del(json_object_get(q, "PricingQuery"), "PaxList");
     expect_error(AIR1, "POST", "/ndc/v1/offers", q, 400, "Errors[0].TagText",
                  "PricingQuery.PaxList");
-    expect_error(AIR1, "POST", "/ndc/v1/offers", ndc_offer(&l, 1, 1, 1, "FIRST"), 400,
+    expect_error(AIR1, "POST", "/ndc/v1/offers", ndc_offer(&l, 1, 1, 1, "PREMIUM"), 400,
                  "Errors[0].TagText", "PricingQuery.CabinType");
     leg_ref bad = l;
     bad.number = 9999;
@@ -1032,7 +1032,7 @@ static void ota_usd_contract(void **state)
     json_decref(t);
     /* Invalid input names the parameter. */
     json_t *bad = farefinder_pricing(&l, 1, 1);
-    json_object_set_new(bad, "cabin", json_string("FIRST"));
+    json_object_set_new(bad, "cabin", json_string("PREMIUM"));
     expect_error(OTA_USD, "POST", "/v2/pricing", bad, 400, "errors[0].param", "cabin");
     bad = farefinder_pricing(&l, 1, 1);
     json_object_set_new(

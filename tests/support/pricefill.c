@@ -84,7 +84,7 @@ ct_pricebook *ts_fill_pricebook(const ct_timetable *tt)
             int32_t amount[CT_NCLASSES];
             uint32_t base = 4000 + mix(l->carrier * 65536u + l->from, l->to, (uint64_t)p) % 60000;
             for (int k = 0; k < CT_NCLASSES; k++) {
-                int pct[] = {100, 80, 62, 48, 36, 26, 320, 230};
+                int pct[] = {100, 80, 62, 48, 36, 26, 320, 230, 165, 130, 520, 420};
                 amount[k] = (int32_t)(base * (uint32_t)pct[k] / 100u);
             }
             int known;
@@ -101,6 +101,10 @@ ct_pricebook *ts_fill_pricebook(const ct_timetable *tt)
                 seats[k] = k < open ? (int)((r >> (12 + k)) % 4) + (k < 2 ? 6 : 0) : 0;
             seats[6] = l->seats_j ? 4 : 0;
             seats[7] = l->seats_j ? (int)(r >> 20) % 3 : 0;
+            seats[8] = l->seats_w ? 3 : 0;
+            seats[9] = l->seats_w ? (int)(r >> 22) % 3 : 0;
+            seats[10] = l->seats_f ? 2 : 0;
+            seats[11] = l->seats_f ? (int)(r >> 24) % 2 : 0;
             int changed;
             CHECK((ct_pricebook_put_seats(pb, ids[p], tt->carriers[l->carrier], l->number, from,
                                           l->dep, seats, &known, &changed)) == CT_OK);
