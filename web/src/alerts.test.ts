@@ -98,7 +98,9 @@ describe('alert helpers', () => {
     expect(alertMatches(existing({ passengers: 1 }), SEARCH)).toBe(false);
     expect(alertMatches(existing({ dates: { type: 'exact', departure: '2026-12-20', return: null } }), SEARCH)).toBe(false);
     expect(alertMatches(existing({ dates: { type: 'month', month: '2026-12' } }), SEARCH)).toBe(false);
-    expect(alertForSearch({ ...SEARCH, cabin: 'first' })).toBeNull();
+    expect(alertForSearch({ ...SEARCH, cabin: 'first' })?.cabin).toBe('first');
+    expect(alertForSearch({ ...SEARCH, cabin: 'premium_economy' })?.cabin).toBe('premium_economy');
+    expect(alertForSearch({ ...SEARCH, cabin: 'sleeper' })).toBeNull();
   });
 
   it('reads and writes money in minor units with the currency digits', () => {

@@ -6,6 +6,7 @@
 
 import { ApiError } from './api';
 import { formatDate, formatMonth } from './dates';
+import { isSearchCabin, type SearchCabin } from './options';
 import type { Session } from './session';
 
 const API_PREFIX = '/api/v1';
@@ -24,7 +25,7 @@ export interface AlertInput {
   origin: string;
   destination: string;
   dates: AlertDates;
-  cabin?: 'economy' | 'business';
+  cabin?: SearchCabin;
   passengers?: number;
   currency?: string;
   max_price?: AlertMoney | null;
@@ -34,7 +35,7 @@ export interface AlertInput {
 
 export interface PriceAlert extends AlertInput {
   id: string;
-  cabin: 'economy' | 'business';
+  cabin: SearchCabin;
   passengers: number;
   currency: string;
   baseline_minor: number | null;
@@ -61,7 +62,7 @@ export const TOGGLE_DROP_PERCENT = 5;
 
 /** The body that tracks a search (null when alerts cannot: another cabin, no dates). */
 export function alertForSearch(s: TrackedSearch): AlertInput | null {
-  if (s.cabin !== 'economy' && s.cabin !== 'business') return null;
+  if (!isSearchCabin(s.cabin)) return null;
   if (!s.origin || !s.destination || !s.departure) return null;
   return {
     origin: s.origin,
@@ -187,7 +188,7 @@ export interface AlertFormValues {
   roundTrip: boolean;
   stayMin: string;
   stayMax: string;
-  cabin: 'economy' | 'business';
+  cabin: SearchCabin;
   passengers: string;
   currency: string;
   rule: 'max' | 'drop';

@@ -663,6 +663,14 @@ describe('results page Select buttons', () => {
     expect(card.querySelector<HTMLAnchorElement>('.itin-select')?.getAttribute('href')).toBe(links[0]!.getAttribute('href'));
     expect(links[0]!.getAttribute('aria-label')).toMatch(/^Select Voyagio, €412\.30$/);
   });
+
+  it('the booking page keeps each of the four cabins from its link, and economy for any other', () => {
+    for (const cabin of ['economy', 'premium_economy', 'business', 'first']) {
+      const href = bookPath({ itinerary: 'i', provider: 'ota-usd', adults: 1, cabin, currency: 'EUR', searched: null, back: '' });
+      expect(parseBookParams(new URL(href, 'http://x').search).cabin).toBe(cabin);
+    }
+    expect(parseBookParams('?itinerary=i&provider=p&cabin=sleeper').cabin).toBe('economy');
+  });
 });
 
 describe('My trips and Manage booking', () => {

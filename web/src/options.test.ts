@@ -71,11 +71,12 @@ afterEach(() => {
 });
 
 describe('cabins and currencies', () => {
-  it('are defined once: the profile holds the four cabins the server accepts, a search the two it can price', () => {
+  it('are defined once: the profile holds the four cabins the server accepts, and a search prices each', () => {
     // src/accounts/profile.c and src/api/searches.c.
     expect(CABINS.map((c) => c.value)).toEqual(['economy', 'premium_economy', 'business', 'first']);
-    expect(SEARCH_CABINS.map((c) => c.value)).toEqual(['economy', 'business']);
-    expect(isCabin('first') && !isSearchCabin('first')).toBe(true);
+    expect(SEARCH_CABINS.map((c) => c.value)).toEqual(['economy', 'premium_economy', 'business', 'first']);
+    expect(isCabin('first') && isSearchCabin('first') && isSearchCabin('premium_economy')).toBe(true);
+    expect(isSearchCabin('premium')).toBe(false);
     expect(validateProfile({ name: '', home_airport: '', currency: '', cabin: 'first' })).toEqual({});
   });
 
@@ -95,7 +96,7 @@ describe('cabins and currencies', () => {
     expect(cabin.value).toBe('business');
   });
 
-  it('shows a saved "first" as First, says searches cannot use it, and saves it back unchanged', async () => {
+  it('shows a saved "first" as First, offers it to searches like the others, and saves it back unchanged', async () => {
     const { app, root, cabin, currency } = await openAccount(PROFILE);
     expect(cabin.value).toBe('first');
     expect(cabin.selectedOptions[0]?.textContent).toBe('First');
@@ -104,8 +105,8 @@ describe('cabins and currencies', () => {
       .split(/\s+/)
       .map((id) => document.getElementById(id)?.textContent ?? '')
       .join(' ');
-    expect(hint).toMatch(/Economy and Business/);
-    expect(hint).toMatch(/First is kept/);
+    expect(hint).toBe('Preselected when you start a search.');
+    expect(optionsOf(cabin)).toEqual([{ value: '', label: 'No preference' }, ...SEARCH_CABINS]); /* listed once */
 
     const update = vi.spyOn(app.api, 'updateMe').mockResolvedValue(PROFILE);
     root.querySelector('form')!.dispatchEvent(new Event('submit', { bubbles: true, cancelable: true }));

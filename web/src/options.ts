@@ -4,13 +4,12 @@
  * from here, so they cannot drift apart.
  *
  * Cabins. A profile may hold any of the four cabins the server's profile
- * accepts (src/accounts/profile.c); a search can only be priced in the
- * cabins the fares model has, economy and business (POST /api/v1/searches,
- * GET /api/v1/calendar and /explore refuse the others: src/api/searches.c,
- * search_common.c). Every page offers the searchable ones. A saved
- * preference outside them (older profiles may hold first or premium
- * economy) is shown under its own name, kept as it is when the profile is
- * saved, and never turned into another cabin for a search.
+ * accepts (src/accounts/profile.c), and a search is priced in any of them
+ * (POST /api/v1/searches, GET /api/v1/calendar and /explore: economy,
+ * premium economy, business and first, on the aircraft that have the cabin).
+ * Every page offers the searchable ones; `searchable` stays so that a cabin
+ * a profile may hold but a search cannot price would be shown under its own
+ * name, kept when the profile is saved, and never turned into another.
  *
  * Currencies: the selector's short list. Both the profile and the search
  * endpoints accept any three-letter ISO 4217 code, so a code outside the
@@ -18,7 +17,7 @@
  */
 
 export type Cabin = 'economy' | 'premium_economy' | 'business' | 'first';
-export type SearchCabin = 'economy' | 'business';
+export type SearchCabin = Cabin;
 
 export interface CabinOption {
   value: Cabin;
@@ -29,9 +28,9 @@ export interface CabinOption {
 
 export const CABINS: readonly CabinOption[] = [
   { value: 'economy', label: 'Economy', searchable: true },
-  { value: 'premium_economy', label: 'Premium economy', searchable: false },
+  { value: 'premium_economy', label: 'Premium economy', searchable: true },
   { value: 'business', label: 'Business', searchable: true },
-  { value: 'first', label: 'First', searchable: false },
+  { value: 'first', label: 'First', searchable: true },
 ];
 
 /** The cabins a search offers, in order. */

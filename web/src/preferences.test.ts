@@ -54,7 +54,8 @@ describe('form prefill', () => {
   it('home airport (only into an empty origin) and a searchable cabin', () => {
     expect(preferencePatch(profile(), true)).toEqual({ origin: 'ZRH', cabin: 'business' });
     expect(preferencePatch(profile(), false)).toEqual({ cabin: 'business' });
-    expect(preferencePatch(profile({ cabin: 'first', home_airport: null }), true)).toEqual({});
+    expect(preferencePatch(profile({ cabin: 'first', home_airport: null }), true)).toEqual({ cabin: 'first' });
+    expect(preferencePatch(profile({ cabin: 'premium_economy', home_airport: null }), true)).toEqual({ cabin: 'premium_economy' });
   });
 
   it('a profile loaded on another page (sign-in?next=/) fills the form once the home page is shown', async () => {

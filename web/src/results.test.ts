@@ -123,7 +123,7 @@ describe('URL state', () => {
   });
 
   it('ignores malformed values but passes an unknown currency on to the server', () => {
-    const q = parseResultsQuery('from=<x>&to=nyc&date=tomorrow&adults=12&cabin=first&sort=random&stops=7&dep=25:00-26:00&maxprice=-3&offset=-1&currency=xyz');
+    const q = parseResultsQuery('from=<x>&to=nyc&date=tomorrow&adults=12&cabin=sleeper&sort=random&stops=7&dep=25:00-26:00&maxprice=-3&offset=-1&currency=xyz');
     expect(q.slices[0]).toEqual({ origin: '', destination: 'NYC', date: '' });
     expect(q.adults).toBe(1);
     expect(q.cabin).toBe('economy');

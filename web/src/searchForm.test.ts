@@ -182,8 +182,9 @@ describe('mountSearchForm', () => {
     expect($('label[for="origin-input"]').textContent).toBe('From');
     expect($('label[for="destination-input"]').textContent).toBe('To');
     expect($<HTMLSelectElement>('#adults-input').options).toHaveLength(9);
-    // Only the cabins POST /api/v1/searches accepts.
-    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.value)).toEqual(['economy', 'business']);
+    // The cabins POST /api/v1/searches accepts.
+    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.value)).toEqual(['economy', 'premium_economy', 'business', 'first']);
+    expect(Array.from($<HTMLSelectElement>('#cabin-input').options).map((o) => o.textContent)).toEqual(['Economy', 'Premium economy', 'Business', 'First']);
     expect($<HTMLSelectElement>('#children-input').options).toHaveLength(9);
     expect($<HTMLSelectElement>('#infants-input').options).toHaveLength(10);
     expect($('button[type="submit"]').textContent?.trim()).toBe('Search flights');

@@ -1,6 +1,6 @@
 /**
  * The results page's "Track prices" toggle (signed-in users, one-way and round-trip searches
- * in economy or business): a button with aria-pressed that creates a price alert for the
+ * in any of the four cabins): a button with aria-pressed that creates a price alert for the
  * searched route and dates (a drop of TOGGLE_DROP_PERCENT % below today's price) or deletes
  * the one that tracks them. Hidden for everyone else.
  */

@@ -54,6 +54,7 @@ import {
   type PassengerBody,
 } from '../bookingApi';
 import { h, nextId } from '../dom';
+import { cabinLabel, isSearchCabin } from '../options';
 import { field, type Field } from '../forms';
 import {
   documentBody,
@@ -138,7 +139,7 @@ export function parseBookParams(search: string): BookParams {
     provider: q.get('provider') ?? '',
     parts: parseParts(q.get('parts')),
     adults,
-    cabin: q.get('cabin') === 'business' ? 'business' : 'economy',
+    cabin: isSearchCabin(q.get('cabin') ?? '') ? q.get('cabin')! : 'economy',
     currency: (q.get('currency') ?? '').toUpperCase(),
     searched: price && /^\d+$/.test(price) && q.get('price_currency') ? { amount_minor: Number(price), currency: q.get('price_currency')!.toUpperCase() } : null,
     back: back.startsWith('/search?') ? back : '',
@@ -467,7 +468,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
         h(
           'ul',
           { class: 'bk-conditions', 'aria-label': 'Conditions' },
-          h('li', {}, `${o.cabin === 'business' ? 'Business' : 'Economy'} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
+          h('li', {}, `${cabinLabel(o.cabin)} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
           h('li', {}, 'Each ticket is refunded and changed under its own seller’s rules.'),
           Number.isNaN(expiry(o)) ? null : h('li', {}, `Offer valid until ${legTime(new Date(expiry(o)).toISOString())} UTC (the earliest ticket’s).`),
         ),
@@ -485,7 +486,7 @@ export function bookView(app: App, ctx: RouteContext, opts: BookViewOptions = {}
       h(
         'ul',
         { class: 'bk-conditions', 'aria-label': 'Conditions' },
-        h('li', {}, `${o.cabin === 'business' ? 'Business' : 'Economy'} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
+        h('li', {}, `${cabinLabel(o.cabin)} class, ${o.passengers} ${o.passengers === 1 ? 'adult' : 'adults'}`),
         h('li', {}, cond.refundable ? `Refundable${cond.refund_percent !== null ? `: ${cond.refund_percent} % of the fare back if you cancel` : ''}` : 'Not refundable'),
         cond.refund_rule ? h('li', {}, cond.refund_rule) : null,
         o.self_transfer ? h('li', { class: 'bk-warn' }, 'Self-transfer: separate tickets, you collect your bags and check in again.') : null,

@@ -59,6 +59,7 @@ import {
 } from '../alertsApi';
 import { h, ICONS, nextId } from '../dom';
 import { button, field, FormController } from '../forms';
+import { cabinLabel, SEARCH_CABINS } from '../options';
 import { SessionExpiredError } from '../session';
 import { destroyPriceGraphs, fetchPriceHistory, renderPriceGraphs } from '../priceGraph';
 import { describeError } from '../problems';
@@ -180,7 +181,7 @@ export function priceAlertsView(app: App, ctx: RouteContext, api: AlertsApi = ne
       });
       li.replaceChildren(
         h('h3', { class: 'price-alert-route' }, `${x.origin} → ${x.destination}`),
-        h('p', { class: 'price-alert-dates' }, `${datesText(x.dates)} · ${x.cabin === 'business' ? 'Business' : 'Economy'} · ${x.passengers} passenger${x.passengers === 1 ? '' : 's'}`),
+        h('p', { class: 'price-alert-dates' }, `${datesText(x.dates)} · ${cabinLabel(x.cabin)} · ${x.passengers} passenger${x.passengers === 1 ? '' : 's'}`),
         h('p', { class: 'price-alert-rule' }, ruleText(x)),
         h('p', { class: 'price-alert-channels' }, `By ${channelsText(x.channels)}`),
         priceLine('Last price', x.last_price_minor, x.currency),
@@ -294,7 +295,7 @@ function newAlertForm(app: App, api: AlertsApi, created: (a: PriceAlert) => void
   const roundTripRow = h('div', { class: 'check-row form-field' }, roundTrip, h('label', { for: rtId }, 'Round trip'));
   const stayMin = field({ label: 'Shortest stay (days)', name: 'stay_min', type: 'number', attrs: { min: '1', max: '30', inputmode: 'numeric', class: 'field-input input-short' } });
   const stayMax = field({ label: 'Longest stay (days)', name: 'stay_max', type: 'number', attrs: { min: '1', max: '30', inputmode: 'numeric', class: 'field-input input-short' } });
-  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: [ { value: 'economy', label: 'Economy' }, { value: 'business', label: 'Business' } ] });
+  const cabin = field({ label: 'Cabin', name: 'cabin', type: 'select', options: SEARCH_CABINS.map((c) => ({ value: c.value, label: c.label })) });
   // Defaults as attributes, so that the form's reset after a creation keeps them.
   const passengers = field({ label: FORM_LABELS.passengers, name: 'passengers', type: 'number', attrs: { value: '1', min: '1', max: '9', inputmode: 'numeric', class: 'field-input input-short' } });
   const currency = field({ label: FORM_LABELS.currency, name: 'currency', attrs: { value: 'EUR', maxlength: '3', class: 'field-input input-short' } });
