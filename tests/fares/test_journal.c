@@ -146,7 +146,7 @@ static void test_changes_follow(void **state)
     size_t changed = 0, same = 0;
     ct_pricebook_begin(src);
     for (size_t k = 0; k < tt->nlegs && (changed < 100 || same < 50); k++) {
-        uint32_t w = ct_pb_seats(&v, 0, k);
+        uint64_t w = ct_pb_cabin_seats(&v, 0, k, CT_CABIN_FIRST); /* all twelve classes */
         if (w == CT_SEATS_UNKNOWN)
             continue;
         int seats[CT_NCLASSES];
