@@ -220,7 +220,7 @@ static void order_create(pv_call *c)
 {
     const pv_dialect *d = c->p->dialect;
     pv_err e;
-    pv_pax pax[SB_INV_MAX_SEATS];
+    pv_pax pax[PV_MAX_PAX];
     pv_order o = {0};
     json_t *body = pv_body_json(c, "(body)");
     if (body == NULL)
@@ -242,7 +242,7 @@ static void order_create(pv_call *c)
         ok = r.idem_key != NULL;
     }
     if (ok)
-        list = pv_get_array(body, d->order.pax, "", 1, SB_INV_MAX_SEATS, &e);
+        list = pv_get_array(body, d->order.pax, "", 1, PV_MAX_PAX, &e);
     ct_status rc =
         list ? pv_parse_pax(list, d->order.pax, d->order.given, d->order.family, pax, &r.npax, &e)
              : CT_INVALID;

@@ -67,6 +67,8 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     if (tr == NULL || pv_get_int(body, "travelerCount", "", 1, SB_INV_MAX_SEATS, &pax, e))
         return CT_INVALID;
     q->pax = (int)pax;
+    if (pv_get_pax_mix(body, "", "childCount", "infantInSeatCount", "lapInfantCount", q, e))
+        return CT_INVALID;
     if (pv_parse_cabin(&pv_dialect_farefinder, body, "cabin", "", &q->cabin, e))
         return CT_INVALID;
     return pv_parse_slices(&pv_dialect_farefinder, tr, q, e);
@@ -132,9 +134,10 @@ static json_t *offer_view(pv_call *c, pv_offer *o)
     return json_pack("{s:{s:s, s:s, s:s, s:i, s:s, s:I, s:I, s:I, s:o}}", "pricing", "pricingId",
                      o->id, "validUntil", pv_instant(o->expires_at, exp), "currency", p->currency,
                      "travelerCount", o->pr.it.pax, "cabin", cabin_name(o->pr.it.cabin),
-                     "baseFareCents", (json_int_t)o->pr.fare_pp * o->pr.it.pax, "serviceFeeCents",
-                     (json_int_t)o->pr.fee_pp * o->pr.it.pax, "totalCents", (json_int_t)o->pr.total,
-                     "trips", trips(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
+                     "baseFareCents", (json_int_t)pv_fares_total(&o->pr.it, o->pr.fare_pp),
+                     "serviceFeeCents", (json_int_t)o->pr.fee_pp * (o->pr.it.pax + o->pr.it.lap),
+                     "totalCents", (json_int_t)o->pr.total, "trips",
+                     trips(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
 }
 
 static const char *state_name(sb_booking_state s)

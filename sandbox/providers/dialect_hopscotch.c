@@ -109,6 +109,8 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     if (sl == NULL || pv_get_int(body, "passengers", "", 1, SB_INV_MAX_SEATS, &pax, e))
         return CT_INVALID;
     q->pax = (int)pax;
+    if (pv_get_pax_mix(body, "", "children", "infants_in_seat", "lap_infants", q, e))
+        return CT_INVALID;
     if (pv_parse_cabin(&pv_dialect_hopscotch, body, "cabin", "", &q->cabin, e))
         return CT_INVALID;
     return pv_parse_slices(&pv_dialect_hopscotch, sl, q, e);

@@ -64,24 +64,31 @@ static json_t *items(const sb_provider *p, const pv_itin *it, int cls[][PV_MAX_S
 
 /* ---- parsing ---- */
 
-static ct_status parse_pax_types(const json_t *q, int *pax, pv_err *e)
+/* PaxList PTCs: ADT adult, CHD child, INS infant in a seat (child fare), INF lap infant. */
+static ct_status parse_pax_types(const json_t *q, pv_query *out, pv_err *e)
 {
-    const json_t *list = pv_get_array(q, "PaxList", "PricingQuery", 1, SB_INV_MAX_SEATS, e);
+    const json_t *list = pv_get_array(q, "PaxList", "PricingQuery", 1, 2 * SB_INV_MAX_SEATS, e);
     if (list == NULL)
         return CT_INVALID;
+    long n[4] = {0, 0, 0, 0};
+    static const char *const ptcs[4] = {"ADT", "CHD", "INS", "INF"};
     for (size_t i = 0; i < json_array_size(list); i++) {
         char path[64];
         snprintf(path, sizeof(path), "PricingQuery.PaxList[%zu]", i);
         const char *ptc = pv_get_str(json_array_get(list, i), "PTC", path, 3, e);
-        if (ptc == NULL || strcmp(ptc, "ADT") != 0) {
-            if (ptc != NULL)
-                pv_err_set(e, 400, "invalid_field", "PricingQuery.PaxList.PTC",
-                           "only ADT is offered");
+        if (ptc == NULL)
+            return CT_INVALID;
+        int k = 0;
+        while (k < 4 && strcmp(ptc, ptcs[k]) != 0)
+            k++;
+        if (k == 4) {
+            pv_err_set(e, 400, "invalid_field", "PricingQuery.PaxList.PTC",
+                       "expected ADT, CHD, INS or INF");
             return CT_INVALID;
         }
+        n[k]++;
     }
-    *pax = (int)json_array_size(list);
-    return CT_OK;
+    return pv_set_pax(out, n[0], n[1], n[2], n[3], "PricingQuery.PaxList", e);
 }
 
 static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
@@ -93,7 +100,7 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     const json_t *ods = pv_get_array(pq, "OriginDest", "PricingQuery", 1, PV_MAX_SLICES, e);
     if (ods == NULL ||
         pv_parse_cabin(&pv_dialect_ndc, pq, "CabinType", "PricingQuery", &q->cabin, e) ||
-        parse_pax_types(pq, &q->pax, e))
+        parse_pax_types(pq, q, e))
         return CT_INVALID;
     return pv_parse_slices(&pv_dialect_ndc, ods, q, e);
 }

@@ -66,6 +66,8 @@ static ct_status parse_query(const json_t *body, pv_query *q, pv_err *e)
     if (segs == NULL || pv_get_int(body, "passengers", "", 1, SB_INV_MAX_SEATS, &pax, e))
         return CT_INVALID;
     q->pax = (int)pax;
+    if (pv_get_pax_mix(body, "", "children", "infants_in_seat", "lap_infants", q, e))
+        return CT_INVALID;
     if (pv_parse_cabin(&pv_dialect_voyagio, body, "cabin", "", &q->cabin, e))
         return CT_INVALID;
     for (size_t i = 0; i < json_array_size(segs); i++) {
@@ -153,8 +155,8 @@ static json_t *offer_view(pv_call *c, pv_offer *o)
     return json_pack("{s:{s:s, s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o}}", "quote", "id", o->id,
                      "expires_at", pv_instant(o->expires_at, exp), "currency", p->currency,
                      "passengers", o->pr.it.pax, "cabin", cabin_name(o->pr.it.cabin), "fare",
-                     pv_money_real(p, o->pr.fare_pp * o->pr.it.pax), "service_fee",
-                     pv_money_real(p, o->pr.fee_pp * o->pr.it.pax), "total",
+                     pv_money_real(p, pv_fares_total(&o->pr.it, o->pr.fare_pp)), "service_fee",
+                     pv_money_real(p, o->pr.fee_pp * (o->pr.it.pax + o->pr.it.lap)), "total",
                      pv_money_real(p, o->pr.total), "segments",
                      segments(p, &o->pr.it, o->pr.cls, o->pr.amount, o->pr.seats));
 }

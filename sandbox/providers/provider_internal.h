@@ -72,9 +72,14 @@ typedef struct pv_query {
     int nslices;
     int nsegs[PV_MAX_SLICES];
     pv_seg_in segs[PV_MAX_SLICES][PV_MAX_SEGS];
-    int pax;
+    int pax;      /* seated passengers: adults + children + infants in a seat */
+    int children; /* of those, child fares: children and infants in a seat */
+    int lap;      /* lap infants: no seat, an infant fare, at most one per adult */
     int cabin;
 } pv_query;
+
+/* Travellers of one order: the seats plus as many lap infants. */
+#define PV_MAX_PAX (2 * SB_INV_MAX_SEATS)
 
 typedef struct pv_pax {
     char given[64], family[64];
@@ -93,7 +98,9 @@ typedef struct pv_itin {
     int nslices;
     int nsegs[PV_MAX_SLICES];
     pv_seg segs[PV_MAX_SLICES][PV_MAX_SEGS];
-    int pax;
+    int pax;      /* seated passengers (pv_query) */
+    int children; /* child fares among them */
+    int lap;      /* lap infants, no seat */
     int cabin;
 } pv_itin;
 
@@ -104,7 +111,8 @@ typedef struct pv_priced {
     int seats[PV_MAX_SLICES][PV_MAX_SEGS];      /* seats left in the class chosen (capped 9) */
     int64_t fare_pp;                            /* itinerary rule applied (fares.h) */
     int64_t fee_pp;                             /* service fee per passenger */
-    int64_t total;                              /* pax x (fare_pp + fee_pp) */
+    int64_t total; /* adults x fare_pp + children x floor(fare_pp x 75 %) + lap infants x
+                    * floor(fare_pp x 10 %) + every passenger x fee_pp (PV_CHILD_PCT) */
 } pv_priced;
 
 typedef struct pv_offer {
@@ -122,7 +130,7 @@ typedef struct pv_order {
     int64_t fare_pp, fee_pp;
     int price_change_pct; /* 0 unless the price-change fault struck */
     int npax;
-    pv_pax pax[SB_INV_MAX_SEATS];
+    pv_pax pax[PV_MAX_PAX];
     int replayed; /* order create: an idempotent replay */
 } pv_order;
 
@@ -356,6 +364,9 @@ int pv_discount_bp(const sb_provider *p, int c);
 int64_t pv_return_amount(const sb_provider *p, int64_t oneway);
 
 /* Resolve, price and sign: a live offer for query q. */
+/* The fares part of a total: adults, children and lap infants at their shares of fare_pp. */
+int64_t pv_fares_total(const pv_itin *it, int64_t fare_pp);
+
 ct_status pv_offer_make(sb_provider *p, const pv_query *q, int64_t now, pv_offer *out, pv_err *e);
 
 /* Order create from an offer id. `pax` are the travellers (their count must be the offer's);
@@ -429,6 +440,22 @@ ct_status pv_query_date(const char *v, const char *field, int64_t *out, pv_err *
 ct_status pv_query_long(const char *v, const char *field, long max, long *out, pv_err *e);
 
 /* ---- dialect helpers (pv_json.c) ---- */
+
+/* Child and lap-infant fares as a share of the adult fare, as Contrail's search prices them
+ * (src/search/pricing.c). */
+#define PV_CHILD_PCT  75
+#define PV_INFANT_PCT 10
+
+/* The passenger mix after `adults` (already in q->pax): the optional counts `children`,
+ * `seat_infants` and `lap` members of obj (a NULL key: not offered by the dialect); at most 9
+ * seats, at most one lap infant per adult; 400 naming the member otherwise. */
+ct_status pv_get_pax_mix(const json_t *obj, const char *path, const char *children,
+                         const char *seat_infants, const char *lap, pv_query *q, pv_err *e);
+
+/* Sets q's counts from adults, children, infants in a seat and lap infants; 400 naming
+ * `field` when the mix is impossible. */
+ct_status pv_set_pax(pv_query *q, long adults, long children, long seat_infants, long lap,
+                     const char *field, pv_err *e);
 
 /* Typed member access for request parsing: on a missing or mistyped member fills e naming
  * `path` and returns NULL (pointers) or CT_INVALID (pv_get_int, the value in *out). */

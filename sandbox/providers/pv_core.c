@@ -229,6 +229,8 @@ ct_status pv_resolve(sb_provider *p, const pv_query *q, int64_t now, pv_itin *it
     memset(it, 0, sizeof(*it));
     it->nslices = q->nslices;
     it->pax = q->pax;
+    it->children = q->children;
+    it->lap = q->lap;
     it->cabin = q->cabin;
     for (int s = 0; s < q->nslices; s++) {
         it->nsegs[s] = q->nsegs[s];
@@ -301,7 +303,14 @@ static void price_classes(const sb_provider *p, int64_t now, pv_priced *out)
     }
     out->fare_pp = sb_fare_itinerary(p->w, legs, it->nsegs, it->nslices, p->kind != PV_COMBINER);
     out->fee_pp = p->fee_minor;
-    out->total = (int64_t)it->pax * (out->fare_pp + out->fee_pp);
+    out->total = pv_fares_total(it, out->fare_pp) + (int64_t)(it->pax + it->lap) * out->fee_pp;
+}
+
+int64_t pv_fares_total(const pv_itin *it, int64_t fare_pp)
+{
+    int adults = it->pax - it->children;
+    return (int64_t)adults * fare_pp + (int64_t)it->children * (fare_pp * PV_CHILD_PCT / 100) +
+           (int64_t)it->lap * (fare_pp * PV_INFANT_PCT / 100);
 }
 
 ct_status pv_price(sb_provider *p, const pv_query *q, const pv_itin *it, int64_t now, int live,
@@ -342,9 +351,9 @@ static void encode_offer(const sb_provider *p, const pv_priced *pr, int64_t expi
                          size_t len)
 {
     char payload[600];
-    int at = snprintf(payload, sizeof(payload), "v1;%d;%d;%d;%d;%d;%lld;%lld", pr->it.nslices,
-                      pr->it.nsegs[0], pr->it.nsegs[1], pr->it.pax, pr->it.cabin,
-                      (long long)expires, (long long)pr->total);
+    int at = snprintf(payload, sizeof(payload), "v2;%d;%d;%d;%d;%d;%d;%d;%lld;%lld", pr->it.nslices,
+                      pr->it.nsegs[0], pr->it.nsegs[1], pr->it.pax, pr->it.children, pr->it.lap,
+                      pr->it.cabin, (long long)expires, (long long)pr->total);
     for (int s = 0; s < pr->it.nslices; s++) {
         for (int g = 0; g < pr->it.nsegs[s]; g++) {
             const sb_dated_leg *dl = &pr->it.segs[s][g].dl;
@@ -381,10 +390,12 @@ static int parse_offer(sb_provider *p, char *payload, pv_offer *o)
     pv_itin *it = &o->pr.it;
     long long expires, total;
     int used = 0;
-    if (sscanf(payload, "v1;%d;%d;%d;%d;%d;%lld;%lld%n", &it->nslices, &it->nsegs[0], &it->nsegs[1],
-               &it->pax, &it->cabin, &expires, &total, &used) != 7)
+    if (sscanf(payload, "v2;%d;%d;%d;%d;%d;%d;%d;%lld;%lld%n", &it->nslices, &it->nsegs[0],
+               &it->nsegs[1], &it->pax, &it->children, &it->lap, &it->cabin, &expires, &total,
+               &used) != 9)
         return 0;
-    if (it->nslices < 1 || it->nslices > PV_MAX_SLICES)
+    if (it->nslices < 1 || it->nslices > PV_MAX_SLICES || it->children < 0 ||
+        it->children >= it->pax || it->lap < 0 || it->lap > it->pax - it->children)
         return 0;
     o->expires_at = expires;
     o->pr.total = total;
@@ -452,6 +463,8 @@ static ct_status order_from_booking(const sb_provider *p, pv_order *o)
     pv_itin *it = &o->it;
     it->nslices = (int)json_array_size(json_object_get(doc, "slices"));
     it->pax = o->b.seats;
+    it->children = (int)json_integer_value(json_object_get(doc, "children"));
+    it->lap = (int)json_integer_value(json_object_get(doc, "lap_infants"));
     it->cabin = o->b.nsegs ? o->b.segs[0].cabin : 0;
     json_t *amounts = json_object_get(doc, "amounts");
     for (int s = 0, k = 0; s < it->nslices && s < PV_MAX_SLICES; s++) {
@@ -466,7 +479,7 @@ static ct_status order_from_booking(const sb_provider *p, pv_order *o)
     o->fee_pp = json_integer_value(json_object_get(doc, "fee_pp"));
     o->price_change_pct = (int)json_integer_value(json_object_get(doc, "price_change_pct"));
     json_t *pax = json_object_get(doc, "pax");
-    for (size_t i = 0; i < json_array_size(pax) && i < SB_INV_MAX_SEATS; i++) {
+    for (size_t i = 0; i < json_array_size(pax) && i < PV_MAX_PAX; i++) {
         json_t *x = json_array_get(pax, i);
         snprintf(o->pax[i].given, sizeof(o->pax[i].given), "%s",
                  json_string_value(json_object_get(x, "given")) ?: "");
@@ -512,6 +525,10 @@ static ct_status book_price(void *ctx, const sb_booking_seg *segs, int nsegs, in
         json_pack("{s:[i,i], s:o, s:o, s:I, s:I, s:i}", "slices", pr.it.nsegs[0], pr.it.nsegs[1],
                   "amounts", amounts, "pax", pax, "fare_pp", (json_int_t)pr.fare_pp, "fee_pp",
                   (json_int_t)pr.fee_pp, "price_change_pct", b->price_change_pct);
+    if (d != NULL) {
+        json_object_set_new(d, "children", json_integer(pr.it.children));
+        json_object_set_new(d, "lap_infants", json_integer(pr.it.lap));
+    }
     if (d != NULL && pr.it.nslices == 1)
         json_array_remove(json_object_get(d, "slices"), 1);
     *doc = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -561,9 +578,9 @@ ct_status pv_order_create(pv_call *c, const pv_order_req *r, pv_order *out, pv_e
     rc = decode_offer(p, r->offer_id, r->f_offer, &offer, e);
     if (rc)
         return rc;
-    if (r->npax != offer.pr.it.pax) {
+    if (r->npax != offer.pr.it.pax + offer.pr.it.lap) {
         pv_err_set(e, 400, "invalid_field", r->f_pax, "expected %d traveller(s), as offered",
-                   offer.pr.it.pax);
+                   offer.pr.it.pax + offer.pr.it.lap);
         return CT_INVALID;
     }
     if (offer.expires_at <= c->now) {

@@ -188,3 +188,45 @@ ct_status pv_parse_pax(const json_t *arr, const char *path, const char *given, c
     }
     return CT_OK;
 }
+
+ct_status pv_set_pax(pv_query *q, long adults, long children, long seat_infants, long lap,
+                     const char *field, pv_err *e)
+{
+    long seats = adults + children + seat_infants;
+    if (adults < 1 || seats > SB_INV_MAX_SEATS) {
+        pv_err_set(e, 400, "invalid_field", field,
+                   "expected at least one adult and at most %d seated passengers",
+                   SB_INV_MAX_SEATS);
+        return CT_INVALID;
+    }
+    if (lap > adults) {
+        pv_err_set(e, 400, "invalid_field", field, "at most one lap infant per adult");
+        return CT_INVALID;
+    }
+    q->pax = (int)seats;
+    q->children = (int)(children + seat_infants);
+    q->lap = (int)lap;
+    return CT_OK;
+}
+
+/* An optional count member: absent or null is 0. */
+static ct_status opt_count(const json_t *obj, const char *key, const char *path, long *out,
+                           pv_err *e)
+{
+    *out = 0;
+    if (key == NULL || json_object_get(obj, key) == NULL || json_is_null(json_object_get(obj, key)))
+        return CT_OK;
+    return pv_get_int(obj, key, path, 0, SB_INV_MAX_SEATS, out, e);
+}
+
+ct_status pv_get_pax_mix(const json_t *obj, const char *path, const char *children,
+                         const char *seat_infants, const char *lap, pv_query *q, pv_err *e)
+{
+    long c = 0, s = 0, l = 0;
+    if (opt_count(obj, children, path, &c, e) || opt_count(obj, seat_infants, path, &s, e) ||
+        opt_count(obj, lap, path, &l, e))
+        return CT_INVALID;
+    char full[128];
+    member_path(full, sizeof(full), path, l > q->pax && lap ? lap : children ? children : "");
+    return pv_set_pax(q, q->pax, c, s, l, full, e);
+}

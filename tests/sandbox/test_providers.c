@@ -1563,6 +1563,121 @@ static void concurrent_orders_never_oversell(void **state)
     json_decref(e);
 }
 
+/* ---- passenger types ---- */
+
+/* What the mix 2 adults + 1 child + 1 lap infant must cost when one adult costs `one`
+ * (fare + fee): adults the fare, the child 75 % of it, the lap infant 10 %, everyone the fee. */
+static int64_t family_total(int64_t one, int64_t fee)
+{
+    int64_t fare = one - fee;
+    return 2 * fare + fare * 75 / 100 + fare * 10 / 100 + 4 * fee;
+}
+
+static json_t *travellers(const char *g, const char *f, int n)
+{
+    json_t *a = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(a, json_pack("{s:s, s:s}", g, "Ada", f, "Lovelace"));
+    return a;
+}
+
+static void passenger_types_in_every_dialect(void **state)
+{
+    (void)state;
+    set_now(base_now);
+    /* NDC: ADT ADT CHD INF; the lap infant takes no seat. */
+    leg_ref l = find_leg(AIR1, -1, day0 + 18, 3);
+    int64_t fee = prov[AIR1]->fee_minor;
+    const char *cur = W->carriers[sb_provider_carrier(prov[AIR1])].currency;
+    int64_t one = ndc_price(AIR1, &l, 1, 1, 1, NULL, 0, NULL);
+    json_t *q = ndc_offer(&l, 1, 1, 2, "ECONOMY"), *list = at(q, "PricingQuery.PaxList");
+    json_array_append_new(list, json_pack("{s:s}", "PTC", "CHD"));
+    json_array_append_new(list, json_pack("{s:s}", "PTC", "INF"));
+    json_t *o = call(AIR1, "POST", "/ndc/v1/offers", q, NULL, 200);
+    int64_t total = minor_of(at(o, "PricedOffer.TotalPrice.TotalAmount.Amount"), cur);
+    assert_int_equal(total, family_total(one, fee));
+    char offer_id[PV_TOKEN_LEN];
+    snprintf(offer_id, sizeof(offer_id), "%s", str_at(o, "PricedOffer.OfferID"));
+    json_decref(o);
+    sb_leg_avail before = live(&l);
+    expect_error(AIR1, "POST", "/ndc/v1/orders", ndc_order(offer_id, 3, "Ada"), 400,
+                 "Errors[0].TagText", "PaxList");
+    json_t *r = call(AIR1, "POST", "/ndc/v1/orders", ndc_order(offer_id, 4, "Ada"),
+                     "Idempotency-Key: family-1", 201);
+    assert_int_equal(minor_of(at(r, "Order.TotalPrice.TotalAmount.Amount"), cur), total);
+    assert_int_equal(json_array_size(at(r, "Order.PaxList")), 4);
+    json_decref(r);
+    assert_int_equal(live(&l).remaining[0], before.remaining[0] - 3);
+    /* Two lap infants on one adult: refused, naming the list. */
+    q = ndc_offer(&l, 1, 1, 1, "ECONOMY");
+    list = at(q, "PricingQuery.PaxList");
+    json_array_append_new(list, json_pack("{s:s}", "PTC", "INF"));
+    json_array_append_new(list, json_pack("{s:s}", "PTC", "INF"));
+    expect_error(AIR1, "POST", "/ndc/v1/offers", q, 400, "Errors[0].TagText",
+                 "PricingQuery.PaxList");
+
+    /* Voyagio: passengers are the adults; children, infants_in_seat, lap_infants. */
+    l = find_leg(OTA_EUR, -1, day0 + 18, 4);
+    fee = prov[OTA_EUR]->fee_minor;
+    q = call(OTA_EUR, "POST", "/api/quotes", voyagio_quote(&l, 1, 1, 1), NULL, 200);
+    one = minor_of(at(q, "quote.total"), "EUR");
+    json_decref(q);
+    json_t *b = voyagio_quote(&l, 1, 1, 2);
+    json_object_set_new(b, "children", json_integer(1));
+    json_object_set_new(b, "lap_infants", json_integer(1));
+    q = call(OTA_EUR, "POST", "/api/quotes", b, NULL, 200);
+    assert_int_equal(minor_of(at(q, "quote.total"), "EUR"), family_total(one, fee));
+    assert_int_equal(minor_of(at(q, "quote.total"), "EUR"),
+                     minor_of(at(q, "quote.fare"), "EUR") +
+                         minor_of(at(q, "quote.service_fee"), "EUR"));
+    json_decref(q);
+    b = voyagio_quote(&l, 1, 1, 1);
+    json_object_set_new(b, "lap_infants", json_integer(2));
+    expect_error(OTA_EUR, "POST", "/api/quotes", b, 422, "error.field", "lap_infants");
+    /* An infant in a seat pays the child fare and takes a seat. */
+    b = voyagio_quote(&l, 1, 1, 1);
+    json_object_set_new(b, "infants_in_seat", json_integer(1));
+    q = call(OTA_EUR, "POST", "/api/quotes", b, NULL, 200);
+    assert_int_equal(minor_of(at(q, "quote.total"), "EUR"), one + (one - fee) * 75 / 100 + fee);
+    json_decref(q);
+
+    /* FareFinder: travelerCount adults, childCount, lapInfantCount. */
+    l = find_leg(OTA_USD, -1, day0 + 18, 5);
+    fee = prov[OTA_USD]->fee_minor;
+    q = call(OTA_USD, "POST", "/v2/pricing", farefinder_pricing(&l, 1, 1), NULL, 200);
+    one = int_at(q, "pricing.totalCents");
+    json_decref(q);
+    b = farefinder_pricing(&l, 1, 2);
+    json_object_set_new(b, "childCount", json_integer(1));
+    json_object_set_new(b, "lapInfantCount", json_integer(1));
+    q = call(OTA_USD, "POST", "/v2/pricing", b, NULL, 200);
+    assert_int_equal(int_at(q, "pricing.totalCents"), family_total(one, fee));
+    assert_int_equal(int_at(q, "pricing.serviceFeeCents"), 4 * fee);
+    json_decref(q);
+
+    /* Hopscotch: an order of four travellers costs what the price said. */
+    leg_ref legs[2];
+    assert_true(
+        find_connection(COMB, day0 + 13, 0, PV_SELF_TRANSFER_MCT, 24 * 60, &legs[0], &legs[1]));
+    fee = prov[COMB]->fee_minor;
+    q = call(COMB, "POST", "/v1/itineraries/price", hopscotch_price(legs, 2, 1), NULL, 200);
+    one = minor_of(at(q, "total"), "GBP");
+    json_decref(q);
+    b = hopscotch_price(legs, 2, 2);
+    json_object_set_new(b, "children", json_integer(1));
+    json_object_set_new(b, "lap_infants", json_integer(1));
+    q = call(COMB, "POST", "/v1/itineraries/price", b, NULL, 200);
+    total = minor_of(at(q, "total"), "GBP");
+    assert_int_equal(total, family_total(one, fee));
+    r = call(COMB, "POST", "/v1/bookings",
+             json_pack("{s:s, s:o}", "price_id", str_at(q, "price_id"), "passengers",
+                       travellers("given_name", "family_name", 4)),
+             "Idempotency-Key: family-2", 201);
+    json_decref(q);
+    assert_int_equal(minor_of(at(r, "booking.total"), "GBP"), total);
+    json_decref(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1581,6 +1696,7 @@ int main(void)
         cmocka_unit_test(agency_markup_discount_and_stale_prices),
         cmocka_unit_test(faults),
         cmocka_unit_test(concurrent_orders_never_oversell),
+        cmocka_unit_test(passenger_types_in_every_dialect),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
