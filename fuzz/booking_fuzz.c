@@ -6,9 +6,10 @@
  * STATUSES), then the body as a provider sends it (seeds in tests/fuzz/corpus/booking_fuzz/
  * are real sandbox answers). Whatever the bytes, the result must be consistent: CT_OK only
  * for a 2xx answer with no error kind and a record within its bounds (codes of three
- * capitals, 1..9 passengers, 1..CT_BK_MAX_LEGS legs with slices in order from 0, fees within
- * the total, tickets NUL-terminated digits); any other outcome has an error kind whose
- * status matches it, and every text NUL-terminated. */
+ * capitals, 0, 2 or 3 currency digits (ISO 4217), one of the four cabins, 1..9
+ * passengers, 1..CT_BK_MAX_LEGS legs with slices in order from 0, fees within the total, tickets
+ * NUL-terminated digits); any other outcome has an error kind whose status matches it, and every
+ * text NUL-terminated. */
 #include <ctype.h>
 #include <string.h>
 
@@ -58,10 +59,11 @@ static void check_offer(const ct_bk_offer *o)
 {
     check_text(o->id, sizeof(o->id));
     check_code(o->currency, 3);
-    if (o->id[0] == '\0' || (o->digits != 0 && o->digits != 2) || o->pax < 1 ||
+    if (o->id[0] == '\0' || (o->digits != 0 && o->digits != 2 && o->digits != 3) || o->pax < 1 ||
         o->pax > CT_BK_MAX_PAX || o->nlegs < 1 || o->nlegs > CT_BK_MAX_LEGS || o->total_minor < 0 ||
         o->fee_minor < 0 || o->fee_minor > o->total_minor ||
-        (o->cabin != CT_BK_ECONOMY && o->cabin != CT_BK_BUSINESS))
+        (o->cabin != CT_BK_ECONOMY && o->cabin != CT_BK_BUSINESS && o->cabin != CT_BK_PREMIUM &&
+         o->cabin != CT_BK_FIRST))
         __builtin_trap();
     for (int i = 0; i < o->nlegs; i++) {
         const ct_bk_leg *l = &o->legs[i];
